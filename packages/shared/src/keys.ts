@@ -1,0 +1,101 @@
+/**
+ * The Redis key layout of runledger: every key name is built here and nowhere else.
+ *
+ * With the default prefix `runledger`:
+ *
+ * | key                               | type   | holds                                                     |
+ * |-----------------------------------|--------|-----------------------------------------------------------|
+ * | `runledger:{<runId>}:run`         | hash   | the run: status, counters, spec JSON, timestamps, scores  |
+ * | `runledger:{<runId>}:items`       | hash   | itemIndex -> item JSON (the dataset, stored once)         |
+ * | `runledger:{<runId>}:results`     | hash   | itemIndex -> result JSON (outcome only; one per item)     |
+ * | `runledger:{<runId>}:latency`     | zset   | member itemIndex, score latencyMs (percentiles by rank)   |
+ * | `runledger:{<runId>}:succeeded`   | zset   | itemIndex of succeeded results (score = itemIndex)        |
+ * | `runledger:{<runId>}:failed`      | zset   | itemIndex of failed results                               |
+ * | `runledger:{<runId>}:cancelled`   | zset   | itemIndex of cancelled results                            |
+ * | `runledger:{<runId>}:events`      | stream | status and progress events (SSE, resumable by stream id)  |
+ * | `runledger:runs`                  | zset   | runId by createdAt (ms): the list index, pruned lazily    |
+ * | `runledger:idempotency:<sha256>`  | string | runId created for an `Idempotency-Key` (24 h)             |
+ * | `runledger:workers`               | hash   | workerId -> worker heartbeat JSON                         |
+ * | `runledger:metrics`               | hash   | fleet-wide counters read by `/metrics`                    |
+ * | `runledger:targets`               | set    | target names ever submitted (queue names for metrics)     |
+ * | `runledger:cancel`                | pubsub | channel: runIds cancelled or deleted                      |
+ * | `{runledger}:items.<target>:*`    | BullMQ | one queue per target; jobs carry item chunks, not items   |
+ *
+ * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
+ * slot and stays valid on Redis Cluster. BullMQ's prefix is hash-tagged (`{runledger}`) for the
+ * same reason (see ../shared/PITFALLS.md).
+ */
+
+/** The per-run keys, in the order the Lua scripts take them as KEYS. */
+export interface RunKeys {
+  run: string;
+  items: string;
+  results: string;
+  latency: string;
+  succeeded: string;
+  failed: string;
+  cancelled: string;
+  events: string;
+}
+
+/** Builds every key name for one key prefix. */
+export class KeyLayout {
+  /** @param prefix key prefix, e.g. `runledger` (no trailing colon). */
+  constructor(readonly prefix: string) {}
+
+  /** All keys of one run, hash-tagged with the run id. */
+  run(runId: string): RunKeys {
+    const base = `${this.prefix}:{${runId}}`;
+    return {
+      run: `${base}:run`,
+      items: `${base}:items`,
+      results: `${base}:results`,
+      latency: `${base}:latency`,
+      succeeded: `${base}:succeeded`,
+      failed: `${base}:failed`,
+      cancelled: `${base}:cancelled`,
+      events: `${base}:events`,
+    };
+  }
+
+  /** The per-run keys as an array in script order (run, items, results, latency, succeeded, failed, cancelled, events). */
+  runKeyList(runId: string): string[] {
+    const k = this.run(runId);
+    return [k.run, k.items, k.results, k.latency, k.succeeded, k.failed, k.cancelled, k.events];
+  }
+
+  get runsIndex(): string {
+    return `${this.prefix}:runs`;
+  }
+
+  idempotency(hashedKey: string): string {
+    return `${this.prefix}:idempotency:${hashedKey}`;
+  }
+
+  get workers(): string {
+    return `${this.prefix}:workers`;
+  }
+
+  get metrics(): string {
+    return `${this.prefix}:metrics`;
+  }
+
+  get targets(): string {
+    return `${this.prefix}:targets`;
+  }
+
+  /** Pub/sub channel on which cancelled and deleted run ids are published. */
+  get cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+
+  /** BullMQ prefix: hash-tagged so every BullMQ script stays in one cluster slot. */
+  get bullPrefix(): string {
+    return `{${this.prefix}}`;
+  }
+}
+
+/** BullMQ queue name of a target's item chunks (queue names may not contain `:`). */
+export function queueNameForTarget(target: string): string {
+  return `items.${target}`;
+}

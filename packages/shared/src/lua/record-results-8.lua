@@ -1,0 +1,76 @@
+--[[
+  Records final results of items, exactly once per item, with counters, latency index, usage,
+  scores, a progress event and, when the last item lands, the run's terminal transition and
+  retention TTL, all in one atomic step (DESIGN invariant 1).
+
+  KEYS[1] run hash        KEYS[2] items hash     KEYS[3] results hash   KEYS[4] latency zset
+  KEYS[5] succeeded zset  KEYS[6] failed zset    KEYS[7] cancelled zset KEYS[8] events stream
+  ARGV[1] now (ms)        ARGV[2] events maxlen
+  ARGV[3..] pairs: meta JSON, result JSON. meta = {i = index, s = status, l = latencyMs?,
+            it = inputTokens?, ot = outputTokens?, c = costUsd?, sc = {{scorer, score, passed}}?}
+
+  Returns:
+    {recorded, done, total, finished}   recorded: results newly written (a result already stored
+                                        for an item is left as it is); finished: 1 when this call
+                                        moved the run to `completed`
+    {-1}                                the run does not exist (deleted or expired): nothing written
+  Events: `progress` {done, total, succeeded, failed, cancelled} when recorded > 0;
+          `status` {status: "completed"} on the terminal transition.
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local recorded = 0
+local statusKey = {succeeded = KEYS[5], failed = KEYS[6], cancelled = KEYS[7]}
+for i = 3, #ARGV, 2 do
+  local m = cjson.decode(ARGV[i])
+  local zkey = statusKey[m.s]
+  if zkey and redis.call('HSETNX', KEYS[3], m.i, ARGV[i + 1]) == 1 then
+    recorded = recorded + 1
+    redis.call('HINCRBY', KEYS[1], m.s .. 'Count', 1)
+    redis.call('ZADD', zkey, m.i, m.i)
+    if m.l then
+      redis.call('ZADD', KEYS[4], m.l, m.i)
+      redis.call('HINCRBYFLOAT', KEYS[1], 'latencySumMs', m.l)
+    end
+    if m.it then redis.call('HINCRBY', KEYS[1], 'inputTokens', m.it) end
+    if m.ot then redis.call('HINCRBY', KEYS[1], 'outputTokens', m.ot) end
+    if m.c then redis.call('HINCRBYFLOAT', KEYS[1], 'costUsd', m.c) end
+    if m.sc then
+      for _, s in ipairs(m.sc) do
+        redis.call('HINCRBYFLOAT', KEYS[1], 'score:' .. s[1] .. ':sum', s[2])
+        if s[3] then
+          redis.call('HINCRBY', KEYS[1], 'score:' .. s[1] .. ':passed', 1)
+        else
+          redis.call('HINCRBY', KEYS[1], 'score:' .. s[1] .. ':failed', 1)
+        end
+      end
+    end
+  end
+end
+local h = redis.call('HMGET', KEYS[1], 'succeededCount', 'failedCount', 'cancelledCount',
+  'totalItems', 'status', 'ttlSeconds')
+local succeeded, failed, cancelled = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
+local done, total = succeeded + failed + cancelled, tonumber(h[4])
+local finished = 0
+if recorded > 0 then
+  -- keys created by this script inherit the run's TTL: nothing of a run is left without one
+  local pttl = redis.call('PTTL', KEYS[1])
+  if pttl > 0 then
+    for k = 3, 7 do
+      if redis.call('PTTL', KEYS[k]) == -1 then redis.call('PEXPIRE', KEYS[k], pttl) end
+    end
+  end
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[2], '*', 'type', 'progress', 'data',
+    cjson.encode({done = done, total = total, succeeded = succeeded, failed = failed,
+      cancelled = cancelled}))
+  if done >= total and (h[5] == 'queued' or h[5] == 'running') then
+    local ttl = tonumber(h[6])
+    local now = tonumber(ARGV[1])
+    redis.call('HSET', KEYS[1], 'status', 'completed', 'completedAt', ARGV[1],
+      'expiresAt', string.format('%.0f', now + ttl * 1000))
+    redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status',
+      'data', cjson.encode({status = 'completed', at = now}))
+    for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+    finished = 1
+  end
+end
+return {recorded, done, total, finished}

@@ -1,0 +1,125 @@
+/**
+ * BullMQ queues of runledger: one queue per target, whose jobs each carry a chunk of a run's
+ * items (`[start, end)` by index), never the items themselves (they live once in Redis).
+ */
+import { type JobsOptions, Queue } from 'bullmq';
+import { KeyLayout, queueNameForTarget } from './keys.js';
+import { bullConnection } from './redis.js';
+import type { ChunkJob } from './schemas.js';
+
+/**
+ * Items per job for a run of `totalItems`: small runs are spread over up to 64 jobs so many
+ * workers share them; large runs use `maxChunkSize` (fewer Redis round trips per item).
+ */
+export function chunkSizeFor(totalItems: number, maxChunkSize: number): number {
+  return Math.max(1, Math.min(maxChunkSize, Math.ceil(totalItems / 64)));
+}
+
+/** The BullMQ job id of chunk `chunk` of `runId` (deterministic: adding it twice is a no-op). */
+export function chunkJobId(runId: string, chunk: number): string {
+  return `${runId}.${chunk}`;
+}
+
+/**
+ * Options of chunk jobs. Item attempts and backoff are handled per item inside the job; BullMQ's
+ * own attempts only cover infrastructure failures of a whole chunk (e.g. Redis unreachable).
+ * Finished jobs are removed at once: results live in the run store, not in BullMQ.
+ */
+export const CHUNK_JOB_OPTIONS: JobsOptions = {
+  attempts: 20,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+/** Options of `RunQueues`. */
+export interface RunQueuesOptions {
+  redisUrl: string;
+  /** Key prefix; BullMQ gets it hash-tagged (`{prefix}`). @defaultValue `runledger` */
+  prefix?: string;
+}
+
+/** Producer side of the chunk queues (used by the API): enqueue and remove a run's jobs. */
+export class RunQueues {
+  private readonly queues = new Map<string, Queue<ChunkJob>>();
+  private readonly keys: KeyLayout;
+
+  constructor(private readonly options: RunQueuesOptions) {
+    this.keys = new KeyLayout(options.prefix ?? 'runledger');
+  }
+
+  /** The queue of `target`, created on first use. */
+  queue(target: string): Queue<ChunkJob> {
+    let queue = this.queues.get(target);
+    if (!queue) {
+      queue = new Queue<ChunkJob>(queueNameForTarget(target), {
+        connection: bullConnection(this.options.redisUrl, 'command'),
+        prefix: this.keys.bullPrefix,
+        defaultJobOptions: CHUNK_JOB_OPTIONS,
+        streams: { events: { maxLen: 1000 } },
+      });
+      this.queues.set(target, queue);
+    }
+    return queue;
+  }
+
+  /** Adds one job per chunk of `chunkSize` items, in batches of 1000 jobs. Returns the job count. */
+  async enqueueRun(
+    runId: string,
+    target: string,
+    totalItems: number,
+    chunkSize: number,
+  ): Promise<number> {
+    const queue = this.queue(target);
+    const jobs: { name: string; data: ChunkJob; opts: JobsOptions }[] = [];
+    for (let chunk = 0, start = 0; start < totalItems; chunk++, start += chunkSize) {
+      const data: ChunkJob = { runId, chunk, start, end: Math.min(start + chunkSize, totalItems) };
+      jobs.push({ name: 'chunk', data, opts: { jobId: chunkJobId(runId, chunk) } });
+    }
+    for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+    return jobs.length;
+  }
+
+  /**
+   * Removes a run's jobs that no worker holds (waiting, delayed). Jobs a worker holds are left to
+   * it: it sees the run cancelled or gone and stops (BullMQ forbids moving a locked job).
+   * Returns how many jobs were removed.
+   */
+  async removeRunJobs(
+    runId: string,
+    target: string,
+    totalItems: number,
+    chunkSize: number,
+  ): Promise<number> {
+    const queue = this.queue(target);
+    const chunks = Math.ceil(totalItems / chunkSize);
+    let removed = 0;
+    for (let c = 0; c < chunks; c += 100) {
+      const batch: Promise<number>[] = [];
+      for (let chunk = c; chunk < Math.min(c + 100, chunks); chunk++) {
+        batch.push(queue.remove(chunkJobId(runId, chunk)).catch(() => 0));
+      }
+      removed += (await Promise.all(batch)).reduce((a, b) => a + b, 0);
+    }
+    return removed;
+  }
+
+  /** Job counts (waiting, active, delayed, prioritized) of each of `targets`' queues. */
+  async depth(targets: string[]): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const target of targets) {
+      out[target] = await this.queue(target).getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'prioritized',
+      );
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

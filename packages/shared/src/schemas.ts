@@ -1,0 +1,320 @@
+/**
+ * zod schemas: the one source for request validation, TypeScript types and the OpenAPI document.
+ * `z` comes from `@hono/zod-openapi` so every schema can carry `.openapi()` metadata.
+ */
+import { z } from '@hono/zod-openapi';
+
+/** Names of targets and scorers: letters, digits, `_`, `-`, `.`; 1-64 chars (also used in queue names). */
+export const NameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "_", "-" or "."');
+
+const JsonRecord = z.record(z.string(), z.unknown());
+const presentUnknown = (what: string) =>
+  z.unknown().refine((v) => v !== undefined, { message: `${what} is required` });
+
+/** One dataset entry. `id` defaults to the item's index as a string. */
+export const ItemSchema = z
+  .object({
+    id: z.string().min(1).max(256).optional(),
+    input: presentUnknown('input'),
+    expectedOutput: z.unknown().optional(),
+    metadata: JsonRecord.optional(),
+  })
+  .openapi('Item');
+export type Item = z.infer<typeof ItemSchema>;
+
+/** An item as stored: its id is always set. */
+export interface StoredItem {
+  id: string;
+  input: unknown;
+  expectedOutput?: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+/** `queued -> running -> completed | failed | cancelled`; the last three are terminal. */
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+export const RESULT_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
+export const ResultStatusSchema = z.enum(RESULT_STATUSES);
+export type ResultStatus = z.infer<typeof ResultStatusSchema>;
+
+/** Config schemas of the built-in scorers; registered scorers take any object. */
+export const BUILTIN_SCORER_CONFIGS = {
+  exact_match: z
+    .object({ caseSensitive: z.boolean().default(true), trim: z.boolean().default(false) })
+    .strict(),
+  contains: z
+    .object({ value: z.string().optional(), caseSensitive: z.boolean().default(true) })
+    .strict(),
+  regex: z
+    .object({
+      pattern: z.string().min(1).refine(isValidRegex, 'must be a valid regular expression'),
+      flags: z
+        .string()
+        .regex(/^[dgimsuyv]*$/, 'must be JavaScript regex flags')
+        .default(''),
+    })
+    .strict(),
+  json_equal: z.object({}).strict(),
+  numeric_close: z
+    .object({
+      tolerance: z.number().nonnegative().default(1e-6),
+      relative: z.boolean().default(false),
+    })
+    .strict(),
+} as const;
+export type BuiltinScorerName = keyof typeof BUILTIN_SCORER_CONFIGS;
+export const BUILTIN_SCORERS = Object.keys(BUILTIN_SCORER_CONFIGS) as BuiltinScorerName[];
+
+function isValidRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const ScorerRefSchema = z
+  .object({ name: NameSchema, config: JsonRecord.optional() })
+  .superRefine((scorer, ctx) => {
+    const schema = BUILTIN_SCORER_CONFIGS[scorer.name as BuiltinScorerName];
+    if (!schema) return;
+    const parsed = schema.safeParse(scorer.config ?? {});
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: ['config', ...issue.path] });
+    }
+  })
+  .openapi('ScorerRef');
+export type ScorerRef = z.infer<typeof ScorerRefSchema>;
+
+export const ExecutionSchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    backoff: z
+      .object({
+        type: z.enum(['fixed', 'exponential']).default('exponential'),
+        delayMs: z.number().int().min(0).max(600_000).default(1000),
+      })
+      .default({ type: 'exponential', delayMs: 1000 }),
+    timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
+    concurrency: z.number().int().min(1).max(10_000).optional(),
+  })
+  .openapi('Execution');
+/** Per-item execution policy. Units: ms. `concurrency`: max items of this run in flight per worker process. */
+export type Execution = z.infer<typeof ExecutionSchema>;
+
+export const TargetRefSchema = z
+  .object({ name: NameSchema, config: JsonRecord.optional() })
+  .openapi('TargetRef');
+export type TargetRef = z.infer<typeof TargetRefSchema>;
+
+/** Everything of a run spec but its items (the first line of an NDJSON submission). */
+export const RunSpecHeaderSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  target: TargetRefSchema,
+  dataset: z
+    .object({
+      id: z.string().min(1).max(200).optional(),
+      version: z.string().min(1).max(200).optional(),
+    })
+    .default({}),
+  scorers: z.array(ScorerRefSchema).max(20).default([]),
+  execution: ExecutionSchema.default({
+    maxAttempts: 3,
+    backoff: { type: 'exponential', delayMs: 1000 },
+    timeoutMs: 60_000,
+  }),
+  retention: z
+    .object({
+      ttlSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(365 * 24 * 3600),
+    })
+    .optional(),
+  tags: z.array(z.string().min(1).max(64)).max(20).default([]),
+  metadata: JsonRecord.default({}),
+});
+export type RunSpecHeader = z.infer<typeof RunSpecHeaderSchema>;
+
+/** Builds the full create-run schema for a given item limit (the limit comes from config). */
+export function createRunSpecSchema(maxItems: number) {
+  return RunSpecHeaderSchema.extend({
+    dataset: z.object({
+      id: z.string().min(1).max(200).optional(),
+      version: z.string().min(1).max(200).optional(),
+      items: z.array(ItemSchema).min(1).max(maxItems),
+    }),
+  })
+    .superRefine((spec, ctx) => {
+      const seen = new Map<string, number>();
+      spec.dataset.items.forEach((item, index) => {
+        const id = item.id ?? String(index);
+        const first = seen.get(id);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `duplicate item id "${id}" (first at index ${first})`,
+            path: ['dataset', 'items', index, 'id'],
+          });
+        } else seen.set(id, index);
+      });
+    })
+    .openapi('RunSpec');
+}
+export const RunSpecSchema = createRunSpecSchema(1_000_000);
+export type RunSpec = z.infer<typeof RunSpecSchema>;
+
+/** What the worker needs of a run, stored once in the run hash as `spec`. */
+export interface StoredSpec {
+  target: TargetRef;
+  scorers: ScorerRef[];
+  execution: Execution;
+}
+
+export const LatencySchema = z
+  .object({
+    p50: z.number().nullable(),
+    p90: z.number().nullable(),
+    p99: z.number().nullable(),
+    mean: z.number().nullable(),
+    max: z.number().nullable(),
+  })
+  .openapi('Latency');
+/** Item latency figures in ms (nearest-rank percentiles over items that ran); null before any. */
+export type Latency = z.infer<typeof LatencySchema>;
+
+export const UsageSchema = z
+  .object({
+    inputTokens: z.number().int().nonnegative(),
+    outputTokens: z.number().int().nonnegative(),
+  })
+  .openapi('Usage');
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const ScoreSummarySchema = z
+  .object({ mean: z.number().nullable(), passed: z.number().int(), failed: z.number().int() })
+  .openapi('ScoreSummary');
+
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    status: RunStatusSchema,
+    target: TargetRefSchema,
+    scorers: z.array(ScorerRefSchema),
+    execution: ExecutionSchema,
+    datasetId: z.string().nullable(),
+    datasetVersion: z.string().nullable(),
+    totalItems: z.number().int(),
+    succeededCount: z.number().int(),
+    failedCount: z.number().int(),
+    cancelledCount: z.number().int(),
+    progress: z.number().min(0).max(1),
+    latencyMs: LatencySchema,
+    usage: UsageSchema,
+    costUsd: z.number(),
+    scores: z.record(z.string(), ScoreSummarySchema),
+    tags: z.array(z.string()),
+    metadata: JsonRecord,
+    retention: z.object({ ttlSeconds: z.number().int() }),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi('Run');
+/** A run as the API returns it. Times are ISO-8601 UTC; `costUsd` in USD. */
+export type Run = z.infer<typeof RunSchema>;
+
+export const ResultErrorSchema = z
+  .object({ message: z.string(), type: z.string(), status: z.number().int().optional() })
+  .openapi('ResultError');
+export type ResultError = z.infer<typeof ResultErrorSchema>;
+
+export const ItemScoreSchema = z.object({ score: z.number(), passed: z.boolean() });
+export type ItemScore = z.infer<typeof ItemScoreSchema>;
+
+/** The outcome of one item as stored in the results hash (joined with its item on read). */
+export interface StoredResult {
+  status: ResultStatus;
+  output?: unknown;
+  error?: ResultError;
+  attempts: number;
+  latencyMs?: number;
+  queueMs?: number;
+  startedAt?: number;
+  completedAt?: number;
+  usage?: Usage;
+  costUsd?: number;
+  scores?: Record<string, ItemScore>;
+  workerId?: string;
+}
+
+export const ResultSchema = z
+  .object({
+    runId: z.string(),
+    itemId: z.string(),
+    itemIndex: z.number().int(),
+    status: ResultStatusSchema,
+    input: z.unknown(),
+    expectedOutput: z.unknown().nullable(),
+    metadata: JsonRecord.nullable(),
+    output: z.unknown().nullable(),
+    error: ResultErrorSchema.nullable(),
+    attempts: z.number().int(),
+    latencyMs: z.number().nullable(),
+    queueMs: z.number().nullable(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    usage: UsageSchema.nullable(),
+    costUsd: z.number().nullable(),
+    scores: z.record(z.string(), ItemScoreSchema),
+    workerId: z.string().nullable(),
+  })
+  .openapi('Result');
+/** One item's result as the API returns it. `latencyMs` is the last attempt's duration; `queueMs` the wait before the first attempt. */
+export type Result = z.infer<typeof ResultSchema>;
+
+/** An event of a run's stream: `status` on every transition, `progress` when results land. */
+export const RunEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(['status', 'progress']),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('RunEvent');
+export type RunEvent = z.infer<typeof RunEventSchema>;
+
+export const WorkerInfoSchema = z
+  .object({
+    id: z.string(),
+    host: z.string(),
+    pid: z.number().int(),
+    targets: z.array(z.object({ name: z.string(), description: z.string() })),
+    scorers: z.array(z.object({ name: z.string(), description: z.string() })),
+    concurrency: z.number().int(),
+    inFlight: z.number().int(),
+    startedAt: z.string(),
+    heartbeatAt: z.string(),
+  })
+  .openapi('Worker');
+/** A live worker process as advertised by its heartbeat. */
+export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
+
+/** BullMQ job payload: one chunk of a run's items, `[start, end)` by item index. */
+export const ChunkJobSchema = z.object({
+  runId: z.string(),
+  chunk: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().positive(),
+});
+export type ChunkJob = z.infer<typeof ChunkJobSchema>;

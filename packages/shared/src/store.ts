@@ -1,0 +1,743 @@
+/**
+ * The run store: every Redis read and write of runs, items, results, events, the runs index,
+ * the worker registry and fleet metrics. The API and the worker never build keys themselves.
+ * Key layout: ./keys.ts. Lua scripts (one per concern, header = contract): ./lua/*.lua.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis, Result as RedisResult } from 'ioredis';
+import { RunNotFoundError, RunStateError } from './errors.js';
+import { KeyLayout } from './keys.js';
+import type {
+  Execution,
+  ItemScore,
+  Result,
+  ResultStatus,
+  Run,
+  RunEvent,
+  RunStatus,
+  ScorerRef,
+  StoredItem,
+  StoredResult,
+  StoredSpec,
+  TargetRef,
+  WorkerInfo,
+} from './schemas.js';
+
+function lua(name: string): string {
+  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+}
+
+/** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
+const SCRIPTS = {
+  rlCreateRun: { file: 'create-run-3', keys: 3 },
+  rlClaimItems: { file: 'claim-items-4', keys: 4 },
+  rlRecordResults: { file: 'record-results-8', keys: 8 },
+  rlFinishRun: { file: 'finish-run-8', keys: 8 },
+  rlReadRun: { file: 'read-run-2', keys: 2 },
+} as const;
+
+type ScriptReply = unknown[];
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rlCreateRun(...args: (string | number)[]): RedisResult<number, Context>;
+    rlClaimItems(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
+    rlRecordResults(...args: (string | number)[]): RedisResult<number[], Context>;
+    rlFinishRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
+    rlReadRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
+  }
+}
+
+/** Options of a `RunStore`. */
+export interface RunStoreOptions {
+  /** Key prefix. @defaultValue `runledger` */
+  prefix?: string;
+  /** Approximate max entries of a run's event stream. @defaultValue 10000 */
+  eventsMaxLen?: number;
+  /** TTL of a run's keys until it finishes, seconds. @defaultValue 2592000 (30 days) */
+  safetyTtlSeconds?: number;
+}
+
+/** A run to commit: everything but its items, which are staged first. Times in ms since epoch. */
+export interface NewRun {
+  id: string;
+  name?: string | undefined;
+  target: TargetRef;
+  scorers: ScorerRef[];
+  execution: Execution;
+  datasetId?: string | undefined;
+  datasetVersion: string;
+  totalItems: number;
+  chunkSize: number;
+  /** Retention after the run ends, seconds. */
+  ttlSeconds: number;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  createdAt: number;
+}
+
+/** Outcome of `claimItems`. `items` holds only items with no result yet. */
+export type ClaimOutcome =
+  | { state: 'ok'; spec: StoredSpec | null; items: { index: number; item: StoredItem | null }[] }
+  | { state: 'missing' }
+  | { state: 'terminal'; status: RunStatus };
+
+/** One final result to record for the item at `index`. */
+export interface ResultRecord {
+  index: number;
+  result: StoredResult;
+}
+
+/** Outcome of `recordResults`: `recorded` new results; `finished` when this call completed the run. */
+export type RecordOutcome =
+  | { state: 'ok'; recorded: number; done: number; total: number; finished: boolean }
+  | { state: 'missing' };
+
+/** Outcome of `finishRun`. */
+export type FinishOutcome =
+  | { state: 'finished'; cancelledItems: number }
+  | { state: 'terminal'; status: RunStatus }
+  | { state: 'missing' };
+
+/** Filters of `listRuns`; times in ms since epoch. */
+export interface RunFilter {
+  status?: RunStatus | undefined;
+  target?: string | undefined;
+  datasetId?: string | undefined;
+  tag?: string | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Page size. @defaultValue 50 */
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/** Latency percentiles reported on a run (nearest-rank). */
+const PERCENTILES = [50, 90, 99] as const;
+/** Max index entries one `listRuns` call inspects before returning a partial page with a cursor. */
+const LIST_SCAN_BUDGET = 2000;
+
+const iso = (ms: string | number | undefined | null): string | null =>
+  ms === undefined || ms === null || ms === '' ? null : new Date(Number(ms)).toISOString();
+
+/** sha256 hex of an idempotency key, so user input never becomes a raw key name. */
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * All Redis access for runs and results.
+ *
+ * @example
+ * const store = new RunStore(createRedis(config.REDIS_URL), { prefix: 'runledger' });
+ * const run = await store.getRun(runId); // Run | null
+ */
+export class RunStore {
+  readonly keys: KeyLayout;
+  readonly eventsMaxLen: number;
+  readonly safetyTtlSeconds: number;
+
+  constructor(
+    readonly redis: Redis,
+    options: RunStoreOptions = {},
+  ) {
+    this.keys = new KeyLayout(options.prefix ?? 'runledger');
+    this.eventsMaxLen = options.eventsMaxLen ?? 10_000;
+    this.safetyTtlSeconds = options.safetyTtlSeconds ?? 30 * 24 * 3600;
+    for (const [name, { file, keys }] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua: lua(file) });
+    }
+  }
+
+  // ---------------------------------------------------------------- creating runs
+
+  /**
+   * Writes items `startIndex..startIndex+items.length-1` of a run that is not committed yet.
+   * Staged items carry the safety TTL, so an abandoned submission cleans itself up.
+   */
+  async stageItems(runId: string, startIndex: number, items: StoredItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const key = this.keys.run(runId).items;
+    const args: string[] = [];
+    items.forEach((item, i) => {
+      args.push(String(startIndex + i), JSON.stringify(item));
+    });
+    await this.redis
+      .multi()
+      .hset(key, ...args)
+      .expire(key, this.safetyTtlSeconds)
+      .exec();
+  }
+
+  /**
+   * Makes a staged run visible with status `queued` (one atomic script). Call after every item
+   * is staged; enqueue its jobs after this and `indexRun` last.
+   * @throws RunStateError when the run exists already or the staged items do not number `totalItems`.
+   */
+  async commitRun(run: NewRun): Promise<void> {
+    const k = this.keys.run(run.id);
+    const spec: StoredSpec = { target: run.target, scorers: run.scorers, execution: run.execution };
+    const fields: Record<string, string | number> = {
+      id: run.id,
+      status: 'queued',
+      spec: JSON.stringify(spec),
+      datasetVersion: run.datasetVersion,
+      totalItems: run.totalItems,
+      chunkSize: run.chunkSize,
+      ttlSeconds: run.ttlSeconds,
+      tags: JSON.stringify(run.tags),
+      metadata: JSON.stringify(run.metadata),
+      createdAt: run.createdAt,
+      succeededCount: 0,
+      failedCount: 0,
+      cancelledCount: 0,
+    };
+    if (run.name !== undefined) fields.name = run.name;
+    if (run.datasetId !== undefined) fields.datasetId = run.datasetId;
+    const code = await this.redis.rlCreateRun(
+      k.run,
+      k.items,
+      k.events,
+      run.createdAt,
+      this.eventsMaxLen,
+      this.safetyTtlSeconds,
+      run.totalItems,
+      ...Object.entries(fields).flat(),
+    );
+    if (code === 0) throw new RunStateError(`run ${run.id} exists already`);
+    if (code === -2)
+      throw new RunStateError(`run ${run.id}: staged items do not number ${run.totalItems}`);
+  }
+
+  /** Adds a committed run to the runs index (listing, newest first). */
+  async indexRun(runId: string, createdAt: number, target: string): Promise<void> {
+    await Promise.all([
+      this.redis.zadd(this.keys.runsIndex, createdAt, runId),
+      this.redis.sadd(this.keys.targets, target),
+    ]);
+  }
+
+  /**
+   * Removes every key of a run and its index entry. Returns true when the run existed.
+   * Also used to discard a half-staged submission.
+   */
+  async deleteRun(runId: string): Promise<boolean> {
+    const [deleted] = await Promise.all([
+      this.redis.del(...this.keys.runKeyList(runId)),
+      this.redis.zrem(this.keys.runsIndex, runId),
+    ]);
+    return deleted > 0;
+  }
+
+  // ---------------------------------------------------------------- reading runs
+
+  /** Returns the run, or null when it does not exist. */
+  async getRun(runId: string): Promise<Run | null> {
+    const k = this.keys.run(runId);
+    const reply = await this.redis.rlReadRun(k.run, k.latency, ...PERCENTILES);
+    return reply.length === 0 ? null : toRun(reply);
+  }
+
+  /** Returns the run's status, or null when it does not exist. */
+  async getRunStatus(runId: string): Promise<RunStatus | null> {
+    return (await this.redis.hget(this.keys.run(runId).run, 'status')) as RunStatus | null;
+  }
+
+  /** Returns the run's total item count and chunk size, or null when it does not exist. */
+  async getRunLayout(
+    runId: string,
+  ): Promise<{ totalItems: number; chunkSize: number; target: string } | null> {
+    const [total, chunk, spec] = await this.redis.hmget(
+      this.keys.run(runId).run,
+      'totalItems',
+      'chunkSize',
+      'spec',
+    );
+    if (!total || !chunk || !spec) return null;
+    return {
+      totalItems: Number(total),
+      chunkSize: Number(chunk),
+      target: (JSON.parse(spec) as StoredSpec).target.name,
+    };
+  }
+
+  /**
+   * Lists runs newest first. Expired runs found in the index are dropped from it.
+   * A page may hold fewer than `limit` runs when filters reject many; follow `nextCursor`.
+   */
+  async listRuns(filter: RunFilter = {}): Promise<{ runs: Run[]; nextCursor: string | null }> {
+    const limit = filter.limit ?? 50;
+    const cursor = filter.cursor ? decodeCursor(filter.cursor) : null;
+    let max = cursor
+      ? String(cursor.t)
+      : filter.until !== undefined
+        ? String(filter.until)
+        : '+inf';
+    if (cursor && filter.until !== undefined && filter.until < cursor.t) max = String(filter.until);
+    const min = filter.since !== undefined ? String(filter.since) : '-inf';
+    const runs: Run[] = [];
+    let scanned = 0;
+    let offset = 0;
+    let last: { t: number; id: string } | null = null;
+    while (runs.length < limit && scanned < LIST_SCAN_BUDGET) {
+      const batch = await this.redis.zrevrangebyscore(
+        this.keys.runsIndex,
+        max,
+        min,
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        200,
+      );
+      if (batch.length === 0) return { runs, nextCursor: null };
+      offset += batch.length / 2;
+      const candidates: { id: string; t: number }[] = [];
+      for (let i = 0; i < batch.length; i += 2) {
+        const id = batch[i]!;
+        const t = Number(batch[i + 1]);
+        if (cursor && t === cursor.t && id >= cursor.id) continue;
+        candidates.push({ id, t });
+      }
+      const pipeline = this.redis.pipeline();
+      for (const c of candidates) {
+        const k = this.keys.run(c.id);
+        pipeline.rlReadRun(k.run, k.latency, ...PERCENTILES);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const expired: string[] = [];
+      for (let i = 0; i < candidates.length; i++) {
+        const c = candidates[i]!;
+        const [err, reply] = replies[i] ?? [];
+        if (err) throw err;
+        scanned++;
+        last = c;
+        const r = reply as ScriptReply;
+        if (r.length === 0) {
+          expired.push(c.id);
+          continue;
+        }
+        const run = toRun(r);
+        if (matches(run, filter)) runs.push(run);
+        if (runs.length === limit) break;
+      }
+      if (expired.length > 0) await this.redis.zrem(this.keys.runsIndex, ...expired);
+    }
+    return { runs, nextCursor: last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Lists a run's results in item order, joined with their items. Without `status`, a page covers
+   * item indexes `[cursor, cursor+limit)` and skips items whose result has not landed yet.
+   * @throws RunNotFoundError when the run does not exist.
+   */
+  async listResults(
+    runId: string,
+    options: {
+      status?: ResultStatus | undefined;
+      limit?: number | undefined;
+      cursor?: string | undefined;
+    } = {},
+  ): Promise<{ results: Result[]; nextCursor: string | null }> {
+    const k = this.keys.run(runId);
+    const limit = options.limit ?? 100;
+    const from = options.cursor ? Number(options.cursor) : 0;
+    const total = await this.redis.hget(k.run, 'totalItems');
+    if (total === null) throw new RunNotFoundError(runId);
+    let indexes: number[];
+    let nextCursor: string | null;
+    if (options.status) {
+      const zkey = k[options.status];
+      const page = await this.redis.zrangebyscore(zkey, from, '+inf', 'LIMIT', 0, limit + 1);
+      indexes = page.slice(0, limit).map(Number);
+      nextCursor = page.length > limit ? page[limit]! : null;
+    } else {
+      const end = Math.min(from + limit, Number(total));
+      indexes = [];
+      for (let i = from; i < end; i++) indexes.push(i);
+      nextCursor = end < Number(total) ? String(end) : null;
+    }
+    if (indexes.length === 0) return { results: [], nextCursor };
+    const [[e1, stored], [e2, items]] = (await this.redis
+      .pipeline()
+      .hmget(k.results, ...indexes.map(String))
+      .hmget(k.items, ...indexes.map(String))
+      .exec()) as [[Error | null, (string | null)[]], [Error | null, (string | null)[]]];
+    if (e1 || e2) throw e1 ?? e2;
+    const results: Result[] = [];
+    indexes.forEach((index, i) => {
+      const s = stored[i];
+      const it = items[i];
+      if (!s || !it) return;
+      results.push(
+        toResult(runId, index, JSON.parse(it) as StoredItem, JSON.parse(s) as StoredResult),
+      );
+    });
+    return { results, nextCursor };
+  }
+
+  // ---------------------------------------------------------------- executing items (worker)
+
+  /**
+   * The gate before attempts start (see claim-items-4.lua): checks the run may go on, marks it
+   * `running`, and returns those of `indexes` that have no result yet.
+   * @param options.withItems return each item's JSON (first attempts); false for retries.
+   * @param options.withSpec return the run's spec (first claim of a run by this process).
+   */
+  async claimItems(
+    runId: string,
+    indexes: number[],
+    options: { withItems: boolean; withSpec: boolean; now?: number },
+  ): Promise<ClaimOutcome> {
+    const k = this.keys.run(runId);
+    const reply = await this.redis.rlClaimItems(
+      k.run,
+      k.items,
+      k.results,
+      k.events,
+      options.now ?? Date.now(),
+      options.withItems ? '1' : '0',
+      options.withSpec ? '1' : '0',
+      this.eventsMaxLen,
+      ...indexes,
+    );
+    const code = Number(reply[0]);
+    if (code === 0) return { state: 'missing' };
+    if (code === -1) return { state: 'terminal', status: reply[1] as RunStatus };
+    const specJson = reply[1] as string | null;
+    const items: { index: number; item: StoredItem | null }[] = [];
+    for (let i = 2; i < reply.length; i += 2) {
+      const json = reply[i + 1] as string;
+      items.push({ index: Number(reply[i]), item: json ? (JSON.parse(json) as StoredItem) : null });
+    }
+    return { state: 'ok', spec: specJson ? (JSON.parse(specJson) as StoredSpec) : null, items };
+  }
+
+  /**
+   * Records final results, exactly once per item, in one atomic script (record-results-8.lua):
+   * results, counters, latency index, usage, scores, a progress event and the terminal
+   * transition with retention TTL when the last item lands. Results already stored are kept.
+   */
+  async recordResults(
+    runId: string,
+    records: ResultRecord[],
+    now = Date.now(),
+  ): Promise<RecordOutcome> {
+    if (records.length === 0)
+      return { state: 'ok', recorded: 0, done: 0, total: 0, finished: false };
+    const args: string[] = [];
+    for (const { index, result } of records) {
+      const meta: Record<string, unknown> = { i: index, s: result.status };
+      if (result.latencyMs !== undefined) meta.l = result.latencyMs;
+      if (result.usage) {
+        meta.it = result.usage.inputTokens;
+        meta.ot = result.usage.outputTokens;
+      }
+      if (result.costUsd !== undefined) meta.c = result.costUsd;
+      if (result.scores) {
+        const sc = Object.entries(result.scores).map(([name, s]: [string, ItemScore]) => [
+          name,
+          s.score,
+          s.passed,
+        ]);
+        if (sc.length > 0) meta.sc = sc;
+      }
+      args.push(JSON.stringify(meta), JSON.stringify(result));
+    }
+    const reply = await this.redis.rlRecordResults(
+      ...this.keys.runKeyList(runId),
+      now,
+      this.eventsMaxLen,
+      ...args,
+    );
+    if (reply[0] === -1) return { state: 'missing' };
+    const [recorded = 0, done = 0, total = 0, finished = 0] = reply.map(Number);
+    return { state: 'ok', recorded, done, total, finished: finished === 1 };
+  }
+
+  /**
+   * Ends a run early: items without a result are recorded `cancelled`, the run moves to `status`
+   * (`cancelled` by the API, `failed` when the run itself cannot go on) and gets its retention TTL.
+   * Workers must still be told through `publishCancel` to abort items in flight.
+   */
+  async finishRun(
+    runId: string,
+    status: 'cancelled' | 'failed',
+    error?: string,
+    now = Date.now(),
+  ): Promise<FinishOutcome> {
+    const cancelled: StoredResult = {
+      status: 'cancelled',
+      attempts: 0,
+      error: { message: error ?? `run ${status}`, type: 'cancelled' },
+      completedAt: now,
+    };
+    const reply = await this.redis.rlFinishRun(
+      ...this.keys.runKeyList(runId),
+      now,
+      this.eventsMaxLen,
+      status,
+      error ?? '',
+      JSON.stringify(cancelled),
+    );
+    const code = Number(reply[0]);
+    if (code === -1) return { state: 'missing' };
+    if (code === 0) return { state: 'terminal', status: reply[1] as RunStatus };
+    return { state: 'finished', cancelledItems: Number(reply[1]) };
+  }
+
+  // ---------------------------------------------------------------- events and cancellation
+
+  /** Events after stream id `afterId` (exclusive; `0` for all), oldest first. */
+  async readEvents(runId: string, afterId = '0', count = 1000): Promise<RunEvent[]> {
+    const start = afterId === '0' ? '-' : `(${afterId}`;
+    const entries = await this.redis.xrange(
+      this.keys.run(runId).events,
+      start,
+      '+',
+      'COUNT',
+      count,
+    );
+    return entries.map(toEvent);
+  }
+
+  /**
+   * Waits up to `blockMs` for events after `afterId` on `connection`, a dedicated connection
+   * (XREAD BLOCK holds it). Returns [] on timeout.
+   */
+  async waitForEvents(
+    connection: Redis,
+    runId: string,
+    afterId: string,
+    blockMs: number,
+  ): Promise<RunEvent[]> {
+    const reply = await connection.xread(
+      'COUNT',
+      1000,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.keys.run(runId).events,
+      afterId,
+    );
+    if (!reply) return [];
+    return reply.flatMap(([, entries]) => entries.map(toEvent));
+  }
+
+  /** Tells every worker that `runId` was cancelled or deleted (fire and forget; the run's status is the source of truth). */
+  async publishCancel(runId: string): Promise<number> {
+    return this.redis.publish(this.keys.cancelChannel, runId);
+  }
+
+  /**
+   * Subscribes `connection` (dedicated: it enters subscriber mode) to the cancel channel.
+   * `onCancel` receives each cancelled or deleted run id.
+   */
+  async subscribeCancel(connection: Redis, onCancel: (runId: string) => void): Promise<void> {
+    const channel = this.keys.cancelChannel;
+    connection.on('message', (ch: string, message: string) => {
+      if (ch === channel) onCancel(message);
+    });
+    await connection.subscribe(channel);
+  }
+
+  // ---------------------------------------------------------------- idempotency
+
+  /**
+   * Reserves an `Idempotency-Key` for `runId` for `ttlSeconds` (default 24 h).
+   * Returns null when reserved, else the run id the key already belongs to.
+   */
+  async reserveIdempotencyKey(
+    key: string,
+    runId: string,
+    ttlSeconds = 24 * 3600,
+  ): Promise<string | null> {
+    const k = this.keys.idempotency(hashKey(key));
+    const ok = await this.redis.set(k, runId, 'EX', ttlSeconds, 'NX');
+    return ok === 'OK' ? null : await this.redis.get(k);
+  }
+
+  /** Releases a reserved key (the submission failed, a retry may use it). */
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.redis.del(this.keys.idempotency(hashKey(key)));
+  }
+
+  // ---------------------------------------------------------------- workers, targets, metrics
+
+  /** Writes a worker's heartbeat. */
+  async heartbeatWorker(info: WorkerInfo): Promise<void> {
+    await this.redis.hset(this.keys.workers, info.id, JSON.stringify(info));
+  }
+
+  /** Removes a worker (graceful shutdown). */
+  async removeWorker(workerId: string): Promise<void> {
+    await this.redis.hdel(this.keys.workers, workerId);
+  }
+
+  /** Live workers: heartbeat within `maxAgeMs`; older entries are removed. */
+  async listWorkers(maxAgeMs: number, now = Date.now()): Promise<WorkerInfo[]> {
+    const all = await this.redis.hgetall(this.keys.workers);
+    const live: WorkerInfo[] = [];
+    const stale: string[] = [];
+    for (const [id, json] of Object.entries(all)) {
+      const info = JSON.parse(json) as WorkerInfo;
+      if (now - Date.parse(info.heartbeatAt) <= maxAgeMs) live.push(info);
+      else stale.push(id);
+    }
+    if (stale.length > 0) await this.redis.hdel(this.keys.workers, ...stale);
+    return live.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Target names ever submitted (one BullMQ queue each). */
+  async listTargets(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.targets)).sort();
+  }
+
+  /** Adds to fleet-wide counters (`/metrics`). Field names are Prometheus-style, values integers or floats. */
+  async incrementMetrics(increments: Record<string, number>): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const [field, by] of Object.entries(increments)) {
+      if (Number.isInteger(by)) pipeline.hincrby(this.keys.metrics, field, by);
+      else pipeline.hincrbyfloat(this.keys.metrics, field, by);
+    }
+    await pipeline.exec();
+  }
+
+  /** Reads the fleet-wide counters written by `incrementMetrics`. */
+  async readMetrics(): Promise<Record<string, number>> {
+    const raw = await this.redis.hgetall(this.keys.metrics);
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+  }
+
+  /** Counts runs in the index by status (expired entries skipped). Reads at most `max` runs. */
+  async countRunsByStatus(max = 10_000): Promise<Record<RunStatus, number>> {
+    const counts: Record<RunStatus, number> = {
+      queued: 0,
+      running: 0,
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+    };
+    const ids = await this.redis.zrevrange(this.keys.runsIndex, 0, max - 1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.run(id).run, 'status');
+    for (const [, status] of (await pipeline.exec()) ?? []) {
+      if (typeof status === 'string' && status in counts) counts[status as RunStatus]++;
+    }
+    return counts;
+  }
+}
+
+// ------------------------------------------------------------------ conversions
+
+function toRun(reply: ScriptReply): Run {
+  const flat = reply[0] as string[];
+  const h: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  const count = Number(reply[1]);
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const spec = JSON.parse(h.spec ?? '{}') as StoredSpec;
+  const total = Number(h.totalItems ?? 0);
+  const succeeded = Number(h.succeededCount ?? 0);
+  const failed = Number(h.failedCount ?? 0);
+  const cancelled = Number(h.cancelledCount ?? 0);
+  const scores: Run['scores'] = {};
+  for (const scorer of spec.scorers ?? []) {
+    const passed = Number(h[`score:${scorer.name}:passed`] ?? 0);
+    const failedN = Number(h[`score:${scorer.name}:failed`] ?? 0);
+    const sum = Number(h[`score:${scorer.name}:sum`] ?? 0);
+    const n = passed + failedN;
+    scores[scorer.name] = { mean: n === 0 ? null : sum / n, passed, failed: failedN };
+  }
+  return {
+    id: h.id ?? '',
+    name: h.name ?? null,
+    status: (h.status ?? 'queued') as RunStatus,
+    target: spec.target,
+    scorers: spec.scorers ?? [],
+    execution: spec.execution,
+    datasetId: h.datasetId ?? null,
+    datasetVersion: h.datasetVersion ?? null,
+    totalItems: total,
+    succeededCount: succeeded,
+    failedCount: failed,
+    cancelledCount: cancelled,
+    progress: total === 0 ? 0 : (succeeded + failed + cancelled) / total,
+    latencyMs: {
+      p50: num(reply[3]),
+      p90: num(reply[4]),
+      p99: num(reply[5]),
+      mean: count === 0 ? null : Number(h.latencySumMs ?? 0) / count,
+      max: num(reply[2]),
+    },
+    usage: { inputTokens: Number(h.inputTokens ?? 0), outputTokens: Number(h.outputTokens ?? 0) },
+    costUsd: Number(h.costUsd ?? 0),
+    scores,
+    tags: JSON.parse(h.tags ?? '[]') as string[],
+    metadata: JSON.parse(h.metadata ?? '{}') as Record<string, unknown>,
+    retention: { ttlSeconds: Number(h.ttlSeconds ?? 0) },
+    createdAt: iso(h.createdAt) ?? new Date(0).toISOString(),
+    startedAt: iso(h.startedAt),
+    completedAt: iso(h.completedAt),
+    expiresAt: iso(h.expiresAt),
+    error: h.error ?? null,
+  };
+}
+
+function toResult(runId: string, index: number, item: StoredItem, r: StoredResult): Result {
+  return {
+    runId,
+    itemId: item.id,
+    itemIndex: index,
+    status: r.status,
+    input: item.input,
+    expectedOutput: item.expectedOutput ?? null,
+    metadata: item.metadata ?? null,
+    output: r.output ?? null,
+    error: r.error ?? null,
+    attempts: r.attempts,
+    latencyMs: r.latencyMs ?? null,
+    queueMs: r.queueMs ?? null,
+    startedAt: iso(r.startedAt),
+    completedAt: iso(r.completedAt),
+    usage: r.usage ?? null,
+    costUsd: r.costUsd ?? null,
+    scores: r.scores ?? {},
+    workerId: r.workerId ?? null,
+  };
+}
+
+function toEvent([id, fields]: [string, string[]]): RunEvent {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) h[fields[i]!] = fields[i + 1]!;
+  return {
+    id,
+    type: h.type === 'progress' ? 'progress' : 'status',
+    data: JSON.parse(h.data ?? '{}') as Record<string, unknown>,
+  };
+}
+
+function matches(run: Run, f: RunFilter): boolean {
+  if (f.status && run.status !== f.status) return false;
+  if (f.target && run.target.name !== f.target) return false;
+  if (f.datasetId && run.datasetId !== f.datasetId) return false;
+  if (f.tag && !run.tags.includes(f.tag)) return false;
+  return true;
+}
+
+function encodeCursor(c: { t: number; id: string }): string {
+  return Buffer.from(`${c.t}.${c.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { t: number; id: string } {
+  const [t, id] = Buffer.from(cursor, 'base64url').toString().split('.');
+  const n = Number(t);
+  if (!id || !Number.isFinite(n)) throw new InvalidCursorError();
+  return { t: n, id };
+}
+
+/** A `cursor` query parameter that this store did not hand out. */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+  readonly status = 400;
+  constructor() {
+    super('invalid cursor');
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Per-test-file context: a unique key prefix on the shared test Redis, a store, and cleanup.
+ */
+import { createRedis, RunStore } from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import { inject } from 'vitest';
+
+/** The Redis URL provided by test/global-setup.ts. */
+export function redisUrl(): string {
+  return inject('redisUrl');
+}
+
+/** A fresh prefix, so test files never see each other's keys. */
+export function uniquePrefix(label = 't'): string {
+  return `rl-${label}-${ulid().toLowerCase()}`;
+}
+
+/** Deletes every key under `prefix` (and BullMQ's `{prefix}`). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 20_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Opens a store on a fresh prefix. Call `close()` in afterAll. */
+export function createTestStore(label?: string): {
+  store: RunStore;
+  redis: Redis;
+  prefix: string;
+  close(): Promise<void>;
+} {
+  const prefix = uniquePrefix(label);
+  const redis = createRedis(redisUrl());
+  const store = new RunStore(redis, { prefix });
+  return {
+    store,
+    redis,
+    prefix,
+    async close() {
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}
