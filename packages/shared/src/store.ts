@@ -593,11 +593,10 @@ export class RunStore {
   /** Adds to fleet-wide counters (`/metrics`). Field names are Prometheus-style, values integers or floats. */
   async incrementMetrics(increments: Record<string, number>): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const [field, by] of Object.entries(increments)) {
-      if (Number.isInteger(by)) pipeline.hincrby(this.keys.metrics, field, by);
-      else pipeline.hincrbyfloat(this.keys.metrics, field, by);
-    }
-    await pipeline.exec();
+    // HINCRBYFLOAT for all: a field once incremented by a float can no longer take HINCRBY
+    for (const [field, by] of Object.entries(increments))
+      pipeline.hincrbyfloat(this.keys.metrics, field, by);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
 
   /** Reads the fleet-wide counters written by `incrementMetrics`. */

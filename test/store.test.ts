@@ -1,0 +1,447 @@
+/**
+ * The run store against a real Redis: every Lua script path and return code, exactly-once
+ * recording, terminal transitions, TTLs, listing and events.
+ */
+import {
+  type NewRun,
+  RunStateError,
+  type RunStore,
+  type StoredItem,
+  type StoredResult,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore } from './helpers/context.js';
+
+let ctx: ReturnType<typeof createTestStore>;
+let store: RunStore;
+let redis: Redis;
+
+beforeAll(() => {
+  ctx = createTestStore('store');
+  store = ctx.store;
+  redis = ctx.redis;
+});
+afterAll(() => ctx.close());
+
+function items(n: number): StoredItem[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `item-${i}`,
+    input: { n: i },
+    expectedOutput: i,
+  }));
+}
+
+function newRun(id: string, totalItems: number, overrides: Partial<NewRun> = {}): NewRun {
+  return {
+    id,
+    target: { name: 'echo' },
+    scorers: [{ name: 'exact_match' }],
+    execution: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 1000 },
+    datasetVersion: 'v1',
+    totalItems,
+    chunkSize: 10,
+    ttlSeconds: 3600,
+    tags: ['nightly'],
+    metadata: { owner: 'tests' },
+    createdAt: Date.now(),
+    ...overrides,
+  };
+}
+
+async function createRun(n: number, overrides: Partial<NewRun> = {}): Promise<string> {
+  const id = ulid();
+  await store.stageItems(id, 0, items(n));
+  await store.commitRun(newRun(id, n, overrides));
+  await store.indexRun(id, overrides.createdAt ?? Date.now(), overrides.target?.name ?? 'echo');
+  return id;
+}
+
+const ok = (latencyMs: number, output: unknown = 1, passed = true): StoredResult => ({
+  status: 'succeeded',
+  attempts: 1,
+  latencyMs,
+  output,
+  scores: { exact_match: { score: passed ? 1 : 0, passed } },
+});
+
+describe('create-run-3', () => {
+  it('commits a staged run as queued with the safety TTL and a queued event', async () => {
+    const id = await createRun(3);
+    const run = await store.getRun(id);
+    expect(run?.status).toBe('queued');
+    expect(run?.totalItems).toBe(3);
+    expect(run?.tags).toEqual(['nightly']);
+    const k = store.keys.run(id);
+    for (const key of [k.run, k.items, k.events]) {
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(store.safetyTtlSeconds - 5);
+    }
+    const events = await store.readEvents(id);
+    expect(events.map((e) => [e.type, e.data.status])).toEqual([['status', 'queued']]);
+  });
+
+  it('returns 0 (RunStateError) when the run exists and writes nothing', async () => {
+    const id = await createRun(2);
+    await expect(store.commitRun(newRun(id, 2, { name: 'other' }))).rejects.toBeInstanceOf(
+      RunStateError,
+    );
+    expect((await store.getRun(id))?.name).toBeNull();
+  });
+
+  it('returns -2 (RunStateError) when staged items do not number totalItems', async () => {
+    const id = ulid();
+    await store.stageItems(id, 0, items(2));
+    await expect(store.commitRun(newRun(id, 3))).rejects.toThrow(/staged items/);
+    expect(await store.getRun(id)).toBeNull();
+    await store.deleteRun(id);
+  });
+});
+
+describe('claim-items-4', () => {
+  it('moves queued -> running once, returns spec and only items without a result', async () => {
+    const id = await createRun(4);
+    const first = await store.claimItems(id, [0, 1], { withItems: true, withSpec: true });
+    expect(first.state).toBe('ok');
+    if (first.state !== 'ok') return;
+    expect(first.spec?.target.name).toBe('echo');
+    expect(first.items).toEqual([
+      { index: 0, item: { id: 'item-0', input: { n: 0 }, expectedOutput: 0 } },
+      { index: 1, item: { id: 'item-1', input: { n: 1 }, expectedOutput: 1 } },
+    ]);
+    const run = await store.getRun(id);
+    expect(run?.status).toBe('running');
+    expect(run?.startedAt).not.toBeNull();
+
+    await store.recordResults(id, [{ index: 0, result: ok(5) }]);
+    const second = await store.claimItems(id, [0, 1, 2], { withItems: false, withSpec: false });
+    expect(second).toEqual({
+      state: 'ok',
+      spec: null,
+      items: [
+        { index: 1, item: null },
+        { index: 2, item: null },
+      ],
+    });
+    const statusEvents = (await store.readEvents(id)).filter((e) => e.type === 'status');
+    expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running']);
+  });
+
+  it('returns missing (0) for an unknown run and terminal (-1) for a finished one', async () => {
+    expect(await store.claimItems(ulid(), [0], { withItems: true, withSpec: true })).toEqual({
+      state: 'missing',
+    });
+    const id = await createRun(2);
+    await store.finishRun(id, 'cancelled', 'stop');
+    expect(await store.claimItems(id, [0], { withItems: true, withSpec: false })).toEqual({
+      state: 'terminal',
+      status: 'cancelled',
+    });
+  });
+});
+
+describe('record-results-8', () => {
+  it('records exactly once: a second write for the same item changes nothing', async () => {
+    const id = await createRun(3);
+    const a = await store.recordResults(id, [{ index: 0, result: ok(10) }]);
+    expect(a).toEqual({ state: 'ok', recorded: 1, done: 1, total: 3, finished: false });
+    const again = await store.recordResults(id, [
+      { index: 0, result: { status: 'failed', attempts: 3, latencyMs: 99 } },
+    ]);
+    expect(again).toEqual({ state: 'ok', recorded: 0, done: 1, total: 3, finished: false });
+    const run = await store.getRun(id);
+    expect([run?.succeededCount, run?.failedCount, run?.cancelledCount]).toEqual([1, 0, 0]);
+    expect(run?.latencyMs.max).toBe(10);
+    const { results } = await store.listResults(id);
+    expect(results).toHaveLength(1);
+    expect(results[0]?.status).toBe('succeeded');
+  });
+
+  it('records duplicates inside one call once', async () => {
+    const id = await createRun(2);
+    const out = await store.recordResults(id, [
+      { index: 1, result: ok(1) },
+      { index: 1, result: ok(2) },
+    ]);
+    expect(out).toMatchObject({ recorded: 1, done: 1 });
+  });
+
+  it('aggregates counters, usage, cost, scores and latency percentiles; completes with retention TTL', async () => {
+    const id = await createRun(10, { ttlSeconds: 120 });
+    const records = Array.from({ length: 10 }, (_, i) => ({
+      index: i,
+      result:
+        i < 7
+          ? {
+              ...ok(i + 1, i, i % 2 === 0),
+              usage: { inputTokens: 10, outputTokens: 2 },
+              costUsd: 0.5,
+            }
+          : ({
+              status: 'failed',
+              attempts: 2,
+              latencyMs: 100 + i,
+              error: { message: 'x', type: 'http_error' },
+            } as StoredResult),
+    }));
+    const first = await store.recordResults(id, records.slice(0, 6));
+    expect(first).toEqual({ state: 'ok', recorded: 6, done: 6, total: 10, finished: false });
+    const last = await store.recordResults(id, records.slice(6));
+    expect(last).toEqual({ state: 'ok', recorded: 4, done: 10, total: 10, finished: true });
+
+    const run = await store.getRun(id);
+    expect(run).toMatchObject({
+      status: 'completed',
+      succeededCount: 7,
+      failedCount: 3,
+      cancelledCount: 0,
+      progress: 1,
+      usage: { inputTokens: 70, outputTokens: 14 },
+    });
+    expect(run?.costUsd).toBeCloseTo(3.5, 10);
+    // exact_match passed for even i in 0..6: 0,2,4,6
+    expect(run?.scores.exact_match).toEqual({ mean: 4 / 7, passed: 4, failed: 3 });
+    // latencies: 1..7, 107, 108, 109 -> nearest rank p50 = 5th = 5, p90 = 9th = 108, p99 = 10th = 109
+    expect(run?.latencyMs).toEqual({
+      p50: 5,
+      p90: 108,
+      p99: 109,
+      mean: (28 + 107 + 108 + 109) / 10,
+      max: 109,
+    });
+    expect(run?.completedAt).not.toBeNull();
+    expect(Date.parse(run?.expiresAt ?? '') - Date.parse(run?.completedAt ?? '')).toBe(120_000);
+
+    for (const key of store.keys.runKeyList(id)) {
+      const ttl = await redis.ttl(key);
+      if (key.endsWith(':cancelled')) {
+        expect(ttl).toBe(-2); // never created: no cancelled results
+        continue;
+      }
+      expect(ttl, key).toBeGreaterThan(110);
+      expect(ttl, key).toBeLessThanOrEqual(120);
+    }
+    const statusEvents = (await store.readEvents(id)).filter((e) => e.type === 'status');
+    expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'completed']);
+    // a late write after completion changes nothing and does not complete twice
+    expect(await store.recordResults(id, [{ index: 0, result: ok(1) }])).toMatchObject({
+      recorded: 0,
+      finished: false,
+    });
+  });
+
+  it('gives keys created after commit the run TTL (nothing without a TTL)', async () => {
+    const id = await createRun(5);
+    await store.recordResults(id, [
+      { index: 0, result: ok(3) },
+      { index: 1, result: { status: 'failed', attempts: 1, latencyMs: 2 } },
+      { index: 2, result: { status: 'cancelled', attempts: 1 } },
+    ]);
+    for (const key of store.keys.runKeyList(id)) {
+      expect(await redis.ttl(key), key).toBeGreaterThan(0);
+    }
+  });
+
+  it('returns -1 (missing) for a deleted run and creates no key', async () => {
+    const id = await createRun(2);
+    expect(await store.deleteRun(id)).toBe(true);
+    expect(await store.recordResults(id, [{ index: 0, result: ok(1) }])).toEqual({
+      state: 'missing',
+    });
+    expect(await redis.exists(...store.keys.runKeyList(id))).toBe(0);
+    expect(await store.deleteRun(id)).toBe(false);
+  });
+});
+
+describe('finish-run-8', () => {
+  it('records cancelled for every item without a result, ends the run once', async () => {
+    const id = await createRun(6, { ttlSeconds: 300 });
+    await store.claimItems(id, [0, 1], { withItems: true, withSpec: true });
+    await store.recordResults(id, [
+      { index: 0, result: ok(1) },
+      { index: 1, result: { status: 'failed', attempts: 1, latencyMs: 1 } },
+    ]);
+    const out = await store.finishRun(id, 'cancelled', 'cancelled by request');
+    expect(out).toEqual({ state: 'finished', cancelledItems: 4 });
+    const run = await store.getRun(id);
+    expect(run).toMatchObject({
+      status: 'cancelled',
+      succeededCount: 1,
+      failedCount: 1,
+      cancelledCount: 4,
+      progress: 1,
+      error: 'cancelled by request',
+    });
+    const cancelled = await store.listResults(id, { status: 'cancelled' });
+    expect(cancelled.results.map((r) => r.itemIndex)).toEqual([2, 3, 4, 5]);
+    expect(cancelled.results[0]).toMatchObject({
+      status: 'cancelled',
+      attempts: 0,
+      itemId: 'item-2',
+    });
+    // in-flight item's late result is ignored: exactly one result per item
+    expect(await store.recordResults(id, [{ index: 3, result: ok(1) }])).toMatchObject({
+      recorded: 0,
+      done: 6,
+    });
+    expect(await redis.hlen(store.keys.run(id).results)).toBe(6);
+    for (const key of store.keys.runKeyList(id)) {
+      const ttl = await redis.ttl(key);
+      expect(ttl, key).toBeGreaterThan(290);
+      expect(ttl, key).toBeLessThanOrEqual(300);
+    }
+    expect(await store.finishRun(id, 'cancelled')).toEqual({
+      state: 'terminal',
+      status: 'cancelled',
+    });
+    expect(await store.finishRun(ulid(), 'cancelled')).toEqual({ state: 'missing' });
+    const statusEvents = (await store.readEvents(id)).filter((e) => e.type === 'status');
+    expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running', 'cancelled']);
+  });
+
+  it('fails a run with its reason', async () => {
+    const id = await createRun(2);
+    expect(await store.finishRun(id, 'failed', 'target unknown')).toEqual({
+      state: 'finished',
+      cancelledItems: 2,
+    });
+    expect(await store.getRun(id)).toMatchObject({
+      status: 'failed',
+      error: 'target unknown',
+      cancelledCount: 2,
+    });
+  });
+});
+
+describe('reading', () => {
+  it('lists results in item order with status filter and cursors', async () => {
+    const id = await createRun(25);
+    await store.recordResults(
+      id,
+      Array.from({ length: 25 }, (_, i) => ({
+        index: i,
+        result:
+          i % 5 === 0 ? ({ status: 'failed', attempts: 1, latencyMs: 1 } as StoredResult) : ok(1),
+      })),
+    );
+    const page1 = await store.listResults(id, { limit: 10 });
+    expect(page1.results.map((r) => r.itemIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(page1.nextCursor).toBe('10');
+    const page3 = await store.listResults(id, { limit: 10, cursor: '20' });
+    expect(page3.results.map((r) => r.itemIndex)).toEqual([20, 21, 22, 23, 24]);
+    expect(page3.nextCursor).toBeNull();
+    const f1 = await store.listResults(id, { status: 'failed', limit: 3 });
+    expect(f1.results.map((r) => r.itemIndex)).toEqual([0, 5, 10]);
+    const f2 = await store.listResults(id, {
+      status: 'failed',
+      limit: 3,
+      cursor: f1.nextCursor ?? '',
+    });
+    expect(f2.results.map((r) => r.itemIndex)).toEqual([15, 20]);
+    expect(f2.nextCursor).toBeNull();
+    await expect(store.listResults(ulid())).rejects.toThrow(/not found/);
+  });
+
+  it('lists runs newest first with filters, cursors, and drops expired runs from the index', async () => {
+    const base = Date.now() + 10_000_000; // newer than every other run of this file
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(
+        await createRun(1, {
+          createdAt: base + i,
+          target: { name: i % 2 === 0 ? 'even' : 'odd' },
+          tags: [`t${i}`],
+        }),
+      );
+    }
+    const page1 = await store.listRuns({ limit: 2, since: base });
+    expect(page1.runs.map((r) => r.id)).toEqual([ids[4], ids[3]]);
+    const page2 = await store.listRuns({ limit: 2, since: base, cursor: page1.nextCursor ?? '' });
+    expect(page2.runs.map((r) => r.id)).toEqual([ids[2], ids[1]]);
+    expect((await store.listRuns({ since: base, target: 'even' })).runs.map((r) => r.id)).toEqual([
+      ids[4],
+      ids[2],
+      ids[0],
+    ]);
+    expect((await store.listRuns({ since: base, tag: 't3' })).runs.map((r) => r.id)).toEqual([
+      ids[3],
+    ]);
+    expect(
+      (await store.listRuns({ since: base + 1, until: base + 2 })).runs.map((r) => r.id),
+    ).toEqual([ids[2], ids[1]]);
+    // simulate expiry: the run's keys vanish, the index entry is dropped on the next listing
+    await redis.del(...store.keys.runKeyList(ids[4]!));
+    expect((await store.listRuns({ since: base })).runs.map((r) => r.id)).toEqual([
+      ids[3],
+      ids[2],
+      ids[1],
+      ids[0],
+    ]);
+    expect(await redis.zscore(store.keys.runsIndex, ids[4]!)).toBeNull();
+    await expect(store.listRuns({ cursor: 'garbage' })).rejects.toThrow(/invalid cursor/);
+  });
+
+  it('reads events after an id and waits for new ones', async () => {
+    const id = await createRun(2);
+    const [queued] = await store.readEvents(id);
+    const blocking = ctx.redis.duplicate();
+    const waiting = store.waitForEvents(blocking, id, queued!.id, 5000);
+    await store.claimItems(id, [0], { withItems: true, withSpec: false });
+    const got = await waiting;
+    expect(got.map((e) => e.data.status)).toEqual(['running']);
+    expect(await store.waitForEvents(blocking, id, got[0]!.id, 50)).toEqual([]);
+    blocking.disconnect();
+    expect((await store.readEvents(id, queued!.id)).map((e) => e.data.status)).toEqual(['running']);
+  });
+});
+
+describe('idempotency, workers, metrics, cancel channel', () => {
+  it('reserves an idempotency key once', async () => {
+    expect(await store.reserveIdempotencyKey('k1', 'RUN-A')).toBeNull();
+    expect(await store.reserveIdempotencyKey('k1', 'RUN-B')).toBe('RUN-A');
+    await store.releaseIdempotencyKey('k1');
+    expect(await store.reserveIdempotencyKey('k1', 'RUN-C')).toBeNull();
+  });
+
+  it('lists live workers and prunes stale ones', async () => {
+    const now = Date.now();
+    const info = (id: string, at: number) => ({
+      id,
+      host: 'h',
+      pid: 1,
+      targets: [{ name: 'echo', description: 'e' }],
+      scorers: [],
+      concurrency: 4,
+      inFlight: 0,
+      startedAt: new Date(at).toISOString(),
+      heartbeatAt: new Date(at).toISOString(),
+    });
+    await store.heartbeatWorker(info('w-live', now));
+    await store.heartbeatWorker(info('w-stale', now - 60_000));
+    expect((await store.listWorkers(15_000, now)).map((w) => w.id)).toEqual(['w-live']);
+    expect(await redis.hexists(store.keys.workers, 'w-stale')).toBe(0);
+    await store.removeWorker('w-live');
+    expect(await store.listWorkers(15_000, now)).toEqual([]);
+  });
+
+  it('increments and reads fleet metrics', async () => {
+    await store.incrementMetrics({ 'items_total:succeeded': 3, item_latency_ms_sum: 1.5 });
+    await store.incrementMetrics({ 'items_total:succeeded': 2, item_latency_ms_sum: 2 });
+    expect(await store.readMetrics()).toEqual({
+      'items_total:succeeded': 5,
+      item_latency_ms_sum: 3.5,
+    });
+  });
+
+  it('delivers cancel messages to subscribers', async () => {
+    const sub = ctx.redis.duplicate();
+    const got: string[] = [];
+    await store.subscribeCancel(sub, (id) => got.push(id));
+    expect(await store.publishCancel('RUN-X')).toBe(1);
+    const deadline = Date.now() + 5000;
+    while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(['RUN-X']);
+    sub.disconnect();
+  });
+});
