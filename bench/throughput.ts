@@ -1,0 +1,119 @@
+/**
+ * `npm run bench`: throughput of a no-op (`echo`) run through the API and the workers, against raw
+ * BullMQ (one job per item, no-op processor, concurrency 50, addBulk then drain) on the same Redis in
+ * the same run; plus Redis memory per stored result. Goal (not a test): ratio >= 3.0.
+ *
+ * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1]
+ * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
+ */
+import { parseArgs } from 'node:util';
+import { startApi } from '@runledger/api';
+import { createLogger, createRedis, loadConfig, type Run } from '@runledger/shared';
+import { startWorker } from '@runledger/worker';
+import { Queue, Worker } from 'bullmq';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+
+const { values } = parseArgs({
+  options: {
+    items: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1' },
+  },
+});
+const ITEMS = Number(values.items);
+const CONCURRENCY = Number(values.concurrency);
+const WORKERS = Number(values.workers);
+
+const server = process.env.REDIS_URL ? null : await startRedisServer();
+const redisUrl = process.env.REDIS_URL ?? server!.url;
+const redis = createRedis(redisUrl);
+const logger = createLogger({ level: 'warn', name: 'bench' });
+
+async function rawBullmq(): Promise<number> {
+  const connection = { url: redisUrl, maxRetriesPerRequest: null };
+  const name = `raw-${Date.now()}`;
+  const queue = new Queue(name, { connection, prefix: '{bench}' });
+  let done = 0;
+  let resolveDrained: () => void = () => {};
+  const drained = new Promise<void>((r) => {
+    resolveDrained = r;
+  });
+  const started = performance.now();
+  const jobs = Array.from({ length: ITEMS }, (_, i) => ({
+    name: 'item',
+    data: { i, input: { n: i } },
+    opts: { removeOnComplete: true, removeOnFail: true },
+  }));
+  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+  const worker = new Worker(name, async (job) => job.data.input, { connection, prefix: '{bench}', concurrency: CONCURRENCY });
+  worker.on('completed', () => {
+    if (++done === ITEMS) resolveDrained();
+  });
+  await drained;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return ITEMS / seconds;
+}
+
+async function runledger(): Promise<{ itemsPerSecond: number; run: Run; bytesPerResult: number; bytesPerItem: number }> {
+  const prefix = `bench${Date.now()}`;
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    RUNLEDGER_PREFIX: prefix,
+    PORT: '0',
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    LOG_LEVEL: 'warn',
+    RUNLEDGER_MAX_BODY_BYTES: String(64 * 1024 * 1024),
+  });
+  const api = await startApi({ config, logger });
+  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker({ config, logger })));
+  const items = Array.from({ length: ITEMS }, (_, i) => ({ id: `i${i}`, input: { n: i }, expectedOutput: { n: i } }));
+  const started = performance.now();
+  const res = await fetch(`${api.url}/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ target: { name: 'echo' }, dataset: { items }, scorers: [{ name: 'exact_match' }] }),
+  });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+  const { id } = (await res.json()) as Run;
+  let run: Run;
+  for (;;) {
+    run = (await (await fetch(`${api.url}/v1/runs/${id}`)).json()) as Run;
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const keys = (await redis.keys(`${prefix}:{${id}}:*`)).sort();
+  let resultBytes = 0;
+  let allBytes = 0;
+  for (const key of keys) {
+    const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+    allBytes += bytes;
+    if (!key.endsWith(':items') && !key.endsWith(':run') && !key.endsWith(':events')) resultBytes += bytes;
+  }
+  await Promise.all(workers.map((w) => w.close()));
+  await api.close();
+  return { itemsPerSecond: ITEMS / seconds, run, bytesPerResult: resultBytes / ITEMS, bytesPerItem: allBytes / ITEMS };
+}
+
+console.log(`benchmark: ${ITEMS} no-op items, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`);
+const raw = await rawBullmq();
+const rl = await runledger();
+if (rl.run.succeededCount !== ITEMS) throw new Error(`runledger run incomplete: ${JSON.stringify(rl.run)}`);
+const ratio = rl.itemsPerSecond / raw;
+const rows: [string, string][] = [
+  ['raw BullMQ (1 job/item, addBulk + drain)', `${raw.toFixed(0)} items/s`],
+  ['runledger (API + worker, echo, exact_match)', `${rl.itemsPerSecond.toFixed(0)} items/s`],
+  ['ratio runledger / raw BullMQ (goal >= 3.0)', `${ratio.toFixed(2)}x`],
+  ['Redis bytes per stored result (results, latency, status index)', `${rl.bytesPerResult.toFixed(0)} B`],
+  ['Redis bytes per item, all keys of the run (incl. dataset)', `${rl.bytesPerItem.toFixed(0)} B`],
+  ['run latency p50 / p99 (ms)', `${rl.run.latencyMs.p50} / ${rl.run.latencyMs.p99}`],
+];
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|-${'-'.repeat(18)}`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+redis.disconnect();
+if (server) await server.stop();
+process.exit(0);
