@@ -1,0 +1,431 @@
+/**
+ * Executing one item: its attempts, the per-attempt timeout, outcome classification and the
+ * backoff between attempts. No Redis here: the caller passes its gates (`beforeRetry`,
+ * `isCancelled`) and the slots that bound how many items run at once.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  type Execution,
+  type Logger,
+  NonRetryableError,
+  type ResultError,
+  RetryableError,
+  type StoredItem,
+  type StoredResult,
+  type TargetDefinition,
+  type TargetOutput,
+} from '@runledger/shared';
+
+// ------------------------------------------------------------------ slots
+
+/**
+ * A counting semaphore with a FIFO wait queue.
+ *
+ * @example
+ * const sem = new Semaphore(4);
+ * await sem.acquire(signal); // rejects with signal.reason when signal aborts first
+ * try { ... } finally { sem.release(); }
+ */
+export class Semaphore {
+  private free: number;
+  private readonly waiters: { grant(): void }[] = [];
+
+  /** @param size slots, >= 1. */
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+
+  /** Slots free right now. */
+  get available(): number {
+    return this.free;
+  }
+
+  /** Slots held right now. */
+  get inUse(): number {
+    return this.size - this.free;
+  }
+
+  /** Takes up to `max` free slots without waiting; returns how many it took (0..max). */
+  tryAcquire(max: number): number {
+    if (this.waiters.length > 0) return 0;
+    const n = Math.max(0, Math.min(max, this.free));
+    this.free -= n;
+    return n;
+  }
+
+  /** Waits for one slot. Rejects with `signal.reason` (and takes nothing) when `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Returns `n` slots; waiters are served first come, first served. */
+  release(n = 1): void {
+    this.free += n;
+    while (this.free > 0 && this.waiters.length > 0) {
+      this.free--;
+      this.waiters.shift()!.grant();
+    }
+  }
+}
+
+/** One execution slot: a slot of the process-wide limit plus, when set, one of the run's limit. */
+export interface Slots {
+  /** Waits for one slot; rejects with `signal.reason` when `signal` aborts first. */
+  acquire(signal: AbortSignal): Promise<void>;
+  /** Returns one slot. */
+  release(): void;
+}
+
+/** `Slots` over a process-wide semaphore and an optional per-run one (taken first, to avoid deadlock). */
+export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
+  return {
+    async acquire(signal) {
+      if (run) await run.acquire(signal);
+      try {
+        await global.acquire(signal);
+      } catch (err) {
+        run?.release();
+        throw err;
+      }
+    },
+    release() {
+      global.release();
+      run?.release();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ signals and backoff
+
+/**
+ * An AbortSignal that fires when any of `signals` fires or after `timeoutMs` (reason: a
+ * `TimeoutError` DOMException, as `AbortSignal.timeout` gives). Call `dispose()` when done:
+ * it removes the listeners and the timer. (Node 20's `AbortSignal.any` keeps every dependent
+ * signal reachable from long-lived sources, a leak in a long-running worker.)
+ */
+export function anySignal(
+  signals: AbortSignal[],
+  timeoutMs?: number,
+): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const listeners: [AbortSignal, () => void][] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const dispose = () => {
+    for (const [s, l] of listeners) s.removeEventListener('abort', l);
+    listeners.length = 0;
+    if (timer) clearTimeout(timer);
+  };
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    const l = () => {
+      dispose();
+      controller.abort(s.reason);
+    };
+    s.addEventListener('abort', l, { once: true });
+    listeners.push([s, l]);
+  }
+  if (timeoutMs !== undefined && !controller.signal.aborted) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      dispose();
+      controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+    }, timeoutMs);
+  } else if (controller.signal.aborted) dispose();
+  return { signal: controller.signal, timedOut: () => timedOut, dispose };
+}
+
+/** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` fires. */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Waits `ms`; rejects with `signal.reason` as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Longest wait between two attempts, ms (10 minutes; the schema's max `delayMs`). */
+export const MAX_BACKOFF_MS = 600_000;
+
+/**
+ * The wait before the attempt after attempt `attempt` (1-based) failed, ms.
+ * Base: `delayMs` (fixed) or `delayMs * 2^(attempt-1)` (exponential), capped at `MAX_BACKOFF_MS`;
+ * then "equal jitter": half the base fixed, half uniformly random, i.e. in `[base/2, base]`
+ * (Marc Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog, 2015).
+ * @param random uniform in [0, 1) (default `Math.random`).
+ */
+export function backoffDelay(
+  backoff: Execution['backoff'],
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(
+    MAX_BACKOFF_MS,
+    backoff.type === 'fixed' ? backoff.delayMs : backoff.delayMs * 2 ** (attempt - 1),
+  );
+  const half = base / 2;
+  return Math.round(half + random() * half);
+}
+
+// ------------------------------------------------------------------ classification
+
+/** How one failed attempt is treated. */
+export type AttemptFailure =
+  | { kind: 'final'; error: ResultError }
+  | { kind: 'retryable'; error: ResultError }
+  | { kind: 'cancelled' }
+  | { kind: 'shutdown' };
+
+/** The signals of one attempt, checked in this order to tell why it ended. */
+export interface AttemptSignals {
+  run: AbortSignal;
+  shutdown: AbortSignal;
+  timedOut: boolean;
+  timeoutMs: number;
+}
+
+/**
+ * Classifies the error of a failed attempt: run cancelled -> `cancelled`; shutdown deadline ->
+ * `shutdown` (no result); timeout -> retryable `timeout`; `NonRetryableError` -> `final` with its
+ * type and status; `RetryableError` -> retryable with its type and status; anything else ->
+ * retryable `target_error`.
+ */
+export function classifyFailure(err: unknown, signals: AttemptSignals): AttemptFailure {
+  if (signals.run.aborted) return { kind: 'cancelled' };
+  if (signals.shutdown.aborted) return { kind: 'shutdown' };
+  if (signals.timedOut) {
+    return {
+      kind: 'retryable',
+      error: { message: `attempt timed out after ${signals.timeoutMs} ms`, type: 'timeout' },
+    };
+  }
+  if (err instanceof NonRetryableError) return { kind: 'final', error: errorOf(err) };
+  if (err instanceof RetryableError) return { kind: 'retryable', error: errorOf(err) };
+  return { kind: 'retryable', error: errorOf(err) };
+}
+
+function errorOf(err: unknown): ResultError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof NonRetryableError || err instanceof RetryableError) {
+    return err.status === undefined
+      ? { message, type: err.type }
+      : { message, type: err.type, status: err.status };
+  }
+  return { message, type: 'target_error' };
+}
+
+// ------------------------------------------------------------------ executing an item
+
+/** Options of `executeItem`. */
+export interface ExecuteItemOptions {
+  target: TargetDefinition;
+  runId: string;
+  index: number;
+  item: StoredItem;
+  /** The run's `target.config` (`{}` when none). */
+  config: Record<string, unknown>;
+  execution: Execution;
+  logger: Logger;
+  /** Fires when the run is cancelled: the item ends `cancelled`. */
+  runSignal: AbortSignal;
+  /** Fires when the process stops starting attempts (shutdown began): waits end, the item is handed back. */
+  stopSignal: AbortSignal;
+  /** Fires at the shutdown deadline: attempts in flight abort, the item is handed back. */
+  shutdownSignal: AbortSignal;
+  /** The caller holds one of these when calling; `executeItem` always returns having released it. */
+  slots: Slots;
+  /** True when the run is known cancelled (checked right before each attempt starts). */
+  isCancelled(): boolean;
+  /** Gate before retry attempt `attempt` (>= 2): false when the item must not run again. */
+  beforeRetry(attempt: number): Promise<boolean>;
+  /** Uniform random in [0, 1) for jitter. @defaultValue Math.random */
+  random?: () => number;
+}
+
+/**
+ * What became of an item: a final `result` to record (without `scores`, `queueMs`, `workerId`,
+ * which the caller adds), `handback` (shutdown: no result, another worker runs it) or `gone`
+ * (the retry gate said no: another result exists or the run ended).
+ */
+export type ItemOutcome =
+  | { kind: 'result'; result: StoredResult; output?: TargetOutput }
+  | { kind: 'handback' }
+  | { kind: 'gone' };
+
+const round2 = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Runs attempts of one item until one succeeds, one fails non-retryably, `maxAttempts` are used,
+ * the run is cancelled or the process shuts down. Each attempt gets a signal that fires on its
+ * timeout (`execution.timeoutMs`), on cancel and at the shutdown deadline, and the target's
+ * promise is raced against it, so a target that ignores its signal still ends. Between attempts
+ * it waits the backoff holding no slot. Never throws (except for bugs in the gates).
+ */
+export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutcome> {
+  const { execution, runSignal, stopSignal, shutdownSignal, slots } = options;
+  let holding = true;
+  let firstStartedAt: number | undefined;
+  let lastError: ResultError = { message: 'no attempt ran', type: 'target_error' };
+  let lastLatency: number | undefined;
+  let attempts = 0;
+  const cancelled = (): ItemOutcome => {
+    const result: StoredResult = {
+      status: 'cancelled',
+      attempts,
+      error: { message: 'run cancelled', type: 'cancelled' },
+      completedAt: Date.now(),
+    };
+    if (firstStartedAt !== undefined) result.startedAt = firstStartedAt;
+    if (lastLatency !== undefined) result.latencyMs = lastLatency;
+    return { kind: 'result', result };
+  };
+  try {
+    for (let attempt = 1; attempt <= execution.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        slots.release();
+        holding = false;
+        const waitSignal = anySignal([runSignal, stopSignal]);
+        try {
+          await sleep(
+            backoffDelay(execution.backoff, attempt - 1, options.random),
+            waitSignal.signal,
+          );
+          await slots.acquire(waitSignal.signal);
+          holding = true;
+        } catch {
+          if (runSignal.aborted) return cancelled();
+          return { kind: 'handback' };
+        } finally {
+          waitSignal.dispose();
+        }
+        if (options.isCancelled()) return cancelled();
+        if (!(await options.beforeRetry(attempt))) return { kind: 'gone' };
+        if (stopSignal.aborted) return { kind: 'handback' };
+      }
+      if (options.isCancelled() || runSignal.aborted) return cancelled();
+      if (shutdownSignal.aborted) return { kind: 'handback' };
+
+      attempts = attempt;
+      const startedAt = Date.now();
+      firstStartedAt ??= startedAt;
+      const t0 = performance.now();
+      const combined = anySignal([runSignal, shutdownSignal], execution.timeoutMs);
+      try {
+        const output = await raceSignal(
+          new Promise<TargetOutput>((resolve) =>
+            resolve(
+              options.target.run(options.item.input, {
+                signal: combined.signal,
+                attempt,
+                config: options.config,
+                runId: options.runId,
+                itemId: options.item.id,
+                itemIndex: options.index,
+                logger: options.logger,
+              }),
+            ),
+          ),
+          combined.signal,
+        );
+        const result: StoredResult = {
+          status: 'succeeded',
+          output: output?.output ?? null,
+          attempts,
+          latencyMs: round2(performance.now() - t0),
+          startedAt: firstStartedAt,
+          completedAt: Date.now(),
+        };
+        if (output?.usage) {
+          result.usage = {
+            inputTokens: Math.max(0, Math.round(output.usage.inputTokens)),
+            outputTokens: Math.max(0, Math.round(output.usage.outputTokens)),
+          };
+        }
+        if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
+          result.costUsd = output.costUsd;
+        }
+        return { kind: 'result', result, output };
+      } catch (err) {
+        lastLatency = round2(performance.now() - t0);
+        const failure = classifyFailure(err, {
+          run: runSignal,
+          shutdown: shutdownSignal,
+          timedOut: combined.timedOut(),
+          timeoutMs: execution.timeoutMs,
+        });
+        if (failure.kind === 'cancelled') return cancelled();
+        if (failure.kind === 'shutdown') return { kind: 'handback' };
+        lastError = failure.error;
+        options.logger.debug(
+          { runId: options.runId, itemIndex: options.index, attempt, error: failure.error },
+          'attempt failed',
+        );
+        if (failure.kind === 'final') break;
+      } finally {
+        combined.dispose();
+      }
+    }
+    const result: StoredResult = {
+      status: 'failed',
+      error: lastError,
+      attempts,
+      completedAt: Date.now(),
+    };
+    if (lastLatency !== undefined) result.latencyMs = lastLatency;
+    if (firstStartedAt !== undefined) result.startedAt = firstStartedAt;
+    return { kind: 'result', result };
+  } finally {
+    if (holding) slots.release();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * @runledger/worker: executes run items from BullMQ with retries, timeouts and scoring.
+ * `startWorker()` is the entry point; targets and scorers are exported for reuse and tests.
+ */
+export {
+  CANCELLED_TTL_MS,
+  type ChunkOutcome,
+  type ChunkProcessorDeps,
+  type ChunkTask,
+  LocalRuns,
+  processChunk,
+  RunCancelledError,
+} from './chunk-processor.js';
+export {
+  type AttemptFailure,
+  anySignal,
+  backoffDelay,
+  classifyFailure,
+  type ExecuteItemOptions,
+  executeItem,
+  type ItemOutcome,
+  MAX_BACKOFF_MS,
+  raceSignal,
+  Semaphore,
+  type Slots,
+  sleep,
+} from './execute-item.js';
+export { LATENCY_BUCKETS_MS, metricIncrements, ResultWriter } from './result-writer.js';
+export {
+  builtinScorers,
+  containsScorer,
+  exactMatchScorer,
+  jsonEqual,
+  jsonEqualScorer,
+  numericCloseScorer,
+  regexScorer,
+  scoreOutput,
+  toItemScore,
+  unknownScorers,
+} from './scorers.js';
+export {
+  builtinTargets,
+  echoTarget,
+  getPath,
+  type HttpTargetConfig,
+  HttpTargetConfigSchema,
+  httpTarget,
+  type LoadedPlugins,
+  loadPluginModules,
+  Registry,
+} from './targets.js';
+export {
+  ShutdownError,
+  type StartWorkerOptions,
+  startWorker,
+  type WorkerHandle,
+} from './worker.js';

@@ -1,0 +1,46 @@
+/**
+ * Worker process entry: reads config from the environment, starts the worker, and shuts it down
+ * gracefully on SIGTERM/SIGINT (exit 0; a second signal exits 1 at once). Invalid config or a
+ * failed start exits 1.
+ */
+import { type Config, ConfigError, createLogger, loadConfig } from '@runledger/shared';
+import { startWorker } from './worker.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL });
+
+try {
+  const handle = await startWorker({ config, logger });
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // a second signal forces the exit; chunks held are picked up by others once their locks expire
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    handle.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+} catch (err) {
+  logger.fatal({ err }, 'worker failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,149 @@
+/**
+ * Buffers final results per run and writes them with `store.recordResults` (the one atomic,
+ * exactly-once write) in batches, then adds the fleet metrics of what was recorded.
+ */
+import type {
+  Logger,
+  RecordOutcome,
+  ResultRecord,
+  RunStore,
+  StoredResult,
+} from '@runledger/shared';
+
+/** Upper bounds (ms) of the item latency histogram buckets written to fleet metrics; `inf` last. */
+export const LATENCY_BUCKETS_MS = [
+  5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+] as const;
+
+/**
+ * Fleet metric increments for results newly recorded, with the field names the API reads:
+ * `items_total:<status>`, `item_latency_ms_sum`, `item_latency_ms_count`,
+ * `item_latency_ms_bucket:<le>` (NON-cumulative: a latency counts in the first bucket >= it,
+ * `inf` past the last) and `runs_finished:completed` when `finished`.
+ */
+export function metricIncrements(
+  results: StoredResult[],
+  finished: boolean,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (field: string, by: number) => {
+    out[field] = (out[field] ?? 0) + by;
+  };
+  for (const r of results) {
+    add(`items_total:${r.status}`, 1);
+    if (r.latencyMs !== undefined) {
+      add('item_latency_ms_sum', r.latencyMs);
+      add('item_latency_ms_count', 1);
+      const le = LATENCY_BUCKETS_MS.find((b) => r.latencyMs! <= b);
+      add(`item_latency_ms_bucket:${le ?? 'inf'}`, 1);
+    }
+  }
+  if (finished) add('runs_finished:completed', 1);
+  if (out.item_latency_ms_sum !== undefined) {
+    // keep the float sum exact to 2 decimals, as latencies are
+    out.item_latency_ms_sum = Math.round(out.item_latency_ms_sum * 100) / 100;
+  }
+  return out;
+}
+
+/** Options of a `ResultWriter`. */
+export interface ResultWriterOptions {
+  store: RunStore;
+  logger: Logger;
+  /** Results buffered per run that trigger a write. @defaultValue 100 */
+  maxBatch?: number;
+  /** Longest a result waits in the buffer, ms. @defaultValue 100 */
+  maxDelayMs?: number;
+}
+
+interface Pending {
+  record: ResultRecord;
+  resolve(outcome: RecordOutcome): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Batches results per run: a run's buffer is written when it holds `maxBatch` results or
+ * `maxDelayMs` after its first one, or at once on `flush(runId)`.
+ *
+ * @example
+ * const writer = new ResultWriter({ store, logger });
+ * const outcome = await writer.add(runId, { index, result }); // resolves once written
+ */
+export class ResultWriter {
+  private readonly buffers = new Map<string, { pending: Pending[]; timer: NodeJS.Timeout }>();
+  private readonly writes = new Set<Promise<void>>();
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+
+  constructor(private readonly options: ResultWriterOptions) {
+    this.maxBatch = options.maxBatch ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 100;
+  }
+
+  /** Results buffered and not written yet. */
+  get buffered(): number {
+    let n = 0;
+    for (const b of this.buffers.values()) n += b.pending.length;
+    return n;
+  }
+
+  /**
+   * Buffers `record`. Resolves with the outcome of the `recordResults` call that wrote it
+   * (`state: 'missing'` when the run is gone); rejects when that call failed (Redis error).
+   */
+  add(runId: string, record: ResultRecord): Promise<RecordOutcome> {
+    return new Promise<RecordOutcome>((resolve, reject) => {
+      let buffer = this.buffers.get(runId);
+      if (!buffer) {
+        const timer = setTimeout(() => void this.flush(runId), this.maxDelayMs);
+        buffer = { pending: [], timer };
+        this.buffers.set(runId, buffer);
+      }
+      buffer.pending.push({ record, resolve, reject });
+      if (buffer.pending.length >= this.maxBatch) void this.flush(runId);
+    });
+  }
+
+  /** Writes `runId`'s buffer now; resolves when that write ended (its `add` promises settled). */
+  async flush(runId: string): Promise<void> {
+    const buffer = this.buffers.get(runId);
+    if (!buffer) return;
+    this.buffers.delete(runId);
+    clearTimeout(buffer.timer);
+    const write = this.write(runId, buffer.pending);
+    this.writes.add(write);
+    try {
+      await write;
+    } finally {
+      this.writes.delete(write);
+    }
+  }
+
+  /** Writes every buffer now and waits for all writes in progress. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.buffers.keys()].map((runId) => this.flush(runId)));
+    await Promise.all([...this.writes]);
+  }
+
+  private async write(runId: string, pending: Pending[]): Promise<void> {
+    const records = pending.map((p) => p.record);
+    let outcome: RecordOutcome;
+    try {
+      outcome = await this.options.store.recordResults(runId, records);
+    } catch (err) {
+      for (const p of pending) p.reject(err);
+      return;
+    }
+    for (const p of pending) p.resolve(outcome);
+    if (outcome.state !== 'ok' || outcome.recorded === 0) return;
+    // recordResults says how many were new, not which: when some items had a result already
+    // (a rare race), the first `recorded` records are counted.
+    const counted = records.slice(0, outcome.recorded).map((r) => r.result);
+    try {
+      await this.options.store.incrementMetrics(metricIncrements(counted, outcome.finished));
+    } catch (err) {
+      this.options.logger.warn({ err, runId }, 'could not update fleet metrics');
+    }
+  }
+}

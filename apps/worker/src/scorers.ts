@@ -1,0 +1,190 @@
+/**
+ * Scorers: the built-ins (`exact_match`, `contains`, `regex`, `json_equal`, `numeric_close`,
+ * configs validated by the shared `BUILTIN_SCORER_CONFIGS`) and scoring one output with every
+ * scorer of a run.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import {
+  BUILTIN_SCORER_CONFIGS,
+  type ItemScore,
+  type Logger,
+  type ScoreOutcome,
+  type ScorerDefinition,
+  type ScorerRef,
+} from '@runledger/shared';
+
+const bool = (passed: boolean): ScoreOutcome => ({ score: passed ? 1 : 0, passed });
+
+/** `String(value)` for strings, JSON for everything else but undefined/null (which become ''). */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Parses JSON strings (falls back to the string itself); other values are returned as they are. */
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** A number from a number or a numeric string; NaN otherwise. */
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return Number.NaN;
+}
+
+/** Deep equality of JSON values; object key order is ignored, array order is not. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(normalize(a), normalize(b));
+}
+
+function normalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, normalize((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export const exactMatchScorer: ScorerDefinition = {
+  name: 'exact_match',
+  description:
+    'Output deep-equals expectedOutput (JSON values); strings honour caseSensitive (default true) and trim (default false).',
+  score({ output, expectedOutput, config }) {
+    const c = BUILTIN_SCORER_CONFIGS.exact_match.parse(config);
+    if (typeof output === 'string' && typeof expectedOutput === 'string') {
+      let a = c.trim ? output.trim() : output;
+      let b = c.trim ? expectedOutput.trim() : expectedOutput;
+      if (!c.caseSensitive) {
+        a = a.toLowerCase();
+        b = b.toLowerCase();
+      }
+      return bool(a === b);
+    }
+    return bool(jsonEqual(output, expectedOutput ?? null));
+  },
+};
+
+export const containsScorer: ScorerDefinition = {
+  name: 'contains',
+  description:
+    'String(output) contains config.value, or String(expectedOutput) when no value is given (caseSensitive, default true).',
+  score({ output, expectedOutput, config }) {
+    const c = BUILTIN_SCORER_CONFIGS.contains.parse(config);
+    let haystack = text(output);
+    let needle = c.value ?? text(expectedOutput);
+    if (!c.caseSensitive) {
+      haystack = haystack.toLowerCase();
+      needle = needle.toLowerCase();
+    }
+    return bool(haystack.includes(needle));
+  },
+};
+
+export const regexScorer: ScorerDefinition = {
+  name: 'regex',
+  description: 'config.pattern (with config.flags) matches String(output).',
+  score({ output, config }) {
+    const c = BUILTIN_SCORER_CONFIGS.regex.parse(config);
+    return bool(new RegExp(c.pattern, c.flags).test(text(output)));
+  },
+};
+
+export const jsonEqualScorer: ScorerDefinition = {
+  name: 'json_equal',
+  description:
+    'Output and expectedOutput (parsed as JSON when strings) are deep-equal, object key order ignored.',
+  score({ output, expectedOutput, config }) {
+    BUILTIN_SCORER_CONFIGS.json_equal.parse(config);
+    return bool(jsonEqual(parseJson(output), parseJson(expectedOutput ?? null)));
+  },
+};
+
+export const numericCloseScorer: ScorerDefinition = {
+  name: 'numeric_close',
+  description:
+    '|output - expectedOutput| <= tolerance (default 1e-6), or <= tolerance * |expectedOutput| when relative.',
+  score({ output, expectedOutput, config }) {
+    const c = BUILTIN_SCORER_CONFIGS.numeric_close.parse(config);
+    const a = toNumber(output);
+    const b = toNumber(expectedOutput);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return bool(false);
+    const limit = c.relative ? c.tolerance * Math.abs(b) : c.tolerance;
+    return bool(Math.abs(a - b) <= limit);
+  },
+};
+
+/** The scorers every worker knows. */
+export const builtinScorers: readonly ScorerDefinition[] = [
+  exactMatchScorer,
+  containsScorer,
+  regexScorer,
+  jsonEqualScorer,
+  numericCloseScorer,
+];
+
+/**
+ * A scorer's return value as an `ItemScore`: a number is the score (passed when >= 0.5);
+ * scores are clamped to [0, 1]; a non-finite score is 0.
+ */
+export function toItemScore(value: ScoreOutcome | number): ItemScore {
+  const raw = typeof value === 'number' ? value : value.score;
+  const score = Number.isFinite(raw) ? Math.min(1, Math.max(0, raw)) : 0;
+  const passed = typeof value === 'number' ? score >= 0.5 : Boolean(value.passed);
+  return { score, passed };
+}
+
+/** Names of `refs` that `lookup` does not know. */
+export function unknownScorers(
+  refs: ScorerRef[],
+  lookup: (name: string) => ScorerDefinition | undefined,
+): string[] {
+  return refs.filter((r) => !lookup(r.name)).map((r) => r.name);
+}
+
+/** Options of `scoreOutput`. */
+export interface ScoreOutputOptions {
+  refs: ScorerRef[];
+  lookup: (name: string) => ScorerDefinition | undefined;
+  input: unknown;
+  output: unknown;
+  expectedOutput: unknown;
+  logger: Logger;
+}
+
+/**
+ * Scores `output` with every scorer of `refs` (all must be known: check with `unknownScorers`
+ * first). A scorer that throws scores `{score: 0, passed: false}` and is logged at warn level.
+ * Returns scorer name -> score.
+ */
+export async function scoreOutput(options: ScoreOutputOptions): Promise<Record<string, ItemScore>> {
+  const scores: Record<string, ItemScore> = {};
+  for (const ref of options.refs) {
+    const scorer = options.lookup(ref.name);
+    try {
+      if (!scorer) throw new Error(`unknown scorer "${ref.name}"`);
+      const value = await scorer.score({
+        input: options.input,
+        output: options.output,
+        expectedOutput: options.expectedOutput,
+        config: ref.config ?? {},
+      });
+      scores[ref.name] = toItemScore(value);
+    } catch (err) {
+      options.logger.warn({ err, scorer: ref.name }, 'scorer threw; scored 0');
+      scores[ref.name] = { score: 0, passed: false };
+    }
+  }
+  return scores;
+}

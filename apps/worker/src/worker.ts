@@ -1,0 +1,224 @@
+/**
+ * The worker process core: one BullMQ `Worker` per served target, the cancel subscriber, the
+ * heartbeat, and graceful shutdown (finish or hand back in-flight items, never lose them).
+ */
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import {
+  bullConnection,
+  type ChunkJob,
+  ChunkJobSchema,
+  type Config,
+  createRedis,
+  type Logger,
+  queueNameForTarget,
+  RunStore,
+  type ScorerDefinition,
+  type TargetDefinition,
+  type WorkerInfo,
+} from '@runledger/shared';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { LocalRuns, processChunk } from './chunk-processor.js';
+import { Semaphore } from './execute-item.js';
+import { ResultWriter } from './result-writer.js';
+import { builtinScorers } from './scorers.js';
+import { builtinTargets, loadPluginModules, Registry } from './targets.js';
+
+/** Options of `startWorker`. */
+export interface StartWorkerOptions {
+  config: Config;
+  logger: Logger;
+  /**
+   * Module paths (resolved against `process.cwd()`) exporting `targets` and/or `scorers`.
+   * @defaultValue the comma-separated list in `config.RUNLEDGER_TARGETS`
+   */
+  modules?: string[];
+  /** Targets to serve besides the built-ins and the modules' ones. */
+  targets?: TargetDefinition[];
+  /** Scorers to know besides the built-ins and the modules' ones. */
+  scorers?: ScorerDefinition[];
+  /** Worker id. @defaultValue `${hostname}-${pid}-${6 random hex chars}` */
+  id?: string;
+}
+
+/** A started worker. */
+export interface WorkerHandle {
+  id: string;
+  /**
+   * Graceful shutdown: stops taking jobs, lets items in flight finish until `timeoutMs`
+   * (default `config.WORKER_SHUTDOWN_TIMEOUT_MS`), then aborts the rest and hands their chunks
+   * back to the queue (no result written for them), and closes every Redis connection.
+   * Calling it again returns the same promise.
+   */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** The reason of the signals fired by shutdown. */
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
+}
+
+/**
+ * Starts a worker: loads modules, subscribes to cancels, starts one BullMQ worker per target
+ * (queue `items.<target>`) and the heartbeat. Resolves once it is consuming.
+ * @throws Error when a module cannot be loaded or a target/scorer name is invalid or duplicated.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const { config } = options;
+  const id = options.id ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const logger = options.logger.child({ workerId: id });
+  const modules =
+    options.modules ??
+    config.RUNLEDGER_TARGETS.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+  const plugins = await loadPluginModules(modules);
+  const targets = new Registry<TargetDefinition>('target', [
+    ...builtinTargets,
+    ...(options.targets ?? []),
+    ...plugins.targets,
+  ]);
+  const scorers = new Registry<ScorerDefinition>('scorer', [
+    ...builtinScorers,
+    ...(options.scorers ?? []),
+    ...plugins.scorers,
+  ]);
+
+  const redis = createRedis(config.REDIS_URL, 'command', {
+    connectionName: `runledger-worker-${id}`,
+  });
+  const subscriber = createRedis(config.REDIS_URL, 'blocking', {
+    connectionName: `runledger-worker-cancel-${id}`,
+  });
+  for (const conn of [redis, subscriber]) {
+    conn.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
+  }
+  const store = new RunStore(redis, {
+    prefix: config.RUNLEDGER_PREFIX,
+    eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
+    safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
+  });
+  const runs = new LocalRuns();
+  const slots = new Semaphore(config.WORKER_CONCURRENCY);
+  const writer = new ResultWriter({ store, logger });
+  const stop = new AbortController();
+  const shutdown = new AbortController();
+  // every attempt in flight listens on these: no listener limit
+  setMaxListeners(0, stop.signal, shutdown.signal);
+  const startedAt = new Date().toISOString();
+
+  try {
+    await store.subscribeCancel(subscriber, (runId) => {
+      logger.info({ runId }, 'run cancelled: aborting its items here');
+      runs.cancel(runId);
+    });
+  } catch (err) {
+    redis.disconnect();
+    subscriber.disconnect();
+    throw err;
+  }
+
+  // heartbeat
+  const info = (): WorkerInfo => ({
+    id,
+    host: hostname(),
+    pid: process.pid,
+    targets: targets.describe(),
+    scorers: scorers.describe(),
+    concurrency: config.WORKER_CONCURRENCY,
+    inFlight: slots.inUse,
+    startedAt,
+    heartbeatAt: new Date().toISOString(),
+  });
+  let heartbeat: Promise<void> = Promise.resolve();
+  const beat = () => {
+    heartbeat = store
+      .heartbeatWorker(info())
+      .catch((err: unknown) => logger.warn({ err }, 'heartbeat failed'));
+  };
+  beat();
+  const heartbeatTimer = setInterval(beat, config.WORKER_HEARTBEAT_MS);
+  heartbeatTimer.unref();
+
+  // one BullMQ worker per target
+  const deps = {
+    store,
+    targets,
+    scorers,
+    writer,
+    runs,
+    slots,
+    logger,
+    workerId: id,
+    stopSignal: stop.signal,
+    shutdownSignal: shutdown.signal,
+  };
+  const processor = async (job: Job<ChunkJob>, token?: string): Promise<void> => {
+    const parsed = ChunkJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid chunk job ${job.id}`);
+    const outcome = await processChunk({ ...parsed.data, enqueuedAt: job.timestamp }, deps);
+    if (outcome === 'handback') {
+      logger.info({ jobId: job.id }, 'shutdown: chunk handed back to the queue');
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+  };
+  const workers = targets.list().map((target) => {
+    const worker = new Worker<ChunkJob>(queueNameForTarget(target.name), processor, {
+      connection: bullConnection(config.REDIS_URL, 'blocking'),
+      prefix: store.keys.bullPrefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
+      maxStalledCount: 10,
+    });
+    worker.on('error', (err) => logger.error({ err, target: target.name }, 'bullmq worker error'));
+    worker.on('failed', (job, err) => {
+      if (job) logger.warn({ err, jobId: job.id, target: target.name }, 'chunk job failed');
+    });
+    return worker;
+  });
+  logger.info(
+    {
+      targets: targets.list().map((t) => t.name),
+      scorers: scorers.list().map((s) => s.name),
+      concurrency: config.WORKER_CONCURRENCY,
+    },
+    'worker started',
+  );
+
+  let closing: Promise<void> | null = null;
+  const close = (timeoutMs = config.WORKER_SHUTDOWN_TIMEOUT_MS): Promise<void> => {
+    closing ??= (async () => {
+      logger.info({ timeoutMs }, 'worker closing');
+      stop.abort(new ShutdownError('worker closing'));
+      clearInterval(heartbeatTimer);
+      const deregister = heartbeat
+        .then(() => store.removeWorker(id))
+        .catch((err: unknown) => logger.warn({ err }, 'could not deregister worker'));
+      const closes = workers.map((w) => w.close());
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown deadline: aborting items in flight, handing them back');
+        shutdown.abort(new ShutdownError('shutdown deadline'));
+      }, timeoutMs);
+      try {
+        const settled = await Promise.allSettled(closes);
+        for (const s of settled) {
+          if (s.status === 'rejected') logger.warn({ err: s.reason }, 'bullmq worker close failed');
+        }
+      } finally {
+        clearTimeout(deadline);
+      }
+      await writer.flushAll();
+      await deregister;
+      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+      subscriber.disconnect();
+      redis.disconnect();
+      logger.info('worker closed');
+    })();
+    return closing;
+  };
+
+  return { id, close };
+}

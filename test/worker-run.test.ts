@@ -1,0 +1,520 @@
+/**
+ * The worker against a real Redis, in-process: runs complete with exact counters and results,
+ * retries and timeouts, registered targets and scorers, two workers sharing a run, cancel, and
+ * graceful shutdown handing items back.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import {
+  type Config,
+  createLogger,
+  defineScorer,
+  defineTarget,
+  loadConfig,
+  type Result,
+  RunQueues,
+  type RunStatus,
+  type RunStore,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LATENCY_BUCKETS_MS,
+  type StartWorkerOptions,
+  startWorker,
+  type WorkerHandle,
+} from '../apps/worker/src/index.js';
+import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
+import { type RunSpecInput, submitRunDirect } from './helpers/submit.js';
+
+let ctx: ReturnType<typeof createTestStore>;
+let store: RunStore;
+let redis: Redis;
+let queues: RunQueues;
+let server: HttpTargetServer;
+const logger = createLogger({ level: 'silent' });
+const handles: WorkerHandle[] = [];
+
+function config(extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: ctx.prefix,
+    WORKER_CONCURRENCY: '8',
+    WORKER_LOCK_MS: '1000',
+    WORKER_HEARTBEAT_MS: '200',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+    RUNLEDGER_TARGETS: '',
+    ...extra,
+  });
+}
+
+async function start(
+  options: Partial<StartWorkerOptions> = {},
+  env: Record<string, string> = {},
+): Promise<WorkerHandle> {
+  const handle = await startWorker({ config: config(env), logger, ...options });
+  handles.push(handle);
+  return handle;
+}
+
+async function waitForStatus(runId: string, status: RunStatus, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const run = await store.getRun(runId);
+      return run?.status === status ? run : null;
+    },
+    `run ${runId} ${status}`,
+    timeoutMs,
+  );
+}
+
+async function allResults(runId: string): Promise<Result[]> {
+  const out: Result[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listResults(runId, { limit: 500, cursor });
+    out.push(...page.results);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** Invariant 1 as stored: one result per item, counters and status sets agree with them. */
+async function expectExactlyOnce(runId: string, total: number) {
+  const k = store.keys.run(runId);
+  const run = (await store.getRun(runId))!;
+  const [hlen, zs, zf, zc] = await Promise.all([
+    redis.hlen(k.results),
+    redis.zcard(k.succeeded),
+    redis.zcard(k.failed),
+    redis.zcard(k.cancelled),
+  ]);
+  expect(hlen).toBe(total);
+  expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(total);
+  expect([zs, zf, zc]).toEqual([run.succeededCount, run.failedCount, run.cancelledCount]);
+  const results = await allResults(runId);
+  expect(results.map((r) => r.itemIndex)).toEqual([...Array(total).keys()]);
+  return { run, results };
+}
+
+async function queueIdle(target: string) {
+  return waitFor(async () => {
+    const depth = (await queues.depth([target]))[target]!;
+    return Object.values(depth).every((n) => n === 0);
+  }, `queue of ${target} idle`);
+}
+
+beforeAll(async () => {
+  ctx = createTestStore('worker');
+  store = ctx.store;
+  redis = ctx.redis;
+  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  server = await startHttpTarget();
+});
+
+afterEach(async () => {
+  await Promise.all(handles.splice(0).map((h) => h.close(1000)));
+});
+
+afterAll(async () => {
+  await queues.close();
+  await server.close();
+  await ctx.close();
+});
+
+const submit = (spec: RunSpecInput, options?: Parameters<typeof submitRunDirect>[3]) =>
+  submitRunDirect(store, queues, spec, options);
+
+describe('worker', () => {
+  it('completes an echo run: exact counters, results, scores, metrics, heartbeat', async () => {
+    const metricsBefore = await store.readMetrics();
+    const handle = await start();
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      id: `item-${i}`,
+      input: { n: i },
+      expectedOutput: i % 2 === 0 ? { n: i } : { n: -1 },
+    }));
+    const runId = await submit({
+      target: { name: 'echo' },
+      dataset: { items },
+      scorers: [{ name: 'exact_match' }],
+    });
+    await waitForStatus(runId, 'completed');
+    const { run, results } = await expectExactlyOnce(runId, 50);
+    expect(run).toMatchObject({
+      succeededCount: 50,
+      failedCount: 0,
+      cancelledCount: 0,
+      progress: 1,
+      scores: { exact_match: { mean: 0.5, passed: 25, failed: 25 } },
+    });
+    expect(run.startedAt).not.toBeNull();
+    expect(run.latencyMs.p50).not.toBeNull();
+    for (const r of results) {
+      expect(r).toMatchObject({
+        status: 'succeeded',
+        itemId: `item-${r.itemIndex}`,
+        input: { n: r.itemIndex },
+        output: { n: r.itemIndex },
+        error: null,
+        attempts: 1,
+        workerId: handle.id,
+        scores: {
+          exact_match: { score: r.itemIndex % 2 === 0 ? 1 : 0, passed: r.itemIndex % 2 === 0 },
+        },
+      });
+      expect(r.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(r.queueMs).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(r.completedAt!)).toBeGreaterThanOrEqual(Date.parse(r.startedAt!));
+    }
+
+    // fleet metrics, with the field names the API reads
+    const m = await waitFor(async () => {
+      const now = await store.readMetrics();
+      const d = (f: string) => (now[f] ?? 0) - (metricsBefore[f] ?? 0);
+      return d('runs_finished:completed') === 1 ? d : null;
+    }, 'metrics');
+    expect(m('items_total:succeeded')).toBe(50);
+    expect(m('items_total:failed')).toBe(0);
+    expect(m('item_latency_ms_count')).toBe(50);
+    const buckets = [...LATENCY_BUCKETS_MS.map(String), 'inf'].map((le) =>
+      m(`item_latency_ms_bucket:${le}`),
+    );
+    expect(buckets.reduce((a, b) => a + b, 0)).toBe(50);
+    expect(m('item_latency_ms_sum')).toBeCloseTo(
+      results.reduce((a, r) => a + r.latencyMs!, 0),
+      1,
+    );
+
+    // heartbeat while running, deregistered on close
+    const live = await store.listWorkers(10_000);
+    const me = live.find((w) => w.id === handle.id);
+    expect(me).toMatchObject({ pid: process.pid, concurrency: 8 });
+    expect(me!.targets.map((t) => t.name)).toEqual(['echo', 'http']);
+    expect(me!.scorers.map((s) => s.name)).toContain('numeric_close');
+    await handle.close();
+    expect((await store.listWorkers(10_000)).some((w) => w.id === handle.id)).toBe(false);
+  });
+
+  it('http target: 503/429 once -> 2 attempts and succeeded; 400 -> 1 attempt, failed with status', async () => {
+    await start();
+    const items = [
+      { input: { ok: true } },
+      { input: { failOnce: 503 } },
+      { input: { fail: 400 } },
+      { input: { failOnce: 429 } },
+    ];
+    const runId = await submit({
+      target: { name: 'http', config: { url: server.url, outputPath: 'echo' } },
+      dataset: { items },
+      execution: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 100 }, timeoutMs: 5000 },
+    });
+    await waitForStatus(runId, 'completed');
+    const { run, results } = await expectExactlyOnce(runId, 4);
+    expect(run).toMatchObject({
+      succeededCount: 3,
+      failedCount: 1,
+      usage: { inputTokens: 9, outputTokens: 15 },
+    });
+    expect(results.map((r) => [r.status, r.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 2],
+      ['failed', 1],
+      ['succeeded', 2],
+    ]);
+    expect(results[1]!.output).toEqual({ failOnce: 503 });
+    expect(results[1]!.usage).toEqual({ inputTokens: 3, outputTokens: 5 });
+    expect(results[2]!.error).toMatchObject({ type: 'http_error', status: 400 });
+    expect(results[2]!.error!.message).toContain('HTTP 400');
+    const mine = server.requests.filter((r) => r.runId === runId);
+    expect(mine.map((r) => [r.itemIndex, r.attempt]).sort()).toEqual(
+      [
+        [0, 1],
+        [1, 1],
+        [1, 2],
+        [2, 1],
+        [3, 1],
+        [3, 2],
+      ].sort(),
+    );
+    // the retry started after the backoff (fixed 100 ms, equal jitter: >= 50 ms)
+    for (const index of [1, 3]) {
+      const [a1, a2] = mine.filter((r) => r.itemIndex === index);
+      expect(a2!.arrivedAt - a1!.arrivedAt).toBeGreaterThanOrEqual(50);
+    }
+  });
+
+  it('times out attempts: the signal fires (request aborted), error type timeout', async () => {
+    await start();
+    const runId = await submit({
+      target: { name: 'http', config: { url: server.url } },
+      dataset: { items: [{ input: { hang: true } }] },
+      execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 0 }, timeoutMs: 150 },
+    });
+    await waitForStatus(runId, 'completed');
+    const { results } = await expectExactlyOnce(runId, 1);
+    expect(results[0]).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { type: 'timeout', message: 'attempt timed out after 150 ms' },
+    });
+    expect(results[0]!.latencyMs).toBeGreaterThanOrEqual(149);
+    const mine = server.requests.filter((r) => r.runId === runId);
+    expect(mine.map((r) => r.attempt)).toEqual([1, 2]);
+    await waitFor(() => mine.every((r) => r.aborted), 'requests aborted');
+  });
+
+  it('serves registered targets and scorers given as options; unknown scorers fail items', async () => {
+    let calls = 0;
+    const upper = defineTarget({
+      name: 'upper',
+      description: 'uppercases',
+      async run(input) {
+        calls++;
+        return { output: String(input).toUpperCase(), costUsd: 0.5 };
+      },
+    });
+    const length = defineScorer({
+      name: 'length_ratio',
+      description: 'len(output) / len(expected)',
+      score: ({ output, expectedOutput }) => String(output).length / String(expectedOutput).length,
+    });
+    await start({ targets: [upper], scorers: [length] });
+    const runId = await submit({
+      target: { name: 'upper' },
+      dataset: {
+        items: [
+          { input: 'abc', expectedOutput: 'ABC' },
+          { input: 'ab', expectedOutput: 'ABCDEFGH' },
+        ],
+      },
+      scorers: [{ name: 'length_ratio' }, { name: 'exact_match' }],
+    });
+    await waitForStatus(runId, 'completed');
+    const { run, results } = await expectExactlyOnce(runId, 2);
+    expect(results.map((r) => [r.output, r.scores, r.costUsd])).toEqual([
+      [
+        'ABC',
+        { length_ratio: { score: 1, passed: true }, exact_match: { score: 1, passed: true } },
+        0.5,
+      ],
+      [
+        'AB',
+        { length_ratio: { score: 0.25, passed: false }, exact_match: { score: 0, passed: false } },
+        0.5,
+      ],
+    ]);
+    expect(run.costUsd).toBe(1);
+    expect(run.scores.length_ratio).toEqual({ mean: 0.625, passed: 1, failed: 1 });
+    expect(calls).toBe(2);
+
+    const unknownRun = await submit({
+      target: { name: 'upper' },
+      dataset: { items: [{ input: 'x' }, { input: 'y' }] },
+      scorers: [{ name: 'llm_judge' }],
+    });
+    await waitForStatus(unknownRun, 'completed');
+    const unknown = await expectExactlyOnce(unknownRun, 2);
+    expect(unknown.run.failedCount).toBe(2);
+    for (const r of unknown.results) {
+      expect(r).toMatchObject({ status: 'failed', attempts: 0, error: { type: 'unknown_scorer' } });
+      expect(r.error!.message).toContain('llm_judge');
+    }
+    expect(calls).toBe(2);
+  });
+
+  it('loads targets and scorers from a module path relative to the cwd', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-worker-mod-'));
+    const file = join(dir, 'plugin.mjs');
+    writeFileSync(
+      file,
+      `export default {
+        targets: [{ name: 'reverse', description: 'reverses a string',
+          async run(input) { return { output: String(input).split('').reverse().join('') }; } }],
+        scorers: [{ name: 'is_palindrome', description: 'output reads the same both ways',
+          score: ({ output }) => ({ score: String(output) === String(output).split('').reverse().join('') ? 1 : 0,
+            passed: String(output) === String(output).split('').reverse().join('') }) }],
+      };\n`,
+    );
+    try {
+      await start({ modules: [relative(process.cwd(), file)] });
+      const runId = await submit({
+        target: { name: 'reverse' },
+        dataset: { items: [{ input: 'abc' }, { input: 'aba' }] },
+        scorers: [{ name: 'is_palindrome' }],
+      });
+      await waitForStatus(runId, 'completed');
+      const { results } = await expectExactlyOnce(runId, 2);
+      expect(results.map((r) => [r.output, r.scores.is_palindrome?.passed])).toEqual([
+        ['cba', false],
+        ['aba', true],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('two workers share a run with exactly one result per item', async () => {
+    const a = await start({}, { WORKER_CONCURRENCY: '4' });
+    const b = await start({}, { WORKER_CONCURRENCY: '4' });
+    const total = 200;
+    const runId = await submit(
+      {
+        target: { name: 'echo', config: { delayMs: 10 } },
+        dataset: { items: Array.from({ length: total }, (_, i) => ({ input: i })) },
+      },
+      { chunkSize: 10 },
+    );
+    await waitForStatus(runId, 'completed');
+    const { run, results } = await expectExactlyOnce(runId, total);
+    expect(run.succeededCount).toBe(total);
+    expect(results.every((r) => r.output === r.itemIndex && r.attempts === 1)).toBe(true);
+    const byWorker = new Set(results.map((r) => r.workerId));
+    expect([...byWorker].sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('cancel mid-run: in-flight signals fire, no request after cancel returned, counters exact', async () => {
+    await start({}, { WORKER_CONCURRENCY: '4' });
+    const total = 40;
+    const runId = await submit({
+      target: { name: 'http', config: { url: server.url } },
+      dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 5000 } })) },
+      execution: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 30_000 },
+    });
+    const mine = () => server.requests.filter((r) => r.runId === runId);
+    await waitFor(() => mine().length === 4, '4 requests in flight');
+    const outcome = await store.finishRun(runId, 'cancelled', 'cancelled by test');
+    await store.publishCancel(runId);
+    const cancelReturnedAt = Date.now();
+    expect(outcome).toEqual({ state: 'finished', cancelledItems: total });
+
+    await waitFor(() => mine().every((r) => r.aborted), 'in-flight requests aborted');
+    await queueIdle('http');
+    const requests = mine();
+    expect(requests).toHaveLength(4);
+    for (const r of requests) expect(r.arrivedAt).toBeLessThanOrEqual(cancelReturnedAt);
+    const { run, results } = await expectExactlyOnce(runId, total);
+    expect(run).toMatchObject({
+      status: 'cancelled',
+      succeededCount: 0,
+      failedCount: 0,
+      cancelledCount: total,
+      error: 'cancelled by test',
+    });
+    expect(results.every((r) => r.status === 'cancelled')).toBe(true);
+  });
+
+  it('cancel during backoff: no retry attempt starts after cancel returned', async () => {
+    await start({}, { WORKER_CONCURRENCY: '4' });
+    const total = 4;
+    const runId = await submit({
+      target: { name: 'http', config: { url: server.url } },
+      dataset: { items: Array.from({ length: total }, () => ({ input: { fail: 503 } })) },
+      execution: { maxAttempts: 5, backoff: { type: 'fixed', delayMs: 2000 }, timeoutMs: 5000 },
+    });
+    const mine = () => server.requests.filter((r) => r.runId === runId);
+    await waitFor(
+      () => mine().length === total && mine().every((r) => r.status === 503),
+      'first attempts failed',
+    );
+    await store.finishRun(runId, 'cancelled');
+    await store.publishCancel(runId);
+    const cancelReturnedAt = Date.now();
+    await queueIdle('http');
+    expect(mine().map((r) => r.attempt)).toEqual([1, 1, 1, 1]);
+    for (const r of mine()) expect(r.arrivedAt).toBeLessThanOrEqual(cancelReturnedAt);
+    const { run } = await expectExactlyOnce(runId, total);
+    expect(run).toMatchObject({ status: 'cancelled', cancelledCount: total });
+  });
+
+  it("execution.concurrency bounds a run's items in flight in one process", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const probe = defineTarget({
+      name: 'probe',
+      description: 'counts concurrent calls',
+      async run(input, { signal }) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, 20);
+            signal.addEventListener('abort', () => {
+              clearTimeout(t);
+              reject(signal.reason);
+            });
+          });
+          return { output: input };
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    await start({ targets: [probe] }, { WORKER_CONCURRENCY: '8' });
+    const runId = await submit(
+      {
+        target: { name: 'probe' },
+        dataset: { items: Array.from({ length: 24 }, (_, i) => ({ input: i })) },
+        execution: { maxAttempts: 1, timeoutMs: 5000, concurrency: 3 },
+      },
+      { chunkSize: 4 },
+    );
+    await waitForStatus(runId, 'completed');
+    await expectExactlyOnce(runId, 24);
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('graceful close lets in-flight items finish, hands the rest back; a second worker finishes', async () => {
+    const a = await start({}, { WORKER_CONCURRENCY: '2' });
+    const total = 12;
+    const runId = await submit(
+      {
+        target: { name: 'http', config: { url: server.url } },
+        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 300 } })) },
+      },
+      { chunkSize: 6 },
+    );
+    const mine = () => server.requests.filter((r) => r.runId === runId);
+    await waitFor(() => mine().length >= 2, 'first requests in flight');
+    await a.close(5000);
+    const fromA = (await allResults(runId)).filter((r) => r.workerId === a.id);
+    // exactly the items A had started finished (within the deadline) and were recorded
+    expect(fromA.length).toBe(mine().length);
+    expect(fromA.length).toBeLessThan(total);
+    expect((await store.getRun(runId))!.status).toBe('running');
+
+    const b = await start({}, { WORKER_CONCURRENCY: '4' });
+    await waitForStatus(runId, 'completed');
+    const { run, results } = await expectExactlyOnce(runId, total);
+    expect(run.succeededCount).toBe(total);
+    expect(results.filter((r) => r.workerId === b.id).length).toBe(total - fromA.length);
+    expect(mine().length).toBe(total);
+    expect(new Set(mine().map((r) => r.itemIndex)).size).toBe(total);
+  });
+
+  it('close past its deadline aborts in-flight items without a result; they run again elsewhere', async () => {
+    const a = await start({}, { WORKER_CONCURRENCY: '2' });
+    const total = 6;
+    const runId = await submit(
+      {
+        target: { name: 'http', config: { url: server.url } },
+        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 1500 } })) },
+      },
+      { chunkSize: 3 },
+    );
+    const mine = () => server.requests.filter((r) => r.runId === runId);
+    await waitFor(() => mine().length === 2, 'two requests in flight');
+    await a.close(100);
+    await waitFor(() => mine().every((r) => r.aborted), 'aborted at the deadline');
+    expect(await redis.hlen(store.keys.run(runId).results)).toBe(0);
+
+    await start({}, { WORKER_CONCURRENCY: '6' });
+    await waitForStatus(runId, 'completed');
+    const { run } = await expectExactlyOnce(runId, total);
+    expect(run.succeededCount).toBe(total);
+    // the two aborted items ran again (attempt 1 on the new worker)
+    expect(mine().length).toBe(total + 2);
+  });
+});
