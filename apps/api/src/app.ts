@@ -1,0 +1,73 @@
+/**
+ * The Hono app: request id, one child logger and one log line per request, HTTP metrics, the
+ * route groups (`/v1/runs`, operational routes), `/openapi.json` (OpenAPI 3.1 from the zod
+ * schemas), `/docs` (Swagger UI), and one error handler that answers problem+json.
+ */
+import { swaggerUI } from '@hono/swagger-ui';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import { type AppDeps, type AppEnv, createRouter } from './context.js';
+import { createMetrics } from './metrics.js';
+import { createErrorHandler, notFoundHandler } from './problem.js';
+import { createRunRoutes } from './routes/runs.js';
+import { createSystemRoutes } from './routes/system.js';
+
+/** Version reported in the OpenAPI document. */
+export const API_VERSION = '0.1.0';
+
+/**
+ * Builds the API app from its dependencies (no I/O until a request arrives); tests call
+ * `app.request()`. Returns the OpenAPIHono app with every route chained (see `AppType`).
+ */
+export function createApp(deps: AppDeps) {
+  const metrics = createMetrics(deps.store, deps.queues);
+  const app = createRouter();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const logger = deps.logger.child({ reqId: c.get('requestId') });
+    c.set('logger', logger);
+    const ownRoute = routePath(c);
+    await next();
+    const ms = performance.now() - started;
+    const status = c.res.status;
+    const matched = routePath(c, -1);
+    metrics.httpDuration.observe(
+      {
+        method: c.req.method,
+        route: matched === ownRoute ? 'unmatched' : matched,
+        status: String(status),
+      },
+      ms / 1000,
+    );
+    logger.info(
+      { method: c.req.method, path: c.req.path, status, ms: Math.round(ms * 10) / 10 },
+      'request',
+    );
+  });
+  app.onError(createErrorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+
+  const routes = app
+    .route('/v1/runs', createRunRoutes(deps))
+    .route('/', createSystemRoutes(deps, metrics));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'runledger API',
+      version: API_VERSION,
+      description:
+        'Queue-driven, distributed run tracker for evaluation runs. Errors are RFC 9457 ' +
+        'problem details (application/problem+json).',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'runledger API' }));
+  return routes;
+}
+
+/** The app's route types, for the typed client: `hc<AppType>(url)`. */
+export type AppType = ReturnType<typeof createApp>;
+
+export type { AppDeps, AppEnv };

@@ -1,0 +1,15 @@
+/**
+ * @runledger/api: the HTTP API of runledger.
+ * - `createApp(deps)`: the Hono app (tests call `app.request()`), `AppType` for `hc<AppType>()`.
+ * - `startApi({ config, logger })`: connections + app + @hono/node-server.
+ */
+export { API_VERSION, type AppDeps, type AppEnv, type AppType, createApp } from './app.js';
+export { type ApiMetrics, createMetrics, ITEM_LATENCY_BUCKETS_MS } from './metrics.js';
+export {
+  type FieldError,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  ProblemError,
+  problemType,
+} from './problem.js';
+export { type ApiServer, type StartApiOptions, startApi } from './server.js';

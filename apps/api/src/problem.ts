@@ -1,0 +1,204 @@
+/**
+ * RFC 9457 problem details: the one error shape of the API (`application/problem+json`).
+ * Handlers throw (`ProblemError`, `HTTPException`, `RunledgerError`); `createErrorHandler`
+ * turns whatever was thrown into a problem response, and `validationHook` turns zod failures
+ * into a 400 problem that lists every bad field by dotted path.
+ */
+import { z } from '@hono/zod-openapi';
+import { InvalidCursorError, type Logger, RunledgerError } from '@runledger/shared';
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+/** Media type of every error response. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** One offending field: `path` is dotted (`dataset.items.3.id`), `''` for the whole body. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An RFC 9457 problem as the API sends it. `type` is `urn:runledger:problem:<kind>`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'urn:runledger:problem:validation' }),
+    title: z.string().openapi({ example: 'Bad Request' }),
+    status: z.number().int().openapi({ example: 400 }),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().openapi({ example: 'dataset.items.3.id' }),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi('Problem');
+
+/** Problem kinds (the last segment of `type`) by HTTP status, for errors that carry none. */
+const KIND_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'validation',
+  500: 'internal',
+  503: 'unavailable',
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The `type` URI of a problem kind. */
+export const problemType = (kind: string) => `urn:runledger:problem:${kind}`;
+
+/**
+ * An error that becomes exactly this problem response.
+ * @param status HTTP status (4xx/5xx).
+ * @param kind last segment of the problem `type` (default: derived from `status`).
+ */
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    detail: string,
+    readonly options: { kind?: string; errors?: FieldError[] } = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** Shorthand: 404 for an unknown run. */
+export const runNotFound = (runId: string) =>
+  new ProblemError(404, `run ${runId} not found`, { kind: 'not_found' });
+
+/** Builds a problem body. */
+export function problem(
+  status: number,
+  detail: string,
+  extra: { kind?: string; errors?: FieldError[]; instance?: string } = {},
+): Problem {
+  const body: Problem = {
+    type: problemType(
+      extra.kind ?? KIND_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'),
+    ),
+    title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
+    status,
+    detail,
+  };
+  if (extra.instance !== undefined) body.instance = extra.instance;
+  if (extra.errors !== undefined) body.errors = extra.errors;
+  return body;
+}
+
+/** Sends `body` as `application/problem+json` (keeps headers already set on `c`, e.g. the request id). */
+export function sendProblem(c: Context, body: Problem): Response {
+  return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+  });
+}
+
+/** Dotted path of a zod issue path (`['dataset', 'items', 3, 'id']` -> `dataset.items.3.id`). */
+export const dottedPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
+
+/** Every issue of a zod error as a field error, `prefix` prepended to each path. */
+export function fieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: dottedPath([...prefix, ...issue.path]),
+    message: issue.message,
+  }));
+}
+
+/**
+ * `defaultHook` of every OpenAPIHono router: a failed validation throws a 400 problem listing
+ * every bad field. One exception: too many items in a JSON body answers 413, as NDJSON does.
+ */
+export function validationHook(
+  result: { success: true } | { success: false; error: ZodError; target: string },
+): undefined {
+  if (result.success) return undefined;
+  const errors = fieldErrors(result.error);
+  const tooMany = result.error.issues.some(
+    (i) => i.code === 'too_big' && dottedPath(i.path) === 'dataset.items',
+  );
+  const where = result.target === 'json' ? 'request body' : result.target;
+  throw new ProblemError(
+    tooMany ? 413 : 400,
+    `invalid ${where}: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`,
+    { kind: tooMany ? 'payload_too_large' : 'validation', errors },
+  );
+}
+
+/**
+ * The app's `onError`: every thrown value becomes a problem. Client errors are answered as they
+ * are; anything unexpected is logged once at error level and answered 500 without internals.
+ */
+export function createErrorHandler(fallbackLogger: Logger): ErrorHandler {
+  return (err, c) => {
+    const instance = c.req.path;
+    if (err instanceof ProblemError) {
+      return sendProblem(
+        c,
+        problem(err.status, err.message, {
+          ...(err.options.kind !== undefined ? { kind: err.options.kind } : {}),
+          ...(err.options.errors !== undefined ? { errors: err.options.errors } : {}),
+          instance,
+        }),
+      );
+    }
+    if (err instanceof HTTPException) {
+      const detail =
+        err.status === 415
+          ? 'Content-Type must be application/json or application/x-ndjson'
+          : err.message || (TITLES[err.status] ?? 'error');
+      return sendProblem(c, problem(err.status, detail, { instance }));
+    }
+    if (err instanceof InvalidCursorError) {
+      return sendProblem(
+        c,
+        problem(400, 'invalid cursor', {
+          kind: 'validation',
+          errors: [{ path: 'cursor', message: 'not a cursor this API handed out' }],
+          instance,
+        }),
+      );
+    }
+    if (err instanceof RunledgerError && err.status < 500) {
+      return sendProblem(c, problem(err.status, err.message, { kind: err.type, instance }));
+    }
+    const logger = (c.get('logger') as Logger | undefined) ?? fallbackLogger;
+    logger.error({ err, method: c.req.method, path: c.req.path }, 'unexpected error');
+    return sendProblem(c, problem(500, 'internal error', { kind: 'internal', instance }));
+  };
+}
+
+/** The app's `notFound`: a 404 problem. */
+export const notFoundHandler: NotFoundHandler = (c) =>
+  sendProblem(
+    c,
+    problem(404, `no route for ${c.req.method} ${c.req.path}`, { instance: c.req.path }),
+  );

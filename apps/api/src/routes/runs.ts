@@ -1,0 +1,444 @@
+/**
+ * `/v1/runs`: submit (JSON or streamed NDJSON, idempotent), get, list, results, cancel, delete
+ * and the run's Server-Sent Events stream. Every route is declared with `createRoute` from the
+ * shared zod schemas, so validation and `/openapi.json` come from the same source.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  createRunSpecSchema,
+  ResultSchema,
+  ResultStatusSchema,
+  type RunEvent,
+  RunNotFoundError,
+  RunSchema,
+  RunStatusSchema,
+  TERMINAL_STATUSES,
+} from '@runledger/shared';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { streamSSE } from 'hono/streaming';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
+import { submitJsonRun, submitNdjsonRun } from '../create-run.js';
+import { ProblemError, ProblemSchema, runNotFound, validationHook } from '../problem.js';
+
+/** How long one XREAD BLOCK of an SSE stream waits before a keep-alive comment, ms. */
+export const SSE_BLOCK_MS = 5000;
+
+const NDJSON = 'application/x-ndjson';
+const isNdjson = (contentType: string | undefined) =>
+  contentType?.split(';')[0]?.trim().toLowerCase() === NDJSON;
+const isJson = (contentType: string | undefined) =>
+  /^application\/([\w.-]+\+)?json$/i.test(contentType?.split(';')[0]?.trim() ?? '');
+
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
+function problems<S extends number>(
+  ...codes: S[]
+): Record<S, { description: string; content: typeof problemContent }> {
+  return Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
+    ]),
+  ) as Record<S, { description: string; content: typeof problemContent }>;
+}
+
+const RunIdParams = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
+});
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({
+    description: 'Same key within 24 h: the same run is returned (200, Idempotent-Replayed: true)',
+  }),
+});
+
+const timeParam = z
+  .string()
+  .refine((v) => parseTime(v) !== null, 'must be an ISO-8601 time or ms since epoch')
+  .optional();
+
+const ListRunsQuery = z.object({
+  status: RunStatusSchema.optional(),
+  target: z.string().min(1).max(64).optional(),
+  datasetId: z.string().min(1).max(200).optional(),
+  tag: z.string().min(1).max(64).optional(),
+  since: timeParam.openapi({ description: 'createdAt >= since (ISO-8601 or ms)' }),
+  until: timeParam.openapi({ description: 'createdAt <= until (ISO-8601 or ms)' }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+const ListResultsQuery = z.object({
+  status: ResultStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a cursor this API handed out')
+    .optional(),
+});
+
+const streamId = z.string().regex(/^\d{1,20}-\d{1,20}$/, 'must be an event id (`<ms>-<seq>`)');
+const EventsQuery = z.object({ lastEventId: streamId.optional() });
+const EventsHeaders = z.object({ 'last-event-id': streamId.optional() });
+
+const RunList = z
+  .object({ runs: z.array(RunSchema), nextCursor: z.string().nullable() })
+  .openapi('RunList');
+const ResultList = z
+  .object({ results: z.array(ResultSchema), nextCursor: z.string().nullable() })
+  .openapi('ResultList');
+
+/** `ms` digits, or an ISO-8601 time (date first); null when neither. */
+export function parseTime(value: string): number | null {
+  if (/^\d{1,16}$/.test(value)) return Number(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** The `/v1/runs` router. */
+export function createRunRoutes(deps: AppDeps) {
+  const { config, store, queues } = deps;
+  const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
+
+  /** 404 (without a Redis round trip) for ids that cannot be run ids. */
+  const checkId = (id: string) => {
+    if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
+  };
+
+  /**
+   * Runs `create(runId)` under an optional Idempotency-Key. Returns the run and whether it was a
+   * replay; 409 when the key's first request is still in flight.
+   */
+  const createIdempotent = async (
+    c: Context<AppEnv>,
+    key: string | undefined,
+    create: (runId: string) => Promise<void>,
+  ) => {
+    const runId = ulid();
+    if (key !== undefined) {
+      const existing = await store.reserveIdempotencyKey(key, runId);
+      if (existing !== null) {
+        const run = await store.getRun(existing);
+        if (!run) {
+          throw new ProblemError(
+            409,
+            `a request with this Idempotency-Key (run ${existing}) is still in progress or its run is gone`,
+            { kind: 'conflict' },
+          );
+        }
+        return { run, replayed: true };
+      }
+    }
+    try {
+      await create(runId);
+    } catch (err) {
+      if (key !== undefined) await store.releaseIdempotencyKey(key).catch(() => {});
+      throw err;
+    }
+    const run = await store.getRun(runId);
+    if (!run) throw new Error(`run ${runId} not found right after it was created`);
+    c.get('logger').info(
+      { runId, target: run.target.name, totalItems: run.totalItems },
+      'run created',
+    );
+    return { run, replayed: false };
+  };
+
+  /** NDJSON bodies are streamed here, before the JSON validator would try to parse them. */
+  const ndjsonBranch = createMiddleware<AppEnv>(async (c, next) => {
+    if (!isNdjson(c.req.header('content-type'))) return next();
+    const headers = IdempotencyHeaders.safeParse({
+      'idempotency-key': c.req.header('idempotency-key'),
+    });
+    if (!headers.success)
+      validationHook({ success: false, error: headers.error, target: 'header' });
+    const key = headers.data?.['idempotency-key'];
+    const { run, replayed } = await createIdempotent(c, key, (runId) =>
+      submitNdjsonRun(deps, runId, c.req.raw.body),
+    );
+    if (replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(run, replayed ? 200 : 201);
+  });
+
+  /** JSON bodies are limited to `RUNLEDGER_MAX_BODY_BYTES` (NDJSON is limited per item). */
+  const limitJson = bodyLimit({
+    maxSize: config.RUNLEDGER_MAX_BODY_BYTES,
+    onError: () => {
+      throw new ProblemError(
+        413,
+        `request body exceeds ${config.RUNLEDGER_MAX_BODY_BYTES} bytes; send large datasets as application/x-ndjson`,
+        { kind: 'payload_too_large' },
+      );
+    },
+  });
+  const jsonBodyLimit = createMiddleware<AppEnv>(async (c, next) => {
+    if (isJson(c.req.header('content-type'))) return limitJson(c, next);
+    return next();
+  });
+
+  const createRunRoute = createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['runs'],
+    summary: 'Submit a run',
+    description:
+      'JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec ' +
+      'without `dataset.items` (`RunSpecHeader`), then one `Item` per line. Item ids default to ' +
+      'the item index; `datasetVersion` defaults to a sha256 of the items.',
+    middleware: [ndjsonBranch, jsonBodyLimit] as const,
+    request: {
+      headers: IdempotencyHeaders,
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: runSpecSchema },
+          [NDJSON]: {
+            schema: z.string().openapi({
+              description: 'Line 1: RunSpecHeader JSON; each further non-empty line: one Item JSON',
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      201: { description: 'Run created', content: { 'application/json': { schema: RunSchema } } },
+      200: {
+        description: 'Idempotent replay: the run created earlier with this Idempotency-Key',
+        headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+        content: { 'application/json': { schema: RunSchema } },
+      },
+      ...problems(400, 409, 413, 415),
+    },
+  });
+
+  const listRunsRoute = createRoute({
+    method: 'get',
+    path: '/',
+    tags: ['runs'],
+    summary: 'List runs, newest first',
+    request: { query: ListRunsQuery },
+    responses: {
+      200: { description: 'A page of runs', content: { 'application/json': { schema: RunList } } },
+      ...problems(400),
+    },
+  });
+
+  const getRunRoute = createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags: ['runs'],
+    summary: 'Get a run',
+    request: { params: RunIdParams },
+    responses: {
+      200: { description: 'The run', content: { 'application/json': { schema: RunSchema } } },
+      ...problems(404),
+    },
+  });
+
+  const listResultsRoute = createRoute({
+    method: 'get',
+    path: '/{id}/results',
+    tags: ['runs'],
+    summary: "List a run's results in item order",
+    request: { params: RunIdParams, query: ListResultsQuery },
+    responses: {
+      200: {
+        description: 'A page of results',
+        content: { 'application/json': { schema: ResultList } },
+      },
+      ...problems(400, 404),
+    },
+  });
+
+  const cancelRunRoute = createRoute({
+    method: 'post',
+    path: '/{id}/cancel',
+    tags: ['runs'],
+    summary: 'Cancel a run',
+    description:
+      'Items without a result are recorded `cancelled`; items in flight are aborted by their workers.',
+    request: { params: RunIdParams },
+    responses: {
+      200: {
+        description: 'The cancelled run',
+        content: { 'application/json': { schema: RunSchema } },
+      },
+      ...problems(404, 409),
+    },
+  });
+
+  const deleteRunRoute = createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags: ['runs'],
+    summary: 'Delete a run and all its results',
+    request: { params: RunIdParams },
+    responses: { 204: { description: 'Deleted' }, ...problems(404) },
+  });
+
+  const eventsRoute = createRoute({
+    method: 'get',
+    path: '/{id}/events',
+    tags: ['runs'],
+    summary: "Stream a run's events (Server-Sent Events)",
+    description:
+      'Replays events after `Last-Event-ID` (header) or `lastEventId` (query), from the start ' +
+      'without either, then streams live ones: `event: status|progress`, `id: <event id>`, ' +
+      '`data: JSON`. Ends after a terminal status event.',
+    request: { params: RunIdParams, query: EventsQuery, headers: EventsHeaders },
+    responses: {
+      200: {
+        description: 'text/event-stream',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      },
+      ...problems(400, 404),
+    },
+  });
+
+  return createRouter()
+    .openapi(createRunRoute, async (c) => {
+      const spec = c.req.valid('json');
+      // NDJSON never gets here (ndjsonBranch answers it); the string type only documents it
+      if (typeof spec === 'string') throw new ProblemError(415, 'unexpected body type');
+      const key = c.req.valid('header')['idempotency-key'];
+      const { run, replayed } = await createIdempotent(c, key, (runId) =>
+        submitJsonRun(deps, runId, spec),
+      );
+      if (replayed) {
+        c.header('Idempotent-Replayed', 'true');
+        return c.json(run, 200);
+      }
+      return c.json(run, 201);
+    })
+    .openapi(listRunsRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await store.listRuns({
+        status: q.status,
+        target: q.target,
+        datasetId: q.datasetId,
+        tag: q.tag,
+        since: q.since === undefined ? undefined : (parseTime(q.since) ?? undefined),
+        until: q.until === undefined ? undefined : (parseTime(q.until) ?? undefined),
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return c.json(page, 200);
+    })
+    .openapi(getRunRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      checkId(id);
+      const run = await store.getRun(id);
+      if (!run) throw runNotFound(id);
+      return c.json(run, 200);
+    })
+    .openapi(listResultsRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      checkId(id);
+      const q = c.req.valid('query');
+      try {
+        const page = await store.listResults(id, q);
+        return c.json(page, 200);
+      } catch (err) {
+        if (err instanceof RunNotFoundError) throw runNotFound(id);
+        throw err;
+      }
+    })
+    .openapi(cancelRunRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      checkId(id);
+      const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
+      if (outcome.state === 'missing') throw runNotFound(id);
+      if (outcome.state === 'terminal') {
+        throw new ProblemError(409, `run ${id} is already ${outcome.status}`, { kind: 'conflict' });
+      }
+      await store.publishCancel(id);
+      const layout = await store.getRunLayout(id);
+      if (layout)
+        await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
+      const run = await store.getRun(id);
+      if (!run) throw runNotFound(id);
+      c.get('logger').info({ runId: id, cancelledItems: outcome.cancelledItems }, 'run cancelled');
+      return c.json(run, 200);
+    })
+    .openapi(deleteRunRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      checkId(id);
+      const layout = await store.getRunLayout(id);
+      if (!layout) throw runNotFound(id);
+      await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
+      await store.deleteRun(id);
+      await store.publishCancel(id);
+      c.get('logger').info({ runId: id }, 'run deleted');
+      return c.body(null, 204);
+    })
+    .openapi(eventsRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      checkId(id);
+      const after =
+        c.req.valid('header')['last-event-id'] ?? c.req.valid('query').lastEventId ?? '0';
+      if ((await store.getRunStatus(id)) === null) throw runNotFound(id);
+      const logger = c.get('logger');
+      return streamSSE(c, async (stream) => {
+        let connection: Redis | null = null;
+        const close = () => {
+          connection?.disconnect();
+          connection = null;
+        };
+        stream.onAbort(close);
+        /** Sends events; true once a terminal status event went out. */
+        const send = async (events: RunEvent[]): Promise<boolean> => {
+          for (const event of events) {
+            await stream.writeSSE({
+              event: event.type,
+              id: event.id,
+              data: JSON.stringify(event.data),
+            });
+            const status = event.data.status;
+            if (
+              event.type === 'status' &&
+              TERMINAL_STATUSES.includes(status as (typeof TERMINAL_STATUSES)[number])
+            ) {
+              return true;
+            }
+          }
+          return false;
+        };
+        try {
+          let last = after;
+          // replay what is stored, in pages
+          for (;;) {
+            const events = await store.readEvents(id, last, 1000);
+            if (await send(events)) return;
+            if (events.length > 0) last = events[events.length - 1]!.id;
+            if (events.length < 1000) break;
+          }
+          // then live, on a dedicated connection (XREAD BLOCK holds it)
+          if (stream.aborted) return;
+          connection = deps.openBlockingRedis();
+          while (!stream.aborted && connection) {
+            const events = await store.waitForEvents(connection, id, last, SSE_BLOCK_MS);
+            if (events.length === 0) {
+              if ((await store.getRunStatus(id)) === null) return; // deleted or expired
+              await stream.write(': keep-alive\n\n');
+              continue;
+            }
+            if (await send(events)) return;
+            last = events[events.length - 1]!.id;
+          }
+        } catch (err) {
+          // a connection disconnected on purpose (client gone, server closing) is no error
+          const closedOnPurpose = stream.aborted || !connection || connection.status === 'end';
+          if (closedOnPurpose) logger.debug({ err, runId: id }, 'event stream closed');
+          else logger.warn({ err, runId: id }, 'event stream ended by an error');
+        } finally {
+          close();
+        }
+      });
+    });
+}

@@ -1,0 +1,109 @@
+/**
+ * Operational routes: `/healthz` (process up), `/readyz` (Redis reachable), `/metrics`
+ * (Prometheus text) and `/v1/workers` (live workers from their heartbeats).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkerInfoSchema } from '@runledger/shared';
+import { type AppDeps, createRouter } from '../context.js';
+import type { ApiMetrics } from '../metrics.js';
+import { ProblemError, ProblemSchema } from '../problem.js';
+
+/** How long `/readyz` waits for Redis to answer PING, ms. */
+export const READY_TIMEOUT_MS = 2000;
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['system'],
+  summary: 'Liveness: the process is up',
+  responses: {
+    200: {
+      description: 'Up',
+      content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
+    },
+  },
+});
+
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['system'],
+  summary: 'Readiness: Redis answers PING',
+  responses: {
+    200: {
+      description: 'Ready',
+      content: { 'application/json': { schema: z.object({ status: z.literal('ready') }) } },
+    },
+    503: {
+      description: 'Redis unreachable',
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    },
+  },
+});
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  tags: ['system'],
+  summary: 'Prometheus metrics',
+  responses: {
+    200: {
+      description: 'Prometheus text exposition format 0.0.4',
+      content: { 'text/plain': { schema: z.string() } },
+    },
+  },
+});
+
+const workersRoute = createRoute({
+  method: 'get',
+  path: '/v1/workers',
+  tags: ['workers'],
+  summary: 'Live workers (heartbeat within 3 heartbeat intervals)',
+  responses: {
+    200: {
+      description: 'Live workers',
+      content: {
+        'application/json': {
+          schema: z.object({ workers: z.array(WorkerInfoSchema) }).openapi('WorkerList'),
+        },
+      },
+    },
+  },
+});
+
+/** The operational router (mounted at `/`). */
+export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics) {
+  const { store, config } = deps;
+  return createRouter()
+    .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
+    .openapi(readyRoute, async (c) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          store.redis.ping(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)),
+              READY_TIMEOUT_MS,
+            );
+          }),
+        ]);
+      } catch (err) {
+        c.get('logger').warn({ err }, 'readiness check failed');
+        throw new ProblemError(503, `Redis is unreachable: ${(err as Error).message}`, {
+          kind: 'unavailable',
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+      return c.json({ status: 'ready' as const }, 200);
+    })
+    .openapi(metricsRoute, async (c) => {
+      const text = await metrics.registry.metrics();
+      return c.text(text, 200, { 'Content-Type': metrics.registry.contentType });
+    })
+    .openapi(workersRoute, async (c) => {
+      const workers = await store.listWorkers(3 * config.WORKER_HEARTBEAT_MS);
+      return c.json({ workers }, 200);
+    });
+}

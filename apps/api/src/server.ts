@@ -1,0 +1,92 @@
+/**
+ * `startApi`: opens the Redis connections, the run store and the queues, builds the app and
+ * serves it with @hono/node-server.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type Config, createRedis, type Logger, RunQueues, RunStore } from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { createApp } from './app.js';
+
+/** Options of `startApi`. */
+export interface StartApiOptions {
+  config: Config;
+  logger: Logger;
+}
+
+/** A running API server. `close()` stops it, ends open event streams, closes queues and Redis. */
+export interface ApiServer {
+  /** `http://<host>:<port>` with the real port (also when `PORT` was 0). */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** How long `close()` waits for open requests before cutting their connections, ms. */
+const CLOSE_GRACE_MS = 5000;
+
+/**
+ * Starts the API on `config.HOST:config.PORT` (`PORT` 0: a free port).
+ * @throws when the port cannot be bound.
+ */
+export async function startApi(options: StartApiOptions): Promise<ApiServer> {
+  const { config, logger } = options;
+  const redis = createRedis(config.REDIS_URL, 'command', { connectionName: 'runledger-api' });
+  const store = new RunStore(redis, {
+    prefix: config.RUNLEDGER_PREFIX,
+    eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
+    safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
+  });
+  const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix: config.RUNLEDGER_PREFIX });
+  const streams = new Set<Redis>();
+  const openBlockingRedis = () => {
+    const connection = createRedis(config.REDIS_URL, 'blocking', {
+      connectionName: 'runledger-api-sse',
+    });
+    streams.add(connection);
+    connection.once('end', () => streams.delete(connection));
+    return connection;
+  };
+  const app = createApp({ config, store, queues, logger, openBlockingRedis });
+
+  let server: ReturnType<typeof serve>;
+  const address = await new Promise<AddressInfo>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, resolve);
+    server.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await queues.close();
+    redis.disconnect();
+    throw err;
+  });
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url }, 'api listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port: address.port,
+    close() {
+      closing ??= (async () => {
+        const http = server as ReturnType<typeof serve> & {
+          closeIdleConnections?: () => void;
+          closeAllConnections?: () => void;
+        };
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        // ends open event streams (their XREAD fails, the stream closes)
+        for (const connection of streams) connection.disconnect();
+        // keep-alive sockets become idle as their last response ends: close them as they do
+        http.closeIdleConnections?.();
+        const idle = setInterval(() => http.closeIdleConnections?.(), 50);
+        const timer = setTimeout(() => http.closeAllConnections?.(), CLOSE_GRACE_MS);
+        await stopped;
+        clearInterval(idle);
+        clearTimeout(timer);
+        await queues.close();
+        await redis.quit().catch(() => redis.disconnect());
+        logger.info('api stopped');
+      })();
+      return closing;
+    },
+  };
+}

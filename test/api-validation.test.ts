@@ -1,0 +1,522 @@
+/**
+ * API input validation against a real Redis: every 4xx of run submission and of the query
+ * parameters, with exact problem bodies and field paths, and proof that bad input leaves no
+ * key behind (invariant 5).
+ */
+import { createApp, type Problem } from '@runledger/api';
+import {
+  type Config,
+  createLogger,
+  createRedis,
+  loadConfig,
+  RunQueues,
+  RunStore,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+
+const prefix = uniquePrefix('api-val');
+let redis: Redis;
+let store: RunStore;
+const queues: RunQueues[] = [];
+const blocking: Redis[] = [];
+
+/** An app on this file's prefix with small limits (overridable). */
+function makeApp(overrides: Record<string, string> = {}) {
+  const config: Config = loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    RUNLEDGER_MAX_BODY_BYTES: '2048',
+    RUNLEDGER_MAX_ITEMS: '5',
+    RUNLEDGER_MAX_ITEM_BYTES: '200',
+    ...overrides,
+  });
+  const q = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
+  queues.push(q);
+  return createApp({
+    config,
+    store,
+    queues: q,
+    logger: createLogger({ level: 'silent' }),
+    openBlockingRedis: () => {
+      const connection = createRedis(config.REDIS_URL, 'blocking');
+      blocking.push(connection);
+      return connection;
+    },
+  });
+}
+
+/** Every key under the prefix: runledger's (`<prefix>:*`) and BullMQ's (`{<prefix>}:*`). */
+async function keysUnderPrefix(): Promise<string[]> {
+  const found: string[] = [];
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+  }
+  return found.sort();
+}
+
+const spec = (over: Record<string, unknown> = {}) => ({
+  target: { name: 'echo' },
+  dataset: { items: [{ input: 'a' }, { input: 'b' }] },
+  ...over,
+});
+
+const postJson = (app: ReturnType<typeof makeApp>, body: unknown, headers = {}) =>
+  app.request('/v1/runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const postNdjson = (
+  app: ReturnType<typeof makeApp>,
+  body: string | ReadableStream<Uint8Array>,
+  headers = {},
+) =>
+  app.request('/v1/runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson', ...headers },
+    body,
+    // a stream body needs half-duplex in undici's Request
+    ...(typeof body === 'string' ? {} : { duplex: 'half' }),
+  } as RequestInit);
+
+const ndjson = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n');
+
+/** A body streamed in chunks of `size` bytes. */
+function chunked(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+/** Asserts a problem response and returns its body. */
+async function expectProblem(res: Response, status: number, kind: string): Promise<Problem> {
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await res.json()) as Problem;
+  expect(res.status).toBe(status);
+  expect(body.status).toBe(status);
+  expect(body.type).toBe(`urn:runledger:problem:${kind}`);
+  expect(typeof body.title).toBe('string');
+  expect(typeof body.detail).toBe('string');
+  return body;
+}
+
+beforeAll(() => {
+  redis = createRedis(redisUrl());
+  store = new RunStore(redis, { prefix });
+});
+
+afterEach(async () => {
+  // bad input creates nothing: not a run, not an item batch, not an idempotency key, not a job
+  expect(await keysUnderPrefix()).toEqual([]);
+});
+
+afterAll(async () => {
+  await Promise.all(queues.map((q) => q.close()));
+  for (const c of blocking) c.disconnect();
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe('POST /v1/runs with a JSON body', () => {
+  const app = () => makeApp();
+
+  it('rejects malformed JSON with 400', async () => {
+    const body = await expectProblem(
+      await postJson(app(), '{"target": {"name": "echo"'),
+      400,
+      'bad_request',
+    );
+    expect(body.detail).toBe('Malformed JSON in request body');
+    expect(body.instance).toBe('/v1/runs');
+  });
+
+  it('rejects an unsupported content type with 415', async () => {
+    const res = await app().request('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify(spec()),
+    });
+    const body = await expectProblem(res, 415, 'unsupported_media_type');
+    expect(body.detail).toBe('Content-Type must be application/json or application/x-ndjson');
+  });
+
+  it('rejects a body without content type with 415', async () => {
+    const res = await app().request('/v1/runs', { method: 'POST', body: JSON.stringify(spec()) });
+    await expectProblem(res, 415, 'unsupported_media_type');
+  });
+
+  it('rejects an empty body with 400 listing the missing fields', async () => {
+    const res = await app().request('/v1/runs', { method: 'POST' });
+    const body = await expectProblem(res, 400, 'validation');
+    expect(body.errors?.map((e) => e.path)).toEqual(['target', 'dataset']);
+  });
+
+  it('rejects a missing target name', async () => {
+    const body = await expectProblem(
+      await postJson(app(), spec({ target: {} })),
+      400,
+      'validation',
+    );
+    expect(body.errors).toEqual([
+      { path: 'target.name', message: 'Invalid input: expected string, received undefined' },
+    ]);
+  });
+
+  it('rejects an invalid target name', async () => {
+    const body = await expectProblem(
+      await postJson(app(), spec({ target: { name: 'no spaces' } })),
+      400,
+      'validation',
+    );
+    expect(body.errors).toEqual([
+      { path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' },
+    ]);
+  });
+
+  it('rejects an empty dataset', async () => {
+    const body = await expectProblem(
+      await postJson(app(), spec({ dataset: { items: [] } })),
+      400,
+      'validation',
+    );
+    expect(body.errors).toEqual([
+      { path: 'dataset.items', message: 'Too small: expected array to have >=1 items' },
+    ]);
+  });
+
+  it('rejects an item without input, and lists every bad field', async () => {
+    const body = await expectProblem(
+      await postJson(
+        app(),
+        spec({
+          target: { name: '' },
+          dataset: { items: [{ input: 1 }, { id: 'x' }, { input: 3, id: 7 }] },
+        }),
+      ),
+      400,
+      'validation',
+    );
+    expect(body.errors).toEqual([
+      { path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' },
+      { path: 'dataset.items.1.input', message: 'input is required' },
+      { path: 'dataset.items.2.id', message: 'Invalid input: expected string, received number' },
+    ]);
+  });
+
+  it('rejects duplicate item ids, also against default ids', async () => {
+    const body = await expectProblem(
+      await postJson(
+        app(),
+        spec({ dataset: { items: [{ input: 1 }, { id: 'a', input: 2 }, { id: '0', input: 3 }] } }),
+      ),
+      400,
+      'validation',
+    );
+    expect(body.errors).toEqual([
+      { path: 'dataset.items.2.id', message: 'duplicate item id "0" (first at index 0)' },
+    ]);
+  });
+
+  it('rejects an unknown scorer at its path', async () => {
+    const body = await expectProblem(
+      await postJson(app(), spec({ scorers: [{ name: 'exact_match' }, { name: 'no_such' }] })),
+      400,
+      'validation',
+    );
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]?.path).toBe('scorers.1.name');
+    expect(body.errors?.[0]?.message).toMatch(/^unknown scorer "no_such"/);
+  });
+
+  it('rejects bad built-in scorer configs with exact paths', async () => {
+    const body = await expectProblem(
+      await postJson(
+        app(),
+        spec({
+          scorers: [
+            { name: 'regex', config: { pattern: '(' } },
+            { name: 'numeric_close', config: { tolerance: -1 } },
+          ],
+        }),
+      ),
+      400,
+      'validation',
+    );
+    expect(body.errors).toEqual([
+      { path: 'scorers.0.config.pattern', message: 'must be a valid regular expression' },
+      { path: 'scorers.1.config.tolerance', message: 'Too small: expected number to be >=0' },
+    ]);
+  });
+
+  it('rejects a body over RUNLEDGER_MAX_BODY_BYTES with 413', async () => {
+    const big = spec({ dataset: { items: [{ input: 'x'.repeat(3000) }] } });
+    const body = await expectProblem(await postJson(app(), big), 413, 'payload_too_large');
+    expect(body.detail).toBe(
+      'request body exceeds 2048 bytes; send large datasets as application/x-ndjson',
+    );
+  });
+
+  it('rejects more than RUNLEDGER_MAX_ITEMS items with 413', async () => {
+    const items = Array.from({ length: 6 }, (_, i) => ({ input: i }));
+    const body = await expectProblem(
+      await postJson(app(), spec({ dataset: { items } })),
+      413,
+      'payload_too_large',
+    );
+    expect(body.errors).toEqual([
+      { path: 'dataset.items', message: 'Too big: expected array to have <=5 items' },
+    ]);
+  });
+
+  it('rejects an item over RUNLEDGER_MAX_ITEM_BYTES with 413 at its path', async () => {
+    const body = await expectProblem(
+      await postJson(
+        app(),
+        spec({ dataset: { items: [{ input: 1 }, { input: 'y'.repeat(300) }] } }),
+      ),
+      413,
+      'payload_too_large',
+    );
+    expect(body.errors?.map((e) => e.path)).toEqual(['dataset.items.1']);
+  });
+
+  it('rejects an invalid Idempotency-Key and releases a key whose submission failed', async () => {
+    const long = await expectProblem(
+      await postJson(app(), spec(), { 'idempotency-key': 'k'.repeat(256) }),
+      400,
+      'validation',
+    );
+    expect(long.errors?.map((e) => e.path)).toEqual(['idempotency-key']);
+    // a key whose request failed validation after it was reserved is free again (no key left)
+    await expectProblem(
+      await postJson(app(), spec({ scorers: [{ name: 'nope' }] }), { 'idempotency-key': 'k1' }),
+      400,
+      'validation',
+    );
+  });
+});
+
+describe('POST /v1/runs with an NDJSON body', () => {
+  const app = () => makeApp();
+  const header = { target: { name: 'echo' } };
+
+  it('rejects an invalid item line naming its line number and path', async () => {
+    const text = ndjson([header, { input: 1 }, { id: 5, input: 2 }, { input: 3 }]);
+    const body = await expectProblem(await postNdjson(app(), text), 400, 'validation');
+    expect(body.errors).toEqual([
+      {
+        path: 'dataset.items.1.id',
+        message: 'line 3: Invalid input: expected string, received number',
+      },
+    ]);
+    expect(body.detail).toContain('line 3');
+  });
+
+  it('counts item indexes over non-empty lines only, and reports the physical line', async () => {
+    const text = `${JSON.stringify(header)}\r\n\r\n${JSON.stringify({ input: 1 })}\r\n{"metadata": 3}\r\n`;
+    const body = await expectProblem(await postNdjson(app(), text), 400, 'validation');
+    expect(body.errors).toEqual([
+      {
+        path: 'dataset.items.1.input',
+        message: 'line 4: input is required',
+      },
+      {
+        path: 'dataset.items.1.metadata',
+        message: 'line 4: Invalid input: expected record, received number',
+      },
+    ]);
+  });
+
+  it('rejects a line that is not JSON', async () => {
+    const text = `${JSON.stringify(header)}\n{"input": 1}\n{"input": 2\n`;
+    const body = await expectProblem(await postNdjson(app(), text), 400, 'validation');
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]?.path).toBe('dataset.items.1');
+    expect(body.errors?.[0]?.message).toMatch(/^line 3: invalid JSON: /);
+  });
+
+  it('rejects an invalid header line with paths of the run spec', async () => {
+    const text = ndjson([{ target: { name: 'x y' }, scorers: [{ name: 'bogus' }] }, { input: 1 }]);
+    const body = await expectProblem(await postNdjson(app(), text), 400, 'validation');
+    expect(body.errors).toEqual([
+      { path: 'target.name', message: 'line 1: must be 1-64 letters, digits, "_", "-" or "."' },
+    ]);
+  });
+
+  it('rejects an unknown scorer in the header line', async () => {
+    const text = ndjson([{ ...header, scorers: [{ name: 'bogus' }] }, { input: 1 }]);
+    const body = await expectProblem(await postNdjson(app(), text), 400, 'validation');
+    expect(body.errors?.map((e) => e.path)).toEqual(['scorers.0.name']);
+  });
+
+  it('rejects duplicate ids', async () => {
+    const text = ndjson([
+      header,
+      { id: 'a', input: 1 },
+      { id: 'b', input: 2 },
+      { id: 'a', input: 3 },
+    ]);
+    const body = await expectProblem(await postNdjson(app(), text), 400, 'validation');
+    expect(body.errors).toEqual([
+      { path: 'dataset.items.2.id', message: 'duplicate item id "a" (first at index 0) (line 4)' },
+    ]);
+  });
+
+  it('rejects zero items and an empty body', async () => {
+    const none = await expectProblem(
+      await postNdjson(app(), `${JSON.stringify(header)}\n\n`),
+      400,
+      'validation',
+    );
+    expect(none.errors).toEqual([
+      { path: 'dataset.items', message: 'at least one item is required' },
+    ]);
+    await expectProblem(await postNdjson(app(), ''), 400, 'validation');
+  });
+
+  it('rejects more than RUNLEDGER_MAX_ITEMS items with 413', async () => {
+    const text = ndjson([header, ...Array.from({ length: 6 }, (_, i) => ({ input: i }))]);
+    const body = await expectProblem(await postNdjson(app(), text), 413, 'payload_too_large');
+    expect(body.errors).toEqual([{ path: 'dataset.items', message: 'at most 5 items (line 7)' }]);
+  });
+
+  it('rejects an item line over RUNLEDGER_MAX_ITEM_BYTES with 413, also split across chunks', async () => {
+    const text = ndjson([header, { input: 1 }, { input: 'z'.repeat(500) }, { input: 3 }]);
+    for (const body of [text, chunked(text, 7)]) {
+      const problem = await expectProblem(await postNdjson(app(), body), 413, 'payload_too_large');
+      expect(problem.errors).toEqual([
+        { path: 'dataset.items.1', message: 'item exceeds 200 bytes (line 3)' },
+      ]);
+    }
+  });
+
+  it('removes items already staged when a later line is bad', async () => {
+    const big = makeApp({ RUNLEDGER_MAX_ITEMS: '10000', RUNLEDGER_MAX_BODY_BYTES: '1024' });
+    const lines: unknown[] = [header];
+    for (let i = 0; i < 2500; i++) lines.push({ input: i });
+    lines.push({ input: 1, id: 'x' }, { input: 2, id: 'x' });
+    const body = await expectProblem(
+      await postNdjson(big, chunked(ndjson(lines), 4096)),
+      400,
+      'validation',
+    );
+    expect(body.errors?.map((e) => e.path)).toEqual(['dataset.items.2501.id']);
+    // afterEach proves the two staged batches of 1000 were deleted
+  });
+
+  it('is not subject to the JSON body limit', async () => {
+    const lines: unknown[] = [header];
+    for (let i = 0; i < 5; i++) lines.push({ input: 'p'.repeat(300) });
+    const text = ndjson(lines);
+    const small = makeApp({ RUNLEDGER_MAX_BODY_BYTES: '1024', RUNLEDGER_MAX_ITEM_BYTES: '1024' });
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1024);
+    const res = await postNdjson(small, text);
+    expect(res.status).toBe(201);
+    const run = (await res.json()) as { id: string; totalItems: number };
+    expect(run.totalItems).toBe(5);
+    // clean up so afterEach's "no key" holds for the next test
+    expect((await small.request(`/v1/runs/${run.id}`, { method: 'DELETE' })).status).toBe(204);
+    await deletePrefix(redis, prefix);
+  });
+});
+
+describe('unknown runs and bad query parameters', () => {
+  const app = () => makeApp();
+  const unknown = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+
+  it('answers 404 problem+json for an unknown run on every run route', async () => {
+    const calls: [string, string][] = [
+      ['GET', `/v1/runs/${unknown}`],
+      ['GET', `/v1/runs/${unknown}/results`],
+      ['POST', `/v1/runs/${unknown}/cancel`],
+      ['DELETE', `/v1/runs/${unknown}`],
+      ['GET', `/v1/runs/${unknown}/events`],
+      ['GET', '/v1/runs/not-a-run-id'],
+      ['GET', '/v1/runs/not%7Ba%7Drun/results'],
+    ];
+    for (const [method, path] of calls) {
+      const body = await expectProblem(await app().request(path, { method }), 404, 'not_found');
+      expect(body.instance).toBe(path.replace('%7B', '{').replace('%7D', '}'));
+      expect(body.detail).toMatch(/^run .+ not found$/);
+    }
+  });
+
+  it('answers 404 problem+json for an unknown route', async () => {
+    const body = await expectProblem(await app().request('/v2/nothing'), 404, 'not_found');
+    expect(body.detail).toBe('no route for GET /v2/nothing');
+  });
+
+  it('rejects bad list parameters with 400 naming each', async () => {
+    const cases: [string, string[]][] = [
+      ['limit=0', ['limit']],
+      ['limit=501', ['limit']],
+      ['limit=ten', ['limit']],
+      ['status=done', ['status']],
+      ['since=yesterday&until=12:00', ['since', 'until']],
+      ['status=bogus&limit=-1', ['status', 'limit']],
+    ];
+    for (const [query, paths] of cases) {
+      const body = await expectProblem(await app().request(`/v1/runs?${query}`), 400, 'validation');
+      expect(body.errors?.map((e) => e.path)).toEqual(paths);
+    }
+  });
+
+  it('rejects a cursor it did not hand out', async () => {
+    for (const cursor of ['garbage', 'bm90LWEtY3Vyc29y']) {
+      const body = await expectProblem(
+        await app().request(`/v1/runs?cursor=${cursor}`),
+        400,
+        'validation',
+      );
+      expect(body.errors).toEqual([
+        { path: 'cursor', message: 'not a cursor this API handed out' },
+      ]);
+    }
+  });
+
+  it('rejects bad results parameters with 400 (before looking the run up)', async () => {
+    const cases: [string, string[]][] = [
+      ['limit=0', ['limit']],
+      ['limit=1001', ['limit']],
+      ['status=queued', ['status']],
+      ['cursor=abc', ['cursor']],
+    ];
+    for (const [query, paths] of cases) {
+      const body = await expectProblem(
+        await app().request(`/v1/runs/${unknown}/results?${query}`),
+        400,
+        'validation',
+      );
+      expect(body.errors?.map((e) => e.path)).toEqual(paths);
+    }
+  });
+
+  it('rejects a malformed Last-Event-ID', async () => {
+    const header = await expectProblem(
+      await app().request(`/v1/runs/${unknown}/events`, { headers: { 'last-event-id': 'x' } }),
+      400,
+      'validation',
+    );
+    expect(header.errors?.map((e) => e.path)).toEqual(['last-event-id']);
+    const query = await expectProblem(
+      await app().request(`/v1/runs/${unknown}/events?lastEventId=12`),
+      400,
+      'validation',
+    );
+    expect(query.errors?.map((e) => e.path)).toEqual(['lastEventId']);
+  });
+});
