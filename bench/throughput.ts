@@ -45,7 +45,11 @@ async function rawBullmq(): Promise<number> {
     opts: { removeOnComplete: true, removeOnFail: true },
   }));
   for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
-  const worker = new Worker(name, async (job) => job.data.input, { connection, prefix: '{bench}', concurrency: CONCURRENCY });
+  const worker = new Worker(name, async (job) => job.data.input, {
+    connection,
+    prefix: '{bench}',
+    concurrency: CONCURRENCY,
+  });
   worker.on('completed', () => {
     if (++done === ITEMS) resolveDrained();
   });
@@ -57,7 +61,12 @@ async function rawBullmq(): Promise<number> {
   return ITEMS / seconds;
 }
 
-async function runledger(): Promise<{ itemsPerSecond: number; run: Run; bytesPerResult: number; bytesPerItem: number }> {
+async function runledger(): Promise<{
+  itemsPerSecond: number;
+  run: Run;
+  bytesPerResult: number;
+  bytesPerItem: number;
+}> {
   const prefix = `bench${Date.now()}`;
   const config = loadConfig({
     REDIS_URL: redisUrl,
@@ -68,13 +77,23 @@ async function runledger(): Promise<{ itemsPerSecond: number; run: Run; bytesPer
     RUNLEDGER_MAX_BODY_BYTES: String(64 * 1024 * 1024),
   });
   const api = await startApi({ config, logger });
-  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker({ config, logger })));
-  const items = Array.from({ length: ITEMS }, (_, i) => ({ id: `i${i}`, input: { n: i }, expectedOutput: { n: i } }));
+  const workers = await Promise.all(
+    Array.from({ length: WORKERS }, () => startWorker({ config, logger })),
+  );
+  const items = Array.from({ length: ITEMS }, (_, i) => ({
+    id: `i${i}`,
+    input: { n: i },
+    expectedOutput: { n: i },
+  }));
   const started = performance.now();
   const res = await fetch(`${api.url}/v1/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ target: { name: 'echo' }, dataset: { items }, scorers: [{ name: 'exact_match' }] }),
+    body: JSON.stringify({
+      target: { name: 'echo' },
+      dataset: { items },
+      scorers: [{ name: 'exact_match' }],
+    }),
   });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as Run;
@@ -91,23 +110,35 @@ async function runledger(): Promise<{ itemsPerSecond: number; run: Run; bytesPer
   for (const key of keys) {
     const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
     allBytes += bytes;
-    if (!key.endsWith(':items') && !key.endsWith(':run') && !key.endsWith(':events')) resultBytes += bytes;
+    if (!key.endsWith(':items') && !key.endsWith(':run') && !key.endsWith(':events'))
+      resultBytes += bytes;
   }
   await Promise.all(workers.map((w) => w.close()));
   await api.close();
-  return { itemsPerSecond: ITEMS / seconds, run, bytesPerResult: resultBytes / ITEMS, bytesPerItem: allBytes / ITEMS };
+  return {
+    itemsPerSecond: ITEMS / seconds,
+    run,
+    bytesPerResult: resultBytes / ITEMS,
+    bytesPerItem: allBytes / ITEMS,
+  };
 }
 
-console.log(`benchmark: ${ITEMS} no-op items, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`);
+console.log(
+  `benchmark: ${ITEMS} no-op items, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`,
+);
 const raw = await rawBullmq();
 const rl = await runledger();
-if (rl.run.succeededCount !== ITEMS) throw new Error(`runledger run incomplete: ${JSON.stringify(rl.run)}`);
+if (rl.run.succeededCount !== ITEMS)
+  throw new Error(`runledger run incomplete: ${JSON.stringify(rl.run)}`);
 const ratio = rl.itemsPerSecond / raw;
 const rows: [string, string][] = [
   ['raw BullMQ (1 job/item, addBulk + drain)', `${raw.toFixed(0)} items/s`],
   ['runledger (API + worker, echo, exact_match)', `${rl.itemsPerSecond.toFixed(0)} items/s`],
   ['ratio runledger / raw BullMQ (goal >= 3.0)', `${ratio.toFixed(2)}x`],
-  ['Redis bytes per stored result (results, latency, status index)', `${rl.bytesPerResult.toFixed(0)} B`],
+  [
+    'Redis bytes per stored result (results, latency, status index)',
+    `${rl.bytesPerResult.toFixed(0)} B`,
+  ],
   ['Redis bytes per item, all keys of the run (incl. dataset)', `${rl.bytesPerItem.toFixed(0)} B`],
   ['run latency p50 / p99 (ms)', `${rl.run.latencyMs.p50} / ${rl.run.latencyMs.p99}`],
 ];

@@ -25,7 +25,7 @@ interface WorkerProcess {
 function spawnWorker(env: Record<string, string> = {}): WorkerProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'apps/worker/src/main.ts'],
+    ['--conditions=@runledger/source', '--import', 'tsx', 'apps/worker/src/main.ts'],
     {
       cwd: process.cwd(),
       env: {

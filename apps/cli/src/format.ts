@@ -1,0 +1,169 @@
+/** Text renderings of runs and results for people: the run summary and plain aligned tables. */
+import type { Result, Run } from '@runledger/shared';
+
+/** Pass rate of one scorer in [0, 1] (passed / (passed + failed)); null before any score. */
+export function passRate(run: Run, scorer: string): number | null {
+  const s = run.scores[scorer];
+  if (!s) return null;
+  const n = s.passed + s.failed;
+  return n === 0 ? null : s.passed / n;
+}
+
+/**
+ * The summary of a run: status, counts, pass rate per scorer, latency p50/p90/p99 (ms), token
+ * usage and cost (USD), as aligned `label  value` lines.
+ */
+export function formatRunSummary(run: Run): string {
+  const done = run.succeededCount + run.failedCount + run.cancelledCount;
+  const rows: Array<[string, string]> = [
+    ['run', run.name ? `${run.id} (${run.name})` : run.id],
+    ['status', run.status],
+    ['target', run.target.name],
+    ['dataset', dataset(run)],
+    [
+      'items',
+      `${run.totalItems} total, ${done} done: ${run.succeededCount} succeeded, ${run.failedCount} failed, ${run.cancelledCount} cancelled`,
+    ],
+  ];
+  for (const scorer of scorerNames(run)) {
+    const s = run.scores[scorer];
+    const rate = passRate(run, scorer);
+    rows.push([
+      `score ${scorer}`,
+      s
+        ? `${percent(rate)} passed (${s.passed}/${s.passed + s.failed}), mean ${s.mean === null ? '-' : s.mean.toFixed(3)}`
+        : '-',
+    ]);
+  }
+  const l = run.latencyMs;
+  rows.push([
+    'latency',
+    l.p50 === null
+      ? '-'
+      : `p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)} (mean ${ms(l.mean)}, max ${ms(l.max)})`,
+  ]);
+  rows.push([
+    'usage',
+    `${run.usage.inputTokens} input tokens, ${run.usage.outputTokens} output tokens`,
+  ]);
+  rows.push(['cost', `$${run.costUsd.toFixed(4)}`]);
+  rows.push(['created', run.createdAt]);
+  if (run.completedAt) {
+    rows.push(['completed', `${run.completedAt} (${duration(run)})`]);
+  }
+  if (run.error) rows.push(['error', run.error]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+}
+
+function scorerNames(run: Run): string[] {
+  const names = run.scorers.map((s) => s.name);
+  for (const name of Object.keys(run.scores)) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+function dataset(run: Run): string {
+  if (!run.datasetId) return '-';
+  return run.datasetVersion ? `${run.datasetId}@${run.datasetVersion}` : run.datasetId;
+}
+
+function duration(run: Run): string {
+  const from = Date.parse(run.startedAt ?? run.createdAt);
+  const to = Date.parse(run.completedAt ?? '');
+  if (Number.isNaN(from) || Number.isNaN(to)) return '-';
+  return `took ${((to - from) / 1000).toFixed(1)} s`;
+}
+
+/** A share in [0, 1] as `96.7%`; `-` for null. */
+export function percent(value: number | null): string {
+  return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
+}
+
+function ms(value: number | null): string {
+  if (value === null) return '-';
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ms`;
+}
+
+/** Options of `formatTable`. */
+export interface TableOptions {
+  /** Print the header row. @defaultValue true */
+  header?: boolean;
+  /** Column widths to pad to (at least); by default each column's widest cell on this call. */
+  widths?: number[];
+}
+
+/** Widths of each column: its widest cell, header included. */
+export function columnWidths(headers: string[], rows: string[][]): number[] {
+  return headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+}
+
+/** Plain left-aligned columns, two spaces apart, with a header row. */
+export function formatTable(
+  headers: string[],
+  rows: string[][],
+  options: TableOptions = {},
+): string {
+  const widths = options.widths ?? columnWidths(headers, rows);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = rows.map(line);
+  if (options.header ?? true) lines.unshift(line(headers));
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** The `runs list` table: id, status, target, done/total, pass rates, created, name. */
+export function formatRunsTable(runs: Run[]): string {
+  return formatTable(
+    ['ID', 'STATUS', 'TARGET', 'DONE', 'FAILED', 'SCORES', 'CREATED', 'NAME'],
+    runs.map((run) => [
+      run.id,
+      run.status,
+      run.target.name,
+      `${run.succeededCount + run.failedCount + run.cancelledCount}/${run.totalItems}`,
+      String(run.failedCount),
+      Object.keys(run.scores)
+        .map((name) => `${name} ${percent(passRate(run, name))}`)
+        .join(', ') || '-',
+      run.createdAt,
+      run.name ?? '',
+    ]),
+  );
+}
+
+const RESULT_HEADERS = ['#', 'ITEM', 'STATUS', 'ATTEMPTS', 'LATENCY', 'SCORES', 'OUTPUT'];
+
+/** The rows of the `runs results` table: index, item id, status, attempts, latency, scores, output or error. */
+export function resultRows(results: Result[]): string[][] {
+  return results.map((r) => [
+    String(r.itemIndex),
+    clip(r.itemId, 24),
+    r.status,
+    String(r.attempts),
+    ms(r.latencyMs),
+    Object.entries(r.scores)
+      .map(([name, s]) => `${name}=${s.passed ? 'pass' : 'fail'}`)
+      .join(',') || '-',
+    r.error ? clip(`error: ${r.error.message}`, 60) : clip(JSON.stringify(r.output) ?? '', 60),
+  ]);
+}
+
+/**
+ * The `runs results` table for one page. Pass `options.header: false` and the first page's
+ * `widths` (see `resultColumnWidths`) for the pages after the first, so they line up.
+ */
+export function formatResultsTable(results: Result[], options: TableOptions = {}): string {
+  return formatTable(RESULT_HEADERS, resultRows(results), options);
+}
+
+/** Column widths of the results table for `results` (e.g. its first page). */
+export function resultColumnWidths(results: Result[]): number[] {
+  return columnWidths(RESULT_HEADERS, resultRows(results));
+}
+
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

