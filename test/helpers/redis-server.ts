@@ -45,6 +45,7 @@ export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<voi
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    client.on('error', () => {}); // refused while the server starts: retried below
     try {
       await client.connect();
       await client.ping();

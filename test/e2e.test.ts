@@ -1,0 +1,313 @@
+/**
+ * End to end over real HTTP: the API server (`startApi`), in-process workers (`startWorker`), a local
+ * scripted HTTP target, and the test Redis. 500 items with retried and failing ones; cancel mid-run;
+ * SSE replay, live and resume.
+ */
+import { startApi } from '@runledger/api';
+import {
+  type Config,
+  createLogger,
+  createRedis,
+  loadConfig,
+  type Result,
+  type Run,
+  RunStore,
+} from '@runledger/shared';
+import { startWorker } from '@runledger/worker';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
+
+const logger = createLogger({ level: 'silent' });
+let config: Config;
+let api: Awaited<ReturnType<typeof startApi>>;
+let workers: Awaited<ReturnType<typeof startWorker>>[];
+let target: HttpTargetServer;
+let redis: Redis;
+let store: RunStore;
+
+beforeAll(async () => {
+  const prefix = uniquePrefix('e2e');
+  config = loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    PORT: '0',
+    WORKER_CONCURRENCY: '16',
+    LOG_LEVEL: 'silent',
+  });
+  redis = createRedis(config.REDIS_URL);
+  store = new RunStore(redis, { prefix });
+  target = await startHttpTarget();
+  api = await startApi({ config, logger });
+  workers = await Promise.all([startWorker({ config, logger }), startWorker({ config, logger })]);
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close(1000)));
+  await api.close();
+  await target.close();
+  await deletePrefix(redis, config.RUNLEDGER_PREFIX);
+  redis.disconnect();
+});
+
+async function http<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${api.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+async function allResults(runId: string, status?: string): Promise<Result[]> {
+  const out: Result[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams({ limit: '137' });
+    if (status) q.set('status', status);
+    if (cursor) q.set('cursor', cursor);
+    const page = await http<{ results: Result[]; nextCursor: string | null }>('GET', `/v1/runs/${runId}/results?${q}`);
+    expect(page.status).toBe(200);
+    out.push(...page.body.results);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+const waitForStatus = (runId: string, status: string, timeoutMs = 30_000) =>
+  waitFor(
+    async () => {
+      const { body } = await http<Run>('GET', `/v1/runs/${runId}`);
+      return body.status === status ? body : null;
+    },
+    `run ${runId} ${status}`,
+    timeoutMs,
+  );
+
+/** Nearest-rank percentile (the definition the run store uses). */
+function nearestRank(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads an SSE response until it ends (the API ends it after a terminal status) or `max` events. */
+async function readSse(res: Response, max = Number.POSITIVE_INFINITY): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let at = buffer.indexOf('\n\n');
+    while (at >= 0) {
+      const block = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const i = line.indexOf(':');
+        if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
+      }
+      if (fields.data !== undefined) {
+        events.push({ id: fields.id ?? '', event: fields.event ?? 'message', data: JSON.parse(fields.data) });
+      }
+      if (events.length >= max) {
+        await reader.cancel();
+        return events;
+      }
+      at = buffer.indexOf('\n\n');
+    }
+  }
+  return events;
+}
+
+describe('a 500-item run through the API and two workers', () => {
+  const N = 500;
+  const failsForGood = (i: number) => i % 50 === 7; // 400: attempts 1, failed
+  const failsOnce = (i: number) => i % 25 === 3; // 503 then 200: attempts 2, succeeded
+  const expectedMatches = (i: number) => i % 4 !== 0; // exact_match passes on these
+
+  it('records exactly one result per item with exact counters, scores, latency and TTLs', async () => {
+    const items = Array.from({ length: N }, (_, i) => {
+      const input = failsForGood(i) ? { i, fail: 400 } : failsOnce(i) ? { i, failOnce: 503 } : { i };
+      return { id: `item-${i}`, input, expectedOutput: expectedMatches(i) ? input : { other: i } };
+    });
+    const created = await http<Run>('POST', '/v1/runs', {
+      name: 'e2e-500',
+      target: { name: 'http', config: { url: target.url, outputPath: 'echo' } },
+      dataset: { id: 'e2e', items },
+      scorers: [{ name: 'exact_match' }],
+      execution: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 20 }, timeoutMs: 5000 },
+      retention: { ttlSeconds: 3600 },
+      tags: ['e2e'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ totalItems: N, datasetId: 'e2e' });
+    expect(['queued', 'running']).toContain(created.body.status); // workers may have started already
+    const runId = created.body.id;
+
+    const run = await waitForStatus(runId, 'completed');
+    const failedIdx = Array.from({ length: N }, (_, i) => i).filter(failsForGood);
+    const retriedIdx = Array.from({ length: N }, (_, i) => i).filter((i) => failsOnce(i) && !failsForGood(i));
+    const succeededIdx = Array.from({ length: N }, (_, i) => i).filter((i) => !failsForGood(i));
+    expect(failedIdx).toHaveLength(10);
+    expect(retriedIdx).toHaveLength(20);
+    expect(run).toMatchObject({
+      totalItems: N,
+      succeededCount: N - 10,
+      failedCount: 10,
+      cancelledCount: 0,
+      progress: 1,
+      usage: { inputTokens: 3 * (N - 10), outputTokens: 5 * (N - 10) },
+    });
+    const passed = succeededIdx.filter(expectedMatches).length;
+    expect(run.scores.exact_match).toEqual({
+      mean: passed / succeededIdx.length,
+      passed,
+      failed: succeededIdx.length - passed,
+    });
+
+    // results: complete, in item order, exact attempts and errors
+    const results = await allResults(runId);
+    expect(results.map((r) => r.itemIndex)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(results.map((r) => r.itemId)).toEqual(items.map((it) => it.id));
+    for (const r of results) {
+      if (failsForGood(r.itemIndex)) {
+        expect(r).toMatchObject({ status: 'failed', attempts: 1, output: null });
+        expect(r.error).toMatchObject({ type: 'http_error', status: 400 });
+      } else {
+        expect(r.status).toBe('succeeded');
+        expect(r.attempts).toBe(failsOnce(r.itemIndex) ? 2 : 1);
+        expect(r.output).toEqual(items[r.itemIndex]!.input);
+        expect(r.scores.exact_match?.passed).toBe(expectedMatches(r.itemIndex));
+      }
+      expect(r.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(r.queueMs).toBeGreaterThanOrEqual(0);
+      expect(r.workerId).toMatch(/.+/);
+    }
+    // the target saw exactly the attempts the results report
+    for (const r of results) expect(target.requestsOf(r.itemIndex).filter((q) => q.runId === runId)).toHaveLength(r.attempts);
+
+    const failed = await allResults(runId, 'failed');
+    expect(failed.map((r) => r.itemIndex)).toEqual(failedIdx);
+    expect(await allResults(runId, 'cancelled')).toEqual([]);
+
+    // latency figures equal the nearest-rank percentiles of the results' own latencies
+    const latencies = results.map((r) => r.latencyMs!).sort((a, b) => a - b);
+    expect(run.latencyMs.p50).toBeCloseTo(nearestRank(latencies, 50), 6);
+    expect(run.latencyMs.p90).toBeCloseTo(nearestRank(latencies, 90), 6);
+    expect(run.latencyMs.p99).toBeCloseTo(nearestRank(latencies, 99), 6);
+    expect(run.latencyMs.max).toBeCloseTo(latencies.at(-1)!, 6);
+    expect(run.latencyMs.mean).toBeCloseTo(latencies.reduce((a, b) => a + b, 0) / N, 6);
+
+    // retention: every key of the run carries the run's TTL; no BullMQ job of it is left
+    const keys = await redis.keys(`${config.RUNLEDGER_PREFIX}:{${runId}}:*`);
+    expect(keys.map((k) => k.split(':').at(-1)).sort()).toEqual(
+      ['events', 'failed', 'items', 'latency', 'results', 'run', 'succeeded'].sort(),
+    );
+    for (const key of keys) {
+      const ttl = await redis.ttl(key);
+      expect(ttl, key).toBeGreaterThan(3500);
+      expect(ttl, key).toBeLessThanOrEqual(3600);
+    }
+    expect(await redis.keys(`{${config.RUNLEDGER_PREFIX}}:items.http:${runId}*`)).toEqual([]);
+
+    // SSE replay of the finished run: queued, running, progress..., completed, then the stream ends
+    const events = await readSse(await fetch(`${api.url}/v1/runs/${runId}/events`));
+    const statuses = events.filter((e) => e.event === 'status').map((e) => e.data.status);
+    expect(statuses).toEqual(['queued', 'running', 'completed']);
+    const progress = events.filter((e) => e.event === 'progress').map((e) => e.data.done as number);
+    expect(progress.at(-1)).toBe(N);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+
+    // resume after a middle event: exactly the later events
+    const middle = events[Math.floor(events.length / 2)]!;
+    const resumed = await readSse(
+      await fetch(`${api.url}/v1/runs/${runId}/events`, { headers: { 'Last-Event-ID': middle.id } }),
+    );
+    expect(resumed.map((e) => e.id)).toEqual(events.slice(events.indexOf(middle) + 1).map((e) => e.id));
+  });
+});
+
+describe('cancel and live events', () => {
+  it('cancel mid-run: nothing starts after it returns, in-flight items are aborted and recorded cancelled', async () => {
+    const N = 200;
+    const items = Array.from({ length: N }, (_, i) => ({ id: `slow-${i}`, input: { i, delayMs: 400 } }));
+    const created = await http<Run>('POST', '/v1/runs', {
+      target: { name: 'http', config: { url: target.url, outputPath: 'echo' } },
+      dataset: { items },
+      execution: { maxAttempts: 1, timeoutMs: 10_000 },
+    });
+    expect(created.status).toBe(201);
+    const runId = created.body.id;
+    const mine = () => target.requests.filter((r) => r.runId === runId);
+
+    // live SSE while it runs: opened now, read after the cancel
+    const live = fetch(`${api.url}/v1/runs/${runId}/events`).then((res) => readSse(res));
+
+    await waitFor(async () => (await http<Run>('GET', `/v1/runs/${runId}`)).body.succeededCount >= 20, '20 results');
+    const cancelled = await http<Run>('POST', `/v1/runs/${runId}/cancel`);
+    const cancelReturnedAt = Date.now();
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+
+    // in-flight requests see their connection aborted (their AbortSignal fired)
+    await waitFor(() => mine().every((r) => r.status !== null || r.aborted), 'in-flight requests to end', 10_000);
+    const started = mine();
+    expect(started.every((r) => r.arrivedAt <= cancelReturnedAt)).toBe(true);
+    const aborted = started.filter((r) => r.aborted);
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(started.length).toBeLessThan(N);
+
+    const run = (await http<Run>('GET', `/v1/runs/${runId}`)).body;
+    expect(run.status).toBe('cancelled');
+    expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(N);
+    const results = await allResults(runId);
+    expect(results).toHaveLength(N);
+    const byIndex = new Map(results.map((r) => [r.itemIndex, r]));
+    for (const r of aborted) expect(byIndex.get(r.itemIndex)?.status).toBe('cancelled');
+    expect(results.filter((r) => r.status === 'succeeded')).toHaveLength(run.succeededCount);
+    expect(await redis.hlen(store.keys.run(runId).results)).toBe(N);
+
+    // a second cancel is a conflict; the live stream ended with the cancelled status
+    expect((await http('POST', `/v1/runs/${runId}/cancel`)).status).toBe(409);
+    const events = await live;
+    expect(events.at(-1)).toMatchObject({ event: 'status', data: { status: 'cancelled' } });
+    expect(events.filter((e) => e.event === 'status').map((e) => e.data.status)).toEqual([
+      'queued',
+      'running',
+      'cancelled',
+    ]);
+
+    // nothing of the run starts later either
+    const countAfter = mine().length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mine()).toHaveLength(countAfter);
+  });
+
+  it('delete removes every key of the run and its queued jobs', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ input: { i, delayMs: 200 } }));
+    const created = await http<Run>('POST', '/v1/runs', {
+      target: { name: 'http', config: { url: target.url } },
+      dataset: { items },
+    });
+    const runId = created.body.id;
+    expect((await http('DELETE', `/v1/runs/${runId}`)).status).toBe(204);
+    expect(await redis.keys(`${config.RUNLEDGER_PREFIX}:{${runId}}:*`)).toEqual([]);
+    expect((await http('GET', `/v1/runs/${runId}`)).status).toBe(404);
+    // no waiting chunk job of it remains (an active one ends by itself when it sees the run gone)
+    await waitFor(
+      async () => (await redis.keys(`{${config.RUNLEDGER_PREFIX}}:items.http:${runId}*`)).length === 0,
+      'jobs of the deleted run to go',
+      10_000,
+    );
+    expect(await redis.keys(`${config.RUNLEDGER_PREFIX}:{${runId}}:*`)).toEqual([]);
+  });
+});
