@@ -194,7 +194,8 @@ function harness(
       shutdownSignal: shutdown.signal,
       slots: createSlots(sem, null),
       isCancelled: () => false,
-      beforeRetry: async (attempt) => {
+      leaseHolds: () => true,
+      reclaim: async (attempt) => {
         retries.push(attempt);
         return true;
       },
@@ -363,10 +364,42 @@ describe('executeItem', () => {
         throw new Error('flaky');
       },
       { backoff: { type: 'fixed', delayMs: 0 } },
-      { beforeRetry: async () => false },
+      { reclaim: async () => false },
     );
     expect(await execute(h)).toEqual({ kind: 'gone' });
     expect(h.attempts).toHaveLength(1);
+  });
+
+  it('claims again before an attempt whose lease ran out; starts it only when the claim says yes', async () => {
+    let leaseValid = false;
+    const reclaims: number[] = [];
+    const h = harness(
+      async () => ({ output: 'ok' }),
+      {},
+      {
+        leaseHolds: () => leaseValid,
+        reclaim: async (attempt) => {
+          reclaims.push(attempt);
+          leaseValid = true; // the claim renewed the lease
+          return true;
+        },
+      },
+    );
+    const outcome = await execute(h);
+    expect(outcome.kind).toBe('result');
+    expect(reclaims).toEqual([1]);
+    expect(h.attempts).toHaveLength(1);
+
+    const refused = harness(
+      async () => ({ output: 'ok' }),
+      {},
+      {
+        leaseHolds: () => false,
+        reclaim: async () => false,
+      },
+    );
+    expect(await execute(refused)).toEqual({ kind: 'gone' });
+    expect(refused.attempts).toHaveLength(0);
   });
 });
 

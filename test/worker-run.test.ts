@@ -15,10 +15,11 @@ import {
   type Result,
   RunQueues,
   type RunStatus,
-  type RunStore,
+  RunStore,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ulid } from 'ulid';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   LATENCY_BUCKETS_MS,
   type StartWorkerOptions,
@@ -126,6 +127,29 @@ afterAll(async () => {
 
 const submit = (spec: RunSpecInput, options?: Parameters<typeof submitRunDirect>[3]) =>
   submitRunDirect(store, queues, spec, options);
+
+/**
+ * Cancels as the API does: finishRun, publish (unless `publish: false`), then wait the claim
+ * lease. Returns the finishRun outcome and the time cancel "returned" (ms since epoch).
+ */
+async function cancelAsApi(runId: string, leaseMs: number, options: { publish?: boolean } = {}) {
+  const outcome = await store.finishRun(runId, 'cancelled', 'cancelled by test');
+  if (options.publish !== false) await store.publishCancel(runId);
+  await new Promise((r) => setTimeout(r, leaseMs));
+  return { outcome, returnedAt: Date.now() };
+}
+
+/** Counts `claimItems` calls for `runId` made by any RunStore in this process (workers included). */
+function countClaims(runId: string) {
+  const spy = vi.spyOn(RunStore.prototype, 'claimItems');
+  return {
+    get count() {
+      return spy.mock.calls.filter((args) => args[0] === runId).length;
+    },
+    indexes: () => spy.mock.calls.filter((args) => args[0] === runId).map((args) => args[1]),
+    restore: () => spy.mockRestore(),
+  };
+}
 
 describe('worker', () => {
   it('completes an echo run: exact counters, results, scores, metrics, heartbeat', async () => {
@@ -385,9 +409,7 @@ describe('worker', () => {
     });
     const mine = () => server.requests.filter((r) => r.runId === runId);
     await waitFor(() => mine().length === 4, '4 requests in flight');
-    const outcome = await store.finishRun(runId, 'cancelled', 'cancelled by test');
-    await store.publishCancel(runId);
-    const cancelReturnedAt = Date.now();
+    const { outcome, returnedAt: cancelReturnedAt } = await cancelAsApi(runId, 250);
     expect(outcome).toEqual({ state: 'finished', cancelledItems: total });
 
     await waitFor(() => mine().every((r) => r.aborted), 'in-flight requests aborted');
@@ -419,14 +441,135 @@ describe('worker', () => {
       () => mine().length === total && mine().every((r) => r.status === 503),
       'first attempts failed',
     );
-    await store.finishRun(runId, 'cancelled');
-    await store.publishCancel(runId);
-    const cancelReturnedAt = Date.now();
+    const { returnedAt: cancelReturnedAt } = await cancelAsApi(runId, 250);
     await queueIdle('http');
     expect(mine().map((r) => r.attempt)).toEqual([1, 1, 1, 1]);
     for (const r of mine()) expect(r.arrivedAt).toBeLessThanOrEqual(cancelReturnedAt);
     const { run } = await expectExactlyOnce(runId, total);
     expect(run).toMatchObject({ status: 'cancelled', cancelledCount: total });
+  });
+
+  it('claim lease: pending items that outlived their lease claim again; after cancel + lease wait nothing starts', async () => {
+    const leaseMs = 100;
+    await start({}, { WORKER_CONCURRENCY: '2', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
+    const total = 10;
+    const runId = ulid();
+    const counted = countClaims(runId);
+    try {
+      await submit(
+        {
+          target: { name: 'http', config: { url: server.url } },
+          dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 400 } })) },
+          execution: { maxAttempts: 1, timeoutMs: 10_000 },
+        },
+        { chunkSize: total, id: runId },
+      );
+      const mine = () => server.requests.filter((r) => r.runId === runId);
+      // round 1 (items 0, 1) ran on the chunk's claim; round 2 (items 2, 3) started 400 ms
+      // later, past the lease: it took a second claim, of every item still pending
+      await waitFor(() => mine().length === 4, 'second round in flight');
+      await waitFor(
+        async () => (await store.getRun(runId))!.succeededCount === 2,
+        'round 1 recorded',
+      );
+      expect(counted.count).toBe(2);
+      expect(counted.indexes()).toEqual([[...Array(total).keys()], [2, 3, 4, 5, 6, 7, 8, 9]]);
+      // cancel WITHOUT the pub/sub message: only the Redis gate and the lease protect the run.
+      // Both slots stay busy for the whole lease wait (the requests take 400 ms, round 1's
+      // results are written within the writer's 100 ms delay).
+      const { outcome, returnedAt } = await cancelAsApi(runId, leaseMs, { publish: false });
+      expect(outcome).toEqual({ state: 'finished', cancelledItems: total - 2 });
+      await queueIdle('http');
+      // round 2 finished, then item 4's lease had run out: its claim saw the run cancelled
+      expect(mine()).toHaveLength(4);
+      for (const r of mine()) expect(r.arrivedAt).toBeLessThan(returnedAt);
+      expect(counted.count).toBe(3);
+      expect(counted.indexes()[2]).toEqual([4, 5, 6, 7, 8, 9]);
+      const { run, results } = await expectExactlyOnce(runId, total);
+      expect(run).toMatchObject({ status: 'cancelled', succeededCount: 2, cancelledCount: 8 });
+      expect(results.filter((r) => r.status === 'succeeded').map((r) => r.itemIndex)).toEqual([
+        0, 1,
+      ]);
+    } finally {
+      counted.restore();
+    }
+  });
+
+  it('claim lease, as the API cancels (publish + lease wait): no request arrives after cancel returned', async () => {
+    const leaseMs = 100;
+    await start({}, { WORKER_CONCURRENCY: '3', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
+    const total = 30;
+    const runId = await submit(
+      {
+        target: { name: 'http', config: { url: server.url } },
+        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 250 } })) },
+        execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 10_000 },
+      },
+      { chunkSize: 10 },
+    );
+    const mine = () => server.requests.filter((r) => r.runId === runId);
+    // past the first round: the items in flight now started after their chunk's lease ran out
+    await waitFor(() => mine().length === 6, 'second round in flight');
+    await waitFor(
+      async () => (await store.getRun(runId))!.succeededCount === 3,
+      'first round recorded',
+    );
+    const { returnedAt } = await cancelAsApi(runId, leaseMs);
+    await waitFor(() => mine().every((r) => r.status !== null || r.aborted), 'requests ended');
+    await queueIdle('http');
+    expect(mine()).toHaveLength(6);
+    for (const r of mine()) expect(r.arrivedAt).toBeLessThan(returnedAt);
+    expect(mine().filter((r) => r.aborted)).toHaveLength(3);
+    const { run } = await expectExactlyOnce(runId, total);
+    expect(run).toMatchObject({ status: 'cancelled', succeededCount: 3, cancelledCount: 27 });
+  });
+
+  it('claim lease: a pending item recorded elsewhere while it waited is dropped by the re-claim, never started', async () => {
+    await start({}, { WORKER_CONCURRENCY: '1', RUNLEDGER_CLAIM_LEASE_MS: '50' });
+    const total = 6;
+    const runId = ulid();
+    const counted = countClaims(runId);
+    try {
+      await submit(
+        {
+          target: { name: 'http', config: { url: server.url } },
+          dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 200 } })) },
+          execution: { maxAttempts: 1, timeoutMs: 10_000 },
+        },
+        { chunkSize: total, id: runId },
+      );
+      const mine = () => server.requests.filter((r) => r.runId === runId);
+      await waitFor(() => mine().length === 1, 'item 0 in flight');
+      // another worker (simulated) records item 3 while it waits for the slot
+      const outside = await store.recordResults(runId, [
+        {
+          index: 3,
+          result: {
+            status: 'succeeded',
+            output: 'from elsewhere',
+            attempts: 1,
+            completedAt: Date.now(),
+          },
+        },
+      ]);
+      expect(outside).toMatchObject({ state: 'ok', recorded: 1 });
+      await waitForStatus(runId, 'completed');
+      expect(mine().map((r) => r.itemIndex)).toEqual([0, 1, 2, 4, 5]);
+      // one claim of the chunk, then one per item started past its lease, each of every item
+      // still pending (item 3 was not returned by the first of them, so it left the chunk)
+      expect(counted.indexes()).toEqual([
+        [0, 1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5],
+        [2, 4, 5],
+        [4, 5],
+        [5],
+      ]);
+      const { run, results } = await expectExactlyOnce(runId, total);
+      expect(run.succeededCount).toBe(total);
+      expect(results[3]).toMatchObject({ itemIndex: 3, output: 'from elsewhere' });
+    } finally {
+      counted.restore();
+    }
   });
 
   it("execution.concurrency bounds a run's items in flight in one process", async () => {

@@ -1,10 +1,11 @@
 /**
- * Processing one chunk job (`[start, end)` item indexes of a run): claim groups of items as
- * slots free up (`store.claimItems` is the gate), execute each with retries, score successes,
- * and hand results to the `ResultWriter`. Also the process-local state of runs: cancelled runs,
+ * Processing one chunk job (`[start, end)` item indexes of a run): claim the chunk's items
+ * (`store.claimItems` is the gate, with a lease), start each as a slot frees up, execute it with
+ * retries, score successes, and hand results to the `ResultWriter`. Also the process-local state of runs: cancelled runs,
  * each run's cancel signal and concurrency limit, and the spec cache.
  */
 import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type {
   ChunkJob,
   Logger,
@@ -128,7 +129,12 @@ export interface ChunkProcessorDeps {
   slots: Semaphore;
   logger: Logger;
   workerId: string;
-  /** Fires when shutdown begins: no new group is claimed, no new retry starts. */
+  /**
+   * Claim lease, ms (`RUNLEDGER_CLAIM_LEASE_MS`, the same value the API waits on cancel): an
+   * attempt may start until this long after the claim that allowed it was sent.
+   */
+  leaseMs: number;
+  /** Fires when shutdown begins: no new item starts, no new retry starts. */
   stopSignal: AbortSignal;
   /** Fires at the shutdown deadline: attempts in flight abort (their items are handed back). */
   shutdownSignal: AbortSignal;
@@ -145,36 +151,64 @@ export interface ChunkTask extends ChunkJob {
  */
 export type ChunkOutcome = 'done' | 'handback';
 
+/*
+ * Claim leases (DESIGN invariant 3: after `cancel` returns, no new attempt starts anywhere).
+ *
+ * `store.claimItems` runs in Redis ordered against cancel's `finishRun` script: a claim executed
+ * after it sees the run terminal. A chunk claims all its items at once and gets a lease: each
+ * claimed item may start its attempt while `performance.now() < t0 + leaseMs`, `t0` read BEFORE
+ * the claim was sent. The check runs synchronously in the same tick as the target call. When an
+ * item's lease ran out while it waited for a slot, it is claimed again together with the chunk's
+ * other pending items (one round trip), which all get a new lease: a chunk makes about one claim
+ * per `leaseMs` of its life, whatever the item count. Retries claim again before each attempt.
+ *
+ * Why this is strict: cancel's script runs at Redis time t_c and the API answers only after
+ * waiting `leaseMs` more (apps/api/src/routes/runs.ts), so cancel returns at >= t_c + leaseMs. A
+ * claim that saw the run still going ran at t_r < t_c, after it was sent at t0 <= t_r; an attempt
+ * it allowed starts before t0 + leaseMs <= t_r + leaseMs < t_c + leaseMs <= cancel's return. Any
+ * later attempt needs a new claim, which runs after t_c and sees the run terminal. (It assumes
+ * the worker's and the API's monotonic clocks run at the same rate over `leaseMs`, and that both
+ * use the same `RUNLEDGER_CLAIM_LEASE_MS`.)
+ */
+
 /**
- * Processes one chunk. Claims items in groups as large as the free slots (at least one), runs
- * them, and resolves only after every result it produced was recorded.
+ * Processes one chunk. Claims every item of the chunk in one `claimItems` call (with the run's
+ * spec when it is not cached), then starts items as slots free up, each within its claim lease
+ * (claiming again when it ran out), and resolves only after every result it produced was recorded.
  * @throws the first Redis error met (the job fails and BullMQ retries it; results recorded stay).
  */
 export async function processChunk(
   task: ChunkTask,
   deps: ChunkProcessorDeps,
 ): Promise<ChunkOutcome> {
-  const { store, runs, stopSignal } = deps;
+  const { store, runs, stopSignal, leaseMs } = deps;
   const { runId, start, end } = task;
   const logger = deps.logger.child({ runId, chunk: task.chunk });
   if (runs.isCancelled(runId)) return 'done';
   if (stopSignal.aborted) return 'handback';
 
-  let spec = runs.getSpec(runId);
-  if (!spec) {
-    const claim = await store.claimItems(runId, [], { withItems: false, withSpec: true });
-    if (claim.state !== 'ok' || !claim.spec) return 'done';
-    spec = claim.spec;
-    runs.setSpec(runId, spec);
-  }
-  const runSpec = spec;
-  const lease = runs.enter(runId, runSpec.execution.concurrency);
+  const cached = runs.getSpec(runId);
+  const indexes: number[] = [];
+  for (let i = start; i < end; i++) indexes.push(i);
+  const t0 = performance.now(); // before sending: the lease counts from here (conservative)
+  const claim = await store.claimItems(runId, indexes, { withItems: true, withSpec: !cached });
+  if (claim.state !== 'ok') return 'done';
+  const spec = cached ?? claim.spec;
+  if (!spec) return 'done';
+  if (!cached) runs.setSpec(runId, spec);
+  /** End of each item's lease (`performance.now()` time), by `index - start`. */
+  const leaseUntil = new Float64Array(end - start).fill(t0 + leaseMs);
+  const leaseHolds = (index: number) => performance.now() < leaseUntil[index - start]!;
+  const renew = (index: number, sentAt: number) => {
+    leaseUntil[index - start] = sentAt + leaseMs;
+  };
+
+  const lease = runs.enter(runId, spec.execution.concurrency);
   const slots = createSlots(deps.slots, lease.semaphore);
   const stopOrCancel = anySignal([stopSignal, lease.signal]);
   const tasks: Promise<void>[] = [];
   const writes: Promise<RecordOutcome>[] = [];
-  let next = start;
-  let ended = false; // the run ended or is gone: claim nothing more
+  let ended = false; // the run ended or is gone: start nothing more
   let handback = false;
 
   const record = (index: number, result: StoredResult) => {
@@ -189,52 +223,112 @@ export async function processChunk(
     writes.push(write);
   };
 
-  const runOne = async (index: number, item: StoredItem): Promise<void> => {
-    const result = await runItem(index, item, runSpec, task, deps, slots, lease, logger);
+  /** Claims `index` alone again (before a retry, or when its lease ran out): true when it may run. */
+  const reclaim = async (index: number): Promise<boolean> => {
+    if (runs.isCancelled(runId)) return false;
+    const sentAt = performance.now();
+    const again = await store.claimItems(runId, [index], { withItems: false, withSpec: false });
+    if (again.state !== 'ok' || again.items.length !== 1) return false;
+    renew(index, sentAt);
+    return true;
+  };
+
+  const context: ChunkContext = {
+    task,
+    deps,
+    spec,
+    target: deps.targets.get(spec.target.name),
+    setupError: setupError(spec, deps),
+    targetConfig: spec.target.config ?? {},
+    slots,
+    lease,
+    logger,
+    isCancelled: () => runs.isCancelled(runId),
+    lookupScorer: (name) => deps.scorers.get(name),
+    leaseHolds,
+    reclaim,
+  };
+  const onResult = (index: number, result: StoredResult | 'handback' | 'gone') => {
     if (result === 'handback') handback = true;
     else if (result !== 'gone') record(index, result);
   };
+  /** Starts an item holding one slot; its first attempt's target call happens in this tick. */
+  const startItem = (index: number, item: StoredItem) => {
+    tasks.push(runItem(index, item, context).then((result) => onResult(index, result)));
+  };
 
+  // items claimed: those without a result yet, in index order
+  let pending: { index: number; item: StoredItem }[] = [];
+  for (const { index, item } of claim.items) {
+    if (item) pending.push({ index, item });
+    else {
+      // an item missing from the items hash: nothing can run it
+      record(index, {
+        status: 'failed',
+        attempts: 0,
+        error: { message: `item ${index} is missing from the run`, type: 'missing_item' },
+        completedAt: Date.now(),
+      });
+    }
+  }
+
+  let next = 0; // pending[next] is the next item to start
   let loopError: unknown = null;
   try {
-    while (next < end && !ended) {
+    while (next < pending.length && !ended) {
       if (runs.isCancelled(runId) || lease.signal.aborted) break;
       try {
         await slots.acquire(stopOrCancel.signal);
       } catch {
         break;
       }
-      const n = 1 + takeMore(deps.slots, lease.semaphore, end - next - 1);
-      const indexes: number[] = [];
-      for (let i = 0; i < n; i++) indexes.push(next + i);
-      let claim: Awaited<ReturnType<RunStore['claimItems']>>;
+      const first = pending[next]!;
+      if (leaseHolds(first.index)) {
+        next++;
+        startItem(first.index, first.item);
+        continue;
+      }
+      if (runs.isCancelled(runId) || lease.signal.aborted || ended) {
+        slots.release();
+        break;
+      }
+      // its lease ran out while it waited: claim it again together with every other pending
+      // item of the chunk (one round trip renews all their leases); start now those that can
+      // take a slot without waiting, the rest wait for slots under the new lease
+      const n = 1 + takeMore(deps.slots, lease.semaphore, pending.length - next - 1);
+      const rest = pending.slice(next);
+      let again: Awaited<ReturnType<RunStore['claimItems']>>;
+      const sentAt = performance.now();
       try {
-        claim = await store.claimItems(runId, indexes, { withItems: true, withSpec: false });
+        again = await store.claimItems(
+          runId,
+          rest.map((p) => p.index),
+          { withItems: false, withSpec: false },
+        );
       } catch (err) {
         for (let i = 0; i < n; i++) slots.release();
         throw err;
       }
-      if (claim.state !== 'ok') {
+      if (again.state !== 'ok') {
         for (let i = 0; i < n; i++) slots.release();
         ended = true;
         break;
       }
-      next += n;
-      for (let i = claim.items.length; i < n; i++) slots.release();
-      for (const { index, item } of claim.items) {
-        if (!item) {
-          // an item missing from the items hash: nothing can run it
-          slots.release();
-          record(index, {
-            status: 'failed',
-            attempts: 0,
-            error: { message: `item ${index} is missing from the run`, type: 'missing_item' },
-            completedAt: Date.now(),
-          });
-          continue;
-        }
-        tasks.push(runOne(index, item));
+      if (stopSignal.aborted) {
+        // shutdown began during the claim: start nothing more, hand the chunk back
+        for (let i = 0; i < n; i++) slots.release();
+        pending = rest;
+        next = 0;
+        break;
       }
+      // items not returned have a result already (recorded elsewhere): drop them
+      const claimed = new Set(again.items.map((c) => c.index));
+      pending = rest.filter((p) => claimed.has(p.index));
+      next = 0;
+      for (const p of pending) renew(p.index, sentAt);
+      const now = Math.min(n, pending.length);
+      for (let i = n; i > now; i--) slots.release();
+      for (; next < now; next++) startItem(pending[next]!.index, pending[next]!.item);
     }
   } catch (err) {
     loopError = err;
@@ -248,8 +342,8 @@ export async function processChunk(
   if (loopError !== null) throw loopError;
   if (failure) throw (failure as PromiseRejectedResult).reason;
   if (handback) return 'handback';
-  if (next < end && !ended && !runs.isCancelled(runId) && !lease.signal.aborted) {
-    // the loop stopped for shutdown with items not claimed yet
+  if (next < pending.length && !ended && !runs.isCancelled(runId) && !lease.signal.aborted) {
+    // the loop stopped for shutdown with items not started yet
     return stopSignal.aborted ? 'handback' : 'done';
   }
   return 'done';
@@ -264,57 +358,104 @@ function takeMore(global: Semaphore, run: Semaphore | null, max: number): number
   return fromGlobal;
 }
 
+/** What `runItem` needs besides the item: the chunk's task, deps, run state and gates. */
+interface ChunkContext {
+  task: ChunkTask;
+  deps: ChunkProcessorDeps;
+  spec: StoredSpec;
+  /** The run's target, when registered here. */
+  target: TargetDefinition | undefined;
+  /** Why no item of the run can run here (unknown target or scorers), or null. */
+  setupError: StoredResult['error'] | null;
+  /** The run's `target.config` (`{}` when none; one object for all items). */
+  targetConfig: Record<string, unknown>;
+  slots: ReturnType<typeof createSlots>;
+  lease: RunLease;
+  logger: Logger;
+  isCancelled(): boolean;
+  lookupScorer(name: string): ScorerDefinition | undefined;
+  /** True while the claim lease of item `index` holds. */
+  leaseHolds(index: number): boolean;
+  /** Claims item `index` again (renewing its lease); false when it must not run. */
+  reclaim(index: number): Promise<boolean>;
+}
+
+/** Why no item of `spec` can run in this process (unknown target or scorers), or null. */
+function setupError(spec: StoredSpec, deps: ChunkProcessorDeps): StoredResult['error'] | null {
+  if (!deps.targets.get(spec.target.name)) {
+    return {
+      message: `target "${spec.target.name}" is not registered here`,
+      type: 'unknown_target',
+    };
+  }
+  const unknown = unknownScorers(spec.scorers, (name) => deps.scorers.get(name));
+  if (unknown.length === 0) return null;
+  const known = deps.scorers
+    .list()
+    .map((s) => s.name)
+    .join(', ');
+  return {
+    message: `unknown scorer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${known})`,
+    type: 'unknown_scorer',
+  };
+}
+
+/**
+ * A logger whose pino child (with `bindings`) is made on first use: most items never log, and
+ * a pino child per item is costly (its bindings are serialized and redacted).
+ */
+export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const real = () => {
+    child ??= parent.child(bindings);
+    return child;
+  };
+  return new Proxy(parent, {
+    get(_target, prop) {
+      const c = real();
+      const value: unknown = Reflect.get(c, prop, c);
+      return typeof value === 'function' ? value.bind(c) : value;
+    },
+    set(_target, prop, value) {
+      return Reflect.set(real(), prop, value);
+    },
+    has(_target, prop) {
+      return Reflect.has(real(), prop);
+    },
+  });
+}
+
 /**
  * Runs one claimed item (holding one slot) and returns its final result, `handback` or `gone`.
+ * Attempt 1's target call happens synchronously within this call (when its lease holds).
  */
 async function runItem(
   index: number,
   item: StoredItem,
-  spec: StoredSpec,
-  task: ChunkTask,
-  deps: ChunkProcessorDeps,
-  slots: ReturnType<typeof createSlots>,
-  lease: RunLease,
-  logger: Logger,
+  chunk: ChunkContext,
 ): Promise<StoredResult | 'handback' | 'gone'> {
-  const { runId } = task;
-  const target = deps.targets.get(spec.target.name);
-  const unknown = unknownScorers(spec.scorers, (name) => deps.scorers.get(name));
-  if (!target || unknown.length > 0) {
-    slots.release();
-    const error = !target
-      ? { message: `target "${spec.target.name}" is not registered here`, type: 'unknown_target' }
-      : {
-          message: `unknown scorer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${deps.scorers
-            .list()
-            .map((s) => s.name)
-            .join(', ')})`,
-          type: 'unknown_scorer',
-        };
+  const { task, deps, spec, target } = chunk;
+  if (!target || chunk.setupError) {
+    chunk.slots.release();
+    const error = chunk.setupError ?? { message: 'no target', type: 'unknown_target' };
     return { status: 'failed', attempts: 0, error, completedAt: Date.now() };
   }
-  const itemLogger = logger.child({ itemId: item.id, itemIndex: index });
+  const itemLogger = lazyChildLogger(chunk.logger, { itemId: item.id, itemIndex: index });
   const outcome = await executeItem({
     target,
-    runId,
+    runId: task.runId,
     index,
     item,
-    config: spec.target.config ?? {},
+    config: chunk.targetConfig,
     execution: spec.execution,
     logger: itemLogger,
-    runSignal: lease.signal,
+    runSignal: chunk.lease.signal,
     stopSignal: deps.stopSignal,
     shutdownSignal: deps.shutdownSignal,
-    slots,
-    isCancelled: () => deps.runs.isCancelled(runId),
-    beforeRetry: async () => {
-      if (deps.runs.isCancelled(runId)) return false;
-      const claim = await deps.store.claimItems(runId, [index], {
-        withItems: false,
-        withSpec: false,
-      });
-      return claim.state === 'ok' && claim.items.length === 1;
-    },
+    slots: chunk.slots,
+    isCancelled: chunk.isCancelled,
+    leaseHolds: () => chunk.leaseHolds(index),
+    reclaim: () => chunk.reclaim(index),
   });
   if (outcome.kind !== 'result') return outcome.kind;
   const result = outcome.result;
@@ -323,7 +464,7 @@ async function runItem(
   if (result.status === 'succeeded' && spec.scorers.length > 0) {
     result.scores = await scoreOutput({
       refs: spec.scorers,
-      lookup: (name) => deps.scorers.get(name),
+      lookup: chunk.lookupScorer,
       input: item.input,
       output: result.output,
       expectedOutput: item.expectedOutput,

@@ -1,8 +1,9 @@
 /**
  * Executing one item: its attempts, the per-attempt timeout, outcome classification and the
- * backoff between attempts. No Redis here: the caller passes its gates (`beforeRetry`,
+ * backoff between attempts. No Redis here: the caller passes its gates (`reclaim`, `leaseHolds`,
  * `isCancelled`) and the slots that bound how many items run at once.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
   type Execution,
@@ -127,6 +128,8 @@ export function anySignal(
   timeoutMs?: number,
 ): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
   const controller = new AbortController();
+  // handed to targets, which may legitimately hang many listeners on it (parallel requests)
+  setMaxListeners(0, controller.signal);
   let timedOut = false;
   const listeners: [AbortSignal, () => void][] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -177,6 +180,104 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
       },
     );
   });
+}
+
+/**
+ * One listener per long-lived source signal (a run's cancel, shutdown), fanning out to the
+ * callbacks registered with `onAbort`: registering and removing a callback per attempt is a Set
+ * operation instead of an EventTarget listener (measurably cheaper at tens of thousands of items/s).
+ */
+const fanouts = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+/** Calls `fn(signal.reason)` when `signal` fires; returns the unsubscribe function. */
+function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () => void {
+  let callbacks = fanouts.get(signal);
+  if (!callbacks) {
+    const set = new Set<(reason: unknown) => void>();
+    callbacks = set;
+    fanouts.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const cb of [...set]) cb(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  const set = callbacks;
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/**
+ * The abort of one attempt: fires on its timeout, on any of `sources` (run cancel, shutdown) and
+ * ends `race()` at once. The `AbortSignal` handed to the target is created on first access, so
+ * targets that never read it (fast in-process ones) cost no AbortController, and it gets no
+ * listener limit (a target may hang many listeners on it, e.g. parallel sub-requests).
+ */
+export class AttemptAbort {
+  aborted = false;
+  reason: unknown = undefined;
+  timedOut = false;
+  private controller: AbortController | undefined;
+  private rejectRace: ((reason: unknown) => void) | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(sources: AbortSignal[], timeoutMs?: number) {
+    for (const source of sources) {
+      if (source.aborted) {
+        this.abort(source.reason);
+        return;
+      }
+      this.unsubscribe.push(onAbort(source, (reason) => this.abort(reason)));
+    }
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+      }, timeoutMs);
+    }
+  }
+
+  /** The attempt's AbortSignal (created lazily; already aborted if the attempt was). */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      setMaxListeners(0, this.controller.signal);
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.dispose();
+    this.controller?.abort(reason);
+    this.rejectRace?.(reason);
+  }
+
+  /** Settles like `promise`, or rejects with the abort reason as soon as the attempt aborts. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (this.aborted) {
+      promise.catch(() => {});
+      return Promise.reject(this.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRace = reject;
+      promise.then(resolve, reject);
+    });
+  }
+
+  /** Removes the timer and the subscriptions (the attempt is over). */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe.length = 0;
+  }
 }
 
 /** Waits `ms`; rejects with `signal.reason` as soon as `signal` fires. */
@@ -287,8 +388,18 @@ export interface ExecuteItemOptions {
   slots: Slots;
   /** True when the run is known cancelled (checked right before each attempt starts). */
   isCancelled(): boolean;
-  /** Gate before retry attempt `attempt` (>= 2): false when the item must not run again. */
-  beforeRetry(attempt: number): Promise<boolean>;
+  /**
+   * True while the claim that allowed this item to run is within its lease (see
+   * `RUNLEDGER_CLAIM_LEASE_MS`). Checked synchronously right before each attempt's target call,
+   * after the cancel checks, in the same tick as that call; when false, `reclaim` runs first.
+   */
+  leaseHolds(): boolean;
+  /**
+   * Claims the item again (a gate ordered against cancel, which renews its lease): resolves false
+   * when the item must not run (it has a result already, or the run ended or is gone). Awaited
+   * before every retry attempt (`attempt` >= 2) and before any attempt whose lease ran out.
+   */
+  reclaim(attempt: number): Promise<boolean>;
   /** Uniform random in [0, 1) for jitter. @defaultValue Math.random */
   random?: () => number;
 }
@@ -310,7 +421,9 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
  * the run is cancelled or the process shuts down. Each attempt gets a signal that fires on its
  * timeout (`execution.timeoutMs`), on cancel and at the shutdown deadline, and the target's
  * promise is raced against it, so a target that ignores its signal still ends. Between attempts
- * it waits the backoff holding no slot. Never throws (except for bugs in the gates).
+ * it waits the backoff holding no slot. An attempt's target call happens in the same tick as the
+ * `leaseHolds()` check that allowed it; attempt 1's happens synchronously within this call when
+ * the lease holds and the run is not cancelled. Never throws (except for errors of the gates).
  */
 export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutcome> {
   const { execution, runSignal, stopSignal, shutdownSignal, slots } = options;
@@ -350,34 +463,42 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
           waitSignal.dispose();
         }
         if (options.isCancelled()) return cancelled();
-        if (!(await options.beforeRetry(attempt))) return { kind: 'gone' };
+        if (!(await options.reclaim(attempt))) return { kind: 'gone' };
         if (stopSignal.aborted) return { kind: 'handback' };
       }
-      if (options.isCancelled() || runSignal.aborted) return cancelled();
-      if (shutdownSignal.aborted) return { kind: 'handback' };
+      for (;;) {
+        if (options.isCancelled() || runSignal.aborted) return cancelled();
+        if (shutdownSignal.aborted) return { kind: 'handback' };
+        // nothing awaits between this check and the target call below
+        if (options.leaseHolds()) break;
+        if (!(await options.reclaim(attempt))) return { kind: 'gone' };
+      }
 
       attempts = attempt;
       const startedAt = Date.now();
       firstStartedAt ??= startedAt;
       const t0 = performance.now();
-      const combined = anySignal([runSignal, shutdownSignal], execution.timeoutMs);
+      const combined = new AttemptAbort([runSignal, shutdownSignal], execution.timeoutMs);
       try {
-        const output = await raceSignal(
-          new Promise<TargetOutput>((resolve) =>
-            resolve(
-              options.target.run(options.item.input, {
-                signal: combined.signal,
-                attempt,
-                config: options.config,
-                runId: options.runId,
-                itemId: options.item.id,
-                itemIndex: options.index,
-                logger: options.logger,
-              }),
-            ),
-          ),
-          combined.signal,
-        );
+        let running: Promise<TargetOutput>;
+        try {
+          running = Promise.resolve(
+            options.target.run(options.item.input, {
+              get signal() {
+                return combined.signal;
+              },
+              attempt,
+              config: options.config,
+              runId: options.runId,
+              itemId: options.item.id,
+              itemIndex: options.index,
+              logger: options.logger,
+            }),
+          );
+        } catch (err) {
+          running = Promise.reject(err); // a target that throws synchronously
+        }
+        const output = await combined.race(running);
         const result: StoredResult = {
           status: 'succeeded',
           output: output?.output ?? null,
@@ -401,7 +522,7 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         const failure = classifyFailure(err, {
           run: runSignal,
           shutdown: shutdownSignal,
-          timedOut: combined.timedOut(),
+          timedOut: combined.timedOut,
           timeoutMs: execution.timeoutMs,
         });
         if (failure.kind === 'cancelled') return cancelled();

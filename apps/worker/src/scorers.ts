@@ -12,6 +12,8 @@ import {
   type ScorerDefinition,
   type ScorerRef,
 } from '@runledger/shared';
+import type { z } from 'zod';
+import { parseConfig } from './targets.js';
 
 const bool = (passed: boolean): ScoreOutcome => ({ score: passed ? 1 : 0, passed });
 
@@ -40,29 +42,30 @@ function toNumber(value: unknown): number {
   return Number.NaN;
 }
 
-/** Deep equality of JSON values; object key order is ignored, array order is not. */
+/**
+ * Deep equality of JSON values; object key order is ignored (as `isDeepStrictEqual` does),
+ * array order is not.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(normalize(a), normalize(b));
+  return isDeepStrictEqual(a, b);
 }
 
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, normalize((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
+/** A built-in scorer's parsed config (cached per config object). @throws ZodError when invalid. */
+function builtinConfig<T>(schema: z.ZodType<T>, config: unknown): T {
+  const parsed = parseConfig(schema, config);
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
 }
+
+/** The config scorers get when their ref has none (one shared object, so parses are cached). */
+const NO_CONFIG: Record<string, unknown> = Object.freeze({});
 
 export const exactMatchScorer: ScorerDefinition = {
   name: 'exact_match',
   description:
     'Output deep-equals expectedOutput (JSON values); strings honour caseSensitive (default true) and trim (default false).',
   score({ output, expectedOutput, config }) {
-    const c = BUILTIN_SCORER_CONFIGS.exact_match.parse(config);
+    const c = builtinConfig(BUILTIN_SCORER_CONFIGS.exact_match, config);
     if (typeof output === 'string' && typeof expectedOutput === 'string') {
       let a = c.trim ? output.trim() : output;
       let b = c.trim ? expectedOutput.trim() : expectedOutput;
@@ -81,7 +84,7 @@ export const containsScorer: ScorerDefinition = {
   description:
     'String(output) contains config.value, or String(expectedOutput) when no value is given (caseSensitive, default true).',
   score({ output, expectedOutput, config }) {
-    const c = BUILTIN_SCORER_CONFIGS.contains.parse(config);
+    const c = builtinConfig(BUILTIN_SCORER_CONFIGS.contains, config);
     let haystack = text(output);
     let needle = c.value ?? text(expectedOutput);
     if (!c.caseSensitive) {
@@ -96,7 +99,7 @@ export const regexScorer: ScorerDefinition = {
   name: 'regex',
   description: 'config.pattern (with config.flags) matches String(output).',
   score({ output, config }) {
-    const c = BUILTIN_SCORER_CONFIGS.regex.parse(config);
+    const c = builtinConfig(BUILTIN_SCORER_CONFIGS.regex, config);
     return bool(new RegExp(c.pattern, c.flags).test(text(output)));
   },
 };
@@ -106,7 +109,7 @@ export const jsonEqualScorer: ScorerDefinition = {
   description:
     'Output and expectedOutput (parsed as JSON when strings) are deep-equal, object key order ignored.',
   score({ output, expectedOutput, config }) {
-    BUILTIN_SCORER_CONFIGS.json_equal.parse(config);
+    builtinConfig(BUILTIN_SCORER_CONFIGS.json_equal, config);
     return bool(jsonEqual(parseJson(output), parseJson(expectedOutput ?? null)));
   },
 };
@@ -116,7 +119,7 @@ export const numericCloseScorer: ScorerDefinition = {
   description:
     '|output - expectedOutput| <= tolerance (default 1e-6), or <= tolerance * |expectedOutput| when relative.',
   score({ output, expectedOutput, config }) {
-    const c = BUILTIN_SCORER_CONFIGS.numeric_close.parse(config);
+    const c = builtinConfig(BUILTIN_SCORER_CONFIGS.numeric_close, config);
     const a = toNumber(output);
     const b = toNumber(expectedOutput);
     if (!Number.isFinite(a) || !Number.isFinite(b)) return bool(false);
@@ -178,7 +181,7 @@ export async function scoreOutput(options: ScoreOutputOptions): Promise<Record<s
         input: options.input,
         output: options.output,
         expectedOutput: options.expectedOutput,
-        config: ref.config ?? {},
+        config: ref.config ?? NO_CONFIG,
       });
       scores[ref.name] = toItemScore(value);
     } catch (err) {

@@ -3,6 +3,8 @@
  * and the run's Server-Sent Events stream. Every route is declared with `createRoute` from the
  * shared zod schemas, so validation and `/openapi.json` come from the same source.
  */
+
+import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
@@ -256,13 +258,26 @@ export function createRunRoutes(deps: AppDeps) {
     },
   });
 
+  /**
+   * Cancel: answers only after `RUNLEDGER_CLAIM_LEASE_MS` has passed since `finishRun` ended the
+   * run (DESIGN invariant 3: after cancel returns, no new attempt starts anywhere). Workers start
+   * an attempt only within that lease after sending a `claimItems` that saw the run going on
+   * (apps/worker/src/chunk-processor.ts). finishRun's script ran at Redis time t_c; a claim that
+   * ran before it (t_r < t_c) was sent at t0 <= t_r, so its attempts start before
+   * t0 + lease <= t_r + lease < t_c + lease <= this answer; any later claim sees the run
+   * terminal. The wait overlaps the publish, the job removal and the read of the run, and is
+   * kept on errors too (the run has ended either way). The API and the workers must use the
+   * same lease.
+   */
   const cancelRunRoute = createRoute({
     method: 'post',
     path: '/{id}/cancel',
     tags: ['runs'],
     summary: 'Cancel a run',
     description:
-      'Items without a result are recorded `cancelled`; items in flight are aborted by their workers.',
+      'Items without a result are recorded `cancelled`; items in flight are aborted by their ' +
+      'workers. Answers only once no new attempt of the run can start anywhere (it waits the ' +
+      'claim lease, `RUNLEDGER_CLAIM_LEASE_MS`, after the run ended).',
     request: { params: RunIdParams },
     responses: {
       200: {
@@ -273,11 +288,19 @@ export function createRunRoutes(deps: AppDeps) {
     },
   });
 
+  /**
+   * Delete: like cancel, answers only after `RUNLEDGER_CLAIM_LEASE_MS` has passed since
+   * `deleteRun` removed the run: claims that ran before it allow attempts only within their
+   * lease, later ones find the run missing.
+   */
   const deleteRunRoute = createRoute({
     method: 'delete',
     path: '/{id}',
     tags: ['runs'],
     summary: 'Delete a run and all its results',
+    description:
+      'Answers only once no new attempt of the run can start anywhere (it waits the claim ' +
+      'lease, `RUNLEDGER_CLAIM_LEASE_MS`, after the run was deleted).',
     request: { params: RunIdParams },
     responses: { 204: { description: 'Deleted' }, ...problems(404) },
   });
@@ -355,16 +378,26 @@ export function createRunRoutes(deps: AppDeps) {
       const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
       if (outcome.state === 'missing') throw runNotFound(id);
       if (outcome.state === 'terminal') {
-        throw new ProblemError(409, `run ${id} is already ${outcome.status}`, { kind: 'conflict' });
+        throw new ProblemError(409, `run ${id} is already ${outcome.status}`, {
+          kind: 'conflict',
+        });
       }
-      await store.publishCancel(id);
-      const layout = await store.getRunLayout(id);
-      if (layout)
-        await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
-      const run = await store.getRun(id);
-      if (!run) throw runNotFound(id);
-      c.get('logger').info({ runId: id, cancelledItems: outcome.cancelledItems }, 'run cancelled');
-      return c.json(run, 200);
+      const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
+      try {
+        await store.publishCancel(id);
+        const layout = await store.getRunLayout(id);
+        if (layout)
+          await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
+        const run = await store.getRun(id);
+        if (!run) throw runNotFound(id);
+        c.get('logger').info(
+          { runId: id, cancelledItems: outcome.cancelledItems },
+          'run cancelled',
+        );
+        return c.json(run, 200);
+      } finally {
+        await leaseOver; // see cancelRunRoute: no attempt starts after this answer
+      }
     })
     .openapi(deleteRunRoute, async (c) => {
       const { id } = c.req.valid('param');
@@ -373,9 +406,14 @@ export function createRunRoutes(deps: AppDeps) {
       if (!layout) throw runNotFound(id);
       await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
       await store.deleteRun(id);
-      await store.publishCancel(id);
-      c.get('logger').info({ runId: id }, 'run deleted');
-      return c.body(null, 204);
+      const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
+      try {
+        await store.publishCancel(id);
+        c.get('logger').info({ runId: id }, 'run deleted');
+        return c.body(null, 204);
+      } finally {
+        await leaseOver;
+      }
     })
     .openapi(eventsRoute, async (c) => {
       const { id } = c.req.valid('param');

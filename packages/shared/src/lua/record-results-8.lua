@@ -20,31 +20,34 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local recorded = 0
 local statusKey = {succeeded = KEYS[5], failed = KEYS[6], cancelled = KEYS[7]}
+-- per-call sums, written once per field after the loop (fewer Redis calls per item)
+local ints, floats = {}, {}
+local function add(t, field, by) t[field] = (t[field] or 0) + by end
 for i = 3, #ARGV, 2 do
   local m = cjson.decode(ARGV[i])
   local zkey = statusKey[m.s]
   if zkey and redis.call('HSETNX', KEYS[3], m.i, ARGV[i + 1]) == 1 then
     recorded = recorded + 1
-    redis.call('HINCRBY', KEYS[1], m.s .. 'Count', 1)
+    add(ints, m.s .. 'Count', 1)
     redis.call('ZADD', zkey, m.i, m.i)
     if m.l then
       redis.call('ZADD', KEYS[4], m.l, m.i)
-      redis.call('HINCRBYFLOAT', KEYS[1], 'latencySumMs', m.l)
+      add(floats, 'latencySumMs', m.l)
     end
-    if m.it then redis.call('HINCRBY', KEYS[1], 'inputTokens', m.it) end
-    if m.ot then redis.call('HINCRBY', KEYS[1], 'outputTokens', m.ot) end
-    if m.c then redis.call('HINCRBYFLOAT', KEYS[1], 'costUsd', m.c) end
+    if m.it then add(ints, 'inputTokens', m.it) end
+    if m.ot then add(ints, 'outputTokens', m.ot) end
+    if m.c then add(floats, 'costUsd', m.c) end
     if m.sc then
       for _, s in ipairs(m.sc) do
-        redis.call('HINCRBYFLOAT', KEYS[1], 'score:' .. s[1] .. ':sum', s[2])
-        if s[3] then
-          redis.call('HINCRBY', KEYS[1], 'score:' .. s[1] .. ':passed', 1)
-        else
-          redis.call('HINCRBY', KEYS[1], 'score:' .. s[1] .. ':failed', 1)
-        end
+        add(floats, 'score:' .. s[1] .. ':sum', s[2])
+        add(ints, 'score:' .. s[1] .. (s[3] and ':passed' or ':failed'), 1)
       end
     end
   end
+end
+for field, by in pairs(ints) do redis.call('HINCRBY', KEYS[1], field, by) end
+for field, by in pairs(floats) do
+  redis.call('HINCRBYFLOAT', KEYS[1], field, string.format('%.17g', by))
 end
 local h = redis.call('HMGET', KEYS[1], 'succeededCount', 'failedCount', 'cancelledCount',
   'totalItems', 'status', 'ttlSeconds')
