@@ -1,0 +1,104 @@
+/**
+ * Child process of `bench/load.ts`: waits for a URL on the first line of stdin (so it can be
+ * spawned before the URL is known), prints `autocannon: started` on stderr, runs autocannon
+ * against it (GET) until SIGINT/SIGTERM or `maxSeconds`, then prints one JSON line with the
+ * figures on stdout and exits 0.
+ *
+ * Usage: echo URL | node --import tsx bench/load-autocannon.ts <connections> <maxSeconds>
+ * Output: `AutocannonFigures` as one JSON line (latencies in ms, throughput in requests/s).
+ * Exits 1 (message on stderr) when stdin ends without a URL or autocannon fails.
+ */
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+
+/** The part of autocannon's result this benchmark reads (latencies in ms). */
+interface AutocannonResult {
+  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  requests: { average: number; total: number };
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+}
+
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  stop(): void;
+}
+
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  method: 'GET';
+  timeout: number;
+}) => AutocannonInstance;
+
+/** What the child prints: GET latency percentiles (ms), requests/s, counts, window (seconds). */
+export interface AutocannonFigures {
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  requestsPerSecond: number;
+  requests: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+}
+
+const [connections = '10', maxSeconds = '10'] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon') as Autocannon;
+
+let url = '';
+for await (const line of createInterface({ input: process.stdin })) {
+  url = line.trim();
+  break;
+}
+if (!url) {
+  console.error('load-autocannon.ts: no URL on stdin');
+  process.exit(1);
+}
+
+const started = performance.now();
+const instance = autocannon({
+  url,
+  connections: Number(connections),
+  duration: Number(maxSeconds),
+  method: 'GET',
+  timeout: 10,
+});
+const stop = () => instance.stop();
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+// tell the parent the load is on (it may stop us any time after this line)
+console.error('autocannon: started');
+
+instance.then(
+  (r) => {
+    const figures: AutocannonFigures = {
+      p50Ms: r.latency.p50,
+      p90Ms: r.latency.p90,
+      p99Ms: r.latency.p99,
+      maxMs: r.latency.max,
+      meanMs: r.latency.mean,
+      requestsPerSecond: r.requests.total / ((performance.now() - started) / 1000),
+      requests: r.requests.total,
+      ok2xx: r['2xx'],
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      seconds: (performance.now() - started) / 1000,
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(`autocannon failed: ${String(err)}`);
+    process.exit(1);
+  },
+);

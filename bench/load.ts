@@ -1,0 +1,542 @@
+/**
+ * `npm run bench:load`: the load benchmark (issue 3, "Load"), against real processes: the API
+ * (`apps/api/src/main.ts`) and `--workers` worker processes (`apps/worker/src/main.ts`).
+ *
+ * 1. `--runs` clients POST one run of `--items` `echo` items each (config.delayMs `--delay-ms`,
+ *    scored with `exact_match`), all at once; every run must complete with exact counters
+ *    (succeeded+failed+cancelled == items, succeeded == items, HLEN results == items, exact_match
+ *    passed == items). While they execute, a second process runs autocannon (`--connections`)
+ *    against `GET /v1/runs/<id>` of one of them until they finish (at most `--max-seconds`).
+ *    Goal: GET p99 < 50 ms.
+ * 2. One run of `--stream-items` items (each line ~86 + 2 x `--stream-pad` bytes) is POSTed as
+ *    NDJSON, generated chunk by chunk (the body is never built in memory here either). The API
+ *    process's peak RSS (`VmHWM`, reset through `/proc/<pid>/clear_refs` first; also sampled every
+ *    50 ms) is compared with the body size. Goals: peak RSS < 300 MiB, and its growth over the RSS
+ *    just before the submission < 50% of the body (growth, because the idle API process alone is
+ *    120-190 MiB under tsx). Then the workers drain the run with exact counters (default) or it is
+ *    DELETEd (`--delete-stream`).
+ *
+ * Prints a table `figure | value | goal | ok`. Exit code: 1 when a correctness check fails (or the
+ * benchmark itself fails), 2 when only a speed/memory goal is missed ("goal missed: ..." lines),
+ * 0 otherwise. Uses REDIS_URL when set, else a private redis-server on a free port.
+ *
+ * Usage: npm run bench:load -- [--runs 10] [--items 5000] [--workers 3] [--concurrency 50]
+ *   [--delay-ms 3] [--connections 10] [--max-seconds 10] [--stream-items 200000]
+ *   [--stream-pad 200] [--delete-stream] [--idle-seconds 3] [--worker-nice 0] [--api-heap-mib 0]
+ *
+ * `--idle-seconds`: first, autocannon on a finished 100-item run with nothing running (the API's
+ * own GET latency; 0 skips it). `--worker-nice N`: workers run under `nice -n N` (the API and Redis
+ * keep the CPU first on a shared machine). `--api-heap-mib N`: the API runs with
+ * `--max-old-space-size=N`. `--runs 0` / `--stream-items 0` skip phase 1 / 2.
+ */
+import { parseArgs } from 'node:util';
+import { createRedis, KeyLayout, type Run } from '@runledger/shared';
+import {
+  destroyRedisServer,
+  freePort,
+  type RedisServer,
+  startRedisServer,
+} from '../test/helpers/redis-server.js';
+import {
+  pollUntil,
+  readMemory,
+  resetPeakRss,
+  type Spawned,
+  spawnTs,
+  startCannon,
+} from './load-processes.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '10' },
+    items: { type: 'string', default: '5000' },
+    workers: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '50' },
+    'delay-ms': { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    'max-seconds': { type: 'string', default: '10' },
+    'stream-items': { type: 'string', default: '200000' },
+    'stream-pad': { type: 'string', default: '200' },
+    'delete-stream': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '3' },
+    'worker-nice': { type: 'string', default: '0' },
+    'api-heap-mib': { type: 'string', default: '0' },
+  },
+});
+const RUNS = Number(values.runs);
+const ITEMS = Number(values.items);
+const WORKERS = Number(values.workers);
+const CONCURRENCY = Number(values.concurrency);
+const DELAY_MS = Number(values['delay-ms']);
+const CONNECTIONS = Number(values.connections);
+const MAX_SECONDS = Number(values['max-seconds']);
+const STREAM_ITEMS = Number(values['stream-items']);
+const STREAM_PAD = Number(values['stream-pad']);
+const STREAM_FINISH = !values['delete-stream'];
+const IDLE_SECONDS = Number(values['idle-seconds']);
+const WORKER_NICE = Number(values['worker-nice']);
+const API_HEAP_MIB = Number(values['api-heap-mib']);
+
+const MiB = 1024 * 1024;
+const P99_GOAL_MS = 50;
+const RSS_MAX_MIB = 300;
+const RSS_MAX_BODY_SHARE = 0.5;
+
+/** One row of the table: `correctness` rows fail the benchmark (exit 1), `goal` rows exit 2. */
+interface Row {
+  figure: string;
+  value: string;
+  goal: string;
+  ok: boolean | null;
+  kind: 'correctness' | 'goal' | 'info';
+}
+const rows: Row[] = [];
+const check = (figure: string, value: string, goal: string, ok: boolean) =>
+  rows.push({ figure, value, goal, ok, kind: 'correctness' });
+const goal = (figure: string, value: string, goalText: string, ok: boolean) =>
+  rows.push({ figure, value, goal: goalText, ok, kind: 'goal' });
+const info = (figure: string, value: string) =>
+  rows.push({ figure, value, goal: '', ok: null, kind: 'info' });
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
+
+const redisServer: RedisServer | null = process.env.REDIS_URL ? null : await startRedisServer();
+const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
+const redis = createRedis(redisUrl);
+const prefix = `bench-load-${Date.now()}`;
+const keys = new KeyLayout(prefix);
+const spawned: Spawned[] = [];
+
+async function getRun(base: string, id: string): Promise<Run> {
+  const res = await fetch(`${base}/v1/runs/${id}`);
+  if (res.status !== 200) throw new Error(`GET run ${id}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Run;
+}
+
+/** Polls the runs (every 100 ms) until every one is terminal and returns them. */
+async function waitTerminal(base: string, ids: string[], timeoutMs: number): Promise<Run[]> {
+  return pollUntil(
+    async () => {
+      const all = await Promise.all(ids.map((id) => getRun(base, id)));
+      return all.every((r) => TERMINAL.has(r.status)) ? all : null;
+    },
+    `${ids.length} run(s) to finish`,
+    timeoutMs,
+    100,
+  );
+}
+
+/** Checks one finished run's counters, results hash and scores against `total`; returns failures. */
+async function exactness(run: Run, total: number): Promise<string[]> {
+  const problems: string[] = [];
+  const sum = run.succeededCount + run.failedCount + run.cancelledCount;
+  const hlen = await redis.hlen(keys.run(run.id).results);
+  const passed = run.scores.exact_match?.passed ?? -1;
+  if (run.status !== 'completed') problems.push(`status ${run.status}`);
+  if (run.totalItems !== total) problems.push(`totalItems ${run.totalItems}`);
+  if (sum !== total) problems.push(`succeeded+failed+cancelled ${sum}`);
+  if (run.succeededCount !== total) problems.push(`succeeded ${run.succeededCount}`);
+  if (hlen !== total) problems.push(`HLEN results ${hlen}`);
+  if (passed !== total) problems.push(`exact_match passed ${passed}`);
+  return problems;
+}
+
+/** GET latency of a small finished run while nothing else runs: the API's own cost. */
+async function idleBaseline(base: string): Promise<void> {
+  const cannon = startCannon(CONNECTIONS, IDLE_SECONDS);
+  spawned.push(cannon.spawned);
+  const res = await fetch(`${base}/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'load-warmup',
+      target: { name: 'echo' },
+      dataset: { items: Array.from({ length: 100 }, (_, n) => ({ input: n, expectedOutput: n })) },
+      scorers: [{ name: 'exact_match' }],
+    }),
+  });
+  check('warm-up run (100 items) POST', String(res.status), '201', res.status === 201);
+  if (res.status !== 201) return;
+  const { id } = (await res.json()) as Run;
+  const [run] = await waitTerminal(base, [id], 60_000);
+  const problems = await exactness(run!, 100);
+  check(
+    'warm-up run completed with exact counters',
+    problems.length === 0 ? 'yes' : problems.join(', '),
+    'yes',
+    problems.length === 0,
+  );
+  await cannon.load(`${base}/v1/runs/${id}`);
+  await pollUntil(
+    async () => (cannon.running() ? null : true),
+    'the idle autocannon load to end',
+    (IDLE_SECONDS + 30) * 1000,
+  );
+  const figures = await cannon.finish();
+  if (!figures) {
+    check('idle autocannon produced figures', 'no', 'yes', false);
+    return;
+  }
+  info(
+    `GET p50 / p99 idle, nothing running (${CONNECTIONS} connections, ${IDLE_SECONDS} s)`,
+    `${figures.p50Ms} / ${figures.p99Ms} ms, ${figures.requestsPerSecond.toFixed(0)} req/s`,
+  );
+}
+
+/** Phase 1: concurrent clients, exact counters, GET latency under load (autocannon). */
+async function concurrentRuns(base: string): Promise<void> {
+  const bodies = Array.from({ length: RUNS }, (_, client) =>
+    JSON.stringify({
+      name: `load-client-${client}`,
+      target: { name: 'echo', config: { delayMs: DELAY_MS } },
+      dataset: {
+        id: `load-${client}`,
+        items: Array.from({ length: ITEMS }, (_, i) => ({
+          id: `c${client}-${i}`,
+          input: { client, n: i },
+          expectedOutput: { client, n: i },
+        })),
+      },
+      scorers: [{ name: 'exact_match' }],
+      tags: ['bench-load'],
+    }),
+  );
+  // autocannon in a second process, spawned now (its load starts when it gets the URL)
+  const cannon = startCannon(CONNECTIONS, MAX_SECONDS);
+  spawned.push(cannon.spawned);
+
+  const started = performance.now();
+  const posts = await Promise.all(
+    bodies.map(async (body) => {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const text = await res.text();
+      return { status: res.status, text, ms: performance.now() - t0 };
+    }),
+  );
+  const created = posts.filter((p) => p.status === 201);
+  check(
+    `POST /v1/runs x${RUNS} at once (${ITEMS} items each)`,
+    `${created.length}/${RUNS} x 201`,
+    `${RUNS}/${RUNS}`,
+    created.length === RUNS,
+  );
+  for (const p of posts.filter((x) => x.status !== 201))
+    console.error(`POST failed: ${p.status} ${p.text.slice(0, 300)}`);
+  info(
+    'POST accept time, slowest of the concurrent clients',
+    `${Math.max(...posts.map((p) => p.ms)).toFixed(0)} ms`,
+  );
+  const ids = created.map((p) => (JSON.parse(p.text) as Run).id);
+  if (ids.length === 0) return;
+
+  // load one of the running runs until they all finish (at most --max-seconds)
+  await cannon.load(`${base}/v1/runs/${ids[0]!}`);
+  const runs = await waitTerminal(base, ids, 180_000);
+  // still running when the runs finished: the load covered the whole execution
+  const overlapped = cannon.running();
+  const figures = await cannon.finish();
+  const totalItems = RUNS * ITEMS;
+  const lastCompleted = Math.max(...runs.map((r) => Date.parse(r.completedAt ?? r.createdAt)));
+  const firstCreated = Math.min(...runs.map((r) => Date.parse(r.createdAt)));
+
+  const problems = await Promise.all(runs.map((r) => exactness(r, ITEMS)));
+  const exact = problems.filter((p) => p.length === 0).length;
+  for (const [i, p] of problems.entries())
+    if (p.length > 0) console.error(`run ${runs[i]!.id}: ${p.join(', ')}`);
+  check(
+    'runs completed with exact counters, results, scores',
+    `${exact}/${ids.length}`,
+    `${RUNS}/${RUNS}`,
+    exact === RUNS,
+  );
+  const succeeded = runs.reduce((s, r) => s + r.succeededCount, 0);
+  check(
+    'items succeeded, all runs',
+    String(succeeded),
+    String(totalItems),
+    succeeded === totalItems,
+  );
+  info(
+    `throughput, ${RUNS} runs (${WORKERS} workers x ${CONCURRENCY}, echo ${DELAY_MS} ms)`,
+    `${((succeeded / (performance.now() - started)) * 1000).toFixed(0)} items/s wall, ${((succeeded / (lastCompleted - firstCreated)) * 1000).toFixed(0)} items/s first created -> last completed`,
+  );
+
+  check('autocannon produced figures', figures ? 'yes' : 'no', 'yes', figures !== null);
+  if (!figures) return;
+  check(
+    'GET /v1/runs/:id under load: non-2xx / errors / timeouts',
+    `${figures.non2xx} / ${figures.errors} / ${figures.timeouts} of ${figures.requests}`,
+    '0 / 0 / 0, > 0 requests',
+    figures.non2xx === 0 && figures.errors === 0 && figures.timeouts === 0 && figures.requests > 0,
+  );
+  goal(
+    `GET p99 while the runs execute (${CONNECTIONS} connections)`,
+    `${figures.p99Ms} ms`,
+    `< ${P99_GOAL_MS} ms`,
+    figures.p99Ms < P99_GOAL_MS,
+  );
+  info('GET p50 / p90 / max', `${figures.p50Ms} / ${figures.p90Ms} / ${figures.maxMs} ms`);
+  info(
+    'GET requests/s',
+    `${figures.requestsPerSecond.toFixed(0)} req/s over ${figures.seconds.toFixed(1)} s`,
+  );
+  goal(
+    'GET load lasted until the runs finished',
+    overlapped ? 'yes' : `no: autocannon stopped after ${MAX_SECONDS} s`,
+    'yes, or >= --max-seconds of load',
+    overlapped || figures.seconds >= MAX_SECONDS,
+  );
+}
+
+/** The NDJSON body, pulled chunk by chunk (about 64 KiB each); `bytes()` counts what was sent. */
+function ndjsonBody(
+  items: number,
+  pad: number,
+): { stream: ReadableStream<Uint8Array>; bytes(): number } {
+  const encoder = new TextEncoder();
+  const text = 'x'.repeat(pad);
+  let next = -1; // -1: the header line
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        let chunk = '';
+        if (next === -1) {
+          chunk += `${JSON.stringify({
+            name: 'load-stream',
+            target: { name: 'echo' },
+            dataset: { id: 'load-stream' },
+            scorers: [{ name: 'exact_match' }],
+            tags: ['bench-load'],
+          })}\n`;
+          next = 0;
+        }
+        while (next < items && chunk.length < 64 * 1024) {
+          const value = `{"n":${next},"text":"${text}"}`;
+          chunk += `{"id":"s${next}","input":${value},"expectedOutput":${value}}\n`;
+          next++;
+        }
+        const bytes = encoder.encode(chunk);
+        sent += bytes.length;
+        controller.enqueue(bytes);
+        if (next >= items) controller.close();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  return { stream, bytes: () => sent };
+}
+
+/** Phase 2: a large streamed NDJSON run; the API's peak RSS against the body size. */
+async function streamedRun(base: string, apiPid: number): Promise<void> {
+  const before = readMemory(apiPid);
+  const reset = resetPeakRss(apiPid);
+  const baseline = readMemory(apiPid);
+  let sampledPeak = baseline.rssBytes;
+  const sampler = setInterval(() => {
+    try {
+      sampledPeak = Math.max(sampledPeak, readMemory(apiPid).rssBytes);
+    } catch {
+      // the process is gone: reported by the failed request below
+    }
+  }, 50);
+  const body = ndjsonBody(STREAM_ITEMS, STREAM_PAD);
+  const t0 = performance.now();
+  const res = await fetch(`${base}/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body: body.stream,
+    duplex: 'half',
+  });
+  const text = await res.text();
+  const acceptMs = performance.now() - t0;
+  clearInterval(sampler);
+  const after = readMemory(apiPid);
+  const peak = Math.max(
+    reset ? after.hwmBytes : Math.max(after.hwmBytes, before.hwmBytes),
+    sampledPeak,
+  );
+  const bodyBytes = body.bytes();
+  check(
+    `POST ${STREAM_ITEMS} items as streamed NDJSON`,
+    `${res.status}`,
+    '201',
+    res.status === 201,
+  );
+  if (res.status !== 201) {
+    console.error(`NDJSON POST failed: ${res.status} ${text.slice(0, 500)}`);
+    return;
+  }
+  const run = JSON.parse(text) as Run;
+  check(
+    'streamed run totalItems',
+    String(run.totalItems),
+    String(STREAM_ITEMS),
+    run.totalItems === STREAM_ITEMS,
+  );
+  info('NDJSON body size', mib(bodyBytes));
+  info(
+    'NDJSON accept time',
+    `${(acceptMs / 1000).toFixed(1)} s (${((STREAM_ITEMS / acceptMs) * 1000).toFixed(0)} items/s, ${((bodyBytes / MiB / acceptMs) * 1000).toFixed(1)} MiB/s)`,
+  );
+  info(
+    'API RSS before the submission',
+    `${mib(baseline.rssBytes)}${reset ? ' (VmHWM reset via clear_refs)' : ` (clear_refs refused; VmHWM since start ${mib(before.hwmBytes)})`}`,
+  );
+  goal(
+    'API peak RSS during the NDJSON submission (VmHWM)',
+    `${mib(peak)} (${((peak / bodyBytes) * 100).toFixed(0)}% of the body)`,
+    `< ${RSS_MAX_MIB} MiB`,
+    peak < RSS_MAX_MIB * MiB,
+  );
+  const growth = peak - baseline.rssBytes;
+  goal(
+    'API RSS growth during the submission (peak - before)',
+    `${mib(growth)} (${((growth / bodyBytes) * 100).toFixed(0)}% of the body)`,
+    `< ${RSS_MAX_BODY_SHARE * 100}% of the body`,
+    growth < bodyBytes * RSS_MAX_BODY_SHARE,
+  );
+
+  if (STREAM_FINISH) {
+    const runs = await waitTerminal(base, [run.id], 300_000);
+    const done = runs[0]!;
+    const problems = await exactness(done, STREAM_ITEMS);
+    if (problems.length > 0) console.error(`run ${done.id}: ${problems.join(', ')}`);
+    check(
+      'streamed run completed with exact counters, results, scores (drained by the workers)',
+      problems.length === 0 ? 'yes' : problems.join(', '),
+      'yes',
+      problems.length === 0,
+    );
+    const seconds =
+      (Date.parse(done.completedAt ?? done.createdAt) -
+        Date.parse(done.startedAt ?? done.createdAt)) /
+      1000;
+    info(
+      `streamed run throughput (${WORKERS} workers x ${CONCURRENCY}, echo 0 ms)`,
+      `${(STREAM_ITEMS / seconds).toFixed(0)} items/s (${seconds.toFixed(1)} s started -> completed)`,
+    );
+  } else {
+    const del = await fetch(`${base}/v1/runs/${run.id}`, { method: 'DELETE' });
+    const left = await redis.exists(
+      keys.run(run.id).run,
+      keys.run(run.id).items,
+      keys.run(run.id).results,
+    );
+    check(
+      'streamed run DELETEd (not drained: --delete-stream)',
+      `${del.status}, ${left} keys left`,
+      '204, 0 keys left',
+      del.status === 204 && left === 0,
+    );
+  }
+}
+
+/** Deletes every key under `prefix` and BullMQ's `{prefix}` (only on a shared REDIS_URL). */
+async function deletePrefix(): Promise<void> {
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) await redis.unlink(...found);
+    } while (cursor !== '0');
+  }
+}
+
+function printTable(): void {
+  const header = ['figure', 'value', 'goal', 'ok'];
+  const cells = rows.map((r) => [
+    r.figure,
+    r.value,
+    r.goal,
+    r.ok === null ? '' : r.ok ? 'ok' : 'FAIL',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+  for (const c of cells) console.log(line(c));
+}
+
+let fatal: unknown = null;
+const wallStart = performance.now();
+try {
+  console.log(
+    `load benchmark: ${RUNS} runs x ${ITEMS} echo items (${DELAY_MS} ms) at once, then ${STREAM_ITEMS} items as NDJSON; ` +
+      `API + ${WORKERS} worker processes (concurrency ${CONCURRENCY}); redis ${redisUrl}${redisServer ? ' (private)' : ''}`,
+  );
+  const port = await freePort();
+  const env = {
+    REDIS_URL: redisUrl,
+    RUNLEDGER_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+  };
+  const api = spawnTs(
+    'api',
+    'apps/api/src/main.ts',
+    { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    API_HEAP_MIB > 0 ? { nodeArgs: [`--max-old-space-size=${API_HEAP_MIB}`] } : {},
+  );
+  spawned.push(api);
+  for (let i = 0; i < WORKERS; i++)
+    spawned.push(spawnTs(`worker-${i}`, 'apps/worker/src/main.ts', env, { nice: WORKER_NICE }));
+  const base = `http://127.0.0.1:${port}`;
+  const apiAlive = () => api.child.exitCode === null;
+  await pollUntil(
+    async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null),
+    'the API to be ready',
+    60_000,
+    100,
+    apiAlive,
+  );
+  await pollUntil(
+    async () => {
+      const res = await fetch(`${base}/v1/workers`);
+      const { workers } = (await res.json()) as { workers: unknown[] };
+      return workers.length >= WORKERS ? true : null;
+    },
+    `${WORKERS} workers to register`,
+    60_000,
+    100,
+    () => spawned.every((s) => s.child.exitCode === null),
+  );
+  console.log(
+    `processes up in ${((performance.now() - wallStart) / 1000).toFixed(1)} s (API pid ${api.pid})`,
+  );
+  if (IDLE_SECONDS > 0) await idleBaseline(base);
+  if (RUNS > 0) await concurrentRuns(base);
+  console.log(`phase 1 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
+  if (STREAM_ITEMS > 0) await streamedRun(base, api.pid);
+  console.log(`phase 2 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
+} catch (err) {
+  fatal = err;
+} finally {
+  for (const s of spawned) {
+    if (s.child.exitCode !== null && s.name !== 'autocannon' && s.child.exitCode !== 0) {
+      console.error(`${s.name} exited ${s.child.exitCode}: ${s.stderrTail()}`);
+    }
+  }
+  await Promise.all(spawned.map((s) => s.stop()));
+  if (!redisServer) await deletePrefix().catch(() => {});
+  redis.disconnect();
+  if (redisServer) await destroyRedisServer(redisServer);
+}
+
+info('benchmark wall time', `${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
+printTable();
+if (fatal) {
+  console.error('\nbenchmark failed:', fatal);
+  process.exit(1);
+}
+const failed = rows.filter((r) => r.kind === 'correctness' && r.ok === false);
+const missed = rows.filter((r) => r.kind === 'goal' && r.ok === false);
+for (const r of failed) console.log(`check failed: ${r.figure}: ${r.value} (expected ${r.goal})`);
+for (const r of missed) console.log(`goal missed: ${r.figure}: ${r.value} (goal ${r.goal})`);
+process.exit(failed.length > 0 ? 1 : missed.length > 0 ? 2 : 0);
