@@ -5,6 +5,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@runledger/source'] } },
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

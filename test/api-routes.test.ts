@@ -229,6 +229,7 @@ describe('POST /v1/runs', () => {
     });
     expect(run).toEqual({
       id: run.id,
+      project: 'default',
       name: 'json run',
       status: 'queued',
       target: { name: 'echo-json', config: { model: 'm1' } },

@@ -35,6 +35,7 @@ beforeAll(async () => {
     PORT: '0',
     WORKER_CONCURRENCY: '16',
     LOG_LEVEL: 'silent',
+    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', // the scripted target listens on loopback
   });
   redis = createRedis(config.REDIS_URL);
   store = new RunStore(redis, { prefix });
@@ -51,7 +52,11 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function http<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function http<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${api.url}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -68,7 +73,10 @@ async function allResults(runId: string, status?: string): Promise<Result[]> {
     const q = new URLSearchParams({ limit: '137' });
     if (status) q.set('status', status);
     if (cursor) q.set('cursor', cursor);
-    const page = await http<{ results: Result[]; nextCursor: string | null }>('GET', `/v1/runs/${runId}/results?${q}`);
+    const page = await http<{ results: Result[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/runs/${runId}/results?${q}`,
+    );
     expect(page.status).toBe(200);
     out.push(...page.body.results);
     cursor = page.body.nextCursor;
@@ -116,7 +124,11 @@ async function readSse(res: Response, max = Number.POSITIVE_INFINITY): Promise<S
         if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
       }
       if (fields.data !== undefined) {
-        events.push({ id: fields.id ?? '', event: fields.event ?? 'message', data: JSON.parse(fields.data) });
+        events.push({
+          id: fields.id ?? '',
+          event: fields.event ?? 'message',
+          data: JSON.parse(fields.data),
+        });
       }
       if (events.length >= max) {
         await reader.cancel();
@@ -136,7 +148,11 @@ describe('a 500-item run through the API and two workers', () => {
 
   it('records exactly one result per item with exact counters, scores, latency and TTLs', async () => {
     const items = Array.from({ length: N }, (_, i) => {
-      const input = failsForGood(i) ? { i, fail: 400 } : failsOnce(i) ? { i, failOnce: 503 } : { i };
+      const input = failsForGood(i)
+        ? { i, fail: 400 }
+        : failsOnce(i)
+          ? { i, failOnce: 503 }
+          : { i };
       return { id: `item-${i}`, input, expectedOutput: expectedMatches(i) ? input : { other: i } };
     });
     const created = await http<Run>('POST', '/v1/runs', {
@@ -155,7 +171,9 @@ describe('a 500-item run through the API and two workers', () => {
 
     const run = await waitForStatus(runId, 'completed');
     const failedIdx = Array.from({ length: N }, (_, i) => i).filter(failsForGood);
-    const retriedIdx = Array.from({ length: N }, (_, i) => i).filter((i) => failsOnce(i) && !failsForGood(i));
+    const retriedIdx = Array.from({ length: N }, (_, i) => i).filter(
+      (i) => failsOnce(i) && !failsForGood(i),
+    );
     const succeededIdx = Array.from({ length: N }, (_, i) => i).filter((i) => !failsForGood(i));
     expect(failedIdx).toHaveLength(10);
     expect(retriedIdx).toHaveLength(20);
@@ -193,7 +211,10 @@ describe('a 500-item run through the API and two workers', () => {
       expect(r.workerId).toMatch(/.+/);
     }
     // the target saw exactly the attempts the results report
-    for (const r of results) expect(target.requestsOf(r.itemIndex).filter((q) => q.runId === runId)).toHaveLength(r.attempts);
+    for (const r of results)
+      expect(target.requestsOf(r.itemIndex).filter((q) => q.runId === runId)).toHaveLength(
+        r.attempts,
+      );
 
     const failed = await allResults(runId, 'failed');
     expect(failed.map((r) => r.itemIndex)).toEqual(failedIdx);
@@ -230,16 +251,23 @@ describe('a 500-item run through the API and two workers', () => {
     // resume after a middle event: exactly the later events
     const middle = events[Math.floor(events.length / 2)]!;
     const resumed = await readSse(
-      await fetch(`${api.url}/v1/runs/${runId}/events`, { headers: { 'Last-Event-ID': middle.id } }),
+      await fetch(`${api.url}/v1/runs/${runId}/events`, {
+        headers: { 'Last-Event-ID': middle.id },
+      }),
     );
-    expect(resumed.map((e) => e.id)).toEqual(events.slice(events.indexOf(middle) + 1).map((e) => e.id));
+    expect(resumed.map((e) => e.id)).toEqual(
+      events.slice(events.indexOf(middle) + 1).map((e) => e.id),
+    );
   });
 });
 
 describe('cancel and live events', () => {
   it('cancel mid-run: nothing starts after it returns, in-flight items are aborted and recorded cancelled', async () => {
     const N = 200;
-    const items = Array.from({ length: N }, (_, i) => ({ id: `slow-${i}`, input: { i, delayMs: 400 } }));
+    const items = Array.from({ length: N }, (_, i) => ({
+      id: `slow-${i}`,
+      input: { i, delayMs: 400 },
+    }));
     const created = await http<Run>('POST', '/v1/runs', {
       target: { name: 'http', config: { url: target.url, outputPath: 'echo' } },
       dataset: { items },
@@ -252,14 +280,21 @@ describe('cancel and live events', () => {
     // live SSE while it runs: opened now, read after the cancel
     const live = fetch(`${api.url}/v1/runs/${runId}/events`).then((res) => readSse(res));
 
-    await waitFor(async () => (await http<Run>('GET', `/v1/runs/${runId}`)).body.succeededCount >= 20, '20 results');
+    await waitFor(
+      async () => (await http<Run>('GET', `/v1/runs/${runId}`)).body.succeededCount >= 20,
+      '20 results',
+    );
     const cancelled = await http<Run>('POST', `/v1/runs/${runId}/cancel`);
     const cancelReturnedAt = Date.now();
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
 
     // in-flight requests see their connection aborted (their AbortSignal fired)
-    await waitFor(() => mine().every((r) => r.status !== null || r.aborted), 'in-flight requests to end', 10_000);
+    await waitFor(
+      () => mine().every((r) => r.status !== null || r.aborted),
+      'in-flight requests to end',
+      10_000,
+    );
     const started = mine();
     expect(started.every((r) => r.arrivedAt <= cancelReturnedAt)).toBe(true);
     const aborted = started.filter((r) => r.aborted);
@@ -304,7 +339,8 @@ describe('cancel and live events', () => {
     expect((await http('GET', `/v1/runs/${runId}`)).status).toBe(404);
     // no waiting chunk job of it remains (an active one ends by itself when it sees the run gone)
     await waitFor(
-      async () => (await redis.keys(`{${config.RUNLEDGER_PREFIX}}:items.http:${runId}*`)).length === 0,
+      async () =>
+        (await redis.keys(`{${config.RUNLEDGER_PREFIX}}:items.http:${runId}*`)).length === 0,
       'jobs of the deleted run to go',
       10_000,
     );

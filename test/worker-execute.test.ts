@@ -12,13 +12,16 @@ import {
   anySignal,
   backoffDelay,
   classifyFailure,
+  createHttpTarget,
   type ExecuteItemOptions,
   executeItem,
-  httpTarget,
   MAX_BACKOFF_MS,
   Semaphore,
 } from '../apps/worker/src/index.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
+
+/** The `http` target allowed to call the scripted target on loopback. */
+const httpTarget = createHttpTarget({ allow: '127.0.0.1' });
 
 const logger = createLogger({ level: 'silent' });
 

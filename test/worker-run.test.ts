@@ -47,6 +47,7 @@ function config(extra: Record<string, string> = {}): Config {
     WORKER_HEARTBEAT_MS: '200',
     WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
     RUNLEDGER_TARGETS: '',
+    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', // the scripted target listens on loopback
     ...extra,
   });
 }

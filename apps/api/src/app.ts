@@ -6,6 +6,7 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
+import { createAuthMiddleware } from './auth.js';
 import { type AppDeps, type AppEnv, createRouter } from './context.js';
 import { createMetrics } from './metrics.js';
 import { createErrorHandler, notFoundHandler } from './problem.js';
@@ -48,11 +49,19 @@ export function createApp(deps: AppDeps) {
   });
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
+  // every /v1 route: API key (401), rate limit (429), the request's project
+  app.use('/v1/*', createAuthMiddleware(deps));
 
   const routes = app
     .route('/v1/runs', createRunRoutes(deps))
     .route('/', createSystemRoutes(deps, metrics));
 
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key (RUNLEDGER_API_KEYS or `runledger keys create`); required once any key is configured.',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -4,7 +4,8 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Config, Logger, RunQueues, RunStore } from '@runledger/shared';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import type { AuthOptions } from './auth.js';
 import { validationHook } from './problem.js';
 
 /** Dependencies of `createApp`; tests build their own. */
@@ -17,7 +18,9 @@ export interface AppDeps {
    * Opens a dedicated Redis connection for one SSE stream (its XREAD BLOCK holds the
    * connection). The stream disconnects it when it ends.
    */
-  openBlockingRedis: () => Redis;
+  openBlockingRedis: () => Redis | Cluster;
+  /** API key handling (see ./auth.ts). @defaultValue keys required only once one is configured */
+  auth?: AuthOptions;
 }
 
 /** Per-request variables: the request id (`X-Request-Id`) and a pino child logger carrying it. */
@@ -25,6 +28,10 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     logger: Logger;
+    /** The project the request acts for (its API key's; `default` without keys). */
+    project: string;
+    /** Id of the request's API key (`env:<project>:<n>` or a stored key's id); null without keys. */
+    apiKeyId: string | null;
   };
 }
 

@@ -8,6 +8,7 @@ import {
   BUILTIN_SCORERS,
   type Config,
   chunkSizeFor,
+  DEFAULT_PROJECT,
   type Item,
   ItemSchema,
   type Logger,
@@ -143,6 +144,7 @@ async function checkScorers(deps: SubmitDeps, header: RunSpecHeader, where = '')
 async function submit(
   deps: SubmitDeps,
   runId: string,
+  project: string,
   produce: (stager: ItemStager) => Promise<RunSpecHeader>,
 ): Promise<void> {
   const { store, queues, config } = deps;
@@ -171,11 +173,15 @@ async function submit(
       tags: header.tags,
       metadata: header.metadata,
       createdAt: Date.now(),
+      project,
     };
     await store.commitRun(run);
     committed = run;
-    await queues.enqueueRun(runId, run.target.name, run.totalItems, run.chunkSize);
+    // indexed before its jobs exist: a process dying while enqueueing leaves a run the
+    // reconciler finds (in the index) and completes by enqueueing the missing chunks
     await store.indexRun(runId, run.createdAt, run.target.name);
+    await queues.enqueueRun(runId, run.target.name, run.totalItems, run.chunkSize);
+    await store.trackActiveRun(project, runId, run.createdAt);
   } catch (err) {
     await discard(deps, runId, committed);
     throw err;
@@ -206,10 +212,15 @@ async function discard(deps: SubmitDeps, runId: string, committed: NewRun | null
   }
 }
 
-/** Submits a run from a JSON body already validated by `createRunSpecSchema`. */
-export async function submitJsonRun(deps: SubmitDeps, runId: string, spec: RunSpec): Promise<void> {
+/** Submits a run of `project` from a JSON body already validated by `createRunSpecSchema`. */
+export async function submitJsonRun(
+  deps: SubmitDeps,
+  runId: string,
+  spec: RunSpec,
+  project: string = DEFAULT_PROJECT,
+): Promise<void> {
   await checkScorers(deps, spec);
-  await submit(deps, runId, async (stager) => {
+  await submit(deps, runId, project, async (stager) => {
     for (const item of spec.dataset.items) await stager.add(item);
     return spec;
   });
@@ -226,6 +237,7 @@ export async function submitNdjsonRun(
   deps: SubmitDeps,
   runId: string,
   body: ReadableStream<Uint8Array> | null,
+  project: string = DEFAULT_PROJECT,
 ): Promise<void> {
   const { config } = deps;
   if (!body) {
@@ -239,7 +251,7 @@ export async function submitNdjsonRun(
     headerLine === 0 || line === headerLine
       ? config.RUNLEDGER_MAX_BODY_BYTES
       : config.RUNLEDGER_MAX_ITEM_BYTES;
-  await submit(deps, runId, async (stager) => {
+  await submit(deps, runId, project, async (stager) => {
     let header: RunSpecHeader | null = null;
     try {
       for await (const line of readLines(body, limitFor)) {
@@ -280,6 +292,30 @@ export async function submitNdjsonRun(
     }
     return header;
   });
+}
+
+/** `Retry-After` (seconds) of a submission refused for too many runs in flight. */
+export const RUNS_IN_FLIGHT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Refuses a submission when `project` already has `RUNLEDGER_MAX_RUNS_IN_FLIGHT` runs queued or
+ * running (0: no limit). Counted from the project's tracked runs (`store.countActiveRuns`), not
+ * atomically with other submissions: N submissions racing at the limit may all pass.
+ * @throws ProblemError 429 (`too_many_requests`, `Retry-After`).
+ */
+export async function checkRunsInFlight(deps: SubmitDeps, project: string): Promise<void> {
+  const max = deps.config.RUNLEDGER_MAX_RUNS_IN_FLIGHT;
+  if (max === 0) return;
+  const active = await deps.store.countActiveRuns(project, max + 1000);
+  if (active < max) return;
+  throw new ProblemError(
+    429,
+    `project ${project} has ${active} runs queued or running, at most ${max} (RUNLEDGER_MAX_RUNS_IN_FLIGHT); retry when some finish`,
+    {
+      kind: 'too_many_requests',
+      headers: { 'Retry-After': String(RUNS_IN_FLIGHT_RETRY_AFTER_SECONDS) },
+    },
+  );
 }
 
 function parseLine(text: string, where: string, prefix: (string | number)[]): unknown {

@@ -51,24 +51,28 @@ export const ProblemSchema = z
 /** Problem kinds (the last segment of `type`) by HTTP status, for errors that carry none. */
 const KIND_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
+  401: 'unauthorized',
   404: 'not_found',
   405: 'method_not_allowed',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'validation',
+  429: 'too_many_requests',
   500: 'internal',
   503: 'unavailable',
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -80,13 +84,18 @@ export const problemType = (kind: string) => `urn:runledger:problem:${kind}`;
  * An error that becomes exactly this problem response.
  * @param status HTTP status (4xx/5xx).
  * @param kind last segment of the problem `type` (default: derived from `status`).
+ * @param headers response headers to send with it (`Retry-After`, `WWW-Authenticate`).
  */
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
     readonly status: ContentfulStatusCode,
     detail: string,
-    readonly options: { kind?: string; errors?: FieldError[] } = {},
+    readonly options: {
+      kind?: string;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(detail);
   }
@@ -161,6 +170,7 @@ export function createErrorHandler(fallbackLogger: Logger): ErrorHandler {
   return (err, c) => {
     const instance = c.req.path;
     if (err instanceof ProblemError) {
+      for (const [name, value] of Object.entries(err.options.headers ?? {})) c.header(name, value);
       return sendProblem(
         c,
         problem(err.status, err.message, {

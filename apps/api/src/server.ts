@@ -4,9 +4,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type Config, createRedis, type Logger, RunQueues, RunStore } from '@runledger/shared';
-import type { Redis } from 'ioredis';
+import {
+  type Config,
+  createRedis,
+  type Logger,
+  type RedisClient,
+  RunQueues,
+  RunStore,
+} from '@runledger/shared';
 import { createApp } from './app.js';
+import { bindPolicy } from './auth.js';
 
 /** Options of `startApi`. */
 export interface StartApiOptions {
@@ -26,32 +33,51 @@ export interface ApiServer {
 const CLOSE_GRACE_MS = 5000;
 
 /**
- * Starts the API on `config.HOST:config.PORT` (`PORT` 0: a free port).
+ * Starts the API on `config.HOST:config.PORT` (`PORT` 0: a free port). With no API key
+ * configured (env or Redis) it listens on 127.0.0.1 whatever `HOST` says, and warns
+ * (see `bindPolicy` in ./auth.ts).
  * @throws when the port cannot be bound.
  */
 export async function startApi(options: StartApiOptions): Promise<ApiServer> {
   const { config, logger } = options;
-  const redis = createRedis(config.REDIS_URL, 'command', { connectionName: 'runledger-api' });
+  const cluster = config.REDIS_CLUSTER;
+  const redis = createRedis(config.REDIS_URL, 'command', {
+    connectionName: 'runledger-api',
+    cluster,
+  });
   const store = new RunStore(redis, {
     prefix: config.RUNLEDGER_PREFIX,
     eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
     safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
   });
-  const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix: config.RUNLEDGER_PREFIX });
-  const streams = new Set<Redis>();
+  const queues = new RunQueues({
+    redisUrl: config.REDIS_URL,
+    prefix: config.RUNLEDGER_PREFIX,
+    cluster,
+  });
+  const streams = new Set<RedisClient>();
   const openBlockingRedis = () => {
     const connection = createRedis(config.REDIS_URL, 'blocking', {
       connectionName: 'runledger-api-sse',
+      cluster,
     });
     streams.add(connection);
     connection.once('end', () => streams.delete(connection));
     return connection;
   };
-  const app = createApp({ config, store, queues, logger, openBlockingRedis });
+  const bind = await bindPolicy(config, store, logger);
+  const app = createApp({
+    config,
+    store,
+    queues,
+    logger,
+    openBlockingRedis,
+    auth: { required: bind.authRequired },
+  });
 
   let server: ReturnType<typeof serve>;
   const address = await new Promise<AddressInfo>((resolve, reject) => {
-    server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, resolve);
+    server = serve({ fetch: app.fetch, hostname: bind.hostname, port: config.PORT }, resolve);
     server.once('error', reject);
   }).catch(async (err: unknown) => {
     await queues.close();

@@ -144,8 +144,10 @@ export interface RunStreamEvent {
 export interface ClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:3000`. */
   baseUrl: string;
-  /** Extra headers on every request (e.g. authorization). */
+  /** Extra headers on every request. */
   headers?: Record<string, string>;
+  /** API key, sent as `Authorization: Bearer <apiKey>` on every request. */
+  apiKey?: string;
   /** The fetch implementation. @defaultValue globalThis.fetch */
   fetch?: typeof fetch;
 }
@@ -165,7 +167,10 @@ export class RunledgerClient {
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.headers = options.headers ?? {};
+    this.headers = {
+      ...options.headers,
+      ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    };
     this.fetchImpl = options.fetch ?? globalThis.fetch;
   }
 

@@ -33,6 +33,7 @@ import {
   formatRunsTable,
   resultColumnWidths,
 } from './format.js';
+import { addKeysCommands } from './keys.js';
 import { closeOnSignals, startServices } from './start.js';
 import { watchRun } from './watch.js';
 
@@ -86,7 +87,13 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     if (url) env.RUNLEDGER_URL = url;
     return loadConfig(env);
   };
-  const client = (): RunledgerClient => createClient({ baseUrl: config().RUNLEDGER_URL });
+  const client = (): RunledgerClient => {
+    const { RUNLEDGER_URL, RUNLEDGER_API_KEY } = config();
+    return createClient({
+      baseUrl: RUNLEDGER_URL,
+      ...(RUNLEDGER_API_KEY ? { apiKey: RUNLEDGER_API_KEY } : {}),
+    });
+  };
 
   // ------------------------------------------------------------------ processes
 
@@ -366,6 +373,15 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         if (opts.format === 'table') io.stderr.write(`${count} results\n`);
       },
     );
+
+  // ------------------------------------------------------------------ keys
+
+  addKeysCommands(program, {
+    config: () => config(),
+    out,
+    err: (text) => io.stderr.write(text),
+    fail: (message) => new CliError(message),
+  });
 
   return program;
 }

@@ -54,7 +54,12 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     ...(options.redisDir ? { dataDir: options.redisDir } : {}),
     onInfo: (message) => logger.info(message),
   });
-  const config: Config = { ...options.config, REDIS_URL: redis.url };
+  // a private redis-server launched here is a single node, whatever REDIS_CLUSTER says
+  const config: Config = {
+    ...options.config,
+    REDIS_URL: redis.url,
+    ...(redis.launched ? { REDIS_CLUSTER: false } : {}),
+  };
   const workers: Array<{ id: string; close(timeoutMs?: number): Promise<void> }> = [];
   let api: { url: string; close(): Promise<void> } | null = null;
   let closing: Promise<void> | null = null;

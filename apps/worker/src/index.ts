@@ -25,6 +25,19 @@ export {
   type Slots,
   sleep,
 } from './execute-item.js';
+export {
+  BLOCKED_HOSTNAMES,
+  findNotAllowed,
+  HttpGuard,
+  isPublicAddress,
+  TargetNotAllowedError,
+} from './http-guard.js';
+export {
+  type ReconcileReport,
+  type Reconciler,
+  type ReconcilerOptions,
+  startReconciler,
+} from './reconciler.js';
 export { LATENCY_BUCKETS_MS, metricIncrements, ResultWriter } from './result-writer.js';
 export {
   builtinScorers,
@@ -40,13 +53,17 @@ export {
 } from './scorers.js';
 export {
   builtinTargets,
+  createBuiltinTargets,
+  createHttpTarget,
   echoTarget,
   getPath,
   type HttpTargetConfig,
   HttpTargetConfigSchema,
+  type HttpTargetOptions,
   httpTarget,
   type LoadedPlugins,
   loadPluginModules,
+  MAX_HTTP_REDIRECTS,
   Registry,
 } from './targets.js';
 export {

@@ -5,16 +5,45 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  type Config,
+  isSecretField,
   NameSchema,
   NonRetryableError,
   RetryableError,
+  redactUrl,
   type ScorerDefinition,
   type TargetContext,
   type TargetDefinition,
   type TargetOutput,
 } from '@runledger/shared';
+import { type Response as UndiciResponse, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import { sleep } from './execute-item.js';
+import { findNotAllowed, HttpGuard } from './http-guard.js';
+
+// ------------------------------------------------------------------ config parsing
+
+const parsedConfigs = new WeakMap<z.ZodType, WeakMap<object, z.ZodSafeParseResult<unknown>>>();
+
+/**
+ * `schema.safeParse(config)`, remembered per (schema, config object): a run's items share one
+ * config object, so built-in targets and scorers validate it once, not once per item. Callers
+ * must not mutate the result. Non-object configs are parsed every time.
+ */
+export function parseConfig<T>(schema: z.ZodType<T>, config: unknown): z.ZodSafeParseResult<T> {
+  if (config === null || typeof config !== 'object') return schema.safeParse(config);
+  let bySchema = parsedConfigs.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    parsedConfigs.set(schema, bySchema);
+  }
+  let parsed = bySchema.get(config) as z.ZodSafeParseResult<T> | undefined;
+  if (!parsed) {
+    parsed = schema.safeParse(config);
+    bySchema.set(config, parsed);
+  }
+  return parsed;
+}
 
 // ------------------------------------------------------------------ echo
 
@@ -28,9 +57,9 @@ export const echoTarget: TargetDefinition = {
   name: 'echo',
   description: 'Returns the input as the output (config.delayMs: optional wait first, ms).',
   async run(input: unknown, context: TargetContext): Promise<TargetOutput> {
-    const parsed = EchoConfigSchema.safeParse(context.config);
+    const parsed = parseConfig(EchoConfigSchema, context.config);
     if (!parsed.success) throw invalidConfig('echo', parsed.error);
-    context.signal.throwIfAborted();
+    // an attempt aborted before it started never reaches here; the signal only matters while waiting
     if (parsed.data.delayMs) await sleep(parsed.data.delayMs, context.signal);
     return { output: input };
   },
@@ -54,83 +83,164 @@ export type HttpTargetConfig = z.infer<typeof HttpTargetConfigSchema>;
 /** Max characters of a response body quoted in an error message. */
 const ERROR_BODY_CHARS = 1000;
 
+/** Max redirects the `http` target follows (each hop must pass the allowlist). */
+export const MAX_HTTP_REDIRECTS = 5;
+
+/** Options of `createHttpTarget`. */
+export interface HttpTargetOptions {
+  /**
+   * Hosts it may call, `RUNLEDGER_HTTP_TARGET_ALLOW` syntax; empty: public addresses only.
+   * @defaultValue ''
+   */
+  allow?: string;
+}
+
 /**
- * `http`: POSTs `{ runId, itemId, itemIndex, attempt, input }` as JSON to `config.url` and uses
- * the 2xx JSON response (or the value at `config.outputPath`) as the output, with token usage
- * from `config.usagePath` (OpenAI, Anthropic or camelCase shapes). 408, 429, 5xx, network errors
- * and timeouts are retried; other statuses fail the item at once (`http_error`).
- * @throws NonRetryableError `invalid_config` when `config` is invalid, `http_error` on a 4xx,
- *   `invalid_output` when `outputPath` is missing from the response.
+ * Creates the `http` target: POSTs `{ runId, itemId, itemIndex, attempt, input }` as JSON to
+ * `config.url` and uses the 2xx JSON response (or the value at `config.outputPath`) as the
+ * output, with token usage from `config.usagePath` (OpenAI, Anthropic or camelCase shapes).
+ * 408, 429, 5xx, network errors and timeouts are retried; other statuses fail the item at once
+ * (`http_error`). The URL and every redirect hop (at most `MAX_HTTP_REDIRECTS`, followed by hand
+ * like fetch does: 303 and POST-after-301/302 become GET, 307/308 repeat the POST; secret headers
+ * are dropped when the origin changes) must pass `options.allow` (see ./http-guard.ts).
+ * @throws NonRetryableError `invalid_config` when `config` is invalid, `target_not_allowed` when a
+ *   URL or an address it resolves to is not allowed, `http_error` on a 4xx or too many
+ *   redirects, `invalid_output` when `outputPath` is missing from the response.
  * @throws RetryableError `http_error` (with `status`) or `network_error`.
+ * @throws Error when `options.allow` holds an invalid pattern.
  */
-export const httpTarget: TargetDefinition = {
-  name: 'http',
-  description:
-    'POSTs {runId, itemId, itemIndex, attempt, input} as JSON to config.url; the JSON response (or config.outputPath) is the output.',
-  async run(input: unknown, context: TargetContext): Promise<TargetOutput> {
-    const parsed = HttpTargetConfigSchema.safeParse(context.config);
-    if (!parsed.success) throw invalidConfig('http', parsed.error);
-    const config = parsed.data;
-    let response: Response;
+export function createHttpTarget(options: HttpTargetOptions = {}): TargetDefinition {
+  const guard = new HttpGuard(options.allow ?? '');
+  return {
+    name: 'http',
+    description:
+      'POSTs {runId, itemId, itemIndex, attempt, input} as JSON to config.url; the JSON response (or config.outputPath) is the output.',
+    run: (input, context) => runHttp(guard, input, context),
+  };
+}
+
+/** The `http` target with the default policy (public addresses only); workers build theirs from config. */
+export const httpTarget: TargetDefinition = createHttpTarget();
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Sends the item, following allowed redirects; returns the final response. */
+async function sendHttp(
+  guard: HttpGuard,
+  config: HttpTargetConfig,
+  input: unknown,
+  context: TargetContext,
+): Promise<{ response: UndiciResponse; url: URL }> {
+  let url = new URL(config.url);
+  let method = 'POST';
+  let body: string | undefined = JSON.stringify({
+    runId: context.runId,
+    itemId: context.itemId,
+    itemIndex: context.itemIndex,
+    attempt: context.attempt,
+    input,
+  });
+  let headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...config.headers,
+  };
+  for (let hop = 0; ; hop++) {
+    guard.check(url);
+    let response: UndiciResponse;
     try {
-      response = await fetch(config.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          ...config.headers,
-        },
-        body: JSON.stringify({
-          runId: context.runId,
-          itemId: context.itemId,
-          itemIndex: context.itemIndex,
-          attempt: context.attempt,
-          input,
-        }),
+      response = await undiciFetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
         signal: context.signal,
+        redirect: 'manual',
+        dispatcher: guard.dispatcher,
       });
     } catch (err) {
       if (context.signal.aborted) throw context.signal.reason;
+      const refused = findNotAllowed(err);
+      if (refused) throw refused;
       const cause =
         err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      throw new RetryableError(`request to ${config.url} failed${cause}`, 'network_error');
+      throw new RetryableError(`request to ${redactUrl(url.href)} failed${cause}`, 'network_error');
     }
-    const text = await response.text();
-    if (!response.ok) {
-      const status = response.status;
-      const message = `HTTP ${status} from ${config.url}: ${text.slice(0, ERROR_BODY_CHARS)}`;
-      if (status === 408 || status === 429 || status >= 500) {
-        throw new RetryableError(message, 'http_error', status);
-      }
-      throw new NonRetryableError(message, 'http_error', status);
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) return { response, url };
+    await response.body?.cancel().catch(() => {});
+    if (hop >= MAX_HTTP_REDIRECTS) {
+      throw new NonRetryableError(
+        `more than ${MAX_HTTP_REDIRECTS} redirects from ${redactUrl(config.url)}`,
+        'http_error',
+        response.status,
+      );
     }
-    let body: unknown = text;
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-    } else body = null;
-    let output = body;
-    if (config.outputPath) {
-      output = getPath(body, config.outputPath);
-      if (output === undefined) {
-        throw new NonRetryableError(
-          `response has no value at outputPath "${config.outputPath}": ${text.slice(0, ERROR_BODY_CHARS)}`,
-          'invalid_output',
-        );
-      }
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new NonRetryableError(
+        `invalid redirect location from ${redactUrl(url.href)}`,
+        'http_error',
+        response.status,
+      );
     }
-    const result: TargetOutput = { output };
-    const usage = toUsage(
-      config.usagePath ? getPath(body, config.usagePath) : getPath(body, 'usage'),
-      getPath(body, 'model'),
-    );
-    if (usage) result.usage = usage;
-    return result;
-  },
-};
+    if (next.origin !== url.origin) {
+      headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !isSecretField(k)));
+    }
+    if (response.status === 303 || (response.status <= 302 && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+      delete headers['content-type'];
+    }
+    url = next;
+  }
+}
+
+async function runHttp(
+  guard: HttpGuard,
+  input: unknown,
+  context: TargetContext,
+): Promise<TargetOutput> {
+  const parsed = parseConfig(HttpTargetConfigSchema, context.config);
+  if (!parsed.success) throw invalidConfig('http', parsed.error);
+  const config = parsed.data;
+  const { response, url: finalUrl } = await sendHttp(guard, config, input, context);
+  const text = await response.text();
+  if (!response.ok) {
+    const status = response.status;
+    const message = `HTTP ${status} from ${redactUrl(finalUrl.href)}: ${text.slice(0, ERROR_BODY_CHARS)}`;
+    if (status === 408 || status === 429 || status >= 500) {
+      throw new RetryableError(message, 'http_error', status);
+    }
+    throw new NonRetryableError(message, 'http_error', status);
+  }
+  let body: unknown = text;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  } else body = null;
+  let output = body;
+  if (config.outputPath) {
+    output = getPath(body, config.outputPath);
+    if (output === undefined) {
+      throw new NonRetryableError(
+        `response has no value at outputPath "${config.outputPath}": ${text.slice(0, ERROR_BODY_CHARS)}`,
+        'invalid_output',
+      );
+    }
+  }
+  const result: TargetOutput = { output };
+  const usage = toUsage(
+    config.usagePath ? getPath(body, config.usagePath) : getPath(body, 'usage'),
+    getPath(body, 'model'),
+  );
+  if (usage) result.usage = usage;
+  return result;
+}
 
 /**
  * The value at a dotted `path` (`a.b.0.c`; digits index arrays) in `value`, or undefined.
@@ -176,8 +286,19 @@ function invalidConfig(target: string, error: z.ZodError): NonRetryableError {
   return new NonRetryableError(`invalid ${target} target config: ${detail}`, 'invalid_config');
 }
 
-/** The targets every worker serves. */
+/** The built-in targets with the default `http` policy (public addresses only). */
 export const builtinTargets: readonly TargetDefinition[] = [echoTarget, httpTarget];
+
+/**
+ * The targets every worker serves, its `http` target restricted by
+ * `config.RUNLEDGER_HTTP_TARGET_ALLOW`.
+ * @throws Error when the allowlist holds an invalid pattern.
+ */
+export function createBuiltinTargets(
+  config: Pick<Config, 'RUNLEDGER_HTTP_TARGET_ALLOW'>,
+): TargetDefinition[] {
+  return [echoTarget, createHttpTarget({ allow: config.RUNLEDGER_HTTP_TARGET_ALLOW })];
+}
 
 // ------------------------------------------------------------------ registry and modules
 

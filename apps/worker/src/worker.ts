@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import {
+  type BullConnection,
   bullConnection,
   type ChunkJob,
   ChunkJobSchema,
@@ -13,6 +14,7 @@ import {
   createRedis,
   type Logger,
   queueNameForTarget,
+  RunQueues,
   RunStore,
   type ScorerDefinition,
   type TargetDefinition,
@@ -21,9 +23,10 @@ import {
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { LocalRuns, processChunk } from './chunk-processor.js';
 import { Semaphore } from './execute-item.js';
+import { startReconciler } from './reconciler.js';
 import { ResultWriter } from './result-writer.js';
 import { builtinScorers } from './scorers.js';
-import { builtinTargets, loadPluginModules, Registry } from './targets.js';
+import { createBuiltinTargets, loadPluginModules, Registry } from './targets.js';
 
 /** Options of `startWorker`. */
 export interface StartWorkerOptions {
@@ -75,7 +78,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       .filter(Boolean);
   const plugins = await loadPluginModules(modules);
   const targets = new Registry<TargetDefinition>('target', [
-    ...builtinTargets,
+    ...createBuiltinTargets(config),
     ...(options.targets ?? []),
     ...plugins.targets,
   ]);
@@ -85,11 +88,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     ...plugins.scorers,
   ]);
 
+  const cluster = config.REDIS_CLUSTER;
   const redis = createRedis(config.REDIS_URL, 'command', {
     connectionName: `runledger-worker-${id}`,
+    cluster,
   });
   const subscriber = createRedis(config.REDIS_URL, 'blocking', {
     connectionName: `runledger-worker-cancel-${id}`,
+    cluster,
   });
   for (const conn of [redis, subscriber]) {
     conn.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
@@ -151,6 +157,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     slots,
     logger,
     workerId: id,
+    leaseMs: config.RUNLEDGER_CLAIM_LEASE_MS,
     stopSignal: stop.signal,
     shutdownSignal: shutdown.signal,
   };
@@ -164,13 +171,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       throw new DelayedError();
     }
   };
+  // on a Cluster, BullMQ is handed Cluster instances it does not close: closed after the workers
+  const bullConnections: BullConnection[] = [];
   const workers = targets.list().map((target) => {
+    const bull = bullConnection(config.REDIS_URL, 'blocking', { cluster });
+    bullConnections.push(bull);
     const worker = new Worker<ChunkJob>(queueNameForTarget(target.name), processor, {
-      connection: bullConnection(config.REDIS_URL, 'blocking'),
+      connection: bull.connection,
       prefix: store.keys.bullPrefix,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
-      stalledInterval: config.WORKER_LOCK_MS,
+      // a job is moved back to wait by the first stalled check after its lock expired: checking
+      // every half lock bounds a killed worker's recovery to ~1.5 x WORKER_LOCK_MS (was ~2 x)
+      // a job is moved back to wait by the first stalled check after its lock expired: checking
+      // every half lock bounds a killed worker's recovery to ~1.5 x WORKER_LOCK_MS (was ~2 x)
+      stalledInterval: Math.max(250, Math.round(config.WORKER_LOCK_MS / 2)),
       maxStalledCount: 10,
     });
     worker.on('error', (err) => logger.error({ err, target: target.name }, 'bullmq worker error'));
@@ -187,6 +202,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     },
     'worker started',
   );
+  // the fleet's guarantee of a terminal state: re-enqueues lost chunk jobs, fails unserved runs
+  const queues = new RunQueues({
+    redisUrl: config.REDIS_URL,
+    prefix: config.RUNLEDGER_PREFIX,
+    cluster,
+  });
+  const reconciler = startReconciler({
+    store,
+    queues,
+    config,
+    logger,
+    workerId: id,
+    servedTargets: targets.list().map((t) => t.name),
+  });
 
   let closing: Promise<void> | null = null;
   const close = (timeoutMs = config.WORKER_SHUTDOWN_TIMEOUT_MS): Promise<void> => {
@@ -194,6 +223,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       logger.info({ timeoutMs }, 'worker closing');
       stop.abort(new ShutdownError('worker closing'));
       clearInterval(heartbeatTimer);
+      const reconcilerStopped = reconciler.stop();
       const deregister = heartbeat
         .then(() => store.removeWorker(id))
         .catch((err: unknown) => logger.warn({ err }, 'could not deregister worker'));
@@ -210,7 +240,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       } finally {
         clearTimeout(deadline);
       }
+      await Promise.allSettled(bullConnections.map((b) => b.close()));
       await writer.flushAll();
+      await reconcilerStopped;
+      await queues.close().catch((err: unknown) => logger.warn({ err }, 'queues close failed'));
       await deregister;
       await Promise.allSettled([subscriber.quit(), redis.quit()]);
       subscriber.disconnect();

@@ -3,12 +3,19 @@
  * Nothing is read on import: `loadConfig()` is called by each `main.ts`, tests build their own.
  */
 import { z } from 'zod';
+import { parseHostAllowlist } from './host-allowlist.js';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 export const ConfigSchema = z.object({
   /** Redis connection URL. */
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster mode (`true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`): `REDIS_URL` is then a
+   * seed node (its user, password and TLS apply to every node; db 0 only) and the other nodes
+   * are discovered. Every process sharing the cluster must set it.
+   */
+  REDIS_CLUSTER: z.stringbool().default(false),
   /** Prefix of every runledger key (BullMQ gets `{prefix}`). */
   RUNLEDGER_PREFIX: z
     .string()
@@ -45,6 +52,64 @@ export const ConfigSchema = z.object({
   WORKER_SHUTDOWN_TIMEOUT_MS: int(15_000, 0),
   /** Interval of worker heartbeats, ms. */
   WORKER_HEARTBEAT_MS: int(5000, 100),
+  /**
+   * Claim lease, ms: a worker may start an item's attempt for this long after it sent the claim
+   * (`store.claimItems`) that allowed it, and must claim again after; cancel and delete wait this
+   * long before they answer, so no attempt starts after they returned. The API and every worker
+   * MUST use the same value (a worker with a longer lease breaks that guarantee).
+   */
+  RUNLEDGER_CLAIM_LEASE_MS: int(250, 10),
+  /**
+   * Interval of reconciler passes, ms: every interval ONE worker of the fleet (the holder of the
+   * reconciler lock) re-enqueues lost chunk jobs and fails runs whose target no worker serves.
+   */
+  RUNLEDGER_RECONCILE_INTERVAL_MS: int(10_000, 50),
+  /** A queued/running run is examined by the reconciler only after this long without an event, ms. */
+  RUNLEDGER_RECONCILE_GRACE_MS: int(30_000, 0),
+  /**
+   * A queued/running run whose target no live worker serves fails after this long without an
+   * event (its creation counts as one), ms (5 minutes).
+   */
+  RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS: int(300_000, 0),
+
+  // ---------------------------------------------------------------- security (see README "Security")
+
+  /**
+   * API keys from the environment, `project:key,...` (e.g. `team-a:<32+ random chars>`): a
+   * request's `Authorization: Bearer <key>` picks its project. A project is 1-64 letters, digits,
+   * `_`, `-`, `.`; a key at least 16 characters, no commas or spaces. Keys can also be stored
+   * (hashed) in Redis with `runledger keys create`. With no key anywhere the API binds to
+   * loopback only and every run belongs to project `default`.
+   */
+  RUNLEDGER_API_KEYS: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      for (const message of apiKeysErrors(value)) ctx.addIssue({ code: 'custom', message });
+    }),
+  /** The API key the CLI sends as `Authorization: Bearer` (used by the CLI only). */
+  RUNLEDGER_API_KEY: z.string().default(''),
+  /** Requests per second one API key may make (429 with `Retry-After` beyond); 0 = no limit. */
+  RUNLEDGER_RATE_LIMIT_PER_SECOND: int(50, 0),
+  /** Max runs of one project queued or running at once (429 on submission beyond); 0 = no limit. */
+  RUNLEDGER_MAX_RUNS_IN_FLIGHT: int(100, 0),
+  /**
+   * Hosts the built-in `http` target may call, comma-separated patterns: `api.example.com`,
+   * `*.internal.example` (any subdomain), `127.0.0.1`, `[::1]`, `localhost:8080` (that port only).
+   * Empty (default): any host whose addresses are all public; private, loopback, link-local
+   * (cloud metadata included), unique-local and unspecified addresses are refused. Non-empty:
+   * only listed hosts, whatever their addresses.
+   */
+  RUNLEDGER_HTTP_TARGET_ALLOW: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        parseHostAllowlist(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
 });
 
 /** Parsed configuration; see `ConfigSchema` for each field, its unit and default. */
@@ -69,3 +134,55 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** Problems of a `RUNLEDGER_API_KEYS` value (empty when it is valid). */
+function apiKeysErrors(value: string): string[] {
+  try {
+    parseApiKeys(value);
+    return [];
+  } catch (err) {
+    return [(err as Error).message];
+  }
+}
+
+/** One API key from `RUNLEDGER_API_KEYS`. */
+export interface EnvApiKey {
+  project: string;
+  key: string;
+}
+
+/**
+ * Parses `RUNLEDGER_API_KEYS` (`project:key,...`; blanks around entries ignored).
+ * @throws Error naming the first bad entry (without its key).
+ */
+export function parseApiKeys(value: string): EnvApiKey[] {
+  const keys: EnvApiKey[] = [];
+  const seen = new Set<string>();
+  value.split(',').forEach((raw, index) => {
+    const entry = raw.trim();
+    if (entry === '') return;
+    const colon = entry.indexOf(':');
+    const project = colon < 0 ? '' : entry.slice(0, colon);
+    const key = colon < 0 ? '' : entry.slice(colon + 1);
+    if (!PROJECT_PATTERN.test(project)) {
+      throw new Error(
+        `entry ${index + 1} must be project:key with a project of 1-64 letters, digits, "_", "-" or "."`,
+      );
+    }
+    if (key.length < 16 || /\s/.test(key)) {
+      throw new Error(
+        `entry ${index + 1} (project ${project}): the key needs 16+ characters, no spaces`,
+      );
+    }
+    if (seen.has(key)) throw new Error(`entry ${index + 1} (project ${project}): duplicate key`);
+    seen.add(key);
+    keys.push({ project, key });
+  });
+  return keys;
+}
+
+/** Project names: like target names, 1-64 letters, digits, `_`, `-`, `.`. */
+export const PROJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The project of every run when no API key is configured. */
+export const DEFAULT_PROJECT = 'default';

@@ -19,6 +19,10 @@
  * | `runledger:metrics`               | hash   | fleet-wide counters read by `/metrics`                    |
  * | `runledger:targets`               | set    | target names ever submitted (queue names for metrics)     |
  * | `runledger:cancel`                | pubsub | channel: runIds cancelled or deleted                      |
+ * | `runledger:reconciler:lock`       | string | workerId of the reconciler leader (PX = pass interval)    |
+ * | `runledger:apikeys`               | hash   | sha256 hex of an API key -> `{id, project, name, createdAt}` |
+ * | `runledger:project:<p>:active`    | zset   | runIds submitted by project p (score createdAt), pruned of finished runs when counted |
+ * | `runledger:ratelimit:<keyId>`     | string | requests of one API key in the current second (rate-limiter-flexible) |
  * | `{runledger}:items.<target>:*`    | BullMQ | one queue per target; jobs carry item chunks, not items   |
  *
  * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
@@ -87,6 +91,26 @@ export class KeyLayout {
   /** Pub/sub channel on which cancelled and deleted run ids are published. */
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;
+  }
+
+  /** Leader lock of the reconciler: the worker holding it runs the fleet's reconciliation pass. */
+  get reconcilerLock(): string {
+    return `${this.prefix}:reconciler:lock`;
+  }
+
+  /** API keys stored in Redis: hash of sha256 hex of the key -> JSON `{id, project, name, createdAt}`. */
+  get apiKeys(): string {
+    return `${this.prefix}:apikeys`;
+  }
+
+  /** Candidate queued/running runs of a project (zset runId -> createdAt); the run hash's status decides. */
+  projectActiveRuns(project: string): string {
+    return `${this.prefix}:project:${project}:active`;
+  }
+
+  /** Key prefix of the per-API-key request counters (rate-limiter-flexible appends `:<keyId>`). */
+  get rateLimitPrefix(): string {
+    return `${this.prefix}:ratelimit`;
   }
 
   /** BullMQ prefix: hash-tagged so every BullMQ script stays in one cluster slot. */

@@ -4,7 +4,7 @@
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import { KeyLayout, queueNameForTarget } from './keys.js';
-import { bullConnection } from './redis.js';
+import { type BullConnection, bullConnection } from './redis.js';
 import type { ChunkJob } from './schemas.js';
 
 /**
@@ -37,12 +37,16 @@ export interface RunQueuesOptions {
   redisUrl: string;
   /** Key prefix; BullMQ gets it hash-tagged (`{prefix}`). @defaultValue `runledger` */
   prefix?: string;
+  /** Redis Cluster mode (`REDIS_CLUSTER`): `redisUrl` is a seed node. @defaultValue false */
+  cluster?: boolean;
 }
 
 /** Producer side of the chunk queues (used by the API): enqueue and remove a run's jobs. */
 export class RunQueues {
   private readonly queues = new Map<string, Queue<ChunkJob>>();
   private readonly keys: KeyLayout;
+  /** The connection all queues share, made on first use; closed by `close()` after the queues. */
+  private connection: BullConnection | null = null;
 
   constructor(private readonly options: RunQueuesOptions) {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
@@ -52,8 +56,11 @@ export class RunQueues {
   queue(target: string): Queue<ChunkJob> {
     let queue = this.queues.get(target);
     if (!queue) {
+      this.connection ??= bullConnection(this.options.redisUrl, 'command', {
+        cluster: this.options.cluster ?? false,
+      });
       queue = new Queue<ChunkJob>(queueNameForTarget(target), {
-        connection: bullConnection(this.options.redisUrl, 'command'),
+        connection: this.connection.connection,
         prefix: this.keys.bullPrefix,
         defaultJobOptions: CHUNK_JOB_OPTIONS,
         streams: { events: { maxLen: 1000 } },
@@ -70,12 +77,29 @@ export class RunQueues {
     totalItems: number,
     chunkSize: number,
   ): Promise<number> {
+    const chunks: number[] = [];
+    for (let chunk = 0; chunk * chunkSize < totalItems; chunk++) chunks.push(chunk);
+    return this.enqueueChunks(runId, target, totalItems, chunkSize, chunks);
+  }
+
+  /**
+   * Adds the jobs of chunks `chunks` (chunk c = items `[c * chunkSize, (c + 1) * chunkSize)`,
+   * clipped to `totalItems`) with their deterministic ids, in batches of 1000 jobs: a chunk
+   * whose job exists already is left as it is. Returns the number of chunks given.
+   */
+  async enqueueChunks(
+    runId: string,
+    target: string,
+    totalItems: number,
+    chunkSize: number,
+    chunks: number[],
+  ): Promise<number> {
     const queue = this.queue(target);
-    const jobs: { name: string; data: ChunkJob; opts: JobsOptions }[] = [];
-    for (let chunk = 0, start = 0; start < totalItems; chunk++, start += chunkSize) {
+    const jobs: { name: string; data: ChunkJob; opts: JobsOptions }[] = chunks.map((chunk) => {
+      const start = chunk * chunkSize;
       const data: ChunkJob = { runId, chunk, start, end: Math.min(start + chunkSize, totalItems) };
-      jobs.push({ name: 'chunk', data, opts: { jobId: chunkJobId(runId, chunk) } });
-    }
+      return { name: 'chunk', data, opts: { jobId: chunkJobId(runId, chunk) } };
+    });
     for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
     return jobs.length;
   }
@@ -121,5 +145,7 @@ export class RunQueues {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
+    await this.connection?.close();
+    this.connection = null;
   }
 }

@@ -1,8 +1,10 @@
 /**
- * The Redis connection factory: every ioredis connection of runledger is made here.
+ * The Redis connection factory: every ioredis connection of runledger is made here, to a single
+ * Redis or, with `cluster: true`, to a Redis Cluster (the URL is then a seed node; the other
+ * nodes are discovered).
  */
-import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+import { Cluster, Redis } from 'ioredis';
 
 /** What a connection is for; each role gets the options BullMQ and ioredis recommend for it. */
 export type RedisRole =
@@ -12,32 +14,156 @@ export type RedisRole =
   | 'blocking';
 
 /**
- * Opens an ioredis connection to `url` (e.g. `redis://127.0.0.1:6379`).
- * `command` connections fail requests after 3 retries and queue nothing while offline-for-good;
- * `blocking` connections use `maxRetriesPerRequest: null` as BullMQ workers require.
- * Both reconnect by themselves with a capped backoff (50 ms * attempt, max 2 s).
+ * A connection made by `createRedis`: a single-node `Redis`, or a `Cluster` in cluster mode.
+ * Both speak the same commands; a Cluster's pipelines and transactions must stay in one slot.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** Options of `createRedis`. */
+export interface CreateRedisOptions {
+  /** Connect on the first command instead of at once. @defaultValue false */
+  lazyConnect?: boolean;
+  /** `CLIENT SETNAME` of the connection(s). @defaultValue `runledger-<role>` */
+  connectionName?: string;
+  /**
+   * Redis Cluster mode (`REDIS_CLUSTER`): the URL is a seed node, the other nodes are discovered
+   * and an ioredis `Cluster` is returned. @defaultValue false
+   */
+  cluster?: boolean;
+}
+
+/** Reconnect backoff: 50 ms * attempt, max 2 s. */
+const retry = (times: number) => Math.min(times * 50, 2000);
+
+/**
+ * Opens an ioredis connection to `url` (e.g. `redis://127.0.0.1:6379`; `rediss://` for TLS).
+ * `command` connections fail requests after 3 retries; `blocking` connections use
+ * `maxRetriesPerRequest: null` as BullMQ workers require. Both reconnect by themselves with a
+ * capped backoff (50 ms * attempt, max 2 s). With `extra.cluster` the answer is a `Cluster`
+ * seeded by `url` (its user, password and TLS apply to every node; its db must be 0).
  */
 export function createRedis(
   url: string,
+  role?: RedisRole,
+  extra?: CreateRedisOptions & { cluster?: false },
+): Redis;
+export function createRedis(
+  url: string,
+  role: RedisRole,
+  extra: CreateRedisOptions & { cluster: true },
+): Cluster;
+export function createRedis(url: string, role: RedisRole, extra: CreateRedisOptions): RedisClient;
+export function createRedis(
+  url: string,
   role: RedisRole = 'command',
-  extra: { lazyConnect?: boolean; connectionName?: string } = {},
-): Redis {
+  extra: CreateRedisOptions = {},
+): RedisClient {
+  const connectionName = extra.connectionName ?? `runledger-${role}`;
+  const lazyConnect = extra.lazyConnect ?? false;
+  const maxRetriesPerRequest = role === 'blocking' ? null : 3;
+  if (extra.cluster) {
+    return createCluster(url, {
+      lazyConnect,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest,
+      connectionName,
+    });
+  }
   return new Redis(url, {
-    connectionName: extra.connectionName ?? `runledger-${role}`,
-    lazyConnect: extra.lazyConnect ?? false,
-    retryStrategy: (times: number) => Math.min(times * 50, 2000),
-    maxRetriesPerRequest: role === 'blocking' ? null : 3,
+    connectionName,
+    lazyConnect,
+    retryStrategy: retry,
+    maxRetriesPerRequest,
   });
 }
 
 /**
- * BullMQ connection options for `url`: BullMQ creates and owns (and closes) these connections.
- * `blocking` for workers (`maxRetriesPerRequest: null`), `command` for producers (fail fast).
+ * A `Cluster` seeded by `url`: the URL's host and port are the startup node, its credentials
+ * and TLS (`rediss:`) go to `redisOptions` so every discovered node gets them.
+ * @throws Error when `url` is not a `redis:`/`rediss:` URL or names a db other than 0.
  */
-export function bullConnection(url: string, role: RedisRole): BullRedisOptions {
+function createCluster(url: string, options: ClusterSettings): Cluster {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(
+      `REDIS_URL must be redis:// or rediss:// in cluster mode, got ${parsed.protocol}`,
+    );
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && db !== '0')
+    throw new Error(`a Redis Cluster has db 0 only, REDIS_URL names db ${db}`);
+  return new Cluster(
+    [{ host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 6379) }],
+    {
+      clusterRetryStrategy: retry,
+      lazyConnect: options.lazyConnect,
+      enableOfflineQueue: options.enableOfflineQueue,
+      redisOptions: {
+        maxRetriesPerRequest: options.maxRetriesPerRequest,
+        ...(options.connectionName ? { connectionName: options.connectionName } : {}),
+        ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+        ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+        ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    },
+  );
+}
+
+/** What `createCluster` takes besides the URL. */
+interface ClusterSettings {
+  lazyConnect: boolean;
+  /** False: commands fail at once while the cluster is not connected (producers). */
+  enableOfflineQueue: boolean;
+  /** Per node connection: null for blocking use (BullMQ workers), 3 to fail fast. */
+  maxRetriesPerRequest: number | null;
+  connectionName?: string;
+}
+
+/**
+ * A BullMQ `connection` and what to do when the Queue/Worker using it has closed.
+ * Always call `close()` after closing every BullMQ object given `connection`.
+ */
+export interface BullConnection {
+  /**
+   * Single node: connection options (BullMQ creates, owns and closes the connections).
+   * Cluster: an ioredis `Cluster` (BullMQ cannot build one from options), which BullMQ does not
+   * close (Workers only duplicate it).
+   */
+  connection: ConnectionOptions;
+  /** Closes the Cluster handed to BullMQ, if any (a no-op for a single node). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The BullMQ connection for `url`: `blocking` for workers (`maxRetriesPerRequest: null`),
+ * `command` for producers (fail fast: no offline queue). With `options.cluster` it holds a lazily
+ * connecting ioredis `Cluster` seeded by `url`, which `close()` ends; share one among Queues if
+ * you like, but close it only after all of them.
+ */
+export function bullConnection(
+  url: string,
+  role: RedisRole,
+  options: { cluster?: boolean } = {},
+): BullConnection {
+  const failFast =
+    role === 'blocking' ? { maxRetriesPerRequest: null } : { enableOfflineQueue: false };
+  if (!options.cluster) {
+    return { connection: { url, retryStrategy: retry, ...failFast }, close: async () => {} };
+  }
+  const cluster = createCluster(url, {
+    lazyConnect: true,
+    enableOfflineQueue: role === 'blocking',
+    maxRetriesPerRequest: role === 'blocking' ? null : 3,
+  });
   return {
-    url,
-    retryStrategy: (times: number) => Math.min(times * 50, 2000),
-    ...(role === 'blocking' ? { maxRetriesPerRequest: null } : { enableOfflineQueue: false }),
+    connection: cluster,
+    close: async () => {
+      if (cluster.status === 'end') return;
+      if (cluster.status === 'wait') {
+        cluster.disconnect();
+        return;
+      }
+      await cluster.quit().catch(() => cluster.disconnect());
+    },
   };
 }

@@ -206,6 +206,8 @@ export const ScoreSummarySchema = z
 export const RunSchema = z
   .object({
     id: z.string(),
+    /** The project of the API key that created the run (`default` when the API has no keys). */
+    project: z.string(),
     name: z.string().nullable(),
     status: RunStatusSchema,
     target: TargetRefSchema,

@@ -3,11 +3,12 @@
  * the worker registry and fleet metrics. The API and the worker never build keys themselves.
  * Key layout: ./keys.ts. Lua scripts (one per concern, header = contract): ./lua/*.lua.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis, Result as RedisResult } from 'ioredis';
+import type { Result as RedisResult } from 'ioredis';
 import { RunNotFoundError, RunStateError } from './errors.js';
 import { KeyLayout } from './keys.js';
+import type { RedisClient } from './redis.js';
 import type {
   Execution,
   ItemScore,
@@ -35,6 +36,7 @@ const SCRIPTS = {
   rlRecordResults: { file: 'record-results-8', keys: 8 },
   rlFinishRun: { file: 'finish-run-8', keys: 8 },
   rlReadRun: { file: 'read-run-2', keys: 2 },
+  rlFindOpenChunks: { file: 'find-open-chunks-2', keys: 2 },
 } as const;
 
 type ScriptReply = unknown[];
@@ -45,6 +47,7 @@ declare module 'ioredis' {
     rlRecordResults(...args: (string | number)[]): RedisResult<number[], Context>;
     rlFinishRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlReadRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
+    rlFindOpenChunks(...args: (string | number)[]): RedisResult<number[], Context>;
   }
 }
 
@@ -74,6 +77,8 @@ export interface NewRun {
   tags: string[];
   metadata: Record<string, unknown>;
   createdAt: number;
+  /** The project of the API key that submitted the run. @defaultValue `default` */
+  project?: string | undefined;
 }
 
 /** Outcome of `claimItems`. `items` holds only items with no result yet. */
@@ -105,6 +110,8 @@ export interface RunFilter {
   target?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
+  /** Only runs of this project. */
+  project?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;
   /** Page size. @defaultValue 50 */
@@ -135,8 +142,13 @@ export class RunStore {
   readonly eventsMaxLen: number;
   readonly safetyTtlSeconds: number;
 
+  /**
+   * @param redis a single-node `Redis` or a `Cluster` (`createRedis`). On a Cluster every script,
+   *   pipeline and transaction here touches one run's keys (one hash tag) or one global key;
+   *   reads across runs are sent as separate commands.
+   */
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     options: RunStoreOptions = {},
   ) {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
@@ -192,6 +204,7 @@ export class RunStore {
     };
     if (run.name !== undefined) fields.name = run.name;
     if (run.datasetId !== undefined) fields.datasetId = run.datasetId;
+    fields.project = run.project ?? 'default';
     const code = await this.redis.rlCreateRun(
       k.run,
       k.items,
@@ -296,20 +309,19 @@ export class RunStore {
         if (cursor && t === cursor.t && id >= cursor.id) continue;
         candidates.push({ id, t });
       }
-      const pipeline = this.redis.pipeline();
-      for (const c of candidates) {
-        const k = this.keys.run(c.id);
-        pipeline.rlReadRun(k.run, k.latency, ...PERCENTILES);
-      }
-      const replies = (await pipeline.exec()) ?? [];
+      // one command per run (not a pipeline): run keys live in different cluster slots
+      const replies = await Promise.all(
+        candidates.map((c) => {
+          const k = this.keys.run(c.id);
+          return this.redis.rlReadRun(k.run, k.latency, ...PERCENTILES);
+        }),
+      );
       const expired: string[] = [];
       for (let i = 0; i < candidates.length; i++) {
         const c = candidates[i]!;
-        const [err, reply] = replies[i] ?? [];
-        if (err) throw err;
         scanned++;
         last = c;
-        const r = reply as ScriptReply;
+        const r = replies[i]!;
         if (r.length === 0) {
           expired.push(c.id);
           continue;
@@ -503,7 +515,7 @@ export class RunStore {
    * (XREAD BLOCK holds it). Returns [] on timeout.
    */
   async waitForEvents(
-    connection: Redis,
+    connection: RedisClient,
     runId: string,
     afterId: string,
     blockMs: number,
@@ -530,7 +542,7 @@ export class RunStore {
    * Subscribes `connection` (dedicated: it enters subscriber mode) to the cancel channel.
    * `onCancel` receives each cancelled or deleted run id.
    */
-  async subscribeCancel(connection: Redis, onCancel: (runId: string) => void): Promise<void> {
+  async subscribeCancel(connection: RedisClient, onCancel: (runId: string) => void): Promise<void> {
     const channel = this.keys.cancelChannel;
     connection.on('message', (ch: string, message: string) => {
       if (ch === channel) onCancel(message);
@@ -615,13 +627,227 @@ export class RunStore {
       cancelled: 0,
     };
     const ids = await this.redis.zrevrange(this.keys.runsIndex, 0, max - 1);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.run(id).run, 'status');
-    for (const [, status] of (await pipeline.exec()) ?? []) {
+    // one command per run (not a pipeline): run keys live in different cluster slots
+    const statuses = await Promise.all(
+      ids.map((id) => this.redis.hget(this.keys.run(id).run, 'status')),
+    );
+    for (const status of statuses) {
       if (typeof status === 'string' && status in counts) counts[status as RunStatus]++;
     }
     return counts;
   }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  /**
+   * Chunk numbers of `runId` (chunk c = item indexes `[c * chunkSize, (c + 1) * chunkSize)`) that
+   * still hold an item without a result, ascending (find-open-chunks-2.lua). [] when the run does
+   * not exist or every item has a result. Each script call inspects at most `pageChunks` chunks.
+   */
+  async findOpenChunks(runId: string, pageChunks = 200): Promise<number[]> {
+    const k = this.keys.run(runId);
+    const open: number[] = [];
+    let from = 0;
+    while (from >= 0) {
+      const reply = await this.redis.rlFindOpenChunks(k.run, k.results, from, pageChunks);
+      if (reply.length === 0) return [];
+      from = Number(reply[0]);
+      for (let i = 1; i < reply.length; i++) open.push(Number(reply[i]));
+    }
+    return open;
+  }
+
+  /**
+   * Takes the reconciler's leader lock for `holder` (a worker id) for `ttlMs`, or renews it when
+   * `holder` holds it already. Returns true when `holder` holds the lock.
+   */
+  async acquireReconcilerLock(holder: string, ttlMs: number): Promise<boolean> {
+    const key = this.keys.reconcilerLock;
+    if ((await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK') return true;
+    if ((await this.redis.get(key)) !== holder) return false;
+    await this.redis.pexpire(key, ttlMs);
+    return true;
+  }
+
+  /**
+   * The `queued` and `running` runs of the runs index, oldest first, with what the reconciler
+   * needs. Index entries of runs whose keys are gone (expired, deleted) are removed from it.
+   * Reads the index `batch` runs per round trip.
+   */
+  async listActiveRuns(batch = 500): Promise<ActiveRun[]> {
+    const active: ActiveRun[] = [];
+    const gone: string[] = [];
+    for (let start = 0; ; start += batch) {
+      const page = await this.redis.zrange(
+        this.keys.runsIndex,
+        String(start),
+        String(start + batch - 1),
+      );
+      if (page.length === 0) break;
+      // one command per run (not a pipeline): run keys live in different cluster slots
+      const replies = await Promise.all(
+        page.map((id) =>
+          this.redis.hmget(
+            this.keys.run(id).run,
+            'status',
+            'spec',
+            'totalItems',
+            'chunkSize',
+            'createdAt',
+          ),
+        ),
+      );
+      const found: ActiveRun[] = [];
+      page.forEach((id, i) => {
+        const [status, spec, total, chunk, created] = replies[i]!;
+        if (!status || !spec) {
+          gone.push(id);
+          return;
+        }
+        if (status !== 'queued' && status !== 'running') return;
+        found.push({
+          id,
+          status,
+          target: (JSON.parse(spec) as StoredSpec).target.name,
+          totalItems: Number(total),
+          chunkSize: Number(chunk),
+          createdAt: Number(created),
+          lastEventAt: Number(created),
+        });
+      });
+      if (found.length > 0) {
+        const latest = await Promise.all(
+          found.map((run) =>
+            this.redis.xrevrange(this.keys.run(run.id).events, '+', '-', 'COUNT', 1),
+          ),
+        );
+        found.forEach((run, i) => {
+          const entries = latest[i];
+          const at = Number(entries?.[0]?.[0].split('-')[0]);
+          if (Number.isFinite(at) && at > run.lastEventAt) run.lastEventAt = at;
+        });
+        active.push(...found);
+      }
+      if (page.length < batch) break;
+    }
+    if (gone.length > 0) await this.redis.zrem(this.keys.runsIndex, ...gone);
+    return active;
+  }
+
+  // ================================================================ security: API keys and projects
+  // (API keys stored hashed in `keys.apiKeys`; per-project active runs for the in-flight limit)
+
+  /**
+   * Creates an API key for `project`: `rl_<project>_<43 base64url chars>` (32 random bytes).
+   * Only its sha256 is stored; the key itself is returned once and cannot be read back.
+   * @param name free text for listing (e.g. who holds it).
+   * @returns the key and its record (`id`: 12 hex chars, for listing and revoking).
+   */
+  async createApiKey(project: string, name = ''): Promise<CreatedApiKey> {
+    const key = `rl_${project}_${randomBytes(32).toString('base64url')}`;
+    const info: ApiKeyInfo = {
+      id: randomBytes(6).toString('hex'),
+      project,
+      name,
+      createdAt: new Date().toISOString(),
+    };
+    await this.redis.hset(this.keys.apiKeys, hashApiKey(key), JSON.stringify(info));
+    return { key, ...info };
+  }
+
+  /** Every stored API key's record (never the key or its hash), oldest first. */
+  async listApiKeys(): Promise<ApiKeyInfo[]> {
+    const all = await this.redis.hvals(this.keys.apiKeys);
+    return all
+      .map((json) => JSON.parse(json) as ApiKeyInfo)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /** Deletes the stored API key with this `id`; returns its record, or null when there is none. */
+  async revokeApiKey(id: string): Promise<ApiKeyInfo | null> {
+    const all = await this.redis.hgetall(this.keys.apiKeys);
+    for (const [hash, json] of Object.entries(all)) {
+      const info = JSON.parse(json) as ApiKeyInfo;
+      if (info.id === id) {
+        await this.redis.hdel(this.keys.apiKeys, hash);
+        return info;
+      }
+    }
+    return null;
+  }
+
+  /** The record of the stored key whose sha256 hex is `sha256hex` (see `hashApiKey`), or null. */
+  async findApiKey(sha256hex: string): Promise<ApiKeyInfo | null> {
+    const json = await this.redis.hget(this.keys.apiKeys, sha256hex);
+    return json === null ? null : (JSON.parse(json) as ApiKeyInfo);
+  }
+
+  /** How many API keys are stored in Redis. */
+  async countApiKeys(): Promise<number> {
+    return this.redis.hlen(this.keys.apiKeys);
+  }
+
+  /** The project a run belongs to (`default` for runs committed without one), or null when it does not exist. */
+  async getRunProject(runId: string): Promise<string | null> {
+    const [status, project] = await this.redis.hmget(this.keys.run(runId).run, 'status', 'project');
+    if (status === null) return null;
+    return project ?? 'default';
+  }
+
+  /**
+   * Records a committed run as a candidate active run of `project` (for `countActiveRuns`).
+   * The set's TTL is renewed to the safety TTL, so an idle project's set disappears.
+   */
+  async trackActiveRun(project: string, runId: string, createdAt: number): Promise<void> {
+    const key = this.keys.projectActiveRuns(project);
+    await this.redis.multi().zadd(key, createdAt, runId).expire(key, this.safetyTtlSeconds).exec();
+  }
+
+  /**
+   * Counts `project`'s runs that are `queued` or `running`, reading each tracked run's status
+   * (at most `max`, oldest first) and dropping finished, deleted or expired ones from the set.
+   * Not atomic with submissions: runs submitted concurrently are not counted by each other.
+   */
+  async countActiveRuns(project: string, max = 10_000): Promise<number> {
+    const key = this.keys.projectActiveRuns(project);
+    const ids = await this.redis.zrange(key, '0', String(max - 1));
+    if (ids.length === 0) return 0;
+    // one command per run (not a pipeline): run keys live in different cluster slots
+    const statuses = await Promise.all(
+      ids.map((id) => this.redis.hget(this.keys.run(id).run, 'status')),
+    );
+    const done = ids.filter((_, i) => statuses[i] !== 'queued' && statuses[i] !== 'running');
+    if (done.length > 0) await this.redis.zrem(key, ...done);
+    return ids.length - done.length;
+  }
+}
+
+/** A stored API key's record (`RunStore.listApiKeys`); `createdAt` is ISO-8601. */
+export interface ApiKeyInfo {
+  id: string;
+  project: string;
+  name: string;
+  createdAt: string;
+}
+
+/** `RunStore.createApiKey`'s answer: the key (shown once) and its record. */
+export interface CreatedApiKey extends ApiKeyInfo {
+  key: string;
+}
+
+/** sha256 hex of an API key: how keys are stored and looked up. */
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** A queued or running run as the reconciler sees it (`RunStore.listActiveRuns`); times in ms since epoch. */
+export interface ActiveRun {
+  id: string;
+  status: 'queued' | 'running';
+  target: string;
+  totalItems: number;
+  chunkSize: number;
+  createdAt: number;
+  /** Time of the run's latest event (status or progress), or `createdAt` when it has none. */
+  lastEventAt: number;
 }
 
 // ------------------------------------------------------------------ conversions
@@ -647,6 +873,7 @@ function toRun(reply: ScriptReply): Run {
   }
   return {
     id: h.id ?? '',
+    project: h.project ?? 'default',
     name: h.name ?? null,
     status: (h.status ?? 'queued') as RunStatus,
     target: spec.target,
@@ -718,6 +945,7 @@ function matches(run: Run, f: RunFilter): boolean {
   if (f.target && run.target.name !== f.target) return false;
   if (f.datasetId && run.datasetId !== f.datasetId) return false;
   if (f.tag && !run.tags.includes(f.tag)) return false;
+  if (f.project && run.project !== f.project) return false;
   return true;
 }
 

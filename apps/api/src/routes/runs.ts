@@ -8,22 +8,25 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
+  DEFAULT_PROJECT,
   ResultSchema,
   ResultStatusSchema,
+  type Run,
   type RunEvent,
   RunNotFoundError,
   RunSchema,
   RunStatusSchema,
+  redactSecrets,
   TERMINAL_STATUSES,
 } from '@runledger/shared';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
-import { submitJsonRun, submitNdjsonRun } from '../create-run.js';
+import { checkRunsInFlight, submitJsonRun, submitNdjsonRun } from '../create-run.js';
 import { ProblemError, ProblemSchema, runNotFound, validationHook } from '../problem.js';
 
 /** How long one XREAD BLOCK of an SSE stream waits before a keep-alive comment, ms. */
@@ -34,6 +37,9 @@ const isNdjson = (contentType: string | undefined) =>
   contentType?.split(';')[0]?.trim().toLowerCase() === NDJSON;
 const isJson = (contentType: string | undefined) =>
   /^application\/([\w.-]+\+)?json$/i.test(contentType?.split(';')[0]?.trim() ?? '');
+
+/** Every `/v1` route takes `Authorization: Bearer <key>` once API keys are configured. */
+const BEARER = [{ bearerAuth: [] }];
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
 function problems<S extends number>(
@@ -113,21 +119,48 @@ export function createRunRoutes(deps: AppDeps) {
     if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
   };
 
+  /** The project the request acts for (set by the auth middleware). */
+  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
+
   /**
-   * Runs `create(runId)` under an optional Idempotency-Key. Returns the run and whether it was a
-   * replay; 409 when the key's first request is still in flight.
+   * 404 unless run `id` exists and belongs to the request's project: a run of another project
+   * answers exactly like a missing one, so ids of other projects do not leak.
+   */
+  const checkOwner = async (c: Context<AppEnv>, id: string): Promise<void> => {
+    checkId(id);
+    if ((await store.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
+  };
+
+  /** A run as answered: secret config fields (see shared/secrets.ts) read `[redacted]`. */
+  const shown = (run: Run): Run => ({
+    ...run,
+    target: redactSecrets(run.target),
+    scorers: redactSecrets(run.scorers),
+  });
+
+  /**
+   * Runs `create(runId, project)` under an optional Idempotency-Key (scoped to the request's
+   * project) once the project is under `RUNLEDGER_MAX_RUNS_IN_FLIGHT`. Returns the run and
+   * whether it was a replay; 409 when the key's first request is still in flight, 429 when the
+   * project has too many runs in flight.
    */
   const createIdempotent = async (
     c: Context<AppEnv>,
-    key: string | undefined,
-    create: (runId: string) => Promise<void>,
+    idempotencyKey: string | undefined,
+    create: (runId: string, project: string) => Promise<void>,
   ) => {
     const runId = ulid();
+    const project = projectOf(c);
+    // header values cannot hold a newline, so a scoped key never equals another project's key
+    const key =
+      idempotencyKey === undefined || project === DEFAULT_PROJECT
+        ? idempotencyKey
+        : `${project}\n${idempotencyKey}`;
     if (key !== undefined) {
       const existing = await store.reserveIdempotencyKey(key, runId);
       if (existing !== null) {
         const run = await store.getRun(existing);
-        if (!run) {
+        if (!run || run.project !== project) {
           throw new ProblemError(
             409,
             `a request with this Idempotency-Key (run ${existing}) is still in progress or its run is gone`,
@@ -138,7 +171,8 @@ export function createRunRoutes(deps: AppDeps) {
       }
     }
     try {
-      await create(runId);
+      await checkRunsInFlight(deps, project);
+      await create(runId, project);
     } catch (err) {
       if (key !== undefined) await store.releaseIdempotencyKey(key).catch(() => {});
       throw err;
@@ -161,11 +195,11 @@ export function createRunRoutes(deps: AppDeps) {
     if (!headers.success)
       validationHook({ success: false, error: headers.error, target: 'header' });
     const key = headers.data?.['idempotency-key'];
-    const { run, replayed } = await createIdempotent(c, key, (runId) =>
-      submitNdjsonRun(deps, runId, c.req.raw.body),
+    const { run, replayed } = await createIdempotent(c, key, (runId, project) =>
+      submitNdjsonRun(deps, runId, c.req.raw.body, project),
     );
     if (replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(run, replayed ? 200 : 201);
+    return c.json(shown(run), replayed ? 200 : 201);
   });
 
   /** JSON bodies are limited to `RUNLEDGER_MAX_BODY_BYTES` (NDJSON is limited per item). */
@@ -188,6 +222,7 @@ export function createRunRoutes(deps: AppDeps) {
     method: 'post',
     path: '/',
     tags: ['runs'],
+    security: BEARER,
     summary: 'Submit a run',
     description:
       'JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec ' +
@@ -215,7 +250,7 @@ export function createRunRoutes(deps: AppDeps) {
         headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
         content: { 'application/json': { schema: RunSchema } },
       },
-      ...problems(400, 409, 413, 415),
+      ...problems(400, 409, 413, 415, 401, 429),
     },
   });
 
@@ -223,11 +258,12 @@ export function createRunRoutes(deps: AppDeps) {
     method: 'get',
     path: '/',
     tags: ['runs'],
+    security: BEARER,
     summary: 'List runs, newest first',
     request: { query: ListRunsQuery },
     responses: {
       200: { description: 'A page of runs', content: { 'application/json': { schema: RunList } } },
-      ...problems(400),
+      ...problems(400, 401, 429),
     },
   });
 
@@ -235,11 +271,12 @@ export function createRunRoutes(deps: AppDeps) {
     method: 'get',
     path: '/{id}',
     tags: ['runs'],
+    security: BEARER,
     summary: 'Get a run',
     request: { params: RunIdParams },
     responses: {
       200: { description: 'The run', content: { 'application/json': { schema: RunSchema } } },
-      ...problems(404),
+      ...problems(404, 401, 429),
     },
   });
 
@@ -247,6 +284,7 @@ export function createRunRoutes(deps: AppDeps) {
     method: 'get',
     path: '/{id}/results',
     tags: ['runs'],
+    security: BEARER,
     summary: "List a run's results in item order",
     request: { params: RunIdParams, query: ListResultsQuery },
     responses: {
@@ -254,7 +292,7 @@ export function createRunRoutes(deps: AppDeps) {
         description: 'A page of results',
         content: { 'application/json': { schema: ResultList } },
       },
-      ...problems(400, 404),
+      ...problems(400, 404, 401, 429),
     },
   });
 
@@ -273,6 +311,7 @@ export function createRunRoutes(deps: AppDeps) {
     method: 'post',
     path: '/{id}/cancel',
     tags: ['runs'],
+    security: BEARER,
     summary: 'Cancel a run',
     description:
       'Items without a result are recorded `cancelled`; items in flight are aborted by their ' +
@@ -284,7 +323,7 @@ export function createRunRoutes(deps: AppDeps) {
         description: 'The cancelled run',
         content: { 'application/json': { schema: RunSchema } },
       },
-      ...problems(404, 409),
+      ...problems(404, 409, 401, 429),
     },
   });
 
@@ -297,18 +336,20 @@ export function createRunRoutes(deps: AppDeps) {
     method: 'delete',
     path: '/{id}',
     tags: ['runs'],
+    security: BEARER,
     summary: 'Delete a run and all its results',
     description:
       'Answers only once no new attempt of the run can start anywhere (it waits the claim ' +
       'lease, `RUNLEDGER_CLAIM_LEASE_MS`, after the run was deleted).',
     request: { params: RunIdParams },
-    responses: { 204: { description: 'Deleted' }, ...problems(404) },
+    responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
   });
 
   const eventsRoute = createRoute({
     method: 'get',
     path: '/{id}/events',
     tags: ['runs'],
+    security: BEARER,
     summary: "Stream a run's events (Server-Sent Events)",
     description:
       'Replays events after `Last-Event-ID` (header) or `lastEventId` (query), from the start ' +
@@ -320,7 +361,7 @@ export function createRunRoutes(deps: AppDeps) {
         description: 'text/event-stream',
         content: { 'text/event-stream': { schema: { type: 'string' } } },
       },
-      ...problems(400, 404),
+      ...problems(400, 404, 401, 429),
     },
   });
 
@@ -330,14 +371,14 @@ export function createRunRoutes(deps: AppDeps) {
       // NDJSON never gets here (ndjsonBranch answers it); the string type only documents it
       if (typeof spec === 'string') throw new ProblemError(415, 'unexpected body type');
       const key = c.req.valid('header')['idempotency-key'];
-      const { run, replayed } = await createIdempotent(c, key, (runId) =>
-        submitJsonRun(deps, runId, spec),
+      const { run, replayed } = await createIdempotent(c, key, (runId, project) =>
+        submitJsonRun(deps, runId, spec, project),
       );
       if (replayed) {
         c.header('Idempotent-Replayed', 'true');
-        return c.json(run, 200);
+        return c.json(shown(run), 200);
       }
-      return c.json(run, 201);
+      return c.json(shown(run), 201);
     })
     .openapi(listRunsRoute, async (c) => {
       const q = c.req.valid('query');
@@ -350,20 +391,21 @@ export function createRunRoutes(deps: AppDeps) {
         until: q.until === undefined ? undefined : (parseTime(q.until) ?? undefined),
         limit: q.limit,
         cursor: q.cursor,
+        project: projectOf(c),
       });
-      return c.json(page, 200);
+      return c.json({ runs: page.runs.map(shown), nextCursor: page.nextCursor }, 200);
     })
     .openapi(getRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       checkId(id);
       const run = await store.getRun(id);
-      if (!run) throw runNotFound(id);
-      return c.json(run, 200);
+      if (!run || run.project !== projectOf(c)) throw runNotFound(id);
+      return c.json(shown(run), 200);
     })
     .openapi(listResultsRoute, async (c) => {
       const { id } = c.req.valid('param');
-      checkId(id);
       const q = c.req.valid('query');
+      await checkOwner(c, id);
       try {
         const page = await store.listResults(id, q);
         return c.json(page, 200);
@@ -374,7 +416,7 @@ export function createRunRoutes(deps: AppDeps) {
     })
     .openapi(cancelRunRoute, async (c) => {
       const { id } = c.req.valid('param');
-      checkId(id);
+      await checkOwner(c, id);
       const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
       if (outcome.state === 'missing') throw runNotFound(id);
       if (outcome.state === 'terminal') {
@@ -394,14 +436,14 @@ export function createRunRoutes(deps: AppDeps) {
           { runId: id, cancelledItems: outcome.cancelledItems },
           'run cancelled',
         );
-        return c.json(run, 200);
+        return c.json(shown(run), 200);
       } finally {
         await leaseOver; // see cancelRunRoute: no attempt starts after this answer
       }
     })
     .openapi(deleteRunRoute, async (c) => {
       const { id } = c.req.valid('param');
-      checkId(id);
+      await checkOwner(c, id);
       const layout = await store.getRunLayout(id);
       if (!layout) throw runNotFound(id);
       await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
@@ -417,13 +459,12 @@ export function createRunRoutes(deps: AppDeps) {
     })
     .openapi(eventsRoute, async (c) => {
       const { id } = c.req.valid('param');
-      checkId(id);
       const after =
         c.req.valid('header')['last-event-id'] ?? c.req.valid('query').lastEventId ?? '0';
-      if ((await store.getRunStatus(id)) === null) throw runNotFound(id);
+      await checkOwner(c, id);
       const logger = c.get('logger');
       return streamSSE(c, async (stream) => {
-        let connection: Redis | null = null;
+        let connection: Redis | Cluster | null = null;
         const close = () => {
           connection?.disconnect();
           connection = null;

@@ -1,0 +1,144 @@
+/**
+ * `runledger keys create|list|revoke` against the test Redis, and the CLI's API client sending
+ * `RUNLEDGER_API_KEY` to an in-process API that requires keys.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type ApiServer, startApi } from '@runledger/api';
+import { runCli } from '@runledger/cli';
+import { createLogger, createRedis, loadConfig, type Run, RunStore } from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+
+const prefix = uniquePrefix('cli-keys');
+const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-keys-'));
+let redis: Redis;
+let store: RunStore;
+let api: ApiServer;
+
+beforeAll(async () => {
+  redis = createRedis(redisUrl());
+  store = new RunStore(redis, { prefix });
+  api = await startApi({
+    config: loadConfig({ REDIS_URL: redisUrl(), RUNLEDGER_PREFIX: prefix, PORT: '0' }),
+    logger: createLogger({ level: 'silent' }),
+  });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in-process on this file's prefix; returns its exit code and output. */
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  const code = await runCli(args, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+    env: { REDIS_URL: redisUrl(), RUNLEDGER_PREFIX: prefix, RUNLEDGER_URL: api.url, ...env },
+    progress: null,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('runledger keys', () => {
+  it('creates a key (printed once), lists it without the key, and revokes it', async () => {
+    const created = await cli(['keys', 'create', '--project', 'team-a', '--name', 'ci runner']);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^rl_team-a_[A-Za-z0-9_-]{43}$/);
+    const [info] = await store.listApiKeys();
+    expect(info).toMatchObject({ project: 'team-a', name: 'ci runner' });
+    expect(created.stderr).toBe(
+      `created API key ${info!.id} for project team-a: send it as "Authorization: Bearer <key>" (or RUNLEDGER_API_KEY for this CLI); it is shown only now\n`,
+    );
+
+    const listed = await cli(['keys', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+PROJECT\s+NAME\s+CREATED$/);
+    expect(listed.stdout).toContain(info!.id);
+    expect(listed.stdout).toContain('ci runner');
+    expect(listed.stdout).not.toContain(key);
+    const json = await cli(['keys', 'list', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([info]);
+
+    const revoked = await cli(['keys', 'revoke', info!.id]);
+    expect(revoked).toEqual({
+      code: 0,
+      stdout: `revoked API key ${info!.id} (project team-a)\n`,
+      stderr: '',
+    });
+    expect(await store.listApiKeys()).toEqual([]);
+    expect((await cli(['keys', 'list'])).stdout).toBe('no API keys\n');
+  });
+
+  it('fails with one line for an unknown id and rejects a bad project name', async () => {
+    const unknown = await cli(['keys', 'revoke', 'nope']);
+    expect(unknown).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: no API key with id nope (runledger keys list)\n',
+    });
+    const bad = await cli(['keys', 'create', '--project', 'no spaces']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("option '--project <project>' argument 'no spaces' is invalid");
+    expect(await store.listApiKeys()).toEqual([]);
+  });
+
+  it('sends RUNLEDGER_API_KEY to the API: runs belong to its project; revoked keys are refused', async () => {
+    const key = (await cli(['keys', 'create', '--project', 'team-b', '--json'])).stdout;
+    const { key: secret, id } = JSON.parse(key) as { key: string; id: string };
+    const data = join(dir, 'items.jsonl');
+    writeFileSync(data, '{"input":"a","expectedOutput":"a"}\n{"input":"b"}\n');
+
+    // keys exist now: without one the API answers 401 (its "any key?" check is cached for 2 s)
+    const deadline = Date.now() + 5000;
+    let anonymous = await cli(['runs', 'list']);
+    while (anonymous.code === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      anonymous = await cli(['runs', 'list']);
+    }
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toBe(
+      'error: Unauthorized (401): an API key is required: Authorization: Bearer <key>\n',
+    );
+
+    const submitted = await cli(['submit', data, '--target', 'echo', '--json'], {
+      RUNLEDGER_API_KEY: secret,
+    });
+    expect(submitted.code).toBe(0);
+    const run = JSON.parse(submitted.stdout) as Run;
+    expect(run.project).toBe('team-b');
+    const got = await cli(['runs', 'get', run.id, '--json'], { RUNLEDGER_API_KEY: secret });
+    expect((JSON.parse(got.stdout) as Run).id).toBe(run.id);
+
+    expect((await cli(['keys', 'revoke', id])).code).toBe(0);
+    const refused = await cli(['runs', 'get', run.id], { RUNLEDGER_API_KEY: secret });
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: Unauthorized (401): invalid or revoked API key\n',
+    });
+  });
+});

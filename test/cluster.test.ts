@@ -1,0 +1,411 @@
+/**
+ * runledger on a Redis Cluster, unchanged: a private 3-master cluster (started here), the API
+ * (`startApi`) and two workers (`startWorker`) in-process with `REDIS_CLUSTER=true` and
+ * `REDIS_URL` = one seed node. An end-to-end run with exact counters and results, listing,
+ * metrics, SSE replay and live tail (XREAD BLOCK), cancel (pub/sub) and delete, and the proof
+ * that it is really clustered: runs' keys land on different nodes, each run's keys in one slot,
+ * every BullMQ key under the hash-tagged `{prefix}`.
+ */
+import { startApi } from '@runledger/api';
+import {
+  type Config,
+  createLogger,
+  createRedis,
+  loadConfig,
+  type Result,
+  type Run,
+  RunStore,
+} from '@runledger/shared';
+import { startWorker } from '@runledger/worker';
+import { type Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniquePrefix, waitFor } from './helpers/context.js';
+import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster.js';
+
+const logger = createLogger({ level: 'silent' });
+let cluster: RedisCluster;
+let config: Config;
+let prefix: string;
+let api: Awaited<ReturnType<typeof startApi>>;
+let workers: Awaited<ReturnType<typeof startWorker>>[] = [];
+/** A Cluster client of the test's own, and a plain client per node (for SCAN and CLUSTER). */
+let client: Cluster;
+let store: RunStore;
+let nodes: Redis[] = [];
+
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  prefix = uniquePrefix('cluster');
+  config = loadConfig({
+    REDIS_URL: cluster.urls[1],
+    REDIS_CLUSTER: 'true',
+    RUNLEDGER_PREFIX: prefix,
+    PORT: '0',
+    WORKER_CONCURRENCY: '16',
+    LOG_LEVEL: 'silent',
+  });
+  client = createRedis(config.REDIS_URL, 'command', { cluster: true });
+  store = new RunStore(client, { prefix });
+  nodes = cluster.urls.map((url) => new Redis(url));
+  api = await startApi({ config, logger });
+  workers = await Promise.all([startWorker({ config, logger }), startWorker({ config, logger })]);
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close(1000)));
+  await api?.close();
+  if (client && client.status !== 'end') client.disconnect();
+  for (const node of nodes) node.disconnect();
+  await cluster?.destroy();
+});
+
+async function http<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${api.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+async function allResults(runId: string): Promise<Result[]> {
+  const out: Result[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams({ limit: '97' });
+    if (cursor) q.set('cursor', cursor);
+    const page = await http<{ results: Result[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/runs/${runId}/results?${q}`,
+    );
+    expect(page.status).toBe(200);
+    out.push(...page.body.results);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+const waitForStatus = (runId: string, status: string, timeoutMs = 20_000) =>
+  waitFor(
+    async () => {
+      const { body } = await http<Run>('GET', `/v1/runs/${runId}`);
+      return body.status === status ? body : null;
+    },
+    `run ${runId} ${status}`,
+    timeoutMs,
+  );
+
+/** Every key of the cluster, by node index (SCAN on each master: the cluster has no replicas). */
+async function keysByNode(match = '*'): Promise<string[][]> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, page] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...page);
+      } while (cursor !== '0');
+      return keys.sort();
+    }),
+  );
+}
+
+/** Indexes of the nodes holding at least one key of `runId`. */
+async function nodesOfRun(runId: string): Promise<number[]> {
+  const byNode = await keysByNode(`${prefix}:{${runId}}:*`);
+  return byNode.flatMap((keys, i) => (keys.length > 0 ? [i] : []));
+}
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads an SSE response until the API ends it (after a terminal status). */
+async function readSse(res: Response): Promise<SseEvent[]> {
+  expect(res.status).toBe(200);
+  const events: SseEvent[] = [];
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return events;
+    buffer += value;
+    let at = buffer.indexOf('\n\n');
+    while (at >= 0) {
+      const block = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const i = line.indexOf(':');
+        if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
+      }
+      if (fields.data !== undefined) {
+        events.push({
+          id: fields.id ?? '',
+          event: fields.event ?? 'message',
+          data: JSON.parse(fields.data),
+        });
+      }
+      at = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+describe('runledger on a 3-node Redis Cluster', () => {
+  const runIds: string[] = [];
+
+  it('the cluster is a real one: 3 masters, slots spread', async () => {
+    const masters = client.nodes('master');
+    expect(masters).toHaveLength(3);
+    const slots = await nodes[0]!.cluster('SLOTS');
+    expect(new Set(slots.map((s) => s[2]?.[1]))).toEqual(new Set(cluster.ports));
+  });
+
+  it('runs 300 echo items end to end with exact counters, scores and results', async () => {
+    const N = 300;
+    const matches = (i: number) => i % 3 !== 0;
+    const items = Array.from({ length: N }, (_, i) => ({
+      id: `item-${i}`,
+      input: { i, text: `t${i}` },
+      expectedOutput: matches(i) ? { i, text: `t${i}` } : { other: i },
+    }));
+    const created = await http<Run>('POST', '/v1/runs', {
+      name: 'cluster-300',
+      target: { name: 'echo' },
+      dataset: { id: 'cluster', items },
+      scorers: [{ name: 'exact_match' }],
+      retention: { ttlSeconds: 3600 },
+      tags: ['cluster'],
+    });
+    expect(created.status).toBe(201);
+    const runId = created.body.id;
+    runIds.push(runId);
+
+    const run = await waitForStatus(runId, 'completed');
+    const passed = items.filter((_, i) => matches(i)).length;
+    expect(passed).toBe(200);
+    expect(run).toMatchObject({
+      totalItems: N,
+      succeededCount: N,
+      failedCount: 0,
+      cancelledCount: 0,
+      progress: 1,
+      tags: ['cluster'],
+    });
+    expect(run.scores.exact_match).toEqual({ mean: passed / N, passed, failed: N - passed });
+
+    const results = await allResults(runId);
+    expect(results.map((r) => r.itemIndex)).toEqual(items.map((_, i) => i));
+    expect(results.map((r) => r.itemId)).toEqual(items.map((it) => it.id));
+    for (const r of results) {
+      expect(r).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
+      expect(r.output).toEqual(items[r.itemIndex]!.input);
+      expect(r.scores.exact_match?.passed).toBe(matches(r.itemIndex));
+    }
+
+    // every key of the run sits on one node (one hash tag, one slot) and carries the retention TTL
+    const holders = await nodesOfRun(runId);
+    expect(holders).toHaveLength(1);
+    const keys = (await keysByNode(`${prefix}:{${runId}}:*`))[holders[0]!]!;
+    expect(keys.map((k) => k.split(':').at(-1))).toEqual(
+      ['events', 'items', 'latency', 'results', 'run', 'succeeded'].sort(),
+    );
+    for (const key of keys) {
+      const ttl = await client.ttl(key);
+      expect(ttl, key).toBeGreaterThan(3500);
+      expect(ttl, key).toBeLessThanOrEqual(3600);
+    }
+  });
+
+  it('replays a finished run over SSE and resumes after Last-Event-ID', async () => {
+    const runId = runIds[0]!;
+    const events = await readSse(await fetch(`${api.url}/v1/runs/${runId}/events`));
+    const statuses = events.filter((e) => e.event === 'status').map((e) => e.data.status);
+    expect(statuses).toEqual(['queued', 'running', 'completed']);
+    const progress = events.filter((e) => e.event === 'progress').map((e) => e.data.done as number);
+    expect(progress.at(-1)).toBe(300);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    const middle = events[Math.floor(events.length / 2)]!;
+    const resumed = await readSse(
+      await fetch(`${api.url}/v1/runs/${runId}/events`, {
+        headers: { 'Last-Event-ID': middle.id },
+      }),
+    );
+    expect(resumed.map((e) => e.id)).toEqual(
+      events.slice(events.indexOf(middle) + 1).map((e) => e.id),
+    );
+  });
+
+  it('cancels a slow run mid-run: live SSE ends cancelled, counters sum to totalItems', async () => {
+    // the cancel channel (pub/sub) works on the Cluster: a subscriber of our own hears it too
+    const subscriber = createRedis(config.REDIS_URL, 'blocking', { cluster: true });
+    const heard: string[] = [];
+    await store.subscribeCancel(subscriber, (id) => heard.push(id));
+
+    const N = 200;
+    const items = Array.from({ length: N }, (_, i) => ({ input: { i } }));
+    const created = await http<Run>('POST', '/v1/runs', {
+      target: { name: 'echo', config: { delayMs: 150 } },
+      dataset: { items },
+      execution: { maxAttempts: 1, timeoutMs: 10_000 },
+    });
+    expect(created.status).toBe(201);
+    const runId = created.body.id;
+    runIds.push(runId);
+    // live tail while it runs: the API's XREAD BLOCK on its own Cluster connection
+    const live = fetch(`${api.url}/v1/runs/${runId}/events`).then(readSse);
+
+    await waitFor(
+      async () => (await http<Run>('GET', `/v1/runs/${runId}`)).body.succeededCount >= 20,
+      '20 results',
+    );
+    const cancelled = await http<Run>('POST', `/v1/runs/${runId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    await waitFor(() => heard.includes(runId), 'the cancel message on the subscriber', 5000);
+    subscriber.disconnect();
+
+    const run = (await http<Run>('GET', `/v1/runs/${runId}`)).body;
+    expect(run.status).toBe('cancelled');
+    expect(run.cancelledCount).toBeGreaterThan(0);
+    expect(run.succeededCount).toBeGreaterThanOrEqual(20);
+    expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(N);
+    const results = await allResults(runId);
+    expect(results).toHaveLength(N);
+    expect(results.filter((r) => r.status === 'succeeded')).toHaveLength(run.succeededCount);
+    expect(results.filter((r) => r.status === 'cancelled')).toHaveLength(run.cancelledCount);
+
+    const events = await live;
+    expect(events.filter((e) => e.event === 'status').map((e) => e.data.status)).toEqual([
+      'queued',
+      'running',
+      'cancelled',
+    ]);
+    expect((await http('POST', `/v1/runs/${runId}/cancel`)).status).toBe(409);
+    // the cancel stands: items aborted in flight are not recorded later
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await http<Run>('GET', `/v1/runs/${runId}`)).body).toMatchObject({
+      status: 'cancelled',
+      succeededCount: run.succeededCount,
+      cancelledCount: run.cancelledCount,
+    });
+  });
+
+  it('deletes a run mid-run: no key of it is left on any node, no job of it in BullMQ', async () => {
+    const created = await http<Run>('POST', '/v1/runs', {
+      target: { name: 'echo', config: { delayMs: 100 } },
+      dataset: { items: Array.from({ length: 300 }, (_, i) => ({ input: { i } })) },
+    });
+    expect(created.status).toBe(201);
+    const runId = created.body.id;
+    await waitFor(
+      async () => (await http<Run>('GET', `/v1/runs/${runId}`)).body.succeededCount > 0,
+      'a first result',
+    );
+    expect(await nodesOfRun(runId)).toHaveLength(1);
+    expect((await http('DELETE', `/v1/runs/${runId}`)).status).toBe(204);
+    expect((await http('GET', `/v1/runs/${runId}`)).status).toBe(404);
+    expect(await keysByNode(`${prefix}:{${runId}}:*`)).toEqual([[], [], []]);
+    // waiting jobs are removed; an active chunk ends by itself when it sees the run gone
+    await waitFor(
+      async () => (await keysByNode(`{${prefix}}:*${runId}*`)).every((keys) => keys.length === 0),
+      'the jobs of the deleted run to go',
+      10_000,
+    );
+    expect(await keysByNode(`${prefix}:{${runId}}:*`)).toEqual([[], [], []]);
+    expect(await client.zscore(store.keys.runsIndex, runId)).toBeNull();
+  });
+
+  it("spreads runs' keys over more than one node", async () => {
+    // a run lands on the node of its id's slot: submit tiny runs until two nodes hold runs
+    // (each new run has a 2/3 chance to land elsewhere; 30 tries fail with odds 3^-29)
+    const holders = new Set<number>();
+    for (const runId of runIds) for (const node of await nodesOfRun(runId)) holders.add(node);
+    for (let i = 0; holders.size < 2 && i < 30; i++) {
+      const created = await http<Run>('POST', '/v1/runs', {
+        target: { name: 'echo' },
+        dataset: { items: [{ input: i }] },
+        tags: ['tiny'],
+      });
+      expect(created.status).toBe(201);
+      runIds.push(created.body.id);
+      await waitForStatus(created.body.id, 'completed');
+      for (const node of await nodesOfRun(created.body.id)) holders.add(node);
+    }
+    expect(holders.size).toBeGreaterThan(1);
+  });
+
+  it('lists runs, counts them (metrics) and answers the cross-run store reads', async () => {
+    const completed = runIds.filter((_, i) => i !== 1); // runIds[1] was cancelled
+    const listed: Run[] = [];
+    let cursor: string | null = null;
+    do {
+      const q = new URLSearchParams({ limit: '2' });
+      if (cursor) q.set('cursor', cursor);
+      const page = await http<{ runs: Run[]; nextCursor: string | null }>('GET', `/v1/runs?${q}`);
+      expect(page.status).toBe(200);
+      listed.push(...page.body.runs);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(listed.map((r) => r.id)).toEqual([...runIds].reverse()); // newest first
+    const byStatus = await http<{ runs: Run[] }>('GET', '/v1/runs?status=completed&limit=500');
+    expect(byStatus.body.runs.map((r) => r.id).sort()).toEqual([...completed].sort());
+    const tagged = await http<{ runs: Run[] }>('GET', '/v1/runs?tag=cluster');
+    expect(tagged.body.runs.map((r) => r.id)).toEqual([runIds[0]]);
+
+    expect(await store.countRunsByStatus()).toEqual({
+      queued: 0,
+      running: 0,
+      completed: completed.length,
+      failed: 0,
+      cancelled: 1,
+    });
+    const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
+    expect(metrics).toContain(`runledger_runs{status="completed"} ${completed.length}`);
+    expect(metrics).toContain('runledger_runs{status="cancelled"} 1');
+    expect(await store.listActiveRuns()).toEqual([]);
+    expect(await store.countActiveRuns('default')).toBe(0);
+    expect(await store.findOpenChunks(runIds[0]!)).toEqual([]);
+    const liveWorkers = await http<{ workers: { id: string }[] }>('GET', '/v1/workers');
+    expect(liveWorkers.body.workers.map((w) => w.id).sort()).toEqual(
+      workers.map((w) => w.id).sort(),
+    );
+  });
+
+  it('keeps every BullMQ key under the hash-tagged {prefix}, on one node', async () => {
+    const byNode = await keysByNode();
+    const all = byNode.flat();
+    expect(all.length).toBeGreaterThan(0);
+    const bull = all.filter((k) => k.startsWith(`{${prefix}}:`));
+    expect(bull.length).toBeGreaterThan(0);
+    expect(bull.some((k) => k.startsWith(`{${prefix}}:items.echo:`))).toBe(true);
+    // nothing else in this private cluster: runledger keys or BullMQ keys, nothing untagged
+    expect(all.filter((k) => !k.startsWith(`{${prefix}}:`) && !k.startsWith(`${prefix}:`))).toEqual(
+      [],
+    );
+    expect(byNode.filter((keys) => keys.some((k) => k.startsWith(`{${prefix}}:`)))).toHaveLength(1);
+  });
+
+  it('closing the workers and the API leaves no connection open on any node', async () => {
+    await Promise.all(workers.map((w) => w.close(1000)));
+    await api.close();
+    await client.quit();
+    // CLIENT LIST on each node: only the caller itself (the test's plain connection) is left
+    await waitFor(
+      async () => {
+        const lists = await Promise.all(nodes.map((n) => n.client('LIST') as Promise<string>));
+        return lists.every((list) => list.trim().split('\n').length === 1);
+      },
+      'every runledger connection to close',
+      5000,
+    );
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Fault: graceful shutdown under load. SIGTERM to every worker in the middle of a run (with a
+ * short shutdown deadline, so attempts in flight are aborted and their chunks handed back), then
+ * new workers: nothing lost, results exactly once. And a run cancelled through the API, then
+ * every worker SIGTERMed: no attempt of it started after the cancel returned.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { submitRunDirect } from '../helpers/submit.js';
+import {
+  accounting,
+  type Cluster,
+  faultItems,
+  kill,
+  poll,
+  startCluster,
+  waitTerminal,
+} from './harness.js';
+
+let cluster: Cluster | null = null;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = null;
+});
+
+describe('fault: graceful shutdown under load', () => {
+  it('SIGTERM to every worker mid-run, then new workers: nothing lost, results exactly once', async () => {
+    cluster = await startCluster({ label: 'sigterm' });
+    const c = cluster;
+    const total = 2000;
+    const workers = await Promise.all(
+      [0, 1, 2].map(() => c.spawnWorker({ WORKER_SHUTDOWN_TIMEOUT_MS: '100' })),
+    );
+    const runId = await submitRunDirect(c.store, c.queues, {
+      target: { name: 'fault-http', config: { url: c.target.url } },
+      dataset: { items: faultItems(total, 200) },
+    });
+    const k = c.store.keys.run(runId);
+    await poll(async () => (await c.client.hlen(k.results)) >= 300, '300 results');
+    const exits = await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));
+    for (const [i, exit] of exits.entries()) {
+      expect(exit, workers[i]!.output()).toEqual({ code: 0, signal: null });
+    }
+    const doneAtStop = await c.client.hlen(k.results);
+    expect(doneAtStop).toBeLessThan(total);
+    expect(await c.store.getRunStatus(runId)).toBe('running');
+    // every worker deregistered itself
+    expect(await c.store.listWorkers(60_000)).toEqual([]);
+
+    await Promise.all([c.spawnWorker(), c.spawnWorker()]);
+    const status = await waitTerminal(c, runId, 120_000);
+    const row = await accounting(c, runId, 'SIGTERM all 3 workers mid-run, 2 new', {
+      notes: `${doneAtStop} results when the last worker exited (deadline 100 ms: attempts in flight handed back)`,
+    });
+    expect(status).toBe('completed');
+    expect(row).toMatchObject({
+      totalItems: total,
+      results: total,
+      lost: 0,
+      duplicatedResults: 0,
+      wrongCounters: 0,
+      stuck: false,
+    });
+    expect(await c.store.getRun(runId)).toMatchObject({ succeededCount: total, progress: 1 });
+  });
+
+  it('cancel, then SIGTERM to every worker: no attempt starts after cancel returned', async () => {
+    cluster = await startCluster({ label: 'cancel-sigterm' });
+    const c = cluster;
+    const total = 3000;
+    const [api, ...workers] = await Promise.all([c.spawnApi(), c.spawnWorker(), c.spawnWorker()]);
+    const created = await fetch(`${api!.url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        target: { name: 'fault-http', config: { url: c.target.url } },
+        dataset: { items: faultItems(total, 100) },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const runId = ((await created.json()) as { id: string }).id;
+    const k = c.store.keys.run(runId);
+    await poll(async () => (await c.client.hlen(k.results)) >= 300, '300 results');
+
+    const cancelled = await fetch(`${api!.url}/v1/runs/${runId}/cancel`, { method: 'POST' });
+    const cancelReturnedAt = Date.now();
+    expect(cancelled.status).toBe(200);
+    expect(((await cancelled.json()) as { status: string }).status).toBe('cancelled');
+    const exits = await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));
+    for (const [i, exit] of exits.entries()) {
+      expect(exit, workers[i]!.output()).toEqual({ code: 0, signal: null });
+    }
+
+    const late = c.attempts(runId).filter((a) => a.startedAt > cancelReturnedAt);
+    const row = await accounting(c, runId, 'cancel, then SIGTERM all workers', {
+      notes: `attempts started after cancel returned: ${late.length}`,
+    });
+    expect(late).toEqual([]);
+    expect(row).toMatchObject({
+      status: 'cancelled',
+      totalItems: total,
+      results: total,
+      lost: 0,
+      duplicatedResults: 0,
+      wrongCounters: 0,
+      stuck: false,
+    });
+    const run = (await c.store.getRun(runId))!;
+    expect(run.cancelledCount).toBeGreaterThan(0);
+    expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(total);
+  });
+});

@@ -1,0 +1,486 @@
+/**
+ * The fault suite's harness: a private redis-server with AOF that tests SIGKILL and restart, real
+ * API and worker PROCESSES (apps/api/src/main.ts, apps/worker/src/main.ts) that tests kill and
+ * start, the scripted HTTP target (test/helpers/http-target.ts) that logs every attempt with the
+ * pid of the worker that made it, and `accounting()`: Jepsen-style figures of a run computed from
+ * Redis and the target's log (items lost, duplicated results, wrong counters, run stuck, items
+ * executed twice), appended to `test-results/faults-report.json`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  createRedis,
+  RunQueues,
+  type RunStatus,
+  RunStore,
+  type StoredResult,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import {
+  type HttpTargetServer,
+  startHttpTarget,
+  type TargetRequest,
+} from '../helpers/http-target.js';
+import {
+  destroyRedisServer,
+  freePort,
+  type RedisServer,
+  startRedisServer,
+} from '../helpers/redis-server.js';
+import { STARTED_AT_HEADER, WORKER_PID_HEADER } from './fixtures/headers.js';
+
+/** Where every fault test appends its accounting row (gitignored). */
+export const REPORT_FILE = join(process.cwd(), 'test-results', 'faults-report.json');
+/** Target modules the fault workers load. */
+export const FAULT_TARGET_MODULES =
+  'test/faults/fixtures/recording-target.ts,test/faults/fixtures/blocking-target.ts';
+
+/** How a process ended. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A spawned runledger process. */
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<Exit>;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** True until it exited. */
+  alive(): boolean;
+}
+
+/** A worker process, with the id it registered under (heartbeat). */
+export interface WorkerProc extends Proc {
+  id: string;
+}
+
+/** An API process and its base URL. */
+export interface ApiProc extends Proc {
+  url: string;
+}
+
+/** One attempt the target saw, with the worker pid and attempt start time from the headers. */
+export interface Attempt extends TargetRequest {
+  pid: number;
+  startedAt: number;
+}
+
+/** Options of `startCluster`. */
+export interface ClusterOptions {
+  /** Label of the key prefix. */
+  label: string;
+  /** AOF fsync policy of the private Redis. @defaultValue `everysec` */
+  appendfsync?: 'always' | 'everysec';
+  /** Env of every worker (on top of the harness defaults). */
+  workerEnv?: Record<string, string>;
+}
+
+/** A private Redis, the scripted target and the processes a fault test starts. */
+export interface Cluster {
+  redis: RedisServer;
+  prefix: string;
+  /** A command connection of the test process (reconnects by itself). */
+  client: Redis;
+  store: RunStore;
+  queues: RunQueues;
+  target: HttpTargetServer;
+  /** Every process spawned, in order. */
+  procs: Proc[];
+  /** Spawns a worker and resolves once its heartbeat is in Redis. */
+  spawnWorker(env?: Record<string, string>): Promise<WorkerProc>;
+  /** Spawns an API process on a free port and resolves once `/healthz` answers. */
+  spawnApi(env?: Record<string, string>): Promise<ApiProc>;
+  /** The attempts the target received for `runId`, in arrival order. */
+  attempts(runId: string): Attempt[];
+  /** Kills what is still running, closes connections and removes Redis's data dir. */
+  close(): Promise<void>;
+}
+
+/** Env every worker gets: a 2 s lock, fast heartbeats, a fast reconciler. */
+export function workerDefaults(cluster: { redis: RedisServer; prefix: string }) {
+  return {
+    REDIS_URL: cluster.redis.url,
+    RUNLEDGER_PREFIX: cluster.prefix,
+    WORKER_LOCK_MS: '2000',
+    WORKER_CONCURRENCY: '20',
+    WORKER_HEARTBEAT_MS: '500',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '3000',
+    RUNLEDGER_RECONCILE_INTERVAL_MS: '500',
+    RUNLEDGER_RECONCILE_GRACE_MS: '3000',
+    RUNLEDGER_TARGETS: FAULT_TARGET_MODULES,
+    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', // the scripted target listens on loopback
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** Spawns `node --conditions=@runledger/source --import tsx <entry>` with `env`. */
+export function spawnProcess(name: string, entry: string, env: Record<string, string>): Proc {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@runledger/source', '--import', 'tsx', entry],
+    { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const append = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  let exitedYet = false;
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitedYet = true;
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    exited,
+    output: () => output,
+    alive: () => !exitedYet,
+  };
+}
+
+/** Thrown by a `poll` check to stop polling at once (e.g. the process it waits for exited). */
+export class FatalPollError extends Error {
+  override name = 'FatalPollError';
+}
+
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`).
+ * Errors thrown by `check` (e.g. Redis down for a moment) count as "not yet".
+ */
+export async function poll<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      if (err instanceof FatalPollError) throw err;
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${String(lastError)})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Starts a private AOF Redis, the scripted target, a store and queues on a fresh prefix. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const redis = await startRedisServer({
+    appendonly: true,
+    appendfsync: options.appendfsync ?? 'everysec',
+  });
+  const prefix = `rl-fault-${options.label}`;
+  const client = createRedis(redis.url, 'command', { connectionName: 'fault-test' });
+  client.on('error', () => {}); // Redis is killed on purpose: the client reconnects by itself
+  const store = new RunStore(client, { prefix });
+  const queues = new RunQueues({ redisUrl: redis.url, prefix });
+  const target = await startHttpTarget();
+  const procs: Proc[] = [];
+  const cluster: Cluster = {
+    redis,
+    prefix,
+    client,
+    store,
+    queues,
+    target,
+    procs,
+    async spawnWorker(env = {}) {
+      const proc = spawnProcess(`worker-${procs.length}`, 'apps/worker/src/main.ts', {
+        ...workerDefaults(cluster),
+        ...options.workerEnv,
+        ...env,
+      });
+      procs.push(proc);
+      const info = await poll(
+        async () => {
+          if (!proc.alive()) throw new FatalPollError(`worker exited:\n${proc.output()}`);
+          return (await store.listWorkers(60_000)).find((w) => w.pid === proc.pid);
+        },
+        `worker ${proc.pid} heartbeat`,
+        30_000,
+        50,
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${proc.output()}`);
+      });
+      return { ...proc, id: info.id };
+    },
+    async spawnApi(env = {}) {
+      const port = await freePort();
+      const proc = spawnProcess(`api-${procs.length}`, 'apps/api/src/main.ts', {
+        REDIS_URL: redis.url,
+        RUNLEDGER_PREFIX: prefix,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WORKER_HEARTBEAT_MS: '500',
+        LOG_LEVEL: 'warn',
+        ...env,
+      });
+      procs.push(proc);
+      const url = `http://127.0.0.1:${port}`;
+      await poll(
+        async () => {
+          if (!proc.alive()) throw new FatalPollError(`api exited:\n${proc.output()}`);
+          return (await fetch(`${url}/healthz`)).ok;
+        },
+        `api ${proc.pid} /healthz`,
+        30_000,
+        50,
+      );
+      return { ...proc, url };
+    },
+    attempts(runId) {
+      return target.requests
+        .filter((r) => r.runId === runId)
+        .map((r) => ({
+          ...r,
+          pid: Number(r.headers[WORKER_PID_HEADER]),
+          startedAt: Number(r.headers[STARTED_AT_HEADER]),
+        }));
+    },
+    async close() {
+      for (const p of procs) if (p.alive()) p.child.kill('SIGKILL');
+      await Promise.all(procs.map((p) => p.exited));
+      await queues.close().catch(() => {});
+      client.disconnect();
+      await target.close();
+      await redis.stop({ hard: true });
+      await destroyRedisServer(redis);
+    },
+  };
+  return cluster;
+}
+
+/** Sends SIGKILL to `proc` and waits for it to exit. */
+export async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
+  proc.child.kill(signal);
+  return proc.exited;
+}
+
+/** The run's status, or null (also while Redis does not answer). */
+export async function statusOf(cluster: Cluster, runId: string): Promise<RunStatus | null> {
+  return cluster.store.getRunStatus(runId).catch(() => null);
+}
+
+/** Waits until the run is terminal; returns its status (the run is "stuck" when this throws). */
+export async function waitTerminal(
+  cluster: Cluster,
+  runId: string,
+  timeoutMs = 60_000,
+): Promise<RunStatus> {
+  return poll(
+    async () => {
+      const status = await statusOf(cluster, runId);
+      return status && status !== 'queued' && status !== 'running' ? status : null;
+    },
+    `run ${runId} terminal`,
+    timeoutMs,
+    50,
+  );
+}
+
+/** Results of a run by item index (raw stored results). */
+export async function storedResults(
+  cluster: Cluster,
+  runId: string,
+): Promise<Map<number, StoredResult>> {
+  const raw = await cluster.client.hgetall(cluster.store.keys.run(runId).results);
+  return new Map(Object.entries(raw).map(([i, json]) => [Number(i), JSON.parse(json)]));
+}
+
+/** Jepsen-style accounting of one run after a fault. */
+export interface Accounting {
+  fault: string;
+  runId: string;
+  status: RunStatus | null;
+  totalItems: number;
+  /** Results stored (HLEN of the results hash). */
+  results: number;
+  /** Items without a result. */
+  lost: number;
+  /** Results beyond one per item: items in more than one status zset, hash fields outside the run. */
+  duplicatedResults: number;
+  /**
+   * Counter mismatches: |counter - results with that status| and |zset size - results with that
+   * status| summed over succeeded/failed/cancelled, plus zset members whose result has another status.
+   */
+  wrongCounters: number;
+  /** True when the run was not terminal when accounted. */
+  stuck: boolean;
+  /** Attempts the target received for the run. */
+  executions: number;
+  /** Items the target saw more than once. */
+  executedTwice: number;
+  /** Recovery time, ms (fault-specific; null when not measured). */
+  recoveryMs: number | null;
+  /** Anything else the fault reports. */
+  notes: string;
+}
+
+/** Computes the accounting of `runId` from Redis and the target's log. */
+export async function accounting(
+  cluster: Cluster,
+  runId: string,
+  fault: string,
+  extra: { recoveryMs?: number | null; notes?: string } = {},
+): Promise<Accounting> {
+  const k = cluster.store.keys.run(runId);
+  const run = await cluster.store.getRun(runId);
+  const total = run?.totalItems ?? 0;
+  const results = await storedResults(cluster, runId);
+  const [succeeded, failed, cancelled] = await Promise.all(
+    [k.succeeded, k.failed, k.cancelled].map((key) => cluster.client.zrange(key, '0', '-1')),
+  );
+  const zsets = { succeeded: succeeded!, failed: failed!, cancelled: cancelled! };
+  let lost = 0;
+  for (let i = 0; i < total; i++) if (!results.has(i)) lost++;
+  const membership = new Map<string, number>();
+  let duplicatedResults = [...results.keys()].filter((i) => i < 0 || i >= total).length;
+  let wrongCounters = 0;
+  for (const [status, members] of Object.entries(zsets)) {
+    const withStatus = [...results.values()].filter((r) => r.status === status).length;
+    const counter = run
+      ? { succeeded: run.succeededCount, failed: run.failedCount, cancelled: run.cancelledCount }[
+          status as 'succeeded' | 'failed' | 'cancelled'
+        ]
+      : 0;
+    wrongCounters += Math.abs(counter - withStatus) + Math.abs(members.length - withStatus);
+    for (const m of members) {
+      membership.set(m, (membership.get(m) ?? 0) + 1);
+      if (results.get(Number(m))?.status !== status) wrongCounters++;
+    }
+  }
+  for (const n of membership.values()) if (n > 1) duplicatedResults += n - 1;
+  const attempts = cluster.attempts(runId);
+  const seen = new Map<number, number>();
+  for (const a of attempts) seen.set(a.itemIndex, (seen.get(a.itemIndex) ?? 0) + 1);
+  const row: Accounting = {
+    fault,
+    runId,
+    status: run?.status ?? null,
+    totalItems: total,
+    results: results.size,
+    lost,
+    duplicatedResults,
+    wrongCounters,
+    stuck: !run || run.status === 'queued' || run.status === 'running',
+    executions: attempts.length,
+    executedTwice: [...seen.values()].filter((n) => n > 1).length,
+    recoveryMs: extra.recoveryMs ?? null,
+    notes: extra.notes ?? '',
+  };
+  report(row);
+  return row;
+}
+
+/** Prints `row` as a table line and appends it to `REPORT_FILE`. */
+export function report(row: Accounting): void {
+  mkdirSync(dirname(REPORT_FILE), { recursive: true });
+  let rows: Accounting[] = [];
+  try {
+    rows = JSON.parse(readFileSync(REPORT_FILE, 'utf8')) as Accounting[];
+  } catch {
+    rows = [];
+  }
+  rows.push(row);
+  writeFileSync(REPORT_FILE, `${JSON.stringify(rows, null, 2)}\n`);
+  console.log(formatTable([row]));
+}
+
+/** The accounting rows as a fixed-width table. */
+export function formatTable(rows: Accounting[]): string {
+  const head = [
+    'fault',
+    'items',
+    'status',
+    'lost',
+    'dup results',
+    'wrong counters',
+    'stuck',
+    'executions',
+    'executed twice',
+    'recovery ms',
+    'notes',
+  ];
+  const body = rows.map((r) => [
+    r.fault,
+    String(r.totalItems),
+    String(r.status),
+    String(r.lost),
+    String(r.duplicatedResults),
+    String(r.wrongCounters),
+    r.stuck ? 'YES' : 'no',
+    String(r.executions),
+    String(r.executedTwice),
+    r.recoveryMs === null ? '-' : String(Math.round(r.recoveryMs)),
+    r.notes,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join(' | ')}`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** Chunk jobs the workers' reconcilers enqueued again, from their logs (`chunk jobs lost` lines). */
+export function reenqueuedChunks(cluster: Cluster): number {
+  let n = 0;
+  for (const p of cluster.procs) {
+    for (const line of p.output().split('\n')) {
+      if (!line.includes('chunk jobs lost: enqueued again')) continue;
+      try {
+        n += Number((JSON.parse(line) as { chunks?: number }).chunks ?? 0);
+      } catch {
+        // not a JSON log line
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Items of a run for the scripted target: `{ i, delayMs }` (the target waits `delayMs` before
+ * answering), optionally more fields from `extra(i)`.
+ */
+export function faultItems(
+  n: number,
+  delayMs: number,
+  extra: (i: number) => Record<string, unknown> = () => ({}),
+) {
+  return Array.from({ length: n }, (_, i) => ({ input: { i, delayMs, ...extra(i) } }));
+}
+
+/** Every result page of a run through the API (`GET /v1/runs/:id/results`), as item indexes. */
+export async function apiResultIndexes(apiUrl: string, runId: string): Promise<Set<number>> {
+  const out = new Set<number>();
+  let cursor: string | null = null;
+  do {
+    const qs: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const res = await fetch(`${apiUrl}/v1/runs/${runId}/results?limit=1000${qs}`);
+    if (!res.ok) throw new Error(`GET results: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as {
+      results: { itemIndex: number }[];
+      nextCursor: string | null;
+    };
+    for (const r of page.results) out.add(r.itemIndex);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}

@@ -1,0 +1,337 @@
+/**
+ * The reconciler against a real Redis and real BullMQ queues: chunk jobs lost mid-run (queue
+ * obliterated, jobs removed) are enqueued again and the run completes with exact counters; a run
+ * whose target no live worker serves fails with a clear error; only the lock holder runs a pass;
+ * the worker's own reconciler finishes a run whose queue was flushed.
+ */
+import {
+  type Config,
+  chunkJobId,
+  createLogger,
+  loadConfig,
+  RunQueues,
+  type RunStatus,
+  type RunStore,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Reconciler,
+  startReconciler,
+  startWorker,
+  type WorkerHandle,
+} from '../apps/worker/src/index.js';
+import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { submitRunDirect } from './helpers/submit.js';
+
+let ctx: ReturnType<typeof createTestStore>;
+let store: RunStore;
+let redis: Redis;
+let queues: RunQueues;
+const logger = createLogger({ level: 'silent' });
+const handles: WorkerHandle[] = [];
+const reconcilers: Reconciler[] = [];
+
+function config(extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: ctx.prefix,
+    WORKER_CONCURRENCY: '8',
+    WORKER_LOCK_MS: '1000',
+    WORKER_HEARTBEAT_MS: '200',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+    RUNLEDGER_TARGETS: '',
+    // the workers' own reconcilers stay out of the way unless a test asks for them
+    RUNLEDGER_RECONCILE_INTERVAL_MS: '600000',
+    ...extra,
+  });
+}
+
+/** A reconciler driven by `runOnce()` only, with no grace period. */
+function reconciler(workerId: string, extra: Record<string, string> = {}): Reconciler {
+  const r = startReconciler({
+    store,
+    queues,
+    config: config({ RUNLEDGER_RECONCILE_GRACE_MS: '0', ...extra }),
+    logger,
+    workerId,
+    servedTargets: [],
+    autoStart: false,
+  });
+  reconcilers.push(r);
+  return r;
+}
+
+async function startEchoWorker(env: Record<string, string> = {}): Promise<WorkerHandle> {
+  const handle = await startWorker({ config: config(env), logger });
+  handles.push(handle);
+  return handle;
+}
+
+async function waitForStatus(runId: string, status: RunStatus, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const run = await store.getRun(runId);
+      return run?.status === status ? run : null;
+    },
+    `run ${runId} ${status}`,
+    timeoutMs,
+  );
+}
+
+/** HLEN(results) and the cardinality of each status zset. */
+async function stored(runId: string) {
+  const k = store.keys.run(runId);
+  const [results, succeeded, failed, cancelled] = await Promise.all([
+    redis.hlen(k.results),
+    redis.zcard(k.succeeded),
+    redis.zcard(k.failed),
+    redis.zcard(k.cancelled),
+  ]);
+  return { results, succeeded, failed, cancelled };
+}
+
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ input: { i } }));
+
+beforeAll(() => {
+  ctx = createTestStore('reconciler');
+  store = ctx.store;
+  redis = ctx.redis;
+  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+});
+
+afterEach(async () => {
+  await Promise.all(reconcilers.splice(0).map((r) => r.stop()));
+  await Promise.all(handles.splice(0).map((h) => h.close(2000)));
+  await redis.del(store.keys.reconcilerLock);
+  await queues.queue('echo').obliterate({ force: true });
+});
+
+afterAll(async () => {
+  await queues.close();
+  await ctx.close();
+});
+
+describe('findOpenChunks', () => {
+  it('returns the chunks holding items without a result, across pages', async () => {
+    const runId = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'nobody' }, dataset: { items: items(95) } },
+      { chunkSize: 10 },
+    );
+    expect(await store.findOpenChunks(runId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // results for every item of chunks 0..8 but item 41, and none of chunk 9 (items 90..94)
+    const records = [];
+    for (let i = 0; i < 90; i++) {
+      if (i !== 41)
+        records.push({ index: i, result: { status: 'succeeded' as const, attempts: 1 } });
+    }
+    await store.recordResults(runId, records);
+    expect(await store.findOpenChunks(runId)).toEqual([4, 9]);
+    expect(await store.findOpenChunks(runId, 3)).toEqual([4, 9]);
+    expect(await store.findOpenChunks('no-such-run')).toEqual([]);
+    await store.finishRun(runId, 'cancelled');
+    expect(await store.findOpenChunks(runId)).toEqual([]);
+  });
+});
+
+describe('reconciler', () => {
+  it('re-enqueues every chunk of a run whose queue was obliterated; the run completes exactly', async () => {
+    const total = 200;
+    const runId = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'echo' }, dataset: { items: items(total) } },
+      { chunkSize: 10 },
+    );
+    const queue = queues.queue('echo');
+    await queue.obliterate({ force: true });
+    expect(await queue.getJobState(chunkJobId(runId, 0))).toBe('unknown');
+
+    const report = await reconciler('r1').runOnce();
+    expect(report).toMatchObject({ leader: true, activeRuns: 1, examinedRuns: 1, failed: [] });
+    expect(report.reenqueued).toEqual([
+      { runId, target: 'echo', chunks: Array.from({ length: 20 }, (_, c) => c) },
+    ]);
+    expect(await queue.getJob(chunkJobId(runId, 19))).toMatchObject({
+      data: { runId, chunk: 19, start: 190, end: 200 },
+    });
+    // a second pass finds every job in place: nothing added
+    expect((await reconciler('r1').runOnce()).reenqueued).toEqual([]);
+
+    await startEchoWorker();
+    const run = await waitForStatus(runId, 'completed');
+    expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
+    expect(await stored(runId)).toEqual({
+      results: total,
+      succeeded: total,
+      failed: 0,
+      cancelled: 0,
+    });
+  });
+
+  it('re-enqueues only the open chunks whose jobs were removed mid-run', async () => {
+    const total = 300;
+    const worker = await startEchoWorker({ WORKER_CONCURRENCY: '4' });
+    const runId = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'echo', config: { delayMs: 5 } }, dataset: { items: items(total) } },
+      { chunkSize: 10 },
+    );
+    const k = store.keys.run(runId);
+    await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
+    // the jobs nobody holds vanish (waiting ones); the worker stops before taking more
+    // (BullMQ's remove answers 1 for a job that does not exist either: the count says little)
+    await queues.removeRunJobs(runId, 'echo', total, 10);
+    await worker.close(5000);
+    // open chunks: those removed, and those the closing worker handed back (delayed jobs)
+    const open = await store.findOpenChunks(runId);
+    const states = await Promise.all(
+      open.map((c) => queues.queue('echo').getJobState(chunkJobId(runId, c))),
+    );
+    const lost = open.filter((_, i) => states[i] === 'unknown');
+    // 30 chunks: at most 4 were held (concurrency 4) or done when their jobs were removed
+    expect(lost.length).toBeGreaterThanOrEqual(20);
+    expect(states.filter((s) => s !== 'unknown' && s !== 'delayed' && s !== 'waiting')).toEqual([]);
+
+    const report = await reconciler('r1').runOnce();
+    expect(report.reenqueued).toEqual([{ runId, target: 'echo', chunks: lost }]);
+
+    await startEchoWorker();
+    const run = await waitForStatus(runId, 'completed');
+    expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
+    expect(await stored(runId)).toEqual({
+      results: total,
+      succeeded: total,
+      failed: 0,
+      cancelled: 0,
+    });
+  });
+
+  it('leaves runs alone within the grace period and runs whose jobs wait', async () => {
+    const runId = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'echo' }, dataset: { items: items(30) } },
+      { chunkSize: 10 },
+    );
+    expect(
+      await reconciler('r1', { RUNLEDGER_RECONCILE_GRACE_MS: '60000' }).runOnce(),
+    ).toMatchObject({
+      leader: true,
+      activeRuns: 1,
+      examinedRuns: 0,
+      reenqueued: [],
+      failed: [],
+    });
+    await redis.del(store.keys.reconcilerLock);
+    expect(await reconciler('r2').runOnce()).toMatchObject({
+      leader: true,
+      examinedRuns: 1,
+      reenqueued: [],
+      failed: [],
+    });
+    await store.deleteRun(runId);
+  });
+
+  it('fails a run whose target no live worker serves past the deadline, with a clear error', async () => {
+    await startEchoWorker(); // a live worker, serving echo (and http), not "nobody"
+    await waitFor(async () => (await store.listWorkers(600)).length === 1, 'worker heartbeat');
+    const total = 25;
+    const unserved = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'nobody' }, dataset: { items: items(total) } },
+      { chunkSize: 10 },
+    );
+    const served = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'echo', config: { delayMs: 2000 } }, dataset: { items: items(2) } },
+      { chunkSize: 1 },
+    );
+    const early = await reconciler('r1', {
+      RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS: '60000',
+      RUNLEDGER_RECONCILE_GRACE_MS: '60000',
+    }).runOnce();
+    expect(early.failed).toEqual([]);
+    expect(await store.getRunStatus(unserved)).toBe('queued');
+
+    await new Promise((r) => setTimeout(r, 50));
+    await redis.del(store.keys.reconcilerLock);
+    const report = await reconciler('r2', {
+      RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS: '20',
+      RUNLEDGER_RECONCILE_GRACE_MS: '600000',
+    }).runOnce();
+    expect(report.failed).toEqual([
+      {
+        runId: unserved,
+        target: 'nobody',
+        error: 'no live worker serves target "nobody" (waited 0 s)',
+      },
+    ]);
+    const run = await store.getRun(unserved);
+    expect(run).toMatchObject({
+      status: 'failed',
+      error: 'no live worker serves target "nobody" (waited 0 s)',
+      succeededCount: 0,
+      failedCount: 0,
+      cancelledCount: total,
+      progress: 1,
+    });
+    expect(await stored(unserved)).toEqual({
+      results: total,
+      succeeded: 0,
+      failed: 0,
+      cancelled: total,
+    });
+    // its waiting jobs are gone from the queue; the served run goes on
+    expect(await queues.queue('nobody').getJobState(chunkJobId(unserved, 0))).toBe('unknown');
+    expect(await waitForStatus(served, 'completed')).toMatchObject({ succeededCount: 2 });
+    await queues.queue('nobody').obliterate({ force: true });
+  });
+
+  it('only the holder of the lock runs a pass', async () => {
+    const a = reconciler('worker-a');
+    const b = reconciler('worker-b');
+    const [ra, rb] = await Promise.all([a.runOnce(), b.runOnce()]);
+    expect([ra.leader, rb.leader].sort()).toEqual([false, true]);
+    const leader = ra.leader ? a : b;
+    const other = ra.leader ? b : a;
+    const loser = ra.leader ? rb : ra;
+    expect(loser).toMatchObject({ activeRuns: 0, examinedRuns: 0, reenqueued: [], failed: [] });
+    // the holder renews the lock; the other keeps out until it expires
+    expect((await leader.runOnce()).leader).toBe(true);
+    expect((await other.runOnce()).leader).toBe(false);
+    expect(await redis.pttl(store.keys.reconcilerLock)).toBeGreaterThan(0);
+    expect(await redis.get(store.keys.reconcilerLock)).toBe(ra.leader ? 'worker-a' : 'worker-b');
+  });
+
+  it("a worker's own reconciler finishes a run whose queue was flushed mid-run", async () => {
+    const total = 400;
+    await startEchoWorker({
+      WORKER_CONCURRENCY: '4',
+      RUNLEDGER_RECONCILE_INTERVAL_MS: '200',
+      RUNLEDGER_RECONCILE_GRACE_MS: '500',
+    });
+    const runId = await submitRunDirect(
+      store,
+      queues,
+      { target: { name: 'echo', config: { delayMs: 5 } }, dataset: { items: items(total) } },
+      { chunkSize: 10 },
+    );
+    const k = store.keys.run(runId);
+    await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
+    await queues.queue('echo').obliterate({ force: true });
+    const run = await waitForStatus(runId, 'completed', 30_000);
+    expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
+    expect(await stored(runId)).toEqual({
+      results: total,
+      succeeded: total,
+      failed: 0,
+      cancelled: 0,
+    });
+  });
+});
