@@ -23,11 +23,14 @@
  * Usage: npm run bench:load -- [--runs 10] [--items 5000] [--workers 3] [--concurrency 50]
  *   [--delay-ms 3] [--connections 10] [--max-seconds 10] [--stream-items 200000]
  *   [--stream-pad 200] [--delete-stream] [--idle-seconds 3] [--worker-nice 0] [--api-heap-mib 0]
+ *   [--stream-api-heap-mib 64]
  *
  * `--idle-seconds`: first, autocannon on a finished 100-item run with nothing running (the API's
  * own GET latency; 0 skips it). `--worker-nice N`: workers run under `nice -n N` (the API and Redis
  * keep the CPU first on a shared machine). `--api-heap-mib N`: the API runs with
- * `--max-old-space-size=N`. `--runs 0` / `--stream-items 0` skip phase 1 / 2.
+ * `--max-old-space-size=N`. The NDJSON phase goes to a second API process whose V8 heap is capped
+ * at `--stream-api-heap-mib` (64), below the body size: it can only accept the body by streaming.
+ * `--runs 0` / `--stream-items 0` skip phase 1 / 2.
  */
 import { parseArgs } from 'node:util';
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
@@ -61,6 +64,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '3' },
     'worker-nice': { type: 'string', default: '0' },
     'api-heap-mib': { type: 'string', default: '0' },
+    'stream-api-heap-mib': { type: 'string', default: '64' },
   },
 });
 const RUNS = Number(values.runs);
@@ -76,6 +80,7 @@ const STREAM_FINISH = !values['delete-stream'];
 const IDLE_SECONDS = Number(values['idle-seconds']);
 const WORKER_NICE = Number(values['worker-nice']);
 const API_HEAP_MIB = Number(values['api-heap-mib']);
+const STREAM_API_HEAP_MIB = Number(values['stream-api-heap-mib']);
 
 const MiB = 1024 * 1024;
 const P99_GOAL_MS = 50;
@@ -513,7 +518,28 @@ try {
   if (IDLE_SECONDS > 0) await idleBaseline(base);
   if (RUNS > 0) await concurrentRuns(base);
   console.log(`phase 1 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
-  if (STREAM_ITEMS > 0) await streamedRun(base, api.pid);
+  if (STREAM_ITEMS > 0) {
+    // phase 2 goes to its own API process whose V8 heap is capped below the body size: holding
+    // the body would crash it (heap out of memory), so acceptance proves it is streamed
+    const streamPort = await freePort();
+    const streamApi = spawnTs(
+      'api-stream',
+      'apps/api/src/main.ts',
+      { ...env, PORT: String(streamPort), HOST: '127.0.0.1' },
+      { nodeArgs: [`--max-old-space-size=${STREAM_API_HEAP_MIB}`] },
+    );
+    spawned.push(streamApi);
+    const streamBase = `http://127.0.0.1:${streamPort}`;
+    await pollUntil(
+      async () => ((await fetch(`${streamBase}/readyz`)).status === 200 ? true : null),
+      'the streaming API to be ready',
+      60_000,
+      100,
+      () => streamApi.child.exitCode === null,
+    );
+    info('V8 heap cap of the API process taking the NDJSON stream', `${STREAM_API_HEAP_MIB} MiB`);
+    await streamedRun(streamBase, streamApi.pid);
+  }
   console.log(`phase 2 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
 } catch (err) {
   fatal = err;

@@ -3,7 +3,9 @@
  * BullMQ (one job per item, no-op processor, concurrency 50, addBulk then drain) on the same Redis in
  * the same run; plus Redis memory per stored result. Goal (not a test): ratio >= 3.0.
  *
- * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1]
+ * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1] [--rounds 3]
+ * Runs the production build (`npm run build` first: workspace packages resolve to dist/). Both
+ * sides first run a 2,000-item warm-up that is not measured; medians of the rounds are compared.
  * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
  */
 import { parseArgs } from 'node:util';
@@ -18,18 +20,21 @@ const { values } = parseArgs({
     items: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '50' },
     workers: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const ITEMS = Number(values.items);
 const CONCURRENCY = Number(values.concurrency);
 const WORKERS = Number(values.workers);
+const ROUNDS = Number(values.rounds);
 
 const server = process.env.REDIS_URL ? null : await startRedisServer();
 const redisUrl = process.env.REDIS_URL ?? server!.url;
 const redis = createRedis(redisUrl);
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
-async function rawBullmq(): Promise<number> {
+/** Raw BullMQ: `items` jobs added with addBulk, then drained by a no-op worker. Returns items/s. */
+async function rawBullmq(items: number): Promise<number> {
   const connection = { url: redisUrl, maxRetriesPerRequest: null };
   const name = `raw-${Date.now()}`;
   const queue = new Queue(name, { connection, prefix: '{bench}' });
@@ -39,7 +44,7 @@ async function rawBullmq(): Promise<number> {
     resolveDrained = r;
   });
   const started = performance.now();
-  const jobs = Array.from({ length: ITEMS }, (_, i) => ({
+  const jobs = Array.from({ length: items }, (_, i) => ({
     name: 'item',
     data: { i, input: { n: i } },
     opts: { removeOnComplete: true, removeOnFail: true },
@@ -51,21 +56,31 @@ async function rawBullmq(): Promise<number> {
     concurrency: CONCURRENCY,
   });
   worker.on('completed', () => {
-    if (++done === ITEMS) resolveDrained();
+    if (++done === items) resolveDrained();
   });
   await drained;
   const seconds = (performance.now() - started) / 1000;
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return ITEMS / seconds;
+  return items / seconds;
 }
 
-async function runledger(): Promise<{
+/** One measured runledger run: POST of `items` echo items until the run is completed. */
+interface RunledgerFigures {
   itemsPerSecond: number;
   run: Run;
   bytesPerResult: number;
   bytesPerItem: number;
+}
+
+/**
+ * Starts the API and `WORKERS` workers in this process; `measure(n)` runs `n` items through them;
+ * `close()` stops them.
+ */
+async function startRunledger(): Promise<{
+  measure(n: number): Promise<RunledgerFigures>;
+  close(): Promise<void>;
 }> {
   const prefix = `bench${Date.now()}`;
   const config = loadConfig({
@@ -80,67 +95,104 @@ async function runledger(): Promise<{
   const workers = await Promise.all(
     Array.from({ length: WORKERS }, () => startWorker({ config, logger })),
   );
-  const items = Array.from({ length: ITEMS }, (_, i) => ({
-    id: `i${i}`,
-    input: { n: i },
-    expectedOutput: { n: i },
-  }));
-  const started = performance.now();
-  const res = await fetch(`${api.url}/v1/runs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
+  const measure = async (n: number): Promise<RunledgerFigures> => {
+    const body = JSON.stringify({
       target: { name: 'echo' },
-      dataset: { items },
+      dataset: {
+        items: Array.from({ length: n }, (_, i) => ({
+          id: `i${i}`,
+          input: { n: i },
+          expectedOutput: { n: i },
+        })),
+      },
       scorers: [{ name: 'exact_match' }],
-    }),
-  });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  const { id } = (await res.json()) as Run;
-  let run: Run;
-  for (;;) {
-    run = (await (await fetch(`${api.url}/v1/runs/${id}`)).json()) as Run;
-    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const keys = (await redis.keys(`${prefix}:{${id}}:*`)).sort();
-  let resultBytes = 0;
-  let allBytes = 0;
-  for (const key of keys) {
-    const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
-    allBytes += bytes;
-    if (!key.endsWith(':items') && !key.endsWith(':run') && !key.endsWith(':events'))
-      resultBytes += bytes;
-  }
-  await Promise.all(workers.map((w) => w.close()));
-  await api.close();
+    });
+    const started = performance.now();
+    const res = await fetch(`${api.url}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+    const { id } = (await res.json()) as Run;
+    let run: Run;
+    for (;;) {
+      run = (await (await fetch(`${api.url}/v1/runs/${id}`)).json()) as Run;
+      if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled')
+        break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const keys = (await redis.keys(`${prefix}:{${id}}:*`)).sort();
+    let resultBytes = 0;
+    let allBytes = 0;
+    for (const key of keys) {
+      const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+      allBytes += bytes;
+      if (!key.endsWith(':items') && !key.endsWith(':run') && !key.endsWith(':events'))
+        resultBytes += bytes;
+    }
+    return {
+      itemsPerSecond: n / seconds,
+      run,
+      bytesPerResult: resultBytes / n,
+      bytesPerItem: allBytes / n,
+    };
+  };
   return {
-    itemsPerSecond: ITEMS / seconds,
-    run,
-    bytesPerResult: resultBytes / ITEMS,
-    bytesPerItem: allBytes / ITEMS,
+    measure,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await api.close();
+    },
   };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 console.log(
-  `benchmark: ${ITEMS} no-op items, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`,
+  `benchmark: ${ITEMS} no-op items x ${ROUNDS} rounds, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`,
 );
-const raw = await rawBullmq();
-const rl = await runledger();
-if (rl.run.succeededCount !== ITEMS)
-  throw new Error(`runledger run incomplete: ${JSON.stringify(rl.run)}`);
-const ratio = rl.itemsPerSecond / raw;
+// both sides get the same warm-up (not measured: JIT, connections, Lua script cache), then
+// ROUNDS alternating measurements; medians are compared (raw BullMQ varies by +-25% run to run)
+const WARMUP = Math.min(2000, ITEMS);
+const rl = await startRunledger();
+await rawBullmq(WARMUP);
+await rl.measure(WARMUP);
+const rawRates: number[] = [];
+const rlRuns: RunledgerFigures[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  rawRates.push(await rawBullmq(ITEMS));
+  const figures = await rl.measure(ITEMS);
+  if (figures.run.succeededCount !== ITEMS)
+    throw new Error(`runledger run incomplete: ${JSON.stringify(figures.run)}`);
+  rlRuns.push(figures);
+}
+await rl.close();
+const raw = median(rawRates);
+const rlRate = median(rlRuns.map((r) => r.itemsPerSecond));
+const last = rlRuns.at(-1)!;
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
+const ratio = rlRate / raw;
 const rows: [string, string][] = [
-  ['raw BullMQ (1 job/item, addBulk + drain)', `${raw.toFixed(0)} items/s`],
-  ['runledger (API + worker, echo, exact_match)', `${rl.itemsPerSecond.toFixed(0)} items/s`],
-  ['ratio runledger / raw BullMQ (goal >= 3.0)', `${ratio.toFixed(2)}x`],
+  [
+    'raw BullMQ (1 job/item, addBulk + drain), median',
+    `${raw.toFixed(0)} items/s (${range(rawRates)})`,
+  ],
+  [
+    'runledger (API + worker, echo, exact_match), median',
+    `${rlRate.toFixed(0)} items/s (${range(rlRuns.map((r) => r.itemsPerSecond))})`,
+  ],
+  ['ratio of medians runledger / raw BullMQ (goal >= 3.0)', `${ratio.toFixed(2)}x`],
   [
     'Redis bytes per stored result (results, latency, status index)',
-    `${rl.bytesPerResult.toFixed(0)} B`,
+    `${last.bytesPerResult.toFixed(0)} B`,
   ],
-  ['Redis bytes per item, all keys of the run (incl. dataset)', `${rl.bytesPerItem.toFixed(0)} B`],
-  ['run latency p50 / p99 (ms)', `${rl.run.latencyMs.p50} / ${rl.run.latencyMs.p99}`],
+  [
+    'Redis bytes per item, all keys of the run (incl. dataset)',
+    `${last.bytesPerItem.toFixed(0)} B`,
+  ],
+  ['run latency p50 / p99 (ms)', `${last.run.latencyMs.p50} / ${last.run.latencyMs.p99}`],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|-${'-'.repeat(18)}`);
