@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Accounting, formatTable, REPORT_FILE } from './harness.js';
+import { type Accounting, formatTable, REPORT_FILE } from './report.js';
 
 export default function setup(): () => void {
   mkdirSync(dirname(REPORT_FILE), { recursive: true });
