@@ -12,13 +12,13 @@ import {
   createLogger,
   createRedis,
   loadConfig,
-  type Result,
   type Run,
   RunStore,
 } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { type Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiHttp, readSse } from './helpers/api-http.js';
 import { uniquePrefix, waitFor } from './helpers/context.js';
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster.js';
 
@@ -32,6 +32,7 @@ let workers: Awaited<ReturnType<typeof startWorker>>[] = [];
 let client: Cluster;
 let store: RunStore;
 let nodes: Redis[] = [];
+const { http, allResults, waitForStatus } = createApiHttp(() => api.url);
 
 beforeAll(async () => {
   cluster = await startRedisCluster(3);
@@ -59,47 +60,6 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-async function http<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-async function allResults(runId: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | null = null;
-  do {
-    const q = new URLSearchParams({ limit: '97' });
-    if (cursor) q.set('cursor', cursor);
-    const page = await http<{ results: Result[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/runs/${runId}/results?${q}`,
-    );
-    expect(page.status).toBe(200);
-    out.push(...page.body.results);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return out;
-}
-
-const waitForStatus = (runId: string, status: string, timeoutMs = 20_000) =>
-  waitFor(
-    async () => {
-      const { body } = await http<Run>('GET', `/v1/runs/${runId}`);
-      return body.status === status ? body : null;
-    },
-    `run ${runId} ${status}`,
-    timeoutMs,
-  );
-
 /** Every key of the cluster, by node index (SCAN on each master: the cluster has no replicas). */
 async function keysByNode(match = '*'): Promise<string[][]> {
   return Promise.all(
@@ -120,43 +80,6 @@ async function keysByNode(match = '*'): Promise<string[][]> {
 async function nodesOfRun(runId: string): Promise<number[]> {
   const byNode = await keysByNode(`${prefix}:{${runId}}:*`);
   return byNode.flatMap((keys, i) => (keys.length > 0 ? [i] : []));
-}
-
-interface SseEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads an SSE response until the API ends it (after a terminal status). */
-async function readSse(res: Response): Promise<SseEvent[]> {
-  expect(res.status).toBe(200);
-  const events: SseEvent[] = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return events;
-    buffer += value;
-    let at = buffer.indexOf('\n\n');
-    while (at >= 0) {
-      const block = buffer.slice(0, at);
-      buffer = buffer.slice(at + 2);
-      const fields: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        const i = line.indexOf(':');
-        if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
-      }
-      if (fields.data !== undefined) {
-        events.push({
-          id: fields.id ?? '',
-          event: fields.event ?? 'message',
-          data: JSON.parse(fields.data),
-        });
-      }
-      at = buffer.indexOf('\n\n');
-    }
-  }
 }
 
 describe('runledger on a 3-node Redis Cluster', () => {

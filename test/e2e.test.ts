@@ -9,13 +9,13 @@ import {
   createLogger,
   createRedis,
   loadConfig,
-  type Result,
   type Run,
   RunStore,
 } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiHttp, readSse } from './helpers/api-http.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 
@@ -26,6 +26,7 @@ let workers: Awaited<ReturnType<typeof startWorker>>[];
 let target: HttpTargetServer;
 let redis: Redis;
 let store: RunStore;
+const { http, allResults, waitForStatus } = createApiHttp(() => api.url);
 
 beforeAll(async () => {
   const prefix = uniquePrefix('e2e');
@@ -52,92 +53,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function http<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-async function allResults(runId: string, status?: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | null = null;
-  do {
-    const q = new URLSearchParams({ limit: '137' });
-    if (status) q.set('status', status);
-    if (cursor) q.set('cursor', cursor);
-    const page = await http<{ results: Result[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/runs/${runId}/results?${q}`,
-    );
-    expect(page.status).toBe(200);
-    out.push(...page.body.results);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return out;
-}
-
-const waitForStatus = (runId: string, status: string, timeoutMs = 30_000) =>
-  waitFor(
-    async () => {
-      const { body } = await http<Run>('GET', `/v1/runs/${runId}`);
-      return body.status === status ? body : null;
-    },
-    `run ${runId} ${status}`,
-    timeoutMs,
-  );
-
 /** Nearest-rank percentile (the definition the run store uses). */
 function nearestRank(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-interface SseEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads an SSE response until it ends (the API ends it after a terminal status) or `max` events. */
-async function readSse(res: Response, max = Number.POSITIVE_INFINITY): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let at = buffer.indexOf('\n\n');
-    while (at >= 0) {
-      const block = buffer.slice(0, at);
-      buffer = buffer.slice(at + 2);
-      const fields: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        const i = line.indexOf(':');
-        if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
-      }
-      if (fields.data !== undefined) {
-        events.push({
-          id: fields.id ?? '',
-          event: fields.event ?? 'message',
-          data: JSON.parse(fields.data),
-        });
-      }
-      if (events.length >= max) {
-        await reader.cancel();
-        return events;
-      }
-      at = buffer.indexOf('\n\n');
-    }
-  }
-  return events;
 }
 
 describe('a 500-item run through the API and two workers', () => {
