@@ -94,6 +94,8 @@ function jsonValid(body: string): boolean {
   const parsed = specSchema().safeParse(value);
   if (!parsed.success) return false;
   if (parsed.data.scorers.some((s) => !builtin.has(s.name))) return false;
+  // without items the spec names a stored dataset, which the fuzzed API does not have (404)
+  if (!parsed.data.dataset.items) return false;
   return parsed.data.dataset.items.every(
     (item, i) => storedItemBytes(item as Record<string, unknown>, i) <= LIMITS.itemBytes,
   );

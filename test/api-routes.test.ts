@@ -245,6 +245,12 @@ describe('POST /v1/runs', () => {
         { id: '1', input: 'two' },
         { id: '2', input: 3 },
       ]),
+      datasetHash: versionOf([
+        { id: 'first', input: { q: 1 }, expectedOutput: 'x', metadata: { k: 'v' } },
+        { id: '1', input: 'two' },
+        { id: '2', input: 3 },
+      ]),
+      parentRunId: null,
       totalItems: 3,
       succeededCount: 0,
       failedCount: 0,
@@ -279,7 +285,7 @@ describe('POST /v1/runs', () => {
       '2': JSON.stringify({ id: '2', input: 3 }),
     });
     // chunk size for 3 items is 1: three waiting jobs
-    expect(await h.queues.queue('echo-json').getWaitingCount()).toBe(3);
+    expect(await h.queues.queue('echo-json').getJobCountByTypes('waiting', 'prioritized')).toBe(3);
     const job = await h.queues.queue('echo-json').getJob(chunkJobId(run.id, 2));
     expect(job?.data).toEqual({ runId: run.id, chunk: 2, start: 2, end: 3 });
     expect(await h.redis.zscore(h.store.keys.runsIndex, run.id)).toBe(
@@ -322,7 +328,9 @@ describe('POST /v1/runs', () => {
     );
     const chunkSize = chunkSizeFor(2500, h.config.RUNLEDGER_CHUNK_SIZE);
     expect(chunkSize).toBe(40);
-    expect(await h.queues.queue('echo-nd').getWaitingCount()).toBe(Math.ceil(2500 / chunkSize));
+    expect(await h.queues.queue('echo-nd').getJobCountByTypes('waiting', 'prioritized')).toBe(
+      Math.ceil(2500 / chunkSize),
+    );
   });
 
   it('gives JSON and NDJSON submissions of the same items the same datasetVersion', async () => {
@@ -384,7 +392,7 @@ describe('POST /v1/runs', () => {
     expect(third.status).toBe(200);
     expect(((await third.json()) as Run).id).toBe(run.id);
     expect(await h.redis.zcard(h.store.keys.runsIndex)).toBe(indexed + 1);
-    expect(await h.queues.queue('idem').getWaitingCount()).toBe(2);
+    expect(await h.queues.queue('idem').getJobCountByTypes('waiting', 'prioritized')).toBe(2);
   });
 
   it('answers 409 while the first request with a key is still in flight', async () => {
@@ -587,7 +595,7 @@ describe('results, retention and cancel', () => {
   it('cancels a run: the rest of its items become cancelled, its jobs leave the queue', async () => {
     const run = await createRun({ target: { name: 'c' }, dataset: { items: items(10) } });
     const queue = h.queues.queue('c');
-    expect(await queue.getWaitingCount()).toBe(10);
+    expect(await queue.getJobCountByTypes('waiting', 'prioritized')).toBe(10);
     await work(run.id, { 0: 'succeeded', 1: 'failed', 2: 'succeeded' });
 
     const listener = createRedis(redisUrl(), 'blocking');
@@ -618,7 +626,7 @@ describe('results, retention and cancel', () => {
         attempts: 0,
         error: { message: 'cancelled by request', type: 'cancelled' },
       });
-      expect(await queue.getWaitingCount()).toBe(0);
+      expect(await queue.getJobCountByTypes('waiting', 'prioritized')).toBe(0);
       for (let chunk = 0; chunk < 10; chunk++) {
         expect(await queue.getJob(chunkJobId(run.id, chunk))).toBeUndefined();
       }
@@ -652,7 +660,7 @@ describe('results, retention and cancel', () => {
     const [, left] = await h.redis.scan('0', 'MATCH', `${h.prefix}:{${run.id}}:*`, 'COUNT', 10_000);
     expect(left).toEqual([]);
     expect(await h.redis.zscore(h.store.keys.runsIndex, run.id)).toBeNull();
-    expect(await h.queues.queue('d').getWaitingCount()).toBe(0);
+    expect(await h.queues.queue('d').getJobCountByTypes('waiting', 'prioritized')).toBe(0);
     expect((await h.app.request(`/v1/runs/${run.id}`)).status).toBe(404);
     expect((await h.app.request(`/v1/runs/${run.id}`, { method: 'DELETE' })).status).toBe(404);
   });
@@ -874,9 +882,9 @@ describe('workers, health, metrics and docs', () => {
         'runledger_item_latency_seconds_bucket{le="+Inf"} 4',
         'runledger_item_latency_seconds_sum 70.123',
         'runledger_item_latency_seconds_count 4',
-        // 130 items: chunk size 3 -> 44 jobs; 3 items: chunk size 1 (cancelled: removed)
-        'runledger_queue_jobs{target="m1",state="waiting"} 44',
-        'runledger_queue_jobs{target="m2",state="waiting"} 2',
+        // 130 items: chunk size 3 -> 44 jobs; 3 items: chunk size 1 (cancelled: removed); chunk jobs carry priorities
+        'runledger_queue_jobs{target="m1",state="prioritized"} 44',
+        'runledger_queue_jobs{target="m2",state="prioritized"} 2',
         'runledger_queue_jobs{target="m2",state="active"} 0',
         '# TYPE runledger_http_request_duration_seconds histogram',
         'runledger_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 1',
@@ -903,11 +911,23 @@ describe('workers, health, metrics and docs', () => {
       '/healthz',
       '/metrics',
       '/readyz',
+      '/v1/datasets',
+      '/v1/datasets/{id}',
+      '/v1/datasets/{id}/items',
+      '/v1/datasets/{id}/versions/{version}/items',
+      '/v1/experiments',
+      '/v1/experiments/{id}',
+      '/v1/experiments/{id}/report',
       '/v1/runs',
+      '/v1/runs/{a}/compare/{b}',
       '/v1/runs/{id}',
       '/v1/runs/{id}/cancel',
       '/v1/runs/{id}/events',
+      '/v1/runs/{id}/replay',
+      '/v1/runs/{id}/rerun',
       '/v1/runs/{id}/results',
+      '/v1/runs/{id}/results.csv',
+      '/v1/runs/{id}/results.jsonl',
       '/v1/workers',
     ]);
     expect(Object.keys(doc.paths['/v1/runs']!).sort()).toEqual(['get', 'post']);

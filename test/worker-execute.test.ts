@@ -234,7 +234,7 @@ describe('executeItem', () => {
       usage: { inputTokens: 3, outputTokens: 4 },
       costUsd: 0.002,
     });
-    expect(r.usage).toEqual({ inputTokens: 3, outputTokens: 4 });
+    expect(r.usage).toEqual({ inputTokens: 3, outputTokens: 4, model: 'm' });
     expect(r.error).toBeUndefined();
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
     expect(Math.round(r.latencyMs! * 100) / 100).toBe(r.latencyMs);

@@ -250,7 +250,7 @@ describe('worker', () => {
       ['succeeded', 2],
     ]);
     expect(results[1]!.output).toEqual({ failOnce: 503 });
-    expect(results[1]!.usage).toEqual({ inputTokens: 3, outputTokens: 5 });
+    expect(results[1]!.usage).toEqual({ inputTokens: 3, outputTokens: 5, model: 'test-model' });
     expect(results[2]!.error).toMatchObject({ type: 'http_error', status: 400 });
     expect(results[2]!.error!.message).toContain('HTTP 400');
     const mine = server.requests.filter((r) => r.runId === runId);

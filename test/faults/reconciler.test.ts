@@ -120,7 +120,9 @@ describe('fault: lost jobs and unserved targets', () => {
     });
     await poll(
       async () =>
-        (await c.queues.queue('nobody-serves-this').getJobCounts('waiting')).waiting === 0,
+        (await c.queues
+          .queue('nobody-serves-this')
+          .getJobCountByTypes('waiting', 'prioritized')) === 0,
       'its jobs removed',
     );
   });

@@ -38,7 +38,7 @@ export async function submitRunDirect(
   const parsed: RunSpec = RunSpecSchema.parse(spec);
   const id = options.id ?? ulid();
   const createdAt = Date.now();
-  const items: StoredItem[] = parsed.dataset.items.map((item, index) => {
+  const items: StoredItem[] = (parsed.dataset.items ?? []).map((item, index) => {
     const stored: StoredItem = { id: item.id ?? String(index), input: item.input };
     if (item.expectedOutput !== undefined) stored.expectedOutput = item.expectedOutput;
     if (item.metadata !== undefined) stored.metadata = item.metadata;

@@ -10,6 +10,10 @@ import { createAuthMiddleware } from './auth.js';
 import { type AppDeps, type AppEnv, createRouter } from './context.js';
 import { createMetrics } from './metrics.js';
 import { createErrorHandler, notFoundHandler } from './problem.js';
+import { createCompareRoutes } from './routes/compare.js';
+import { createDatasetRoutes } from './routes/datasets.js';
+import { createExperimentRoutes } from './routes/experiments.js';
+import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
 
@@ -54,6 +58,10 @@ export function createApp(deps: AppDeps) {
 
   const routes = app
     .route('/v1/runs', createRunRoutes(deps))
+    .route('/v1/runs', createCompareRoutes(deps))
+    .route('/v1/runs', createRerunExportRoutes(deps))
+    .route('/v1/datasets', createDatasetRoutes(deps))
+    .route('/v1/experiments', createExperimentRoutes(deps))
     .route('/', createSystemRoutes(deps, metrics));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -3,25 +3,37 @@
  * in batches, commits the run, enqueues its chunk jobs and indexes it, in that order. Any failure
  * removes everything written so far: bad input never leaves a partial run.
  */
-import { createHash, type Hash } from 'node:crypto';
 import {
   BUILTIN_SCORERS,
   type Config,
+  ContentHasher,
   chunkSizeFor,
+  DATASET_ID_PATTERN,
+  DatasetStore,
   DEFAULT_PROJECT,
   type Item,
   ItemSchema,
   type Logger,
   type NewRun,
+  parseDatasetVersion,
+  type Run,
   type RunQueues,
   type RunSpec,
   type RunSpecHeader,
   RunSpecHeaderSchema,
   type RunStore,
   type StoredItem,
+  toStoredItem,
 } from '@runledger/shared';
 import { LineTooLongError, readLines } from './ndjson.js';
 import { fieldErrors, ProblemError } from './problem.js';
+
+/** Experiment links stored on a run (`POST /v1/experiments`); none for plain runs. */
+export interface RunLinks {
+  experimentId?: string;
+  variant?: string;
+  trialIndex?: number;
+}
 
 /** Items written per `store.stageItems` call. */
 export const STAGE_BATCH_SIZE = 1000;
@@ -40,7 +52,7 @@ class ItemStager {
   private batch: StoredItem[] = [];
   private batchStart = 0;
   private readonly ids = new Map<string, number>();
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash = new ContentHasher();
 
   constructor(
     private readonly deps: SubmitDeps,
@@ -51,7 +63,7 @@ class ItemStager {
    * Adds the next item. `where` names its source in error messages (e.g. `line 7`).
    * @throws ProblemError 400 (duplicate id), 413 (too many items, item too large).
    */
-  async add(item: Item, where?: string): Promise<void> {
+  async add(item: Item | StoredItem, where?: string): Promise<void> {
     const index = this.total;
     const suffix = where ? ` (${where})` : '';
     if (index >= this.deps.config.RUNLEDGER_MAX_ITEMS) {
@@ -69,9 +81,7 @@ class ItemStager {
         },
       );
     }
-    const stored: StoredItem = { id: item.id ?? String(index), input: item.input };
-    if (item.expectedOutput !== undefined) stored.expectedOutput = item.expectedOutput;
-    if (item.metadata !== undefined) stored.metadata = item.metadata;
+    const stored = toStoredItem(item, index);
     const first = this.ids.get(stored.id);
     if (first !== undefined) {
       const message = `duplicate item id "${stored.id}" (first at index ${first})${suffix}`;
@@ -90,7 +100,7 @@ class ItemStager {
       });
     }
     this.ids.set(stored.id, index);
-    this.hash.update(`${json}\n`);
+    this.hash.update(json);
     this.batch.push(stored);
     this.total++;
     if (this.batch.length >= STAGE_BATCH_SIZE) await this.flush();
@@ -105,9 +115,9 @@ class ItemStager {
     this.batchStart += batch.length;
   }
 
-  /** `sha256:` + the first 16 hex chars of sha256 over the items' JSON lines, in order. */
+  /** `sha256:` + the first 16 hex chars of sha256 over the items' JSON lines, in order (`ContentHasher`). */
   version(): string {
-    return `sha256:${this.hash.digest('hex').slice(0, 16)}`;
+    return this.hash.digest();
   }
 }
 
@@ -138,6 +148,14 @@ async function checkScorers(deps: SubmitDeps, header: RunSpecHeader, where = '')
 }
 
 /**
+ * What `produce` returns to `submit`: the spec header, plus, for runs over a stored dataset
+ * version or reruns, the pinned dataset (`datasetVersion`, `datasetHash`) and the parent run.
+ */
+type SubmitHeader = RunSpecHeader & {
+  pinned?: { datasetVersion: string; datasetHash: string | undefined; parentRunId?: string };
+};
+
+/**
  * Stages (via `produce`), commits, enqueues and indexes run `runId`. On any failure everything of
  * the run is removed again (jobs, keys, index entry) and the error is rethrown.
  */
@@ -145,7 +163,8 @@ async function submit(
   deps: SubmitDeps,
   runId: string,
   project: string,
-  produce: (stager: ItemStager) => Promise<RunSpecHeader>,
+  produce: (stager: ItemStager) => Promise<SubmitHeader>,
+  links: RunLinks = {},
 ): Promise<void> {
   const { store, queues, config } = deps;
   const stager = new ItemStager(deps, runId);
@@ -159,6 +178,7 @@ async function submit(
         errors: [{ path: 'dataset.items', message: 'at least one item is required' }],
       });
     }
+    const contentHash = stager.version();
     const run: NewRun = {
       id: runId,
       name: header.name,
@@ -166,7 +186,9 @@ async function submit(
       scorers: header.scorers,
       execution: header.execution,
       datasetId: header.dataset.id,
-      datasetVersion: header.dataset.version ?? stager.version(),
+      datasetVersion: header.pinned?.datasetVersion ?? header.dataset.version ?? contentHash,
+      datasetHash: header.pinned?.datasetHash ?? contentHash,
+      parentRunId: header.pinned?.parentRunId,
       totalItems: stager.total,
       chunkSize: chunkSizeFor(stager.total, config.RUNLEDGER_CHUNK_SIZE),
       ttlSeconds: header.retention?.ttlSeconds ?? config.RUNLEDGER_RETENTION_SECONDS,
@@ -174,6 +196,7 @@ async function submit(
       metadata: header.metadata,
       createdAt: Date.now(),
       project,
+      ...links,
     };
     await store.commitRun(run);
     committed = run;
@@ -218,11 +241,155 @@ export async function submitJsonRun(
   runId: string,
   spec: RunSpec,
   project: string = DEFAULT_PROJECT,
+  links: RunLinks = {},
 ): Promise<void> {
   await checkScorers(deps, spec);
+  const inline = spec.dataset.items;
+  if (inline === undefined) {
+    await submitStoredDatasetRun(deps, runId, spec, project, links);
+    return;
+  }
+  await submit(
+    deps,
+    runId,
+    project,
+    async (stager) => {
+      for (const item of inline) await stager.add(item);
+      return spec;
+    },
+    links,
+  );
+}
+
+/**
+ * Submits a run over a stored dataset (`dataset.id` without `items`; `dataset.version` `3`/`v3`,
+ * default the latest): the version's items are copied into the run in batches, and the run pins
+ * `datasetId`, `datasetVersion` = the version number (e.g. `3`) and `datasetHash` = its content hash.
+ * @throws ProblemError 404 (unknown dataset or version), 413 (more than `RUNLEDGER_MAX_ITEMS`).
+ */
+async function submitStoredDatasetRun(
+  deps: SubmitDeps,
+  runId: string,
+  spec: RunSpec,
+  project: string,
+  links: RunLinks,
+): Promise<void> {
+  const datasets = DatasetStore.forRunStore(deps.store);
+  const id = spec.dataset.id ?? '';
+  const wanted =
+    spec.dataset.version === undefined ? undefined : parseDatasetVersion(spec.dataset.version);
+  const version =
+    wanted === null || !DATASET_ID_PATTERN.test(id)
+      ? null
+      : await datasets.getVersion(project, id, wanted);
+  if (!version) {
+    const what =
+      wanted === undefined ? `dataset ${id}` : `dataset ${id} version ${spec.dataset.version}`;
+    const path = wanted === undefined ? 'dataset.id' : 'dataset.version';
+    throw new ProblemError(404, `${what} not found`, {
+      kind: 'not_found',
+      errors: [{ path, message: `${what} not found` }],
+    });
+  }
+  await submit(
+    deps,
+    runId,
+    project,
+    async (stager) => {
+      for await (const page of datasets.iterateItemJson(project, id, version.version)) {
+        for (const json of page) await stager.add(JSON.parse(json) as StoredItem);
+      }
+      if (stager.total !== version.itemCount) {
+        const message = `dataset ${id} version ${version.version} was deleted meanwhile`;
+        throw new ProblemError(404, message, { kind: 'not_found' });
+      }
+      return {
+        ...spec,
+        pinned: { datasetVersion: String(version.version), datasetHash: version.contentHash },
+      };
+    },
+    links,
+  );
+}
+
+/** Which items of a run a rerun takes: `failed` = results `failed` or `cancelled`; `all` = every item. */
+export type RerunSelection = 'failed' | 'all';
+
+/**
+ * Submits a rerun of the terminal run `original` (its real, unredacted spec from
+ * `store.getRun`): a new run with the same target, scorers, execution, retention, tags and
+ * metadata over the selected items (their ids kept, indexes dense from 0, item order kept),
+ * named `<name> (rerun)` (`rerun of <id>` without a name), pinned to the original's
+ * `datasetId`/`datasetVersion`/`datasetHash`, with `parentRunId` = the original.
+ * @throws ProblemError 409 (the original is not terminal), 400 (`only: failed` selects no item).
+ */
+export async function submitRerun(
+  deps: SubmitDeps,
+  runId: string,
+  original: Run,
+  only: RerunSelection,
+  project: string = DEFAULT_PROJECT,
+): Promise<void> {
+  if (original.status === 'queued' || original.status === 'running') {
+    throw new ProblemError(
+      409,
+      `run ${original.id} is ${original.status}: only a finished run can be rerun`,
+      { kind: 'conflict' },
+    );
+  }
+  let indexes: number[];
+  if (only === 'all') {
+    indexes = Array.from({ length: original.totalItems }, (_, i) => i);
+  } else {
+    const picked: number[] = [];
+    for (const status of ['failed', 'cancelled'] as const) {
+      for (let from = 0; ; ) {
+        const page = await deps.store.listResultIndexes(original.id, status, from, 1000);
+        picked.push(...page);
+        if (page.length < 1000) break;
+        from = page[page.length - 1]! + 1;
+      }
+    }
+    indexes = picked.sort((a, b) => a - b);
+    if (indexes.length === 0) {
+      throw new ProblemError(400, `run ${original.id} has no failed or cancelled items to rerun`, {
+        kind: 'validation',
+        errors: [{ path: 'only', message: 'no failed or cancelled items' }],
+      });
+    }
+  }
+  const header: SubmitHeader = {
+    name: original.name !== null ? `${original.name} (rerun)` : `rerun of ${original.id}`,
+    target: original.target,
+    dataset: original.datasetId !== null ? { id: original.datasetId } : {},
+    scorers: original.scorers,
+    execution: original.execution,
+    retention: { ttlSeconds: original.retention.ttlSeconds },
+    tags: original.tags,
+    metadata: original.metadata,
+    pinned: {
+      datasetVersion: original.datasetVersion ?? '',
+      datasetHash: original.datasetHash ?? undefined,
+      parentRunId: original.id,
+    },
+  };
+  await checkScorers(deps, header);
   await submit(deps, runId, project, async (stager) => {
-    for (const item of spec.dataset.items) await stager.add(item);
-    return spec;
+    for (let i = 0; i < indexes.length; i += STAGE_BATCH_SIZE) {
+      const batch = indexes.slice(i, i + STAGE_BATCH_SIZE);
+      const items = await deps.store.readItems(original.id, batch);
+      for (const [j, item] of items.entries()) {
+        if (!item) {
+          throw new ProblemError(
+            404,
+            `run ${original.id} lost item ${batch[j]} (expired or deleted meanwhile)`,
+            { kind: 'not_found' },
+          );
+        }
+        await stager.add(item);
+      }
+    }
+    return header;
   });
 }
 

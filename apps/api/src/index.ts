@@ -12,4 +12,9 @@ export {
   ProblemError,
   problemType,
 } from './problem.js';
+export {
+  EXPORT_CSV_COLUMNS,
+  EXPORT_PAGE_SIZE,
+  resultCsvRecord,
+} from './routes/rerun-export.js';
 export { type ApiServer, type StartApiOptions, startApi } from './server.js';

@@ -3,7 +3,15 @@
  * and the run's Server-Sent Events stream. Errors answered as RFC 9457 problem+json become an
  * `ApiError`; a server that cannot be reached becomes an `ApiUnreachableError`.
  */
-import type { Result, Run, RunStatus } from '@runledger/shared';
+import type {
+  Compare,
+  Dataset,
+  ExperimentReport,
+  ExperimentSummary,
+  Result,
+  Run,
+  RunStatus,
+} from '@runledger/shared';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /** One dataset entry as sent to the API. `id` defaults (server side) to the item's index. */
@@ -39,9 +47,26 @@ export interface RunSpecHeaderInput {
   metadata?: Record<string, unknown>;
 }
 
-/** A full run spec, items inline (the JSON body of `POST /v1/runs`). */
+/**
+ * A full run spec (the JSON body of `POST /v1/runs`): items inline, or, without `items`,
+ * `dataset.id` (+ `version`, default the latest) names a stored dataset.
+ */
 export interface RunSpecInput extends Omit<RunSpecHeaderInput, 'dataset'> {
-  dataset: { id?: string; version?: string; items: DatasetItem[] };
+  dataset: { id?: string; version?: string; items?: DatasetItem[] };
+}
+
+/** The JSON body of `POST /v1/experiments` (defaults are the server's). */
+export interface ExperimentSpecInput {
+  name: string;
+  /** A run spec's dataset: items inline (or a stored dataset reference, where the API has them). */
+  dataset: { id?: string; version?: string; items?: DatasetItem[] };
+  variants: { name: string; target: NamedRef; execution?: RunSpecHeaderInput['execution'] }[];
+  scorers?: NamedRef[];
+  execution?: RunSpecHeaderInput['execution'];
+  /** Runs per variant. @defaultValue 1 */
+  trials?: number;
+  retention?: { ttlSeconds: number };
+  tags?: string[];
 }
 
 /** One field error of a 400/422 answer: `path` like `dataset.items.3.input`. */
@@ -282,6 +307,114 @@ export class RunledgerClient {
   /** `DELETE /v1/runs/:id` (204). @throws ApiError 404 when the run does not exist. */
   async deleteRun(runId: string): Promise<void> {
     await this.request<null>('DELETE', `/v1/runs/${encodeURIComponent(runId)}`);
+  }
+
+  /**
+   * `POST /v1/experiments`: one run per variant and trial over one dataset.
+   * @returns the experiment's summary (status `running`). @throws ApiError (400 with field errors).
+   */
+  async createExperiment(spec: ExperimentSpecInput): Promise<ExperimentSummary> {
+    return this.request<ExperimentSummary>('POST', '/v1/experiments', {
+      body: JSON.stringify(spec),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  /** `GET /v1/experiments/:id`: the side-by-side summary. @throws ApiError (404). */
+  async getExperiment(experimentId: string): Promise<ExperimentSummary> {
+    return this.request<ExperimentSummary>(
+      'GET',
+      `/v1/experiments/${encodeURIComponent(experimentId)}`,
+    );
+  }
+
+  /** `GET /v1/experiments/:id/report`: the summary plus one row per item. @throws ApiError (404). */
+  async getExperimentReport(experimentId: string): Promise<ExperimentReport> {
+    return this.request<ExperimentReport>(
+      'GET',
+      `/v1/experiments/${encodeURIComponent(experimentId)}/report`,
+    );
+  }
+
+  /**
+   * `GET /v1/runs/:a/compare/:b`: item by item, b against a.
+   * @throws ApiError (404 unknown run, 409 different dataset versions, 400 scorer not on both).
+   */
+  async compareRuns(
+    a: string,
+    b: string,
+    options: { scorer?: string; seed?: number } = {},
+  ): Promise<Compare> {
+    return this.request<Compare>(
+      'GET',
+      `/v1/runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}${query({ ...options })}`,
+    );
+  }
+
+  /**
+   * `POST /v1/datasets`: a new dataset with version 1.
+   * @throws ApiError (400 field errors at `items.N...`, 409 the id exists, 413 too many/large items).
+   */
+  async createDataset(body: { id?: string; name: string; items: DatasetItem[] }): Promise<Dataset> {
+    return this.request<Dataset>('POST', '/v1/datasets', {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  /**
+   * `POST /v1/datasets/:id/items`: a new version, the latest items plus `items` (`append`) or
+   * `items` only (`replace`). @throws ApiError (404, 400 duplicate ids, 409 changed meanwhile).
+   */
+  async addDatasetItems(
+    datasetId: string,
+    body: { items: DatasetItem[]; mode: 'append' | 'replace'; name?: string },
+  ): Promise<Dataset> {
+    return this.request<Dataset>('POST', `/v1/datasets/${encodeURIComponent(datasetId)}/items`, {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  /** `GET /v1/datasets`: one page of the project's datasets, oldest first. */
+  async listDatasets(
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ datasets: Dataset[]; nextCursor: string | null }> {
+    return this.request('GET', `/v1/datasets${query({ ...options })}`);
+  }
+
+  /** `GET /v1/datasets/:id`: meta and versions. @throws ApiError (404). */
+  async getDataset(datasetId: string): Promise<Dataset> {
+    return this.request<Dataset>('GET', `/v1/datasets/${encodeURIComponent(datasetId)}`);
+  }
+
+  /** `DELETE /v1/datasets/:id` (204). @throws ApiError (404). */
+  async deleteDataset(datasetId: string): Promise<void> {
+    await this.request<null>('DELETE', `/v1/datasets/${encodeURIComponent(datasetId)}`);
+  }
+
+  /**
+   * `POST /v1/runs/:id/rerun`: a new run over the failed (`failed` or `cancelled`) or all items.
+   * @throws ApiError (409 the run is still going, 400 nothing failed, 404).
+   */
+  async rerun(runId: string, only: 'failed' | 'all'): Promise<Run> {
+    return this.request<Run>('POST', `/v1/runs/${encodeURIComponent(runId)}/rerun`, {
+      body: JSON.stringify({ only }),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  /**
+   * `GET /v1/runs/:id/results.{csv,jsonl}`: the export as a byte stream (read it to the end).
+   * @throws ApiError (404).
+   */
+  async exportResults(runId: string, format: 'csv' | 'jsonl'): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.send(
+      'GET',
+      `/v1/runs/${encodeURIComponent(runId)}/results.${format}`,
+    );
+    if (!response.ok) throw await toApiError(response);
+    return response.body ?? new ReadableStream({ start: (c) => c.close() });
   }
 
   /**

@@ -1,6 +1,7 @@
 /** The runledger CLI as a library: the HTTP client, dataset files, Redis launcher, services and run watcher. */
 export * from './client.js';
 export * from './dataset-file.js';
+export * from './experiment.js';
 export * from './format.js';
 export { CliError, type CliIo, createProgram, runCli, STREAM_THRESHOLD_BYTES } from './main.js';
 export * from './redis-launcher.js';

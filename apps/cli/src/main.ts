@@ -27,6 +27,8 @@ import {
   type RunSpecHeaderInput,
 } from './client.js';
 import { readDatasetFile } from './dataset-file.js';
+import { addDatasetCommands } from './datasets.js';
+import { addExperimentCommands } from './experiment.js';
 import {
   formatResultsTable,
   formatRunSummary,
@@ -163,9 +165,11 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
 
   program
     .command('submit')
-    .description('submit a dataset file (.jsonl, .ndjson or .csv) as a run')
+    .description(
+      'submit a dataset file (.jsonl, .ndjson or .csv), or a stored dataset (--dataset), as a run',
+    )
     .argument(
-      '<file>',
+      '[file]',
       'the dataset: JSONL {id?, input, expectedOutput?, metadata?} a line, or CSV with a header row',
     )
     .requiredOption(
@@ -181,6 +185,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     )
     .option('--name <name>', 'a name for the run')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option(
+      '--dataset <id[@version]>',
+      'run over a stored dataset version (default: the latest) instead of a file',
+    )
     .option('--dataset-id <id>', 'the dataset id (default: the file name)')
     .option('--dataset-version <version>', 'the dataset version')
     .option('--max-attempts <n>', 'attempts per item', positiveInt)
@@ -201,11 +209,19 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       'follow the run with a progress bar, then print its summary (exit code 1 unless it completes)',
     )
     .option('--json', 'print the created (or, with --watch, finished) run as JSON')
-    .action(async (file: string, opts: SubmitOptions) => {
+    .action(async (fileArg: string | undefined, opts: SubmitOptions) => {
       const api = client();
+      if (opts.dataset !== undefined && fileArg !== undefined) {
+        throw new CliError('give a file or --dataset, not both');
+      }
+      if (opts.dataset === undefined && fileArg === undefined) {
+        throw new CliError('give a dataset file, or --dataset ID[@VERSION] for a stored dataset');
+      }
+      const stored = opts.dataset === undefined ? null : parseDatasetRef(opts.dataset);
+      const file = fileArg ?? '';
       const header: RunSpecHeaderInput = {
         target: { name: opts.target, ...(opts.config ? { config: opts.config } : {}) },
-        dataset: {
+        dataset: stored ?? {
           id: opts.datasetId ?? basename(file),
           ...(opts.datasetVersion ? { version: opts.datasetVersion } : {}),
         },
@@ -225,8 +241,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       const lines: number[] = [];
       let created: Run;
       try {
-        const size = (await stat(file).catch(() => null))?.size ?? 0;
-        if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
+        const size = stored ? 0 : ((await stat(file).catch(() => null))?.size ?? 0);
+        if (stored) {
+          created = await api.createRun({ ...header, dataset: stored }, requestOptions);
+        } else if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
           async function* items(): AsyncGenerator<DatasetItem> {
             for await (const record of readDatasetFile(file)) {
               lines.push(record.line);
@@ -383,6 +401,27 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     fail: (message) => new CliError(message),
   });
 
+  // ------------------------------------------------------------------ datasets, export, rerun
+
+  addDatasetCommands(program, {
+    client,
+    out,
+    err: (text) => io.stderr.write(text),
+    stdout: io.stdout,
+    progress: io.progress,
+    fail: (message) => new CliError(message),
+  });
+
+  // ------------------------------------------------------------------ experiments, compare
+
+  addExperimentCommands(program, {
+    client,
+    out,
+    err: (text) => io.stderr.write(text),
+    progress: io.progress,
+    fail: (message) => new CliError(message),
+  });
+
   return program;
 }
 
@@ -392,6 +431,7 @@ interface SubmitOptions {
   scorer: NamedRef[];
   name?: string;
   tag: string[];
+  dataset?: string;
   datasetId?: string;
   datasetVersion?: string;
   maxAttempts?: number;
@@ -446,6 +486,16 @@ function withFileLines(err: ApiError, file: string, lines: number[]): ApiError {
     return line === undefined ? e : { ...e, path: `${e.path} (${file} line ${line})` };
   });
   return new ApiError(err.status, err.title, err.detail, errors);
+}
+
+/** `ID` or `ID@VERSION` of `submit --dataset`. */
+function parseDatasetRef(value: string): { id: string; version?: string } {
+  const at = value.lastIndexOf('@');
+  if (at === -1) return { id: value };
+  const id = value.slice(0, at);
+  const version = value.slice(at + 1);
+  if (!id || !version) throw new CliError(`--dataset must be ID or ID@VERSION, not "${value}"`);
+  return { id, version };
 }
 
 function positiveInt(value: string): number {

@@ -18,6 +18,8 @@ import type {
   TargetDefinition,
 } from '@runledger/shared';
 import { anySignal, createSlots, executeItem, Semaphore } from './execute-item.js';
+import type { PriceTable } from './prices.js';
+import { type AttemptGate, createAttemptGate, type TargetLimiter } from './rate-limits.js';
 import type { ResultWriter } from './result-writer.js';
 import { scoreOutput, unknownScorers } from './scorers.js';
 import type { Registry } from './targets.js';
@@ -138,7 +140,14 @@ export interface ChunkProcessorDeps {
   stopSignal: AbortSignal;
   /** Fires at the shutdown deadline: attempts in flight abort (their items are handed back). */
   shutdownSignal: AbortSignal;
+  /** Rate limits of targets, shared by the fleet (`RUNLEDGER_TARGET_LIMITS`). @defaultValue none */
+  limiters?: Map<string, TargetLimiter>;
+  /** Price table (`RUNLEDGER_PRICES`). @defaultValue {} */
+  prices?: PriceTable;
 }
+
+/** Margin added to `execution.timeoutMs` for the lease of a fleet-wide run slot, ms. */
+export const RUN_SLOT_LEASE_MARGIN_MS = 10_000;
 
 /** A chunk job and the time its job was created (ms since epoch; `queueMs` counts from it). */
 export interface ChunkTask extends ChunkJob {
@@ -233,9 +242,19 @@ export async function processChunk(
     return true;
   };
 
+  const gate = createAttemptGate({
+    store,
+    runId,
+    concurrency: spec.execution.concurrency,
+    slotLeaseMs: spec.execution.timeoutMs + RUN_SLOT_LEASE_MARGIN_MS,
+    holderPrefix: deps.workerId,
+    limiter: deps.limiters?.get(spec.target.name),
+    onError: (err) => logger.warn({ err }, 'run slot release or token charge failed'),
+  });
   const context: ChunkContext = {
     task,
     deps,
+    gate,
     spec,
     target: deps.targets.get(spec.target.name),
     setupError: setupError(spec, deps),
@@ -362,6 +381,8 @@ function takeMore(global: Semaphore, run: Semaphore | null, max: number): number
 interface ChunkContext {
   task: ChunkTask;
   deps: ChunkProcessorDeps;
+  /** Admission of attempts (fleet-wide run concurrency, target rate limits), or null. */
+  gate: AttemptGate | null;
   spec: StoredSpec;
   /** The run's target, when registered here. */
   target: TargetDefinition | undefined;
@@ -456,6 +477,8 @@ async function runItem(
     isCancelled: chunk.isCancelled,
     leaseHolds: () => chunk.leaseHolds(index),
     reclaim: () => chunk.reclaim(index),
+    gate: chunk.gate,
+    ...(deps.prices ? { prices: deps.prices } : {}),
   });
   if (outcome.kind !== 'result') return outcome.kind;
   const result = outcome.result;

@@ -16,6 +16,8 @@ import {
   type TargetDefinition,
   type TargetOutput,
 } from '@runledger/shared';
+import { type PriceTable, priceResult } from './prices.js';
+import type { AttemptGate, AttemptTicket } from './rate-limits.js';
 
 // ------------------------------------------------------------------ slots
 
@@ -402,7 +404,19 @@ export interface ExecuteItemOptions {
   reclaim(attempt: number): Promise<boolean>;
   /** Uniform random in [0, 1) for jitter. @defaultValue Math.random */
   random?: () => number;
+  /**
+   * Admission before each attempt (fleet-wide run concurrency, target rate limits); a refusal
+   * is not an attempt: the slot is given back for the wait. @defaultValue none
+   */
+  gate?: AttemptGate | null;
+  /** Prices that turn usage into `costUsd` when the target reports none. @defaultValue {} */
+  prices?: PriceTable;
 }
+
+/** Most `Retry-After` waits (a `RetryableError` with `retryAfterMs`) one item takes without counting an attempt. */
+export const MAX_RETRY_AFTER_WAITS = 20;
+/** Longest `Retry-After` wait honoured, ms (10 minutes); longer ones are cut to this. */
+export const MAX_RETRY_AFTER_MS = 600_000;
 
 /**
  * What became of an item: a final `result` to record (without `scores`, `queueMs`, `workerId`,
@@ -432,6 +446,9 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
   let lastError: ResultError = { message: 'no attempt ran', type: 'target_error' };
   let lastLatency: number | undefined;
   let attempts = 0;
+  let retryAfterWaits = 0;
+  /** The previous try was deferred by `Retry-After`: same attempt number again, no backoff. */
+  let deferred = false;
   const cancelled = (): ItemOutcome => {
     const result: StoredResult = {
       status: 'cancelled',
@@ -443,98 +460,153 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
     if (lastLatency !== undefined) result.latencyMs = lastLatency;
     return { kind: 'result', result };
   };
+  /** Waits `ms` holding no slot, then takes a slot again. */
+  const waitWithoutSlot = async (ms: number): Promise<'ok' | 'cancelled' | 'handback'> => {
+    slots.release();
+    holding = false;
+    const waitSignal = anySignal([runSignal, stopSignal]);
+    try {
+      await sleep(ms, waitSignal.signal);
+      await slots.acquire(waitSignal.signal);
+      holding = true;
+      return 'ok';
+    } catch {
+      return runSignal.aborted ? 'cancelled' : 'handback';
+    } finally {
+      waitSignal.dispose();
+    }
+  };
   try {
     for (let attempt = 1; attempt <= execution.maxAttempts; attempt++) {
-      if (attempt > 1) {
-        slots.release();
-        holding = false;
-        const waitSignal = anySignal([runSignal, stopSignal]);
-        try {
-          await sleep(
-            backoffDelay(execution.backoff, attempt - 1, options.random),
-            waitSignal.signal,
-          );
-          await slots.acquire(waitSignal.signal);
-          holding = true;
-        } catch {
-          if (runSignal.aborted) return cancelled();
-          return { kind: 'handback' };
-        } finally {
-          waitSignal.dispose();
-        }
+      if (attempt > 1 && !deferred) {
+        const waited = await waitWithoutSlot(
+          backoffDelay(execution.backoff, attempt - 1, options.random),
+        );
+        if (waited === 'cancelled') return cancelled();
+        if (waited === 'handback') return { kind: 'handback' };
         if (options.isCancelled()) return cancelled();
         if (!(await options.reclaim(attempt))) return { kind: 'gone' };
         if (stopSignal.aborted) return { kind: 'handback' };
       }
-      for (;;) {
-        if (options.isCancelled() || runSignal.aborted) return cancelled();
-        if (shutdownSignal.aborted) return { kind: 'handback' };
-        // nothing awaits between this check and the target call below
-        if (options.leaseHolds()) break;
-        if (!(await options.reclaim(attempt))) return { kind: 'gone' };
+      deferred = false;
+      // admission (run concurrency across the fleet, target rate limits): a refusal is no attempt
+      let ticket: AttemptTicket | null = null;
+      if (options.gate) {
+        for (;;) {
+          if (options.isCancelled() || runSignal.aborted) return cancelled();
+          if (stopSignal.aborted) return { kind: 'handback' };
+          const admission = await options.gate.enter();
+          if (admission.admitted) {
+            ticket = admission.ticket;
+            break;
+          }
+          const waited = await waitWithoutSlot(admission.waitMs);
+          if (waited === 'cancelled') return cancelled();
+          if (waited === 'handback') return { kind: 'handback' };
+        }
       }
-
-      attempts = attempt;
-      const startedAt = Date.now();
-      firstStartedAt ??= startedAt;
-      const t0 = performance.now();
-      const combined = new AttemptAbort([runSignal, shutdownSignal], execution.timeoutMs);
+      let tokens = 0;
+      let retryAfterMs: number | undefined;
       try {
-        let running: Promise<TargetOutput>;
+        for (;;) {
+          if (options.isCancelled() || runSignal.aborted) return cancelled();
+          if (shutdownSignal.aborted) return { kind: 'handback' };
+          // nothing awaits between this check and the target call below
+          if (options.leaseHolds()) break;
+          if (!(await options.reclaim(attempt))) return { kind: 'gone' };
+        }
+
+        attempts = attempt;
+        const startedAt = Date.now();
+        firstStartedAt ??= startedAt;
+        const t0 = performance.now();
+        const combined = new AttemptAbort([runSignal, shutdownSignal], execution.timeoutMs);
         try {
-          running = Promise.resolve(
-            options.target.run(options.item.input, {
-              get signal() {
-                return combined.signal;
-              },
-              attempt,
-              config: options.config,
-              runId: options.runId,
-              itemId: options.item.id,
-              itemIndex: options.index,
-              logger: options.logger,
-            }),
-          );
-        } catch (err) {
-          running = Promise.reject(err); // a target that throws synchronously
-        }
-        const output = await combined.race(running);
-        const result: StoredResult = {
-          status: 'succeeded',
-          output: output?.output ?? null,
-          attempts,
-          latencyMs: round2(performance.now() - t0),
-          startedAt: firstStartedAt,
-          completedAt: Date.now(),
-        };
-        if (output?.usage) {
-          result.usage = {
-            inputTokens: Math.max(0, Math.round(output.usage.inputTokens)),
-            outputTokens: Math.max(0, Math.round(output.usage.outputTokens)),
+          let running: Promise<TargetOutput>;
+          try {
+            running = Promise.resolve(
+              options.target.run(options.item.input, {
+                get signal() {
+                  return combined.signal;
+                },
+                attempt,
+                config: options.config,
+                runId: options.runId,
+                itemId: options.item.id,
+                itemIndex: options.index,
+                logger: options.logger,
+              }),
+            );
+          } catch (err) {
+            running = Promise.reject(err); // a target that throws synchronously
+          }
+          const output = await combined.race(running);
+          const result: StoredResult = {
+            status: 'succeeded',
+            output: output?.output ?? null,
+            attempts,
+            latencyMs: round2(performance.now() - t0),
+            startedAt: firstStartedAt,
+            completedAt: Date.now(),
           };
+          if (output?.usage) {
+            result.usage = {
+              inputTokens: Math.max(0, Math.round(output.usage.inputTokens)),
+              outputTokens: Math.max(0, Math.round(output.usage.outputTokens)),
+            };
+            tokens = result.usage.inputTokens + result.usage.outputTokens;
+          }
+          if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
+            result.costUsd = output.costUsd;
+          }
+          if (result.usage) {
+            const model = output?.usage?.model;
+            priceResult(
+              result,
+              typeof model === 'string' && model ? model : undefined,
+              options.config,
+              options.prices ?? NO_PRICES,
+            );
+          }
+          return { kind: 'result', result, output };
+        } catch (err) {
+          lastLatency = round2(performance.now() - t0);
+          const failure = classifyFailure(err, {
+            run: runSignal,
+            shutdown: shutdownSignal,
+            timedOut: combined.timedOut,
+            timeoutMs: execution.timeoutMs,
+          });
+          if (failure.kind === 'cancelled') return cancelled();
+          if (failure.kind === 'shutdown') return { kind: 'handback' };
+          lastError = failure.error;
+          options.logger.debug(
+            { runId: options.runId, itemIndex: options.index, attempt, error: failure.error },
+            'attempt failed',
+          );
+          if (
+            failure.kind === 'retryable' &&
+            err instanceof RetryableError &&
+            err.retryAfterMs !== undefined &&
+            retryAfterWaits < MAX_RETRY_AFTER_WAITS
+          ) {
+            // the target said when to come back (HTTP 429 Retry-After): not an attempt
+            retryAfterWaits++;
+            retryAfterMs = Math.min(MAX_RETRY_AFTER_MS, Math.max(0, err.retryAfterMs));
+            attempts = attempt - 1;
+          } else if (failure.kind === 'final') break;
+        } finally {
+          combined.dispose();
         }
-        if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
-          result.costUsd = output.costUsd;
-        }
-        return { kind: 'result', result, output };
-      } catch (err) {
-        lastLatency = round2(performance.now() - t0);
-        const failure = classifyFailure(err, {
-          run: runSignal,
-          shutdown: shutdownSignal,
-          timedOut: combined.timedOut,
-          timeoutMs: execution.timeoutMs,
-        });
-        if (failure.kind === 'cancelled') return cancelled();
-        if (failure.kind === 'shutdown') return { kind: 'handback' };
-        lastError = failure.error;
-        options.logger.debug(
-          { runId: options.runId, itemIndex: options.index, attempt, error: failure.error },
-          'attempt failed',
-        );
-        if (failure.kind === 'final') break;
       } finally {
-        combined.dispose();
+        ticket?.done(tokens);
+      }
+      if (retryAfterMs !== undefined) {
+        const waited = await waitWithoutSlot(retryAfterMs);
+        if (waited === 'cancelled') return cancelled();
+        if (waited === 'handback') return { kind: 'handback' };
+        deferred = true;
+        attempt--; // the same attempt number again
       }
     }
     const result: StoredResult = {
@@ -550,3 +622,5 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
     if (holding) slots.release();
   }
 }
+
+const NO_PRICES: PriceTable = {};

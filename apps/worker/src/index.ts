@@ -9,6 +9,7 @@ export {
   type ChunkTask,
   LocalRuns,
   processChunk,
+  RUN_SLOT_LEASE_MARGIN_MS,
   RunCancelledError,
 } from './chunk-processor.js';
 export {
@@ -20,6 +21,8 @@ export {
   executeItem,
   type ItemOutcome,
   MAX_BACKOFF_MS,
+  MAX_RETRY_AFTER_MS,
+  MAX_RETRY_AFTER_WAITS,
   raceSignal,
   Semaphore,
   type Slots,
@@ -32,6 +35,30 @@ export {
   isPublicAddress,
   TargetNotAllowedError,
 } from './http-guard.js';
+export {
+  costOf,
+  loadPriceTable,
+  type ModelPrice,
+  ModelPriceSchema,
+  type PriceTable,
+  PriceTableSchema,
+  priceResult,
+  WorkerTableError,
+} from './prices.js';
+export {
+  type Admission,
+  type AttemptGate,
+  type AttemptGateOptions,
+  type AttemptTicket,
+  createAttemptGate,
+  createTargetLimiters,
+  loadTargetLimits,
+  type TargetLimit,
+  TargetLimiter,
+  TargetLimitSchema,
+  type TargetLimits,
+  TargetLimitsSchema,
+} from './rate-limits.js';
 export {
   type ReconcileReport,
   type Reconciler,
@@ -64,6 +91,7 @@ export {
   type LoadedPlugins,
   loadPluginModules,
   MAX_HTTP_REDIRECTS,
+  parseRetryAfter,
   Registry,
 } from './targets.js';
 export {

@@ -1,9 +1,10 @@
 /**
  * Worker process entry: reads config from the environment, starts the worker, and shuts it down
- * gracefully on SIGTERM/SIGINT (exit 0; a second signal exits 1 at once). Invalid config or a
- * failed start exits 1.
+ * gracefully on SIGTERM/SIGINT (exit 0; a second signal exits 1 at once). Invalid config (a bad
+ * price table or target limits included) or a failed start exits 1.
  */
 import { type Config, ConfigError, createLogger, loadConfig } from '@runledger/shared';
+import { WorkerTableError } from './prices.js';
 import { startWorker } from './worker.js';
 
 let config: Config;
@@ -41,6 +42,8 @@ try {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 } catch (err) {
+  // a bad RUNLEDGER_PRICES / RUNLEDGER_TARGET_LIMITS: one plain line naming the variable
+  if (err instanceof WorkerTableError) console.error(err.message);
   logger.fatal({ err }, 'worker failed to start');
   process.exit(1);
 }

@@ -136,6 +136,15 @@ export class ResultWriter {
       return;
     }
     for (const p of pending) p.resolve(outcome);
+    if (outcome.state === 'ok' && outcome.stopped) {
+      // the run reached its budget and ended `failed`: every worker aborts its items, as on cancel
+      this.options.logger.info({ runId }, 'run stopped by its budget: publishing cancel');
+      try {
+        await this.options.store.publishCancel(runId);
+      } catch (err) {
+        this.options.logger.warn({ err, runId }, 'could not publish the budget stop');
+      }
+    }
     if (outcome.state !== 'ok' || outcome.recorded === 0) return;
     // recordResults says how many were new, not which: when some items had a result already
     // (a rare race), the first `recorded` records are counted.

@@ -210,7 +210,12 @@ async function runHttp(
   if (!response.ok) {
     const status = response.status;
     const message = `HTTP ${status} from ${redactUrl(finalUrl.href)}: ${text.slice(0, ERROR_BODY_CHARS)}`;
-    if (status === 408 || status === 429 || status >= 500) {
+    if (status === 429) {
+      // Retry-After: the item waits that long holding no slot, without using an attempt
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      throw new RetryableError(message, 'http_error', status, retryAfterMs);
+    }
+    if (status === 408 || status >= 500) {
       throw new RetryableError(message, 'http_error', status);
     }
     throw new NonRetryableError(message, 'http_error', status);
@@ -240,6 +245,18 @@ async function runHttp(
   );
   if (usage) result.usage = usage;
   return result;
+}
+
+/**
+ * A `Retry-After` header value in ms from `now`: delay-seconds (`120`, decimals accepted) or an
+ * HTTP-date (never negative); undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

@@ -23,6 +23,8 @@ import {
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { LocalRuns, processChunk } from './chunk-processor.js';
 import { Semaphore } from './execute-item.js';
+import { loadPriceTable } from './prices.js';
+import { createTargetLimiters, loadTargetLimits } from './rate-limits.js';
 import { startReconciler } from './reconciler.js';
 import { ResultWriter } from './result-writer.js';
 import { builtinScorers } from './scorers.js';
@@ -76,6 +78,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     config.RUNLEDGER_TARGETS.split(',')
       .map((p) => p.trim())
       .filter(Boolean);
+  // bad tables stop the start with a message naming the variable (main.ts exits 1)
+  const prices = loadPriceTable(config.RUNLEDGER_PRICES);
+  const targetLimits = loadTargetLimits(config.RUNLEDGER_TARGET_LIMITS);
   const plugins = await loadPluginModules(modules);
   const targets = new Registry<TargetDefinition>('target', [
     ...createBuiltinTargets(config),
@@ -160,6 +165,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     leaseMs: config.RUNLEDGER_CLAIM_LEASE_MS,
     stopSignal: stop.signal,
     shutdownSignal: shutdown.signal,
+    limiters: createTargetLimiters(store, targetLimits),
+    prices,
   };
   const processor = async (job: Job<ChunkJob>, token?: string): Promise<void> => {
     const parsed = ChunkJobSchema.safeParse(job.data);

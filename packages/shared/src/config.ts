@@ -110,6 +110,20 @@ export const ConfigSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+
+  // ---------------------------------------------------------------- cost and target limits (worker)
+
+  /**
+   * Price table (worker): a JSON file path, or inline JSON, `{ "<model>": { "inputPerMTok": 3,
+   * "outputPerMTok": 15 } }` in USD per million tokens. Turns a result's usage into `costUsd`
+   * when its target reports no cost. Empty: no pricing. A bad table stops the worker at start.
+   */
+  RUNLEDGER_PRICES: z.string().default(''),
+  /**
+   * Rate limits per target shared by every worker (worker): a JSON file path, or inline JSON,
+   * `{ "<target>": { "rpm": 600, "tpm": 100000, "windowSeconds": 60 } }`. Empty: no limits.
+   */
+  RUNLEDGER_TARGET_LIMITS: z.string().default(''),
 });
 
 /** Parsed configuration; see `ConfigSchema` for each field, its unit and default. */

@@ -1,5 +1,8 @@
 export * from './config.js';
+export * from './dataset-store.js';
 export * from './errors.js';
+export * from './experiment-schemas.js';
+export * from './experiment-store.js';
 export * from './host-allowlist.js';
 export * from './keys.js';
 export * from './logger.js';
@@ -8,4 +11,5 @@ export * from './queue.js';
 export * from './redis.js';
 export * from './schemas.js';
 export * from './secrets.js';
+export * from './stats.js';
 export * from './store.js';

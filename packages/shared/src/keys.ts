@@ -23,6 +23,16 @@
  * | `runledger:apikeys`               | hash   | sha256 hex of an API key -> `{id, project, name, createdAt}` |
  * | `runledger:project:<p>:active`    | zset   | runIds submitted by project p (score createdAt), pruned of finished runs when counted |
  * | `runledger:ratelimit:<keyId>`     | string | requests of one API key in the current second (rate-limiter-flexible) |
+ * | `runledger:{<runId>}:slots`       | zset   | holders of the run's fleet-wide concurrency slots, score = lease expiry (ms); own TTL |
+ * | `runledger:targetlimit:rpm:<t>`   | string | requests to target t in the current window (rate-limiter-flexible) |
+ * | `runledger:targetlimit:tpm:<t>`   | string | tokens reported by target t in the current window          |
+ * | `runledger:experiment:{<id>}`     | hash   | an experiment: name, project, spec JSON, runIds JSON (variant x trial) |
+ * | `runledger:experiments`           | zset   | experiment id by createdAt (ms): the list index, pruned lazily |
+ * | `runledger:dataset:{<p>/<d>}:meta` | hash  | dataset d of project p: id, name, project, latestVersion, createdAt, updatedAt (no TTL) |
+ * | `runledger:dataset:{<p>/<d>}:versions` | zset | version entry JSON `{version,itemCount,contentHash,createdAt}` by version number (no TTL) |
+ * | `runledger:dataset:{<p>/<d>}:version:<v>` | hash | itemIndex -> item JSON of version v; immutable once committed (no TTL) |
+ * | `runledger:dataset:{<p>/<d>}:staging:<token>` | hash | a version being written (1 h TTL); renamed to `:version:<v>` on commit |
+ * | `runledger:project:<p>:datasets`  | zset   | dataset ids of project p by createdAt (ms)                |
  * | `{runledger}:items.<target>:*`    | BullMQ | one queue per target; jobs carry item chunks, not items   |
  *
  * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
@@ -108,9 +118,60 @@ export class KeyLayout {
     return `${this.prefix}:project:${project}:active`;
   }
 
+  /** An experiment's hash (hash-tagged with its id, like a run's keys). */
+  experiment(experimentId: string): string {
+    return `${this.prefix}:experiment:{${experimentId}}`;
+  }
+
+  /** Experiment ids by createdAt (ms), newest last: the `GET /v1/experiments` index. */
+  get experimentsIndex(): string {
+    return `${this.prefix}:experiments`;
+  }
+
   /** Key prefix of the per-API-key request counters (rate-limiter-flexible appends `:<keyId>`). */
   get rateLimitPrefix(): string {
     return `${this.prefix}:ratelimit`;
+  }
+
+  /**
+   * A run's fleet-wide concurrency slots (`execution.concurrency`): zset of holder ids scored by
+   * lease expiry (ms). Not in `runKeyList` (per-run scripts keep their 8 keys): it carries its own
+   * TTL (renewed on each acquire) and `deleteRun` deletes it.
+   */
+  runSlots(runId: string): string {
+    return `${this.prefix}:{${runId}}:slots`;
+  }
+
+  /** Key prefix of the per-target rate-limit counters (`:rpm:<target>`, `:tpm:<target>`). */
+  get targetLimitPrefix(): string {
+    return `${this.prefix}:targetlimit`;
+  }
+
+  /**
+   * Keys of dataset `datasetId` of `project`, hash-tagged with both (one slot per dataset), so
+   * projects never share dataset ids. Datasets have no TTL (only a staging version does).
+   */
+  dataset(
+    project: string,
+    datasetId: string,
+  ): {
+    meta: string;
+    versions: string;
+    version(v: number): string;
+    staging(token: string): string;
+  } {
+    const base = `${this.prefix}:dataset:{${project}/${datasetId}}`;
+    return {
+      meta: `${base}:meta`,
+      versions: `${base}:versions`,
+      version: (v: number) => `${base}:version:${v}`,
+      staging: (token: string) => `${base}:staging:${token}`,
+    };
+  }
+
+  /** Dataset ids of a project (zset datasetId -> createdAt ms). */
+  projectDatasets(project: string): string {
+    return `${this.prefix}:project:${project}:datasets`;
   }
 
   /** BullMQ prefix: hash-tagged so every BullMQ script stays in one cluster slot. */

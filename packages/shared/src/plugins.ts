@@ -82,13 +82,19 @@ export class NonRetryableError extends Error {
   }
 }
 
-/** Thrown by a target for a retryable failure that carries a type and status (e.g. HTTP 503). */
+/**
+ * Thrown by a target for a retryable failure that carries a type and status (e.g. HTTP 503).
+ * With `retryAfterMs` (e.g. HTTP 429 `Retry-After`) the worker waits that long, holding no
+ * slot, and tries the same attempt again: it does not count as an attempt (at most 20 such
+ * waits per item, then it does).
+ */
 export class RetryableError extends Error {
   override name = 'RetryableError';
   constructor(
     message: string,
     readonly type = 'target_error',
     readonly status?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

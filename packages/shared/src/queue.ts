@@ -20,6 +20,19 @@ export function chunkJobId(runId: string, chunk: number): string {
   return `${runId}.${chunk}`;
 }
 
+/** Highest BullMQ job priority (lower numbers run sooner). */
+export const MAX_JOB_PRIORITY = 2_097_151;
+
+/**
+ * BullMQ priority of chunk `chunk` of any run: `chunk + 1` (capped at `MAX_JOB_PRIORITY`). Jobs of
+ * equal priority run in insertion order, so runs are served round-robin by chunk position: the
+ * chunks of a 10-chunk run submitted after a 1,000-chunk run run before the big run's chunks
+ * 10..999 still waiting. (Chunk jobs sit in BullMQ's `prioritized` state, not `waiting`.)
+ */
+export function chunkPriority(chunk: number): number {
+  return Math.min(chunk + 1, MAX_JOB_PRIORITY);
+}
+
 /**
  * Options of chunk jobs. Item attempts and backoff are handled per item inside the job; BullMQ's
  * own attempts only cover infrastructure failures of a whole chunk (e.g. Redis unreachable).
@@ -70,7 +83,10 @@ export class RunQueues {
     return queue;
   }
 
-  /** Adds one job per chunk of `chunkSize` items, in batches of 1000 jobs. Returns the job count. */
+  /**
+   * Adds one job per chunk of `chunkSize` items, in batches of 1000 jobs, chunk c with priority
+   * `chunkPriority(c)` (fairness between runs). Returns the job count.
+   */
   async enqueueRun(
     runId: string,
     target: string,
@@ -98,7 +114,11 @@ export class RunQueues {
     const jobs: { name: string; data: ChunkJob; opts: JobsOptions }[] = chunks.map((chunk) => {
       const start = chunk * chunkSize;
       const data: ChunkJob = { runId, chunk, start, end: Math.min(start + chunkSize, totalItems) };
-      return { name: 'chunk', data, opts: { jobId: chunkJobId(runId, chunk) } };
+      return {
+        name: 'chunk',
+        data,
+        opts: { jobId: chunkJobId(runId, chunk), priority: chunkPriority(chunk) },
+      };
     });
     for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
     return jobs.length;

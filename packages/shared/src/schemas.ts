@@ -104,9 +104,16 @@ export const ExecutionSchema = z
       .default({ type: 'exponential', delayMs: 1000 }),
     timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
     concurrency: z.number().int().min(1).max(10_000).optional(),
+    /** Budget: the run ends `failed` once its total `costUsd` reaches this (USD, > 0). */
+    maxCostUsd: z.number().positive().max(1_000_000).optional(),
+    /** Budget: the run ends `failed` once this many items failed (>= 1). */
+    maxFailures: z.number().int().min(1).optional(),
   })
   .openapi('Execution');
-/** Per-item execution policy. Units: ms. `concurrency`: max items of this run in flight per worker process. */
+/**
+ * Per-item execution policy. Units: ms. `concurrency`: max items of this run in flight across the
+ * whole fleet; `maxCostUsd` (USD) and `maxFailures` end the run `failed` when reached.
+ */
 export type Execution = z.infer<typeof ExecutionSchema>;
 
 export const TargetRefSchema = z
@@ -150,10 +157,30 @@ export function createRunSpecSchema(maxItems: number) {
     dataset: z.object({
       id: z.string().min(1).max(200).optional(),
       version: z.string().min(1).max(200).optional(),
-      items: z.array(ItemSchema).min(1).max(maxItems),
+      /** Inline items; without them `dataset.id` names a stored dataset (`version`: `3`/`v3`, default latest). */
+      items: z.array(ItemSchema).min(1).max(maxItems).optional(),
     }),
   })
     .superRefine((spec, ctx) => {
+      if (spec.dataset.items === undefined) {
+        if (spec.dataset.id === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'dataset.items is required unless dataset.id names a stored dataset',
+            path: ['dataset', 'items'],
+          });
+        } else if (
+          spec.dataset.version !== undefined &&
+          !/^v?[1-9]\d{0,8}$/.test(spec.dataset.version)
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'a stored dataset version is a number (`3` or `v3`)',
+            path: ['dataset', 'version'],
+          });
+        }
+        return;
+      }
       const seen = new Map<string, number>();
       spec.dataset.items.forEach((item, index) => {
         const id = item.id ?? String(index);
@@ -195,6 +222,8 @@ export const UsageSchema = z
   .object({
     inputTokens: z.number().int().nonnegative(),
     outputTokens: z.number().int().nonnegative(),
+    /** The model that produced the tokens (results only; priced by `RUNLEDGER_PRICES`). */
+    model: z.string().optional(),
   })
   .openapi('Usage');
 export type Usage = z.infer<typeof UsageSchema>;
@@ -215,6 +244,10 @@ export const RunSchema = z
     execution: ExecutionSchema,
     datasetId: z.string().nullable(),
     datasetVersion: z.string().nullable(),
+    /** `sha256:<16 hex>` of the run's dataset version's items (stored version or inline items). */
+    datasetHash: z.string().nullable(),
+    /** The run this one reruns (`POST /v1/runs/:id/rerun`), else null. */
+    parentRunId: z.string().nullable(),
     totalItems: z.number().int(),
     succeededCount: z.number().int(),
     failedCount: z.number().int(),
@@ -232,6 +265,12 @@ export const RunSchema = z
     completedAt: z.string().nullable(),
     expiresAt: z.string().nullable(),
     error: z.string().nullable(),
+    /** Set only on runs created by an experiment (`POST /v1/experiments`). */
+    experimentId: z.string().optional(),
+    /** The experiment variant this run belongs to (experiment runs only). */
+    variant: z.string().optional(),
+    /** 0-based trial of the variant (experiment runs only). */
+    trialIndex: z.number().int().optional(),
   })
   .openapi('Run');
 /** A run as the API returns it. Times are ISO-8601 UTC; `costUsd` in USD. */
@@ -281,6 +320,8 @@ export const ResultSchema = z
     costUsd: z.number().nullable(),
     scores: z.record(z.string(), ItemScoreSchema),
     workerId: z.string().nullable(),
+    /** The trial of the result's run (experiment runs with `trials`; absent on other runs). */
+    trialIndex: z.number().int().optional(),
   })
   .openapi('Result');
 /** One item's result as the API returns it. `latencyMs` is the last attempt's duration; `queueMs` the wait before the first attempt. */

@@ -26,7 +26,11 @@ import type {
 } from './schemas.js';
 
 function lua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+  const source = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+  // shared Lua (BullMQ's `includes/` style): a line `--@include <file>` is replaced by ./lua/includes/<file>.lua
+  return source.replace(/^--@include ([a-z0-9-]+)$/gm, (_line, file: string) =>
+    readFileSync(new URL(`./lua/includes/${file}.lua`, import.meta.url), 'utf8'),
+  );
 }
 
 /** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
@@ -37,6 +41,7 @@ const SCRIPTS = {
   rlFinishRun: { file: 'finish-run-8', keys: 8 },
   rlReadRun: { file: 'read-run-2', keys: 2 },
   rlFindOpenChunks: { file: 'find-open-chunks-2', keys: 2 },
+  rlAcquireSlot: { file: 'acquire-slot-1', keys: 1 },
 } as const;
 
 type ScriptReply = unknown[];
@@ -48,6 +53,7 @@ declare module 'ioredis' {
     rlFinishRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlReadRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlFindOpenChunks(...args: (string | number)[]): RedisResult<number[], Context>;
+    rlAcquireSlot(...args: (string | number)[]): RedisResult<number[], Context>;
   }
 }
 
@@ -70,6 +76,10 @@ export interface NewRun {
   execution: Execution;
   datasetId?: string | undefined;
   datasetVersion: string;
+  /** `sha256:<16 hex>` content hash of the dataset version's items (see `ContentHasher`). */
+  datasetHash?: string | undefined;
+  /** The run this one reruns. */
+  parentRunId?: string | undefined;
   totalItems: number;
   chunkSize: number;
   /** Retention after the run ends, seconds. */
@@ -79,6 +89,10 @@ export interface NewRun {
   createdAt: number;
   /** The project of the API key that submitted the run. @defaultValue `default` */
   project?: string | undefined;
+  /** Experiment links (runs created by `POST /v1/experiments` only). */
+  experimentId?: string | undefined;
+  variant?: string | undefined;
+  trialIndex?: number | undefined;
 }
 
 /** Outcome of `claimItems`. `items` holds only items with no result yet. */
@@ -95,7 +109,15 @@ export interface ResultRecord {
 
 /** Outcome of `recordResults`: `recorded` new results; `finished` when this call completed the run. */
 export type RecordOutcome =
-  | { state: 'ok'; recorded: number; done: number; total: number; finished: boolean }
+  | {
+      state: 'ok';
+      recorded: number;
+      done: number;
+      total: number;
+      finished: boolean;
+      /** Present (true) when this call ended the run `failed` by its budget (`maxFailures`, `maxCostUsd`). */
+      stopped?: true;
+    }
   | { state: 'missing' };
 
 /** Outcome of `finishRun`. */
@@ -204,7 +226,15 @@ export class RunStore {
     };
     if (run.name !== undefined) fields.name = run.name;
     if (run.datasetId !== undefined) fields.datasetId = run.datasetId;
+    if (run.datasetHash !== undefined) fields.datasetHash = run.datasetHash;
+    if (run.parentRunId !== undefined) fields.parentRunId = run.parentRunId;
     fields.project = run.project ?? 'default';
+    // budget thresholds, read by record-results-8.lua
+    if (run.execution.maxFailures !== undefined) fields.maxFailures = run.execution.maxFailures;
+    if (run.execution.maxCostUsd !== undefined) fields.maxCostUsd = run.execution.maxCostUsd;
+    if (run.experimentId !== undefined) fields.experimentId = run.experimentId;
+    if (run.variant !== undefined) fields.variant = run.variant;
+    if (run.trialIndex !== undefined) fields.trialIndex = run.trialIndex;
     const code = await this.redis.rlCreateRun(
       k.run,
       k.items,
@@ -234,7 +264,7 @@ export class RunStore {
    */
   async deleteRun(runId: string): Promise<boolean> {
     const [deleted] = await Promise.all([
-      this.redis.del(...this.keys.runKeyList(runId)),
+      this.redis.del(...this.keys.runKeyList(runId), this.keys.runSlots(runId)),
       this.redis.zrem(this.keys.runsIndex, runId),
     ]);
     return deleted > 0;
@@ -351,7 +381,7 @@ export class RunStore {
     const k = this.keys.run(runId);
     const limit = options.limit ?? 100;
     const from = options.cursor ? Number(options.cursor) : 0;
-    const total = await this.redis.hget(k.run, 'totalItems');
+    const [total, trial] = await this.redis.hmget(k.run, 'totalItems', 'trialIndex');
     if (total === null) throw new RunNotFoundError(runId);
     let indexes: number[];
     let nextCursor: string | null;
@@ -378,11 +408,42 @@ export class RunStore {
       const s = stored[i];
       const it = items[i];
       if (!s || !it) return;
-      results.push(
-        toResult(runId, index, JSON.parse(it) as StoredItem, JSON.parse(s) as StoredResult),
-      );
+      const item = JSON.parse(it) as StoredItem;
+      const result = toResult(runId, index, item, JSON.parse(s) as StoredResult);
+      if (trial !== null && trial !== undefined) result.trialIndex = Number(trial);
+      results.push(result);
     });
     return { results, nextCursor };
+  }
+
+  /**
+   * Items of a run by index (stored form), null for indexes it does not have.
+   * @throws RunNotFoundError when the run does not exist.
+   */
+  async readItems(runId: string, indexes: number[]): Promise<(StoredItem | null)[]> {
+    const k = this.keys.run(runId);
+    if (!(await this.redis.exists(k.run))) throw new RunNotFoundError(runId);
+    if (indexes.length === 0) return [];
+    const values = await this.redis.hmget(k.items, ...indexes.map(String));
+    return values.map((v) => (v === null ? null : (JSON.parse(v) as StoredItem)));
+  }
+
+  /** Item indexes of a run's results with `status`, ascending, from index `from`, at most `limit`. */
+  async listResultIndexes(
+    runId: string,
+    status: ResultStatus,
+    from = 0,
+    limit = 1000,
+  ): Promise<number[]> {
+    const page = await this.redis.zrangebyscore(
+      this.keys.run(runId)[status],
+      from,
+      '+inf',
+      'LIMIT',
+      0,
+      limit,
+    );
+    return page.map(Number);
   }
 
   // ---------------------------------------------------------------- executing items (worker)
@@ -460,8 +521,10 @@ export class RunStore {
       ...args,
     );
     if (reply[0] === -1) return { state: 'missing' };
-    const [recorded = 0, done = 0, total = 0, finished = 0] = reply.map(Number);
-    return { state: 'ok', recorded, done, total, finished: finished === 1 };
+    const [recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
+    const outcome: RecordOutcome = { state: 'ok', recorded, done, total, finished: finished === 1 };
+    if (stopped === 1) outcome.stopped = true;
+    return outcome;
   }
 
   /**
@@ -635,6 +698,31 @@ export class RunStore {
       if (typeof status === 'string' && status in counts) counts[status as RunStatus]++;
     }
     return counts;
+  }
+
+  // ---------------------------------------------------------------- fleet-wide run concurrency
+
+  /**
+   * Takes one of the run's `limit` fleet-wide slots for `holder` (unique per attempt) for
+   * `leaseMs` (acquire-slot-1.lua); an expired lease frees its slot by itself.
+   * @returns `{ acquired: true }`, or `{ acquired: false, waitMs }` (until the earliest lease ends).
+   */
+  async acquireRunSlot(
+    runId: string,
+    holder: string,
+    limit: number,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<{ acquired: true } | { acquired: false; waitMs: number }> {
+    const [ok, wait] = (
+      await this.redis.rlAcquireSlot(this.keys.runSlots(runId), now, limit, holder, leaseMs)
+    ).map(Number);
+    return ok === 1 ? { acquired: true } : { acquired: false, waitMs: wait ?? 1 };
+  }
+
+  /** Returns the slot `holder` took with `acquireRunSlot` (no-op when its lease expired). */
+  async releaseRunSlot(runId: string, holder: string): Promise<void> {
+    await this.redis.zrem(this.keys.runSlots(runId), holder);
   }
 
   // ---------------------------------------------------------------- reconciliation
@@ -881,6 +969,8 @@ function toRun(reply: ScriptReply): Run {
     execution: spec.execution,
     datasetId: h.datasetId ?? null,
     datasetVersion: h.datasetVersion ?? null,
+    datasetHash: h.datasetHash ?? null,
+    parentRunId: h.parentRunId ?? null,
     totalItems: total,
     succeededCount: succeeded,
     failedCount: failed,
@@ -904,6 +994,9 @@ function toRun(reply: ScriptReply): Run {
     completedAt: iso(h.completedAt),
     expiresAt: iso(h.expiresAt),
     error: h.error ?? null,
+    ...(h.experimentId === undefined ? {} : { experimentId: h.experimentId }),
+    ...(h.variant === undefined ? {} : { variant: h.variant }),
+    ...(h.trialIndex === undefined ? {} : { trialIndex: Number(h.trialIndex) }),
   };
 }
 

@@ -9,14 +9,26 @@
   ARGV[3..] pairs: meta JSON, result JSON. meta = {i = index, s = status, l = latencyMs?,
             it = inputTokens?, ot = outputTokens?, c = costUsd?, sc = {{scorer, score, passed}}?}
 
+  Budget (run hash fields `maxFailures`, `maxCostUsd`, written at commit from the spec's
+  execution): when this call recorded results and the active run's failedCount >= maxFailures
+  or costUsd >= maxCostUsd, the run ends `failed` with error `maxFailures reached: N failed
+  items` or `budget exceeded: cost $X >= maxCostUsd $Y`, and every item without a result is
+  recorded `cancelled` (finishEarly, shared with finish-run-8). The budget is checked before
+  completion: reaching it with the last item also fails the run.
+
   Returns:
-    {recorded, done, total, finished}   recorded: results newly written (a result already stored
+    {recorded, done, total, finished, stopped}
+                                        recorded: results newly written (a result already stored
                                         for an item is left as it is); finished: 1 when this call
-                                        moved the run to `completed`
+                                        moved the run to `completed`; stopped: 1 when this call
+                                        ended the run `failed` by its budget (the caller publishes
+                                        the cancel so workers abort items in flight)
     {-1}                                the run does not exist (deleted or expired): nothing written
   Events: `progress` {done, total, succeeded, failed, cancelled} when recorded > 0;
-          `status` {status: "completed"} on the terminal transition.
+          `status` {status: "completed"} on the terminal transition; on a budget stop,
+          `progress` then `status` {status: "failed", error} instead.
 ]]
+--@include finish-early
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local recorded = 0
 local statusKey = {succeeded = KEYS[5], failed = KEYS[6], cancelled = KEYS[7]}
@@ -50,10 +62,10 @@ for field, by in pairs(floats) do
   redis.call('HINCRBYFLOAT', KEYS[1], field, string.format('%.17g', by))
 end
 local h = redis.call('HMGET', KEYS[1], 'succeededCount', 'failedCount', 'cancelledCount',
-  'totalItems', 'status', 'ttlSeconds')
+  'totalItems', 'status', 'ttlSeconds', 'maxFailures', 'maxCostUsd', 'costUsd')
 local succeeded, failed, cancelled = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
 local done, total = succeeded + failed + cancelled, tonumber(h[4])
-local finished = 0
+local finished, stopped = 0, 0
 if recorded > 0 then
   -- keys created by this script inherit the run's TTL: nothing of a run is left without one
   local pttl = redis.call('PTTL', KEYS[1])
@@ -65,7 +77,22 @@ if recorded > 0 then
   redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[2], '*', 'type', 'progress', 'data',
     cjson.encode({done = done, total = total, succeeded = succeeded, failed = failed,
       cancelled = cancelled}))
-  if done >= total and (h[5] == 'queued' or h[5] == 'running') then
+  local active = h[5] == 'queued' or h[5] == 'running'
+  local maxFailures, maxCost = tonumber(h[7]), tonumber(h[8])
+  local cost = tonumber(h[9]) or 0
+  local reason = nil
+  if active and maxFailures and failed >= maxFailures then
+    reason = string.format('maxFailures reached: %d failed items', failed)
+  elseif active and maxCost and cost >= maxCost then
+    reason = string.format('budget exceeded: cost $%.6g >= maxCostUsd $%.6g', cost, maxCost)
+  end
+  if reason then
+    local result = '{"status":"cancelled","attempts":0,"error":{"message":' ..
+      cjson.encode(reason) .. ',"type":"cancelled"},"completedAt":' .. ARGV[1] .. '}'
+    finishEarly(ARGV[1], ARGV[2], 'failed', reason, result)
+    done = total
+    stopped = 1
+  elseif done >= total and active then
     local ttl = tonumber(h[6])
     local now = tonumber(ARGV[1])
     redis.call('HSET', KEYS[1], 'status', 'completed', 'completedAt', ARGV[1],
@@ -76,4 +103,4 @@ if recorded > 0 then
     finished = 1
   end
 end
-return {recorded, done, total, finished}
+return {recorded, done, total, finished, stopped}

@@ -1,0 +1,194 @@
+/**
+ * `GET /v1/runs/:a/compare/:b`: per item (joined by item id), whether run b improved, regressed
+ * or left unchanged run a's outcome for one scorer, by pass/fail and by score, and the difference
+ * in pass rate `b - a` with a paired bootstrap 95% interval (./stats.ts). Mounted at `/v1/runs`
+ * next to the runs router (its one extra path segment never matches a runs route).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  type Compare,
+  CompareSchema,
+  DEFAULT_PROJECT,
+  loadAllResults,
+  pairedBootstrapDiff,
+  type Result,
+  type Run,
+} from '@runledger/shared';
+import type { Context } from 'hono';
+import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
+import { ProblemError, ProblemSchema, runNotFound } from '../problem.js';
+
+/** Bootstrap resamples of a comparison. */
+export const COMPARE_RESAMPLES = 2000;
+
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
+const problems = <S extends number>(...codes: S[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
+    ]),
+  ) as Record<S, { description: string; content: typeof problemContent }>;
+
+const CompareParams = z.object({
+  a: z.string().openapi({ param: { name: 'a', in: 'path' }, description: 'baseline run id' }),
+  b: z.string().openapi({ param: { name: 'b', in: 'path' }, description: 'candidate run id' }),
+});
+const CompareQuery = z.object({
+  scorer: z.string().min(1).max(64).optional().openapi({
+    description: "the scorer to compare by; default: run a's first scorer",
+  }),
+  seed: z.coerce.number().int().min(0).max(4_294_967_295).default(1),
+});
+
+/** The outcome of one item under one scorer: passed (false when unscored) and score (0 when unscored). */
+function outcome(result: Result, scorer: string): { passed: boolean; score: number } {
+  const s = result.scores[scorer];
+  return { passed: s?.passed ?? false, score: s?.score ?? 0 };
+}
+
+/**
+ * Compares the results of two runs over the same dataset (pure; see `CompareSchema`). Items are
+ * joined by `itemId`; items with a result in only one run are counted in `unmatched`.
+ */
+export function compareResults(
+  a: { id: string; datasetVersion: string | null },
+  b: { id: string },
+  resultsA: Result[],
+  resultsB: Result[],
+  scorer: string,
+  options: { seed?: number; resamples?: number } = {},
+): Compare {
+  const byId = new Map(resultsB.map((r) => [r.itemId, r]));
+  const passA: number[] = [];
+  const passB: number[] = [];
+  const empty = () => ({
+    improved: 0,
+    regressed: 0,
+    unchanged: 0,
+    improvedItems: [] as string[],
+    regressedItems: [] as string[],
+  });
+  const byPass = empty();
+  const byScore = empty();
+  const count = (
+    counts: ReturnType<typeof empty>,
+    itemId: string,
+    from: number,
+    to: number,
+  ): void => {
+    if (to > from) {
+      counts.improved++;
+      counts.improvedItems.push(itemId);
+    } else if (to < from) {
+      counts.regressed++;
+      counts.regressedItems.push(itemId);
+    } else counts.unchanged++;
+  };
+  let matched = 0;
+  for (const ra of resultsA) {
+    const rb = byId.get(ra.itemId);
+    if (!rb) continue;
+    matched++;
+    const oa = outcome(ra, scorer);
+    const ob = outcome(rb, scorer);
+    passA.push(oa.passed ? 1 : 0);
+    passB.push(ob.passed ? 1 : 0);
+    count(byPass, ra.itemId, oa.passed ? 1 : 0, ob.passed ? 1 : 0);
+    count(byScore, ra.itemId, oa.score, ob.score);
+  }
+  const resamples = options.resamples ?? COMPARE_RESAMPLES;
+  const seed = options.seed ?? 1;
+  const mean = (xs: number[]) =>
+    xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length;
+  const boot = matched === 0 ? null : pairedBootstrapDiff(passA, passB, { resamples, seed });
+  return {
+    a: a.id,
+    b: b.id,
+    scorer,
+    datasetVersion: a.datasetVersion,
+    items: matched,
+    unmatched: resultsA.length + resultsB.length - 2 * matched,
+    byPass,
+    byScore,
+    passRateA: mean(passA),
+    passRateB: mean(passB),
+    diff: boot ? boot.diff : null,
+    ci95: boot ? boot.ci : null,
+    bootstrap: { resamples, seed },
+  };
+}
+
+/**
+ * The dataset identity two runs must share: their content hashes (`datasetHash`) when both have
+ * one, else their `datasetVersion`s.
+ */
+function datasetIdentities(a: Run, b: Run): [string | null, string | null] {
+  if (a.datasetHash && b.datasetHash) return [a.datasetHash, b.datasetHash];
+  return [a.datasetVersion, b.datasetVersion];
+}
+
+/** The router holding `/{a}/compare/{b}`, mounted at `/v1/runs`. */
+export function createCompareRoutes(deps: AppDeps) {
+  const { store } = deps;
+  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
+  const loadRun = async (c: Context<AppEnv>, id: string): Promise<Run> => {
+    if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
+    const run = await store.getRun(id);
+    if (!run || run.project !== projectOf(c)) throw runNotFound(id);
+    return run;
+  };
+
+  const compareRoute = createRoute({
+    method: 'get',
+    path: '/{a}/compare/{b}',
+    tags: ['runs'],
+    security: [{ bearerAuth: [] }],
+    summary: 'Compare two runs over the same dataset version, item by item',
+    description:
+      'Per item (joined by item id): improved, regressed or unchanged, by pass/fail and by ' +
+      'score, for one scorer; pass rates of a and b and the difference b - a with a paired ' +
+      'bootstrap 95% interval (2000 resamples, `seed`). 409 when the runs are over different ' +
+      'dataset versions; 400 when the scorer is not on both runs.',
+    request: { params: CompareParams, query: CompareQuery },
+    responses: {
+      200: {
+        description: 'The comparison',
+        content: { 'application/json': { schema: CompareSchema } },
+      },
+      ...problems(400, 404, 409, 401, 429),
+    },
+  });
+
+  return createRouter().openapi(compareRoute, async (c) => {
+    const { a: idA, b: idB } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const [a, b] = [await loadRun(c, idA), await loadRun(c, idB)];
+    const [versionA, versionB] = datasetIdentities(a, b);
+    if (versionA !== versionB) {
+      throw new ProblemError(
+        409,
+        `runs ${a.id} and ${b.id} are over different dataset versions (${versionA} vs ${versionB}): only runs over the same dataset version can be compared item by item`,
+        { kind: 'conflict' },
+      );
+    }
+    const scorer = q.scorer ?? a.scorers[0]?.name;
+    const onA = a.scorers.some((s) => s.name === scorer);
+    const onB = b.scorers.some((s) => s.name === scorer);
+    if (scorer === undefined || !onA || !onB) {
+      const message =
+        scorer === undefined
+          ? `run ${a.id} has no scorer to compare by`
+          : `scorer "${scorer}" is not on both runs (a: ${a.scorers.map((s) => s.name).join(', ') || 'none'}; b: ${b.scorers.map((s) => s.name).join(', ') || 'none'})`;
+      throw new ProblemError(400, message, {
+        kind: 'validation',
+        errors: [{ path: 'scorer', message }],
+      });
+    }
+    const [resultsA, resultsB] = [
+      await loadAllResults(store, a.id),
+      await loadAllResults(store, b.id),
+    ];
+    return c.json(compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
+  });
+}

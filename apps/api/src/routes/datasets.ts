@@ -1,0 +1,398 @@
+/**
+ * `/v1/datasets`: named datasets of the request's project with immutable, numbered versions.
+ * Create (version 1), list, get (meta + versions), page through a version's items, add a version
+ * (append to or replace the latest items), delete. Runs reference a version with
+ * `dataset: { id, version? }` and no `items` (see ../create-run.ts); they copy its items, so
+ * deleting a dataset never changes a run.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  DATASET_ID_PATTERN,
+  type Dataset,
+  DatasetCommitError,
+  type DatasetStore,
+  DatasetStore as DatasetStoreClass,
+  DEFAULT_PROJECT,
+  type Item,
+  ItemSchema,
+  parseDatasetVersion,
+  toStoredItem,
+} from '@runledger/shared';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ulid } from 'ulid';
+import type { AppDeps, AppEnv } from '../context.js';
+import { createRouter } from '../context.js';
+import { ProblemError, ProblemSchema } from '../problem.js';
+
+const BEARER = [{ bearerAuth: [] }];
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
+function problems<S extends number>(
+  ...codes: S[]
+): Record<S, { description: string; content: typeof problemContent }> {
+  return Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
+    ]),
+  ) as Record<S, { description: string; content: typeof problemContent }>;
+}
+
+const DatasetVersionSchema = z
+  .object({
+    version: z.number().int(),
+    itemCount: z.number().int(),
+    contentHash: z.string().openapi({ example: 'sha256:3f2a9c0d1e4b5a6f' }),
+    createdAt: z.string(),
+  })
+  .openapi('DatasetVersion');
+
+const DatasetSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    project: z.string(),
+    latestVersion: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    versions: z.array(DatasetVersionSchema),
+  })
+  .openapi('Dataset');
+
+const DatasetList = z
+  .object({ datasets: z.array(DatasetSchema), nextCursor: z.string().nullable() })
+  .openapi('DatasetList');
+
+const DatasetItemList = z
+  .object({
+    datasetId: z.string(),
+    version: z.number().int(),
+    items: z.array(
+      z.object({
+        index: z.number().int(),
+        id: z.string(),
+        input: z.unknown(),
+        expectedOutput: z.unknown().optional(),
+        metadata: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('DatasetItemList');
+
+const datasetId = z
+  .string()
+  .regex(DATASET_ID_PATTERN, 'must be 1-128 letters, digits, "_", "-" or "."');
+
+const CreateDatasetBody = z
+  .object({
+    id: datasetId.optional().openapi({ description: 'Default: a new ULID' }),
+    name: z.string().min(1).max(200),
+    items: z.array(ItemSchema).min(1),
+  })
+  .openapi('CreateDataset');
+
+const AddItemsBody = z
+  .object({
+    items: z.array(ItemSchema).min(1),
+    mode: z.enum(['append', 'replace']).default('append'),
+    name: z.string().min(1).max(200).optional().openapi({ description: 'Rename the dataset' }),
+  })
+  .openapi('AddDatasetItems');
+
+const IdParams = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'capitals' }),
+});
+const VersionParams = IdParams.extend({
+  version: z.string().openapi({
+    param: { name: 'version', in: 'path' },
+    example: '3',
+    description: '`3`, `v3` or `latest`',
+  }),
+});
+const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a cursor this API handed out')
+    .optional(),
+});
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a cursor this API handed out')
+    .optional(),
+});
+
+const datasetNotFound = (id: string, version?: string) =>
+  new ProblemError(
+    404,
+    version ? `dataset ${id} version ${version} not found` : `dataset ${id} not found`,
+    {
+      kind: 'not_found',
+    },
+  );
+
+/**
+ * Validates and writes one version's items: ids unique across the whole version (400 at
+ * `items.N.id`), at most `RUNLEDGER_MAX_ITEMS` items and `RUNLEDGER_MAX_ITEM_BYTES` per item
+ * (413), as for runs.
+ */
+async function writeItems(
+  deps: AppDeps,
+  writer: ReturnType<DatasetStore['writer']>,
+  items: Item[],
+  ids: Map<string, number>,
+): Promise<void> {
+  const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
+  if (writer.count + items.length > maxItems) {
+    const message = `a dataset version holds at most ${maxItems} items (it would hold ${writer.count + items.length})`;
+    throw new ProblemError(413, message, {
+      kind: 'payload_too_large',
+      errors: [{ path: 'items', message }],
+    });
+  }
+  for (const [j, item] of items.entries()) {
+    const index = writer.count;
+    const stored = toStoredItem(item, index);
+    const first = ids.get(stored.id);
+    if (first !== undefined) {
+      const message = `duplicate item id "${stored.id}" (first at index ${first} of the version)`;
+      throw new ProblemError(400, message, {
+        kind: 'validation',
+        errors: [{ path: `items.${j}.id`, message }],
+      });
+    }
+    const json = JSON.stringify(stored);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > maxBytes) {
+      const message = `item is ${bytes} bytes, at most ${maxBytes}`;
+      throw new ProblemError(413, message, {
+        kind: 'payload_too_large',
+        errors: [{ path: `items.${j}`, message }],
+      });
+    }
+    ids.set(stored.id, index);
+    await writer.add(json);
+  }
+}
+
+/** Maps a failed commit to its problem: 409 (exists, changed meanwhile), 404 (deleted meanwhile). */
+function commitProblem(err: unknown, id: string): unknown {
+  if (!(err instanceof DatasetCommitError)) return err;
+  if (err.reason === 'missing') return datasetNotFound(id);
+  return new ProblemError(409, err.message, { kind: 'conflict' });
+}
+
+/** The `/v1/datasets` router. */
+export function createDatasetRoutes(deps: AppDeps) {
+  const { config } = deps;
+  const datasets: DatasetStore = DatasetStoreClass.forRunStore(deps.store);
+  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
+  const limitJson = bodyLimit({
+    maxSize: config.RUNLEDGER_MAX_BODY_BYTES,
+    onError: () => {
+      throw new ProblemError(413, `request body exceeds ${config.RUNLEDGER_MAX_BODY_BYTES} bytes`, {
+        kind: 'payload_too_large',
+      });
+    },
+  });
+
+  /** The dataset or a 404 (ids that cannot be dataset ids answer 404 without a Redis call). */
+  const mustGet = async (project: string, id: string): Promise<Dataset> => {
+    if (!DATASET_ID_PATTERN.test(id)) throw datasetNotFound(id);
+    const dataset = await datasets.getDataset(project, id);
+    if (!dataset) throw datasetNotFound(id);
+    return dataset;
+  };
+
+  const createDatasetRoute = createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['datasets'],
+    security: BEARER,
+    summary: 'Create a dataset (version 1)',
+    middleware: [limitJson] as const,
+    request: {
+      body: { required: true, content: { 'application/json': { schema: CreateDatasetBody } } },
+    },
+    responses: {
+      201: {
+        description: 'Created, with version 1',
+        content: { 'application/json': { schema: DatasetSchema } },
+      },
+      ...problems(400, 409, 413, 401, 429),
+    },
+  });
+
+  const listDatasetsRoute = createRoute({
+    method: 'get',
+    path: '/',
+    tags: ['datasets'],
+    security: BEARER,
+    summary: "List the project's datasets, oldest first",
+    request: { query: ListQuery },
+    responses: {
+      200: {
+        description: 'A page of datasets',
+        content: { 'application/json': { schema: DatasetList } },
+      },
+      ...problems(400, 401, 429),
+    },
+  });
+
+  const getDatasetRoute = createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags: ['datasets'],
+    security: BEARER,
+    summary: 'Get a dataset and its versions',
+    request: { params: IdParams },
+    responses: {
+      200: {
+        description: 'The dataset',
+        content: { 'application/json': { schema: DatasetSchema } },
+      },
+      ...problems(404, 401, 429),
+    },
+  });
+
+  const listItemsRoute = createRoute({
+    method: 'get',
+    path: '/{id}/versions/{version}/items',
+    tags: ['datasets'],
+    security: BEARER,
+    summary: "Page through a version's items in order",
+    request: { params: VersionParams, query: PageQuery },
+    responses: {
+      200: {
+        description: 'A page of items',
+        content: { 'application/json': { schema: DatasetItemList } },
+      },
+      ...problems(400, 404, 401, 429),
+    },
+  });
+
+  const addItemsRoute = createRoute({
+    method: 'post',
+    path: '/{id}/items',
+    tags: ['datasets'],
+    security: BEARER,
+    summary: 'Add a version: append items to the latest version, or replace them',
+    description:
+      '`append`: the latest items followed by the given ones (ids must stay unique: 400 at ' +
+      '`items.N.id`); `replace`: the given items only. 409 when another version was added meanwhile.',
+    middleware: [limitJson] as const,
+    request: {
+      params: IdParams,
+      body: { required: true, content: { 'application/json': { schema: AddItemsBody } } },
+    },
+    responses: {
+      201: {
+        description: 'The dataset with its new version',
+        content: { 'application/json': { schema: DatasetSchema } },
+      },
+      ...problems(400, 404, 409, 413, 401, 429),
+    },
+  });
+
+  const deleteDatasetRoute = createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags: ['datasets'],
+    security: BEARER,
+    summary: 'Delete a dataset and every version (runs keep their own copy of the items)',
+    request: { params: IdParams },
+    responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
+  });
+
+  return createRouter()
+    .openapi(createDatasetRoute, async (c) => {
+      const body = c.req.valid('json');
+      const project = projectOf(c);
+      const id = body.id ?? ulid();
+      if (await datasets.getDataset(project, id)) {
+        throw new ProblemError(409, `dataset ${id} exists already`, { kind: 'conflict' });
+      }
+      const writer = datasets.writer(project, id);
+      try {
+        await writeItems(deps, writer, body.items, new Map());
+        await writer.commit({ mode: 'create', base: 0, name: body.name });
+      } catch (err) {
+        await writer.abort();
+        throw commitProblem(err, id);
+      }
+      c.get('logger').info({ datasetId: id, items: writer.count }, 'dataset created');
+      return c.json(await mustGet(project, id), 201);
+    })
+    .openapi(listDatasetsRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await datasets.listDatasets(projectOf(c), q);
+      return c.json(page, 200);
+    })
+    .openapi(getDatasetRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      return c.json(await mustGet(projectOf(c), id), 200);
+    })
+    .openapi(listItemsRoute, async (c) => {
+      const { id, version } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const project = projectOf(c);
+      const dataset = await mustGet(project, id);
+      const v = version === 'latest' ? dataset.latestVersion : parseDatasetVersion(version);
+      const info = v === null ? undefined : dataset.versions.find((e) => e.version === v);
+      if (!info) throw datasetNotFound(id, version);
+      const from = q.cursor ? Number(q.cursor) : 0;
+      const page = await datasets.readItemJson(project, id, info.version, from, q.limit);
+      const items = page.map((json, i) => ({ index: from + i, ...(JSON.parse(json) as object) }));
+      const end = from + page.length;
+      return c.json(
+        {
+          datasetId: id,
+          version: info.version,
+          items: items as z.infer<typeof DatasetItemList>['items'],
+          nextCursor: end < info.itemCount && page.length > 0 ? String(end) : null,
+        },
+        200,
+      );
+    })
+    .openapi(addItemsRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const project = projectOf(c);
+      const dataset = await mustGet(project, id);
+      const base = dataset.latestVersion;
+      const writer = datasets.writer(project, id);
+      try {
+        const ids = new Map<string, number>();
+        if (body.mode === 'append') {
+          for await (const page of datasets.iterateItemJson(project, id, base)) {
+            for (const json of page) {
+              ids.set((JSON.parse(json) as { id: string }).id, writer.count);
+              await writer.add(json);
+            }
+          }
+        }
+        await writeItems(deps, writer, body.items, ids);
+        await writer.commit({ mode: 'update', base, name: body.name });
+      } catch (err) {
+        await writer.abort();
+        throw commitProblem(err, id);
+      }
+      c.get('logger').info(
+        { datasetId: id, mode: body.mode, version: base + 1, items: writer.count },
+        'dataset version added',
+      );
+      return c.json(await mustGet(project, id), 201);
+    })
+    .openapi(deleteDatasetRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const project = projectOf(c);
+      if (!DATASET_ID_PATTERN.test(id) || !(await datasets.deleteDataset(project, id))) {
+        throw datasetNotFound(id);
+      }
+      c.get('logger').info({ datasetId: id }, 'dataset deleted');
+      return c.body(null, 204);
+    });
+}

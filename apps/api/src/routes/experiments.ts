@@ -1,0 +1,319 @@
+/**
+ * `/v1/experiments`: one dataset, several variants (targets/configs), `trials` runs per variant;
+ * every run is submitted through the same path as `POST /v1/runs` (create-run.ts) and carries
+ * `experimentId`, `variant` and `trialIndex`. `GET /:id` answers the side-by-side summary computed
+ * from the runs' results; `GET /:id/report` adds one row per item.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  createRunSpecSchema,
+  DEFAULT_PROJECT,
+  type ExperimentRecord,
+  ExperimentReportSchema,
+  ExperimentSpecSchema,
+  ExperimentStore,
+  ExperimentSummarySchema,
+  loadExperimentData,
+  type RunSpec,
+  reportExperiment,
+  summarizeExperiment,
+  TargetRefSchema,
+} from '@runledger/shared';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ulid } from 'ulid';
+import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
+import { checkRunsInFlight, submitJsonRun } from '../create-run.js';
+import { ProblemError, ProblemSchema, validationHook } from '../problem.js';
+
+const BEARER = [{ bearerAuth: [] }];
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
+const problems = <S extends number>(...codes: S[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
+    ]),
+  ) as Record<S, { description: string; content: typeof problemContent }>;
+
+const IdParams = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
+});
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a cursor this API handed out')
+    .optional(),
+});
+
+const ExperimentListSchema = z
+  .object({
+    experiments: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        createdAt: z.string(),
+        datasetId: z.string().nullable(),
+        datasetVersion: z.string().nullable(),
+        trials: z.number().int(),
+        variants: z.array(
+          z.object({ name: z.string(), target: TargetRefSchema, runIds: z.array(z.string()) }),
+        ),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('ExperimentList');
+
+/** 404 problem of a missing (or other project's) experiment. */
+export const experimentNotFound = (id: string) =>
+  new ProblemError(404, `experiment ${id} not found`, { kind: 'not_found' });
+
+/** The `/v1/experiments` router. */
+export function createExperimentRoutes(deps: AppDeps) {
+  const { config, store, queues, logger } = deps;
+  const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
+  const experiments = new ExperimentStore(store.redis, {
+    prefix: store.keys.prefix,
+    safetyTtlSeconds: store.safetyTtlSeconds,
+  });
+  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
+
+  /** The experiment of the request's project, else a 404 (ids of other projects do not leak). */
+  const load = async (c: Context<AppEnv>, id: string): Promise<ExperimentRecord> => {
+    if (!RUN_ID_PATTERN.test(id)) throw experimentNotFound(id);
+    const record = await experiments.get(id);
+    if (!record || record.project !== projectOf(c)) throw experimentNotFound(id);
+    return record;
+  };
+
+  /** Removes the runs of an experiment whose creation failed part way (best effort). */
+  const discardRuns = async (runIds: string[]) => {
+    for (const runId of runIds) {
+      try {
+        const layout = await store.getRunLayout(runId);
+        if (layout) {
+          await queues.removeRunJobs(runId, layout.target, layout.totalItems, layout.chunkSize);
+        }
+        await store.deleteRun(runId);
+        await store.publishCancel(runId);
+      } catch (err) {
+        logger.error({ err, runId }, 'could not discard a run of a failed experiment');
+      }
+    }
+  };
+
+  const limitJson = bodyLimit({
+    maxSize: config.RUNLEDGER_MAX_BODY_BYTES,
+    onError: () => {
+      throw new ProblemError(
+        413,
+        `request body exceeds ${config.RUNLEDGER_MAX_BODY_BYTES} bytes (RUNLEDGER_MAX_BODY_BYTES)`,
+        { kind: 'payload_too_large' },
+      );
+    },
+  });
+
+  const createExperimentRoute = createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['experiments'],
+    security: BEARER,
+    summary: 'Create an experiment: one run per variant and trial over one dataset',
+    description:
+      "`dataset` is validated exactly like a run spec's (`POST /v1/runs`); every run pins the " +
+      'same dataset version. Variant names are unique; 1-20 variants, 1-20 trials.',
+    middleware: [limitJson] as const,
+    request: {
+      body: { required: true, content: { 'application/json': { schema: ExperimentSpecSchema } } },
+    },
+    responses: {
+      201: {
+        description: 'Experiment created (its summary)',
+        content: { 'application/json': { schema: ExperimentSummarySchema } },
+      },
+      ...problems(400, 413, 401, 429),
+    },
+  });
+
+  const listRoute = createRoute({
+    method: 'get',
+    path: '/',
+    tags: ['experiments'],
+    security: BEARER,
+    summary: "List the project's experiments, newest first",
+    request: { query: ListQuery },
+    responses: {
+      200: {
+        description: 'A page of experiments',
+        content: { 'application/json': { schema: ExperimentListSchema } },
+      },
+      ...problems(400, 401, 429),
+    },
+  });
+
+  const getRoute = createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags: ['experiments'],
+    security: BEARER,
+    summary: 'Side-by-side summary of an experiment',
+    description:
+      'Per variant: pass rate per scorer with its Wilson 95% interval, pass@k and pass^k ' +
+      '(trials > 1), latency p50/p90/p99, tokens, cost, errors. Computed from every result.',
+    request: { params: IdParams },
+    responses: {
+      200: {
+        description: 'The summary',
+        content: { 'application/json': { schema: ExperimentSummarySchema } },
+      },
+      ...problems(404, 401, 429),
+    },
+  });
+
+  const reportRoute = createRoute({
+    method: 'get',
+    path: '/{id}/report',
+    tags: ['experiments'],
+    security: BEARER,
+    summary: 'The summary plus one row per item (per variant and trial: status, passed per scorer)',
+    request: { params: IdParams },
+    responses: {
+      200: {
+        description: 'The report',
+        content: { 'application/json': { schema: ExperimentReportSchema } },
+      },
+      ...problems(404, 401, 429),
+    },
+  });
+
+  /** Loads the experiment's data; settles its TTL once every run is terminal. */
+  const loadData = async (record: ExperimentRecord) => {
+    const data = await loadExperimentData(store, record);
+    const runs = data.flat().map((t) => t.run);
+    const present = runs.filter((r) => r !== null);
+    const allTerminal = present.every((r) =>
+      ['completed', 'failed', 'cancelled'].includes(r.status),
+    );
+    if (present.length > 0 && allTerminal) {
+      await experiments.settle(record.id, Math.max(...present.map((r) => r.retention.ttlSeconds)));
+    }
+    return data;
+  };
+
+  return createRouter()
+    .openapi(createExperimentRoute, async (c) => {
+      const spec = c.req.valid('json');
+      const project = projectOf(c);
+      const first = spec.variants[0]!;
+      // the dataset and scorers, validated exactly as POST /v1/runs does
+      const parsed = runSpecSchema.safeParse({
+        name: spec.name,
+        target: first.target,
+        dataset: spec.dataset,
+        scorers: spec.scorers,
+        ...(spec.execution ? { execution: spec.execution } : {}),
+        ...(spec.retention ? { retention: spec.retention } : {}),
+        tags: spec.tags,
+      });
+      if (!parsed.success) {
+        validationHook({ success: false, error: parsed.error, target: 'json' });
+        throw new Error('unreachable');
+      }
+      await checkRunsInFlight(deps, project);
+      const id = ulid();
+      const createdAt = Date.now();
+      const created: string[] = [];
+      const variants: ExperimentRecord['variants'] = [];
+      let dataset: RunSpec['dataset'] = parsed.data.dataset;
+      let datasetId: string | null = null;
+      let datasetVersion: string | null = null;
+      try {
+        for (const variant of spec.variants) {
+          const runIds: string[] = [];
+          for (let trialIndex = 0; trialIndex < spec.trials; trialIndex++) {
+            const runId = ulid();
+            const runSpec: RunSpec = {
+              ...parsed.data,
+              name: `${spec.name} / ${variant.name}${spec.trials > 1 ? ` #${trialIndex}` : ''}`,
+              target: variant.target,
+              execution: variant.execution ?? parsed.data.execution,
+              dataset,
+              metadata: { experimentId: id, variant: variant.name, trialIndex },
+            };
+            await submitJsonRun(deps, runId, runSpec, project, {
+              experimentId: id,
+              variant: variant.name,
+              trialIndex,
+            });
+            created.push(runId);
+            runIds.push(runId);
+            if (datasetVersion === null) {
+              // every later run pins the version the first one got
+              const run = await store.getRun(runId);
+              datasetId = run?.datasetId ?? null;
+              datasetVersion = run?.datasetVersion ?? null;
+              if (datasetVersion !== null) dataset = { ...dataset, version: datasetVersion };
+            }
+          }
+          variants.push({ name: variant.name, target: variant.target, runIds });
+        }
+        const record: ExperimentRecord = {
+          id,
+          name: spec.name,
+          project,
+          createdAt,
+          datasetId,
+          datasetVersion,
+          trials: spec.trials,
+          scorers: parsed.data.scorers,
+          tags: spec.tags,
+          variants,
+        };
+        await experiments.create(record);
+        c.get('logger').info(
+          { experimentId: id, runs: created.length, variants: variants.length },
+          'experiment created',
+        );
+        const summary = summarizeExperiment(record, await loadExperimentData(store, record));
+        return c.json(summary, 201);
+      } catch (err) {
+        await discardRuns(created);
+        throw err;
+      }
+    })
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await experiments.list(projectOf(c), {
+        limit: q.limit,
+        before: q.cursor === undefined ? undefined : Number(q.cursor),
+      });
+      return c.json(
+        {
+          experiments: page.experiments.map((e) => ({
+            id: e.id,
+            name: e.name,
+            createdAt: new Date(e.createdAt).toISOString(),
+            datasetId: e.datasetId,
+            datasetVersion: e.datasetVersion,
+            trials: e.trials,
+            variants: e.variants,
+          })),
+          nextCursor: page.nextCursor,
+        },
+        200,
+      );
+    })
+    .openapi(getRoute, async (c) => {
+      const record = await load(c, c.req.valid('param').id);
+      return c.json(summarizeExperiment(record, await loadData(record)), 200);
+    })
+    .openapi(reportRoute, async (c) => {
+      const record = await load(c, c.req.valid('param').id);
+      return c.json(reportExperiment(record, await loadData(record)), 200);
+    });
+}

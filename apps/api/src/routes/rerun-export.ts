@@ -1,0 +1,281 @@
+/**
+ * Routes derived from an existing run, mounted under `/v1/runs` beside ./runs.ts:
+ * - `POST /v1/runs/:id/rerun { only: 'failed' | 'all' }` and `POST /v1/runs/:id/replay` (= rerun
+ *   of every item, a regression check): a new run linked by `parentRunId` (../create-run.ts).
+ * - `GET /v1/runs/:id/results.jsonl` and `/results.csv`: every result in item order, streamed
+ *   page by page (a page of 500 is read only after the previous one was written).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  DEFAULT_PROJECT,
+  type Result,
+  type Run,
+  RunNotFoundError,
+  RunSchema,
+  redactSecrets,
+} from '@runledger/shared';
+import { stringify } from 'csv-stringify/sync';
+import type { Context } from 'hono';
+import { stream } from 'hono/streaming';
+import { ulid } from 'ulid';
+import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
+import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
+import { ProblemError, ProblemSchema, runNotFound } from '../problem.js';
+
+/** Results read per store call while exporting. */
+export const EXPORT_PAGE_SIZE = 500;
+
+/** Columns of the CSV export, in order. Structured cells hold JSON; strings are written as is. */
+export const EXPORT_CSV_COLUMNS = [
+  'runId',
+  'itemId',
+  'itemIndex',
+  'status',
+  'attempts',
+  'latencyMs',
+  'queueMs',
+  'costUsd',
+  'inputTokens',
+  'outputTokens',
+  'error_type',
+  'error_message',
+  'input',
+  'expectedOutput',
+  'output',
+  'scores',
+] as const;
+
+/** A CSV cell: '' for null/undefined, strings as is, numbers and booleans as text, the rest JSON. */
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** One result as a CSV record (`EXPORT_CSV_COLUMNS` order). */
+export function resultCsvRecord(r: Result): string[] {
+  return [
+    r.runId,
+    r.itemId,
+    String(r.itemIndex),
+    r.status,
+    String(r.attempts),
+    cell(r.latencyMs),
+    cell(r.queueMs),
+    cell(r.costUsd),
+    cell(r.usage?.inputTokens),
+    cell(r.usage?.outputTokens),
+    cell(r.error?.type),
+    cell(r.error?.message),
+    cell(r.input),
+    cell(r.expectedOutput),
+    cell(r.output),
+    JSON.stringify(r.scores),
+  ];
+}
+
+const BEARER = [{ bearerAuth: [] }];
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
+function problems<S extends number>(
+  ...codes: S[]
+): Record<S, { description: string; content: typeof problemContent }> {
+  return Object.fromEntries(
+    codes.map((code) => [
+      code,
+      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
+    ]),
+  ) as Record<S, { description: string; content: typeof problemContent }>;
+}
+
+const RunIdParams = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
+});
+
+const RerunBody = z
+  .object({
+    only: z.enum(['failed', 'all']).default('failed').openapi({
+      description: '`failed`: items whose result is `failed` or `cancelled`; `all`: every item',
+    }),
+  })
+  .openapi('Rerun');
+
+/** The `/v1/runs/:id/{rerun,replay,results.jsonl,results.csv}` router (mount at `/v1/runs`). */
+export function createRerunExportRoutes(deps: AppDeps) {
+  const { store } = deps;
+  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
+
+  /** The run (real spec, secrets included) or a 404, also for runs of other projects. */
+  const ownRun = async (c: Context<AppEnv>, id: string): Promise<Run> => {
+    if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
+    const run = await store.getRun(id);
+    if (!run || run.project !== projectOf(c)) throw runNotFound(id);
+    return run;
+  };
+
+  const shown = (run: Run): Run => ({
+    ...run,
+    target: redactSecrets(run.target),
+    scorers: redactSecrets(run.scorers),
+  });
+
+  const rerun = async (c: Context<AppEnv>, id: string, only: RerunSelection) => {
+    const original = await ownRun(c, id);
+    const project = projectOf(c);
+    await checkRunsInFlight(deps, project);
+    const runId = ulid();
+    await submitRerun(deps, runId, original, only, project);
+    const run = await store.getRun(runId);
+    if (!run) throw new Error(`run ${runId} not found right after it was created`);
+    c.get('logger').info(
+      { runId, parentRunId: id, only, totalItems: run.totalItems },
+      'rerun created',
+    );
+    return c.json(shown(run), 201);
+  };
+
+  /** Streams every result of run `id` in item order, `format(page, first)` per page. */
+  const exportResults = async (
+    c: Context<AppEnv>,
+    id: string,
+    contentType: string,
+    extension: string,
+    format: (page: Result[], first: boolean) => string,
+    // a streamed non-JSON body has no typed response in zod-openapi: the handler returns it as is
+  ): Promise<never> => {
+    await ownRun(c, id);
+    const logger = c.get('logger');
+    c.header('Content-Type', contentType);
+    c.header('Content-Disposition', `attachment; filename="run-${id}-results.${extension}"`);
+    c.header('Cache-Control', 'no-store');
+    const response = stream(
+      c,
+      async (s) => {
+        let cursor: string | undefined;
+        let first = true;
+        for (;;) {
+          if (s.aborted) return;
+          let page: { results: Result[]; nextCursor: string | null };
+          try {
+            page = await store.listResults(id, { limit: EXPORT_PAGE_SIZE, cursor });
+          } catch (err) {
+            if (err instanceof RunNotFoundError) return; // deleted or expired mid-export
+            throw err;
+          }
+          const text = format(page.results, first);
+          if (text.length > 0) await s.write(text);
+          first = false;
+          if (!page.nextCursor) return;
+          cursor = page.nextCursor;
+        }
+      },
+      async (err) => {
+        logger.warn({ err, runId: id }, 'results export ended by an error');
+      },
+    );
+    return response as never;
+  };
+
+  const rerunRoute = createRoute({
+    method: 'post',
+    path: '/{id}/rerun',
+    tags: ['runs'],
+    security: BEARER,
+    summary: 'Rerun the failed (or all) items of a finished run as a new run',
+    description:
+      'A new run with the same target (real config), scorers, execution, retention, tags and ' +
+      'metadata over the chosen items of the original (item ids kept, indexes from 0), named ' +
+      '`<name> (rerun)`, with `parentRunId` = the original and its `datasetId`, ' +
+      '`datasetVersion` and `datasetHash`. `failed` takes results `failed` or `cancelled`. ' +
+      '409 while the original is queued or running; 400 when `failed` selects no item.',
+    request: {
+      params: RunIdParams,
+      body: { required: false, content: { 'application/json': { schema: RerunBody } } },
+    },
+    responses: {
+      201: { description: 'The new run', content: { 'application/json': { schema: RunSchema } } },
+      ...problems(400, 404, 409, 401, 429),
+    },
+  });
+
+  const replayRoute = createRoute({
+    method: 'post',
+    path: '/{id}/replay',
+    tags: ['runs'],
+    security: BEARER,
+    summary: 'Replay every item of a finished run (regression check): rerun with only=all',
+    request: { params: RunIdParams },
+    responses: {
+      201: { description: 'The new run', content: { 'application/json': { schema: RunSchema } } },
+      ...problems(404, 409, 401, 429),
+    },
+  });
+
+  const exportJsonlRoute = createRoute({
+    method: 'get',
+    path: '/{id}/results.jsonl',
+    tags: ['runs'],
+    security: BEARER,
+    summary: "Export a run's results as JSON Lines (streamed)",
+    description: 'One `Result` a line, in item order; results not landed yet are absent.',
+    request: { params: RunIdParams },
+    responses: {
+      200: {
+        description: 'application/x-ndjson, Content-Disposition: attachment',
+        content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+      },
+      ...problems(404, 401, 429),
+    },
+  });
+
+  const exportCsvRoute = createRoute({
+    method: 'get',
+    path: '/{id}/results.csv',
+    tags: ['runs'],
+    security: BEARER,
+    summary: "Export a run's results as CSV (streamed)",
+    description:
+      `Header row, then one row a result in item order. Columns: ${EXPORT_CSV_COLUMNS.join(', ')}. ` +
+      'Strings are written as is, structured values as JSON, missing values empty (RFC 4180 quoting).',
+    request: { params: RunIdParams },
+    responses: {
+      200: {
+        description: 'text/csv, Content-Disposition: attachment',
+        content: { 'text/csv': { schema: { type: 'string' } } },
+      },
+      ...problems(404, 401, 429),
+    },
+  });
+
+  return createRouter()
+    .openapi(rerunRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const raw = c.req.header('content-type') ? await c.req.json().catch(() => null) : {};
+      const body = RerunBody.safeParse(raw ?? {});
+      if (!body.success) {
+        throw new ProblemError(400, 'invalid request body: only: must be "failed" or "all"', {
+          kind: 'validation',
+          errors: [{ path: 'only', message: 'must be "failed" or "all"' }],
+        });
+      }
+      return rerun(c, id, body.data.only);
+    })
+    .openapi(replayRoute, async (c) => rerun(c, c.req.valid('param').id, 'all'))
+    .openapi(exportJsonlRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      return exportResults(c, id, 'application/x-ndjson; charset=utf-8', 'jsonl', (page) =>
+        page.map((r) => `${JSON.stringify(r)}\n`).join(''),
+      );
+    })
+    .openapi(exportCsvRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      return exportResults(c, id, 'text/csv; charset=utf-8', 'csv', (page, first) =>
+        stringify(page.map(resultCsvRecord), {
+          header: first,
+          columns: [...EXPORT_CSV_COLUMNS],
+        }),
+      );
+    });
+}

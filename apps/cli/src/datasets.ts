@@ -1,0 +1,232 @@
+/**
+ * `runledger datasets push|list|get|delete`, `runledger export RUN` (streamed to stdout or a
+ * file) and `runledger rerun RUN --failed|--all [--watch]`.
+ */
+import { createWriteStream } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Dataset } from '@runledger/shared';
+import type { Command } from 'commander';
+import { ApiError, type DatasetItem, type RunledgerClient } from './client.js';
+import { loadDatasetFile } from './dataset-file.js';
+import { formatRunSummary, formatTable } from './format.js';
+import { watchRun } from './watch.js';
+
+/** What the dataset, export and rerun commands need from the program. */
+export interface DatasetCommandsOptions {
+  client: () => RunledgerClient;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Where `export` writes the exported bytes without `--out` (stdout). */
+  stdout: NodeJS.WritableStream;
+  /** Where `rerun --watch` draws its bar; null: none. */
+  progress: NodeJS.WritableStream | null;
+  /** Raised for a failure the user must see as one line (exit code 1). */
+  fail: (message: string) => Error;
+}
+
+/** The dataset id `push` derives from a file name: `data/iris v2.jsonl` -> `iris-v2`. */
+export function datasetIdFromFile(file: string): string {
+  const stem = basename(file, extname(file))
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
+  return stem || 'dataset';
+}
+
+/** One line per version: `VERSION ITEMS CONTENT HASH CREATED`. */
+export function formatDataset(d: Dataset): string {
+  const head = `dataset ${d.id} (${d.name}), project ${d.project}, latest version ${d.latestVersion}\n`;
+  return (
+    head +
+    formatTable(
+      ['VERSION', 'ITEMS', 'CONTENT HASH', 'CREATED'],
+      d.versions.map((v) => [String(v.version), String(v.itemCount), v.contentHash, v.createdAt]),
+    )
+  );
+}
+
+/** Writes a web byte stream to a Node stream chunk by chunk, honouring backpressure, without ending it. */
+async function copyTo(
+  body: ReadableStream<Uint8Array>,
+  target: NodeJS.WritableStream,
+): Promise<number> {
+  let bytes = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return bytes;
+    bytes += value.byteLength;
+    if (!target.write(value)) await new Promise((resolve) => target.once('drain', resolve));
+  }
+}
+
+/** Registers `datasets`, `export` and `rerun` on `program`. */
+export function addDatasetCommands(program: Command, options: DatasetCommandsOptions): void {
+  const { out, err, fail } = options;
+  const datasets = program
+    .command('datasets')
+    .description('named datasets with immutable versions, stored by the API');
+
+  datasets
+    .command('push')
+    .description(
+      'push a dataset file (.jsonl, .ndjson or .csv): creates the dataset (version 1) or adds a version',
+    )
+    .argument('<file>', 'the dataset file, read like `submit` reads it')
+    .option('--id <id>', 'the dataset id (default: the file name without extension)')
+    .option('--name <name>', 'the dataset name (default: the id; renames an existing dataset)')
+    .option('--replace', 'the new version holds the file only (the default)')
+    .option('--append', "the new version holds the latest version's items, then the file's")
+    .option('--json', 'print the dataset as JSON')
+    .action(
+      async (
+        file: string,
+        opts: { id?: string; name?: string; replace?: boolean; append?: boolean; json?: boolean },
+      ) => {
+        if (opts.replace && opts.append) throw fail('--replace and --append exclude each other');
+        const api = options.client();
+        const id = opts.id ?? datasetIdFromFile(file);
+        const items: DatasetItem[] = (await loadDatasetFile(file)).map((r) => r.item);
+        let existing = true;
+        try {
+          await api.getDataset(id);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status !== 404) throw e;
+          existing = false;
+        }
+        const dataset = existing
+          ? await api.addDatasetItems(id, {
+              items,
+              mode: opts.append ? 'append' : 'replace',
+              ...(opts.name ? { name: opts.name } : {}),
+            })
+          : await api.createDataset({ id, name: opts.name ?? id, items });
+        if (opts.json) {
+          out(`${JSON.stringify(dataset, null, 2)}\n`);
+          return;
+        }
+        const latest = dataset.versions[dataset.versions.length - 1];
+        out(
+          `dataset ${dataset.id} version ${dataset.latestVersion}: ${latest?.itemCount ?? 0} items, ${latest?.contentHash ?? '-'}${existing ? '' : ' (created)'}\n`,
+        );
+        out(
+          `run it: runledger submit --dataset ${dataset.id}@${dataset.latestVersion} --target <name>\n`,
+        );
+      },
+    );
+
+  datasets
+    .command('list')
+    .description("list the project's datasets")
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const api = options.client();
+      const all: Dataset[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await api.listDatasets({ limit: 500, ...(cursor ? { cursor } : {}) });
+        all.push(...page.datasets);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      if (opts.json) {
+        out(`${JSON.stringify(all, null, 2)}\n`);
+        return;
+      }
+      out(
+        formatTable(
+          ['ID', 'VERSION', 'ITEMS', 'UPDATED', 'NAME'],
+          all.map((d) => [
+            d.id,
+            String(d.latestVersion),
+            String(d.versions[d.versions.length - 1]?.itemCount ?? 0),
+            d.updatedAt,
+            d.name,
+          ]),
+        ),
+      );
+      err(`${all.length} datasets\n`);
+    });
+
+  datasets
+    .command('get')
+    .description('show a dataset and its versions')
+    .argument('<id>', 'the dataset id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const dataset = await options.client().getDataset(id);
+      out(opts.json ? `${JSON.stringify(dataset, null, 2)}\n` : formatDataset(dataset));
+    });
+
+  datasets
+    .command('delete')
+    .description('delete a dataset and every version (runs keep their copy of the items)')
+    .argument('<id>', 'the dataset id')
+    .action(async (id: string) => {
+      await options.client().deleteDataset(id);
+      out(`deleted dataset ${id}\n`);
+    });
+
+  program
+    .command('export')
+    .description("stream a run's results as CSV or JSON Lines, in item order")
+    .argument('<run>', 'the run id')
+    .option('--format <format>', 'csv or jsonl (default: from --out, else jsonl)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (runId: string, opts: { format?: string; out?: string }) => {
+      const fromOut = opts.out ? extname(opts.out).slice(1).toLowerCase() : '';
+      const format = opts.format ?? (fromOut === 'csv' ? 'csv' : 'jsonl');
+      if (format !== 'csv' && format !== 'jsonl') {
+        throw fail(`--format must be csv or jsonl, not "${format}"`);
+      }
+      const body = await options.client().exportResults(runId, format);
+      if (opts.out) {
+        await pipeline(
+          Readable.fromWeb(body as WebReadableStream<Uint8Array>),
+          createWriteStream(opts.out),
+        );
+        err(`wrote ${opts.out}\n`);
+        return;
+      }
+      await copyTo(body, options.stdout);
+    });
+
+  program
+    .command('rerun')
+    .description(
+      'rerun the failed (failed or cancelled) or all items of a finished run as a new run',
+    )
+    .argument('<run>', 'the run id')
+    .option('--failed', 'only the items whose result is failed or cancelled (the default)')
+    .option('--all', 'every item (a replay, e.g. for a regression check)')
+    .option('--watch', 'follow the new run, then print its summary (exit 1 unless it completes)')
+    .option('--json', 'print the new (with --watch: finished) run as JSON')
+    .action(
+      async (
+        runId: string,
+        opts: { failed?: boolean; all?: boolean; watch?: boolean; json?: boolean },
+      ) => {
+        if (opts.failed && opts.all) throw fail('--failed and --all exclude each other');
+        const api = options.client();
+        const created = await api.rerun(runId, opts.all ? 'all' : 'failed');
+        if (!opts.watch) {
+          if (opts.json) out(`${JSON.stringify(created, null, 2)}\n`);
+          else {
+            out(
+              `created run ${created.id} (rerun of ${runId}): ${created.totalItems} items, target ${created.target.name}\n`,
+            );
+          }
+          return;
+        }
+        err(`created run ${created.id} (rerun of ${runId}, ${created.totalItems} items)\n`);
+        const run = await watchRun(api, created.id, { progress: options.progress });
+        out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRunSummary(run));
+        if (run.status !== 'completed') {
+          throw fail(`run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
+        }
+      },
+    );
+}

@@ -1,0 +1,371 @@
+/**
+ * The dataset store: every Redis read and write of named datasets and their immutable versions.
+ * A dataset belongs to one project; each change (create, append, replace) writes a new version
+ * (1, 2, 3, ...) whose items never change afterwards. Dataset keys have no TTL.
+ * Key layout: ./keys.ts (`dataset(project, id)`). Lua: ./lua/dataset-commit-4.lua.
+ */
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Result as RedisResult } from 'ioredis';
+import { KeyLayout } from './keys.js';
+import type { RedisClient } from './redis.js';
+import type { Item, StoredItem } from './schemas.js';
+import type { RunStore } from './store.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rlDatasetCommit(...args: (string | number)[]): RedisResult<number[], Context>;
+  }
+}
+
+/** Dataset ids: letters, digits, `_`, `-`, `.`; 1-128 chars (they become part of key names). */
+export const DATASET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** A dataset version reference: `3` or `v3`. */
+export const DATASET_VERSION_PATTERN = /^v?([1-9]\d{0,8})$/;
+
+/** Parses `3` / `v3` into 3; null when it is not a version number. */
+export function parseDatasetVersion(value: string): number | null {
+  const m = DATASET_VERSION_PATTERN.exec(value);
+  return m ? Number(m[1]) : null;
+}
+
+/** One version of a dataset. `contentHash` is `sha256:<16 hex>` (see `ContentHasher`); `createdAt` ISO-8601. */
+export interface DatasetVersionInfo {
+  version: number;
+  itemCount: number;
+  contentHash: string;
+  createdAt: string;
+}
+
+/** A dataset: its meta and every version, oldest first. Times ISO-8601 UTC. */
+export interface Dataset {
+  id: string;
+  name: string;
+  project: string;
+  latestVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  versions: DatasetVersionInfo[];
+}
+
+/**
+ * The content hash of a list of items, the `datasetVersion` of inline runs and the
+ * `contentHash` of stored versions: `sha256:` + the first 16 hex chars of sha256 over each
+ * stored item's JSON (`JSON.stringify(toStoredItem(...))`) followed by `\n`, in order.
+ */
+export class ContentHasher {
+  private readonly hash: Hash = createHash('sha256');
+
+  /** Adds the next item's JSON (as produced by `JSON.stringify(toStoredItem(...))`). */
+  update(itemJson: string): void {
+    this.hash.update(`${itemJson}\n`);
+  }
+
+  /** `sha256:<16 hex>`; call once. */
+  digest(): string {
+    return `sha256:${this.hash.digest('hex').slice(0, 16)}`;
+  }
+}
+
+/** The stored form of `item` at `index` (id defaults to the index); key order is fixed for hashing. */
+export function toStoredItem(item: Item | StoredItem, index: number): StoredItem {
+  const stored: StoredItem = { id: item.id ?? String(index), input: item.input };
+  if (item.expectedOutput !== undefined) stored.expectedOutput = item.expectedOutput;
+  if (item.metadata !== undefined) stored.metadata = item.metadata;
+  return stored;
+}
+
+/** Why a version could not be committed. */
+export class DatasetCommitError extends Error {
+  override name = 'DatasetCommitError';
+  constructor(
+    readonly reason: 'exists' | 'missing' | 'conflict' | 'incomplete',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Options of a `DatasetStore`. */
+export interface DatasetStoreOptions {
+  /** Key prefix. @defaultValue `runledger` */
+  prefix?: string;
+  /** TTL of a version being written, seconds (it has none once committed). @defaultValue 3600 */
+  stagingTtlSeconds?: number;
+}
+
+/** Items written per `HSET` while staging. */
+const STAGE_BATCH = 1000;
+
+const cache = new WeakMap<RunStore, DatasetStore>();
+
+/**
+ * A version being written: items are staged (with a TTL) in a hash of their own, then `commit`
+ * turns them into the next version atomically, or `abort` removes them.
+ */
+export class DatasetVersionWriter {
+  /** Items added so far. */
+  count = 0;
+  private readonly hasher = new ContentHasher();
+  private readonly stagingKey: string;
+  private batch: string[] = [];
+  private batchStart = 0;
+
+  constructor(
+    private readonly store: DatasetStore,
+    readonly project: string,
+    readonly datasetId: string,
+  ) {
+    const token = randomBytes(8).toString('hex');
+    this.stagingKey = store.keys.dataset(project, datasetId).staging(token);
+  }
+
+  /** Adds the next item (already in stored form, its JSON as `JSON.stringify(item)`). */
+  async add(itemJson: string): Promise<void> {
+    this.hasher.update(itemJson);
+    this.batch.push(itemJson);
+    this.count++;
+    if (this.batch.length >= STAGE_BATCH) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const args: string[] = [];
+    this.batch.forEach((json, i) => {
+      args.push(String(this.batchStart + i), json);
+    });
+    this.batchStart += this.batch.length;
+    this.batch = [];
+    await this.store.redis
+      .multi()
+      .hset(this.stagingKey, ...args)
+      .expire(this.stagingKey, this.store.stagingTtlSeconds)
+      .exec();
+  }
+
+  /**
+   * Commits the staged items as version `base + 1` (`base` 0 and mode `create` for a new
+   * dataset). Returns the new version. The staging hash is removed when the commit fails.
+   * @throws DatasetCommitError `exists` (create of an existing id), `missing` (update of a
+   *   deleted dataset), `conflict` (another version was committed after `base`), `incomplete`.
+   */
+  async commit(options: {
+    mode: 'create' | 'update';
+    base: number;
+    name?: string | undefined;
+    now?: number;
+  }): Promise<DatasetVersionInfo> {
+    await this.flush();
+    const now = options.now ?? Date.now();
+    const version = options.base + 1;
+    const info: DatasetVersionInfo = {
+      version,
+      itemCount: this.count,
+      contentHash: this.hasher.digest(),
+      createdAt: new Date(now).toISOString(),
+    };
+    const k = this.store.keys.dataset(this.project, this.datasetId);
+    const reply = await this.store.redis.rlDatasetCommit(
+      k.meta,
+      k.versions,
+      this.stagingKey,
+      k.version(version),
+      options.mode,
+      options.base,
+      this.count,
+      JSON.stringify(info),
+      now,
+      this.datasetId,
+      options.name ?? '',
+      this.project,
+    );
+    const code = Number(reply[0]);
+    if (code === 1) {
+      if (options.mode === 'create') {
+        await this.store.redis.zadd(
+          this.store.keys.projectDatasets(this.project),
+          now,
+          this.datasetId,
+        );
+      }
+      return info;
+    }
+    await this.abort();
+    const id = this.datasetId;
+    if (code === 0) throw new DatasetCommitError('exists', `dataset ${id} exists already`);
+    if (code === -1) throw new DatasetCommitError('missing', `dataset ${id} not found`);
+    if (code === -2) {
+      throw new DatasetCommitError(
+        'conflict',
+        `dataset ${id} changed meanwhile (version ${Number(reply[1])} was committed after version ${options.base}); retry`,
+      );
+    }
+    throw new DatasetCommitError(
+      'incomplete',
+      `dataset ${id}: staged items do not number ${this.count}`,
+    );
+  }
+
+  /** Removes the staged items. */
+  async abort(): Promise<void> {
+    await this.store.redis.del(this.stagingKey);
+  }
+}
+
+/**
+ * All Redis access for datasets.
+ *
+ * @example
+ * const datasets = new DatasetStore(createRedis(config.REDIS_URL), { prefix: 'runledger' });
+ * const w = datasets.writer('default', 'capitals');
+ * await w.add(JSON.stringify(toStoredItem({ input: 'France' }, 0)));
+ * const v = await w.commit({ mode: 'create', base: 0, name: 'capitals' }); // v.version === 1
+ */
+export class DatasetStore {
+  readonly keys: KeyLayout;
+  readonly stagingTtlSeconds: number;
+
+  constructor(
+    readonly redis: RedisClient,
+    options: DatasetStoreOptions = {},
+  ) {
+    this.keys = new KeyLayout(options.prefix ?? 'runledger');
+    this.stagingTtlSeconds = options.stagingTtlSeconds ?? 3600;
+    const command: string = 'rlDatasetCommit';
+    if (!(command in redis)) {
+      redis.defineCommand(command, {
+        numberOfKeys: 4,
+        lua: readFileSync(new URL('./lua/dataset-commit-4.lua', import.meta.url), 'utf8'),
+      });
+    }
+  }
+
+  /** The dataset store sharing `store`'s connection and prefix (one per run store). */
+  static forRunStore(store: RunStore): DatasetStore {
+    let datasets = cache.get(store);
+    if (!datasets) {
+      datasets = new DatasetStore(store.redis, { prefix: store.keys.prefix });
+      cache.set(store, datasets);
+    }
+    return datasets;
+  }
+
+  /** A writer of the next version of dataset `datasetId` of `project`. */
+  writer(project: string, datasetId: string): DatasetVersionWriter {
+    return new DatasetVersionWriter(this, project, datasetId);
+  }
+
+  /** The dataset with every version, or null when it does not exist (or has no version yet). */
+  async getDataset(project: string, datasetId: string): Promise<Dataset | null> {
+    const k = this.keys.dataset(project, datasetId);
+    const [meta, versions] = await Promise.all([
+      this.redis.hgetall(k.meta),
+      this.redis.zrange(k.versions, '0', '-1'),
+    ]);
+    if (!meta.id || !meta.latestVersion) return null;
+    return {
+      id: meta.id,
+      name: meta.name ?? meta.id,
+      project: meta.project ?? project,
+      latestVersion: Number(meta.latestVersion),
+      createdAt: new Date(Number(meta.createdAt)).toISOString(),
+      updatedAt: new Date(Number(meta.updatedAt)).toISOString(),
+      versions: versions.map((v) => JSON.parse(v) as DatasetVersionInfo),
+    };
+  }
+
+  /** Version `version` (the latest when undefined) of the dataset, or null when either is missing. */
+  async getVersion(
+    project: string,
+    datasetId: string,
+    version?: number,
+  ): Promise<DatasetVersionInfo | null> {
+    const k = this.keys.dataset(project, datasetId);
+    let v = version;
+    if (v === undefined) {
+      const latest = await this.redis.hget(k.meta, 'latestVersion');
+      if (!latest) return null;
+      v = Number(latest);
+    }
+    const [entry] = await this.redis.zrangebyscore(k.versions, v, v);
+    return entry ? (JSON.parse(entry) as DatasetVersionInfo) : null;
+  }
+
+  /** The project's datasets, oldest first, paged by offset (`cursor` as handed out). */
+  async listDatasets(
+    project: string,
+    options: { limit?: number; cursor?: string | undefined } = {},
+  ): Promise<{ datasets: Dataset[]; nextCursor: string | null }> {
+    const limit = options.limit ?? 50;
+    const from = options.cursor ? Number(options.cursor) : 0;
+    const index = this.keys.projectDatasets(project);
+    const ids = await this.redis.zrange(index, String(from), String(from + limit));
+    const page = ids.slice(0, limit);
+    const found = await Promise.all(page.map((id) => this.getDataset(project, id)));
+    const gone = page.filter((_, i) => found[i] === null);
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
+    return {
+      datasets: found.filter((d): d is Dataset => d !== null),
+      nextCursor: ids.length > limit ? String(from + limit - gone.length) : null,
+    };
+  }
+
+  /**
+   * Raw item JSON of version `version`, indexes `[start, start + count)` (fewer at the end).
+   * Empty when the version does not exist.
+   */
+  async readItemJson(
+    project: string,
+    datasetId: string,
+    version: number,
+    start: number,
+    count: number,
+  ): Promise<string[]> {
+    if (count <= 0) return [];
+    const fields: string[] = [];
+    for (let i = start; i < start + count; i++) fields.push(String(i));
+    const values = await this.redis.hmget(
+      this.keys.dataset(project, datasetId).version(version),
+      ...fields,
+    );
+    const out: string[] = [];
+    for (const v of values) {
+      if (v === null) break;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** Yields version `version`'s items (raw JSON) in order, `batch` at a time. */
+  async *iterateItemJson(
+    project: string,
+    datasetId: string,
+    version: number,
+    batch = STAGE_BATCH,
+  ): AsyncGenerator<string[]> {
+    for (let start = 0; ; start += batch) {
+      const page = await this.readItemJson(project, datasetId, version, start, batch);
+      if (page.length > 0) yield page;
+      if (page.length < batch) return;
+    }
+  }
+
+  /**
+   * Deletes the dataset and every version (runs keep their own copy of the items).
+   * Returns false when it did not exist. The meta goes first, so a version committed
+   * concurrently fails with `missing` instead of outliving the dataset.
+   */
+  async deleteDataset(project: string, datasetId: string): Promise<boolean> {
+    const k = this.keys.dataset(project, datasetId);
+    const existed = (await this.redis.del(k.meta)) > 0;
+    const versions = await this.redis.zrange(k.versions, '0', '-1');
+    const keys = [
+      k.versions,
+      ...versions.map((v) => k.version((JSON.parse(v) as DatasetVersionInfo).version)),
+    ];
+    await this.redis.del(...keys);
+    await this.redis.zrem(this.keys.projectDatasets(project), datasetId);
+    return existed;
+  }
+}

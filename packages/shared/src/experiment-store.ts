@@ -1,0 +1,356 @@
+/**
+ * Experiments in Redis, and the figures computed from their runs' results.
+ *
+ * An experiment is a hash `runledger:experiment:{<id>}` (id, name, project, createdAt, spec JSON
+ * without the items, runIds JSON: variant name -> run ids by trial index) plus an entry in the
+ * index zset `runledger:experiments` (score createdAt). Its runs are ordinary runs carrying
+ * `experimentId`, `variant` and `trialIndex`.
+ *
+ * Lifetime: the hash is written with the safety TTL (like a running run's keys); once every run
+ * is terminal, `settle` sets its TTL to the longest retention of its runs, so it expires with
+ * them. Index entries whose hash is gone are pruned when listed.
+ *
+ * Summaries are computed from every result of every run (`RunStore.listResults`, pages of 1000):
+ * exact figures, at O(total results) reads and memory per request (about 1 s and tens of MB for
+ * 100k results). Figures: see ./experiment-schemas.ts and ./stats.ts.
+ */
+import type { ExperimentReport, ExperimentSummary, VariantScore } from './experiment-schemas.js';
+import { KeyLayout } from './keys.js';
+import type { RedisClient } from './redis.js';
+import type { Result, Run, RunStatus, ScorerRef, TargetRef } from './schemas.js';
+import { nearestRank, passAtK, passHatK, wilsonInterval } from './stats.js';
+import type { RunStore } from './store.js';
+
+/** An experiment as stored. Times in ms since epoch. */
+export interface ExperimentRecord {
+  id: string;
+  name: string;
+  project: string;
+  createdAt: number;
+  datasetId: string | null;
+  datasetVersion: string | null;
+  trials: number;
+  scorers: ScorerRef[];
+  tags: string[];
+  /** Variants in request order, each with its run ids by trial index. */
+  variants: { name: string; target: TargetRef; runIds: string[] }[];
+}
+
+/** Options of an `ExperimentStore`. */
+export interface ExperimentStoreOptions {
+  /** Key prefix. @defaultValue `runledger` */
+  prefix?: string;
+  /** TTL of an experiment until its runs are terminal, seconds. @defaultValue 2592000 (30 days) */
+  safetyTtlSeconds?: number;
+}
+
+/**
+ * Redis access for experiments (key layout in ./keys.ts).
+ *
+ * @example
+ * const experiments = new ExperimentStore(redis, { prefix: 'runledger' });
+ * await experiments.create(record);
+ * const found = await experiments.get(record.id); // ExperimentRecord | null
+ */
+export class ExperimentStore {
+  readonly keys: KeyLayout;
+  readonly safetyTtlSeconds: number;
+
+  constructor(
+    readonly redis: RedisClient,
+    options: ExperimentStoreOptions = {},
+  ) {
+    this.keys = new KeyLayout(options.prefix ?? 'runledger');
+    this.safetyTtlSeconds = options.safetyTtlSeconds ?? 30 * 24 * 3600;
+  }
+
+  /** Writes an experiment (with the safety TTL) and indexes it. */
+  async create(record: ExperimentRecord): Promise<void> {
+    const key = this.keys.experiment(record.id);
+    await this.redis
+      .multi()
+      .hset(key, {
+        id: record.id,
+        project: record.project,
+        createdAt: record.createdAt,
+        record: JSON.stringify(record),
+      })
+      .expire(key, this.safetyTtlSeconds)
+      .exec();
+    await this.redis.zadd(this.keys.experimentsIndex, record.createdAt, record.id);
+  }
+
+  /** The experiment, or null when it does not exist (or expired). */
+  async get(id: string): Promise<ExperimentRecord | null> {
+    const json = await this.redis.hget(this.keys.experiment(id), 'record');
+    return json === null ? null : (JSON.parse(json) as ExperimentRecord);
+  }
+
+  /**
+   * Sets the experiment's TTL to `ttlSeconds` once (when every run is terminal; the longest
+   * retention of its runs). Later calls change nothing.
+   */
+  async settle(id: string, ttlSeconds: number): Promise<void> {
+    const key = this.keys.experiment(id);
+    if ((await this.redis.hsetnx(key, 'settledAt', Date.now())) === 1) {
+      await this.redis.expire(key, Math.max(1, Math.round(ttlSeconds)));
+    }
+  }
+
+  /**
+   * `project`'s experiments, newest first, at most `limit`, created before `before` (ms, the
+   * cursor). Index entries of expired experiments are removed. Inspects at most 2000 entries.
+   */
+  async list(
+    project: string,
+    options: { limit?: number | undefined; before?: number | undefined } = {},
+  ): Promise<{ experiments: ExperimentRecord[]; nextCursor: string | null }> {
+    const limit = options.limit ?? 50;
+    const max = options.before === undefined ? '+inf' : `(${options.before}`;
+    const out: ExperimentRecord[] = [];
+    const gone: string[] = [];
+    let offset = 0;
+    let last: number | null = null;
+    while (out.length < limit && offset < 2000) {
+      const page = await this.redis.zrevrangebyscore(
+        this.keys.experimentsIndex,
+        max,
+        '-inf',
+        'LIMIT',
+        offset,
+        200,
+      );
+      if (page.length === 0) {
+        last = null;
+        break;
+      }
+      offset += page.length;
+      const records = await Promise.all(page.map((id) => this.get(id)));
+      for (let i = 0; i < page.length && out.length < limit; i++) {
+        const record = records[i];
+        if (!record) {
+          gone.push(page[i]!);
+          continue;
+        }
+        last = record.createdAt;
+        if (record.project === project) out.push(record);
+      }
+      if (page.length < 200) {
+        if (out.length < limit) last = null;
+        break;
+      }
+    }
+    if (gone.length > 0) await this.redis.zrem(this.keys.experimentsIndex, ...gone);
+    return { experiments: out, nextCursor: last === null ? null : String(last) };
+  }
+}
+
+/** Every result of a run, in item order (pages of 1000). [] when the run does not exist. */
+export async function loadAllResults(store: RunStore, runId: string): Promise<Result[]> {
+  const out: Result[] = [];
+  let cursor: string | undefined;
+  try {
+    do {
+      const page = await store.listResults(runId, { limit: 1000, cursor });
+      out.push(...page.results);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  } catch (err) {
+    if ((err as Error).name === 'RunNotFoundError') return [];
+    throw err;
+  }
+  return out;
+}
+
+/** A run of an experiment with its results, as `summarizeExperiment` needs it (null: gone). */
+export interface TrialData {
+  run: Run | null;
+  results: Result[];
+}
+
+const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** Loads every run and every result of an experiment (one run at a time, results in pages). */
+export async function loadExperimentData(
+  store: RunStore,
+  record: ExperimentRecord,
+): Promise<TrialData[][]> {
+  const data: TrialData[][] = [];
+  for (const variant of record.variants) {
+    const trials: TrialData[] = [];
+    for (const runId of variant.runIds) {
+      const run = await store.getRun(runId);
+      trials.push({ run, results: run ? await loadAllResults(store, runId) : [] });
+    }
+    data.push(trials);
+  }
+  return data;
+}
+
+function statusOf(runs: (Run | null)[]): ExperimentSummary['status'] {
+  const present = runs.filter((r): r is Run => r !== null);
+  if (present.some((r) => !TERMINAL.includes(r.status))) return 'running';
+  if (present.some((r) => r.status === 'failed')) return 'failed';
+  if (present.some((r) => r.status === 'cancelled')) return 'cancelled';
+  return 'completed';
+}
+
+/**
+ * The side-by-side summary of an experiment from its runs' results (see
+ * `ExperimentSummarySchema`): per variant and scorer, the pass rate over every result of every
+ * trial (failed and cancelled items count as not passed) with its Wilson 95% interval; with
+ * trials > 1, pass@k and pass^k with k = trials, per item (n = trials with a result, c = those
+ * that passed; items with fewer than k results are left out) averaged over items; latency
+ * percentiles (nearest rank) over every result that ran; usage and cost summed from the runs;
+ * errors (failed results) by error type.
+ */
+export function summarizeExperiment(
+  record: ExperimentRecord,
+  data: TrialData[][],
+): ExperimentSummary {
+  const scorerNames = record.scorers.map((s) => s.name);
+  const missingRunIds: string[] = [];
+  const variants = record.variants.map((variant, v) => {
+    const trials = data[v] ?? [];
+    const runs = trials.map((t) => t.run);
+    variant.runIds.forEach((id, i) => {
+      if (!runs[i]) missingRunIds.push(id);
+    });
+    const results = trials.flatMap((t) => t.results);
+    const latencies = results
+      .map((r) => r.latencyMs)
+      .filter((ms): ms is number => ms !== null)
+      .sort((x, y) => x - y);
+    const byType: Record<string, number> = {};
+    let errors = 0;
+    let cancelled = 0;
+    for (const r of results) {
+      if (r.status === 'failed') {
+        errors++;
+        const type = r.error?.type ?? 'unknown';
+        byType[type] = (byType[type] ?? 0) + 1;
+      } else if (r.status === 'cancelled') cancelled++;
+    }
+    const scores: Record<string, VariantScore> = {};
+    for (const name of scorerNames) {
+      let passed = 0;
+      let failed = 0;
+      let sum = 0;
+      for (const r of results) {
+        const s = r.scores[name];
+        if (!s) continue;
+        sum += s.score;
+        if (s.passed) passed++;
+        else failed++;
+      }
+      const n = results.length;
+      const score: VariantScore = {
+        passRate: n === 0 ? null : passed / n,
+        ci95: n === 0 ? null : wilsonInterval(passed, n),
+        n,
+        passed,
+        failed,
+        unscored: n - passed - failed,
+        mean: passed + failed === 0 ? null : sum / (passed + failed),
+      };
+      if (record.trials > 1) {
+        const k = record.trials;
+        // per item id: trials with a result, and how many passed
+        const perItem = new Map<string, { n: number; c: number }>();
+        for (const r of results) {
+          const e = perItem.get(r.itemId) ?? { n: 0, c: 0 };
+          e.n++;
+          if (r.scores[name]?.passed) e.c++;
+          perItem.set(r.itemId, e);
+        }
+        const full = [...perItem.values()].filter((e) => e.n >= k);
+        score.passAtK =
+          full.length === 0
+            ? null
+            : full.reduce((acc, e) => acc + passAtK(e.n, e.c, k), 0) / full.length;
+        score.passHatK =
+          full.length === 0
+            ? null
+            : full.reduce((acc, e) => acc + passHatK(e.n, e.c, k), 0) / full.length;
+      }
+      scores[name] = score;
+    }
+    const present = runs.filter((r): r is Run => r !== null);
+    return {
+      name: variant.name,
+      target: variant.target,
+      runIds: variant.runIds,
+      status: statusOf(runs),
+      totalItems: present.reduce((acc, r) => acc + r.totalItems, 0),
+      completedItems: present.reduce(
+        (acc, r) => acc + r.succeededCount + r.failedCount + r.cancelledCount,
+        0,
+      ),
+      scores,
+      latencyMs: {
+        p50: nearestRank(latencies, 50),
+        p90: nearestRank(latencies, 90),
+        p99: nearestRank(latencies, 99),
+      },
+      usage: {
+        inputTokens: present.reduce((acc, r) => acc + r.usage.inputTokens, 0),
+        outputTokens: present.reduce((acc, r) => acc + r.usage.outputTokens, 0),
+      },
+      costUsd: present.reduce((acc, r) => acc + r.costUsd, 0),
+      errors: { count: errors, byType },
+      cancelled,
+    };
+  });
+  return {
+    id: record.id,
+    project: record.project,
+    name: record.name,
+    status: statusOf(data.flat().map((t) => t.run)),
+    createdAt: new Date(record.createdAt).toISOString(),
+    datasetId: record.datasetId,
+    datasetVersion: record.datasetVersion,
+    trials: record.trials,
+    scorers: scorerNames,
+    missingRunIds,
+    variants,
+  };
+}
+
+/**
+ * The summary plus one row per item (in item order of the first run that has it): per variant,
+ * one entry per trial with the result's status (`pending` when it has none yet) and, per scorer,
+ * passed (null when unscored).
+ */
+export function reportExperiment(record: ExperimentRecord, data: TrialData[][]): ExperimentReport {
+  const summary = summarizeExperiment(record, data);
+  const scorerNames = record.scorers.map((s) => s.name);
+  const rows = new Map<string, ExperimentReport['items'][number]>();
+  const order: string[] = [];
+  // item ids and indexes from every result (all runs share the dataset)
+  for (const trials of data) {
+    for (const t of trials) {
+      for (const r of t.results) {
+        if (!rows.has(r.itemId)) {
+          rows.set(r.itemId, { itemId: r.itemId, itemIndex: r.itemIndex, variants: {} });
+          order.push(r.itemId);
+        }
+      }
+    }
+  }
+  record.variants.forEach((variant, v) => {
+    const trials = data[v] ?? [];
+    const byTrial = trials.map((t) => new Map(t.results.map((r) => [r.itemId, r])));
+    for (const row of rows.values()) {
+      row.variants[variant.name] = byTrial.map((results, trialIndex) => {
+        const r = results.get(row.itemId);
+        const passed: Record<string, boolean | null> = {};
+        for (const name of scorerNames) passed[name] = r?.scores[name]?.passed ?? null;
+        return { trialIndex, status: r ? r.status : 'pending', passed };
+      });
+    }
+  });
+  const items = order
+    .map((id) => rows.get(id)!)
+    .sort((x, y) => x.itemIndex - y.itemIndex || x.itemId.localeCompare(y.itemId));
+  return { ...summary, items };
+}

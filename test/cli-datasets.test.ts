@@ -1,0 +1,197 @@
+/**
+ * The CLI's dataset, export and rerun commands end to end against an in-process API and worker
+ * on the test Redis: `datasets push|list|get|delete`, `submit --dataset ID@VERSION`,
+ * `export RUN --format csv|jsonl [--out]`, `rerun RUN --failed|--all [--watch]`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { EXPORT_CSV_COLUMNS } from '@runledger/api';
+import { type RunningServices, runCli, startServices } from '@runledger/cli';
+import { createLogger, createRedis, loadConfig, type Run } from '@runledger/shared';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+
+const prefix = uniquePrefix('cli-ds');
+const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-ds-'));
+let services: RunningServices;
+let apiUrl: string;
+
+beforeAll(async () => {
+  const config = loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    WORKER_LOCK_MS: '2000',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+  });
+  services = await startServices({
+    config,
+    logger: createLogger({ level: 'silent' }),
+    workers: 1,
+    redisUrlGiven: true,
+  });
+  apiUrl = services.apiUrl ?? '';
+});
+
+afterAll(async () => {
+  await services?.close();
+  const redis = createRedis(redisUrl());
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  const code = await runCli(args, {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+    env: { RUNLEDGER_URL: apiUrl },
+    progress: null,
+  });
+  return { code, stdout, stderr };
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('runledger datasets / export / rerun', () => {
+  let runId: string;
+
+  it('pushes a file as version 1, then appends and replaces', async () => {
+    const v1 = file(
+      'capitals.jsonl',
+      [
+        { id: 'fr', input: 'Paris', expectedOutput: 'Paris' },
+        { id: 'jp', input: 'Tokyo', expectedOutput: 'Tokyo' },
+        { id: 'pe', input: 'Lima', expectedOutput: 'Cusco' },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+    const created = await cli(['datasets', 'push', v1]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(
+      /^dataset capitals version 1: 3 items, sha256:[0-9a-f]{16} \(created\)\nrun it: runledger submit --dataset capitals@1 --target <name>\n$/,
+    );
+    const more = file('more.csv', 'id,input,expectedOutput\nde,Berlin,Berlin\n');
+    const appended = await cli(['datasets', 'push', more, '--id', 'capitals', '--append']);
+    expect(appended.code).toBe(0);
+    expect(appended.stdout.split('\n')[0]).toMatch(/^dataset capitals version 2: 4 items, /);
+    const replaced = await cli(['datasets', 'push', more, '--id', 'capitals', '--name', 'Caps']);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout.split('\n')[0]).toMatch(/^dataset capitals version 3: 1 items, /);
+
+    const get = await cli(['datasets', 'get', 'capitals', '--json']);
+    const dataset = JSON.parse(get.stdout) as { name: string; versions: { itemCount: number }[] };
+    expect(dataset.name).toBe('Caps');
+    expect(dataset.versions.map((v) => v.itemCount)).toEqual([3, 4, 1]);
+    const table = await cli(['datasets', 'get', 'capitals']);
+    expect(table.stdout.split('\n').slice(0, 2)).toEqual([
+      'dataset capitals (Caps), project default, latest version 3',
+      expect.stringMatching(/^VERSION\s+ITEMS\s+CONTENT HASH\s+CREATED$/),
+    ]);
+    const list = await cli(['datasets', 'list']);
+    expect(list.stdout.split('\n')[1]).toMatch(/^capitals\s+3\s+1\s+\S+\s+Caps$/);
+    expect(list.stderr).toBe('1 datasets\n');
+    const both = await cli(['datasets', 'push', more, '--replace', '--append']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe('error: --replace and --append exclude each other\n');
+  });
+
+  it('submits a run over a stored version and watches it', async () => {
+    const res = await cli([
+      'submit',
+      '--dataset',
+      'capitals@1',
+      '--target',
+      'echo',
+      '--scorer',
+      'exact_match',
+      '--watch',
+      '--json',
+    ]);
+    expect(res.code).toBe(0); // completed (one item fails exact_match: still completed)
+    const run = JSON.parse(res.stdout) as Run;
+    expect(run).toMatchObject({
+      status: 'completed',
+      datasetId: 'capitals',
+      datasetVersion: '1',
+      totalItems: 3,
+    });
+    runId = run.id;
+  });
+
+  it('exports a run as CSV to stdout and as JSON Lines to a file', async () => {
+    const csv = await cli(['export', runId, '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const rows = parse(csv.stdout) as string[][];
+    expect(rows[0]).toEqual([...EXPORT_CSV_COLUMNS]);
+    expect(rows.slice(1).map((r) => [r[1], r[2], r[3], r[12], r[13], r[14]])).toEqual([
+      ['fr', '0', 'succeeded', 'Paris', 'Paris', 'Paris'],
+      ['jp', '1', 'succeeded', 'Tokyo', 'Tokyo', 'Tokyo'],
+      ['pe', '2', 'succeeded', 'Lima', 'Cusco', 'Lima'],
+    ]);
+    const out = join(dir, 'results.jsonl');
+    const jsonl = await cli(['export', runId, '--out', out]);
+    expect(jsonl.code).toBe(0);
+    expect(jsonl.stderr).toBe(`wrote ${out}\n`);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { itemId: string }).itemId)).toEqual([
+      'fr',
+      'jp',
+      'pe',
+    ]);
+    const bad = await cli(['export', runId, '--format', 'xml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('error: --format must be csv or jsonl, not "xml"\n');
+  });
+
+  it('reruns all items with --watch; --failed on a run without failures is refused', async () => {
+    const all = await cli(['rerun', runId, '--all', '--watch', '--json']);
+    const run = JSON.parse(all.stdout) as Run;
+    expect(run).toMatchObject({
+      status: 'completed',
+      parentRunId: runId,
+      totalItems: 3,
+      datasetVersion: '1',
+    });
+    expect(all.code).toBe(0);
+    const failed = await cli(['rerun', runId, '--failed']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(
+      `error: Bad Request (400): run ${runId} has no failed or cancelled items to rerun: only: no failed or cancelled items\n`,
+    );
+  });
+
+  it('refuses submit with both a file and --dataset, and deletes a dataset', async () => {
+    const both = await cli(['submit', join(dir, 'more.csv'), '--dataset', 'x', '--target', 'echo']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe('error: give a file or --dataset, not both\n');
+    const del = await cli(['datasets', 'delete', 'capitals']);
+    expect(del.stdout).toBe('deleted dataset capitals\n');
+    const gone = await cli(['datasets', 'get', 'capitals']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('error: Not Found (404): dataset capitals not found\n');
+  });
+});

@@ -1,0 +1,440 @@
+/**
+ * Datasets and versions against a real Redis, through `app.request()`: create, append, replace,
+ * immutability of versions, paging, delete, projects; runs over a stored version (pinning,
+ * content hash equal to the same items submitted inline, executed by an in-process worker).
+ */
+import { createHash } from 'node:crypto';
+import { createApp } from '@runledger/api';
+import {
+  type Config,
+  createLogger,
+  createRedis,
+  type Dataset,
+  type DatasetStore,
+  DatasetStore as DatasetStoreClass,
+  loadConfig,
+  type Result,
+  type Run,
+  RunQueues,
+  RunStore,
+} from '@runledger/shared';
+import { startWorker } from '@runledger/worker';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+
+const ALPHA = 'alpha-key-0123456789abcdef';
+const BETA = 'beta-key-0123456789abcdef';
+const logger = createLogger({ level: 'silent' });
+
+let config: Config;
+let redis: Redis;
+let store: RunStore;
+let datasets: DatasetStore;
+let queues: RunQueues;
+let app: ReturnType<typeof createApp>;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let prefix: string;
+
+interface Problem {
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  key = ALPHA,
+): Promise<{ status: number; body: T }> {
+  const res = await app.request(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** The content hash as documented: sha256 over each stored item's JSON and `\n`, 16 hex chars. */
+function hashOf(items: object[]): string {
+  const h = createHash('sha256');
+  for (const item of items) h.update(`${JSON.stringify(item)}\n`);
+  return `sha256:${h.digest('hex').slice(0, 16)}`;
+}
+
+async function allResults(runId: string): Promise<Result[]> {
+  const out: Result[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.listResults(runId, { limit: 1000, cursor: cursor ?? undefined });
+    out.push(...page.results);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+const waitTerminal = (runId: string) =>
+  waitFor(async () => {
+    const run = await store.getRun(runId);
+    return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
+  }, `run ${runId} to finish`);
+
+beforeAll(async () => {
+  prefix = uniquePrefix('datasets');
+  config = loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
+    RUNLEDGER_MAX_ITEMS: '6',
+    RUNLEDGER_MAX_ITEM_BYTES: '200',
+    LOG_LEVEL: 'silent',
+  });
+  redis = createRedis(config.REDIS_URL);
+  store = new RunStore(redis, { prefix });
+  datasets = DatasetStoreClass.forRunStore(store);
+  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
+  app = createApp({
+    config,
+    store,
+    queues,
+    logger,
+    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
+  });
+  worker = await startWorker({ config, logger });
+});
+
+afterAll(async () => {
+  await worker.close(1000);
+  await queues.close();
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const V1 = [
+  { id: 'fr', input: 'France', expectedOutput: 'France' },
+  { input: 'Japan', metadata: { region: 'asia' } },
+];
+const V1_STORED = [
+  { id: 'fr', input: 'France', expectedOutput: 'France' },
+  { id: '1', input: 'Japan', metadata: { region: 'asia' } },
+];
+
+describe('datasets', () => {
+  it('creates, appends and replaces as new immutable versions', async () => {
+    const created = await call<Dataset>('POST', '/v1/datasets', {
+      id: 'capitals',
+      name: 'Capitals',
+      items: V1,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      id: 'capitals',
+      name: 'Capitals',
+      project: 'alpha',
+      latestVersion: 1,
+      versions: [{ version: 1, itemCount: 2, contentHash: hashOf(V1_STORED) }],
+    });
+
+    const appended = await call<Dataset>('POST', '/v1/datasets/capitals/items', {
+      mode: 'append',
+      items: [{ input: 'Peru' }, { id: 'de', input: 'Germany' }],
+    });
+    expect(appended.status).toBe(201);
+    const v2Stored = [...V1_STORED, { id: '2', input: 'Peru' }, { id: 'de', input: 'Germany' }];
+    expect(appended.body.latestVersion).toBe(2);
+    expect(appended.body.versions.map((v) => [v.version, v.itemCount, v.contentHash])).toEqual([
+      [1, 2, hashOf(V1_STORED)],
+      [2, 4, hashOf(v2Stored)],
+    ]);
+
+    const replaced = await call<Dataset>('POST', '/v1/datasets/capitals/items', {
+      mode: 'replace',
+      items: [{ id: 'it', input: 'Italy' }],
+      name: 'Capitals (small)',
+    });
+    expect(replaced.status).toBe(201);
+    expect(replaced.body.name).toBe('Capitals (small)');
+    expect(replaced.body.versions.map((v) => [v.version, v.itemCount])).toEqual([
+      [1, 2],
+      [2, 4],
+      [3, 1],
+    ]);
+
+    // every version keeps exactly its own items
+    const items = async (v: string) =>
+      (
+        await call<{ items: { index: number }[]; version: number }>(
+          'GET',
+          `/v1/datasets/capitals/versions/${v}/items`,
+        )
+      ).body;
+    expect((await items('1')).items).toEqual(V1_STORED.map((it, index) => ({ index, ...it })));
+    expect((await items('v2')).items).toEqual(v2Stored.map((it, index) => ({ index, ...it })));
+    expect(await items('latest')).toEqual({
+      datasetId: 'capitals',
+      version: 3,
+      items: [{ index: 0, id: 'it', input: 'Italy' }],
+      nextCursor: null,
+    });
+    // committed versions carry no TTL
+    const k = store.keys.dataset('alpha', 'capitals');
+    for (const key of [k.meta, k.versions, k.version(1), k.version(2), k.version(3)]) {
+      expect(await redis.ttl(key), key).toBe(-1);
+    }
+    // no staging hash is left behind
+    expect(await redis.keys(`${prefix}:dataset:*staging*`)).toEqual([]);
+  });
+
+  it('pages through a version', async () => {
+    const first = await call<{ items: { id: string }[]; nextCursor: string | null }>(
+      'GET',
+      '/v1/datasets/capitals/versions/2/items?limit=3',
+    );
+    expect(first.body.items.map((i) => i.id)).toEqual(['fr', '1', '2']);
+    expect(first.body.nextCursor).toBe('3');
+    const second = await call<{ items: { id: string }[]; nextCursor: string | null }>(
+      'GET',
+      '/v1/datasets/capitals/versions/2/items?limit=3&cursor=3',
+    );
+    expect(second.body.items.map((i) => i.id)).toEqual(['de']);
+    expect(second.body.nextCursor).toBeNull();
+    const missing = await call<Problem>('GET', '/v1/datasets/capitals/versions/9/items');
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toBe('dataset capitals version 9 not found');
+  });
+
+  it('rejects bad changes with the field path and writes no version', async () => {
+    const dup = await call<Problem>('POST', '/v1/datasets/capitals/items', {
+      mode: 'append',
+      items: [
+        { id: 'x', input: 1 },
+        { id: 'it', input: 2 },
+      ],
+    });
+    expect(dup.status).toBe(400);
+    expect(dup.body.errors).toEqual([
+      { path: 'items.1.id', message: 'duplicate item id "it" (first at index 0 of the version)' },
+    ]);
+    const tooMany = await call<Problem>('POST', '/v1/datasets/capitals/items', {
+      mode: 'append',
+      items: Array.from({ length: 6 }, (_, i) => ({ input: i })),
+    });
+    expect(tooMany.status).toBe(413);
+    expect(tooMany.body.errors?.[0]?.path).toBe('items');
+    const tooBig = await call<Problem>('POST', '/v1/datasets/capitals/items', {
+      mode: 'replace',
+      items: [{ input: 'ok' }, { input: 'x'.repeat(300) }],
+    });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.errors?.[0]?.path).toBe('items.1');
+    const badMode = await call<Problem>('POST', '/v1/datasets/capitals/items', {
+      mode: 'merge',
+      items: [{ input: 1 }],
+    });
+    expect(badMode.status).toBe(400);
+    expect(badMode.body.errors?.map((e) => e.path)).toEqual(['mode']);
+    const exists = await call<Problem>('POST', '/v1/datasets', {
+      id: 'capitals',
+      name: 'again',
+      items: [{ input: 1 }],
+    });
+    expect(exists.status).toBe(409);
+    const d = await datasets.getDataset('alpha', 'capitals');
+    expect(d?.latestVersion).toBe(3);
+    expect(await redis.keys(`${prefix}:dataset:*staging*`)).toEqual([]);
+  });
+
+  it('keeps datasets per project: another project gets 404 and its own namespace', async () => {
+    expect((await call('GET', '/v1/datasets/capitals', undefined, BETA)).status).toBe(404);
+    expect(
+      (await call('GET', '/v1/datasets/capitals/versions/1/items', undefined, BETA)).status,
+    ).toBe(404);
+    expect(
+      (await call('POST', '/v1/datasets/capitals/items', { items: [{ input: 1 }] }, BETA)).status,
+    ).toBe(404);
+    expect((await call('DELETE', '/v1/datasets/capitals', undefined, BETA)).status).toBe(404);
+    const run = await call<Problem>(
+      'POST',
+      '/v1/runs',
+      { target: { name: 'echo' }, dataset: { id: 'capitals' } },
+      BETA,
+    );
+    expect(run.status).toBe(404);
+    expect(run.body.errors).toEqual([
+      { path: 'dataset.id', message: 'dataset capitals not found' },
+    ]);
+    // the same id in project beta is a different dataset
+    const own = await call<Dataset>(
+      'POST',
+      '/v1/datasets',
+      { id: 'capitals', name: 'Beta capitals', items: [{ input: 'b' }] },
+      BETA,
+    );
+    expect(own.status).toBe(201);
+    expect(own.body.project).toBe('beta');
+    const list = await call<{ datasets: Dataset[] }>('GET', '/v1/datasets', undefined, BETA);
+    expect(list.body.datasets.map((d) => [d.id, d.name])).toEqual([['capitals', 'Beta capitals']]);
+    expect((await datasets.getDataset('alpha', 'capitals'))?.latestVersion).toBe(3);
+  });
+
+  it('gives a stored version and the same items submitted inline the same content hash', async () => {
+    const inline = await call<Run>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { items: V1 },
+    });
+    expect(inline.status).toBe(201);
+    const d = await datasets.getDataset('alpha', 'capitals');
+    const v1 = d?.versions[0];
+    expect(inline.body.datasetVersion).toBe(v1?.contentHash);
+    expect(inline.body.datasetHash).toBe(v1?.contentHash);
+    await waitTerminal(inline.body.id);
+  });
+
+  it('runs over a pinned stored version, which later versions do not change', async () => {
+    const res = await call<Run>('POST', '/v1/runs', {
+      name: 'pinned',
+      target: { name: 'echo' },
+      dataset: { id: 'capitals', version: '1' },
+      scorers: [{ name: 'exact_match' }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      datasetId: 'capitals',
+      datasetVersion: '1',
+      datasetHash: hashOf(V1_STORED),
+      totalItems: 2,
+      parentRunId: null,
+    });
+    // a new version after submission does not touch the run
+    await call('POST', '/v1/datasets/capitals/items', { mode: 'replace', items: [{ input: 0 }] });
+    const run = await waitTerminal(res.body.id);
+    expect(run.status).toBe('completed');
+    expect(run.succeededCount).toBe(2);
+    const results = await allResults(run.id);
+    expect(
+      results.map((r) => [r.itemId, r.itemIndex, r.input, r.output, r.expectedOutput]),
+    ).toEqual([
+      ['fr', 0, 'France', 'France', 'France'],
+      ['1', 1, 'Japan', 'Japan', null],
+    ]);
+    expect(run.scores.exact_match).toEqual({ mean: 0.5, passed: 1, failed: 1 });
+
+    // without a version: the latest (4, one item)
+    const latest = await call<Run>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { id: 'capitals' },
+    });
+    expect(latest.status).toBe(201);
+    expect(latest.body).toMatchObject({ datasetVersion: '4', totalItems: 1 });
+    expect(latest.body.datasetHash).toBe(hashOf([{ id: '0', input: 0 }]));
+    await waitTerminal(latest.body.id);
+  });
+
+  it('answers 404/400 for unknown datasets and versions, with the field path', async () => {
+    const unknown = await call<Problem>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { id: 'nope' },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toBe('dataset nope not found');
+    const version = await call<Problem>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { id: 'capitals', version: 'v99' },
+    });
+    expect(version.status).toBe(404);
+    expect(version.body.errors).toEqual([
+      { path: 'dataset.version', message: 'dataset capitals version v99 not found' },
+    ]);
+    const badVersion = await call<Problem>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { id: 'capitals', version: 'sha256:abc' },
+    });
+    expect(badVersion.status).toBe(400);
+    expect(badVersion.body.errors).toEqual([
+      { path: 'dataset.version', message: 'a stored dataset version is a number (`3` or `v3`)' },
+    ]);
+    const neither = await call<Problem>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: {},
+    });
+    expect(neither.status).toBe(400);
+    expect(neither.body.errors).toEqual([
+      {
+        path: 'dataset.items',
+        message: 'dataset.items is required unless dataset.id names a stored dataset',
+      },
+    ]);
+  });
+
+  it('deletes a dataset; runs keep their copy of the items', async () => {
+    const run = await call<Run>('POST', '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { id: 'capitals', version: '2' },
+    });
+    expect(run.status).toBe(201);
+    expect((await call('DELETE', '/v1/datasets/capitals')).status).toBe(204);
+    expect((await call('GET', '/v1/datasets/capitals')).status).toBe(404);
+    expect((await call('DELETE', '/v1/datasets/capitals')).status).toBe(404);
+    expect(await redis.keys(`${prefix}:dataset:{alpha/capitals}*`)).toEqual([]);
+    const list = await call<{ datasets: Dataset[] }>('GET', '/v1/datasets');
+    expect(list.body.datasets).toEqual([]);
+    const done = await waitTerminal(run.body.id);
+    expect(done.status).toBe('completed');
+    expect((await allResults(done.id)).map((r) => r.itemId)).toEqual(['fr', '1', '2', 'de']);
+    // beta's dataset of the same id is untouched
+    expect((await call('GET', '/v1/datasets/capitals', undefined, BETA)).status).toBe(200);
+  });
+
+  it('commits one version per base: a concurrent change gets a conflict, nothing half-written', async () => {
+    const created = await call<Dataset>('POST', '/v1/datasets', {
+      id: 'race',
+      name: 'race',
+      items: [{ input: 0 }],
+    });
+    expect(created.status).toBe(201);
+    const a = datasets.writer('alpha', 'race');
+    const b = datasets.writer('alpha', 'race');
+    await a.add(JSON.stringify({ id: 'a', input: 'a' }));
+    await b.add(JSON.stringify({ id: 'b', input: 'b' }));
+    expect((await a.commit({ mode: 'update', base: 1 })).version).toBe(2);
+    await expect(b.commit({ mode: 'update', base: 1 })).rejects.toMatchObject({
+      name: 'DatasetCommitError',
+      reason: 'conflict',
+    });
+    const d = await datasets.getDataset('alpha', 'race');
+    expect(d?.versions.map((v) => [v.version, v.itemCount])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+    expect(await datasets.readItemJson('alpha', 'race', 2, 0, 10)).toEqual([
+      JSON.stringify({ id: 'a', input: 'a' }),
+    ]);
+    const c = datasets.writer('alpha', 'race');
+    await c.add(JSON.stringify({ id: 'c', input: 'c' }));
+    await expect(c.commit({ mode: 'create', base: 0 })).rejects.toMatchObject({
+      reason: 'exists',
+    });
+    expect(await redis.keys(`${prefix}:dataset:*staging*`)).toEqual([]);
+    expect((await call('DELETE', '/v1/datasets/race')).status).toBe(204);
+  });
+
+  it('creates a dataset with a generated id and lists it', async () => {
+    const created = await call<Dataset>('POST', '/v1/datasets', {
+      name: 'generated',
+      items: [{ input: 1 }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    const list = await call<{ datasets: Dataset[]; nextCursor: string | null }>(
+      'GET',
+      '/v1/datasets',
+    );
+    expect(list.body.datasets.map((d) => d.id)).toEqual([created.body.id]);
+    expect(list.body.nextCursor).toBeNull();
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * Limits shared by the whole fleet, measured at a scripted HTTP target with 3 in-process
+ * workers on a real Redis: requests per minute per target (`RUNLEDGER_TARGET_LIMITS`), tokens
+ * per minute, per-run `execution.concurrency`, and HTTP 429 `Retry-After` (a wait that burns no
+ * attempt and holds no worker slot).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  type Config,
+  createLogger,
+  loadConfig,
+  type Result,
+  RunQueues,
+  type RunStore,
+} from '@runledger/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  loadTargetLimits,
+  MAX_RETRY_AFTER_WAITS,
+  parseRetryAfter,
+  startWorker,
+  type WorkerHandle,
+  WorkerTableError,
+} from '../apps/worker/src/index.js';
+import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { submitRunDirect } from './helpers/submit.js';
+
+/** One request the target received (times in ms since epoch). */
+interface Hit {
+  runId: string;
+  itemIndex: number;
+  attempt: number;
+  at: number;
+  status: number;
+}
+
+/**
+ * A scripted target: `input.delayMs` waits before answering; `input.throttle: n` answers the
+ * first n requests of the item 429 with `Retry-After: input.retryAfter`. A 200 reports usage
+ * 3 + 5 tokens. Tracks requests in flight (max per run).
+ */
+async function startTarget() {
+  const hits: Hit[] = [];
+  const inFlight = new Map<string, number>();
+  const maxInFlight = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const at = Date.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        runId: string;
+        itemIndex: number;
+        attempt: number;
+        input: { delayMs?: number; throttle?: number; retryAfter?: string };
+      };
+      const seen = hits.filter(
+        (h) => h.runId === body.runId && h.itemIndex === body.itemIndex,
+      ).length;
+      const hit: Hit = {
+        runId: body.runId,
+        itemIndex: body.itemIndex,
+        attempt: body.attempt,
+        at,
+        status: 200,
+      };
+      hits.push(hit);
+      const now = (inFlight.get(body.runId) ?? 0) + 1;
+      inFlight.set(body.runId, now);
+      maxInFlight.set(body.runId, Math.max(now, maxInFlight.get(body.runId) ?? 0));
+      const answer = () => {
+        inFlight.set(body.runId, (inFlight.get(body.runId) ?? 1) - 1);
+        if (body.input.throttle !== undefined && seen < body.input.throttle) {
+          hit.status = 429;
+          res.writeHead(429, {
+            'content-type': 'application/json',
+            'retry-after': body.input.retryAfter ?? '0',
+          });
+          res.end('{"error":"slow down"}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ ok: body.itemIndex, usage: { input_tokens: 3, output_tokens: 5 } }),
+        );
+      };
+      if (body.input.delayMs) setTimeout(answer, body.input.delayMs);
+      else answer();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    hits,
+    maxInFlight,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+let ctx: ReturnType<typeof createTestStore>;
+let store: RunStore;
+let queues: RunQueues;
+let target: Awaited<ReturnType<typeof startTarget>>;
+const logger = createLogger({ level: 'silent' });
+const handles: WorkerHandle[] = [];
+
+function config(extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: ctx.prefix,
+    WORKER_CONCURRENCY: '8',
+    WORKER_LOCK_MS: '2000',
+    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
+    ...extra,
+  });
+}
+
+async function startWorkers(n: number, extra: Record<string, string> = {}) {
+  for (let i = 0; i < n; i++) {
+    handles.push(await startWorker({ config: config(extra), logger }));
+  }
+}
+
+async function completed(runId: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const run = await store.getRun(runId);
+      return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
+    },
+    `run ${runId} finished`,
+    timeoutMs,
+  );
+}
+
+async function results(runId: string): Promise<Result[]> {
+  return (await store.listResults(runId, { limit: 1000 })).results;
+}
+
+beforeAll(async () => {
+  ctx = createTestStore('ratelimit');
+  store = ctx.store;
+  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  target = await startTarget();
+});
+
+afterEach(async () => {
+  await Promise.all(handles.splice(0).map((h) => h.close(1000)));
+});
+
+afterAll(async () => {
+  await target.close();
+  await queues.close();
+  await ctx.close();
+});
+
+describe('target limits (RUNLEDGER_TARGET_LIMITS)', () => {
+  it('parses and validates limits', () => {
+    expect(loadTargetLimits('')).toEqual({});
+    expect(loadTargetLimits('{"http": {"rpm": 600}}')).toEqual({
+      http: { rpm: 600, windowSeconds: 60 },
+    });
+    expect(() => loadTargetLimits('{"http": {}}')).toThrow(
+      /^RUNLEDGER_TARGET_LIMITS: http: set rpm and\/or tpm/,
+    );
+    expect(() => loadTargetLimits('{"http": {"rpm": 100, "windowSeconds": 1}}')).toThrow(
+      WorkerTableError,
+    );
+    expect(() => loadTargetLimits('{"http": {"rpm": 100, "windowSeconds": 1}}')).toThrow(
+      /http\.rpm: rpm \* windowSeconds \/ 60 must be a whole number/,
+    );
+  });
+
+  it('requests per minute: 3 workers together stay within 10% of the limit', async () => {
+    // 600 rpm counted in 1-second windows: 10 requests per second for the whole fleet
+    await startWorkers(3, {
+      RUNLEDGER_TARGET_LIMITS: JSON.stringify({ http: { rpm: 600, windowSeconds: 1 } }),
+    });
+    const runId = await submitRunDirect(store, queues, {
+      target: { name: 'http', config: { url: target.url } },
+      dataset: { items: Array.from({ length: 80 }, (_, i) => ({ input: { i } })) },
+    });
+    const run = await completed(runId);
+    expect(run.status).toBe('completed');
+    expect(run.succeededCount).toBe(80);
+    const hits = target.hits.filter((h) => h.runId === runId);
+    expect(hits.length).toBe(80);
+    // observed rate at the target: arrivals in order, in blocks of 10 (one window each); the
+    // time from block 2's median arrival to block 8's spans 6 windows = 60 requests (block 1
+    // holds the workers' cold start; medians keep one late arrival from moving the figure)
+    const at = hits.map((h) => h.at).sort((a, b) => a - b);
+    const median = (block: number) => {
+      const b = at.slice(block * 10, block * 10 + 10);
+      return (b[4]! + b[5]!) / 2;
+    };
+    const perMinute = (60 / (median(7) - median(1))) * 60_000;
+    expect(Math.abs(perMinute - 600) / 600).toBeLessThanOrEqual(0.1);
+    // never two windows' worth within a second (arrivals jitter by a round trip or two)
+    for (let i = 0; i + 20 < at.length; i++) expect(at[i + 20]! - at[i]!).toBeGreaterThan(1000);
+    // the limit is the fleet's: more than one worker sent requests
+    const workers = new Set((await results(runId)).map((r) => r.workerId));
+    expect(workers.size).toBeGreaterThan(1);
+  }, 30_000);
+
+  it('tokens per minute: attempts wait once the window holds the reported tokens', async () => {
+    // 960 tokens per minute in 1-second windows = 16 tokens a second; each request reports 8
+    await startWorkers(1, {
+      WORKER_CONCURRENCY: '1',
+      RUNLEDGER_TARGET_LIMITS: JSON.stringify({ http: { tpm: 960, windowSeconds: 1 } }),
+    });
+    const runId = await submitRunDirect(store, queues, {
+      target: { name: 'http', config: { url: target.url } },
+      dataset: { items: Array.from({ length: 6 }, (_, i) => ({ input: { i } })) },
+    });
+    const run = await completed(runId);
+    expect(run.succeededCount).toBe(6);
+    const hits = target.hits.filter((h) => h.runId === runId).map((h) => h.at);
+    const first = Math.min(...hits);
+    // 2 requests (16 tokens) per window: the 6 requests need 3 windows
+    expect(hits.filter((t) => t < first + 1000).length).toBe(2);
+    expect(Math.max(...hits) - first).toBeGreaterThanOrEqual(1900);
+  }, 30_000);
+});
+
+describe('HTTP 429 Retry-After', () => {
+  it('parses delay-seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('0.5', now)).toBe(500);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:03 GMT', now)).toBe(3000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('delays the item without burning an attempt or holding the worker slot', async () => {
+    await startWorkers(1, { WORKER_CONCURRENCY: '1' });
+    const runId = await submitRunDirect(
+      store,
+      queues,
+      {
+        target: { name: 'http', config: { url: target.url } },
+        dataset: {
+          items: [{ input: { throttle: 1, retryAfter: '1' } }, { input: { i: 1 } }],
+        },
+        execution: { maxAttempts: 1 },
+      },
+      { chunkSize: 2 },
+    );
+    const run = await completed(runId);
+    expect(run.status).toBe('completed');
+    expect(run.succeededCount).toBe(2);
+    const got = await results(runId);
+    expect(got.map((r) => [r.status, r.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+    const item0 = target.hits.filter((h) => h.runId === runId && h.itemIndex === 0);
+    const item1 = target.hits.filter((h) => h.runId === runId && h.itemIndex === 1);
+    expect(item0.map((h) => [h.status, h.attempt])).toEqual([
+      [429, 1],
+      [200, 1],
+    ]);
+    expect(item0[1]!.at - item0[0]!.at).toBeGreaterThanOrEqual(1000);
+    // the only worker slot served item 1 while item 0 waited
+    expect(item1.length).toBe(1);
+    expect(item1[0]!.at).toBeLessThan(item0[1]!.at);
+  });
+
+  it(`after ${MAX_RETRY_AFTER_WAITS} waits a 429 counts as a failed attempt`, async () => {
+    await startWorkers(1);
+    const runId = await submitRunDirect(store, queues, {
+      target: { name: 'http', config: { url: target.url } },
+      dataset: { items: [{ input: { throttle: 1000, retryAfter: '0' } }] },
+      execution: { maxAttempts: 1 },
+    });
+    const run = await completed(runId);
+    expect(run.status).toBe('completed');
+    expect(run.failedCount).toBe(1);
+    const [r] = await results(runId);
+    expect(r!.attempts).toBe(1);
+    expect(r!.error).toMatchObject({ type: 'http_error', status: 429 });
+    expect(target.hits.filter((h) => h.runId === runId).length).toBe(MAX_RETRY_AFTER_WAITS + 1);
+  });
+});
+
+describe('execution.concurrency across the fleet', () => {
+  it('3 workers, concurrency 2: never more than 2 requests of the run in flight', async () => {
+    await startWorkers(3);
+    const runId = await submitRunDirect(store, queues, {
+      target: { name: 'http', config: { url: target.url } },
+      dataset: { items: Array.from({ length: 40 }, () => ({ input: { delayMs: 30 } })) },
+      execution: { concurrency: 2 },
+    });
+    const run = await completed(runId);
+    expect(run.status).toBe('completed');
+    expect(run.succeededCount).toBe(40);
+    expect(target.maxInFlight.get(runId)).toBe(2);
+    const workers = new Set((await results(runId)).map((r) => r.workerId));
+    expect(workers.size).toBeGreaterThan(1);
+    // slots are released: the run's slot set is empty (or gone)
+    expect(await ctx.redis.zcard(store.keys.runSlots(runId))).toBe(0);
+  }, 30_000);
+});

@@ -1,0 +1,125 @@
+/**
+ * packages/shared/src/stats.ts: Wilson interval on known values, pass@k and pass^k on known cases,
+ * the paired bootstrap (contains the true difference on a seeded constructed case, deterministic
+ * for a seed), nearest-rank percentiles and the seeded PRNG.
+ */
+import {
+  mulberry32,
+  nearestRank,
+  pairedBootstrapDiff,
+  passAtK,
+  passHatK,
+  wilsonInterval,
+} from '@runledger/shared';
+import { describe, expect, it } from 'vitest';
+
+describe('wilsonInterval', () => {
+  it('matches known 95% intervals', () => {
+    const [lo, hi] = wilsonInterval(8, 10);
+    expect(lo).toBeCloseTo(0.490162, 5);
+    expect(hi).toBeCloseTo(0.943318, 5);
+    const [lo2, hi2] = wilsonInterval(50, 100);
+    expect(lo2).toBeCloseTo(0.403832, 5);
+    expect(hi2).toBeCloseTo(0.596168, 5);
+    const [lo3, hi3] = wilsonInterval(145, 150);
+    expect(lo3).toBeCloseTo(0.924348, 5);
+    expect(hi3).toBeCloseTo(0.98568, 5);
+  });
+
+  it('stays inside [0, 1] at the edges and knows nothing without trials', () => {
+    const [lo, hi] = wilsonInterval(0, 10);
+    expect(lo).toBe(0);
+    expect(hi).toBeCloseTo(0.277533, 5);
+    const [lo1, hi1] = wilsonInterval(10, 10);
+    expect(lo1).toBeCloseTo(1 - 0.277533, 5);
+    expect(hi1).toBe(1);
+    expect(wilsonInterval(0, 0)).toEqual([0, 1]);
+    expect(() => wilsonInterval(11, 10)).toThrow(RangeError);
+  });
+});
+
+describe('pass@k and pass^k', () => {
+  it('match the closed forms on a known case (n=10, c=3, k=2)', () => {
+    // 1 - C(7,2)/C(10,2) = 1 - 21/45; C(3,2)/C(10,2) = 3/45
+    expect(passAtK(10, 3, 2)).toBeCloseTo(24 / 45, 12);
+    expect(passHatK(10, 3, 2)).toBeCloseTo(3 / 45, 12);
+  });
+
+  it('with k = n: pass@k is "any passed", pass^k is "all passed"', () => {
+    expect(passAtK(3, 0, 3)).toBe(0);
+    expect(passAtK(3, 1, 3)).toBe(1);
+    expect(passHatK(3, 2, 3)).toBe(0);
+    expect(passHatK(3, 3, 3)).toBe(1);
+  });
+
+  it('with k = 1 both are the pass rate c/n', () => {
+    expect(passAtK(8, 2, 1)).toBeCloseTo(0.25, 12);
+    expect(passHatK(8, 2, 1)).toBeCloseTo(0.25, 12);
+  });
+
+  it('stays stable for large n (product form)', () => {
+    // 1 - C(190,100)/C(200,100): compare with the log-gamma form
+    const lnC = (n: number, k: number) => {
+      let s = 0;
+      for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+      return s;
+    };
+    expect(passAtK(200, 10, 100)).toBeCloseTo(1 - Math.exp(lnC(190, 100) - lnC(200, 100)), 10);
+    expect(() => passAtK(3, 4, 1)).toThrow(RangeError);
+    expect(() => passHatK(3, 1, 4)).toThrow(RangeError);
+  });
+});
+
+describe('pairedBootstrapDiff', () => {
+  // 300 items: a passes items 0..149 (50%), b passes 0..119 and 150..239 (70%): true diff 0.2
+  const a = Array.from({ length: 300 }, (_, i) => (i < 150 ? 1 : 0));
+  const b = Array.from({ length: 300 }, (_, i) => (i < 120 || (i >= 150 && i < 240) ? 1 : 0));
+
+  it('contains the true difference and is deterministic for a seed', () => {
+    const r = pairedBootstrapDiff(a, b, { seed: 42 });
+    expect(r.diff).toBeCloseTo(0.2, 12);
+    expect(r.resamples).toBe(2000);
+    expect(r.ci[0]).toBeLessThan(0.2);
+    expect(r.ci[1]).toBeGreaterThan(0.2);
+    // a 95% interval of a difference of proportions over 300 pairs: about +-0.07
+    expect(r.ci[1] - r.ci[0]).toBeGreaterThan(0.08);
+    expect(r.ci[1] - r.ci[0]).toBeLessThan(0.2);
+    expect(pairedBootstrapDiff(a, b, { seed: 42 })).toEqual(r);
+    expect(pairedBootstrapDiff(a, b, { seed: 43 }).ci).not.toEqual(r.ci);
+  });
+
+  it('collapses to the difference when every pair differs the same way, and handles no items', () => {
+    const ones = Array.from({ length: 50 }, () => 1);
+    const zeros = Array.from({ length: 50 }, () => 0);
+    expect(pairedBootstrapDiff(zeros, ones, { seed: 7 })).toEqual({
+      diff: 1,
+      ci: [1, 1],
+      resamples: 2000,
+      seed: 7,
+    });
+    expect(pairedBootstrapDiff([], [])).toEqual({ diff: 0, ci: [0, 0], resamples: 2000, seed: 1 });
+    expect(() => pairedBootstrapDiff([1], [])).toThrow(RangeError);
+  });
+});
+
+describe('nearestRank and mulberry32', () => {
+  it('nearest rank: rank ceil(p/100 n)', () => {
+    const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(nearestRank(xs, 50)).toBe(5);
+    expect(nearestRank(xs, 90)).toBe(9);
+    expect(nearestRank(xs, 99)).toBe(10);
+    expect(nearestRank(xs, 1)).toBe(1);
+    expect(nearestRank([], 50)).toBeNull();
+  });
+
+  it('mulberry32: same seed, same sequence, floats in [0, 1)', () => {
+    const r1 = mulberry32(123);
+    const r2 = mulberry32(123);
+    const xs = Array.from({ length: 1000 }, () => r1());
+    expect(Array.from({ length: 1000 }, () => r2())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+  });
+});
