@@ -1,19 +1,7 @@
-/**
- * The Iris demo (`npm run demo`): a real evaluation run. Submits the 150 Iris flowers to the
- * `iris-knn` target (leave-one-out 5-NN) with the `exact_match` scorer over HTTP, follows it with a
- * progress bar, and prints the run summary and the accuracy (the exact_match pass rate; about
- * 0.967 for leave-one-out 5-NN on Iris).
- *
- * - `RUNLEDGER_URL` set: submits to that API. Its workers must load this target:
- *   `RUNLEDGER_TARGETS=examples/iris/targets.ts npm run runledger -- worker`.
- * - Otherwise starts what it needs in this process: Redis (`REDIS_URL`, or 127.0.0.1:6379, or a
- *   private redis-server), the API on a free port and 2 workers, and stops them at the end.
- */
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import {
   createClient,
   formatRunSummary,
+  isEntryPoint,
   passRate,
   type RunningServices,
   startServices,
@@ -106,17 +94,7 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
   }
 }
 
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   runIrisDemo().then(
     (run) => {
       process.exitCode = run.status === 'completed' ? 0 : 1;

@@ -1,18 +1,9 @@
-/**
- * The Iris experiment demo (`npm run demo:experiment`): examples/iris/experiment.yaml, the 150
- * Iris flowers as a 2-variant experiment (leave-one-out 1-NN vs 5-NN, scored by exact_match),
- * followed with a progress bar per variant; prints the comparison table and the item-by-item
- * comparison of k5 against k1 (paired bootstrap interval of the difference in accuracy).
- *
- * Like the demo (./demo.ts): with `RUNLEDGER_URL` it submits to that API (whose workers must load
- * examples/iris/targets.ts); otherwise it starts Redis (if needed), the API and 2 workers here.
- */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   createClient,
   formatCompare,
   formatExperimentTable,
+  isEntryPoint,
   loadExperimentFile,
   type RunningServices,
   startServices,
@@ -96,17 +87,7 @@ export async function runIrisExperiment(
   }
 }
 
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   runIrisExperiment().then(
     ({ summary }) => {
       process.exitCode = summary.status === 'completed' ? 0 : 1;

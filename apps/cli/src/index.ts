@@ -3,7 +3,14 @@ export * from './client.js';
 export * from './dataset-file.js';
 export * from './experiment.js';
 export * from './format.js';
-export { CliError, type CliIo, createProgram, runCli, STREAM_THRESHOLD_BYTES } from './main.js';
+export {
+  CliError,
+  type CliIo,
+  createProgram,
+  isEntryPoint,
+  runCli,
+  STREAM_THRESHOLD_BYTES,
+} from './main.js';
 export * from './redis-launcher.js';
 export * from './start.js';
 export * from './watch.js';

@@ -565,14 +565,15 @@ export async function main(): Promise<void> {
   setTimeout(() => process.exit(code), 3000).unref();
 }
 
-function isEntryPoint(): boolean {
+/** True when the module at `moduleUrl` (its `import.meta.url`) is the script node was started with. */
+export function isEntryPoint(moduleUrl: string): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+    return moduleUrl === pathToFileURL(realpathSync(entry)).href;
   } catch {
     return false;
   }
 }
 
-if (isEntryPoint()) void main();
+if (isEntryPoint(import.meta.url)) void main();

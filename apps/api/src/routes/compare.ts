@@ -16,19 +16,11 @@ import {
 } from '@runledger/shared';
 import type { Context } from 'hono';
 import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
-import { ProblemError, ProblemSchema, runNotFound } from '../problem.js';
+import { ProblemError, runNotFound } from '../problem.js';
+import { BEARER, problems } from './openapi.js';
 
 /** Bootstrap resamples of a comparison. */
 export const COMPARE_RESAMPLES = 2000;
-
-const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
-const problems = <S extends number>(...codes: S[]) =>
-  Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
-    ]),
-  ) as Record<S, { description: string; content: typeof problemContent }>;
 
 const CompareParams = z.object({
   a: z.string().openapi({ param: { name: 'a', in: 'path' }, description: 'baseline run id' }),
@@ -143,7 +135,7 @@ export function createCompareRoutes(deps: AppDeps) {
     method: 'get',
     path: '/{a}/compare/{b}',
     tags: ['runs'],
-    security: [{ bearerAuth: [] }],
+    security: BEARER,
     summary: 'Compare two runs over the same dataset version, item by item',
     description:
       'Per item (joined by item id): improved, regressed or unchanged, by pass/fail and by ' +

@@ -23,20 +23,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { ulid } from 'ulid';
 import type { AppDeps, AppEnv } from '../context.js';
 import { createRouter } from '../context.js';
-import { ProblemError, ProblemSchema } from '../problem.js';
-
-const BEARER = [{ bearerAuth: [] }];
-const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
-function problems<S extends number>(
-  ...codes: S[]
-): Record<S, { description: string; content: typeof problemContent }> {
-  return Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
-    ]),
-  ) as Record<S, { description: string; content: typeof problemContent }>;
-}
+import { ProblemError } from '../problem.js';
+import { BEARER, problems } from './openapi.js';
 
 const DatasetVersionSchema = z
   .object({

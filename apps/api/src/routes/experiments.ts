@@ -24,17 +24,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
 import { checkRunsInFlight, submitJsonRun } from '../create-run.js';
-import { ProblemError, ProblemSchema, validationHook } from '../problem.js';
-
-const BEARER = [{ bearerAuth: [] }];
-const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
-const problems = <S extends number>(...codes: S[]) =>
-  Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
-    ]),
-  ) as Record<S, { description: string; content: typeof problemContent }>;
+import { ProblemError, validationHook } from '../problem.js';
+import { BEARER, problems } from './openapi.js';
 
 const IdParams = z.object({
   id: z

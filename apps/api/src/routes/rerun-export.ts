@@ -20,7 +20,8 @@ import { stream } from 'hono/streaming';
 import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
 import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
-import { ProblemError, ProblemSchema, runNotFound } from '../problem.js';
+import { ProblemError, runNotFound } from '../problem.js';
+import { BEARER, problems, RunIdParams } from './openapi.js';
 
 /** Results read per store call while exporting. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -74,25 +75,6 @@ export function resultCsvRecord(r: Result): string[] {
     JSON.stringify(r.scores),
   ];
 }
-
-const BEARER = [{ bearerAuth: [] }];
-const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
-function problems<S extends number>(
-  ...codes: S[]
-): Record<S, { description: string; content: typeof problemContent }> {
-  return Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
-    ]),
-  ) as Record<S, { description: string; content: typeof problemContent }>;
-}
-
-const RunIdParams = z.object({
-  id: z
-    .string()
-    .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
-});
 
 const RerunBody = z
   .object({

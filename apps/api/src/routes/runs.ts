@@ -27,7 +27,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
 import { checkRunsInFlight, submitJsonRun, submitNdjsonRun } from '../create-run.js';
-import { ProblemError, ProblemSchema, runNotFound, validationHook } from '../problem.js';
+import { ProblemError, runNotFound, validationHook } from '../problem.js';
+import { BEARER, problems, RunIdParams } from './openapi.js';
 
 /** How long one XREAD BLOCK of an SSE stream waits before a keep-alive comment, ms. */
 export const SSE_BLOCK_MS = 5000;
@@ -37,27 +38,6 @@ const isNdjson = (contentType: string | undefined) =>
   contentType?.split(';')[0]?.trim().toLowerCase() === NDJSON;
 const isJson = (contentType: string | undefined) =>
   /^application\/([\w.-]+\+)?json$/i.test(contentType?.split(';')[0]?.trim() ?? '');
-
-/** Every `/v1` route takes `Authorization: Bearer <key>` once API keys are configured. */
-const BEARER = [{ bearerAuth: [] }];
-
-const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
-function problems<S extends number>(
-  ...codes: S[]
-): Record<S, { description: string; content: typeof problemContent }> {
-  return Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
-    ]),
-  ) as Record<S, { description: string; content: typeof problemContent }>;
-}
-
-const RunIdParams = z.object({
-  id: z
-    .string()
-    .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
-});
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().openapi({
