@@ -383,6 +383,9 @@ describe('POST /v1/runs', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(((await second.json()) as Run).id).toBe(run.id);
+    // held 10 minutes while the submission runs, 24 h once the run exists
+    const keyName = h.store.keys.idempotency(createHash('sha256').update('key-1').digest('hex'));
+    expect(await h.redis.ttl(keyName)).toBeGreaterThan(24 * 3600 - 60);
     // NDJSON honours the same key
     const third = await h.app.request('/v1/runs', {
       method: 'POST',

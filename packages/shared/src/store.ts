@@ -629,6 +629,11 @@ export class RunStore {
     return ok === 'OK' ? null : await this.redis.get(k);
   }
 
+  /** Sets how long a reserved key is kept, seconds (e.g. 24 h once its run is created). */
+  async keepIdempotencyKey(key: string, ttlSeconds: number): Promise<void> {
+    await this.redis.expire(this.keys.idempotency(hashKey(key)), ttlSeconds);
+  }
+
   /** Releases a reserved key (the submission failed, a retry may use it). */
   async releaseIdempotencyKey(key: string): Promise<void> {
     await this.redis.del(this.keys.idempotency(hashKey(key)));

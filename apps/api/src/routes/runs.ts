@@ -39,6 +39,11 @@ const isNdjson = (contentType: string | undefined) =>
 const isJson = (contentType: string | undefined) =>
   /^application\/([\w.-]+\+)?json$/i.test(contentType?.split(';')[0]?.trim() ?? '');
 
+/** How long an Idempotency-Key is held while its submission runs, seconds. */
+const IDEMPOTENCY_PENDING_SECONDS = 600;
+/** How long an Idempotency-Key returns its run once created, seconds (24 h). */
+const IDEMPOTENCY_KEPT_SECONDS = 24 * 3600;
+
 const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().openapi({
     description: 'Same key within 24 h: the same run is returned (200, Idempotent-Replayed: true)',
@@ -137,7 +142,9 @@ export function createRunRoutes(deps: AppDeps) {
         ? idempotencyKey
         : `${project}\n${idempotencyKey}`;
     if (key !== undefined) {
-      const existing = await store.reserveIdempotencyKey(key, runId);
+      // held briefly while the submission runs (an API killed mid-submission frees it soon),
+      // then for 24 h once the run exists
+      const existing = await store.reserveIdempotencyKey(key, runId, IDEMPOTENCY_PENDING_SECONDS);
       if (existing !== null) {
         const run = await store.getRun(existing);
         if (!run || run.project !== project) {
@@ -157,6 +164,7 @@ export function createRunRoutes(deps: AppDeps) {
       if (key !== undefined) await store.releaseIdempotencyKey(key).catch(() => {});
       throw err;
     }
+    if (key !== undefined) await store.keepIdempotencyKey(key, IDEMPOTENCY_KEPT_SECONDS);
     const run = await store.getRun(runId);
     if (!run) throw new Error(`run ${runId} not found right after it was created`);
     c.get('logger').info(
