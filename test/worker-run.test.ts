@@ -534,7 +534,12 @@ describe('worker', () => {
       await submit(
         {
           target: { name: 'http', config: { url: server.url } },
-          dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 200 } })) },
+          // item 0 runs 500 ms: ample time to record item 3 from outside before the next re-claim
+          dataset: {
+            items: Array.from({ length: total }, (_, i) => ({
+              input: { delayMs: i === 0 ? 500 : 100 },
+            })),
+          },
           execution: { maxAttempts: 1, timeoutMs: 10_000 },
         },
         { chunkSize: total, id: runId },
