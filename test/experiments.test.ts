@@ -392,6 +392,36 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     ).toEqual(['variants']);
   });
 
+  it('pages through experiments created in the same millisecond without skipping any', async () => {
+    const store = new ExperimentStore(redis, { prefix });
+    const createdAt = Date.now() + 60_000; // newer than the others, all in one millisecond
+    const ids = Array.from({ length: 5 }, () => ulid());
+    for (const id of ids) {
+      await store.create({
+        id,
+        name: `same-ms-${id}`,
+        project: 'paging',
+        createdAt,
+        datasetId: null,
+        datasetVersion: null,
+        trials: 1,
+        scorers: [],
+        tags: [],
+        variants: [],
+      });
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const { experiments, nextCursor } = await store.list('paging', { limit: 2, cursor });
+      seen.push(...experiments.map((e) => e.id));
+      if (nextCursor === null) break;
+      cursor = nextCursor;
+    }
+    expect(seen).toEqual([...ids].sort().reverse());
+    await expect(store.list('paging', { cursor: 'garbage' })).rejects.toThrow(/invalid cursor/);
+  });
+
   it('lists experiments newest first and answers 404 for unknown ids', async () => {
     const list = await api<{ experiments: { name: string }[]; nextCursor: string | null }>(
       'GET',

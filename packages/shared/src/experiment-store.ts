@@ -19,7 +19,7 @@ import { KeyLayout } from './keys.js';
 import type { RedisClient } from './redis.js';
 import type { Result, Run, RunStatus, ScorerRef, TargetRef } from './schemas.js';
 import { nearestRank, passAtK, passHatK, wilsonInterval } from './stats.js';
-import type { RunStore } from './store.js';
+import { InvalidCursorError, type RunStore } from './store.js';
 
 /** An experiment as stored. Times in ms since epoch. */
 export interface ExperimentRecord {
@@ -103,45 +103,52 @@ export class ExperimentStore {
    */
   async list(
     project: string,
-    options: { limit?: number | undefined; before?: number | undefined } = {},
+    options: { limit?: number | undefined; cursor?: string | undefined } = {},
   ): Promise<{ experiments: ExperimentRecord[]; nextCursor: string | null }> {
     const limit = options.limit ?? 50;
-    const max = options.before === undefined ? '+inf' : `(${options.before}`;
+    // cursor `<createdAt ms>.<id>`: the last experiment handed out; ties on createdAt are ordered
+    // by id (ZREVRANGEBYSCORE returns equal scores in reverse lexicographic order)
+    const cursor = options.cursor === undefined ? null : parseListCursor(options.cursor);
+    const max = cursor === null ? '+inf' : String(cursor.t);
     const out: ExperimentRecord[] = [];
     const gone: string[] = [];
     let offset = 0;
-    let last: number | null = null;
+    let last: { t: number; id: string } | null = null;
+    let more = true;
     while (out.length < limit && offset < 2000) {
       const page = await this.redis.zrevrangebyscore(
         this.keys.experimentsIndex,
         max,
         '-inf',
+        'WITHSCORES',
         'LIMIT',
         offset,
         200,
       );
-      if (page.length === 0) {
-        last = null;
-        break;
+      offset += page.length / 2;
+      const entries: { id: string; t: number }[] = [];
+      for (let i = 0; i < page.length; i += 2) {
+        const id = page[i]!;
+        const t = Number(page[i + 1]);
+        if (cursor && t === cursor.t && id >= cursor.id) continue;
+        entries.push({ id, t });
       }
-      offset += page.length;
-      const records = await Promise.all(page.map((id) => this.get(id)));
-      for (let i = 0; i < page.length && out.length < limit; i++) {
-        const record = records[i];
-        if (!record) {
-          gone.push(page[i]!);
-          continue;
-        }
-        last = record.createdAt;
-        if (record.project === project) out.push(record);
+      const records = await Promise.all(entries.map((e) => this.get(e.id)));
+      let used = 0;
+      for (; used < entries.length && out.length < limit; used++) {
+        const record = records[used];
+        last = entries[used]!;
+        if (!record) gone.push(last.id);
+        else if (record.project === project) out.push(record);
       }
-      if (page.length < 200) {
-        if (out.length < limit) last = null;
+      if (page.length < 400 && used === entries.length) {
+        more = false; // the index ends within this page and every entry of it was seen
         break;
       }
     }
     if (gone.length > 0) await this.redis.zrem(this.keys.experimentsIndex, ...gone);
-    return { experiments: out, nextCursor: last === null ? null : String(last) };
+    const nextCursor = more && last !== null ? `${last.t}.${last.id}` : null;
+    return { experiments: out, nextCursor };
   }
 }
 
@@ -353,4 +360,13 @@ export function reportExperiment(record: ExperimentRecord, data: TrialData[][]):
     .map((id) => rows.get(id)!)
     .sort((x, y) => x.itemIndex - y.itemIndex || x.itemId.localeCompare(y.itemId));
   return { ...summary, items };
+}
+
+/** Parses a `list` cursor (`<createdAt ms>.<id>`). @throws InvalidCursorError when malformed. */
+function parseListCursor(cursor: string): { t: number; id: string } {
+  const dot = cursor.indexOf('.');
+  const t = Number(cursor.slice(0, dot));
+  const id = cursor.slice(dot + 1);
+  if (dot <= 0 || !Number.isSafeInteger(t) || id === '') throw new InvalidCursorError();
+  return { t, id };
 }

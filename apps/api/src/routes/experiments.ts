@@ -37,7 +37,7 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z
     .string()
-    .regex(/^\d{1,16}$/, 'must be a cursor this API handed out')
+    .regex(/^\d{1,16}\.[0-9A-Za-z]{1,64}$/, 'must be a cursor this API handed out')
     .optional(),
 });
 
@@ -281,7 +281,7 @@ export function createExperimentRoutes(deps: AppDeps) {
       const q = c.req.valid('query');
       const page = await experiments.list(projectOf(c), {
         limit: q.limit,
-        before: q.cursor === undefined ? undefined : Number(q.cursor),
+        cursor: q.cursor,
       });
       return c.json(
         {
