@@ -396,6 +396,42 @@ describe('reading', () => {
   });
 });
 
+describe('active runs (reconciler)', () => {
+  it('lists queued and running runs from the candidate set and prunes finished and gone ones', async () => {
+    const running = await createRun(2);
+    await store.claimItems(running, [0], { withItems: false, withSpec: false });
+    const queued = await createRun(1);
+    const finished = await createRun(1);
+    await store.finishRun(finished, 'cancelled');
+    const deleted = await createRun(1);
+    await store.deleteRun(deleted);
+    const expired = await createRun(1);
+    await redis.del(...store.keys.runKeyList(expired)); // as if its TTL ran out
+
+    const active = await store.listActiveRuns();
+    const mine = active.filter((r) => [running, queued, finished, deleted, expired].includes(r.id));
+    expect(mine.map((r) => [r.id, r.status]).sort()).toEqual(
+      [
+        [running, 'running'],
+        [queued, 'queued'],
+      ].sort(),
+    );
+    expect(mine.find((r) => r.id === running)).toMatchObject({
+      target: 'echo',
+      totalItems: 2,
+      chunkSize: 10,
+    });
+    // the finished run leaves the candidate set but stays listed; gone runs leave both
+    expect(await redis.zscore(store.keys.activeRuns, finished)).toBeNull();
+    expect(await redis.zscore(store.keys.runsIndex, finished)).not.toBeNull();
+    for (const id of [deleted, expired]) {
+      expect(await redis.zscore(store.keys.activeRuns, id)).toBeNull();
+      expect(await redis.zscore(store.keys.runsIndex, id)).toBeNull();
+    }
+    expect(await redis.zscore(store.keys.activeRuns, running)).not.toBeNull();
+  });
+});
+
 describe('idempotency, workers, metrics, cancel channel', () => {
   it('reserves an idempotency key once', async () => {
     expect(await store.reserveIdempotencyKey('k1', 'RUN-A')).toBeNull();

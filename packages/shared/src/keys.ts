@@ -14,6 +14,7 @@
  * | `runledger:{<runId>}:cancelled`   | zset   | itemIndex of cancelled results                            |
  * | `runledger:{<runId>}:events`      | stream | status and progress events (SSE, resumable by stream id)  |
  * | `runledger:runs`                  | zset   | runId by createdAt (ms): the list index, pruned lazily    |
+ * | `runledger:runs:active`           | zset   | runs not seen finished yet, by createdAt (reconciler)     |
  * | `runledger:idempotency:<sha256>`  | string | runId created for an `Idempotency-Key` (24 h)             |
  * | `runledger:workers`               | hash   | workerId -> worker heartbeat JSON                         |
  * | `runledger:metrics`               | hash   | fleet-wide counters read by `/metrics`                    |
@@ -80,6 +81,11 @@ export class KeyLayout {
 
   get runsIndex(): string {
     return `${this.prefix}:runs`;
+  }
+
+  /** Candidate active runs (queued or running when added), pruned when seen finished or gone. */
+  get activeRuns(): string {
+    return `${this.prefix}:runs:active`;
   }
 
   idempotency(hashedKey: string): string {

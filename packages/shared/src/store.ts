@@ -254,6 +254,7 @@ export class RunStore {
   async indexRun(runId: string, createdAt: number, target: string): Promise<void> {
     await Promise.all([
       this.redis.zadd(this.keys.runsIndex, createdAt, runId),
+      this.redis.zadd(this.keys.activeRuns, createdAt, runId),
       this.redis.sadd(this.keys.targets, target),
     ]);
   }
@@ -266,6 +267,7 @@ export class RunStore {
     const [deleted] = await Promise.all([
       this.redis.del(...this.keys.runKeyList(runId), this.keys.runSlots(runId)),
       this.redis.zrem(this.keys.runsIndex, runId),
+      this.redis.zrem(this.keys.activeRuns, runId),
     ]);
     return deleted > 0;
   }
@@ -763,16 +765,18 @@ export class RunStore {
   }
 
   /**
-   * The `queued` and `running` runs of the runs index, oldest first, with what the reconciler
-   * needs. Index entries of runs whose keys are gone (expired, deleted) are removed from it.
-   * Reads the index `batch` runs per round trip.
+   * The `queued` and `running` runs, oldest first, with what the reconciler needs. Reads the
+   * candidate set `runs:active` (not the whole runs index, so a pass costs O(active runs)),
+   * `batch` runs per round trip; drops finished runs from it, and runs whose keys are gone
+   * (expired, deleted) from it and from the runs index.
    */
   async listActiveRuns(batch = 500): Promise<ActiveRun[]> {
     const active: ActiveRun[] = [];
     const gone: string[] = [];
+    const finished: string[] = [];
     for (let start = 0; ; start += batch) {
       const page = await this.redis.zrange(
-        this.keys.runsIndex,
+        this.keys.activeRuns,
         String(start),
         String(start + batch - 1),
       );
@@ -797,7 +801,10 @@ export class RunStore {
           gone.push(id);
           return;
         }
-        if (status !== 'queued' && status !== 'running') return;
+        if (status !== 'queued' && status !== 'running') {
+          finished.push(id);
+          return;
+        }
         found.push({
           id,
           status,
@@ -824,6 +831,9 @@ export class RunStore {
       if (page.length < batch) break;
     }
     if (gone.length > 0) await this.redis.zrem(this.keys.runsIndex, ...gone);
+    if (gone.length + finished.length > 0) {
+      await this.redis.zrem(this.keys.activeRuns, ...gone, ...finished);
+    }
     return active;
   }
 
