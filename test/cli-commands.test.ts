@@ -1,19 +1,12 @@
-/**
- * The `runledger` CLI end to end against an in-process API and worker on the test Redis:
- * submit (JSON and NDJSON, --watch), runs list/get/results/cancel/delete, and its errors.
- */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { type RunningServices, runCli, startServices } from '@runledger/cli';
+import { type RunningServices, startServices } from '@runledger/cli';
 import { createLogger, createRedis, loadConfig, type Result, type Run } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { freePort } from './helpers/redis-server.js';
 
 const prefix = uniquePrefix('cli');
-const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-'));
+const tmp = createTempDir('cli');
 let services: RunningServices;
 let apiUrl: string;
 
@@ -40,41 +33,15 @@ afterAll(async () => {
   const redis = createRedis(redisUrl());
   await deletePrefix(redis, prefix);
   redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  tmp.remove();
 });
 
 /** Runs the CLI in-process; returns its exit code and what it wrote. */
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: { RUNLEDGER_URL: apiUrl, ...env },
-    progress: null,
-  });
-  return { code, stdout, stderr };
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl, ...env });
 }
 
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string) => tmp.file(name, text);
 
 /** The summary's `label  value` lines as a record (labels are one or two words). */
 function fields(summary: string): Record<string, string> {

@@ -3,19 +3,19 @@
  * on the test Redis: `datasets push|list|get|delete`, `submit --dataset ID@VERSION`,
  * `export RUN --format csv|jsonl [--out]`, `rerun RUN --failed|--all [--watch]`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { EXPORT_CSV_COLUMNS } from '@runledger/api';
-import { type RunningServices, runCli, startServices } from '@runledger/cli';
+import { type RunningServices, startServices } from '@runledger/cli';
 import { createLogger, createRedis, loadConfig, type Run } from '@runledger/shared';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 
 const prefix = uniquePrefix('cli-ds');
-const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-ds-'));
+const tmp = createTempDir('cli-ds');
+const dir = tmp.path;
 let services: RunningServices;
 let apiUrl: string;
 
@@ -42,37 +42,15 @@ afterAll(async () => {
   const redis = createRedis(redisUrl());
   await deletePrefix(redis, prefix);
   redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  tmp.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: { RUNLEDGER_URL: apiUrl },
-    progress: null,
-  });
-  return { code, stdout, stderr };
+/** Runs the CLI in-process; returns its exit code and what it wrote. */
+function cli(args: string[]): Promise<CliOutcome> {
+  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl });
 }
 
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string) => tmp.file(name, text);
 
 describe('runledger datasets / export / rerun', () => {
   let runId: string;

@@ -1,13 +1,4 @@
-/**
- * The CLI's `experiment FILE.yaml --watch`, `experiment-status` and `compare` commands against
- * the API and a worker started in-process (startServices), with a YAML file whose dataset is a
- * JSONL file next to it.
- */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { type RunningServices, runCli, startServices } from '@runledger/cli';
+import { type RunningServices, startServices } from '@runledger/cli';
 import {
   createLogger,
   createRedis,
@@ -16,10 +7,11 @@ import {
   loadConfig,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 
 const prefix = uniquePrefix('cli-exp');
-const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-exp-'));
+const tmp = createTempDir('cli-exp');
 let services: RunningServices;
 let apiUrl: string;
 
@@ -55,37 +47,15 @@ afterAll(async () => {
   const redis = createRedis(redisUrl());
   await deletePrefix(redis, prefix);
   redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  tmp.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: { RUNLEDGER_URL: apiUrl },
-    progress: null,
-  });
-  return { code, stdout, stderr };
+/** Runs the CLI in-process; returns its exit code and what it wrote. */
+function cli(args: string[]): Promise<CliOutcome> {
+  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl });
 }
 
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const file = (name: string, text: string) => tmp.file(name, text);
 
 describe('runledger experiment / compare', () => {
   it('creates an experiment from YAML, watches it, prints the table; compare prints the changes', async () => {

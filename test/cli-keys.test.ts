@@ -2,19 +2,18 @@
  * `runledger keys create|list|revoke` against the test Redis, and the CLI's API client sending
  * `RUNLEDGER_API_KEY` to an in-process API that requires keys.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { type ApiServer, startApi } from '@runledger/api';
-import { runCli } from '@runledger/cli';
 import { createLogger, createRedis, loadConfig, type Run, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 
 const prefix = uniquePrefix('cli-keys');
-const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-keys-'));
+const tmp = createTempDir('cli-keys');
+const dir = tmp.path;
 let redis: Redis;
 let store: RunStore;
 let api: ApiServer;
@@ -32,34 +31,17 @@ afterAll(async () => {
   await api?.close();
   await deletePrefix(redis, prefix);
   redis.disconnect();
-  rmSync(dir, { recursive: true, force: true });
+  tmp.remove();
 });
 
 /** Runs the CLI in-process on this file's prefix; returns its exit code and output. */
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: { REDIS_URL: redisUrl(), RUNLEDGER_PREFIX: prefix, RUNLEDGER_URL: api.url, ...env },
-    progress: null,
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+  return runCliCaptured(args, {
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    RUNLEDGER_URL: api.url,
+    ...env,
   });
-  return { code, stdout, stderr };
 }
 
 describe('runledger keys', () => {
