@@ -4,48 +4,27 @@
  * different dataset versions; 400 for a scorer not on both runs; 404 for unknown and other
  * projects' runs.
  */
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import {
   type Compare,
-  createLogger,
-  createRedis,
-  loadConfig,
   pairedBootstrapDiff,
   type Run,
-  RunQueues,
-  RunStore,
+  type RunStore,
   type StoredResult,
 } from '@runledger/shared';
-import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { type AppHarness, createAppHarness } from './helpers/app.js';
 
-let prefix: string;
-let redis: Redis;
 let store: RunStore;
-let queues: RunQueues;
 let app: ReturnType<typeof createApp>;
 
-beforeAll(() => {
-  prefix = uniquePrefix('compare');
-  const config = loadConfig({ REDIS_URL: redisUrl(), RUNLEDGER_PREFIX: prefix });
-  redis = createRedis(config.REDIS_URL);
-  store = new RunStore(redis, { prefix });
-  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  app = createApp({
-    config,
-    store,
-    queues,
-    logger: createLogger({ level: 'silent' }),
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
+let h: AppHarness;
+beforeAll(async () => {
+  h = await createAppHarness('compare');
+  ({ store, app } = h);
 });
-afterAll(async () => {
-  await queues.close();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => h.close());
 
 const N = 40;
 const dataset = (n = N, tag = '') => ({

@@ -4,36 +4,32 @@
  * content hash equal to the same items submitted inline, executed by an in-process worker).
  */
 import { createHash } from 'node:crypto';
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import {
-  type Config,
   createLogger,
-  createRedis,
   type Dataset,
   type DatasetStore,
   DatasetStore as DatasetStoreClass,
-  loadConfig,
-  type Result,
   type Run,
-  RunQueues,
-  RunStore,
+  type RunStore,
 } from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import {
+  type AppHarness,
+  createAppHarness,
+  storedResults,
+  waitTerminal as waitTerminalRun,
+} from './helpers/app.js';
 
 const ALPHA = 'alpha-key-0123456789abcdef';
 const BETA = 'beta-key-0123456789abcdef';
-const logger = createLogger({ level: 'silent' });
+const _logger = createLogger({ level: 'silent' });
 
-let config: Config;
 let redis: Redis;
 let store: RunStore;
 let datasets: DatasetStore;
-let queues: RunQueues;
 let app: ReturnType<typeof createApp>;
-let worker: Awaited<ReturnType<typeof startWorker>>;
 let prefix: string;
 
 interface Problem {
@@ -67,53 +63,26 @@ function hashOf(items: object[]): string {
   return `sha256:${h.digest('hex').slice(0, 16)}`;
 }
 
-async function allResults(runId: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listResults(runId, { limit: 1000, cursor: cursor ?? undefined });
-    out.push(...page.results);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
+const allResults = (runId: string) => storedResults(store, runId);
 
-const waitTerminal = (runId: string) =>
-  waitFor(async () => {
-    const run = await store.getRun(runId);
-    return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
-  }, `run ${runId} to finish`);
+const waitTerminal = (runId: string) => waitTerminalRun(store, runId);
 
+let h: AppHarness;
 beforeAll(async () => {
-  prefix = uniquePrefix('datasets');
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
-    RUNLEDGER_MAX_ITEMS: '6',
-    RUNLEDGER_MAX_ITEM_BYTES: '200',
-    LOG_LEVEL: 'silent',
-  });
-  redis = createRedis(config.REDIS_URL);
-  store = new RunStore(redis, { prefix });
+  h = await createAppHarness(
+    'datasets',
+    {
+      RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
+      RUNLEDGER_MAX_ITEMS: '6',
+      RUNLEDGER_MAX_ITEM_BYTES: '200',
+    },
+    {},
+  );
+  ({ redis, store, app, prefix } = h);
   datasets = DatasetStoreClass.forRunStore(store);
-  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  app = createApp({
-    config,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
-  worker = await startWorker({ config, logger });
 });
 
-afterAll(async () => {
-  await worker.close(1000);
-  await queues.close();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => h.close());
 
 const V1 = [
   { id: 'fr', input: 'France', expectedOutput: 'France' },

@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import { loadExperimentFile } from '@runledger/cli';
 import {
   createLogger,
-  createRedis,
   defineTarget,
   type ExperimentReport,
   ExperimentStore,
@@ -19,23 +18,20 @@ import {
   NonRetryableError,
   type Result,
   type Run,
-  RunQueues,
-  RunStore,
+  type RunStore,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerHandle } from '../apps/worker/src/index.js';
 import { irisItems } from '../examples/iris/dataset.js';
 import { IRIS_EXPERIMENT_FILE, runIrisExperiment } from '../examples/iris/experiment-demo.js';
+import { type AppHarness, createAppHarness } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 
 let prefix: string;
 let redis: Redis;
 let store: RunStore;
-let queues: RunQueues;
 let app: ReturnType<typeof createApp>;
-let worker: WorkerHandle;
 
 /**
  * `modulo`: output `yes` when `input.n % config.mod === 0`, else `no`; `config.failOn` (an n)
@@ -64,34 +60,16 @@ const coin = defineTarget({
   },
 });
 
+let h: AppHarness;
 beforeAll(async () => {
-  prefix = uniquePrefix('experiments');
-  const config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    RUNLEDGER_TARGETS: '',
-    WORKER_CONCURRENCY: '16',
-    WORKER_HEARTBEAT_MS: '200',
-  });
-  redis = createRedis(config.REDIS_URL);
-  store = new RunStore(redis, { prefix });
-  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  const logger = createLogger({ level: 'silent' });
-  app = createApp({
-    config,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
-  worker = await startWorker({ config, logger, targets: [modulo, coin] });
+  h = await createAppHarness(
+    'experiments',
+    { RUNLEDGER_TARGETS: '', WORKER_CONCURRENCY: '16', WORKER_HEARTBEAT_MS: '200' },
+    { targets: [modulo, coin] },
+  );
+  ({ redis, store, app, prefix } = h);
 });
-afterAll(async () => {
-  await worker.close(2000);
-  await queues.close();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => h.close());
 
 async function api<T>(method: string, path: string, body?: unknown) {
   const res = await app.request(path, {

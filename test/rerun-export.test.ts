@@ -3,36 +3,33 @@
  * in-process worker serving a scripted target (`flaky`: fails the item ids listed in `failing`,
  * records every call) and a target that never answers (`stuck`).
  */
-import { createApp, EXPORT_CSV_COLUMNS } from '@runledger/api';
+import { type createApp, EXPORT_CSV_COLUMNS } from '@runledger/api';
 import {
-  type Config,
   createLogger,
-  createRedis,
   defineTarget,
-  loadConfig,
   NonRetryableError,
   type Result,
   type Run,
-  RunQueues,
-  RunStore,
+  type RunStore,
 } from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
 import { parse } from 'csv-parse/sync';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import {
+  type AppHarness,
+  createAppHarness,
+  storedResults,
+  waitTerminal as waitTerminalRun,
+} from './helpers/app.js';
+import { waitFor } from './helpers/context.js';
 
 const ALPHA = 'alpha-key-0123456789abcdef';
 const BETA = 'beta-key-0123456789abcdef';
-const logger = createLogger({ level: 'silent' });
+const _logger = createLogger({ level: 'silent' });
 
-let config: Config;
 let redis: Redis;
 let store: RunStore;
-let queues: RunQueues;
 let app: ReturnType<typeof createApp>;
-let worker: Awaited<ReturnType<typeof startWorker>>;
-let prefix: string;
 
 /** Item ids the `flaky` target fails (NonRetryableError). */
 const failing = new Set<string>();
@@ -81,22 +78,9 @@ async function call<T>(
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
-async function allResults(runId: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listResults(runId, { limit: 1000, cursor: cursor ?? undefined });
-    out.push(...page.results);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
+const allResults = (runId: string) => storedResults(store, runId);
 
-const waitTerminal = (runId: string) =>
-  waitFor(async () => {
-    const run = await store.getRun(runId);
-    return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
-  }, `run ${runId} to finish`);
+const waitTerminal = (runId: string) => waitTerminalRun(store, runId);
 
 /** Reads a response body chunk by chunk; returns the text and the number of chunks. */
 async function readChunks(res: Response): Promise<{ text: string; chunks: number }> {
@@ -114,34 +98,17 @@ async function readChunks(res: Response): Promise<{ text: string; chunks: number
   return { text: text + decoder.decode(), chunks };
 }
 
+let h: AppHarness;
 beforeAll(async () => {
-  prefix = uniquePrefix('rerun');
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
-    RUNLEDGER_CLAIM_LEASE_MS: '50',
-    LOG_LEVEL: 'silent',
-  });
-  redis = createRedis(config.REDIS_URL);
-  store = new RunStore(redis, { prefix });
-  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  app = createApp({
-    config,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
-  worker = await startWorker({ config, logger, targets: [flaky, stuck] });
+  h = await createAppHarness(
+    'rerun',
+    { RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`, RUNLEDGER_CLAIM_LEASE_MS: '50' },
+    { targets: [flaky, stuck] },
+  );
+  ({ redis, store, app } = h);
 });
 
-afterAll(async () => {
-  await worker.close(1000);
-  await queues.close();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => h.close());
 
 const ITEMS = Array.from({ length: 12 }, (_, i) => ({
   id: `item-${i}`,
