@@ -18,6 +18,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startWorker, type WorkerHandle } from '../apps/worker/src/index.js';
 import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { expectCountersExact as expectRunCountersExact } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
 let ctx: ReturnType<typeof createTestStore>;
@@ -79,20 +80,8 @@ async function waitTerminal(runId: string, timeoutMs = 20_000) {
   );
 }
 
-async function expectCountersExact(runId: string, total: number) {
-  const k = store.keys.run(runId);
-  const run = (await store.getRun(runId))!;
-  const [hlen, zs, zf, zc] = await Promise.all([
-    redis.hlen(k.results),
-    redis.zcard(k.succeeded),
-    redis.zcard(k.failed),
-    redis.zcard(k.cancelled),
-  ]);
-  expect(hlen).toBe(total);
-  expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(total);
-  expect([zs, zf, zc]).toEqual([run.succeededCount, run.failedCount, run.cancelledCount]);
-  return run;
-}
+const expectCountersExact = (runId: string, total: number) =>
+  expectRunCountersExact(store, redis, runId, total);
 
 /** `%.6g` as the record script formats USD amounts. */
 const usd = (x: number) => String(Number(x.toPrecision(6)));

@@ -15,12 +15,8 @@ import {
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AppHarness,
-  createAppHarness,
-  storedResults,
-  waitTerminal as waitTerminalRun,
-} from './helpers/app.js';
+import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { storedResults, waitTerminal as waitTerminalRun } from './helpers/run-checks.js';
 
 const ALPHA = 'alpha-key-0123456789abcdef';
 const BETA = 'beta-key-0123456789abcdef';

@@ -22,6 +22,7 @@ import {
   type WorkerHandle,
 } from '../apps/worker/src/index.js';
 import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { waitForRunStatus } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
 let ctx: ReturnType<typeof createTestStore>;
@@ -68,16 +69,8 @@ async function startEchoWorker(env: Record<string, string> = {}): Promise<Worker
   return handle;
 }
 
-async function waitForStatus(runId: string, status: RunStatus, timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const run = await store.getRun(runId);
-      return run?.status === status ? run : null;
-    },
-    `run ${runId} ${status}`,
-    timeoutMs,
-  );
-}
+const waitForStatus = (runId: string, status: RunStatus, timeoutMs = 20_000) =>
+  waitForRunStatus(store, runId, status, timeoutMs);
 
 /** HLEN(results) and the cardinality of each status zset. */
 async function stored(runId: string) {

@@ -12,7 +12,6 @@ import {
   defineScorer,
   defineTarget,
   loadConfig,
-  type Result,
   RunQueues,
   type RunStatus,
   RunStore,
@@ -28,6 +27,7 @@ import {
 } from '../apps/worker/src/index.js';
 import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
+import { expectCountersExact, storedResults, waitForRunStatus } from './helpers/run-checks.js';
 import { type RunSpecInput, submitRunDirect } from './helpers/submit.js';
 
 let ctx: ReturnType<typeof createTestStore>;
@@ -61,41 +61,14 @@ async function start(
   return handle;
 }
 
-async function waitForStatus(runId: string, status: RunStatus, timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const run = await store.getRun(runId);
-      return run?.status === status ? run : null;
-    },
-    `run ${runId} ${status}`,
-    timeoutMs,
-  );
-}
+const waitForStatus = (runId: string, status: RunStatus, timeoutMs = 20_000) =>
+  waitForRunStatus(store, runId, status, timeoutMs);
 
-async function allResults(runId: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listResults(runId, { limit: 500, cursor });
-    out.push(...page.results);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
+const allResults = (runId: string) => storedResults(store, runId);
 
 /** Invariant 1 as stored: one result per item, counters and status sets agree with them. */
 async function expectExactlyOnce(runId: string, total: number) {
-  const k = store.keys.run(runId);
-  const run = (await store.getRun(runId))!;
-  const [hlen, zs, zf, zc] = await Promise.all([
-    redis.hlen(k.results),
-    redis.zcard(k.succeeded),
-    redis.zcard(k.failed),
-    redis.zcard(k.cancelled),
-  ]);
-  expect(hlen).toBe(total);
-  expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(total);
-  expect([zs, zf, zc]).toEqual([run.succeededCount, run.failedCount, run.cancelledCount]);
+  const run = await expectCountersExact(store, redis, runId, total);
   const results = await allResults(runId);
   expect(results.map((r) => r.itemIndex)).toEqual([...Array(total).keys()]);
   return { run, results };

@@ -1,6 +1,6 @@
 /**
  * An API app (through `app.request()`, no port) over the test Redis on a fresh prefix, with an
- * optional in-process worker, and store-level reads tests share.
+ * optional in-process worker.
  */
 import { createApp } from '@runledger/api';
 import {
@@ -8,14 +8,12 @@ import {
   createLogger,
   createRedis,
   loadConfig,
-  type Result,
-  type Run,
   RunQueues,
   RunStore,
 } from '@runledger/shared';
 import { type StartWorkerOptions, startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
-import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './context.js';
+import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
 
 /** What `createAppHarness` started; `close()` stops the worker and removes every key of the prefix. */
 export interface AppHarness {
@@ -73,22 +71,3 @@ export async function createAppHarness(
     },
   };
 }
-
-/** Every result of `runId`, read from the store in item order. */
-export async function storedResults(store: RunStore, runId: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listResults(runId, { limit: 1000, cursor: cursor ?? undefined });
-    out.push(...page.results);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
-
-/** Polls the store until `runId` is terminal; returns the run. */
-export const waitTerminal = (store: RunStore, runId: string): Promise<Run> =>
-  waitFor(async () => {
-    const run = await store.getRun(runId);
-    return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
-  }, `run ${runId} to finish`);
