@@ -11,8 +11,9 @@ import {
   type Cluster,
   faultItems,
   kill,
-  poll,
+  postFaultRun,
   startCluster,
+  waitForResults,
   waitTerminal,
 } from './harness.js';
 
@@ -36,7 +37,7 @@ describe('fault: graceful shutdown under load', () => {
       dataset: { items: faultItems(total, 200) },
     });
     const k = c.store.keys.run(runId);
-    await poll(async () => (await c.client.hlen(k.results)) >= 300, '300 results');
+    await waitForResults(c, runId, 300);
     const exits = await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));
     for (const [i, exit] of exits.entries()) {
       expect(exit, workers[i]!.output()).toEqual({ code: 0, signal: null });
@@ -69,18 +70,8 @@ describe('fault: graceful shutdown under load', () => {
     const c = cluster;
     const total = 3000;
     const [api, ...workers] = await Promise.all([c.spawnApi(), c.spawnWorker(), c.spawnWorker()]);
-    const created = await fetch(`${api!.url}/v1/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        target: { name: 'fault-http', config: { url: c.target.url } },
-        dataset: { items: faultItems(total, 100) },
-      }),
-    });
-    expect(created.status).toBe(201);
-    const runId = ((await created.json()) as { id: string }).id;
-    const k = c.store.keys.run(runId);
-    await poll(async () => (await c.client.hlen(k.results)) >= 300, '300 results');
+    const runId = await postFaultRun(c, api!.url, total, 100);
+    await waitForResults(c, runId, 300);
 
     const cancelled = await fetch(`${api!.url}/v1/runs/${runId}/cancel`, { method: 'POST' });
     const cancelReturnedAt = Date.now();

@@ -100,6 +100,35 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** Submits a run of `total` `faultItems` (each `delayMs`) to the `fault-http` target through the API at `apiUrl`; returns its id. */
+export async function postFaultRun(
+  cluster: Cluster,
+  apiUrl: string,
+  total: number,
+  delayMs: number,
+): Promise<string> {
+  const res = await fetch(`${apiUrl}/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      target: { name: 'fault-http', config: { url: cluster.target.url } },
+      dataset: { items: faultItems(total, delayMs) },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`POST /v1/runs: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Polls until `runId` has at least `n` results stored. */
+export function waitForResults(cluster: Cluster, runId: string, n: number, timeoutMs?: number) {
+  const key = cluster.store.keys.run(runId).results;
+  return poll(
+    async () => (await cluster.client.hlen(key)) >= n,
+    `${n} results of ${runId}`,
+    timeoutMs,
+  );
+}
+
 /** Env every worker gets: a 2 s lock, fast heartbeats, a fast reconciler. */
 export function workerDefaults(cluster: { redis: RedisServer; prefix: string }) {
   return {

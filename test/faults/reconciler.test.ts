@@ -14,6 +14,7 @@ import {
   reenqueuedChunks,
   startCluster,
   storedResults,
+  waitForResults,
   waitTerminal,
 } from './harness.js';
 
@@ -61,8 +62,8 @@ describe('fault: lost jobs and unserved targets', () => {
       target: { name: 'fault-http', config: { url: c.target.url } },
       dataset: { items: faultItems(total, 50) },
     });
-    const k = c.store.keys.run(runId);
-    await poll(async () => (await c.client.hlen(k.results)) >= 300, '300 results');
+    const _k = c.store.keys.run(runId);
+    await waitForResults(c, runId, 300);
     const flushedAt = Date.now();
     expect(await flushQueues()).toBeGreaterThan(0);
     const atFlush = await storedResults(c, runId);

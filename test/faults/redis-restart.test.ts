@@ -17,11 +17,12 @@ import {
   accounting,
   apiResultIndexes,
   type Cluster,
-  faultItems,
   poll,
+  postFaultRun,
   reenqueuedChunks,
   startCluster,
   storedResults,
+  waitForResults,
   waitTerminal,
 } from './harness.js';
 
@@ -45,18 +46,9 @@ async function restartMidRun(appendfsync: 'always' | 'everysec') {
   const c = cluster;
   const [api, ...workers] = await Promise.all([c.spawnApi(), c.spawnWorker(), c.spawnWorker()]);
   const total = 4000;
-  const created = await fetch(`${api!.url}/v1/runs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      target: { name: 'fault-http', config: { url: c.target.url } },
-      dataset: { items: faultItems(total, 50) },
-    }),
-  });
-  expect(created.status).toBe(201);
-  const runId = ((await created.json()) as { id: string }).id;
-  const k = c.store.keys.run(runId);
-  await poll(async () => (await c.client.hlen(k.results)) >= total * 0.3, '30% of the results');
+  const runId = await postFaultRun(c, api!.url, total, 50);
+  const _k = c.store.keys.run(runId);
+  await waitForResults(c, runId, total * 0.3);
 
   // the AOF's size over time (everysec: to cut the last second off after the crash)
   const aof = aofFile(c.redis.dir);
