@@ -4,12 +4,11 @@ import {
   isEntryPoint,
   passRate,
   type RunningServices,
-  startServices,
   watchRun,
 } from '@runledger/cli';
-import { type Config, createLogger, type Logger, loadConfig, type Run } from '@runledger/shared';
+import type { Config, Logger, Run } from '@runledger/shared';
 import { irisItems } from './dataset.js';
-import { irisKnn } from './targets.js';
+import { connectOrStart, runAsScript } from './services.js';
 
 /** Options of `runIrisDemo`. */
 export interface IrisDemoOptions {
@@ -40,33 +39,27 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
   const env = options.env ?? process.env;
   const out = options.out ?? process.stdout;
   const progress = options.progress === undefined ? process.stderr : options.progress;
-  const config: Config = { ...loadConfig(env), ...options.config };
   const remote = options.apiUrl ?? env.RUNLEDGER_URL;
   let services: RunningServices | null = null;
   try {
     let baseUrl: string;
-    if (remote) {
-      baseUrl = remote;
-      out.write(
-        `Submitting to the API at ${remote}; its workers must load the iris target ` +
-          '(RUNLEDGER_TARGETS=examples/iris/targets.ts).\n',
-      );
-    } else {
-      const logger =
-        options.logger ?? createLogger({ level: env.LOG_LEVEL ?? 'warn', name: 'iris-demo' });
-      services = await startServices({
-        config: { ...config, PORT: 0, HOST: '127.0.0.1', RUNLEDGER_TARGETS: '' },
-        logger,
-        api: true,
-        workers: options.workers ?? 2,
-        redisUrlGiven: Boolean(options.config?.REDIS_URL ?? env.REDIS_URL),
-        launchRedis: true,
-        targets: [irisKnn],
-      });
-      baseUrl = services.apiUrl ?? '';
+    ({ baseUrl, services } = await connectOrStart({
+      env,
+      config: options.config,
+      remote,
+      workers: options.workers,
+      logger: options.logger,
+      name: 'iris-demo',
+    }));
+    if (services) {
       out.write(
         `Started the API at ${baseUrl} and ${services.workerIds.length} workers ` +
           `(Redis ${services.redis.launched ? `private at ${services.redis.url}` : 'external'}).\n`,
+      );
+    } else {
+      out.write(
+        `Submitting to the API at ${remote}; its workers must load the iris target ` +
+          '(RUNLEDGER_TARGETS=examples/iris/targets.ts).\n',
       );
     }
     const client = createClient({ baseUrl });
@@ -94,15 +87,4 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
   }
 }
 
-if (isEntryPoint(import.meta.url)) {
-  runIrisDemo().then(
-    (run) => {
-      process.exitCode = run.status === 'completed' ? 0 : 1;
-      setTimeout(() => process.exit(process.exitCode), 2000).unref();
-    },
-    (err: unknown) => {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (isEntryPoint(import.meta.url)) runAsScript(runIrisDemo(), (run) => run.status === 'completed');

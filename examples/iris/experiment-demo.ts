@@ -6,18 +6,10 @@ import {
   isEntryPoint,
   loadExperimentFile,
   type RunningServices,
-  startServices,
   watchExperiment,
 } from '@runledger/cli';
-import {
-  type Compare,
-  type Config,
-  createLogger,
-  type ExperimentSummary,
-  type Logger,
-  loadConfig,
-} from '@runledger/shared';
-import { irisKnn } from './targets.js';
+import type { Compare, Config, ExperimentSummary, Logger } from '@runledger/shared';
+import { connectOrStart, runAsScript } from './services.js';
 
 /** The experiment file of the demo. */
 export const IRIS_EXPERIMENT_FILE = fileURLToPath(new URL('./experiment.yaml', import.meta.url));
@@ -48,27 +40,17 @@ export async function runIrisExperiment(
   const env = options.env ?? process.env;
   const out = options.out ?? process.stdout;
   const progress = options.progress === undefined ? process.stderr : options.progress;
-  const config: Config = { ...loadConfig(env), ...options.config };
-  const remote = env.RUNLEDGER_URL;
   let services: RunningServices | null = null;
   try {
     let baseUrl: string;
-    if (remote) {
-      baseUrl = remote;
-    } else {
-      const logger =
-        options.logger ?? createLogger({ level: env.LOG_LEVEL ?? 'warn', name: 'iris-experiment' });
-      services = await startServices({
-        config: { ...config, PORT: 0, HOST: '127.0.0.1', RUNLEDGER_TARGETS: '' },
-        logger,
-        api: true,
-        workers: options.workers ?? 2,
-        redisUrlGiven: Boolean(options.config?.REDIS_URL ?? env.REDIS_URL),
-        launchRedis: true,
-        targets: [irisKnn],
-      });
-      baseUrl = services.apiUrl ?? '';
-    }
+    ({ baseUrl, services } = await connectOrStart({
+      env,
+      config: options.config,
+      remote: env.RUNLEDGER_URL,
+      workers: options.workers,
+      logger: options.logger,
+      name: 'iris-experiment',
+    }));
     const client = createClient({ baseUrl });
     const spec = await loadExperimentFile(IRIS_EXPERIMENT_FILE);
     const created = await client.createExperiment(spec);
@@ -88,14 +70,5 @@ export async function runIrisExperiment(
 }
 
 if (isEntryPoint(import.meta.url)) {
-  runIrisExperiment().then(
-    ({ summary }) => {
-      process.exitCode = summary.status === 'completed' ? 0 : 1;
-      setTimeout(() => process.exit(process.exitCode), 2000).unref();
-    },
-    (err: unknown) => {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  runAsScript(runIrisExperiment(), ({ summary }) => summary.status === 'completed');
 }

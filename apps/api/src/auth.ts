@@ -33,7 +33,7 @@ export interface AuthOptions {
 }
 
 /** Who a request acts for: its project, and the id of its key (null without keys). */
-export interface Caller {
+interface Caller {
   project: string;
   /** `env:<project>:<n>` for the project's n-th key (from 0) in `RUNLEDGER_API_KEYS`, the stored key's id, or null. */
   keyId: string | null;
@@ -143,7 +143,7 @@ export function createAuthMiddleware(deps: AppDeps) {
 }
 
 /** True for hosts that only this machine can reach: `localhost`, 127.0.0.0/8, `::1`. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }

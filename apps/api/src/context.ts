@@ -3,10 +3,20 @@
  * variables (`AppEnv`) and the router factory that wires the validation hook.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Config, Logger, RunQueues, RunStore } from '@runledger/shared';
+import {
+  type Config,
+  DEFAULT_PROJECT,
+  type Logger,
+  type Run,
+  type RunQueues,
+  type RunStore,
+  redactSecrets,
+} from '@runledger/shared';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Cluster, Redis } from 'ioredis';
 import type { AuthOptions } from './auth.js';
-import { validationHook } from './problem.js';
+import { ProblemError, runNotFound, validationHook } from './problem.js';
 
 /** Dependencies of `createApp`; tests build their own. */
 export interface AppDeps {
@@ -42,3 +52,51 @@ export function createRouter(): OpenAPIHono<AppEnv> {
 
 /** Crockford base32 ULID, the format of every run id. */
 export const RUN_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The project the request acts for (set by the auth middleware). */
+export const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
+
+/** A run as answered: secret config fields (see shared/secrets.ts) read `[redacted]`. */
+export const shownRun = (run: Run): Run => ({
+  ...run,
+  target: redactSecrets(run.target),
+  scorers: redactSecrets(run.scorers),
+});
+
+/**
+ * Run `id` (its real spec, secrets included) when it exists and belongs to the request's
+ * project. A run of another project answers exactly like a missing one, so ids of other
+ * projects do not leak; ids that cannot be run ids answer without a Redis round trip.
+ * @throws ProblemError 404.
+ */
+export async function loadOwnRun(store: RunStore, c: Context<AppEnv>, id: string): Promise<Run> {
+  if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
+  const run = await store.getRun(id);
+  if (!run || run.project !== projectOf(c)) throw runNotFound(id);
+  return run;
+}
+
+/**
+ * Like `loadOwnRun` (same 404s), for routes that need no more than the check: reads only the
+ * run's project.
+ * @throws ProblemError 404.
+ */
+export async function checkOwnRun(store: RunStore, c: Context<AppEnv>, id: string): Promise<void> {
+  if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
+  if ((await store.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
+}
+
+/**
+ * Middleware refusing request bodies over `maxBytes` with a 413 problem
+ * (`request body exceeds <maxBytes> bytes<hint>`).
+ */
+export function limitBody(maxBytes: number, hint = ''): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ProblemError(413, `request body exceeds ${maxBytes} bytes${hint}`, {
+        kind: 'payload_too_large',
+      });
+    },
+  });
+}

@@ -46,6 +46,43 @@ export interface SubmitDeps {
   logger: Logger;
 }
 
+/**
+ * Item number `index` in stored form and as JSON, once its id is new in `ids` (then recorded
+ * there) and its JSON holds at most `maxBytes`. In errors, `at.path` locates the item,
+ * `at.firstOf` follows the index of the first item with the same id and `at.suffix` ends
+ * each message.
+ * @throws ProblemError 400 (duplicate id, at `<path>.id`), 413 (too large, at `<path>`).
+ */
+export function encodeItem(
+  item: Item | StoredItem,
+  index: number,
+  ids: Map<string, number>,
+  maxBytes: number,
+  at: { path: string; firstOf?: string; suffix?: string },
+): { stored: StoredItem; json: string } {
+  const suffix = at.suffix ?? '';
+  const stored = toStoredItem(item, index);
+  const first = ids.get(stored.id);
+  if (first !== undefined) {
+    const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${suffix}`;
+    throw new ProblemError(400, message, {
+      kind: 'validation',
+      errors: [{ path: `${at.path}.id`, message }],
+    });
+  }
+  const json = JSON.stringify(stored);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > maxBytes) {
+    const message = `item is ${bytes} bytes, at most ${maxBytes}${suffix}`;
+    throw new ProblemError(413, message, {
+      kind: 'payload_too_large',
+      errors: [{ path: at.path, message }],
+    });
+  }
+  ids.set(stored.id, index);
+  return { stored, json };
+}
+
 /** Collects items, assigns default ids, rejects duplicates, hashes them, stages them in batches. */
 class ItemStager {
   total = 0;
@@ -81,25 +118,13 @@ class ItemStager {
         },
       );
     }
-    const stored = toStoredItem(item, index);
-    const first = this.ids.get(stored.id);
-    if (first !== undefined) {
-      const message = `duplicate item id "${stored.id}" (first at index ${first})${suffix}`;
-      throw new ProblemError(400, message, {
-        kind: 'validation',
-        errors: [{ path: `dataset.items.${index}.id`, message }],
-      });
-    }
-    const json = JSON.stringify(stored);
-    const bytes = Buffer.byteLength(json);
-    if (bytes > this.deps.config.RUNLEDGER_MAX_ITEM_BYTES) {
-      const message = `item is ${bytes} bytes, at most ${this.deps.config.RUNLEDGER_MAX_ITEM_BYTES}${suffix}`;
-      throw new ProblemError(413, message, {
-        kind: 'payload_too_large',
-        errors: [{ path: `dataset.items.${index}`, message }],
-      });
-    }
-    this.ids.set(stored.id, index);
+    const { stored, json } = encodeItem(
+      item,
+      index,
+      this.ids,
+      this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
+      { path: `dataset.items.${index}`, suffix },
+    );
     this.hash.update(json);
     this.batch.push(stored);
     this.total++;
@@ -156,8 +181,9 @@ type SubmitHeader = RunSpecHeader & {
 };
 
 /**
- * Stages (via `produce`), commits, enqueues and indexes run `runId`. On any failure everything of
- * the run is removed again (jobs, keys, index entry) and the error is rethrown.
+ * Stages (via `produce`), commits, enqueues and indexes run `runId`; returns what was committed.
+ * On any failure everything of the run is removed again (jobs, keys, index entry) and the error
+ * is rethrown.
  */
 async function submit(
   deps: SubmitDeps,
@@ -165,7 +191,7 @@ async function submit(
   project: string,
   produce: (stager: ItemStager) => Promise<SubmitHeader>,
   links: RunLinks = {},
-): Promise<void> {
+): Promise<NewRun> {
   const { store, queues, config } = deps;
   const stager = new ItemStager(deps, runId);
   let committed: NewRun | null = null;
@@ -205,17 +231,23 @@ async function submit(
     await store.indexRun(runId, run.createdAt, run.target.name);
     await queues.enqueueRun(runId, run.target.name, run.totalItems, run.chunkSize);
     await store.trackActiveRun(project, runId, run.createdAt);
+    return run;
   } catch (err) {
-    await discard(deps, runId, committed);
+    await discardRun(deps, runId, committed);
     throw err;
   }
 }
 
 /**
- * Removes everything of a failed submission: its jobs (if enqueued), its keys and index entry.
- * Each step runs even when an earlier one fails (e.g. the queue's Redis is unreachable).
+ * Removes everything of a failed submission: its jobs and cancel notice (when `committed`, the
+ * run as committed), its keys and index entry. Each step runs even when an earlier one fails
+ * (e.g. the queue's Redis is unreachable); failures are logged, never thrown.
  */
-async function discard(deps: SubmitDeps, runId: string, committed: NewRun | null): Promise<void> {
+export async function discardRun(
+  deps: SubmitDeps,
+  runId: string,
+  committed: NewRun | null,
+): Promise<void> {
   const steps: [string, () => Promise<unknown>][] = [];
   if (committed) {
     const { target, totalItems, chunkSize } = committed;
@@ -235,21 +267,21 @@ async function discard(deps: SubmitDeps, runId: string, committed: NewRun | null
   }
 }
 
-/** Submits a run of `project` from a JSON body already validated by `createRunSpecSchema`. */
+/**
+ * Submits a run of `project` from a JSON body already validated by `createRunSpecSchema`;
+ * returns the run as committed (its pinned `datasetId`/`datasetVersion`, ...).
+ */
 export async function submitJsonRun(
   deps: SubmitDeps,
   runId: string,
   spec: RunSpec,
   project: string = DEFAULT_PROJECT,
   links: RunLinks = {},
-): Promise<void> {
+): Promise<NewRun> {
   await checkScorers(deps, spec);
   const inline = spec.dataset.items;
-  if (inline === undefined) {
-    await submitStoredDatasetRun(deps, runId, spec, project, links);
-    return;
-  }
-  await submit(
+  if (inline === undefined) return submitStoredDatasetRun(deps, runId, spec, project, links);
+  return submit(
     deps,
     runId,
     project,
@@ -273,7 +305,7 @@ async function submitStoredDatasetRun(
   spec: RunSpec,
   project: string,
   links: RunLinks,
-): Promise<void> {
+): Promise<NewRun> {
   const datasets = DatasetStore.forRunStore(deps.store);
   const id = spec.dataset.id ?? '';
   const wanted =
@@ -291,7 +323,7 @@ async function submitStoredDatasetRun(
       errors: [{ path, message: `${what} not found` }],
     });
   }
-  await submit(
+  return submit(
     deps,
     runId,
     project,
@@ -407,12 +439,7 @@ export async function submitNdjsonRun(
   project: string = DEFAULT_PROJECT,
 ): Promise<void> {
   const { config } = deps;
-  if (!body) {
-    throw new ProblemError(400, 'empty body: the first line must be the run spec', {
-      kind: 'validation',
-      errors: [{ path: '', message: 'the first line must be the run spec' }],
-    });
-  }
+  if (!body) throw emptyNdjsonBody();
   let headerLine = 0;
   const limitFor = (line: number) =>
     headerLine === 0 || line === headerLine
@@ -451,12 +478,7 @@ export async function submitNdjsonRun(
         errors: [{ path: `dataset.items.${stager.total}`, message }],
       });
     }
-    if (!header) {
-      throw new ProblemError(400, 'empty body: the first line must be the run spec', {
-        kind: 'validation',
-        errors: [{ path: '', message: 'the first line must be the run spec' }],
-      });
-    }
+    if (!header) throw emptyNdjsonBody();
     return header;
   });
 }
@@ -483,6 +505,23 @@ export async function checkRunsInFlight(deps: SubmitDeps, project: string): Prom
       headers: { 'Retry-After': String(RUNS_IN_FLIGHT_RETRY_AFTER_SECONDS) },
     },
   );
+}
+
+/** 400 for an NDJSON body without a run spec line. */
+const emptyNdjsonBody = () =>
+  new ProblemError(400, 'empty body: the first line must be the run spec', {
+    kind: 'validation',
+    errors: [{ path: '', message: 'the first line must be the run spec' }],
+  });
+
+/**
+ * Reads run `runId` right after this process created it (for the 201 answer).
+ * @throws Error when it is gone already (deleted or expired meanwhile).
+ */
+export async function readCreatedRun(store: RunStore, runId: string): Promise<Run> {
+  const run = await store.getRun(runId);
+  if (!run) throw new Error(`run ${runId} not found right after it was created`);
+  return run;
 }
 
 function parseLine(text: string, where: string, prefix: (string | number)[]): unknown {

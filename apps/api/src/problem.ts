@@ -101,9 +101,11 @@ export class ProblemError extends Error {
   }
 }
 
+/** Shorthand: a 404 `not_found` problem (unknown run, experiment, dataset, ...). */
+export const notFound = (detail: string) => new ProblemError(404, detail, { kind: 'not_found' });
+
 /** Shorthand: 404 for an unknown run. */
-export const runNotFound = (runId: string) =>
-  new ProblemError(404, `run ${runId} not found`, { kind: 'not_found' });
+export const runNotFound = (runId: string) => notFound(`run ${runId} not found`);
 
 /** Builds a problem body. */
 export function problem(
@@ -125,14 +127,14 @@ export function problem(
 }
 
 /** Sends `body` as `application/problem+json` (keeps headers already set on `c`, e.g. the request id). */
-export function sendProblem(c: Context, body: Problem): Response {
+function sendProblem(c: Context, body: Problem): Response {
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
     'Content-Type': PROBLEM_CONTENT_TYPE,
   });
 }
 
 /** Dotted path of a zod issue path (`['dataset', 'items', 3, 'id']` -> `dataset.items.3.id`). */
-export const dottedPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
+const dottedPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
 /** Every issue of a zod error as a field error, `prefix` prepended to each path. */
 export function fieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {

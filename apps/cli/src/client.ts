@@ -314,10 +314,7 @@ export class RunledgerClient {
    * @returns the experiment's summary (status `running`). @throws ApiError (400 with field errors).
    */
   async createExperiment(spec: ExperimentSpecInput): Promise<ExperimentSummary> {
-    return this.request<ExperimentSummary>('POST', '/v1/experiments', {
-      body: JSON.stringify(spec),
-      headers: { 'content-type': 'application/json' },
-    });
+    return this.request<ExperimentSummary>('POST', '/v1/experiments', jsonBody(spec));
   }
 
   /** `GET /v1/experiments/:id`: the side-by-side summary. @throws ApiError (404). */
@@ -356,10 +353,7 @@ export class RunledgerClient {
    * @throws ApiError (400 field errors at `items.N...`, 409 the id exists, 413 too many/large items).
    */
   async createDataset(body: { id?: string; name: string; items: DatasetItem[] }): Promise<Dataset> {
-    return this.request<Dataset>('POST', '/v1/datasets', {
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
+    return this.request<Dataset>('POST', '/v1/datasets', jsonBody(body));
   }
 
   /**
@@ -370,10 +364,11 @@ export class RunledgerClient {
     datasetId: string,
     body: { items: DatasetItem[]; mode: 'append' | 'replace'; name?: string },
   ): Promise<Dataset> {
-    return this.request<Dataset>('POST', `/v1/datasets/${encodeURIComponent(datasetId)}/items`, {
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
+    return this.request<Dataset>(
+      'POST',
+      `/v1/datasets/${encodeURIComponent(datasetId)}/items`,
+      jsonBody(body),
+    );
   }
 
   /** `GET /v1/datasets`: one page of the project's datasets, oldest first. */
@@ -398,10 +393,11 @@ export class RunledgerClient {
    * @throws ApiError (409 the run is still going, 400 nothing failed, 404).
    */
   async rerun(runId: string, only: 'failed' | 'all'): Promise<Run> {
-    return this.request<Run>('POST', `/v1/runs/${encodeURIComponent(runId)}/rerun`, {
-      body: JSON.stringify({ only }),
-      headers: { 'content-type': 'application/json' },
-    });
+    return this.request<Run>(
+      'POST',
+      `/v1/runs/${encodeURIComponent(runId)}/rerun`,
+      jsonBody({ only }),
+    );
   }
 
   /**
@@ -409,11 +405,10 @@ export class RunledgerClient {
    * @throws ApiError (404).
    */
   async exportResults(runId: string, format: 'csv' | 'jsonl'): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.send(
+    const response = await this.sendOk(
       'GET',
       `/v1/runs/${encodeURIComponent(runId)}/results.${format}`,
     );
-    if (!response.ok) throw await toApiError(response);
     return response.body ?? new ReadableStream({ start: (c) => c.close() });
   }
 
@@ -429,11 +424,10 @@ export class RunledgerClient {
   ): AsyncGenerator<RunStreamEvent> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
-    const response = await this.send('GET', `/v1/runs/${encodeURIComponent(runId)}/events`, {
+    const response = await this.sendOk('GET', `/v1/runs/${encodeURIComponent(runId)}/events`, {
       headers,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (!response.ok) throw await toApiError(response);
     if (!response.body) return;
     const queue: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (message) => queue.push(message) });
@@ -473,12 +467,18 @@ export class RunledgerClient {
     }
   }
 
+  /** `send`, throwing the answer as an `ApiError` when it is not 2xx. */
+  private async sendOk(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+    const response = await this.send(method, path, init);
+    if (!response.ok) throw await toApiError(response);
+    return response;
+  }
+
   private async request<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
-    const response = await this.send(method, path, {
+    const response = await this.sendOk(method, path, {
       ...init,
       headers: { accept: 'application/json', ...(init.headers as Record<string, string>) },
     });
-    if (!response.ok) throw await toApiError(response);
     if (response.status === 204) return null as T;
     const text = await response.text();
     return (text ? JSON.parse(text) : null) as T;
@@ -488,6 +488,11 @@ export class RunledgerClient {
 /** Creates a client for the API at `options.baseUrl` (see `RunledgerClient`). */
 export function createClient(options: ClientOptions): RunledgerClient {
   return new RunledgerClient(options);
+}
+
+/** A JSON request body with its content type. */
+function jsonBody(value: unknown): RequestInit {
+  return { body: JSON.stringify(value), headers: { 'content-type': 'application/json' } };
 }
 
 function idempotency(options: CreateRunOptions): Record<string, string> {

@@ -11,8 +11,8 @@ import type { Dataset } from '@runledger/shared';
 import type { Command } from 'commander';
 import { ApiError, type DatasetItem, type RunledgerClient } from './client.js';
 import { loadDatasetFile } from './dataset-file.js';
-import { formatRunSummary, formatTable } from './format.js';
-import { watchRun } from './watch.js';
+import { formatJson, formatTable } from './format.js';
+import { followRun } from './watch.js';
 
 /** What the dataset, export and rerun commands need from the program. */
 export interface DatasetCommandsOptions {
@@ -105,7 +105,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
             })
           : await api.createDataset({ id, name: opts.name ?? id, items });
         if (opts.json) {
-          out(`${JSON.stringify(dataset, null, 2)}\n`);
+          out(formatJson(dataset));
           return;
         }
         const latest = dataset.versions[dataset.versions.length - 1];
@@ -133,7 +133,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
         cursor = page.nextCursor;
       }
       if (opts.json) {
-        out(`${JSON.stringify(all, null, 2)}\n`);
+        out(formatJson(all));
         return;
       }
       out(
@@ -158,7 +158,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const dataset = await options.client().getDataset(id);
-      out(opts.json ? `${JSON.stringify(dataset, null, 2)}\n` : formatDataset(dataset));
+      out(opts.json ? formatJson(dataset) : formatDataset(dataset));
     });
 
   datasets
@@ -213,7 +213,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
         const api = options.client();
         const created = await api.rerun(runId, opts.all ? 'all' : 'failed');
         if (!opts.watch) {
-          if (opts.json) out(`${JSON.stringify(created, null, 2)}\n`);
+          if (opts.json) out(formatJson(created));
           else {
             out(
               `created run ${created.id} (rerun of ${runId}): ${created.totalItems} items, target ${created.target.name}\n`,
@@ -222,11 +222,12 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
           return;
         }
         err(`created run ${created.id} (rerun of ${runId}, ${created.totalItems} items)\n`);
-        const run = await watchRun(api, created.id, { progress: options.progress });
-        out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRunSummary(run));
-        if (run.status !== 'completed') {
-          throw fail(`run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
-        }
+        await followRun(api, created.id, {
+          progress: options.progress,
+          json: opts.json,
+          out,
+          fail,
+        });
       },
     );
 }

@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Compare, ExperimentSummary, RunStatus } from '@runledger/shared';
+import { type Compare, type ExperimentSummary, TERMINAL_STATUSES } from '@runledger/shared';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { DatasetItem, ExperimentSpecInput, RunledgerClient } from './client.js';
 import { loadDatasetFile } from './dataset-file.js';
-import { formatTable, percent } from './format.js';
+import { formatJson, formatTable, percent } from './format.js';
 
 /** An experiment file is unreadable or not an experiment. */
 export class ExperimentFileError extends Error {
@@ -101,7 +101,7 @@ export async function watchExperiment(
           (n, r) => n + r.succeededCount + r.failedCount + r.cancelledCount,
           0,
         );
-        const open = runs.some((r) => !TERMINAL.includes(r.status));
+        const open = runs.some((r) => !TERMINAL_STATUSES.includes(r.status));
         running ||= open;
         bars[i]?.setTotal(total);
         bars[i]?.update(done, {
@@ -119,8 +119,6 @@ export async function watchExperiment(
   }
   return client.getExperiment(experimentId);
 }
-
-const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
 const fixed = (value: number | null, digits: number) =>
   value === null ? '-' : value.toFixed(digits);
@@ -223,7 +221,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
       const created = await api.createExperiment(spec);
       const runs = created.variants.reduce((n, v) => n + v.runIds.length, 0);
       if (!opts.watch) {
-        if (opts.json) out(`${JSON.stringify(created, null, 2)}\n`);
+        if (opts.json) out(formatJson(created));
         else {
           out(
             `created experiment ${created.id}: ${created.variants.length} variants, ${runs} runs\n`,
@@ -234,7 +232,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
       }
       err(`created experiment ${created.id} (${created.variants.length} variants, ${runs} runs)\n`);
       const summary = await watchExperiment(api, created.id, { progress: options.progress });
-      out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatExperimentTable(summary));
+      out(opts.json ? formatJson(summary) : formatExperimentTable(summary));
       if (summary.status !== 'completed') {
         throw fail(`experiment ${summary.id} ended ${summary.status}`);
       }
@@ -249,11 +247,11 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .action(async (id: string, opts: { json?: boolean; report?: boolean }) => {
       const api = options.client();
       if (opts.report) {
-        out(`${JSON.stringify(await api.getExperimentReport(id), null, 2)}\n`);
+        out(formatJson(await api.getExperimentReport(id)));
         return;
       }
       const summary = await api.getExperiment(id);
-      out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatExperimentTable(summary));
+      out(opts.json ? formatJson(summary) : formatExperimentTable(summary));
     });
 
   program
@@ -274,7 +272,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
           ...(opts.scorer ? { scorer: opts.scorer } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         });
-        out(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatCompare(result));
+        out(opts.json ? formatJson(result) : formatCompare(result));
       },
     );
 }

@@ -1,6 +1,11 @@
 /** Text renderings of runs and results for people: the run summary and plain aligned tables. */
 import type { Result, Run } from '@runledger/shared';
 
+/** `value` as indented JSON and a newline (what `--json` prints). */
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
 /** Pass rate of one scorer in [0, 1] (passed / (passed + failed)); null before any score. */
 export function passRate(run: Run, scorer: string): number | null {
   const s = run.scores[scorer];

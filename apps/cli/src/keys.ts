@@ -9,6 +9,7 @@
  */
 import { type Config, createRedis, PROJECT_PATTERN, RunStore } from '@runledger/shared';
 import { type Command, InvalidArgumentError } from 'commander';
+import { formatJson } from './format.js';
 
 /** What the keys commands need from the CLI. */
 export interface KeysCommandsOptions {
@@ -77,7 +78,7 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
         store.createApiKey(opts.project, opts.name),
       );
       if (opts.json) {
-        out(`${JSON.stringify(created, null, 2)}\n`);
+        out(formatJson(created));
         return;
       }
       out(`${created.key}\n`);
@@ -93,7 +94,7 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
     .action(async (opts: { json?: boolean }) => {
       const list = await withStore(options.config(), (store) => store.listApiKeys());
       if (opts.json) {
-        out(`${JSON.stringify(list, null, 2)}\n`);
+        out(formatJson(list));
         return;
       }
       if (list.length === 0) {

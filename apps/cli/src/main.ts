@@ -30,6 +30,7 @@ import { readDatasetFile } from './dataset-file.js';
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
 import {
+  formatJson,
   formatResultsTable,
   formatRunSummary,
   formatRunsTable,
@@ -37,7 +38,7 @@ import {
 } from './format.js';
 import { addKeysCommands } from './keys.js';
 import { closeOnSignals, startServices } from './start.js';
-import { watchRun } from './watch.js';
+import { followRun } from './watch.js';
 
 /** Where the CLI reads its environment and writes its output (tests pass their own). */
 export interface CliIo {
@@ -71,14 +72,16 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       ioOptions.progress === undefined ? (ioOptions.stderr ?? process.stderr) : ioOptions.progress,
   };
   const out = (text: string) => io.stdout.write(text);
+  const err = (text: string) => io.stderr.write(text);
+  const fail = (message: string) => new CliError(message);
   const program = new Command('runledger');
   program
     .description('runledger: a queue-driven, distributed run tracker for evaluation runs')
     .option('--url <url>', 'the API address (default: RUNLEDGER_URL or http://127.0.0.1:3000)')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeOut: out,
+      writeErr: err,
     })
     .showHelpAfterError('(run with --help for usage)');
 
@@ -267,7 +270,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         throw err instanceof ApiError ? withFileLines(err, basename(file), lines) : err;
       }
       if (!opts.watch) {
-        if (opts.json) out(`${JSON.stringify(created, null, 2)}\n`);
+        if (opts.json) out(formatJson(created));
         else {
           out(
             `created run ${created.id}: ${created.totalItems} items, target ${created.target.name}, status ${created.status}\n`,
@@ -276,14 +279,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         }
         return;
       }
-      io.stderr.write(
+      err(
         `created run ${created.id} (${created.totalItems} items, target ${created.target.name})\n`,
       );
-      const run = await watchRun(api, created.id, { progress: io.progress });
-      out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRunSummary(run));
-      if (run.status !== 'completed') {
-        throw new CliError(`run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
-      }
+      await followRun(api, created.id, { progress: io.progress, json: opts.json, out, fail });
     });
 
   // ------------------------------------------------------------------ runs
@@ -316,12 +315,11 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           ...(opts.cursor ? { cursor: opts.cursor } : {}),
         });
         if (opts.json) {
-          out(`${JSON.stringify(page, null, 2)}\n`);
+          out(formatJson(page));
           return;
         }
         out(page.runs.length === 0 ? 'no runs\n' : formatRunsTable(page.runs));
-        if (page.nextCursor)
-          io.stderr.write(`more: runledger runs list --cursor ${page.nextCursor}\n`);
+        if (page.nextCursor) err(`more: runledger runs list --cursor ${page.nextCursor}\n`);
       },
     );
 
@@ -332,7 +330,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .option('--json', 'print the run as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const run = await client().getRun(id);
-      out(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRunSummary(run));
+      out(opts.json ? formatJson(run) : formatRunSummary(run));
     });
 
   runs
@@ -388,39 +386,21 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           }
           count += page.results.length;
         }
-        if (opts.format === 'table') io.stderr.write(`${count} results\n`);
+        if (opts.format === 'table') err(`${count} results\n`);
       },
     );
 
   // ------------------------------------------------------------------ keys
 
-  addKeysCommands(program, {
-    config: () => config(),
-    out,
-    err: (text) => io.stderr.write(text),
-    fail: (message) => new CliError(message),
-  });
+  addKeysCommands(program, { config: () => config(), out, err, fail });
 
   // ------------------------------------------------------------------ datasets, export, rerun
 
-  addDatasetCommands(program, {
-    client,
-    out,
-    err: (text) => io.stderr.write(text),
-    stdout: io.stdout,
-    progress: io.progress,
-    fail: (message) => new CliError(message),
-  });
+  addDatasetCommands(program, { client, out, err, stdout: io.stdout, progress: io.progress, fail });
 
   // ------------------------------------------------------------------ experiments, compare
 
-  addExperimentCommands(program, {
-    client,
-    out,
-    err: (text) => io.stderr.write(text),
-    progress: io.progress,
-    fail: (message) => new CliError(message),
-  });
+  addExperimentCommands(program, { client, out, err, progress: io.progress, fail });
 
   return program;
 }

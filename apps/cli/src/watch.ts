@@ -3,11 +3,10 @@
  * cli-progress bar with the `progress` events, reconnecting with `Last-Event-ID` when the stream
  * drops before a terminal status.
  */
-import type { Run, RunStatus } from '@runledger/shared';
+import { type Run, type RunStatus, TERMINAL_STATUSES } from '@runledger/shared';
 import { Presets, SingleBar } from 'cli-progress';
 import type { RunledgerClient } from './client.js';
-
-const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+import { formatJson, formatRunSummary } from './format.js';
 
 /** Options of `watchRun`. */
 export interface WatchRunOptions {
@@ -38,7 +37,7 @@ export async function watchRun(
   options: WatchRunOptions = {},
 ): Promise<Run> {
   let run = await client.getRun(runId);
-  if (TERMINAL.includes(run.status)) return run;
+  if (TERMINAL_STATUSES.includes(run.status)) return run;
   const bar = options.progress ? createBar(options.progress) : null;
   const payload = (p: ProgressData, status: string) => ({
     status,
@@ -83,7 +82,7 @@ export async function watchRun(
           } else if (event.event === 'status' && typeof data.status === 'string') {
             status = data.status;
             bar?.update(progress.done, payload(progress, status));
-            if (TERMINAL.includes(status as RunStatus)) {
+            if (TERMINAL_STATUSES.includes(status as RunStatus)) {
               terminal = true;
               break;
             }
@@ -94,7 +93,7 @@ export async function watchRun(
         if ((err as Error).name === 'ApiError' || ++failures > maxReconnects) throw err;
       }
       run = await client.getRun(runId);
-      if (terminal || TERMINAL.includes(run.status)) break;
+      if (terminal || TERMINAL_STATUSES.includes(run.status)) break;
       await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 5000)));
     }
   } finally {
@@ -129,4 +128,34 @@ function createBar(stream: NodeJS.WritableStream): SingleBar {
     },
     Presets.shades_classic,
   );
+}
+
+/** Options of `followRun`. */
+export interface FollowRunOptions {
+  /** Where to draw the progress bar; null: none. */
+  progress: NodeJS.WritableStream | null;
+  /** Print the finished run as JSON instead of its summary. */
+  json: boolean | undefined;
+  out: (text: string) => void;
+  /** Makes the error thrown when the run did not complete (the CLI's one-line failure). */
+  fail: (message: string) => Error;
+}
+
+/**
+ * `watchRun` with a progress bar, then prints the finished run (`formatJson` or
+ * `formatRunSummary`) with `out`: what `submit --watch` and `rerun --watch` do.
+ * @returns the finished run.
+ * @throws `fail("run ID ended STATUS[: error]")` unless it completed, or what `watchRun` throws.
+ */
+export async function followRun(
+  client: RunledgerClient,
+  runId: string,
+  options: FollowRunOptions,
+): Promise<Run> {
+  const run = await watchRun(client, runId, { progress: options.progress });
+  options.out(options.json ? formatJson(run) : formatRunSummary(run));
+  if (run.status !== 'completed') {
+    throw options.fail(`run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
+  }
+  return run;
 }

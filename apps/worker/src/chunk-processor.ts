@@ -17,7 +17,7 @@ import type {
   StoredSpec,
   TargetDefinition,
 } from '@runledger/shared';
-import { anySignal, createSlots, executeItem, Semaphore } from './execute-item.js';
+import { AttemptAbort, createSlots, executeItem, Semaphore } from './execute-item.js';
 import type { PriceTable } from './prices.js';
 import { type AttemptGate, createAttemptGate, type TargetLimiter } from './rate-limits.js';
 import type { ResultWriter } from './result-writer.js';
@@ -214,7 +214,7 @@ export async function processChunk(
 
   const lease = runs.enter(runId, spec.execution.concurrency);
   const slots = createSlots(deps.slots, lease.semaphore);
-  const stopOrCancel = anySignal([stopSignal, lease.signal]);
+  const stopOrCancel = new AttemptAbort([stopSignal, lease.signal]);
   const tasks: Promise<void>[] = [];
   const writes: Promise<RecordOutcome>[] = [];
   let ended = false; // the run ended or is gone: start nothing more
@@ -259,6 +259,7 @@ export async function processChunk(
     target: deps.targets.get(spec.target.name),
     setupError: setupError(spec, deps),
     targetConfig: spec.target.config ?? {},
+    prices: deps.prices ?? {},
     slots,
     lease,
     logger,
@@ -390,6 +391,8 @@ interface ChunkContext {
   setupError: StoredResult['error'] | null;
   /** The run's `target.config` (`{}` when none; one object for all items). */
   targetConfig: Record<string, unknown>;
+  /** `deps.prices`, or `{}`. */
+  prices: PriceTable;
   slots: ReturnType<typeof createSlots>;
   lease: RunLease;
   logger: Logger;
@@ -478,7 +481,7 @@ async function runItem(
     leaseHolds: () => chunk.leaseHolds(index),
     reclaim: () => chunk.reclaim(index),
     gate: chunk.gate,
-    ...(deps.prices ? { prices: deps.prices } : {}),
+    prices: chunk.prices,
   });
   if (outcome.kind !== 'result') return outcome.kind;
   const result = outcome.result;

@@ -120,71 +120,6 @@ export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
 // ------------------------------------------------------------------ signals and backoff
 
 /**
- * An AbortSignal that fires when any of `signals` fires or after `timeoutMs` (reason: a
- * `TimeoutError` DOMException, as `AbortSignal.timeout` gives). Call `dispose()` when done:
- * it removes the listeners and the timer. (Node 20's `AbortSignal.any` keeps every dependent
- * signal reachable from long-lived sources, a leak in a long-running worker.)
- */
-export function anySignal(
-  signals: AbortSignal[],
-  timeoutMs?: number,
-): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
-  const controller = new AbortController();
-  // handed to targets, which may legitimately hang many listeners on it (parallel requests)
-  setMaxListeners(0, controller.signal);
-  let timedOut = false;
-  const listeners: [AbortSignal, () => void][] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const dispose = () => {
-    for (const [s, l] of listeners) s.removeEventListener('abort', l);
-    listeners.length = 0;
-    if (timer) clearTimeout(timer);
-  };
-  for (const s of signals) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      break;
-    }
-    const l = () => {
-      dispose();
-      controller.abort(s.reason);
-    };
-    s.addEventListener('abort', l, { once: true });
-    listeners.push([s, l]);
-  }
-  if (timeoutMs !== undefined && !controller.signal.aborted) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      dispose();
-      controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
-    }, timeoutMs);
-  } else if (controller.signal.aborted) dispose();
-  return { signal: controller.signal, timedOut: () => timedOut, dispose };
-}
-
-/** Settles like `promise`, or rejects with `signal.reason` as soon as `signal` fires. */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/**
  * One listener per long-lived source signal (a run's cancel, shutdown), fanning out to the
  * callbacks registered with `onAbort`: registering and removing a callback per attempt is a Set
  * operation instead of an EventTarget listener (measurably cheaper at tens of thousands of items/s).
@@ -213,8 +148,8 @@ function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () => void
 }
 
 /**
- * The abort of one attempt: fires on its timeout, on any of `sources` (run cancel, shutdown) and
- * ends `race()` at once. The `AbortSignal` handed to the target is created on first access, so
+ * The abort of one attempt (or of any wait): fires on its timeout, on any of `sources` (run
+ * cancel, shutdown) and ends `race()` at once. The `AbortSignal` handed to the target is created on first access, so
  * targets that never read it (fast in-process ones) cost no AbortController, and it gets no
  * listener limit (a target may hang many listeners on it, e.g. parallel sub-requests).
  */
@@ -280,6 +215,21 @@ export class AttemptAbort {
     for (const u of this.unsubscribe) u();
     this.unsubscribe.length = 0;
   }
+}
+
+/**
+ * An AbortSignal that fires when any of `signals` fires or after `timeoutMs` (reason: a
+ * `TimeoutError` DOMException, as `AbortSignal.timeout` gives): an `AttemptAbort` whose signal is
+ * created at once. Call `dispose()` when done: it removes the subscriptions and the timer.
+ * (Node 20's `AbortSignal.any` keeps every dependent signal reachable from long-lived sources,
+ * a leak in a long-running worker.)
+ */
+export function anySignal(
+  signals: AbortSignal[],
+  timeoutMs?: number,
+): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const abort = new AttemptAbort(signals, timeoutMs);
+  return { signal: abort.signal, timedOut: () => abort.timedOut, dispose: () => abort.dispose() };
 }
 
 /** Waits `ms`; rejects with `signal.reason` as soon as `signal` fires. */
@@ -354,7 +304,6 @@ export function classifyFailure(err: unknown, signals: AttemptSignals): AttemptF
     };
   }
   if (err instanceof NonRetryableError) return { kind: 'final', error: errorOf(err) };
-  if (err instanceof RetryableError) return { kind: 'retryable', error: errorOf(err) };
   return { kind: 'retryable', error: errorOf(err) };
 }
 
@@ -464,7 +413,7 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
   const waitWithoutSlot = async (ms: number): Promise<'ok' | 'cancelled' | 'handback'> => {
     slots.release();
     holding = false;
-    const waitSignal = anySignal([runSignal, stopSignal]);
+    const waitSignal = new AttemptAbort([runSignal, stopSignal]);
     try {
       await sleep(ms, waitSignal.signal);
       await slots.acquire(waitSignal.signal);

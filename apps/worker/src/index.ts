@@ -23,7 +23,6 @@ export {
   MAX_BACKOFF_MS,
   MAX_RETRY_AFTER_MS,
   MAX_RETRY_AFTER_WAITS,
-  raceSignal,
   Semaphore,
   type Slots,
   sleep,

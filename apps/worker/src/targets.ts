@@ -220,14 +220,14 @@ async function runHttp(
     }
     throw new NonRetryableError(message, 'http_error', status);
   }
-  let body: unknown = text;
+  let body: unknown = null;
   if (text.length > 0) {
     try {
       body = JSON.parse(text);
     } catch {
       body = text;
     }
-  } else body = null;
+  }
   let output = body;
   if (config.outputPath) {
     output = getPath(body, config.outputPath);
@@ -239,10 +239,7 @@ async function runHttp(
     }
   }
   const result: TargetOutput = { output };
-  const usage = toUsage(
-    config.usagePath ? getPath(body, config.usagePath) : getPath(body, 'usage'),
-    getPath(body, 'model'),
-  );
+  const usage = toUsage(getPath(body, config.usagePath ?? 'usage'), getPath(body, 'model'));
   if (usage) result.usage = usage;
   return result;
 }

@@ -190,8 +190,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       lockDuration: config.WORKER_LOCK_MS,
       // a job is moved back to wait by the first stalled check after its lock expired: checking
       // every half lock bounds a killed worker's recovery to ~1.5 x WORKER_LOCK_MS (was ~2 x)
-      // a job is moved back to wait by the first stalled check after its lock expired: checking
-      // every half lock bounds a killed worker's recovery to ~1.5 x WORKER_LOCK_MS (was ~2 x)
       stalledInterval: Math.max(250, Math.round(config.WORKER_LOCK_MS / 2)),
       maxStalledCount: 10,
     });

@@ -4,8 +4,21 @@
  */
 import { z } from 'zod';
 import { parseHostAllowlist } from './host-allowlist.js';
+import { NAME_PATTERN } from './schemas.js';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+/** A string setting that `parse` accepts; the issue is the message `parse` throws. */
+const parsedBy = (parse: (value: string) => unknown) =>
+  z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        parse(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    });
 
 export const ConfigSchema = z.object({
   /** Redis connection URL. */
@@ -81,12 +94,7 @@ export const ConfigSchema = z.object({
    * (hashed) in Redis with `runledger keys create`. With no key anywhere the API binds to
    * loopback only and every run belongs to project `default`.
    */
-  RUNLEDGER_API_KEYS: z
-    .string()
-    .default('')
-    .superRefine((value, ctx) => {
-      for (const message of apiKeysErrors(value)) ctx.addIssue({ code: 'custom', message });
-    }),
+  RUNLEDGER_API_KEYS: parsedBy(parseApiKeys),
   /** The API key the CLI sends as `Authorization: Bearer` (used by the CLI only). */
   RUNLEDGER_API_KEY: z.string().default(''),
   /** Requests per second one API key may make (429 with `Retry-After` beyond); 0 = no limit. */
@@ -100,16 +108,7 @@ export const ConfigSchema = z.object({
    * (cloud metadata included), unique-local and unspecified addresses are refused. Non-empty:
    * only listed hosts, whatever their addresses.
    */
-  RUNLEDGER_HTTP_TARGET_ALLOW: z
-    .string()
-    .default('')
-    .superRefine((value, ctx) => {
-      try {
-        parseHostAllowlist(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
+  RUNLEDGER_HTTP_TARGET_ALLOW: parsedBy(parseHostAllowlist),
 
   // ---------------------------------------------------------------- cost and target limits (worker)
 
@@ -149,16 +148,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Problems of a `RUNLEDGER_API_KEYS` value (empty when it is valid). */
-function apiKeysErrors(value: string): string[] {
-  try {
-    parseApiKeys(value);
-    return [];
-  } catch (err) {
-    return [(err as Error).message];
-  }
-}
-
 /** One API key from `RUNLEDGER_API_KEYS`. */
 export interface EnvApiKey {
   project: string;
@@ -195,8 +184,8 @@ export function parseApiKeys(value: string): EnvApiKey[] {
   return keys;
 }
 
-/** Project names: like target names, 1-64 letters, digits, `_`, `-`, `.`. */
-export const PROJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Project names: like target names (`NAME_PATTERN`), 1-64 letters, digits, `_`, `-`, `.`. */
+export const PROJECT_PATTERN = NAME_PATTERN;
 
 /** The project of every run when no API key is configured. */
 export const DEFAULT_PROJECT = 'default';

@@ -5,10 +5,9 @@
  * Key layout: ./keys.ts (`dataset(project, id)`). Lua: ./lua/dataset-commit-4.lua.
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Result as RedisResult } from 'ioredis';
 import { KeyLayout } from './keys.js';
-import type { RedisClient } from './redis.js';
+import { defineScripts, type RedisClient } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
 import type { RunStore } from './store.js';
 
@@ -20,15 +19,6 @@ declare module 'ioredis' {
 
 /** Dataset ids: letters, digits, `_`, `-`, `.`; 1-128 chars (they become part of key names). */
 export const DATASET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
-/** A dataset version reference: `3` or `v3`. */
-export const DATASET_VERSION_PATTERN = /^v?([1-9]\d{0,8})$/;
-
-/** Parses `3` / `v3` into 3; null when it is not a version number. */
-export function parseDatasetVersion(value: string): number | null {
-  const m = DATASET_VERSION_PATTERN.exec(value);
-  return m ? Number(m[1]) : null;
-}
 
 /** One version of a dataset. `contentHash` is `sha256:<16 hex>` (see `ContentHasher`); `createdAt` ISO-8601. */
 export interface DatasetVersionInfo {
@@ -232,13 +222,7 @@ export class DatasetStore {
   ) {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
     this.stagingTtlSeconds = options.stagingTtlSeconds ?? 3600;
-    const command: string = 'rlDatasetCommit';
-    if (!(command in redis)) {
-      redis.defineCommand(command, {
-        numberOfKeys: 4,
-        lua: readFileSync(new URL('./lua/dataset-commit-4.lua', import.meta.url), 'utf8'),
-      });
-    }
+    defineScripts(redis, { rlDatasetCommit: { file: 'dataset-commit-4', keys: 4 } });
   }
 
   /** The dataset store sharing `store`'s connection and prefix (one per run store). */

@@ -14,10 +14,17 @@
  * exact figures, at O(total results) reads and memory per request (about 1 s and tens of MB for
  * 100k results). Figures: see ./experiment-schemas.ts and ./stats.ts.
  */
+import { RunNotFoundError } from './errors.js';
 import type { ExperimentReport, ExperimentSummary, VariantScore } from './experiment-schemas.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './redis.js';
-import type { Result, Run, RunStatus, ScorerRef, TargetRef } from './schemas.js';
+import {
+  type Result,
+  type Run,
+  type ScorerRef,
+  type TargetRef,
+  TERMINAL_STATUSES,
+} from './schemas.js';
 import { nearestRank, passAtK, passHatK, wilsonInterval } from './stats.js';
 import { InvalidCursorError, type RunStore } from './store.js';
 
@@ -163,7 +170,7 @@ export async function loadAllResults(store: RunStore, runId: string): Promise<Re
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
   } catch (err) {
-    if ((err as Error).name === 'RunNotFoundError') return [];
+    if (err instanceof RunNotFoundError) return [];
     throw err;
   }
   return out;
@@ -174,8 +181,6 @@ export interface TrialData {
   run: Run | null;
   results: Result[];
 }
-
-const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
 /** Loads every run and every result of an experiment (one run at a time, results in pages). */
 export async function loadExperimentData(
@@ -194,9 +199,11 @@ export async function loadExperimentData(
   return data;
 }
 
-function statusOf(runs: (Run | null)[]): ExperimentSummary['status'] {
-  const present = runs.filter((r): r is Run => r !== null);
-  if (present.some((r) => !TERMINAL.includes(r.status))) return 'running';
+/** The runs that still exist (null: gone). */
+const presentRuns = (runs: (Run | null)[]): Run[] => runs.filter((r): r is Run => r !== null);
+
+function statusOf(present: Run[]): ExperimentSummary['status'] {
+  if (present.some((r) => !TERMINAL_STATUSES.includes(r.status))) return 'running';
   if (present.some((r) => r.status === 'failed')) return 'failed';
   if (present.some((r) => r.status === 'cancelled')) return 'cancelled';
   return 'completed';
@@ -223,6 +230,7 @@ export function summarizeExperiment(
     variant.runIds.forEach((id, i) => {
       if (!runs[i]) missingRunIds.push(id);
     });
+    const present = presentRuns(runs);
     const results = trials.flatMap((t) => t.results);
     const latencies = results
       .map((r) => r.latencyMs)
@@ -238,6 +246,22 @@ export function summarizeExperiment(
         byType[type] = (byType[type] ?? 0) + 1;
       } else if (r.status === 'cancelled') cancelled++;
     }
+    const k = record.trials;
+    // with trials > 1, per item id: trials with a result (n), and per scorer those that passed (c)
+    const perItem = new Map<string, { n: number; c: Record<string, number> }>();
+    if (k > 1) {
+      for (const r of results) {
+        let e = perItem.get(r.itemId);
+        if (!e) {
+          e = { n: 0, c: {} };
+          perItem.set(r.itemId, e);
+        }
+        e.n++;
+        for (const name of scorerNames)
+          if (r.scores[name]?.passed) e.c[name] = (e.c[name] ?? 0) + 1;
+      }
+    }
+    const full = [...perItem.values()].filter((e) => e.n >= k);
     const scores: Record<string, VariantScore> = {};
     for (const name of scorerNames) {
       let passed = 0;
@@ -260,34 +284,23 @@ export function summarizeExperiment(
         unscored: n - passed - failed,
         mean: passed + failed === 0 ? null : sum / (passed + failed),
       };
-      if (record.trials > 1) {
-        const k = record.trials;
-        // per item id: trials with a result, and how many passed
-        const perItem = new Map<string, { n: number; c: number }>();
-        for (const r of results) {
-          const e = perItem.get(r.itemId) ?? { n: 0, c: 0 };
-          e.n++;
-          if (r.scores[name]?.passed) e.c++;
-          perItem.set(r.itemId, e);
-        }
-        const full = [...perItem.values()].filter((e) => e.n >= k);
+      if (k > 1) {
         score.passAtK =
           full.length === 0
             ? null
-            : full.reduce((acc, e) => acc + passAtK(e.n, e.c, k), 0) / full.length;
+            : full.reduce((acc, e) => acc + passAtK(e.n, e.c[name] ?? 0, k), 0) / full.length;
         score.passHatK =
           full.length === 0
             ? null
-            : full.reduce((acc, e) => acc + passHatK(e.n, e.c, k), 0) / full.length;
+            : full.reduce((acc, e) => acc + passHatK(e.n, e.c[name] ?? 0, k), 0) / full.length;
       }
       scores[name] = score;
     }
-    const present = runs.filter((r): r is Run => r !== null);
     return {
       name: variant.name,
       target: variant.target,
       runIds: variant.runIds,
-      status: statusOf(runs),
+      status: statusOf(present),
       totalItems: present.reduce((acc, r) => acc + r.totalItems, 0),
       completedItems: present.reduce(
         (acc, r) => acc + r.succeededCount + r.failedCount + r.cancelledCount,
@@ -312,7 +325,7 @@ export function summarizeExperiment(
     id: record.id,
     project: record.project,
     name: record.name,
-    status: statusOf(data.flat().map((t) => t.run)),
+    status: statusOf(presentRuns(data.flat().map((t) => t.run))),
     createdAt: new Date(record.createdAt).toISOString(),
     datasetId: record.datasetId,
     datasetVersion: record.datasetVersion,

@@ -3,6 +3,7 @@
  * Redis or, with `cluster: true`, to a Redis Cluster (the URL is then a seed node; the other
  * nodes are discovered).
  */
+import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 
@@ -166,4 +167,27 @@ export function bullConnection(
       await cluster.quit().catch(() => cluster.disconnect());
     },
   };
+}
+
+/** The source of ./lua/<name>.lua with each line `--@include <file>` replaced by ./lua/includes/<file>.lua. */
+function luaSource(name: string): string {
+  const source = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+  // shared Lua (BullMQ's `includes/` style)
+  return source.replace(/^--@include ([a-z0-9-]+)$/gm, (_line, file: string) =>
+    readFileSync(new URL(`./lua/includes/${file}.lua`, import.meta.url), 'utf8'),
+  );
+}
+
+/**
+ * Registers Lua scripts of ./lua as ioredis commands on `redis` (`defineCommand`), each under its
+ * command name with its file (`name-N`, no extension) and key count N. Names already defined on
+ * this connection are skipped, so several stores may share one connection.
+ */
+export function defineScripts(
+  redis: RedisClient,
+  scripts: Record<string, { file: string; keys: number }>,
+): void {
+  for (const [name, { file, keys }] of Object.entries(scripts)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua: luaSource(file) });
+  }
 }

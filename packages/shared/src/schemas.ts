@@ -4,10 +4,22 @@
  */
 import { z } from '@hono/zod-openapi';
 
-/** Names of targets and scorers: letters, digits, `_`, `-`, `.`; 1-64 chars (also used in queue names). */
+/** Names of targets, scorers and projects: letters, digits, `_`, `-`, `.`; 1-64 chars. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Names of targets and scorers: `NAME_PATTERN` (also used in queue names). */
 export const NameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, "_", "-" or "."');
+  .regex(NAME_PATTERN, 'must be 1-64 letters, digits, "_", "-" or "."');
+
+/** A dataset version reference: `3` or `v3`. */
+export const DATASET_VERSION_PATTERN = /^v?([1-9]\d{0,8})$/;
+
+/** Parses `3` / `v3` into 3; null when it is not a version number. */
+export function parseDatasetVersion(value: string): number | null {
+  const m = DATASET_VERSION_PATTERN.exec(value);
+  return m ? Number(m[1]) : null;
+}
 
 const JsonRecord = z.record(z.string(), z.unknown());
 const presentUnknown = (what: string) =>
@@ -171,7 +183,7 @@ export function createRunSpecSchema(maxItems: number) {
           });
         } else if (
           spec.dataset.version !== undefined &&
-          !/^v?[1-9]\d{0,8}$/.test(spec.dataset.version)
+          parseDatasetVersion(spec.dataset.version) === null
         ) {
           ctx.addIssue({
             code: 'custom',

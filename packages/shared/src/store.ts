@@ -4,11 +4,11 @@
  * Key layout: ./keys.ts. Lua scripts (one per concern, header = contract): ./lua/*.lua.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Result as RedisResult } from 'ioredis';
+import { DEFAULT_PROJECT } from './config.js';
 import { RunNotFoundError, RunStateError } from './errors.js';
 import { KeyLayout } from './keys.js';
-import type { RedisClient } from './redis.js';
+import { defineScripts, type RedisClient } from './redis.js';
 import type {
   Execution,
   ItemScore,
@@ -24,14 +24,6 @@ import type {
   TargetRef,
   WorkerInfo,
 } from './schemas.js';
-
-function lua(name: string): string {
-  const source = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-  // shared Lua (BullMQ's `includes/` style): a line `--@include <file>` is replaced by ./lua/includes/<file>.lua
-  return source.replace(/^--@include ([a-z0-9-]+)$/gm, (_line, file: string) =>
-    readFileSync(new URL(`./lua/includes/${file}.lua`, import.meta.url), 'utf8'),
-  );
-}
 
 /** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
 const SCRIPTS = {
@@ -146,11 +138,11 @@ const PERCENTILES = [50, 90, 99] as const;
 /** Max index entries one `listRuns` call inspects before returning a partial page with a cursor. */
 const LIST_SCAN_BUDGET = 2000;
 
+/** sha256 hex of `text`: API keys and idempotency keys are stored by it, never raw. */
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
 const iso = (ms: string | number | undefined | null): string | null =>
   ms === undefined || ms === null || ms === '' ? null : new Date(Number(ms)).toISOString();
-
-/** sha256 hex of an idempotency key, so user input never becomes a raw key name. */
-const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /**
  * All Redis access for runs and results.
@@ -176,9 +168,7 @@ export class RunStore {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
     this.eventsMaxLen = options.eventsMaxLen ?? 10_000;
     this.safetyTtlSeconds = options.safetyTtlSeconds ?? 30 * 24 * 3600;
-    for (const [name, { file, keys }] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua: lua(file) });
-    }
+    defineScripts(redis, SCRIPTS);
   }
 
   // ---------------------------------------------------------------- creating runs
@@ -228,7 +218,7 @@ export class RunStore {
     if (run.datasetId !== undefined) fields.datasetId = run.datasetId;
     if (run.datasetHash !== undefined) fields.datasetHash = run.datasetHash;
     if (run.parentRunId !== undefined) fields.parentRunId = run.parentRunId;
-    fields.project = run.project ?? 'default';
+    fields.project = run.project ?? DEFAULT_PROJECT;
     // budget thresholds, read by record-results-8.lua
     if (run.execution.maxFailures !== undefined) fields.maxFailures = run.execution.maxFailures;
     if (run.execution.maxCostUsd !== undefined) fields.maxCostUsd = run.execution.maxCostUsd;
@@ -286,6 +276,12 @@ export class RunStore {
     return (await this.redis.hget(this.keys.run(runId).run, 'status')) as RunStatus | null;
   }
 
+  /** The status of each of `runIds` (null: gone), in order. */
+  private readStatuses(runIds: string[]): Promise<(RunStatus | null)[]> {
+    // one command per run (not a pipeline): run keys live in different cluster slots
+    return Promise.all(runIds.map((id) => this.getRunStatus(id)));
+  }
+
   /** Returns the run's total item count and chunk size, or null when it does not exist. */
   async getRunLayout(
     runId: string,
@@ -311,12 +307,8 @@ export class RunStore {
   async listRuns(filter: RunFilter = {}): Promise<{ runs: Run[]; nextCursor: string | null }> {
     const limit = filter.limit ?? 50;
     const cursor = filter.cursor ? decodeCursor(filter.cursor) : null;
-    let max = cursor
-      ? String(cursor.t)
-      : filter.until !== undefined
-        ? String(filter.until)
-        : '+inf';
-    if (cursor && filter.until !== undefined && filter.until < cursor.t) max = String(filter.until);
+    const upper = Math.min(cursor?.t ?? Infinity, filter.until ?? Infinity);
+    const max = upper === Infinity ? '+inf' : String(upper);
     const min = filter.since !== undefined ? String(filter.since) : '-inf';
     const runs: Run[] = [];
     let scanned = 0;
@@ -342,23 +334,17 @@ export class RunStore {
         candidates.push({ id, t });
       }
       // one command per run (not a pipeline): run keys live in different cluster slots
-      const replies = await Promise.all(
-        candidates.map((c) => {
-          const k = this.keys.run(c.id);
-          return this.redis.rlReadRun(k.run, k.latency, ...PERCENTILES);
-        }),
-      );
+      const found = await Promise.all(candidates.map((c) => this.getRun(c.id)));
       const expired: string[] = [];
       for (let i = 0; i < candidates.length; i++) {
         const c = candidates[i]!;
         scanned++;
         last = c;
-        const r = replies[i]!;
-        if (r.length === 0) {
+        const run = found[i];
+        if (!run) {
           expired.push(c.id);
           continue;
         }
-        const run = toRun(r);
         if (matches(run, filter)) runs.push(run);
         if (runs.length === limit) break;
       }
@@ -626,19 +612,19 @@ export class RunStore {
     runId: string,
     ttlSeconds = 24 * 3600,
   ): Promise<string | null> {
-    const k = this.keys.idempotency(hashKey(key));
+    const k = this.keys.idempotency(sha256Hex(key));
     const ok = await this.redis.set(k, runId, 'EX', ttlSeconds, 'NX');
     return ok === 'OK' ? null : await this.redis.get(k);
   }
 
   /** Sets how long a reserved key is kept, seconds (e.g. 24 h once its run is created). */
   async keepIdempotencyKey(key: string, ttlSeconds: number): Promise<void> {
-    await this.redis.expire(this.keys.idempotency(hashKey(key)), ttlSeconds);
+    await this.redis.expire(this.keys.idempotency(sha256Hex(key)), ttlSeconds);
   }
 
   /** Releases a reserved key (the submission failed, a retry may use it). */
   async releaseIdempotencyKey(key: string): Promise<void> {
-    await this.redis.del(this.keys.idempotency(hashKey(key)));
+    await this.redis.del(this.keys.idempotency(sha256Hex(key)));
   }
 
   // ---------------------------------------------------------------- workers, targets, metrics
@@ -697,12 +683,9 @@ export class RunStore {
       cancelled: 0,
     };
     const ids = await this.redis.zrevrange(this.keys.runsIndex, 0, max - 1);
-    // one command per run (not a pipeline): run keys live in different cluster slots
-    const statuses = await Promise.all(
-      ids.map((id) => this.redis.hget(this.keys.run(id).run, 'status')),
-    );
+    const statuses = await this.readStatuses(ids);
     for (const status of statuses) {
-      if (typeof status === 'string' && status in counts) counts[status as RunStatus]++;
+      if (status !== null && status in counts) counts[status]++;
     }
     return counts;
   }
@@ -894,7 +877,7 @@ export class RunStore {
   async getRunProject(runId: string): Promise<string | null> {
     const [status, project] = await this.redis.hmget(this.keys.run(runId).run, 'status', 'project');
     if (status === null) return null;
-    return project ?? 'default';
+    return project ?? DEFAULT_PROJECT;
   }
 
   /**
@@ -915,10 +898,7 @@ export class RunStore {
     const key = this.keys.projectActiveRuns(project);
     const ids = await this.redis.zrange(key, '0', String(max - 1));
     if (ids.length === 0) return 0;
-    // one command per run (not a pipeline): run keys live in different cluster slots
-    const statuses = await Promise.all(
-      ids.map((id) => this.redis.hget(this.keys.run(id).run, 'status')),
-    );
+    const statuses = await this.readStatuses(ids);
     const done = ids.filter((_, i) => statuses[i] !== 'queued' && statuses[i] !== 'running');
     if (done.length > 0) await this.redis.zrem(key, ...done);
     return ids.length - done.length;
@@ -939,7 +919,7 @@ export interface CreatedApiKey extends ApiKeyInfo {
 }
 
 /** sha256 hex of an API key: how keys are stored and looked up. */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const hashApiKey: (key: string) => string = sha256Hex;
 
 /** A queued or running run as the reconciler sees it (`RunStore.listActiveRuns`); times in ms since epoch. */
 export interface ActiveRun {
@@ -955,10 +935,15 @@ export interface ActiveRun {
 
 // ------------------------------------------------------------------ conversions
 
-function toRun(reply: ScriptReply): Run {
-  const flat = reply[0] as string[];
+/** `[field, value, field, value, ...]` (HGETALL in Lua, a stream entry's fields) as a record. */
+function pairsToRecord(flat: string[]): Record<string, string> {
   const h: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  return h;
+}
+
+function toRun(reply: ScriptReply): Run {
+  const h = pairsToRecord(reply[0] as string[]);
   const count = Number(reply[1]);
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   const spec = JSON.parse(h.spec ?? '{}') as StoredSpec;
@@ -976,7 +961,7 @@ function toRun(reply: ScriptReply): Run {
   }
   return {
     id: h.id ?? '',
-    project: h.project ?? 'default',
+    project: h.project ?? DEFAULT_PROJECT,
     name: h.name ?? null,
     status: (h.status ?? 'queued') as RunStatus,
     target: spec.target,
@@ -1039,8 +1024,7 @@ function toResult(runId: string, index: number, item: StoredItem, r: StoredResul
 }
 
 function toEvent([id, fields]: [string, string[]]): RunEvent {
-  const h: Record<string, string> = {};
-  for (let i = 0; i < fields.length; i += 2) h[fields[i]!] = fields[i + 1]!;
+  const h = pairsToRecord(fields);
   return {
     id,
     type: h.type === 'progress' ? 'progress' : 'status',

@@ -8,15 +8,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   type Compare,
   CompareSchema,
-  DEFAULT_PROJECT,
   loadAllResults,
   pairedBootstrapDiff,
   type Result,
   type Run,
 } from '@runledger/shared';
-import type { Context } from 'hono';
-import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
-import { ProblemError, runNotFound } from '../problem.js';
+import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
+import { ProblemError } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
 /** Bootstrap resamples of a comparison. */
@@ -123,13 +121,6 @@ function datasetIdentities(a: Run, b: Run): [string | null, string | null] {
 /** The router holding `/{a}/compare/{b}`, mounted at `/v1/runs`. */
 export function createCompareRoutes(deps: AppDeps) {
   const { store } = deps;
-  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
-  const loadRun = async (c: Context<AppEnv>, id: string): Promise<Run> => {
-    if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
-    const run = await store.getRun(id);
-    if (!run || run.project !== projectOf(c)) throw runNotFound(id);
-    return run;
-  };
 
   const compareRoute = createRoute({
     method: 'get',
@@ -155,7 +146,7 @@ export function createCompareRoutes(deps: AppDeps) {
   return createRouter().openapi(compareRoute, async (c) => {
     const { a: idA, b: idB } = c.req.valid('param');
     const q = c.req.valid('query');
-    const [a, b] = [await loadRun(c, idA), await loadRun(c, idB)];
+    const [a, b] = [await loadOwnRun(store, c, idA), await loadOwnRun(store, c, idB)];
     const [versionA, versionB] = datasetIdentities(a, b);
     if (versionA !== versionB) {
       throw new ProblemError(
@@ -177,10 +168,10 @@ export function createCompareRoutes(deps: AppDeps) {
         errors: [{ path: 'scorer', message }],
       });
     }
-    const [resultsA, resultsB] = [
-      await loadAllResults(store, a.id),
-      await loadAllResults(store, b.id),
-    ];
+    const [resultsA, resultsB] = await Promise.all([
+      loadAllResults(store, a.id),
+      loadAllResults(store, b.id),
+    ]);
     return c.json(compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
   });
 }

@@ -10,20 +10,15 @@ import {
   DATASET_ID_PATTERN,
   type Dataset,
   DatasetCommitError,
-  type DatasetStore,
-  DatasetStore as DatasetStoreClass,
-  DEFAULT_PROJECT,
+  DatasetStore,
   type Item,
   ItemSchema,
   parseDatasetVersion,
-  toStoredItem,
 } from '@runledger/shared';
-import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { ulid } from 'ulid';
-import type { AppDeps, AppEnv } from '../context.js';
-import { createRouter } from '../context.js';
-import { ProblemError } from '../problem.js';
+import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
+import { encodeItem } from '../create-run.js';
+import { notFound, ProblemError } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
 const DatasetVersionSchema = z
@@ -114,13 +109,7 @@ const ListQuery = z.object({
 });
 
 const datasetNotFound = (id: string, version?: string) =>
-  new ProblemError(
-    404,
-    version ? `dataset ${id} version ${version} not found` : `dataset ${id} not found`,
-    {
-      kind: 'not_found',
-    },
-  );
+  notFound(version ? `dataset ${id} version ${version} not found` : `dataset ${id} not found`);
 
 /**
  * Validates and writes one version's items: ids unique across the whole version (400 at
@@ -142,26 +131,10 @@ async function writeItems(
     });
   }
   for (const [j, item] of items.entries()) {
-    const index = writer.count;
-    const stored = toStoredItem(item, index);
-    const first = ids.get(stored.id);
-    if (first !== undefined) {
-      const message = `duplicate item id "${stored.id}" (first at index ${first} of the version)`;
-      throw new ProblemError(400, message, {
-        kind: 'validation',
-        errors: [{ path: `items.${j}.id`, message }],
-      });
-    }
-    const json = JSON.stringify(stored);
-    const bytes = Buffer.byteLength(json);
-    if (bytes > maxBytes) {
-      const message = `item is ${bytes} bytes, at most ${maxBytes}`;
-      throw new ProblemError(413, message, {
-        kind: 'payload_too_large',
-        errors: [{ path: `items.${j}`, message }],
-      });
-    }
-    ids.set(stored.id, index);
+    const { json } = encodeItem(item, writer.count, ids, maxBytes, {
+      path: `items.${j}`,
+      firstOf: ' of the version',
+    });
     await writer.add(json);
   }
 }
@@ -176,16 +149,8 @@ function commitProblem(err: unknown, id: string): unknown {
 /** The `/v1/datasets` router. */
 export function createDatasetRoutes(deps: AppDeps) {
   const { config } = deps;
-  const datasets: DatasetStore = DatasetStoreClass.forRunStore(deps.store);
-  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
-  const limitJson = bodyLimit({
-    maxSize: config.RUNLEDGER_MAX_BODY_BYTES,
-    onError: () => {
-      throw new ProblemError(413, `request body exceeds ${config.RUNLEDGER_MAX_BODY_BYTES} bytes`, {
-        kind: 'payload_too_large',
-      });
-    },
-  });
+  const datasets = DatasetStore.forRunStore(deps.store);
+  const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES);
 
   /** The dataset or a 404 (ids that cannot be dataset ids answer 404 without a Redis call). */
   const mustGet = async (project: string, id: string): Promise<Dataset> => {

@@ -7,31 +7,32 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
-  DEFAULT_PROJECT,
   type ExperimentRecord,
   ExperimentReportSchema,
   ExperimentSpecSchema,
   ExperimentStore,
   ExperimentSummarySchema,
   loadExperimentData,
+  type NewRun,
   type RunSpec,
   reportExperiment,
   summarizeExperiment,
   TargetRefSchema,
+  TERMINAL_STATUSES,
 } from '@runledger/shared';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { ulid } from 'ulid';
-import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
-import { checkRunsInFlight, submitJsonRun } from '../create-run.js';
-import { ProblemError, validationHook } from '../problem.js';
-import { BEARER, problems } from './openapi.js';
-
-const IdParams = z.object({
-  id: z
-    .string()
-    .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
-});
+import {
+  type AppDeps,
+  type AppEnv,
+  createRouter,
+  limitBody,
+  projectOf,
+  RUN_ID_PATTERN,
+} from '../context.js';
+import { checkRunsInFlight, discardRun, submitJsonRun } from '../create-run.js';
+import { notFound, validationHook } from '../problem.js';
+import { BEARER, problems, RunIdParams } from './openapi.js';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -61,18 +62,16 @@ const ExperimentListSchema = z
   .openapi('ExperimentList');
 
 /** 404 problem of a missing (or other project's) experiment. */
-export const experimentNotFound = (id: string) =>
-  new ProblemError(404, `experiment ${id} not found`, { kind: 'not_found' });
+const experimentNotFound = (id: string) => notFound(`experiment ${id} not found`);
 
 /** The `/v1/experiments` router. */
 export function createExperimentRoutes(deps: AppDeps) {
-  const { config, store, queues, logger } = deps;
+  const { config, store } = deps;
   const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
   const experiments = new ExperimentStore(store.redis, {
     prefix: store.keys.prefix,
     safetyTtlSeconds: store.safetyTtlSeconds,
   });
-  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
 
   /** The experiment of the request's project, else a 404 (ids of other projects do not leak). */
   const load = async (c: Context<AppEnv>, id: string): Promise<ExperimentRecord> => {
@@ -82,32 +81,7 @@ export function createExperimentRoutes(deps: AppDeps) {
     return record;
   };
 
-  /** Removes the runs of an experiment whose creation failed part way (best effort). */
-  const discardRuns = async (runIds: string[]) => {
-    for (const runId of runIds) {
-      try {
-        const layout = await store.getRunLayout(runId);
-        if (layout) {
-          await queues.removeRunJobs(runId, layout.target, layout.totalItems, layout.chunkSize);
-        }
-        await store.deleteRun(runId);
-        await store.publishCancel(runId);
-      } catch (err) {
-        logger.error({ err, runId }, 'could not discard a run of a failed experiment');
-      }
-    }
-  };
-
-  const limitJson = bodyLimit({
-    maxSize: config.RUNLEDGER_MAX_BODY_BYTES,
-    onError: () => {
-      throw new ProblemError(
-        413,
-        `request body exceeds ${config.RUNLEDGER_MAX_BODY_BYTES} bytes (RUNLEDGER_MAX_BODY_BYTES)`,
-        { kind: 'payload_too_large' },
-      );
-    },
-  });
+  const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES, ' (RUNLEDGER_MAX_BODY_BYTES)');
 
   const createExperimentRoute = createRoute({
     method: 'post',
@@ -156,7 +130,7 @@ export function createExperimentRoutes(deps: AppDeps) {
     description:
       'Per variant: pass rate per scorer with its Wilson 95% interval, pass@k and pass^k ' +
       '(trials > 1), latency p50/p90/p99, tokens, cost, errors. Computed from every result.',
-    request: { params: IdParams },
+    request: { params: RunIdParams },
     responses: {
       200: {
         description: 'The summary',
@@ -172,7 +146,7 @@ export function createExperimentRoutes(deps: AppDeps) {
     tags: ['experiments'],
     security: BEARER,
     summary: 'The summary plus one row per item (per variant and trial: status, passed per scorer)',
-    request: { params: IdParams },
+    request: { params: RunIdParams },
     responses: {
       200: {
         description: 'The report',
@@ -187,9 +161,7 @@ export function createExperimentRoutes(deps: AppDeps) {
     const data = await loadExperimentData(store, record);
     const runs = data.flat().map((t) => t.run);
     const present = runs.filter((r) => r !== null);
-    const allTerminal = present.every((r) =>
-      ['completed', 'failed', 'cancelled'].includes(r.status),
-    );
+    const allTerminal = present.every((r) => TERMINAL_STATUSES.includes(r.status));
     if (present.length > 0 && allTerminal) {
       await experiments.settle(record.id, Math.max(...present.map((r) => r.retention.ttlSeconds)));
     }
@@ -218,7 +190,7 @@ export function createExperimentRoutes(deps: AppDeps) {
       await checkRunsInFlight(deps, project);
       const id = ulid();
       const createdAt = Date.now();
-      const created: string[] = [];
+      const created: NewRun[] = [];
       const variants: ExperimentRecord['variants'] = [];
       let dataset: RunSpec['dataset'] = parsed.data.dataset;
       let datasetId: string | null = null;
@@ -236,19 +208,18 @@ export function createExperimentRoutes(deps: AppDeps) {
               dataset,
               metadata: { experimentId: id, variant: variant.name, trialIndex },
             };
-            await submitJsonRun(deps, runId, runSpec, project, {
+            const run = await submitJsonRun(deps, runId, runSpec, project, {
               experimentId: id,
               variant: variant.name,
               trialIndex,
             });
-            created.push(runId);
+            created.push(run);
             runIds.push(runId);
             if (datasetVersion === null) {
               // every later run pins the version the first one got
-              const run = await store.getRun(runId);
-              datasetId = run?.datasetId ?? null;
-              datasetVersion = run?.datasetVersion ?? null;
-              if (datasetVersion !== null) dataset = { ...dataset, version: datasetVersion };
+              datasetId = run.datasetId ?? null;
+              datasetVersion = run.datasetVersion;
+              dataset = { ...dataset, version: datasetVersion };
             }
           }
           variants.push({ name: variant.name, target: variant.target, runIds });
@@ -273,7 +244,8 @@ export function createExperimentRoutes(deps: AppDeps) {
         const summary = summarizeExperiment(record, await loadExperimentData(store, record));
         return c.json(summary, 201);
       } catch (err) {
-        await discardRuns(created);
+        // removes the runs of an experiment whose creation failed part way (best effort)
+        for (const run of created) await discardRun(deps, run.id, run);
         throw err;
       }
     })

@@ -22,7 +22,7 @@ export function problems<S extends number>(
   ) as Record<S, { description: string; content: typeof problemContent }>;
 }
 
-/** The `:id` path parameter of run routes. */
+/** The `:id` path parameter of run and experiment routes (both ids are ULIDs). */
 export const RunIdParams = z.object({
   id: z
     .string()

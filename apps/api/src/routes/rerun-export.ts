@@ -6,21 +6,27 @@
  *   page by page (a page of 500 is read only after the previous one was written).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import {
-  DEFAULT_PROJECT,
-  type Result,
-  type Run,
-  RunNotFoundError,
-  RunSchema,
-  redactSecrets,
-} from '@runledger/shared';
+import { type Result, RunNotFoundError, RunSchema } from '@runledger/shared';
 import { stringify } from 'csv-stringify/sync';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import { ulid } from 'ulid';
-import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
-import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
-import { ProblemError, runNotFound } from '../problem.js';
+import {
+  type AppDeps,
+  type AppEnv,
+  checkOwnRun,
+  createRouter,
+  loadOwnRun,
+  projectOf,
+  shownRun,
+} from '../context.js';
+import {
+  checkRunsInFlight,
+  type RerunSelection,
+  readCreatedRun,
+  submitRerun,
+} from '../create-run.js';
+import { ProblemError } from '../problem.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
 
 /** Results read per store call while exporting. */
@@ -87,35 +93,19 @@ const RerunBody = z
 /** The `/v1/runs/:id/{rerun,replay,results.jsonl,results.csv}` router (mount at `/v1/runs`). */
 export function createRerunExportRoutes(deps: AppDeps) {
   const { store } = deps;
-  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
-
-  /** The run (real spec, secrets included) or a 404, also for runs of other projects. */
-  const ownRun = async (c: Context<AppEnv>, id: string): Promise<Run> => {
-    if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
-    const run = await store.getRun(id);
-    if (!run || run.project !== projectOf(c)) throw runNotFound(id);
-    return run;
-  };
-
-  const shown = (run: Run): Run => ({
-    ...run,
-    target: redactSecrets(run.target),
-    scorers: redactSecrets(run.scorers),
-  });
 
   const rerun = async (c: Context<AppEnv>, id: string, only: RerunSelection) => {
-    const original = await ownRun(c, id);
+    const original = await loadOwnRun(store, c, id);
     const project = projectOf(c);
     await checkRunsInFlight(deps, project);
     const runId = ulid();
     await submitRerun(deps, runId, original, only, project);
-    const run = await store.getRun(runId);
-    if (!run) throw new Error(`run ${runId} not found right after it was created`);
+    const run = await readCreatedRun(store, runId);
     c.get('logger').info(
       { runId, parentRunId: id, only, totalItems: run.totalItems },
       'rerun created',
     );
-    return c.json(shown(run), 201);
+    return c.json(shownRun(run), 201);
   };
 
   /** Streams every result of run `id` in item order, `format(page, first)` per page. */
@@ -127,7 +117,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
     format: (page: Result[], first: boolean) => string,
     // a streamed non-JSON body has no typed response in zod-openapi: the handler returns it as is
   ): Promise<never> => {
-    await ownRun(c, id);
+    await checkOwnRun(store, c, id);
     const logger = c.get('logger');
     c.header('Content-Type', contentType);
     c.header('Content-Disposition', `attachment; filename="run-${id}-results.${extension}"`);

@@ -11,22 +11,33 @@ import {
   DEFAULT_PROJECT,
   ResultSchema,
   ResultStatusSchema,
-  type Run,
   type RunEvent,
   RunNotFoundError,
   RunSchema,
   RunStatusSchema,
-  redactSecrets,
   TERMINAL_STATUSES,
 } from '@runledger/shared';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
 import type { Cluster, Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { type AppDeps, type AppEnv, createRouter, RUN_ID_PATTERN } from '../context.js';
-import { checkRunsInFlight, submitJsonRun, submitNdjsonRun } from '../create-run.js';
+import {
+  type AppDeps,
+  type AppEnv,
+  checkOwnRun,
+  createRouter,
+  limitBody,
+  loadOwnRun,
+  projectOf,
+  shownRun,
+} from '../context.js';
+import {
+  checkRunsInFlight,
+  readCreatedRun,
+  submitJsonRun,
+  submitNdjsonRun,
+} from '../create-run.js';
 import { ProblemError, runNotFound, validationHook } from '../problem.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
 
@@ -87,7 +98,7 @@ const ResultList = z
   .openapi('ResultList');
 
 /** `ms` digits, or an ISO-8601 time (date first); null when neither. */
-export function parseTime(value: string): number | null {
+function parseTime(value: string): number | null {
   if (/^\d{1,16}$/.test(value)) return Number(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return null;
   const ms = Date.parse(value);
@@ -99,40 +110,16 @@ export function createRunRoutes(deps: AppDeps) {
   const { config, store, queues } = deps;
   const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
 
-  /** 404 (without a Redis round trip) for ids that cannot be run ids. */
-  const checkId = (id: string) => {
-    if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
-  };
-
-  /** The project the request acts for (set by the auth middleware). */
-  const projectOf = (c: Context<AppEnv>): string => c.get('project') ?? DEFAULT_PROJECT;
-
-  /**
-   * 404 unless run `id` exists and belongs to the request's project: a run of another project
-   * answers exactly like a missing one, so ids of other projects do not leak.
-   */
-  const checkOwner = async (c: Context<AppEnv>, id: string): Promise<void> => {
-    checkId(id);
-    if ((await store.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
-  };
-
-  /** A run as answered: secret config fields (see shared/secrets.ts) read `[redacted]`. */
-  const shown = (run: Run): Run => ({
-    ...run,
-    target: redactSecrets(run.target),
-    scorers: redactSecrets(run.scorers),
-  });
-
   /**
    * Runs `create(runId, project)` under an optional Idempotency-Key (scoped to the request's
    * project) once the project is under `RUNLEDGER_MAX_RUNS_IN_FLIGHT`. Returns the run and
-   * whether it was a replay; 409 when the key's first request is still in flight, 429 when the
+   * whether it was a replay (then `Idempotent-Replayed: true` is set on `c`); 409 when the key's first request is still in flight, 429 when the
    * project has too many runs in flight.
    */
   const createIdempotent = async (
     c: Context<AppEnv>,
     idempotencyKey: string | undefined,
-    create: (runId: string, project: string) => Promise<void>,
+    create: (runId: string, project: string) => Promise<unknown>,
   ) => {
     const runId = ulid();
     const project = projectOf(c);
@@ -154,6 +141,7 @@ export function createRunRoutes(deps: AppDeps) {
             { kind: 'conflict' },
           );
         }
+        c.header('Idempotent-Replayed', 'true');
         return { run, replayed: true };
       }
     }
@@ -165,8 +153,7 @@ export function createRunRoutes(deps: AppDeps) {
       throw err;
     }
     if (key !== undefined) await store.keepIdempotencyKey(key, IDEMPOTENCY_KEPT_SECONDS);
-    const run = await store.getRun(runId);
-    if (!run) throw new Error(`run ${runId} not found right after it was created`);
+    const run = await readCreatedRun(store, runId);
     c.get('logger').info(
       { runId, target: run.target.name, totalItems: run.totalItems },
       'run created',
@@ -186,21 +173,14 @@ export function createRunRoutes(deps: AppDeps) {
     const { run, replayed } = await createIdempotent(c, key, (runId, project) =>
       submitNdjsonRun(deps, runId, c.req.raw.body, project),
     );
-    if (replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(shown(run), replayed ? 200 : 201);
+    return c.json(shownRun(run), replayed ? 200 : 201);
   });
 
   /** JSON bodies are limited to `RUNLEDGER_MAX_BODY_BYTES` (NDJSON is limited per item). */
-  const limitJson = bodyLimit({
-    maxSize: config.RUNLEDGER_MAX_BODY_BYTES,
-    onError: () => {
-      throw new ProblemError(
-        413,
-        `request body exceeds ${config.RUNLEDGER_MAX_BODY_BYTES} bytes; send large datasets as application/x-ndjson`,
-        { kind: 'payload_too_large' },
-      );
-    },
-  });
+  const limitJson = limitBody(
+    config.RUNLEDGER_MAX_BODY_BYTES,
+    '; send large datasets as application/x-ndjson',
+  );
   const jsonBodyLimit = createMiddleware<AppEnv>(async (c, next) => {
     if (isJson(c.req.header('content-type'))) return limitJson(c, next);
     return next();
@@ -362,11 +342,7 @@ export function createRunRoutes(deps: AppDeps) {
       const { run, replayed } = await createIdempotent(c, key, (runId, project) =>
         submitJsonRun(deps, runId, spec, project),
       );
-      if (replayed) {
-        c.header('Idempotent-Replayed', 'true');
-        return c.json(shown(run), 200);
-      }
-      return c.json(shown(run), 201);
+      return c.json(shownRun(run), replayed ? 200 : 201);
     })
     .openapi(listRunsRoute, async (c) => {
       const q = c.req.valid('query');
@@ -381,19 +357,16 @@ export function createRunRoutes(deps: AppDeps) {
         cursor: q.cursor,
         project: projectOf(c),
       });
-      return c.json({ runs: page.runs.map(shown), nextCursor: page.nextCursor }, 200);
+      return c.json({ runs: page.runs.map(shownRun), nextCursor: page.nextCursor }, 200);
     })
     .openapi(getRunRoute, async (c) => {
-      const { id } = c.req.valid('param');
-      checkId(id);
-      const run = await store.getRun(id);
-      if (!run || run.project !== projectOf(c)) throw runNotFound(id);
-      return c.json(shown(run), 200);
+      const run = await loadOwnRun(store, c, c.req.valid('param').id);
+      return c.json(shownRun(run), 200);
     })
     .openapi(listResultsRoute, async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await checkOwner(c, id);
+      await checkOwnRun(store, c, id);
       try {
         const page = await store.listResults(id, q);
         return c.json(page, 200);
@@ -404,7 +377,7 @@ export function createRunRoutes(deps: AppDeps) {
     })
     .openapi(cancelRunRoute, async (c) => {
       const { id } = c.req.valid('param');
-      await checkOwner(c, id);
+      await checkOwnRun(store, c, id);
       const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
       if (outcome.state === 'missing') throw runNotFound(id);
       if (outcome.state === 'terminal') {
@@ -424,14 +397,14 @@ export function createRunRoutes(deps: AppDeps) {
           { runId: id, cancelledItems: outcome.cancelledItems },
           'run cancelled',
         );
-        return c.json(shown(run), 200);
+        return c.json(shownRun(run), 200);
       } finally {
         await leaseOver; // see cancelRunRoute: no attempt starts after this answer
       }
     })
     .openapi(deleteRunRoute, async (c) => {
       const { id } = c.req.valid('param');
-      await checkOwner(c, id);
+      await checkOwnRun(store, c, id);
       const layout = await store.getRunLayout(id);
       if (!layout) throw runNotFound(id);
       await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
@@ -449,7 +422,7 @@ export function createRunRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const after =
         c.req.valid('header')['last-event-id'] ?? c.req.valid('query').lastEventId ?? '0';
-      await checkOwner(c, id);
+      await checkOwnRun(store, c, id);
       const logger = c.get('logger');
       return streamSSE(c, async (stream) => {
         let connection: Redis | Cluster | null = null;

@@ -15,8 +15,8 @@
   Events: `progress`, then `status` {status, error?}.
 ]]
 --@include finish-early
-local h = redis.call('HMGET', KEYS[1], 'status', 'totalItems', 'ttlSeconds')
-if not h[1] then return {-1} end
-if h[1] ~= 'queued' and h[1] ~= 'running' then return {0, h[1]} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {-1} end
+if status ~= 'queued' and status ~= 'running' then return {0, status} end
 local n = finishEarly(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 return {1, n}

@@ -14,7 +14,8 @@
   or costUsd >= maxCostUsd, the run ends `failed` with error `maxFailures reached: N failed
   items` or `budget exceeded: cost $X >= maxCostUsd $Y`, and every item without a result is
   recorded `cancelled` (finishEarly, shared with finish-run-8). The budget is checked before
-  completion: reaching it with the last item also fails the run.
+  completion: reaching it with the last item also fails the run. The completion itself is
+  endRun (the terminal transition finishEarly ends with too).
 
   Returns:
     {recorded, done, total, finished, stopped}
@@ -93,13 +94,7 @@ if recorded > 0 then
     done = total
     stopped = 1
   elseif done >= total and active then
-    local ttl = tonumber(h[6])
-    local now = tonumber(ARGV[1])
-    redis.call('HSET', KEYS[1], 'status', 'completed', 'completedAt', ARGV[1],
-      'expiresAt', string.format('%.0f', now + ttl * 1000))
-    redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[2], '*', 'type', 'status',
-      'data', cjson.encode({status = 'completed', at = now}))
-    for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+    endRun(ARGV[1], ARGV[2], 'completed', '', tonumber(h[6]))
     finished = 1
   end
 end

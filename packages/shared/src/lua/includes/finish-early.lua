@@ -1,18 +1,33 @@
 --[[
-  Shared by finish-run-8 and record-results-8 (inlined at load time by store.ts where a script
-  holds the line `--@include finish-early`).
+  Shared by finish-run-8 and record-results-8 (inlined at load time by `defineScripts` in
+  redis.ts where a script holds the line `--@include finish-early`). KEYS as record-results-8.
+
+  endRun(now, maxlen, status, err, ttl): the terminal transition of an active run. The run moves
+  to `status` (with `error` when err ~= ''), a `status` {status, at, error?} event is added, and
+  every one of KEYS[1..8] gets the retention TTL `ttl` (seconds).
 
   finishEarly(now, maxlen, status, err, resultJson): ends an active run early. Every item
   without a result gets `resultJson` (a `cancelled` result) and joins the cancelled set, the
-  counters then sum to totalItems, the run moves to `status` (with `error` when err ~= ''),
-  a `progress` then a `status` {status, at, error?} event are added, and every one of KEYS[1..8]
-  gets the run's retention TTL. KEYS as record-results-8. The caller checked the run is active.
-  Returns the number of items recorded `cancelled`.
+  counters then sum to totalItems, a `progress` event is added, then `endRun`.
+  The caller checked the run is active. Returns the number of items recorded `cancelled`.
 ]]
+local function endRun(now, maxlen, status, err, ttl)
+  local nowNum = tonumber(now)
+  redis.call('HSET', KEYS[1], 'status', status, 'completedAt', now,
+    'expiresAt', string.format('%.0f', nowNum + ttl * 1000))
+  local ev = {status = status, at = nowNum}
+  if err ~= '' then
+    redis.call('HSET', KEYS[1], 'error', err)
+    ev.error = err
+  end
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data',
+    cjson.encode(ev))
+  for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+end
+
 local function finishEarly(now, maxlen, status, err, resultJson)
   local h = redis.call('HMGET', KEYS[1], 'totalItems', 'ttlSeconds')
   local total, ttl = tonumber(h[1]), tonumber(h[2])
-  local nowNum = tonumber(now)
   local n = 0
   if redis.call('HLEN', KEYS[3]) < total then
     for i = 0, total - 1 do
@@ -22,18 +37,11 @@ local function finishEarly(now, maxlen, status, err, resultJson)
       end
     end
   end
-  redis.call('HINCRBY', KEYS[1], 'cancelledCount', n)
-  redis.call('HSET', KEYS[1], 'status', status, 'completedAt', now,
-    'expiresAt', string.format('%.0f', nowNum + ttl * 1000))
-  if err ~= '' then redis.call('HSET', KEYS[1], 'error', err) end
-  local c = redis.call('HMGET', KEYS[1], 'succeededCount', 'failedCount', 'cancelledCount')
-  local s, f, x = tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0
+  local x = redis.call('HINCRBY', KEYS[1], 'cancelledCount', n)
+  local c = redis.call('HMGET', KEYS[1], 'succeededCount', 'failedCount')
+  local s, f = tonumber(c[1]) or 0, tonumber(c[2]) or 0
   redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'type', 'progress', 'data',
     cjson.encode({done = s + f + x, total = total, succeeded = s, failed = f, cancelled = x}))
-  local ev = {status = status, at = nowNum}
-  if err ~= '' then ev.error = err end
-  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data',
-    cjson.encode(ev))
-  for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+  endRun(now, maxlen, status, err, ttl)
   return n
 end
