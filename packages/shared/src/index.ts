@@ -13,3 +13,4 @@ export * from './schemas.js';
 export * from './secrets.js';
 export * from './stats.js';
 export * from './store.js';
+export * from './target-configs.js';

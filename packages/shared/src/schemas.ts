@@ -354,7 +354,14 @@ export const WorkerInfoSchema = z
     id: z.string(),
     host: z.string(),
     pid: z.number().int(),
-    targets: z.array(z.object({ name: z.string(), description: z.string() })),
+    /** Served targets; `configSchema`: the JSON Schema of `target.config`, when the target declares one. */
+    targets: z.array(
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        configSchema: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
     scorers: z.array(z.object({ name: z.string(), description: z.string() })),
     concurrency: z.number().int(),
     inFlight: z.number().int(),
