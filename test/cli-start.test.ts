@@ -63,6 +63,9 @@ describe('runledger start (a real process)', () => {
           RUNLEDGER_PREFIX: prefix,
           LOG_LEVEL: 'info',
           WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+          // unset: start then allows loopback targets, and says so
+          RUNLEDGER_HTTP_TARGET_ALLOW: '',
+          RUNLEDGER_API_KEYS: '',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -86,7 +89,9 @@ describe('runledger start (a real process)', () => {
     const url = await ready;
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(messages).toContain(`runledger API on ${url} with 1 worker(s); Ctrl-C to stop`);
+    expect(messages).toContain(
+      `runledger API on ${url} with 1 worker(s); Ctrl-C to stop; http/openai targets may call loopback addresses (RUNLEDGER_HTTP_TARGET_ALLOW=public,127.0.0.1,[::1],localhost; \`runledger api\`/\`worker\` refuse them unless it is set)`,
+    );
 
     child.kill('SIGTERM');
     expect(await exit).toBe(0);

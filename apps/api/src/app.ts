@@ -1,13 +1,14 @@
 /**
  * The Hono app: request id, one child logger and one log line per request, HTTP metrics, the
  * route groups (`/v1/runs`, operational routes), `/openapi.json` (OpenAPI 3.1 from the zod
- * schemas), `/docs` (Swagger UI), and one error handler that answers problem+json.
+ * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), and
+ * one error handler that answers problem+json.
  */
-import { swaggerUI } from '@hono/swagger-ui';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { createAuthMiddleware } from './auth.js';
 import { type AppDeps, type AppEnv, createRouter } from './context.js';
+import { createDocsRoutes } from './docs.js';
 import { createMetrics } from './metrics.js';
 import { createErrorHandler, notFoundHandler } from './problem.js';
 import { createCompareRoutes } from './routes/compare.js';
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps) {
         'problem details (application/problem+json).',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'runledger API' }));
+  app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
   return routes;
 }
 

@@ -4,13 +4,13 @@
  * removes everything written so far: bad input never leaves a partial run.
  */
 import {
-  BUILTIN_SCORERS,
   type Config,
   ContentHasher,
   chunkSizeFor,
   DATASET_ID_PATTERN,
   DatasetStore,
   DEFAULT_PROJECT,
+  type Execution,
   type Item,
   ItemSchema,
   type Logger,
@@ -23,10 +23,12 @@ import {
   RunSpecHeaderSchema,
   type RunStore,
   type StoredItem,
+  type TargetRef,
   toStoredItem,
 } from '@runledger/shared';
 import { LineTooLongError, readLines } from './ndjson.js';
 import { fieldErrors, ProblemError } from './problem.js';
+import { checkSubmission, type SubmissionChecks } from './submit-checks.js';
 
 /** Experiment links stored on a run (`POST /v1/experiments`); none for plain runs. */
 export interface RunLinks {
@@ -146,30 +148,40 @@ class ItemStager {
   }
 }
 
+/** The checks of one run submission (`checkSubmission`): its target at `target`, its scorers. */
+function runChecks(header: RunSpecHeader, where?: string): SubmissionChecks {
+  return {
+    targets: [
+      {
+        target: header.target,
+        path: 'target',
+        waitForWorkers: header.execution.waitForWorkers === true,
+      },
+    ],
+    scorers: header.scorers,
+    ...(where !== undefined ? { where } : {}),
+  };
+}
+
 /**
- * Rejects scorers that are neither built in nor advertised by a live worker (400 at
- * `scorers.N.name`). The target is not checked: its workers may start later.
+ * Submit-time checks of an experiment (`POST /v1/experiments`), before any of its runs is
+ * created: every variant's target (errors at `variants.<i>.target...`; `waitForWorkers` from the
+ * variant's execution, else the experiment's) and the scorers, in one `checkSubmission`.
+ * @throws ProblemError 400 listing every offending field.
  */
-async function checkScorers(deps: SubmitDeps, header: RunSpecHeader, where = ''): Promise<void> {
-  const builtin = new Set<string>(BUILTIN_SCORERS);
-  const unknown = header.scorers
-    .map((s, index) => ({ name: s.name, index }))
-    .filter((s) => !builtin.has(s.name));
-  if (unknown.length === 0) return;
-  const workers = await deps.store.listWorkers(3 * deps.config.WORKER_HEARTBEAT_MS);
-  const advertised = new Set(workers.flatMap((w) => w.scorers.map((s) => s.name)));
-  const errors = unknown
-    .filter((s) => !advertised.has(s.name))
-    .map((s) => ({
-      path: `scorers.${s.index}.name`,
-      message: `unknown scorer "${s.name}": not built in (${BUILTIN_SCORERS.join(', ')}) and not registered by any live worker${where}`,
-    }));
-  if (errors.length > 0) {
-    throw new ProblemError(400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
-      kind: 'validation',
-      errors,
-    });
-  }
+export async function checkExperimentSubmission(
+  deps: SubmitDeps,
+  variants: readonly { target: TargetRef; execution?: Execution | undefined }[],
+  defaults: Pick<RunSpecHeader, 'execution' | 'scorers'>,
+): Promise<void> {
+  await checkSubmission(deps, {
+    targets: variants.map((variant, index) => ({
+      target: variant.target,
+      path: `variants.${index}.target`,
+      waitForWorkers: (variant.execution ?? defaults.execution).waitForWorkers === true,
+    })),
+    scorers: defaults.scorers,
+  });
 }
 
 /**
@@ -269,7 +281,10 @@ export async function discardRun(
 
 /**
  * Submits a run of `project` from a JSON body already validated by `createRunSpecSchema`;
- * returns the run as committed (its pinned `datasetId`/`datasetVersion`, ...).
+ * returns the run as committed (its pinned `datasetId`/`datasetVersion`, ...). The submit-time
+ * checks (target served, its config, its URL, scorers: ./submit-checks.ts) run first unless
+ * `options.checked` says the caller made them (experiments check every variant at once).
+ * @throws ProblemError 400 (a check failed), 404/413 (see `submitStoredDatasetRun`, `encodeItem`).
  */
 export async function submitJsonRun(
   deps: SubmitDeps,
@@ -277,8 +292,9 @@ export async function submitJsonRun(
   spec: RunSpec,
   project: string = DEFAULT_PROJECT,
   links: RunLinks = {},
+  options: { checked?: boolean } = {},
 ): Promise<NewRun> {
-  await checkScorers(deps, spec);
+  if (!options.checked) await checkSubmission(deps, runChecks(spec));
   const inline = spec.dataset.items;
   if (inline === undefined) return submitStoredDatasetRun(deps, runId, spec, project, links);
   return submit(
@@ -405,7 +421,7 @@ export async function submitRerun(
       parentRunId: original.id,
     },
   };
-  await checkScorers(deps, header);
+  await checkSubmission(deps, runChecks(header));
   await submit(deps, runId, project, async (stager) => {
     for (let i = 0; i < indexes.length; i += STAGE_BATCH_SIZE) {
       const batch = indexes.slice(i, i + STAGE_BATCH_SIZE);
@@ -458,7 +474,7 @@ export async function submitNdjsonRun(
           const result = RunSpecHeaderSchema.safeParse(parsed);
           if (!result.success) throw lineProblem(fieldErrors(result.error), where);
           header = result.data;
-          await checkScorers(deps, header, ` (${where})`);
+          await checkSubmission(deps, runChecks(header, ` (${where})`));
           continue;
         }
         const result = ItemSchema.safeParse(parsed);

@@ -129,6 +129,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           workers: opts.workers,
           launchRedis: true,
           redisDir: opts.redisDir,
+          allowLoopbackTargets: true,
         });
       },
     );
@@ -430,6 +431,7 @@ interface ServeOptions {
   workers: number;
   launchRedis: boolean;
   redisDir?: string;
+  allowLoopbackTargets?: boolean;
 }
 
 /** Starts services, logs where they are, and waits for SIGTERM/SIGINT to stop them. */
@@ -443,6 +445,7 @@ async function serve(io: CliIo, name: string, options: ServeOptions): Promise<vo
     redisUrlGiven: Boolean(io.env.REDIS_URL),
     launchRedis: options.launchRedis,
     ...(options.redisDir ? { redisDir: options.redisDir } : {}),
+    allowLoopbackTargets: options.allowLoopbackTargets ?? false,
   });
   logger.info(
     {
@@ -450,9 +453,10 @@ async function serve(io: CliIo, name: string, options: ServeOptions): Promise<vo
       workers: services.workerIds,
       redis: services.redis.launched ? services.redis.url : 'external',
     },
-    services.apiUrl
+    (services.apiUrl
       ? `runledger API on ${services.apiUrl}${options.workers > 0 ? ` with ${options.workers} worker(s)` : ''}; Ctrl-C to stop`
-      : `runledger worker ${services.workerIds.join(', ')} started; Ctrl-C to stop`,
+      : `runledger worker ${services.workerIds.join(', ')} started; Ctrl-C to stop`) +
+      (services.note ? `; ${services.note}` : ''),
   );
   await closeOnSignals(services, logger);
 }

@@ -29,6 +29,34 @@ export interface StartServicesOptions {
   targets?: TargetDefinition[];
   /** Scorers registered in every worker, besides those loaded from modules. */
   scorers?: ScorerDefinition[];
+  /**
+   * The local all-in-one (`runledger start`): let the `http`/`openai` targets of its API and
+   * workers call loopback addresses besides public hosts (`RUNLEDGER_HTTP_TARGET_ALLOW` =
+   * `LOCAL_TARGET_ALLOW`), unless `RUNLEDGER_HTTP_TARGET_ALLOW` or `RUNLEDGER_API_KEYS` is set
+   * (a shared deployment keeps deny-by-default). @defaultValue false
+   */
+  allowLoopbackTargets?: boolean;
+}
+
+/** The allowlist `runledger start` uses: public hosts plus loopback (see `allowLoopbackTargets`). */
+export const LOCAL_TARGET_ALLOW = 'public,127.0.0.1,[::1],localhost';
+
+/**
+ * The configuration with loopback targets allowed when `allowLoopbackTargets` applies (see
+ * `StartServicesOptions`), and the note for the startup line (null when unchanged).
+ */
+export function localTargetAllow(
+  config: Config,
+  allowLoopbackTargets: boolean,
+): { config: Config; note: string | null } {
+  if (!allowLoopbackTargets || config.RUNLEDGER_HTTP_TARGET_ALLOW !== '') {
+    return { config, note: null };
+  }
+  if (config.RUNLEDGER_API_KEYS !== '') return { config, note: null };
+  return {
+    config: { ...config, RUNLEDGER_HTTP_TARGET_ALLOW: LOCAL_TARGET_ALLOW },
+    note: `http/openai targets may call loopback addresses (RUNLEDGER_HTTP_TARGET_ALLOW=${LOCAL_TARGET_ALLOW}; \`runledger api\`/\`worker\` refuse them unless it is set)`,
+  };
 }
 
 /** What `startServices` started. `apiUrl` is null without an API. `close()` stops everything, once. */
@@ -37,6 +65,8 @@ export interface RunningServices {
   apiUrl: string | null;
   workerIds: string[];
   redis: EnsuredRedis;
+  /** What the startup line should add (e.g. that loopback targets are allowed), or null. */
+  note: string | null;
   close(): Promise<void>;
 }
 
@@ -54,9 +84,10 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     ...(options.redisDir ? { dataDir: options.redisDir } : {}),
     onInfo: (message) => logger.info(message),
   });
+  const local = localTargetAllow(options.config, options.allowLoopbackTargets ?? false);
   // a private redis-server launched here is a single node, whatever REDIS_CLUSTER says
   const config: Config = {
-    ...options.config,
+    ...local.config,
     REDIS_URL: redis.url,
     ...(redis.launched ? { REDIS_CLUSTER: false } : {}),
   };
@@ -99,6 +130,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     apiUrl: api ? api.url : null,
     workerIds: workers.map((w) => w.id),
     redis,
+    note: local.note,
     close,
   };
 }

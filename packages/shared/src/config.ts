@@ -102,11 +102,15 @@ export const ConfigSchema = z.object({
   /** Max runs of one project queued or running at once (429 on submission beyond); 0 = no limit. */
   RUNLEDGER_MAX_RUNS_IN_FLIGHT: int(100, 0),
   /**
-   * Hosts the built-in `http` target may call, comma-separated patterns: `api.example.com`,
-   * `*.internal.example` (any subdomain), `127.0.0.1`, `[::1]`, `localhost:8080` (that port only).
-   * Empty (default): any host whose addresses are all public; private, loopback, link-local
-   * (cloud metadata included), unique-local and unspecified addresses are refused. Non-empty:
-   * only listed hosts, whatever their addresses.
+   * Hosts the built-in `http` and `openai` targets may call, comma-separated patterns:
+   * `api.example.com`, `*.internal.example` (any subdomain), `127.0.0.1`, `[::1]`,
+   * `localhost:8080` (that port only), and the keyword `public` (any host whose addresses are all
+   * public, besides the listed ones). Empty (default): any host whose addresses are all public;
+   * private, loopback, link-local (cloud metadata included), unique-local and unspecified
+   * addresses are refused. Non-empty: only listed hosts, whatever their addresses (plus public
+   * hosts with `public`). Read by the workers (checked when connecting) and by the API (a URL it
+   * can tell is refused, e.g. `http://127.0.0.1:8000`, is a 400 at submit). `runledger start`
+   * sets `public,127.0.0.1,[::1],localhost` when it is unset (and no API key is configured).
    */
   RUNLEDGER_HTTP_TARGET_ALLOW: parsedBy(parseHostAllowlist),
 

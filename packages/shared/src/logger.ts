@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
@@ -38,13 +39,22 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * Creates the process logger: JSON lines on stdout, secrets redacted, errors under `err`.
+ * Creates the process logger: secrets redacted, errors under `err`. Lines are JSON (one object
+ * a line, as log collectors read them), except on a terminal: when stdout is a TTY (or with
+ * `pretty: true`) they are formatted by pino-pretty (`[12:00:00.000] INFO (api): request ...`,
+ * colored on a terminal). The JSON path is plain `pino(options[, destination])`.
  * @param options.level pino level (`info` by default); `silent` turns logging off.
  * @param options.name process role (`api`, `worker`, `cli`), added to every line.
  * @param options.destination where lines go instead of stdout (tests capture them).
+ * @param options.pretty human-readable lines; default: stdout is a TTY and no `destination`.
  */
 export function createLogger(
-  options: { level?: string; name?: string; destination?: DestinationStream } = {},
+  options: {
+    level?: string;
+    name?: string;
+    destination?: DestinationStream;
+    pretty?: boolean;
+  } = {},
 ): Logger {
   const opts: LoggerOptions = {
     level: options.level ?? 'info',
@@ -52,5 +62,23 @@ export function createLogger(
     base: { pid: process.pid, ...(options.name ? { name: options.name } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  const pretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY);
+  if (pretty) return pino(opts, prettyStream(options.destination));
   return options.destination ? pino(opts, options.destination) : pino(opts);
+}
+
+/**
+ * A pino-pretty stream (loaded only when used) writing to `destination`, or to stdout
+ * synchronously (no line is lost when a CLI process exits); colored only on a terminal.
+ */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  const require = createRequire(import.meta.url);
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pretty.build({
+    destination: destination ?? 1,
+    sync: destination === undefined,
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
 }

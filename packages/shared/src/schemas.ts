@@ -120,6 +120,11 @@ export const ExecutionSchema = z
     maxCostUsd: z.number().positive().max(1_000_000).optional(),
     /** Budget: the run ends `failed` once this many items failed (>= 1). */
     maxFailures: z.number().int().min(1).optional(),
+    /**
+     * Accept the run even when no live worker serves its target (it waits for one, up to
+     * `RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS`); without it such a run is refused at submit.
+     */
+    waitForWorkers: z.boolean().optional(),
   })
   .openapi('Execution');
 /**

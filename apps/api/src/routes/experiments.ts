@@ -30,7 +30,12 @@ import {
   projectOf,
   RUN_ID_PATTERN,
 } from '../context.js';
-import { checkRunsInFlight, discardRun, submitJsonRun } from '../create-run.js';
+import {
+  checkExperimentSubmission,
+  checkRunsInFlight,
+  discardRun,
+  submitJsonRun,
+} from '../create-run.js';
 import { notFound, validationHook } from '../problem.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
 
@@ -187,6 +192,7 @@ export function createExperimentRoutes(deps: AppDeps) {
         validationHook({ success: false, error: parsed.error, target: 'json' });
         throw new Error('unreachable');
       }
+      await checkExperimentSubmission(deps, spec.variants, parsed.data);
       await checkRunsInFlight(deps, project);
       const id = ulid();
       const createdAt = Date.now();
@@ -208,11 +214,18 @@ export function createExperimentRoutes(deps: AppDeps) {
               dataset,
               metadata: { experimentId: id, variant: variant.name, trialIndex },
             };
-            const run = await submitJsonRun(deps, runId, runSpec, project, {
-              experimentId: id,
-              variant: variant.name,
-              trialIndex,
-            });
+            const run = await submitJsonRun(
+              deps,
+              runId,
+              runSpec,
+              project,
+              {
+                experimentId: id,
+                variant: variant.name,
+                trialIndex,
+              },
+              { checked: true },
+            );
             created.push(run);
             runIds.push(runId);
             if (datasetVersion === null) {

@@ -1,0 +1,377 @@
+/**
+ * Submit-time checks against a real Redis (issue 7 section 2): a target no live worker serves,
+ * a `target.config` that does not fit the target's schema (built-in or advertised by a worker),
+ * and a target URL the API's `RUNLEDGER_HTTP_TARGET_ALLOW` refuses are 400 with field paths at
+ * once, for runs (JSON and NDJSON), experiments and reruns; `execution.waitForWorkers` queues a
+ * run for workers that start later. Nothing of a refused submission is left in Redis.
+ */
+import type { Problem } from '@runledger/api';
+import type { Run } from '@runledger/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { advertiseWorker } from './helpers/fake-worker.js';
+import { waitForRunStatus } from './helpers/run-checks.js';
+
+type App = AppHarness['app'];
+
+const post = (app: App, path: string, body: unknown) =>
+  app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+/** A 201 run or a 400 problem (`status`: the run's status, or the HTTP status). */
+type Answer = Omit<Problem, 'status'> & Omit<Run, 'status'> & { status: string | number };
+
+const items = [{ input: 'a' }, { input: 'b' }];
+
+/** POSTs a run of `target` and returns the status and body. */
+async function submit(app: App, target: unknown, extra: Record<string, unknown> = {}) {
+  const res = await post(app, '/v1/runs', { target, dataset: { items }, ...extra });
+  return { status: res.status, body: (await res.json()) as Answer };
+}
+
+/** Every runledger key of the harness's prefix (a refused submission leaves none of a run). */
+async function runKeys(h: AppHarness): Promise<string[]> {
+  const keys = await h.redis.keys(`${h.prefix}:{*`);
+  return keys.sort();
+}
+
+describe('unknown target', () => {
+  let h: AppHarness;
+  beforeAll(async () => {
+    h = await createAppHarness('submit-target');
+  });
+  afterAll(() => h.close());
+
+  it('is refused with "served now: none" and how to go on when no worker is live', async () => {
+    const { status, body } = await submit(h.app, { name: 'htp' });
+    expect(status).toBe(400);
+    expect(body.type).toBe('urn:runledger:problem:validation');
+    const message =
+      'unknown target "htp" (served now: none): no worker is live; start one (`runledger worker`, or `runledger start` for API and worker in one process) or set execution.waitForWorkers: true to queue the run until a worker serves it';
+    expect(body.errors).toEqual([{ path: 'target.name', message }]);
+    expect(body.detail).toBe(`target.name: ${message}`);
+    expect(await runKeys(h)).toEqual([]);
+  });
+
+  it('lists the targets live workers serve, sorted and unique', async () => {
+    await advertiseWorker(h.store, ['http', 'echo', 'openai'], { id: 'w1' });
+    await advertiseWorker(h.store, ['iris-knn', 'http'], { id: 'w2' });
+    try {
+      const { status, body } = await submit(h.app, { name: 'htp', config: { url: 'x' } });
+      expect(status).toBe(400);
+      expect(body.errors).toEqual([
+        {
+          path: 'target.name',
+          message: 'unknown target "htp" (served now: echo, http, iris-knn, openai)',
+        },
+      ]);
+      // a served target passes
+      expect((await submit(h.app, { name: 'iris-knn' })).status).toBe(201);
+    } finally {
+      await h.store.removeWorker('w1');
+      await h.store.removeWorker('w2');
+    }
+  });
+
+  it('with execution.waitForWorkers: true is accepted and stays queued', async () => {
+    const { status, body } = await submit(
+      h.app,
+      { name: 'later-target' },
+      { execution: { waitForWorkers: true } },
+    );
+    expect(status).toBe(201);
+    expect(body.status).toBe('queued');
+    const got = (await (await h.app.request(`/v1/runs/${body.id}`)).json()) as Run;
+    expect(got.status).toBe('queued');
+    expect(got.succeededCount + got.failedCount + got.cancelledCount).toBe(0);
+    expect((await h.store.getRun(body.id))?.execution.waitForWorkers).toBe(true);
+  });
+
+  it('waitForWorkers still checks a built-in target config', async () => {
+    const { status, body } = await submit(
+      h.app,
+      { name: 'echo', config: { delayMs: 'slow' } },
+      { execution: { waitForWorkers: true } },
+    );
+    expect(status).toBe(400);
+    expect(body.errors?.map((e) => e.path)).toEqual(['target.config.delayMs']);
+  });
+
+  it('is refused in an NDJSON submission, naming the line', async () => {
+    const before = await runKeys(h);
+    const res = await h.app.request('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${JSON.stringify({ target: { name: 'htp' } })}\n{"input":1}\n`,
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Problem;
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]?.path).toBe('target.name');
+    expect(body.errors?.[0]?.message).toMatch(
+      /^unknown target "htp" \(served now: none\) \(line 1\): /,
+    );
+    expect(await runKeys(h)).toEqual(before);
+  });
+});
+
+describe('against a real worker', () => {
+  let h: AppHarness;
+  beforeAll(async () => {
+    h = await createAppHarness('submit-real', {}, {});
+  });
+  afterAll(() => h.close());
+
+  it('names the targets the worker advertises', async () => {
+    const served = [
+      ...new Set((await h.store.listWorkers(60_000)).flatMap((w) => w.targets.map((t) => t.name))),
+    ].sort();
+    expect(served).toContain('echo');
+    const { status, body } = await submit(h.app, { name: 'htp' });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      { path: 'target.name', message: `unknown target "htp" (served now: ${served.join(', ')})` },
+    ]);
+  });
+
+  it('refuses a rerun whose target no live worker serves any more', async () => {
+    const created = await submit(h.app, { name: 'echo' });
+    expect(created.status).toBe(201);
+    await waitForRunStatus(h.store, created.body.id, 'completed');
+    await h.worker?.close(1000);
+    const res = await post(h.app, `/v1/runs/${created.body.id}/rerun`, { only: 'all' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Problem;
+    expect(body.errors?.[0]?.path).toBe('target.name');
+    expect(body.errors?.[0]?.message).toMatch(/^unknown target "echo" \(served now: none\): /);
+  });
+});
+
+describe('target config', () => {
+  let h: AppHarness;
+  // a registered target's config schema, as a worker advertises it (JSON Schema)
+  const knnSchema = z.toJSONSchema(
+    z
+      .object({ k: z.number().int().min(1).default(5), metric: z.enum(['l1', 'l2']).optional() })
+      .strict(),
+  ) as Record<string, unknown>;
+  beforeAll(async () => {
+    h = await createAppHarness('submit-config', {
+      RUNLEDGER_HTTP_TARGET_ALLOW: 'public,127.0.0.1',
+    });
+    await advertiseWorker(h.store, [
+      'echo',
+      'http',
+      'openai',
+      { name: 'knn', configSchema: knnSchema },
+      'free',
+    ]);
+  });
+  afterAll(() => h.close());
+
+  it('http without config is refused at target.config.url', async () => {
+    const { status, body } = await submit(h.app, { name: 'http' });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      { path: 'target.config.url', message: 'required: target "http" needs target.config.url' },
+    ]);
+    expect(await runKeys(h)).toEqual([]);
+  });
+
+  it('an unknown config key is refused at its path', async () => {
+    const { status, body } = await submit(h.app, {
+      name: 'http',
+      config: { url: 'http://127.0.0.1:9/', temprature: 0 },
+    });
+    expect(status).toBe(400);
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]?.path).toBe('target.config.temprature');
+    expect(body.errors?.[0]?.message).toMatch(
+      /^unknown config key "temprature" for target "http" \(allowed: url, /,
+    );
+  });
+
+  it('a wrong type is refused at its path', async () => {
+    const { status, body } = await submit(h.app, { name: 'echo', config: { delayMs: 'slow' } });
+    expect(status).toBe(400);
+    expect(body.errors?.map((e) => e.path)).toEqual(['target.config.delayMs']);
+    expect((await submit(h.app, { name: 'echo', config: { delayMs: 5 } })).status).toBe(201);
+  });
+
+  it("a registered target's advertised schema is enforced", async () => {
+    const wrongType = await submit(h.app, { name: 'knn', config: { k: 'three' } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.errors?.map((e) => e.path)).toEqual(['target.config.k']);
+    const unknownKey = await submit(h.app, { name: 'knn', config: { k: 3, neighbours: 2 } });
+    expect(unknownKey.status).toBe(400);
+    expect(unknownKey.body.errors).toEqual([
+      {
+        path: 'target.config.neighbours',
+        message: 'unknown config key "neighbours" for target "knn" (allowed: k, metric)',
+      },
+    ]);
+    const badEnum = await submit(h.app, { name: 'knn', config: { metric: 'cosine' } });
+    expect(badEnum.status).toBe(400);
+    expect(badEnum.body.errors?.map((e) => e.path)).toEqual(['target.config.metric']);
+    // k has a default: it may be left out
+    expect((await submit(h.app, { name: 'knn' })).status).toBe(201);
+    expect((await submit(h.app, { name: 'knn', config: { k: 3, metric: 'l2' } })).status).toBe(201);
+  });
+
+  it('a registered target that advertises no schema is not checked', async () => {
+    expect((await submit(h.app, { name: 'free', config: { anything: [1, 2] } })).status).toBe(201);
+  });
+
+  it('waitForWorkers accepts a registered target no live worker advertises, config unchecked', async () => {
+    const { status } = await submit(
+      h.app,
+      { name: 'not-started-yet', config: { whatever: true } },
+      { execution: { waitForWorkers: true } },
+    );
+    expect(status).toBe(201);
+  });
+
+  it('experiments: a variant config is refused at the variant path, and no run is created', async () => {
+    const before = await runKeys(h);
+    const res = await post(h.app, '/v1/experiments', {
+      name: 'exp',
+      dataset: { items },
+      variants: [
+        { name: 'fast', target: { name: 'echo', config: { delayMs: 0 } } },
+        { name: 'typo', target: { name: 'echo', config: { delay: 5 } } },
+        { name: 'slow', target: { name: 'knn', config: { k: 0 } } },
+        { name: 'gone', target: { name: 'htp' } },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Problem;
+    expect(body.errors?.map((e) => e.path)).toEqual([
+      'variants.1.target.config.delay',
+      'variants.2.target.config.k',
+      'variants.3.target.name',
+    ]);
+    expect(body.errors?.[2]?.message).toBe(
+      'unknown target "htp" (served now: echo, free, http, knn, openai)',
+    );
+    expect(await runKeys(h)).toEqual(before);
+  });
+
+  it('experiments: a variant with waitForWorkers may name a target not served yet', async () => {
+    const res = await post(h.app, '/v1/experiments', {
+      name: 'exp2',
+      dataset: { items },
+      variants: [
+        { name: 'now', target: { name: 'echo' } },
+        {
+          name: 'later',
+          target: { name: 'later-target' },
+          execution: { waitForWorkers: true },
+        },
+      ],
+    });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('target URL allowlist at submit', () => {
+  let denying: AppHarness;
+  let allowing: AppHarness;
+  beforeAll(async () => {
+    denying = await createAppHarness('submit-deny');
+    allowing = await createAppHarness('submit-allow', { RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1' });
+    for (const h of [denying, allowing]) await advertiseWorker(h.store, ['http', 'openai']);
+  });
+  afterAll(async () => {
+    await denying.close();
+    await allowing.close();
+  });
+
+  it('refuses a loopback URL, naming RUNLEDGER_HTTP_TARGET_ALLOW', async () => {
+    const { status, body } = await submit(denying.app, {
+      name: 'http',
+      config: { url: 'http://127.0.0.1:8000' },
+    });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      {
+        path: 'target.config.url',
+        message:
+          'http://127.0.0.1:8000 is not allowed: loopback/private addresses are refused unless RUNLEDGER_HTTP_TARGET_ALLOW allows them (e.g. RUNLEDGER_HTTP_TARGET_ALLOW=127.0.0.1)',
+      },
+    ]);
+    expect(await runKeys(denying)).toEqual([]);
+  });
+
+  it('refuses localhost, private, IPv6 loopback and metadata addresses; accepts a public host', async () => {
+    const refused = [
+      'http://localhost:8000/v1',
+      'http://10.1.2.3/',
+      'http://[::1]:8080/',
+      'http://169.254.169.254/latest',
+      'http://metadata.google.internal/',
+      'ftp://example.com/',
+    ];
+    for (const url of refused) {
+      const { status, body } = await submit(denying.app, { name: 'http', config: { url } });
+      expect(status, url).toBe(400);
+      expect(body.errors?.[0]?.path, url).toBe('target.config.url');
+      expect(body.errors?.[0]?.message, url).toMatch(
+        new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not allowed: `),
+      );
+    }
+    const { status } = await submit(denying.app, {
+      name: 'http',
+      config: { url: 'https://api.example.com/v1' },
+    });
+    expect(status).toBe(201);
+  });
+
+  it('checks the openai target at target.config.baseUrl', async () => {
+    const { status, body } = await submit(denying.app, {
+      name: 'openai',
+      config: { baseUrl: 'http://127.0.0.1:8000/v1', model: 'm' },
+    });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      {
+        path: 'target.config.baseUrl',
+        message:
+          'http://127.0.0.1:8000/v1 is not allowed: loopback/private addresses are refused unless RUNLEDGER_HTTP_TARGET_ALLOW allows them (e.g. RUNLEDGER_HTTP_TARGET_ALLOW=127.0.0.1)',
+      },
+    ]);
+  });
+
+  it('accepts a loopback URL when RUNLEDGER_HTTP_TARGET_ALLOW allows it, and refuses unlisted hosts', async () => {
+    const ok = await submit(allowing.app, {
+      name: 'http',
+      config: { url: 'http://127.0.0.1:8000' },
+    });
+    expect(ok.status).toBe(201);
+    const { status, body } = await submit(allowing.app, {
+      name: 'http',
+      config: { url: 'https://api.example.com/v1' },
+    });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      {
+        path: 'target.config.url',
+        message:
+          'https://api.example.com/v1 is not allowed: its host is not in RUNLEDGER_HTTP_TARGET_ALLOW (127.0.0.1); add it (e.g. RUNLEDGER_HTTP_TARGET_ALLOW=127.0.0.1,api.example.com)',
+      },
+    ]);
+  });
+
+  it('redacts credentials of a refused URL in the message', async () => {
+    const { status, body } = await submit(denying.app, {
+      name: 'http',
+      config: { url: 'http://user:pw@127.0.0.1:8000/x?api_key=s3cret' },
+    });
+    expect(status).toBe(400);
+    expect(JSON.stringify(body)).not.toContain('s3cret');
+    expect(JSON.stringify(body)).not.toContain('pw@');
+  });
+});
