@@ -178,13 +178,23 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
         expect(s.n).toBe(n);
         expect(s.passed).toBe(passed);
         expect(s.failed).toBe(failed);
-        expect(s.unscored).toBe(n - passed - failed);
+        expect(s.errors).toBe(n - passed - failed);
         expect(s.passRate).toBeCloseTo(passed / n, 12);
         expect(s.ci95![0]).toBeCloseTo(wilson(passed, n)[0], 9);
         expect(s.ci95![1]).toBeCloseTo(wilson(passed, n)[1], 9);
         expect(s.mean).toBeCloseTo(
           scored.reduce((acc, r) => acc + r.scores[scorer]!.score, 0) / scored.length,
           12,
+        expect(s.passRateOfScored).toBeCloseTo(passed / (passed + failed), 12);
+        // the same figures as the run's own summary (one definition: summarizeScore)
+        expect(run.scores[scorer]).toEqual({
+          mean: s.mean,
+          passed: s.passed,
+          failed: s.failed,
+          errors: s.errors,
+          passRate: s.passRate,
+          passRateOfScored: s.passRateOfScored,
+        });
         );
         expect(s.passAtK).toBeUndefined();
       }
@@ -209,7 +219,8 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     // the designed figures: mod1 passes all 30; mod3 passes n = 0,3,...,27 (10), fails on n=4
     const [mod1, mod3] = summary.variants;
     expect(mod1!.scores.exact_match).toMatchObject({ passed: 30, failed: 0, passRate: 1 });
-    expect(mod3!.scores.exact_match).toMatchObject({ passed: 10, failed: 19, unscored: 1 });
+    expect(mod3!.scores.exact_match).toMatchObject({ passed: 10, failed: 19, errors: 1 });
+    expect(mod3!.scores.exact_match!.passRateOfScored).toBeCloseTo(10 / 29, 12);
     expect(mod3!.scores.exact_match!.passRate).toBeCloseTo(1 / 3, 12);
     expect(mod3!.errors).toEqual({ count: 1, byType: { bad_input: 1 } });
     expect(mod1!.errors).toEqual({ count: 0, byType: {} });

@@ -141,7 +141,7 @@ describe('claim-items-4', () => {
   });
 });
 
-describe('record-results-8', () => {
+describe('record-results-9', () => {
   it('records exactly once: a second write for the same item changes nothing', async () => {
     const id = await createRun(3);
     const a = await store.recordResults(id, [{ index: 0, result: ok(10) }]);
@@ -201,7 +201,16 @@ describe('record-results-8', () => {
     });
     expect(run?.costUsd).toBeCloseTo(3.5, 10);
     // exact_match passed for even i in 0..6: 0,2,4,6
-    expect(run?.scores.exact_match).toEqual({ mean: 4 / 7, passed: 4, failed: 3 });
+    // 3 failed items have no score: errors 3; passRate over all 10 items, passRateOfScored over 7
+    expect(run?.scores.exact_match).toEqual({
+      mean: 4 / 7,
+      passed: 4,
+      failed: 3,
+      errors: 3,
+      passRate: 4 / 10,
+      passRateOfScored: 4 / 7,
+    });
+    expect(run?.errorTypes).toEqual([{ type: 'http_error', count: 3, message: 'x' }]);
     // latencies: 1..7, 107, 108, 109 -> nearest rank p50 = 5th = 5, p90 = 9th = 108, p99 = 10th = 109
     expect(run?.latencyMs).toEqual({
       p50: 5,
@@ -254,7 +263,7 @@ describe('record-results-8', () => {
   });
 });
 
-describe('finish-run-8', () => {
+describe('finish-run-9', () => {
   it('records cancelled for every item without a result, ends the run once', async () => {
     const id = await createRun(6, { ttlSeconds: 300 });
     await store.claimItems(id, [0, 1], { withItems: true, withSpec: true });

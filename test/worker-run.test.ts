@@ -146,7 +146,16 @@ describe('worker', () => {
       failedCount: 0,
       cancelledCount: 0,
       progress: 1,
-      scores: { exact_match: { mean: 0.5, passed: 25, failed: 25 } },
+      scores: {
+        exact_match: {
+          mean: 0.5,
+          passed: 25,
+          failed: 25,
+          errors: 0,
+          passRate: 0.5,
+          passRateOfScored: 0.5,
+        },
+      },
     });
     expect(run.startedAt).not.toBeNull();
     expect(run.latencyMs.p50).not.toBeNull();
@@ -305,7 +314,14 @@ describe('worker', () => {
       ],
     ]);
     expect(run.costUsd).toBe(1);
-    expect(run.scores.length_ratio).toEqual({ mean: 0.625, passed: 1, failed: 1 });
+    expect(run.scores.length_ratio).toEqual({
+      mean: 0.625,
+      passed: 1,
+      failed: 1,
+      errors: 0,
+      passRate: 0.5,
+      passRateOfScored: 0.5,
+    });
     expect(calls).toBe(2);
 
     const unknownRun = await submit({

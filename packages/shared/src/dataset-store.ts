@@ -13,7 +13,7 @@ import type { RunStore } from './store.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rlDatasetCommit(...args: (string | number)[]): RedisResult<number[], Context>;
+    rlDatasetCommit(...args: (string | number)[]): RedisResult<(number | string)[], Context>;
   }
 }
 
@@ -64,6 +64,14 @@ export function toStoredItem(item: Item | StoredItem, index: number): StoredItem
   if (item.expectedOutput !== undefined) stored.expectedOutput = item.expectedOutput;
   if (item.metadata !== undefined) stored.metadata = item.metadata;
   return stored;
+}
+
+/**
+ * What `DatasetVersionWriter.commit` answers: the version, and `created` false when the content
+ * equalled the latest version's (that version is answered, none was added).
+ */
+export interface CommittedVersion extends DatasetVersionInfo {
+  created: boolean;
 }
 
 /** Why a version could not be committed. */
@@ -136,7 +144,10 @@ export class DatasetVersionWriter {
 
   /**
    * Commits the staged items as version `base + 1` (`base` 0 and mode `create` for a new
-   * dataset). Returns the new version. The staging hash is removed when the commit fails.
+   * dataset). Returns the new version (`created: true`). An update whose content hash equals
+   * the latest version's adds no version: that one is returned with `created: false` (decided
+   * atomically with the commit; a new `name` still applies). The staging hash is removed when
+   * nothing is committed.
    * @throws DatasetCommitError `exists` (create of an existing id), `missing` (update of a
    *   deleted dataset), `conflict` (another version was committed after `base`), `incomplete`.
    */
@@ -145,7 +156,7 @@ export class DatasetVersionWriter {
     base: number;
     name?: string | undefined;
     now?: number;
-  }): Promise<DatasetVersionInfo> {
+  }): Promise<CommittedVersion> {
     await this.flush();
     const now = options.now ?? Date.now();
     const version = options.base + 1;
@@ -169,8 +180,12 @@ export class DatasetVersionWriter {
       this.datasetId,
       options.name ?? '',
       this.project,
+      info.contentHash,
     );
     const code = Number(reply[0]);
+    if (code === 2) {
+      return { ...(JSON.parse(String(reply[2])) as DatasetVersionInfo), created: false };
+    }
     if (code === 1) {
       if (options.mode === 'create') {
         await this.store.redis.zadd(
@@ -179,7 +194,7 @@ export class DatasetVersionWriter {
           this.datasetId,
         );
       }
-      return info;
+      return { ...info, created: true };
     }
     await this.abort();
     const id = this.datasetId;

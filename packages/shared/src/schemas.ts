@@ -246,8 +246,39 @@ export const UsageSchema = z
 export type Usage = z.infer<typeof UsageSchema>;
 
 export const ScoreSummarySchema = z
-  .object({ mean: z.number().nullable(), passed: z.number().int(), failed: z.number().int() })
-  .openapi('ScoreSummary');
+  .object({
+    /** Mean score over scored items; null when none was scored. */
+    mean: z.number().nullable(),
+    /** Items scored by this scorer that passed. */
+    passed: z.number().int(),
+    /** Items scored by this scorer that did not pass. */
+    failed: z.number().int(),
+    /** Items with a result but no score from this scorer (failed to execute, cancelled, scorer error). */
+    errors: z.number().int(),
+    /** `passed / totalItems`: items not executed, cancelled or not done yet count as not passed; null when there is no item. */
+    passRate: z.number().nullable(),
+    /** `passed / (passed + failed)`: among scored items only; null when none was scored. */
+    passRateOfScored: z.number().nullable(),
+  })
+  .openapi('ScoreSummary', {
+    description:
+      'One scorer over a run. `passRate = passed / totalItems` is THE pass rate (see `summarizeScore` in stats.ts); `passRateOfScored` is shown beside it.',
+  });
+/** One scorer's summary: see `summarizeScore` (stats.ts), the single definition of the pass rate. */
+export type ScoreSummary = z.infer<typeof ScoreSummarySchema>;
+
+export const ErrorTypeSchema = z
+  .object({
+    /** `error.type` of the failed results (`unknown` when a failed result has no error). */
+    type: z.string(),
+    /** Failed items with this type. */
+    count: z.number().int(),
+    /** The full message of the first failed item of this type that was recorded. */
+    message: z.string(),
+  })
+  .openapi('ErrorType');
+/** Failed items of a run grouped by `error.type` (cancelled items are not failures). */
+export type ErrorType = z.infer<typeof ErrorTypeSchema>;
 
 export const RunSchema = z
   .object({
@@ -274,6 +305,10 @@ export const RunSchema = z
     usage: UsageSchema,
     costUsd: z.number(),
     scores: z.record(z.string(), ScoreSummarySchema),
+    /** Failed items grouped by `error.type`, by count (descending) then type. */
+    errorTypes: z.array(ErrorTypeSchema),
+    /** Runs created by `POST /v1/runs/:id/rerun` or `/replay` of this run, oldest first (deleted ones left out). */
+    reruns: z.array(z.string()),
     tags: z.array(z.string()),
     metadata: JsonRecord,
     retention: z.object({ ttlSeconds: z.number().int() }),
@@ -343,6 +378,28 @@ export const ResultSchema = z
   .openapi('Result');
 /** One item's result as the API returns it. `latencyMs` is the last attempt's duration; `queueMs` the wait before the first attempt. */
 export type Result = z.infer<typeof ResultSchema>;
+
+export const EffectiveSummarySchema = z
+  .object({
+    /** The run and its reruns (recursively) that were read: the run first, then by creation. */
+    runIds: z.array(z.string()),
+    /** Items of the run asked for. */
+    totalItems: z.number().int(),
+    /** Items whose latest result is `succeeded` / `failed` / `cancelled`. */
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int(),
+    /** Items without any result yet. */
+    pending: z.number().int(),
+    /** Per scorer, over the latest results (same definition as a run's `scores`). */
+    scores: z.record(z.string(), ScoreSummarySchema),
+  })
+  .openapi('EffectiveSummary', {
+    description:
+      'Counters and scores over the effective results: per item, the latest result across the run and its reruns.',
+  });
+/** `GET /v1/runs/:id/results?effective=true`: what the run scores after its reruns repaired items. */
+export type EffectiveSummary = z.infer<typeof EffectiveSummarySchema>;
 
 /** An event of a run's stream: `status` on every transition, `progress` when results land. */
 export const RunEventSchema = z

@@ -12,6 +12,8 @@ import {
   pairedBootstrapDiff,
   type Result,
   type Run,
+  type ScoreSummary,
+  summarizeScore,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -37,13 +39,37 @@ function outcome(result: Result, scorer: string): { passed: boolean; score: numb
   return { passed: s?.passed ?? false, score: s?.score ?? 0 };
 }
 
+/** One run's `ScoreSummary` for `scorer` from its results (`summarizeScore`, the one pass rate). */
+function scoreOf(results: Result[], scorer: string, totalItems: number): ScoreSummary {
+  let passed = 0;
+  let failed = 0;
+  let scoreSum = 0;
+  for (const r of results) {
+    const s = r.scores[scorer];
+    if (!s) continue;
+    scoreSum += s.score;
+    if (s.passed) passed++;
+    else failed++;
+  }
+  return summarizeScore({
+    passed,
+    failed,
+    scoreSum,
+    resultCount: results.length,
+    totalItems: Math.max(totalItems, results.length),
+  });
+}
+
 /**
  * Compares the results of two runs over the same dataset (pure; see `CompareSchema`). Items are
- * joined by `itemId`; items with a result in only one run are counted in `unmatched`.
+ * joined by `itemId`; items with a result in only one run are counted in `unmatched`. Each run's
+ * pass rate is `summarizeScore`'s (passed / its totalItems); `diff` is `passRateB - passRateA`;
+ * the bootstrap interval resamples the joined items (the same difference once both runs have a
+ * result for every item).
  */
 export function compareResults(
-  a: { id: string; datasetVersion: string | null },
-  b: { id: string },
+  a: { id: string; datasetVersion: string | null; totalItems: number },
+  b: { id: string; totalItems: number },
   resultsA: Result[],
   resultsB: Result[],
   scorer: string,
@@ -89,9 +115,11 @@ export function compareResults(
   }
   const resamples = options.resamples ?? COMPARE_RESAMPLES;
   const seed = options.seed ?? 1;
-  const mean = (xs: number[]) =>
-    xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length;
   const boot = matched === 0 ? null : pairedBootstrapDiff(passA, passB, { resamples, seed });
+  const scoreA = scoreOf(resultsA, scorer, a.totalItems);
+  const scoreB = scoreOf(resultsB, scorer, b.totalItems);
+  const diff =
+    scoreA.passRate === null || scoreB.passRate === null ? null : scoreB.passRate - scoreA.passRate;
   return {
     a: a.id,
     b: b.id,
@@ -101,9 +129,11 @@ export function compareResults(
     unmatched: resultsA.length + resultsB.length - 2 * matched,
     byPass,
     byScore,
-    passRateA: mean(passA),
-    passRateB: mean(passB),
-    diff: boot ? boot.diff : null,
+    passRateA: scoreA.passRate,
+    passRateB: scoreB.passRate,
+    scoreA,
+    scoreB,
+    diff,
     ci95: boot ? boot.ci : null,
     bootstrap: { resamples, seed },
   };
@@ -130,9 +160,11 @@ export function createCompareRoutes(deps: AppDeps) {
     summary: 'Compare two runs over the same dataset version, item by item',
     description:
       'Per item (joined by item id): improved, regressed or unchanged, by pass/fail and by ' +
-      'score, for one scorer; pass rates of a and b and the difference b - a with a paired ' +
-      'bootstrap 95% interval (2000 resamples, `seed`). 409 when the runs are over different ' +
-      'dataset versions; 400 when the scorer is not on both runs.',
+      'score, for one scorer; the pass rates of a and b (`passRate = passed / totalItems`, as ' +
+      'on the runs, with the full `ScoreSummary` in `scoreA`/`scoreB`) and the difference b - a ' +
+      'with a paired bootstrap 95% interval over the joined items (2000 resamples, `seed`). ' +
+      '409 when the runs are over different dataset versions; 400 when the scorer is not on ' +
+      'both runs.',
     request: { params: CompareParams, query: CompareQuery },
     responses: {
       200: {

@@ -42,6 +42,14 @@ const DatasetSchema = z
   })
   .openapi('Dataset');
 
+const DatasetChangeSchema = DatasetSchema.extend({
+  /**
+   * True when the request added a version (201); false when the content hash equalled the
+   * latest version's, which is answered as it is (200, no duplicate version).
+   */
+  created: z.boolean(),
+}).openapi('DatasetChange');
+
 const DatasetList = z
   .object({ datasets: z.array(DatasetSchema), nextCursor: z.string().nullable() })
   .openapi('DatasetList');
@@ -172,8 +180,8 @@ export function createDatasetRoutes(deps: AppDeps) {
     },
     responses: {
       201: {
-        description: 'Created, with version 1',
-        content: { 'application/json': { schema: DatasetSchema } },
+        description: 'Created, with version 1 (`created: true`)',
+        content: { 'application/json': { schema: DatasetChangeSchema } },
       },
       ...problems(400, 409, 413, 401, 429),
     },
@@ -235,7 +243,9 @@ export function createDatasetRoutes(deps: AppDeps) {
     summary: 'Add a version: append items to the latest version, or replace them',
     description:
       '`append`: the latest items followed by the given ones (ids must stay unique: 400 at ' +
-      '`items.N.id`); `replace`: the given items only. 409 when another version was added meanwhile.',
+      '`items.N.id`); `replace`: the given items only. When the new content hash equals the ' +
+      "latest version's, no version is added: 200 with the dataset as it is and `created: false` " +
+      '(a `name` still renames). 409 when another version was added meanwhile.',
     middleware: [limitJson] as const,
     request: {
       params: IdParams,
@@ -243,8 +253,13 @@ export function createDatasetRoutes(deps: AppDeps) {
     },
     responses: {
       201: {
-        description: 'The dataset with its new version',
-        content: { 'application/json': { schema: DatasetSchema } },
+        description: 'The dataset with its new version (`created: true`)',
+        content: { 'application/json': { schema: DatasetChangeSchema } },
+      },
+      200: {
+        description:
+          'Unchanged content: the latest version already holds exactly these items (`created: false`); nothing was added',
+        content: { 'application/json': { schema: DatasetChangeSchema } },
       },
       ...problems(400, 404, 409, 413, 401, 429),
     },
@@ -277,7 +292,7 @@ export function createDatasetRoutes(deps: AppDeps) {
         throw commitProblem(err, id);
       }
       c.get('logger').info({ datasetId: id, items: writer.count }, 'dataset created');
-      return c.json(await mustGet(project, id), 201);
+      return c.json({ ...(await mustGet(project, id)), created: true }, 201);
     })
     .openapi(listDatasetsRoute, async (c) => {
       const q = c.req.valid('query');
@@ -317,6 +332,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       const dataset = await mustGet(project, id);
       const base = dataset.latestVersion;
       const writer = datasets.writer(project, id);
+      let committed: Awaited<ReturnType<typeof writer.commit>>;
       try {
         const ids = new Map<string, number>();
         if (body.mode === 'append') {
@@ -328,16 +344,24 @@ export function createDatasetRoutes(deps: AppDeps) {
           }
         }
         await writeItems(deps, writer, body.items, ids);
-        await writer.commit({ mode: 'update', base, name: body.name });
+        committed = await writer.commit({ mode: 'update', base, name: body.name });
       } catch (err) {
         await writer.abort();
         throw commitProblem(err, id);
       }
+      const answer = await mustGet(project, id);
+      if (!committed.created) {
+        c.get('logger').info(
+          { datasetId: id, mode: body.mode, version: committed.version },
+          'dataset unchanged: no version added',
+        );
+        return c.json({ ...answer, created: false }, 200);
+      }
       c.get('logger').info(
-        { datasetId: id, mode: body.mode, version: base + 1, items: writer.count },
+        { datasetId: id, mode: body.mode, version: committed.version, items: writer.count },
         'dataset version added',
       );
-      return c.json(await mustGet(project, id), 201);
+      return c.json({ ...answer, created: true }, 201);
     })
     .openapi(deleteDatasetRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -9,6 +9,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
   DEFAULT_PROJECT,
+  EffectiveSummarySchema,
   ResultSchema,
   ResultStatusSchema,
   type RunEvent,
@@ -78,7 +79,17 @@ const ListRunsQuery = z.object({
 });
 
 const ListResultsQuery = z.object({
-  status: ResultStatusSchema.optional(),
+  status: ResultStatusSchema.optional().openapi({
+    description: 'only results with this status (with `effective=true`: the effective status)',
+  }),
+  effective: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({
+      description:
+        "`true`: per item, the latest result across the run and its reruns (recursively; a later rerun wins, `runId` names the run each result came from), and the answer's `effective` counters and scores",
+    }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z
     .string()
@@ -94,7 +105,12 @@ const RunList = z
   .object({ runs: z.array(RunSchema), nextCursor: z.string().nullable() })
   .openapi('RunList');
 const ResultList = z
-  .object({ results: z.array(ResultSchema), nextCursor: z.string().nullable() })
+  .object({
+    results: z.array(ResultSchema),
+    nextCursor: z.string().nullable(),
+    /** Only with `effective=true`. */
+    effective: EffectiveSummarySchema.optional(),
+  })
   .openapi('ResultList');
 
 /** `ms` digits, or an ISO-8601 time (date first); null when neither. */
@@ -103,6 +119,25 @@ function parseTime(value: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return null;
   const ms = Date.parse(value);
   return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * Removes run `id` everywhere: its queued jobs, every key and index entry (`RunStore.deleteRun`),
+ * then tells workers (cancel channel) to abort its items in flight. Returns false when the run
+ * did not exist. The caller waits `RUNLEDGER_CLAIM_LEASE_MS` before answering (see
+ * `deleteRunRoute`), so no attempt of the run starts after the answer.
+ */
+export async function removeRun(
+  deps: Pick<AppDeps, 'store' | 'queues'>,
+  id: string,
+): Promise<boolean> {
+  const { store, queues } = deps;
+  const layout = await store.getRunLayout(id);
+  if (!layout) return false;
+  await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
+  await store.deleteRun(id);
+  await store.publishCancel(id);
+  return true;
 }
 
 /** The `/v1/runs` router. */
@@ -254,6 +289,14 @@ export function createRunRoutes(deps: AppDeps) {
     tags: ['runs'],
     security: BEARER,
     summary: "List a run's results in item order",
+    description:
+      'Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` ' +
+      '(results not landed yet are absent); with `status` the next `limit` matching results. ' +
+      'With `effective=true` each item shows its latest result across the run and its reruns ' +
+      '(`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which ' +
+      'run, `itemIndex` is the index in this run), `status` filters the effective status, and ' +
+      '`effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` ' +
+      'over every item: what the run scores once its reruns repaired failures.',
     request: { params: RunIdParams, query: ListResultsQuery },
     responses: {
       200: {
@@ -368,7 +411,10 @@ export function createRunRoutes(deps: AppDeps) {
       const q = c.req.valid('query');
       await checkOwnRun(store, c, id);
       try {
-        const page = await store.listResults(id, q);
+        const options = { status: q.status, limit: q.limit, cursor: q.cursor };
+        const page = q.effective
+          ? await store.listEffectiveResults(id, options)
+          : await store.listResults(id, options);
         return c.json(page, 200);
       } catch (err) {
         if (err instanceof RunNotFoundError) throw runNotFound(id);
@@ -405,18 +451,10 @@ export function createRunRoutes(deps: AppDeps) {
     .openapi(deleteRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       await checkOwnRun(store, c, id);
-      const layout = await store.getRunLayout(id);
-      if (!layout) throw runNotFound(id);
-      await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
-      await store.deleteRun(id);
-      const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
-      try {
-        await store.publishCancel(id);
-        c.get('logger').info({ runId: id }, 'run deleted');
-        return c.body(null, 204);
-      } finally {
-        await leaseOver;
-      }
+      if (!(await removeRun(deps, id))) throw runNotFound(id);
+      await delay(config.RUNLEDGER_CLAIM_LEASE_MS);
+      c.get('logger').info({ runId: id }, 'run deleted');
+      return c.body(null, 204);
     })
     .openapi(eventsRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -1,7 +1,7 @@
 --[[
   Gate before attempts start: checks the run may go on, moves it `queued -> running` on the
   first claim, and returns the claimed items that have no result yet. An attempt starts only
-  after this script said so, so it is ordered against cancel-run-8 (DESIGN invariant 3).
+  after this script said so, so it is ordered against finish-run-9 (DESIGN invariant 3).
 
   KEYS[1] run hash   KEYS[2] items hash   KEYS[3] results hash   KEYS[4] events stream
   ARGV[1] now (ms)   ARGV[2] with items ("1" returns item JSON)  ARGV[3] with spec ("1")

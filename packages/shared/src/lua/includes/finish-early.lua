@@ -1,10 +1,10 @@
 --[[
-  Shared by finish-run-8 and record-results-8 (inlined at load time by `defineScripts` in
-  redis.ts where a script holds the line `--@include finish-early`). KEYS as record-results-8.
+  Shared by finish-run-9 and record-results-9 (inlined at load time by `defineScripts` in
+  redis.ts where a script holds the line `--@include finish-early`). KEYS as record-results-9.
 
   endRun(now, maxlen, status, err, ttl): the terminal transition of an active run. The run moves
   to `status` (with `error` when err ~= ''), a `status` {status, at, error?} event is added, and
-  every one of KEYS[1..8] gets the retention TTL `ttl` (seconds).
+  every one of KEYS (1..9) gets the retention TTL `ttl` (seconds).
 
   finishEarly(now, maxlen, status, err, resultJson): ends an active run early. Every item
   without a result gets `resultJson` (a `cancelled` result) and joins the cancelled set, the
@@ -22,7 +22,7 @@ local function endRun(now, maxlen, status, err, ttl)
   end
   redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data',
     cjson.encode(ev))
-  for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+  for k = 1, #KEYS do redis.call('EXPIRE', KEYS[k], ttl) end
 end
 
 local function finishEarly(now, maxlen, status, err, resultJson)

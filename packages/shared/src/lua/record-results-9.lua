@@ -5,15 +5,21 @@
 
   KEYS[1] run hash        KEYS[2] items hash     KEYS[3] results hash   KEYS[4] latency zset
   KEYS[5] succeeded zset  KEYS[6] failed zset    KEYS[7] cancelled zset KEYS[8] events stream
+  KEYS[9] errtypes hash (failed items by error type: `n:<type>` count, `m:<type>` first message)
   ARGV[1] now (ms)        ARGV[2] events maxlen
   ARGV[3..] pairs: meta JSON, result JSON. meta = {i = index, s = status, l = latencyMs?,
-            it = inputTokens?, ot = outputTokens?, c = costUsd?, sc = {{scorer, score, passed}}?}
+            it = inputTokens?, ot = outputTokens?, c = costUsd?, sc = {{scorer, score, passed}}?,
+            et = error type?, em = error message? (failed results only)}
+
+  Error types: a newly recorded `failed` result counts 1 in `n:<et>` (type `unknown` when it has
+  none) and sets `m:<et>` to its full message when the type has none yet (the first recorded).
+  Cancelled results are not failures. Like every counter here, only when the result is new.
 
   Budget (run hash fields `maxFailures`, `maxCostUsd`, written at commit from the spec's
   execution): when this call recorded results and the active run's failedCount >= maxFailures
   or costUsd >= maxCostUsd, the run ends `failed` with error `maxFailures reached: N failed
   items` or `budget exceeded: cost $X >= maxCostUsd $Y`, and every item without a result is
-  recorded `cancelled` (finishEarly, shared with finish-run-8). The budget is checked before
+  recorded `cancelled` (finishEarly, shared with finish-run-9). The budget is checked before
   completion: reaching it with the last item also fails the run. The completion itself is
   endRun (the terminal transition finishEarly ends with too).
 
@@ -50,6 +56,11 @@ for i = 3, #ARGV, 2 do
     if m.it then add(ints, 'inputTokens', m.it) end
     if m.ot then add(ints, 'outputTokens', m.ot) end
     if m.c then add(floats, 'costUsd', m.c) end
+    if m.s == 'failed' then
+      local et = m.et or 'unknown'
+      redis.call('HINCRBY', KEYS[9], 'n:' .. et, 1)
+      redis.call('HSETNX', KEYS[9], 'm:' .. et, m.em or '')
+    end
     if m.sc then
       for _, s in ipairs(m.sc) do
         add(floats, 'score:' .. s[1] .. ':sum', s[2])
@@ -71,7 +82,7 @@ if recorded > 0 then
   -- keys created by this script inherit the run's TTL: nothing of a run is left without one
   local pttl = redis.call('PTTL', KEYS[1])
   if pttl > 0 then
-    for k = 3, 7 do
+    for k = 3, 9 do
       if redis.call('PTTL', KEYS[k]) == -1 then redis.call('PEXPIRE', KEYS[k], pttl) end
     end
   end

@@ -2,9 +2,10 @@
   Ends a run early (cancel, or failure of the run itself): every item without a result gets a
   `cancelled` result, counters then sum to totalItems, the run moves to `status` and every key
   gets the run's retention TTL. Items in flight keep running until their worker hears of it on
-  the cancel channel; their late results are ignored by record-results-8 (exactly once).
+  the cancel channel; their late results are ignored by record-results-9 (exactly once).
 
-  KEYS: as record-results-8 (run, items, results, latency, succeeded, failed, cancelled, events)
+  KEYS: as record-results-9 (run, items, results, latency, succeeded, failed, cancelled, events,
+        errtypes)
   ARGV[1] now (ms)   ARGV[2] events maxlen   ARGV[3] terminal status (`cancelled` | `failed`)
   ARGV[4] error message ("" for none)        ARGV[5] result JSON for items without a result
 
