@@ -2,7 +2,6 @@ import {
   createClient,
   formatRunSummary,
   isEntryPoint,
-  passRate,
   type RunningServices,
   watchRun,
 } from '@runledger/cli';
@@ -76,10 +75,10 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
     const run = await watchRun(client, created.id, { progress });
     out.write(formatRunSummary(run));
     const s = run.scores.exact_match;
-    const accuracy = passRate(run, 'exact_match');
+    const accuracy = s?.passRate ?? null;
     out.write(
       `accuracy (exact_match pass rate): ${accuracy === null ? '-' : accuracy.toFixed(4)}` +
-        `${s ? ` (${s.passed}/${s.passed + s.failed})` : ''}\n`,
+        `${s ? ` (${s.passed}/${run.totalItems})` : ''}\n`,
     );
     return run;
   } finally {

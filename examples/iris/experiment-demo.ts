@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import {
+  compareVariants,
   createClient,
-  formatCompare,
   formatExperimentTable,
+  formatVariantComparisons,
   isEntryPoint,
   loadExperimentFile,
   type RunningServices,
@@ -60,9 +61,11 @@ export async function runIrisExperiment(
     );
     const summary = await watchExperiment(client, created.id, { progress });
     out.write(formatExperimentTable(summary));
-    const [k1, k5] = summary.variants;
-    const compare = await client.compareRuns(k1!.runIds[0]!, k5!.runIds[0]!);
-    out.write(formatCompare(compare));
+    // k5 against k1 (the first variant): what `runledger experiment-status ID` prints
+    const comparisons = await compareVariants(client, summary);
+    out.write(formatVariantComparisons(comparisons));
+    const compare = comparisons[0]?.compare;
+    if (!compare) throw new Error(`no k5 vs k1 comparison: ${comparisons[0]?.skipped ?? 'none'}`);
     return { summary, compare };
   } finally {
     await services?.close();

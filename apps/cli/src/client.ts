@@ -34,12 +34,19 @@ export interface RunSpecHeaderInput {
   target: NamedRef;
   dataset?: { id?: string; version?: string };
   scorers?: NamedRef[];
-  /** Per-item execution policy; times in ms. */
+  /** Per-item execution policy; times in ms, costs in USD. */
   execution?: {
     maxAttempts?: number;
     backoff?: { type?: 'fixed' | 'exponential'; delayMs?: number };
     timeoutMs?: number;
+    /** Max items of this run in flight across all workers (fleet-wide). */
     concurrency?: number;
+    /** The run ends `failed` once this many items failed. */
+    maxFailures?: number;
+    /** The run ends `failed` once its cost reaches this, USD. */
+    maxCostUsd?: number;
+    /** Accept a target no live worker serves yet (the run waits for one). */
+    waitForWorkers?: boolean;
   };
   /** How long the finished run's keys live, seconds. */
   retention?: { ttlSeconds: number };
@@ -69,10 +76,63 @@ export interface ExperimentSpecInput {
   tags?: string[];
 }
 
-/** One field error of a 400/422 answer: `path` like `dataset.items.3.input`. */
+/**
+ * One field error of a 400/422 answer: `path` like `dataset.items.3.input`; `where` is a note the
+ * CLI adds (e.g. `qa.jsonl line 4`) and prints after the path.
+ */
 export interface FieldError {
   path: string;
   message: string;
+  where?: string;
+}
+
+/**
+ * A scorer's summary on a run: `passRate = passed / totalItems` (items that failed to execute or
+ * were cancelled count as not passed; THE pass rate the CLI prints and gates on), `failed`
+ * (scored and did not pass), `errors` (items without this score), `passRateOfScored =
+ * passed / (passed + failed)`. Rates in [0, 1], null when undefined (nothing to divide by).
+ */
+export interface RunScoreSummary {
+  mean: number | null;
+  passed: number;
+  failed: number;
+  errors: number;
+  passRate: number | null;
+  passRateOfScored: number | null;
+}
+
+/** Failed items of a run grouped by `error.type`: their count and the first full message. */
+export interface ErrorTypeCount {
+  type: string;
+  count: number;
+  message: string;
+}
+
+/**
+ * A run as the API returns it (`Run` of @runledger/shared), with the summary fields of issue 7:
+ * per-scorer pass rates, failed items by error type, and the ids of its reruns.
+ */
+export type RunDetails = Omit<Run, 'scores'> & {
+  scores: Record<string, RunScoreSummary>;
+  errorTypes: ErrorTypeCount[];
+  reruns: string[];
+};
+
+/**
+ * An experiment's summary (`ExperimentSummary`); `incomplete` is true when some of its runs no
+ * longer exist (`missingRunIds`): its numbers then cover the remaining runs only.
+ */
+export type ExperimentDetails = ExperimentSummary & { incomplete?: boolean };
+
+/** One entry of `GET /v1/experiments` (no scores: read them with `getExperiment`). */
+export interface ExperimentListEntry {
+  id: string;
+  name: string;
+  createdAt: string;
+  datasetId: string | null;
+  datasetVersion: string | null;
+  trials: number;
+  variants: { name: string; target: NamedRef; runIds: string[] }[];
 }
 
 /** An error answer of the API (problem+json): HTTP `status`, `title`, `detail`, field errors. */
@@ -87,17 +147,26 @@ export class ApiError extends Error {
     super(ApiError.describe(status, title, detail, errors));
   }
 
-  /** One line: `title (status): detail; path: message; ...`. */
+  /**
+   * One line: `title (status): detail; path: message; ...`. A field error the detail already
+   * spells out (`path: message`) is not repeated; its `where` note is put into the detail.
+   */
   static describe(
     status: number,
     title: string,
     detail: string | null,
     errors: FieldError[],
   ): string {
-    const head =
-      detail && detail !== title ? `${title} (${status}): ${detail}` : `${title} (${status})`;
-    if (errors.length === 0) return head;
-    return `${head}: ${errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}`;
+    let body = detail && detail !== title ? detail : '';
+    const extra: string[] = [];
+    for (const e of errors) {
+      const plain = e.path ? `${e.path}: ${e.message}` : e.message;
+      const shown = e.path && e.where ? `${e.path} (${e.where}): ${e.message}` : plain;
+      if (body.includes(plain)) body = body.replace(plain, shown);
+      else if (!body.includes(shown)) extra.push(shown);
+    }
+    const text = [body, extra.join('; ')].filter(Boolean).join(': ');
+    return text ? `${title} (${status}): ${text}` : `${title} (${status})`;
   }
 }
 
@@ -129,7 +198,7 @@ function causeCode(err: unknown): string {
 
 /** A page of runs, newest first; `nextCursor` is null on the last page. */
 export interface RunPage {
-  runs: Run[];
+  runs: RunDetails[];
   nextCursor: string | null;
 }
 
@@ -204,8 +273,8 @@ export class RunledgerClient {
    * @returns the created run (status `queued`).
    * @throws ApiError (400 with field errors on an invalid spec), ApiUnreachableError.
    */
-  async createRun(spec: RunSpecInput, options: CreateRunOptions = {}): Promise<Run> {
-    return this.request<Run>('POST', '/v1/runs', {
+  async createRun(spec: RunSpecInput, options: CreateRunOptions = {}): Promise<RunDetails> {
+    return this.request<RunDetails>('POST', '/v1/runs', {
       body: JSON.stringify(spec),
       headers: { 'content-type': 'application/json', ...idempotency(options) },
       ...(options.signal ? { signal: options.signal } : {}),
@@ -221,7 +290,7 @@ export class RunledgerClient {
     header: RunSpecHeaderInput,
     items: AsyncIterable<DatasetItem> | Iterable<DatasetItem>,
     options: CreateRunOptions = {},
-  ): Promise<Run> {
+  ): Promise<RunDetails> {
     const encoder = new TextEncoder();
     let sourceError: unknown = null;
     async function* lines(): AsyncGenerator<Uint8Array> {
@@ -253,7 +322,7 @@ export class RunledgerClient {
       },
     });
     try {
-      return await this.request<Run>('POST', '/v1/runs', {
+      return await this.request<RunDetails>('POST', '/v1/runs', {
         body,
         duplex: 'half',
         headers: { 'content-type': 'application/x-ndjson', ...idempotency(options) },
@@ -265,8 +334,8 @@ export class RunledgerClient {
   }
 
   /** `GET /v1/runs/:id`. @throws ApiError (404 when the run does not exist or expired). */
-  async getRun(runId: string): Promise<Run> {
-    return this.request<Run>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+  async getRun(runId: string): Promise<RunDetails> {
+    return this.request<RunDetails>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
   }
 
   /** `GET /v1/runs`: one page of runs, newest first. */
@@ -300,8 +369,8 @@ export class RunledgerClient {
   }
 
   /** `POST /v1/runs/:id/cancel`: returns the run (status `cancelled`, or its terminal status). */
-  async cancelRun(runId: string): Promise<Run> {
-    return this.request<Run>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
+  async cancelRun(runId: string): Promise<RunDetails> {
+    return this.request<RunDetails>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
   }
 
   /** `DELETE /v1/runs/:id` (204). @throws ApiError 404 when the run does not exist. */
@@ -318,16 +387,30 @@ export class RunledgerClient {
   }
 
   /** `GET /v1/experiments/:id`: the side-by-side summary. @throws ApiError (404). */
-  async getExperiment(experimentId: string): Promise<ExperimentSummary> {
-    return this.request<ExperimentSummary>(
+  async getExperiment(experimentId: string): Promise<ExperimentDetails> {
+    return this.request<ExperimentDetails>(
       'GET',
       `/v1/experiments/${encodeURIComponent(experimentId)}`,
     );
   }
 
+  /** `GET /v1/experiments`: one page of the project's experiments, newest first. */
+  async listExperiments(
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ experiments: ExperimentListEntry[]; nextCursor: string | null }> {
+    return this.request('GET', `/v1/experiments${query({ ...options })}`);
+  }
+
+  /** `DELETE /v1/experiments/:id` (204): the experiment and every run of it. @throws ApiError (404). */
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.request<null>('DELETE', `/v1/experiments/${encodeURIComponent(experimentId)}`);
+  }
+
   /** `GET /v1/experiments/:id/report`: the summary plus one row per item. @throws ApiError (404). */
-  async getExperimentReport(experimentId: string): Promise<ExperimentReport> {
-    return this.request<ExperimentReport>(
+  async getExperimentReport(
+    experimentId: string,
+  ): Promise<ExperimentReport & { incomplete?: boolean }> {
+    return this.request<ExperimentReport & { incomplete?: boolean }>(
       'GET',
       `/v1/experiments/${encodeURIComponent(experimentId)}/report`,
     );
@@ -392,8 +475,8 @@ export class RunledgerClient {
    * `POST /v1/runs/:id/rerun`: a new run over the failed (`failed` or `cancelled`) or all items.
    * @throws ApiError (409 the run is still going, 400 nothing failed, 404).
    */
-  async rerun(runId: string, only: 'failed' | 'all'): Promise<Run> {
-    return this.request<Run>(
+  async rerun(runId: string, only: 'failed' | 'all'): Promise<RunDetails> {
+    return this.request<RunDetails>(
       'POST',
       `/v1/runs/${encodeURIComponent(runId)}/rerun`,
       jsonBody({ only }),

@@ -3,15 +3,16 @@
  * file) and `runledger rerun RUN --failed|--all [--watch]`.
  */
 import { createWriteStream } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Dataset } from '@runledger/shared';
 import type { Command } from 'commander';
 import { ApiError, type DatasetItem, type RunledgerClient } from './client.js';
-import { loadDatasetFile } from './dataset-file.js';
+import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
+import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
 import { followRun } from './watch.js';
 
 /** What the dataset, export and rerun commands need from the program. */
@@ -25,15 +26,8 @@ export interface DatasetCommandsOptions {
   progress: NodeJS.WritableStream | null;
   /** Raised for a failure the user must see as one line (exit code 1). */
   fail: (message: string) => Error;
-}
-
-/** The dataset id `push` derives from a file name: `data/iris v2.jsonl` -> `iris-v2`. */
-export function datasetIdFromFile(file: string): string {
-  const stem = basename(file, extname(file))
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 128);
-  return stem || 'dataset';
+  /** How long `rerun --watch` reconnects to a lost API, ms (default 60 s). */
+  reconnectForMs?: () => number | undefined;
 }
 
 /** One line per version: `VERSION ITEMS CONTENT HASH CREATED`. */
@@ -194,7 +188,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       await copyTo(body, options.stdout);
     });
 
-  program
+  const rerun = program
     .command('rerun')
     .description(
       'rerun the failed (failed or cancelled) or all items of a finished run as a new run',
@@ -202,12 +196,16 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .argument('<run>', 'the run id')
     .option('--failed', 'only the items whose result is failed or cancelled (the default)')
     .option('--all', 'every item (a replay, e.g. for a regression check)')
-    .option('--watch', 'follow the new run, then print its summary (exit 1 unless it completes)')
+    .option(
+      '--watch',
+      'follow the new run, print its summary, and exit 0 only if it completed with no failed item and every gate held',
+    );
+  addGateOptions(rerun)
     .option('--json', 'print the new (with --watch: finished) run as JSON')
     .action(
       async (
         runId: string,
-        opts: { failed?: boolean; all?: boolean; watch?: boolean; json?: boolean },
+        opts: GateOptions & { failed?: boolean; all?: boolean; watch?: boolean; json?: boolean },
       ) => {
         if (opts.failed && opts.all) throw fail('--failed and --all exclude each other');
         const api = options.client();
@@ -226,7 +224,9 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
           progress: options.progress,
           json: opts.json,
           out,
-          fail,
+          err,
+          gates: gatesOf(opts),
+          reconnectForMs: options.reconnectForMs?.(),
         });
       },
     );
