@@ -13,6 +13,7 @@ import {
   NonRetryableError,
   RunQueues,
   type RunStore,
+  z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,7 @@ const calls: { runId: string; index: number; at: number; aborted: boolean }[] = 
 const budgetTarget = defineTarget({
   name: 'budget-target',
   description: 'input.fail: fails (non-retryable) after input.delayMs; input.hang: waits for abort',
+  configSchema: z.object({}).strict(),
   async run(input, { signal, runId, itemIndex }) {
     const call = { runId, index: itemIndex, at: Date.now(), aborted: false };
     calls.push(call);

@@ -19,6 +19,7 @@ import {
   type Result,
   type Run,
   type RunStore,
+  z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
@@ -40,11 +41,14 @@ let app: ReturnType<typeof createApp>;
 const modulo = defineTarget({
   name: 'modulo',
   description: 'yes when n % mod === 0',
+  configSchema: z
+    .object({ mod: z.number().int().min(1).default(1), failOn: z.number().int().optional() })
+    .strict(),
   async run(input, { config }) {
     const n = (input as { n: number }).n;
     if (config.failOn === n) throw new NonRetryableError(`refused ${n}`, 'bad_input');
     return {
-      output: n % Number(config.mod ?? 1) === 0 ? 'yes' : 'no',
+      output: n % config.mod === 0 ? 'yes' : 'no',
       usage: { inputTokens: 3, outputTokens: 1 },
     };
   },
@@ -54,6 +58,7 @@ const modulo = defineTarget({
 const coin = defineTarget({
   name: 'coin',
   description: 'a deterministic coin per (run, item)',
+  configSchema: z.object({}).strict(),
   async run(_input, { runId, itemId }) {
     const byte = createHash('sha256').update(`${runId}/${itemId}`).digest()[0]!;
     return { output: byte % 2 === 0 ? 'yes' : 'no' };

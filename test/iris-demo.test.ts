@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { createClient, startServices } from '@runledger/cli';
 import { createLogger, createRedis, loadConfig, type Result } from '@runledger/shared';
+import { targetConfig } from '@runledger/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { irisClasses, irisFeatures, irisItems } from '../examples/iris/dataset.js';
 import { runIrisDemo } from '../examples/iris/demo.js';
@@ -58,7 +59,8 @@ describe('iris data and target', () => {
     const context = {
       signal: new AbortController().signal,
       attempt: 1,
-      config: {},
+      // what the worker hands the target: the config parsed by its configSchema (k defaults to 5)
+      config: targetConfig(irisKnn, {}),
       runId: 'r',
       itemId: 'i',
       itemIndex: 0,
@@ -73,9 +75,11 @@ describe('iris data and target', () => {
     await expect(irisKnn.run({ row: 0 }, context)).rejects.toThrow(
       'input.features must be 4 numbers',
     );
-    await expect(
-      irisKnn.run(irisItems()[0]?.input, { ...context, config: { k: 0 } }),
-    ).rejects.toThrow('config.k must be an integer in [1, 149]');
+    expect(context.config).toEqual({ k: 5 });
+    expect(() => targetConfig(irisKnn, { k: 0 })).toThrow(
+      'invalid iris-knn target config: config.k: Too small: expected number to be >=1',
+    );
+    expect(() => targetConfig(irisKnn, { k: 3, K: 4 })).toThrow('config: Unrecognized key: "K"');
   });
 });
 

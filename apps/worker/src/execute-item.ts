@@ -18,6 +18,7 @@ import {
 } from '@runledger/shared';
 import { type PriceTable, priceResult } from './prices.js';
 import type { AttemptGate, AttemptTicket } from './rate-limits.js';
+import { targetConfig } from './targets/config.js';
 
 // ------------------------------------------------------------------ slots
 
@@ -479,10 +480,12 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
                   return combined.signal;
                 },
                 attempt,
-                config: options.config,
+                // parsed by the target's configSchema (once per config object); throws invalid_config
+                config: targetConfig(options.target, options.config),
                 runId: options.runId,
                 itemId: options.item.id,
                 itemIndex: options.index,
+                metadata: options.item.metadata ?? {},
                 logger: options.logger,
               }),
             );

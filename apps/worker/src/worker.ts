@@ -28,7 +28,13 @@ import { createTargetLimiters, loadTargetLimits } from './rate-limits.js';
 import { startReconciler } from './reconciler.js';
 import { ResultWriter } from './result-writer.js';
 import { builtinScorers } from './scorers.js';
-import { createBuiltinTargets, loadPluginModules, Registry } from './targets.js';
+import {
+  checkConfigSchema,
+  createBuiltinTargets,
+  describeTargets,
+  loadPluginModules,
+  Registry,
+} from './targets.js';
 
 /** Options of `startWorker`. */
 export interface StartWorkerOptions {
@@ -67,7 +73,8 @@ export class ShutdownError extends Error {
 /**
  * Starts a worker: loads modules, subscribes to cancels, starts one BullMQ worker per target
  * (queue `items.<target>`) and the heartbeat. Resolves once it is consuming.
- * @throws Error when a module cannot be loaded or a target/scorer name is invalid or duplicated.
+ * @throws Error when a module cannot be loaded, a target/scorer name is invalid or duplicated,
+ *   or a target has no zod `configSchema`.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
   const { config } = options;
@@ -82,6 +89,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const prices = loadPriceTable(config.RUNLEDGER_PRICES);
   const targetLimits = loadTargetLimits(config.RUNLEDGER_TARGET_LIMITS);
   const plugins = await loadPluginModules(modules);
+  for (const target of options.targets ?? []) checkConfigSchema(target, 'startWorker targets');
   const targets = new Registry<TargetDefinition>('target', [
     ...createBuiltinTargets(config),
     ...(options.targets ?? []),
@@ -130,12 +138,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     throw err;
   }
 
-  // heartbeat
+  // heartbeat: served targets with their config JSON Schemas (converted once)
+  const advertisedTargets = describeTargets(targets.list(), logger);
   const info = (): WorkerInfo => ({
     id,
     host: hostname(),
     pid: process.pid,
-    targets: targets.describe(),
+    targets: advertisedTargets,
     scorers: scorers.describe(),
     concurrency: config.WORKER_CONCURRENCY,
     inFlight: slots.inUse,
