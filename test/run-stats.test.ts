@@ -507,3 +507,57 @@ describe('dataset push dedup', () => {
     expect(await redis.keys(`${h.prefix}:dataset:*staging*`)).toEqual([]);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the pass rate, error types, reruns, effective results, experiment delete and dedup', async () => {
+    const res = await app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+      components: { schemas: Record<string, SchemaObject> };
+    };
+    type SchemaObject = {
+      properties?: Record<string, unknown>;
+      allOf?: SchemaObject[];
+      $ref?: string;
+    };
+    /** Property names of a component, through `allOf` and `$ref` (extended schemas). */
+    const propsOf = (schema: SchemaObject | undefined): string[] => {
+      if (!schema) return [];
+      if (schema.$ref) return propsOf(doc.components.schemas[schema.$ref.split('/').at(-1)!]);
+      return [...Object.keys(schema.properties ?? {}), ...(schema.allOf ?? []).flatMap(propsOf)];
+    };
+    const props = (name: string) => propsOf(doc.components.schemas[name]);
+    expect(props('ScoreSummary').sort()).toEqual(
+      ['errors', 'failed', 'mean', 'passRate', 'passRateOfScored', 'passed'].sort(),
+    );
+    expect(props('Run')).toEqual(expect.arrayContaining(['errorTypes', 'reruns', 'scores']));
+    expect(props('ErrorType').sort()).toEqual(['count', 'message', 'type']);
+    expect(props('ResultList')).toEqual(['results', 'nextCursor', 'effective']);
+    expect(props('EffectiveSummary')).toEqual([
+      'runIds',
+      'totalItems',
+      'succeeded',
+      'failed',
+      'cancelled',
+      'pending',
+      'scores',
+    ]);
+    expect(props('ExperimentSummary')).toEqual(
+      expect.arrayContaining(['incomplete', 'missingRunIds']),
+    );
+    expect(props('Compare')).toEqual(expect.arrayContaining(['scoreA', 'scoreB', 'passRateA']));
+    expect(props('VariantScore')).toEqual(
+      expect.arrayContaining(['passRate', 'passRateOfScored', 'errors', 'ci95', 'n']),
+    );
+    expect(props('DatasetChange')).toEqual(expect.arrayContaining(['created', 'versions']));
+    const results = doc.paths['/v1/runs/{id}/results']?.get;
+    expect(results?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['query:effective', 'query:status']),
+    );
+    expect(Object.keys(doc.paths['/v1/experiments/{id}'] ?? {})).toEqual(
+      expect.arrayContaining(['get', 'delete']),
+    );
+    expect(Object.keys(doc.paths['/v1/datasets/{id}/items']?.post ?? {})).toContain('responses');
+  });
+});

@@ -86,7 +86,10 @@ export const VariantScoreSchema = ScoreSummarySchema.extend({
   passAtK: z.number().nullable().optional(),
   /** pass^k (k = trials), averaged over items; only with trials > 1. */
   passHatK: z.number().nullable().optional(),
-}).openapi('VariantScore');
+}).openapi('VariantScore', {
+  description:
+    "One scorer over every trial run of a variant: a run's ScoreSummary (passRate = passed / n items) plus its Wilson 95% interval and pass@k / pass^k.",
+});
 export type VariantScore = z.infer<typeof VariantScoreSchema>;
 
 export const VariantSummarySchema = z
