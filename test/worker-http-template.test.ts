@@ -2,8 +2,9 @@
  * The `http` target's request shaping against a real local HTTP server: `method`, `headers`
  * (with `{{env.NAME}}` from the worker's environment), `query` and `body` templates as sent on
  * the wire; the default envelope without `body`; GET/DELETE without body; item failures for
- * unset env variables and missing input paths (nothing sent); 503 `Retry-After`; and a worker
- * run whose two configs differ only in a templated body field scoring differently.
+ * unset env variables and missing input paths (nothing sent); 503 `Retry-After`; the
+ * allowlist's `public` keyword; the API refusing `{{expected}}` at submit; and a worker run whose
+ * two configs differ only in a templated body field scoring differently.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,12 @@ import {
   type Run,
   type TargetContext,
 } from '@runledger/shared';
-import { createHttpTarget, targetConfig } from '@runledger/worker';
+import {
+  createHttpTarget,
+  HttpGuard,
+  TargetNotAllowedError,
+  targetConfig,
+} from '@runledger/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
 import { storedResults, waitForRunStatus } from './helpers/run-checks.js';
@@ -277,12 +283,62 @@ describe('http target request shaping', () => {
   });
 });
 
+describe('allowlist keyword public', () => {
+  it('keeps public hosts allowed beside the listed ones (what runledger start uses)', async () => {
+    const guard = new HttpGuard('public,127.0.0.1');
+    expect([guard.publicHosts, guard.patterns.map((p) => p.source)]).toEqual([true, ['127.0.0.1']]);
+    expect(() => guard.check(new URL('http://127.0.0.1:8000/v1'))).not.toThrow();
+    expect(() => guard.check(new URL('https://api.openai.com/v1'))).not.toThrow();
+    expect(() => guard.check(new URL('http://10.0.0.1/'))).toThrow(TargetNotAllowedError);
+    expect(() => guard.check(new URL('http://169.254.169.254/'))).toThrow(TargetNotAllowedError);
+    await guard.close();
+    const listedOnly = new HttpGuard('127.0.0.1');
+    expect(listedOnly.publicHosts).toBe(false);
+    expect(() => listedOnly.check(new URL('https://api.openai.com/v1'))).toThrow(
+      /host not in RUNLEDGER_HTTP_TARGET_ALLOW \(127\.0\.0\.1\)/,
+    );
+    await listedOnly.close();
+    const out = await createHttpTarget({ allow: 'public,127.0.0.1' }).run(
+      1,
+      context({ url: `${base}/plain` }),
+    );
+    expect(out).toEqual({ output: { ok: true } });
+  });
+});
+
 describe('http target in a worker run', () => {
   let h: AppHarness;
   beforeAll(async () => {
     h = await createAppHarness('http-template', { RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1' }, {});
   });
   afterAll(() => h.close());
+
+  it('the API refuses a template reaching for the expected output at submit, with its field path', async () => {
+    const res = await h.app.request('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        target: {
+          name: 'http',
+          config: {
+            url: `${base}/answer`,
+            body: { messages: [{ role: 'user', content: 'Q: {{input}} A: {{expected}}' }] },
+          },
+        },
+        dataset: { items: [{ input: 'q', expectedOutput: 'a' }] },
+      }),
+    });
+    const problem = (await res.json()) as { errors?: { path: string; message: string }[] };
+    expect(res.status).toBe(400);
+    expect(problem.errors).toEqual([
+      {
+        path: 'target.config.body.messages.0.content',
+        message: expect.stringMatching(
+          /^unknown placeholder \{\{expected\}\}: the expected output is never sent to the target/,
+        ) as unknown as string,
+      },
+    ]);
+  });
 
   it('two runs differing only in a templated body field score differently, exactly', async () => {
     // sums 2..9: four odd ones, which the sloppy mode answers wrongly
