@@ -20,44 +20,26 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import {
+  BLOCKED_HOSTNAMES,
   type HostPattern,
   hostMatches,
+  isPublicAddress,
   NonRetryableError,
   normalizeHost,
-  parseHostAllowlist,
+  parseTargetAllow,
   redactUrl,
   urlAllowed,
 } from '@runledger/shared';
-import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
 
-/** The allowlist keyword keeping public hosts allowed beside the listed ones. */
-const PUBLIC_KEYWORD = 'public';
-
-/** Host names refused without a lookup when the allowlist is empty (cloud metadata services). */
-export const BLOCKED_HOSTNAMES: ReadonlySet<string> = new Set([
-  'metadata.google.internal',
-  'metadata',
-]);
+/** Re-exported from @runledger/shared (the API's submit-time check uses the same ones). */
+export { BLOCKED_HOSTNAMES, isPublicAddress };
 
 /** The `http` target was pointed at a host it may not call: the item fails at once. */
 export class TargetNotAllowedError extends NonRetryableError {
   override name = 'TargetNotAllowedError';
   constructor(message: string) {
     super(message, 'target_not_allowed');
-  }
-}
-
-/**
- * True when `address` (an IPv4 or IPv6 literal) is a public unicast address; IPv4-mapped IPv6
- * addresses are judged as their IPv4 address. False for anything else, including non-addresses.
- */
-export function isPublicAddress(address: string): boolean {
-  if (isIP(address) === 0) return false;
-  try {
-    return ipaddr.process(address).range() === 'unicast';
-  } catch {
-    return false;
   }
 }
 
@@ -84,11 +66,7 @@ export class HttpGuard {
    */
   constructor(allow: string | readonly HostPattern[] = '') {
     if (typeof allow === 'string') {
-      const keyword = allow.split(',').some((e) => e.trim().toLowerCase() === PUBLIC_KEYWORD);
-      this.patterns = parseHostAllowlist(allow).filter(
-        (p) => p.source.toLowerCase() !== PUBLIC_KEYWORD,
-      );
-      this.publicHosts = keyword || this.patterns.length === 0;
+      ({ patterns: this.patterns, publicHosts: this.publicHosts } = parseTargetAllow(allow));
     } else {
       this.patterns = allow;
       this.publicHosts = allow.length === 0;
