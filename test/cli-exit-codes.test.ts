@@ -7,7 +7,13 @@
  * and a quiet exit on a closed pipe.
  */
 import { spawn } from 'node:child_process';
-import { EXIT_CODES, type RunDetails, type RunningServices, startServices } from '@runledger/cli';
+import {
+  ApiError,
+  EXIT_CODES,
+  type RunDetails,
+  type RunningServices,
+  startServices,
+} from '@runledger/cli';
 import {
   createLogger,
   createRedis,
@@ -208,6 +214,24 @@ describe('exit codes', () => {
       '2',
     ]);
     expect(allowed.code).toBe(EXIT_CODES.ok);
+    // the first run lists its reruns; --effective reads the latest result per item across them
+    const original = runIdOf(first.stderr);
+    const reruns = [runIdOf(rerun.stderr), runIdOf(allowed.stderr)];
+    const shown = await cli(['runs', 'get', original]);
+    expect(fields(shown.stdout).reruns).toBe(reruns.join(', '));
+    const effective = await cli(['runs', 'results', original, '--effective', '--format', 'jsonl']);
+    expect(effective.code).toBe(0);
+    const results = effective.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Result);
+    expect(results.map((r) => [r.itemIndex, r.status])).toEqual([
+      [0, 'failed'],
+      [1, 'failed'],
+    ]);
+    expect(effective.stderr).toBe(
+      `effective over 3 runs (${[original, ...reruns].join(', ')}): 2 items: 0 succeeded, 2 failed, 0 cancelled, 0 pending\n`,
+    );
   });
 });
 
@@ -351,6 +375,19 @@ describe('small things', () => {
     expect(stderr.split('\n')).toHaveLength(2);
     expect(stderr.match(/duplicate item id/g), stderr).toHaveLength(1);
     expect(stderr).toContain('dataset.items.1.id (dup.jsonl line 2): duplicate item id "x"');
+  });
+
+  it('ApiError says a detail once when errors[] repeats it', () => {
+    expect(new ApiError(400, 'Bad Request', 'X', [{ path: '', message: 'X' }]).message).toBe(
+      'Bad Request (400): X',
+    );
+    expect(
+      new ApiError(400, 'Bad Request', 'invalid body: a.b: too big', [
+        { path: 'a.b', message: 'too big', where: 'qa.jsonl line 3' },
+        { path: 'c', message: 'missing' },
+      ]).message,
+    ).toBe('Bad Request (400): invalid body: a.b (qa.jsonl line 3): too big: c: missing');
+    expect(new ApiError(404, 'Not Found', 'Not Found').message).toBe('Not Found (404)');
   });
 
   it('runs results --limit prints that many results; error text is never cut', async () => {

@@ -6,11 +6,14 @@
 import type {
   Compare,
   Dataset,
+  EffectiveSummary,
+  ErrorType,
   ExperimentReport,
   ExperimentSummary,
   Result,
   Run,
   RunStatus,
+  ScoreSummary,
 } from '@runledger/shared';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
@@ -87,42 +90,27 @@ export interface FieldError {
 }
 
 /**
- * A scorer's summary on a run: `passRate = passed / totalItems` (items that failed to execute or
- * were cancelled count as not passed; THE pass rate the CLI prints and gates on), `failed`
- * (scored and did not pass), `errors` (items without this score), `passRateOfScored =
- * passed / (passed + failed)`. Rates in [0, 1], null when undefined (nothing to divide by).
+ * A scorer's summary on a run (`ScoreSummary`): `passRate = passed / totalItems` (items that
+ * failed to execute or were cancelled count as not passed; THE pass rate the CLI prints and gates
+ * on), `failed` (scored and did not pass), `errors` (items without this score),
+ * `passRateOfScored = passed / (passed + failed)`. Rates in [0, 1], null when undefined.
  */
-export interface RunScoreSummary {
-  mean: number | null;
-  passed: number;
-  failed: number;
-  errors: number;
-  passRate: number | null;
-  passRateOfScored: number | null;
-}
+export type RunScoreSummary = ScoreSummary;
 
 /** Failed items of a run grouped by `error.type`: their count and the first full message. */
-export interface ErrorTypeCount {
-  type: string;
-  count: number;
-  message: string;
-}
+export type ErrorTypeCount = ErrorType;
 
 /**
- * A run as the API returns it (`Run` of @runledger/shared), with the summary fields of issue 7:
- * per-scorer pass rates, failed items by error type, and the ids of its reruns.
+ * A run as the API returns it (`Run`): with per-scorer pass rates (`scores`), failed items by
+ * error type (`errorTypes`) and the ids of its reruns (`reruns`).
  */
-export type RunDetails = Omit<Run, 'scores'> & {
-  scores: Record<string, RunScoreSummary>;
-  errorTypes: ErrorTypeCount[];
-  reruns: string[];
-};
+export type RunDetails = Run;
 
 /**
  * An experiment's summary (`ExperimentSummary`); `incomplete` is true when some of its runs no
  * longer exist (`missingRunIds`): its numbers then cover the remaining runs only.
  */
-export type ExperimentDetails = ExperimentSummary & { incomplete?: boolean };
+export type ExperimentDetails = ExperimentSummary;
 
 /** One entry of `GET /v1/experiments` (no scores: read them with `getExperiment`). */
 export interface ExperimentListEntry {
@@ -202,10 +190,14 @@ export interface RunPage {
   nextCursor: string | null;
 }
 
-/** A page of results in item order; `nextCursor` is null on the last page. */
+/**
+ * A page of results in item order; `nextCursor` is null on the last page. With `effective`,
+ * `effective` holds the counters and scores over the effective results.
+ */
 export interface ResultPage {
   results: Result[];
   nextCursor: string | null;
+  effective?: EffectiveSummary;
 }
 
 /** Filters of `GET /v1/runs`. `since`/`until` are ISO-8601 times. */
@@ -223,6 +215,8 @@ export interface ListRunsOptions {
 /** Filters of `GET /v1/runs/:id/results`. `limit` is the page size. */
 export interface ListResultsOptions {
   status?: Result['status'];
+  /** Per item, the latest result across the run and its reruns (`effective=true`). */
+  effective?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -345,9 +339,10 @@ export class RunledgerClient {
 
   /** One page of `GET /v1/runs/:id/results`. */
   async listResultsPage(runId: string, options: ListResultsOptions = {}): Promise<ResultPage> {
+    const { effective, ...rest } = options;
     return this.request<ResultPage>(
       'GET',
-      `/v1/runs/${encodeURIComponent(runId)}/results${query({ ...options })}`,
+      `/v1/runs/${encodeURIComponent(runId)}/results${query({ ...rest, ...(effective ? { effective: 'true' } : {}) })}`,
     );
   }
 
@@ -407,10 +402,8 @@ export class RunledgerClient {
   }
 
   /** `GET /v1/experiments/:id/report`: the summary plus one row per item. @throws ApiError (404). */
-  async getExperimentReport(
-    experimentId: string,
-  ): Promise<ExperimentReport & { incomplete?: boolean }> {
-    return this.request<ExperimentReport & { incomplete?: boolean }>(
+  async getExperimentReport(experimentId: string): Promise<ExperimentReport> {
+    return this.request<ExperimentReport>(
       'GET',
       `/v1/experiments/${encodeURIComponent(experimentId)}/report`,
     );

@@ -1,5 +1,5 @@
 /** Text renderings of runs and results for people: the run summary and plain aligned tables. */
-import type { Result } from '@runledger/shared';
+import type { EffectiveSummary, Result } from '@runledger/shared';
 import type { RunDetails, RunScoreSummary } from './client.js';
 
 /** `value` as indented JSON and a newline (what `--json` prints). */
@@ -13,11 +13,10 @@ export function formatJson(value: unknown): string {
  */
 export function formatScore(s: RunScoreSummary | undefined, totalItems: number): string {
   if (!s) return '-';
-  const errors = typeof s.errors === 'number' ? s.errors : totalItems - s.passed - s.failed;
   return (
-    `${percent(s.passRate ?? null)} passed (${s.passed}/${totalItems} items): ` +
-    `${s.failed} failed, ${errors} error${errors === 1 ? '' : 's'}; ` +
-    `${percent(s.passRateOfScored ?? null)} of scored; mean ${s.mean === null ? '-' : s.mean.toFixed(3)}`
+    `${percent(s.passRate)} passed (${s.passed}/${totalItems} items): ` +
+    `${s.failed} failed, ${s.errors} error${s.errors === 1 ? '' : 's'}; ` +
+    `${percent(s.passRateOfScored)} of scored; mean ${s.mean === null ? '-' : s.mean.toFixed(3)}`
   );
 }
 
@@ -41,7 +40,7 @@ export function formatRunSummary(run: RunDetails): string {
   for (const scorer of scorerNames(run)) {
     rows.push([`score ${scorer}`, formatScore(run.scores[scorer], run.totalItems)]);
   }
-  for (const e of run.errorTypes ?? []) {
+  for (const e of run.errorTypes) {
     rows.push([
       `errors ${e.type}`,
       `${e.count} item${e.count === 1 ? '' : 's'}, first: ${e.message}`,
@@ -64,7 +63,7 @@ export function formatRunSummary(run: RunDetails): string {
     rows.push(['completed', `${run.completedAt} (${duration(run)})`]);
   }
   if (run.parentRunId) rows.push(['rerun of', run.parentRunId]);
-  if (run.reruns && run.reruns.length > 0) rows.push(['reruns', run.reruns.join(', ')]);
+  if (run.reruns.length > 0) rows.push(['reruns', run.reruns.join(', ')]);
   if (run.error) rows.push(['error', run.error]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
@@ -198,4 +197,21 @@ function flat(text: string): string {
 function clip(text: string, max: number): string {
   const f = flat(text);
   return f.length > max ? `${f.slice(0, max - 1)}…` : f;
+}
+
+/**
+ * The effective counters of `runs results --effective` (per item, the latest result across the
+ * run and its reruns): one line, e.g. `effective over 2 runs: 10 items: 10 succeeded, 0 failed,
+ * 0 cancelled, 0 pending; exact_match 90.0% passed (9/10 items)`.
+ */
+export function formatEffective(e: EffectiveSummary): string {
+  const scores = Object.entries(e.scores).map(
+    ([name, s]) => `${name} ${percent(s.passRate)} passed (${s.passed}/${e.totalItems} items)`,
+  );
+  return (
+    `effective over ${e.runIds.length} run${e.runIds.length === 1 ? '' : 's'} (${e.runIds.join(', ')}): ` +
+    `${e.totalItems} items: ${e.succeeded} succeeded, ${e.failed} failed, ${e.cancelled} cancelled, ${e.pending} pending` +
+    (scores.length > 0 ? `; ${scores.join(', ')}` : '') +
+    '\n'
+  );
 }

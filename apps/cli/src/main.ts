@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import {
   type Config,
   createLogger,
+  type EffectiveSummary,
   loadConfig,
   RESULT_STATUSES,
   RUN_STATUSES,
@@ -30,6 +31,7 @@ import { datasetIdFromFile, readDatasetFile } from './dataset-file.js';
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
 import {
+  formatEffective,
   formatJson,
   formatResultsTable,
   formatRunSummary,
@@ -440,6 +442,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .option('--limit <n>', 'print at most this many results (default: all)', positiveInt)
     .option('--page-size <n>', 'results fetched per request', positiveInt, 500)
     .option('--wide', 'never shorten item ids or outputs in the table (errors are never cut)')
+    .option(
+      '--effective',
+      'per item, the latest result across the run and its reruns; prints the effective counters and scores on stderr',
+    )
     .action(
       async (
         id: string,
@@ -449,6 +455,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           limit?: number;
           pageSize: number;
           wide?: boolean;
+          effective?: boolean;
         },
       ) => {
         let count = 0;
@@ -458,8 +465,11 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         const pages = client().listResults(id, {
           limit: Math.min(opts.pageSize, limit),
           ...(opts.status ? { status: opts.status } : {}),
+          ...(opts.effective ? { effective: true } : {}),
         });
+        let effective: EffectiveSummary | undefined;
         for await (const page of pages) {
+          effective ??= page.effective;
           const results = page.results.slice(0, limit - count);
           if (results.length > 0) {
             if (opts.format === 'jsonl') {
@@ -473,6 +483,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           if (count >= limit) break;
         }
         if (opts.format === 'table') err(`${count} results\n`);
+        if (effective) err(formatEffective(effective));
       },
     );
 
