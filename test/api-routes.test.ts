@@ -26,6 +26,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { advertiseWorker } from './helpers/fake-worker.js';
 
 interface Harness {
   app: ReturnType<typeof createApp>;
@@ -79,9 +80,33 @@ function createHarness(
   };
 }
 
+/**
+ * Every target these tests submit to, served by an advertised worker (runs are checked at submit
+ * against the live workers); the tests play the worker's part through the store.
+ */
+const SERVED_TARGETS = [
+  'c',
+  'd',
+  'echo-json',
+  'echo-nd',
+  'g',
+  'idem',
+  'm1',
+  'm2',
+  'r',
+  's',
+  't1',
+  't2',
+  't3',
+  'v',
+];
+const serveTargets = (store: RunStore) =>
+  advertiseWorker(store, SERVED_TARGETS, { id: 'routes-fake' });
+
 let h: Harness;
-beforeAll(() => {
+beforeAll(async () => {
   h = createHarness('api-routes');
+  await serveTargets(h.store);
 });
 afterAll(async () => {
   await h.close();
@@ -449,6 +474,7 @@ describe('GET /v1/runs/:id and GET /v1/runs', () => {
   it('lists runs newest first with every filter and cursor paging', async () => {
     const l = createHarness('api-list');
     try {
+      await serveTargets(l.store);
       const specs = [
         { target: 't1', ds: 'd1', tags: ['x'] },
         { target: 't2', ds: 'd1', tags: ['y'] },
@@ -862,6 +888,7 @@ describe('workers, health, metrics and docs', () => {
   it('exposes Prometheus metrics', async () => {
     const m = createHarness('api-metrics');
     try {
+      await serveTargets(m.store);
       const a = await createRun({ target: { name: 'm1' }, dataset: { items: items(3) } }, m.app);
       await createRun({ target: { name: 'm1' }, dataset: { items: items(130) } }, m.app);
       await createRun({ target: { name: 'm2' }, dataset: { items: items(2) } }, m.app);
