@@ -61,6 +61,17 @@ function scoreOf(results: Result[], scorer: string, totalItems: number): ScoreSu
 }
 
 /**
+ * One side of a comparison: the run's id and item count, and its `scores` as stored (the run's
+ * counters, so the figures equal `GET /v1/runs/:id` exactly); without `scores` they are computed
+ * from the results.
+ */
+export interface RunSide {
+  id: string;
+  totalItems: number;
+  scores?: Record<string, ScoreSummary>;
+}
+
+/**
  * Compares the results of two runs over the same dataset (pure; see `CompareSchema`). Items are
  * joined by `itemId`; items with a result in only one run are counted in `unmatched`. Each run's
  * pass rate is `summarizeScore`'s (passed / its totalItems); `diff` is `passRateB - passRateA`;
@@ -68,8 +79,8 @@ function scoreOf(results: Result[], scorer: string, totalItems: number): ScoreSu
  * result for every item).
  */
 export function compareResults(
-  a: { id: string; datasetVersion: string | null; totalItems: number },
-  b: { id: string; totalItems: number },
+  a: RunSide & { datasetVersion: string | null },
+  b: RunSide,
   resultsA: Result[],
   resultsB: Result[],
   scorer: string,
@@ -116,8 +127,8 @@ export function compareResults(
   const resamples = options.resamples ?? COMPARE_RESAMPLES;
   const seed = options.seed ?? 1;
   const boot = matched === 0 ? null : pairedBootstrapDiff(passA, passB, { resamples, seed });
-  const scoreA = scoreOf(resultsA, scorer, a.totalItems);
-  const scoreB = scoreOf(resultsB, scorer, b.totalItems);
+  const scoreA = a.scores?.[scorer] ?? scoreOf(resultsA, scorer, a.totalItems);
+  const scoreB = b.scores?.[scorer] ?? scoreOf(resultsB, scorer, b.totalItems);
   const diff =
     scoreA.passRate === null || scoreB.passRate === null ? null : scoreB.passRate - scoreA.passRate;
   return {
