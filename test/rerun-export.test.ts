@@ -307,6 +307,7 @@ describe('export', () => {
     const res = await call<Run>('POST', '/v1/runs', {
       target: { name: 'offline-target' },
       dataset: { items: Array.from({ length: n }, (_, i) => ({ input: `row ${i}` })) },
+      execution: { waitForWorkers: true },
     });
     expect(res.status).toBe(201);
     const runId = res.body.id;
