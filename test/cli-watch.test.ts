@@ -121,3 +121,41 @@ describe('submit --watch across an API restart', () => {
     );
   });
 });
+
+describe('experiment --watch across an API restart', () => {
+  it('keeps polling while the API is away and ends with exit 0', async () => {
+    const items = Array.from(
+      { length: 8 },
+      (_, i) => `{ id: e${i}, input: ${i}, expectedOutput: ${i} }`,
+    );
+    const yaml = tmp.file(
+      'slow.yaml',
+      [
+        'name: slow',
+        `dataset: { items: [ ${items.join(', ')} ] }`,
+        'variants:',
+        '  - { name: fast, target: { name: echo, config: { delayMs: 200 } } }',
+        '  - { name: slow, target: { name: echo, config: { delayMs: 300 } } }',
+        'scorers: [ { name: exact_match } ]',
+        'execution: { concurrency: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const cli = startCli(['experiment', yaml, '--watch'], { RUNLEDGER_URL: apiUrl });
+    await waitFor(() => cli.output().stderr.includes('created experiment'), 'the experiment');
+    const client = createClient({ baseUrl: apiUrl });
+    await waitFor(async () => {
+      const page = await client.listRuns({ limit: 2 });
+      return page.runs.some((r) => r.succeededCount >= 1);
+    }, 'a first result');
+    await api?.close();
+    api = null;
+    await new Promise((r) => setTimeout(r, 1000));
+    api = await startApi({ config, logger });
+    const outcome = await cli.done;
+    expect(outcome.code, outcome.stderr).toBe(EXIT_CODES.ok);
+    expect(outcome.stdout).toMatch(/^fast +100\.0% .*\(8\/8\)/m);
+    expect(outcome.stdout).toMatch(/^slow +100\.0% .*\(8\/8\)/m);
+    expect(outcome.stdout).toContain('by pass/fail  improved 0, regressed 0, unchanged 8');
+  });
+});

@@ -16,11 +16,13 @@ import {
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type {
-  DatasetItem,
-  ExperimentDetails,
-  ExperimentSpecInput,
-  RunledgerClient,
+import {
+  ApiError,
+  type DatasetItem,
+  type ExperimentDetails,
+  type ExperimentSpecInput,
+  type RunDetails,
+  type RunledgerClient,
 } from './client.js';
 import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable, percent } from './format.js';
@@ -35,6 +37,7 @@ import {
   type Gates,
   gatesOf,
 } from './gates.js';
+import { DEFAULT_RECONNECT_FOR_MS, isTransient } from './watch.js';
 
 /** An experiment file is unreadable or not an experiment. */
 export class ExperimentFileError extends Error {
@@ -83,15 +86,23 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
 export interface WatchExperimentOptions {
   /** Where to draw one progress bar per variant; null: none. */
   progress?: NodeJS.WritableStream | null;
-  /** Poll interval of `GET /v1/experiments/:id`, ms. @defaultValue 500 */
+  /** Poll interval of `GET /v1/runs/:id`, ms. @defaultValue 500 */
   intervalMs?: number;
+  /**
+   * How long to keep polling while the API does not answer, ms (then `WatchGaveUpError`-like
+   * `ExitError` with exit code 2). @defaultValue DEFAULT_RECONNECT_FOR_MS (60 000)
+   */
+  reconnectForMs?: number | undefined;
 }
 
 /**
  * Follows an experiment to its end with one bar per variant (items done over all its trials).
  * Progress comes from its runs (`GET /v1/runs/:id`, cheap counters), polled every `intervalMs`;
- * the summary, which reads every result, is fetched once at the start and once at the end.
- * Returns the final summary. @throws ApiError.
+ * the summary, which reads every result, is fetched once at the start and once at the end. A
+ * run deleted meanwhile counts as ended (the summary then says `incomplete`); while the API does
+ * not answer (a restart) polling goes on for up to `reconnectForMs`.
+ * @returns the final summary.
+ * @throws ApiError; ExitError (exit code 2) when the API stayed away for `reconnectForMs`.
  */
 export async function watchExperiment(
   client: RunledgerClient,
@@ -119,25 +130,52 @@ export async function watchExperiment(
       status: v.status,
     }),
   );
+  const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
+  let lostSince: number | null = null;
+  /** The run, or null when it no longer exists (404). */
+  const fetchRun = async (id: string) => {
+    try {
+      return await client.getRun(id);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  };
   try {
     for (;;) {
       let running = false;
-      for (const [i, variant] of start.variants.entries()) {
-        const runs = await Promise.all(variant.runIds.map((id) => client.getRun(id)));
-        const total = runs.reduce((n, r) => n + r.totalItems, 0);
-        const done = runs.reduce(
-          (n, r) => n + r.succeededCount + r.failedCount + r.cancelledCount,
-          0,
-        );
-        const open = runs.some((r) => !TERMINAL_STATUSES.includes(r.status));
-        running ||= open;
-        bars[i]?.setTotal(total);
-        bars[i]?.update(done, {
-          variant: variant.name.padEnd(width),
-          status: open
-            ? 'running'
-            : (runs.find((r) => r.status !== 'completed')?.status ?? 'completed'),
-        });
+      try {
+        for (const [i, variant] of start.variants.entries()) {
+          const runs = (await Promise.all(variant.runIds.map(fetchRun))).filter(
+            (r): r is RunDetails => r !== null,
+          );
+          const total = runs.reduce((n, r) => n + r.totalItems, 0);
+          const done = runs.reduce(
+            (n, r) => n + r.succeededCount + r.failedCount + r.cancelledCount,
+            0,
+          );
+          const open = runs.some((r) => !TERMINAL_STATUSES.includes(r.status));
+          running ||= open;
+          bars[i]?.setTotal(total);
+          bars[i]?.update(done, {
+            variant: variant.name.padEnd(width),
+            status: open
+              ? 'running'
+              : (runs.find((r) => r.status !== 'completed')?.status ?? 'completed'),
+          });
+        }
+        lostSince = null;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        lostSince ??= Date.now();
+        running = true;
+        if (Date.now() - lostSince >= reconnectForMs) {
+          throw new ExitError(
+            EXIT_CODES.notCompleted,
+            `gave up watching experiment ${experimentId}: no answer from the API for ${Math.round(reconnectForMs / 1000)} s; ` +
+              `its runs go on: follow it with "runledger experiment-status ${experimentId}"`,
+          );
+        }
       }
       if (!running) break;
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
@@ -428,6 +466,8 @@ export interface ExperimentCommandsOptions {
   progress: NodeJS.WritableStream | null;
   /** Raised for a failure the user must see as one line (exit code 1). */
   fail: (message: string) => Error;
+  /** How long `experiment --watch` keeps polling a lost API, ms (default 60 s). */
+  reconnectForMs?: () => number | undefined;
 }
 
 interface ReadoutOptions {
@@ -509,7 +549,10 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
         return;
       }
       err(`created experiment ${created.id} (${created.variants.length} variants, ${runs} runs)\n`);
-      const summary = await watchExperiment(api, created.id, { progress: options.progress });
+      const summary = await watchExperiment(api, created.id, {
+        progress: options.progress,
+        reconnectForMs: options.reconnectForMs?.(),
+      });
       await printSummary(api, summary, opts);
       const outcome = evaluateGates(variantSubjects(summary), gates);
       const failures = [...outcome.failures];

@@ -511,6 +511,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     err,
     progress: io.progress,
     fail,
+    reconnectForMs: () => reconnectForMs(io.env),
   });
 
   return program;

@@ -67,7 +67,7 @@ interface ProgressData {
 }
 
 /** True for errors worth retrying: the API unreachable, a dropped stream, 429 or 5xx. */
-function transient(err: unknown): boolean {
+export function isTransient(err: unknown): boolean {
   const e = err as { name?: string; status?: number };
   if (e?.name === 'ApiError') return e.status === 429 || (e.status ?? 0) >= 500;
   return true;
@@ -125,7 +125,7 @@ export async function watchRun(
   };
   const lost = (err: unknown) => {
     options.signal?.throwIfAborted();
-    if (!transient(err)) throw err;
+    if (!isTransient(err)) throw err;
     lastReason = reasonOf(err);
     failures++;
     if (lostSince === null) {
