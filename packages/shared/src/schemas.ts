@@ -124,7 +124,14 @@ export const ExecutionSchema = z
      * Accept the run even when no live worker serves its target (it waits for one, up to
      * `RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS`); without it such a run is refused at submit.
      */
-    waitForWorkers: z.boolean().optional(),
+    waitForWorkers: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'Accept the run even when no live worker serves its target: it stays queued until one ' +
+          'does (failed after RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS). Default: refused at submit.',
+      }),
   })
   .openapi('Execution');
 /**

@@ -230,7 +230,10 @@ export function createRunRoutes(deps: AppDeps) {
     description:
       'JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec ' +
       'without `dataset.items` (`RunSpecHeader`), then one `Item` per line. Item ids default to ' +
-      'the item index; `datasetVersion` defaults to a sha256 of the items.',
+      'the item index; `datasetVersion` defaults to a sha256 of the items. Checked at submit ' +
+      '(400 with field paths): a live worker serves the target (unless ' +
+      '`execution.waitForWorkers`), `target.config` fits the target config schema, an ' +
+      '`http`/`openai` URL is allowed by `RUNLEDGER_HTTP_TARGET_ALLOW`, every scorer is known.',
     middleware: [ndjsonBranch, jsonBodyLimit] as const,
     request: {
       headers: IdempotencyHeaders,
