@@ -77,6 +77,20 @@ describe('unknown target', () => {
     }
   });
 
+  it('never mistakes an Object.prototype name for a built-in target', async () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      const refused = await submit(h.app, { name, config: { url: 'http://127.0.0.1/' } });
+      expect(refused.status, name).toBe(400);
+      expect(refused.body.errors?.[0]?.path, name).toBe('target.name');
+      const waiting = await submit(
+        h.app,
+        { name, config: { url: 'http://127.0.0.1/' } },
+        { execution: { waitForWorkers: true } },
+      );
+      expect(waiting.status, name).toBe(201);
+    }
+  });
+
   it('with execution.waitForWorkers: true is accepted and stays queued', async () => {
     const { status, body } = await submit(
       h.app,
