@@ -623,6 +623,7 @@ describe('results, retention and cancel', () => {
       'succeeded',
       'failed',
       'events',
+      'errtypes',
     ]);
     for (const key of h.store.keys.runKeyList(run.id)) {
       if ((await h.redis.exists(key)) === 0) continue;
