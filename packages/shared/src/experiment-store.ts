@@ -25,7 +25,7 @@ import {
   type TargetRef,
   TERMINAL_STATUSES,
 } from './schemas.js';
-import { nearestRank, passAtK, passHatK, summarizeScore, wilsonInterval } from './stats.js';
+import { nearestRank, passAtK, passHatK, summarizeResultScores, wilsonInterval } from './stats.js';
 import { InvalidCursorError, type RunStore } from './store.js';
 
 /** An experiment as stored. Times in ms since epoch. */
@@ -280,26 +280,11 @@ export function summarizeExperiment(
     const totalItems = present.reduce((acc, r) => acc + r.totalItems, 0);
     const scores: Record<string, VariantScore> = {};
     for (const name of scorerNames) {
-      let passed = 0;
-      let failed = 0;
-      let sum = 0;
-      for (const r of results) {
-        const s = r.scores[name];
-        if (!s) continue;
-        sum += s.score;
-        if (s.passed) passed++;
-        else failed++;
-      }
       const n = Math.max(totalItems, results.length);
+      const summary = summarizeResultScores(results, name, n);
       const score: VariantScore = {
-        ...summarizeScore({
-          passed,
-          failed,
-          scoreSum: sum,
-          resultCount: results.length,
-          totalItems: n,
-        }),
-        ci95: n === 0 ? null : wilsonInterval(passed, n),
+        ...summary,
+        ci95: n === 0 ? null : wilsonInterval(summary.passed, n),
         n,
       };
       if (k > 1) {

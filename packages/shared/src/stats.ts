@@ -73,6 +73,36 @@ export function summarizeScore(counts: ScoreCounts): ScoreSummaryFigures {
   };
 }
 
+/**
+ * `summarizeScore` over results held in memory: tallies `scorer`'s scores of `results` (each a
+ * `{ scores: { [scorer]: { score, passed } } }`) against `totalItems` items (at least
+ * `results.length`). Used where figures are computed from results rather than stored counters:
+ * compare without stored scores, effective results across reruns, experiment variants.
+ */
+export function summarizeResultScores(
+  results: readonly { scores: Readonly<Record<string, { score: number; passed: boolean }>> }[],
+  scorer: string,
+  totalItems: number,
+): ScoreSummaryFigures {
+  let passed = 0;
+  let failed = 0;
+  let scoreSum = 0;
+  for (const r of results) {
+    const s = r.scores[scorer];
+    if (!s) continue;
+    scoreSum += s.score;
+    if (s.passed) passed++;
+    else failed++;
+  }
+  return summarizeScore({
+    passed,
+    failed,
+    scoreSum,
+    resultCount: results.length,
+    totalItems: Math.max(totalItems, results.length),
+  });
+}
+
 /** z for a two-sided 95% interval: the 0.975 quantile of the standard normal. */
 export const Z_95 = 1.959964;
 

@@ -27,7 +27,7 @@ import type {
   TargetRef,
   WorkerInfo,
 } from './schemas.js';
-import { summarizeScore } from './stats.js';
+import { summarizeResultScores, summarizeScore } from './stats.js';
 
 /** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
 const SCRIPTS = {
@@ -547,23 +547,7 @@ export class RunStore {
     for (const r of effective) counts[r.status]++;
     const scores: Record<string, ScoreSummary> = {};
     for (const name of scorerNames) {
-      let passed = 0;
-      let failed = 0;
-      let scoreSum = 0;
-      for (const r of effective) {
-        const sc = r.scores[name];
-        if (!sc) continue;
-        scoreSum += sc.score;
-        if (sc.passed) passed++;
-        else failed++;
-      }
-      scores[name] = summarizeScore({
-        passed,
-        failed,
-        scoreSum,
-        resultCount: effective.length,
-        totalItems: root.totalItems,
-      });
+      scores[name] = summarizeResultScores(effective, name, root.totalItems);
     }
     let results: Result[];
     let nextCursor: string | null;

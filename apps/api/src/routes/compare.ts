@@ -13,7 +13,7 @@ import {
   type Result,
   type Run,
   type ScoreSummary,
-  summarizeScore,
+  summarizeResultScores,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
 import { ProblemError } from '../problem.js';
@@ -37,27 +37,6 @@ const CompareQuery = z.object({
 function outcome(result: Result, scorer: string): { passed: boolean; score: number } {
   const s = result.scores[scorer];
   return { passed: s?.passed ?? false, score: s?.score ?? 0 };
-}
-
-/** One run's `ScoreSummary` for `scorer` from its results (`summarizeScore`, the one pass rate). */
-function scoreOf(results: Result[], scorer: string, totalItems: number): ScoreSummary {
-  let passed = 0;
-  let failed = 0;
-  let scoreSum = 0;
-  for (const r of results) {
-    const s = r.scores[scorer];
-    if (!s) continue;
-    scoreSum += s.score;
-    if (s.passed) passed++;
-    else failed++;
-  }
-  return summarizeScore({
-    passed,
-    failed,
-    scoreSum,
-    resultCount: results.length,
-    totalItems: Math.max(totalItems, results.length),
-  });
 }
 
 /**
@@ -127,8 +106,8 @@ export function compareResults(
   const resamples = options.resamples ?? COMPARE_RESAMPLES;
   const seed = options.seed ?? 1;
   const boot = matched === 0 ? null : pairedBootstrapDiff(passA, passB, { resamples, seed });
-  const scoreA = a.scores?.[scorer] ?? scoreOf(resultsA, scorer, a.totalItems);
-  const scoreB = b.scores?.[scorer] ?? scoreOf(resultsB, scorer, b.totalItems);
+  const scoreA = a.scores?.[scorer] ?? summarizeResultScores(resultsA, scorer, a.totalItems);
+  const scoreB = b.scores?.[scorer] ?? summarizeResultScores(resultsB, scorer, b.totalItems);
   const diff =
     scoreA.passRate === null || scoreB.passRate === null ? null : scoreB.passRate - scoreA.passRate;
   return {
