@@ -8,14 +8,15 @@ FROM node:20-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
-# Manifests first, so the npm ci layer is cached until a dependency changes.
+# Manifests first, so the npm ci layer is cached until a dependency changes. The root `prepare`
+# script (the build) needs the sources, which are not there yet: it runs below instead.
 COPY package.json package-lock.json ./
 COPY packages/shared/package.json packages/shared/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
 COPY examples/iris/package.json examples/iris/
-RUN npm ci
+RUN npm ci --ignore-scripts
 
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages/shared packages/shared
@@ -23,7 +24,7 @@ COPY apps apps
 # tsc -b of the workspaces; the build script also copies the run store's Lua scripts to
 # packages/shared/dist/lua, where store.ts reads them. Then drop the dev dependencies.
 RUN npm run build \
-  && test -f packages/shared/dist/lua/record-results-8.lua \
+  && test -f packages/shared/dist/lua/record-results-9.lua \
   && npm prune --omit=dev
 
 # ---------------------------------------------------------------- runtime: dist + production deps
