@@ -145,6 +145,7 @@ export function createCompareRoutes(deps: AppDeps) {
   const compareRoute = createRoute({
     method: 'get',
     path: '/{a}/compare/{b}',
+    operationId: 'compareRuns',
     tags: ['runs'],
     security: BEARER,
     summary: 'Compare two runs over the same dataset version, item by item',

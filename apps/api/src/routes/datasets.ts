@@ -171,6 +171,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const createDatasetRoute = createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createDataset',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Create a dataset (version 1)',
@@ -190,6 +191,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const listDatasetsRoute = createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listDatasets',
     tags: ['datasets'],
     security: BEARER,
     summary: "List the project's datasets, oldest first",
@@ -206,6 +208,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const getDatasetRoute = createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getDataset',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Get a dataset and its versions',
@@ -222,6 +225,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const listItemsRoute = createRoute({
     method: 'get',
     path: '/{id}/versions/{version}/items',
+    operationId: 'listDatasetVersionItems',
     tags: ['datasets'],
     security: BEARER,
     summary: "Page through a version's items in order",
@@ -238,6 +242,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const addItemsRoute = createRoute({
     method: 'post',
     path: '/{id}/items',
+    operationId: 'addDatasetVersion',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Add a version: append items to the latest version, or replace them',
@@ -268,6 +273,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const deleteDatasetRoute = createRoute({
     method: 'delete',
     path: '/{id}',
+    operationId: 'deleteDataset',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Delete a dataset and every version (runs keep their own copy of the items)',

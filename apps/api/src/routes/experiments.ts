@@ -93,6 +93,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const createExperimentRoute = createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createExperiment',
     tags: ['experiments'],
     security: BEARER,
     summary: 'Create an experiment: one run per variant and trial over one dataset',
@@ -115,6 +116,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const listRoute = createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listExperiments',
     tags: ['experiments'],
     security: BEARER,
     summary: "List the project's experiments, newest first",
@@ -131,6 +133,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const getRoute = createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getExperiment',
     tags: ['experiments'],
     security: BEARER,
     summary: 'Side-by-side summary of an experiment',
@@ -153,6 +156,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const reportRoute = createRoute({
     method: 'get',
     path: '/{id}/report',
+    operationId: 'getExperimentReport',
     tags: ['experiments'],
     security: BEARER,
     summary: 'The summary plus one row per item (per variant and trial: status, passed per scorer)',
@@ -169,6 +173,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const deleteRoute = createRoute({
     method: 'delete',
     path: '/{id}',
+    operationId: 'deleteExperiment',
     tags: ['experiments'],
     security: BEARER,
     summary: 'Delete an experiment and every one of its runs',

@@ -153,6 +153,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const rerunRoute = createRoute({
     method: 'post',
     path: '/{id}/rerun',
+    operationId: 'rerunRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Rerun the failed (or all) items of a finished run as a new run',
@@ -175,6 +176,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const replayRoute = createRoute({
     method: 'post',
     path: '/{id}/replay',
+    operationId: 'replayRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Replay every item of a finished run (regression check): rerun with only=all',
@@ -188,6 +190,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const exportJsonlRoute = createRoute({
     method: 'get',
     path: '/{id}/results.jsonl',
+    operationId: 'exportRunResultsJsonl',
     tags: ['runs'],
     security: BEARER,
     summary: "Export a run's results as JSON Lines (streamed)",
@@ -205,6 +208,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const exportCsvRoute = createRoute({
     method: 'get',
     path: '/{id}/results.csv',
+    operationId: 'exportRunResultsCsv',
     tags: ['runs'],
     security: BEARER,
     summary: "Export a run's results as CSV (streamed)",

@@ -224,6 +224,7 @@ export function createRunRoutes(deps: AppDeps) {
   const createRunRoute = createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Submit a run',
@@ -263,6 +264,7 @@ export function createRunRoutes(deps: AppDeps) {
   const listRunsRoute = createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listRuns',
     tags: ['runs'],
     security: BEARER,
     summary: 'List runs, newest first',
@@ -276,6 +278,7 @@ export function createRunRoutes(deps: AppDeps) {
   const getRunRoute = createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Get a run',
@@ -289,6 +292,7 @@ export function createRunRoutes(deps: AppDeps) {
   const listResultsRoute = createRoute({
     method: 'get',
     path: '/{id}/results',
+    operationId: 'listRunResults',
     tags: ['runs'],
     security: BEARER,
     summary: "List a run's results in item order",
@@ -324,6 +328,7 @@ export function createRunRoutes(deps: AppDeps) {
   const cancelRunRoute = createRoute({
     method: 'post',
     path: '/{id}/cancel',
+    operationId: 'cancelRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Cancel a run',
@@ -349,6 +354,7 @@ export function createRunRoutes(deps: AppDeps) {
   const deleteRunRoute = createRoute({
     method: 'delete',
     path: '/{id}',
+    operationId: 'deleteRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Delete a run and all its results',
@@ -362,6 +368,7 @@ export function createRunRoutes(deps: AppDeps) {
   const eventsRoute = createRoute({
     method: 'get',
     path: '/{id}/events',
+    operationId: 'streamRunEvents',
     tags: ['runs'],
     security: BEARER,
     summary: "Stream a run's events (Server-Sent Events)",

@@ -14,6 +14,7 @@ export const READY_TIMEOUT_MS = 2000;
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'health',
   tags: ['system'],
   summary: 'Liveness: the process is up',
   responses: {
@@ -27,6 +28,7 @@ const healthRoute = createRoute({
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'ready',
   tags: ['system'],
   summary: 'Readiness: Redis answers PING',
   responses: {
@@ -44,6 +46,7 @@ const readyRoute = createRoute({
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'metrics',
   tags: ['system'],
   summary: 'Prometheus metrics',
   responses: {
@@ -57,6 +60,7 @@ const metricsRoute = createRoute({
 const workersRoute = createRoute({
   method: 'get',
   path: '/v1/workers',
+  operationId: 'listWorkers',
   tags: ['workers'],
   summary: 'Live workers (heartbeat within 3 heartbeat intervals)',
   responses: {
