@@ -18,8 +18,38 @@ import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
 
-/** Version reported in the OpenAPI document. */
+/** Version reported in the OpenAPI document (`info.version`): the package version. */
 export const API_VERSION = '0.1.0';
+
+/**
+ * Document-level fields of `/openapi.json` (paths and components come from the routes).
+ * `servers` is the relative `/`: the document describes the API at the origin it is served
+ * from, so generated clients and Swagger UI call that origin (pass another base URL to a
+ * client to call a different one). Operations declare their own `security` (bearer on `/v1`,
+ * none on `/healthz`, `/readyz`, `/metrics`).
+ */
+export const OPENAPI_DOCUMENT_CONFIG = {
+  openapi: '3.1.0',
+  info: {
+    title: 'runledger API',
+    version: API_VERSION,
+    description:
+      'Queue-driven, distributed run tracker for evaluation runs: submit a run (a target over ' +
+      'a dataset), follow it (Server-Sent Events), page or export its results, compare runs, ' +
+      'run experiments over stored datasets. `/v1` routes take `Authorization: Bearer <key>` ' +
+      'once API keys are configured. Errors are RFC 9457 problem details ' +
+      '(`application/problem+json`) whose `errors[]` names each offending field by path.',
+    license: { name: 'MIT', identifier: 'MIT' },
+  },
+  servers: [{ url: '/', description: 'The origin serving this document' }],
+  tags: [
+    { name: 'runs', description: 'Submit, follow, page, export, rerun, compare and cancel runs' },
+    { name: 'datasets', description: 'Stored datasets with immutable versions' },
+    { name: 'experiments', description: 'One dataset x several target variants, compared' },
+    { name: 'workers', description: 'Live workers and the targets they serve' },
+    { name: 'system', description: 'Liveness, readiness and Prometheus metrics (no API key)' },
+  ],
+};
 
 /**
  * Builds the API app from its dependencies (no I/O until a request arrives); tests call
@@ -71,16 +101,7 @@ export function createApp(deps: AppDeps) {
     description:
       'An API key (RUNLEDGER_API_KEYS or `runledger keys create`); required once any key is configured.',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'runledger API',
-      version: API_VERSION,
-      description:
-        'Queue-driven, distributed run tracker for evaluation runs. Errors are RFC 9457 ' +
-        'problem details (application/problem+json).',
-    },
-  });
+  app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
   return routes;
 }

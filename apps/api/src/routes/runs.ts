@@ -15,6 +15,7 @@ import {
   type RunEvent,
   RunNotFoundError,
   RunSchema,
+  RunSpecHeaderSchema,
   RunStatusSchema,
   TERMINAL_STATUSES,
 } from '@runledger/shared';
@@ -40,7 +41,15 @@ import {
   submitNdjsonRun,
 } from '../create-run.js';
 import { ProblemError, runNotFound, validationHook } from '../problem.js';
-import { BEARER, problems, RunIdParams } from './openapi.js';
+import {
+  BEARER,
+  problems,
+  RUN_EVENT_STREAM_SCHEMA,
+  RunIdParams,
+  RunNdjsonBodySchema,
+  RunProgressEventDataSchema,
+  RunStatusEventDataSchema,
+} from './openapi.js';
 
 /** How long one XREAD BLOCK of an SSE stream waits before a keep-alive comment, ms. */
 export const SSE_BLOCK_MS = 5000;
@@ -242,11 +251,7 @@ export function createRunRoutes(deps: AppDeps) {
         required: true,
         content: {
           'application/json': { schema: runSpecSchema },
-          [NDJSON]: {
-            schema: z.string().openapi({
-              description: 'Line 1: RunSpecHeader JSON; each further non-empty line: one Item JSON',
-            }),
-          },
+          [NDJSON]: { schema: RunNdjsonBodySchema },
         },
       },
     },
@@ -379,14 +384,21 @@ export function createRunRoutes(deps: AppDeps) {
     request: { params: RunIdParams, query: EventsQuery, headers: EventsHeaders },
     responses: {
       200: {
-        description: 'text/event-stream',
-        content: { 'text/event-stream': { schema: { type: 'string' } } },
+        description:
+          'Server-Sent Events: `status` (data `RunStatusEventData`) and `progress` (data ' +
+          '`RunProgressEventData`), each with its `id`',
+        content: { 'text/event-stream': { schema: RUN_EVENT_STREAM_SCHEMA } },
       },
       ...problems(400, 404, 401, 429),
     },
   });
 
-  return createRouter()
+  const router = createRouter();
+  // schemas referenced only from raw schema objects (the NDJSON body, the SSE events' data)
+  router.openAPIRegistry.register('RunSpecHeader', RunSpecHeaderSchema);
+  router.openAPIRegistry.register('RunStatusEventData', RunStatusEventDataSchema);
+  router.openAPIRegistry.register('RunProgressEventData', RunProgressEventDataSchema);
+  return router
     .openapi(createRunRoute, async (c) => {
       const spec = c.req.valid('json');
       // NDJSON never gets here (ndjsonBranch answers it); the string type only documents it

@@ -7,6 +7,7 @@ import { WorkerInfoSchema } from '@runledger/shared';
 import { type AppDeps, createRouter } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ProblemError, ProblemSchema } from '../problem.js';
+import { BEARER, NO_SECURITY, problems } from './openapi.js';
 
 /** How long `/readyz` waits for Redis to answer PING, ms. */
 export const READY_TIMEOUT_MS = 2000;
@@ -16,12 +17,15 @@ const healthRoute = createRoute({
   path: '/healthz',
   operationId: 'health',
   tags: ['system'],
+  security: NO_SECURITY,
   summary: 'Liveness: the process is up',
+  description: 'No API key needed. Answers 200 while the process runs; it does not touch Redis.',
   responses: {
     200: {
       description: 'Up',
       content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
     },
+    ...problems('4XX'),
   },
 });
 
@@ -30,7 +34,9 @@ const readyRoute = createRoute({
   path: '/readyz',
   operationId: 'ready',
   tags: ['system'],
+  security: NO_SECURITY,
   summary: 'Readiness: Redis answers PING',
+  description: `No API key needed. 503 when Redis does not answer PING within ${READY_TIMEOUT_MS} ms.`,
   responses: {
     200: {
       description: 'Ready',
@@ -40,6 +46,7 @@ const readyRoute = createRoute({
       description: 'Redis unreachable',
       content: { 'application/problem+json': { schema: ProblemSchema } },
     },
+    ...problems('4XX'),
   },
 });
 
@@ -48,12 +55,16 @@ const metricsRoute = createRoute({
   path: '/metrics',
   operationId: 'metrics',
   tags: ['system'],
+  security: NO_SECURITY,
   summary: 'Prometheus metrics',
+  description:
+    'No API key needed (keep it off the public network): runs by status, queue depths, HTTP latency.',
   responses: {
     200: {
       description: 'Prometheus text exposition format 0.0.4',
       content: { 'text/plain': { schema: z.string() } },
     },
+    ...problems('4XX'),
   },
 });
 
@@ -62,6 +73,7 @@ const workersRoute = createRoute({
   path: '/v1/workers',
   operationId: 'listWorkers',
   tags: ['workers'],
+  security: BEARER,
   summary: 'Live workers (heartbeat within 3 heartbeat intervals)',
   responses: {
     200: {
@@ -72,6 +84,7 @@ const workersRoute = createRoute({
         },
       },
     },
+    ...problems(401, 429),
   },
 });
 
