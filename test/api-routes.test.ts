@@ -304,6 +304,7 @@ describe('POST /v1/runs', () => {
       completedAt: null,
       expiresAt: null,
       error: null,
+      traceId: null,
     });
     expect(run.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(Date.parse(run.createdAt)).toBeGreaterThanOrEqual(before);

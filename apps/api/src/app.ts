@@ -4,6 +4,8 @@
  * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), and
  * one error handler that answers problem+json.
  */
+import { httpInstrumentationMiddleware } from '@hono/otel';
+import { tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { createAuthMiddleware } from './auth.js';
@@ -59,6 +61,16 @@ export function createApp(deps: AppDeps) {
   const metrics = createMetrics(deps.store, deps.queues);
   const app = createRouter();
 
+  // tracing on (see @runledger/shared tracing.ts): one server span per request, the root of a
+  // run's trace for `POST /v1/runs`; not installed at all when off
+  if (tracingEnabled()) {
+    app.use(
+      httpInstrumentationMiddleware({
+        spanNameFactory: (c) => `${c.req.method} ${routePath(c, -1)}`,
+        captureActiveRequests: false,
+      }),
+    );
+  }
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();

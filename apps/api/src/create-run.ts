@@ -7,6 +7,7 @@ import {
   type Config,
   ContentHasher,
   chunkSizeFor,
+  currentTraceId,
   DATASET_ID_PATTERN,
   DatasetStore,
   DEFAULT_PROJECT,
@@ -236,6 +237,9 @@ async function submit(
       project,
       ...links,
     };
+    // the request's trace (tracing on): the run's jobs and attempts join it
+    const traceId = currentTraceId();
+    if (traceId !== null) run.traceId = traceId;
     await store.commitRun(run);
     committed = run;
     // indexed before its jobs exist: a process dying while enqueueing leaves a run the

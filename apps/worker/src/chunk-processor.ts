@@ -6,16 +6,18 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type {
-  ChunkJob,
-  Logger,
-  RecordOutcome,
-  RunStore,
-  ScorerDefinition,
-  StoredItem,
-  StoredResult,
-  StoredSpec,
-  TargetDefinition,
+import {
+  type ChunkJob,
+  type Logger,
+  type RecordOutcome,
+  type RunStore,
+  type ScorerDefinition,
+  type StoredItem,
+  type StoredResult,
+  type StoredSpec,
+  type TargetDefinition,
+  TRACE_ATTRS,
+  withSpan,
 } from '@runledger/shared';
 import { AttemptAbort, createSlots, executeItem, Semaphore } from './execute-item.js';
 import type { PriceTable } from './prices.js';
@@ -488,14 +490,24 @@ async function runItem(
   if (result.startedAt !== undefined)
     result.queueMs = Math.max(0, result.startedAt - task.enqueuedAt);
   if (result.status === 'succeeded' && spec.scorers.length > 0) {
-    result.scores = await scoreOutput({
-      refs: spec.scorers,
-      lookup: chunk.lookupScorer,
-      input: item.input,
-      output: result.output,
-      expectedOutput: item.expectedOutput,
-      logger: itemLogger,
-    });
+    // tracing on: a `runledger.item.score` span under the chunk's span
+    result.scores = await withSpan(
+      'runledger.item.score',
+      {
+        [TRACE_ATTRS.runId]: task.runId,
+        [TRACE_ATTRS.itemId]: item.id,
+        [TRACE_ATTRS.itemIndex]: index,
+      },
+      () =>
+        scoreOutput({
+          refs: spec.scorers,
+          lookup: chunk.lookupScorer,
+          input: item.input,
+          output: result.output,
+          expectedOutput: item.expectedOutput,
+          logger: itemLogger,
+        }),
+    );
   }
   return result;
 }

@@ -5,16 +5,20 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import {
   type Execution,
   type Logger,
   NonRetryableError,
   type ResultError,
   RetryableError,
+  runledgerTracer,
   type StoredItem,
   type StoredResult,
   type TargetDefinition,
   type TargetOutput,
+  TRACE_ATTRS,
+  type Usage,
 } from '@runledger/shared';
 import { type PriceTable, priceResult } from './prices.js';
 import type { AttemptGate, AttemptTicket } from './rate-limits.js';
@@ -391,6 +395,8 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
  */
 export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutcome> {
   const { execution, runSignal, stopSignal, shutdownSignal, slots } = options;
+  /** Null while tracing is off: then no span is made. */
+  const tracer = runledgerTracer();
   let holding = true;
   let firstStartedAt: number | undefined;
   let lastError: ResultError = { message: 'no attempt ran', type: 'target_error' };
@@ -471,10 +477,12 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         firstStartedAt ??= startedAt;
         const t0 = performance.now();
         const combined = new AttemptAbort([runSignal, shutdownSignal], execution.timeoutMs);
+        const span = tracer ? startAttemptSpan(tracer, options, attempt) : null;
+        const ended: AttemptEnd = { outcome: 'failed' };
         try {
           let running: Promise<TargetOutput>;
           try {
-            running = Promise.resolve(
+            const call = () =>
               options.target.run(options.item.input, {
                 get signal() {
                   return combined.signal;
@@ -487,7 +495,11 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
                 itemIndex: options.index,
                 metadata: options.item.metadata ?? {},
                 logger: options.logger,
-              }),
+              });
+            // tracing on: the target runs in the attempt span (the http/openai targets send its
+            // `traceparent`)
+            running = Promise.resolve(
+              span ? context.with(trace.setSpan(context.active(), span), call) : call(),
             );
           } catch (err) {
             running = Promise.reject(err); // a target that throws synchronously
@@ -520,18 +532,31 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
               options.prices ?? NO_PRICES,
             );
           }
+          ended.outcome = 'succeeded';
+          if (result.latencyMs !== undefined) ended.latencyMs = result.latencyMs;
+          if (result.usage) ended.usage = result.usage;
           return { kind: 'result', result, output };
         } catch (err) {
           lastLatency = round2(performance.now() - t0);
+          ended.latencyMs = lastLatency;
           const failure = classifyFailure(err, {
             run: runSignal,
             shutdown: shutdownSignal,
             timedOut: combined.timedOut,
             timeoutMs: execution.timeoutMs,
           });
-          if (failure.kind === 'cancelled') return cancelled();
-          if (failure.kind === 'shutdown') return { kind: 'handback' };
+          if (failure.kind === 'cancelled') {
+            ended.outcome = 'cancelled';
+            return cancelled();
+          }
+          if (failure.kind === 'shutdown') {
+            ended.outcome = 'handback';
+            return { kind: 'handback' };
+          }
           lastError = failure.error;
+          ended.error = failure.error;
+          ended.outcome =
+            failure.kind === 'final' || attempt >= execution.maxAttempts ? 'failed' : 'retry';
           options.logger.debug(
             { runId: options.runId, itemIndex: options.index, attempt, error: failure.error },
             'attempt failed',
@@ -546,9 +571,11 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
             retryAfterWaits++;
             retryAfterMs = Math.min(MAX_RETRY_AFTER_MS, Math.max(0, err.retryAfterMs));
             attempts = attempt - 1;
+            ended.outcome = 'retry';
           } else if (failure.kind === 'final') break;
         } finally {
           combined.dispose();
+          if (span) endAttemptSpan(span, ended);
         }
       } finally {
         ticket?.done(tokens);
@@ -576,3 +603,45 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
 }
 
 const NO_PRICES: PriceTable = {};
+
+// ------------------------------------------------------------------ tracing
+
+/** How one target call ended, for its span (see `TRACE_ATTRS.outcome`). */
+interface AttemptEnd {
+  outcome: 'succeeded' | 'retry' | 'failed' | 'cancelled' | 'handback';
+  /** Duration of the target call, ms. */
+  latencyMs?: number;
+  error?: ResultError;
+  usage?: Usage;
+}
+
+/**
+ * Starts the `runledger.item.attempt` span of one target call, a child of the active span (the
+ * chunk job's consumer span).
+ */
+function startAttemptSpan(tracer: Tracer, options: ExecuteItemOptions, attempt: number): Span {
+  return tracer.startSpan('runledger.item.attempt', {
+    attributes: {
+      [TRACE_ATTRS.runId]: options.runId,
+      [TRACE_ATTRS.itemId]: options.item.id,
+      [TRACE_ATTRS.itemIndex]: options.index,
+      [TRACE_ATTRS.attempt]: attempt,
+      [TRACE_ATTRS.target]: options.target.name,
+    },
+  });
+}
+
+/** Sets the outcome, latency, `error.type` (status ERROR) and token usage, and ends `span`. */
+function endAttemptSpan(span: Span, ended: AttemptEnd): void {
+  span.setAttribute(TRACE_ATTRS.outcome, ended.outcome);
+  if (ended.latencyMs !== undefined) span.setAttribute(TRACE_ATTRS.latencyMs, ended.latencyMs);
+  if (ended.error) {
+    span.setAttribute(TRACE_ATTRS.errorType, ended.error.type);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: ended.error.message });
+  }
+  if (ended.usage) {
+    span.setAttribute(TRACE_ATTRS.inputTokens, ended.usage.inputTokens);
+    span.setAttribute(TRACE_ATTRS.outputTokens, ended.usage.outputTokens);
+  }
+  span.end();
+}

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import {
+  annotateActiveSpan,
   type BullConnection,
   bullConnection,
+  bullTelemetry,
   type ChunkJob,
   ChunkJobSchema,
   type Config,
@@ -18,6 +20,7 @@ import {
   RunStore,
   type ScorerDefinition,
   type TargetDefinition,
+  TRACE_ATTRS,
   type WorkerInfo,
 } from '@runledger/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -180,6 +183,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const processor = async (job: Job<ChunkJob>, token?: string): Promise<void> => {
     const parsed = ChunkJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid chunk job ${job.id}`);
+    // tracing on: the job's consumer span (`process items.<target>`) names its run and chunk
+    annotateActiveSpan({
+      [TRACE_ATTRS.runId]: parsed.data.runId,
+      [TRACE_ATTRS.chunk]: parsed.data.chunk,
+    });
     const outcome = await processChunk({ ...parsed.data, enqueuedAt: job.timestamp }, deps);
     if (outcome === 'handback') {
       logger.info({ jobId: job.id }, 'shutdown: chunk handed back to the queue');
@@ -189,6 +197,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   };
   // on a Cluster, BullMQ is handed Cluster instances it does not close: closed after the workers
   const bullConnections: BullConnection[] = [];
+  // tracing on: consumer spans parented to the producer span stored in each job (bullmq-otel)
+  const telemetry = bullTelemetry();
   const workers = targets.list().map((target) => {
     const bull = bullConnection(config.REDIS_URL, 'blocking', { cluster });
     bullConnections.push(bull);
@@ -201,6 +211,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       // every half lock bounds a killed worker's recovery to ~1.5 x WORKER_LOCK_MS (was ~2 x)
       stalledInterval: Math.max(250, Math.round(config.WORKER_LOCK_MS / 2)),
       maxStalledCount: 10,
+      ...(telemetry ? { telemetry } : {}),
     });
     worker.on('error', (err) => logger.error({ err, target: target.name }, 'bullmq worker error'));
     worker.on('failed', (job, err) => {

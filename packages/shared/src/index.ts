@@ -14,3 +14,4 @@ export * from './secrets.js';
 export * from './stats.js';
 export * from './store.js';
 export * from './target-configs.js';
+export * from './tracing.js';

@@ -324,6 +324,11 @@ export const RunSchema = z
     completedAt: z.string().nullable(),
     expiresAt: z.string().nullable(),
     error: z.string().nullable(),
+    /**
+     * OpenTelemetry trace id (32 hex characters) of the request that created the run, whose trace
+     * holds the run's chunk jobs and item attempts; null when tracing was off (or not sampled).
+     */
+    traceId: z.string().nullable(),
     /** Set only on runs created by an experiment (`POST /v1/experiments`). */
     experimentId: z.string().optional(),
     /** The experiment variant this run belongs to (experiment runs only). */

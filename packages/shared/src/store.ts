@@ -91,6 +91,8 @@ export interface NewRun {
   experimentId?: string | undefined;
   variant?: string | undefined;
   trialIndex?: number | undefined;
+  /** OpenTelemetry trace id of the creating request (see `currentTraceId`), when traced. */
+  traceId?: string | undefined;
 }
 
 /** Outcome of `claimItems`. `items` holds only items with no result yet. */
@@ -231,6 +233,7 @@ export class RunStore {
     if (run.experimentId !== undefined) fields.experimentId = run.experimentId;
     if (run.variant !== undefined) fields.variant = run.variant;
     if (run.trialIndex !== undefined) fields.trialIndex = run.trialIndex;
+    if (run.traceId !== undefined) fields.traceId = run.traceId;
     const code = await this.redis.rlCreateRun(
       k.run,
       k.items,
@@ -1175,6 +1178,7 @@ function toRun(reply: ScriptReply): Run {
     completedAt: iso(h.completedAt),
     expiresAt: iso(h.expiresAt),
     error: h.error ?? null,
+    traceId: h.traceId ?? null,
     ...(h.experimentId === undefined ? {} : { experimentId: h.experimentId }),
     ...(h.variant === undefined ? {} : { variant: h.variant }),
     ...(h.trialIndex === undefined ? {} : { trialIndex: Number(h.trialIndex) }),

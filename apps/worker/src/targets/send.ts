@@ -3,7 +3,13 @@
  * passes the target's `HttpGuard` (`RUNLEDGER_HTTP_TARGET_ALLOW`), redirects are followed by
  * hand, and a non-2xx answer becomes a retryable or final error.
  */
-import { isSecretField, NonRetryableError, RetryableError, redactUrl } from '@runledger/shared';
+import {
+  injectTraceHeaders,
+  isSecretField,
+  NonRetryableError,
+  RetryableError,
+  redactUrl,
+} from '@runledger/shared';
 import { type Response as UndiciResponse, fetch as undiciFetch } from 'undici';
 import { findNotAllowed, type HttpGuard } from '../http-guard.js';
 
@@ -26,7 +32,8 @@ export interface OutgoingRequest {
 /**
  * Sends `request` with `signal`, following allowed redirects (at most `MAX_HTTP_REDIRECTS`,
  * like fetch does: 303 and POST-after-301/302 become GET without body, 307/308 repeat the
- * request; secret headers are dropped when the origin changes). Returns the final response.
+ * request; secret headers are dropped when the origin changes). While tracing is on, the
+ * request carries the active span's `traceparent`. Returns the final response.
  * @throws TargetNotAllowedError when a URL or an address it resolves to is not allowed.
  * @throws NonRetryableError `http_error` on too many redirects or an invalid location.
  * @throws RetryableError `network_error` when the request fails; `signal.reason` when it fired.
@@ -38,6 +45,9 @@ export async function sendRequest(
 ): Promise<{ response: UndiciResponse; url: URL }> {
   let { url, method, body } = request;
   let headers = { ...request.headers };
+  // tracing on: W3C `traceparent` (and `tracestate`) of the item attempt, so the system under
+  // test joins the run's trace
+  injectTraceHeaders(headers);
   for (let hop = 0; ; hop++) {
     guard.check(url);
     let response: UndiciResponse;
