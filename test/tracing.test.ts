@@ -8,12 +8,14 @@
  * carry `trace_id`/`span_id`. The SDK is process-global: this file runs in its own process
  * (vitest `pool: 'forks'`), off first, then on.
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import {
   bullTelemetry,
   createLogger,
+  createRedis,
   type Run,
   runledgerTracer,
   startTracing,
@@ -22,7 +24,7 @@ import {
 } from '@runledger/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
-import { waitFor } from './helpers/context.js';
+import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { waitTerminal } from './helpers/run-checks.js';
 
@@ -66,16 +68,20 @@ async function startReceiver(): Promise<{
   url: string;
   spans: ReceivedSpan[];
   paths: string[];
+  /** Every request body as received (protobuf ones are not decoded). */
+  bodies: Buffer[];
   close(): Promise<void>;
 }> {
   const spans: ReceivedSpan[] = [];
   const paths: string[] = [];
+  const bodies: Buffer[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
-      if (req.url === '/v1/traces') {
+      bodies.push(Buffer.concat(chunks));
+      if (req.url === '/v1/traces' && req.headers['content-type'] === 'application/json') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           resourceSpans: {
             resource: { attributes: OtlpAttribute[] };
@@ -119,6 +125,7 @@ async function startReceiver(): Promise<{
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
     paths,
+    bodies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -407,5 +414,105 @@ describe('tracing', () => {
       expect(logs.lines[0]).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId, k: 1 });
       expect(logs.lines[1]).not.toHaveProperty('trace_id');
     });
+  });
+});
+
+describe('runledger start with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (a real process, http/protobuf)', () => {
+  it('records the traceId on the run, sends traceparent to the target and exports protobuf spans before exiting', async () => {
+    const receiver = await startReceiver();
+    const target = await startHttpTarget();
+    const prefix = uniquePrefix('trace-start');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=@runledger/source',
+        'apps/cli/src/main.ts',
+        'start',
+        '--port',
+        '0',
+      ],
+      {
+        env: {
+          ...process.env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: '',
+          OTEL_EXPORTER_OTLP_PROTOCOL: '',
+          OTEL_SERVICE_NAME: '',
+          OTEL_TRACES_SAMPLER: '',
+          // the per-signal variable is used as is (no /v1/traces appended); default protocol
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+          REDIS_URL: redisUrl(),
+          RUNLEDGER_PREFIX: prefix,
+          LOG_LEVEL: 'info',
+          WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+          RUNLEDGER_HTTP_TARGET_ALLOW: '',
+          RUNLEDGER_API_KEYS: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const logLines: Record<string, unknown>[] = [];
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += String(d);
+    });
+    const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        let buffered = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          buffered += String(d);
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            const entry = JSON.parse(line) as Record<string, unknown>;
+            logLines.push(entry);
+            const msg = String(entry.msg);
+            if (msg.startsWith('runledger API on ') && typeof entry.url === 'string')
+              done(entry.url);
+          }
+        });
+        void exit.then((code) => fail(new Error(`start exited with ${code}: ${stderr}`)));
+      });
+      const res = await fetch(`${url}/v1/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(runSpec(target.url)),
+      });
+      expect(res.status).toBe(201);
+      const created = (await res.json()) as Run;
+      expect(created.traceId).toMatch(/^[0-9a-f]{32}$/);
+      const run = await waitFor(async () => {
+        const got = (await (await fetch(`${url}/v1/runs/${created.id}`)).json()) as Run;
+        return got.status === 'completed' ? got : null;
+      }, 'the run to complete');
+      expect(run.traceId).toBe(created.traceId);
+      expect(target.requests).toHaveLength(5);
+      for (const r of target.requests) {
+        expect(r.headers.traceparent).toMatch(new RegExp(`^00-${run.traceId}-[0-9a-f]{16}-01$`));
+      }
+      // the request's log line was written inside its server span
+      const request = logLines.find((l) => l.msg === 'request' && l.path === '/v1/runs');
+      expect(request).toMatchObject({ trace_id: run.traceId, status: 201 });
+      expect(request?.span_id).toMatch(/^[0-9a-f]{16}$/);
+
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      // shutdown exported what was left: protobuf bodies carrying the trace id and service name
+      expect(receiver.paths.length).toBeGreaterThan(0);
+      expect(new Set(receiver.paths)).toEqual(new Set(['POST /v1/traces application/x-protobuf']));
+      const all = Buffer.concat(receiver.bodies);
+      expect(all.includes(Buffer.from(run.traceId!, 'hex'))).toBe(true);
+      expect(all.includes(Buffer.from('runledger.item.attempt'))).toBe(true);
+      expect(all.includes(Buffer.from('runledger'))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await target.close();
+      await receiver.close();
+      const redis = createRedis(redisUrl());
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    }
   });
 });
