@@ -44,6 +44,7 @@ interface Operation {
   summary?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
   responses: Record<
     string,
@@ -257,6 +258,16 @@ describe('the OpenAPI document', () => {
       }
     }
     expect(checked).toBeGreaterThan(10);
+    // and parameters with a default (limit, effective, seed) are optional
+    let params = 0;
+    for (const [name, op] of operations()) {
+      for (const param of op.parameters ?? []) {
+        if (param.schema?.default === undefined) continue;
+        params++;
+        expect(param.required ?? false, `${name} ${param.in}:${param.name}`).toBe(false);
+      }
+    }
+    expect(params).toBeGreaterThanOrEqual(7);
     // the run spec, by name: execution and its fields are optional
     const spec = doc.components.schemas.RunSpec!;
     expect(spec.required).toEqual(['target', 'dataset']);
