@@ -72,7 +72,7 @@ async function startWatching(name: string, env: Record<string, string> = {}) {
     'the run to be created',
   );
   const client = createClient({ baseUrl: apiUrl });
-  await waitFor(async () => (await client.getRun(runId)).succeededCount >= 2, '2 results');
+  await waitFor(async () => (await client.runs.get(runId)).succeededCount >= 2, '2 results');
   return { cli, runId };
 }
 
@@ -145,7 +145,7 @@ describe('experiment --watch across an API restart', () => {
     await waitFor(() => cli.output().stderr.includes('created experiment'), 'the experiment');
     const client = createClient({ baseUrl: apiUrl });
     await waitFor(async () => {
-      const page = await client.listRuns({ limit: 2 });
+      const page = await client.runs.list({ limit: 2 });
       return page.runs.some((r) => r.succeededCount >= 1);
     }, 'a first result');
     await api?.close();

@@ -3,8 +3,8 @@
  * the `iris-knn` target, and an accuracy that matches leave-one-out 5-NN computed here by hand.
  */
 import { Writable } from 'node:stream';
-import { createClient, startServices } from '@runledger/cli';
-import { createLogger, createRedis, loadConfig, type Result } from '@runledger/shared';
+import { createClient, type Result, startServices } from '@runledger/cli';
+import { createLogger, createRedis, loadConfig } from '@runledger/shared';
 import { targetConfig } from '@runledger/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { irisClasses, irisFeatures, irisItems } from '../examples/iris/dataset.js';
@@ -137,7 +137,7 @@ describe('runIrisDemo', () => {
     try {
       const client = createClient({ baseUrl: services.apiUrl ?? '' });
       const results: Result[] = [];
-      for await (const page of client.listResults(run.id, { limit: 100 })) {
+      for await (const page of client.runs.resultPages(run.id, { limit: 100 })) {
         results.push(...page.results);
       }
       expect(results).toHaveLength(150);

@@ -54,7 +54,7 @@ export async function runIrisExperiment(
     }));
     const client = createClient({ baseUrl });
     const spec = await loadExperimentFile(IRIS_EXPERIMENT_FILE);
-    const created = await client.createExperiment(spec);
+    const created = await client.experiments.create(spec);
     out.write(
       `Created experiment ${created.id}: ${created.variants.map((v) => v.name).join(' vs ')} ` +
         `over ${created.variants[0]?.totalItems ?? 0} flowers.\n`,

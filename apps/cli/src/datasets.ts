@@ -7,9 +7,13 @@ import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Dataset } from '@runledger/shared';
 import type { Command } from 'commander';
-import { ApiError, type DatasetItem, type RunledgerClient } from './client.js';
+import {
+  type Dataset,
+  type DatasetItem,
+  RunledgerApiError,
+  type RunledgerClient,
+} from './client.js';
 import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
 import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
@@ -86,18 +90,18 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
         const items: DatasetItem[] = (await loadDatasetFile(file)).map((r) => r.item);
         let existing = true;
         try {
-          await api.getDataset(id);
+          await api.datasets.get(id);
         } catch (e) {
-          if (!(e instanceof ApiError) || e.status !== 404) throw e;
+          if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
           existing = false;
         }
         const dataset = existing
-          ? await api.addDatasetItems(id, {
+          ? await api.datasets.addItems(id, {
               items,
               mode: opts.append ? 'append' : 'replace',
               ...(opts.name ? { name: opts.name } : {}),
             })
-          : await api.createDataset({ id, name: opts.name ?? id, items });
+          : await api.datasets.create({ id, name: opts.name ?? id, items });
         if (opts.json) {
           out(formatJson(dataset));
           return;
@@ -121,7 +125,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       const all: Dataset[] = [];
       let cursor: string | undefined;
       for (;;) {
-        const page = await api.listDatasets({ limit: 500, ...(cursor ? { cursor } : {}) });
+        const page = await api.datasets.list({ limit: 500, ...(cursor ? { cursor } : {}) });
         all.push(...page.datasets);
         if (!page.nextCursor) break;
         cursor = page.nextCursor;
@@ -151,7 +155,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .argument('<id>', 'the dataset id')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const dataset = await options.client().getDataset(id);
+      const dataset = await options.client().datasets.get(id);
       out(opts.json ? formatJson(dataset) : formatDataset(dataset));
     });
 
@@ -160,7 +164,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .description('delete a dataset and every version (runs keep their copy of the items)')
     .argument('<id>', 'the dataset id')
     .action(async (id: string) => {
-      await options.client().deleteDataset(id);
+      await options.client().datasets.delete(id);
       out(`deleted dataset ${id}\n`);
     });
 
@@ -176,7 +180,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       if (format !== 'csv' && format !== 'jsonl') {
         throw fail(`--format must be csv or jsonl, not "${format}"`);
       }
-      const body = await options.client().exportResults(runId, format);
+      const body = await options.client().runs.export(runId, format);
       if (opts.out) {
         await pipeline(
           Readable.fromWeb(body as WebReadableStream<Uint8Array>),
@@ -209,7 +213,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       ) => {
         if (opts.failed && opts.all) throw fail('--failed and --all exclude each other');
         const api = options.client();
-        const created = await api.rerun(runId, opts.all ? 'all' : 'failed');
+        const created = await api.runs.rerun(runId, { only: opts.all ? 'all' : 'failed' });
         if (!opts.watch) {
           if (opts.json) out(formatJson(created));
           else {

@@ -7,22 +7,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import {
-  type Compare,
-  type ExperimentSummary,
-  type Result,
-  TERMINAL_STATUSES,
-} from '@runledger/shared';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
-  ApiError,
+  type Compare,
   type DatasetItem,
   type ExperimentDetails,
   type ExperimentSpecInput,
+  type ExperimentSummary,
+  type Result,
   type RunDetails,
+  RunledgerApiError,
   type RunledgerClient,
+  TERMINAL_STATUSES,
 } from './client.js';
 import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable, percent } from './format.js';
@@ -109,7 +107,7 @@ export async function watchExperiment(
   experimentId: string,
   options: WatchExperimentOptions = {},
 ): Promise<ExperimentDetails> {
-  const start = await client.getExperiment(experimentId);
+  const start = await client.experiments.get(experimentId);
   if (start.status !== 'running') return start;
   const multi = options.progress
     ? new MultiBar(
@@ -135,9 +133,9 @@ export async function watchExperiment(
   /** The run, or null when it no longer exists (404). */
   const fetchRun = async (id: string) => {
     try {
-      return await client.getRun(id);
+      return await client.runs.get(id);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return null;
+      if (err instanceof RunledgerApiError && err.status === 404) return null;
       throw err;
     }
   };
@@ -183,7 +181,7 @@ export async function watchExperiment(
   } finally {
     multi?.stop();
   }
-  return client.getExperiment(experimentId);
+  return client.experiments.get(experimentId);
 }
 
 const fixed = (value: number | null, digits: number) =>
@@ -316,7 +314,7 @@ export async function compareVariants(
       comparisons.push({ ...entry, compare: null, skipped: 'a trial-0 run no longer exists' });
       continue;
     }
-    const compare = await client.compareRuns(baseRun, run, {
+    const compare = await client.runs.compare(baseRun, run, {
       scorer,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
@@ -383,7 +381,7 @@ export async function experimentReportRows(
   for (const variant of summary.variants) {
     for (const [trialIndex, runId] of variant.runIds.entries()) {
       if (missing.has(runId)) continue;
-      for await (const page of client.listResults(runId, { limit: 500 })) {
+      for await (const page of client.runs.resultPages(runId, { limit: 500 })) {
         for (const r of page.results) {
           let row = rows.get(r.itemId);
           if (!row) {
@@ -536,7 +534,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
         (spec.scorers ?? []).map((s) => s.name),
       );
       if (gateProblem) throw fail(gateProblem);
-      const created = await api.createExperiment(spec);
+      const created = await api.experiments.create(spec);
       const runs = created.variants.reduce((n, v) => n + v.runIds.length, 0);
       if (!opts.watch) {
         if (opts.json) out(formatJson(created));
@@ -583,7 +581,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .action(
       async (id: string, opts: ReadoutOptions & { report?: boolean; disagreements?: boolean }) => {
         const api = options.client();
-        const summary = await api.getExperiment(id);
+        const summary = await api.experiments.get(id);
         if (opts.disagreements && !opts.report) throw fail('--disagreements needs --report');
         if (opts.report) {
           const warning = incompleteWarning(summary);
@@ -614,7 +612,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--json', 'print {experiments, nextCursor} as JSON')
     .action(async (opts: { limit?: number; cursor?: string; json?: boolean }) => {
-      const page = await options.client().listExperiments({
+      const page = await options.client().experiments.list({
         limit: opts.limit ?? 20,
         ...(opts.cursor ? { cursor: opts.cursor } : {}),
       });
@@ -650,7 +648,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .option('--json', 'print the summary as JSON')
     .action(async (id: string, opts: ReadoutOptions) => {
       const api = options.client();
-      await printSummary(api, await api.getExperiment(id), opts);
+      await printSummary(api, await api.experiments.get(id), opts);
     });
 
   experiments
@@ -658,7 +656,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .description('delete an experiment and every run of it')
     .argument('<id>', 'the experiment id')
     .action(async (id: string) => {
-      await options.client().deleteExperiment(id);
+      await options.client().experiments.delete(id);
       out(`deleted experiment ${id} and its runs\n`);
     });
 
@@ -672,7 +670,7 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .option('--json', 'print the comparison as JSON')
     .action(
       async (a: string, b: string, opts: { scorer?: string; seed?: number; json?: boolean }) => {
-        const result = await options.client().compareRuns(a, b, {
+        const result = await options.client().runs.compare(a, b, {
           ...(opts.scorer ? { scorer: opts.scorer } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         });

@@ -1,6 +1,5 @@
 /** Text renderings of runs and results for people: the run summary and plain aligned tables. */
-import type { EffectiveSummary, Result } from '@runledger/shared';
-import type { RunDetails, RunScoreSummary } from './client.js';
+import type { EffectiveSummary, Result, RunDetails, RunScoreSummary } from './client.js';
 
 /** `value` as indented JSON and a newline (what `--json` prints). */
 export function formatJson(value: unknown): string {

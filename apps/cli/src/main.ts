@@ -12,18 +12,19 @@ import { pathToFileURL } from 'node:url';
 import {
   type Config,
   createLogger,
-  type EffectiveSummary,
   loadConfig,
   RESULT_STATUSES,
   RUN_STATUSES,
-  type Run,
 } from '@runledger/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ApiError,
   createClient,
   type DatasetItem,
+  type EffectiveSummary,
   type NamedRef,
+  type Run,
+  RunledgerApiError,
   type RunledgerClient,
   type RunSpecHeaderInput,
 } from './client.js';
@@ -297,7 +298,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       try {
         const size = stored ? 0 : ((await stat(file).catch(() => null))?.size ?? 0);
         if (stored) {
-          created = await api.createRun({ ...header, dataset: stored }, requestOptions);
+          created = await api.runs.create({ ...header, dataset: stored }, requestOptions);
         } else if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
           async function* items(): AsyncGenerator<DatasetItem> {
             for await (const record of readDatasetFile(file)) {
@@ -305,20 +306,20 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
               yield record.item;
             }
           }
-          created = await api.createRunStream(header, items(), requestOptions);
+          created = await api.runs.createStream(header, items(), requestOptions);
         } else {
           const items: DatasetItem[] = [];
           for await (const record of readDatasetFile(file)) {
             lines.push(record.line);
             items.push(record.item);
           }
-          created = await api.createRun(
+          created = await api.runs.create(
             { ...header, dataset: { ...header.dataset, items } },
             requestOptions,
           );
         }
       } catch (err) {
-        throw err instanceof ApiError ? withFileLines(err, basename(file), lines) : err;
+        throw err instanceof RunledgerApiError ? withFileLines(err, basename(file), lines) : err;
       }
       if (!opts.watch) {
         if (opts.json) out(formatJson(created));
@@ -365,7 +366,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         cursor?: string;
         json?: boolean;
       }) => {
-        const page = await client().listRuns({
+        const page = await client().runs.list({
           limit: opts.limit,
           ...(opts.status ? { status: opts.status } : {}),
           ...(opts.target ? { target: opts.target } : {}),
@@ -397,7 +398,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         if (opts.maxFailed !== undefined || opts.minPassRate.length > 0) {
           throw new CliError('--max-failed and --min-pass-rate need --watch');
         }
-        const run = await api.getRun(id);
+        const run = await api.runs.get(id);
         out(opts.json ? formatJson(run) : formatRunSummary(run));
         return;
       }
@@ -416,7 +417,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .description('cancel a run: no new item of it starts anywhere; items in flight are aborted')
     .argument('<id>', 'the run id')
     .action(async (id: string) => {
-      const run = await client().cancelRun(id);
+      const run = await client().runs.cancel(id);
       out(`run ${run.id} ${run.status === 'cancelled' ? 'cancelled' : `is ${run.status}`}\n`);
     });
 
@@ -425,7 +426,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .description('delete a run and all its results')
     .argument('<id>', 'the run id')
     .action(async (id: string) => {
-      await client().deleteRun(id);
+      await client().runs.delete(id);
       out(`run ${id} deleted\n`);
     });
 
@@ -462,7 +463,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         let widths: number[] | null = null;
         const limit = opts.limit ?? Number.POSITIVE_INFINITY;
         const wide = opts.wide ?? false;
-        const pages = client().listResults(id, {
+        const pages = client().runs.resultPages(id, {
           limit: Math.min(opts.pageSize, limit),
           ...(opts.status ? { status: opts.status } : {}),
           ...(opts.effective ? { effective: true } : {}),
@@ -577,7 +578,7 @@ async function serve(io: CliIo, name: string, options: ServeOptions): Promise<vo
 }
 
 /** Adds the file line of each `dataset.items.N...` field error, so the user finds the bad item. */
-function withFileLines(err: ApiError, file: string, lines: number[]): ApiError {
+function withFileLines(err: RunledgerApiError, file: string, lines: number[]): RunledgerApiError {
   if (err.errors.length === 0) return err;
   const errors = err.errors.map((e) => {
     const match = /^dataset\.items\.(\d+)(\.|$)/.exec(e.path) ?? /^items\.(\d+)(\.|$)/.exec(e.path);

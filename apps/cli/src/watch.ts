@@ -5,9 +5,10 @@
  * doubling to 5 s), for up to `reconnectForMs` (a minute) without any answer; then it gives up
  * with a `WatchGaveUpError` that says the run goes on and how to follow it.
  */
-import { type RunStatus, TERMINAL_STATUSES } from '@runledger/shared';
+
+import { isTransientError } from '@runledger/client';
 import { Presets, SingleBar } from 'cli-progress';
-import type { RunDetails, RunledgerClient } from './client.js';
+import { type RunDetails, type RunledgerClient, TERMINAL_STATUSES } from './client.js';
 import { formatJson, formatRunSummary } from './format.js';
 import {
   DEFAULT_GATES,
@@ -68,9 +69,7 @@ interface ProgressData {
 
 /** True for errors worth retrying: the API unreachable, a dropped stream, 429 or 5xx. */
 export function isTransient(err: unknown): boolean {
-  const e = err as { name?: string; status?: number };
-  if (e?.name === 'ApiError') return e.status === 429 || (e.status ?? 0) >= 500;
-  return true;
+  return isTransientError(err);
 }
 
 function reasonOf(err: unknown): string {
@@ -83,17 +82,19 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Watches `runId` until it is completed, failed or cancelled.
+ * Watches `runId` until it is completed, failed or cancelled, over `client.runs.events` (which
+ * reconnects with `Last-Event-ID`, backoff from `retryDelayMs` doubling to 5 s, and gives up
+ * after `reconnectForMs` without an answer).
  * @returns the run as fetched after its terminal status (never a stale status).
- * @throws ApiError (e.g. 404: the run was deleted), ApiUnreachableError when the first fetch
- *   fails, WatchGaveUpError after `reconnectForMs` without an answer.
+ * @throws RunledgerApiError (e.g. 404: the run was deleted), ApiUnreachableError when the first
+ *   fetch fails, WatchGaveUpError after `reconnectForMs` without an answer.
  */
 export async function watchRun(
   client: RunledgerClient,
   runId: string,
   options: WatchRunOptions = {},
 ): Promise<RunDetails> {
-  let run = await client.getRun(runId);
+  let run = await client.runs.get(runId);
   if (TERMINAL_STATUSES.includes(run.status)) return run;
   const bar = options.progress ? createBar(options.progress) : null;
   const payload = (p: ProgressData, status: string) => ({
@@ -111,76 +112,55 @@ export async function watchRun(
     cancelled: run.cancelledCount,
   };
   bar?.start(progress.total, progress.done, payload(progress, status));
-  let lastEventId: string | undefined;
-  let failures = 0;
-  let lostSince: number | null = null;
-  let lastReason = '';
   let fresh = true;
   const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
   const firstDelay = options.retryDelayMs ?? 250;
-  const answered = () => {
-    if (lostSince !== null) options.onConnection?.({ state: 'back' });
-    lostSince = null;
-    failures = 0;
-  };
-  const lost = (err: unknown) => {
-    options.signal?.throwIfAborted();
-    if (!isTransient(err)) throw err;
-    lastReason = reasonOf(err);
-    failures++;
-    if (lostSince === null) {
-      lostSince = Date.now();
-      options.onConnection?.({ state: 'lost', reason: lastReason });
-    }
-  };
+  const gaveUp = (err: unknown) =>
+    new WatchGaveUpError(runId, run, reasonOf(err), Math.round(reconnectForMs / 1000));
   try {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      let terminal = false;
-      try {
-        for await (const event of client.events(runId, {
-          ...(lastEventId ? { lastEventId } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        })) {
-          answered();
-          if (event.id) lastEventId = event.id;
-          const data = (event.data ?? {}) as Record<string, unknown>;
-          if (event.event === 'progress' && typeof data.done === 'number') {
-            progress = {
-              done: data.done,
-              total: num(data.total, progress.total),
-              succeeded: num(data.succeeded, 0),
-              failed: num(data.failed, 0),
-              cancelled: num(data.cancelled, 0),
-            };
-            bar?.setTotal(progress.total);
-            bar?.update(progress.done, payload(progress, status));
-          } else if (event.event === 'status' && typeof data.status === 'string') {
-            status = data.status;
-            bar?.update(progress.done, payload(progress, status));
-            if (TERMINAL_STATUSES.includes(status as RunStatus)) {
-              terminal = true;
-              break;
-            }
-          }
+    try {
+      for await (const event of client.runs.events(runId, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        reconnect: { minDelayMs: firstDelay, maxDelayMs: 5000, giveUpAfterMs: reconnectForMs },
+        onConnection: (change) =>
+          options.onConnection?.(
+            change.state === 'lost'
+              ? { state: 'lost', reason: reasonOf(change.error) }
+              : { state: 'back' },
+          ),
+      })) {
+        if (event.event === 'progress') {
+          progress = { ...event.data };
+          bar?.setTotal(progress.total);
+          bar?.update(progress.done, payload(progress, status));
+        } else {
+          status = event.data.status;
+          bar?.update(progress.done, payload(progress, status));
         }
-      } catch (err) {
-        lost(err);
       }
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      if (!isTransient(err)) throw err;
+      fresh = false;
+      throw gaveUp(err);
+    }
+    options.signal?.throwIfAborted();
+    // the run after its terminal status; the API may go away right then
+    let lostSince: number | null = null;
+    for (;;) {
       try {
-        run = await client.getRun(runId);
-        answered();
-        fresh = true;
-        if (terminal || TERMINAL_STATUSES.includes(run.status)) break;
+        run = await client.runs.get(runId);
+        break;
       } catch (err) {
-        lost(err);
-        fresh = false;
+        options.signal?.throwIfAborted();
+        if (!isTransient(err)) throw err;
+        lostSince ??= Date.now();
+        if (Date.now() - lostSince >= reconnectForMs) {
+          fresh = false;
+          throw gaveUp(err);
+        }
+        await new Promise((r) => setTimeout(r, firstDelay));
       }
-      if (lostSince !== null && Date.now() - lostSince >= reconnectForMs) {
-        throw new WatchGaveUpError(runId, run, lastReason, Math.round(reconnectForMs / 1000));
-      }
-      const delay = Math.min(firstDelay * 2 ** Math.max(failures - 1, 0), 5000);
-      await new Promise((r) => setTimeout(r, delay));
     }
   } finally {
     if (bar) {
@@ -195,10 +175,6 @@ export async function watchRun(
     }
   }
   return run;
-}
-
-function num(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
 function createBar(stream: NodeJS.WritableStream): SingleBar {

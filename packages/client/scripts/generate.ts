@@ -1,7 +1,7 @@
 /**
- * Regenerates packages/client/src/generated/openapi.ts from the API's OpenAPI document (no
- * server, no network): `npm run generate -w @runledger/client`. The file is checked in;
- * test/client-generated.test.ts fails when it is stale.
+ * Regenerates packages/client/src/generated/openapi.ts from the API's OpenAPI document (built by
+ * scripts/openapi.ts: no server, no Redis, no network): `npm run generate -w @runledger/client`.
+ * The file is checked in; test/client-generated.test.ts fails when it is stale.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateTypes } from '@runledger/client-gen';
-import { dumpOpenApiDocument } from './openapi-document.js';
+import { buildOpenApiDocument } from '../../../scripts/openapi.js';
 
 /** Where the generated types live. */
 export const GENERATED_FILE = join(
@@ -28,7 +28,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
  * @throws when the document cannot be dumped or Biome fails.
  */
 export async function renderGeneratedTypes(): Promise<string> {
-  const source = await generateTypes(await dumpOpenApiDocument());
+  const source = await generateTypes(await buildOpenApiDocument());
   const biome = createRequire(join(ROOT, 'package.json')).resolve('@biomejs/biome/bin/biome');
   const formatted = spawnSync(
     process.execPath,

@@ -1,8 +1,7 @@
 /**
  * Named request and response types of the runledger API, all taken from the generated
  * `components`/`operations` (packages/client/src/generated/openapi.ts, from the API's own
- * OpenAPI document): nothing here re-declares a schema by hand, except the SSE event payloads
- * the document does not describe (`StatusEventData`, `ProgressEventData`).
+ * OpenAPI document): nothing here re-declares a schema by hand.
  */
 import type { components, operations } from './generated/openapi.js';
 
@@ -15,9 +14,11 @@ export type RunStatus = Run['status'];
 /** The JSON body of `POST /v1/runs`: items inline, or `dataset.id` (+ `version`) of a stored dataset. */
 export type RunSpec = Schemas['RunSpec'];
 /** The first line of an NDJSON submission: the run spec without `dataset.items`. */
-export type RunSpecHeader = Omit<RunSpec, 'dataset'> & {
-  dataset?: Omit<RunSpec['dataset'], 'items'>;
-};
+export type RunSpecHeader = Schemas['RunSpecHeader'];
+/** A target by name, with its optional config. */
+export type TargetRef = Schemas['TargetRef'];
+/** A scorer by name, with its optional config. */
+export type ScorerRef = Schemas['ScorerRef'];
 /** One dataset entry: `id` (default: its index), `input`, optional `expectedOutput`, `metadata`. */
 export type Item = Schemas['Item'];
 /** A page of runs, newest first; `nextCursor` null on the last page. */
@@ -85,20 +86,11 @@ export type ListDatasetItemsQuery = NonNullable<
   operations['listDatasetVersionItems']['parameters']['query']
 >;
 
-/** Data of a `status` event: the new status (plus what the transition carries, e.g. `error`). */
-export interface StatusEventData {
-  status: RunStatus;
-  [key: string]: unknown;
-}
+/** Data of a `status` event: the new status, when (ms since the epoch), and `error` if any. */
+export type StatusEventData = Schemas['RunStatusEventData'];
 
 /** Data of a `progress` event: items done of `total`, by result status. */
-export interface ProgressEventData {
-  done: number;
-  total: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-}
+export type ProgressEventData = Schemas['RunProgressEventData'];
 
 /** One Server-Sent Event of a run (`GET /v1/runs/:id/events`); `id` resumes after it. */
 export type RunEvent =

@@ -345,7 +345,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness: the process is up */
+    /**
+     * Liveness: the process is up
+     * @description No API key needed. Answers 200 while the process runs; it does not touch Redis.
+     */
     get: operations['health'];
     put?: never;
     post?: never;
@@ -362,7 +365,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: Redis answers PING */
+    /**
+     * Readiness: Redis answers PING
+     * @description No API key needed. 503 when Redis does not answer PING within 2000 ms.
+     */
     get: operations['ready'];
     put?: never;
     post?: never;
@@ -379,7 +385,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Prometheus metrics */
+    /**
+     * Prometheus metrics
+     * @description No API key needed (keep it off the public network): runs by status, queue depths, HTTP latency.
+     */
     get: operations['metrics'];
     put?: never;
     post?: never;
@@ -410,6 +419,94 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    RunSpecHeader: {
+      name?: string;
+      target: components['schemas']['TargetRef'];
+      /** @default {} */
+      dataset?: {
+        id?: string;
+        version?: string;
+      };
+      /** @default [] */
+      scorers?: components['schemas']['ScorerRef'][];
+      execution?: components['schemas']['Execution'];
+      retention?: {
+        ttlSeconds: number;
+      };
+      /** @default [] */
+      tags?: string[];
+      /** @default {} */
+      metadata?: {
+        [key: string]: unknown;
+      };
+    };
+    TargetRef: {
+      name: string;
+      config?: {
+        [key: string]: unknown;
+      };
+    };
+    ScorerRef: {
+      name: string;
+      config?: {
+        [key: string]: unknown;
+      };
+    };
+    /**
+     * @default {
+     *       "maxAttempts": 3,
+     *       "backoff": {
+     *         "type": "exponential",
+     *         "delayMs": 1000
+     *       },
+     *       "timeoutMs": 60000
+     *     }
+     */
+    Execution: {
+      /** @default 3 */
+      maxAttempts?: number;
+      /**
+       * @default {
+       *       "type": "exponential",
+       *       "delayMs": 1000
+       *     }
+       */
+      backoff?: {
+        /**
+         * @default exponential
+         * @enum {string}
+         */
+        type?: 'fixed' | 'exponential';
+        /** @default 1000 */
+        delayMs?: number;
+      };
+      /** @default 60000 */
+      timeoutMs?: number;
+      concurrency?: number;
+      maxCostUsd?: number;
+      maxFailures?: number;
+      /** @description Accept the run even when no live worker serves its target: it stays queued until one does (failed after RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS). Default: refused at submit. */
+      waitForWorkers?: boolean;
+    };
+    /** @description `data` of a `status` event: sent on every status transition. */
+    RunStatusEventData: {
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+      /** @description When, in ms since the Unix epoch */
+      at: number;
+      /** @description Why the run failed or was cancelled */
+      error?: string;
+    };
+    /** @description `data` of a `progress` event: sent when results land (batched). */
+    RunProgressEventData: {
+      /** @description succeeded + failed + cancelled */
+      done: number;
+      /** @description The run’s totalItems */
+      total: number;
+      succeeded: number;
+      failed: number;
+      cancelled: number;
+    };
     Run: {
       id: string;
       project: string;
@@ -448,47 +545,10 @@ export interface components {
       completedAt: string | null;
       expiresAt: string | null;
       error: string | null;
+      traceId: string | null;
       experimentId?: string;
       variant?: string;
       trialIndex?: number;
-    };
-    TargetRef: {
-      name: string;
-      config?: {
-        [key: string]: unknown;
-      };
-    };
-    ScorerRef: {
-      name: string;
-      config?: {
-        [key: string]: unknown;
-      };
-    };
-    Execution: {
-      /** @default 3 */
-      maxAttempts?: number;
-      /**
-       * @default {
-       *       "type": "exponential",
-       *       "delayMs": 1000
-       *     }
-       */
-      backoff?: {
-        /**
-         * @default exponential
-         * @enum {string}
-         */
-        type?: 'fixed' | 'exponential';
-        /** @default 1000 */
-        delayMs?: number;
-      };
-      /** @default 60000 */
-      timeoutMs?: number;
-      concurrency?: number;
-      maxCostUsd?: number;
-      maxFailures?: number;
-      /** @description Accept the run even when no live worker serves its target: it stays queued until one does (failed after RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS). Default: refused at submit. */
-      waitForWorkers?: boolean;
     };
     Latency: {
       p50: number | null;
@@ -873,7 +933,7 @@ export interface operations {
           'application/json': components['schemas']['RunList'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -882,18 +942,22 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -938,7 +1002,7 @@ export interface operations {
           'application/json': components['schemas']['Run'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -947,16 +1011,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -965,7 +1031,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 413 */
+      /** @description Request body too large */
       413: {
         headers: {
           [name: string]: unknown;
@@ -974,7 +1040,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 415 */
+      /** @description Unsupported Content-Type */
       415: {
         headers: {
           [name: string]: unknown;
@@ -983,9 +1049,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1014,16 +1082,18 @@ export interface operations {
           'application/json': components['schemas']['Run'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1032,9 +1102,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1061,16 +1133,18 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1079,9 +1153,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1117,7 +1193,7 @@ export interface operations {
           'application/json': components['schemas']['ResultList'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1126,16 +1202,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1144,9 +1222,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1175,16 +1255,18 @@ export interface operations {
           'application/json': components['schemas']['Run'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1193,7 +1275,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1202,9 +1284,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1228,16 +1312,38 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description text/event-stream */
+      /** @description Server-Sent Events: `status` (data `RunStatusEventData`) and `progress` (data `RunProgressEventData`), each with its `id` */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': string;
+          'text/event-stream':
+            | {
+                /**
+                 * @description The SSE `event:` field
+                 * @constant
+                 */
+                event: 'status';
+                /** @description The SSE `id:` field: send it back as `Last-Event-ID` to resume after it */
+                id: string;
+                /** @description The SSE `data:` field: JSON text of `RunStatusEventData` */
+                data: string;
+              }
+            | {
+                /**
+                 * @description The SSE `event:` field
+                 * @constant
+                 */
+                event: 'progress';
+                /** @description The SSE `id:` field: send it back as `Last-Event-ID` to resume after it */
+                id: string;
+                /** @description The SSE `data:` field: JSON text of `RunProgressEventData` */
+                data: string;
+              };
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1246,16 +1352,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1264,9 +1372,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1302,7 +1412,7 @@ export interface operations {
           'application/json': components['schemas']['Compare'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1311,16 +1421,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1329,7 +1441,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1338,9 +1450,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1373,7 +1487,7 @@ export interface operations {
           'application/json': components['schemas']['Run'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1382,16 +1496,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1400,7 +1516,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1409,9 +1525,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1440,16 +1558,18 @@ export interface operations {
           'application/json': components['schemas']['Run'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1458,7 +1578,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1467,9 +1587,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1498,16 +1620,18 @@ export interface operations {
           'application/x-ndjson': string;
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1516,9 +1640,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1547,16 +1673,18 @@ export interface operations {
           'text/csv': string;
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1565,9 +1693,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1597,7 +1727,7 @@ export interface operations {
           'application/json': components['schemas']['DatasetList'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1606,18 +1736,22 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1648,7 +1782,7 @@ export interface operations {
           'application/json': components['schemas']['DatasetChange'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1657,16 +1791,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1675,7 +1811,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 413 */
+      /** @description Request body too large */
       413: {
         headers: {
           [name: string]: unknown;
@@ -1684,9 +1820,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1715,16 +1853,18 @@ export interface operations {
           'application/json': components['schemas']['Dataset'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1733,9 +1873,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1762,16 +1904,18 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1780,9 +1924,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1816,7 +1962,7 @@ export interface operations {
           'application/json': components['schemas']['DatasetItemList'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1825,16 +1971,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1843,9 +1991,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1887,7 +2037,7 @@ export interface operations {
           'application/json': components['schemas']['DatasetChange'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1896,16 +2046,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1914,7 +2066,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 409 */
+      /** @description Conflict with the current state */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1923,7 +2075,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 413 */
+      /** @description Request body too large */
       413: {
         headers: {
           [name: string]: unknown;
@@ -1932,9 +2084,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -1964,7 +2118,7 @@ export interface operations {
           'application/json': components['schemas']['ExperimentList'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1973,18 +2127,22 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2015,7 +2173,7 @@ export interface operations {
           'application/json': components['schemas']['ExperimentSummary'];
         };
       };
-      /** @description Problem (RFC 9457), status 400 */
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2024,16 +2182,18 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 413 */
+      /** @description Request body too large */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2042,9 +2202,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2073,16 +2235,18 @@ export interface operations {
           'application/json': components['schemas']['ExperimentSummary'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2091,9 +2255,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2120,16 +2286,18 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2138,9 +2306,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2169,16 +2339,18 @@ export interface operations {
           'application/json': components['schemas']['ExperimentReport'];
         };
       };
-      /** @description Problem (RFC 9457), status 401 */
+      /** @description Missing or unknown API key (sent once any key is configured) */
       401: {
         headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 404 */
+      /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2187,9 +2359,11 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Problem (RFC 9457), status 429 */
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -2217,6 +2391,15 @@ export interface operations {
             /** @enum {string} */
             status: 'ok';
           };
+        };
+      };
+      /** @description Any client error, as a problem (this route takes no input it could reject) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -2251,6 +2434,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Any client error, as a problem (this route takes no input it could reject) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   metrics: {
@@ -2271,6 +2463,15 @@ export interface operations {
           'text/plain': string;
         };
       };
+      /** @description Any client error, as a problem (this route takes no input it could reject) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   listWorkers: {
@@ -2289,6 +2490,28 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['WorkerList'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
