@@ -4,7 +4,6 @@
  * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), and
  * one error handler that answers problem+json.
  */
-import { httpInstrumentationMiddleware } from '@hono/otel';
 import { tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
@@ -61,15 +60,16 @@ export function createApp(deps: AppDeps) {
   const metrics = createMetrics(deps.store, deps.queues);
   const app = createRouter();
 
-  // tracing on (see @runledger/shared tracing.ts): one server span per request, the root of a
-  // run's trace for `POST /v1/runs`; not installed at all when off
+  // tracing on (see @runledger/shared tracing.ts): one server span per request (@hono/otel, loaded
+  // only then), the root of a run's trace for `POST /v1/runs`; not installed at all when off
   if (tracingEnabled()) {
-    app.use(
+    const otel = import('@hono/otel').then(({ httpInstrumentationMiddleware }) =>
       httpInstrumentationMiddleware({
         spanNameFactory: (c) => `${c.req.method} ${routePath(c, -1)}`,
         captureActiveRequests: false,
       }),
     );
+    app.use(async (c, next) => (await otel)(c, next));
   }
   app.use(requestId());
   app.use(async (c, next) => {

@@ -23,7 +23,7 @@ import {
 } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { type Span as BullSpan, SpanKind as BullSpanKind, type Telemetry } from 'bullmq';
-import { BullMQOtel } from 'bullmq-otel';
+import type { BullMQOtel } from 'bullmq-otel';
 
 /** Instrumentation scope of runledger's own spans. */
 export const TRACER_NAME = 'runledger';
@@ -83,6 +83,8 @@ export interface TracingState {
 let sdk: NodeSDK | null = null;
 let starting: Promise<NodeSDK> | null = null;
 let tracer: Tracer | null = null;
+/** bullmq-otel's class, loaded with the SDK. */
+let BullOtel: typeof BullMQOtel | null = null;
 let users = 0;
 let sdksCreated = 0;
 
@@ -118,7 +120,8 @@ export function tracingState(): TracingState {
 
 /**
  * Starts tracing for one user (API, worker, `runledger start`) when `tracingRequested(env)`:
- * the first call creates and starts the OTel `NodeSDK` (loaded only then), later calls share it.
+ * the first call creates and starts the OTel `NodeSDK` (loaded only then, with bullmq-otel),
+ * later calls share it.
  * Metrics and logs stay off unless `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` ask for them
  * (runledger's metrics are on `/metrics`). Returns a disabled handle when tracing is off.
  * @throws what the SDK throws on an invalid configuration.
@@ -127,7 +130,11 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   const env = options.env ?? process.env;
   if (!tracingRequested(env)) return DISABLED;
   starting ??= (async () => {
-    const { NodeSDK } = await import('@opentelemetry/sdk-node');
+    const [{ NodeSDK }, bullOtel] = await Promise.all([
+      import('@opentelemetry/sdk-node'),
+      import('bullmq-otel'),
+    ]);
+    BullOtel = bullOtel.BullMQOtel;
     const named =
       (env.OTEL_SERVICE_NAME ?? '').trim() !== '' ||
       /(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
@@ -253,8 +260,8 @@ const NOOP_BULL_SPAN: BullSpan = {
  * close) would each start a trace of their own and are dropped.
  */
 export function bullTelemetry(): Telemetry | undefined {
-  if (tracer === null) return undefined;
-  const otel = new BullMQOtel({ tracerName: 'runledger-bullmq' });
+  if (tracer === null || BullOtel === null) return undefined;
+  const otel = new BullOtel({ tracerName: 'runledger-bullmq' });
   return {
     contextManager: otel.contextManager,
     tracer: {
