@@ -4,6 +4,7 @@
  * API + worker + Redis.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientApi, startClientApi } from './helpers/client-api.js';
@@ -38,6 +39,13 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 describe('examples/client/quickstart.ts', () => {
+  it('is the example of packages/client/README.md (minus its two header comment lines)', () => {
+    const example = readFileSync(join(ROOT, 'examples/client/quickstart.ts'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'packages/client/README.md'), 'utf8');
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBe(example.split('\n').slice(2).join('\n'));
+  });
+
   it('compiles', async () => {
     const tsc = await run(join(ROOT, 'node_modules/.bin/tsc'), [
       '-p',
