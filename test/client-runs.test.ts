@@ -114,7 +114,7 @@ describe('runs', () => {
       },
     });
     const run = await client.runs.create({
-      target: { name: 'echo', config: { delayMs: 100 } },
+      target: { name: 'echo', config: { delayMs: 200 } },
       dataset: { items: items(12) },
       execution: { concurrency: 1 },
     });
