@@ -6,7 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient, type RetryEvent, RunledgerApiError } from '@runledger/client';
+import {
+  createClient,
+  parseRetryAfter,
+  type RetryEvent,
+  RunledgerApiError,
+} from '@runledger/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ClientApi, startClientApi } from './helpers/client-api.js';
 
@@ -164,5 +169,16 @@ describe('retries', () => {
     faults = [{ status: 503 }];
     await expect(client.runs.list()).rejects.toMatchObject({ status: 503 });
     expect(received).toHaveLength(1);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delay seconds and HTTP dates as ms from now', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 23:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
