@@ -39,10 +39,13 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 describe('examples/client/quickstart.ts', () => {
-  it('is the example of packages/client/README.md (minus its two header comment lines)', () => {
+  it.each([
+    ['packages/client/README.md', /```ts\n([\s\S]*?)```/],
+    ['README.md', /## Use from TypeScript\n[\s\S]*?```ts\n([\s\S]*?)```/],
+  ])('is the example of %s (minus its two header comment lines)', (file, pattern) => {
     const example = readFileSync(join(ROOT, 'examples/client/quickstart.ts'), 'utf8');
-    const readme = readFileSync(join(ROOT, 'packages/client/README.md'), 'utf8');
-    const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    const readme = readFileSync(join(ROOT, file), 'utf8');
+    const block = pattern.exec(readme)?.[1];
     expect(block).toBe(example.split('\n').slice(2).join('\n'));
   });
 
