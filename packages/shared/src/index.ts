@@ -9,6 +9,7 @@ export * from './logger.js';
 export * from './plugins.js';
 export * from './queue.js';
 export * from './redis.js';
+export * from './results.js';
 export * from './schemas.js';
 export * from './secrets.js';
 export * from './stats.js';

@@ -9,6 +9,7 @@ import { DEFAULT_PROJECT } from './config.js';
 import { RunNotFoundError, RunStateError } from './errors.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
+import { cancelledResult } from './results.js';
 import type {
   EffectiveSummary,
   ErrorType,
@@ -703,12 +704,7 @@ export class RunStore {
     error?: string,
     now = Date.now(),
   ): Promise<FinishOutcome> {
-    const cancelled: StoredResult = {
-      status: 'cancelled',
-      attempts: 0,
-      error: { message: error ?? `run ${status}`, type: 'cancelled' },
-      completedAt: now,
-    };
+    const cancelled = cancelledResult(error ?? `run ${status}`, { completedAt: now });
     const reply = await this.redis.rlFinishRun(
       ...this.keys.runKeyList(runId),
       now,
