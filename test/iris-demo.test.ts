@@ -143,7 +143,13 @@ describe('runIrisDemo', () => {
       expect(results).toHaveLength(150);
       expect(results.map((r) => r.itemId)).toEqual(irisItems().map((i) => i.id));
       expect(results.map((r) => r.output)).toEqual(expected);
-      expect(new Set(results.map((r) => r.workerId)).size).toBeGreaterThanOrEqual(1);
+      // both of the demo's workers ran items (the run's 50 chunks of 3 flowers are shared)
+      const perWorker = new Map<string, number>();
+      for (const r of results)
+        perWorker.set(r.workerId ?? '', (perWorker.get(r.workerId ?? '') ?? 0) + 1);
+      expect(perWorker.size).toBe(2);
+      expect([...perWorker.keys()].every((id) => id !== '')).toBe(true);
+      expect([...perWorker.values()].reduce((a, b) => a + b, 0)).toBe(150);
     } finally {
       await services.close();
     }
