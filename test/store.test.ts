@@ -82,7 +82,7 @@ describe('create-run-3', () => {
     expect(events.map((e) => [e.type, e.data.status])).toEqual([['status', 'queued']]);
   });
 
-  it('returns 0 (RunStateError) when the run exists and writes nothing', async () => {
+  it('answers RUN_EXISTS (RunStateError) when the run exists and writes nothing', async () => {
     const id = await createRun(2);
     await expect(store.commitRun(newRun(id, 2, { name: 'other' }))).rejects.toBeInstanceOf(
       RunStateError,
@@ -90,7 +90,7 @@ describe('create-run-3', () => {
     expect((await store.getRun(id))?.name).toBeNull();
   });
 
-  it('returns -2 (RunStateError) when staged items do not number totalItems', async () => {
+  it('answers STAGED_COUNT_MISMATCH (RunStateError) when staged items do not number totalItems', async () => {
     const id = ulid();
     await store.stageItems(id, 0, items(2));
     await expect(store.commitRun(newRun(id, 3))).rejects.toThrow(/staged items/);
@@ -128,7 +128,7 @@ describe('claim-items-4', () => {
     expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running']);
   });
 
-  it('returns missing (0) for an unknown run and terminal (-1) for a finished one', async () => {
+  it('returns missing (RUN_NOT_FOUND) for an unknown run and terminal (RUN_TERMINAL) for a finished one', async () => {
     expect(await store.claimItems(ulid(), [0], { withItems: true, withSpec: true })).toEqual({
       state: 'missing',
     });
@@ -252,7 +252,7 @@ describe('record-results-9', () => {
     }
   });
 
-  it('returns -1 (missing) for a deleted run and creates no key', async () => {
+  it('returns missing (RUN_NOT_FOUND) for a deleted run and creates no key', async () => {
     const id = await createRun(2);
     expect(await store.deleteRun(id)).toBe(true);
     expect(await store.recordResults(id, [{ index: 0, result: ok(1) }])).toEqual({

@@ -200,7 +200,7 @@ export function createErrorHandler(fallbackLogger: Logger): ErrorHandler {
       );
     }
     if (err instanceof RunledgerError && err.status < 500) {
-      return sendProblem(c, problem(err.status, err.message, { kind: err.type, instance }));
+      return sendProblem(c, problem(err.status, err.message, { kind: err.kind, instance }));
     }
     const logger = (c.get('logger') as Logger | undefined) ?? fallbackLogger;
     logger.error({ err, method: c.req.method, path: c.req.path }, 'unexpected error');

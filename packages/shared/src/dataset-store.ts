@@ -6,9 +6,11 @@
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
+import { DatasetCommitError } from './errors.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
+import { ScriptCode, scriptError } from './script-codes.js';
 import type { RunStore } from './store.js';
 
 declare module 'ioredis' {
@@ -74,16 +76,8 @@ export interface CommittedVersion extends DatasetVersionInfo {
   created: boolean;
 }
 
-/** Why a version could not be committed. */
-export class DatasetCommitError extends Error {
-  override name = 'DatasetCommitError';
-  constructor(
-    readonly reason: 'exists' | 'missing' | 'conflict' | 'incomplete',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Why a version could not be committed (./errors.ts; kept importable from here). */
+export { DatasetCommitError };
 
 /** Options of a `DatasetStore`. */
 export interface DatasetStoreOptions {
@@ -183,10 +177,10 @@ export class DatasetVersionWriter {
       info.contentHash,
     );
     const code = Number(reply[0]);
-    if (code === 2) {
+    if (code === ScriptCode.Unchanged) {
       return { ...(JSON.parse(String(reply[2])) as DatasetVersionInfo), created: false };
     }
-    if (code === 1) {
+    if (code === ScriptCode.Ok) {
       if (options.mode === 'create') {
         await this.store.redis.zadd(
           this.store.keys.projectDatasets(this.project),
@@ -197,18 +191,9 @@ export class DatasetVersionWriter {
       return { ...info, created: true };
     }
     await this.abort();
-    const id = this.datasetId;
-    if (code === 0) throw new DatasetCommitError('exists', `dataset ${id} exists already`);
-    if (code === -1) throw new DatasetCommitError('missing', `dataset ${id} not found`);
-    if (code === -2) {
-      throw new DatasetCommitError(
-        'conflict',
-        `dataset ${id} changed meanwhile (version ${Number(reply[1])} was committed after version ${options.base}); retry`,
-      );
-    }
-    throw new DatasetCommitError(
-      'incomplete',
-      `dataset ${id}: staged items do not number ${this.count}`,
+    throw (
+      scriptError(reply, { datasetId: this.datasetId, count: this.count, base: options.base }) ??
+      new Error(`dataset-commit-4 answered ${String(reply[0])}`)
     );
   }
 

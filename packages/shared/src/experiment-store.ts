@@ -14,7 +14,7 @@
  * exact figures, at O(total results) reads and memory per request (about 1 s and tens of MB for
  * 100k results). Figures: see ./experiment-schemas.ts and ./stats.ts.
  */
-import { RunNotFoundError } from './errors.js';
+import { InvalidCursorError, RunNotFoundError } from './errors.js';
 import type { ExperimentReport, ExperimentSummary, VariantScore } from './experiment-schemas.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './redis.js';
@@ -26,7 +26,7 @@ import {
   TERMINAL_STATUSES,
 } from './schemas.js';
 import { nearestRank, passAtK, passHatK, summarizeResultScores, wilsonInterval } from './stats.js';
-import { InvalidCursorError, type RunStore } from './store.js';
+import type { RunStore } from './store.js';
 
 /** An experiment as stored. Times in ms since epoch. */
 export interface ExperimentRecord {

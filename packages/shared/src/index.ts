@@ -11,6 +11,7 @@ export * from './queue.js';
 export * from './redis.js';
 export * from './results.js';
 export * from './schemas.js';
+export * from './script-codes.js';
 export * from './secrets.js';
 export * from './stats.js';
 export * from './store.js';

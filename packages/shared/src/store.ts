@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
 import { DEFAULT_PROJECT } from './config.js';
-import { RunNotFoundError, RunStateError } from './errors.js';
+import { InvalidCursorError, RunNotFoundError, RunTerminalError } from './errors.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import { cancelledResult } from './results.js';
@@ -28,9 +28,14 @@ import type {
   TargetRef,
   WorkerInfo,
 } from './schemas.js';
+import { ScriptCode, scriptError } from './script-codes.js';
 import { summarizeResultScores, summarizeScore } from './stats.js';
 
-/** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
+/**
+ * Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). Every
+ * reply is a table led by a `ScriptCode`; `scriptError` (./script-codes.ts) decodes the negative
+ * ones into Errors, and each method below maps those to its outcome.
+ */
 const SCRIPTS = {
   rlCreateRun: { file: 'create-run-3', keys: 3 },
   rlClaimItems: { file: 'claim-items-4', keys: 4 },
@@ -42,17 +47,18 @@ const SCRIPTS = {
   rlAcquireSlot: { file: 'acquire-slot-1', keys: 1 },
 } as const;
 
+/** A script reply: `[ScriptCode, ...answer]` (see each script's header). */
 type ScriptReply = unknown[];
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rlCreateRun(...args: (string | number)[]): RedisResult<number, Context>;
+    rlCreateRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlClaimItems(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlRecordResults(...args: (string | number)[]): RedisResult<number[], Context>;
     rlFinishRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlReadRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlFindOpenChunks(...args: (string | number)[]): RedisResult<number[], Context>;
     rlAcquireSlot(...args: (string | number)[]): RedisResult<number[], Context>;
-    rlAddRerun(...args: (string | number)[]): RedisResult<number, Context>;
+    rlAddRerun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
   }
 }
 
@@ -235,7 +241,7 @@ export class RunStore {
     if (run.variant !== undefined) fields.variant = run.variant;
     if (run.trialIndex !== undefined) fields.trialIndex = run.trialIndex;
     if (run.traceId !== undefined) fields.traceId = run.traceId;
-    const code = await this.redis.rlCreateRun(
+    const reply = await this.redis.rlCreateRun(
       k.run,
       k.items,
       k.events,
@@ -245,9 +251,8 @@ export class RunStore {
       run.totalItems,
       ...Object.entries(fields).flat(),
     );
-    if (code === 0) throw new RunStateError(`run ${run.id} exists already`);
-    if (code === -2)
-      throw new RunStateError(`run ${run.id}: staged items do not number ${run.totalItems}`);
+    const error = scriptError(reply, { runId: run.id, totalItems: run.totalItems });
+    if (error) throw error;
     if (run.parentRunId !== undefined) await this.addRerun(run.parentRunId, run.id, run.createdAt);
   }
 
@@ -258,7 +263,11 @@ export class RunStore {
    */
   async addRerun(parentId: string, childId: string, createdAt: number): Promise<boolean> {
     const k = this.keys.run(parentId);
-    return (await this.redis.rlAddRerun(k.run, k.reruns, childId, createdAt)) === 1;
+    const reply = await this.redis.rlAddRerun(k.run, k.reruns, childId, createdAt);
+    const error = scriptError(reply, { runId: parentId });
+    if (error instanceof RunNotFoundError) return false;
+    if (error) throw error;
+    return true;
   }
 
   /** Adds a committed run to the runs index (listing, newest first). */
@@ -303,8 +312,10 @@ export class RunStore {
       k.reruns,
       ...PERCENTILES,
     );
-    if (reply.length === 0) return null;
-    const run = toRun(reply);
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return null;
+    if (error) throw error;
+    const run = toRun(reply.slice(1));
     if (run.reruns.length > 0) {
       // one command per run (not a pipeline): run keys live in different cluster slots
       const exists = await Promise.all(
@@ -632,9 +643,12 @@ export class RunStore {
       this.eventsMaxLen,
       ...indexes,
     );
-    const code = Number(reply[0]);
-    if (code === 0) return { state: 'missing' };
-    if (code === -1) return { state: 'terminal', status: reply[1] as RunStatus };
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return { state: 'missing' };
+    if (error instanceof RunTerminalError) {
+      return { state: 'terminal', status: error.runStatus as RunStatus };
+    }
+    if (error) throw error;
     const specJson = reply[1] as string | null;
     const items: { index: number; item: StoredItem | null }[] = [];
     for (let i = 2; i < reply.length; i += 2) {
@@ -686,8 +700,10 @@ export class RunStore {
       this.eventsMaxLen,
       ...args,
     );
-    if (reply[0] === -1) return { state: 'missing' };
-    const [recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return { state: 'missing' };
+    if (error) throw error;
+    const [, recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
     const outcome: RecordOutcome = { state: 'ok', recorded, done, total, finished: finished === 1 };
     if (stopped === 1) outcome.stopped = true;
     return outcome;
@@ -713,9 +729,12 @@ export class RunStore {
       error ?? '',
       JSON.stringify(cancelled),
     );
-    const code = Number(reply[0]);
-    if (code === -1) return { state: 'missing' };
-    if (code === 0) return { state: 'terminal', status: reply[1] as RunStatus };
+    const outcome = scriptError(reply, { runId });
+    if (outcome instanceof RunNotFoundError) return { state: 'missing' };
+    if (outcome instanceof RunTerminalError) {
+      return { state: 'terminal', status: outcome.runStatus as RunStatus };
+    }
+    if (outcome) throw outcome;
     return { state: 'finished', cancelledItems: Number(reply[1]) };
   }
 
@@ -877,10 +896,18 @@ export class RunStore {
     leaseMs: number,
     now = Date.now(),
   ): Promise<{ acquired: true } | { acquired: false; waitMs: number }> {
-    const [ok, wait] = (
-      await this.redis.rlAcquireSlot(this.keys.runSlots(runId), now, limit, holder, leaseMs)
-    ).map(Number);
-    return ok === 1 ? { acquired: true } : { acquired: false, waitMs: wait ?? 1 };
+    const reply = await this.redis.rlAcquireSlot(
+      this.keys.runSlots(runId),
+      now,
+      limit,
+      holder,
+      leaseMs,
+    );
+    const error = scriptError(reply, { runId });
+    if (error) throw error;
+    return Number(reply[0]) === ScriptCode.Ok
+      ? { acquired: true }
+      : { acquired: false, waitMs: Number(reply[1] ?? 1) };
   }
 
   /** Returns the slot `holder` took with `acquireRunSlot` (no-op when its lease expired). */
@@ -901,9 +928,11 @@ export class RunStore {
     let from = 0;
     while (from >= 0) {
       const reply = await this.redis.rlFindOpenChunks(k.run, k.results, from, pageChunks);
-      if (reply.length === 0) return [];
-      from = Number(reply[0]);
-      for (let i = 1; i < reply.length; i++) open.push(Number(reply[i]));
+      const error = scriptError(reply, { runId });
+      if (error instanceof RunNotFoundError) return [];
+      if (error) throw error;
+      from = Number(reply[1]);
+      for (let i = 2; i < reply.length; i++) open.push(Number(reply[i]));
     }
     return open;
   }
@@ -1246,13 +1275,4 @@ function decodeCursor(cursor: string): { t: number; id: string } {
   const n = Number(t);
   if (!id || !Number.isFinite(n)) throw new InvalidCursorError();
   return { t: n, id };
-}
-
-/** A `cursor` query parameter that this store did not hand out. */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-  readonly status = 400;
-  constructor() {
-    super('invalid cursor');
-  }
 }

@@ -3,19 +3,22 @@
   (score: the child's createdAt), with the parent's TTL (a finished run's retention), so the
   list lives exactly as long as the parent's other keys.
 
-  KEYS[1] the parent's run hash   KEYS[2] the parent's reruns zset
+  KEYS[1] parentRunKey   the parent's run hash
+  KEYS[2] rerunsKey      the parent's reruns zset
   ARGV[1] child run id   ARGV[2] child createdAt (ms)
 
-  Returns:
-    1   added (or already there)
-    0   the parent does not exist (deleted or expired): nothing written
+  Returns (codes: includes/codes.lua):
+    {OK}              added (or already there)
+    {RUN_NOT_FOUND}   the parent does not exist (deleted or expired): nothing written
 ]]
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl == -2 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+--@include codes
+local parentRunKey, rerunsKey = KEYS[1], KEYS[2]
+local pttl = redis.call('PTTL', parentRunKey)
+if pttl == -2 then return {Code.RUN_NOT_FOUND} end
+redis.call('ZADD', rerunsKey, ARGV[2], ARGV[1])
 if pttl > 0 then
-  redis.call('PEXPIRE', KEYS[2], pttl)
+  redis.call('PEXPIRE', rerunsKey, pttl)
 else
-  redis.call('PERSIST', KEYS[2])
+  redis.call('PERSIST', rerunsKey)
 end
-return 1
+return {Code.OK}
