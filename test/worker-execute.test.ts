@@ -8,7 +8,7 @@ import {
   z,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlots } from '../apps/worker/src/execute-item.js';
+import { createSlots } from '../apps/worker/src/concurrency.js';
 import {
   anySignal,
   backoffDelay,

@@ -34,7 +34,7 @@ import {
   targetConfig,
 } from '@runledger/worker';
 import { describe, expect, it } from 'vitest';
-import { createSlots } from '../apps/worker/src/execute-item.js';
+import { createSlots } from '../apps/worker/src/concurrency.js';
 import { IrisKnnConfigSchema } from '../examples/iris/targets.js';
 
 const logger = createLogger({ level: 'silent' });

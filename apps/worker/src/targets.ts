@@ -17,7 +17,7 @@ import {
   type WorkerInfo,
 } from '@runledger/shared';
 import { z } from 'zod';
-import { sleep } from './execute-item.js';
+import { sleep } from './concurrency.js';
 import { invalidConfig, isZodSchema, parseConfig } from './targets/config.js';
 import { createHttpTarget } from './targets/http.js';
 import { createOpenAiTarget } from './targets/openai.js';

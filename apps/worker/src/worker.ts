@@ -25,7 +25,7 @@ import {
 } from '@runledger/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { LocalRuns, processChunk } from './chunk-processor.js';
-import { Semaphore } from './execute-item.js';
+import { Semaphore } from './concurrency.js';
 import { loadPriceTable } from './prices.js';
 import { createTargetLimiters, loadTargetLimits } from './rate-limits.js';
 import { startReconciler } from './reconciler.js';

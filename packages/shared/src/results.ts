@@ -21,9 +21,9 @@ export interface EndedItemFields {
   /** Attempts started (a `Retry-After` deferral is not one). @defaultValue 0 */
   attempts?: number;
   /** When the first attempt started, ms since epoch; absent when none started. */
-  startedAt?: number;
+  startedAt?: number | undefined;
   /** Duration of the last attempt's target call, ms; absent when none ran. */
-  latencyMs?: number;
+  latencyMs?: number | undefined;
 }
 
 /**
