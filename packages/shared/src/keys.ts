@@ -40,7 +40,7 @@
  *
  * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
  * slot and stays valid on Redis Cluster. BullMQ's prefix is hash-tagged (`{runledger}`) for the
- * same reason (see ../shared/PITFALLS.md).
+ * same reason (docs/architecture.md#redis-key-layout).
  */
 
 /** The per-run keys, in the order the Lua scripts take them as KEYS. */

@@ -6,7 +6,7 @@
  *   the same items, by the paired (per-item) percentile bootstrap (Efron & Tibshirani 1993).
  * - `passAtK` / `passHatK`: the unbiased pass@k estimator (Chen et al. 2021) and pass^k
  *   (Yao et al. 2024, tau-bench).
- * - `nearestRank`: the nearest-rank percentile, the same definition as lua/read-run-2.lua.
+ * - `nearestRank`: the nearest-rank percentile, the same definition as lua/read-run-4.lua.
  * - `mulberry32`: the small seeded PRNG the bootstrap uses, so a seed gives the same interval.
  * - `summarizeScore`: THE pass rate of runledger (runs, run lists, effective results, compare,
  *   experiments all call it).
@@ -151,7 +151,7 @@ export function mulberry32(seed: number): () => number {
 
 /**
  * Nearest-rank percentile of `sorted` (ascending): the value at rank `ceil(p / 100 * n)` (1-based;
- * rank 0 is taken as 1), as in lua/read-run-2.lua
+ * rank 0 is taken as 1), as in lua/read-run-4.lua
  * (https://en.wikipedia.org/wiki/Percentile#The_nearest-rank_method). null when empty.
  * @param p percentile in (0, 100].
  */

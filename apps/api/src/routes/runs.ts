@@ -321,9 +321,10 @@ export function createRunRoutes(deps: AppDeps) {
 
   /**
    * Cancel: answers only after `RUNLEDGER_CLAIM_LEASE_MS` has passed since `finishRun` ended the
-   * run (DESIGN invariant 3: after cancel returns, no new attempt starts anywhere). Workers start
-   * an attempt only within that lease after sending a `claimItems` that saw the run going on
-   * (apps/worker/src/chunk-processor.ts). finishRun's script ran at Redis time t_c; a claim that
+   * run (invariant 3: after cancel returns, no new attempt starts anywhere; the rule:
+   * docs/architecture.md#cancel-delete-and-the-claim-lease). Workers start an attempt only
+   * within that lease after sending a `claimItems` that saw the run going on (the worker's
+   * claim lease). finishRun's script ran at Redis time t_c; a claim that
    * ran before it (t_r < t_c) was sent at t0 <= t_r, so its attempts start before
    * t0 + lease <= t_r + lease < t_c + lease <= this answer; any later claim sees the run
    * terminal. The wait overlaps the publish, the job removal and the read of the run, and is
