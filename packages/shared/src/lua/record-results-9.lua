@@ -110,6 +110,8 @@ if recorded > 0 then
     reason = string.format('budget exceeded: cost $%.6g >= maxCostUsd $%.6g', cost, maxCost)
   end
   if reason then
+    -- exactly cancelledResult(reason, {completedAt = now}) of packages/shared/src/results.ts,
+    -- the one builder of cancelled results (test/results.test.ts holds the two equal)
     local result = '{"status":"cancelled","attempts":0,"error":{"message":' ..
       cjson.encode(reason) .. ',"type":"cancelled"},"completedAt":' .. ARGV[1] .. '}'
     finishEarly(ARGV[1], ARGV[2], 'failed', reason, result)
