@@ -29,7 +29,8 @@ export interface ClaimLeaseOptions {
  * The claim leases of one chunk's items (like BullMQ's `LockManager` for job locks, but a lease
  * here is never extended in the background: it is renewed only by claiming again).
  *
- * The rule (DESIGN invariant 3: after `cancel` returns, no new attempt starts anywhere):
+ * The rule (invariant 3 of docs/architecture.md, "after cancel returns, no new attempt starts";
+ * its section "Cancel, delete and the claim lease" draws it):
  * `store.claimItems` runs in Redis ordered against cancel's `finishRun` script, so a claim
  * executed after it sees the run terminal. A chunk claims all its items at once (`claimChunk`)
  * and gets a lease: each claimed item may start its attempt while `now() < t0 + leaseMs`, `t0`
