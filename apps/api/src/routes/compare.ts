@@ -8,15 +8,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   type Compare,
   CompareSchema,
+  ConflictError,
   loadAllResults,
   pairedBootstrapDiff,
   type Result,
   type Run,
   type ScoreSummary,
   summarizeResultScores,
+  ValidationError,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
-import { ProblemError } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
 /** Bootstrap resamples of a comparison. */
@@ -172,10 +173,8 @@ export function createCompareRoutes(deps: AppDeps) {
     const [a, b] = [await loadOwnRun(store, c, idA), await loadOwnRun(store, c, idB)];
     const [versionA, versionB] = datasetIdentities(a, b);
     if (versionA !== versionB) {
-      throw new ProblemError(
-        409,
+      throw new ConflictError(
         `runs ${a.id} and ${b.id} are over different dataset versions (${versionA} vs ${versionB}): only runs over the same dataset version can be compared item by item`,
-        { kind: 'conflict' },
       );
     }
     const scorer = q.scorer ?? a.scorers[0]?.name;
@@ -186,10 +185,7 @@ export function createCompareRoutes(deps: AppDeps) {
         scorer === undefined
           ? `run ${a.id} has no scorer to compare by`
           : `scorer "${scorer}" is not on both runs (a: ${a.scorers.map((s) => s.name).join(', ') || 'none'}; b: ${b.scorers.map((s) => s.name).join(', ') || 'none'})`;
-      throw new ProblemError(400, message, {
-        kind: 'validation',
-        errors: [{ path: 'scorer', message }],
-      });
+      throw new ValidationError(message, [{ path: 'scorer', message }]);
     }
     const [resultsA, resultsB] = await Promise.all([
       loadAllResults(store, a.id),

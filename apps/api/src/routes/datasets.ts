@@ -7,18 +7,19 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  ConflictError,
   DATASET_ID_PATTERN,
   type Dataset,
-  DatasetCommitError,
   DatasetStore,
   type Item,
   ItemSchema,
+  PayloadTooLargeError,
   parseDatasetVersion,
 } from '@runledger/shared';
 import { ulid } from 'ulid';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem } from '../create-run.js';
-import { notFound, ProblemError } from '../problem.js';
+import { notFound } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
 const DatasetVersionSchema = z
@@ -133,10 +134,7 @@ async function writeItems(
   const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
   if (writer.count + items.length > maxItems) {
     const message = `a dataset version holds at most ${maxItems} items (it would hold ${writer.count + items.length})`;
-    throw new ProblemError(413, message, {
-      kind: 'payload_too_large',
-      errors: [{ path: 'items', message }],
-    });
+    throw new PayloadTooLargeError(message, [{ path: 'items', message }]);
   }
   for (const [j, item] of items.entries()) {
     const { json } = encodeItem(item, writer.count, ids, maxBytes, {
@@ -145,13 +143,6 @@ async function writeItems(
     });
     await writer.add(json);
   }
-}
-
-/** Maps a failed commit to its problem: 409 (exists, changed meanwhile), 404 (deleted meanwhile). */
-function commitProblem(err: unknown, id: string): unknown {
-  if (!(err instanceof DatasetCommitError)) return err;
-  if (err.reason === 'missing') return datasetNotFound(id);
-  return new ProblemError(409, err.message, { kind: 'conflict' });
 }
 
 /** The `/v1/datasets` router. */
@@ -287,7 +278,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       const project = projectOf(c);
       const id = body.id ?? ulid();
       if (await datasets.getDataset(project, id)) {
-        throw new ProblemError(409, `dataset ${id} exists already`, { kind: 'conflict' });
+        throw new ConflictError(`dataset ${id} exists already`);
       }
       const writer = datasets.writer(project, id);
       try {
@@ -295,7 +286,7 @@ export function createDatasetRoutes(deps: AppDeps) {
         await writer.commit({ mode: 'create', base: 0, name: body.name });
       } catch (err) {
         await writer.abort();
-        throw commitProblem(err, id);
+        throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
       }
       c.get('logger').info({ datasetId: id, items: writer.count }, 'dataset created');
       return c.json({ ...(await mustGet(project, id)), created: true }, 201);
@@ -353,7 +344,7 @@ export function createDatasetRoutes(deps: AppDeps) {
         committed = await writer.commit({ mode: 'update', base, name: body.name });
       } catch (err) {
         await writer.abort();
-        throw commitProblem(err, id);
+        throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
       }
       const answer = await mustGet(project, id);
       if (!committed.created) {

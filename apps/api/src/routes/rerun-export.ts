@@ -6,7 +6,7 @@
  *   page by page (a page of 500 is read only after the previous one was written).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Result, RunNotFoundError, RunSchema } from '@runledger/shared';
+import { type Result, RunNotFoundError, RunSchema, ValidationError } from '@runledger/shared';
 import { stringify } from 'csv-stringify/sync';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
@@ -26,7 +26,6 @@ import {
   readCreatedRun,
   submitRerun,
 } from '../create-run.js';
-import { ProblemError } from '../problem.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
 
 /** Results read per store call while exporting. */
@@ -231,10 +230,9 @@ export function createRerunExportRoutes(deps: AppDeps) {
       const raw = c.req.header('content-type') ? await c.req.json().catch(() => null) : {};
       const body = RerunBody.safeParse(raw ?? {});
       if (!body.success) {
-        throw new ProblemError(400, 'invalid request body: only: must be "failed" or "all"', {
-          kind: 'validation',
-          errors: [{ path: 'only', message: 'must be "failed" or "all"' }],
-        });
+        throw new ValidationError('invalid request body: only: must be "failed" or "all"', [
+          { path: 'only', message: 'must be "failed" or "all"' },
+        ]);
       }
       return rerun(c, id, body.data.only);
     })

@@ -7,6 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  ConflictError,
   createRunSpecSchema,
   DEFAULT_PROJECT,
   EffectiveSummarySchema,
@@ -17,6 +18,7 @@ import {
   RunSchema,
   RunSpecHeaderSchema,
   RunStatusSchema,
+  RunTerminalError,
   TERMINAL_STATUSES,
 } from '@runledger/shared';
 import type { Context } from 'hono';
@@ -179,10 +181,8 @@ export function createRunRoutes(deps: AppDeps) {
       if (existing !== null) {
         const run = await store.getRun(existing);
         if (!run || run.project !== project) {
-          throw new ProblemError(
-            409,
+          throw new ConflictError(
             `a request with this Idempotency-Key (run ${existing}) is still in progress or its run is gone`,
-            { kind: 'conflict' },
           );
         }
         c.header('Idempotent-Replayed', 'true');
@@ -433,27 +433,19 @@ export function createRunRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
       await checkOwnRun(store, c, id);
-      try {
-        const options = { status: q.status, limit: q.limit, cursor: q.cursor };
-        const page = q.effective
-          ? await store.listEffectiveResults(id, options)
-          : await store.listResults(id, options);
-        return c.json(page, 200);
-      } catch (err) {
-        if (err instanceof RunNotFoundError) throw runNotFound(id);
-        throw err;
-      }
+      const options = { status: q.status, limit: q.limit, cursor: q.cursor };
+      // a run deleted meanwhile throws RunNotFoundError: 404
+      const page = q.effective
+        ? await store.listEffectiveResults(id, options)
+        : await store.listResults(id, options);
+      return c.json(page, 200);
     })
     .openapi(cancelRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       await checkOwnRun(store, c, id);
       const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
-      if (outcome.state === 'missing') throw runNotFound(id);
-      if (outcome.state === 'terminal') {
-        throw new ProblemError(409, `run ${id} is already ${outcome.status}`, {
-          kind: 'conflict',
-        });
-      }
+      if (outcome.state === 'missing') throw new RunNotFoundError(id);
+      if (outcome.state === 'terminal') throw new RunTerminalError(id, outcome.status);
       const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
       try {
         await store.publishCancel(id);

@@ -3,10 +3,10 @@
  * (Prometheus text) and `/v1/workers` (live workers from their heartbeats).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkerInfoSchema } from '@runledger/shared';
+import { UnavailableError, WorkerInfoSchema } from '@runledger/shared';
 import { type AppDeps, createRouter } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
-import { ProblemError, ProblemSchema } from '../problem.js';
+import { ProblemSchema } from '../problem.js';
 import { BEARER, NO_SECURITY, problems } from './openapi.js';
 
 /** How long `/readyz` waits for Redis to answer PING, ms. */
@@ -107,9 +107,7 @@ export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics) {
         ]);
       } catch (err) {
         c.get('logger').warn({ err }, 'readiness check failed');
-        throw new ProblemError(503, `Redis is unreachable: ${(err as Error).message}`, {
-          kind: 'unavailable',
-        });
+        throw new UnavailableError(`Redis is unreachable: ${(err as Error).message}`);
       } finally {
         clearTimeout(timer);
       }
