@@ -1,7 +1,8 @@
 --[[
   Gate before attempts start: checks the run may go on, moves it `queued -> running` on the
   first claim, and returns the claimed items that have no result yet. An attempt starts only
-  after this script said so, so it is ordered against finish-run-9 (DESIGN invariant 3).
+  after this script said so, so it is ordered against finish-run-9
+  (docs/architecture.md, invariant 3: after cancel returns, no new attempt starts).
 
   KEYS[1] runKey       run hash
   KEYS[2] itemsKey     items hash

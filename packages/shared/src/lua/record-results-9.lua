@@ -1,7 +1,7 @@
 --[[
   Records final results of items, exactly once per item, with counters, latency index, usage,
   scores, a progress event and, when the last item lands, the run's terminal transition and
-  retention TTL, all in one atomic step (DESIGN invariant 1).
+  retention TTL, all in one atomic step (docs/architecture.md, invariant 1).
 
   KEYS[1] runKey         run hash
   KEYS[2] itemsKey       items hash
