@@ -571,20 +571,25 @@ describe('worker', () => {
       expect(outside).toMatchObject({ state: 'ok', recorded: 1 });
       await waitForStatus(runId, 'completed');
       expect(mine().map((r) => r.itemIndex)).toEqual([0, 1, 2, 4, 5]);
-      // the chunk's claim, then (item 0 done, item 1's lease gone while it waited) one claim of
-      // every item still pending: item 3, recorded by then, was not returned by it
+      // the chunk's claim, and again for item 0 when its lease ran out before it started (a loaded
+      // machine): every item still pending, or item 0 alone
       const claims = counted.indexes();
-      expect(claims.slice(0, 2)).toEqual([
-        [0, 1, 2, 3, 4, 5],
-        [1, 2, 3, 4, 5],
-      ]);
+      const next = claims.findIndex((claim) => claim[0] !== 0);
+      expect(next).toBeGreaterThan(0);
+      expect(claims[0]).toEqual([0, 1, 2, 3, 4, 5]);
+      for (const claim of claims.slice(1, next)) {
+        expect([[0, 1, 2, 3, 4, 5], [0]]).toContainEqual(claim);
+      }
+      // then (item 0 done, item 1's lease gone while it waited) one claim of every item still
+      // pending: item 3, recorded by then, was not returned by it
+      expect(claims[next]).toEqual([1, 2, 3, 4, 5]);
       // so item 3 left the chunk: no later claim asks for it. Each later claim is made for the
       // item about to start (items start in order, one at a time), of every item still pending
       // when that item's lease ran out while it waited, or of that item alone when its new lease
       // ran out before it started (a loaded machine); items 2, 4 and 5 each waited a 100 ms item
       // with a 50 ms lease, so each is claimed again. (How many claims a lease makes, exactly:
       // test/claim-lease.test.ts, with a driven clock.)
-      const later = claims.slice(2);
+      const later = claims.slice(next + 1);
       for (const claim of later) {
         expect(claim.length).toBeGreaterThan(0);
         expect(claim.every((i) => [1, 2, 4, 5].includes(i))).toBe(true);
