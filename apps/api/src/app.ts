@@ -1,8 +1,8 @@
 /**
  * The Hono app: request id, one child logger and one log line per request, HTTP metrics, the
  * route groups (`/v1/runs`, operational routes), `/openapi.json` (OpenAPI 3.1 from the zod
- * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), and
- * one error handler that answers problem+json.
+ * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), the dashboard
+ * at `/` (./web.ts), and one error handler that answers problem+json.
  */
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
@@ -17,6 +17,7 @@ import { createExperimentRoutes } from './routes/experiments.js';
 import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
+import { createWebRoutes } from './web.js';
 
 /** Version reported in the OpenAPI document. */
 export const API_VERSION = '0.1.0';
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
+  // last: the dashboard (apps/web/dist) at `/`, index.html for its deep links
+  app.route('/', createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir }));
   return routes;
 }
 

@@ -1,0 +1,324 @@
+/**
+ * /runs/:id: the run's header (status, counters, live progress, timings, latency, usage,
+ * lineage), one card per scorer (pass rate with its Wilson 95% interval, mean), the actions
+ * (cancel, rerun, export, delete) and the virtualised results table.
+ */
+
+import { wilsonInterval } from '@runledger/shared/stats';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
+import { useEffect, useState } from 'react';
+import {
+  cancelRun,
+  deleteRun,
+  downloadExport,
+  followRunEvents,
+  getRun,
+  type ResultStatus,
+  type Run,
+  rerunRun,
+} from '../api';
+import {
+  ConfirmDialog,
+  ErrorBox,
+  Facts,
+  Loading,
+  ProgressBar,
+  StatusBadge,
+} from '../components/common';
+import { ResultsTable } from '../components/results-table';
+import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
+
+const isActive = (run: Run | undefined) => run?.status === 'queued' || run?.status === 'running';
+
+/**
+ * Keeps the run fresh while it is active: follows its event stream and refetches (at most every
+ * 250 ms) when events arrive; polling every 2 s covers a stream that cannot be opened.
+ */
+function useLiveRun(runId: string) {
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: ['run', runId],
+    queryFn: () => getRun(runId),
+    refetchInterval: (q) => (isActive(q.state.data) ? 2000 : false),
+  });
+  const active = isActive(query.data);
+  useEffect(() => {
+    if (!active) return;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        queryClient.invalidateQueries({ queryKey: ['run', runId] });
+        queryClient.invalidateQueries({ queryKey: ['results', runId] });
+      }, 250);
+    };
+    followRunEvents(runId, refresh, controller.signal)
+      .then(refresh)
+      .catch(() => {
+        // polling goes on
+      });
+    return () => {
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [active, runId, queryClient]);
+  return query;
+}
+
+/** One card per scorer: pass rate with its 95% Wilson interval over the scored items, and mean. */
+function ScorerCards({ run }: { run: Run }) {
+  const entries = Object.entries(run.scores);
+  if (entries.length === 0) return <p className="muted">This run has no scorers.</p>;
+  return (
+    <div className="cards">
+      {entries.map(([name, s]) => {
+        const n = s.passed + s.failed;
+        const [lo, hi] = n === 0 ? [null, null] : wilsonInterval(s.passed, n);
+        return (
+          <div key={name} className="card" data-scorer={name}>
+            <h3>{name}</h3>
+            <div className="big">{fmtPct(n === 0 ? null : s.passed / n)}</div>
+            <div className="muted small">
+              95% CI {fmtPct(lo)} – {fmtPct(hi)}
+            </div>
+            <div className="small">
+              {fmtInt(s.passed)} passed · {fmtInt(s.failed)} failed · mean{' '}
+              {s.mean === null ? '–' : s.mean.toFixed(3)}
+            </div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/** Cancel, rerun, export and delete. */
+function RunActions({ run }: { run: Run }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const onError = (err: unknown) => setError(err);
+
+  const cancel = useMutation({
+    mutationFn: () => cancelRun(run.id),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['run', run.id], updated);
+      queryClient.invalidateQueries({ queryKey: ['results', run.id] });
+    },
+    onError,
+  });
+  const rerun = useMutation({
+    mutationFn: (only: 'failed' | 'all') => rerunRun(run.id, only),
+    onSuccess: (created) =>
+      navigate({ to: '/runs/$runId', params: { runId: created.id }, search: {} }),
+    onError,
+  });
+  const remove = useMutation({
+    mutationFn: () => deleteRun(run.id),
+    onSuccess: () => {
+      queryClient.removeQueries({ queryKey: ['run', run.id] });
+      queryClient.invalidateQueries({ queryKey: ['runs'] });
+      navigate({ to: '/runs', search: {} });
+    },
+    onError,
+  });
+  const active = isActive(run);
+  const retryable = run.failedCount + run.cancelledCount;
+
+  return (
+    <div className="run-actions">
+      <div className="actions">
+        {active && (
+          <button
+            type="button"
+            className="danger"
+            onClick={() => cancel.mutate()}
+            disabled={cancel.isPending}
+          >
+            {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
+          </button>
+        )}
+        {!active && retryable > 0 && (
+          <button type="button" onClick={() => rerun.mutate('failed')} disabled={rerun.isPending}>
+            Rerun {fmtInt(retryable)} failed
+          </button>
+        )}
+        {!active && (
+          <button type="button" onClick={() => rerun.mutate('all')} disabled={rerun.isPending}>
+            Rerun all
+          </button>
+        )}
+        <button type="button" onClick={() => downloadExport(run.id, 'csv').catch(onError)}>
+          Export CSV
+        </button>
+        <button type="button" onClick={() => downloadExport(run.id, 'jsonl').catch(onError)}>
+          Export JSONL
+        </button>
+        <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
+          Delete
+        </button>
+      </div>
+      {error !== null && <ErrorBox error={error} />}
+      <ConfirmDialog
+        open={confirmDelete}
+        title="Delete this run?"
+        body={
+          <p>
+            Run <code>{run.name ?? run.id}</code> and its {fmtInt(run.totalItems)} results are
+            deleted for good.
+          </p>
+        }
+        confirmLabel="Delete run"
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={() => {
+          setConfirmDelete(false);
+          remove.mutate();
+        }}
+      />
+    </div>
+  );
+}
+
+/** The run page. */
+export function RunPage() {
+  const { runId } = useParams({ from: '/runs/$runId' });
+  const search = useSearch({ from: '/runs/$runId' });
+  const navigate = useNavigate({ from: '/runs/$runId' });
+  const query = useLiveRun(runId);
+  const run = query.data;
+
+  if (query.isPending) return <Loading what="Loading run" />;
+  if (query.isError && !run) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
+  if (!run) return null;
+  // a run deleted or expired while open: its refetch answers 404
+  if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
+
+  const done = run.succeededCount + run.failedCount + run.cancelledCount;
+  const setStatus = (status: ResultStatus | undefined) => navigate({ search: { status } });
+
+  return (
+    <section className="run-page">
+      <div className="page-head">
+        <div>
+          <h1>
+            {run.name ?? run.id} <StatusBadge status={run.status} />
+          </h1>
+          <div className="muted mono small">{run.id}</div>
+        </div>
+        <RunActions run={run} />
+      </div>
+      {run.error && (
+        <div className="notice notice-error">
+          <strong>Run error:</strong> {run.error}
+        </div>
+      )}
+      <div className="run-progress">
+        <ProgressBar value={run.progress} label="run progress" />
+        <span data-testid="counters">
+          {fmtInt(done)} / {fmtInt(run.totalItems)} items ·{' '}
+          <span className="ok">{fmtInt(run.succeededCount)} succeeded</span> ·{' '}
+          <span className="bad">{fmtInt(run.failedCount)} failed</span> ·{' '}
+          {fmtInt(run.cancelledCount)} cancelled
+        </span>
+      </div>
+      <Facts
+        items={[
+          ['Target', run.target.name],
+          [
+            'Dataset',
+            run.datasetId ? (
+              <Link
+                key="dataset"
+                to="/datasets/$datasetId"
+                params={{ datasetId: run.datasetId }}
+                search={{}}
+              >
+                {run.datasetId}
+                {run.datasetVersion ? ` v${run.datasetVersion}` : ''}
+              </Link>
+            ) : (
+              'inline items'
+            ),
+          ],
+          ['Created', fmtTime(run.createdAt)],
+          ['Started', fmtTime(run.startedAt)],
+          ['Completed', fmtTime(run.completedAt)],
+          ['Duration', fmtDuration(run.startedAt, run.completedAt)],
+          [
+            'Latency p50 / p90 / p99',
+            `${fmtMs(run.latencyMs.p50)} / ${fmtMs(run.latencyMs.p90)} / ${fmtMs(run.latencyMs.p99)}`,
+          ],
+          ['Latency mean / max', `${fmtMs(run.latencyMs.mean)} / ${fmtMs(run.latencyMs.max)}`],
+          [
+            'Tokens in / out',
+            `${fmtInt(run.usage.inputTokens)} / ${fmtInt(run.usage.outputTokens)}`,
+          ],
+          ['Cost', fmtUsd(run.costUsd)],
+          ['Expires', fmtTime(run.expiresAt)],
+          [
+            'Lineage',
+            <span key="lineage">
+              {run.parentRunId ? (
+                <>
+                  rerun of{' '}
+                  <Link to="/runs/$runId" params={{ runId: run.parentRunId }} search={{}}>
+                    {run.parentRunId}
+                  </Link>{' '}
+                  (
+                  <Link to="/compare/$a/$b" params={{ a: run.parentRunId, b: run.id }} search={{}}>
+                    compare
+                  </Link>
+                  ){' '}
+                </>
+              ) : null}
+              {run.experimentId ? (
+                <>
+                  experiment{' '}
+                  <Link to="/experiments/$experimentId" params={{ experimentId: run.experimentId }}>
+                    {run.experimentId}
+                  </Link>
+                  {run.variant ? ` · variant ${run.variant}` : ''}
+                  {run.trialIndex !== undefined ? ` · trial ${run.trialIndex}` : ''}
+                </>
+              ) : null}
+              {!run.parentRunId && !run.experimentId ? '–' : null}
+            </span>,
+          ],
+        ]}
+      />
+      <h2>Scorers</h2>
+      <ScorerCards run={run} />
+      <div className="results-head">
+        <h2>Results</h2>
+        <fieldset className="segmented" aria-label="result status filter">
+          {([undefined, 'succeeded', 'failed', 'cancelled'] as const).map((s) => (
+            <button
+              key={s ?? 'all'}
+              type="button"
+              aria-pressed={search.status === s}
+              onClick={() => setStatus(s)}
+            >
+              {s ?? 'all'}{' '}
+              <span className="muted">
+                {fmtInt(
+                  s === undefined
+                    ? run.totalItems
+                    : s === 'succeeded'
+                      ? run.succeededCount
+                      : s === 'failed'
+                        ? run.failedCount
+                        : run.cancelledCount,
+                )}
+              </span>
+            </button>
+          ))}
+        </fieldset>
+        <span className="muted small">j / k move · Enter opens · Esc clears</span>
+      </div>
+      <ResultsTable run={run} status={search.status} />
+    </section>
+  );
+}
