@@ -14,6 +14,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: false,
+    minify: process.env.WEB_NO_MINIFY ? false : 'oxc',
     // no inline module-preload polyfill script: the CSP forbids inline scripts
     modulePreload: { polyfill: false },
   },

@@ -2,7 +2,7 @@
  * Small shared pieces of the dashboard: status badges, the progress bar, error and empty
  * states, loading text and the confirmation dialog. Everything renders text only.
  */
-import { type ReactNode, useEffect, useRef } from 'react';
+import type { ReactNode } from 'react';
 import { ApiError, isNotFound } from '../api';
 import { fmtPct } from '../format';
 
@@ -87,7 +87,7 @@ export function Facts({ items }: { items: [string, ReactNode][] }) {
   );
 }
 
-/** A modal confirmation (a real <dialog>, not window.confirm). */
+/** An inline confirmation panel (no modal, no window.confirm), shown while `open`. */
 export function ConfirmDialog(props: {
   open: boolean;
   title: string;
@@ -96,15 +96,9 @@ export function ConfirmDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
-  }, [props.open]);
+  if (!props.open) return null;
   return (
-    <dialog ref={ref} className="confirm" onCancel={props.onCancel}>
+    <div className="confirm" role="alertdialog" aria-label={props.title}>
       <h3>{props.title}</h3>
       <div>{props.body}</div>
       <div className="actions">
@@ -115,6 +109,6 @@ export function ConfirmDialog(props: {
           {props.confirmLabel}
         </button>
       </div>
-    </dialog>
+    </div>
   );
 }

@@ -63,6 +63,10 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     data,
     columns: props.columns,
     getCoreRowModel: getCoreRowModel(),
+    // the data changes on every scroll: no pagination state to reset (its reset re-renders,
+    // which made new data, which reset it again: an endless render loop)
+    autoResetPageIndex: false,
+    manualPagination: true,
   });
   const rows = table.getRowModel().rows;
 
@@ -95,7 +99,11 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   }, [keyboard, onOpen, onSelect, virtualizer]);
 
   return (
-    <div ref={scrollRef} className="vtable">
+    <div
+      ref={scrollRef}
+      className="vtable"
+      style={{ height: `min(70vh, ${count * rowHeight + 40}px)`, minHeight: 80 }}
+    >
       <table aria-label={props.label} aria-rowcount={count}>
         <thead>
           {table.getHeaderGroups().map((group) => (

@@ -204,9 +204,10 @@ export function RunPage() {
       <div className="page-head">
         <div>
           <h1>
-            {run.name ?? run.id} <StatusBadge status={run.status} />
+            {run.name ?? <span className="mono">Run {run.id}</span>}{' '}
+            <StatusBadge status={run.status} />
           </h1>
-          <div className="muted mono small">{run.id}</div>
+          {run.name && <div className="muted mono small">{run.id}</div>}
         </div>
         <RunActions run={run} />
       </div>
