@@ -1,53 +1,17 @@
 /**
- * Headless Chromium for the dashboard tests (playwright-core driving Debian's chromium), and the
- * check that the dashboard build (apps/web/dist) is there and current.
+ * Headless Chromium for the dashboard tests (scripts/chromium.ts), and the check that the
+ * dashboard build (apps/web/dist) is there and current.
  */
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+
+export { findChromium, launchChromium } from '../../scripts/chromium.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The built dashboard the API serves. */
 export const WEB_DIST = join(ROOT, 'apps/web/dist');
-
-/**
- * The Chromium to drive: `CHROMIUM_PATH`, else `chromium` (or `chromium-browser`) on the PATH.
- * @throws with the one-line install instruction when there is none (the tests fail, never skip).
- */
-export function findChromium(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const path = execSync(`command -v ${name}`, { encoding: 'utf8', shell: '/bin/sh' }).trim();
-      if (path) return path;
-    } catch {
-      // not on the PATH
-    }
-  }
-  throw new Error(
-    'No Chromium for the dashboard tests: apt-get install -y chromium (or set CHROMIUM_PATH)',
-  );
-}
-
-/** Launches headless Chromium (root needs --no-sandbox). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: findChromium(),
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-dev-shm-usage',
-    ],
-  });
-}
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -94,3 +94,16 @@ export function preview(value: unknown, max = 160): string {
   );
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** A dataset version as shown: numeric versions as `v3`, other labels as they are. */
+export function fmtVersion(version: string | number | null | undefined): string {
+  if (version === null || version === undefined || version === '') return '';
+  return /^\d+$/.test(String(version)) ? `v${version}` : String(version);
+}
+
+/** An interval of differences in percentage points: `[-2.0, +0.7] pp`. */
+export function fmtPpInterval(ci: readonly [number, number] | null | undefined): string {
+  if (!ci) return DASH;
+  const one = (v: number) => `${v > 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
+  return `[${one(ci[0])}, ${one(ci[1])}] pp`;
+}

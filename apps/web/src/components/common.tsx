@@ -2,9 +2,10 @@
  * Small shared pieces of the dashboard: status badges, the progress bar, error and empty
  * states, loading text and the confirmation dialog. Everything renders text only.
  */
+import { Link } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
 import { ApiError, isNotFound } from '../api';
-import { fmtPct } from '../format';
+import { fmtPct, fmtVersion } from '../format';
 
 /** A run or result status as a coloured badge. */
 export function StatusBadge({ status }: { status: string }) {
@@ -110,5 +111,27 @@ export function ConfirmDialog(props: {
         </button>
       </div>
     </div>
+  );
+}
+
+/**
+ * A run's dataset: a stored dataset (numeric version) links to its page; a dataset named only
+ * on the run (inline items) links to the runs over it.
+ */
+export function DatasetLink({ id, version }: { id: string | null; version: string | null }) {
+  if (!id) return <span className="muted">inline items</span>;
+  const text = `${id}${version ? ` ${fmtVersion(version)}` : ''}`;
+  return version && /^\d+$/.test(version) ? (
+    <Link
+      to="/datasets/$datasetId"
+      params={{ datasetId: id }}
+      search={{ version: Number(version) }}
+    >
+      {text}
+    </Link>
+  ) : (
+    <Link to="/runs" search={{ datasetId: id }} title="runs over this dataset">
+      {text}
+    </Link>
   );
 }

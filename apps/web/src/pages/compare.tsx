@@ -12,7 +12,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { type Compare, compareRuns, getRun, loadResults, type Result, type Run } from '../api';
 import { ErrorBox, Loading, StatusBadge } from '../components/common';
 import { VirtualTable } from '../components/virtual-table';
-import { fmtInt, fmtMs, fmtPct, fmtPp, fmtUsd, preview } from '../format';
+import { fmtInt, fmtMs, fmtPct, fmtPp, fmtPpInterval, fmtUsd, preview } from '../format';
 import type { CompareSearch } from '../router';
 
 /** Results read per run for the item table. */
@@ -80,9 +80,7 @@ function Delta({
 }
 
 function Summary({ compare, a, b }: { compare: Compare; a: Run; b: Run }) {
-  const ciText = compare.ci95
-    ? `95% CI ${fmtPp(compare.ci95[0])} … ${fmtPp(compare.ci95[1])}`
-    : 'no interval';
+  const ciText = compare.ci95 ? `95% CI ${fmtPpInterval(compare.ci95)}` : 'no interval';
   const significant = compare.ci95 !== null && (compare.ci95[0] > 0 || compare.ci95[1] < 0);
   return (
     <>
@@ -115,7 +113,8 @@ function Summary({ compare, a, b }: { compare: Compare; a: Run; b: Run }) {
               significant ? (compare.diff !== null && compare.diff < 0 ? 'bad' : 'ok') : 'muted'
             }
           >
-            {fmtPp(compare.diff)} · {ciText}
+            {fmtPp(compare.diff)}
+            <div className="small">{ciText}</div>
           </div>
           <div className="muted small">
             paired bootstrap, {fmtInt(compare.bootstrap.resamples)} resamples

@@ -7,7 +7,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { getExperiment, listExperiments } from '../api';
 import { Command, Empty, ErrorBox, Loading, StatusBadge } from '../components/common';
-import { fmtAgo, fmtInt, fmtMs, fmtPct, fmtUsd } from '../format';
+import { fmtAgo, fmtInt, fmtMs, fmtPct, fmtUsd, fmtVersion } from '../format';
 
 /** The experiments list. */
 export function ExperimentsPage() {
@@ -55,7 +55,7 @@ export function ExperimentsPage() {
                 </td>
                 <td>
                   {e.datasetId
-                    ? `${e.datasetId}${e.datasetVersion ? ` v${e.datasetVersion}` : ''}`
+                    ? `${e.datasetId}${e.datasetVersion ? ` ${fmtVersion(e.datasetVersion)}` : ''}`
                     : 'inline'}
                 </td>
                 <td>{e.variants.map((v) => v.name).join(', ')}</td>
@@ -98,7 +98,7 @@ export function ExperimentPage() {
       <p className="muted">
         {e.variants.length} variants × {e.trials} trial{e.trials === 1 ? '' : 's'} over{' '}
         {e.datasetId
-          ? `${e.datasetId}${e.datasetVersion ? ` v${e.datasetVersion}` : ''}`
+          ? `${e.datasetId}${e.datasetVersion ? ` ${fmtVersion(e.datasetVersion)}` : ''}`
           : 'inline items'}
         {e.missingRunIds.length > 0
           ? ` · ${e.missingRunIds.length} runs expired or deleted (not counted)`

@@ -20,6 +20,7 @@ import {
 } from '../api';
 import {
   ConfirmDialog,
+  DatasetLink,
   ErrorBox,
   Facts,
   Loading,
@@ -230,19 +231,7 @@ export function RunPage() {
           ['Target', run.target.name],
           [
             'Dataset',
-            run.datasetId ? (
-              <Link
-                key="dataset"
-                to="/datasets/$datasetId"
-                params={{ datasetId: run.datasetId }}
-                search={{}}
-              >
-                {run.datasetId}
-                {run.datasetVersion ? ` v${run.datasetVersion}` : ''}
-              </Link>
-            ) : (
-              'inline items'
-            ),
+            <DatasetLink key="dataset" id={run.datasetId} version={run.datasetVersion} />,
           ],
           ['Created', fmtTime(run.createdAt)],
           ['Started', fmtTime(run.startedAt)],

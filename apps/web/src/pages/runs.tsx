@@ -8,7 +8,15 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { type FormEvent, useCallback, useMemo, useState } from 'react';
 import { listRuns, type Run, type RunStatus } from '../api';
-import { Command, Empty, ErrorBox, Loading, ProgressBar, StatusBadge } from '../components/common';
+import {
+  Command,
+  DatasetLink,
+  Empty,
+  ErrorBox,
+  Loading,
+  ProgressBar,
+  StatusBadge,
+} from '../components/common';
 import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
@@ -83,15 +91,9 @@ export function RunsPage() {
       {
         id: 'dataset',
         header: 'Dataset',
-        cell: ({ row }) =>
-          row.original.datasetId ? (
-            <Link to="/datasets/$datasetId" params={{ datasetId: row.original.datasetId }}>
-              {row.original.datasetId}
-              {row.original.datasetVersion ? ` v${row.original.datasetVersion}` : ''}
-            </Link>
-          ) : (
-            <span className="muted">inline</span>
-          ),
+        cell: ({ row }) => (
+          <DatasetLink id={row.original.datasetId} version={row.original.datasetVersion} />
+        ),
       },
       {
         id: 'progress',
