@@ -2,15 +2,8 @@
  * Output against expected output: a word diff (jsdiff `diffWords`) for strings, a line diff of
  * the canonical JSON (jsdiff `diffJson`) for anything else. Text only, shown in full.
  */
-import { type Change, diffJson, diffWords } from 'diff';
 import { useMemo } from 'react';
-
-/** The changes turning `expected` into `actual`: words for two strings, JSON lines otherwise. */
-export function computeDiff(expected: unknown, actual: unknown): Change[] {
-  if (typeof expected === 'string' && typeof actual === 'string')
-    return diffWords(expected, actual);
-  return diffJson((expected ?? null) as object, (actual ?? null) as object);
-}
+import { computeDiff } from '../diff';
 
 /** The diff, removed (expected only) struck through, added (output only) highlighted. */
 export function DiffView({ expected, actual }: { expected: unknown; actual: unknown }) {
