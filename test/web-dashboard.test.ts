@@ -156,6 +156,8 @@ describe('dashboard pages', () => {
     // exact_match: 25 of the 30 answered items are right
     const card = page.locator('.card[data-scorer="exact_match"]');
     expect(await card.locator('.big').textContent()).toBe('83.3%');
+    // the latency histogram (uPlot draws on a canvas)
+    await expect.poll(() => page.getByTestId('latency-chart').locator('canvas').count()).toBe(1);
     // the runs list shows it too
     await page.goto(`${api.url}/runs`);
     await expect.poll(() => page.locator(`tr[data-run-id="${run.id}"]`).count()).toBe(1);

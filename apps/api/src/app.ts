@@ -14,6 +14,7 @@ import { createErrorHandler, notFoundHandler } from './problem.js';
 import { createCompareRoutes } from './routes/compare.js';
 import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
+import { createLatencyRoutes } from './routes/latency.js';
 import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
     .route('/v1/runs', createRunRoutes(deps))
     .route('/v1/runs', createCompareRoutes(deps))
     .route('/v1/runs', createRerunExportRoutes(deps))
+    .route('/v1/runs', createLatencyRoutes(deps))
     .route('/v1/datasets', createDatasetRoutes(deps))
     .route('/v1/experiments', createExperimentRoutes(deps))
     .route('/', createSystemRoutes(deps, metrics));

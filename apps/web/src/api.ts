@@ -11,6 +11,7 @@
 import type {
   Compare,
   ExperimentSummary,
+  LatencyHistogram,
   Result,
   ResultStatus,
   Run,
@@ -19,7 +20,16 @@ import type {
   WorkerInfo,
 } from '@runledger/shared';
 
-export type { Compare, ExperimentSummary, Result, ResultStatus, Run, RunStatus, WorkerInfo };
+export type {
+  Compare,
+  ExperimentSummary,
+  LatencyHistogram,
+  Result,
+  ResultStatus,
+  Run,
+  RunStatus,
+  WorkerInfo,
+};
 
 const KEY_STORAGE = 'runledger.apiKey';
 
@@ -346,3 +356,7 @@ export const listDatasetItems = (id: string, version: number, cursor?: string | 
 
 /** `GET /v1/workers`: live workers. */
 export const listWorkers = () => request<{ workers: WorkerInfo[] }>('GET', '/v1/workers');
+
+/** `GET /v1/runs/:id/latency`: the histogram of the run's item latencies. */
+export const getLatencyHistogram = (id: string, buckets = 40) =>
+  request<LatencyHistogram>('GET', `/v1/runs/${enc(id)}/latency${query({ buckets })}`);

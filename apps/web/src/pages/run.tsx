@@ -27,6 +27,7 @@ import {
   ProgressBar,
   StatusBadge,
 } from '../components/common';
+import { LatencyChart } from '../components/latency-chart';
 import { ResultsTable } from '../components/results-table';
 import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
 
@@ -281,6 +282,7 @@ export function RunPage() {
       />
       <h2>Scorers</h2>
       <ScorerCards run={run} />
+      <LatencyChart run={run} />
       <div className="results-head">
         <h2>Results</h2>
         <fieldset className="segmented" aria-label="result status filter">
