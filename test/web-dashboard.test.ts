@@ -206,6 +206,38 @@ describe('dashboard pages', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${run.id}`);
   });
 
+  it('a large run scrolls by fetching only the pages on screen', async () => {
+    const total = 3000;
+    const items = Array.from({ length: total }, (_, i) => ({
+      id: `big${i}`,
+      input: { answer: `a${i}` },
+      expectedOutput: `a${i}`,
+    }));
+    const run = await submit(items, { name: 'large' });
+    await waitForStatus(run.id, 'completed', 60_000);
+    const pagesRead: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes(`/v1/runs/${run.id}/results`)) pagesRead.push(req.url());
+    });
+    await page.goto(`${api.url}/runs/${run.id}`);
+    const table = page.locator('table[aria-label="results"]');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe(String(total));
+    await expect.poll(() => page.locator('tr[data-index="0"]').textContent()).toContain('big0');
+    // jump to the middle, then near the end
+    for (const index of [1500, 2990]) {
+      await page.locator('.vtable').evaluate((el, top) => {
+        el.scrollTop = top;
+      }, index * 36);
+      await expect
+        .poll(() => page.locator(`tr[data-index="${index}"]`).textContent())
+        .toContain(`big${index}`);
+    }
+    // a few pages of 100, not the 3000 results; only the rows on screen are in the DOM
+    expect(pagesRead.length).toBeLessThanOrEqual(8);
+    expect(pagesRead.every((u) => new URL(u).searchParams.get('limit') === '100')).toBe(true);
+    expect(await resultRows().count()).toBeLessThan(80);
+  });
+
   it('comparing two runs shows the regressions first', async () => {
     const items = mixedItems().slice(0, 20);
     const a = await submit(items, { name: 'baseline' });

@@ -17,6 +17,7 @@ import {
   ProgressBar,
   StatusBadge,
 } from '../components/common';
+import { RunTotals } from '../components/run-totals';
 import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
@@ -245,6 +246,7 @@ export function RunsPage() {
         </Empty>
       ) : (
         <>
+          <RunTotals runs={runs} more={Boolean(query.hasNextPage)} />
           <div className="table-wrap">
             <table className="table" aria-label="runs">
               <thead>
