@@ -75,13 +75,13 @@ async function submit(
 }
 
 /** 30 answered items (q25..q29 answered wrong) and 10 that fail, as dataset items. */
-const mixedItems = () =>
+const mixedItems = (delayMs = 20) =>
   Array.from({ length: 40 }, (_, i) => ({
     id: `q${i}`,
     input:
       i >= 30
-        ? { fail: `boom ${i}`, delayMs: 20 }
-        : { answer: i >= 25 ? `the wrong answer ${i}` : `answer ${i}`, delayMs: 20 },
+        ? { fail: `boom ${i}`, delayMs }
+        : { answer: i >= 25 ? `the wrong answer ${i}` : `answer ${i}`, delayMs },
     expectedOutput: `answer ${i}`,
   }));
 
@@ -139,7 +139,11 @@ const resultRows = () => page.locator('table[aria-label="results"] tbody tr');
 
 describe('dashboard pages', () => {
   it('a submitted run shows its progress reaching 100% with exact counters', async () => {
-    const run = await submit(mixedItems(), { name: 'progress run' });
+    const run = await submit(mixedItems(150), { name: 'progress run' });
+    const streams: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().endsWith(`/v1/runs/${run.id}/events`)) streams.push(req.url());
+    });
     await page.goto(`${api.url}/runs/${run.id}`);
     await expect
       .poll(
@@ -153,6 +157,7 @@ describe('dashboard pages', () => {
       .poll(() => page.getByTestId('counters').textContent(), { timeout: 10_000 })
       .toBe('40 / 40 items · 30 succeeded · 10 failed · 0 cancelled');
     await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('completed');
+    expect(streams.length).toBeGreaterThan(0); // followed live through the run's event stream
     // exact_match: 25 of the 30 answered items are right
     const card = page.locator('.card[data-scorer="exact_match"]');
     expect(await card.locator('.big').textContent()).toBe('83.3%');
@@ -313,6 +318,7 @@ describe('dashboard pages', () => {
       `/runs/${run.id}?status=succeeded`,
       `/runs/${run.id}/items/q2`,
       '/runs',
+      '/runs?status=completed&since=2020-01-01',
       '/experiments',
       '/datasets',
       '/workers',

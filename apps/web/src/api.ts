@@ -145,6 +145,10 @@ export interface RunFilter {
   target?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
+  /** createdAt >= since (ISO-8601). */
+  since?: string | undefined;
+  /** createdAt <= until (ISO-8601). */
+  until?: string | undefined;
 }
 
 /** A page of `GET /v1/runs`, newest first. */

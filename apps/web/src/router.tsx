@@ -29,6 +29,8 @@ const RUN_STATUSES: readonly RunStatus[] = [
 const RESULT_STATUSES: readonly ResultStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const day = (v: unknown): string | undefined =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
 const oneOf = <T extends string>(v: unknown, allowed: readonly T[]): T | undefined =>
   allowed.includes(v as T) ? (v as T) : undefined;
 
@@ -38,6 +40,10 @@ export interface RunsSearch {
   target?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
+  /** Created on or after this day (YYYY-MM-DD, local time). */
+  since?: string | undefined;
+  /** Created on or before this day (YYYY-MM-DD, local time). */
+  until?: string | undefined;
 }
 
 /** Search params of /runs/:id. */
@@ -72,6 +78,8 @@ const runsRoute = createRoute({
     target: str(s.target),
     datasetId: str(s.datasetId),
     tag: str(s.tag),
+    since: day(s.since),
+    until: day(s.until),
   }),
   component: RunsPage,
 });

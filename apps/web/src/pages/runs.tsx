@@ -7,7 +7,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { type FormEvent, useCallback, useMemo, useState } from 'react';
-import { listRuns, type Run, type RunStatus } from '../api';
+import { listRuns, type Run, type RunFilter, type RunStatus } from '../api';
 import {
   Command,
   DatasetLink,
@@ -19,6 +19,7 @@ import {
 } from '../components/common';
 import { RunTotals } from '../components/run-totals';
 import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
+import type { RunsSearch } from '../router';
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
 
@@ -37,6 +38,20 @@ function ScoreList({ run }: { run: Run }) {
   );
 }
 
+/** The API filter of the page's search params: days become local-time bounds (until inclusive). */
+function toFilter(search: RunsSearch): RunFilter {
+  const at = (d: string | undefined, end: boolean) =>
+    d ? new Date(`${d}T${end ? '23:59:59.999' : '00:00:00'}`).toISOString() : undefined;
+  return {
+    status: search.status,
+    target: search.target,
+    datasetId: search.datasetId,
+    tag: search.tag,
+    since: at(search.since, false),
+    until: at(search.until, true),
+  };
+}
+
 /** The runs page. */
 export function RunsPage() {
   const search = useSearch({ from: '/runs' });
@@ -45,7 +60,7 @@ export function RunsPage() {
 
   const query = useInfiniteQuery({
     queryKey: ['runs', search],
-    queryFn: ({ pageParam }) => listRuns(search, pageParam),
+    queryFn: ({ pageParam }) => listRuns(toFilter(search), pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
     refetchInterval: (q) =>
@@ -161,11 +176,20 @@ export function RunsPage() {
         target: get('target'),
         datasetId: get('datasetId'),
         tag: get('tag'),
+        since: get('since'),
+        until: get('until'),
       },
     });
   };
 
-  const filtered = Boolean(search.status || search.target || search.datasetId || search.tag);
+  const filtered = Boolean(
+    search.status ||
+      search.target ||
+      search.datasetId ||
+      search.tag ||
+      search.since ||
+      search.until,
+  );
   const pickedRuns = picked.map((id) => runs.find((r) => r.id === id)).filter((r): r is Run => !!r);
 
   return (
@@ -199,6 +223,20 @@ export function RunsPage() {
             aria-label="dataset"
           />
           <input name="tag" placeholder="tag" defaultValue={search.tag ?? ''} aria-label="tag" />
+          <input
+            type="date"
+            name="since"
+            defaultValue={search.since ?? ''}
+            aria-label="created from"
+            title="created from (day)"
+          />
+          <input
+            type="date"
+            name="until"
+            defaultValue={search.until ?? ''}
+            aria-label="created until"
+            title="created until (day, inclusive)"
+          />
           <button type="submit">Filter</button>
           {filtered && (
             <Link to="/runs" search={{}} className="button">
