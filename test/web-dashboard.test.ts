@@ -209,6 +209,12 @@ describe('dashboard pages', () => {
     // Esc goes back to the run
     await page.keyboard.press('Escape');
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${run.id}`);
+    // `/` focuses the item finder: an item id opens that item
+    await page.locator('tr[data-index="0"]').waitFor();
+    await page.keyboard.press('/');
+    await page.keyboard.type('q12');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe('answer 12');
   });
 
   it('a large run scrolls by fetching only the pages on screen', async () => {

@@ -7,7 +7,7 @@
 import { wilsonInterval } from '@runledger/shared/stats';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import { useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import {
   cancelRun,
   deleteRun,
@@ -184,6 +184,33 @@ function RunActions({ run }: { run: Run }) {
   );
 }
 
+/** "Go to item": opens the item with the id typed; `/` focuses it. */
+function ItemJump({ runId }: { runId: string }) {
+  const navigate = useNavigate();
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key !== '/' || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t?.tagName ?? '')) return;
+      e.preventDefault();
+      ref.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const itemId = String(new FormData(e.currentTarget).get('itemId') ?? '').trim();
+    if (itemId)
+      navigate({ to: '/runs/$runId/items/$itemId', params: { runId, itemId }, search: {} });
+  };
+  return (
+    <form onSubmit={onSubmit} className="item-jump" aria-label="go to item">
+      <input ref={ref} name="itemId" placeholder="item id  ( / )" aria-label="item id" />
+    </form>
+  );
+}
+
 /** The run page. */
 export function RunPage() {
   const { runId } = useParams({ from: '/runs/$runId' });
@@ -308,7 +335,8 @@ export function RunPage() {
             </button>
           ))}
         </fieldset>
-        <span className="muted small">j / k move · Enter opens · Esc clears</span>
+        <ItemJump runId={run.id} />
+        <span className="muted small">j / k move · Enter opens · Esc clears · / finds an item</span>
       </div>
       <ResultsTable run={run} status={search.status} />
     </section>
