@@ -366,6 +366,46 @@ describe('dashboard pages', () => {
   });
 });
 
+describe('experiments and datasets pages', () => {
+  it('show an experiment as variants x trials and a stored dataset with its versions and runs', async () => {
+    const items = mixedItems(5).slice(0, 6);
+    const dataset = await http('POST', '/v1/datasets', { id: 'web-qa', name: 'Web QA', items });
+    expect(dataset.status, JSON.stringify(dataset.body)).toBe(201);
+    const run = await submit([], { dataset: { id: 'web-qa' }, name: 'over the stored set' });
+    const created = await http<{ id: string }>('POST', '/v1/experiments', {
+      name: 'web experiment',
+      dataset: { items },
+      variants: [
+        { name: 'good', target: { name: 'web-echo' } },
+        { name: 'bad', target: { name: 'web-echo', config: { wrong: ['q0', 'q1'] } } },
+      ],
+      scorers: [{ name: 'exact_match' }],
+      execution: { maxAttempts: 1 },
+      trials: 2,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await waitForStatus(run.id, 'completed');
+
+    await page.goto(`${api.url}/experiments`);
+    await page.getByRole('link', { name: 'web experiment' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/experiments/${created.body.id}`);
+    const variants = page.locator('table[aria-label="variants"]');
+    await expect.poll(() => variants.locator('tbody tr').count()).toBe(2);
+    expect(await variants.getByRole('link', { name: /^trial/ }).count()).toBe(4);
+    expect(await variants.getByRole('link', { name: 'vs good' }).count()).toBe(2);
+    await expect.poll(() => variants.textContent(), { timeout: 15_000 }).toContain('completed');
+
+    await page.goto(`${api.url}/datasets`);
+    await page.getByRole('link', { name: 'Web QA' }).click();
+    await expect.poll(() => page.locator('table[aria-label="versions"] tbody tr').count()).toBe(1);
+    expect(await page.locator('table[aria-label="versions"]').textContent()).toContain('sha256:');
+    await expect.poll(() => page.locator('table[aria-label="items"] tbody tr').count()).toBe(6);
+    await expect
+      .poll(() => page.locator('table[aria-label="dataset runs"]').textContent())
+      .toContain('over the stored set');
+  });
+});
+
 describe('dashboard serving', () => {
   it('sends a CSP without inline scripts, caches hashed assets, keeps /v1 problems', async () => {
     const res = await fetch(`${api.url}/runs`);
