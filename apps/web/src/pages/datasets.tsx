@@ -146,8 +146,12 @@ export function DatasetPage() {
               <tr key={it.index}>
                 <td className="muted">{it.index}</td>
                 <td className="mono">{it.id}</td>
-                <td className="clip">{preview(it.input, 200)}</td>
-                <td className="clip">{preview(it.expectedOutput, 120)}</td>
+                <td>
+                  <span className="clip">{preview(it.input, 200)}</span>
+                </td>
+                <td>
+                  <span className="clip">{preview(it.expectedOutput, 120)}</span>
+                </td>
               </tr>
             ))}
           </tbody>
