@@ -65,7 +65,9 @@ function Delta({
   format: (v: number | null) => string;
   lowerIsBetter: boolean;
 }) {
-  const d = a === null || b === null ? null : b - a;
+  let d = a === null || b === null ? null : b - a;
+  // a difference that prints as zero is no difference
+  if (d !== null && format(Math.abs(d)) === format(0)) d = 0;
   const cls = d === null || d === 0 ? '' : d < 0 === lowerIsBetter ? 'ok' : 'bad';
   return (
     <tr>
