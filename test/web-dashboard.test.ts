@@ -5,7 +5,7 @@
  * hostile items rendered as text (no script runs), deep links on reload, the not-found page, the
  * CSP, and the API key prompt. A failing test leaves a screenshot under test-results/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp, startApi } from '@runledger/api';
 import {
@@ -351,6 +351,28 @@ describe('dashboard pages', () => {
     await expect
       .poll(() => page.locator('table[aria-label="workers"]').textContent())
       .toContain('web-echo');
+  });
+
+  it('exports results and reruns the failed items as a new run', async () => {
+    const run = await submit(mixedItems(), { name: 'to rerun' });
+    await waitForStatus(run.id, 'completed');
+    await page.goto(`${api.url}/runs/${run.id}`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSONL' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${run.id}.jsonl`);
+    const path = await download.path();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(40);
+    await page.getByRole('button', { name: 'Rerun 10 failed' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).not.toBe(`/runs/${run.id}`);
+    await expect
+      .poll(() => page.getByTestId('counters').textContent(), { timeout: 15_000 })
+      .toBe('10 / 10 items · 0 succeeded · 10 failed · 0 cancelled');
+    expect(await page.locator('dl.facts').textContent()).toMatch(
+      new RegExp(`rerun of\\s*${run.id}`),
+    );
   });
 
   it('deletes a run after confirmation; its page then says not found', async () => {
