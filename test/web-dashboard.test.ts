@@ -338,6 +338,7 @@ describe('dashboard pages', () => {
     }
     await page.goto(`${api.url}/runs/${run.id}/items/q2`);
     await expect.poll(() => page.getByTestId('output').textContent()).toBe('answer 2');
+    expect(await page.title()).toBe('Item q2 · runledger');
     await page.goto(`${api.url}/`);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/runs');
     const missing = await page.goto(`${api.url}/no/such/page`);
@@ -443,6 +444,10 @@ describe('dashboard serving', () => {
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${api.url}/assets/nope.js`)).status).toBe(404);
+    for (const path of ['/assets/..%2F..%2Fpackage.json', '/assets/%2e%2e/%2e%2e/package.json']) {
+      const res = await fetch(`${api.url}${path}`);
+      expect(await res.text(), path).not.toContain('"name": "@runledger/web"');
+    }
     const problem = await fetch(`${api.url}/v1/nope`);
     expect(problem.status).toBe(404);
     expect(problem.headers.get('content-type')).toContain('application/problem+json');

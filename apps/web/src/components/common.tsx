@@ -3,7 +3,7 @@
  * states, loading text and the confirmation dialog. Everything renders text only.
  */
 import { Link } from '@tanstack/react-router';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect } from 'react';
 import { ApiError, isNotFound } from '../api';
 import { fmtPct, fmtVersion } from '../format';
 
@@ -134,4 +134,11 @@ export function DatasetLink({ id, version }: { id: string | null; version: strin
       {text}
     </Link>
   );
+}
+
+/** Sets the tab's title to `<title> · runledger` while the page is shown. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · runledger`;
+  }, [title]);
 }

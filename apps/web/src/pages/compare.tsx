@@ -10,7 +10,7 @@ import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import type { ColumnDef } from '@tanstack/react-table';
 import { useCallback, useMemo, useState } from 'react';
 import { type Compare, compareRuns, getRun, loadResults, type Result, type Run } from '../api';
-import { ErrorBox, Loading, StatusBadge } from '../components/common';
+import { ErrorBox, Loading, StatusBadge, useTitle } from '../components/common';
 import { VirtualTable } from '../components/virtual-table';
 import { fmtInt, fmtMs, fmtPct, fmtPp, fmtPpInterval, fmtUsd, preview } from '../format';
 import type { CompareSearch } from '../router';
@@ -185,6 +185,7 @@ const GRID =
 
 /** The compare page. */
 export function ComparePage() {
+  useTitle('Compare');
   const { a: idA, b: idB } = useParams({ from: '/compare/$a/$b' });
   const search = useSearch({ from: '/compare/$a/$b' });
   const navigate = useNavigate({ from: '/compare/$a/$b' });

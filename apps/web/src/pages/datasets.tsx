@@ -5,11 +5,12 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { getDataset, listDatasetItems, listDatasets, listRuns } from '../api';
-import { Command, Empty, ErrorBox, Loading, StatusBadge } from '../components/common';
+import { Command, Empty, ErrorBox, Loading, StatusBadge, useTitle } from '../components/common';
 import { fmtAgo, fmtInt, fmtPct, fmtTime, preview } from '../format';
 
 /** The datasets list. */
 export function DatasetsPage() {
+  useTitle('Datasets');
   const query = useInfiniteQuery({
     queryKey: ['datasets'],
     queryFn: ({ pageParam }) => listDatasets(pageParam),
@@ -68,6 +69,7 @@ export function DatasetsPage() {
 /** One dataset. */
 export function DatasetPage() {
   const { datasetId } = useParams({ from: '/datasets/$datasetId' });
+  useTitle(`Dataset ${datasetId}`);
   const search = useSearch({ from: '/datasets/$datasetId' });
   const navigate = useNavigate({ from: '/datasets/$datasetId' });
   const dataset = useQuery({

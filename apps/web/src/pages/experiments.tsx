@@ -6,11 +6,12 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { getExperiment, listExperiments } from '../api';
-import { Command, Empty, ErrorBox, Loading, StatusBadge } from '../components/common';
+import { Command, Empty, ErrorBox, Loading, StatusBadge, useTitle } from '../components/common';
 import { fmtAgo, fmtInt, fmtMs, fmtPct, fmtUsd, fmtVersion } from '../format';
 
 /** The experiments list. */
 export function ExperimentsPage() {
+  useTitle('Experiments');
   const query = useInfiniteQuery({
     queryKey: ['experiments'],
     queryFn: ({ pageParam }) => listExperiments(pageParam),
@@ -78,6 +79,7 @@ export function ExperimentsPage() {
 /** One experiment. */
 export function ExperimentPage() {
   const { experimentId } = useParams({ from: '/experiments/$experimentId' });
+  useTitle(`Experiment ${experimentId}`);
   const query = useQuery({
     queryKey: ['experiment', experimentId],
     queryFn: () => getExperiment(experimentId),

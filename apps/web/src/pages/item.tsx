@@ -7,7 +7,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { findResult } from '../api';
-import { Empty, ErrorBox, Facts, Loading, StatusBadge } from '../components/common';
+import { Empty, ErrorBox, Facts, Loading, StatusBadge, useTitle } from '../components/common';
 import { DiffView } from '../components/diff-view';
 import { fmtInt, fmtMs, fmtTime, fmtUsd, toText } from '../format';
 
@@ -29,6 +29,7 @@ function Pane({ title, value, testId }: { title: string; value: unknown; testId:
 /** The item page. */
 export function ItemPage() {
   const { runId, itemId } = useParams({ from: '/runs/$runId/items/$itemId' });
+  useTitle(`Item ${itemId}`);
   const { i } = useSearch({ from: '/runs/$runId/items/$itemId' });
   const navigate = useNavigate();
   const query = useQuery({

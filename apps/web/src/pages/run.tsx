@@ -26,6 +26,7 @@ import {
   Loading,
   ProgressBar,
   StatusBadge,
+  useTitle,
 } from '../components/common';
 import { LatencyChart } from '../components/latency-chart';
 import { ResultsTable } from '../components/results-table';
@@ -214,6 +215,7 @@ function ItemJump({ runId }: { runId: string }) {
 /** The run page. */
 export function RunPage() {
   const { runId } = useParams({ from: '/runs/$runId' });
+  useTitle(`Run ${runId}`);
   const search = useSearch({ from: '/runs/$runId' });
   const navigate = useNavigate({ from: '/runs/$runId' });
   const query = useLiveRun(runId);

@@ -16,6 +16,7 @@ import {
   Loading,
   ProgressBar,
   StatusBadge,
+  useTitle,
 } from '../components/common';
 import { RunTotals } from '../components/run-totals';
 import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
@@ -54,6 +55,7 @@ function toFilter(search: RunsSearch): RunFilter {
 
 /** The runs page. */
 export function RunsPage() {
+  useTitle('Runs');
   const search = useSearch({ from: '/runs' });
   const navigate = useNavigate({ from: '/runs' });
   const [picked, setPicked] = useState<string[]>([]);

@@ -4,11 +4,12 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { listWorkers } from '../api';
-import { Command, Empty, ErrorBox, Loading } from '../components/common';
+import { Command, Empty, ErrorBox, Loading, useTitle } from '../components/common';
 import { fmtAgo, fmtDuration } from '../format';
 
 /** The workers page. */
 export function WorkersPage() {
+  useTitle('Workers');
   const query = useQuery({ queryKey: ['workers'], queryFn: listWorkers, refetchInterval: 2000 });
   if (query.isPending) return <Loading />;
   if (query.isError) return <ErrorBox error={query.error} />;
