@@ -36,6 +36,8 @@ const body = JSON.stringify({
   target: { name: 'echo' },
   dataset: { items },
   scorers: [{ name: 'exact_match' }],
+  // the worker starts after the run is created (only processing is profiled)
+  execution: { waitForWorkers: true },
 });
 let t = performance.now();
 const res = await fetch(`${api.url}/v1/runs`, {

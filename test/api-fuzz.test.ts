@@ -4,20 +4,24 @@
  * arbitrary bodies, query strings and run ids through `app.request()`, against a real Redis.
  *
  * Properties: never a 5xx; a submission answers 201 exactly when an independent check
- * (`createRunSpecSchema`, scorers, limits; re-implemented here, not the API's code path) says it
- * is valid; and no run exists but those answered 201 (the runs index and every per-run key are
- * compared with the 201s after each property).
+ * (`createRunSpecSchema`, scorers, served target and its config, limits; re-implemented here, not
+ * the API's code path) says it is valid; and no run exists but those answered 201 (the runs index
+ * and every per-run key are compared with the 201s after each property).
  */
 import { createApp } from '@runledger/api';
 import {
   BUILTIN_SCORERS,
+  BUILTIN_TARGET_CONFIGS,
   type Config,
+  checkTargetUrl,
   createLogger,
   createRedis,
   createRunSpecSchema,
   ItemSchema,
   loadConfig,
+  parseTargetAllow,
   RunQueues,
+  type RunSpecHeader,
   RunSpecHeaderSchema,
   RunStore,
 } from '@runledger/shared';
@@ -25,6 +29,7 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { advertiseWorker } from './helpers/fake-worker.js';
 
 const prefix = uniquePrefix('fuzz');
 const LIMITS = { body: 4096, items: 4, itemBytes: 300 };
@@ -37,7 +42,7 @@ const blocking: Redis[] = [];
 /** Ids of the runs the API answered 201 for. */
 const createdIds = new Set<string>();
 
-beforeAll(() => {
+beforeAll(async () => {
   config = loadConfig({
     REDIS_URL: redisUrl(),
     RUNLEDGER_PREFIX: prefix,
@@ -48,6 +53,7 @@ beforeAll(() => {
   });
   redis = createRedis(redisUrl());
   store = new RunStore(redis, { prefix });
+  await advertiseWorker(store, [...SERVED]);
   queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
   app = createApp({
     config,
@@ -72,6 +78,27 @@ afterAll(async () => {
 // ------------------------------------------------------------------ independent validity
 
 const builtin = new Set<string>(BUILTIN_SCORERS);
+/** Targets the (advertised) live worker serves; `fuzz-a` and `fuzz.b_1` declare no config schema. */
+const SERVED = new Set(['echo', 'fuzz-a', 'fuzz.b_1']);
+
+/**
+ * Would the API accept this header's target? Served (or `execution.waitForWorkers`), a
+ * built-in's config fits its schema, and an http/openai URL passes the (empty) allowlist
+ * (`checkTargetUrl`, the one piece shared with the API).
+ */
+function targetValid(header: RunSpecHeader): boolean {
+  const { name, config = {} } = header.target;
+  if (!SERVED.has(name) && header.execution.waitForWorkers !== true) return false;
+  const schema = BUILTIN_TARGET_CONFIGS[name];
+  if (schema && !schema.safeParse(config).success) return false;
+  const field = name === 'http' ? 'url' : name === 'openai' ? 'baseUrl' : null;
+  const value = field ? config[field] : undefined;
+  if (typeof value !== 'string') return true;
+  return (
+    !URL.canParse(value) || checkTargetUrl(parseTargetAllow(''), new URL(value), value) === null
+  );
+}
+
 const specSchema = () => createRunSpecSchema(LIMITS.items);
 
 /** Bytes of an item as the API stores it (`id` defaulted to its index). */
@@ -94,6 +121,7 @@ function jsonValid(body: string): boolean {
   const parsed = specSchema().safeParse(value);
   if (!parsed.success) return false;
   if (parsed.data.scorers.some((s) => !builtin.has(s.name))) return false;
+  if (!targetValid(parsed.data)) return false;
   // without items the spec names a stored dataset, which the fuzzed API does not have (404)
   if (!parsed.data.dataset.items) return false;
   return parsed.data.dataset.items.every(
@@ -121,6 +149,7 @@ function ndjsonValid(body: string): boolean {
       const parsed = RunSpecHeaderSchema.safeParse(value);
       if (!parsed.success) return false;
       if (parsed.data.scorers.some((s) => !builtin.has(s.name))) return false;
+      if (!targetValid(parsed.data)) return false;
       header = true;
       continue;
     }

@@ -26,6 +26,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { advertiseWorker } from './helpers/fake-worker.js';
 
 interface Harness {
   app: ReturnType<typeof createApp>;
@@ -79,9 +80,33 @@ function createHarness(
   };
 }
 
+/**
+ * Every target these tests submit to, served by an advertised worker (runs are checked at submit
+ * against the live workers); the tests play the worker's part through the store.
+ */
+const SERVED_TARGETS = [
+  'c',
+  'd',
+  'echo-json',
+  'echo-nd',
+  'g',
+  'idem',
+  'm1',
+  'm2',
+  'r',
+  's',
+  't1',
+  't2',
+  't3',
+  'v',
+];
+const serveTargets = (store: RunStore) =>
+  advertiseWorker(store, SERVED_TARGETS, { id: 'routes-fake' });
+
 let h: Harness;
-beforeAll(() => {
+beforeAll(async () => {
   h = createHarness('api-routes');
+  await serveTargets(h.store);
 });
 afterAll(async () => {
   await h.close();
@@ -259,7 +284,18 @@ describe('POST /v1/runs', () => {
       latencyMs: { p50: null, p90: null, p99: null, mean: null, max: null },
       usage: { inputTokens: 0, outputTokens: 0 },
       costUsd: 0,
-      scores: { exact_match: { mean: null, passed: 0, failed: 0 } },
+      scores: {
+        exact_match: {
+          mean: null,
+          passed: 0,
+          failed: 0,
+          errors: 0,
+          passRate: 0,
+          passRateOfScored: null,
+        },
+      },
+      errorTypes: [],
+      reruns: [],
       tags: ['a', 'b'],
       metadata: { owner: 'me' },
       retention: { ttlSeconds: h.config.RUNLEDGER_RETENTION_SECONDS },
@@ -268,6 +304,7 @@ describe('POST /v1/runs', () => {
       completedAt: null,
       expiresAt: null,
       error: null,
+      traceId: null,
     });
     expect(run.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(Date.parse(run.createdAt)).toBeGreaterThanOrEqual(before);
@@ -438,6 +475,7 @@ describe('GET /v1/runs/:id and GET /v1/runs', () => {
   it('lists runs newest first with every filter and cursor paging', async () => {
     const l = createHarness('api-list');
     try {
+      await serveTargets(l.store);
       const specs = [
         { target: 't1', ds: 'd1', tags: ['x'] },
         { target: 't2', ds: 'd1', tags: ['y'] },
@@ -586,6 +624,7 @@ describe('results, retention and cancel', () => {
       'succeeded',
       'failed',
       'events',
+      'errtypes',
     ]);
     for (const key of h.store.keys.runKeyList(run.id)) {
       if ((await h.redis.exists(key)) === 0) continue;
@@ -851,6 +890,7 @@ describe('workers, health, metrics and docs', () => {
   it('exposes Prometheus metrics', async () => {
     const m = createHarness('api-metrics');
     try {
+      await serveTargets(m.store);
       const a = await createRun({ target: { name: 'm1' }, dataset: { items: items(3) } }, m.app);
       await createRun({ target: { name: 'm1' }, dataset: { items: items(130) } }, m.app);
       await createRun({ target: { name: 'm2' }, dataset: { items: items(2) } }, m.app);

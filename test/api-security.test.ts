@@ -49,6 +49,8 @@ function makeConfig(env: Record<string, string> = {}): Config {
     RUNLEDGER_PREFIX: prefix,
     RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
     RUNLEDGER_CLAIM_LEASE_MS: '10',
+    // the http target server of these tests listens on 127.0.0.1 (checked by API and worker)
+    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
     ...env,
   });
 }
@@ -82,6 +84,7 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const spec = (over: Record<string, unknown> = {}) => ({
   target: { name: 'sec-idle' }, // no worker serves it: runs stay queued
   dataset: { items: [{ input: 'a' }, { input: 'b' }] },
+  execution: { waitForWorkers: true },
   ...over,
 });
 
@@ -357,7 +360,7 @@ describe('limits', () => {
     const ndjson = await app.request('/v1/runs', {
       method: 'POST',
       headers: { 'content-type': 'application/x-ndjson', ...bearer(ALPHA) },
-      body: `${JSON.stringify({ target: { name: 'sec-idle' } })}\n{"input":1}\n`,
+      body: `${JSON.stringify({ target: { name: 'sec-idle' }, execution: { waitForWorkers: true } })}\n{"input":1}\n`,
     });
     await problemOf(ndjson, 429, 'too_many_requests');
     // another project is not affected
@@ -452,8 +455,8 @@ describe('secrets', () => {
       url: `${target.url}/answer?api_key=${SECRET}&mode=x`,
       outputPath: 'echo',
       headers: { authorization: `Bearer ${SECRET}`, 'x-api-key': SECRET, 'x-trace': 'visible' },
-      apiToken: SECRET,
-      maxTokens: 64,
+      // the http config is strict: secret-looking fields of free-form maps are redacted too
+      query: { apiToken: SECRET, maxTokens: '64' },
     };
     const res = await create(
       app,
@@ -473,8 +476,7 @@ describe('secrets', () => {
         url: `${target.url}/answer?api_key=%5Bredacted%5D&mode=x`,
         outputPath: 'echo',
         headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', 'x-trace': 'visible' },
-        apiToken: '[redacted]',
-        maxTokens: 64,
+        query: { apiToken: '[redacted]', maxTokens: '64' },
       },
     };
     expect(run.target).toEqual(expected);

@@ -6,7 +6,7 @@
  * run for workers that start later. Nothing of a refused submission is left in Redis.
  */
 import type { Problem } from '@runledger/api';
-import type { Run } from '@runledger/shared';
+import { defineTarget, type Run, type TargetDefinition } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
@@ -77,6 +77,20 @@ describe('unknown target', () => {
     }
   });
 
+  it('never mistakes an Object.prototype name for a built-in target', async () => {
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      const refused = await submit(h.app, { name, config: { url: 'http://127.0.0.1/' } });
+      expect(refused.status, name).toBe(400);
+      expect(refused.body.errors?.[0]?.path, name).toBe('target.name');
+      const waiting = await submit(
+        h.app,
+        { name, config: { url: 'http://127.0.0.1/' } },
+        { execution: { waitForWorkers: true } },
+      );
+      expect(waiting.status, name).toBe(201);
+    }
+  });
+
   it('with execution.waitForWorkers: true is accepted and stays queued', async () => {
     const { status, body } = await submit(
       h.app,
@@ -121,10 +135,34 @@ describe('unknown target', () => {
 
 describe('against a real worker', () => {
   let h: AppHarness;
+  /** A registered target whose config schema the worker advertises with its heartbeat. */
+  const knn = defineTarget({
+    name: 'knn',
+    description: 'nearest neighbours (test)',
+    configSchema: z.object({ k: z.number().int().min(1).default(3) }).strict(),
+    async run(input, { config }) {
+      return { output: { input, k: config.k } };
+    },
+  });
   beforeAll(async () => {
-    h = await createAppHarness('submit-real', {}, {});
+    h = await createAppHarness('submit-real', {}, { targets: [knn as TargetDefinition] });
   });
   afterAll(() => h.close());
+
+  it('enforces the config schema a registered target declares, and runs a valid one', async () => {
+    const bad = await submit(h.app, { name: 'knn', config: { k: 0, K: 2 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.map((e) => e.path)).toEqual(['target.config.k', 'target.config.K']);
+    expect(bad.body.errors?.[1]?.message).toBe(
+      'unknown config key "K" for target "knn" (allowed: k)',
+    );
+    const ok = await submit(h.app, { name: 'knn', config: { k: 5 } });
+    expect(ok.status).toBe(201);
+    const run = await waitForRunStatus(h.store, String(ok.body.id), 'completed');
+    expect(run.succeededCount).toBe(2);
+    // k has a default: a run without config is accepted too
+    expect((await submit(h.app, { name: 'knn' })).status).toBe(201);
+  });
 
   it('names the targets the worker advertises', async () => {
     const served = [

@@ -15,6 +15,7 @@ import {
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { advertiseWorker } from './helpers/fake-worker.js';
 
 const prefix = uniquePrefix('api-val');
 let redis: Redis;
@@ -47,7 +48,10 @@ function makeApp(overrides: Record<string, string> = {}) {
   });
 }
 
-/** Every key under the prefix: runledger's (`<prefix>:*`) and BullMQ's (`{<prefix>}:*`). */
+/**
+ * Every key under the prefix: runledger's (`<prefix>:*`) and BullMQ's (`{<prefix>}:*`), except
+ * the workers hash (the advertised worker).
+ */
 async function keysUnderPrefix(): Promise<string[]> {
   const found: string[] = [];
   for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
@@ -58,7 +62,7 @@ async function keysUnderPrefix(): Promise<string[]> {
       found.push(...keys);
     } while (cursor !== '0');
   }
-  return found.sort();
+  return found.filter((key) => key !== store.keys.workers).sort();
 }
 
 const spec = (over: Record<string, unknown> = {}) => ({
@@ -114,9 +118,11 @@ async function expectProblem(res: Response, status: number, kind: string): Promi
   return body;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   redis = createRedis(redisUrl());
   store = new RunStore(redis, { prefix });
+  // a live worker serving echo: runs are checked at submit against the live workers
+  await advertiseWorker(store, ['echo']);
 });
 
 afterEach(async () => {

@@ -1,8 +1,9 @@
 /**
  * Budget stops (`execution.maxFailures`, `execution.maxCostUsd`) against a real Redis with
  * in-process workers: the run ends `failed` with the reason, counters sum to totalItems, items in
- * flight are aborted (the stop is published like a cancel), and no attempt starts after the stop
- * plus the claim lease.
+ * flight are aborted (the stop is published like a cancel), and no attempt starts later than one
+ * claim lease after the stop is visible in Redis (a claim made before the stop lets its items
+ * start for one lease; every claim after it is refused).
  */
 import {
   type Config,
@@ -13,6 +14,7 @@ import {
   NonRetryableError,
   RunQueues,
   type RunStore,
+  z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +49,7 @@ const calls: { runId: string; index: number; at: number; aborted: boolean }[] = 
 const budgetTarget = defineTarget({
   name: 'budget-target',
   description: 'input.fail: fails (non-retryable) after input.delayMs; input.hang: waits for abort',
+  configSchema: z.object({}).strict(),
   async run(input, { signal, runId, itemIndex }) {
     const call = { runId, index: itemIndex, at: Date.now(), aborted: false };
     calls.push(call);
@@ -82,6 +85,17 @@ async function waitTerminal(runId: string, timeoutMs = 20_000) {
 
 const expectCountersExact = (runId: string, total: number) =>
   expectRunCountersExact(store, redis, runId, total);
+
+/**
+ * Calls of `runId` that started more than one claim lease after `seenStoppedAt` (ms, this
+ * process's clock, read after the test saw the run terminal in Redis). Exact, no slack: an
+ * attempt starts only while its claim's lease holds, the lease counts from before the claim was
+ * sent, and a claim that said "go on" ran in Redis before the stop, which ran before the test's
+ * read; the workers run in this process, so both sides use one clock.
+ */
+function lateCalls(runId: string, seenStoppedAt: number) {
+  return calls.filter((c) => c.runId === runId && c.at > seenStoppedAt + LEASE_MS);
+}
 
 /** `%.6g` as the record script formats USD amounts. */
 const usd = (x: number) => String(Number(x.toPrecision(6)));
@@ -172,14 +186,13 @@ describe('budget', () => {
       execution: { maxAttempts: 1, maxFailures: 5 },
     });
     const run = await waitTerminal(runId);
+    const seenStoppedAt = Date.now();
     expect(run.status).toBe('failed');
     expect(run.failedCount).toBeGreaterThanOrEqual(5);
     expect(run.error).toBe(`maxFailures reached: ${run.failedCount} failed items`);
     await expectCountersExact(runId, total);
     await sleep(LEASE_MS + 500);
-    const stoppedAt = Date.parse(run.completedAt!);
-    const late = calls.filter((c) => c.runId === runId && c.at > stoppedAt + LEASE_MS + 50);
-    expect(late).toEqual([]);
+    expect(lateCalls(runId, seenStoppedAt)).toEqual([]);
     const started = calls.filter((c) => c.runId === runId).length;
     expect(started).toBeLessThan(total);
     // what ran is what was recorded (nothing ran that has no failed result, but cancelled ones)
@@ -196,6 +209,7 @@ describe('budget', () => {
       execution: { maxAttempts: 1, maxCostUsd: 0.05 },
     });
     const run = await waitTerminal(runId);
+    const seenStoppedAt = Date.now();
     expect(run.status).toBe('failed');
     expect(run.costUsd).toBeGreaterThanOrEqual(0.05);
     expect(run.costUsd).toBeCloseTo(run.succeededCount * 0.01, 12);
@@ -205,8 +219,7 @@ describe('budget', () => {
     expect(run.failedCount).toBe(0);
     await expectCountersExact(runId, total);
     await sleep(LEASE_MS + 300);
-    const stoppedAt = Date.parse(run.completedAt!);
-    expect(calls.filter((c) => c.runId === runId && c.at > stoppedAt + LEASE_MS + 50)).toEqual([]);
+    expect(lateCalls(runId, seenStoppedAt)).toEqual([]);
   });
 
   it('a run that stays under its budget completes', async () => {

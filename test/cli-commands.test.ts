@@ -95,9 +95,11 @@ describe('submit --watch', () => {
     expect(summary.run).toBe(`${runId} (cli smoke)`);
     expect(summary.status).toBe('completed');
     expect(summary.target).toBe('echo');
-    expect(summary.dataset).toMatch(/^small\.jsonl@sha256:[0-9a-f]{16}$/);
+    expect(summary.dataset).toMatch(/^small@sha256:[0-9a-f]{16}$/);
     expect(summary.items).toBe('4 total, 4 done: 4 succeeded, 0 failed, 0 cancelled');
-    expect(summary['score exact_match']).toBe('75.0% passed (3/4), mean 0.750');
+    expect(summary['score exact_match']).toBe(
+      '75.0% passed (3/4 items): 1 failed, 0 errors; 75.0% of scored; mean 0.750',
+    );
     expect(summary.latency).toMatch(
       /^p50 \d+(\.\d)? ms, p90 \d+(\.\d)? ms, p99 \d+(\.\d)? ms \(mean \d+(\.\d)? ms, max \d+(\.\d)? ms\)$/,
     );
@@ -117,7 +119,7 @@ describe('submit --watch', () => {
       name: 'cli smoke',
       status: 'completed',
       target: { name: 'echo' },
-      datasetId: 'small.jsonl',
+      datasetId: 'small',
       totalItems: 4,
       succeededCount: 4,
       failedCount: 0,
@@ -191,7 +193,7 @@ describe('submit without --watch', () => {
   it('streams a CSV as NDJSON (--stream) and prints the run id', async () => {
     const path = file(
       'questions.csv',
-      'id,input,expected_output,topic\nq1,"{""n"":1}","{""n"":1}",math\nq2,hi,hello,greeting\n',
+      'id,input:json,expected_output:json,topic\nq1,"{""n"":1}","{""n"":1}",math\nq2,"""hi""","""hello""",greeting\n',
     );
     const { code, stdout } = await cli([
       'submit',
@@ -212,7 +214,7 @@ describe('submit without --watch', () => {
       return r.status === 'completed' ? r : null;
     }, 'the streamed run to complete');
     expect(run).toMatchObject({
-      datasetId: 'questions.csv',
+      datasetId: 'questions',
       datasetVersion: 'v2',
       totalItems: 2,
       succeededCount: 2,

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import {
   DatasetFileError,
   datasetFormat,
+  datasetIdFromFile,
   loadDatasetFile,
-  parseCell,
   readDatasetFile,
 } from '@runledger/cli';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,26 +105,25 @@ describe('JSONL', () => {
 });
 
 describe('CSV', () => {
-  it('maps id/input/expected columns, parses JSON and number cells, and puts other columns in metadata', async () => {
+  it('maps id/input/expected columns, keeps every cell a string, and puts other columns in metadata', async () => {
     const path = file(
       'csv',
       [
         'id,input,expected_output,difficulty,tags,source',
-        'q1,"{""a"":1,""b"":[2,3]}",4,3,"[""math"",""easy""]",book',
-        'q2,hello world,"[1,2]",1.5e2,,web',
-        ',"{not json}",,-2,"{}",',
+        'q1,"{""a"":1}",107,3,"[""math""]",book',
+        'q2,hello world,2.50,1.5e2,,web',
+        ',true,,-2,null,',
         '',
       ].join('\n'),
     );
-    const records = await loadDatasetFile(path);
-    expect(records).toEqual([
+    expect(await loadDatasetFile(path)).toEqual([
       {
         line: 2,
         item: {
           id: 'q1',
-          input: { a: 1, b: [2, 3] },
-          expectedOutput: 4,
-          metadata: { difficulty: 3, tags: ['math', 'easy'], source: 'book' },
+          input: '{"a":1}',
+          expectedOutput: '107',
+          metadata: { difficulty: '3', tags: '["math"]', source: 'book' },
         },
       },
       {
@@ -132,15 +131,60 @@ describe('CSV', () => {
         item: {
           id: 'q2',
           input: 'hello world',
-          expectedOutput: [1, 2],
-          metadata: { difficulty: 150, tags: '', source: 'web' },
+          expectedOutput: '2.50',
+          metadata: { difficulty: '1.5e2', tags: '', source: 'web' },
         },
       },
       {
         line: 4,
-        item: { input: '{not json}', metadata: { difficulty: -2, tags: {}, source: '' } },
+        item: { input: 'true', metadata: { difficulty: '-2', tags: 'null', source: '' } },
       },
     ]);
+  });
+
+  it('parses the cells of :json columns (input, expectedOutput, metadata keys, metadata)', async () => {
+    const path = file(
+      'csv',
+      [
+        'id,input:json,expectedOutput:json,level:json,metadata.source,metadata:json',
+        'q1,"{""a"":1,""b"":[2,3]}",107,3,book,"{""lang"":""en""}"',
+        'q2,"""text""",,,web,',
+        '',
+      ].join('\n'),
+    );
+    expect(await loadDatasetFile(path)).toEqual([
+      {
+        line: 2,
+        item: {
+          id: 'q1',
+          input: { a: 1, b: [2, 3] },
+          expectedOutput: 107,
+          metadata: { lang: 'en', level: 3, source: 'book' },
+        },
+      },
+      { line: 3, item: { id: 'q2', input: 'text', metadata: { source: 'web' } } },
+    ]);
+  });
+
+  it('reports bad JSON in a :json column with line and column', async () => {
+    const bad = await failure(file('csv', 'input,expected_output:json\na,1\nb,{oops}\n'));
+    expect(bad.line).toBe(3);
+    expect(bad.reason).toMatch(/^column "expected_output:json": invalid JSON: .+/);
+    const empty = await failure(file('csv', 'input:json\n1\n""\n'));
+    expect([empty.line, empty.reason]).toEqual([3, 'column "input:json": empty cell']);
+    const notObject = await failure(file('csv', 'input,metadata:json\n1,[1]\n'));
+    expect([notObject.line, notObject.reason]).toEqual([
+      2,
+      'column "metadata:json": must be a JSON object',
+    ]);
+    const idJson = await failure(file('csv', 'id:json,input\n1,2\n'));
+    expect(idJson.reason).toBe('the "id" column cannot be JSON (ids are strings)');
+    const metaText = await failure(file('csv', 'input,metadata\n1,{}\n'));
+    expect(metaText.reason).toBe(
+      'a "metadata" column holds a JSON object: name it "metadata:json"',
+    );
+    const dup = await failure(file('csv', 'input,input:json\n1,2\n'));
+    expect(dup.reason).toBe('duplicate column "input"');
   });
 
   it('accepts expectedOutput, quoted multi-line cells and a BOM; ids stay strings', async () => {
@@ -185,17 +229,9 @@ describe('formats and cells', () => {
     );
   });
 
-  it('parses JSON objects, arrays and numbers only', () => {
-    expect(parseCell('42')).toBe(42);
-    expect(parseCell(' -0.5 ')).toBe(-0.5);
-    expect(parseCell('[1, "a"]')).toEqual([1, 'a']);
-    expect(parseCell('{"k":true}')).toEqual({ k: true });
-    expect(parseCell('true')).toBe('true');
-    expect(parseCell('null')).toBe('null');
-    expect(parseCell('"quoted"')).toBe('"quoted"');
-    expect(parseCell('007')).toBe('007');
-    expect(parseCell('1,000')).toBe('1,000');
-    expect(parseCell('[oops')).toBe('[oops');
-    expect(parseCell('')).toBe('');
+  it('derives one dataset id from a file name', () => {
+    expect(datasetIdFromFile('data/iris v2.jsonl')).toBe('iris-v2');
+    expect(datasetIdFromFile('qa.csv')).toBe('qa');
+    expect(datasetIdFromFile('/tmp/__.jsonl')).toBe('dataset');
   });
 });

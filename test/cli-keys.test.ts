@@ -106,9 +106,13 @@ describe('runledger keys', () => {
       'error: Unauthorized (401): an API key is required: Authorization: Bearer <key>\n',
     );
 
-    const submitted = await cli(['submit', data, '--target', 'echo', '--json'], {
-      RUNLEDGER_API_KEY: secret,
-    });
+    // no worker here: the run waits for one
+    const submitted = await cli(
+      ['submit', data, '--target', 'echo', '--wait-for-workers', '--json'],
+      {
+        RUNLEDGER_API_KEY: secret,
+      },
+    );
     expect(submitted.code).toBe(0);
     const run = JSON.parse(submitted.stdout) as Run;
     expect(run.project).toBe('team-b');

@@ -123,7 +123,14 @@ describe('runledger on a 3-node Redis Cluster', () => {
       progress: 1,
       tags: ['cluster'],
     });
-    expect(run.scores.exact_match).toEqual({ mean: passed / N, passed, failed: N - passed });
+    expect(run.scores.exact_match).toEqual({
+      mean: passed / N,
+      passed,
+      failed: N - passed,
+      errors: 0,
+      passRate: passed / N,
+      passRateOfScored: passed / N,
+    });
 
     const results = await allResults(runId);
     expect(results.map((r) => r.itemIndex)).toEqual(items.map((_, i) => i));

@@ -35,11 +35,12 @@ const dataset = (n = N, tag = '') => ({
   })),
 });
 
+/** Submits a run (no worker serves it here: results are recorded directly, so waitForWorkers). */
 async function createRun(body: Record<string, unknown>): Promise<Run> {
   const res = await app.request('/v1/runs', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ execution: { waitForWorkers: true }, ...body }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as Run;
@@ -132,6 +133,24 @@ describe('GET /v1/runs/:a/compare/:b', () => {
       passRateA: 0.5,
       passRateB: 0.625,
       bootstrap: { resamples: 2000, seed: 1 },
+    });
+    // each side's figures are its run's own (one pass rate: passed / totalItems)
+    for (const [run, score] of [
+      [a, body.scoreA],
+      [b, body.scoreB],
+    ] as const) {
+      const res = await app.request(`/v1/runs/${run.id}`);
+      expect(score).toEqual(((await res.json()) as Run).scores.exact_match);
+    }
+    // a: 20 passed, 15 scored and failed, 5 target failures (no score)
+    expect(body.scoreA.mean).toBeCloseTo((20 + 4 * 0.2) / 35, 12);
+    expect(body.scoreA).toEqual({
+      mean: body.scoreA.mean,
+      passed: 20,
+      failed: 15,
+      errors: 5,
+      passRate: 0.5,
+      passRateOfScored: 20 / 35,
     });
     expect(body.diff).toBeCloseTo(0.125, 12);
     // the interval of the same outcomes computed here, and it contains the observed difference

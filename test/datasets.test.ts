@@ -287,7 +287,14 @@ describe('datasets', () => {
       ['fr', 0, 'France', 'France', 'France'],
       ['1', 1, 'Japan', 'Japan', null],
     ]);
-    expect(run.scores.exact_match).toEqual({ mean: 0.5, passed: 1, failed: 1 });
+    expect(run.scores.exact_match).toEqual({
+      mean: 0.5,
+      passed: 1,
+      failed: 1,
+      errors: 0,
+      passRate: 0.5,
+      passRateOfScored: 0.5,
+    });
 
     // without a version: the latest (4, one item)
     const latest = await call<Run>('POST', '/v1/runs', {

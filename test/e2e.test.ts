@@ -108,6 +108,9 @@ describe('a 500-item run through the API and two workers', () => {
       mean: passed / succeededIdx.length,
       passed,
       failed: succeededIdx.length - passed,
+      errors: 10, // the items that failed for good have no score
+      passRate: passed / N,
+      passRateOfScored: passed / succeededIdx.length,
     });
 
     // results: complete, in item order, exact attempts and errors
@@ -128,6 +131,10 @@ describe('a 500-item run through the API and two workers', () => {
       expect(r.queueMs).toBeGreaterThanOrEqual(0);
       expect(r.workerId).toMatch(/.+/);
     }
+    // failed items grouped by error type, with the (here identical) full message
+    const messages = new Set(results.filter((r) => r.error).map((r) => r.error!.message));
+    expect(messages.size).toBe(1);
+    expect(run.errorTypes).toEqual([{ type: 'http_error', count: 10, message: [...messages][0] }]);
     // the target saw exactly the attempts the results report
     for (const r of results)
       expect(target.requestsOf(r.itemIndex).filter((q) => q.runId === runId)).toHaveLength(
@@ -149,7 +156,7 @@ describe('a 500-item run through the API and two workers', () => {
     // retention: every key of the run carries the run's TTL; no BullMQ job of it is left
     const keys = await redis.keys(`${config.RUNLEDGER_PREFIX}:{${runId}}:*`);
     expect(keys.map((k) => k.split(':').at(-1)).sort()).toEqual(
-      ['events', 'failed', 'items', 'latency', 'results', 'run', 'succeeded'].sort(),
+      ['errtypes', 'events', 'failed', 'items', 'latency', 'results', 'run', 'succeeded'].sort(),
     );
     for (const key of keys) {
       const ttl = await redis.ttl(key);

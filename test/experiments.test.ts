@@ -19,6 +19,7 @@ import {
   type Result,
   type Run,
   type RunStore,
+  z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
@@ -40,11 +41,14 @@ let app: ReturnType<typeof createApp>;
 const modulo = defineTarget({
   name: 'modulo',
   description: 'yes when n % mod === 0',
+  configSchema: z
+    .object({ mod: z.number().int().min(1).default(1), failOn: z.number().int().optional() })
+    .strict(),
   async run(input, { config }) {
     const n = (input as { n: number }).n;
     if (config.failOn === n) throw new NonRetryableError(`refused ${n}`, 'bad_input');
     return {
-      output: n % Number(config.mod ?? 1) === 0 ? 'yes' : 'no',
+      output: n % config.mod === 0 ? 'yes' : 'no',
       usage: { inputTokens: 3, outputTokens: 1 },
     };
   },
@@ -54,6 +58,7 @@ const modulo = defineTarget({
 const coin = defineTarget({
   name: 'coin',
   description: 'a deterministic coin per (run, item)',
+  configSchema: z.object({}).strict(),
   async run(_input, { runId, itemId }) {
     const byte = createHash('sha256').update(`${runId}/${itemId}`).digest()[0]!;
     return { output: byte % 2 === 0 ? 'yes' : 'no' };
@@ -178,8 +183,18 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
         expect(s.n).toBe(n);
         expect(s.passed).toBe(passed);
         expect(s.failed).toBe(failed);
-        expect(s.unscored).toBe(n - passed - failed);
+        expect(s.errors).toBe(n - passed - failed);
         expect(s.passRate).toBeCloseTo(passed / n, 12);
+        expect(s.passRateOfScored).toBeCloseTo(passed / (passed + failed), 12);
+        // the same figures as the run's own summary (one definition: summarizeScore)
+        expect(run.scores[scorer]).toEqual({
+          mean: s.mean,
+          passed: s.passed,
+          failed: s.failed,
+          errors: s.errors,
+          passRate: s.passRate,
+          passRateOfScored: s.passRateOfScored,
+        });
         expect(s.ci95![0]).toBeCloseTo(wilson(passed, n)[0], 9);
         expect(s.ci95![1]).toBeCloseTo(wilson(passed, n)[1], 9);
         expect(s.mean).toBeCloseTo(
@@ -209,7 +224,8 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     // the designed figures: mod1 passes all 30; mod3 passes n = 0,3,...,27 (10), fails on n=4
     const [mod1, mod3] = summary.variants;
     expect(mod1!.scores.exact_match).toMatchObject({ passed: 30, failed: 0, passRate: 1 });
-    expect(mod3!.scores.exact_match).toMatchObject({ passed: 10, failed: 19, unscored: 1 });
+    expect(mod3!.scores.exact_match).toMatchObject({ passed: 10, failed: 19, errors: 1 });
+    expect(mod3!.scores.exact_match!.passRateOfScored).toBeCloseTo(10 / 29, 12);
     expect(mod3!.scores.exact_match!.passRate).toBeCloseTo(1 / 3, 12);
     expect(mod3!.errors).toEqual({ count: 1, byType: { bad_input: 1 } });
     expect(mod1!.errors).toEqual({ count: 0, byType: {} });

@@ -60,7 +60,6 @@ describe('fairness', () => {
       'big run started',
     );
 
-    const submittedAt = Date.now();
     const small = await submitRunDirect(store, queues, {
       target: { name: 'echo', config: { delayMs: 1 } },
       dataset: { items: Array.from({ length: 10 }, (_, i) => ({ input: i })) },
@@ -73,12 +72,11 @@ describe('fairness', () => {
       'small run completed',
       20_000,
     );
-    const wallMs = Date.now() - submittedAt;
     const bigRun = (await store.getRun(big))!;
     expect(done.succeededCount).toBe(10);
     expect(bigRun.status).toBe('running');
+    // the small run finished while the big one was not half done: order, not a wall-clock window
     expect(bigRun.progress).toBeLessThan(0.5);
-    expect(wallMs).toBeLessThan(5000);
 
     // clean up the big run: cancel, remove its queued (prioritized) jobs, delete it
     await store.finishRun(big, 'cancelled');

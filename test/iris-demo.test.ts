@@ -3,8 +3,9 @@
  * the `iris-knn` target, and an accuracy that matches leave-one-out 5-NN computed here by hand.
  */
 import { Writable } from 'node:stream';
-import { createClient, startServices } from '@runledger/cli';
-import { createLogger, createRedis, loadConfig, type Result } from '@runledger/shared';
+import { createClient, type Result, startServices } from '@runledger/cli';
+import { createLogger, createRedis, loadConfig } from '@runledger/shared';
+import { targetConfig } from '@runledger/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { irisClasses, irisFeatures, irisItems } from '../examples/iris/dataset.js';
 import { runIrisDemo } from '../examples/iris/demo.js';
@@ -58,7 +59,8 @@ describe('iris data and target', () => {
     const context = {
       signal: new AbortController().signal,
       attempt: 1,
-      config: {},
+      // what the worker hands the target: the config parsed by its configSchema (k defaults to 5)
+      config: targetConfig(irisKnn, {}),
       runId: 'r',
       itemId: 'i',
       itemIndex: 0,
@@ -73,9 +75,11 @@ describe('iris data and target', () => {
     await expect(irisKnn.run({ row: 0 }, context)).rejects.toThrow(
       'input.features must be 4 numbers',
     );
-    await expect(
-      irisKnn.run(irisItems()[0]?.input, { ...context, config: { k: 0 } }),
-    ).rejects.toThrow('config.k must be an integer in [1, 149]');
+    expect(context.config).toEqual({ k: 5 });
+    expect(() => targetConfig(irisKnn, { k: 0 })).toThrow(
+      'invalid iris-knn target config: config.k: Too small: expected number to be >=1',
+    );
+    expect(() => targetConfig(irisKnn, { k: 3, K: 4 })).toThrow('config: Unrecognized key: "K"');
   });
 });
 
@@ -133,13 +137,19 @@ describe('runIrisDemo', () => {
     try {
       const client = createClient({ baseUrl: services.apiUrl ?? '' });
       const results: Result[] = [];
-      for await (const page of client.listResults(run.id, { limit: 100 })) {
+      for await (const page of client.runs.resultPages(run.id, { limit: 100 })) {
         results.push(...page.results);
       }
       expect(results).toHaveLength(150);
       expect(results.map((r) => r.itemId)).toEqual(irisItems().map((i) => i.id));
       expect(results.map((r) => r.output)).toEqual(expected);
-      expect(new Set(results.map((r) => r.workerId)).size).toBeGreaterThanOrEqual(1);
+      // both of the demo's workers ran items (the run's 50 chunks of 3 flowers are shared)
+      const perWorker = new Map<string, number>();
+      for (const r of results)
+        perWorker.set(r.workerId ?? '', (perWorker.get(r.workerId ?? '') ?? 0) + 1);
+      expect(perWorker.size).toBe(2);
+      expect([...perWorker.keys()].every((id) => id !== '')).toBe(true);
+      expect([...perWorker.values()].reduce((a, b) => a + b, 0)).toBe(150);
     } finally {
       await services.close();
     }

@@ -13,6 +13,7 @@ import {
   type Result,
   RunQueues,
   type RunStore,
+  z,
 } from '@runledger/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -59,6 +60,7 @@ function config(extra: Record<string, string> = {}): Config {
 const usageTarget = defineTarget({
   name: 'usage-target',
   description: 'reports scripted usage',
+  configSchema: z.object({ model: z.string().optional() }).strict(),
   async run(input, { itemIndex }) {
     const script = input as { model?: string; cost?: number };
     const n = itemIndex + 1;

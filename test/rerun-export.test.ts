@@ -11,6 +11,7 @@ import {
   type Result,
   type Run,
   type RunStore,
+  z,
 } from '@runledger/shared';
 import { parse } from 'csv-parse/sync';
 import type { Redis } from 'ioredis';
@@ -35,6 +36,7 @@ const calls: { runId: string; itemId: string; config: Record<string, unknown> }[
 const flaky = defineTarget({
   name: 'flaky',
   description: 'fails the item ids in `failing`',
+  configSchema: z.object({ apiKey: z.string().optional(), mode: z.string().optional() }).strict(),
   async run(input, { runId, itemId, config: cfg }) {
     calls.push({ runId, itemId, config: cfg });
     if (failing.has(itemId)) throw new NonRetryableError(`item ${itemId} refused`, 'refused', 422);
@@ -44,6 +46,7 @@ const flaky = defineTarget({
 const stuck = defineTarget({
   name: 'stuck',
   description: 'answers only when aborted',
+  configSchema: z.object({}).strict(),
   run: (_input, { signal }) =>
     new Promise((_resolve, reject) => {
       signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
@@ -304,6 +307,7 @@ describe('export', () => {
     const res = await call<Run>('POST', '/v1/runs', {
       target: { name: 'offline-target' },
       dataset: { items: Array.from({ length: n }, (_, i) => ({ input: `row ${i}` })) },
+      execution: { waitForWorkers: true },
     });
     expect(res.status).toBe(201);
     const runId = res.body.id;

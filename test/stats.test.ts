@@ -1,7 +1,7 @@
 /**
  * packages/shared/src/stats.ts: Wilson interval on known values, pass@k and pass^k on known cases,
  * the paired bootstrap (contains the true difference on a seeded constructed case, deterministic
- * for a seed), nearest-rank percentiles and the seeded PRNG.
+ * for a seed), nearest-rank percentiles, the seeded PRNG, and the one pass rate (summarizeScore).
  */
 import {
   mulberry32,
@@ -9,6 +9,7 @@ import {
   pairedBootstrapDiff,
   passAtK,
   passHatK,
+  summarizeScore,
   wilsonInterval,
 } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
@@ -121,5 +122,53 @@ describe('nearestRank and mulberry32', () => {
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(mean).toBeGreaterThan(0.45);
     expect(mean).toBeLessThan(0.55);
+  });
+});
+
+describe('summarizeScore', () => {
+  it('is passed / totalItems, with passRateOfScored and errors beside it (the issue 7 run)', () => {
+    // 200 items: 146 passed, 52 scored and failed, 2 failed to execute
+    expect(
+      summarizeScore({
+        passed: 146,
+        failed: 52,
+        scoreSum: 150.5,
+        resultCount: 200,
+        totalItems: 200,
+      }),
+    ).toEqual({
+      mean: 150.5 / 198,
+      passed: 146,
+      failed: 52,
+      errors: 2,
+      passRate: 0.73,
+      passRateOfScored: 146 / 198,
+    });
+  });
+
+  it('counts items without a result as not passed and knows nothing without items or scores', () => {
+    expect(
+      summarizeScore({ passed: 3, failed: 1, scoreSum: 3, resultCount: 6, totalItems: 10 }),
+    ).toEqual({
+      mean: 0.75,
+      passed: 3,
+      failed: 1,
+      errors: 2,
+      passRate: 0.3,
+      passRateOfScored: 0.75,
+    });
+    expect(
+      summarizeScore({ passed: 0, failed: 0, scoreSum: 0, resultCount: 4, totalItems: 4 }),
+    ).toEqual({ mean: null, passed: 0, failed: 0, errors: 4, passRate: 0, passRateOfScored: null });
+    expect(
+      summarizeScore({ passed: 0, failed: 0, scoreSum: 0, resultCount: 0, totalItems: 0 }),
+    ).toEqual({
+      mean: null,
+      passed: 0,
+      failed: 0,
+      errors: 0,
+      passRate: null,
+      passRateOfScored: null,
+    });
   });
 });

@@ -82,7 +82,7 @@ describe('create-run-3', () => {
     expect(events.map((e) => [e.type, e.data.status])).toEqual([['status', 'queued']]);
   });
 
-  it('returns 0 (RunStateError) when the run exists and writes nothing', async () => {
+  it('answers RUN_EXISTS (RunStateError) when the run exists and writes nothing', async () => {
     const id = await createRun(2);
     await expect(store.commitRun(newRun(id, 2, { name: 'other' }))).rejects.toBeInstanceOf(
       RunStateError,
@@ -90,7 +90,7 @@ describe('create-run-3', () => {
     expect((await store.getRun(id))?.name).toBeNull();
   });
 
-  it('returns -2 (RunStateError) when staged items do not number totalItems', async () => {
+  it('answers STAGED_COUNT_MISMATCH (RunStateError) when staged items do not number totalItems', async () => {
     const id = ulid();
     await store.stageItems(id, 0, items(2));
     await expect(store.commitRun(newRun(id, 3))).rejects.toThrow(/staged items/);
@@ -128,7 +128,7 @@ describe('claim-items-4', () => {
     expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running']);
   });
 
-  it('returns missing (0) for an unknown run and terminal (-1) for a finished one', async () => {
+  it('returns missing (RUN_NOT_FOUND) for an unknown run and terminal (RUN_TERMINAL) for a finished one', async () => {
     expect(await store.claimItems(ulid(), [0], { withItems: true, withSpec: true })).toEqual({
       state: 'missing',
     });
@@ -141,7 +141,7 @@ describe('claim-items-4', () => {
   });
 });
 
-describe('record-results-8', () => {
+describe('record-results-9', () => {
   it('records exactly once: a second write for the same item changes nothing', async () => {
     const id = await createRun(3);
     const a = await store.recordResults(id, [{ index: 0, result: ok(10) }]);
@@ -201,7 +201,16 @@ describe('record-results-8', () => {
     });
     expect(run?.costUsd).toBeCloseTo(3.5, 10);
     // exact_match passed for even i in 0..6: 0,2,4,6
-    expect(run?.scores.exact_match).toEqual({ mean: 4 / 7, passed: 4, failed: 3 });
+    // 3 failed items have no score: errors 3; passRate over all 10 items, passRateOfScored over 7
+    expect(run?.scores.exact_match).toEqual({
+      mean: 4 / 7,
+      passed: 4,
+      failed: 3,
+      errors: 3,
+      passRate: 4 / 10,
+      passRateOfScored: 4 / 7,
+    });
+    expect(run?.errorTypes).toEqual([{ type: 'http_error', count: 3, message: 'x' }]);
     // latencies: 1..7, 107, 108, 109 -> nearest rank p50 = 5th = 5, p90 = 9th = 108, p99 = 10th = 109
     expect(run?.latencyMs).toEqual({
       p50: 5,
@@ -243,7 +252,7 @@ describe('record-results-8', () => {
     }
   });
 
-  it('returns -1 (missing) for a deleted run and creates no key', async () => {
+  it('returns missing (RUN_NOT_FOUND) for a deleted run and creates no key', async () => {
     const id = await createRun(2);
     expect(await store.deleteRun(id)).toBe(true);
     expect(await store.recordResults(id, [{ index: 0, result: ok(1) }])).toEqual({
@@ -254,7 +263,7 @@ describe('record-results-8', () => {
   });
 });
 
-describe('finish-run-8', () => {
+describe('finish-run-9', () => {
   it('records cancelled for every item without a result, ends the run once', async () => {
     const id = await createRun(6, { ttlSeconds: 300 });
     await store.claimItems(id, [0, 1], { withItems: true, withSpec: true });

@@ -2,7 +2,7 @@
  * `GET /v1/runs/:id/latency` (the dashboard's latency chart) and its bucket edges.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { histogramEdges, type LatencyHistogram, type Run } from '@runledger/shared';
+import { histogramEdges, type LatencyHistogram, type Run, z } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
@@ -31,6 +31,7 @@ describe('GET /v1/runs/:id/latency', () => {
           {
             name: 'sleepy',
             description: 'sleeps input ms',
+            configSchema: z.object({}).strict(),
             async run(input) {
               await delay(Number(input));
               return { output: 'ok' };

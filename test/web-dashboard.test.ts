@@ -18,6 +18,7 @@ import {
   RunQueues,
   RunStore,
   type TargetDefinition,
+  z,
 } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import type { Redis } from 'ioredis';
@@ -33,14 +34,15 @@ const logger = createLogger({ level: 'silent' });
  * `web-echo`: answers `input.answer`, after `input.delayMs`; throws when `input.fail` is set;
  * answers `wrong` for the item ids listed in `config.wrong` (to make a second run regress).
  */
-const echoTarget: TargetDefinition = {
+const echoTarget: TargetDefinition<{ wrong?: string[] | undefined }> = {
   name: 'web-echo',
   description: 'answers input.answer (test target of the dashboard)',
+  configSchema: z.object({ wrong: z.array(z.string()).optional() }).strict(),
   async run(input, context) {
     const item = input as { answer?: unknown; fail?: string; delayMs?: number };
     if (item.delayMs) await delay(item.delayMs, undefined, { signal: context.signal });
     if (item.fail) throw new NonRetryableError(item.fail, 'scripted_failure');
-    const wrong = (context.config.wrong as string[] | undefined) ?? [];
+    const wrong = context.config.wrong ?? [];
     return {
       output: wrong.includes(context.itemId) ? 'wrong' : (item.answer ?? null),
       usage: { inputTokens: 10, outputTokens: 5 },
@@ -158,9 +160,11 @@ describe('dashboard pages', () => {
       .toBe('40 / 40 items · 30 succeeded · 10 failed · 0 cancelled');
     await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('completed');
     expect(streams.length).toBeGreaterThan(0); // followed live through the run's event stream
-    // exact_match: 25 of the 30 answered items are right
+    // exact_match: 25 of the 40 items pass (the 10 that failed to execute count as not passed);
+    // 25 of the 30 scored ones
     const card = page.locator('.card[data-scorer="exact_match"]');
-    expect(await card.locator('.big').textContent()).toBe('83.3%');
+    expect(await card.locator('.big').textContent()).toBe('62.5%');
+    expect(await card.getByTestId('of-scored').textContent()).toContain('83.3% of scored');
     // the latency histogram (uPlot draws on a canvas)
     await expect.poll(() => page.getByTestId('latency-chart').locator('canvas').count()).toBe(1);
     // the runs list shows it too

@@ -5,9 +5,10 @@ import {
   RetryableError,
   type TargetContext,
   type TargetDefinition,
+  z,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlots } from '../apps/worker/src/execute-item.js';
+import { createSlots } from '../apps/worker/src/concurrency.js';
 import {
   anySignal,
   backoffDelay,
@@ -162,6 +163,7 @@ function harness(
   const target: TargetDefinition = {
     name: 'scripted',
     description: 'test',
+    configSchema: z.object({}).strict(),
     run: (input, ctx) => {
       attempts.push({ attempt: ctx.attempt, at: performance.now(), signal: ctx.signal });
       return run(input, ctx);

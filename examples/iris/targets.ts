@@ -1,12 +1,13 @@
 /**
  * The `iris-knn` target: leave-one-out k-nearest-neighbours on Iris. For the item with
  * `input.row = i` it trains `ml-knn` (Euclidean) on the other 149 flowers and predicts the
- * species of `input.features`. `config.k` (default 5) sets k. Models are built once per
+ * species of `input.features`. `config.k` (default 5, an integer in [1, 149]) sets k; its
+ * `configSchema` lets the API refuse any other config at submit. Models are built once per
  * (k, row) and cached; a model of 149 points builds in well under a millisecond.
  *
  * Load it in a worker with `RUNLEDGER_TARGETS=examples/iris/targets.ts` (under tsx).
  */
-import { defineTarget, NonRetryableError } from '@runledger/shared';
+import { defineTarget, NonRetryableError, z } from '@runledger/shared';
 import KNN from 'ml-knn';
 import { irisClasses, irisFeatures } from './dataset.js';
 
@@ -45,21 +46,27 @@ function parseInput(input: unknown): { row: number; features: number[] } {
   return { row, features: f as number[] };
 }
 
+/** Config of `iris-knn`: `k`, the number of neighbours (default 5). */
+export const IrisKnnConfigSchema = z
+  .object({
+    k: z
+      .number()
+      .int()
+      .min(1)
+      .max(features.length - 1)
+      .default(5),
+  })
+  .strict();
+
 /** `iris-knn`: leave-one-out k-NN on Iris; output is the predicted species name. */
 export const irisKnn = defineTarget({
   name: 'iris-knn',
   description:
     'Leave-one-out k-nearest-neighbours on Iris (ml-knn, Euclidean); config.k, default 5',
+  configSchema: IrisKnnConfigSchema,
   async run(input, context) {
     const { row, features: point } = parseInput(input);
-    const k = context.config.k ?? 5;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > features.length - 1) {
-      throw new NonRetryableError(
-        `config.k must be an integer in [1, ${features.length - 1}]`,
-        'invalid_config',
-      );
-    }
-    return { output: modelFor(row, k).predict(point) };
+    return { output: modelFor(row, context.config.k).predict(point) };
   },
 });
 

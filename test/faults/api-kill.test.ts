@@ -45,7 +45,10 @@ function streamNdjson(url: string, total: number): Promise<string> {
       res.on('end', () => resolve(`status ${res.statusCode}`));
     });
     req.on('error', (err) => resolve(`error ${err.message}`));
-    req.write(`${JSON.stringify({ target: { name: 'echo' }, scorers: [] })}\n`);
+    // no worker runs yet: the run waits for one (else it is refused at submit)
+    req.write(
+      `${JSON.stringify({ target: { name: 'echo' }, scorers: [], execution: { waitForWorkers: true } })}\n`,
+    );
     let i = 0;
     const pump = () => {
       while (i < total) {

@@ -20,6 +20,18 @@ export async function runCliCaptured(
   args: string[],
   env: Record<string, string>,
 ): Promise<CliOutcome> {
+  return startCli(args, env).done;
+}
+
+/** A CLI invocation still going: its output so far, and its outcome once it ends. */
+export interface RunningCli {
+  /** What it wrote so far. */
+  output(): { stdout: string; stderr: string };
+  done: Promise<CliOutcome>;
+}
+
+/** Starts `runledger <args>` in-process with `env` (no progress bars), without waiting for it. */
+export function startCli(args: string[], env: Record<string, string>): RunningCli {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
@@ -29,7 +41,7 @@ export async function runCliCaptured(
         done();
       },
     });
-  const code = await runCli(args, {
+  const done = runCli(args, {
     stdout: sink((s) => {
       stdout += s;
     }),
@@ -38,8 +50,8 @@ export async function runCliCaptured(
     }),
     env,
     progress: null,
-  });
-  return { code, stdout, stderr };
+  }).then((code) => ({ code, stdout, stderr }));
+  return { output: () => ({ stdout, stderr }), done };
 }
 
 /** A temp dir: `file(name, text)` writes a file in it and returns its path; `remove()` deletes it all. */

@@ -1,6 +1,7 @@
 /**
  * Checks of a run as stored, shared by tests: every result in item order, waiting for a status,
- * and DESIGN invariant 1 (one result per item; counters and status sets agree with them).
+ * and invariant 1 (one result per item; counters and status sets agree with them:
+ * docs/architecture.md#invariant-1-exactly-one-result-per-item).
  */
 import type { Result, Run, RunStatus, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';

@@ -4,6 +4,7 @@
  * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), the dashboard
  * at `/` (./web.ts), and one error handler that answers problem+json.
  */
+import { tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { createAuthMiddleware } from './auth.js';
@@ -20,8 +21,38 @@ import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
 import { createWebRoutes } from './web.js';
 
-/** Version reported in the OpenAPI document. */
+/** Version reported in the OpenAPI document (`info.version`): the package version. */
 export const API_VERSION = '0.1.0';
+
+/**
+ * Document-level fields of `/openapi.json` (paths and components come from the routes).
+ * `servers` is the relative `/`: the document describes the API at the origin it is served
+ * from, so generated clients and Swagger UI call that origin (pass another base URL to a
+ * client to call a different one). Operations declare their own `security` (bearer on `/v1`,
+ * none on `/healthz`, `/readyz`, `/metrics`).
+ */
+export const OPENAPI_DOCUMENT_CONFIG = {
+  openapi: '3.1.0',
+  info: {
+    title: 'runledger API',
+    version: API_VERSION,
+    description:
+      'Queue-driven, distributed run tracker for evaluation runs: submit a run (a target over ' +
+      'a dataset), follow it (Server-Sent Events), page or export its results, compare runs, ' +
+      'run experiments over stored datasets. `/v1` routes take `Authorization: Bearer <key>` ' +
+      'once API keys are configured. Errors are RFC 9457 problem details ' +
+      '(`application/problem+json`) whose `errors[]` names each offending field by path.',
+    license: { name: 'MIT', identifier: 'MIT' },
+  },
+  servers: [{ url: '/', description: 'The origin serving this document' }],
+  tags: [
+    { name: 'runs', description: 'Submit, follow, page, export, rerun, compare and cancel runs' },
+    { name: 'datasets', description: 'Stored datasets with immutable versions' },
+    { name: 'experiments', description: 'One dataset x several target variants, compared' },
+    { name: 'workers', description: 'Live workers and the targets they serve' },
+    { name: 'system', description: 'Liveness, readiness and Prometheus metrics (no API key)' },
+  ],
+};
 
 /**
  * Builds the API app from its dependencies (no I/O until a request arrives); tests call
@@ -31,6 +62,17 @@ export function createApp(deps: AppDeps) {
   const metrics = createMetrics(deps.store, deps.queues);
   const app = createRouter();
 
+  // tracing on (see @runledger/shared tracing.ts): one server span per request (@hono/otel, loaded
+  // only then), the root of a run's trace for `POST /v1/runs`; not installed at all when off
+  if (tracingEnabled()) {
+    const otel = import('@hono/otel').then(({ httpInstrumentationMiddleware }) =>
+      httpInstrumentationMiddleware({
+        spanNameFactory: (c) => `${c.req.method} ${routePath(c, -1)}`,
+        captureActiveRequests: false,
+      }),
+    );
+    app.use(async (c, next) => (await otel)(c, next));
+  }
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
@@ -74,16 +116,7 @@ export function createApp(deps: AppDeps) {
     description:
       'An API key (RUNLEDGER_API_KEYS or `runledger keys create`); required once any key is configured.',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'runledger API',
-      version: API_VERSION,
-      description:
-        'Queue-driven, distributed run tracker for evaluation runs. Errors are RFC 9457 ' +
-        'problem details (application/problem+json).',
-    },
-  });
+  app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
   // last: the dashboard (apps/web/dist) at `/`, index.html for its deep links
   app.route('/', createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir }));

@@ -5,8 +5,10 @@
  */
 import {
   type Config,
+  ConflictError,
   ContentHasher,
   chunkSizeFor,
+  currentTraceId,
   DATASET_ID_PATTERN,
   DatasetStore,
   DEFAULT_PROJECT,
@@ -15,6 +17,8 @@ import {
   ItemSchema,
   type Logger,
   type NewRun,
+  NotFoundError,
+  PayloadTooLargeError,
   parseDatasetVersion,
   type Run,
   type RunQueues,
@@ -25,6 +29,7 @@ import {
   type StoredItem,
   type TargetRef,
   toStoredItem,
+  ValidationError,
 } from '@runledger/shared';
 import { LineTooLongError, readLines } from './ndjson.js';
 import { fieldErrors, ProblemError } from './problem.js';
@@ -53,7 +58,7 @@ export interface SubmitDeps {
  * there) and its JSON holds at most `maxBytes`. In errors, `at.path` locates the item,
  * `at.firstOf` follows the index of the first item with the same id and `at.suffix` ends
  * each message.
- * @throws ProblemError 400 (duplicate id, at `<path>.id`), 413 (too large, at `<path>`).
+ * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
  */
 export function encodeItem(
   item: Item | StoredItem,
@@ -67,19 +72,13 @@ export function encodeItem(
   const first = ids.get(stored.id);
   if (first !== undefined) {
     const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${suffix}`;
-    throw new ProblemError(400, message, {
-      kind: 'validation',
-      errors: [{ path: `${at.path}.id`, message }],
-    });
+    throw new ValidationError(message, [{ path: `${at.path}.id`, message }]);
   }
   const json = JSON.stringify(stored);
   const bytes = Buffer.byteLength(json);
   if (bytes > maxBytes) {
     const message = `item is ${bytes} bytes, at most ${maxBytes}${suffix}`;
-    throw new ProblemError(413, message, {
-      kind: 'payload_too_large',
-      errors: [{ path: at.path, message }],
-    });
+    throw new PayloadTooLargeError(message, [{ path: at.path, message }]);
   }
   ids.set(stored.id, index);
   return { stored, json };
@@ -100,24 +99,20 @@ class ItemStager {
 
   /**
    * Adds the next item. `where` names its source in error messages (e.g. `line 7`).
-   * @throws ProblemError 400 (duplicate id), 413 (too many items, item too large).
+   * @throws ValidationError 400 (duplicate id); PayloadTooLargeError 413 (too many items, item too large).
    */
   async add(item: Item | StoredItem, where?: string): Promise<void> {
     const index = this.total;
     const suffix = where ? ` (${where})` : '';
     if (index >= this.deps.config.RUNLEDGER_MAX_ITEMS) {
-      throw new ProblemError(
-        413,
+      throw new PayloadTooLargeError(
         `too many items: at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} per run${suffix}`,
-        {
-          kind: 'payload_too_large',
-          errors: [
-            {
-              path: 'dataset.items',
-              message: `at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} items${suffix}`,
-            },
-          ],
-        },
+        [
+          {
+            path: 'dataset.items',
+            message: `at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} items${suffix}`,
+          },
+        ],
       );
     }
     const { stored, json } = encodeItem(
@@ -167,7 +162,7 @@ function runChecks(header: RunSpecHeader, where?: string): SubmissionChecks {
  * Submit-time checks of an experiment (`POST /v1/experiments`), before any of its runs is
  * created: every variant's target (errors at `variants.<i>.target...`; `waitForWorkers` from the
  * variant's execution, else the experiment's) and the scorers, in one `checkSubmission`.
- * @throws ProblemError 400 listing every offending field.
+ * @throws ValidationError 400 listing every offending field.
  */
 export async function checkExperimentSubmission(
   deps: SubmitDeps,
@@ -211,10 +206,9 @@ async function submit(
     const header = await produce(stager);
     await stager.flush();
     if (stager.total === 0) {
-      throw new ProblemError(400, 'a run needs at least one item', {
-        kind: 'validation',
-        errors: [{ path: 'dataset.items', message: 'at least one item is required' }],
-      });
+      throw new ValidationError('a run needs at least one item', [
+        { path: 'dataset.items', message: 'at least one item is required' },
+      ]);
     }
     const contentHash = stager.version();
     const run: NewRun = {
@@ -236,6 +230,9 @@ async function submit(
       project,
       ...links,
     };
+    // the request's trace (tracing on): the run's jobs and attempts join it
+    const traceId = currentTraceId();
+    if (traceId !== null) run.traceId = traceId;
     await store.commitRun(run);
     committed = run;
     // indexed before its jobs exist: a process dying while enqueueing leaves a run the
@@ -284,7 +281,8 @@ export async function discardRun(
  * returns the run as committed (its pinned `datasetId`/`datasetVersion`, ...). The submit-time
  * checks (target served, its config, its URL, scorers: ./submit-checks.ts) run first unless
  * `options.checked` says the caller made them (experiments check every variant at once).
- * @throws ProblemError 400 (a check failed), 404/413 (see `submitStoredDatasetRun`, `encodeItem`).
+ * @throws ValidationError 400 (a check failed), NotFoundError 404 / PayloadTooLargeError 413 (see
+ *   `submitStoredDatasetRun`, `encodeItem`).
  */
 export async function submitJsonRun(
   deps: SubmitDeps,
@@ -313,7 +311,8 @@ export async function submitJsonRun(
  * Submits a run over a stored dataset (`dataset.id` without `items`; `dataset.version` `3`/`v3`,
  * default the latest): the version's items are copied into the run in batches, and the run pins
  * `datasetId`, `datasetVersion` = the version number (e.g. `3`) and `datasetHash` = its content hash.
- * @throws ProblemError 404 (unknown dataset or version), 413 (more than `RUNLEDGER_MAX_ITEMS`).
+ * @throws NotFoundError 404 (unknown dataset or version), PayloadTooLargeError 413 (more than
+ *   `RUNLEDGER_MAX_ITEMS`).
  */
 async function submitStoredDatasetRun(
   deps: SubmitDeps,
@@ -334,10 +333,7 @@ async function submitStoredDatasetRun(
     const what =
       wanted === undefined ? `dataset ${id}` : `dataset ${id} version ${spec.dataset.version}`;
     const path = wanted === undefined ? 'dataset.id' : 'dataset.version';
-    throw new ProblemError(404, `${what} not found`, {
-      kind: 'not_found',
-      errors: [{ path, message: `${what} not found` }],
-    });
+    throw new NotFoundError(`${what} not found`, [{ path, message: `${what} not found` }]);
   }
   return submit(
     deps,
@@ -349,7 +345,7 @@ async function submitStoredDatasetRun(
       }
       if (stager.total !== version.itemCount) {
         const message = `dataset ${id} version ${version.version} was deleted meanwhile`;
-        throw new ProblemError(404, message, { kind: 'not_found' });
+        throw new NotFoundError(message);
       }
       return {
         ...spec,
@@ -369,7 +365,8 @@ export type RerunSelection = 'failed' | 'all';
  * metadata over the selected items (their ids kept, indexes dense from 0, item order kept),
  * named `<name> (rerun)` (`rerun of <id>` without a name), pinned to the original's
  * `datasetId`/`datasetVersion`/`datasetHash`, with `parentRunId` = the original.
- * @throws ProblemError 409 (the original is not terminal), 400 (`only: failed` selects no item).
+ * @throws ConflictError 409 (the original is not terminal), ValidationError 400 (`only: failed`
+ *   selects no item).
  */
 export async function submitRerun(
   deps: SubmitDeps,
@@ -379,10 +376,8 @@ export async function submitRerun(
   project: string = DEFAULT_PROJECT,
 ): Promise<void> {
   if (original.status === 'queued' || original.status === 'running') {
-    throw new ProblemError(
-      409,
+    throw new ConflictError(
       `run ${original.id} is ${original.status}: only a finished run can be rerun`,
-      { kind: 'conflict' },
     );
   }
   let indexes: number[];
@@ -400,10 +395,9 @@ export async function submitRerun(
     }
     indexes = picked.sort((a, b) => a - b);
     if (indexes.length === 0) {
-      throw new ProblemError(400, `run ${original.id} has no failed or cancelled items to rerun`, {
-        kind: 'validation',
-        errors: [{ path: 'only', message: 'no failed or cancelled items' }],
-      });
+      throw new ValidationError(`run ${original.id} has no failed or cancelled items to rerun`, [
+        { path: 'only', message: 'no failed or cancelled items' },
+      ]);
     }
   }
   const header: SubmitHeader = {
@@ -428,10 +422,8 @@ export async function submitRerun(
       const items = await deps.store.readItems(original.id, batch);
       for (const [j, item] of items.entries()) {
         if (!item) {
-          throw new ProblemError(
-            404,
+          throw new NotFoundError(
             `run ${original.id} lost item ${batch[j]} (expired or deleted meanwhile)`,
-            { kind: 'not_found' },
           );
         }
         await stager.add(item);
@@ -444,7 +436,7 @@ export async function submitRerun(
 /**
  * Submits a run from an `application/x-ndjson` body, read as a stream: the first non-empty line
  * is the run spec without items (`RunSpecHeaderSchema`), every other non-empty line one item.
- * @throws ProblemError 400 (bad line: path `dataset.items.<i>.<field>`, line number in the
+ * @throws ValidationError 400 (bad line: path `dataset.items.<i>.<field>`, line number in the
  *   message; no items), 413 (item over `RUNLEDGER_MAX_ITEM_BYTES`, more than
  *   `RUNLEDGER_MAX_ITEMS` items).
  */
@@ -484,15 +476,10 @@ export async function submitNdjsonRun(
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
       if (!header || err.lineNumber === headerLine) {
-        throw new ProblemError(413, `${err.message}: the run spec line is too large`, {
-          kind: 'payload_too_large',
-        });
+        throw new PayloadTooLargeError(`${err.message}: the run spec line is too large`);
       }
       const message = `item exceeds ${err.maxBytes} bytes (line ${err.lineNumber})`;
-      throw new ProblemError(413, message, {
-        kind: 'payload_too_large',
-        errors: [{ path: `dataset.items.${stager.total}`, message }],
-      });
+      throw new PayloadTooLargeError(message, [{ path: `dataset.items.${stager.total}`, message }]);
     }
     if (!header) throw emptyNdjsonBody();
     return header;
@@ -525,10 +512,9 @@ export async function checkRunsInFlight(deps: SubmitDeps, project: string): Prom
 
 /** 400 for an NDJSON body without a run spec line. */
 const emptyNdjsonBody = () =>
-  new ProblemError(400, 'empty body: the first line must be the run spec', {
-    kind: 'validation',
-    errors: [{ path: '', message: 'the first line must be the run spec' }],
-  });
+  new ValidationError('empty body: the first line must be the run spec', [
+    { path: '', message: 'the first line must be the run spec' },
+  ]);
 
 /**
  * Reads run `runId` right after this process created it (for the 201 answer).
@@ -551,11 +537,10 @@ function parseLine(text: string, where: string, prefix: (string | number)[]): un
   }
 }
 
-function lineProblem(errors: { path: string; message: string }[], where: string): ProblemError {
+function lineProblem(errors: { path: string; message: string }[], where: string): ValidationError {
   const withLine = errors.map((e) => ({ path: e.path, message: `${where}: ${e.message}` }));
-  return new ProblemError(
-    400,
+  return new ValidationError(
     `invalid NDJSON ${where}: ${errors.map((e) => `${e.path || '(line)'}: ${e.message}`).join('; ')}`,
-    { kind: 'validation', errors: withLine },
+    withLine,
   );
 }

@@ -1,11 +1,24 @@
 /**
  * RFC 9457 problem details: the one error shape of the API (`application/problem+json`).
- * Handlers throw (`ProblemError`, `HTTPException`, `RunledgerError`); `createErrorHandler`
- * turns whatever was thrown into a problem response, and `validationHook` turns zod failures
- * into a 400 problem that lists every bad field by dotted path.
+ * Handlers and services just throw: a `RunledgerError` (the one error family of
+ * @runledger/shared, each carrying its HTTP status and problem kind; `ProblemError` is the
+ * API's own member for HTTP-only outcomes such as 401 and 429) or Hono's `HTTPException`.
+ * `createErrorHandler` is the one place that turns whatever was thrown into a problem response,
+ * and `validationHook` turns zod failures into a 400 problem that lists every bad field by
+ * dotted path.
  */
 import { z } from '@hono/zod-openapi';
-import { InvalidCursorError, type Logger, RunledgerError } from '@runledger/shared';
+import {
+  type FieldError,
+  type Logger,
+  NotFoundError,
+  PayloadTooLargeError,
+  problemKindOf,
+  problemType,
+  RunledgerError,
+  RunNotFoundError,
+  ValidationError,
+} from '@runledger/shared';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -14,11 +27,7 @@ import type { ZodError } from 'zod';
 /** Media type of every error response. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** One offending field: `path` is dotted (`dataset.items.3.id`), `''` for the whole body. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export { type FieldError, problemType };
 
 /** An RFC 9457 problem as the API sends it. `type` is `urn:runledger:problem:<kind>`. */
 export interface Problem {
@@ -48,21 +57,6 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-/** Problem kinds (the last segment of `type`) by HTTP status, for errors that carry none. */
-const KIND_BY_STATUS: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  409: 'conflict',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  422: 'validation',
-  429: 'too_many_requests',
-  500: 'internal',
-  503: 'unavailable',
-};
-
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -77,19 +71,17 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** The `type` URI of a problem kind. */
-export const problemType = (kind: string) => `urn:runledger:problem:${kind}`;
-
 /**
- * An error that becomes exactly this problem response.
+ * The API's member of the `RunledgerError` family: an error that becomes exactly this problem
+ * response, for outcomes that only HTTP has (401, 415, 429, ...).
  * @param status HTTP status (4xx/5xx).
  * @param kind last segment of the problem `type` (default: derived from `status`).
  * @param headers response headers to send with it (`Retry-After`, `WWW-Authenticate`).
  */
-export class ProblemError extends Error {
+export class ProblemError extends RunledgerError {
   override name = 'ProblemError';
   constructor(
-    readonly status: ContentfulStatusCode,
+    status: ContentfulStatusCode,
     detail: string,
     readonly options: {
       kind?: string;
@@ -97,15 +89,18 @@ export class ProblemError extends Error {
       headers?: Record<string, string>;
     } = {},
   ) {
-    super(detail);
+    super(detail, status, options.kind ?? problemKindOf(status), {
+      errors: options.errors,
+      headers: options.headers,
+    });
   }
 }
 
-/** Shorthand: a 404 `not_found` problem (unknown run, experiment, dataset, ...). */
-export const notFound = (detail: string) => new ProblemError(404, detail, { kind: 'not_found' });
+/** Shorthand: a 404 `not_found` problem (unknown experiment, dataset, ...). */
+export const notFound = (detail: string) => new NotFoundError(detail);
 
 /** Shorthand: 404 for an unknown run. */
-export const runNotFound = (runId: string) => notFound(`run ${runId} not found`);
+export const runNotFound = (runId: string) => new RunNotFoundError(runId);
 
 /** Builds a problem body. */
 export function problem(
@@ -114,9 +109,7 @@ export function problem(
   extra: { kind?: string; errors?: FieldError[]; instance?: string } = {},
 ): Problem {
   const body: Problem = {
-    type: problemType(
-      extra.kind ?? KIND_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_request'),
-    ),
+    type: problemType(extra.kind ?? problemKindOf(status)),
     title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
     status,
     detail,
@@ -157,27 +150,26 @@ export function validationHook(
     (i) => i.code === 'too_big' && dottedPath(i.path) === 'dataset.items',
   );
   const where = result.target === 'json' ? 'request body' : result.target;
-  throw new ProblemError(
-    tooMany ? 413 : 400,
-    `invalid ${where}: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`,
-    { kind: tooMany ? 'payload_too_large' : 'validation', errors },
-  );
+  const detail = `invalid ${where}: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`;
+  throw tooMany ? new PayloadTooLargeError(detail, errors) : new ValidationError(detail, errors);
 }
 
 /**
- * The app's `onError`: every thrown value becomes a problem. Client errors are answered as they
- * are; anything unexpected is logged once at error level and answered 500 without internals.
+ * The app's `onError`, the one translation of errors into problems. A `RunledgerError` is
+ * answered with its status, kind, message as `detail`, `errors[]` and headers, unless its status
+ * is 500 (an unexpected failure); Hono's `HTTPException` with its status. Anything else is
+ * logged once at error level and answered 500 `internal` without internals.
  */
 export function createErrorHandler(fallbackLogger: Logger): ErrorHandler {
   return (err, c) => {
     const instance = c.req.path;
-    if (err instanceof ProblemError) {
-      for (const [name, value] of Object.entries(err.options.headers ?? {})) c.header(name, value);
+    if (err instanceof RunledgerError && err.status !== 500) {
+      for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
       return sendProblem(
         c,
         problem(err.status, err.message, {
-          ...(err.options.kind !== undefined ? { kind: err.options.kind } : {}),
-          ...(err.options.errors !== undefined ? { errors: err.options.errors } : {}),
+          kind: err.kind,
+          ...(err.errors !== undefined ? { errors: err.errors } : {}),
           instance,
         }),
       );
@@ -188,19 +180,6 @@ export function createErrorHandler(fallbackLogger: Logger): ErrorHandler {
           ? 'Content-Type must be application/json or application/x-ndjson'
           : err.message || (TITLES[err.status] ?? 'error');
       return sendProblem(c, problem(err.status, detail, { instance }));
-    }
-    if (err instanceof InvalidCursorError) {
-      return sendProblem(
-        c,
-        problem(400, 'invalid cursor', {
-          kind: 'validation',
-          errors: [{ path: 'cursor', message: 'not a cursor this API handed out' }],
-          instance,
-        }),
-      );
-    }
-    if (err instanceof RunledgerError && err.status < 500) {
-      return sendProblem(c, problem(err.status, err.message, { kind: err.type, instance }));
     }
     const logger = (c.get('logger') as Logger | undefined) ?? fallbackLogger;
     logger.error({ err, method: c.req.method, path: c.req.path }, 'unexpected error');

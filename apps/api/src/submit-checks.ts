@@ -149,10 +149,17 @@ function checkTarget(
   }
   const config = target.config ?? {};
   const configPath = `${path}.config`;
-  const builtin = BUILTIN_TARGET_CONFIGS[name];
+  // own properties only: a target may be called `constructor` or `toString`
+  const builtin = Object.hasOwn(BUILTIN_TARGET_CONFIGS, name)
+    ? BUILTIN_TARGET_CONFIGS[name]
+    : undefined;
   const schemas = builtin
     ? [builtin]
-    : serving.map((t) => (t.configSchema ? advertisedConfigSchema(t.configSchema) : null));
+    : [
+        ...new Set(
+          serving.map((t) => (t.configSchema ? advertisedConfigSchema(t.configSchema) : null)),
+        ),
+      ];
   // no schema known (registered target, no live worker advertising one): not checked here
   if (schemas.length > 0 && schemas.every((s) => s !== null)) {
     let firstErrors: FieldError[] | null = null;
@@ -166,7 +173,7 @@ function checkTarget(
     }
     if (firstErrors) return firstErrors;
   }
-  const urlField = TARGET_URL_FIELDS[name];
+  const urlField = Object.hasOwn(TARGET_URL_FIELDS, name) ? TARGET_URL_FIELDS[name] : undefined;
   const value = urlField ? config[urlField] : undefined;
   if (urlField && typeof value === 'string') {
     let url: URL | null = null;

@@ -5,9 +5,13 @@
  *   (`expected_output` is accepted for `expectedOutput`; a numeric `id` becomes a string).
  *   Blank lines are skipped.
  * - `.csv`: a header row, then one item a record. Columns `id`, `input`, `expectedOutput`
- *   (or `expected_output`); every other column goes into `metadata`. A cell that parses as a JSON
- *   object, array or number is parsed; other cells stay strings. An empty `id` or expected-output
- *   cell means "none"; empty metadata cells are kept as "".
+ *   (or `expected_output`), `metadata` (a JSON object, with `:json`), `metadata.KEY`; every other
+ *   column goes into `metadata` under its name. Cells stay strings (`107` is the string "107");
+ *   a column whose header ends in `:json` (`input:json`, `expectedOutput:json`,
+ *   `difficulty:json`, `metadata.tags:json`, `metadata:json`) holds JSON, parsed per cell: bad JSON
+ *   is an error naming the line and column. An empty `id` or expected-output cell means "none";
+ *   an empty metadata cell is kept as "" (omitted in a `:json` column); an empty `input:json`
+ *   cell is an error.
  *
  * Errors are `DatasetFileError` carrying the file name and the 1-based line number.
  */
@@ -36,6 +40,20 @@ export class DatasetFileError extends Error {
   ) {
     super(line === null ? `${file}: ${reason}` : `${file} line ${line}: ${reason}`);
   }
+}
+
+/**
+ * The dataset id of a file when none is given: its name without directory and extension, runs
+ * of other characters than letters, digits, `_`, `.` and `-` as one `-`, at most 128 characters
+ * (`data/iris v2.jsonl` -> `iris-v2`). `submit FILE`, `datasets push FILE` and experiment files
+ * (`dataset: { file }`) all use it, so the same file gets the same id everywhere.
+ */
+export function datasetIdFromFile(file: string): string {
+  const stem = basename(file, extname(file))
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
+  return stem || 'dataset';
 }
 
 const ITEM_KEYS = new Set(['id', 'input', 'expectedOutput', 'expected_output', 'metadata']);
@@ -137,66 +155,110 @@ function toItem(value: unknown, name: string, line: number): DatasetItem {
   return item;
 }
 
+/** What one CSV column holds: its role, and for metadata the key. */
+interface CsvColumn {
+  header: string;
+  role: 'id' | 'input' | 'expected' | 'metadata' | 'metadata-object';
+  /** The metadata key (role `metadata`). */
+  key: string;
+  json: boolean;
+}
+
+/** Reads a CSV header cell: `name` or `name:json`. @returns null for an empty name. */
+export function csvColumn(header: string): CsvColumn | null {
+  const json = header.endsWith(':json');
+  const name = (json ? header.slice(0, -':json'.length) : header).trim();
+  if (name === '') return null;
+  if (name === 'id') return { header, role: 'id', key: name, json };
+  if (name === 'input') return { header, role: 'input', key: name, json };
+  if (name === 'expectedOutput' || name === 'expected_output') {
+    return { header, role: 'expected', key: name, json };
+  }
+  if (name === 'metadata') return { header, role: 'metadata-object', key: name, json };
+  const key = name.startsWith('metadata.') ? name.slice('metadata.'.length) : name;
+  return { header, role: 'metadata', key: key || name, json };
+}
+
 async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecord> {
   const parser = createReadStream(file).pipe(
     parse({ bom: true, info: true, skip_empty_lines: true, relax_quotes: false }),
   );
-  let header: string[] | null = null;
-  let roles: Array<'id' | 'input' | 'expected' | 'metadata'> = [];
+  let columns: CsvColumn[] | null = null;
   try {
     for await (const entry of parser as AsyncIterable<{
       record: string[];
       info: { lines: number };
     }>) {
       const { record, info } = entry;
-      if (!header) {
-        header = record.map((h) => h.trim());
-        roles = header.map((h) =>
-          h === 'id'
-            ? 'id'
-            : h === 'input'
-              ? 'input'
-              : h === 'expectedOutput' || h === 'expected_output'
-                ? 'expected'
-                : 'metadata',
-        );
-        const missing = !roles.includes('input');
-        if (missing) {
-          throw new DatasetFileError(
-            name,
-            info.lines,
-            `the header has no "input" column (columns: ${header.join(', ')})`,
-          );
+      const fail = (reason: string) => new DatasetFileError(name, info.lines, reason);
+      if (!columns) {
+        const header = record.map((h) => h.trim());
+        const parsed: CsvColumn[] = [];
+        for (const h of header) {
+          const column = csvColumn(h);
+          if (!column) throw fail('the header has an empty column name');
+          parsed.push(column);
+        }
+        if (!parsed.some((c) => c.role === 'input')) {
+          throw fail(`the header has no "input" column (columns: ${header.join(', ')})`);
         }
         const seen = new Set<string>();
-        for (const h of header) {
-          if (h === '')
-            throw new DatasetFileError(name, info.lines, 'the header has an empty column name');
-          if (seen.has(h)) throw new DatasetFileError(name, info.lines, `duplicate column "${h}"`);
-          seen.add(h);
+        for (const c of parsed) {
+          const id = c.role === 'metadata' ? `metadata.${c.key}` : c.role;
+          if (seen.has(id)) {
+            throw fail(
+              c.role === 'expected'
+                ? 'use one of "expectedOutput" and "expected_output", not both'
+                : `duplicate column "${c.header.replace(/:json$/, '')}"`,
+            );
+          }
+          seen.add(id);
         }
-        if (roles.filter((r) => r === 'expected').length > 1) {
-          throw new DatasetFileError(
-            name,
-            info.lines,
-            'use one of "expectedOutput" and "expected_output", not both',
-          );
+        const idColumn = parsed.find((c) => c.role === 'id');
+        if (idColumn?.json) throw fail('the "id" column cannot be JSON (ids are strings)');
+        const metaObject = parsed.find((c) => c.role === 'metadata-object');
+        if (metaObject && !metaObject.json) {
+          throw fail('a "metadata" column holds a JSON object: name it "metadata:json"');
         }
+        columns = parsed;
         continue;
       }
       const item: DatasetItem = { input: '' };
       const metadata: Record<string, unknown> = {};
-      record.forEach((cell, index) => {
-        const role = roles[index];
-        const column = header?.[index] ?? String(index);
-        if (role === 'id') {
-          if (cell.trim() !== '') item.id = cell.trim();
-        } else if (role === 'input') item.input = parseCell(cell);
-        else if (role === 'expected') {
-          if (cell !== '') item.expectedOutput = parseCell(cell);
-        } else metadata[column] = parseCell(cell);
-      });
-      if (Object.keys(metadata).length > 0) item.metadata = metadata;
+      let metadataObject: Record<string, unknown> | null = null;
+      const json = (cell: string, column: CsvColumn): unknown => {
+        try {
+          return JSON.parse(cell);
+        } catch (err) {
+          throw fail(`column "${column.header}": invalid JSON: ${(err as Error).message}`);
+        }
+      };
+      for (const [index, cell] of record.entries()) {
+        const column = columns[index];
+        if (!column) continue;
+        const empty = cell.trim() === '';
+        if (column.role === 'id') {
+          if (!empty) item.id = cell.trim();
+        } else if (column.role === 'input') {
+          if (column.json && empty) throw fail(`column "${column.header}": empty cell`);
+          item.input = column.json ? json(cell, column) : cell;
+        } else if (column.role === 'expected') {
+          if (cell !== '' && !(column.json && empty)) {
+            item.expectedOutput = column.json ? json(cell, column) : cell;
+          }
+        } else if (column.role === 'metadata-object') {
+          if (empty) continue;
+          const value = json(cell, column);
+          if (!value || typeof value !== 'object' || Array.isArray(value)) {
+            throw fail(`column "${column.header}": must be a JSON object`);
+          }
+          metadataObject = value as Record<string, unknown>;
+        } else if (column.json) {
+          if (!empty) metadata[column.key] = json(cell, column);
+        } else metadata[column.key] = cell;
+      }
+      const allMetadata = { ...(metadataObject ?? {}), ...metadata };
+      if (Object.keys(allMetadata).length > 0) item.metadata = allMetadata;
       yield { item, line: info.lines };
     }
   } catch (err) {
@@ -210,23 +272,4 @@ async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecor
     }
     throw err;
   }
-}
-
-const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
-
-/** A CSV cell: a JSON object, array or number is parsed; anything else stays the string itself. */
-export function parseCell(cell: string): unknown {
-  const text = cell.trim();
-  if (NUMBER.test(text)) return Number(text);
-  if (
-    (text.startsWith('{') && text.endsWith('}')) ||
-    (text.startsWith('[') && text.endsWith(']'))
-  ) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return cell;
-    }
-  }
-  return cell;
 }

@@ -3,15 +3,20 @@
  * file) and `runledger rerun RUN --failed|--all [--watch]`.
  */
 import { createWriteStream } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Dataset } from '@runledger/shared';
 import type { Command } from 'commander';
-import { ApiError, type DatasetItem, type RunledgerClient } from './client.js';
-import { loadDatasetFile } from './dataset-file.js';
+import {
+  type Dataset,
+  type DatasetItem,
+  RunledgerApiError,
+  type RunledgerClient,
+} from './client.js';
+import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
+import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
 import { followRun } from './watch.js';
 
 /** What the dataset, export and rerun commands need from the program. */
@@ -25,15 +30,8 @@ export interface DatasetCommandsOptions {
   progress: NodeJS.WritableStream | null;
   /** Raised for a failure the user must see as one line (exit code 1). */
   fail: (message: string) => Error;
-}
-
-/** The dataset id `push` derives from a file name: `data/iris v2.jsonl` -> `iris-v2`. */
-export function datasetIdFromFile(file: string): string {
-  const stem = basename(file, extname(file))
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 128);
-  return stem || 'dataset';
+  /** How long `rerun --watch` reconnects to a lost API, ms (default 60 s). */
+  reconnectForMs?: () => number | undefined;
 }
 
 /** One line per version: `VERSION ITEMS CONTENT HASH CREATED`. */
@@ -92,18 +90,18 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
         const items: DatasetItem[] = (await loadDatasetFile(file)).map((r) => r.item);
         let existing = true;
         try {
-          await api.getDataset(id);
+          await api.datasets.get(id);
         } catch (e) {
-          if (!(e instanceof ApiError) || e.status !== 404) throw e;
+          if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
           existing = false;
         }
         const dataset = existing
-          ? await api.addDatasetItems(id, {
+          ? await api.datasets.addItems(id, {
               items,
               mode: opts.append ? 'append' : 'replace',
               ...(opts.name ? { name: opts.name } : {}),
             })
-          : await api.createDataset({ id, name: opts.name ?? id, items });
+          : await api.datasets.create({ id, name: opts.name ?? id, items });
         if (opts.json) {
           out(formatJson(dataset));
           return;
@@ -127,7 +125,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       const all: Dataset[] = [];
       let cursor: string | undefined;
       for (;;) {
-        const page = await api.listDatasets({ limit: 500, ...(cursor ? { cursor } : {}) });
+        const page = await api.datasets.list({ limit: 500, ...(cursor ? { cursor } : {}) });
         all.push(...page.datasets);
         if (!page.nextCursor) break;
         cursor = page.nextCursor;
@@ -157,7 +155,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .argument('<id>', 'the dataset id')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const dataset = await options.client().getDataset(id);
+      const dataset = await options.client().datasets.get(id);
       out(opts.json ? formatJson(dataset) : formatDataset(dataset));
     });
 
@@ -166,7 +164,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .description('delete a dataset and every version (runs keep their copy of the items)')
     .argument('<id>', 'the dataset id')
     .action(async (id: string) => {
-      await options.client().deleteDataset(id);
+      await options.client().datasets.delete(id);
       out(`deleted dataset ${id}\n`);
     });
 
@@ -182,7 +180,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       if (format !== 'csv' && format !== 'jsonl') {
         throw fail(`--format must be csv or jsonl, not "${format}"`);
       }
-      const body = await options.client().exportResults(runId, format);
+      const body = await options.client().runs.export(runId, format);
       if (opts.out) {
         await pipeline(
           Readable.fromWeb(body as WebReadableStream<Uint8Array>),
@@ -194,7 +192,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       await copyTo(body, options.stdout);
     });
 
-  program
+  const rerun = program
     .command('rerun')
     .description(
       'rerun the failed (failed or cancelled) or all items of a finished run as a new run',
@@ -202,16 +200,20 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .argument('<run>', 'the run id')
     .option('--failed', 'only the items whose result is failed or cancelled (the default)')
     .option('--all', 'every item (a replay, e.g. for a regression check)')
-    .option('--watch', 'follow the new run, then print its summary (exit 1 unless it completes)')
+    .option(
+      '--watch',
+      'follow the new run, print its summary, and exit 0 only if it completed with no failed item and every gate held',
+    );
+  addGateOptions(rerun)
     .option('--json', 'print the new (with --watch: finished) run as JSON')
     .action(
       async (
         runId: string,
-        opts: { failed?: boolean; all?: boolean; watch?: boolean; json?: boolean },
+        opts: GateOptions & { failed?: boolean; all?: boolean; watch?: boolean; json?: boolean },
       ) => {
         if (opts.failed && opts.all) throw fail('--failed and --all exclude each other');
         const api = options.client();
-        const created = await api.rerun(runId, opts.all ? 'all' : 'failed');
+        const created = await api.runs.rerun(runId, { only: opts.all ? 'all' : 'failed' });
         if (!opts.watch) {
           if (opts.json) out(formatJson(created));
           else {
@@ -226,7 +228,9 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
           progress: options.progress,
           json: opts.json,
           out,
-          fail,
+          err,
+          gates: gatesOf(opts),
+          reconnectForMs: options.reconnectForMs?.(),
         });
       },
     );

@@ -1,17 +1,41 @@
 /**
- * `runledger experiment FILE.yaml [--watch]` and `runledger compare A B [--scorer S]`:
- * experiment files (YAML, the `POST /v1/experiments` body plus `dataset: { file: path }`), a
- * progress bar per variant, the comparison table, and the compare summary.
+ * `runledger experiment FILE.yaml [--watch]`, `experiment-status ID`, `experiments
+ * list|get|delete` and `runledger compare A B [--scorer S]`: experiment files (YAML, the
+ * `POST /v1/experiments` body plus `dataset: { file: path }`), a progress bar per variant, the
+ * comparison table, each variant against the baseline (paired bootstrap difference with its
+ * interval, improved/regressed items), per-item reports, and the compare summary.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type Compare, type ExperimentSummary, TERMINAL_STATUSES } from '@runledger/shared';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { DatasetItem, ExperimentSpecInput, RunledgerClient } from './client.js';
-import { loadDatasetFile } from './dataset-file.js';
+import {
+  type Compare,
+  type DatasetItem,
+  type ExperimentDetails,
+  type ExperimentSpecInput,
+  type ExperimentSummary,
+  type Result,
+  type RunDetails,
+  RunledgerApiError,
+  type RunledgerClient,
+  TERMINAL_STATUSES,
+} from './client.js';
+import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable, percent } from './format.js';
+import {
+  addGateOptions,
+  checkGateScorers,
+  EXIT_CODES,
+  ExitError,
+  evaluateGates,
+  type GateOptions,
+  type GateSubject,
+  type Gates,
+  gatesOf,
+} from './gates.js';
+import { DEFAULT_RECONNECT_FOR_MS, isTransient } from './watch.js';
 
 /** An experiment file is unreadable or not an experiment. */
 export class ExperimentFileError extends Error {
@@ -21,7 +45,8 @@ export class ExperimentFileError extends Error {
 /**
  * Reads an experiment file: YAML (or JSON) holding the `POST /v1/experiments` body. Its
  * `dataset` may be `{ file: path.jsonl|.csv, id?, version? }` (the path relative to the YAML
- * file), read with `loadDatasetFile`; `dataset.id` then defaults to the file name.
+ * file), read with `loadDatasetFile`; `dataset.id` then defaults to `datasetIdFromFile(file)`
+ * (as for `submit FILE` and `datasets push FILE`).
  * @throws ExperimentFileError, DatasetFileError.
  */
 export async function loadExperimentFile(file: string): Promise<ExperimentSpecInput> {
@@ -46,7 +71,11 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
     const path = isAbsolute(dataset.file) ? dataset.file : resolve(dirname(file), dataset.file);
     const items: DatasetItem[] = (await loadDatasetFile(path)).map((r) => r.item);
     const { file: name, ...rest } = dataset;
-    spec.dataset = { id: String(name), ...rest, items } as ExperimentSpecInput['dataset'];
+    spec.dataset = {
+      id: datasetIdFromFile(String(name)),
+      ...rest,
+      items,
+    } as ExperimentSpecInput['dataset'];
   }
   return spec;
 }
@@ -55,22 +84,30 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
 export interface WatchExperimentOptions {
   /** Where to draw one progress bar per variant; null: none. */
   progress?: NodeJS.WritableStream | null;
-  /** Poll interval of `GET /v1/experiments/:id`, ms. @defaultValue 500 */
+  /** Poll interval of `GET /v1/runs/:id`, ms. @defaultValue 500 */
   intervalMs?: number;
+  /**
+   * How long to keep polling while the API does not answer, ms (then `WatchGaveUpError`-like
+   * `ExitError` with exit code 2). @defaultValue DEFAULT_RECONNECT_FOR_MS (60 000)
+   */
+  reconnectForMs?: number | undefined;
 }
 
 /**
  * Follows an experiment to its end with one bar per variant (items done over all its trials).
  * Progress comes from its runs (`GET /v1/runs/:id`, cheap counters), polled every `intervalMs`;
- * the summary, which reads every result, is fetched once at the start and once at the end.
- * Returns the final summary. @throws ApiError.
+ * the summary, which reads every result, is fetched once at the start and once at the end. A
+ * run deleted meanwhile counts as ended (the summary then says `incomplete`); while the API does
+ * not answer (a restart) polling goes on for up to `reconnectForMs`.
+ * @returns the final summary.
+ * @throws ApiError; ExitError (exit code 2) when the API stayed away for `reconnectForMs`.
  */
 export async function watchExperiment(
   client: RunledgerClient,
   experimentId: string,
   options: WatchExperimentOptions = {},
-): Promise<ExperimentSummary> {
-  const start = await client.getExperiment(experimentId);
+): Promise<ExperimentDetails> {
+  const start = await client.experiments.get(experimentId);
   if (start.status !== 'running') return start;
   const multi = options.progress
     ? new MultiBar(
@@ -91,25 +128,52 @@ export async function watchExperiment(
       status: v.status,
     }),
   );
+  const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
+  let lostSince: number | null = null;
+  /** The run, or null when it no longer exists (404). */
+  const fetchRun = async (id: string) => {
+    try {
+      return await client.runs.get(id);
+    } catch (err) {
+      if (err instanceof RunledgerApiError && err.status === 404) return null;
+      throw err;
+    }
+  };
   try {
     for (;;) {
       let running = false;
-      for (const [i, variant] of start.variants.entries()) {
-        const runs = await Promise.all(variant.runIds.map((id) => client.getRun(id)));
-        const total = runs.reduce((n, r) => n + r.totalItems, 0);
-        const done = runs.reduce(
-          (n, r) => n + r.succeededCount + r.failedCount + r.cancelledCount,
-          0,
-        );
-        const open = runs.some((r) => !TERMINAL_STATUSES.includes(r.status));
-        running ||= open;
-        bars[i]?.setTotal(total);
-        bars[i]?.update(done, {
-          variant: variant.name.padEnd(width),
-          status: open
-            ? 'running'
-            : (runs.find((r) => r.status !== 'completed')?.status ?? 'completed'),
-        });
+      try {
+        for (const [i, variant] of start.variants.entries()) {
+          const runs = (await Promise.all(variant.runIds.map(fetchRun))).filter(
+            (r): r is RunDetails => r !== null,
+          );
+          const total = runs.reduce((n, r) => n + r.totalItems, 0);
+          const done = runs.reduce(
+            (n, r) => n + r.succeededCount + r.failedCount + r.cancelledCount,
+            0,
+          );
+          const open = runs.some((r) => !TERMINAL_STATUSES.includes(r.status));
+          running ||= open;
+          bars[i]?.setTotal(total);
+          bars[i]?.update(done, {
+            variant: variant.name.padEnd(width),
+            status: open
+              ? 'running'
+              : (runs.find((r) => r.status !== 'completed')?.status ?? 'completed'),
+          });
+        }
+        lostSince = null;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        lostSince ??= Date.now();
+        running = true;
+        if (Date.now() - lostSince >= reconnectForMs) {
+          throw new ExitError(
+            EXIT_CODES.notCompleted,
+            `gave up watching experiment ${experimentId}: no answer from the API for ${Math.round(reconnectForMs / 1000)} s; ` +
+              `its runs go on: follow it with "runledger experiment-status ${experimentId}"`,
+          );
+        }
       }
       if (!running) break;
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
@@ -117,7 +181,7 @@ export async function watchExperiment(
   } finally {
     multi?.stop();
   }
-  return client.getExperiment(experimentId);
+  return client.experiments.get(experimentId);
 }
 
 const fixed = (value: number | null, digits: number) =>
@@ -190,6 +254,207 @@ export function formatCompare(c: Compare): string {
   ].join('\n');
 }
 
+/** One variant against the baseline: the compare of their trial-0 runs, or why there is none. */
+export interface VariantComparison {
+  baseline: string;
+  variant: string;
+  compare: Compare | null;
+  /** Why `compare` is null (a run is missing, no scorer, ...). */
+  skipped?: string;
+}
+
+/** Options of `compareVariants`. */
+export interface CompareVariantsOptions {
+  /** The baseline variant's name. @defaultValue the first variant */
+  baseline?: string | undefined;
+  /** The scorer to compare by. @defaultValue the experiment's first scorer */
+  scorer?: string | undefined;
+  /** Bootstrap seed (the API's default otherwise). */
+  seed?: number | undefined;
+}
+
+/**
+ * Compares every variant of `summary` against the baseline (`GET /v1/runs/:a/compare/:b` over
+ * their trial-0 runs): the paired bootstrap difference of pass rates with its 95% interval and
+ * the improved/regressed item ids. Variants whose trial-0 run is missing (see
+ * `summary.missingRunIds`) are skipped with a reason; an experiment without scorers gives [].
+ * @throws ExitError (exit code 1) when `options.baseline` or `options.scorer` is not in the
+ *   experiment; ApiError.
+ */
+export async function compareVariants(
+  client: RunledgerClient,
+  summary: ExperimentSummary,
+  options: CompareVariantsOptions = {},
+): Promise<VariantComparison[]> {
+  const names = summary.variants.map((v) => v.name);
+  const baselineName = options.baseline ?? names[0];
+  const base = summary.variants.find((v) => v.name === baselineName);
+  if (!base) {
+    throw new ExitError(
+      EXIT_CODES.error,
+      `--baseline "${options.baseline}" is not a variant of experiment ${summary.id} (variants: ${names.join(', ')})`,
+    );
+  }
+  const scorer = options.scorer ?? summary.scorers[0];
+  if (scorer === undefined) return [];
+  if (!summary.scorers.includes(scorer)) {
+    throw new ExitError(
+      EXIT_CODES.error,
+      `--scorer "${scorer}" is not a scorer of experiment ${summary.id} (scorers: ${summary.scorers.join(', ') || 'none'})`,
+    );
+  }
+  const missing = new Set(summary.missingRunIds);
+  const baseRun = base.runIds[0];
+  const comparisons: VariantComparison[] = [];
+  for (const variant of summary.variants) {
+    if (variant.name === base.name) continue;
+    const entry = { baseline: base.name, variant: variant.name };
+    const run = variant.runIds[0];
+    if (!baseRun || missing.has(baseRun) || !run || missing.has(run)) {
+      comparisons.push({ ...entry, compare: null, skipped: 'a trial-0 run no longer exists' });
+      continue;
+    }
+    const compare = await client.runs.compare(baseRun, run, {
+      scorer,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    comparisons.push({ ...entry, compare });
+  }
+  return comparisons;
+}
+
+/** Each variant against the baseline, as `formatCompare` blocks under a `VARIANT vs BASELINE` line. */
+export function formatVariantComparisons(comparisons: VariantComparison[]): string {
+  return comparisons
+    .map(
+      (c) =>
+        `\n${c.variant} vs ${c.baseline}` +
+        (c.compare ? `: ${formatCompare(c.compare)}` : `: not compared (${c.skipped})\n`),
+    )
+    .join('');
+}
+
+/**
+ * The warning of an experiment some of whose runs no longer exist, or null: its numbers then
+ * cover the remaining runs only.
+ */
+export function incompleteWarning(summary: ExperimentDetails): string | null {
+  if (!summary.incomplete && summary.missingRunIds.length === 0) return null;
+  return (
+    `warning: experiment ${summary.id} is incomplete: run(s) ${summary.missingRunIds.join(', ')} ` +
+    'no longer exist (expired or deleted); its numbers cover the remaining runs only'
+  );
+}
+
+/** One variant trial of a report row: its result (or none yet), output, error and pass per scorer. */
+export interface ReportTrialRow {
+  trialIndex: number;
+  status: 'succeeded' | 'failed' | 'cancelled' | 'pending';
+  output: unknown;
+  error: { type: string; message: string } | null;
+  /** Per scorer: passed, or null when unscored. */
+  passed: Record<string, boolean | null>;
+}
+
+/** One item of `experiment-status --report`: the item and every variant's trials. */
+export interface ReportRow {
+  itemId: string;
+  itemIndex: number;
+  input: unknown;
+  expectedOutput: unknown;
+  /** Per variant name, one entry per trial (in trial order). */
+  variants: Record<string, ReportTrialRow[]>;
+}
+
+/**
+ * The rows of an experiment report: per item its input, expected output and, per variant and
+ * trial, the output, error and pass per scorer. Read from every run's results (runs that no
+ * longer exist are left out; see `incompleteWarning`).
+ * @throws ApiError.
+ */
+export async function experimentReportRows(
+  client: RunledgerClient,
+  summary: ExperimentSummary,
+): Promise<ReportRow[]> {
+  const missing = new Set(summary.missingRunIds);
+  const rows = new Map<string, ReportRow>();
+  for (const variant of summary.variants) {
+    for (const [trialIndex, runId] of variant.runIds.entries()) {
+      if (missing.has(runId)) continue;
+      for await (const page of client.runs.resultPages(runId, { limit: 500 })) {
+        for (const r of page.results) {
+          let row = rows.get(r.itemId);
+          if (!row) {
+            row = {
+              itemId: r.itemId,
+              itemIndex: r.itemIndex,
+              input: r.input,
+              expectedOutput: r.expectedOutput ?? null,
+              variants: {},
+            };
+            rows.set(r.itemId, row);
+          }
+          const trials = row.variants[variant.name] ?? [];
+          row.variants[variant.name] = trials;
+          trials.push(trialRow(r, trialIndex, summary.scorers));
+        }
+      }
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.itemIndex - b.itemIndex);
+}
+
+function trialRow(r: Result, trialIndex: number, scorers: string[]): ReportTrialRow {
+  const passed: Record<string, boolean | null> = {};
+  for (const name of scorers) passed[name] = r.scores[name]?.passed ?? null;
+  return {
+    trialIndex,
+    status: r.status,
+    output: r.output ?? null,
+    error: r.error ? { type: r.error.type, message: r.error.message } : null,
+    passed,
+  };
+}
+
+/**
+ * True when the variants disagree on the item: some variant's outputs (over its trials, in
+ * order) or pass/fail per scorer differ from another's (a missing variant counts as differing).
+ */
+export function variantsDisagree(row: ReportRow, variantNames: string[]): boolean {
+  const keys = variantNames.map((name) => {
+    const trials = row.variants[name];
+    if (!trials) return '(none)';
+    return JSON.stringify(
+      trials.map((t) => [t.status === 'succeeded' ? t.output : `error:${t.error?.type}`, t.passed]),
+    );
+  });
+  return new Set(keys).size > 1;
+}
+
+/** The gate subjects of an experiment: one per variant, over all its trials. */
+export function variantSubjects(summary: ExperimentDetails): GateSubject[] {
+  return summary.variants.map((v) => {
+    const passRates: Record<string, number | null> = {};
+    for (const name of summary.scorers) passRates[name] = v.scores[name]?.passRate ?? null;
+    return {
+      label: `variant ${v.name}`,
+      status: v.status,
+      failedItems: v.errors.count,
+      passRates,
+    };
+  });
+}
+
+/** Everything `experiment --watch` and `experiment-status` print as text for a summary. */
+export async function formatExperimentReadout(
+  client: RunledgerClient,
+  summary: ExperimentDetails,
+  options: CompareVariantsOptions = {},
+): Promise<string> {
+  const comparisons = await compareVariants(client, summary, options);
+  return formatExperimentTable(summary) + formatVariantComparisons(comparisons);
+}
+
 /** What the experiment commands need from the CLI. */
 export interface ExperimentCommandsOptions {
   client: () => RunledgerClient;
@@ -199,12 +464,53 @@ export interface ExperimentCommandsOptions {
   progress: NodeJS.WritableStream | null;
   /** Raised for a failure the user must see as one line (exit code 1). */
   fail: (message: string) => Error;
+  /** How long `experiment --watch` keeps polling a lost API, ms (default 60 s). */
+  reconnectForMs?: () => number | undefined;
 }
 
-/** Registers `experiment` and `compare` on `program`. */
+interface ReadoutOptions {
+  json?: boolean;
+  baseline?: string;
+  scorer?: string;
+  seed?: number;
+}
+
+/** Registers `experiment`, `experiment-status`, `experiments list|get|delete` and `compare` on `program`. */
 export function addExperimentCommands(program: Command, options: ExperimentCommandsOptions): void {
   const { out, err, fail } = options;
-  program
+  const seedOption = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw fail(`--seed: not a non-negative integer: ${v}`);
+    return n;
+  };
+  const readoutOptions = (command: Command) =>
+    command
+      .option('--baseline <variant>', 'compare every variant against this one (default: the first)')
+      .option('--scorer <name>', "compare by this scorer (default: the experiment's first)")
+      .option('--seed <n>', 'bootstrap seed of the comparisons', seedOption);
+
+  /** Prints a summary (JSON, or table and comparisons) and warns when it is incomplete. */
+  const printSummary = async (
+    api: RunledgerClient,
+    summary: ExperimentDetails,
+    opts: ReadoutOptions,
+  ) => {
+    const warning = incompleteWarning(summary);
+    if (warning) err(`${warning}\n`);
+    if (opts.json) {
+      out(formatJson(summary));
+      return;
+    }
+    out(
+      await formatExperimentReadout(api, summary, {
+        baseline: opts.baseline,
+        scorer: opts.scorer,
+        seed: opts.seed,
+      }),
+    );
+  };
+
+  const experiment = program
     .command('experiment')
     .description(
       'create an experiment from a YAML file (name, dataset {file|items}, variants, scorers, trials)',
@@ -212,13 +518,23 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .argument('<file>', 'the experiment file (.yaml, .yml or .json)')
     .option(
       '--watch',
-      'a progress bar per variant, then the comparison table (exit 1 unless completed)',
-    )
+      'a progress bar per variant, then the comparison table and each variant against the baseline; exit 0 only if every run completed with no failed item and every gate held (per variant)',
+    );
+  readoutOptions(addGateOptions(experiment))
     .option('--json', 'print the summary (with --watch: the final one) as JSON')
-    .action(async (file: string, opts: { watch?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: ReadoutOptions & GateOptions & { watch?: boolean }) => {
       const api = options.client();
+      const gates: Gates = gatesOf(opts);
+      if (!opts.watch && (opts.maxFailed !== undefined || opts.minPassRate.length > 0)) {
+        throw fail('--max-failed and --min-pass-rate need --watch');
+      }
       const spec = await loadExperimentFile(file);
-      const created = await api.createExperiment(spec);
+      const gateProblem = checkGateScorers(
+        gates,
+        (spec.scorers ?? []).map((s) => s.name),
+      );
+      if (gateProblem) throw fail(gateProblem);
+      const created = await api.experiments.create(spec);
       const runs = created.variants.reduce((n, v) => n + v.runIds.length, 0);
       if (!opts.watch) {
         if (opts.json) out(formatJson(created));
@@ -231,27 +547,117 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
         return;
       }
       err(`created experiment ${created.id} (${created.variants.length} variants, ${runs} runs)\n`);
-      const summary = await watchExperiment(api, created.id, { progress: options.progress });
-      out(opts.json ? formatJson(summary) : formatExperimentTable(summary));
-      if (summary.status !== 'completed') {
-        throw fail(`experiment ${summary.id} ended ${summary.status}`);
+      const summary = await watchExperiment(api, created.id, {
+        progress: options.progress,
+        reconnectForMs: options.reconnectForMs?.(),
+      });
+      await printSummary(api, summary, opts);
+      const outcome = evaluateGates(variantSubjects(summary), gates);
+      const failures = [...outcome.failures];
+      let code = outcome.code;
+      if (summary.incomplete || summary.missingRunIds.length > 0) {
+        failures.unshift(`experiment ${summary.id} is incomplete`);
+        code = EXIT_CODES.notCompleted;
       }
+      if (code !== EXIT_CODES.ok) throw new ExitError(code, failures.join('\n'));
     });
 
-  program
+  const status = program
     .command('experiment-status')
-    .description("an experiment's comparison table (or --report: per-item rows as JSON)")
-    .argument('<id>', 'the experiment id')
+    .description(
+      "an experiment's comparison table and each variant against the baseline (--report: per-item rows)",
+    )
+    .argument('<id>', 'the experiment id');
+  readoutOptions(status)
     .option('--json', 'print the summary as JSON')
-    .option('--report', 'print the report (summary plus one row per item) as JSON')
-    .action(async (id: string, opts: { json?: boolean; report?: boolean }) => {
-      const api = options.client();
-      if (opts.report) {
-        out(formatJson(await api.getExperimentReport(id)));
+    .option(
+      '--report',
+      "print one JSON line per item: input, expected output, and each variant's output, error and pass per trial",
+    )
+    .option(
+      '--disagreements',
+      "with --report: only items where the variants' outputs or pass differ",
+    )
+    .action(
+      async (id: string, opts: ReadoutOptions & { report?: boolean; disagreements?: boolean }) => {
+        const api = options.client();
+        const summary = await api.experiments.get(id);
+        if (opts.disagreements && !opts.report) throw fail('--disagreements needs --report');
+        if (opts.report) {
+          const warning = incompleteWarning(summary);
+          if (warning) err(`${warning}\n`);
+          const names = summary.variants.map((v) => v.name);
+          let rows = await experimentReportRows(api, summary);
+          if (opts.disagreements) rows = rows.filter((row) => variantsDisagree(row, names));
+          for (const row of rows) out(`${JSON.stringify(row)}\n`);
+          err(`${rows.length} items${opts.disagreements ? ' where the variants disagree' : ''}\n`);
+          return;
+        }
+        await printSummary(api, summary, opts);
+      },
+    );
+
+  const experiments = program
+    .command('experiments')
+    .description('list, show and delete experiments');
+
+  experiments
+    .command('list')
+    .description("the project's experiments, newest first")
+    .option('--limit <n>', 'max experiments', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw fail(`--limit: not a positive integer: ${v}`);
+      return n;
+    })
+    .option('--cursor <cursor>', 'continue after a previous page')
+    .option('--json', 'print {experiments, nextCursor} as JSON')
+    .action(async (opts: { limit?: number; cursor?: string; json?: boolean }) => {
+      const page = await options.client().experiments.list({
+        limit: opts.limit ?? 20,
+        ...(opts.cursor ? { cursor: opts.cursor } : {}),
+      });
+      if (opts.json) {
+        out(formatJson(page));
         return;
       }
-      const summary = await api.getExperiment(id);
-      out(opts.json ? formatJson(summary) : formatExperimentTable(summary));
+      out(
+        page.experiments.length === 0
+          ? 'no experiments\n'
+          : formatTable(
+              ['ID', 'CREATED', 'DATASET', 'TRIALS', 'VARIANTS', 'NAME'],
+              page.experiments.map((e) => [
+                e.id,
+                e.createdAt,
+                e.datasetId ? `${e.datasetId}@${e.datasetVersion ?? '-'}` : '-',
+                String(e.trials),
+                e.variants.map((v) => v.name).join(', '),
+                e.name,
+              ]),
+            ),
+      );
+      if (page.nextCursor) err(`more: runledger experiments list --cursor ${page.nextCursor}\n`);
+    });
+
+  const get = experiments
+    .command('get')
+    .description(
+      'the comparison table and each variant against the baseline (as experiment-status)',
+    )
+    .argument('<id>', 'the experiment id');
+  readoutOptions(get)
+    .option('--json', 'print the summary as JSON')
+    .action(async (id: string, opts: ReadoutOptions) => {
+      const api = options.client();
+      await printSummary(api, await api.experiments.get(id), opts);
+    });
+
+  experiments
+    .command('delete')
+    .description('delete an experiment and every run of it')
+    .argument('<id>', 'the experiment id')
+    .action(async (id: string) => {
+      await options.client().experiments.delete(id);
+      out(`deleted experiment ${id} and its runs\n`);
     });
 
   program
@@ -260,15 +666,11 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     .argument('<a>', 'the baseline run id')
     .argument('<b>', 'the candidate run id')
     .option('--scorer <name>', "the scorer to compare by (default: A's first scorer)")
-    .option('--seed <n>', 'bootstrap seed', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw fail(`--seed: not a non-negative integer: ${v}`);
-      return n;
-    })
+    .option('--seed <n>', 'bootstrap seed', seedOption)
     .option('--json', 'print the comparison as JSON')
     .action(
       async (a: string, b: string, opts: { scorer?: string; seed?: number; json?: boolean }) => {
-        const result = await options.client().compareRuns(a, b, {
+        const result = await options.client().runs.compare(a, b, {
           ...(opts.scorer ? { scorer: opts.scorer } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         });

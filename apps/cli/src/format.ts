@@ -1,24 +1,30 @@
 /** Text renderings of runs and results for people: the run summary and plain aligned tables. */
-import type { Result, Run } from '@runledger/shared';
+import type { EffectiveSummary, Result, RunDetails, RunScoreSummary } from './client.js';
 
 /** `value` as indented JSON and a newline (what `--json` prints). */
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** Pass rate of one scorer in [0, 1] (passed / (passed + failed)); null before any score. */
-export function passRate(run: Run, scorer: string): number | null {
-  const s = run.scores[scorer];
-  if (!s) return null;
-  const n = s.passed + s.failed;
-  return n === 0 ? null : s.passed / n;
+/**
+ * One scorer's line of the summary: `75.0% passed (3/4 items): 1 failed, 0 errors; 75.0% of
+ * scored; mean 0.750`. The pass rate is the API's `passRate` (passed / total items).
+ */
+export function formatScore(s: RunScoreSummary | undefined, totalItems: number): string {
+  if (!s) return '-';
+  return (
+    `${percent(s.passRate)} passed (${s.passed}/${totalItems} items): ` +
+    `${s.failed} failed, ${s.errors} error${s.errors === 1 ? '' : 's'}; ` +
+    `${percent(s.passRateOfScored)} of scored; mean ${s.mean === null ? '-' : s.mean.toFixed(3)}`
+  );
 }
 
 /**
- * The summary of a run: status, counts, pass rate per scorer, latency p50/p90/p99 (ms), token
- * usage and cost (USD), as aligned `label  value` lines.
+ * The summary of a run: status, counts, pass rate per scorer (`passRate`, with passed, failed
+ * and errors), failed items by error type (count and first full message), latency p50/p90/p99
+ * (ms), token usage and cost (USD), reruns, as aligned `label  value` lines.
  */
-export function formatRunSummary(run: Run): string {
+export function formatRunSummary(run: RunDetails): string {
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
   const rows: Array<[string, string]> = [
     ['run', run.name ? `${run.id} (${run.name})` : run.id],
@@ -31,13 +37,12 @@ export function formatRunSummary(run: Run): string {
     ],
   ];
   for (const scorer of scorerNames(run)) {
-    const s = run.scores[scorer];
-    const rate = passRate(run, scorer);
+    rows.push([`score ${scorer}`, formatScore(run.scores[scorer], run.totalItems)]);
+  }
+  for (const e of run.errorTypes) {
     rows.push([
-      `score ${scorer}`,
-      s
-        ? `${percent(rate)} passed (${s.passed}/${s.passed + s.failed}), mean ${s.mean === null ? '-' : s.mean.toFixed(3)}`
-        : '-',
+      `errors ${e.type}`,
+      `${e.count} item${e.count === 1 ? '' : 's'}, first: ${e.message}`,
     ]);
   }
   const l = run.latencyMs;
@@ -56,23 +61,25 @@ export function formatRunSummary(run: Run): string {
   if (run.completedAt) {
     rows.push(['completed', `${run.completedAt} (${duration(run)})`]);
   }
+  if (run.parentRunId) rows.push(['rerun of', run.parentRunId]);
+  if (run.reruns.length > 0) rows.push(['reruns', run.reruns.join(', ')]);
   if (run.error) rows.push(['error', run.error]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
 }
 
-function scorerNames(run: Run): string[] {
+function scorerNames(run: RunDetails): string[] {
   const names = run.scorers.map((s) => s.name);
   for (const name of Object.keys(run.scores)) if (!names.includes(name)) names.push(name);
   return names;
 }
 
-function dataset(run: Run): string {
+function dataset(run: RunDetails): string {
   if (!run.datasetId) return '-';
   return run.datasetVersion ? `${run.datasetId}@${run.datasetVersion}` : run.datasetId;
 }
 
-function duration(run: Run): string {
+function duration(run: RunDetails): string {
   const from = Date.parse(run.startedAt ?? run.createdAt);
   const to = Date.parse(run.completedAt ?? '');
   if (Number.isNaN(from) || Number.isNaN(to)) return '-';
@@ -120,7 +127,7 @@ export function formatTable(
 }
 
 /** The `runs list` table: id, status, target, done/total, pass rates, created, name. */
-export function formatRunsTable(runs: Run[]): string {
+export function formatRunsTable(runs: RunDetails[]): string {
   return formatTable(
     ['ID', 'STATUS', 'TARGET', 'DONE', 'FAILED', 'SCORES', 'CREATED', 'NAME'],
     runs.map((run) => [
@@ -130,7 +137,7 @@ export function formatRunsTable(runs: Run[]): string {
       `${run.succeededCount + run.failedCount + run.cancelledCount}/${run.totalItems}`,
       String(run.failedCount),
       Object.keys(run.scores)
-        .map((name) => `${name} ${percent(passRate(run, name))}`)
+        .map((name) => `${name} ${percent(run.scores[name]?.passRate ?? null)}`)
         .join(', ') || '-',
       run.createdAt,
       run.name ?? '',
@@ -140,18 +147,32 @@ export function formatRunsTable(runs: Run[]): string {
 
 const RESULT_HEADERS = ['#', 'ITEM', 'STATUS', 'ATTEMPTS', 'LATENCY', 'SCORES', 'OUTPUT'];
 
-/** The rows of the `runs results` table: index, item id, status, attempts, latency, scores, output or error. */
-export function resultRows(results: Result[]): string[][] {
+/** Options of the `runs results` table. */
+export interface ResultTableOptions extends TableOptions {
+  /** Never shorten a cell (item ids past 24 and outputs past 60 characters are cut otherwise). */
+  wide?: boolean;
+}
+
+/**
+ * The rows of the `runs results` table: index, item id, status, attempts, latency, scores,
+ * output or error. An error's text is never cut (it is the last column, whitespace flattened);
+ * outputs are cut at 60 characters unless `wide`.
+ */
+export function resultRows(results: Result[], options: { wide?: boolean } = {}): string[][] {
+  const cut = (text: string, max: number) =>
+    clip(text, options.wide ? Number.POSITIVE_INFINITY : max);
   return results.map((r) => [
     String(r.itemIndex),
-    clip(r.itemId, 24),
+    cut(r.itemId, 24),
     r.status,
     String(r.attempts),
     ms(r.latencyMs),
     Object.entries(r.scores)
       .map(([name, s]) => `${name}=${s.passed ? 'pass' : 'fail'}`)
       .join(',') || '-',
-    r.error ? clip(`error: ${r.error.message}`, 60) : clip(JSON.stringify(r.output) ?? '', 60),
+    r.error
+      ? `error: ${r.error.type}: ${flat(r.error.message)}`
+      : cut(JSON.stringify(r.output) ?? '', 60),
   ]);
 }
 
@@ -159,16 +180,37 @@ export function resultRows(results: Result[]): string[][] {
  * The `runs results` table for one page. Pass `options.header: false` and the first page's
  * `widths` (see `resultColumnWidths`) for the pages after the first, so they line up.
  */
-export function formatResultsTable(results: Result[], options: TableOptions = {}): string {
-  return formatTable(RESULT_HEADERS, resultRows(results), options);
+export function formatResultsTable(results: Result[], options: ResultTableOptions = {}): string {
+  return formatTable(RESULT_HEADERS, resultRows(results, options), options);
 }
 
 /** Column widths of the results table for `results` (e.g. its first page). */
-export function resultColumnWidths(results: Result[]): number[] {
-  return columnWidths(RESULT_HEADERS, resultRows(results));
+export function resultColumnWidths(results: Result[], options: { wide?: boolean } = {}): number[] {
+  return columnWidths(RESULT_HEADERS, resultRows(results, options));
+}
+
+function flat(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const f = flat(text);
+  return f.length > max ? `${f.slice(0, max - 1)}…` : f;
+}
+
+/**
+ * The effective counters of `runs results --effective` (per item, the latest result across the
+ * run and its reruns): one line, e.g. `effective over 2 runs: 10 items: 10 succeeded, 0 failed,
+ * 0 cancelled, 0 pending; exact_match 90.0% passed (9/10 items)`.
+ */
+export function formatEffective(e: EffectiveSummary): string {
+  const scores = Object.entries(e.scores).map(
+    ([name, s]) => `${name} ${percent(s.passRate)} passed (${s.passed}/${e.totalItems} items)`,
+  );
+  return (
+    `effective over ${e.runIds.length} run${e.runIds.length === 1 ? '' : 's'} (${e.runIds.join(', ')}): ` +
+    `${e.totalItems} items: ${e.succeeded} succeeded, ${e.failed} failed, ${e.cancelled} cancelled, ${e.pending} pending` +
+    (scores.length > 0 ? `; ${scores.join(', ')}` : '') +
+    '\n'
+  );
 }

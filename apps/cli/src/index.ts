@@ -1,8 +1,12 @@
-/** The runledger CLI as a library: the HTTP client, dataset files, Redis launcher, services and run watcher. */
+/**
+ * The runledger CLI as a library: the HTTP client, dataset files, exit codes and gates, Redis
+ * launcher, services and run watcher.
+ */
 export * from './client.js';
 export * from './dataset-file.js';
 export * from './experiment.js';
 export * from './format.js';
+export * from './gates.js';
 export {
   CliError,
   type CliIo,

@@ -15,27 +15,39 @@ import {
   loadConfig,
   RESULT_STATUSES,
   RUN_STATUSES,
-  type Run,
 } from '@runledger/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ApiError,
   createClient,
   type DatasetItem,
+  type EffectiveSummary,
   type NamedRef,
+  type Run,
+  RunledgerApiError,
   type RunledgerClient,
   type RunSpecHeaderInput,
 } from './client.js';
-import { readDatasetFile } from './dataset-file.js';
+import { datasetIdFromFile, readDatasetFile } from './dataset-file.js';
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
 import {
+  formatEffective,
   formatJson,
   formatResultsTable,
   formatRunSummary,
   formatRunsTable,
   resultColumnWidths,
 } from './format.js';
+import {
+  addGateOptions,
+  checkGateScorers,
+  EXIT_CODES,
+  ExitError,
+  type GateOptions,
+  gatesOf,
+  reconnectForMs,
+} from './gates.js';
 import { addKeysCommands } from './keys.js';
 import { closeOnSignals, startServices } from './start.js';
 import { followRun } from './watch.js';
@@ -77,7 +89,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
   const program = new Command('runledger');
   program
     .description('runledger: a queue-driven, distributed run tracker for evaluation runs')
-    .option('--url <url>', 'the API address (default: RUNLEDGER_URL or http://127.0.0.1:3000)')
+    .option(
+      '--url <url>',
+      'the API address (default: RUNLEDGER_URL, else http://127.0.0.1:$PORT, else http://127.0.0.1:3000)',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: out,
@@ -90,6 +105,9 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
     const url = program.opts<{ url?: string }>().url;
     if (url) env.RUNLEDGER_URL = url;
+    else if (!env.RUNLEDGER_URL && env.PORT && /^[1-9]\d*$/.test(env.PORT.trim())) {
+      env.RUNLEDGER_URL = `http://127.0.0.1:${env.PORT.trim()}`;
+    }
     return loadConfig(env);
   };
   const client = (): RunledgerClient => {
@@ -167,7 +185,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
 
   // ------------------------------------------------------------------ submit
 
-  program
+  const submit = program
     .command('submit')
     .description(
       'submit a dataset file (.jsonl, .ndjson or .csv), or a stored dataset (--dataset), as a run',
@@ -197,7 +215,26 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .option('--dataset-version <version>', 'the dataset version')
     .option('--max-attempts <n>', 'attempts per item', positiveInt)
     .option('--timeout-ms <n>', 'timeout of one attempt, ms', positiveInt)
-    .option('--concurrency <n>', 'max items of this run in flight per worker process', positiveInt)
+    .option(
+      '--concurrency <n>',
+      'max items of this run in flight across all workers (fleet-wide)',
+      positiveInt,
+    )
+    .option(
+      '--backoff <type:ms>',
+      'delay between attempts: fixed:MS or exponential:MS (first delay, doubling), e.g. exponential:1000',
+      parseBackoff,
+    )
+    .option('--max-failures <n>', 'end the run failed once this many items failed', positiveInt)
+    .option(
+      '--max-cost-usd <usd>',
+      'end the run failed once its cost reaches this, USD',
+      positiveNumber,
+    )
+    .option(
+      '--wait-for-workers',
+      'accept a target no live worker serves yet (the run waits for workers that start later)',
+    )
     .option(
       '--retention-seconds <n>',
       "how long the finished run's data is kept, seconds",
@@ -210,11 +247,21 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     )
     .option(
       '--watch',
-      'follow the run with a progress bar, then print its summary (exit code 1 unless it completes)',
-    )
+      'follow the run with a progress bar, print its summary, and exit 0 only if it completed with no failed item and every gate held (exit codes: see README)',
+    );
+  addGateOptions(submit)
     .option('--json', 'print the created (or, with --watch, finished) run as JSON')
     .action(async (fileArg: string | undefined, opts: SubmitOptions) => {
       const api = client();
+      const gates = gatesOf(opts);
+      const gateProblem = checkGateScorers(
+        gates,
+        opts.scorer.map((s) => s.name),
+      );
+      if (gateProblem) throw new CliError(gateProblem);
+      if (!opts.watch && (opts.maxFailed !== undefined || opts.minPassRate.length > 0)) {
+        throw new CliError('--max-failed and --min-pass-rate need --watch');
+      }
       if (opts.dataset !== undefined && fileArg !== undefined) {
         throw new CliError('give a file or --dataset, not both');
       }
@@ -226,7 +273,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       const header: RunSpecHeaderInput = {
         target: { name: opts.target, ...(opts.config ? { config: opts.config } : {}) },
         dataset: stored ?? {
-          id: opts.datasetId ?? basename(file),
+          id: opts.datasetId ?? datasetIdFromFile(file),
           ...(opts.datasetVersion ? { version: opts.datasetVersion } : {}),
         },
         scorers: opts.scorer,
@@ -237,6 +284,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       if (opts.maxAttempts !== undefined) execution.maxAttempts = opts.maxAttempts;
       if (opts.timeoutMs !== undefined) execution.timeoutMs = opts.timeoutMs;
       if (opts.concurrency !== undefined) execution.concurrency = opts.concurrency;
+      if (opts.backoff !== undefined) execution.backoff = opts.backoff;
+      if (opts.maxFailures !== undefined) execution.maxFailures = opts.maxFailures;
+      if (opts.maxCostUsd !== undefined) execution.maxCostUsd = opts.maxCostUsd;
+      if (opts.waitForWorkers) execution.waitForWorkers = true;
       if (Object.keys(execution).length > 0) header.execution = execution;
       if (opts.retentionSeconds !== undefined)
         header.retention = { ttlSeconds: opts.retentionSeconds };
@@ -247,7 +298,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       try {
         const size = stored ? 0 : ((await stat(file).catch(() => null))?.size ?? 0);
         if (stored) {
-          created = await api.createRun({ ...header, dataset: stored }, requestOptions);
+          created = await api.runs.create({ ...header, dataset: stored }, requestOptions);
         } else if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
           async function* items(): AsyncGenerator<DatasetItem> {
             for await (const record of readDatasetFile(file)) {
@@ -255,20 +306,20 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
               yield record.item;
             }
           }
-          created = await api.createRunStream(header, items(), requestOptions);
+          created = await api.runs.createStream(header, items(), requestOptions);
         } else {
           const items: DatasetItem[] = [];
           for await (const record of readDatasetFile(file)) {
             lines.push(record.line);
             items.push(record.item);
           }
-          created = await api.createRun(
+          created = await api.runs.create(
             { ...header, dataset: { ...header.dataset, items } },
             requestOptions,
           );
         }
       } catch (err) {
-        throw err instanceof ApiError ? withFileLines(err, basename(file), lines) : err;
+        throw err instanceof RunledgerApiError ? withFileLines(err, basename(file), lines) : err;
       }
       if (!opts.watch) {
         if (opts.json) out(formatJson(created));
@@ -283,7 +334,14 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       err(
         `created run ${created.id} (${created.totalItems} items, target ${created.target.name})\n`,
       );
-      await followRun(api, created.id, { progress: io.progress, json: opts.json, out, fail });
+      await followRun(api, created.id, {
+        progress: io.progress,
+        json: opts.json,
+        out,
+        err,
+        gates,
+        reconnectForMs: reconnectForMs(io.env),
+      });
     });
 
   // ------------------------------------------------------------------ runs
@@ -308,7 +366,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         cursor?: string;
         json?: boolean;
       }) => {
-        const page = await client().listRuns({
+        const page = await client().runs.list({
           limit: opts.limit,
           ...(opts.status ? { status: opts.status } : {}),
           ...(opts.target ? { target: opts.target } : {}),
@@ -324,14 +382,34 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       },
     );
 
-  runs
+  const runsGet = runs
     .command('get')
-    .description("show a run's summary")
+    .description("show a run's summary (--watch: follow it to its end first)")
     .argument('<id>', 'the run id')
+    .option(
+      '--watch',
+      'follow the run to its end, print its summary, and exit 0 only if it completed with no failed item and every gate held',
+    );
+  addGateOptions(runsGet)
     .option('--json', 'print the run as JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
-      const run = await client().getRun(id);
-      out(opts.json ? formatJson(run) : formatRunSummary(run));
+    .action(async (id: string, opts: GateOptions & { json?: boolean; watch?: boolean }) => {
+      const api = client();
+      if (!opts.watch) {
+        if (opts.maxFailed !== undefined || opts.minPassRate.length > 0) {
+          throw new CliError('--max-failed and --min-pass-rate need --watch');
+        }
+        const run = await api.runs.get(id);
+        out(opts.json ? formatJson(run) : formatRunSummary(run));
+        return;
+      }
+      await followRun(api, id, {
+        progress: io.progress,
+        json: opts.json,
+        out,
+        err,
+        gates: gatesOf(opts),
+        reconnectForMs: reconnectForMs(io.env),
+      });
     });
 
   runs
@@ -339,7 +417,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .description('cancel a run: no new item of it starts anywhere; items in flight are aborted')
     .argument('<id>', 'the run id')
     .action(async (id: string) => {
-      const run = await client().cancelRun(id);
+      const run = await client().runs.cancel(id);
       out(`run ${run.id} ${run.status === 'cancelled' ? 'cancelled' : `is ${run.status}`}\n`);
     });
 
@@ -348,7 +426,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .description('delete a run and all its results')
     .argument('<id>', 'the run id')
     .action(async (id: string) => {
-      await client().deleteRun(id);
+      await client().runs.delete(id);
       out(`run ${id} deleted\n`);
     });
 
@@ -362,32 +440,51 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'),
     )
+    .option('--limit <n>', 'print at most this many results (default: all)', positiveInt)
     .option('--page-size <n>', 'results fetched per request', positiveInt, 500)
+    .option('--wide', 'never shorten item ids or outputs in the table (errors are never cut)')
+    .option(
+      '--effective',
+      'per item, the latest result across the run and its reruns; prints the effective counters and scores on stderr',
+    )
     .action(
       async (
         id: string,
         opts: {
           status?: (typeof RESULT_STATUSES)[number];
           format: 'table' | 'jsonl';
+          limit?: number;
           pageSize: number;
+          wide?: boolean;
+          effective?: boolean;
         },
       ) => {
         let count = 0;
         let widths: number[] | null = null;
-        for await (const page of client().listResults(id, {
-          limit: opts.pageSize,
+        const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+        const wide = opts.wide ?? false;
+        const pages = client().runs.resultPages(id, {
+          limit: Math.min(opts.pageSize, limit),
           ...(opts.status ? { status: opts.status } : {}),
-        })) {
-          if (page.results.length === 0) continue;
-          if (opts.format === 'jsonl') {
-            out(`${page.results.map((r) => JSON.stringify(r)).join('\n')}\n`);
-          } else {
-            widths ??= resultColumnWidths(page.results);
-            out(formatResultsTable(page.results, { header: count === 0, widths }));
+          ...(opts.effective ? { effective: true } : {}),
+        });
+        let effective: EffectiveSummary | undefined;
+        for await (const page of pages) {
+          effective ??= page.effective;
+          const results = page.results.slice(0, limit - count);
+          if (results.length > 0) {
+            if (opts.format === 'jsonl') {
+              out(`${results.map((r) => JSON.stringify(r)).join('\n')}\n`);
+            } else {
+              widths ??= resultColumnWidths(results, { wide });
+              out(formatResultsTable(results, { header: count === 0, widths, wide }));
+            }
+            count += results.length;
           }
-          count += page.results.length;
+          if (count >= limit) break;
         }
         if (opts.format === 'table') err(`${count} results\n`);
+        if (effective) err(formatEffective(effective));
       },
     );
 
@@ -397,16 +494,31 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
 
   // ------------------------------------------------------------------ datasets, export, rerun
 
-  addDatasetCommands(program, { client, out, err, stdout: io.stdout, progress: io.progress, fail });
+  addDatasetCommands(program, {
+    client,
+    out,
+    err,
+    stdout: io.stdout,
+    progress: io.progress,
+    fail,
+    reconnectForMs: () => reconnectForMs(io.env),
+  });
 
   // ------------------------------------------------------------------ experiments, compare
 
-  addExperimentCommands(program, { client, out, err, progress: io.progress, fail });
+  addExperimentCommands(program, {
+    client,
+    out,
+    err,
+    progress: io.progress,
+    fail,
+    reconnectForMs: () => reconnectForMs(io.env),
+  });
 
   return program;
 }
 
-interface SubmitOptions {
+interface SubmitOptions extends GateOptions {
   target: string;
   config?: Record<string, unknown>;
   scorer: NamedRef[];
@@ -418,6 +530,10 @@ interface SubmitOptions {
   maxAttempts?: number;
   timeoutMs?: number;
   concurrency?: number;
+  backoff?: { type: 'fixed' | 'exponential'; delayMs: number };
+  maxFailures?: number;
+  maxCostUsd?: number;
+  waitForWorkers?: boolean;
   retentionSeconds?: number;
   idempotencyKey?: string;
   stream?: boolean;
@@ -462,12 +578,12 @@ async function serve(io: CliIo, name: string, options: ServeOptions): Promise<vo
 }
 
 /** Adds the file line of each `dataset.items.N...` field error, so the user finds the bad item. */
-function withFileLines(err: ApiError, file: string, lines: number[]): ApiError {
+function withFileLines(err: RunledgerApiError, file: string, lines: number[]): RunledgerApiError {
   if (err.errors.length === 0) return err;
   const errors = err.errors.map((e) => {
     const match = /^dataset\.items\.(\d+)(\.|$)/.exec(e.path) ?? /^items\.(\d+)(\.|$)/.exec(e.path);
     const line = match ? lines[Number(match[1])] : undefined;
-    return line === undefined ? e : { ...e, path: `${e.path} (${file} line ${line})` };
+    return line === undefined ? e : { ...e, where: `${file} line ${line}` };
   });
   return new ApiError(err.status, err.title, err.detail, errors);
 }
@@ -488,6 +604,21 @@ function positiveInt(value: string): number {
     throw new InvalidArgumentError('must be a positive integer');
   }
   return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError('must be a positive number');
+  }
+  return n;
+}
+
+/** `--backoff fixed:500` or `exponential:1000` (ms; the exponential delay doubles per attempt). */
+function parseBackoff(value: string): { type: 'fixed' | 'exponential'; delayMs: number } {
+  const match = /^(fixed|exponential):(\d+)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected fixed:MS or exponential:MS, e.g. fixed:500');
+  return { type: match[1] as 'fixed' | 'exponential', delayMs: Number(match[2]) };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -516,20 +647,31 @@ function collectScorer(value: string, previous: NamedRef[]): NamedRef[] {
 }
 
 /**
- * Runs the CLI with `argv` (without node and script) and returns the exit code: 0 on success,
- * 1 on any error (printed as one line `error: ...` on stderr), commander's code on usage errors.
+ * Runs the CLI with `argv` (without node and script) and returns the exit code (see
+ * `EXIT_CODES`): 0 on success; an `ExitError`'s code (its lines printed on stderr, each as
+ * `error: ...`); 1 on any other error (one line `error: ...`); commander's code on usage errors.
  */
 export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return EXIT_CODES.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ExitError) {
+      for (const line of err.message.split('\n').filter(Boolean)) stderr.write(`error: ${line}\n`);
+      return err.code;
+    }
     stderr.write(`error: ${oneLine(err)}\n`);
-    return 1;
+    return EXIT_CODES.error;
   }
+}
+
+/** True for the error of writing to a closed pipe (`runledger ... | head`). */
+export function isClosedPipe(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
 }
 
 function oneLine(err: unknown): string {
@@ -543,6 +685,12 @@ function oneLine(err: unknown): string {
 
 /** The process entry: runs the CLI on `process.argv` and sets the exit code. */
 export async function main(): Promise<void> {
+  // `runledger runs results ID | head`: once head exits, stdout is a closed pipe; stop quietly
+  // (no stack trace, exit code 0) instead of failing on the next write.
+  process.stdout.on('error', (err) => {
+    if (isClosedPipe(err)) process.exit(EXIT_CODES.ok);
+    throw err;
+  });
   const code = await runCli(process.argv.slice(2));
   process.exitCode = code;
   // Everything is closed by now; do not let a stray handle keep the process alive.

@@ -6,7 +6,13 @@
  */
 import { constants } from 'node:os';
 import { startApi } from '@runledger/api';
-import type { Config, Logger, ScorerDefinition, TargetDefinition } from '@runledger/shared';
+import {
+  type Config,
+  type Logger,
+  type ScorerDefinition,
+  startTracing,
+  type TargetDefinition,
+} from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { type EnsuredRedis, ensureRedis } from './redis-launcher.js';
 
@@ -71,18 +77,23 @@ export interface RunningServices {
 }
 
 /**
- * Starts Redis (if needed), the API and the workers. When a later step fails, the earlier ones
- * are stopped before the error is thrown.
+ * Starts tracing (when `OTEL_EXPORTER_OTLP_*ENDPOINT` is set), Redis (if needed), the API and the
+ * workers; `close()` flushes the spans last. When a later step fails, the earlier ones are
+ * stopped before the error is thrown.
  * @throws RedisUnavailableError (no Redis), or what startApi/startWorker throw.
  */
 export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
   const { logger } = options;
+  const tracing = await startTracing({ serviceName: 'runledger' });
   const redis = await ensureRedis({
     url: options.redisUrlGiven ? options.config.REDIS_URL : undefined,
     defaultUrl: options.config.REDIS_URL,
     launch: options.launchRedis ?? false,
     ...(options.redisDir ? { dataDir: options.redisDir } : {}),
     onInfo: (message) => logger.info(message),
+  }).catch(async (err: unknown) => {
+    await tracing.shutdown();
+    throw err;
   });
   const local = localTargetAllow(options.config, options.allowLoopbackTargets ?? false);
   // a private redis-server launched here is a single node, whatever REDIS_CLUSTER says
@@ -104,6 +115,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
       );
       if (api) await api.close().catch((err: unknown) => errors.push(err));
       await redis.stop().catch((err: unknown) => errors.push(err));
+      await tracing.shutdown().catch((err: unknown) => errors.push(err));
       for (const err of errors) logger.error({ err }, 'error while stopping');
     })();
     return closing;

@@ -1,12 +1,26 @@
 /**
  * Follows a run to its end over the SSE stream (`GET /v1/runs/:id/events`), feeding an optional
- * cli-progress bar with the `progress` events, reconnecting with `Last-Event-ID` when the stream
- * drops before a terminal status.
+ * cli-progress bar with the `progress` events. The watch survives an API restart: when the
+ * stream drops before a terminal status it reconnects with `Last-Event-ID` (backoff 250 ms
+ * doubling to 5 s), for up to `reconnectForMs` (a minute) without any answer; then it gives up
+ * with a `WatchGaveUpError` that says the run goes on and how to follow it.
  */
-import { type Run, type RunStatus, TERMINAL_STATUSES } from '@runledger/shared';
+
+import { isTransientError } from '@runledger/client';
 import { Presets, SingleBar } from 'cli-progress';
-import type { RunledgerClient } from './client.js';
+import { type RunDetails, type RunledgerClient, TERMINAL_STATUSES } from './client.js';
 import { formatJson, formatRunSummary } from './format.js';
+import {
+  DEFAULT_GATES,
+  EXIT_CODES,
+  ExitError,
+  evaluateGates,
+  type Gates,
+  runSubject,
+} from './gates.js';
+
+/** How long a watch keeps trying to reach a lost API before it gives up, ms. */
+export const DEFAULT_RECONNECT_FOR_MS = 60_000;
 
 /** Options of `watchRun`. */
 export interface WatchRunOptions {
@@ -14,8 +28,35 @@ export interface WatchRunOptions {
   progress?: NodeJS.WritableStream | null;
   /** Stops watching (the promise then rejects with the abort reason). */
   signal?: AbortSignal;
-  /** Consecutive failed reconnects before giving up. @defaultValue 5 */
-  maxReconnects?: number;
+  /**
+   * How long to keep reconnecting while the API does not answer (counted from the first failure
+   * since the last answer), ms. @defaultValue DEFAULT_RECONNECT_FOR_MS (60 000)
+   */
+  reconnectForMs?: number;
+  /** First reconnect delay, ms; doubles on each failure up to 5000. @defaultValue 250 */
+  retryDelayMs?: number;
+  /** Told when the API is lost (with the reason) and when the watch got it back. */
+  onConnection?: (event: { state: 'lost'; reason: string } | { state: 'back' }) => void;
+}
+
+/**
+ * The watch gave up reaching the API (exit code 2). The run itself goes on; `message` says how
+ * to follow it. `lastRun` is the run as last fetched (its status may be stale).
+ */
+export class WatchGaveUpError extends ExitError {
+  override name = 'WatchGaveUpError';
+  constructor(
+    readonly runId: string,
+    readonly lastRun: RunDetails,
+    reason: string,
+    seconds: number,
+  ) {
+    super(
+      EXIT_CODES.notCompleted,
+      `gave up watching run ${runId}: no answer from the API for ${seconds} s (${reason}); ` +
+        `the run goes on: follow it with "runledger runs get ${runId} --watch"`,
+    );
+  }
 }
 
 interface ProgressData {
@@ -26,17 +67,34 @@ interface ProgressData {
   cancelled: number;
 }
 
+/** True for errors worth retrying: the API unreachable, a dropped stream, 429 or 5xx. */
+export function isTransient(err: unknown): boolean {
+  return isTransientError(err);
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: unknown };
+  if (e?.name === 'ApiUnreachableError') {
+    const m = /\(([^)]*)\)/.exec(e.message ?? '');
+    return m?.[1] ?? 'unreachable';
+  }
+  return (e?.message ?? String(err)).split('\n')[0] ?? 'error';
+}
+
 /**
- * Watches `runId` until it is completed, failed or cancelled.
- * @returns the run as fetched after its terminal status.
- * @throws ApiError (e.g. 404), ApiUnreachableError after `maxReconnects` failed reconnects.
+ * Watches `runId` until it is completed, failed or cancelled, over `client.runs.events` (which
+ * reconnects with `Last-Event-ID`, backoff from `retryDelayMs` doubling to 5 s, and gives up
+ * after `reconnectForMs` without an answer).
+ * @returns the run as fetched after its terminal status (never a stale status).
+ * @throws RunledgerApiError (e.g. 404: the run was deleted), ApiUnreachableError when the first
+ *   fetch fails, WatchGaveUpError after `reconnectForMs` without an answer.
  */
 export async function watchRun(
   client: RunledgerClient,
   runId: string,
   options: WatchRunOptions = {},
-): Promise<Run> {
-  let run = await client.getRun(runId);
+): Promise<RunDetails> {
+  let run = await client.runs.get(runId);
   if (TERMINAL_STATUSES.includes(run.status)) return run;
   const bar = options.progress ? createBar(options.progress) : null;
   const payload = (p: ProgressData, status: string) => ({
@@ -54,53 +112,61 @@ export async function watchRun(
     cancelled: run.cancelledCount,
   };
   bar?.start(progress.total, progress.done, payload(progress, status));
-  let lastEventId: string | undefined;
-  let failures = 0;
-  const maxReconnects = options.maxReconnects ?? 5;
+  let fresh = true;
+  const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
+  const firstDelay = options.retryDelayMs ?? 250;
+  const gaveUp = (err: unknown) =>
+    new WatchGaveUpError(runId, run, reasonOf(err), Math.round(reconnectForMs / 1000));
   try {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      let terminal = false;
-      try {
-        for await (const event of client.events(runId, {
-          ...(lastEventId ? { lastEventId } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        })) {
-          failures = 0;
-          if (event.id) lastEventId = event.id;
-          const data = (event.data ?? {}) as Record<string, unknown>;
-          if (event.event === 'progress' && typeof data.done === 'number') {
-            progress = {
-              done: data.done,
-              total: num(data.total, progress.total),
-              succeeded: num(data.succeeded, 0),
-              failed: num(data.failed, 0),
-              cancelled: num(data.cancelled, 0),
-            };
-            bar?.setTotal(progress.total);
-            bar?.update(progress.done, payload(progress, status));
-          } else if (event.event === 'status' && typeof data.status === 'string') {
-            status = data.status;
-            bar?.update(progress.done, payload(progress, status));
-            if (TERMINAL_STATUSES.includes(status as RunStatus)) {
-              terminal = true;
-              break;
-            }
-          }
+    try {
+      for await (const event of client.runs.events(runId, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        reconnect: { minDelayMs: firstDelay, maxDelayMs: 5000, giveUpAfterMs: reconnectForMs },
+        onConnection: (change) =>
+          options.onConnection?.(
+            change.state === 'lost'
+              ? { state: 'lost', reason: reasonOf(change.error) }
+              : { state: 'back' },
+          ),
+      })) {
+        if (event.event === 'progress') {
+          progress = { ...event.data };
+          bar?.setTotal(progress.total);
+          bar?.update(progress.done, payload(progress, status));
+        } else {
+          status = event.data.status;
+          bar?.update(progress.done, payload(progress, status));
         }
+      }
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      if (!isTransient(err)) throw err;
+      fresh = false;
+      throw gaveUp(err);
+    }
+    options.signal?.throwIfAborted();
+    // the run after its terminal status; the API may go away right then
+    let lostSince: number | null = null;
+    for (;;) {
+      try {
+        run = await client.runs.get(runId);
+        break;
       } catch (err) {
         options.signal?.throwIfAborted();
-        if ((err as Error).name === 'ApiError' || ++failures > maxReconnects) throw err;
+        if (!isTransient(err)) throw err;
+        lostSince ??= Date.now();
+        if (Date.now() - lostSince >= reconnectForMs) {
+          fresh = false;
+          throw gaveUp(err);
+        }
+        await new Promise((r) => setTimeout(r, firstDelay));
       }
-      run = await client.getRun(runId);
-      if (terminal || TERMINAL_STATUSES.includes(run.status)) break;
-      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 5000)));
     }
   } finally {
     if (bar) {
       const done = run.succeededCount + run.failedCount + run.cancelledCount;
       bar.update(Math.max(done, progress.done), {
-        status: run.status,
+        status: fresh ? run.status : 'unknown (API unreachable)',
         succeeded: run.succeededCount,
         failed: run.failedCount,
         cancelled: run.cancelledCount,
@@ -109,10 +175,6 @@ export async function watchRun(
     }
   }
   return run;
-}
-
-function num(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
 function createBar(stream: NodeJS.WritableStream): SingleBar {
@@ -137,25 +199,40 @@ export interface FollowRunOptions {
   /** Print the finished run as JSON instead of its summary. */
   json: boolean | undefined;
   out: (text: string) => void;
-  /** Makes the error thrown when the run did not complete (the CLI's one-line failure). */
-  fail: (message: string) => Error;
+  /** Where reconnect notes go (`watch: lost the API ...`, `watch: reconnected`). */
+  err?: (text: string) => void;
+  /** The checks of the finished run. @defaultValue DEFAULT_GATES (completed, no failed item) */
+  gates?: Gates;
+  /** See `WatchRunOptions.reconnectForMs`. */
+  reconnectForMs?: number | undefined;
 }
 
 /**
  * `watchRun` with a progress bar, then prints the finished run (`formatJson` or
- * `formatRunSummary`) with `out`: what `submit --watch` and `rerun --watch` do.
- * @returns the finished run.
- * @throws `fail("run ID ended STATUS[: error]")` unless it completed, or what `watchRun` throws.
+ * `formatRunSummary`) with `out` and checks it against `gates`: what `submit --watch`,
+ * `rerun --watch` and `runs get --watch` do.
+ * @returns the finished run when every check held.
+ * @throws ExitError with the exit code of the first failed check (see `EXIT_CODES`) and one line
+ *   per failed check; WatchGaveUpError (exit code 2); what `watchRun` throws.
  */
 export async function followRun(
   client: RunledgerClient,
   runId: string,
   options: FollowRunOptions,
-): Promise<Run> {
-  const run = await watchRun(client, runId, { progress: options.progress });
+): Promise<RunDetails> {
+  const run = await watchRun(client, runId, {
+    progress: options.progress,
+    ...(options.reconnectForMs !== undefined ? { reconnectForMs: options.reconnectForMs } : {}),
+    onConnection: (event) =>
+      options.err?.(
+        event.state === 'lost'
+          ? `watch: lost the API at ${client.baseUrl} (${event.reason}); reconnecting\n`
+          : 'watch: reconnected\n',
+      ),
+  });
   options.out(options.json ? formatJson(run) : formatRunSummary(run));
-  if (run.status !== 'completed') {
-    throw options.fail(`run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
-  }
+  const outcome = evaluateGates([runSubject(run)], options.gates ?? DEFAULT_GATES);
+  if (outcome.code !== EXIT_CODES.ok)
+    throw new ExitError(outcome.code, outcome.failures.join('\n'));
   return run;
 }

@@ -1,23 +1,29 @@
 /**
  * Processing one chunk job (`[start, end)` item indexes of a run): claim the chunk's items
- * (`store.claimItems` is the gate, with a lease), start each as a slot frees up, execute it with
- * retries, score successes, and hand results to the `ResultWriter`. Also the process-local state of runs: cancelled runs,
- * each run's cancel signal and concurrency limit, and the spec cache.
+ * (`store.claimItems` is the gate, with a claim lease: claim-lease.ts), start each as a slot frees
+ * up, execute it with retries, score successes, and hand results to the `ResultWriter`. Also the
+ * process-local state of runs: cancelled runs, each run's cancel signal and concurrency limit,
+ * and the spec cache.
  */
 import { setMaxListeners } from 'node:events';
-import { performance } from 'node:perf_hooks';
-import type {
-  ChunkJob,
-  Logger,
-  RecordOutcome,
-  RunStore,
-  ScorerDefinition,
-  StoredItem,
-  StoredResult,
-  StoredSpec,
-  TargetDefinition,
+import {
+  type ChunkJob,
+  type ClaimOutcome,
+  failedResult,
+  type Logger,
+  type RecordOutcome,
+  type RunStore,
+  type ScorerDefinition,
+  type StoredItem,
+  type StoredResult,
+  type StoredSpec,
+  type TargetDefinition,
+  TRACE_ATTRS,
+  withSpan,
 } from '@runledger/shared';
-import { AttemptAbort, createSlots, executeItem, Semaphore } from './execute-item.js';
+import { ClaimLeaseManager } from './claim-lease.js';
+import { AttemptAbort, createSlots, Semaphore, type Slots } from './concurrency.js';
+import { executeItem } from './execute-item.js';
 import type { PriceTable } from './prices.js';
 import { type AttemptGate, createAttemptGate, type TargetLimiter } from './rate-limits.js';
 import type { ResultWriter } from './result-writer.js';
@@ -37,8 +43,11 @@ export class RunCancelledError extends Error {
   }
 }
 
-/** A run's process-local state while chunks of it are being processed here. */
-export interface RunLease {
+/**
+ * One chunk's hold on a run's process-local state (the state lives while any chunk of the run
+ * holds it: a reference count, not a lease).
+ */
+export interface RunHold {
   /** Fires when the run is cancelled. */
   signal: AbortSignal;
   /** The run's `execution.concurrency` limit in this process, or null. */
@@ -55,7 +64,7 @@ export class LocalRuns {
   private readonly cancelled = new Map<string, number>();
   private readonly active = new Map<
     string,
-    { controller: AbortController; semaphore: Semaphore | null; refs: number }
+    { controller: AbortController; semaphore: Semaphore | null; holds: number }
   >();
   private readonly specs = new Map<string, StoredSpec>();
 
@@ -77,19 +86,19 @@ export class LocalRuns {
   }
 
   /** Takes a hold on the run's local state (created on first use, dropped with the last hold). */
-  enter(runId: string, concurrency: number | undefined): RunLease {
+  enter(runId: string, concurrency: number | undefined): RunHold {
     let state = this.active.get(runId);
     if (!state) {
       state = {
         controller: new AbortController(),
         semaphore: concurrency ? new Semaphore(concurrency) : null,
-        refs: 0,
+        holds: 0,
       };
       setMaxListeners(0, state.controller.signal); // one listener per item in flight
       if (this.isCancelled(runId)) state.controller.abort(new RunCancelledError(runId));
       this.active.set(runId, state);
     }
-    state.refs++;
+    state.holds++;
     const s = state;
     let released = false;
     return {
@@ -98,7 +107,7 @@ export class LocalRuns {
       release: () => {
         if (released) return;
         released = true;
-        if (--s.refs === 0 && this.active.get(runId) === s) this.active.delete(runId);
+        if (--s.holds === 0 && this.active.get(runId) === s) this.active.delete(runId);
       },
     };
   }
@@ -146,8 +155,13 @@ export interface ChunkProcessorDeps {
   prices?: PriceTable;
 }
 
-/** Margin added to `execution.timeoutMs` for the lease of a fleet-wide run slot, ms. */
-export const RUN_SLOT_LEASE_MARGIN_MS = 10_000;
+/**
+ * Margin added to `execution.timeoutMs` for the expiry of a fleet-wide run slot, ms: a slot not
+ * released by then (its worker died) frees itself.
+ */
+export const RUN_SLOT_EXPIRY_MARGIN_MS = 10_000;
+/** @deprecated the former name of `RUN_SLOT_EXPIRY_MARGIN_MS` (same value). */
+export const RUN_SLOT_LEASE_MARGIN_MS = RUN_SLOT_EXPIRY_MARGIN_MS;
 
 /** A chunk job and the time its job was created (ms since epoch; `queueMs` counts from it). */
 export interface ChunkTask extends ChunkJob {
@@ -160,30 +174,11 @@ export interface ChunkTask extends ChunkJob {
  */
 export type ChunkOutcome = 'done' | 'handback';
 
-/*
- * Claim leases (DESIGN invariant 3: after `cancel` returns, no new attempt starts anywhere).
- *
- * `store.claimItems` runs in Redis ordered against cancel's `finishRun` script: a claim executed
- * after it sees the run terminal. A chunk claims all its items at once and gets a lease: each
- * claimed item may start its attempt while `performance.now() < t0 + leaseMs`, `t0` read BEFORE
- * the claim was sent. The check runs synchronously in the same tick as the target call. When an
- * item's lease ran out while it waited for a slot, it is claimed again together with the chunk's
- * other pending items (one round trip), which all get a new lease: a chunk makes about one claim
- * per `leaseMs` of its life, whatever the item count. Retries claim again before each attempt.
- *
- * Why this is strict: cancel's script runs at Redis time t_c and the API answers only after
- * waiting `leaseMs` more (apps/api/src/routes/runs.ts), so cancel returns at >= t_c + leaseMs. A
- * claim that saw the run still going ran at t_r < t_c, after it was sent at t0 <= t_r; an attempt
- * it allowed starts before t0 + leaseMs <= t_r + leaseMs < t_c + leaseMs <= cancel's return. Any
- * later attempt needs a new claim, which runs after t_c and sees the run terminal. (It assumes
- * the worker's and the API's monotonic clocks run at the same rate over `leaseMs`, and that both
- * use the same `RUNLEDGER_CLAIM_LEASE_MS`.)
- */
-
 /**
  * Processes one chunk. Claims every item of the chunk in one `claimItems` call (with the run's
  * spec when it is not cached), then starts items as slots free up, each within its claim lease
- * (claiming again when it ran out), and resolves only after every result it produced was recorded.
+ * (claiming again when it ran out; the rule is explained on `ClaimLeaseManager`), and resolves
+ * only after every result it produced was recorded.
  * @throws the first Redis error met (the job fails and BullMQ retries it; results recorded stay).
  */
 export async function processChunk(
@@ -197,32 +192,30 @@ export async function processChunk(
   if (stopSignal.aborted) return 'handback';
 
   const cached = runs.getSpec(runId);
-  const indexes: number[] = [];
-  for (let i = start; i < end; i++) indexes.push(i);
-  const t0 = performance.now(); // before sending: the lease counts from here (conservative)
-  const claim = await store.claimItems(runId, indexes, { withItems: true, withSpec: !cached });
+  const leases = new ClaimLeaseManager({
+    store,
+    runId,
+    start,
+    end,
+    leaseMs,
+    isCancelled: () => runs.isCancelled(runId),
+  });
+  const claim = await leases.claimChunk(!cached);
   if (claim.state !== 'ok') return 'done';
   const spec = cached ?? claim.spec;
   if (!spec) return 'done';
   if (!cached) runs.setSpec(runId, spec);
-  /** End of each item's lease (`performance.now()` time), by `index - start`. */
-  const leaseUntil = new Float64Array(end - start).fill(t0 + leaseMs);
-  const leaseHolds = (index: number) => performance.now() < leaseUntil[index - start]!;
-  const renew = (index: number, sentAt: number) => {
-    leaseUntil[index - start] = sentAt + leaseMs;
-  };
 
-  const lease = runs.enter(runId, spec.execution.concurrency);
-  const slots = createSlots(deps.slots, lease.semaphore);
-  const stopOrCancel = new AttemptAbort([stopSignal, lease.signal]);
+  const hold = runs.enter(runId, spec.execution.concurrency);
+  const slots = createSlots(deps.slots, hold.semaphore);
+  const stopOrCancel = new AttemptAbort([stopSignal, hold.signal]);
   const tasks: Promise<void>[] = [];
   const writes: Promise<RecordOutcome>[] = [];
   let ended = false; // the run ended or is gone: start nothing more
   let handback = false;
 
   const record = (index: number, result: StoredResult) => {
-    result.workerId = deps.workerId;
-    const write = deps.writer.add(runId, { index, result });
+    const write = deps.writer.add(runId, { index, result: { ...result, workerId: deps.workerId } });
     write.then(
       (o) => {
         if (o.state === 'missing') ended = true;
@@ -232,21 +225,11 @@ export async function processChunk(
     writes.push(write);
   };
 
-  /** Claims `index` alone again (before a retry, or when its lease ran out): true when it may run. */
-  const reclaim = async (index: number): Promise<boolean> => {
-    if (runs.isCancelled(runId)) return false;
-    const sentAt = performance.now();
-    const again = await store.claimItems(runId, [index], { withItems: false, withSpec: false });
-    if (again.state !== 'ok' || again.items.length !== 1) return false;
-    renew(index, sentAt);
-    return true;
-  };
-
   const gate = createAttemptGate({
     store,
     runId,
     concurrency: spec.execution.concurrency,
-    slotLeaseMs: spec.execution.timeoutMs + RUN_SLOT_LEASE_MARGIN_MS,
+    slotExpiryMs: spec.execution.timeoutMs + RUN_SLOT_EXPIRY_MARGIN_MS,
     holderPrefix: deps.workerId,
     limiter: deps.limiters?.get(spec.target.name),
     onError: (err) => logger.warn({ err }, 'run slot release or token charge failed'),
@@ -261,12 +244,11 @@ export async function processChunk(
     targetConfig: spec.target.config ?? {},
     prices: deps.prices ?? {},
     slots,
-    lease,
+    hold,
     logger,
     isCancelled: () => runs.isCancelled(runId),
     lookupScorer: (name) => deps.scorers.get(name),
-    leaseHolds,
-    reclaim,
+    leases,
   };
   const onResult = (index: number, result: StoredResult | 'handback' | 'gone') => {
     if (result === 'handback') handback = true;
@@ -283,12 +265,13 @@ export async function processChunk(
     if (item) pending.push({ index, item });
     else {
       // an item missing from the items hash: nothing can run it
-      record(index, {
-        status: 'failed',
-        attempts: 0,
-        error: { message: `item ${index} is missing from the run`, type: 'missing_item' },
-        completedAt: Date.now(),
-      });
+      record(
+        index,
+        failedResult(
+          { message: `item ${index} is missing from the run`, type: 'missing_item' },
+          { completedAt: Date.now() },
+        ),
+      );
     }
   }
 
@@ -296,35 +279,31 @@ export async function processChunk(
   let loopError: unknown = null;
   try {
     while (next < pending.length && !ended) {
-      if (runs.isCancelled(runId) || lease.signal.aborted) break;
+      if (runs.isCancelled(runId) || hold.signal.aborted) break;
       try {
         await slots.acquire(stopOrCancel.signal);
       } catch {
         break;
       }
       const first = pending[next]!;
-      if (leaseHolds(first.index)) {
+      if (leases.holds(first.index)) {
         next++;
         startItem(first.index, first.item);
         continue;
       }
-      if (runs.isCancelled(runId) || lease.signal.aborted || ended) {
+      if (runs.isCancelled(runId) || hold.signal.aborted || ended) {
         slots.release();
         break;
       }
       // its lease ran out while it waited: claim it again together with every other pending
       // item of the chunk (one round trip renews all their leases); start now those that can
       // take a slot without waiting, the rest wait for slots under the new lease
-      const n = 1 + takeMore(deps.slots, lease.semaphore, pending.length - next - 1);
+      const n = 1 + takeMore(deps.slots, hold.semaphore, pending.length - next - 1);
       const rest = pending.slice(next);
-      let again: Awaited<ReturnType<RunStore['claimItems']>>;
-      const sentAt = performance.now();
+      let again: ClaimOutcome;
       try {
-        again = await store.claimItems(
-          runId,
-          rest.map((p) => p.index),
-          { withItems: false, withSpec: false },
-        );
+        // renews the lease of every item it returns
+        again = await leases.reclaimAll(rest.map((p) => p.index));
       } catch (err) {
         for (let i = 0; i < n; i++) slots.release();
         throw err;
@@ -345,7 +324,6 @@ export async function processChunk(
       const claimed = new Set(again.items.map((c) => c.index));
       pending = rest.filter((p) => claimed.has(p.index));
       next = 0;
-      for (const p of pending) renew(p.index, sentAt);
       const now = Math.min(n, pending.length);
       for (let i = n; i > now; i--) slots.release();
       for (; next < now; next++) startItem(pending[next]!.index, pending[next]!.item);
@@ -355,14 +333,14 @@ export async function processChunk(
   }
   stopOrCancel.dispose();
   const settled = await Promise.allSettled(tasks);
-  lease.release();
+  hold.release();
   await deps.writer.flush(runId);
   const written = await Promise.allSettled(writes);
   const failure = [...settled, ...written].find((s) => s.status === 'rejected');
   if (loopError !== null) throw loopError;
   if (failure) throw (failure as PromiseRejectedResult).reason;
   if (handback) return 'handback';
-  if (next < pending.length && !ended && !runs.isCancelled(runId) && !lease.signal.aborted) {
+  if (next < pending.length && !ended && !runs.isCancelled(runId) && !hold.signal.aborted) {
     // the loop stopped for shutdown with items not started yet
     return stopSignal.aborted ? 'handback' : 'done';
   }
@@ -393,15 +371,14 @@ interface ChunkContext {
   targetConfig: Record<string, unknown>;
   /** `deps.prices`, or `{}`. */
   prices: PriceTable;
-  slots: ReturnType<typeof createSlots>;
-  lease: RunLease;
+  slots: Slots;
+  /** The chunk's hold on the run's local state (cancel signal, run semaphore). */
+  hold: RunHold;
   logger: Logger;
   isCancelled(): boolean;
   lookupScorer(name: string): ScorerDefinition | undefined;
-  /** True while the claim lease of item `index` holds. */
-  leaseHolds(index: number): boolean;
-  /** Claims item `index` again (renewing its lease); false when it must not run. */
-  reclaim(index: number): Promise<boolean>;
+  /** The claim leases of the chunk's items. */
+  leases: ClaimLeaseManager;
 }
 
 /** Why no item of `spec` can run in this process (unknown target or scorers), or null. */
@@ -462,7 +439,7 @@ async function runItem(
   if (!target || chunk.setupError) {
     chunk.slots.release();
     const error = chunk.setupError ?? { message: 'no target', type: 'unknown_target' };
-    return { status: 'failed', attempts: 0, error, completedAt: Date.now() };
+    return failedResult(error, { completedAt: Date.now() });
   }
   const itemLogger = lazyChildLogger(chunk.logger, { itemId: item.id, itemIndex: index });
   const outcome = await executeItem({
@@ -473,29 +450,41 @@ async function runItem(
     config: chunk.targetConfig,
     execution: spec.execution,
     logger: itemLogger,
-    runSignal: chunk.lease.signal,
+    runSignal: chunk.hold.signal,
     stopSignal: deps.stopSignal,
     shutdownSignal: deps.shutdownSignal,
     slots: chunk.slots,
     isCancelled: chunk.isCancelled,
-    leaseHolds: () => chunk.leaseHolds(index),
-    reclaim: () => chunk.reclaim(index),
+    leaseHolds: () => chunk.leases.holds(index),
+    reclaim: () => chunk.leases.reclaim(index),
     gate: chunk.gate,
     prices: chunk.prices,
   });
   if (outcome.kind !== 'result') return outcome.kind;
-  const result = outcome.result;
-  if (result.startedAt !== undefined)
-    result.queueMs = Math.max(0, result.startedAt - task.enqueuedAt);
-  if (result.status === 'succeeded' && spec.scorers.length > 0) {
-    result.scores = await scoreOutput({
-      refs: spec.scorers,
-      lookup: chunk.lookupScorer,
-      input: item.input,
-      output: result.output,
-      expectedOutput: item.expectedOutput,
-      logger: itemLogger,
-    });
-  }
-  return result;
+  // new objects on the way up: the result `executeItem` made is not changed
+  const { result } = outcome;
+  const timed: StoredResult =
+    result.startedAt === undefined
+      ? result
+      : { ...result, queueMs: Math.max(0, result.startedAt - task.enqueuedAt) };
+  if (timed.status !== 'succeeded' || spec.scorers.length === 0) return timed;
+  // tracing on: a `runledger.item.score` span under the chunk's span
+  const scores = await withSpan(
+    'runledger.item.score',
+    {
+      [TRACE_ATTRS.runId]: task.runId,
+      [TRACE_ATTRS.itemId]: item.id,
+      [TRACE_ATTRS.itemIndex]: index,
+    },
+    () =>
+      scoreOutput({
+        refs: spec.scorers,
+        lookup: chunk.lookupScorer,
+        input: item.input,
+        output: result.output,
+        expectedOutput: item.expectedOutput,
+        logger: itemLogger,
+      }),
+  );
+  return { ...timed, scores };
 }

@@ -3,250 +3,30 @@
  * backoff between attempts. No Redis here: the caller passes its gates (`reclaim`, `leaseHolds`,
  * `isCancelled`) and the slots that bound how many items run at once.
  */
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import {
+  cancelledResult,
   type Execution,
+  failedResult,
   type Logger,
   NonRetryableError,
   type ResultError,
   RetryableError,
+  runledgerTracer,
   type StoredItem,
   type StoredResult,
   type TargetDefinition,
   type TargetOutput,
+  TRACE_ATTRS,
+  type Usage,
 } from '@runledger/shared';
-import { type PriceTable, priceResult } from './prices.js';
+import { AttemptAbort, type Slots, sleep } from './concurrency.js';
+import { type PriceTable, pricedResult } from './prices.js';
 import type { AttemptGate, AttemptTicket } from './rate-limits.js';
+import { targetConfig } from './targets/config.js';
 
-// ------------------------------------------------------------------ slots
-
-/**
- * A counting semaphore with a FIFO wait queue.
- *
- * @example
- * const sem = new Semaphore(4);
- * await sem.acquire(signal); // rejects with signal.reason when signal aborts first
- * try { ... } finally { sem.release(); }
- */
-export class Semaphore {
-  private free: number;
-  private readonly waiters: { grant(): void }[] = [];
-
-  /** @param size slots, >= 1. */
-  constructor(readonly size: number) {
-    this.free = size;
-  }
-
-  /** Slots free right now. */
-  get available(): number {
-    return this.free;
-  }
-
-  /** Slots held right now. */
-  get inUse(): number {
-    return this.size - this.free;
-  }
-
-  /** Takes up to `max` free slots without waiting; returns how many it took (0..max). */
-  tryAcquire(max: number): number {
-    if (this.waiters.length > 0) return 0;
-    const n = Math.max(0, Math.min(max, this.free));
-    this.free -= n;
-    return n;
-  }
-
-  /** Waits for one slot. Rejects with `signal.reason` (and takes nothing) when `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.free > 0 && this.waiters.length === 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
-  }
-
-  /** Returns `n` slots; waiters are served first come, first served. */
-  release(n = 1): void {
-    this.free += n;
-    while (this.free > 0 && this.waiters.length > 0) {
-      this.free--;
-      this.waiters.shift()!.grant();
-    }
-  }
-}
-
-/** One execution slot: a slot of the process-wide limit plus, when set, one of the run's limit. */
-export interface Slots {
-  /** Waits for one slot; rejects with `signal.reason` when `signal` aborts first. */
-  acquire(signal: AbortSignal): Promise<void>;
-  /** Returns one slot. */
-  release(): void;
-}
-
-/** `Slots` over a process-wide semaphore and an optional per-run one (taken first, to avoid deadlock). */
-export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
-  return {
-    async acquire(signal) {
-      if (run) await run.acquire(signal);
-      try {
-        await global.acquire(signal);
-      } catch (err) {
-        run?.release();
-        throw err;
-      }
-    },
-    release() {
-      global.release();
-      run?.release();
-    },
-  };
-}
-
-// ------------------------------------------------------------------ signals and backoff
-
-/**
- * One listener per long-lived source signal (a run's cancel, shutdown), fanning out to the
- * callbacks registered with `onAbort`: registering and removing a callback per attempt is a Set
- * operation instead of an EventTarget listener (measurably cheaper at tens of thousands of items/s).
- */
-const fanouts = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
-
-/** Calls `fn(signal.reason)` when `signal` fires; returns the unsubscribe function. */
-function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () => void {
-  let callbacks = fanouts.get(signal);
-  if (!callbacks) {
-    const set = new Set<(reason: unknown) => void>();
-    callbacks = set;
-    fanouts.set(signal, set);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const cb of [...set]) cb(signal.reason);
-        set.clear();
-      },
-      { once: true },
-    );
-  }
-  const set = callbacks;
-  set.add(fn);
-  return () => set.delete(fn);
-}
-
-/**
- * The abort of one attempt (or of any wait): fires on its timeout, on any of `sources` (run
- * cancel, shutdown) and ends `race()` at once. The `AbortSignal` handed to the target is created on first access, so
- * targets that never read it (fast in-process ones) cost no AbortController, and it gets no
- * listener limit (a target may hang many listeners on it, e.g. parallel sub-requests).
- */
-export class AttemptAbort {
-  aborted = false;
-  reason: unknown = undefined;
-  timedOut = false;
-  private controller: AbortController | undefined;
-  private rejectRace: ((reason: unknown) => void) | undefined;
-  private readonly timer: NodeJS.Timeout | undefined;
-  private readonly unsubscribe: (() => void)[] = [];
-
-  constructor(sources: AbortSignal[], timeoutMs?: number) {
-    for (const source of sources) {
-      if (source.aborted) {
-        this.abort(source.reason);
-        return;
-      }
-      this.unsubscribe.push(onAbort(source, (reason) => this.abort(reason)));
-    }
-    if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
-      }, timeoutMs);
-    }
-  }
-
-  /** The attempt's AbortSignal (created lazily; already aborted if the attempt was). */
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      setMaxListeners(0, this.controller.signal);
-      if (this.aborted) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.dispose();
-    this.controller?.abort(reason);
-    this.rejectRace?.(reason);
-  }
-
-  /** Settles like `promise`, or rejects with the abort reason as soon as the attempt aborts. */
-  race<T>(promise: Promise<T>): Promise<T> {
-    if (this.aborted) {
-      promise.catch(() => {});
-      return Promise.reject(this.reason);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.rejectRace = reject;
-      promise.then(resolve, reject);
-    });
-  }
-
-  /** Removes the timer and the subscriptions (the attempt is over). */
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe.length = 0;
-  }
-}
-
-/**
- * An AbortSignal that fires when any of `signals` fires or after `timeoutMs` (reason: a
- * `TimeoutError` DOMException, as `AbortSignal.timeout` gives): an `AttemptAbort` whose signal is
- * created at once. Call `dispose()` when done: it removes the subscriptions and the timer.
- * (Node 20's `AbortSignal.any` keeps every dependent signal reachable from long-lived sources,
- * a leak in a long-running worker.)
- */
-export function anySignal(
-  signals: AbortSignal[],
-  timeoutMs?: number,
-): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
-  const abort = new AttemptAbort(signals, timeoutMs);
-  return { signal: abort.signal, timedOut: () => abort.timedOut, dispose: () => abort.dispose() };
-}
-
-/** Waits `ms`; rejects with `signal.reason` as soon as `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+// ------------------------------------------------------------------ backoff
 
 /** Longest wait between two attempts, ms (10 minutes; the schema's max `delayMs`). */
 export const MAX_BACKOFF_MS = 600_000;
@@ -390,6 +170,8 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
  */
 export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutcome> {
   const { execution, runSignal, stopSignal, shutdownSignal, slots } = options;
+  /** Null while tracing is off: then no span is made. */
+  const tracer = runledgerTracer();
   let holding = true;
   let firstStartedAt: number | undefined;
   let lastError: ResultError = { message: 'no attempt ran', type: 'target_error' };
@@ -398,17 +180,15 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
   let retryAfterWaits = 0;
   /** The previous try was deferred by `Retry-After`: same attempt number again, no backoff. */
   let deferred = false;
-  const cancelled = (): ItemOutcome => {
-    const result: StoredResult = {
-      status: 'cancelled',
-      attempts,
-      error: { message: 'run cancelled', type: 'cancelled' },
+  const cancelled = (): ItemOutcome => ({
+    kind: 'result',
+    result: cancelledResult('run cancelled', {
       completedAt: Date.now(),
-    };
-    if (firstStartedAt !== undefined) result.startedAt = firstStartedAt;
-    if (lastLatency !== undefined) result.latencyMs = lastLatency;
-    return { kind: 'result', result };
-  };
+      attempts,
+      startedAt: firstStartedAt,
+      latencyMs: lastLatency,
+    }),
+  });
   /** Waits `ms` holding no slot, then takes a slot again. */
   const waitWithoutSlot = async (ms: number): Promise<'ok' | 'cancelled' | 'handback'> => {
     slots.release();
@@ -470,65 +250,87 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         firstStartedAt ??= startedAt;
         const t0 = performance.now();
         const combined = new AttemptAbort([runSignal, shutdownSignal], execution.timeoutMs);
+        const span = tracer ? startAttemptSpan(tracer, options, attempt) : null;
+        const ended: AttemptEnd = { outcome: 'failed' };
         try {
           let running: Promise<TargetOutput>;
           try {
-            running = Promise.resolve(
+            const call = () =>
               options.target.run(options.item.input, {
                 get signal() {
                   return combined.signal;
                 },
                 attempt,
-                config: options.config,
+                // parsed by the target's configSchema (once per config object); throws invalid_config
+                config: targetConfig(options.target, options.config),
                 runId: options.runId,
                 itemId: options.item.id,
                 itemIndex: options.index,
+                metadata: options.item.metadata ?? {},
                 logger: options.logger,
-              }),
+              });
+            // tracing on: the target runs in the attempt span (the http/openai targets send its
+            // `traceparent`)
+            running = Promise.resolve(
+              span ? context.with(trace.setSpan(context.active(), span), call) : call(),
             );
           } catch (err) {
             running = Promise.reject(err); // a target that throws synchronously
           }
           const output = await combined.race(running);
-          const result: StoredResult = {
-            status: 'succeeded',
-            output: output?.output ?? null,
-            attempts,
-            latencyMs: round2(performance.now() - t0),
-            startedAt: firstStartedAt,
-            completedAt: Date.now(),
-          };
-          if (output?.usage) {
-            result.usage = {
-              inputTokens: Math.max(0, Math.round(output.usage.inputTokens)),
-              outputTokens: Math.max(0, Math.round(output.usage.outputTokens)),
-            };
-            tokens = result.usage.inputTokens + result.usage.outputTokens;
-          }
-          if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
-            result.costUsd = output.costUsd;
-          }
-          if (result.usage) {
-            const model = output?.usage?.model;
-            priceResult(
-              result,
-              typeof model === 'string' && model ? model : undefined,
-              options.config,
-              options.prices ?? NO_PRICES,
-            );
-          }
+          const latencyMs = round2(performance.now() - t0);
+          const usage: Usage | undefined = output?.usage
+            ? {
+                inputTokens: Math.max(0, Math.round(output.usage.inputTokens)),
+                outputTokens: Math.max(0, Math.round(output.usage.outputTokens)),
+              }
+            : undefined;
+          if (usage) tokens = usage.inputTokens + usage.outputTokens;
+          const reportedCost =
+            typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)
+              ? output.costUsd
+              : undefined;
+          const model = output?.usage?.model;
+          const result = pricedResult(
+            {
+              status: 'succeeded',
+              output: output?.output ?? null,
+              attempts,
+              latencyMs,
+              startedAt: firstStartedAt,
+              completedAt: Date.now(),
+              ...(usage ? { usage } : {}),
+              ...(reportedCost === undefined ? {} : { costUsd: reportedCost }),
+            },
+            typeof model === 'string' && model ? model : undefined,
+            options.config,
+            options.prices ?? NO_PRICES,
+          );
+          ended.outcome = 'succeeded';
+          if (result.latencyMs !== undefined) ended.latencyMs = result.latencyMs;
+          if (result.usage) ended.usage = result.usage;
           return { kind: 'result', result, output };
         } catch (err) {
           lastLatency = round2(performance.now() - t0);
+          ended.latencyMs = lastLatency;
           const failure = classifyFailure(err, {
             run: runSignal,
             shutdown: shutdownSignal,
             timedOut: combined.timedOut,
             timeoutMs: execution.timeoutMs,
           });
-          if (failure.kind === 'cancelled') return cancelled();
-          if (failure.kind === 'shutdown') return { kind: 'handback' };
+          if (failure.kind === 'cancelled') {
+            ended.outcome = 'cancelled';
+            return cancelled();
+          }
+          if (failure.kind === 'shutdown') {
+            ended.outcome = 'handback';
+            return { kind: 'handback' };
+          }
           lastError = failure.error;
+          ended.error = failure.error;
+          ended.outcome =
+            failure.kind === 'final' || attempt >= execution.maxAttempts ? 'failed' : 'retry';
           options.logger.debug(
             { runId: options.runId, itemIndex: options.index, attempt, error: failure.error },
             'attempt failed',
@@ -543,9 +345,11 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
             retryAfterWaits++;
             retryAfterMs = Math.min(MAX_RETRY_AFTER_MS, Math.max(0, err.retryAfterMs));
             attempts = attempt - 1;
+            ended.outcome = 'retry';
           } else if (failure.kind === 'final') break;
         } finally {
           combined.dispose();
+          if (span) endAttemptSpan(span, ended);
         }
       } finally {
         ticket?.done(tokens);
@@ -558,18 +362,60 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         attempt--; // the same attempt number again
       }
     }
-    const result: StoredResult = {
-      status: 'failed',
-      error: lastError,
-      attempts,
-      completedAt: Date.now(),
+    return {
+      kind: 'result',
+      result: failedResult(lastError, {
+        completedAt: Date.now(),
+        attempts,
+        startedAt: firstStartedAt,
+        latencyMs: lastLatency,
+      }),
     };
-    if (lastLatency !== undefined) result.latencyMs = lastLatency;
-    if (firstStartedAt !== undefined) result.startedAt = firstStartedAt;
-    return { kind: 'result', result };
   } finally {
     if (holding) slots.release();
   }
 }
 
 const NO_PRICES: PriceTable = {};
+
+// ------------------------------------------------------------------ tracing
+
+/** How one target call ended, for its span (see `TRACE_ATTRS.outcome`). */
+interface AttemptEnd {
+  outcome: 'succeeded' | 'retry' | 'failed' | 'cancelled' | 'handback';
+  /** Duration of the target call, ms. */
+  latencyMs?: number;
+  error?: ResultError;
+  usage?: Usage;
+}
+
+/**
+ * Starts the `runledger.item.attempt` span of one target call, a child of the active span (the
+ * chunk job's consumer span).
+ */
+function startAttemptSpan(tracer: Tracer, options: ExecuteItemOptions, attempt: number): Span {
+  return tracer.startSpan('runledger.item.attempt', {
+    attributes: {
+      [TRACE_ATTRS.runId]: options.runId,
+      [TRACE_ATTRS.itemId]: options.item.id,
+      [TRACE_ATTRS.itemIndex]: options.index,
+      [TRACE_ATTRS.attempt]: attempt,
+      [TRACE_ATTRS.target]: options.target.name,
+    },
+  });
+}
+
+/** Sets the outcome, latency, `error.type` (status ERROR) and token usage, and ends `span`. */
+function endAttemptSpan(span: Span, ended: AttemptEnd): void {
+  span.setAttribute(TRACE_ATTRS.outcome, ended.outcome);
+  if (ended.latencyMs !== undefined) span.setAttribute(TRACE_ATTRS.latencyMs, ended.latencyMs);
+  if (ended.error) {
+    span.setAttribute(TRACE_ATTRS.errorType, ended.error.type);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: ended.error.message });
+  }
+  if (ended.usage) {
+    span.setAttribute(TRACE_ATTRS.inputTokens, ended.usage.inputTokens);
+    span.setAttribute(TRACE_ATTRS.outputTokens, ended.usage.outputTokens);
+  }
+  span.end();
+}

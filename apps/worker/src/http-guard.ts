@@ -7,52 +7,39 @@
  *   public addresses. Checking at connect time, not before, defeats DNS rebinding (a name that
  *   resolves to a public address for the check and to 127.0.0.1 for the connection).
  *
- * Empty allowlist: any host whose addresses are all public (ipaddr.js range `unicast`); refused
+ * Empty allowlist (or one holding the keyword `public`, besides its listed hosts): any host
+ * whose addresses are all public (ipaddr.js range `unicast`); refused
  * are private (10/8, 172.16/12, 192.168/16, fc00::/7), loopback (127/8, ::1), link-local
  * (169.254/16 with the cloud metadata address 169.254.169.254, fe80::/10), unspecified
  * (0.0.0.0, ::), carrier-grade NAT, multicast, broadcast, reserved and IPv4-embedding IPv6
  * ranges, IPv4-mapped IPv6 as their IPv4 address, and the names `metadata.google.internal`
- * and `metadata`. Non-empty allowlist: only URLs whose host (and port, when the pattern has
- * one) is listed, whatever their addresses: listing a host is the operator's decision.
+ * and `metadata`. Listed hosts (and ports, when the pattern has one) are allowed whatever their
+ * addresses: listing a host is the operator's decision. A non-empty allowlist without `public`
+ * allows only its listed hosts (`public,127.0.0.1`: public hosts plus loopback).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import {
+  BLOCKED_HOSTNAMES,
   type HostPattern,
   hostMatches,
+  isPublicAddress,
   NonRetryableError,
   normalizeHost,
-  parseHostAllowlist,
+  parseTargetAllow,
   redactUrl,
   urlAllowed,
 } from '@runledger/shared';
-import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
 
-/** Host names refused without a lookup when the allowlist is empty (cloud metadata services). */
-export const BLOCKED_HOSTNAMES: ReadonlySet<string> = new Set([
-  'metadata.google.internal',
-  'metadata',
-]);
+/** Re-exported from @runledger/shared (the API's submit-time check uses the same ones). */
+export { BLOCKED_HOSTNAMES, isPublicAddress };
 
 /** The `http` target was pointed at a host it may not call: the item fails at once. */
 export class TargetNotAllowedError extends NonRetryableError {
   override name = 'TargetNotAllowedError';
   constructor(message: string) {
     super(message, 'target_not_allowed');
-  }
-}
-
-/**
- * True when `address` (an IPv4 or IPv6 literal) is a public unicast address; IPv4-mapped IPv6
- * addresses are judged as their IPv4 address. False for anything else, including non-addresses.
- */
-export function isPublicAddress(address: string): boolean {
-  if (isIP(address) === 0) return false;
-  try {
-    return ipaddr.process(address).range() === 'unicast';
-  } catch {
-    return false;
   }
 }
 
@@ -67,15 +54,23 @@ export function isPublicAddress(address: string): boolean {
  */
 export class HttpGuard {
   readonly patterns: readonly HostPattern[];
+  /** True when hosts that are not listed may be called if all their addresses are public. */
+  readonly publicHosts: boolean;
   /** Connection pool of this target; its connections pass `lookup`. */
   readonly dispatcher: Agent;
 
   /**
-   * @param allow `RUNLEDGER_HTTP_TARGET_ALLOW` syntax (see packages/shared/src/host-allowlist.ts).
+   * @param allow `RUNLEDGER_HTTP_TARGET_ALLOW` syntax (see packages/shared/src/host-allowlist.ts),
+   *   or parsed patterns (public hosts allowed only when there are none).
    * @throws Error when a pattern is invalid.
    */
   constructor(allow: string | readonly HostPattern[] = '') {
-    this.patterns = typeof allow === 'string' ? parseHostAllowlist(allow) : allow;
+    if (typeof allow === 'string') {
+      ({ patterns: this.patterns, publicHosts: this.publicHosts } = parseTargetAllow(allow));
+    } else {
+      this.patterns = allow;
+      this.publicHosts = allow.length === 0;
+    }
     this.dispatcher = new Agent({ connect: { lookup: this.lookup } });
   }
 
@@ -89,13 +84,11 @@ export class HttpGuard {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TargetNotAllowedError(`${shown}: only http and https URLs may be called`);
     }
-    if (this.patterns.length > 0) {
-      if (!urlAllowed(this.patterns, url)) {
-        throw new TargetNotAllowedError(
-          `${shown}: host not in RUNLEDGER_HTTP_TARGET_ALLOW (${this.patterns.map((p) => p.source).join(', ')})`,
-        );
-      }
-      return;
+    if (this.patterns.length > 0 && urlAllowed(this.patterns, url)) return;
+    if (!this.publicHosts) {
+      throw new TargetNotAllowedError(
+        `${shown}: host not in RUNLEDGER_HTTP_TARGET_ALLOW (${this.patterns.map((p) => p.source).join(', ')})`,
+      );
     }
     const host = normalizeHost(url.hostname);
     if (BLOCKED_HOSTNAMES.has(host)) {
@@ -126,7 +119,7 @@ export class HttpGuard {
       }
       if (!this.listed(hostname)) {
         const bad = addresses.find((a) => !isPublicAddress(a.address));
-        if (this.patterns.length > 0 || bad) {
+        if (!this.publicHosts || bad) {
           const why = bad ? `resolves to ${bad.address}, not a public address` : 'is not listed';
           callback(
             new TargetNotAllowedError(

@@ -9,12 +9,24 @@ export {
   type ChunkTask,
   LocalRuns,
   processChunk,
+  RUN_SLOT_EXPIRY_MARGIN_MS,
   RUN_SLOT_LEASE_MARGIN_MS,
   RunCancelledError,
 } from './chunk-processor.js';
 export {
-  type AttemptFailure,
+  ClaimLeaseManager,
+  type ClaimLeaseOptions,
+} from './claim-lease.js';
+export {
+  AttemptAbort,
   anySignal,
+  createSlots,
+  Semaphore,
+  type Slots,
+  sleep,
+} from './concurrency.js';
+export {
+  type AttemptFailure,
   backoffDelay,
   classifyFailure,
   type ExecuteItemOptions,
@@ -23,9 +35,6 @@ export {
   MAX_BACKOFF_MS,
   MAX_RETRY_AFTER_MS,
   MAX_RETRY_AFTER_WAITS,
-  Semaphore,
-  type Slots,
-  sleep,
 } from './execute-item.js';
 export {
   BLOCKED_HOSTNAMES,
@@ -41,6 +50,7 @@ export {
   ModelPriceSchema,
   type PriceTable,
   PriceTableSchema,
+  pricedResult,
   priceResult,
   WorkerTableError,
 } from './prices.js';
@@ -78,21 +88,46 @@ export {
   unknownScorers,
 } from './scorers.js';
 export {
+  type AdvertisedTarget,
+  buildHttpRequest,
+  buildOpenAiRequest,
   builtinTargets,
+  checkConfigSchema,
   createBuiltinTargets,
   createHttpTarget,
+  createOpenAiTarget,
+  DEFAULT_API_KEY_ENV,
+  DEFAULT_PROMPT,
+  describeTargets,
   echoTarget,
   getPath,
   type HttpTargetConfig,
   HttpTargetConfigSchema,
   type HttpTargetOptions,
   httpTarget,
+  isZodSchema,
   type LoadedPlugins,
   loadPluginModules,
   MAX_HTTP_REDIRECTS,
+  type OpenAiTargetConfig,
+  OpenAiTargetConfigSchema,
+  type OpenAiTargetOptions,
+  type OutgoingRequest,
+  openAiTarget,
+  parseConfig,
   parseRetryAfter,
   Registry,
+  targetConfig,
 } from './targets.js';
+export {
+  type CompiledTemplate,
+  compileTemplate,
+  lookupPath,
+  renderTemplate,
+  renderText,
+  scopeOf,
+  type TemplateScope,
+} from './template.js';
 export {
   ShutdownError,
   type StartWorkerOptions,

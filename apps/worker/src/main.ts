@@ -1,9 +1,16 @@
 /**
- * Worker process entry: reads config from the environment, starts the worker, and shuts it down
- * gracefully on SIGTERM/SIGINT (exit 0; a second signal exits 1 at once). Invalid config (a bad
+ * Worker process entry: reads config from the environment, starts tracing (when
+ * `OTEL_EXPORTER_OTLP_*ENDPOINT` is set) and the worker, and shuts it down gracefully on
+ * SIGTERM/SIGINT, flushing the spans (exit 0; a second signal exits 1 at once). Invalid config (a bad
  * price table or target limits included) or a failed start exits 1.
  */
-import { type Config, ConfigError, createLogger, loadConfig } from '@runledger/shared';
+import {
+  type Config,
+  ConfigError,
+  createLogger,
+  loadConfig,
+  startTracing,
+} from '@runledger/shared';
 import { WorkerTableError } from './prices.js';
 import { startWorker } from './worker.js';
 
@@ -18,6 +25,7 @@ try {
   throw err;
 }
 
+const tracing = await startTracing({ serviceName: 'runledger-worker' });
 const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL });
 
 try {
@@ -31,13 +39,16 @@ try {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    handle.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    handle
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -74,9 +74,31 @@ export function costOf(price: ModelPrice, inputTokens: number, outputTokens: num
 }
 
 /**
- * Prices a succeeded result in place: sets `usage.model` (from the target's usage, else the
- * string `config.model`) and, when the target reported no `costUsd` and the model is in `prices`,
- * `costUsd = costOf(price, usage)`. A result without usage is left as it is.
+ * A priced copy of a succeeded result (`result` itself is not changed): `usage.model` set (from
+ * the target's usage, else the string `config.model`) and, when the target reported no `costUsd`
+ * and the model is in `prices`, `costUsd = costOf(price, usage)`. Returns `result` itself when
+ * there is nothing to price (no usage, or no model).
+ */
+export function pricedResult(
+  result: StoredResult,
+  reportedModel: string | undefined,
+  config: Record<string, unknown>,
+  prices: PriceTable,
+): StoredResult {
+  if (!result.usage) return result;
+  const model =
+    reportedModel ?? (typeof config.model === 'string' && config.model ? config.model : undefined);
+  if (model === undefined) return result;
+  const usage = { ...result.usage, model };
+  if (result.costUsd !== undefined) return { ...result, usage };
+  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
+  if (!price) return { ...result, usage };
+  return { ...result, usage, costUsd: costOf(price, usage.inputTokens, usage.outputTokens) };
+}
+
+/**
+ * Prices a succeeded result in place: the fields `pricedResult` sets are assigned onto `result`.
+ * Kept for callers of the package; the worker itself uses `pricedResult`.
  */
 export function priceResult(
   result: StoredResult,
@@ -84,12 +106,8 @@ export function priceResult(
   config: Record<string, unknown>,
   prices: PriceTable,
 ): void {
-  if (!result.usage) return;
-  const model =
-    reportedModel ?? (typeof config.model === 'string' && config.model ? config.model : undefined);
-  if (model === undefined) return;
-  result.usage.model = model;
-  if (result.costUsd !== undefined) return;
-  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
-  if (price) result.costUsd = costOf(price, result.usage.inputTokens, result.usage.outputTokens);
+  const priced = pricedResult(result, reportedModel, config, prices);
+  if (priced === result) return;
+  if (priced.usage) result.usage = priced.usage;
+  if (priced.costUsd !== undefined) result.costUsd = priced.costUsd;
 }

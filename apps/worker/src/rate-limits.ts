@@ -3,8 +3,8 @@
  *
  * - per-target rate limits (`RUNLEDGER_TARGET_LIMITS`): requests and tokens per minute, counted
  *   by rate-limiter-flexible (`RateLimiterRedis`, fixed windows of `windowSeconds`);
- * - per-run concurrency (`execution.concurrency`): a Redis semaphore of leased slots
- *   (`store.acquireRunSlot`, acquire-slot-1.lua).
+ * - per-run concurrency (`execution.concurrency`): a Redis semaphore of slots that
+ *   expire (`store.acquireRunSlot`, acquire-slot-1.lua: a dead worker's slot frees itself).
  *
  * A refusal is not an attempt: the item gives its worker slot back, waits, and asks again
  * (see `executeItem`).
@@ -166,8 +166,8 @@ export interface AttemptGateOptions {
   runId: string;
   /** The run's `execution.concurrency` (fleet-wide), or undefined for none. */
   concurrency: number | undefined;
-  /** Lease of a run slot, ms: it frees itself after this (a dead worker's slot). */
-  slotLeaseMs: number;
+  /** Expiry of a run slot, ms: a slot not released by then frees itself (a dead worker's slot). */
+  slotExpiryMs: number;
   /** Unique prefix of this process's slot holder ids (e.g. the worker id). */
   holderPrefix: string;
   /** The run's target limiter, or undefined for none. */
@@ -187,7 +187,7 @@ let holderSeq = 0;
  * no rate limit (no Redis call per attempt then). Order: run slot first (so a slot is not held
  * while waiting for the rate limit: it is released on a rate refusal), then the target's tokens
  * and requests. A refused run slot is asked again after a jittered `slotPollMs` at most (slots
- * are usually freed well before their lease ends).
+ * are usually freed well before they expire).
  */
 export function createAttemptGate(options: AttemptGateOptions): AttemptGate | null {
   const { store, runId, concurrency, limiter } = options;
@@ -199,7 +199,7 @@ export function createAttemptGate(options: AttemptGateOptions): AttemptGate | nu
       let holder: string | null = null;
       if (concurrency !== undefined) {
         holder = `${options.holderPrefix}:${++holderSeq}`;
-        const slot = await store.acquireRunSlot(runId, holder, concurrency, options.slotLeaseMs);
+        const slot = await store.acquireRunSlot(runId, holder, concurrency, options.slotExpiryMs);
         if (!slot.acquired) {
           const jittered = Math.ceil(pollMs / 2 + random() * (pollMs / 2));
           return {

@@ -2,12 +2,14 @@
  * Buffers final results per run and writes them with `store.recordResults` (the one atomic,
  * exactly-once write) in batches, then adds the fleet metrics of what was recorded.
  */
-import type {
-  Logger,
-  RecordOutcome,
-  ResultRecord,
-  RunStore,
-  StoredResult,
+import {
+  type Logger,
+  type RecordOutcome,
+  type ResultRecord,
+  type RunStore,
+  type StoredResult,
+  TRACE_ATTRS,
+  withSpan,
 } from '@runledger/shared';
 
 /** Upper bounds (ms) of the item latency histogram buckets written to fleet metrics; `inf` last. */
@@ -130,7 +132,12 @@ export class ResultWriter {
     const records = pending.map((p) => p.record);
     let outcome: RecordOutcome;
     try {
-      outcome = await this.options.store.recordResults(runId, records);
+      // tracing on: the record script as a `runledger.results.record` span
+      outcome = await withSpan(
+        'runledger.results.record',
+        { [TRACE_ATTRS.runId]: runId, [TRACE_ATTRS.resultCount]: records.length },
+        () => this.options.store.recordResults(runId, records),
+      );
     } catch (err) {
       for (const p of pending) p.reject(err);
       return;

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import {
+  annotateActiveSpan,
   type BullConnection,
   bullConnection,
+  bullTelemetry,
   type ChunkJob,
   ChunkJobSchema,
   type Config,
@@ -18,17 +20,24 @@ import {
   RunStore,
   type ScorerDefinition,
   type TargetDefinition,
+  TRACE_ATTRS,
   type WorkerInfo,
 } from '@runledger/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { LocalRuns, processChunk } from './chunk-processor.js';
-import { Semaphore } from './execute-item.js';
+import { Semaphore } from './concurrency.js';
 import { loadPriceTable } from './prices.js';
 import { createTargetLimiters, loadTargetLimits } from './rate-limits.js';
 import { startReconciler } from './reconciler.js';
 import { ResultWriter } from './result-writer.js';
 import { builtinScorers } from './scorers.js';
-import { createBuiltinTargets, loadPluginModules, Registry } from './targets.js';
+import {
+  checkConfigSchema,
+  createBuiltinTargets,
+  describeTargets,
+  loadPluginModules,
+  Registry,
+} from './targets.js';
 
 /** Options of `startWorker`. */
 export interface StartWorkerOptions {
@@ -67,7 +76,8 @@ export class ShutdownError extends Error {
 /**
  * Starts a worker: loads modules, subscribes to cancels, starts one BullMQ worker per target
  * (queue `items.<target>`) and the heartbeat. Resolves once it is consuming.
- * @throws Error when a module cannot be loaded or a target/scorer name is invalid or duplicated.
+ * @throws Error when a module cannot be loaded, a target/scorer name is invalid or duplicated,
+ *   or a target has no zod `configSchema`.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
   const { config } = options;
@@ -82,6 +92,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const prices = loadPriceTable(config.RUNLEDGER_PRICES);
   const targetLimits = loadTargetLimits(config.RUNLEDGER_TARGET_LIMITS);
   const plugins = await loadPluginModules(modules);
+  for (const target of options.targets ?? []) checkConfigSchema(target, 'startWorker targets');
   const targets = new Registry<TargetDefinition>('target', [
     ...createBuiltinTargets(config),
     ...(options.targets ?? []),
@@ -130,12 +141,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     throw err;
   }
 
-  // heartbeat
+  // heartbeat: served targets with their config JSON Schemas (converted once)
+  const advertisedTargets = describeTargets(targets.list(), logger);
   const info = (): WorkerInfo => ({
     id,
     host: hostname(),
     pid: process.pid,
-    targets: targets.describe(),
+    targets: advertisedTargets,
     scorers: scorers.describe(),
     concurrency: config.WORKER_CONCURRENCY,
     inFlight: slots.inUse,
@@ -171,6 +183,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const processor = async (job: Job<ChunkJob>, token?: string): Promise<void> => {
     const parsed = ChunkJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid chunk job ${job.id}`);
+    // tracing on: the job's consumer span (`process items.<target>`) names its run and chunk
+    annotateActiveSpan({
+      [TRACE_ATTRS.runId]: parsed.data.runId,
+      [TRACE_ATTRS.chunk]: parsed.data.chunk,
+    });
     const outcome = await processChunk({ ...parsed.data, enqueuedAt: job.timestamp }, deps);
     if (outcome === 'handback') {
       logger.info({ jobId: job.id }, 'shutdown: chunk handed back to the queue');
@@ -180,6 +197,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   };
   // on a Cluster, BullMQ is handed Cluster instances it does not close: closed after the workers
   const bullConnections: BullConnection[] = [];
+  // tracing on: consumer spans parented to the producer span stored in each job (bullmq-otel)
+  const telemetry = bullTelemetry();
   const workers = targets.list().map((target) => {
     const bull = bullConnection(config.REDIS_URL, 'blocking', { cluster });
     bullConnections.push(bull);
@@ -192,6 +211,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       // every half lock bounds a killed worker's recovery to ~1.5 x WORKER_LOCK_MS (was ~2 x)
       stalledInterval: Math.max(250, Math.round(config.WORKER_LOCK_MS / 2)),
       maxStalledCount: 10,
+      ...(telemetry ? { telemetry } : {}),
     });
     worker.on('error', (err) => logger.error({ err, target: target.name }, 'bullmq worker error'));
     worker.on('failed', (job, err) => {

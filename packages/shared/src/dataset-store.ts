@@ -6,14 +6,16 @@
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
+import { DatasetCommitError } from './errors.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
+import { ScriptCode, scriptError } from './script-codes.js';
 import type { RunStore } from './store.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rlDatasetCommit(...args: (string | number)[]): RedisResult<number[], Context>;
+    rlDatasetCommit(...args: (string | number)[]): RedisResult<(number | string)[], Context>;
   }
 }
 
@@ -66,16 +68,16 @@ export function toStoredItem(item: Item | StoredItem, index: number): StoredItem
   return stored;
 }
 
-/** Why a version could not be committed. */
-export class DatasetCommitError extends Error {
-  override name = 'DatasetCommitError';
-  constructor(
-    readonly reason: 'exists' | 'missing' | 'conflict' | 'incomplete',
-    message: string,
-  ) {
-    super(message);
-  }
+/**
+ * What `DatasetVersionWriter.commit` answers: the version, and `created` false when the content
+ * equalled the latest version's (that version is answered, none was added).
+ */
+export interface CommittedVersion extends DatasetVersionInfo {
+  created: boolean;
 }
+
+/** Why a version could not be committed (./errors.ts; kept importable from here). */
+export { DatasetCommitError };
 
 /** Options of a `DatasetStore`. */
 export interface DatasetStoreOptions {
@@ -136,7 +138,10 @@ export class DatasetVersionWriter {
 
   /**
    * Commits the staged items as version `base + 1` (`base` 0 and mode `create` for a new
-   * dataset). Returns the new version. The staging hash is removed when the commit fails.
+   * dataset). Returns the new version (`created: true`). An update whose content hash equals
+   * the latest version's adds no version: that one is returned with `created: false` (decided
+   * atomically with the commit; a new `name` still applies). The staging hash is removed when
+   * nothing is committed.
    * @throws DatasetCommitError `exists` (create of an existing id), `missing` (update of a
    *   deleted dataset), `conflict` (another version was committed after `base`), `incomplete`.
    */
@@ -145,7 +150,7 @@ export class DatasetVersionWriter {
     base: number;
     name?: string | undefined;
     now?: number;
-  }): Promise<DatasetVersionInfo> {
+  }): Promise<CommittedVersion> {
     await this.flush();
     const now = options.now ?? Date.now();
     const version = options.base + 1;
@@ -169,9 +174,13 @@ export class DatasetVersionWriter {
       this.datasetId,
       options.name ?? '',
       this.project,
+      info.contentHash,
     );
     const code = Number(reply[0]);
-    if (code === 1) {
+    if (code === ScriptCode.Unchanged) {
+      return { ...(JSON.parse(String(reply[2])) as DatasetVersionInfo), created: false };
+    }
+    if (code === ScriptCode.Ok) {
       if (options.mode === 'create') {
         await this.store.redis.zadd(
           this.store.keys.projectDatasets(this.project),
@@ -179,21 +188,12 @@ export class DatasetVersionWriter {
           this.datasetId,
         );
       }
-      return info;
+      return { ...info, created: true };
     }
     await this.abort();
-    const id = this.datasetId;
-    if (code === 0) throw new DatasetCommitError('exists', `dataset ${id} exists already`);
-    if (code === -1) throw new DatasetCommitError('missing', `dataset ${id} not found`);
-    if (code === -2) {
-      throw new DatasetCommitError(
-        'conflict',
-        `dataset ${id} changed meanwhile (version ${Number(reply[1])} was committed after version ${options.base}); retry`,
-      );
-    }
-    throw new DatasetCommitError(
-      'incomplete',
-      `dataset ${id}: staged items do not number ${this.count}`,
+    throw (
+      scriptError(reply, { datasetId: this.datasetId, count: this.count, base: options.base }) ??
+      new Error(`dataset-commit-4 answered ${String(reply[0])}`)
     );
   }
 

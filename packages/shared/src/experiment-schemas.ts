@@ -8,6 +8,7 @@ import {
   NameSchema,
   RunSpecHeaderSchema,
   ScorerRefSchema,
+  ScoreSummarySchema,
   TargetRefSchema,
   UsageSchema,
 } from './schemas.js';
@@ -71,26 +72,24 @@ const LatencyPercentiles = z.object({
   p99: z.number().nullable(),
 });
 
-export const VariantScoreSchema = z
-  .object({
-    /** passed / n, where n counts every result (failed and cancelled items count as not passed). */
-    passRate: z.number().nullable(),
-    /** Wilson 95% interval of `passRate`. */
-    ci95: z.tuple([z.number(), z.number()]).nullable(),
-    n: z.number().int(),
-    passed: z.number().int(),
-    /** Scored and did not pass. */
-    failed: z.number().int(),
-    /** Results without this score (the target failed, or the item was cancelled). */
-    unscored: z.number().int(),
-    /** Mean score over scored results. */
-    mean: z.number().nullable(),
-    /** pass@k (k = trials), averaged over items; only with trials > 1. */
-    passAtK: z.number().nullable().optional(),
-    /** pass^k (k = trials), averaged over items; only with trials > 1. */
-    passHatK: z.number().nullable().optional(),
-  })
-  .openapi('VariantScore');
+/**
+ * A variant's figures for one scorer over every trial: a run's `ScoreSummary` (the same
+ * `summarizeScore` of stats.ts, over the items of every trial run that still exists) plus the
+ * Wilson interval of `passRate` and, with trials > 1, pass@k and pass^k.
+ */
+export const VariantScoreSchema = ScoreSummarySchema.extend({
+  /** Wilson 95% interval of `passRate` (over `n` items). */
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
+  /** The denominator of `passRate`: items of every trial run that still exists. */
+  n: z.number().int(),
+  /** pass@k (k = trials), averaged over items; only with trials > 1. */
+  passAtK: z.number().nullable().optional(),
+  /** pass^k (k = trials), averaged over items; only with trials > 1. */
+  passHatK: z.number().nullable().optional(),
+}).openapi('VariantScore', {
+  description:
+    "One scorer over every trial run of a variant: a run's ScoreSummary (passRate = passed / n items) plus its Wilson 95% interval and pass@k / pass^k.",
+});
 export type VariantScore = z.infer<typeof VariantScoreSchema>;
 
 export const VariantSummarySchema = z
@@ -99,7 +98,10 @@ export const VariantSummarySchema = z
     target: TargetRefSchema,
     /** Run ids by trial index. */
     runIds: z.array(z.string()),
+    /** Runs of this variant that no longer exist (deleted or expired): its figures leave them out. */
+    missingRunIds: z.array(z.string()),
     status: z.enum(EXPERIMENT_STATUSES),
+    /** Items of the variant's runs that still exist. */
     totalItems: z.number().int(),
     completedItems: z.number().int(),
     scores: z.record(z.string(), VariantScoreSchema),
@@ -123,7 +125,12 @@ export const ExperimentSummarySchema = z
     datasetVersion: z.string().nullable(),
     trials: z.number().int(),
     scorers: z.array(z.string()),
-    /** Runs that no longer exist (expired or deleted); their results are not counted. */
+    /**
+     * True when a run of the experiment no longer exists (deleted or expired): the figures cover
+     * the runs that remain only (`missingRunIds`), never as if the experiment were complete.
+     */
+    incomplete: z.boolean(),
+    /** Runs that no longer exist (expired or deleted); their items and results are not counted. */
     missingRunIds: z.array(z.string()),
     variants: z.array(VariantSummarySchema),
   })
@@ -172,10 +179,19 @@ export const CompareSchema = z
     byPass: ChangeCounts,
     /** By score: improved = score(b) > score(a) (an unscored item counts as score 0). */
     byScore: ChangeCounts,
+    /** Run a's pass rate for the scorer: passed / totalItems (`summarizeScore`, as on the run). */
     passRateA: z.number().nullable(),
+    /** Run b's pass rate for the scorer: passed / totalItems. */
     passRateB: z.number().nullable(),
-    /** passRateB - passRateA over the joined items, with the paired bootstrap 95% interval. */
+    /** Run a's full `ScoreSummary` for the scorer (the same figures as `GET /v1/runs/:a`). */
+    scoreA: ScoreSummarySchema,
+    scoreB: ScoreSummarySchema,
+    /** passRateB - passRateA. */
     diff: z.number().nullable(),
+    /**
+     * Paired percentile bootstrap 95% interval of the difference, resampling the joined items
+     * (it brackets `diff` once both runs have a result for every item).
+     */
     ci95: z.tuple([z.number(), z.number()]).nullable(),
     bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int() }),
   })

@@ -14,7 +14,7 @@
  * exact figures, at O(total results) reads and memory per request (about 1 s and tens of MB for
  * 100k results). Figures: see ./experiment-schemas.ts and ./stats.ts.
  */
-import { RunNotFoundError } from './errors.js';
+import { InvalidCursorError, RunNotFoundError } from './errors.js';
 import type { ExperimentReport, ExperimentSummary, VariantScore } from './experiment-schemas.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './redis.js';
@@ -25,8 +25,8 @@ import {
   type TargetRef,
   TERMINAL_STATUSES,
 } from './schemas.js';
-import { nearestRank, passAtK, passHatK, wilsonInterval } from './stats.js';
-import { InvalidCursorError, type RunStore } from './store.js';
+import { nearestRank, passAtK, passHatK, summarizeResultScores, wilsonInterval } from './stats.js';
+import type { RunStore } from './store.js';
 
 /** An experiment as stored. Times in ms since epoch. */
 export interface ExperimentRecord {
@@ -102,6 +102,18 @@ export class ExperimentStore {
     if ((await this.redis.hsetnx(key, 'settledAt', Date.now())) === 1) {
       await this.redis.expire(key, Math.max(1, Math.round(ttlSeconds)));
     }
+  }
+
+  /**
+   * Deletes the experiment's hash and index entry (not its runs: the caller deletes those
+   * first). Returns true when it existed.
+   */
+  async delete(id: string): Promise<boolean> {
+    const [deleted] = await Promise.all([
+      this.redis.del(this.keys.experiment(id)),
+      this.redis.zrem(this.keys.experimentsIndex, id),
+    ]);
+    return deleted > 0;
   }
 
   /**
@@ -211,12 +223,15 @@ function statusOf(present: Run[]): ExperimentSummary['status'] {
 
 /**
  * The side-by-side summary of an experiment from its runs' results (see
- * `ExperimentSummarySchema`): per variant and scorer, the pass rate over every result of every
- * trial (failed and cancelled items count as not passed) with its Wilson 95% interval; with
+ * `ExperimentSummarySchema`): per variant and scorer, `summarizeScore` (stats.ts: the one pass
+ * rate, passed / items, so failed, cancelled and pending items count as not passed) over the
+ * items of every trial run that still exists, with its Wilson 95% interval; with
  * trials > 1, pass@k and pass^k with k = trials, per item (n = trials with a result, c = those
  * that passed; items with fewer than k results are left out) averaged over items; latency
  * percentiles (nearest rank) over every result that ran; usage and cost summed from the runs;
- * errors (failed results) by error type.
+ * errors (failed results) by error type. Runs that no longer exist are listed in
+ * `missingRunIds` (per variant and in total) and the summary says `incomplete`; their items are
+ * left out of every figure.
  */
 export function summarizeExperiment(
   record: ExperimentRecord,
@@ -262,27 +277,15 @@ export function summarizeExperiment(
       }
     }
     const full = [...perItem.values()].filter((e) => e.n >= k);
+    const totalItems = present.reduce((acc, r) => acc + r.totalItems, 0);
     const scores: Record<string, VariantScore> = {};
     for (const name of scorerNames) {
-      let passed = 0;
-      let failed = 0;
-      let sum = 0;
-      for (const r of results) {
-        const s = r.scores[name];
-        if (!s) continue;
-        sum += s.score;
-        if (s.passed) passed++;
-        else failed++;
-      }
-      const n = results.length;
+      const n = Math.max(totalItems, results.length);
+      const summary = summarizeResultScores(results, name, n);
       const score: VariantScore = {
-        passRate: n === 0 ? null : passed / n,
-        ci95: n === 0 ? null : wilsonInterval(passed, n),
+        ...summary,
+        ci95: n === 0 ? null : wilsonInterval(summary.passed, n),
         n,
-        passed,
-        failed,
-        unscored: n - passed - failed,
-        mean: passed + failed === 0 ? null : sum / (passed + failed),
       };
       if (k > 1) {
         score.passAtK =
@@ -300,8 +303,9 @@ export function summarizeExperiment(
       name: variant.name,
       target: variant.target,
       runIds: variant.runIds,
+      missingRunIds: variant.runIds.filter((_, i) => !runs[i]),
       status: statusOf(present),
-      totalItems: present.reduce((acc, r) => acc + r.totalItems, 0),
+      totalItems,
       completedItems: present.reduce(
         (acc, r) => acc + r.succeededCount + r.failedCount + r.cancelledCount,
         0,
@@ -331,6 +335,7 @@ export function summarizeExperiment(
     datasetVersion: record.datasetVersion,
     trials: record.trials,
     scorers: scorerNames,
+    incomplete: missingRunIds.length > 0,
     missingRunIds,
     variants,
   };

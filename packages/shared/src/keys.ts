@@ -13,6 +13,8 @@
  * | `runledger:{<runId>}:failed`      | zset   | itemIndex of failed results                               |
  * | `runledger:{<runId>}:cancelled`   | zset   | itemIndex of cancelled results                            |
  * | `runledger:{<runId>}:events`      | stream | status and progress events (SSE, resumable by stream id)  |
+ * | `runledger:{<runId>}:errtypes`    | hash   | failed items by error type: `n:<type>` count, `m:<type>` first full message |
+ * | `runledger:{<runId>}:reruns`      | zset   | runIds of this run's reruns/replays by createdAt (ms); the run's TTL |
  * | `runledger:runs`                  | zset   | runId by createdAt (ms): the list index, pruned lazily    |
  * | `runledger:runs:active`           | zset   | runs not seen finished yet, by createdAt (reconciler)     |
  * | `runledger:idempotency:<sha256>`  | string | runId created for an `Idempotency-Key` (24 h)             |
@@ -38,7 +40,7 @@
  *
  * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
  * slot and stays valid on Redis Cluster. BullMQ's prefix is hash-tagged (`{runledger}`) for the
- * same reason (see ../shared/PITFALLS.md).
+ * same reason (docs/architecture.md#redis-key-layout).
  */
 
 /** The per-run keys, in the order the Lua scripts take them as KEYS. */
@@ -51,6 +53,10 @@ export interface RunKeys {
   failed: string;
   cancelled: string;
   events: string;
+  /** Failed items grouped by error type (record-results-9 writes it). */
+  errtypes: string;
+  /** Ids of the run's reruns (not a script key: `addRerun` writes it, `deleteRun` removes it). */
+  reruns: string;
 }
 
 /** Builds every key name for one key prefix. */
@@ -70,13 +76,34 @@ export class KeyLayout {
       failed: `${base}:failed`,
       cancelled: `${base}:cancelled`,
       events: `${base}:events`,
+      errtypes: `${base}:errtypes`,
+      reruns: `${base}:reruns`,
     };
   }
 
-  /** The per-run keys as an array in script order (run, items, results, latency, succeeded, failed, cancelled, events). */
+  /**
+   * The per-run keys of the record/finish scripts, in their KEYS order (run, items, results,
+   * latency, succeeded, failed, cancelled, events, errtypes). A finished run's keys all carry
+   * its retention TTL (the scripts set it; keys never written do not exist).
+   */
   runKeyList(runId: string): string[] {
     const k = this.run(runId);
-    return [k.run, k.items, k.results, k.latency, k.succeeded, k.failed, k.cancelled, k.events];
+    return [
+      k.run,
+      k.items,
+      k.results,
+      k.latency,
+      k.succeeded,
+      k.failed,
+      k.cancelled,
+      k.events,
+      k.errtypes,
+    ];
+  }
+
+  /** Every key of a run: `runKeyList`, the reruns list and the concurrency slots (`deleteRun`). */
+  allRunKeys(runId: string): string[] {
+    return [...this.runKeyList(runId), this.run(runId).reruns, this.runSlots(runId)];
   }
 
   get runsIndex(): string {
@@ -141,7 +168,7 @@ export class KeyLayout {
 
   /**
    * A run's fleet-wide concurrency slots (`execution.concurrency`): zset of holder ids scored by
-   * lease expiry (ms). Not in `runKeyList` (per-run scripts keep their 8 keys): it carries its own
+   * lease expiry (ms). Not in `runKeyList` (not a key of the per-run scripts): it carries its own
    * TTL (renewed on each acquire) and `deleteRun` deletes it.
    */
   runSlots(runId: string): string {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { traceLogFields } from './tracing.js';
 
 export type { Logger };
 
@@ -42,7 +43,8 @@ export const REDACT_PATHS = [
  * Creates the process logger: secrets redacted, errors under `err`. Lines are JSON (one object
  * a line, as log collectors read them), except on a terminal: when stdout is a TTY (or with
  * `pretty: true`) they are formatted by pino-pretty (`[12:00:00.000] INFO (api): request ...`,
- * colored on a terminal). The JSON path is plain `pino(options[, destination])`.
+ * colored on a terminal). The JSON path is plain `pino(options[, destination])`. While tracing
+ * is on (./tracing.ts), a line logged inside a span carries its `trace_id` and `span_id`.
  * @param options.level pino level (`info` by default); `silent` turns logging off.
  * @param options.name process role (`api`, `worker`, `cli`), added to every line.
  * @param options.destination where lines go instead of stdout (tests capture them).
@@ -61,6 +63,8 @@ export function createLogger(
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { pid: process.pid, ...(options.name ? { name: options.name } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // `{}` (one check) while tracing is off
+    mixin: traceLogFields,
   };
   const pretty = options.pretty ?? (options.destination === undefined && process.stdout.isTTY);
   if (pretty) return pino(opts, prettyStream(options.destination));

@@ -4,19 +4,34 @@
  * (named exports, or the same keys on its default export).
  */
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { Usage } from './schemas.js';
 
-/** What a target receives besides the item's input. */
-export interface TargetContext {
+/**
+ * The zod (4) that runledger validates with, for modules declaring a target's `configSchema`
+ * without a zod dependency of their own: `import { defineTarget, z } from '@runledger/shared'`.
+ */
+export { z } from 'zod';
+
+/**
+ * What a target receives besides the item's input. `C`: the type of its parsed config (the
+ * output of its `configSchema`).
+ */
+export interface TargetContext<C = Record<string, unknown>> {
   /** Fires on timeout (`execution.timeoutMs`), on cancel of the run, and on forced shutdown. */
   signal: AbortSignal;
   /** 1-based attempt number. */
   attempt: number;
-  /** The run's `target.config` (`{}` when none). */
-  config: Record<string, unknown>;
+  /**
+   * The run's `target.config` (`{}` when none) as parsed by the target's `configSchema`
+   * (defaults applied) when the worker calls the target.
+   */
+  config: C;
   runId: string;
   itemId: string;
   itemIndex: number;
+  /** The item's `metadata` (`{}` when none). Absent only when a caller builds contexts by hand. */
+  metadata?: Record<string, unknown>;
   /** Child logger carrying runId and itemId. */
   logger: Logger;
 }
@@ -28,11 +43,29 @@ export interface TargetOutput {
   costUsd?: number;
 }
 
-/** A named target: executes one item. Throw `NonRetryableError` for errors a retry cannot fix. */
-export interface TargetDefinition {
+/**
+ * A named target: executes one item. Throw `NonRetryableError` for errors a retry cannot fix.
+ *
+ * `configSchema` (a zod 4 schema, required) declares the run's `target.config`: the worker
+ * parses the config with it before calling `run` (an invalid config fails the item
+ * `invalid_config` with field paths, without calling `run`) and advertises it as JSON Schema
+ * with its heartbeat, so the API refuses invalid configs at submit (400 with field paths).
+ * A target without config declares `z.object({}).strict()`.
+ *
+ * @example
+ * export const knn = defineTarget({
+ *   name: 'knn',
+ *   description: 'k-nearest neighbours; config.k, default 5',
+ *   configSchema: z.object({ k: z.number().int().min(1).default(5) }).strict(),
+ *   async run(input, { config }) { return { output: predict(input, config.k) }; },
+ * });
+ */
+export interface TargetDefinition<C = Record<string, unknown>> {
   name: string;
   description: string;
-  run(input: unknown, context: TargetContext): Promise<TargetOutput>;
+  /** The schema of `target.config` (zod 4); its output is what `run` gets as `context.config`. */
+  configSchema: z.ZodType<C>;
+  run(input: unknown, context: TargetContext<C>): Promise<TargetOutput>;
 }
 
 /** A scorer's verdict on one output: `score` in [0, 1] and pass/fail. */
@@ -57,8 +90,11 @@ export interface ScorerDefinition {
   score(args: ScorerInput): ScoreOutcome | number | Promise<ScoreOutcome | number>;
 }
 
-/** Identity helper that types a target definition. */
-export function defineTarget(definition: TargetDefinition): TargetDefinition {
+/**
+ * Identity helper that types a target definition: `context.config` is typed as the output of
+ * `configSchema`.
+ */
+export function defineTarget<C>(definition: TargetDefinition<C>): TargetDefinition<C> {
   return definition;
 }
 

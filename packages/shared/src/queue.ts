@@ -6,6 +6,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import { KeyLayout, queueNameForTarget } from './keys.js';
 import { type BullConnection, bullConnection } from './redis.js';
 import type { ChunkJob } from './schemas.js';
+import { bullTelemetry } from './tracing.js';
 
 /**
  * Items per job for a run of `totalItems`: small runs are spread over up to 64 jobs so many
@@ -72,11 +73,14 @@ export class RunQueues {
       this.connection ??= bullConnection(this.options.redisUrl, 'command', {
         cluster: this.options.cluster ?? false,
       });
+      // tracing on: `addBulk` producer spans, their context carried in each job (bullmq-otel)
+      const telemetry = bullTelemetry();
       queue = new Queue<ChunkJob>(queueNameForTarget(target), {
         connection: this.connection.connection,
         prefix: this.keys.bullPrefix,
         defaultJobOptions: CHUNK_JOB_OPTIONS,
         streams: { events: { maxLen: 1000 } },
+        ...(telemetry ? { telemetry } : {}),
       });
       this.queues.set(target, queue);
     }

@@ -124,7 +124,14 @@ export const ExecutionSchema = z
      * Accept the run even when no live worker serves its target (it waits for one, up to
      * `RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS`); without it such a run is refused at submit.
      */
-    waitForWorkers: z.boolean().optional(),
+    waitForWorkers: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'Accept the run even when no live worker serves its target: it stays queued until one ' +
+          'does (failed after RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS). Default: refused at submit.',
+      }),
   })
   .openapi('Execution');
 /**
@@ -246,8 +253,39 @@ export const UsageSchema = z
 export type Usage = z.infer<typeof UsageSchema>;
 
 export const ScoreSummarySchema = z
-  .object({ mean: z.number().nullable(), passed: z.number().int(), failed: z.number().int() })
-  .openapi('ScoreSummary');
+  .object({
+    /** Mean score over scored items; null when none was scored. */
+    mean: z.number().nullable(),
+    /** Items scored by this scorer that passed. */
+    passed: z.number().int(),
+    /** Items scored by this scorer that did not pass. */
+    failed: z.number().int(),
+    /** Items with a result but no score from this scorer (failed to execute, cancelled, scorer error). */
+    errors: z.number().int(),
+    /** `passed / totalItems`: items not executed, cancelled or not done yet count as not passed; null when there is no item. */
+    passRate: z.number().nullable(),
+    /** `passed / (passed + failed)`: among scored items only; null when none was scored. */
+    passRateOfScored: z.number().nullable(),
+  })
+  .openapi('ScoreSummary', {
+    description:
+      'One scorer over a run. `passRate = passed / totalItems` is THE pass rate (see `summarizeScore` in stats.ts); `passRateOfScored` is shown beside it.',
+  });
+/** One scorer's summary: see `summarizeScore` (stats.ts), the single definition of the pass rate. */
+export type ScoreSummary = z.infer<typeof ScoreSummarySchema>;
+
+export const ErrorTypeSchema = z
+  .object({
+    /** `error.type` of the failed results (`unknown` when a failed result has no error). */
+    type: z.string(),
+    /** Failed items with this type. */
+    count: z.number().int(),
+    /** The full message of the first failed item of this type that was recorded. */
+    message: z.string(),
+  })
+  .openapi('ErrorType');
+/** Failed items of a run grouped by `error.type` (cancelled items are not failures). */
+export type ErrorType = z.infer<typeof ErrorTypeSchema>;
 
 export const RunSchema = z
   .object({
@@ -274,6 +312,10 @@ export const RunSchema = z
     usage: UsageSchema,
     costUsd: z.number(),
     scores: z.record(z.string(), ScoreSummarySchema),
+    /** Failed items grouped by `error.type`, by count (descending) then type. */
+    errorTypes: z.array(ErrorTypeSchema),
+    /** Runs created by `POST /v1/runs/:id/rerun` or `/replay` of this run, oldest first (deleted ones left out). */
+    reruns: z.array(z.string()),
     tags: z.array(z.string()),
     metadata: JsonRecord,
     retention: z.object({ ttlSeconds: z.number().int() }),
@@ -282,6 +324,11 @@ export const RunSchema = z
     completedAt: z.string().nullable(),
     expiresAt: z.string().nullable(),
     error: z.string().nullable(),
+    /**
+     * OpenTelemetry trace id (32 hex characters) of the request that created the run, whose trace
+     * holds the run's chunk jobs and item attempts; null when tracing was off (or not sampled).
+     */
+    traceId: z.string().nullable(),
     /** Set only on runs created by an experiment (`POST /v1/experiments`). */
     experimentId: z.string().optional(),
     /** The experiment variant this run belongs to (experiment runs only). */
@@ -343,6 +390,28 @@ export const ResultSchema = z
   .openapi('Result');
 /** One item's result as the API returns it. `latencyMs` is the last attempt's duration; `queueMs` the wait before the first attempt. */
 export type Result = z.infer<typeof ResultSchema>;
+
+export const EffectiveSummarySchema = z
+  .object({
+    /** The run and its reruns (recursively) that were read: the run first, then by creation. */
+    runIds: z.array(z.string()),
+    /** Items of the run asked for. */
+    totalItems: z.number().int(),
+    /** Items whose latest result is `succeeded` / `failed` / `cancelled`. */
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int(),
+    /** Items without any result yet. */
+    pending: z.number().int(),
+    /** Per scorer, over the latest results (same definition as a run's `scores`). */
+    scores: z.record(z.string(), ScoreSummarySchema),
+  })
+  .openapi('EffectiveSummary', {
+    description:
+      'Counters and scores over the effective results: per item, the latest result across the run and its reruns.',
+  });
+/** `GET /v1/runs/:id/results?effective=true`: what the run scores after its reruns repaired items. */
+export type EffectiveSummary = z.infer<typeof EffectiveSummarySchema>;
 
 /** An event of a run's stream: `status` on every transition, `progress` when results land. */
 export const RunEventSchema = z

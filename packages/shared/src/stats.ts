@@ -6,9 +6,102 @@
  *   the same items, by the paired (per-item) percentile bootstrap (Efron & Tibshirani 1993).
  * - `passAtK` / `passHatK`: the unbiased pass@k estimator (Chen et al. 2021) and pass^k
  *   (Yao et al. 2024, tau-bench).
- * - `nearestRank`: the nearest-rank percentile, the same definition as lua/read-run-2.lua.
+ * - `nearestRank`: the nearest-rank percentile, the same definition as lua/read-run-4.lua.
  * - `mulberry32`: the small seeded PRNG the bootstrap uses, so a seed gives the same interval.
+ * - `summarizeScore`: THE pass rate of runledger (runs, run lists, effective results, compare,
+ *   experiments all call it).
  */
+
+/** What `summarizeScore` counts for one scorer over one run (or a set of runs). */
+export interface ScoreCounts {
+  /** Items scored by this scorer that passed. */
+  passed: number;
+  /** Items scored by this scorer that did not pass. */
+  failed: number;
+  /** Sum of the scores (each in [0, 1]) of the scored items (`passed + failed` of them). */
+  scoreSum: number;
+  /** Items that have a result, whatever its status (succeeded, failed, cancelled). */
+  resultCount: number;
+  /** Every item of the run(s), with a result or not. */
+  totalItems: number;
+}
+
+/**
+ * One scorer's summary (the `ScoreSummary` schema): `{ mean, passed, failed, errors, passRate,
+ * passRateOfScored }`.
+ */
+export interface ScoreSummaryFigures {
+  /** Mean score over scored items; null when none was scored. */
+  mean: number | null;
+  passed: number;
+  failed: number;
+  /** Items with a result but no score from this scorer (failed to execute, cancelled, scorer error). */
+  errors: number;
+  /** `passed / totalItems`; null when totalItems is 0. */
+  passRate: number | null;
+  /** `passed / (passed + failed)`; null when nothing was scored. */
+  passRateOfScored: number | null;
+}
+
+/**
+ * The one definition of a pass rate in runledger, per scorer:
+ *
+ * - `passed`: items scored by the scorer that passed; `failed`: items scored that did not pass;
+ * - `errors`: items that have a result but no score from the scorer (the target failed, the item
+ *   was cancelled, the scorer threw): `resultCount - passed - failed`;
+ * - `passRate = passed / totalItems`: every item of the run is in the denominator, so items that
+ *   failed to execute, were cancelled or have no result yet count as not passed (null when the
+ *   run has no item);
+ * - `passRateOfScored = passed / (passed + failed)`: the rate among scored items only (null when
+ *   none was scored), shown beside it, never instead of it;
+ * - `mean`: the mean score over scored items (null when none was scored).
+ *
+ * @example summarizeScore({ passed: 146, failed: 52, scoreSum: 146, resultCount: 200, totalItems: 200 })
+ *   // { mean: 0.737..., passed: 146, failed: 52, errors: 2, passRate: 0.73, passRateOfScored: 0.737... }
+ * Never throws: counts read from a store are taken as they are (`errors` is never negative).
+ */
+export function summarizeScore(counts: ScoreCounts): ScoreSummaryFigures {
+  const { passed, failed, scoreSum, resultCount, totalItems } = counts;
+  const scored = passed + failed;
+  return {
+    mean: scored === 0 ? null : scoreSum / scored,
+    passed,
+    failed,
+    errors: Math.max(0, resultCount - scored),
+    passRate: totalItems === 0 ? null : passed / totalItems,
+    passRateOfScored: scored === 0 ? null : passed / scored,
+  };
+}
+
+/**
+ * `summarizeScore` over results held in memory: tallies `scorer`'s scores of `results` (each a
+ * `{ scores: { [scorer]: { score, passed } } }`) against `totalItems` items (at least
+ * `results.length`). Used where figures are computed from results rather than stored counters:
+ * compare without stored scores, effective results across reruns, experiment variants.
+ */
+export function summarizeResultScores(
+  results: readonly { scores: Readonly<Record<string, { score: number; passed: boolean }>> }[],
+  scorer: string,
+  totalItems: number,
+): ScoreSummaryFigures {
+  let passed = 0;
+  let failed = 0;
+  let scoreSum = 0;
+  for (const r of results) {
+    const s = r.scores[scorer];
+    if (!s) continue;
+    scoreSum += s.score;
+    if (s.passed) passed++;
+    else failed++;
+  }
+  return summarizeScore({
+    passed,
+    failed,
+    scoreSum,
+    resultCount: results.length,
+    totalItems: Math.max(totalItems, results.length),
+  });
+}
 
 /** z for a two-sided 95% interval: the 0.975 quantile of the standard normal. */
 export const Z_95 = 1.959964;
@@ -58,7 +151,7 @@ export function mulberry32(seed: number): () => number {
 
 /**
  * Nearest-rank percentile of `sorted` (ascending): the value at rank `ceil(p / 100 * n)` (1-based;
- * rank 0 is taken as 1), as in lua/read-run-2.lua
+ * rank 0 is taken as 1), as in lua/read-run-4.lua
  * (https://en.wikipedia.org/wiki/Percentile#The_nearest-rank_method). null when empty.
  * @param p percentile in (0, 100].
  */

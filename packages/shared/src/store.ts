@@ -6,11 +6,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
 import { DEFAULT_PROJECT } from './config.js';
-import { RunNotFoundError, RunStateError } from './errors.js';
+import { InvalidCursorError, RunNotFoundError, RunTerminalError } from './errors.js';
 import { histogramEdges, type LatencyHistogram } from './histogram.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
+import { cancelledResult } from './results.js';
 import type {
+  EffectiveSummary,
+  ErrorType,
   Execution,
   ItemScore,
   Result,
@@ -19,34 +22,44 @@ import type {
   RunEvent,
   RunStatus,
   ScorerRef,
+  ScoreSummary,
   StoredItem,
   StoredResult,
   StoredSpec,
   TargetRef,
   WorkerInfo,
 } from './schemas.js';
+import { ScriptCode, scriptError } from './script-codes.js';
+import { summarizeResultScores, summarizeScore } from './stats.js';
 
-/** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
+/**
+ * Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). Every
+ * reply is a table led by a `ScriptCode`; `scriptError` (./script-codes.ts) decodes the negative
+ * ones into Errors, and each method below maps those to its outcome.
+ */
 const SCRIPTS = {
   rlCreateRun: { file: 'create-run-3', keys: 3 },
   rlClaimItems: { file: 'claim-items-4', keys: 4 },
-  rlRecordResults: { file: 'record-results-8', keys: 8 },
-  rlFinishRun: { file: 'finish-run-8', keys: 8 },
-  rlReadRun: { file: 'read-run-2', keys: 2 },
+  rlRecordResults: { file: 'record-results-9', keys: 9 },
+  rlFinishRun: { file: 'finish-run-9', keys: 9 },
+  rlReadRun: { file: 'read-run-4', keys: 4 },
+  rlAddRerun: { file: 'add-rerun-2', keys: 2 },
   rlFindOpenChunks: { file: 'find-open-chunks-2', keys: 2 },
   rlAcquireSlot: { file: 'acquire-slot-1', keys: 1 },
 } as const;
 
+/** A script reply: `[ScriptCode, ...answer]` (see each script's header). */
 type ScriptReply = unknown[];
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rlCreateRun(...args: (string | number)[]): RedisResult<number, Context>;
+    rlCreateRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlClaimItems(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlRecordResults(...args: (string | number)[]): RedisResult<number[], Context>;
     rlFinishRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlReadRun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
     rlFindOpenChunks(...args: (string | number)[]): RedisResult<number[], Context>;
     rlAcquireSlot(...args: (string | number)[]): RedisResult<number[], Context>;
+    rlAddRerun(...args: (string | number)[]): RedisResult<ScriptReply, Context>;
   }
 }
 
@@ -86,6 +99,8 @@ export interface NewRun {
   experimentId?: string | undefined;
   variant?: string | undefined;
   trialIndex?: number | undefined;
+  /** OpenTelemetry trace id of the creating request (see `currentTraceId`), when traced. */
+  traceId?: string | undefined;
 }
 
 /** Outcome of `claimItems`. `items` holds only items with no result yet. */
@@ -220,13 +235,14 @@ export class RunStore {
     if (run.datasetHash !== undefined) fields.datasetHash = run.datasetHash;
     if (run.parentRunId !== undefined) fields.parentRunId = run.parentRunId;
     fields.project = run.project ?? DEFAULT_PROJECT;
-    // budget thresholds, read by record-results-8.lua
+    // budget thresholds, read by record-results-9.lua
     if (run.execution.maxFailures !== undefined) fields.maxFailures = run.execution.maxFailures;
     if (run.execution.maxCostUsd !== undefined) fields.maxCostUsd = run.execution.maxCostUsd;
     if (run.experimentId !== undefined) fields.experimentId = run.experimentId;
     if (run.variant !== undefined) fields.variant = run.variant;
     if (run.trialIndex !== undefined) fields.trialIndex = run.trialIndex;
-    const code = await this.redis.rlCreateRun(
+    if (run.traceId !== undefined) fields.traceId = run.traceId;
+    const reply = await this.redis.rlCreateRun(
       k.run,
       k.items,
       k.events,
@@ -236,9 +252,23 @@ export class RunStore {
       run.totalItems,
       ...Object.entries(fields).flat(),
     );
-    if (code === 0) throw new RunStateError(`run ${run.id} exists already`);
-    if (code === -2)
-      throw new RunStateError(`run ${run.id}: staged items do not number ${run.totalItems}`);
+    const error = scriptError(reply, { runId: run.id, totalItems: run.totalItems });
+    if (error) throw error;
+    if (run.parentRunId !== undefined) await this.addRerun(run.parentRunId, run.id, run.createdAt);
+  }
+
+  /**
+   * Lists run `childId` (created at `createdAt`, ms) among the reruns of `parentId`, in the
+   * parent's keyspace with the parent's TTL (add-rerun-2.lua). `commitRun` calls it for runs
+   * with a `parentRunId`. Returns false when the parent is gone (nothing written).
+   */
+  async addRerun(parentId: string, childId: string, createdAt: number): Promise<boolean> {
+    const k = this.keys.run(parentId);
+    const reply = await this.redis.rlAddRerun(k.run, k.reruns, childId, createdAt);
+    const error = scriptError(reply, { runId: parentId });
+    if (error instanceof RunNotFoundError) return false;
+    if (error) throw error;
+    return true;
   }
 
   /** Adds a committed run to the runs index (listing, newest first). */
@@ -251,25 +281,54 @@ export class RunStore {
   }
 
   /**
-   * Removes every key of a run and its index entry. Returns true when the run existed.
-   * Also used to discard a half-staged submission.
+   * Removes every key of a run (`KeyLayout.allRunKeys`: results, error types, its reruns list,
+   * slots, ...), its index entries and its entry in its parent's reruns list. Returns true when
+   * the run existed. Also used to discard a half-staged submission. Its own reruns are kept
+   * (they are runs of their own).
    */
   async deleteRun(runId: string): Promise<boolean> {
+    const parent = await this.redis.hget(this.keys.run(runId).run, 'parentRunId');
     const [deleted] = await Promise.all([
-      this.redis.del(...this.keys.runKeyList(runId), this.keys.runSlots(runId)),
+      this.redis.del(...this.keys.allRunKeys(runId)),
       this.redis.zrem(this.keys.runsIndex, runId),
       this.redis.zrem(this.keys.activeRuns, runId),
     ]);
+    if (parent) await this.redis.zrem(this.keys.run(parent).reruns, runId);
     return deleted > 0;
   }
 
   // ---------------------------------------------------------------- reading runs
 
-  /** Returns the run, or null when it does not exist. */
+  /**
+   * Returns the run, or null when it does not exist. Its `reruns` leave out runs that no longer
+   * exist (expired; deleted ones are removed from the list by `deleteRun`), and those are dropped
+   * from the list.
+   */
   async getRun(runId: string): Promise<Run | null> {
     const k = this.keys.run(runId);
-    const reply = await this.redis.rlReadRun(k.run, k.latency, ...PERCENTILES);
-    return reply.length === 0 ? null : toRun(reply);
+    const reply = await this.redis.rlReadRun(
+      k.run,
+      k.latency,
+      k.errtypes,
+      k.reruns,
+      ...PERCENTILES,
+    );
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return null;
+    if (error) throw error;
+    const run = toRun(reply.slice(1));
+    if (run.reruns.length > 0) {
+      // one command per run (not a pipeline): run keys live in different cluster slots
+      const exists = await Promise.all(
+        run.reruns.map((id) => this.redis.exists(this.keys.run(id).run)),
+      );
+      const gone = run.reruns.filter((_, i) => exists[i] === 0);
+      if (gone.length > 0) {
+        await this.redis.zrem(k.reruns, ...gone);
+        run.reruns = run.reruns.filter((_, i) => exists[i] === 1);
+      }
+    }
+    return run;
   }
 
   /** Returns the run's status, or null when it does not exist. */
@@ -405,6 +464,131 @@ export class RunStore {
     return { results, nextCursor };
   }
 
+  /** Every result of a run in item order (pages of 1000). @throws RunNotFoundError when the run does not exist. */
+  private async allResults(runId: string): Promise<Result[]> {
+    const out: Result[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listResults(runId, { limit: 1000, cursor });
+      out.push(...page.results);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return out;
+  }
+
+  /**
+   * The run and its reruns, recursively (reruns of reruns): the run first, then the reruns by
+   * creation (createdAt, then id). Reruns that no longer exist are left out; at most `max` runs.
+   * @throws RunNotFoundError when the run does not exist.
+   */
+  async getRunWithReruns(runId: string, max = 1000): Promise<Run[]> {
+    const root = await this.getRun(runId);
+    if (!root) throw new RunNotFoundError(runId);
+    const tree: Run[] = [root];
+    const seen = new Set([root.id]);
+    for (let i = 0; i < tree.length && tree.length < max; i++) {
+      const ids = tree[i]!.reruns.filter((id) => !seen.has(id));
+      for (const id of ids) seen.add(id);
+      // one command per run (not a pipeline): run keys live in different cluster slots
+      const found = await Promise.all(ids.map((id) => this.getRun(id)));
+      for (const run of found) if (run && tree.length < max) tree.push(run);
+    }
+    const reruns = tree
+      .slice(1)
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1,
+      );
+    return [root, ...reruns];
+  }
+
+  /**
+   * A run's **effective** results: per item (joined by item id), the latest result across the
+   * run and its reruns (`getRunWithReruns`; a later rerun's result replaces an earlier one), in
+   * the run's item order. Each result's `runId` names the run it came from; its `itemIndex` is
+   * the item's index in the run asked for (the listing's order and cursor). Pages like
+   * `listResults`: without `status`, indexes `[cursor, cursor+limit)`; with `status`, the next
+   * `limit` items whose effective result has that status. `effective` counts every item of the
+   * run (`pending`: items with no result in any of the runs) and scores them with
+   * `summarizeScore` over the effective results.
+   *
+   * Cost: a run without reruns reads like `listResults`; with reruns, every result of every run
+   * of the tree is read on each call (like an experiment summary).
+   * @throws RunNotFoundError when the run does not exist.
+   */
+  async listEffectiveResults(
+    runId: string,
+    options: {
+      status?: ResultStatus | undefined;
+      limit?: number | undefined;
+      cursor?: string | undefined;
+    } = {},
+  ): Promise<{ results: Result[]; nextCursor: string | null; effective: EffectiveSummary }> {
+    const tree = await this.getRunWithReruns(runId);
+    const root = tree[0]!;
+    const scorerNames = root.scorers.map((sc) => sc.name);
+    const limit = options.limit ?? 100;
+    const from = options.cursor ? Number(options.cursor) : 0;
+    if (tree.length === 1) {
+      // no rerun: the run's own results and counters
+      const page = await this.listResults(runId, options);
+      return {
+        ...page,
+        effective: {
+          runIds: [root.id],
+          totalItems: root.totalItems,
+          succeeded: root.succeededCount,
+          failed: root.failedCount,
+          cancelled: root.cancelledCount,
+          pending: root.totalItems - root.succeededCount - root.failedCount - root.cancelledCount,
+          scores: root.scores,
+        },
+      };
+    }
+    const latest = new Map<string, Result>();
+    for (const run of tree.slice(1)) {
+      let results: Result[];
+      try {
+        results = await this.allResults(run.id);
+      } catch (err) {
+        if (err instanceof RunNotFoundError) continue; // gone meanwhile
+        throw err;
+      }
+      for (const r of results) latest.set(r.itemId, r);
+    }
+    const effective = (await this.allResults(root.id)).map((r): Result => {
+      const newer = latest.get(r.itemId);
+      return newer ? { ...newer, itemIndex: r.itemIndex } : r;
+    });
+    const counts = { succeeded: 0, failed: 0, cancelled: 0 };
+    for (const r of effective) counts[r.status]++;
+    const scores: Record<string, ScoreSummary> = {};
+    for (const name of scorerNames) {
+      scores[name] = summarizeResultScores(effective, name, root.totalItems);
+    }
+    let results: Result[];
+    let nextCursor: string | null;
+    if (options.status) {
+      const matching = effective.filter((r) => r.status === options.status && r.itemIndex >= from);
+      results = matching.slice(0, limit);
+      nextCursor = matching.length > limit ? String(matching[limit]!.itemIndex) : null;
+    } else {
+      const end = Math.min(from + limit, root.totalItems);
+      results = effective.filter((r) => r.itemIndex >= from && r.itemIndex < end);
+      nextCursor = end < root.totalItems ? String(end) : null;
+    }
+    return {
+      results,
+      nextCursor,
+      effective: {
+        runIds: tree.map((r) => r.id),
+        totalItems: root.totalItems,
+        ...counts,
+        pending: root.totalItems - effective.length,
+        scores,
+      },
+    };
+  }
+
   /**
    * Items of a run by index (stored form), null for indexes it does not have.
    * @throws RunNotFoundError when the run does not exist.
@@ -500,9 +684,12 @@ export class RunStore {
       this.eventsMaxLen,
       ...indexes,
     );
-    const code = Number(reply[0]);
-    if (code === 0) return { state: 'missing' };
-    if (code === -1) return { state: 'terminal', status: reply[1] as RunStatus };
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return { state: 'missing' };
+    if (error instanceof RunTerminalError) {
+      return { state: 'terminal', status: error.runStatus as RunStatus };
+    }
+    if (error) throw error;
     const specJson = reply[1] as string | null;
     const items: { index: number; item: StoredItem | null }[] = [];
     for (let i = 2; i < reply.length; i += 2) {
@@ -513,9 +700,10 @@ export class RunStore {
   }
 
   /**
-   * Records final results, exactly once per item, in one atomic script (record-results-8.lua):
-   * results, counters, latency index, usage, scores, a progress event and the terminal
-   * transition with retention TTL when the last item lands. Results already stored are kept.
+   * Records final results, exactly once per item, in one atomic script (record-results-9.lua):
+   * results, counters, latency index, usage, scores, error types of failed results, a progress
+   * event and the terminal transition with retention TTL when the last item lands. Results
+   * already stored are kept.
    */
   async recordResults(
     runId: string,
@@ -541,6 +729,10 @@ export class RunStore {
         ]);
         if (sc.length > 0) meta.sc = sc;
       }
+      if (result.status === 'failed' && result.error) {
+        meta.et = result.error.type;
+        meta.em = result.error.message;
+      }
       args.push(JSON.stringify(meta), JSON.stringify(result));
     }
     const reply = await this.redis.rlRecordResults(
@@ -549,8 +741,10 @@ export class RunStore {
       this.eventsMaxLen,
       ...args,
     );
-    if (reply[0] === -1) return { state: 'missing' };
-    const [recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return { state: 'missing' };
+    if (error) throw error;
+    const [, recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
     const outcome: RecordOutcome = { state: 'ok', recorded, done, total, finished: finished === 1 };
     if (stopped === 1) outcome.stopped = true;
     return outcome;
@@ -567,12 +761,7 @@ export class RunStore {
     error?: string,
     now = Date.now(),
   ): Promise<FinishOutcome> {
-    const cancelled: StoredResult = {
-      status: 'cancelled',
-      attempts: 0,
-      error: { message: error ?? `run ${status}`, type: 'cancelled' },
-      completedAt: now,
-    };
+    const cancelled = cancelledResult(error ?? `run ${status}`, { completedAt: now });
     const reply = await this.redis.rlFinishRun(
       ...this.keys.runKeyList(runId),
       now,
@@ -581,9 +770,12 @@ export class RunStore {
       error ?? '',
       JSON.stringify(cancelled),
     );
-    const code = Number(reply[0]);
-    if (code === -1) return { state: 'missing' };
-    if (code === 0) return { state: 'terminal', status: reply[1] as RunStatus };
+    const outcome = scriptError(reply, { runId });
+    if (outcome instanceof RunNotFoundError) return { state: 'missing' };
+    if (outcome instanceof RunTerminalError) {
+      return { state: 'terminal', status: outcome.runStatus as RunStatus };
+    }
+    if (outcome) throw outcome;
     return { state: 'finished', cancelledItems: Number(reply[1]) };
   }
 
@@ -745,10 +937,18 @@ export class RunStore {
     leaseMs: number,
     now = Date.now(),
   ): Promise<{ acquired: true } | { acquired: false; waitMs: number }> {
-    const [ok, wait] = (
-      await this.redis.rlAcquireSlot(this.keys.runSlots(runId), now, limit, holder, leaseMs)
-    ).map(Number);
-    return ok === 1 ? { acquired: true } : { acquired: false, waitMs: wait ?? 1 };
+    const reply = await this.redis.rlAcquireSlot(
+      this.keys.runSlots(runId),
+      now,
+      limit,
+      holder,
+      leaseMs,
+    );
+    const error = scriptError(reply, { runId });
+    if (error) throw error;
+    return Number(reply[0]) === ScriptCode.Ok
+      ? { acquired: true }
+      : { acquired: false, waitMs: Number(reply[1] ?? 1) };
   }
 
   /** Returns the slot `holder` took with `acquireRunSlot` (no-op when its lease expired). */
@@ -769,9 +969,11 @@ export class RunStore {
     let from = 0;
     while (from >= 0) {
       const reply = await this.redis.rlFindOpenChunks(k.run, k.results, from, pageChunks);
-      if (reply.length === 0) return [];
-      from = Number(reply[0]);
-      for (let i = 1; i < reply.length; i++) open.push(Number(reply[i]));
+      const error = scriptError(reply, { runId });
+      if (error instanceof RunNotFoundError) return [];
+      if (error) throw error;
+      from = Number(reply[1]);
+      for (let i = 2; i < reply.length; i++) open.push(Number(reply[i]));
     }
     return open;
   }
@@ -994,12 +1196,17 @@ function toRun(reply: ScriptReply): Run {
   const cancelled = Number(h.cancelledCount ?? 0);
   const scores: Run['scores'] = {};
   for (const scorer of spec.scorers ?? []) {
-    const passed = Number(h[`score:${scorer.name}:passed`] ?? 0);
-    const failedN = Number(h[`score:${scorer.name}:failed`] ?? 0);
-    const sum = Number(h[`score:${scorer.name}:sum`] ?? 0);
-    const n = passed + failedN;
-    scores[scorer.name] = { mean: n === 0 ? null : sum / n, passed, failed: failedN };
+    scores[scorer.name] = summarizeScore({
+      passed: Number(h[`score:${scorer.name}:passed`] ?? 0),
+      failed: Number(h[`score:${scorer.name}:failed`] ?? 0),
+      scoreSum: Number(h[`score:${scorer.name}:sum`] ?? 0),
+      resultCount: succeeded + failed + cancelled,
+      totalItems: total,
+    });
   }
+  const percentiles = PERCENTILES.length;
+  const errorTypes = toErrorTypes((reply[3 + percentiles] as string[] | undefined) ?? []);
+  const reruns = ((reply[4 + percentiles] as string[] | undefined) ?? []).map(String);
   return {
     id: h.id ?? '',
     project: h.project ?? DEFAULT_PROJECT,
@@ -1027,6 +1234,8 @@ function toRun(reply: ScriptReply): Run {
     usage: { inputTokens: Number(h.inputTokens ?? 0), outputTokens: Number(h.outputTokens ?? 0) },
     costUsd: Number(h.costUsd ?? 0),
     scores,
+    errorTypes,
+    reruns,
     tags: JSON.parse(h.tags ?? '[]') as string[],
     metadata: JSON.parse(h.metadata ?? '{}') as Record<string, unknown>,
     retention: { ttlSeconds: Number(h.ttlSeconds ?? 0) },
@@ -1035,10 +1244,26 @@ function toRun(reply: ScriptReply): Run {
     completedAt: iso(h.completedAt),
     expiresAt: iso(h.expiresAt),
     error: h.error ?? null,
+    traceId: h.traceId ?? null,
     ...(h.experimentId === undefined ? {} : { experimentId: h.experimentId }),
     ...(h.variant === undefined ? {} : { variant: h.variant }),
     ...(h.trialIndex === undefined ? {} : { trialIndex: Number(h.trialIndex) }),
   };
+}
+
+/**
+ * The errtypes hash (flat HGETALL: `n:<type>` count, `m:<type>` message) as `ErrorType`s, by
+ * count descending, then type.
+ */
+function toErrorTypes(flat: string[]): ErrorType[] {
+  const h = pairsToRecord(flat);
+  const out: ErrorType[] = [];
+  for (const [field, value] of Object.entries(h)) {
+    if (!field.startsWith('n:')) continue;
+    const type = field.slice(2);
+    out.push({ type, count: Number(value), message: h[`m:${type}`] ?? '' });
+  }
+  return out.sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 function toResult(runId: string, index: number, item: StoredItem, r: StoredResult): Result {
@@ -1091,13 +1316,4 @@ function decodeCursor(cursor: string): { t: number; id: string } {
   const n = Number(t);
   if (!id || !Number.isFinite(n)) throw new InvalidCursorError();
   return { t: n, id };
-}
-
-/** A `cursor` query parameter that this store did not hand out. */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-  readonly status = 400;
-  constructor() {
-    super('invalid cursor');
-  }
 }

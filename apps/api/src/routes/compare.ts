@@ -8,13 +8,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   type Compare,
   CompareSchema,
+  ConflictError,
   loadAllResults,
   pairedBootstrapDiff,
   type Result,
   type Run,
+  type ScoreSummary,
+  summarizeResultScores,
+  ValidationError,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
-import { ProblemError } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
 /** Bootstrap resamples of a comparison. */
@@ -38,12 +41,26 @@ function outcome(result: Result, scorer: string): { passed: boolean; score: numb
 }
 
 /**
+ * One side of a comparison: the run's id and item count, and its `scores` as stored (the run's
+ * counters, so the figures equal `GET /v1/runs/:id` exactly); without `scores` they are computed
+ * from the results.
+ */
+export interface RunSide {
+  id: string;
+  totalItems: number;
+  scores?: Record<string, ScoreSummary>;
+}
+
+/**
  * Compares the results of two runs over the same dataset (pure; see `CompareSchema`). Items are
- * joined by `itemId`; items with a result in only one run are counted in `unmatched`.
+ * joined by `itemId`; items with a result in only one run are counted in `unmatched`. Each run's
+ * pass rate is `summarizeScore`'s (passed / its totalItems); `diff` is `passRateB - passRateA`;
+ * the bootstrap interval resamples the joined items (the same difference once both runs have a
+ * result for every item).
  */
 export function compareResults(
-  a: { id: string; datasetVersion: string | null },
-  b: { id: string },
+  a: RunSide & { datasetVersion: string | null },
+  b: RunSide,
   resultsA: Result[],
   resultsB: Result[],
   scorer: string,
@@ -89,9 +106,11 @@ export function compareResults(
   }
   const resamples = options.resamples ?? COMPARE_RESAMPLES;
   const seed = options.seed ?? 1;
-  const mean = (xs: number[]) =>
-    xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length;
   const boot = matched === 0 ? null : pairedBootstrapDiff(passA, passB, { resamples, seed });
+  const scoreA = a.scores?.[scorer] ?? summarizeResultScores(resultsA, scorer, a.totalItems);
+  const scoreB = b.scores?.[scorer] ?? summarizeResultScores(resultsB, scorer, b.totalItems);
+  const diff =
+    scoreA.passRate === null || scoreB.passRate === null ? null : scoreB.passRate - scoreA.passRate;
   return {
     a: a.id,
     b: b.id,
@@ -101,9 +120,11 @@ export function compareResults(
     unmatched: resultsA.length + resultsB.length - 2 * matched,
     byPass,
     byScore,
-    passRateA: mean(passA),
-    passRateB: mean(passB),
-    diff: boot ? boot.diff : null,
+    passRateA: scoreA.passRate,
+    passRateB: scoreB.passRate,
+    scoreA,
+    scoreB,
+    diff,
     ci95: boot ? boot.ci : null,
     bootstrap: { resamples, seed },
   };
@@ -125,14 +146,17 @@ export function createCompareRoutes(deps: AppDeps) {
   const compareRoute = createRoute({
     method: 'get',
     path: '/{a}/compare/{b}',
+    operationId: 'compareRuns',
     tags: ['runs'],
     security: BEARER,
     summary: 'Compare two runs over the same dataset version, item by item',
     description:
       'Per item (joined by item id): improved, regressed or unchanged, by pass/fail and by ' +
-      'score, for one scorer; pass rates of a and b and the difference b - a with a paired ' +
-      'bootstrap 95% interval (2000 resamples, `seed`). 409 when the runs are over different ' +
-      'dataset versions; 400 when the scorer is not on both runs.',
+      'score, for one scorer; the pass rates of a and b (`passRate = passed / totalItems`, as ' +
+      'on the runs, with the full `ScoreSummary` in `scoreA`/`scoreB`) and the difference b - a ' +
+      'with a paired bootstrap 95% interval over the joined items (2000 resamples, `seed`). ' +
+      '409 when the runs are over different dataset versions; 400 when the scorer is not on ' +
+      'both runs.',
     request: { params: CompareParams, query: CompareQuery },
     responses: {
       200: {
@@ -149,10 +173,8 @@ export function createCompareRoutes(deps: AppDeps) {
     const [a, b] = [await loadOwnRun(store, c, idA), await loadOwnRun(store, c, idB)];
     const [versionA, versionB] = datasetIdentities(a, b);
     if (versionA !== versionB) {
-      throw new ProblemError(
-        409,
+      throw new ConflictError(
         `runs ${a.id} and ${b.id} are over different dataset versions (${versionA} vs ${versionB}): only runs over the same dataset version can be compared item by item`,
-        { kind: 'conflict' },
       );
     }
     const scorer = q.scorer ?? a.scorers[0]?.name;
@@ -163,10 +185,7 @@ export function createCompareRoutes(deps: AppDeps) {
         scorer === undefined
           ? `run ${a.id} has no scorer to compare by`
           : `scorer "${scorer}" is not on both runs (a: ${a.scorers.map((s) => s.name).join(', ') || 'none'}; b: ${b.scorers.map((s) => s.name).join(', ') || 'none'})`;
-      throw new ProblemError(400, message, {
-        kind: 'validation',
-        errors: [{ path: 'scorer', message }],
-      });
+      throw new ValidationError(message, [{ path: 'scorer', message }]);
     }
     const [resultsA, resultsB] = await Promise.all([
       loadAllResults(store, a.id),

@@ -7,18 +7,19 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  ConflictError,
   DATASET_ID_PATTERN,
   type Dataset,
-  DatasetCommitError,
   DatasetStore,
   type Item,
   ItemSchema,
+  PayloadTooLargeError,
   parseDatasetVersion,
 } from '@runledger/shared';
 import { ulid } from 'ulid';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem } from '../create-run.js';
-import { notFound, ProblemError } from '../problem.js';
+import { notFound } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
 const DatasetVersionSchema = z
@@ -41,6 +42,14 @@ const DatasetSchema = z
     versions: z.array(DatasetVersionSchema),
   })
   .openapi('Dataset');
+
+const DatasetChangeSchema = DatasetSchema.extend({
+  /**
+   * True when the request added a version (201); false when the content hash equalled the
+   * latest version's, which is answered as it is (200, no duplicate version).
+   */
+  created: z.boolean(),
+}).openapi('DatasetChange');
 
 const DatasetList = z
   .object({ datasets: z.array(DatasetSchema), nextCursor: z.string().nullable() })
@@ -125,10 +134,7 @@ async function writeItems(
   const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
   if (writer.count + items.length > maxItems) {
     const message = `a dataset version holds at most ${maxItems} items (it would hold ${writer.count + items.length})`;
-    throw new ProblemError(413, message, {
-      kind: 'payload_too_large',
-      errors: [{ path: 'items', message }],
-    });
+    throw new PayloadTooLargeError(message, [{ path: 'items', message }]);
   }
   for (const [j, item] of items.entries()) {
     const { json } = encodeItem(item, writer.count, ids, maxBytes, {
@@ -137,13 +143,6 @@ async function writeItems(
     });
     await writer.add(json);
   }
-}
-
-/** Maps a failed commit to its problem: 409 (exists, changed meanwhile), 404 (deleted meanwhile). */
-function commitProblem(err: unknown, id: string): unknown {
-  if (!(err instanceof DatasetCommitError)) return err;
-  if (err.reason === 'missing') return datasetNotFound(id);
-  return new ProblemError(409, err.message, { kind: 'conflict' });
 }
 
 /** The `/v1/datasets` router. */
@@ -163,6 +162,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const createDatasetRoute = createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createDataset',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Create a dataset (version 1)',
@@ -172,8 +172,8 @@ export function createDatasetRoutes(deps: AppDeps) {
     },
     responses: {
       201: {
-        description: 'Created, with version 1',
-        content: { 'application/json': { schema: DatasetSchema } },
+        description: 'Created, with version 1 (`created: true`)',
+        content: { 'application/json': { schema: DatasetChangeSchema } },
       },
       ...problems(400, 409, 413, 401, 429),
     },
@@ -182,6 +182,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const listDatasetsRoute = createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listDatasets',
     tags: ['datasets'],
     security: BEARER,
     summary: "List the project's datasets, oldest first",
@@ -198,6 +199,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const getDatasetRoute = createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getDataset',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Get a dataset and its versions',
@@ -214,6 +216,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const listItemsRoute = createRoute({
     method: 'get',
     path: '/{id}/versions/{version}/items',
+    operationId: 'listDatasetVersionItems',
     tags: ['datasets'],
     security: BEARER,
     summary: "Page through a version's items in order",
@@ -230,12 +233,15 @@ export function createDatasetRoutes(deps: AppDeps) {
   const addItemsRoute = createRoute({
     method: 'post',
     path: '/{id}/items',
+    operationId: 'addDatasetVersion',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Add a version: append items to the latest version, or replace them',
     description:
       '`append`: the latest items followed by the given ones (ids must stay unique: 400 at ' +
-      '`items.N.id`); `replace`: the given items only. 409 when another version was added meanwhile.',
+      '`items.N.id`); `replace`: the given items only. When the new content hash equals the ' +
+      "latest version's, no version is added: 200 with the dataset as it is and `created: false` " +
+      '(a `name` still renames). 409 when another version was added meanwhile.',
     middleware: [limitJson] as const,
     request: {
       params: IdParams,
@@ -243,8 +249,13 @@ export function createDatasetRoutes(deps: AppDeps) {
     },
     responses: {
       201: {
-        description: 'The dataset with its new version',
-        content: { 'application/json': { schema: DatasetSchema } },
+        description: 'The dataset with its new version (`created: true`)',
+        content: { 'application/json': { schema: DatasetChangeSchema } },
+      },
+      200: {
+        description:
+          'Unchanged content: the latest version already holds exactly these items (`created: false`); nothing was added',
+        content: { 'application/json': { schema: DatasetChangeSchema } },
       },
       ...problems(400, 404, 409, 413, 401, 429),
     },
@@ -253,6 +264,7 @@ export function createDatasetRoutes(deps: AppDeps) {
   const deleteDatasetRoute = createRoute({
     method: 'delete',
     path: '/{id}',
+    operationId: 'deleteDataset',
     tags: ['datasets'],
     security: BEARER,
     summary: 'Delete a dataset and every version (runs keep their own copy of the items)',
@@ -266,7 +278,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       const project = projectOf(c);
       const id = body.id ?? ulid();
       if (await datasets.getDataset(project, id)) {
-        throw new ProblemError(409, `dataset ${id} exists already`, { kind: 'conflict' });
+        throw new ConflictError(`dataset ${id} exists already`);
       }
       const writer = datasets.writer(project, id);
       try {
@@ -274,10 +286,10 @@ export function createDatasetRoutes(deps: AppDeps) {
         await writer.commit({ mode: 'create', base: 0, name: body.name });
       } catch (err) {
         await writer.abort();
-        throw commitProblem(err, id);
+        throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
       }
       c.get('logger').info({ datasetId: id, items: writer.count }, 'dataset created');
-      return c.json(await mustGet(project, id), 201);
+      return c.json({ ...(await mustGet(project, id)), created: true }, 201);
     })
     .openapi(listDatasetsRoute, async (c) => {
       const q = c.req.valid('query');
@@ -317,6 +329,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       const dataset = await mustGet(project, id);
       const base = dataset.latestVersion;
       const writer = datasets.writer(project, id);
+      let committed: Awaited<ReturnType<typeof writer.commit>>;
       try {
         const ids = new Map<string, number>();
         if (body.mode === 'append') {
@@ -328,16 +341,24 @@ export function createDatasetRoutes(deps: AppDeps) {
           }
         }
         await writeItems(deps, writer, body.items, ids);
-        await writer.commit({ mode: 'update', base, name: body.name });
+        committed = await writer.commit({ mode: 'update', base, name: body.name });
       } catch (err) {
         await writer.abort();
-        throw commitProblem(err, id);
+        throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
+      }
+      const answer = await mustGet(project, id);
+      if (!committed.created) {
+        c.get('logger').info(
+          { datasetId: id, mode: body.mode, version: committed.version },
+          'dataset unchanged: no version added',
+        );
+        return c.json({ ...answer, created: false }, 200);
       }
       c.get('logger').info(
-        { datasetId: id, mode: body.mode, version: base + 1, items: writer.count },
+        { datasetId: id, mode: body.mode, version: committed.version, items: writer.count },
         'dataset version added',
       );
-      return c.json(await mustGet(project, id), 201);
+      return c.json({ ...answer, created: true }, 201);
     })
     .openapi(deleteDatasetRoute, async (c) => {
       const { id } = c.req.valid('param');

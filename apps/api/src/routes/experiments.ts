@@ -4,6 +4,7 @@
  * `experimentId`, `variant` and `trialIndex`. `GET /:id` answers the side-by-side summary computed
  * from the runs' results; `GET /:id/report` adds one row per item.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
@@ -38,6 +39,7 @@ import {
 } from '../create-run.js';
 import { notFound, validationHook } from '../problem.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
+import { removeRun } from './runs.js';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -91,6 +93,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const createExperimentRoute = createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createExperiment',
     tags: ['experiments'],
     security: BEARER,
     summary: 'Create an experiment: one run per variant and trial over one dataset',
@@ -113,6 +116,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const listRoute = createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listExperiments',
     tags: ['experiments'],
     security: BEARER,
     summary: "List the project's experiments, newest first",
@@ -129,12 +133,16 @@ export function createExperimentRoutes(deps: AppDeps) {
   const getRoute = createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getExperiment',
     tags: ['experiments'],
     security: BEARER,
     summary: 'Side-by-side summary of an experiment',
     description:
-      'Per variant: pass rate per scorer with its Wilson 95% interval, pass@k and pass^k ' +
-      '(trials > 1), latency p50/p90/p99, tokens, cost, errors. Computed from every result.',
+      'Per variant: per scorer the run `ScoreSummary` figures (`passRate = passed / items`, ' +
+      '`passRateOfScored`, `errors`) with a Wilson 95% interval, pass@k and pass^k ' +
+      '(trials > 1), latency p50/p90/p99, tokens, cost, errors by type. Computed from every ' +
+      'result. When a run was deleted or expired, `incomplete` is true, `missingRunIds` lists ' +
+      'it and the figures cover the remaining runs only.',
     request: { params: RunIdParams },
     responses: {
       200: {
@@ -148,6 +156,7 @@ export function createExperimentRoutes(deps: AppDeps) {
   const reportRoute = createRoute({
     method: 'get',
     path: '/{id}/report',
+    operationId: 'getExperimentReport',
     tags: ['experiments'],
     security: BEARER,
     summary: 'The summary plus one row per item (per variant and trial: status, passed per scorer)',
@@ -159,6 +168,22 @@ export function createExperimentRoutes(deps: AppDeps) {
       },
       ...problems(404, 401, 429),
     },
+  });
+
+  const deleteRoute = createRoute({
+    method: 'delete',
+    path: '/{id}',
+    operationId: 'deleteExperiment',
+    tags: ['experiments'],
+    security: BEARER,
+    summary: 'Delete an experiment and every one of its runs',
+    description:
+      'Each run of the experiment is deleted as `DELETE /v1/runs/:id` does (queued jobs, every ' +
+      'key, index entries; workers abort its items in flight), then the experiment. Answers once ' +
+      'no new attempt of its runs can start (it waits `RUNLEDGER_CLAIM_LEASE_MS`). 404 for an ' +
+      "unknown experiment or another project's.",
+    request: { params: RunIdParams },
+    responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
   });
 
   /** Loads the experiment's data; settles its TTL once every run is terminal. */
@@ -291,5 +316,21 @@ export function createExperimentRoutes(deps: AppDeps) {
     .openapi(reportRoute, async (c) => {
       const record = await load(c, c.req.valid('param').id);
       return c.json(reportExperiment(record, await loadData(record)), 200);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const record = await load(c, c.req.valid('param').id);
+      let deletedRuns = 0;
+      for (const variant of record.variants) {
+        for (const runId of variant.runIds) {
+          // a run of another project cannot be in this project's experiment; skip it anyway
+          const project = await store.getRunProject(runId);
+          if (project !== null && project !== record.project) continue;
+          if (await removeRun(deps, runId)) deletedRuns++;
+        }
+      }
+      await experiments.delete(record.id);
+      await delay(config.RUNLEDGER_CLAIM_LEASE_MS); // see DELETE /v1/runs/:id
+      c.get('logger').info({ experimentId: record.id, deletedRuns }, 'experiment deleted');
+      return c.body(null, 204);
     });
 }

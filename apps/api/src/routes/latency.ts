@@ -21,6 +21,7 @@ export function createLatencyRoutes(deps: AppDeps) {
   const latencyRoute = createRoute({
     method: 'get',
     path: '/{id}/latency',
+    operationId: 'getRunLatencyHistogram',
     tags: ['runs'],
     security: BEARER,
     summary: "Histogram of a run's item latencies",

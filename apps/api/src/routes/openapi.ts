@@ -1,25 +1,69 @@
 /**
- * Pieces every route group declares the same way in its OpenAPI routes: the bearer-key security
- * requirement, problem+json responses, and the run id path parameter.
+ * Pieces every route group declares the same way in its OpenAPI routes: the security
+ * requirements (bearer key on `/v1`, none on the operational routes), problem+json responses,
+ * the run id path parameter, and the payload schemas of a run's Server-Sent Events.
  */
 import { z } from '@hono/zod-openapi';
-import { ProblemSchema } from '../problem.js';
+import { RunStatusSchema } from '@runledger/shared';
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../problem.js';
 
 /** Every `/v1` route takes `Authorization: Bearer <key>` once API keys are configured. */
 export const BEARER = [{ bearerAuth: [] }];
 
-const problemContent = { 'application/problem+json': { schema: ProblemSchema } } as const;
+/** The operational routes (`/healthz`, `/readyz`, `/metrics`) need no key: an explicit `[]`. */
+export const NO_SECURITY: { [scheme: string]: string[] }[] = [];
 
-/** OpenAPI responses for the given statuses, each an RFC 9457 problem. */
-export function problems<S extends number>(
-  ...codes: S[]
-): Record<S, { description: string; content: typeof problemContent }> {
+const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } as const;
+
+/** A status `problems()` documents: an exact 4xx/5xx code or the `4XX` range. */
+export type ProblemStatus = number | '4XX';
+
+/** One documented problem response (OpenAPI Response Object). */
+export interface ProblemResponse {
+  description: string;
+  headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
+  content: typeof problemContent;
+}
+
+/** What each status means across the API (the route's own description adds specifics). */
+const PROBLEM_DESCRIPTIONS: Record<string, string> = {
+  400: 'Invalid request: `errors[]` lists every offending field by dotted path',
+  401: 'Missing or unknown API key (sent once any key is configured)',
+  404: 'Not found (a resource of another project answers 404 too)',
+  409: 'Conflict with the current state',
+  413: 'Request body too large',
+  415: 'Unsupported Content-Type',
+  429: 'Rate limit or in-flight limit reached: retry after `Retry-After` seconds',
+  503: 'A dependency (Redis) is unavailable',
+  '4XX': 'Any client error, as a problem (this route takes no input it could reject)',
+};
+
+/** Headers sent with some problems. */
+const PROBLEM_HEADERS: Record<string, ProblemResponse['headers']> = {
+  401: {
+    'WWW-Authenticate': { description: 'The bearer challenge', schema: { type: 'string' } },
+  },
+  429: {
+    'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+  },
+};
+
+/**
+ * OpenAPI responses for the given statuses, each an RFC 9457 problem
+ * (`application/problem+json`, schema `Problem`); 401 and 429 list their headers.
+ */
+export function problems<S extends ProblemStatus>(...codes: S[]): Record<S, ProblemResponse> {
   return Object.fromEntries(
-    codes.map((code) => [
-      code,
-      { description: `Problem (RFC 9457), status ${code}`, content: problemContent },
-    ]),
-  ) as Record<S, { description: string; content: typeof problemContent }>;
+    codes.map((code) => {
+      const headers = PROBLEM_HEADERS[String(code)];
+      const response: ProblemResponse = {
+        description: PROBLEM_DESCRIPTIONS[String(code)] ?? `Problem (RFC 9457), status ${code}`,
+        content: problemContent,
+      };
+      if (headers) response.headers = headers;
+      return [code, response];
+    }),
+  ) as Record<S, ProblemResponse>;
 }
 
 /** The `:id` path parameter of run and experiment routes (both ids are ULIDs). */
@@ -28,3 +72,98 @@ export const RunIdParams = z.object({
     .string()
     .openapi({ param: { name: 'id', in: 'path' }, example: '01JZ8X6T2M3N4P5Q6R7S8T9V0W' }),
 });
+
+/**
+ * `data` of a `status` event (`GET /v1/runs/:id/events`): the run's new status, when
+ * (`at`, ms since the epoch) and, on a run that failed or was cancelled with a reason, `error`.
+ */
+export const RunStatusEventDataSchema = z
+  .object({
+    status: RunStatusSchema,
+    at: z.number().int().openapi({ description: 'When, in ms since the Unix epoch' }),
+    error: z.string().optional().openapi({ description: 'Why the run failed or was cancelled' }),
+  })
+  .openapi('RunStatusEventData', {
+    description: '`data` of a `status` event: sent on every status transition.',
+  });
+
+/** `data` of a `progress` event: the run's counters after results landed. */
+export const RunProgressEventDataSchema = z
+  .object({
+    done: z.number().int().openapi({ description: 'succeeded + failed + cancelled' }),
+    total: z.number().int().openapi({ description: 'The run\u2019s totalItems' }),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int(),
+  })
+  .openapi('RunProgressEventData', {
+    description: '`data` of a `progress` event: sent when results land (batched).',
+  });
+
+/** A `$ref` to a component schema. */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** One SSE event of a run's stream, as OpenAPI 3.2's `itemSchema` would describe it. */
+const sseEvent = (event: 'status' | 'progress', dataSchema: string) => ({
+  type: 'object' as const,
+  title: `${event} event`,
+  required: ['event', 'id', 'data'],
+  properties: {
+    event: { const: event, description: 'The SSE `event:` field' },
+    id: {
+      type: 'string' as const,
+      description: 'The SSE `id:` field: send it back as `Last-Event-ID` to resume after it',
+    },
+    // JSON Schema 2020-12 (OpenAPI 3.1): the `data:` line is JSON text of this schema
+    data: {
+      type: 'string' as const,
+      contentMediaType: 'application/json',
+      contentSchema: ref(dataSchema),
+      description: `The SSE \`data:\` field: JSON text of \`${dataSchema}\``,
+    },
+  },
+});
+
+/**
+ * Schema of the `text/event-stream` body of `GET /v1/runs/:id/events`. OpenAPI 3.1 has no way to
+ * type the events of a stream (3.2 adds `itemSchema`), so the schema describes ONE event: its
+ * `event` name (`status` | `progress`), `id`, and `data` as JSON text with its payload schema
+ * (`contentMediaType` + `contentSchema`, JSON Schema 2020-12). Keep-alive comments
+ * (`: keep-alive`) come every few seconds while nothing happens.
+ */
+export const RUN_EVENT_STREAM_SCHEMA = {
+  description:
+    'A stream of Server-Sent Events; each event is one of these. `status` on every status ' +
+    'transition (the stream ends after a terminal one: completed, failed, cancelled), ' +
+    '`progress` when results land. Lines starting with `:` are keep-alive comments.',
+  oneOf: [sseEvent('status', 'RunStatusEventData'), sseEvent('progress', 'RunProgressEventData')],
+};
+
+/**
+ * OpenAPI fields of the NDJSON body beyond what zod-to-openapi's metadata type names:
+ * `contentSchema` (JSON Schema 2020-12) is passed through to the document as is.
+ */
+const ndjsonBodyMetadata = {
+  description:
+    'Newline-delimited JSON (streamed, never buffered whole): line 1 the run spec without ' +
+    '`dataset.items` (`RunSpecHeader`), then one `Item` per line. Read as the array of its ' +
+    'lines\u2019 JSON values, the body matches `contentSchema`.',
+  contentMediaType: 'application/x-ndjson',
+  contentSchema: {
+    type: 'array',
+    minItems: 2,
+    prefixItems: [ref('RunSpecHeader')],
+    items: ref('Item'),
+  },
+  example:
+    '{"target":{"name":"echo"},"scorers":[{"name":"exact_match"}]}\n' +
+    '{"input":"hi","expectedOutput":"hi"}\n',
+};
+
+/**
+ * Schema of the `application/x-ndjson` body of `POST /v1/runs` (a zod string, so the route's
+ * JSON body type stays inferred): newline-delimited JSON, read as the sequence of its lines'
+ * JSON values: line 1 a `RunSpecHeader`, every further non-empty line an `Item` (JSON Schema
+ * 2020-12 `contentSchema` over that sequence: `prefixItems` + `items`; at least one item).
+ */
+export const RunNdjsonBodySchema = z.string().openapi(ndjsonBodyMetadata);

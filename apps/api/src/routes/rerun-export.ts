@@ -6,7 +6,7 @@
  *   page by page (a page of 500 is read only after the previous one was written).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type Result, RunNotFoundError, RunSchema } from '@runledger/shared';
+import { type Result, RunNotFoundError, RunSchema, ValidationError } from '@runledger/shared';
 import { stringify } from 'csv-stringify/sync';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
@@ -26,7 +26,6 @@ import {
   readCreatedRun,
   submitRerun,
 } from '../create-run.js';
-import { ProblemError } from '../problem.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
 
 /** Results read per store call while exporting. */
@@ -153,6 +152,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const rerunRoute = createRoute({
     method: 'post',
     path: '/{id}/rerun',
+    operationId: 'rerunRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Rerun the failed (or all) items of a finished run as a new run',
@@ -175,6 +175,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const replayRoute = createRoute({
     method: 'post',
     path: '/{id}/replay',
+    operationId: 'replayRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Replay every item of a finished run (regression check): rerun with only=all',
@@ -188,6 +189,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const exportJsonlRoute = createRoute({
     method: 'get',
     path: '/{id}/results.jsonl',
+    operationId: 'exportRunResultsJsonl',
     tags: ['runs'],
     security: BEARER,
     summary: "Export a run's results as JSON Lines (streamed)",
@@ -205,6 +207,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
   const exportCsvRoute = createRoute({
     method: 'get',
     path: '/{id}/results.csv',
+    operationId: 'exportRunResultsCsv',
     tags: ['runs'],
     security: BEARER,
     summary: "Export a run's results as CSV (streamed)",
@@ -227,10 +230,9 @@ export function createRerunExportRoutes(deps: AppDeps) {
       const raw = c.req.header('content-type') ? await c.req.json().catch(() => null) : {};
       const body = RerunBody.safeParse(raw ?? {});
       if (!body.success) {
-        throw new ProblemError(400, 'invalid request body: only: must be "failed" or "all"', {
-          kind: 'validation',
-          errors: [{ path: 'only', message: 'must be "failed" or "all"' }],
-        });
+        throw new ValidationError('invalid request body: only: must be "failed" or "all"', [
+          { path: 'only', message: 'must be "failed" or "all"' },
+        ]);
       }
       return rerun(c, id, body.data.only);
     })

@@ -7,14 +7,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  ConflictError,
   createRunSpecSchema,
   DEFAULT_PROJECT,
+  EffectiveSummarySchema,
   ResultSchema,
   ResultStatusSchema,
   type RunEvent,
   RunNotFoundError,
   RunSchema,
+  RunSpecHeaderSchema,
   RunStatusSchema,
+  RunTerminalError,
   TERMINAL_STATUSES,
 } from '@runledger/shared';
 import type { Context } from 'hono';
@@ -39,7 +43,15 @@ import {
   submitNdjsonRun,
 } from '../create-run.js';
 import { ProblemError, runNotFound, validationHook } from '../problem.js';
-import { BEARER, problems, RunIdParams } from './openapi.js';
+import {
+  BEARER,
+  problems,
+  RUN_EVENT_STREAM_SCHEMA,
+  RunIdParams,
+  RunNdjsonBodySchema,
+  RunProgressEventDataSchema,
+  RunStatusEventDataSchema,
+} from './openapi.js';
 
 /** How long one XREAD BLOCK of an SSE stream waits before a keep-alive comment, ms. */
 export const SSE_BLOCK_MS = 5000;
@@ -78,7 +90,17 @@ const ListRunsQuery = z.object({
 });
 
 const ListResultsQuery = z.object({
-  status: ResultStatusSchema.optional(),
+  status: ResultStatusSchema.optional().openapi({
+    description: 'only results with this status (with `effective=true`: the effective status)',
+  }),
+  effective: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({
+      description:
+        "`true`: per item, the latest result across the run and its reruns (recursively; a later rerun wins, `runId` names the run each result came from), and the answer's `effective` counters and scores",
+    }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z
     .string()
@@ -94,7 +116,12 @@ const RunList = z
   .object({ runs: z.array(RunSchema), nextCursor: z.string().nullable() })
   .openapi('RunList');
 const ResultList = z
-  .object({ results: z.array(ResultSchema), nextCursor: z.string().nullable() })
+  .object({
+    results: z.array(ResultSchema),
+    nextCursor: z.string().nullable(),
+    /** Only with `effective=true`. */
+    effective: EffectiveSummarySchema.optional(),
+  })
   .openapi('ResultList');
 
 /** `ms` digits, or an ISO-8601 time (date first); null when neither. */
@@ -103,6 +130,25 @@ function parseTime(value: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return null;
   const ms = Date.parse(value);
   return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * Removes run `id` everywhere: its queued jobs, every key and index entry (`RunStore.deleteRun`),
+ * then tells workers (cancel channel) to abort its items in flight. Returns false when the run
+ * did not exist. The caller waits `RUNLEDGER_CLAIM_LEASE_MS` before answering (see
+ * `deleteRunRoute`), so no attempt of the run starts after the answer.
+ */
+export async function removeRun(
+  deps: Pick<AppDeps, 'store' | 'queues'>,
+  id: string,
+): Promise<boolean> {
+  const { store, queues } = deps;
+  const layout = await store.getRunLayout(id);
+  if (!layout) return false;
+  await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
+  await store.deleteRun(id);
+  await store.publishCancel(id);
+  return true;
 }
 
 /** The `/v1/runs` router. */
@@ -135,10 +181,8 @@ export function createRunRoutes(deps: AppDeps) {
       if (existing !== null) {
         const run = await store.getRun(existing);
         if (!run || run.project !== project) {
-          throw new ProblemError(
-            409,
+          throw new ConflictError(
             `a request with this Idempotency-Key (run ${existing}) is still in progress or its run is gone`,
-            { kind: 'conflict' },
           );
         }
         c.header('Idempotent-Replayed', 'true');
@@ -189,13 +233,17 @@ export function createRunRoutes(deps: AppDeps) {
   const createRunRoute = createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Submit a run',
     description:
       'JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec ' +
       'without `dataset.items` (`RunSpecHeader`), then one `Item` per line. Item ids default to ' +
-      'the item index; `datasetVersion` defaults to a sha256 of the items.',
+      'the item index; `datasetVersion` defaults to a sha256 of the items. Checked at submit ' +
+      '(400 with field paths): a live worker serves the target (unless ' +
+      '`execution.waitForWorkers`), `target.config` fits the target config schema, an ' +
+      '`http`/`openai` URL is allowed by `RUNLEDGER_HTTP_TARGET_ALLOW`, every scorer is known.',
     middleware: [ndjsonBranch, jsonBodyLimit] as const,
     request: {
       headers: IdempotencyHeaders,
@@ -203,11 +251,7 @@ export function createRunRoutes(deps: AppDeps) {
         required: true,
         content: {
           'application/json': { schema: runSpecSchema },
-          [NDJSON]: {
-            schema: z.string().openapi({
-              description: 'Line 1: RunSpecHeader JSON; each further non-empty line: one Item JSON',
-            }),
-          },
+          [NDJSON]: { schema: RunNdjsonBodySchema },
         },
       },
     },
@@ -225,6 +269,7 @@ export function createRunRoutes(deps: AppDeps) {
   const listRunsRoute = createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listRuns',
     tags: ['runs'],
     security: BEARER,
     summary: 'List runs, newest first',
@@ -238,6 +283,7 @@ export function createRunRoutes(deps: AppDeps) {
   const getRunRoute = createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Get a run',
@@ -251,9 +297,18 @@ export function createRunRoutes(deps: AppDeps) {
   const listResultsRoute = createRoute({
     method: 'get',
     path: '/{id}/results',
+    operationId: 'listRunResults',
     tags: ['runs'],
     security: BEARER,
     summary: "List a run's results in item order",
+    description:
+      'Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` ' +
+      '(results not landed yet are absent); with `status` the next `limit` matching results. ' +
+      'With `effective=true` each item shows its latest result across the run and its reruns ' +
+      '(`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which ' +
+      'run, `itemIndex` is the index in this run), `status` filters the effective status, and ' +
+      '`effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` ' +
+      'over every item: what the run scores once its reruns repaired failures.',
     request: { params: RunIdParams, query: ListResultsQuery },
     responses: {
       200: {
@@ -266,9 +321,10 @@ export function createRunRoutes(deps: AppDeps) {
 
   /**
    * Cancel: answers only after `RUNLEDGER_CLAIM_LEASE_MS` has passed since `finishRun` ended the
-   * run (DESIGN invariant 3: after cancel returns, no new attempt starts anywhere). Workers start
-   * an attempt only within that lease after sending a `claimItems` that saw the run going on
-   * (apps/worker/src/chunk-processor.ts). finishRun's script ran at Redis time t_c; a claim that
+   * run (invariant 3: after cancel returns, no new attempt starts anywhere; the rule:
+   * docs/architecture.md#cancel-delete-and-the-claim-lease). Workers start an attempt only
+   * within that lease after sending a `claimItems` that saw the run going on (the worker's
+   * claim lease). finishRun's script ran at Redis time t_c; a claim that
    * ran before it (t_r < t_c) was sent at t0 <= t_r, so its attempts start before
    * t0 + lease <= t_r + lease < t_c + lease <= this answer; any later claim sees the run
    * terminal. The wait overlaps the publish, the job removal and the read of the run, and is
@@ -278,6 +334,7 @@ export function createRunRoutes(deps: AppDeps) {
   const cancelRunRoute = createRoute({
     method: 'post',
     path: '/{id}/cancel',
+    operationId: 'cancelRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Cancel a run',
@@ -303,6 +360,7 @@ export function createRunRoutes(deps: AppDeps) {
   const deleteRunRoute = createRoute({
     method: 'delete',
     path: '/{id}',
+    operationId: 'deleteRun',
     tags: ['runs'],
     security: BEARER,
     summary: 'Delete a run and all its results',
@@ -316,6 +374,7 @@ export function createRunRoutes(deps: AppDeps) {
   const eventsRoute = createRoute({
     method: 'get',
     path: '/{id}/events',
+    operationId: 'streamRunEvents',
     tags: ['runs'],
     security: BEARER,
     summary: "Stream a run's events (Server-Sent Events)",
@@ -326,14 +385,21 @@ export function createRunRoutes(deps: AppDeps) {
     request: { params: RunIdParams, query: EventsQuery, headers: EventsHeaders },
     responses: {
       200: {
-        description: 'text/event-stream',
-        content: { 'text/event-stream': { schema: { type: 'string' } } },
+        description:
+          'Server-Sent Events: `status` (data `RunStatusEventData`) and `progress` (data ' +
+          '`RunProgressEventData`), each with its `id`',
+        content: { 'text/event-stream': { schema: RUN_EVENT_STREAM_SCHEMA } },
       },
       ...problems(400, 404, 401, 429),
     },
   });
 
-  return createRouter()
+  const router = createRouter();
+  // schemas referenced only from raw schema objects (the NDJSON body, the SSE events' data)
+  router.openAPIRegistry.register('RunSpecHeader', RunSpecHeaderSchema);
+  router.openAPIRegistry.register('RunStatusEventData', RunStatusEventDataSchema);
+  router.openAPIRegistry.register('RunProgressEventData', RunProgressEventDataSchema);
+  return router
     .openapi(createRunRoute, async (c) => {
       const spec = c.req.valid('json');
       // NDJSON never gets here (ndjsonBranch answers it); the string type only documents it
@@ -367,24 +433,19 @@ export function createRunRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
       await checkOwnRun(store, c, id);
-      try {
-        const page = await store.listResults(id, q);
-        return c.json(page, 200);
-      } catch (err) {
-        if (err instanceof RunNotFoundError) throw runNotFound(id);
-        throw err;
-      }
+      const options = { status: q.status, limit: q.limit, cursor: q.cursor };
+      // a run deleted meanwhile throws RunNotFoundError: 404
+      const page = q.effective
+        ? await store.listEffectiveResults(id, options)
+        : await store.listResults(id, options);
+      return c.json(page, 200);
     })
     .openapi(cancelRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       await checkOwnRun(store, c, id);
       const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
-      if (outcome.state === 'missing') throw runNotFound(id);
-      if (outcome.state === 'terminal') {
-        throw new ProblemError(409, `run ${id} is already ${outcome.status}`, {
-          kind: 'conflict',
-        });
-      }
+      if (outcome.state === 'missing') throw new RunNotFoundError(id);
+      if (outcome.state === 'terminal') throw new RunTerminalError(id, outcome.status);
       const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
       try {
         await store.publishCancel(id);
@@ -405,18 +466,10 @@ export function createRunRoutes(deps: AppDeps) {
     .openapi(deleteRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       await checkOwnRun(store, c, id);
-      const layout = await store.getRunLayout(id);
-      if (!layout) throw runNotFound(id);
-      await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
-      await store.deleteRun(id);
-      const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
-      try {
-        await store.publishCancel(id);
-        c.get('logger').info({ runId: id }, 'run deleted');
-        return c.body(null, 204);
-      } finally {
-        await leaseOver;
-      }
+      if (!(await removeRun(deps, id))) throw runNotFound(id);
+      await delay(config.RUNLEDGER_CLAIM_LEASE_MS);
+      c.get('logger').info({ runId: id }, 'run deleted');
+      return c.body(null, 204);
     })
     .openapi(eventsRoute, async (c) => {
       const { id } = c.req.valid('param');

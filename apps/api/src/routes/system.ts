@@ -3,10 +3,11 @@
  * (Prometheus text) and `/v1/workers` (live workers from their heartbeats).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkerInfoSchema } from '@runledger/shared';
+import { UnavailableError, WorkerInfoSchema } from '@runledger/shared';
 import { type AppDeps, createRouter } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
-import { ProblemError, ProblemSchema } from '../problem.js';
+import { ProblemSchema } from '../problem.js';
+import { BEARER, NO_SECURITY, problems } from './openapi.js';
 
 /** How long `/readyz` waits for Redis to answer PING, ms. */
 export const READY_TIMEOUT_MS = 2000;
@@ -14,21 +15,28 @@ export const READY_TIMEOUT_MS = 2000;
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'health',
   tags: ['system'],
+  security: NO_SECURITY,
   summary: 'Liveness: the process is up',
+  description: 'No API key needed. Answers 200 while the process runs; it does not touch Redis.',
   responses: {
     200: {
       description: 'Up',
       content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
     },
+    ...problems('4XX'),
   },
 });
 
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'ready',
   tags: ['system'],
+  security: NO_SECURITY,
   summary: 'Readiness: Redis answers PING',
+  description: `No API key needed. 503 when Redis does not answer PING within ${READY_TIMEOUT_MS} ms.`,
   responses: {
     200: {
       description: 'Ready',
@@ -38,26 +46,34 @@ const readyRoute = createRoute({
       description: 'Redis unreachable',
       content: { 'application/problem+json': { schema: ProblemSchema } },
     },
+    ...problems('4XX'),
   },
 });
 
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'metrics',
   tags: ['system'],
+  security: NO_SECURITY,
   summary: 'Prometheus metrics',
+  description:
+    'No API key needed (keep it off the public network): runs by status, queue depths, HTTP latency.',
   responses: {
     200: {
       description: 'Prometheus text exposition format 0.0.4',
       content: { 'text/plain': { schema: z.string() } },
     },
+    ...problems('4XX'),
   },
 });
 
 const workersRoute = createRoute({
   method: 'get',
   path: '/v1/workers',
+  operationId: 'listWorkers',
   tags: ['workers'],
+  security: BEARER,
   summary: 'Live workers (heartbeat within 3 heartbeat intervals)',
   responses: {
     200: {
@@ -68,6 +84,7 @@ const workersRoute = createRoute({
         },
       },
     },
+    ...problems(401, 429),
   },
 });
 
@@ -90,9 +107,7 @@ export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics) {
         ]);
       } catch (err) {
         c.get('logger').warn({ err }, 'readiness check failed');
-        throw new ProblemError(503, `Redis is unreachable: ${(err as Error).message}`, {
-          kind: 'unavailable',
-        });
+        throw new UnavailableError(`Redis is unreachable: ${(err as Error).message}`);
       } finally {
         clearTimeout(timer);
       }

@@ -41,7 +41,7 @@ function add(t: Totals, run: Run): void {
   }
   for (const s of Object.values(run.scores)) {
     t.passed += s.passed;
-    t.scored += s.passed + s.failed;
+    t.scored += run.totalItems; // pass rate = passed / items, as the API defines it
   }
 }
 

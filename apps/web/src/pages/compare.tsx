@@ -139,7 +139,7 @@ function Summary({ compare, a, b }: { compare: Compare; a: Run; b: Run }) {
             .map((s) => {
               const rate = (r: Run) => {
                 const x = r.scores[s];
-                return x && x.passed + x.failed > 0 ? x.passed / (x.passed + x.failed) : null;
+                return x?.passRate ?? null;
               };
               return (
                 <Delta

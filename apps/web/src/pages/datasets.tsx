@@ -201,10 +201,7 @@ export function DatasetPage() {
                 <td>{r.target.name}</td>
                 <td>
                   {Object.entries(r.scores)
-                    .map(
-                      ([n, s]) =>
-                        `${n} ${fmtPct(s.passed + s.failed ? s.passed / (s.passed + s.failed) : null)}`,
-                    )
+                    .map(([n, s]) => `${n} ${fmtPct(s.passRate)}`)
                     .join(' · ') || '–'}
                 </td>
                 <td>{fmtAgo(r.createdAt)}</td>

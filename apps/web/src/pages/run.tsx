@@ -70,24 +70,28 @@ function useLiveRun(runId: string) {
   return query;
 }
 
-/** One card per scorer: pass rate with its 95% Wilson interval over the scored items, and mean. */
+/**
+ * One card per scorer: THE pass rate (`passed / totalItems`, the API's `passRate`) with its 95%
+ * Wilson interval, the rate among scored items beside it, and the mean score.
+ */
 function ScorerCards({ run }: { run: Run }) {
   const entries = Object.entries(run.scores);
   if (entries.length === 0) return <p className="muted">This run has no scorers.</p>;
   return (
     <div className="cards">
       {entries.map(([name, s]) => {
-        const n = s.passed + s.failed;
-        const [lo, hi] = n === 0 ? [null, null] : wilsonInterval(s.passed, n);
+        const n = run.totalItems;
+        const [lo, hi] = n === 0 ? [null, null] : wilsonInterval(Math.min(s.passed, n), n);
         return (
           <div key={name} className="card" data-scorer={name}>
             <h3>{name}</h3>
-            <div className="big">{fmtPct(n === 0 ? null : s.passed / n)}</div>
+            <div className="big">{fmtPct(s.passRate)}</div>
             <div className="muted small">
-              95% CI {fmtPct(lo)} – {fmtPct(hi)}
+              95% CI {fmtPct(lo)} – {fmtPct(hi)} · of {fmtInt(n)} items
             </div>
-            <div className="small">
-              {fmtInt(s.passed)} passed · {fmtInt(s.failed)} failed · mean{' '}
+            <div className="small" data-testid="of-scored">
+              {fmtPct(s.passRateOfScored)} of scored · {fmtInt(s.passed)} passed ·{' '}
+              {fmtInt(s.failed)} failed{s.errors ? ` · ${fmtInt(s.errors)} unscored` : ''} · mean{' '}
               {s.mean === null ? '–' : s.mean.toFixed(3)}
             </div>
           </div>

@@ -24,15 +24,18 @@ import type { RunsSearch } from '../router';
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
 
-/** Pass rate of each scorer of a run: passed / (passed + failed). */
+/** Pass rate of each scorer of a run (`passRate`: passed / totalItems). */
 function ScoreList({ run }: { run: Run }) {
   const entries = Object.entries(run.scores);
   if (entries.length === 0) return <span className="muted">–</span>;
   return (
     <span className="scores">
       {entries.map(([name, s]) => (
-        <span key={name} title={`${s.passed} passed, ${s.failed} failed`}>
-          {name} {fmtPct(s.passed + s.failed === 0 ? null : s.passed / (s.passed + s.failed))}
+        <span
+          key={name}
+          title={`${s.passed} of ${run.totalItems} items passed (${fmtPct(s.passRateOfScored)} of scored)`}
+        >
+          {name} {fmtPct(s.passRate)}
         </span>
       ))}
     </span>

@@ -5,31 +5,34 @@
   Read only. Inspects at most ARGV[2] chunks per call, so a huge run never blocks Redis long:
   page with the returned next chunk.
 
-  KEYS[1] run hash   KEYS[2] results hash
+  KEYS[1] runKey       run hash
+  KEYS[2] resultsKey   results hash
   ARGV[1] first chunk to inspect (0 for the first call)
   ARGV[2] max chunks to inspect in this call
 
-  Returns:
-    {}                               the run does not exist
-    {next, chunk, chunk, ...}        next: the chunk to pass as ARGV[1] on the next call, -1 when
-                                     every chunk was inspected; then the open chunks found, ascending
+  Returns (codes: includes/codes.lua):
+    {OK, next, chunk, chunk, ...}   next: the chunk to pass as ARGV[1] on the next call, -1 when
+                                    every chunk was inspected; then the open chunks found, ascending
+    {RUN_NOT_FOUND}                 the run does not exist
 ]]
-local h = redis.call('HMGET', KEYS[1], 'totalItems', 'chunkSize')
-if not h[1] or not h[2] then return {} end
+--@include codes
+local runKey, resultsKey = KEYS[1], KEYS[2]
+local h = redis.call('HMGET', runKey, 'totalItems', 'chunkSize')
+if not h[1] or not h[2] then return {Code.RUN_NOT_FOUND} end
 local total, size = tonumber(h[1]), tonumber(h[2])
 local chunks = math.ceil(total / size)
 local first, max = tonumber(ARGV[1]), tonumber(ARGV[2])
-local out = {-1}
-if redis.call('HLEN', KEYS[2]) >= total then return out end
+local out = {Code.OK, -1}
+if redis.call('HLEN', resultsKey) >= total then return out end
 local last = math.min(chunks, first + max) - 1
 for c = first, last do
   local stop = math.min((c + 1) * size, total) - 1
   for i = c * size, stop do
-    if redis.call('HEXISTS', KEYS[2], i) == 0 then
+    if redis.call('HEXISTS', resultsKey, i) == 0 then
       out[#out + 1] = c
       break
     end
   end
 end
-if last + 1 < chunks then out[1] = last + 1 end
+if last + 1 < chunks then out[2] = last + 1 end
 return out

@@ -1,10 +1,12 @@
 --[[
-  Shared by finish-run-8 and record-results-8 (inlined at load time by `defineScripts` in
-  redis.ts where a script holds the line `--@include finish-early`). KEYS as record-results-8.
+  Shared by finish-run-9 and record-results-9 (inlined at load time by `defineScripts` in
+  redis.ts where a script holds the line `--@include finish-early`). KEYS as record-results-9;
+  the including script declares their named locals first (runKey, resultsKey, cancelledKey,
+  eventsKey are used here).
 
   endRun(now, maxlen, status, err, ttl): the terminal transition of an active run. The run moves
   to `status` (with `error` when err ~= ''), a `status` {status, at, error?} event is added, and
-  every one of KEYS[1..8] gets the retention TTL `ttl` (seconds).
+  every one of KEYS (1..9) gets the retention TTL `ttl` (seconds).
 
   finishEarly(now, maxlen, status, err, resultJson): ends an active run early. Every item
   without a result gets `resultJson` (a `cancelled` result) and joins the cancelled set, the
@@ -13,34 +15,34 @@
 ]]
 local function endRun(now, maxlen, status, err, ttl)
   local nowNum = tonumber(now)
-  redis.call('HSET', KEYS[1], 'status', status, 'completedAt', now,
+  redis.call('HSET', runKey, 'status', status, 'completedAt', now,
     'expiresAt', string.format('%.0f', nowNum + ttl * 1000))
   local ev = {status = status, at = nowNum}
   if err ~= '' then
-    redis.call('HSET', KEYS[1], 'error', err)
+    redis.call('HSET', runKey, 'error', err)
     ev.error = err
   end
-  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data',
+  redis.call('XADD', eventsKey, 'MAXLEN', '~', maxlen, '*', 'type', 'status', 'data',
     cjson.encode(ev))
-  for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+  for k = 1, #KEYS do redis.call('EXPIRE', KEYS[k], ttl) end
 end
 
 local function finishEarly(now, maxlen, status, err, resultJson)
-  local h = redis.call('HMGET', KEYS[1], 'totalItems', 'ttlSeconds')
+  local h = redis.call('HMGET', runKey, 'totalItems', 'ttlSeconds')
   local total, ttl = tonumber(h[1]), tonumber(h[2])
   local n = 0
-  if redis.call('HLEN', KEYS[3]) < total then
+  if redis.call('HLEN', resultsKey) < total then
     for i = 0, total - 1 do
-      if redis.call('HSETNX', KEYS[3], i, resultJson) == 1 then
-        redis.call('ZADD', KEYS[7], i, i)
+      if redis.call('HSETNX', resultsKey, i, resultJson) == 1 then
+        redis.call('ZADD', cancelledKey, i, i)
         n = n + 1
       end
     end
   end
-  local x = redis.call('HINCRBY', KEYS[1], 'cancelledCount', n)
-  local c = redis.call('HMGET', KEYS[1], 'succeededCount', 'failedCount')
+  local x = redis.call('HINCRBY', runKey, 'cancelledCount', n)
+  local c = redis.call('HMGET', runKey, 'succeededCount', 'failedCount')
   local s, f = tonumber(c[1]) or 0, tonumber(c[2]) or 0
-  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'type', 'progress', 'data',
+  redis.call('XADD', eventsKey, 'MAXLEN', '~', maxlen, '*', 'type', 'progress', 'data',
     cjson.encode({done = s + f + x, total = total, succeeded = s, failed = f, cancelled = x}))
   endRun(now, maxlen, status, err, ttl)
   return n

@@ -1,0 +1,236 @@
+/**
+ * Concurrency primitives of the worker, with no Redis and no run knowledge: `Semaphore` (a
+ * counting semaphore with a FIFO queue), `Slots` (the process-wide limit plus a run's own),
+ * `AttemptAbort` (one abort fanning in run cancel, shutdown and a timeout), `anySignal` and an
+ * abortable `sleep`. Used by execute-item.ts, chunk-processor.ts, worker.ts and the targets.
+ */
+import { setMaxListeners } from 'node:events';
+
+// ------------------------------------------------------------------ slots
+
+/**
+ * A counting semaphore with a FIFO wait queue.
+ *
+ * @example
+ * const sem = new Semaphore(4);
+ * await sem.acquire(signal); // rejects with signal.reason when signal aborts first
+ * try { ... } finally { sem.release(); }
+ */
+export class Semaphore {
+  private free: number;
+  private readonly waiters: { grant(): void }[] = [];
+
+  /** @param size slots, >= 1. */
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+
+  /** Slots free right now. */
+  get available(): number {
+    return this.free;
+  }
+
+  /** Slots held right now. */
+  get inUse(): number {
+    return this.size - this.free;
+  }
+
+  /** Takes up to `max` free slots without waiting; returns how many it took (0..max). */
+  tryAcquire(max: number): number {
+    if (this.waiters.length > 0) return 0;
+    const n = Math.max(0, Math.min(max, this.free));
+    this.free -= n;
+    return n;
+  }
+
+  /** Waits for one slot. Rejects with `signal.reason` (and takes nothing) when `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.free > 0 && this.waiters.length === 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Returns `n` slots; waiters are served first come, first served. */
+  release(n = 1): void {
+    this.free += n;
+    while (this.free > 0 && this.waiters.length > 0) {
+      this.free--;
+      this.waiters.shift()!.grant();
+    }
+  }
+}
+
+/** One execution slot: a slot of the process-wide limit plus, when set, one of the run's limit. */
+export interface Slots {
+  /** Waits for one slot; rejects with `signal.reason` when `signal` aborts first. */
+  acquire(signal: AbortSignal): Promise<void>;
+  /** Returns one slot. */
+  release(): void;
+}
+
+/** `Slots` over a process-wide semaphore and an optional per-run one (taken first, to avoid deadlock). */
+export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
+  return {
+    async acquire(signal) {
+      if (run) await run.acquire(signal);
+      try {
+        await global.acquire(signal);
+      } catch (err) {
+        run?.release();
+        throw err;
+      }
+    },
+    release() {
+      global.release();
+      run?.release();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ signals and waits
+
+/**
+ * One listener per long-lived source signal (a run's cancel, shutdown), fanning out to the
+ * callbacks registered with `onAbort`: registering and removing a callback per attempt is a Set
+ * operation instead of an EventTarget listener (measurably cheaper at tens of thousands of items/s).
+ */
+const fanouts = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+/** Calls `fn(signal.reason)` when `signal` fires; returns the unsubscribe function. */
+function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () => void {
+  let callbacks = fanouts.get(signal);
+  if (!callbacks) {
+    const set = new Set<(reason: unknown) => void>();
+    callbacks = set;
+    fanouts.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const cb of [...set]) cb(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  const set = callbacks;
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+/**
+ * The abort of one attempt (or of any wait): fires on its timeout, on any of `sources` (run
+ * cancel, shutdown) and ends `race()` at once. The `AbortSignal` handed to the target is created on first access, so
+ * targets that never read it (fast in-process ones) cost no AbortController, and it gets no
+ * listener limit (a target may hang many listeners on it, e.g. parallel sub-requests).
+ */
+export class AttemptAbort {
+  aborted = false;
+  reason: unknown = undefined;
+  timedOut = false;
+  private controller: AbortController | undefined;
+  private rejectRace: ((reason: unknown) => void) | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(sources: AbortSignal[], timeoutMs?: number) {
+    for (const source of sources) {
+      if (source.aborted) {
+        this.abort(source.reason);
+        return;
+      }
+      this.unsubscribe.push(onAbort(source, (reason) => this.abort(reason)));
+    }
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+      }, timeoutMs);
+    }
+  }
+
+  /** The attempt's AbortSignal (created lazily; already aborted if the attempt was). */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      setMaxListeners(0, this.controller.signal);
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.dispose();
+    this.controller?.abort(reason);
+    this.rejectRace?.(reason);
+  }
+
+  /** Settles like `promise`, or rejects with the abort reason as soon as the attempt aborts. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (this.aborted) {
+      promise.catch(() => {});
+      return Promise.reject(this.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRace = reject;
+      promise.then(resolve, reject);
+    });
+  }
+
+  /** Removes the timer and the subscriptions (the attempt is over). */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe.length = 0;
+  }
+}
+
+/**
+ * An AbortSignal that fires when any of `signals` fires or after `timeoutMs` (reason: a
+ * `TimeoutError` DOMException, as `AbortSignal.timeout` gives): an `AttemptAbort` whose signal is
+ * created at once. Call `dispose()` when done: it removes the subscriptions and the timer.
+ * (Node 20's `AbortSignal.any` keeps every dependent signal reachable from long-lived sources,
+ * a leak in a long-running worker.)
+ */
+export function anySignal(
+  signals: AbortSignal[],
+  timeoutMs?: number,
+): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const abort = new AttemptAbort(signals, timeoutMs);
+  return { signal: abort.signal, timedOut: () => abort.timedOut, dispose: () => abort.dispose() };
+}
+
+/** Waits `ms`; rejects with `signal.reason` as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

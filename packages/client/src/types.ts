@@ -1,0 +1,98 @@
+/**
+ * Named request and response types of the runledger API, all taken from the generated
+ * `components`/`operations` (packages/client/src/generated/openapi.ts, from the API's own
+ * OpenAPI document): nothing here re-declares a schema by hand.
+ */
+import type { components, operations } from './generated/openapi.js';
+
+type Schemas = components['schemas'];
+
+/** A run (`GET /v1/runs/:id`): counters, latency (ms), usage, cost (USD), scores, times (ISO-8601 UTC). */
+export type Run = Schemas['Run'];
+/** A run's status: `queued -> running -> completed | failed | cancelled`. */
+export type RunStatus = Run['status'];
+/** The JSON body of `POST /v1/runs`: items inline, or `dataset.id` (+ `version`) of a stored dataset. */
+export type RunSpec = Schemas['RunSpec'];
+/** The first line of an NDJSON submission: the run spec without `dataset.items`. */
+export type RunSpecHeader = Schemas['RunSpecHeader'];
+/** A target by name, with its optional config. */
+export type TargetRef = Schemas['TargetRef'];
+/** A scorer by name, with its optional config. */
+export type ScorerRef = Schemas['ScorerRef'];
+/** One dataset entry: `id` (default: its index), `input`, optional `expectedOutput`, `metadata`. */
+export type Item = Schemas['Item'];
+/** A page of runs, newest first; `nextCursor` null on the last page. */
+export type RunList = Schemas['RunList'];
+/** The outcome of one item in one run. */
+export type Result = Schemas['Result'];
+/** A result's status. */
+export type ResultStatus = Result['status'];
+/** A page of results in item order (`effective` with `effective=true`). */
+export type ResultList = Schemas['ResultList'];
+/** Counters and scores over the effective results (latest per item across reruns). */
+export type EffectiveSummary = Schemas['EffectiveSummary'];
+/** A scorer's summary over a run: `passRate = passed / totalItems` in [0, 1] or null. */
+export type ScoreSummary = Schemas['ScoreSummary'];
+/** `GET /v1/runs/:a/compare/:b`: item by item, b against a. */
+export type Compare = Schemas['Compare'];
+/** An RFC 9457 problem as the API answers errors. */
+export type Problem = Schemas['Problem'];
+/** One field error of a problem: `path` like `dataset.items.3.input`. */
+export type FieldError = NonNullable<Problem['errors']>[number];
+/** The JSON body of `POST /v1/experiments`. */
+export type ExperimentSpec = Schemas['ExperimentSpec'];
+/** An experiment's side-by-side summary. */
+export type ExperimentSummary = Schemas['ExperimentSummary'];
+/** A page of experiments, newest first. */
+export type ExperimentList = Schemas['ExperimentList'];
+/** An experiment's summary plus one row per item. */
+export type ExperimentReport = Schemas['ExperimentReport'];
+/** A stored, versioned dataset. */
+export type Dataset = Schemas['Dataset'];
+/** `POST /v1/datasets`'s body. */
+export type CreateDataset = Schemas['CreateDataset'];
+/** `POST /v1/datasets/:id/items`'s body (`append` or `replace`). */
+export type AddDatasetItems = Schemas['AddDatasetItems'];
+/** A dataset as changed by `POST /v1/datasets/:id/items` (`created`: a new version was made). */
+export type DatasetChange = Schemas['DatasetChange'];
+/** A page of datasets. */
+export type DatasetList = Schemas['DatasetList'];
+/** A page of a dataset version's items. */
+export type DatasetItemList = Schemas['DatasetItemList'];
+/** Live workers. */
+export type WorkerList = Schemas['WorkerList'];
+/** A live worker process as its heartbeat advertises it. */
+export type Worker = Schemas['Worker'];
+/** `POST /v1/runs/:id/rerun`'s body (`only`: `failed` (default) or `all`). */
+export type RerunSpec = Schemas['Rerun'];
+
+/** Query of `GET /v1/runs` (`since`/`until` ISO-8601). */
+export type ListRunsQuery = NonNullable<operations['listRuns']['parameters']['query']>;
+/** Query of `GET /v1/runs/:id/results` as the client takes it (`effective` a boolean). */
+export type ListResultsQuery = Omit<
+  NonNullable<operations['listRunResults']['parameters']['query']>,
+  'effective'
+> & { effective?: boolean };
+/** Query of `GET /v1/runs/:a/compare/:b`. */
+export type CompareQuery = NonNullable<operations['compareRuns']['parameters']['query']>;
+/** Query of `GET /v1/experiments`. */
+export type ListExperimentsQuery = NonNullable<
+  operations['listExperiments']['parameters']['query']
+>;
+/** Query of `GET /v1/datasets`. */
+export type ListDatasetsQuery = NonNullable<operations['listDatasets']['parameters']['query']>;
+/** Query of `GET /v1/datasets/:id/versions/:version/items`. */
+export type ListDatasetItemsQuery = NonNullable<
+  operations['listDatasetVersionItems']['parameters']['query']
+>;
+
+/** Data of a `status` event: the new status, when (ms since the epoch), and `error` if any. */
+export type StatusEventData = Schemas['RunStatusEventData'];
+
+/** Data of a `progress` event: items done of `total`, by result status. */
+export type ProgressEventData = Schemas['RunProgressEventData'];
+
+/** One Server-Sent Event of a run (`GET /v1/runs/:id/events`); `id` resumes after it. */
+export type RunEvent =
+  | { id: string; event: 'status'; data: StatusEventData }
+  | { id: string; event: 'progress'; data: ProgressEventData };

@@ -1,0 +1,134 @@
+/**
+ * The result builders (`failedResult`, `cancelledResult`) and the one result Lua still builds:
+ * a `cancelled` result written by record-results-9.lua on a budget stop has the same fields,
+ * in the same order, as the one the TypeScript builder makes; so has finishRun's.
+ */
+import {
+  cancelledResult,
+  failedResult,
+  type NewRun,
+  type RunStore,
+  type StoredItem,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore } from './helpers/context.js';
+
+let ctx: ReturnType<typeof createTestStore>;
+let store: RunStore;
+let redis: Redis;
+
+beforeAll(() => {
+  ctx = createTestStore('results');
+  store = ctx.store;
+  redis = ctx.redis;
+});
+afterAll(() => ctx.close());
+
+async function createRun(n: number, execution: NewRun['execution']): Promise<string> {
+  const id = ulid();
+  const items: StoredItem[] = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, input: i }));
+  await store.stageItems(id, 0, items);
+  await store.commitRun({
+    id,
+    target: { name: 'echo' },
+    scorers: [],
+    execution,
+    datasetVersion: 'v1',
+    totalItems: n,
+    chunkSize: 10,
+    ttlSeconds: 3600,
+    tags: [],
+    metadata: {},
+    createdAt: Date.now(),
+  });
+  return id;
+}
+
+const EXECUTION: NewRun['execution'] = {
+  maxAttempts: 1,
+  backoff: { type: 'fixed', delayMs: 10 },
+  timeoutMs: 1000,
+};
+
+describe('result builders', () => {
+  it('failedResult: status, attempts, error, completedAt, then startedAt and latencyMs when given', () => {
+    const error = { message: 'boom', type: 'target_error', status: 500 };
+    expect(failedResult(error, { completedAt: 5 })).toStrictEqual({
+      status: 'failed',
+      attempts: 0,
+      error,
+      completedAt: 5,
+    });
+    const full = failedResult(error, { completedAt: 9, attempts: 3, startedAt: 2, latencyMs: 1.5 });
+    expect(full).toStrictEqual({
+      status: 'failed',
+      attempts: 3,
+      error,
+      completedAt: 9,
+      startedAt: 2,
+      latencyMs: 1.5,
+    });
+    expect(Object.keys(full)).toEqual([
+      'status',
+      'attempts',
+      'error',
+      'completedAt',
+      'startedAt',
+      'latencyMs',
+    ]);
+  });
+
+  it('cancelledResult: error type `cancelled` with the message', () => {
+    expect(
+      cancelledResult('run cancelled', { completedAt: 7, attempts: 1, startedAt: 3 }),
+    ).toStrictEqual({
+      status: 'cancelled',
+      attempts: 1,
+      error: { message: 'run cancelled', type: 'cancelled' },
+      completedAt: 7,
+      startedAt: 3,
+    });
+  });
+});
+
+describe('cancelled results written by Lua and by TypeScript', () => {
+  it('record-results-9 (budget stop) writes exactly what cancelledResult builds', async () => {
+    const runId = await createRun(3, { ...EXECUTION, maxFailures: 1 });
+    const now = 1_700_000_000_123;
+    const outcome = await store.recordResults(
+      runId,
+      [
+        {
+          index: 0,
+          result: failedResult(
+            { message: 'no', type: 'target_error' },
+            { completedAt: now, attempts: 1 },
+          ),
+        },
+      ],
+      now,
+    );
+    expect(outcome).toMatchObject({ state: 'ok', recorded: 1, stopped: true });
+    const reason = 'maxFailures reached: 1 failed items';
+    const built = cancelledResult(reason, { completedAt: now });
+    const resultsKey = store.keys.run(runId).results;
+    for (const index of [1, 2]) {
+      const raw = await redis.hget(resultsKey, String(index));
+      expect(raw).toBe(JSON.stringify(built));
+      expect(JSON.parse(raw!)).toStrictEqual(built);
+    }
+  });
+
+  it('finish-run-9 (cancel) stores the result the store built with cancelledResult', async () => {
+    const runId = await createRun(2, EXECUTION);
+    const now = 1_700_000_000_456;
+    expect(await store.finishRun(runId, 'cancelled', undefined, now)).toEqual({
+      state: 'finished',
+      cancelledItems: 2,
+    });
+    const raw = await redis.hget(store.keys.run(runId).results, '0');
+    expect(JSON.parse(raw!)).toStrictEqual(cancelledResult('run cancelled', { completedAt: now }));
+  });
+});
