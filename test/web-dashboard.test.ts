@@ -204,6 +204,11 @@ describe('dashboard pages', () => {
     const diff = page.getByTestId('diff').locator('.diff-body');
     expect(await diff.locator('del').count()).toBe(0); // "answer 27" is all in the output
     expect((await diff.locator('ins').allTextContents()).join('')).toContain('the wrong');
+    // the run's failures by type
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect
+      .poll(() => page.locator('table[aria-label="errors by type"]').textContent())
+      .toMatch(/scripted_failure\s*10\s*boom/);
     // a failed item shows its error
     await page.goto(`${api.url}/runs/${run.id}/items/q33`);
     await expect
@@ -378,6 +383,10 @@ describe('dashboard pages', () => {
     expect(await page.locator('dl.facts').textContent()).toMatch(
       new RegExp(`rerun of\\s*${run.id}`),
     );
+    // the original lists its rerun
+    const rerunId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect.poll(() => page.locator('dl.facts').textContent()).toContain(`reruns: ${rerunId}`);
   });
 
   it('deletes a run after confirmation; its page then says not found', async () => {

@@ -308,13 +308,49 @@ export function RunPage() {
                   {run.trialIndex !== undefined ? ` · trial ${run.trialIndex}` : ''}
                 </>
               ) : null}
-              {!run.parentRunId && !run.experimentId ? '–' : null}
+              {run.reruns.length > 0 ? (
+                <>
+                  {' '}
+                  reruns:{' '}
+                  {run.reruns.map((id) => (
+                    <Link key={id} to="/runs/$runId" params={{ runId: id }} search={{}}>
+                      {id}{' '}
+                    </Link>
+                  ))}
+                </>
+              ) : null}
+              {!run.parentRunId && !run.experimentId && run.reruns.length === 0 ? '–' : null}
             </span>,
           ],
         ]}
       />
       <h2>Scorers</h2>
       <ScorerCards run={run} />
+      {run.errorTypes.length > 0 && (
+        <>
+          <h2>Errors</h2>
+          <table className="table compact" aria-label="errors by type">
+            <thead>
+              <tr>
+                <th>Type</th>
+                <th>Items</th>
+                <th>First message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.errorTypes.map((e) => (
+                <tr key={e.type}>
+                  <td className="mono">{e.type}</td>
+                  <td>{fmtInt(e.count)}</td>
+                  <td>
+                    <span className="clip">{e.message}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
       <LatencyChart run={run} />
       <div className="results-head">
         <h2>Results</h2>
