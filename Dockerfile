@@ -17,6 +17,7 @@ COPY packages/client-gen/package.json packages/client-gen/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/cli/package.json apps/cli/
+COPY apps/web/package.json apps/web/
 COPY examples/iris/package.json examples/iris/
 RUN npm ci --ignore-scripts
 
@@ -24,10 +25,12 @@ COPY tsconfig.base.json tsconfig.json ./
 COPY packages/shared packages/shared
 COPY packages/client packages/client
 COPY apps apps
-# tsc -b of the workspaces; the build script also copies the run store's Lua scripts to
-# packages/shared/dist/lua, where store.ts reads them. Then drop the dev dependencies.
+# tsc -b of the workspaces and the dashboard's Vite build (apps/web/dist); the build script also
+# copies the run store's Lua scripts to packages/shared/dist/lua, where store.ts reads them. Then
+# drop the dev dependencies.
 RUN npm run build \
   && test -f packages/shared/dist/lua/record-results-9.lua \
+  && test -f apps/web/dist/index.html \
   && npm prune --omit=dev
 
 # ---------------------------------------------------------------- runtime: dist + production deps
@@ -47,6 +50,8 @@ COPY --from=build /app/apps/worker/dist apps/worker/dist
 COPY --from=build /app/apps/cli/package.json apps/cli/
 COPY --from=build /app/apps/cli/bin apps/cli/bin
 COPY --from=build /app/apps/cli/dist apps/cli/dist
+# the dashboard, served by the API at /
+COPY --from=build /app/apps/web/dist apps/web/dist
 
 # Listen on every interface inside the container; the API port.
 ENV HOST=0.0.0.0 PORT=3000

@@ -1,8 +1,8 @@
 /**
  * The Hono app: request id, one child logger and one log line per request, HTTP metrics, the
  * route groups (`/v1/runs`, operational routes), `/openapi.json` (OpenAPI 3.1 from the zod
- * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), and
- * one error handler that answers problem+json.
+ * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), the dashboard
+ * at `/` (./web.ts), and one error handler that answers problem+json.
  */
 import { tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
@@ -15,9 +15,11 @@ import { createErrorHandler, notFoundHandler } from './problem.js';
 import { createCompareRoutes } from './routes/compare.js';
 import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
+import { createLatencyRoutes } from './routes/latency.js';
 import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
+import { createWebRoutes } from './web.js';
 
 /** Version reported in the OpenAPI document (`info.version`): the package version. */
 export const API_VERSION = '0.1.0';
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps) {
     .route('/v1/runs', createRunRoutes(deps))
     .route('/v1/runs', createCompareRoutes(deps))
     .route('/v1/runs', createRerunExportRoutes(deps))
+    .route('/v1/runs', createLatencyRoutes(deps))
     .route('/v1/datasets', createDatasetRoutes(deps))
     .route('/v1/experiments', createExperimentRoutes(deps))
     .route('/', createSystemRoutes(deps, metrics));
@@ -115,6 +118,8 @@ export function createApp(deps: AppDeps) {
   });
   app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
+  // last: the dashboard (apps/web/dist) at `/`, index.html for its deep links
+  app.route('/', createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir }));
   return routes;
 }
 

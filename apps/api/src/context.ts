@@ -31,6 +31,8 @@ export interface AppDeps {
   openBlockingRedis: () => Redis | Cluster;
   /** API key handling (see ./auth.ts). @defaultValue keys required only once one is configured */
   auth?: AuthOptions;
+  /** The built dashboard served at `/` (see ./web.ts). @defaultValue apps/web/dist */
+  webDir?: string;
 }
 
 /** Per-request variables: the request id (`X-Request-Id`) and a pino child logger carrying it. */

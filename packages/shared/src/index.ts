@@ -3,6 +3,7 @@ export * from './dataset-store.js';
 export * from './errors.js';
 export * from './experiment-schemas.js';
 export * from './experiment-store.js';
+export * from './histogram.js';
 export * from './host-allowlist.js';
 export * from './keys.js';
 export * from './logger.js';

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
 import { DEFAULT_PROJECT } from './config.js';
 import { InvalidCursorError, RunNotFoundError, RunTerminalError } from './errors.js';
+import { histogramEdges, type LatencyHistogram } from './histogram.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import { cancelledResult } from './results.js';
@@ -616,6 +617,46 @@ export class RunStore {
       limit,
     );
     return page.map(Number);
+  }
+
+  /**
+   * The histogram of a run's item latencies in `buckets` buckets (see `histogramEdges`), from its
+   * latency index: the two ends, then one ZCOUNT per bucket in a pipeline.
+   * @returns null when the run does not exist.
+   */
+  async latencyHistogram(runId: string, buckets: number): Promise<LatencyHistogram | null> {
+    const k = this.keys.run(runId);
+    const [[e1, exists], [e2, first], [e3, last]] = (await this.redis
+      .pipeline()
+      .exists(k.run)
+      .zrangebyscore(k.latency, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      .zrevrangebyscore(k.latency, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+      .exec()) as [[Error | null, number], [Error | null, string[]], [Error | null, string[]]];
+    if (e1 || e2 || e3) throw e1 ?? e2 ?? e3;
+    if (!exists) return null;
+    if (first.length < 2 || last.length < 2) {
+      return { runId, count: 0, minMs: null, maxMs: null, scale: 'linear', buckets: [] };
+    }
+    const minMs = Number(first[1]);
+    const maxMs = Number(last[1]);
+    const { scale, edges } = histogramEdges(minMs, maxMs, buckets);
+    const pipeline = this.redis.pipeline();
+    for (let i = 0; i < edges.length - 1; i++) {
+      const last = i === edges.length - 2;
+      pipeline.zcount(k.latency, edges[i]!, last ? edges[i + 1]! : `(${edges[i + 1]}`);
+    }
+    const counts = ((await pipeline.exec()) ?? []).map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    });
+    return {
+      runId,
+      count: counts.reduce((s, n) => s + n, 0),
+      minMs,
+      maxMs,
+      scale,
+      buckets: counts.map((count, i) => ({ fromMs: edges[i]!, toMs: edges[i + 1]!, count })),
+    };
   }
 
   // ---------------------------------------------------------------- executing items (worker)

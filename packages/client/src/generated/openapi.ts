@@ -203,6 +203,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/runs/{id}/latency': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Histogram of a run's item latencies
+     * @description Counts of items per latency bucket `[fromMs, toMs)` (the last bucket includes its end), over the items that ran; equal widths, or equal ratios when max / min >= 20. Percentiles are on the run (`latencyMs`).
+     */
+    get: operations['getRunLatencyHistogram'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datasets': {
     parameters: {
       query?: never;
@@ -714,6 +734,19 @@ export interface components {
        * @enum {string}
        */
       only?: 'failed' | 'all';
+    };
+    LatencyHistogram: {
+      runId: string;
+      count: number;
+      minMs: number | null;
+      maxMs: number | null;
+      /** @enum {string} */
+      scale: 'linear' | 'log';
+      buckets: {
+        fromMs: number;
+        toMs: number;
+        count: number;
+      }[];
     };
     DatasetChange: components['schemas']['Dataset'] & {
       created: boolean;
@@ -1671,6 +1704,71 @@ export interface operations {
         };
         content: {
           'text/csv': string;
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getRunLatencyHistogram: {
+    parameters: {
+      query?: {
+        /** @description How many buckets (log-spaced when max / min >= 20) */
+        buckets?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The histogram */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LatencyHistogram'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Missing or unknown API key (sent once any key is configured) */

@@ -1,0 +1,50 @@
+/**
+ * `GET /v1/runs/:id/latency`: the histogram of a run's item latencies (the dashboard's latency
+ * chart), from the run's latency index, so a 100,000-item run answers without reading results.
+ * Mounted at `/v1/runs` next to the runs router.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { LatencyHistogramSchema } from '@runledger/shared';
+import { type AppDeps, checkOwnRun, createRouter } from '../context.js';
+import { runNotFound } from '../problem.js';
+import { BEARER, problems, RunIdParams } from './openapi.js';
+
+const LatencyQuery = z.object({
+  buckets: z.coerce.number().int().min(1).max(200).default(40).openapi({
+    description: 'How many buckets (log-spaced when max / min >= 20)',
+  }),
+});
+
+/** The router holding `/{id}/latency`, mounted at `/v1/runs`. */
+export function createLatencyRoutes(deps: AppDeps) {
+  const { store } = deps;
+  const latencyRoute = createRoute({
+    method: 'get',
+    path: '/{id}/latency',
+    operationId: 'getRunLatencyHistogram',
+    tags: ['runs'],
+    security: BEARER,
+    summary: "Histogram of a run's item latencies",
+    description:
+      'Counts of items per latency bucket `[fromMs, toMs)` (the last bucket includes its end), ' +
+      'over the items that ran; equal widths, or equal ratios when max / min >= 20. ' +
+      'Percentiles are on the run (`latencyMs`).',
+    request: { params: RunIdParams, query: LatencyQuery },
+    responses: {
+      200: {
+        description: 'The histogram',
+        content: { 'application/json': { schema: LatencyHistogramSchema } },
+      },
+      ...problems(400, 404, 401, 429),
+    },
+  });
+
+  return createRouter().openapi(latencyRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { buckets } = c.req.valid('query');
+    await checkOwnRun(store, c, id);
+    const histogram = await store.latencyHistogram(id, buckets);
+    if (!histogram) throw runNotFound(id);
+    return c.json(histogram, 200);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The latency histogram of a run (uPlot bars over `GET /v1/runs/:id/latency`), with the run's
+ * p50 / p90 / p99 marked. Log-spaced buckets get a log axis. Refreshes while the run is live.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { getLatencyHistogram, type Run } from '../api';
+import { fmtMs } from '../format';
+
+const cssVar = (name: string) =>
+  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+
+/** The chart; renders nothing until an item has run. */
+export function LatencyChart({ run }: { run: Run }) {
+  const live = run.status === 'queued' || run.status === 'running';
+  const query = useQuery({
+    queryKey: ['latency', run.id],
+    queryFn: () => getLatencyHistogram(run.id),
+    refetchInterval: live ? 3000 : false,
+  });
+  const ref = useRef<HTMLDivElement>(null);
+  const { p50, p90, p99 } = run.latencyMs;
+
+  useEffect(() => {
+    const h = query.data;
+    const el = ref.current;
+    if (!h || !el || h.buckets.length === 0) return;
+    const log = h.scale === 'log';
+    const xs = h.buckets.map((b) =>
+      log ? Math.sqrt(Math.max(b.fromMs, 0.5) * Math.max(b.toMs, 0.5)) : (b.fromMs + b.toMs) / 2,
+    );
+    const ys = h.buckets.map((b) => b.count);
+    const text = cssVar('--muted');
+    const accent = cssVar('--accent');
+    const marks: [string, number | null][] = [
+      ['p50', p50],
+      ['p90', p90],
+      ['p99', p99],
+    ];
+    const bars = uPlot.paths.bars?.({ size: [0.92, 80], align: 0 });
+    const plot = new uPlot(
+      {
+        width: Math.max(300, el.clientWidth),
+        height: 200,
+        legend: { show: false },
+        cursor: { show: false },
+        scales: {
+          x: {
+            time: false,
+            distr: log ? 3 : 1,
+            range: (_u, min, max) => [
+              log ? Math.max(0.5, h.buckets[0]?.fromMs ?? min) : (h.buckets[0]?.fromMs ?? min),
+              h.buckets.at(-1)?.toMs ?? max,
+            ],
+          },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
+        },
+        axes: [
+          {
+            stroke: text,
+            grid: { show: false },
+            // log axes pass null for the ticks they leave unlabelled
+            values: (_u, splits) => splits.map((v) => (v === null ? '' : fmtMs(v))),
+          },
+          { stroke: text, grid: { stroke: cssVar('--border'), width: 1 }, size: 50 },
+        ],
+        series: [
+          {},
+          {
+            label: 'items',
+            stroke: accent,
+            fill: `${accent}55`,
+            width: 1,
+            ...(bars ? { paths: bars } : {}),
+            points: { show: false },
+          },
+        ],
+        hooks: {
+          draw: [
+            (u) => {
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
+              ctx.fillStyle = text;
+              ctx.strokeStyle = cssVar('--bad');
+              ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+              marks.forEach(([label, value], i) => {
+                if (value === null) return;
+                const x = u.valToPos(Math.max(value, log ? 0.5 : value), 'x', true);
+                ctx.beginPath();
+                ctx.moveTo(x, u.bbox.top);
+                ctx.lineTo(x, u.bbox.top + u.bbox.height);
+                ctx.stroke();
+                ctx.fillText(
+                  `${label} ${fmtMs(value)}`,
+                  x + 4,
+                  u.bbox.top + (12 + i * 13) * devicePixelRatio,
+                );
+              });
+              ctx.restore();
+            },
+          ],
+        },
+      },
+      [xs, ys],
+      el,
+    );
+    const resize = new ResizeObserver(() =>
+      plot.setSize({ width: Math.max(300, el.clientWidth), height: 200 }),
+    );
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [query.data, p50, p90, p99]);
+
+  if (!query.data || query.data.count === 0) return null;
+  return (
+    <div className="chart">
+      <h3>
+        Latency{' '}
+        <span className="muted small">
+          ({query.data.count} items, {query.data.scale} buckets)
+        </span>
+      </h3>
+      <div ref={ref} data-testid="latency-chart" />
+    </div>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * /runs/:id/items/:itemId: one item's result in full: input, output and expected output side
+ * by side, the diff of output against expected, scores, error, attempts, timings, usage, worker
+ * and metadata. Long values are shown whole, in scrollable panes. Esc goes back to the run.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
+import { useEffect } from 'react';
+import { findResult } from '../api';
+import { Empty, ErrorBox, Facts, Loading, StatusBadge, useTitle } from '../components/common';
+import { DiffView } from '../components/diff-view';
+import { fmtInt, fmtMs, fmtTime, fmtUsd, toText } from '../format';
+
+function Pane({ title, value, testId }: { title: string; value: unknown; testId: string }) {
+  return (
+    <div className="pane">
+      <h3>{title}</h3>
+      <pre className="value" data-testid={testId}>
+        {value === null || value === undefined ? (
+          <span className="muted">(none)</span>
+        ) : (
+          toText(value)
+        )}
+      </pre>
+    </div>
+  );
+}
+
+/** The item page. */
+export function ItemPage() {
+  const { runId, itemId } = useParams({ from: '/runs/$runId/items/$itemId' });
+  useTitle(`Item ${itemId}`);
+  const { i } = useSearch({ from: '/runs/$runId/items/$itemId' });
+  const navigate = useNavigate();
+  const query = useQuery({
+    queryKey: ['result', runId, itemId],
+    queryFn: () => findResult(runId, itemId, i),
+  });
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') navigate({ to: '/runs/$runId', params: { runId }, search: {} });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate, runId]);
+
+  const back = (
+    <Link to="/runs/$runId" params={{ runId }} search={{}}>
+      ← run {runId}
+    </Link>
+  );
+  if (query.isPending) return <Loading what="Loading item" />;
+  if (query.isError) {
+    return (
+      <section>
+        {back}
+        <ErrorBox error={query.error} what={`Run ${runId}`} />
+      </section>
+    );
+  }
+  const r = query.data;
+  if (!r) {
+    return (
+      <section>
+        {back}
+        <Empty>
+          <p>
+            Item <code>{itemId}</code> has no result in this run (yet): it may still be queued, or
+            the run has no such item.
+          </p>
+        </Empty>
+      </section>
+    );
+  }
+  const hasExpected = r.expectedOutput !== null && r.expectedOutput !== undefined;
+  return (
+    <section className="item-page">
+      {back}
+      <div className="page-head">
+        <h1>
+          Item <span className="mono">{r.itemId}</span> <StatusBadge status={r.status} />
+        </h1>
+        <span className="muted">index {r.itemIndex}</span>
+      </div>
+      {r.error && (
+        <div className="notice notice-error" data-testid="item-error">
+          <strong>
+            {r.error.type}
+            {r.error.status !== undefined ? ` (status ${r.error.status})` : ''}
+          </strong>
+          <pre className="value">{r.error.message}</pre>
+        </div>
+      )}
+      <div className="panes">
+        <Pane title="Input" value={r.input} testId="input" />
+        <Pane title="Output" value={r.output} testId="output" />
+        <Pane title="Expected output" value={r.expectedOutput} testId="expected" />
+      </div>
+      <h2>Output against expected</h2>
+      {hasExpected ? (
+        <DiffView expected={r.expectedOutput} actual={r.output} />
+      ) : (
+        <p className="muted">This item has no expected output.</p>
+      )}
+      <div className="two-col">
+        <div>
+          <h2>Scores</h2>
+          {Object.keys(r.scores).length === 0 ? (
+            <p className="muted">
+              No scores (the target failed, the item was cancelled, or the run has no scorers).
+            </p>
+          ) : (
+            <table className="table" aria-label="scores">
+              <thead>
+                <tr>
+                  <th>Scorer</th>
+                  <th>Score</th>
+                  <th>Verdict</th>
+                </tr>
+              </thead>
+              <tbody>
+                {Object.entries(r.scores).map(([name, s]) => (
+                  <tr key={name}>
+                    <td>{name}</td>
+                    <td>{s.score.toFixed(3)}</td>
+                    <td className={s.passed ? 'ok' : 'bad'}>{s.passed ? 'passed' : 'failed'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div>
+          <h2>Execution</h2>
+          <Facts
+            items={[
+              ['Attempts', String(r.attempts)],
+              ['Latency', fmtMs(r.latencyMs)],
+              ['Queue wait', fmtMs(r.queueMs)],
+              ['Started', fmtTime(r.startedAt)],
+              ['Completed', fmtTime(r.completedAt)],
+              [
+                'Tokens in / out',
+                r.usage
+                  ? `${fmtInt(r.usage.inputTokens)} / ${fmtInt(r.usage.outputTokens)}${r.usage.model ? ` (${r.usage.model})` : ''}`
+                  : '–',
+              ],
+              ['Cost', fmtUsd(r.costUsd)],
+              ['Worker', r.workerId ?? '–'],
+              ...(r.trialIndex !== undefined
+                ? ([['Trial', String(r.trialIndex)]] as [string, string][])
+                : []),
+            ]}
+          />
+        </div>
+      </div>
+      <h2>Metadata</h2>
+      {r.metadata && Object.keys(r.metadata).length > 0 ? (
+        <pre className="value">{toText(r.metadata)}</pre>
+      ) : (
+        <p className="muted">No metadata.</p>
+      )}
+    </section>
+  );
+}

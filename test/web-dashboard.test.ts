@@ -1,0 +1,533 @@
+/**
+ * The dashboard in a real headless Chromium (playwright-core), served by a real API over HTTP,
+ * with an in-process worker and the test Redis: live progress to 100% with exact counters, the
+ * failed-results filter, an item's diff, a comparison with regressions, cancelling from the page,
+ * hostile items rendered as text (no script runs), deep links on reload, the not-found page, the
+ * CSP, and the API key prompt. A failing test leaves a screenshot under test-results/.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createApp, startApi } from '@runledger/api';
+import {
+  type Config,
+  createLogger,
+  createRedis,
+  loadConfig,
+  NonRetryableError,
+  type Run,
+  RunQueues,
+  RunStore,
+  type TargetDefinition,
+  z,
+} from '@runledger/shared';
+import { startWorker } from '@runledger/worker';
+import type { Redis } from 'ioredis';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiHttp } from './helpers/api-http.js';
+import { ensureDashboardBuilt, launchChromium } from './helpers/browser.js';
+import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+
+const logger = createLogger({ level: 'silent' });
+
+/**
+ * `web-echo`: answers `input.answer`, after `input.delayMs`; throws when `input.fail` is set;
+ * answers `wrong` for the item ids listed in `config.wrong` (to make a second run regress).
+ */
+const echoTarget: TargetDefinition<{ wrong?: string[] | undefined }> = {
+  name: 'web-echo',
+  description: 'answers input.answer (test target of the dashboard)',
+  configSchema: z.object({ wrong: z.array(z.string()).optional() }).strict(),
+  async run(input, context) {
+    const item = input as { answer?: unknown; fail?: string; delayMs?: number };
+    if (item.delayMs) await delay(item.delayMs, undefined, { signal: context.signal });
+    if (item.fail) throw new NonRetryableError(item.fail, 'scripted_failure');
+    const wrong = context.config.wrong ?? [];
+    return {
+      output: wrong.includes(context.itemId) ? 'wrong' : (item.answer ?? null),
+      usage: { inputTokens: 10, outputTokens: 5 },
+    };
+  },
+};
+
+let config: Config;
+let api: Awaited<ReturnType<typeof startApi>>;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let redis: Redis;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let dialogs: string[];
+const { http, waitForStatus } = createApiHttp(() => api.url);
+
+/** Submits a run of `web-echo` scored by exact_match; returns it. */
+async function submit(
+  items: { id: string; input: unknown; expectedOutput?: unknown }[],
+  extra: Record<string, unknown> = {},
+): Promise<Run> {
+  const res = await http<Run>('POST', '/v1/runs', {
+    target: { name: 'web-echo' },
+    dataset: { items },
+    scorers: [{ name: 'exact_match' }],
+    execution: { maxAttempts: 1 },
+    ...extra,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+/** 30 answered items (q25..q29 answered wrong) and 10 that fail, as dataset items. */
+const mixedItems = (delayMs = 20) =>
+  Array.from({ length: 40 }, (_, i) => ({
+    id: `q${i}`,
+    input:
+      i >= 30
+        ? { fail: `boom ${i}`, delayMs }
+        : { answer: i >= 25 ? `the wrong answer ${i}` : `answer ${i}`, delayMs },
+    expectedOutput: `answer ${i}`,
+  }));
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  browser = await launchChromium();
+  const prefix = uniquePrefix('web');
+  config = loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    PORT: '0',
+    WORKER_CONCURRENCY: '4',
+    WORKER_HEARTBEAT_MS: '500',
+    LOG_LEVEL: 'silent',
+  });
+  redis = createRedis(config.REDIS_URL);
+  api = await startApi({ config, logger });
+  worker = await startWorker({ config, logger, targets: [echoTarget] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.close(1000);
+  await api?.close();
+  if (redis) {
+    await deletePrefix(redis, config.RUNLEDGER_PREFIX);
+    redis.disconnect();
+  }
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
+  dialogs = [];
+  if (process.env.WEB_TEST_DEBUG) {
+    page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
+    page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  }
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') {
+    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: `test-results/web-${name}.png`, fullPage: true }).catch(() => {});
+  }
+  await context?.close();
+});
+
+const resultRows = () => page.locator('table[aria-label="results"] tbody tr');
+
+describe('dashboard pages', () => {
+  it('a submitted run shows its progress reaching 100% with exact counters', async () => {
+    const run = await submit(mixedItems(150), { name: 'progress run' });
+    const streams: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().endsWith(`/v1/runs/${run.id}/events`)) streams.push(req.url());
+    });
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect
+      .poll(
+        () => page.getByRole('progressbar', { name: 'run progress' }).getAttribute('aria-valuenow'),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe('100');
+    await expect
+      .poll(() => page.getByTestId('counters').textContent(), { timeout: 10_000 })
+      .toBe('40 / 40 items · 30 succeeded · 10 failed · 0 cancelled');
+    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('completed');
+    expect(streams.length).toBeGreaterThan(0); // followed live through the run's event stream
+    // exact_match: 25 of the 40 items pass (the 10 that failed to execute count as not passed);
+    // 25 of the 30 scored ones
+    const card = page.locator('.card[data-scorer="exact_match"]');
+    expect(await card.locator('.big').textContent()).toBe('62.5%');
+    expect(await card.getByTestId('of-scored').textContent()).toContain('83.3% of scored');
+    // the latency histogram (uPlot draws on a canvas)
+    await expect.poll(() => page.getByTestId('latency-chart').locator('canvas').count()).toBe(1);
+    // the runs list shows it too
+    await page.goto(`${api.url}/runs`);
+    await expect.poll(() => page.locator(`tr[data-run-id="${run.id}"]`).count()).toBe(1);
+    expect(await page.locator(`tr[data-run-id="${run.id}"]`).textContent()).toContain(
+      'progress run',
+    );
+  });
+
+  it('the failed filter shows exactly the failed items, and an item shows its diff', async () => {
+    const run = await submit(mixedItems());
+    await waitForStatus(run.id, 'completed');
+    await page.goto(`${api.url}/runs/${run.id}`);
+    const table = page.locator('table[aria-label="results"]');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('40');
+    // virtualised: only the rows on screen (and a few more) exist
+    await expect.poll(() => resultRows().locator('.badge').count()).toBeGreaterThan(10);
+    expect(await resultRows().count()).toBeLessThan(40);
+    await page.getByRole('button', { name: /^failed/ }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('failed');
+    await expect
+      .poll(async () => (await resultRows().locator('td:nth-child(2)').allTextContents()).join(','))
+      .toBe(Array.from({ length: 10 }, (_, i) => `q${30 + i}`).join(','));
+    expect(await resultRows().locator('.badge').allTextContents()).toEqual(
+      Array(10).fill('failed'),
+    );
+
+    // a wrongly answered item: keyboard j then Enter opens the first row of the unfiltered table
+    await page.getByRole('button', { name: /^all/ }).click();
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('40');
+    for (let i = 0; i < 28; i++) await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain(`/runs/${run.id}/items/q27`);
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe('the wrong answer 27');
+    expect(await page.getByTestId('expected').textContent()).toBe('answer 27');
+    const diff = page.getByTestId('diff').locator('.diff-body');
+    expect(await diff.locator('del').count()).toBe(0); // "answer 27" is all in the output
+    expect((await diff.locator('ins').allTextContents()).join('')).toContain('the wrong');
+    // the run's failures by type
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect
+      .poll(() => page.locator('table[aria-label="errors by type"]').textContent())
+      .toMatch(/scripted_failure\s*10\s*boom/);
+    // a failed item shows its error
+    await page.goto(`${api.url}/runs/${run.id}/items/q33`);
+    await expect
+      .poll(() => page.getByTestId('item-error').textContent())
+      .toContain('scripted_failure');
+    expect(await page.getByTestId('item-error').textContent()).toContain('boom 33');
+    // Esc goes back to the run
+    await page.keyboard.press('Escape');
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${run.id}`);
+    // `/` focuses the item finder: an item id opens that item
+    await page.locator('tr[data-index="0"]').waitFor();
+    await page.keyboard.press('/');
+    await page.keyboard.type('q12');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe('answer 12');
+  });
+
+  it('a large run scrolls by fetching only the pages on screen', async () => {
+    const total = 3000;
+    const items = Array.from({ length: total }, (_, i) => ({
+      id: `big${i}`,
+      input: { answer: `a${i}` },
+      expectedOutput: `a${i}`,
+    }));
+    const run = await submit(items, { name: 'large' });
+    await waitForStatus(run.id, 'completed', 60_000);
+    const pagesRead: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes(`/v1/runs/${run.id}/results`)) pagesRead.push(req.url());
+    });
+    await page.goto(`${api.url}/runs/${run.id}`);
+    const table = page.locator('table[aria-label="results"]');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe(String(total));
+    await expect.poll(() => page.locator('tr[data-index="0"]').textContent()).toContain('big0');
+    // jump to the middle, then near the end
+    for (const index of [1500, 2990]) {
+      await page.locator('.vtable').evaluate((el, top) => {
+        el.scrollTop = top;
+      }, index * 36);
+      await expect
+        .poll(() => page.locator(`tr[data-index="${index}"]`).textContent())
+        .toContain(`big${index}`);
+    }
+    // a few pages of 100, not the 3000 results; only the rows on screen are in the DOM
+    expect(pagesRead.length).toBeLessThanOrEqual(8);
+    expect(pagesRead.every((u) => new URL(u).searchParams.get('limit') === '100')).toBe(true);
+    expect(await resultRows().count()).toBeLessThan(80);
+  });
+
+  it('comparing two runs shows the regressions first', async () => {
+    const items = mixedItems().slice(0, 20);
+    const a = await submit(items, { name: 'baseline' });
+    const b = await submit(items, {
+      name: 'candidate',
+      target: { name: 'web-echo', config: { wrong: ['q3', 'q7'] } },
+    });
+    await waitForStatus(a.id, 'completed');
+    await waitForStatus(b.id, 'completed');
+    await page.goto(`${api.url}/compare/${a.id}/${b.id}`);
+    await expect.poll(() => page.getByTestId('regressed').locator('.big').textContent()).toBe('2');
+    expect(await page.getByTestId('improved').locator('.big').textContent()).toBe('0');
+    expect(await page.getByTestId('diff-card').textContent()).toContain('100.0% → 90.0%');
+    const rows = page.locator('table[aria-label="compared items"] tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.locator('td:first-child').allTextContents()).toEqual(['q3', 'q7']);
+    expect(await rows.first().textContent()).toContain('wrong');
+
+    // a run over other items: the API's 409 reason is shown
+    const other = await submit([{ id: 'x', input: { answer: 'x' }, expectedOutput: 'x' }]);
+    await page.goto(`${api.url}/compare/${a.id}/${other.id}`);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('different dataset versions');
+  });
+
+  it('cancels a running run from its page', async () => {
+    const items = Array.from({ length: 200 }, (_, i) => ({
+      id: `slow${i}`,
+      input: { answer: 'a', delayMs: 300 },
+      expectedOutput: 'a',
+    }));
+    const run = await submit(items, { name: 'to cancel' });
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await expect
+      .poll(() => page.locator('h1 .badge').textContent(), { timeout: 15_000 })
+      .toBe('cancelled');
+    const { body } = await http<Run>('GET', `/v1/runs/${run.id}`);
+    expect(body.status).toBe('cancelled');
+    expect(body.succeededCount).toBeLessThan(200);
+  });
+
+  it('renders hostile items as text and runs none of them', async () => {
+    const img = '<img src=x onerror=alert(1)>';
+    const script = '<script>window.__xss = 1; alert(2)</script>';
+    const run = await submit([
+      { id: 'xss-img', input: { answer: img }, expectedOutput: script },
+      { id: 'xss-script', input: { answer: script }, expectedOutput: img },
+    ]);
+    await waitForStatus(run.id, 'completed');
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect.poll(() => resultRows().first().textContent()).toContain(img);
+    await page.goto(`${api.url}/runs/${run.id}/items/xss-script`);
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe(script);
+    expect(await page.getByTestId('expected').textContent()).toBe(img);
+    const diffText = await page.getByTestId('diff').locator('.diff-body').textContent();
+    expect(diffText).toContain('script>');
+    expect(diffText).toContain('<img src');
+    await page.goto(`${api.url}/runs/${run.id}/items/xss-img`);
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe(img);
+    await delay(300);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.locator('main script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('deep links load on reload; unknown paths show the not-found page', async () => {
+    const run = await submit(mixedItems().slice(0, 5), { name: 'deep link' });
+    await waitForStatus(run.id, 'completed');
+    for (const path of [
+      `/runs/${run.id}?status=succeeded`,
+      `/runs/${run.id}/items/q2`,
+      '/runs',
+      '/runs?status=completed&since=2020-01-01',
+      '/experiments',
+      '/datasets',
+      '/workers',
+    ]) {
+      const res = await page.goto(`${api.url}${path}`);
+      expect(res?.status(), path).toBe(200);
+      await page.reload();
+      await expect
+        .poll(() => page.locator('main h1').count(), { message: path })
+        .toBeGreaterThan(0);
+    }
+    await page.goto(`${api.url}/runs/${run.id}/items/q2`);
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe('answer 2');
+    expect(await page.title()).toBe('Item q2 · runledger');
+    await page.goto(`${api.url}/`);
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/runs');
+    const missing = await page.goto(`${api.url}/no/such/page`);
+    expect(missing?.status()).toBe(404);
+    await expect.poll(() => page.getByTestId('not-found').count()).toBe(1);
+    // a run that does not exist (or was deleted) says so
+    await page.goto(`${api.url}/runs/01JZ8X6T2M3N4P5Q6R7S8T9V0W`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not found');
+    // the workers page lists the test worker
+    await page.goto(`${api.url}/workers`);
+    await expect
+      .poll(() => page.locator('table[aria-label="workers"]').textContent())
+      .toContain('web-echo');
+  });
+
+  it('exports results and reruns the failed items as a new run', async () => {
+    const run = await submit(mixedItems(), { name: 'to rerun' });
+    await waitForStatus(run.id, 'completed');
+    await page.goto(`${api.url}/runs/${run.id}`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSONL' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${run.id}.jsonl`);
+    const path = await download.path();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(40);
+    await page.getByRole('button', { name: 'Rerun 10 failed' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).not.toBe(`/runs/${run.id}`);
+    await expect
+      .poll(() => page.getByTestId('counters').textContent(), { timeout: 15_000 })
+      .toBe('10 / 10 items · 0 succeeded · 10 failed · 0 cancelled');
+    expect(await page.locator('dl.facts').textContent()).toMatch(
+      new RegExp(`rerun of\\s*${run.id}`),
+    );
+    // the original lists its rerun
+    const rerunId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect.poll(() => page.locator('dl.facts').textContent()).toContain(`reruns: ${rerunId}`);
+  });
+
+  it('deletes a run after confirmation; its page then says not found', async () => {
+    const run = await submit(mixedItems().slice(0, 3));
+    await waitForStatus(run.id, 'completed');
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete run' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/runs');
+    expect((await http('GET', `/v1/runs/${run.id}`)).status).toBe(404);
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not found');
+  });
+});
+
+describe('experiments and datasets pages', () => {
+  it('show an experiment as variants x trials and a stored dataset with its versions and runs', async () => {
+    const items = mixedItems(5).slice(0, 6);
+    const dataset = await http('POST', '/v1/datasets', { id: 'web-qa', name: 'Web QA', items });
+    expect(dataset.status, JSON.stringify(dataset.body)).toBe(201);
+    const run = await submit([], { dataset: { id: 'web-qa' }, name: 'over the stored set' });
+    const created = await http<{ id: string }>('POST', '/v1/experiments', {
+      name: 'web experiment',
+      dataset: { items },
+      variants: [
+        { name: 'good', target: { name: 'web-echo' } },
+        { name: 'bad', target: { name: 'web-echo', config: { wrong: ['q0', 'q1'] } } },
+      ],
+      scorers: [{ name: 'exact_match' }],
+      execution: { maxAttempts: 1 },
+      trials: 2,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await waitForStatus(run.id, 'completed');
+
+    await page.goto(`${api.url}/experiments`);
+    await page.getByRole('link', { name: 'web experiment' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/experiments/${created.body.id}`);
+    const variants = page.locator('table[aria-label="variants"]');
+    await expect.poll(() => variants.locator('tbody tr').count()).toBe(2);
+    expect(await variants.getByRole('link', { name: /^trial/ }).count()).toBe(4);
+    expect(await variants.getByRole('link', { name: 'vs good' }).count()).toBe(2);
+    await expect.poll(() => variants.textContent(), { timeout: 15_000 }).toContain('completed');
+
+    await page.goto(`${api.url}/datasets`);
+    await page.getByRole('link', { name: 'Web QA' }).click();
+    await expect.poll(() => page.locator('table[aria-label="versions"] tbody tr').count()).toBe(1);
+    expect(await page.locator('table[aria-label="versions"]').textContent()).toContain('sha256:');
+    await expect.poll(() => page.locator('table[aria-label="items"] tbody tr').count()).toBe(6);
+    await expect
+      .poll(() => page.locator('table[aria-label="dataset runs"]').textContent())
+      .toContain('over the stored set');
+  });
+});
+
+describe('dashboard serving', () => {
+  it('sends a CSP without inline scripts, caches hashed assets, keeps /v1 problems', async () => {
+    const res = await fetch(`${api.url}/runs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).not.toContain("unsafe-inline'; script");
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script has a src
+    const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${api.url}${asset}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${api.url}/assets/nope.js`)).status).toBe(404);
+    for (const path of ['/assets/..%2F..%2Fpackage.json', '/assets/%2e%2e/%2e%2e/package.json']) {
+      const res = await fetch(`${api.url}${path}`);
+      expect(await res.text(), path).not.toContain('"name": "@runledger/web"');
+    }
+    const problem = await fetch(`${api.url}/v1/nope`);
+    expect(problem.status).toBe(404);
+    expect(problem.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('without a build, / says to run npm run build', async () => {
+    const redisClient = createRedis(config.REDIS_URL);
+    const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix: config.RUNLEDGER_PREFIX });
+    try {
+      const app = createApp({
+        config,
+        store: new RunStore(redisClient, { prefix: config.RUNLEDGER_PREFIX }),
+        queues,
+        logger,
+        openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
+        webDir: '/nonexistent/runledger-web-dist',
+      });
+      const res = await app.request('/runs');
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('npm run build');
+    } finally {
+      await queues.close();
+      redisClient.disconnect();
+    }
+  });
+});
+
+describe('dashboard with API keys', () => {
+  let keyed: Awaited<ReturnType<typeof startApi>>;
+
+  beforeAll(async () => {
+    keyed = await startApi({
+      config: loadConfig({
+        REDIS_URL: redisUrl(),
+        RUNLEDGER_PREFIX: config.RUNLEDGER_PREFIX,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        RUNLEDGER_API_KEYS: 'default:web-test-key-0123456789',
+      }),
+      logger,
+    });
+  });
+
+  afterAll(async () => {
+    await keyed?.close();
+  });
+
+  it('asks for a key, refuses a wrong one, shows the runs with the right one', async () => {
+    await page.goto(`${keyed.url}/runs`);
+    const form = page.getByRole('form', { name: 'API key' });
+    await expect.poll(() => form.count()).toBe(1);
+    expect(await page.locator('table[aria-label="runs"]').count()).toBe(0);
+    await form.locator('input').fill('not-the-key');
+    await form.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('refused');
+    expect(await page.locator('table[aria-label="runs"]').count()).toBe(0);
+    await form.locator('input').fill('web-test-key-0123456789');
+    await form.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => page.locator('table[aria-label="runs"]').count()).toBe(1);
+    // the key stays for the tab: a reload needs no prompt
+    await page.reload();
+    await expect.poll(() => page.locator('table[aria-label="runs"]').count()).toBe(1);
+    expect(await form.count()).toBe(0);
+    // a key the API stops accepting brings the prompt back
+    await page.evaluate("sessionStorage.setItem('runledger.apiKey', 'revoked')");
+    await page.reload();
+    await expect.poll(() => form.count()).toBe(1);
+    expect(await page.locator('table[aria-label="runs"]').count()).toBe(0);
+  });
+});
