@@ -120,6 +120,9 @@ describe('runIrisDemo', () => {
     expect(output).toMatch(
       /^Started the API at http:\/\/127\.0\.0\.1:\d+ and 2 workers \(Redis external\)\.\n/,
     );
+    // it ends with the run's dashboard page on the API it started
+    const apiUrl = /^Started the API at (http:\/\/127\.0\.0\.1:\d+) /.exec(output)?.[1];
+    expect(output).toContain(`dashboard: ${apiUrl}/runs/${run.id}\n`);
 
     // The run's results hold every flower once, in order, each prediction the hand-computed one.
     // The demo stopped its API, so read them back through a fresh one.

@@ -28,6 +28,12 @@ export interface IrisDemoOptions {
   progress?: NodeJS.WritableStream | null;
   /** Logger of the in-process services. @defaultValue level `LOG_LEVEL` or `warn` */
   logger?: Logger;
+  /**
+   * After the summary, keep the API (and its dashboard) up until SIGINT/SIGTERM, so the printed
+   * run page can be opened. Only when the services were started here.
+   * @defaultValue false
+   */
+  serve?: boolean;
 }
 
 /**
@@ -81,10 +87,38 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
       `accuracy (exact_match pass rate): ${accuracy === null ? '-' : accuracy.toFixed(4)}` +
         `${s ? ` (${s.passed}/${run.totalItems})` : ''}\n`,
     );
+    out.write(`dashboard: ${baseUrl}/runs/${run.id}\n`);
+    if (options.serve && services) {
+      out.write('The API and its dashboard stay up until Ctrl-C.\n');
+      await untilSignal();
+    } else if (services) {
+      out.write(
+        'The API stops with the demo: run it in a terminal (or RUNLEDGER_DEMO_SERVE=1) to keep the dashboard up.\n',
+      );
+    }
     return run;
   } finally {
     await services?.close();
   }
 }
 
-if (isEntryPoint(import.meta.url)) runAsScript(runIrisDemo(), (run) => run.status === 'completed');
+/** Resolves at the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+if (isEntryPoint(import.meta.url)) {
+  // in a terminal the demo keeps its API up so the printed dashboard URL can be opened
+  const serve = process.env.RUNLEDGER_DEMO_SERVE
+    ? process.env.RUNLEDGER_DEMO_SERVE !== '0'
+    : Boolean(process.stdout.isTTY);
+  runAsScript(runIrisDemo({ serve }), (run) => run.status === 'completed');
+}
