@@ -91,7 +91,8 @@ function ScorerCards({ run }: { run: Run }) {
             </div>
             <div className="small" data-testid="of-scored">
               {fmtPct(s.passRateOfScored)} of scored · {fmtInt(s.passed)} passed ·{' '}
-              {fmtInt(s.failed)} failed{s.errors ? ` · ${fmtInt(s.errors)} unscored` : ''} · mean{' '}
+              {fmtInt(s.failed)} failed
+              {s.errors ? ` · ${fmtInt(s.errors)} errors (not scored)` : ''} · mean{' '}
               {s.mean === null ? '–' : s.mean.toFixed(3)}
             </div>
           </div>
@@ -343,7 +344,7 @@ export function RunPage() {
                   <td className="mono">{e.type}</td>
                   <td>{fmtInt(e.count)}</td>
                   <td>
-                    <span className="clip">{e.message}</span>
+                    <span className="full-text">{e.message}</span>
                   </td>
                 </tr>
               ))}
