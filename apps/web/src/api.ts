@@ -1,29 +1,43 @@
 /**
- * The dashboard's only door to runledger: thin, fetch-based calls of the public HTTP API
- * (`/v1/...`, same origin), typed with the API's own types from `@runledger/shared`.
+ * The dashboard's only door to runledger: the typed client `@runledger/client` pointed at the
+ * public HTTP API (`/v1/...`, same origin); types are the client's, generated from the API's own
+ * OpenAPI document.
  *
- * - Errors: a non-2xx answer throws `ApiError` carrying the problem+json `detail`.
- * - API keys: the key lives in sessionStorage and goes out as `Authorization: Bearer`. A 401
- *   clears it and tells `onAuthRequired` listeners, so the app asks for a key (again).
- *
- * To be replaced by the typed client package (see the client issue); keep it thin.
+ * - Errors: an error answer throws `ApiError` (the client's `RunledgerApiError`: `status`,
+ *   problem+json `title` / `detail`).
+ * - API keys: the key lives in sessionStorage and goes out as `Authorization: Bearer` (added per
+ *   request, so a new key applies at once). A 401 clears it and tells `onAuthRequired`
+ *   listeners, so the app asks for a key (again).
+ * - Idempotent calls (GET, DELETE) are retried by the client on 429/503/network errors.
  */
-import type {
-  Compare,
-  ExperimentSummary,
-  LatencyHistogram,
-  Result,
-  ResultStatus,
-  Run,
-  RunStatus,
-  TargetRef,
-  WorkerInfo,
-} from '@runledger/shared';
+import {
+  type Compare,
+  type components,
+  createClient,
+  type Dataset,
+  type DatasetItemList,
+  type DatasetList,
+  type ExperimentList,
+  type ExperimentSummary,
+  type Result,
+  type ResultList,
+  type ResultStatus,
+  type Run,
+  type RunList,
+  RunledgerApiError,
+  type RunledgerClient,
+  type RunStatus,
+  type Worker as WorkerInfo,
+  type WorkerList,
+} from '@runledger/client';
+
+/** The histogram of a run's item latencies (`GET /v1/runs/:id/latency`). */
+export type LatencyHistogram = components['schemas']['LatencyHistogram'];
 
 export type {
   Compare,
+  Dataset,
   ExperimentSummary,
-  LatencyHistogram,
   Result,
   ResultStatus,
   Run,
@@ -31,22 +45,14 @@ export type {
   WorkerInfo,
 };
 
-const KEY_STORAGE = 'runledger.apiKey';
-
 /** An API answer other than 2xx: `status`, and the problem's `title` / `detail` when it sent one. */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-  ) {
-    super(detail || title || `HTTP ${status}`);
-  }
-}
+export { RunledgerApiError as ApiError };
 
 /** True when `err` is an API 404 (a missing, deleted, expired or other project's resource). */
-export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
+export const isNotFound = (err: unknown): boolean =>
+  err instanceof RunledgerApiError && err.status === 404;
+
+const KEY_STORAGE = 'runledger.apiKey';
 
 // ------------------------------------------------------------------ API key
 
@@ -74,67 +80,65 @@ export function onAuthRequired(listener: AuthListener): () => void {
   return () => authListeners.delete(listener);
 }
 
-function authHeaders(): Record<string, string> {
+// ------------------------------------------------------------------ the client
+
+/**
+ * The client's fetch: adds this tab's API key to every request and, on a 401, forgets the key
+ * and tells the `onAuthRequired` listeners.
+ */
+const authFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
   const key = getApiKey();
-  return key ? { authorization: `Bearer ${key}` } : {};
-}
-
-// ------------------------------------------------------------------ requests
-
-/** Reads a failed response into an ApiError (problem+json `title`/`detail` when present). */
-async function toApiError(res: Response): Promise<ApiError> {
-  let title = res.statusText;
-  let detail = '';
-  try {
-    const body = (await res.json()) as { title?: unknown; detail?: unknown };
-    if (typeof body.title === 'string') title = body.title;
-    if (typeof body.detail === 'string') detail = body.detail;
-  } catch {
-    // not JSON: keep the status text
-  }
-  return new ApiError(res.status, title, detail);
-}
-
-/** One API call; JSON in and out. 204 answers undefined. */
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (res.status === 401) {
-    const hadKey = getApiKey() !== null;
+  if (key) request.headers.set('authorization', `Bearer ${key}`);
+  const response = await fetch(request);
+  if (response.status === 401) {
     setApiKey(null);
-    for (const listener of authListeners) listener(hadKey ? 'refused' : 'missing');
+    for (const listener of authListeners) listener(key !== null ? 'refused' : 'missing');
   }
-  if (!res.ok) throw await toApiError(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return response;
+};
+
+let shared: RunledgerClient | null = null;
+
+/** The dashboard's client (same origin, the tab's API key), made on first use. */
+function api(): RunledgerClient {
+  shared ??= createClient({ baseUrl: location.origin, fetch: authFetch });
+  return shared;
 }
 
-/** A query string of the defined, non-empty values of `params` (with a leading `?`, or ''). */
-function query(params: Record<string, string | number | null | undefined>): string {
-  const q = new URLSearchParams();
+/** Throws an error answer of a `raw` (openapi-fetch) call as an ApiError; else its data. */
+function unwrap<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+  const { response } = answer;
+  if (!response.ok || answer.data === undefined) {
+    const text = typeof answer.error === 'string' ? answer.error : '';
+    throw RunledgerApiError.fromBody(response, answer.error, text);
+  }
+  return answer.data;
+}
+
+/** The defined, non-empty values of `params` (a query without `undefined`, `null` or `''`). */
+function query<T extends Record<string, unknown>>(
+  params: T,
+): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) {
-    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+    if (v !== undefined && v !== null && v !== '') out[k] = v;
   }
-  const s = q.toString();
-  return s ? `?${s}` : '';
+  return out as { [K in keyof T]?: Exclude<T[K], null | undefined> };
 }
-
-const enc = encodeURIComponent;
 
 /**
  * Checks a key against the API (`GET /v1/runs?limit=1`) without keeping it.
  * @returns true when accepted; false on 401.
  */
 export async function checkApiKey(key: string): Promise<boolean> {
-  const res = await fetch('/v1/runs?limit=1', { headers: { authorization: `Bearer ${key}` } });
-  if (res.status === 401) return false;
-  if (!res.ok) throw await toApiError(res);
-  return true;
+  try {
+    await createClient({ baseUrl: location.origin, apiKey: key }).runs.list({ limit: 1 });
+    return true;
+  } catch (err) {
+    if (err instanceof RunledgerApiError && err.status === 401) return false;
+    throw err;
+  }
 }
 
 // ------------------------------------------------------------------ runs
@@ -152,36 +156,26 @@ export interface RunFilter {
 }
 
 /** A page of `GET /v1/runs`, newest first. */
-export interface RunPage {
-  runs: Run[];
-  nextCursor: string | null;
-}
+export type RunPage = RunList;
 
 /** `GET /v1/runs`: one page of runs, newest first. */
-export const listRuns = (filter: RunFilter, cursor?: string | null, limit = 50) =>
-  request<RunPage>('GET', `/v1/runs${query({ ...filter, cursor, limit })}`);
+export const listRuns = (filter: RunFilter, cursor?: string | null, limit = 50): Promise<RunPage> =>
+  api().runs.list(query({ ...filter, cursor, limit }));
 
 /** `GET /v1/runs/:id`. */
-export const getRun = (id: string) => request<Run>('GET', `/v1/runs/${enc(id)}`);
+export const getRun = (id: string): Promise<Run> => api().runs.get(id);
 
 /** A page of `GET /v1/runs/:id/results`, in item order. */
-export interface ResultPage {
-  results: Result[];
-  nextCursor: string | null;
-}
+export type ResultPage = ResultList;
 
 /** `GET /v1/runs/:id/results`: from item index `cursor` (no status) or after it (with status). */
 export const listResults = (
   id: string,
   options: { status?: ResultStatus | undefined; cursor?: string | null; limit?: number },
-) =>
-  request<ResultPage>(
-    'GET',
-    `/v1/runs/${enc(id)}/results${query({
-      status: options.status,
-      cursor: options.cursor,
-      limit: options.limit ?? 100,
-    })}`,
+): Promise<ResultPage> =>
+  api().runs.resultsPage(
+    id,
+    query({ status: options.status, cursor: options.cursor, limit: options.limit ?? 100 }),
   );
 
 /**
@@ -199,46 +193,42 @@ export async function findResult(
     const hit = page.results.find((r) => r.itemId === itemId);
     if (hit) return hit;
   }
-  let cursor: string | null = null;
-  do {
-    const page: ResultPage = await listResults(id, { cursor, limit: 1000 });
+  for await (const page of api().runs.resultPages(id, { limit: 1000 })) {
     const hit = page.results.find((r) => r.itemId === itemId);
     if (hit) return hit;
-    cursor = page.nextCursor;
-  } while (cursor);
+  }
   return null;
 }
 
 /** Every result of run `id`, in item order, at most `max` (pages of 1000). */
 export async function loadResults(id: string, max: number): Promise<Result[]> {
   const out: Result[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: ResultPage = await listResults(id, { cursor, limit: 1000 });
+  for await (const page of api().runs.resultPages(id, { limit: 1000 })) {
     out.push(...page.results);
-    cursor = page.nextCursor;
-  } while (cursor && out.length < max);
+    if (out.length >= max) break;
+  }
   return out.slice(0, max);
 }
 
 /** `POST /v1/runs/:id/cancel`. */
-export const cancelRun = (id: string) => request<Run>('POST', `/v1/runs/${enc(id)}/cancel`);
+export const cancelRun = (id: string): Promise<Run> => api().runs.cancel(id);
 
 /** `POST /v1/runs/:id/rerun` (`failed`: only its failed items; `all`: every item). Answers the new run. */
-export const rerunRun = (id: string, only: 'failed' | 'all') =>
-  request<Run>('POST', `/v1/runs/${enc(id)}/rerun`, { only });
+export const rerunRun = (id: string, only: 'failed' | 'all'): Promise<Run> =>
+  api().runs.rerun(id, { only });
 
 /** `DELETE /v1/runs/:id`. */
-export const deleteRun = (id: string) => request<undefined>('DELETE', `/v1/runs/${enc(id)}`);
+export const deleteRun = (id: string): Promise<void> => api().runs.delete(id);
 
 /**
  * Downloads `GET /v1/runs/:id/results.<format>` as a file (through fetch, so the API key goes
  * along in the header; a plain link could not carry it).
  */
 export async function downloadExport(id: string, format: 'csv' | 'jsonl'): Promise<void> {
-  const res = await fetch(`/v1/runs/${enc(id)}/results.${format}`, { headers: authHeaders() });
-  if (!res.ok) throw await toApiError(res);
-  const url = URL.createObjectURL(await res.blob());
+  const stream = await api().runs.export(id, format);
+  const type = format === 'csv' ? 'text/csv' : 'application/x-ndjson';
+  const blob = await new Response(stream, { headers: { 'content-type': type } }).blob();
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = `${id}.${format}`;
@@ -249,118 +239,60 @@ export async function downloadExport(id: string, format: 'csv' | 'jsonl'): Promi
 }
 
 /** `GET /v1/runs/:a/compare/:b` (409 when the runs are over different dataset versions). */
-export const compareRuns = (a: string, b: string, scorer?: string) =>
-  request<Compare>('GET', `/v1/runs/${enc(a)}/compare/${enc(b)}${query({ scorer })}`);
+export const compareRuns = (a: string, b: string, scorer?: string): Promise<Compare> =>
+  api().runs.compare(a, b, query({ scorer }));
 
 /**
  * Follows `GET /v1/runs/:id/events` (Server-Sent Events, read through fetch so the API key goes
- * along) and calls `onEvent` per event until the stream ends or `signal` aborts.
+ * along; the client reconnects after a drop) and calls `onEvent` per `status`/`progress` event
+ * until the run's terminal status. Rejects when `signal` aborts (with its reason) or the stream
+ * fails for good (e.g. 404).
  */
 export async function followRunEvents(
   id: string,
   onEvent: (type: string, data: Record<string, unknown>) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const res = await fetch(`/v1/runs/${enc(id)}/events`, {
-    headers: { accept: 'text/event-stream', ...authHeaders() },
-    signal,
-  });
-  if (!res.ok || !res.body) throw await toApiError(res);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let type = 'message';
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) type = line.slice(6).trim();
-        else if (line.startsWith('data:')) data += line.slice(5).trim();
-      }
-      if (data) {
-        try {
-          onEvent(type, JSON.parse(data) as Record<string, unknown>);
-        } catch {
-          // not JSON: ignore
-        }
-      }
-      end = buffer.indexOf('\n\n');
-    }
-  }
+  for await (const event of api().runs.events(id, { signal })) onEvent(event.event, event.data);
+  signal.throwIfAborted();
 }
 
 // ------------------------------------------------------------------ experiments, datasets, workers
 
-/**
- * An entry of `GET /v1/experiments` (the API's `ExperimentList` schema, which the shared
- * package does not export as a type).
- */
-export interface ExperimentListEntry {
-  id: string;
-  name: string;
-  createdAt: string;
-  datasetId: string | null;
-  datasetVersion: string | null;
-  trials: number;
-  variants: { name: string; target: TargetRef; runIds: string[] }[];
-}
+/** An entry of `GET /v1/experiments` (the API's `ExperimentList` schema). */
+export type ExperimentListEntry = ExperimentList['experiments'][number];
 
 /** `GET /v1/experiments`: a page of experiments, newest first. */
-export const listExperiments = (cursor?: string | null) =>
-  request<{ experiments: ExperimentListEntry[]; nextCursor: string | null }>(
-    'GET',
-    `/v1/experiments${query({ cursor, limit: 50 })}`,
-  );
+export const listExperiments = (cursor?: string | null): Promise<ExperimentList> =>
+  api().experiments.list(query({ cursor, limit: 50 }));
 
 /** `GET /v1/experiments/:id`: variants x trials with their summaries. */
-export const getExperiment = (id: string) =>
-  request<ExperimentSummary>('GET', `/v1/experiments/${enc(id)}`);
-
-/** A dataset as `GET /v1/datasets/:id` answers it (the API's `Dataset` schema). */
-export interface Dataset {
-  id: string;
-  name: string;
-  project: string;
-  latestVersion: number;
-  createdAt: string;
-  updatedAt: string;
-  versions: { version: number; itemCount: number; contentHash: string; createdAt: string }[];
-}
+export const getExperiment = (id: string): Promise<ExperimentSummary> => api().experiments.get(id);
 
 /** An item of a dataset version (the API's `DatasetItemList` schema). */
-export interface DatasetItem {
-  index: number;
-  id: string;
-  input: unknown;
-  expectedOutput?: unknown;
-  metadata?: Record<string, unknown>;
-}
+export type DatasetItem = DatasetItemList['items'][number];
 
 /** `GET /v1/datasets`. */
-export const listDatasets = (cursor?: string | null) =>
-  request<{ datasets: Dataset[]; nextCursor: string | null }>(
-    'GET',
-    `/v1/datasets${query({ cursor, limit: 50 })}`,
-  );
+export const listDatasets = (cursor?: string | null): Promise<DatasetList> =>
+  api().datasets.list(query({ cursor, limit: 50 }));
 
 /** `GET /v1/datasets/:id`. */
-export const getDataset = (id: string) => request<Dataset>('GET', `/v1/datasets/${enc(id)}`);
+export const getDataset = (id: string): Promise<Dataset> => api().datasets.get(id);
 
 /** `GET /v1/datasets/:id/versions/:version/items`: a page of items. */
-export const listDatasetItems = (id: string, version: number, cursor?: string | null) =>
-  request<{ items: DatasetItem[]; nextCursor: string | null }>(
-    'GET',
-    `/v1/datasets/${enc(id)}/versions/${version}/items${query({ cursor, limit: 50 })}`,
-  );
+export const listDatasetItems = (
+  id: string,
+  version: number,
+  cursor?: string | null,
+): Promise<DatasetItemList> => api().datasets.items(id, version, query({ cursor, limit: 50 }));
 
 /** `GET /v1/workers`: live workers. */
-export const listWorkers = () => request<{ workers: WorkerInfo[] }>('GET', '/v1/workers');
+export const listWorkers = (): Promise<WorkerList> => api().workers.list();
 
-/** `GET /v1/runs/:id/latency`: the histogram of the run's item latencies. */
-export const getLatencyHistogram = (id: string, buckets = 40) =>
-  request<LatencyHistogram>('GET', `/v1/runs/${enc(id)}/latency${query({ buckets })}`);
+/** `GET /v1/runs/:id/latency`: the histogram of the run's item latencies (no client helper: `raw`). */
+export const getLatencyHistogram = async (id: string, buckets = 40): Promise<LatencyHistogram> =>
+  unwrap(
+    await api().raw.GET('/v1/runs/{id}/latency', {
+      params: { path: { id }, query: { buckets } },
+    }),
+  );
