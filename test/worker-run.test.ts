@@ -513,7 +513,9 @@ describe('worker', () => {
     const runId = await submit(
       {
         target: { name: 'http', config: { url: server.url } },
-        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 250 } })) },
+        // 1 s a request: the second round is surely still in flight when the test has seen the
+        // first recorded and cancels, even on a loaded machine (250 ms was not always)
+        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 1000 } })) },
         execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 10_000 },
       },
       { chunkSize: 10 },
