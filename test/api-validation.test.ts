@@ -461,9 +461,15 @@ describe('unknown runs and bad query parameters', () => {
     }
   });
 
-  it('answers 404 problem+json for an unknown route', async () => {
-    const body = await expectProblem(await app().request('/v2/nothing'), 404, 'not_found');
-    expect(body.detail).toBe('no route for GET /v2/nothing');
+  it('answers 404 problem+json for an unknown API route (other GETs get the dashboard 404 page)', async () => {
+    const body = await expectProblem(await app().request('/v1/nothing'), 404, 'not_found');
+    expect(body.detail).toBe('no route for GET /v1/nothing');
+    const post = await expectProblem(
+      await app().request('/v2/nothing', { method: 'POST' }),
+      404,
+      'not_found',
+    );
+    expect(post.detail).toBe('no route for POST /v2/nothing');
   });
 
   it('rejects bad list parameters with 400 naming each', async () => {

@@ -69,6 +69,7 @@ const EXPECTED_OPERATION_IDS: Record<string, string> = {
   'GET /v1/runs/{id}/results': 'listRunResults',
   'POST /v1/runs/{id}/cancel': 'cancelRun',
   'GET /v1/runs/{id}/events': 'streamRunEvents',
+  'GET /v1/runs/{id}/latency': 'getRunLatencyHistogram',
   'GET /v1/runs/{a}/compare/{b}': 'compareRuns',
   'POST /v1/runs/{id}/rerun': 'rerunRun',
   'POST /v1/runs/{id}/replay': 'replayRun',

@@ -33,6 +33,7 @@ export function ensureDashboardBuilt(): void {
   }
   const sources = Math.max(
     newestMtime(join(ROOT, 'apps/web/src')),
+    newestMtime(join(ROOT, 'packages/client/src')), // bundled into the dashboard
     statSync(join(ROOT, 'apps/web/index.html')).mtimeMs,
   );
   if (sources > statSync(index).mtimeMs) {

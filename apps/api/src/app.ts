@@ -97,7 +97,9 @@ export function createApp(deps: AppDeps) {
     );
   });
   app.onError(createErrorHandler(deps.logger));
-  app.notFound(notFoundHandler);
+  // the dashboard (apps/web/dist) at `/`; a GET no route matched outside the API is its 404 page
+  const web = createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir });
+  app.notFound((c) => web.notFound(c) ?? notFoundHandler(c));
   // every /v1 route: API key (401), rate limit (429), the request's project
   app.use('/v1/*', createAuthMiddleware(deps));
 
@@ -118,8 +120,8 @@ export function createApp(deps: AppDeps) {
   });
   app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
-  // last: the dashboard (apps/web/dist) at `/`, index.html for its deep links
-  app.route('/', createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir }));
+  // last: the dashboard's pages and assets
+  app.route('/', web.router);
   return routes;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The dashboard (apps/web) served by the API process at `/`, next to `/v1`, `/docs` and
  * `/metrics`: its hashed assets from the built `apps/web/dist` (cached for a year), and
- * `index.html` (never cached) for every other GET that is not an API route, so deep links
- * (`/runs/:id`, `/compare/:a/:b`, ...) load on reload; the app itself renders its not-found page.
+ * `index.html` (never cached) for its pages (`DASHBOARD_ROUTES`), so deep links (`/runs/:id`,
+ * `/compare/:a/:b`, ...) load on reload, and with status 404 for any other GET outside the API
+ * (the app renders its not-found page); unknown API paths keep their problem+json 404.
  * Every dashboard response carries a Content-Security-Policy that forbids inline scripts.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -35,19 +36,23 @@ export const DASHBOARD_CSP = [
 /** Paths the API answers itself: never the dashboard's index.html. */
 const API_PATH = /^\/(v1(\/|$)|docs(\/|$)|openapi\.json$|metrics$|healthz$|readyz$)/;
 
-/** The dashboard's own routes (anything else renders its not-found page, with status 404). */
-const APP_ROUTES = [
-  /^\/$/,
-  /^\/runs\/?$/,
-  /^\/runs\/[^/]+\/?$/,
-  /^\/runs\/[^/]+\/items\/[^/]+\/?$/,
-  /^\/compare\/[^/]+\/[^/]+\/?$/,
-  /^\/experiments\/?$/,
-  /^\/experiments\/[^/]+\/?$/,
-  /^\/datasets\/?$/,
-  /^\/datasets\/[^/]+\/?$/,
-  /^\/workers\/?$/,
-];
+/**
+ * The dashboard's own routes (Hono paths). Registered one by one, never as a catch-all, so the
+ * route label of every other request (metrics, span names) stays its own; any other GET that is
+ * not an API path gets the app's not-found page (404) through `webNotFound`.
+ */
+export const DASHBOARD_ROUTES = [
+  '/',
+  '/runs',
+  '/runs/:id',
+  '/runs/:id/items/:itemId',
+  '/compare/:a/:b',
+  '/experiments',
+  '/experiments/:id',
+  '/datasets',
+  '/datasets/:id',
+  '/workers',
+] as const;
 
 /** Options of `createWebRoutes`. */
 export interface WebRoutesOptions {
@@ -62,8 +67,10 @@ const securityHeaders = (c: Context<AppEnv>) => {
 };
 
 /**
- * The router serving the dashboard (mount it last, at `/`). When the dashboard is not built,
- * `/` and the app's routes answer 503 with a message saying to run `npm run build`.
+ * The router serving the dashboard (mount it last, at `/`), and `notFound`, the answer for a GET
+ * no route matched that is not an API path (the dashboard's not-found page, 404; null otherwise:
+ * the caller answers its problem). When the dashboard is not built, its pages answer 503 with a
+ * message saying to run `npm run build`.
  */
 export function createWebRoutes(options: WebRoutesOptions = {}) {
   const dir = options.dir ?? DEFAULT_WEB_DIR;
@@ -86,24 +93,33 @@ export function createWebRoutes(options: WebRoutesOptions = {}) {
     },
   });
 
-  return createRouter()
-    .get('/assets/*', async (c, next) => {
-      const res = await assets(c, next);
-      return res ?? c.notFound();
-    })
-    .get('*', (c) => {
-      const path = c.req.path;
-      if (API_PATH.test(path)) return c.notFound();
-      const html = readIndex();
-      securityHeaders(c);
-      c.header('Cache-Control', 'no-cache');
-      if (html === null) {
-        return c.text(
-          `The runledger dashboard is not built (${indexPath} is missing): run \`npm run build\`, then reload. The API is at /v1, its docs at /docs.\n`,
-          503,
-        );
-      }
-      const known = APP_ROUTES.some((route) => route.test(path));
-      return c.html(html, known ? 200 : 404);
-    });
+  /** index.html with `status` (the app renders the page, or its not-found page). */
+  const page = (c: Context<AppEnv>, status: 200 | 404) => {
+    const html = readIndex();
+    securityHeaders(c);
+    c.header('Cache-Control', 'no-cache');
+    if (html === null) {
+      return c.text(
+        `The runledger dashboard is not built (${indexPath} is missing): run \`npm run build\`, then reload. The API is at /v1, its docs at /docs.\n`,
+        503,
+      );
+    }
+    return c.html(html, status);
+  };
+
+  const router = createRouter().get('/assets/*', async (c, next) => {
+    const res = await assets(c, next);
+    return res ?? c.notFound();
+  });
+  for (const path of DASHBOARD_ROUTES) router.get(path, (c) => page(c, 200));
+  // `/runs/` and friends: the same pages with a trailing slash
+  for (const path of DASHBOARD_ROUTES)
+    if (path !== '/') router.get(`${path}/`, (c) => page(c, 200));
+
+  const notFound = (c: Context<AppEnv>): Response | Promise<Response> | null =>
+    c.req.method === 'GET' && !API_PATH.test(c.req.path) && !c.req.path.startsWith('/assets/')
+      ? page(c, 404)
+      : null;
+
+  return { router, notFound };
 }
