@@ -470,23 +470,31 @@ describe('worker', () => {
       await submit(
         {
           target: { name: 'http', config: { url: server.url } },
-          dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 400 } })) },
+          dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 1000 } })) },
           execution: { maxAttempts: 1, timeoutMs: 10_000 },
         },
         { chunkSize: total, id: runId },
       );
       const mine = () => server.requests.filter((r) => r.runId === runId);
-      // round 1 (items 0, 1) ran on the chunk's claim; round 2 (items 2, 3) started 400 ms
-      // later, past the lease: it took a second claim, of every item still pending
+      // round 1 (items 0, 1) ran on the chunk's claim; round 2 (items 2, 3) started 1 s later,
+      // past the lease: it took a claim of its own, of every item still pending
       await waitFor(() => mine().length === 4, 'second round in flight');
       await waitFor(
         async () => (await store.getRun(runId))!.succeededCount === 2,
         'round 1 recorded',
       );
-      expect(counted.count).toBe(2);
-      expect(counted.indexes()).toEqual([[...Array(total).keys()], [2, 3, 4, 5, 6, 7, 8, 9]]);
+      // (on a loaded machine item 0 or 1 may also be claimed again before it starts, when the
+      // 100 ms lease ran out first: all pending items, or the item alone)
+      const before = counted.indexes();
+      expect(before[0]).toEqual([...Array(total).keys()]);
+      expect(before).toContainEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+      for (const claim of before.slice(1, before.indexOf(before.find((c) => c[0] === 2)!))) {
+        expect([[...Array(total).keys()], [1, 2, 3, 4, 5, 6, 7, 8, 9], [0], [1]]).toContainEqual(
+          claim,
+        );
+      }
       // cancel WITHOUT the pub/sub message: only the Redis gate and the lease protect the run.
-      // Both slots stay busy for the whole lease wait (the requests take 400 ms, round 1's
+      // Both slots stay busy for the whole lease wait (the requests take 1 s, round 1's
       // results are written within the writer's 100 ms delay).
       const { outcome, returnedAt } = await cancelAsApi(runId, leaseMs, { publish: false });
       expect(outcome).toEqual({ state: 'finished', cancelledItems: total - 2 });
@@ -494,8 +502,9 @@ describe('worker', () => {
       // round 2 finished, then item 4's lease had run out: its claim saw the run cancelled
       expect(mine()).toHaveLength(4);
       for (const r of mine()) expect(r.arrivedAt).toBeLessThan(returnedAt);
-      expect(counted.count).toBe(3);
-      expect(counted.indexes()[2]).toEqual([4, 5, 6, 7, 8, 9]);
+      const after = counted.indexes().slice(before.length);
+      expect(after).toContainEqual([4, 5, 6, 7, 8, 9]);
+      for (const claim of after) expect(claim[0]).toBeGreaterThanOrEqual(4);
       const { run, results } = await expectExactlyOnce(runId, total);
       expect(run).toMatchObject({ status: 'cancelled', succeededCount: 2, cancelledCount: 8 });
       expect(results.filter((r) => r.status === 'succeeded').map((r) => r.itemIndex)).toEqual([
