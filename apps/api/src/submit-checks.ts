@@ -115,7 +115,7 @@ export async function checkSubmission(
   const workers = await deps.store.listWorkers(3 * deps.config.WORKER_HEARTBEAT_MS);
   const where = checks.where ?? '';
   const errors: FieldError[] = [];
-  const allow = parseTargetAllow(deps.config.RUNLEDGER_HTTP_TARGET_ALLOW);
+  const allow = targetAllow(deps.config.RUNLEDGER_HTTP_TARGET_ALLOW);
   for (const check of checks.targets) errors.push(...checkTarget(check, workers, allow, where));
   errors.push(...checkScorers(checks.scorers, workers, where));
   if (errors.length > 0) {
@@ -124,6 +124,14 @@ export async function checkSubmission(
       errors,
     });
   }
+}
+
+/** The last `RUNLEDGER_HTTP_TARGET_ALLOW` parsed, so a submission does not parse it again. */
+let parsedAllow: { value: string; allow: TargetAllow } | null = null;
+
+function targetAllow(value: string): TargetAllow {
+  if (parsedAllow?.value !== value) parsedAllow = { value, allow: parseTargetAllow(value) };
+  return parsedAllow.allow;
 }
 
 /** Sorted, unique names of the targets live workers serve. */
@@ -137,10 +145,10 @@ function checkTarget(
   allow: TargetAllow,
   where: string,
 ): FieldError[] {
-  const served = servedTargets(workers);
   const name = target.name;
   const serving = workers.flatMap((w) => w.targets.filter((t) => t.name === name));
   if (serving.length === 0 && !waitForWorkers) {
+    const served = servedTargets(workers);
     const message =
       served.length > 0
         ? `unknown target "${name}" (served now: ${served.join(', ')})${where}`
