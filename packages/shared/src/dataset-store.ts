@@ -6,7 +6,6 @@
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
-import { DatasetCommitError } from './errors.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
@@ -75,9 +74,6 @@ export function toStoredItem(item: Item | StoredItem, index: number): StoredItem
 export interface CommittedVersion extends DatasetVersionInfo {
   created: boolean;
 }
-
-/** Why a version could not be committed (./errors.ts; kept importable from here). */
-export { DatasetCommitError };
 
 /** Options of a `DatasetStore`. */
 export interface DatasetStoreOptions {

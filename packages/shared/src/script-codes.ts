@@ -62,9 +62,6 @@ export type ScriptSubject =
   | { runId: string; totalItems?: number }
   | { datasetId: string; count: number; base: number };
 
-/** The first element of a script reply as a number (`NaN` when the reply is not a table). */
-export const replyCode = (reply: readonly unknown[]): number => Number(reply[0]);
-
 /**
  * The Error a script reply stands for, or null when its code is not negative (an outcome asked
  * for: `Ok`, `Unchanged`, `Busy`). The one decoder of script codes:
@@ -80,7 +77,7 @@ export function scriptError(
   reply: readonly unknown[],
   subject: ScriptSubject,
 ): RunledgerError | null {
-  const code = replyCode(reply);
+  const code = Number(reply[0]);
   if (code === ScriptCode.Ok || code === ScriptCode.Unchanged || code === ScriptCode.Busy) {
     return null;
   }
