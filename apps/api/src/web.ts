@@ -6,7 +6,7 @@
  * (the app renders its not-found page); unknown API paths keep their problem+json 404.
  * Every dashboard response carries a Content-Security-Policy that forbids inline scripts.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -79,8 +79,9 @@ export function createWebRoutes(options: WebRoutesOptions = {}) {
 
   /** index.html, re-read when the file changes (a rebuild while the API runs); null when missing. */
   const readIndex = (): string | null => {
-    if (!existsSync(indexPath)) return null;
-    const { mtimeMs } = statSync(indexPath);
+    const stat = statSync(indexPath, { throwIfNoEntry: false });
+    if (!stat) return null;
+    const { mtimeMs } = stat;
     if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, html: readFileSync(indexPath, 'utf8') };
     return cached.html;
   };
