@@ -642,8 +642,8 @@ export class RunStore {
     const { scale, edges } = histogramEdges(minMs, maxMs, buckets);
     const pipeline = this.redis.pipeline();
     for (let i = 0; i < edges.length - 1; i++) {
-      const last = i === edges.length - 2;
-      pipeline.zcount(k.latency, edges[i]!, last ? edges[i + 1]! : `(${edges[i + 1]}`);
+      const lastBucket = i === edges.length - 2;
+      pipeline.zcount(k.latency, edges[i]!, lastBucket ? edges[i + 1]! : `(${edges[i + 1]}`);
     }
     const counts = ((await pipeline.exec()) ?? []).map(([err, n]) => {
       if (err) throw err;
