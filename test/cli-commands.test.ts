@@ -1,61 +1,12 @@
-import { type RunningServices, startServices } from '@runledger/cli';
-import { createLogger, createRedis, loadConfig, type Result, type Run } from '@runledger/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
-import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import type { Result, Run } from '@runledger/shared';
+import { describe, expect, it } from 'vitest';
+import { jsonl, summaryFields, useCliServices } from './helpers/cli.js';
+import { waitFor } from './helpers/context.js';
 import { freePort } from './helpers/redis-server.js';
 
-const prefix = uniquePrefix('cli');
-const tmp = createTempDir('cli');
-let services: RunningServices;
-let apiUrl: string;
-
-beforeAll(async () => {
-  const config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    WORKER_LOCK_MS: '2000',
-    WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-  });
-  services = await startServices({
-    config,
-    logger: createLogger({ level: 'silent' }),
-    workers: 1,
-    redisUrlGiven: true,
-  });
-  apiUrl = services.apiUrl ?? '';
+const { cli, file, apiUrl } = useCliServices('cli', {
+  env: { WORKER_LOCK_MS: '2000', WORKER_SHUTDOWN_TIMEOUT_MS: '1000' },
 });
-
-afterAll(async () => {
-  await services?.close();
-  const redis = createRedis(redisUrl());
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-  tmp.remove();
-});
-
-/** Runs the CLI in-process; returns its exit code and what it wrote. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
-  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl, ...env });
-}
-
-const file = (name: string, text: string) => tmp.file(name, text);
-
-/** The summary's `label  value` lines as a record (labels are one or two words). */
-function fields(summary: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of summary.trimEnd().split('\n')) {
-    const match = /^(\S+(?: \S+)?) {2,}(.*)$/.exec(line);
-    if (match?.[1]) out[match[1]] = match[2] ?? '';
-  }
-  return out;
-}
-
-function jsonl(items: unknown[]): string {
-  return `${items.map((i) => JSON.stringify(i)).join('\n')}\n`;
-}
 
 const ITEMS = [
   { id: 'a', input: 'alpha', expectedOutput: 'alpha' },
@@ -91,7 +42,7 @@ describe('submit --watch', () => {
     expect(stderr).toMatch(/^created run [0-9A-Z]{26} \(4 items, target echo\)\n$/);
     expect(code).toBe(0);
     runId = /created run ([0-9A-Z]{26})/.exec(stderr)?.[1] ?? '';
-    const summary = fields(stdout);
+    const summary = summaryFields(stdout);
     expect(summary.run).toBe(`${runId} (cli smoke)`);
     expect(summary.status).toBe('completed');
     expect(summary.target).toBe('echo');
@@ -111,7 +62,7 @@ describe('submit --watch', () => {
   it('runs get prints the same run; --json gives the API object', async () => {
     const text = await cli(['runs', 'get', runId]);
     expect(text.code).toBe(0);
-    expect(fields(text.stdout).status).toBe('completed');
+    expect(summaryFields(text.stdout).status).toBe('completed');
     const json = await cli(['runs', 'get', runId, '--json']);
     const run = JSON.parse(json.stdout) as Run;
     expect(run).toMatchObject({
@@ -343,7 +294,7 @@ describe('errors', () => {
 
   it('--url overrides RUNLEDGER_URL; --help exits 0', async () => {
     const port = await freePort();
-    const viaFlag = await cli(['--url', apiUrl, 'runs', 'list', '--json'], {
+    const viaFlag = await cli(['--url', apiUrl(), 'runs', 'list', '--json'], {
       RUNLEDGER_URL: `http://127.0.0.1:${port}`,
     });
     expect(viaFlag.code).toBe(0);

@@ -6,51 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXPORT_CSV_COLUMNS } from '@runledger/api';
-import { type RunningServices, startServices } from '@runledger/cli';
-import { createLogger, createRedis, loadConfig, type Run } from '@runledger/shared';
+import type { Run } from '@runledger/shared';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { useCliServices } from './helpers/cli.js';
 
-const prefix = uniquePrefix('cli-ds');
-const tmp = createTempDir('cli-ds');
+const { cli, file, tmp } = useCliServices('cli-ds', {
+  env: { WORKER_LOCK_MS: '2000', WORKER_SHUTDOWN_TIMEOUT_MS: '1000' },
+});
 const dir = tmp.path;
-let services: RunningServices;
-let apiUrl: string;
-
-beforeAll(async () => {
-  const config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    WORKER_LOCK_MS: '2000',
-    WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-  });
-  services = await startServices({
-    config,
-    logger: createLogger({ level: 'silent' }),
-    workers: 1,
-    redisUrlGiven: true,
-  });
-  apiUrl = services.apiUrl ?? '';
-});
-
-afterAll(async () => {
-  await services?.close();
-  const redis = createRedis(redisUrl());
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-  tmp.remove();
-});
-
-/** Runs the CLI in-process; returns its exit code and what it wrote. */
-function cli(args: string[]): Promise<CliOutcome> {
-  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl });
-}
-
-const file = (name: string, text: string) => tmp.file(name, text);
 
 describe('runledger datasets / export / rerun', () => {
   let runId: string;

@@ -7,31 +7,11 @@
  * and a quiet exit on a closed pipe.
  */
 import { spawn } from 'node:child_process';
-import {
-  ApiError,
-  EXIT_CODES,
-  type RunDetails,
-  type RunningServices,
-  startServices,
-} from '@runledger/cli';
-import {
-  createLogger,
-  createRedis,
-  defineTarget,
-  loadConfig,
-  NonRetryableError,
-  type Result,
-  z,
-} from '@runledger/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { ApiError, EXIT_CODES, type RunDetails } from '@runledger/cli';
+import { defineTarget, NonRetryableError, type Result, z } from '@runledger/shared';
+import { describe, expect, it } from 'vitest';
+import { jsonl, runCliCaptured, summaryFields, useCliServices } from './helpers/cli.js';
 import { freePort } from './helpers/redis-server.js';
-
-const prefix = uniquePrefix('cli-exit');
-const tmp = createTempDir('cli-exit');
-let services: RunningServices;
-let apiUrl: string;
 
 /** Answers its input as a string (`107` -> "107"): like a model, whose answers are text. */
 const stringify = defineTarget({
@@ -56,51 +36,15 @@ const refuse = defineTarget({
   },
 });
 
-beforeAll(async () => {
-  const config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
+const { cli, file, apiUrl } = useCliServices('cli-exit', {
+  env: {
     RUNLEDGER_TARGETS: '',
     // the http target may call loopback here (a model on 127.0.0.1)
     RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
     WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-  });
-  services = await startServices({
-    config,
-    logger: createLogger({ level: 'silent' }),
-    workers: 1,
-    redisUrlGiven: true,
-    targets: [stringify, refuse],
-  });
-  apiUrl = services.apiUrl ?? '';
+  },
+  targets: [stringify, refuse],
 });
-
-afterAll(async () => {
-  await services?.close();
-  const redis = createRedis(redisUrl());
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-  tmp.remove();
-});
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
-  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl, ...env });
-}
-
-const file = (name: string, text: string) => tmp.file(name, text);
-const jsonl = (items: unknown[]) => `${items.map((i) => JSON.stringify(i)).join('\n')}\n`;
-
-/** The summary's `label  value` lines as a record (labels are one or two words). */
-function fields(summary: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of summary.trimEnd().split('\n')) {
-    const match = /^(\S+(?: \S+)?) {2,}(.*)$/.exec(line);
-    if (match?.[1]) out[match[1]] = match[2] ?? '';
-  }
-  return out;
-}
 
 const runIdOf = (stderr: string) => /created run ([0-9A-Z]{26})/.exec(stderr)?.[1] ?? '';
 
@@ -152,7 +96,7 @@ describe('exit codes', () => {
     expect(run.errorTypes).toHaveLength(1);
     const [type] = run.errorTypes;
     expect(type?.count).toBe(3);
-    const summary = fields(stdout);
+    const summary = summaryFields(stdout);
     expect(summary.status).toBe('completed');
     expect(summary.items).toBe('3 total, 3 done: 0 succeeded, 3 failed, 0 cancelled');
     expect(summary['score exact_match']).toBe(
@@ -218,7 +162,7 @@ describe('exit codes', () => {
     const original = runIdOf(first.stderr);
     const reruns = [runIdOf(rerun.stderr), runIdOf(allowed.stderr)];
     const shown = await cli(['runs', 'get', original]);
-    expect(fields(shown.stdout).reruns).toBe(reruns.join(', '));
+    expect(summaryFields(shown.stdout).reruns).toBe(reruns.join(', '));
     const effective = await cli(['runs', 'results', original, '--effective', '--format', 'jsonl']);
     expect(effective.code).toBe(0);
     const results = effective.stdout
@@ -251,7 +195,7 @@ describe('gates', () => {
     const { code, stdout, stderr } = await submit('--min-pass-rate', '0.8');
     expect(code).toBe(EXIT_CODES.gateFailed);
     const id = runIdOf(stderr);
-    expect(fields(stdout)['score exact_match']).toMatch(/^75\.0% passed \(3\/4 items\)/);
+    expect(summaryFields(stdout)['score exact_match']).toMatch(/^75\.0% passed \(3\/4 items\)/);
     expect(stderr).toContain(
       `error: gate failed: run ${id} exact_match pass rate 75.0% < 80.0% (short by 5.0 pts)\n`,
     );
@@ -310,7 +254,7 @@ describe('gates', () => {
     const id = /created run ([0-9A-Z]{26})/.exec(created.stdout)?.[1] ?? '';
     const gated = await cli(['runs', 'get', id, '--watch', '--min-pass-rate', '0.9']);
     expect(gated.code).toBe(EXIT_CODES.gateFailed);
-    expect(fields(gated.stdout).status).toBe('completed');
+    expect(summaryFields(gated.stdout).status).toBe('completed');
     const ok = await cli(['runs', 'get', id, '--watch']);
     expect(ok.code).toBe(EXIT_CODES.ok);
   });
@@ -331,7 +275,7 @@ describe('CSV typing', () => {
       '1',
     ]);
     expect(code).toBe(EXIT_CODES.ok);
-    expect(fields(stdout)['score exact_match']).toMatch(/^100\.0% passed \(3\/3 items\)/);
+    expect(summaryFields(stdout)['score exact_match']).toMatch(/^100\.0% passed \(3\/3 items\)/);
   });
 
   it('a :json column is parsed; bad JSON in it names line and column', async () => {
@@ -421,7 +365,7 @@ describe('small things', () => {
   });
 
   it('the API URL defaults to http://127.0.0.1:$PORT when RUNLEDGER_URL is unset', async () => {
-    const port = new URL(apiUrl).port;
+    const port = new URL(apiUrl()).port;
     const viaPort = await runCliCaptured(['runs', 'list', '--json', '--limit', '1'], {
       PORT: port,
     });
@@ -516,7 +460,7 @@ describe('a closed pipe', () => {
         '--json',
       ],
       {
-        env: { ...process.env, RUNLEDGER_URL: apiUrl },
+        env: { ...process.env, RUNLEDGER_URL: apiUrl() },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

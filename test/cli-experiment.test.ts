@@ -1,20 +1,6 @@
-import { type RunningServices, startServices } from '@runledger/cli';
-import {
-  createLogger,
-  createRedis,
-  defineTarget,
-  type ExperimentSummary,
-  loadConfig,
-  z,
-} from '@runledger/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliOutcome, createTempDir, runCliCaptured } from './helpers/cli.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
-
-const prefix = uniquePrefix('cli-exp');
-const tmp = createTempDir('cli-exp');
-let services: RunningServices;
-let apiUrl: string;
+import { defineTarget, type ExperimentSummary, z } from '@runledger/shared';
+import { describe, expect, it } from 'vitest';
+import { useCliServices } from './helpers/cli.js';
 
 /** `yes` when `input % config.mod === 0`, else `no`. */
 const modulo = defineTarget({
@@ -26,38 +12,10 @@ const modulo = defineTarget({
   },
 });
 
-beforeAll(async () => {
-  const config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    RUNLEDGER_TARGETS: '',
-  });
-  services = await startServices({
-    config,
-    logger: createLogger({ level: 'silent' }),
-    workers: 1,
-    redisUrlGiven: true,
-    targets: [modulo],
-  });
-  apiUrl = services.apiUrl ?? '';
+const { cli, file } = useCliServices('cli-exp', {
+  env: { RUNLEDGER_TARGETS: '' },
+  targets: [modulo],
 });
-
-afterAll(async () => {
-  await services?.close();
-  const redis = createRedis(redisUrl());
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-  tmp.remove();
-});
-
-/** Runs the CLI in-process; returns its exit code and what it wrote. */
-function cli(args: string[]): Promise<CliOutcome> {
-  return runCliCaptured(args, { RUNLEDGER_URL: apiUrl });
-}
-
-const file = (name: string, text: string) => tmp.file(name, text);
 
 let experimentId = '';
 

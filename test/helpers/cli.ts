@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { runCli } from '@runledger/cli';
+import { type RunningServices, runCli, startServices } from '@runledger/cli';
+import { createLogger, createRedis, loadConfig, type TargetDefinition } from '@runledger/shared';
+import { afterAll, beforeAll } from 'vitest';
+import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
 
 /** What one CLI invocation returned and wrote. */
 export interface CliOutcome {
@@ -70,4 +73,78 @@ export function createTempDir(label: string): {
     },
     remove: () => rmSync(path, { recursive: true, force: true }),
   };
+}
+
+/** What `useCliServices` gives a test file: its temp dir and the CLI bound to the services' API. */
+export interface CliServices {
+  tmp: ReturnType<typeof createTempDir>;
+  /** The API's URL (set by `beforeAll`). */
+  apiUrl(): string;
+  /** Runs the CLI in-process against the API (`RUNLEDGER_URL`), `env` on top. */
+  cli(args: string[], env?: Record<string, string>): Promise<CliOutcome>;
+  /** Writes `name` in the temp dir; returns its path. */
+  file(name: string, text: string): string;
+}
+
+/**
+ * For a test file: an in-process API and worker (`startServices`, one worker) on a fresh prefix
+ * `rl-<label>-...` of the test Redis with `env` on top, and a temp dir; `afterAll` stops them,
+ * removes every key of the prefix and the temp dir.
+ */
+export function useCliServices(
+  label: string,
+  options: { env?: Record<string, string>; targets?: TargetDefinition[] } = {},
+): CliServices {
+  const prefix = uniquePrefix(label);
+  const tmp = createTempDir(label);
+  let services: RunningServices | undefined;
+  let apiUrl = '';
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      REDIS_URL: redisUrl(),
+      RUNLEDGER_PREFIX: prefix,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    });
+    services = await startServices({
+      config,
+      logger: createLogger({ level: 'silent' }),
+      workers: 1,
+      redisUrlGiven: true,
+      ...(options.targets ? { targets: options.targets } : {}),
+    });
+    apiUrl = services.apiUrl ?? '';
+  });
+
+  afterAll(async () => {
+    await services?.close();
+    const redis = createRedis(redisUrl());
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    tmp.remove();
+  });
+
+  return {
+    tmp,
+    apiUrl: () => apiUrl,
+    cli: (args, env = {}) => runCliCaptured(args, { RUNLEDGER_URL: apiUrl, ...env }),
+    file: (name, text) => tmp.file(name, text),
+  };
+}
+
+/** The summary's `label  value` lines as a record (labels are one or two words). */
+export function summaryFields(summary: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of summary.trimEnd().split('\n')) {
+    const match = /^(\S+(?: \S+)?) {2,}(.*)$/.exec(line);
+    if (match?.[1]) out[match[1]] = match[2] ?? '';
+  }
+  return out;
+}
+
+/** `items` as JSONL text, one JSON value a line. */
+export function jsonl(items: unknown[]): string {
+  return `${items.map((i) => JSON.stringify(i)).join('\n')}\n`;
 }
