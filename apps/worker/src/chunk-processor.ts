@@ -160,8 +160,6 @@ export interface ChunkProcessorDeps {
  * released by then (its worker died) frees itself.
  */
 export const RUN_SLOT_EXPIRY_MARGIN_MS = 10_000;
-/** @deprecated the former name of `RUN_SLOT_EXPIRY_MARGIN_MS` (same value). */
-export const RUN_SLOT_LEASE_MARGIN_MS = RUN_SLOT_EXPIRY_MARGIN_MS;
 
 /** A chunk job and the time its job was created (ms since epoch; `queueMs` counts from it). */
 export interface ChunkTask extends ChunkJob {

@@ -10,7 +10,6 @@ export {
   LocalRuns,
   processChunk,
   RUN_SLOT_EXPIRY_MARGIN_MS,
-  RUN_SLOT_LEASE_MARGIN_MS,
   RunCancelledError,
 } from './chunk-processor.js';
 export {
@@ -51,7 +50,6 @@ export {
   type PriceTable,
   PriceTableSchema,
   pricedResult,
-  priceResult,
   WorkerTableError,
 } from './prices.js';
 export {

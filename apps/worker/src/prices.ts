@@ -95,19 +95,3 @@ export function pricedResult(
   if (!price) return { ...result, usage };
   return { ...result, usage, costUsd: costOf(price, usage.inputTokens, usage.outputTokens) };
 }
-
-/**
- * Prices a succeeded result in place: the fields `pricedResult` sets are assigned onto `result`.
- * Kept for callers of the package; the worker itself uses `pricedResult`.
- */
-export function priceResult(
-  result: StoredResult,
-  reportedModel: string | undefined,
-  config: Record<string, unknown>,
-  prices: PriceTable,
-): void {
-  const priced = pricedResult(result, reportedModel, config, prices);
-  if (priced === result) return;
-  if (priced.usage) result.usage = priced.usage;
-  if (priced.costUsd !== undefined) result.costUsd = priced.costUsd;
-}
