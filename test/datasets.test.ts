@@ -15,7 +15,7 @@ import {
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
 import { storedResults, waitTerminal as waitTerminalRun } from './helpers/run-checks.js';
 
 const ALPHA = 'alpha-key-0123456789abcdef';
@@ -34,23 +34,8 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  key = ALPHA,
-): Promise<{ status: number; body: T }> {
-  const res = await app.request(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
+const call = <T>(method: string, path: string, body?: unknown, key = ALPHA) =>
+  requestJson<T>(app, method, path, body, key);
 
 /** The content hash as documented: sha256 over each stored item's JSON and `\n`, 16 hex chars. */
 function hashOf(items: object[]): string {

@@ -27,7 +27,7 @@ import {
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { waitTerminal } from './helpers/run-checks.js';
 
@@ -80,23 +80,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  key = ALPHA,
-): Promise<{ status: number; body: T }> {
-  const res = await app.request(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
+const call = <T>(method: string, path: string, body?: unknown, key = ALPHA) =>
+  requestJson<T>(app, method, path, body, key);
 
 const EXECUTION = { maxAttempts: 1, backoff: { type: 'fixed', delayMs: 0 }, timeoutMs: 30_000 };
 

@@ -71,3 +71,26 @@ export async function createAppHarness(
     },
   };
 }
+
+/**
+ * `method path` on `app` with `key` as bearer token and `body` (if any) as JSON; the status and
+ * the parsed JSON body (null when empty).
+ */
+export async function requestJson<T>(
+  app: ReturnType<typeof createApp>,
+  method: string,
+  path: string,
+  body: unknown,
+  key: string,
+): Promise<{ status: number; body: T }> {
+  const res = await app.request(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
