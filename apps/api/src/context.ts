@@ -7,6 +7,7 @@ import {
   type Config,
   DEFAULT_PROJECT,
   type Logger,
+  PayloadTooLargeError,
   type Run,
   type RunQueues,
   type RunStore,
@@ -16,7 +17,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Cluster, Redis } from 'ioredis';
 import type { AuthOptions } from './auth.js';
-import { ProblemError, runNotFound, validationHook } from './problem.js';
+import { runNotFound, validationHook } from './problem.js';
 
 /** Dependencies of `createApp`; tests build their own. */
 export interface AppDeps {
@@ -96,9 +97,7 @@ export function limitBody(maxBytes: number, hint = ''): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ProblemError(413, `request body exceeds ${maxBytes} bytes${hint}`, {
-        kind: 'payload_too_large',
-      });
+      throw new PayloadTooLargeError(`request body exceeds ${maxBytes} bytes${hint}`);
     },
   });
 }

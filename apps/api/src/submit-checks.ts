@@ -20,10 +20,11 @@ import {
   type ScorerRef,
   type TargetAllow,
   type TargetRef,
+  ValidationError,
   type WorkerInfo,
 } from '@runledger/shared';
 import { z } from 'zod';
-import { type FieldError, ProblemError } from './problem.js';
+import type { FieldError } from './problem.js';
 
 /** One target of a submission to check. */
 export interface TargetCheck {
@@ -104,7 +105,7 @@ export function withDefaultsOptional(schema: unknown): unknown {
 
 /**
  * Runs every check of `checks` against the live workers (one `listWorkers` call).
- * @throws ProblemError 400 (`kind: validation`) listing every offending field: `<target>.name`
+ * @throws ValidationError 400 (`kind: validation`) listing every offending field: `<target>.name`
  *   (unknown target), `<target>.config.<key>` (config against the schema, refused URL),
  *   `scorers.<i>.name` (unknown scorer).
  */
@@ -119,10 +120,7 @@ export async function checkSubmission(
   for (const check of checks.targets) errors.push(...checkTarget(check, workers, allow, where));
   errors.push(...checkScorers(checks.scorers, workers, where));
   if (errors.length > 0) {
-    throw new ProblemError(400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
-      kind: 'validation',
-      errors,
-    });
+    throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
   }
 }
 
