@@ -6,11 +6,10 @@
  * `PORT` default URL, the new `submit` flags, one dataset id for `submit` and `datasets push`,
  * and a quiet exit on a closed pipe.
  */
-import { spawn } from 'node:child_process';
 import { ApiError, EXIT_CODES, type RunDetails } from '@runledger/cli';
 import { defineTarget, NonRetryableError, type Result, z } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
-import { jsonl, runCliCaptured, summaryFields, useCliServices } from './helpers/cli.js';
+import { jsonl, runCliCaptured, spawnCli, summaryFields, useCliServices } from './helpers/cli.js';
 import { freePort } from './helpers/redis-server.js';
 
 /** Answers its input as a string (`107` -> "107"): like a model, whose answers are text. */
@@ -448,22 +447,7 @@ describe('small things', () => {
 
 describe('a closed pipe', () => {
   it('`runledger runs list | head` with head gone: exit 0, no stack trace', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@runledger/source',
-        'apps/cli/src/main.ts',
-        'runs',
-        'list',
-        '--json',
-      ],
-      {
-        env: { ...process.env, RUNLEDGER_URL: apiUrl() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawnCli(['runs', 'list', '--json'], { RUNLEDGER_URL: apiUrl() });
     // the reader goes away before the CLI writes anything: its first write meets EPIPE
     child.stdout.destroy();
     let stderr = '';

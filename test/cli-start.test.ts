@@ -2,15 +2,15 @@
  * `runledger start` as a real process (API + worker in one process, graceful stop on SIGTERM),
  * and `ensureRedis`: an explicit URL, a private redis-server (AOF, noeviction) and clear errors.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ensureRedis, RedisUnavailableError } from '@runledger/cli';
 import { createRedis } from '@runledger/shared';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnStart } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 import { freePort } from './helpers/redis-server.js';
 
@@ -45,60 +45,31 @@ async function ping(url: string): Promise<boolean> {
 
 describe('runledger start (a real process)', () => {
   it('serves the API with a worker, and stops gracefully on SIGTERM with exit code 0', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@runledger/source',
-        'apps/cli/src/main.ts',
-        'start',
-        '--port',
-        '0',
-      ],
-      {
-        env: {
-          ...process.env,
-          REDIS_URL: redisUrl(),
-          RUNLEDGER_PREFIX: prefix,
-          LOG_LEVEL: 'info',
-          WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-          // unset: start then allows loopback targets, and says so
-          RUNLEDGER_HTTP_TARGET_ALLOW: '',
-          RUNLEDGER_API_KEYS: '',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const start = spawnStart({
+      REDIS_URL: redisUrl(),
+      RUNLEDGER_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+      // unset: start then allows loopback targets, and says so
+      RUNLEDGER_HTTP_TARGET_ALLOW: '',
+      RUNLEDGER_API_KEYS: '',
+    });
+    const { child, exit } = start;
     children.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += String(d);
-    });
-    const messages: string[] = [];
-    const lines = createInterface({ input: child.stdout! });
-    const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    const ready = new Promise<string>((done, fail) => {
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg: string; url?: string; name?: string };
-        messages.push(entry.msg);
-        if (entry.msg.startsWith('runledger API on ') && entry.url) done(entry.url);
-      });
-      void exit.then((code) => fail(new Error(`start exited with ${code}: ${stderr}`)));
-    });
-    const url = await ready;
+    const messages = () => start.logLines.map((l) => l.msg);
+    const url = await start.url;
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(messages).toContain(
+    expect(messages()).toContain(
       `runledger API on ${url} with 1 worker(s); Ctrl-C to stop; http/openai targets may call loopback addresses (RUNLEDGER_HTTP_TARGET_ALLOW=public,127.0.0.1,[::1],localhost; \`runledger api\`/\`worker\` refuse them unless it is set)`,
     );
 
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-    const shutdown = messages.indexOf('shutting down (send the signal again to exit at once)');
+    const shutdown = messages().indexOf('shutting down (send the signal again to exit at once)');
     expect(shutdown).toBeGreaterThan(0);
-    expect(messages.indexOf('stopped')).toBeGreaterThan(shutdown);
-    expect(stderr).toBe('');
+    expect(messages().indexOf('stopped')).toBeGreaterThan(shutdown);
+    expect(start.stderr()).toBe('');
   });
 });
 

@@ -8,7 +8,6 @@
  * carry `trace_id`/`span_id`. The SDK is process-global: this file runs in its own process
  * (vitest `pool: 'forks'`), off first, then on.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -24,6 +23,7 @@ import {
 } from '@runledger/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { spawnStart } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { waitTerminal } from './helpers/run-checks.js';
@@ -422,59 +422,27 @@ describe('runledger start with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (a real proces
     const receiver = await startReceiver();
     const target = await startHttpTarget();
     const prefix = uniquePrefix('trace-start');
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=@runledger/source',
-        'apps/cli/src/main.ts',
-        'start',
-        '--port',
-        '0',
-      ],
-      {
-        env: {
-          ...process.env,
-          OTEL_EXPORTER_OTLP_ENDPOINT: '',
-          OTEL_EXPORTER_OTLP_PROTOCOL: '',
-          OTEL_SERVICE_NAME: '',
-          OTEL_TRACES_SAMPLER: '',
-          // the per-signal variable is used as is (no /v1/traces appended); default protocol
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
-          REDIS_URL: redisUrl(),
-          RUNLEDGER_PREFIX: prefix,
-          LOG_LEVEL: 'info',
-          WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-          RUNLEDGER_HTTP_TARGET_ALLOW: '',
-          RUNLEDGER_API_KEYS: '',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const logLines: Record<string, unknown>[] = [];
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += String(d);
+    const {
+      child,
+      logLines,
+      exit,
+      url: listening,
+    } = spawnStart({
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_PROTOCOL: '',
+      OTEL_SERVICE_NAME: '',
+      OTEL_TRACES_SAMPLER: '',
+      // the per-signal variable is used as is (no /v1/traces appended); default protocol
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      REDIS_URL: redisUrl(),
+      RUNLEDGER_PREFIX: prefix,
+      LOG_LEVEL: 'info',
+      WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+      RUNLEDGER_HTTP_TARGET_ALLOW: '',
+      RUNLEDGER_API_KEYS: '',
     });
-    const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     try {
-      const url = await new Promise<string>((done, fail) => {
-        let buffered = '';
-        child.stdout?.on('data', (d: Buffer) => {
-          buffered += String(d);
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            logLines.push(entry);
-            const msg = String(entry.msg);
-            if (msg.startsWith('runledger API on ') && typeof entry.url === 'string')
-              done(entry.url);
-          }
-        });
-        void exit.then((code) => fail(new Error(`start exited with ${code}: ${stderr}`)));
-      });
+      const url = await listening;
       const res = await fetch(`${url}/v1/runs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -2,9 +2,11 @@
  * Running the `runledger` CLI in-process in tests (its output captured), and a temp dir for the
  * files it reads.
  */
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { type RunningServices, runCli, startServices } from '@runledger/cli';
 import { createLogger, createRedis, loadConfig, type TargetDefinition } from '@runledger/shared';
@@ -147,4 +149,56 @@ export function summaryFields(summary: string): Record<string, string> {
 /** `items` as JSONL text, one JSON value a line. */
 export function jsonl(items: unknown[]): string {
   return `${items.map((i) => JSON.stringify(i)).join('\n')}\n`;
+}
+
+/** `runledger <args>` as a real process (its sources through tsx), `env` on top of this process's. */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@runledger/source', 'apps/cli/src/main.ts', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/** A `runledger start --port 0` process and what it said so far. */
+export interface StartProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Its JSON log lines (stdout) so far. */
+  logLines: Record<string, unknown>[];
+  /** Its stderr so far. */
+  stderr(): string;
+  /** Its exit code, once it exits. */
+  exit: Promise<number | null>;
+  /** The API's URL once it listens ('runledger API on ...'); rejects if it exits first. */
+  url: Promise<string>;
+}
+
+/** Starts `runledger start --port 0` as a real process with `env` (see `spawnCli`). */
+export function spawnStart(env: Record<string, string>): StartProcess {
+  const child = spawnCli(['start', '--port', '0'], env);
+  const logLines: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += String(d);
+  });
+  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = new Promise<string>((done, fail) => {
+    let buffered = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += String(d);
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logLines.push(entry);
+        if (String(entry.msg).startsWith('runledger API on ') && typeof entry.url === 'string')
+          done(entry.url);
+      }
+    });
+    void exit.then((code) => fail(new Error(`start exited with ${code}: ${stderr}`)));
+  });
+  return { child, logLines, stderr: () => stderr, exit, url };
 }
