@@ -296,7 +296,7 @@ export async function processChunk(
       // its lease ran out while it waited: claim it again together with every other pending
       // item of the chunk (one round trip renews all their leases); start now those that can
       // take a slot without waiting, the rest wait for slots under the new lease
-      const n = 1 + takeMore(deps.slots, hold.semaphore, pending.length - next - 1);
+      const n = 1 + slots.tryAcquire(pending.length - next - 1);
       const rest = pending.slice(next);
       let again: ClaimOutcome;
       try {
@@ -343,15 +343,6 @@ export async function processChunk(
     return stopSignal.aborted ? 'handback' : 'done';
   }
   return 'done';
-}
-
-/** Takes up to `max` more free slots without waiting (run limit first, then the process limit). */
-function takeMore(global: Semaphore, run: Semaphore | null, max: number): number {
-  if (max <= 0) return 0;
-  const fromRun = run ? run.tryAcquire(max) : max;
-  const fromGlobal = global.tryAcquire(fromRun);
-  if (run && fromGlobal < fromRun) run.release(fromRun - fromGlobal);
-  return fromGlobal;
 }
 
 /** What `runItem` needs besides the item: the chunk's task, deps, run state and gates. */

@@ -81,6 +81,8 @@ export class Semaphore {
 export interface Slots {
   /** Waits for one slot; rejects with `signal.reason` when `signal` aborts first. */
   acquire(signal: AbortSignal): Promise<void>;
+  /** Takes up to `max` more slots without waiting; returns how many it took (0..max). */
+  tryAcquire(max: number): number;
   /** Returns one slot. */
   release(): void;
 }
@@ -96,6 +98,13 @@ export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
         run?.release();
         throw err;
       }
+    },
+    tryAcquire(max) {
+      if (max <= 0) return 0;
+      const fromRun = run ? run.tryAcquire(max) : max;
+      const fromGlobal = global.tryAcquire(fromRun);
+      if (run && fromGlobal < fromRun) run.release(fromRun - fromGlobal);
+      return fromGlobal;
     },
     release() {
       global.release();
