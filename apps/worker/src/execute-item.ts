@@ -189,8 +189,11 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
       latencyMs: lastLatency,
     }),
   });
-  /** Waits `ms` holding no slot, then takes a slot again. */
-  const waitWithoutSlot = async (ms: number): Promise<'ok' | 'cancelled' | 'handback'> => {
+  /**
+   * Waits `ms` holding no slot, then takes a slot again: null, or the item's outcome when the run
+   * was cancelled (`cancelled`) or shutdown began (`handback`) meanwhile.
+   */
+  const waitWithoutSlot = async (ms: number): Promise<ItemOutcome | null> => {
     slots.release();
     holding = false;
     const waitSignal = new AttemptAbort([runSignal, stopSignal]);
@@ -198,9 +201,9 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
       await sleep(ms, waitSignal.signal);
       await slots.acquire(waitSignal.signal);
       holding = true;
-      return 'ok';
+      return null;
     } catch {
-      return runSignal.aborted ? 'cancelled' : 'handback';
+      return runSignal.aborted ? cancelled() : { kind: 'handback' };
     } finally {
       waitSignal.dispose();
     }
@@ -208,11 +211,10 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
   try {
     for (let attempt = 1; attempt <= execution.maxAttempts; attempt++) {
       if (attempt > 1 && !deferred) {
-        const waited = await waitWithoutSlot(
+        const stopped = await waitWithoutSlot(
           backoffDelay(execution.backoff, attempt - 1, options.random),
         );
-        if (waited === 'cancelled') return cancelled();
-        if (waited === 'handback') return { kind: 'handback' };
+        if (stopped) return stopped;
         if (options.isCancelled()) return cancelled();
         if (!(await options.reclaim(attempt))) return { kind: 'gone' };
         if (stopSignal.aborted) return { kind: 'handback' };
@@ -229,9 +231,8 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
             ticket = admission.ticket;
             break;
           }
-          const waited = await waitWithoutSlot(admission.waitMs);
-          if (waited === 'cancelled') return cancelled();
-          if (waited === 'handback') return { kind: 'handback' };
+          const stopped = await waitWithoutSlot(admission.waitMs);
+          if (stopped) return stopped;
         }
       }
       let tokens = 0;
@@ -355,9 +356,8 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         ticket?.done(tokens);
       }
       if (retryAfterMs !== undefined) {
-        const waited = await waitWithoutSlot(retryAfterMs);
-        if (waited === 'cancelled') return cancelled();
-        if (waited === 'handback') return { kind: 'handback' };
+        const stopped = await waitWithoutSlot(retryAfterMs);
+        if (stopped) return stopped;
         deferred = true;
         attempt--; // the same attempt number again
       }
