@@ -12,13 +12,13 @@
  */
 import {
   type Compare,
-  type components,
   createClient,
   type Dataset,
   type DatasetItemList,
   type DatasetList,
   type ExperimentList,
   type ExperimentSummary,
+  type LatencyHistogram,
   type Result,
   type ResultList,
   type ResultStatus,
@@ -31,13 +31,11 @@ import {
   type WorkerList,
 } from '@runledger/client';
 
-/** The histogram of a run's item latencies (`GET /v1/runs/:id/latency`). */
-export type LatencyHistogram = components['schemas']['LatencyHistogram'];
-
 export type {
   Compare,
   Dataset,
   ExperimentSummary,
+  LatencyHistogram,
   Result,
   ResultStatus,
   Run,
@@ -104,16 +102,6 @@ let shared: RunledgerClient | null = null;
 function api(): RunledgerClient {
   shared ??= createClient({ baseUrl: location.origin, fetch: authFetch });
   return shared;
-}
-
-/** Throws an error answer of a `raw` (openapi-fetch) call as an ApiError; else its data. */
-function unwrap<T>(answer: { data?: T; error?: unknown; response: Response }): T {
-  const { response } = answer;
-  if (!response.ok || answer.data === undefined) {
-    const text = typeof answer.error === 'string' ? answer.error : '';
-    throw RunledgerApiError.fromBody(response, answer.error, text);
-  }
-  return answer.data;
 }
 
 /** The defined, non-empty values of `params` (a query without `undefined`, `null` or `''`). */
@@ -289,10 +277,6 @@ export const listDatasetItems = (
 /** `GET /v1/workers`: live workers. */
 export const listWorkers = (): Promise<WorkerList> => api().workers.list();
 
-/** `GET /v1/runs/:id/latency`: the histogram of the run's item latencies (no client helper: `raw`). */
-export const getLatencyHistogram = async (id: string, buckets = 40): Promise<LatencyHistogram> =>
-  unwrap(
-    await api().raw.GET('/v1/runs/{id}/latency', {
-      params: { path: { id }, query: { buckets } },
-    }),
-  );
+/** `GET /v1/runs/:id/latency`: the histogram of the run's item latencies. */
+export const getLatencyHistogram = (id: string, buckets = 40): Promise<LatencyHistogram> =>
+  api().runs.latency(id, { buckets });

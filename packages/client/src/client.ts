@@ -22,6 +22,8 @@ import type {
   ExperimentSpec,
   ExperimentSummary,
   Item,
+  LatencyHistogram,
+  LatencyQuery,
   ListDatasetItemsQuery,
   ListDatasetsQuery,
   ListExperimentsQuery,
@@ -259,6 +261,10 @@ export class RunledgerClient {
      */
     compare: async (a: string, b: string, query: CompareQuery = {}): Promise<Compare> =>
       unwrap(await this.raw.GET('/v1/runs/{a}/compare/{b}', { params: { path: { a, b }, query } })),
+
+    /** `GET /v1/runs/:id/latency`: counts of the run's items per latency bucket. @throws RunledgerApiError (404). */
+    latency: async (id: string, query: LatencyQuery = {}): Promise<LatencyHistogram> =>
+      unwrap(await this.raw.GET('/v1/runs/{id}/latency', { params: { path: { id }, query } })),
 
     /** One page of `GET /v1/runs/:id/results` (`cursor` from the previous page). */
     resultsPage: async (id: string, query: ListResultsQuery = {}): Promise<ResultList> => {

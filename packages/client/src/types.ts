@@ -63,6 +63,8 @@ export type DatasetItemList = Schemas['DatasetItemList'];
 export type WorkerList = Schemas['WorkerList'];
 /** A live worker process as its heartbeat advertises it. */
 export type Worker = Schemas['Worker'];
+/** Counts of a run's items per latency bucket (`GET /v1/runs/:id/latency`). */
+export type LatencyHistogram = Schemas['LatencyHistogram'];
 /** `POST /v1/runs/:id/rerun`'s body (`only`: `failed` (default) or `all`). */
 export type RerunSpec = Schemas['Rerun'];
 
@@ -75,6 +77,8 @@ export type ListResultsQuery = Omit<
 > & { effective?: boolean };
 /** Query of `GET /v1/runs/:a/compare/:b`. */
 export type CompareQuery = NonNullable<operations['compareRuns']['parameters']['query']>;
+/** Query of `GET /v1/runs/:id/latency` (`buckets`). */
+export type LatencyQuery = NonNullable<operations['getRunLatencyHistogram']['parameters']['query']>;
 /** Query of `GET /v1/experiments`. */
 export type ListExperimentsQuery = NonNullable<
   operations['listExperiments']['parameters']['query']
