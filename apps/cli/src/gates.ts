@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { RunDetails } from './client.js';
+import { percent } from './format.js';
 
 /**
  * The exit codes of the `runledger` CLI. When several checks fail, the lowest code wins (a run
@@ -111,11 +112,6 @@ export interface GateOutcome {
   failures: string[];
 }
 
-/** A pass rate in [0, 1] as `62.5%`. */
-function pct(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
-}
-
 /** What one subject (a run, or an experiment variant) offers to the gates. */
 export interface GateSubject {
   /** How to name it in messages, e.g. `run 01J...` or `variant k5`. */
@@ -172,11 +168,13 @@ export function evaluateGates(subjects: GateSubject[], gates: Gates): GateOutcom
         const rate = s.passRates[name] ?? null;
         if (rate === null) {
           codes.push(EXIT_CODES.gateFailed);
-          failures.push(`gate failed: ${s.label} has no ${name} pass rate (min ${pct(gate.min)})`);
+          failures.push(
+            `gate failed: ${s.label} has no ${name} pass rate (min ${percent(gate.min)})`,
+          );
         } else if (rate < gate.min) {
           codes.push(EXIT_CODES.gateFailed);
           failures.push(
-            `gate failed: ${s.label} ${name} pass rate ${pct(rate)} < ${pct(gate.min)} (short by ${((gate.min - rate) * 100).toFixed(1)} pts)`,
+            `gate failed: ${s.label} ${name} pass rate ${percent(rate)} < ${percent(gate.min)} (short by ${((gate.min - rate) * 100).toFixed(1)} pts)`,
           );
         }
       }
