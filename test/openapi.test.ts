@@ -90,6 +90,7 @@ const EXPECTED_OPERATION_IDS: Record<string, string> = {
   'GET /readyz': 'ready',
   'GET /metrics': 'metrics',
   'GET /v1/workers': 'listWorkers',
+  'GET /v1/queues': 'listQueues',
 };
 
 let h: AppHarness;

@@ -16,6 +16,7 @@ import { createCompareRoutes } from './routes/compare.js';
 import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
 import { createLatencyRoutes } from './routes/latency.js';
+import { createQueueRoutes } from './routes/queues.js';
 import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
@@ -110,7 +111,8 @@ export function createApp(deps: AppDeps) {
     .route('/v1/runs', createLatencyRoutes(deps))
     .route('/v1/datasets', createDatasetRoutes(deps))
     .route('/v1/experiments', createExperimentRoutes(deps))
-    .route('/', createSystemRoutes(deps, metrics));
+    .route('/', createSystemRoutes(deps, metrics))
+    .route('/', createQueueRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -213,7 +213,11 @@ export async function processChunk(
   let handback = false;
 
   const record = (index: number, result: StoredResult) => {
-    const write = deps.writer.add(runId, { index, result: { ...result, workerId: deps.workerId } });
+    const write = deps.writer.add(
+      runId,
+      { index, result: { ...result, workerId: deps.workerId } },
+      spec.target.name,
+    );
     write.then(
       (o) => {
         if (o.state === 'missing') ended = true;

@@ -1,6 +1,7 @@
 /**
  * Buffers final results per run and writes them with `store.recordResults` (the one atomic,
- * exactly-once write) in batches, then adds the fleet metrics of what was recorded.
+ * exactly-once write) in batches, then adds the fleet metrics of what was recorded and, given
+ * the run's target, its per-minute throughput counter (shared queue-stats.ts).
  */
 import {
   type Logger,
@@ -8,6 +9,7 @@ import {
   type ResultRecord,
   type RunStore,
   type StoredResult,
+  type ThroughputCounters,
   TRACE_ATTRS,
   withSpan,
 } from '@runledger/shared';
@@ -56,6 +58,11 @@ export interface ResultWriterOptions {
   maxBatch?: number;
   /** Longest a result waits in the buffer, ms. @defaultValue 100 */
   maxDelayMs?: number;
+  /**
+   * Per-target items-per-minute counters: each write adds the results it newly recorded (one
+   * INCRBY per batch) when `add` was given the run's target. @defaultValue none (not counted)
+   */
+  throughput?: ThroughputCounters;
 }
 
 interface Pending {
@@ -73,7 +80,10 @@ interface Pending {
  * const outcome = await writer.add(runId, { index, result }); // resolves once written
  */
 export class ResultWriter {
-  private readonly buffers = new Map<string, { pending: Pending[]; timer: NodeJS.Timeout }>();
+  private readonly buffers = new Map<
+    string,
+    { pending: Pending[]; timer: NodeJS.Timeout; target: string | undefined }
+  >();
   private readonly writes = new Set<Promise<void>>();
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
@@ -93,13 +103,14 @@ export class ResultWriter {
   /**
    * Buffers `record`. Resolves with the outcome of the `recordResults` call that wrote it
    * (`state: 'missing'` when the run is gone); rejects when that call failed (Redis error).
+   * `target`: the run's target name, for its throughput counter (not counted without it).
    */
-  add(runId: string, record: ResultRecord): Promise<RecordOutcome> {
+  add(runId: string, record: ResultRecord, target?: string): Promise<RecordOutcome> {
     return new Promise<RecordOutcome>((resolve, reject) => {
       let buffer = this.buffers.get(runId);
       if (!buffer) {
         const timer = setTimeout(() => void this.flush(runId), this.maxDelayMs);
-        buffer = { pending: [], timer };
+        buffer = { pending: [], timer, target };
         this.buffers.set(runId, buffer);
       }
       buffer.pending.push({ record, resolve, reject });
@@ -113,7 +124,7 @@ export class ResultWriter {
     if (!buffer) return;
     this.buffers.delete(runId);
     clearTimeout(buffer.timer);
-    const write = this.write(runId, buffer.pending);
+    const write = this.write(runId, buffer.pending, buffer.target);
     this.writes.add(write);
     try {
       await write;
@@ -128,7 +139,7 @@ export class ResultWriter {
     await Promise.all([...this.writes]);
   }
 
-  private async write(runId: string, pending: Pending[]): Promise<void> {
+  private async write(runId: string, pending: Pending[], target?: string): Promise<void> {
     const records = pending.map((p) => p.record);
     let outcome: RecordOutcome;
     try {
@@ -156,10 +167,16 @@ export class ResultWriter {
     // recordResults says how many were new, not which: when some items had a result already
     // (a rare race), the first `recorded` records are counted.
     const counted = records.slice(0, outcome.recorded).map((r) => r.result);
-    try {
-      await this.options.store.incrementMetrics(metricIncrements(counted, outcome.finished));
-    } catch (err) {
-      this.options.logger.warn({ err, runId }, 'could not update fleet metrics');
+    const { throughput } = this.options;
+    const [metrics, perMinute] = await Promise.allSettled([
+      this.options.store.incrementMetrics(metricIncrements(counted, outcome.finished)),
+      throughput && target ? throughput.add(target, outcome.recorded) : Promise.resolve(),
+    ]);
+    if (metrics.status === 'rejected') {
+      this.options.logger.warn({ err: metrics.reason, runId }, 'could not update fleet metrics');
+    }
+    if (perMinute.status === 'rejected') {
+      this.options.logger.warn({ err: perMinute.reason, runId }, 'could not count throughput');
     }
   }
 }

@@ -20,6 +20,7 @@ import {
   RunStore,
   type ScorerDefinition,
   type TargetDefinition,
+  ThroughputCounters,
   TRACE_ATTRS,
   type WorkerInfo,
 } from '@runledger/shared';
@@ -123,7 +124,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   });
   const runs = new LocalRuns();
   const slots = new Semaphore(config.WORKER_CONCURRENCY);
-  const writer = new ResultWriter({ store, logger });
+  const writer = new ResultWriter({
+    store,
+    logger,
+    throughput: new ThroughputCounters(redis, store.keys),
+  });
   const stop = new AbortController();
   const shutdown = new AbortController();
   // every attempt in flight listens on these: no listener limit

@@ -30,6 +30,8 @@ import type {
   ListResultsQuery,
   ListRunsQuery,
   ProgressEventData,
+  QueueList,
+  QueuesQuery,
   RerunSpec,
   Result,
   ResultList,
@@ -404,6 +406,14 @@ export class RunledgerClient {
   readonly workers = {
     /** `GET /v1/workers`. */
     list: async (): Promise<WorkerList> => unwrap(await this.raw.GET('/v1/workers')),
+    /**
+     * `GET /v1/queues`: per target, queue depth (chunk jobs by state, items still to run of its
+     * active runs), live workers serving it, and throughput: items recorded per minute over the
+     * last `query.minutes` minutes (default 15, at most 60), fleet-wide.
+     * @throws RunledgerApiError (400 when `minutes` is outside 1..60, 401, 429).
+     */
+    queues: async (query: QueuesQuery = {}): Promise<QueueList> =>
+      unwrap(await this.raw.GET('/v1/queues', { params: { query } })),
   };
 
   private async *pages(id: string, options: ResultsOptions): AsyncGenerator<ResultList> {

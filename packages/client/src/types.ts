@@ -63,6 +63,14 @@ export type DatasetItemList = Schemas['DatasetItemList'];
 export type WorkerList = Schemas['WorkerList'];
 /** A live worker process as its heartbeat advertises it. */
 export type Worker = Schemas['Worker'];
+/**
+ * Per target (`GET /v1/queues`): chunk jobs by BullMQ state, items still to run of its active
+ * runs, live workers serving it, and items recorded per minute (`throughput.buckets`, oldest
+ * first, `start` ISO-8601; `itemsPerSecond` over the current and previous minute).
+ */
+export type QueueList = Schemas['QueueList'];
+/** One target's queue in a `QueueList`. */
+export type QueueStats = Schemas['QueueStats'];
 /** Counts of a run's items per latency bucket (`GET /v1/runs/:id/latency`). */
 export type LatencyHistogram = Schemas['LatencyHistogram'];
 /** `POST /v1/runs/:id/rerun`'s body (`only`: `failed` (default) or `all`). */
@@ -79,6 +87,8 @@ export type ListResultsQuery = Omit<
 export type CompareQuery = NonNullable<operations['compareRuns']['parameters']['query']>;
 /** Query of `GET /v1/runs/:id/latency` (`buckets`). */
 export type LatencyQuery = NonNullable<operations['getRunLatencyHistogram']['parameters']['query']>;
+/** Query of `GET /v1/queues` (`minutes`: throughput buckets, 1-60, default 15). */
+export type QueuesQuery = NonNullable<operations['listQueues']['parameters']['query']>;
 /** Query of `GET /v1/experiments`. */
 export type ListExperimentsQuery = NonNullable<
   operations['listExperiments']['parameters']['query']

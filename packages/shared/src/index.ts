@@ -9,6 +9,7 @@ export * from './keys.js';
 export * from './logger.js';
 export * from './plugins.js';
 export * from './queue.js';
+export * from './queue-stats.js';
 export * from './redis.js';
 export * from './results.js';
 export * from './schemas.js';

@@ -36,6 +36,7 @@
  * | `runledger:dataset:{<p>/<d>}:version:<v>` | hash | itemIndex -> item JSON of version v; immutable once committed (no TTL) |
  * | `runledger:dataset:{<p>/<d>}:staging:<token>` | hash | a version being written (1 h TTL); renamed to `:version:<v>` on commit |
  * | `runledger:project:<p>:datasets`  | zset   | dataset ids of project p by createdAt (ms)                |
+ * | `runledger:throughput:{<target>}:<m>` | string | items recorded for target in epoch minute m (queue-stats.ts; 65 min TTL) |
  * | `{runledger}:items.<target>:*`    | BullMQ | one queue per target; jobs carry item chunks, not items   |
  *
  * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
@@ -205,6 +206,14 @@ export class KeyLayout {
   /** Dataset ids of a project (zset datasetId -> createdAt ms). */
   projectDatasets(project: string): string {
     return `${this.prefix}:project:${project}:datasets`;
+  }
+
+  /**
+   * Items recorded for `target` in epoch minute `minute` (`floor(ms / 60000)`): a counter with a
+   * TTL (queue-stats.ts). Hash-tagged with the target so one target's minutes share a slot.
+   */
+  throughput(target: string, minute: number): string {
+    return `${this.prefix}:throughput:{${target}}:${minute}`;
   }
 
   /** BullMQ prefix: hash-tagged so every BullMQ script stays in one cluster slot. */

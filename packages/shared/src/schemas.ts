@@ -3,6 +3,7 @@
  * `z` comes from `@hono/zod-openapi` so every schema can carry `.openapi()` metadata.
  */
 import { z } from '@hono/zod-openapi';
+import { type MaskCounts, PrivacySchema, type ScrubPolicy, ScrubPolicySchema } from './scrub.js';
 
 /** Names of targets, scorers and projects: letters, digits, `_`, `-`, `.`; 1-64 chars. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -42,6 +43,8 @@ export interface StoredItem {
   input: unknown;
   expectedOutput?: unknown;
   metadata?: Record<string, unknown>;
+  /** Values the run's privacy policy masked in this item at submission, per kind (./scrub.ts). */
+  masked?: MaskCounts;
 }
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -172,6 +175,8 @@ export const RunSpecHeaderSchema = z.object({
     .optional(),
   tags: z.array(z.string().min(1).max(64)).max(20).default([]),
   metadata: JsonRecord.default({}),
+  /** PII scrubbing of the run's items, outputs and errors (default `RUNLEDGER_SCRUB`); ./scrub.ts. */
+  privacy: PrivacySchema.optional(),
 });
 export type RunSpecHeader = z.infer<typeof RunSpecHeaderSchema>;
 
@@ -228,6 +233,8 @@ export interface StoredSpec {
   target: TargetRef;
   scorers: ScorerRef[];
   execution: Execution;
+  /** The scrub policy resolved at submit (absent: nothing is scrubbed). */
+  privacy?: ScrubPolicy;
 }
 
 export const LatencySchema = z
@@ -329,6 +336,11 @@ export const RunSchema = z
      * holds the run's chunk jobs and item attempts; null when tracing was off (or not sampled).
      */
     traceId: z.string().nullable(),
+    /**
+     * What is scrubbed before the run's data is stored (its `privacy` option, else
+     * `RUNLEDGER_SCRUB`); null: nothing.
+     */
+    privacy: ScrubPolicySchema.nullable(),
     /** Set only on runs created by an experiment (`POST /v1/experiments`). */
     experimentId: z.string().optional(),
     /** The experiment variant this run belongs to (experiment runs only). */
@@ -362,6 +374,8 @@ export interface StoredResult {
   costUsd?: number;
   scores?: Record<string, ItemScore>;
   workerId?: string;
+  /** Values masked in `output` and `error` by the run's privacy policy, per kind. */
+  masked?: MaskCounts;
 }
 
 export const ResultSchema = z
@@ -384,6 +398,13 @@ export const ResultSchema = z
     costUsd: z.number().nullable(),
     scores: z.record(z.string(), ItemScoreSchema),
     workerId: z.string().nullable(),
+    masked: z
+      .record(z.string(), z.number().int())
+      .openapi({
+        description:
+          "Values the run's privacy policy masked, per kind (`email`, `phone`, `card`, `ip`, `secret`, or a custom pattern's name): in the item at submission plus in the output and error when the result was recorded. `{}` when none.",
+        example: { email: 2 },
+      }),
     /** The trial of the result's run (experiment runs with `trials`; absent on other runs). */
     trialIndex: z.number().int().optional(),
   })

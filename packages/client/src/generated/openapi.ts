@@ -435,6 +435,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/queues': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Queue depth and throughput per target
+     * @description For every target ever submitted or served by a live worker: chunk jobs in its queue by state, the items its `queued`/`running` runs still have to run, the live workers serving it, and items recorded per minute over the last `minutes` minutes. Fleet-wide (all projects), like `GET /v1/workers`.
+     */
+    get: operations['listQueues'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -927,6 +947,68 @@ export interface components {
       inFlight: number;
       startedAt: string;
       heartbeatAt: string;
+    };
+    QueueList: {
+      /** @description When the figures were read (ISO 8601) */
+      at: string;
+      /**
+       * @description Width of a throughput bucket, ms
+       * @example 60000
+       */
+      bucketMs: number;
+      /** @description One entry per target submitted to or served by a live worker, by name */
+      queues: components['schemas']['QueueStats'][];
+    };
+    QueueStats: {
+      /** @example echo */
+      target: string;
+      /**
+       * @description Live workers serving the target
+       * @example 2
+       */
+      workers: number;
+      /**
+       * @description Chunk jobs in the target's BullMQ queue (`items.<target>`) by state. Chunk jobs carry a priority, so queued ones are `prioritized`; `active` ones are held by a worker; `delayed` ones wait for a retry of the whole chunk.
+       * @example {
+       *       "waiting": 0,
+       *       "prioritized": 12,
+       *       "active": 2,
+       *       "delayed": 0
+       *     }
+       */
+      jobs: {
+        waiting: number;
+        prioritized: number;
+        active: number;
+        delayed: number;
+      };
+      /**
+       * @example {
+       *       "runs": 1,
+       *       "items": 1400
+       *     }
+       */
+      pending: {
+        /** @description Runs `queued` or `running` */
+        runs: number;
+        /** @description Their items without a result yet (queued or in flight) */
+        items: number;
+      };
+      /** @description Items recorded by workers (succeeded, failed or cancelled in flight), counted in Redis per minute for the whole fleet; each item counts once */
+      throughput: {
+        /**
+         * @description Items recorded in the current and previous minute over the seconds since the previous minute's start
+         * @example 23.5
+         */
+        itemsPerSecond: number;
+        /** @description One bucket per minute, oldest first; the last is the current, partial minute */
+        buckets: {
+          /** @description Start of the minute (ISO 8601) */
+          start: string;
+          /** @description Items recorded in that minute */
+          items: number;
+        }[];
+      };
     };
   };
   responses: never;
@@ -2588,6 +2670,95 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['WorkerList'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listQueues: {
+    parameters: {
+      query?: {
+        /** @description Throughput buckets to return: the last N minutes, the current one included (1-60) */
+        minutes?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One entry per target, by name */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "at": "2026-12-01T15:30:12.000Z",
+           *       "bucketMs": 60000,
+           *       "queues": [
+           *         {
+           *           "target": "echo",
+           *           "workers": 1,
+           *           "jobs": {
+           *             "waiting": 0,
+           *             "prioritized": 12,
+           *             "active": 2,
+           *             "delayed": 0
+           *           },
+           *           "pending": {
+           *             "runs": 1,
+           *             "items": 1400
+           *           },
+           *           "throughput": {
+           *             "itemsPerSecond": 23.5,
+           *             "buckets": [
+           *               {
+           *                 "start": "2026-12-01T15:29:00.000Z",
+           *                 "items": 1410
+           *               },
+           *               {
+           *                 "start": "2026-12-01T15:30:00.000Z",
+           *                 "items": 282
+           *               }
+           *             ]
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['QueueList'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Missing or unknown API key (sent once any key is configured) */
