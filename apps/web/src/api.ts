@@ -19,6 +19,8 @@ import {
   type ExperimentList,
   type ExperimentSummary,
   type LatencyHistogram,
+  type QueueList,
+  type QueueStats,
   type Result,
   type ResultList,
   type ResultStatus,
@@ -36,6 +38,7 @@ export type {
   Dataset,
   ExperimentSummary,
   LatencyHistogram,
+  QueueStats,
   Result,
   ResultStatus,
   Run,
@@ -276,6 +279,12 @@ export const listDatasetItems = (
 
 /** `GET /v1/workers`: live workers. */
 export const listWorkers = (): Promise<WorkerList> => api().workers.list();
+
+/**
+ * `GET /v1/queues`: per target, chunk jobs by state, items still to run, live workers, and items
+ * recorded per minute over the last `minutes` minutes (oldest first).
+ */
+export const listQueues = (minutes = 15): Promise<QueueList> => api().workers.queues({ minutes });
 
 /** `GET /v1/runs/:id/latency`: the histogram of the run's item latencies. */
 export const getLatencyHistogram = (id: string, buckets = 40): Promise<LatencyHistogram> =>

@@ -1,10 +1,13 @@
 /**
  * /workers: live workers from their heartbeats (targets, concurrency, in flight, heartbeat age),
- * refreshed every 2 s.
+ * refreshed every 2 s; below, per target, the queue depth (items still to run, chunk jobs by
+ * state) and throughput (items/s per minute over the last 15 minutes, a uPlot chart) from
+ * `GET /v1/queues`, refreshed every 5 s.
  */
 import { useQuery } from '@tanstack/react-query';
-import { listWorkers } from '../api';
+import { listQueues, listWorkers, type WorkerInfo } from '../api';
 import { Command, Empty, ErrorBox, Loading, useTitle } from '../components/common';
+import { ThroughputChart } from '../components/throughput-chart';
 import { fmtAgo, fmtDuration } from '../format';
 
 /** The workers page. */
@@ -13,7 +16,73 @@ export function WorkersPage() {
   const query = useQuery({ queryKey: ['workers'], queryFn: listWorkers, refetchInterval: 2000 });
   if (query.isPending) return <Loading />;
   if (query.isError) return <ErrorBox error={query.error} />;
-  const workers = query.data.workers;
+  return (
+    <>
+      <WorkerTable workers={query.data.workers} />
+      <Queues />
+    </>
+  );
+}
+
+/** Queue depth and throughput per target. */
+function Queues() {
+  const query = useQuery({
+    queryKey: ['queues'],
+    queryFn: () => listQueues(15),
+    refetchInterval: 5000,
+  });
+  if (query.isPending) return <Loading what="Loading queues" />;
+  if (query.isError) return <ErrorBox error={query.error} what="queues" />;
+  const { queues, at, bucketMs } = query.data;
+  return (
+    <section>
+      <h2>Queues</h2>
+      {queues.length === 0 ? (
+        <Empty>
+          <p>No target has a queue yet. Submit a run:</p>
+          <Command>runledger submit items.jsonl --target echo</Command>
+        </Empty>
+      ) : (
+        <>
+          <table className="table" aria-label="queues">
+            <thead>
+              <tr>
+                <th>Target</th>
+                <th>Workers</th>
+                <th>Items to run</th>
+                <th>Active runs</th>
+                <th>Chunk jobs queued / active / delayed</th>
+                <th>Items/s</th>
+              </tr>
+            </thead>
+            <tbody>
+              {queues.map((q) => (
+                <tr key={q.target}>
+                  <td>{q.target}</td>
+                  <td className={q.workers === 0 && q.pending.items > 0 ? 'bad' : undefined}>
+                    {q.workers}
+                  </td>
+                  <td data-testid={`queue-items-${q.target}`}>
+                    {q.pending.items.toLocaleString('en-US')}
+                  </td>
+                  <td>{q.pending.runs}</td>
+                  <td data-testid={`queue-jobs-${q.target}`}>
+                    {q.jobs.waiting + q.jobs.prioritized} / {q.jobs.active} / {q.jobs.delayed}
+                  </td>
+                  <td data-testid={`queue-rate-${q.target}`}>{q.throughput.itemsPerSecond}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <ThroughputChart queues={queues} at={at} bucketMs={bucketMs} />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Live workers, or how to start one. */
+function WorkerTable({ workers }: { workers: WorkerInfo[] }) {
   const inFlight = workers.reduce((s, w) => s + w.inFlight, 0);
   const capacity = workers.reduce((s, w) => s + w.concurrency, 0);
   return (
