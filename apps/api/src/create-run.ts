@@ -19,14 +19,20 @@ import {
   type NewRun,
   NotFoundError,
   PayloadTooLargeError,
+  type PrivacyOption,
   parseDatasetVersion,
+  parseScrubKinds,
   type Run,
   type RunQueues,
   type RunSpec,
   type RunSpecHeader,
   RunSpecHeaderSchema,
   type RunStore,
+  resolvePrivacy,
+  type Scrubber,
+  type ScrubPolicy,
   type StoredItem,
+  scrubberFor,
   type TargetRef,
   toStoredItem,
   ValidationError,
@@ -40,6 +46,34 @@ export interface RunLinks {
   experimentId?: string;
   variant?: string;
   trialIndex?: number;
+}
+
+/**
+ * The scrub policy of a submission: its `privacy` option, else `RUNLEDGER_SCRUB` (./scrub.ts);
+ * null when nothing is scrubbed.
+ */
+export function submitPrivacy(
+  config: Config,
+  option: PrivacyOption | undefined,
+): ScrubPolicy | null {
+  return resolvePrivacy(option, parseScrubKinds(config.RUNLEDGER_SCRUB));
+}
+
+/**
+ * `item` (stored form) with its input, expectedOutput and metadata scrubbed by `scrubber`;
+ * with `count`, the masks made are added to its `masked` (kept from an earlier scrub, e.g. the
+ * item of a rerun). The same object when `scrubber` is null.
+ */
+export function scrubItem(item: StoredItem, scrubber: Scrubber | null, count: boolean): StoredItem {
+  if (!scrubber) return item;
+  const counts: Record<string, number> = { ...(item.masked ?? {}) };
+  const out: StoredItem = { id: item.id, input: scrubber.value(item.input, counts) };
+  if (item.expectedOutput !== undefined) {
+    out.expectedOutput = scrubber.value(item.expectedOutput, counts);
+  }
+  if (item.metadata !== undefined) out.metadata = scrubber.value(item.metadata, counts);
+  if (count && Object.keys(counts).length > 0) out.masked = counts;
+  return out;
 }
 
 /** Items written per `store.stageItems` call. */
@@ -57,7 +91,8 @@ export interface SubmitDeps {
  * Item number `index` in stored form and as JSON, once its id is new in `ids` (then recorded
  * there) and its JSON holds at most `maxBytes`. In errors, `at.path` locates the item,
  * `at.firstOf` follows the index of the first item with the same id and `at.suffix` ends
- * each message.
+ * each message. With `privacy`, the item is scrubbed first (`scrubItem`; ids are not scrubbed),
+ * its masks counted on it when `privacy.count`.
  * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
  */
 export function encodeItem(
@@ -66,9 +101,12 @@ export function encodeItem(
   ids: Map<string, number>,
   maxBytes: number,
   at: { path: string; firstOf?: string; suffix?: string },
+  privacy?: { scrubber: Scrubber | null; count: boolean },
 ): { stored: StoredItem; json: string } {
   const suffix = at.suffix ?? '';
-  const stored = toStoredItem(item, index);
+  const plain = toStoredItem(item, index);
+  if (privacy && 'masked' in item && item.masked) plain.masked = item.masked;
+  const stored = privacy ? scrubItem(plain, privacy.scrubber, privacy.count) : plain;
   const first = ids.get(stored.id);
   if (first !== undefined) {
     const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${suffix}`;
@@ -91,14 +129,28 @@ class ItemStager {
   private batchStart = 0;
   private readonly ids = new Map<string, number>();
   private readonly hash = new ContentHasher();
+  /** The run's scrub policy (`usePrivacy`); null: nothing scrubbed. */
+  policy: ScrubPolicy | null = null;
+  private scrubber: Scrubber | null = null;
 
   constructor(
     private readonly deps: SubmitDeps,
     private readonly runId: string,
   ) {}
 
+  /** Scrubs every item added from now on with `policy` (call before the first `add`). */
+  usePrivacy(policy: ScrubPolicy | null): void {
+    this.policy = policy;
+    this.scrubber = scrubberFor(policy);
+  }
+
+  /** `value` (the run's name, tags, metadata) scrubbed by the run's policy; masks not counted. */
+  scrub<T>(value: T): T {
+    return this.scrubber ? this.scrubber.value(value, {}) : value;
+  }
+
   /**
-   * Adds the next item. `where` names its source in error messages (e.g. `line 7`).
+   * Adds the next item, scrubbed by the run's policy. `where` names its source in error messages (e.g. `line 7`).
    * @throws ValidationError 400 (duplicate id); PayloadTooLargeError 413 (too many items, item too large).
    */
   async add(item: Item | StoredItem, where?: string): Promise<void> {
@@ -121,6 +173,7 @@ class ItemStager {
       this.ids,
       this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
       { path: `dataset.items.${index}`, suffix },
+      { scrubber: this.scrubber, count: true },
     );
     this.hash.update(json);
     this.batch.push(stored);
@@ -213,7 +266,7 @@ async function submit(
     const contentHash = stager.version();
     const run: NewRun = {
       id: runId,
-      name: header.name,
+      name: stager.scrub(header.name),
       target: header.target,
       scorers: header.scorers,
       execution: header.execution,
@@ -224,10 +277,11 @@ async function submit(
       totalItems: stager.total,
       chunkSize: chunkSizeFor(stager.total, config.RUNLEDGER_CHUNK_SIZE),
       ttlSeconds: header.retention?.ttlSeconds ?? config.RUNLEDGER_RETENTION_SECONDS,
-      tags: header.tags,
-      metadata: header.metadata,
+      tags: stager.scrub(header.tags),
+      metadata: stager.scrub(header.metadata),
       createdAt: Date.now(),
       project,
+      privacy: stager.policy,
       ...links,
     };
     // the request's trace (tracing on): the run's jobs and attempts join it
@@ -300,6 +354,7 @@ export async function submitJsonRun(
     runId,
     project,
     async (stager) => {
+      stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
       for (const item of inline) await stager.add(item);
       return spec;
     },
@@ -340,6 +395,7 @@ async function submitStoredDatasetRun(
     runId,
     project,
     async (stager) => {
+      stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
       for await (const page of datasets.iterateItemJson(project, id, version.version)) {
         for (const json of page) await stager.add(JSON.parse(json) as StoredItem);
       }
@@ -361,8 +417,8 @@ export type RerunSelection = 'failed' | 'all';
 
 /**
  * Submits a rerun of the terminal run `original` (its real, unredacted spec from
- * `store.getRun`): a new run with the same target, scorers, execution, retention, tags and
- * metadata over the selected items (their ids kept, indexes dense from 0, item order kept),
+ * `store.getRun`): a new run with the same target, scorers, execution, retention, tags,
+ * metadata and privacy policy over the selected items (their ids kept, indexes dense from 0, item order kept),
  * named `<name> (rerun)` (`rerun of <id>` without a name), pinned to the original's
  * `datasetId`/`datasetVersion`/`datasetHash`, with `parentRunId` = the original.
  * @throws ConflictError 409 (the original is not terminal), ValidationError 400 (`only: failed`
@@ -417,6 +473,9 @@ export async function submitRerun(
   };
   await checkSubmission(deps, runChecks(header));
   await submit(deps, runId, project, async (stager) => {
+    // the original's policy: its items were scrubbed by it (their counts are kept), and so are
+    // the rerun's outputs
+    stager.usePrivacy(original.privacy);
     for (let i = 0; i < indexes.length; i += STAGE_BATCH_SIZE) {
       const batch = indexes.slice(i, i + STAGE_BATCH_SIZE);
       const items = await deps.store.readItems(original.id, batch);
@@ -467,6 +526,7 @@ export async function submitNdjsonRun(
           if (!result.success) throw lineProblem(fieldErrors(result.error), where);
           header = result.data;
           await checkSubmission(deps, runChecks(header, ` (${where})`));
+          stager.usePrivacy(submitPrivacy(config, header.privacy));
           continue;
         }
         const result = ItemSchema.safeParse(parsed);

@@ -14,9 +14,11 @@ import {
   type RecordOutcome,
   type RunStore,
   type ScorerDefinition,
+  type Scrubber,
   type StoredItem,
   type StoredResult,
   type StoredSpec,
+  scrubberFor,
   type TargetDefinition,
   TRACE_ATTRS,
   withSpan,
@@ -25,6 +27,7 @@ import { ClaimLeaseManager } from './claim-lease.js';
 import { AttemptAbort, createSlots, Semaphore, type Slots } from './concurrency.js';
 import { executeItem } from './execute-item.js';
 import type { PriceTable } from './prices.js';
+import { scrubbingLogger, scrubResult } from './privacy.js';
 import { type AttemptGate, createAttemptGate, type TargetLimiter } from './rate-limits.js';
 import type { ResultWriter } from './result-writer.js';
 import { scoreOutput, unknownScorers } from './scorers.js';
@@ -212,7 +215,11 @@ export async function processChunk(
   let ended = false; // the run ended or is gone: start nothing more
   let handback = false;
 
-  const record = (index: number, result: StoredResult) => {
+  // the run's privacy policy: outputs and errors are scrubbed before they are recorded (scorers
+  // saw the originals), and so are the error fields of its log lines
+  const scrubber = scrubberFor(spec.privacy);
+  const record = (index: number, original: StoredResult) => {
+    const result = scrubResult(original, scrubber);
     const write = deps.writer.add(
       runId,
       { index, result: { ...result, workerId: deps.workerId } },
@@ -247,10 +254,11 @@ export async function processChunk(
     prices: deps.prices ?? {},
     slots,
     hold,
-    logger,
+    logger: scrubbingLogger(logger, scrubber),
     isCancelled: () => runs.isCancelled(runId),
     lookupScorer: (name) => deps.scorers.get(name),
     leases,
+    scrubber,
   };
   const onResult = (index: number, result: StoredResult | 'handback' | 'gone') => {
     if (result === 'handback') handback = true;
@@ -372,6 +380,8 @@ interface ChunkContext {
   lookupScorer(name: string): ScorerDefinition | undefined;
   /** The claim leases of the chunk's items. */
   leases: ClaimLeaseManager;
+  /** The run's privacy policy, compiled (null: nothing scrubbed). */
+  scrubber: Scrubber | null;
 }
 
 /** Why no item of `spec` can run in this process (unknown target or scorers), or null. */
@@ -452,6 +462,7 @@ async function runItem(
     reclaim: () => chunk.leases.reclaim(index),
     gate: chunk.gate,
     prices: chunk.prices,
+    scrubber: chunk.scrubber,
   });
   if (outcome.kind !== 'result') return outcome.kind;
   // new objects on the way up: the result `executeItem` made is not changed

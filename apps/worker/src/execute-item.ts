@@ -14,6 +14,7 @@ import {
   type ResultError,
   RetryableError,
   runledgerTracer,
+  type Scrubber,
   type StoredItem,
   type StoredResult,
   type TargetDefinition,
@@ -140,6 +141,8 @@ export interface ExecuteItemOptions {
   gate?: AttemptGate | null;
   /** Prices that turn usage into `costUsd` when the target reports none. @defaultValue {} */
   prices?: PriceTable;
+  /** The run's privacy policy: error messages are scrubbed in attempt spans. @defaultValue none */
+  scrubber?: Scrubber | null;
 }
 
 /** Most `Retry-After` waits (a `RetryableError` with `retryAfterMs`) one item takes without counting an attempt. */
@@ -350,7 +353,7 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
           } else if (failure.kind === 'final') break;
         } finally {
           combined.dispose();
-          if (span) endAttemptSpan(span, ended);
+          if (span) endAttemptSpan(span, ended, options.scrubber ?? null);
         }
       } finally {
         ticket?.done(tokens);
@@ -406,12 +409,13 @@ function startAttemptSpan(tracer: Tracer, options: ExecuteItemOptions, attempt: 
 }
 
 /** Sets the outcome, latency, `error.type` (status ERROR) and token usage, and ends `span`. */
-function endAttemptSpan(span: Span, ended: AttemptEnd): void {
+function endAttemptSpan(span: Span, ended: AttemptEnd, scrubber: Scrubber | null): void {
   span.setAttribute(TRACE_ATTRS.outcome, ended.outcome);
   if (ended.latencyMs !== undefined) span.setAttribute(TRACE_ATTRS.latencyMs, ended.latencyMs);
   if (ended.error) {
     span.setAttribute(TRACE_ATTRS.errorType, ended.error.type);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: ended.error.message });
+    const message = scrubber ? scrubber.text(ended.error.message, {}) : ended.error.message;
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
   }
   if (ended.usage) {
     span.setAttribute(TRACE_ATTRS.inputTokens, ended.usage.inputTokens);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseHostAllowlist } from './host-allowlist.js';
 import { NAME_PATTERN } from './schemas.js';
+import { parseScrubKinds } from './scrub.js';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 /** A string setting that `parse` accepts; the issue is the message `parse` throws. */
@@ -127,6 +128,15 @@ export const ConfigSchema = z.object({
    * `{ "<target>": { "rpm": 600, "tpm": 100000, "windowSeconds": 60 } }`. Empty: no limits.
    */
   RUNLEDGER_TARGET_LIMITS: z.string().default(''),
+
+  // ---------------------------------------------------------------- privacy (API)
+
+  /**
+   * PII scrubbing of runs (and dataset pushes) that set no `privacy.scrub`: `all`, or a
+   * comma-separated list of `secret`, `email`, `card`, `ip`, `phone` (e.g. `email,card`);
+   * empty or `none`: nothing. Read by the API at submit; the run keeps the resolved policy.
+   */
+  RUNLEDGER_SCRUB: parsedBy(parseScrubKinds),
 });
 
 /** Parsed configuration; see `ConfigSchema` for each field, its unit and default. */

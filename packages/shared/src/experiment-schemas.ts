@@ -12,6 +12,7 @@ import {
   TargetRefSchema,
   UsageSchema,
 } from './schemas.js';
+import { PrivacySchema } from './scrub.js';
 
 /** Max variants of one experiment. */
 export const MAX_VARIANTS = 20;
@@ -24,6 +25,8 @@ export const VariantSchema = z
     target: TargetRefSchema,
     /** This variant's execution policy; defaults to the experiment's `execution`. */
     execution: ExecutionSchema.optional(),
+    /** This variant's PII scrubbing; defaults to the experiment's `privacy`. */
+    privacy: PrivacySchema.optional(),
   })
   .openapi('Variant');
 export type Variant = z.infer<typeof VariantSchema>;
@@ -47,6 +50,8 @@ export const ExperimentSpecSchema = z
     trials: z.number().int().min(1).max(MAX_TRIALS).default(1),
     retention: RunSpecHeaderSchema.shape.retention,
     tags: z.array(z.string().min(1).max(64)).max(20).default([]),
+    /** PII scrubbing of every run (variants may set their own); default `RUNLEDGER_SCRUB`. */
+    privacy: PrivacySchema.optional(),
   })
   .superRefine((spec, ctx) => {
     const seen = new Map<string, number>();

@@ -14,6 +14,7 @@ export * from './redis.js';
 export * from './results.js';
 export * from './schemas.js';
 export * from './script-codes.js';
+export * from './scrub.js';
 export * from './secrets.js';
 export * from './stats.js';
 export * from './store.js';

@@ -398,13 +398,11 @@ export const ResultSchema = z
     costUsd: z.number().nullable(),
     scores: z.record(z.string(), ItemScoreSchema),
     workerId: z.string().nullable(),
-    masked: z
-      .record(z.string(), z.number().int())
-      .openapi({
-        description:
-          "Values the run's privacy policy masked, per kind (`email`, `phone`, `card`, `ip`, `secret`, or a custom pattern's name): in the item at submission plus in the output and error when the result was recorded. `{}` when none.",
-        example: { email: 2 },
-      }),
+    masked: z.record(z.string(), z.number().int()).openapi({
+      description:
+        "Values the run's privacy policy masked, per kind (`email`, `phone`, `card`, `ip`, `secret`, or a custom pattern's name): in the item at submission plus in the output and error when the result was recorded. `{}` when none.",
+      example: { email: 2 },
+    }),
     /** The trial of the result's run (experiment runs with `trials`; absent on other runs). */
     trialIndex: z.number().int().optional(),
   })

@@ -30,6 +30,7 @@ import type {
   WorkerInfo,
 } from './schemas.js';
 import { ScriptCode, scriptError } from './script-codes.js';
+import { addMaskCounts, type ScrubPolicy } from './scrub.js';
 import { summarizeResultScores, summarizeScore } from './stats.js';
 
 /**
@@ -101,6 +102,8 @@ export interface NewRun {
   trialIndex?: number | undefined;
   /** OpenTelemetry trace id of the creating request (see `currentTraceId`), when traced. */
   traceId?: string | undefined;
+  /** The scrub policy the run's items got and its results get (./scrub.ts); none: nothing scrubbed. */
+  privacy?: ScrubPolicy | null | undefined;
 }
 
 /** Outcome of `claimItems`. `items` holds only items with no result yet. */
@@ -215,6 +218,7 @@ export class RunStore {
   async commitRun(run: NewRun): Promise<void> {
     const k = this.keys.run(run.id);
     const spec: StoredSpec = { target: run.target, scorers: run.scorers, execution: run.execution };
+    if (run.privacy) spec.privacy = run.privacy;
     const fields: Record<string, string | number> = {
       id: run.id,
       status: 'queued',
@@ -1245,6 +1249,7 @@ function toRun(reply: ScriptReply): Run {
     expiresAt: iso(h.expiresAt),
     error: h.error ?? null,
     traceId: h.traceId ?? null,
+    privacy: spec.privacy ?? null,
     ...(h.experimentId === undefined ? {} : { experimentId: h.experimentId }),
     ...(h.variant === undefined ? {} : { variant: h.variant }),
     ...(h.trialIndex === undefined ? {} : { trialIndex: Number(h.trialIndex) }),
@@ -1286,6 +1291,7 @@ function toResult(runId: string, index: number, item: StoredItem, r: StoredResul
     costUsd: r.costUsd ?? null,
     scores: r.scores ?? {},
     workerId: r.workerId ?? null,
+    masked: addMaskCounts(addMaskCounts({}, item.masked), r.masked),
   };
 }
 

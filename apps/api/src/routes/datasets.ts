@@ -14,11 +14,14 @@ import {
   type Item,
   ItemSchema,
   PayloadTooLargeError,
+  type PrivacyOption,
+  PrivacySchema,
   parseDatasetVersion,
+  scrubberFor,
 } from '@runledger/shared';
 import { ulid } from 'ulid';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
-import { encodeItem } from '../create-run.js';
+import { encodeItem, submitPrivacy } from '../create-run.js';
 import { notFound } from '../problem.js';
 import { BEARER, problems } from './openapi.js';
 
@@ -81,6 +84,10 @@ const CreateDatasetBody = z
     id: datasetId.optional().openapi({ description: 'Default: a new ULID' }),
     name: z.string().min(1).max(200),
     items: z.array(ItemSchema).min(1),
+    privacy: PrivacySchema.optional().openapi({
+      description:
+        'Scrub the items before they are stored (default `RUNLEDGER_SCRUB`); runs over the dataset scrub their copy again with their own policy.',
+    }),
   })
   .openapi('CreateDataset');
 
@@ -89,6 +96,10 @@ const AddItemsBody = z
     items: z.array(ItemSchema).min(1),
     mode: z.enum(['append', 'replace']).default('append'),
     name: z.string().min(1).max(200).optional().openapi({ description: 'Rename the dataset' }),
+    privacy: PrivacySchema.optional().openapi({
+      description:
+        'Scrub the new items before they are stored (default `RUNLEDGER_SCRUB`); items kept from the previous version are not scrubbed again.',
+    }),
   })
   .openapi('AddDatasetItems');
 
@@ -123,24 +134,33 @@ const datasetNotFound = (id: string, version?: string) =>
 /**
  * Validates and writes one version's items: ids unique across the whole version (400 at
  * `items.N.id`), at most `RUNLEDGER_MAX_ITEMS` items and `RUNLEDGER_MAX_ITEM_BYTES` per item
- * (413), as for runs.
+ * (413), as for runs; scrubbed by `privacy` (else `RUNLEDGER_SCRUB`) first, masks not counted.
  */
 async function writeItems(
   deps: AppDeps,
   writer: ReturnType<DatasetStore['writer']>,
   items: Item[],
   ids: Map<string, number>,
+  privacy: PrivacyOption | undefined,
 ): Promise<void> {
+  const scrubber = scrubberFor(submitPrivacy(deps.config, privacy));
   const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
   if (writer.count + items.length > maxItems) {
     const message = `a dataset version holds at most ${maxItems} items (it would hold ${writer.count + items.length})`;
     throw new PayloadTooLargeError(message, [{ path: 'items', message }]);
   }
   for (const [j, item] of items.entries()) {
-    const { json } = encodeItem(item, writer.count, ids, maxBytes, {
-      path: `items.${j}`,
-      firstOf: ' of the version',
-    });
+    const { json } = encodeItem(
+      item,
+      writer.count,
+      ids,
+      maxBytes,
+      {
+        path: `items.${j}`,
+        firstOf: ' of the version',
+      },
+      { scrubber, count: false },
+    );
     await writer.add(json);
   }
 }
@@ -282,7 +302,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       }
       const writer = datasets.writer(project, id);
       try {
-        await writeItems(deps, writer, body.items, new Map());
+        await writeItems(deps, writer, body.items, new Map(), body.privacy);
         await writer.commit({ mode: 'create', base: 0, name: body.name });
       } catch (err) {
         await writer.abort();
@@ -340,7 +360,7 @@ export function createDatasetRoutes(deps: AppDeps) {
             }
           }
         }
-        await writeItems(deps, writer, body.items, ids);
+        await writeItems(deps, writer, body.items, ids, body.privacy);
         committed = await writer.commit({ mode: 'update', base, name: body.name });
       } catch (err) {
         await writer.abort();

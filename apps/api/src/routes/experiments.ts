@@ -211,6 +211,7 @@ export function createExperimentRoutes(deps: AppDeps) {
         scorers: spec.scorers,
         ...(spec.execution ? { execution: spec.execution } : {}),
         ...(spec.retention ? { retention: spec.retention } : {}),
+        ...(spec.privacy ? { privacy: spec.privacy } : {}),
         tags: spec.tags,
       });
       if (!parsed.success) {
@@ -236,6 +237,7 @@ export function createExperimentRoutes(deps: AppDeps) {
               name: `${spec.name} / ${variant.name}${spec.trials > 1 ? ` #${trialIndex}` : ''}`,
               target: variant.target,
               execution: variant.execution ?? parsed.data.execution,
+              privacy: variant.privacy ?? parsed.data.privacy,
               dataset,
               metadata: { experimentId: id, variant: variant.name, trialIndex },
             };
