@@ -4,14 +4,20 @@
  * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), the dashboard
  * at `/` (./web.ts), and one error handler that answers problem+json.
  */
-import { tracingEnabled } from '@runledger/shared';
+import { RedisMemoryGuard, tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { createAuthMiddleware } from './auth.js';
 import { type AppDeps, type AppEnv, createRouter } from './context.js';
 import { createDocsRoutes } from './docs.js';
 import { createMetrics } from './metrics.js';
-import { createErrorHandler, notFoundHandler } from './problem.js';
+import {
+  createErrorHandler,
+  notFoundHandler,
+  PROBLEM_CONTENT_TYPE,
+  ProblemSchema,
+} from './problem.js';
+import { admissionControl, documentRedisUnavailable } from './redis-guard.js';
 import { createCompareRoutes } from './routes/compare.js';
 import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
@@ -97,12 +103,24 @@ export function createApp(deps: AppDeps) {
       'request',
     );
   });
-  app.onError(createErrorHandler(deps.logger));
+  app.onError(
+    createErrorHandler(deps.logger, {
+      onRedisError: (kind) => metrics.redisErrors.inc({ kind }),
+    }),
+  );
   // the dashboard (apps/web/dist) at `/`; a GET no route matched outside the API is its 404 page
   const web = createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir });
   app.notFound((c) => web.notFound(c) ?? notFoundHandler(c));
   // every /v1 route: API key (401), rate limit (429), the request's project
   app.use('/v1/*', createAuthMiddleware(deps));
+  // new runs and dataset versions: 503 above Redis's memory high-water mark, before any write
+  const memory = new RedisMemoryGuard(deps.store.redis, {
+    highWater: deps.config.RUNLEDGER_REDIS_MEMORY_HIGH_WATER,
+  });
+  app.use(
+    '/v1/*',
+    admissionControl(memory, () => metrics.admissionRefusals.inc()),
+  );
 
   const routes = app
     .route('/v1/runs', createRunRoutes(deps))
@@ -111,7 +129,7 @@ export function createApp(deps: AppDeps) {
     .route('/v1/runs', createLatencyRoutes(deps))
     .route('/v1/datasets', createDatasetRoutes(deps))
     .route('/v1/experiments', createExperimentRoutes(deps))
-    .route('/', createSystemRoutes(deps, metrics))
+    .route('/', createSystemRoutes(deps, metrics, memory))
     .route('/', createQueueRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -120,6 +138,8 @@ export function createApp(deps: AppDeps) {
     description:
       'An API key (RUNLEDGER_API_KEYS or `runledger keys create`); required once any key is configured.',
   });
+  // every /v1 write documents its 503 (Redis out of memory, read-only, unreachable)
+  documentRedisUnavailable(app.openAPIRegistry, ProblemSchema, PROBLEM_CONTENT_TYPE);
   app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.route('/', createDocsRoutes({ specUrl: '/openapi.json', title: 'runledger API' }));
   // last: the dashboard's pages and assets

@@ -24,12 +24,17 @@ export interface ApiMetrics {
   registry: Registry;
   /** `runledger_http_request_duration_seconds{method,route,status}`. */
   httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** `runledger_redis_errors_total{kind}`: requests of this process failed by a Redis error, by `RedisErrorKind`. */
+  redisErrors: Counter<'kind'>;
+  /** `runledger_redis_admission_refusals_total`: new runs/dataset versions refused above the memory high-water mark. */
+  admissionRefusals: Counter;
 }
 
 /**
  * Builds the API's registry: default process metrics, `runledger_runs{status}`,
  * `runledger_items_total{status}`, `runledger_item_latency_seconds` (histogram),
- * `runledger_queue_jobs{target,state}` and `runledger_http_request_duration_seconds`.
+ * `runledger_queue_jobs{target,state}`, `runledger_http_request_duration_seconds`,
+ * `runledger_redis_errors_total{kind}` and `runledger_redis_admission_refusals_total`.
  */
 export function createMetrics(store: RunStore, queues: RunQueues): ApiMetrics {
   const registry = new Registry();
@@ -86,7 +91,19 @@ export function createMetrics(store: RunStore, queues: RunQueues): ApiMetrics {
     registers: [registry],
   });
 
-  return { registry, httpDuration };
+  const redisErrors = new Counter({
+    name: 'runledger_redis_errors_total',
+    help: 'API requests failed by a Redis error, by kind (oom, readonly, loading, connection, script, reply)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const admissionRefusals = new Counter({
+    name: 'runledger_redis_admission_refusals_total',
+    help: 'New runs and dataset versions refused (503) because Redis memory is above RUNLEDGER_REDIS_MEMORY_HIGH_WATER',
+    registers: [registry],
+  });
+
+  return { registry, httpDuration, redisErrors, admissionRefusals };
 }
 
 /**

@@ -17,12 +17,15 @@ import {
   problemType,
   RunledgerError,
   RunNotFoundError,
+  redisErrorKind,
+  redisUnavailable,
   ValidationError,
 } from '@runledger/shared';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import type { RedisErrorHooks } from './redis-guard.js';
 
 /** Media type of every error response. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -157,19 +160,34 @@ export function validationHook(
 /**
  * The app's `onError`, the one translation of errors into problems. A `RunledgerError` is
  * answered with its status, kind, message as `detail`, `errors[]` and headers, unless its status
- * is 500 (an unexpected failure); Hono's `HTTPException` with its status. Anything else is
- * logged once at error level and answered 500 `internal` without internals.
+ * is 500 (an unexpected failure); Hono's `HTTPException` with its status. A Redis error that
+ * waiting cures (out of memory, read-only replica, loading, unreachable: `redisUnavailable`) is
+ * logged once at warn level (kind and bounded message, never the command's arguments) and
+ * answered 503 `unavailable` with a `detail` naming the cause and `Retry-After`;
+ * `hooks.onRedisError` counts every Redis error by kind. Anything else is logged once at error
+ * level and answered 500 `internal` without internals.
  */
-export function createErrorHandler(fallbackLogger: Logger): ErrorHandler {
+export function createErrorHandler(
+  fallbackLogger: Logger,
+  hooks: RedisErrorHooks = {},
+): ErrorHandler {
   return (err, c) => {
     const instance = c.req.path;
-    if (err instanceof RunledgerError && err.status !== 500) {
-      for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
+    const redisKind = redisErrorKind(err);
+    if (redisKind !== null) hooks.onRedisError?.(redisKind);
+    const unavailable = redisUnavailable(err);
+    if (unavailable) {
+      const logger = (c.get('logger') as Logger | undefined) ?? fallbackLogger;
+      logger.warn({ err, redisKind, method: c.req.method, path: c.req.path }, unavailable.message);
+    }
+    const known = unavailable ?? err;
+    if (known instanceof RunledgerError && known.status !== 500) {
+      for (const [name, value] of Object.entries(known.headers ?? {})) c.header(name, value);
       return sendProblem(
         c,
-        problem(err.status, err.message, {
-          kind: err.kind,
-          ...(err.errors !== undefined ? { errors: err.errors } : {}),
+        problem(known.status, known.message, {
+          kind: known.kind,
+          ...(known.errors !== undefined ? { errors: known.errors } : {}),
           instance,
         }),
       );

@@ -13,6 +13,7 @@ import {
   TRACE_ATTRS,
   withSpan,
 } from '@runledger/shared';
+import { RecordRetry } from './record-retry.js';
 
 /** Upper bounds (ms) of the item latency histogram buckets written to fleet metrics; `inf` last. */
 export const LATENCY_BUCKETS_MS = [
@@ -87,10 +88,13 @@ export class ResultWriter {
   private readonly writes = new Set<Promise<void>>();
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
+  /** Writes wait out Redis out of memory, failover, outage (./record-retry.ts). */
+  private readonly retry: RecordRetry;
 
   constructor(private readonly options: ResultWriterOptions) {
     this.maxBatch = options.maxBatch ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 100;
+    this.retry = new RecordRetry({ store: options.store, logger: options.logger });
   }
 
   /** Results buffered and not written yet. */
@@ -147,7 +151,7 @@ export class ResultWriter {
       outcome = await withSpan(
         'runledger.results.record',
         { [TRACE_ATTRS.runId]: runId, [TRACE_ATTRS.resultCount]: records.length },
-        () => this.options.store.recordResults(runId, records),
+        () => this.retry.record(runId, records),
       );
     } catch (err) {
       for (const p of pending) p.reject(err);

@@ -18,11 +18,13 @@ import {
   queueNameForTarget,
   RunQueues,
   RunStore,
+  redisErrorKind,
   type ScorerDefinition,
   type TargetDefinition,
   ThroughputCounters,
   TRACE_ATTRS,
   type WorkerInfo,
+  watchRedisConnection,
 } from '@runledger/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { LocalRuns, processChunk } from './chunk-processor.js';
@@ -114,9 +116,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     connectionName: `runledger-worker-cancel-${id}`,
     cluster,
   });
-  for (const conn of [redis, subscriber]) {
-    conn.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
-  }
+  // an outage is logged once (and its end), not at every reconnect attempt
+  watchRedisConnection(redis, logger, 'redis connection error', { connection: 'command' });
+  watchRedisConnection(subscriber, logger, 'redis connection error', { connection: 'cancel' });
   const store = new RunStore(redis, {
     prefix: config.RUNLEDGER_PREFIX,
     eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
@@ -218,9 +220,29 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       maxStalledCount: 10,
       ...(telemetry ? { telemetry } : {}),
     });
-    worker.on('error', (err) => logger.error({ err, target: target.name }, 'bullmq worker error'));
+    // BullMQ's own Redis errors (a blocking read or lock renewal failing): once per outage
+    const bullUp = watchRedisConnection(worker, logger, 'bullmq worker error', {
+      target: target.name,
+    });
+    worker.on('active', bullUp);
+    worker.on('completed', bullUp);
     worker.on('failed', (job, err) => {
-      if (job) logger.warn({ err, jobId: job.id, target: target.name }, 'chunk job failed');
+      if (!job) return;
+      // once per chunk attempt: the run, chunk, attempt and error kind, a bounded message (the
+      // err serializer never logs a Redis command's arguments, i.e. the results being written)
+      const data = job.data as Partial<ChunkJob> | undefined;
+      logger.warn(
+        {
+          err,
+          redisKind: redisErrorKind(err),
+          jobId: job.id,
+          runId: data?.runId,
+          chunk: data?.chunk,
+          attempt: job.attemptsMade,
+          target: target.name,
+        },
+        'chunk job failed',
+      );
     });
     return worker;
   });

@@ -30,6 +30,13 @@ export const ConfigSchema = z.object({
    * are discovered. Every process sharing the cluster must set it.
    */
   REDIS_CLUSTER: z.stringbool().default(false),
+  /**
+   * Admission control: above this fraction of Redis `maxmemory` (`used_memory / maxmemory` from
+   * `INFO memory`, read at most once a second), new runs and dataset versions are refused with
+   * 503 before anything is written, so running runs keep room for their results. 0: off; no
+   * effect when Redis has no `maxmemory`.
+   */
+  RUNLEDGER_REDIS_MEMORY_HIGH_WATER: z.coerce.number().min(0).max(1).default(0.9),
   /** Prefix of every runledger key (BullMQ gets `{prefix}`). */
   RUNLEDGER_PREFIX: z
     .string()

@@ -162,7 +162,11 @@ export class PayloadTooLargeError extends RunledgerError {
 /** 503 `unavailable`: a dependency (Redis) does not answer; the request may be retried. */
 export class UnavailableError extends RunledgerError {
   override name = 'UnavailableError';
-  constructor(message: string) {
-    super(message, 503, 'unavailable');
+  /**
+   * @param message the problem `detail`.
+   * @param headers headers to send with it (e.g. `Retry-After` in seconds).
+   */
+  constructor(message: string, headers?: Record<string, string>) {
+    super(message, 503, 'unavailable', { headers });
   }
 }

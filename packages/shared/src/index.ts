@@ -11,6 +11,8 @@ export * from './plugins.js';
 export * from './queue.js';
 export * from './queue-stats.js';
 export * from './redis.js';
+export * from './redis-errors.js';
+export * from './redis-memory.js';
 export * from './results.js';
 export * from './schemas.js';
 export * from './script-codes.js';

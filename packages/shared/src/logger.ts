@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { serializeError } from './redis-errors.js';
 import { traceLogFields } from './tracing.js';
 
 export type { Logger };
@@ -40,7 +41,8 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * Creates the process logger: secrets redacted, errors under `err`. Lines are JSON (one object
+ * Creates the process logger: secrets redacted, errors under `err` (serialized by
+ * `serializeError`: bounded message and stack, never a Redis command's arguments). Lines are JSON (one object
  * a line, as log collectors read them), except on a terminal: when stdout is a TTY (or with
  * `pretty: true`) they are formatted by pino-pretty (`[12:00:00.000] INFO (api): request ...`,
  * colored on a terminal). The JSON path is plain `pino(options[, destination])`. While tracing
@@ -61,6 +63,8 @@ export function createLogger(
   const opts: LoggerOptions = {
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // errors without command arguments (Lua ARGV carries result payloads), messages <= 1 kB
+    serializers: { err: serializeError },
     base: { pid: process.pid, ...(options.name ? { name: options.name } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
     // `{}` (one check) while tracing is off

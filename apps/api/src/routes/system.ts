@@ -3,7 +3,12 @@
  * (Prometheus text) and `/v1/workers` (live workers from their heartbeats).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { UnavailableError, WorkerInfoSchema } from '@runledger/shared';
+import {
+  type RedisMemoryGuard,
+  RedisUnavailableError,
+  readRedisMemory,
+  WorkerInfoSchema,
+} from '@runledger/shared';
 import { type AppDeps, createRouter } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ProblemSchema } from '../problem.js';
@@ -35,16 +40,58 @@ const readyRoute = createRoute({
   operationId: 'ready',
   tags: ['system'],
   security: NO_SECURITY,
-  summary: 'Readiness: Redis answers PING',
-  description: `No API key needed. 503 when Redis does not answer PING within ${READY_TIMEOUT_MS} ms.`,
+  summary: 'Readiness: Redis answers PING and has memory left',
+  description:
+    `No API key needed. 503 when Redis does not answer PING within ${READY_TIMEOUT_MS} ms, or ` +
+    'is out of memory (`used_memory` >= `maxmemory`: writes are refused). The answer reports ' +
+    "Redis's memory and whether new runs are admitted (`RUNLEDGER_REDIS_MEMORY_HIGH_WATER`).",
   responses: {
     200: {
       description: 'Ready',
-      content: { 'application/json': { schema: z.object({ status: z.literal('ready') }) } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              status: z.literal('ready'),
+              redis: z
+                .object({
+                  usedMemoryBytes: z.number().int().openapi({ example: 52_428_800 }),
+                  maxMemoryBytes: z.number().int().openapi({
+                    example: 1_073_741_824,
+                    description: '`maxmemory`; 0: no limit',
+                  }),
+                  admitting: z.boolean().openapi({
+                    description:
+                      'False above the high-water mark: new runs and dataset versions get 503',
+                  }),
+                })
+                .openapi({ description: 'Redis memory (`INFO memory`)' }),
+            })
+            .openapi('Readiness'),
+        },
+      },
     },
     503: {
-      description: 'Redis unreachable',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
+      description:
+        'Redis unreachable or out of memory (`detail` says which; `Retry-After` in seconds)',
+      headers: {
+        'Retry-After': {
+          description: 'Seconds to wait before retrying',
+          schema: { type: 'integer' },
+        },
+      },
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          example: {
+            type: 'urn:runledger:problem:unavailable',
+            title: 'Service Unavailable',
+            status: 503,
+            detail: 'Redis is out of memory (used_memory 104857600 >= maxmemory 104857600)',
+            instance: '/readyz',
+          },
+        },
+      },
     },
     ...problems('4XX'),
   },
@@ -89,16 +136,21 @@ const workersRoute = createRoute({
 });
 
 /** The operational router (mounted at `/`). */
-export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics) {
+export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics, memory?: RedisMemoryGuard) {
+  const highWater = deps.config.RUNLEDGER_REDIS_MEMORY_HIGH_WATER;
   const { store, config } = deps;
   return createRouter()
     .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
     .openapi(readyRoute, async (c) => {
       let timer: NodeJS.Timeout | undefined;
+      let reading: Awaited<ReturnType<typeof readRedisMemory>>;
       try {
-        await Promise.race([
-          store.redis.ping(),
-          new Promise((_, reject) => {
+        [reading] = await Promise.race([
+          Promise.all([
+            memory ? memory.memory() : readRedisMemory(store.redis),
+            store.redis.ping(),
+          ]),
+          new Promise<never>((_, reject) => {
             timer = setTimeout(
               () => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)),
               READY_TIMEOUT_MS,
@@ -107,11 +159,27 @@ export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics) {
         ]);
       } catch (err) {
         c.get('logger').warn({ err }, 'readiness check failed');
-        throw new UnavailableError(`Redis is unreachable: ${(err as Error).message}`);
+        throw new RedisUnavailableError(
+          'connection',
+          `Redis is unreachable: ${(err as Error).message}`,
+        );
       } finally {
         clearTimeout(timer);
       }
-      return c.json({ status: 'ready' as const }, 200);
+      if (reading.max > 0 && reading.used >= reading.max) {
+        throw new RedisUnavailableError(
+          'oom',
+          `Redis is out of memory (used_memory ${reading.used} >= maxmemory ${reading.max})`,
+        );
+      }
+      const admitting = highWater <= 0 || reading.max === 0 || reading.ratio < highWater;
+      return c.json(
+        {
+          status: 'ready' as const,
+          redis: { usedMemoryBytes: reading.used, maxMemoryBytes: reading.max, admitting },
+        },
+        200,
+      );
     })
     .openapi(metricsRoute, async (c) => {
       const text = await metrics.registry.metrics();

@@ -1,0 +1,100 @@
+/**
+ * Result writes that wait out Redis at its limits: a `recordResults` refused because Redis is out
+ * of memory, read-only (failover), loading or unreachable is retried with a capped backoff while
+ * the results stay in memory, instead of failing the chunk (which would run its items again).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Logger,
+  type RecordOutcome,
+  type RedisErrorKind,
+  type ResultRecord,
+  type RunStore,
+  redisErrorKind,
+} from '@runledger/shared';
+
+/** First wait before a refused write is retried, ms. */
+export const WRITE_RETRY_BASE_MS = 250;
+/** Longest wait between retries of a refused write, ms. */
+export const WRITE_RETRY_MAX_MS = 5000;
+/** How long a refused write is retried before it fails, ms (1 minute). */
+export const WRITE_RETRY_FOR_MS = 60_000;
+
+/** Redis error kinds a result write waits out instead of failing at once. */
+export const RETRIED_KINDS: ReadonlySet<RedisErrorKind> = new Set([
+  'oom',
+  'readonly',
+  'loading',
+  'connection',
+]);
+
+/** Options of a `RecordRetry`. */
+export interface RecordRetryOptions {
+  store: RunStore;
+  logger: Logger;
+  /** How long a refused write is retried, ms. @defaultValue `WRITE_RETRY_FOR_MS` */
+  retryForMs?: number;
+  /** First wait, ms (doubles up to `WRITE_RETRY_MAX_MS`). @defaultValue `WRITE_RETRY_BASE_MS` */
+  baseMs?: number;
+}
+
+/**
+ * `store.recordResults` that waits out Redis failures of the kinds in `RETRIED_KINDS`.
+ * Logs once per run when its writes start being refused (the kind and a bounded message, never
+ * the results) and once when they go through again.
+ */
+export class RecordRetry {
+  /** Runs whose writes are refused right now (each logged once per episode). */
+  private readonly refused = new Set<string>();
+  private readonly retryForMs: number;
+  private readonly baseMs: number;
+
+  constructor(private readonly options: RecordRetryOptions) {
+    this.retryForMs = options.retryForMs ?? WRITE_RETRY_FOR_MS;
+    this.baseMs = options.baseMs ?? WRITE_RETRY_BASE_MS;
+  }
+
+  /** Runs whose result writes are being retried now. */
+  get waiting(): number {
+    return this.refused.size;
+  }
+
+  /**
+   * Writes `records` of `runId`; retries while Redis refuses them for a reason waiting can cure,
+   * for up to `retryForMs`.
+   * @throws the Redis error when it is of another kind, or still refused after `retryForMs`.
+   */
+  async record(runId: string, records: ResultRecord[]): Promise<RecordOutcome> {
+    const started = Date.now();
+    let wait = this.baseMs;
+    let refusals = 0;
+    for (;;) {
+      try {
+        const outcome = await this.options.store.recordResults(runId, records);
+        if (refusals > 0 && this.refused.delete(runId)) {
+          this.options.logger.info(
+            { runId, results: records.length, refusals },
+            'results written after Redis refused them',
+          );
+        }
+        return outcome;
+      } catch (err) {
+        const kind = redisErrorKind(err);
+        if (kind === null || !RETRIED_KINDS.has(kind) || Date.now() - started >= this.retryForMs) {
+          this.refused.delete(runId);
+          throw err;
+        }
+        refusals++;
+        if (!this.refused.has(runId)) {
+          this.refused.add(runId);
+          this.options.logger.warn(
+            { runId, results: records.length, redisKind: kind, err },
+            'Redis refused the results: kept in memory, retrying with backoff',
+          );
+        }
+        await sleep(wait);
+        wait = Math.min(wait * 2, WRITE_RETRY_MAX_MS);
+      }
+    }
+  }
+}
