@@ -14,7 +14,7 @@
  * Index entries of runs whose keys are gone are dropped on the way (`store.listActiveRuns`).
  */
 import type { ActiveRun, Config, Logger, RunQueues, RunStore } from '@runledger/shared';
-import { chunkJobId } from '@runledger/shared';
+import { chunkJobId, failureStreakLog } from '@runledger/shared';
 
 /** Options of `startReconciler`. */
 export interface ReconcilerOptions {
@@ -138,15 +138,18 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
     return running;
   };
 
+  // an outage fails every pass: logged once, and its end
+  const passes = failureStreakLog(logger, 'reconcile pass failed');
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
       runOnce()
         .then((report) => {
+          passes.succeeded();
           if (report.reenqueued.length > 0 || report.failed.length > 0)
             logger.info({ report }, 'reconcile pass');
         })
-        .catch((err: unknown) => logger.warn({ err }, 'reconcile pass failed'))
+        .catch(passes.failed)
         .finally(schedule);
     }, interval);
     timer.unref();

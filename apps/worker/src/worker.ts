@@ -14,6 +14,7 @@ import {
   ChunkJobSchema,
   type Config,
   createRedis,
+  failureStreakLog,
   type Logger,
   queueNameForTarget,
   RunQueues,
@@ -162,10 +163,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     heartbeatAt: new Date().toISOString(),
   });
   let heartbeat: Promise<void> = Promise.resolve();
+  // an outage fails every beat: logged once, and its end
+  const beats = failureStreakLog(logger, 'heartbeat failed');
   const beat = () => {
-    heartbeat = store
-      .heartbeatWorker(info())
-      .catch((err: unknown) => logger.warn({ err }, 'heartbeat failed'));
+    heartbeat = store.heartbeatWorker(info()).then(beats.succeeded, beats.failed);
   };
   beat();
   const heartbeatTimer = setInterval(beat, config.WORKER_HEARTBEAT_MS);

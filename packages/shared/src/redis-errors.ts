@@ -216,3 +216,34 @@ export function watchRedisConnection(
   conn.on('ready', up);
   return up;
 }
+
+/** What `failureStreakLog` returns: report each failure and each success of a repeated task. */
+export interface FailureStreakLog {
+  /** A failure: logged (warn) only when it starts a streak. */
+  failed(err: unknown): void;
+  /** A success: ends a streak, logged (info) with the number of failures it had. */
+  succeeded(): void;
+}
+
+/**
+ * Logs a periodic task's failures once per streak (e.g. a heartbeat every 500 ms while Redis is
+ * unreachable): the first failure as `msg` (with the error and its Redis kind), the others only
+ * counted, and `<msg>: recovered` with the count at the next success.
+ */
+export function failureStreakLog(
+  logger: WarnInfoLogger,
+  msg: string,
+  bindings: Record<string, unknown> = {},
+): FailureStreakLog {
+  let failures = 0;
+  return {
+    failed(err) {
+      if (failures++ === 0) logger.warn({ ...bindings, err, redisKind: redisErrorKind(err) }, msg);
+    },
+    succeeded() {
+      if (failures === 0) return;
+      logger.info({ ...bindings, failures }, `${msg}: recovered`);
+      failures = 0;
+    },
+  };
+}
