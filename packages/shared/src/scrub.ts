@@ -276,6 +276,9 @@ const BEARER = /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{8,}=*)/g;
 const API_KEY =
   /\b(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abeprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,})/g;
 
+/** A bearer token mixes letters and digits (`Bearer instructions` is prose). */
+const isTokenLike = (token: string) => /\d/.test(token) && /[A-Za-z]/.test(token);
+
 function secretFinder(text: string, counts: MaskCounts): string {
   let out = replaceSpans(text, (t) => regexSpans(t, PEM_PRIVATE_KEY), '[secret]', 'secret', counts);
   out = replaceSpans(
@@ -287,7 +290,7 @@ function secretFinder(text: string, counts: MaskCounts): string {
   );
   out = replaceSpans(
     out,
-    (t) => regexSpans(t, BEARER, () => true, 1),
+    (t) => regexSpans(t, BEARER, isTokenLike, 1),
     '[secret]',
     'secret',
     counts,
@@ -309,7 +312,13 @@ function* emailSpans(text: string): Iterable<[number, number]> {
     while (end < text.length && end - at <= 253 && EMAIL_DOMAIN.test(text[end]!)) end++;
     while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
     if (start === at || end === at + 1) continue;
-    if (!validator.isEmail(text.slice(start, end))) continue;
+    // text glued on either side (`x.5`, `.y`) may spoil it: shorten the domain at its dots
+    while (!validator.isEmail(text.slice(start, end))) {
+      const dot = text.lastIndexOf('.', end - 1);
+      end = dot > at + 1 ? dot : at;
+      if (end === at) break;
+    }
+    if (end === at) continue;
     yield [start, end];
     last = end;
   }
