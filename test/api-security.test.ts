@@ -166,11 +166,14 @@ describe('API keys', () => {
     expect(await redis.zcard(store.keys.runsIndex)).toBe(0);
   });
 
-  it('keeps /healthz, /readyz, /metrics, /openapi.json and /docs open', async () => {
+  it('keeps /healthz, /readyz, /openapi.json and /docs open; /metrics takes any key', async () => {
     const app = makeApp();
-    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) {
+    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs']) {
       expect((await app.request(path)).status, path).toBe(200);
     }
+    // with keys configured, /metrics needs one (or RUNLEDGER_METRICS_TOKEN; test/governance)
+    expect((await app.request('/metrics')).status).toBe(401);
+    expect((await app.request('/metrics', { headers: bearer(BETA) })).status).toBe(200);
     const doc = (await (await app.request('/openapi.json')).json()) as {
       components: { securitySchemes: Record<string, unknown> };
     };

@@ -91,6 +91,10 @@ const EXPECTED_OPERATION_IDS: Record<string, string> = {
   'GET /metrics': 'metrics',
   'GET /v1/workers': 'listWorkers',
   'GET /v1/queues': 'listQueues',
+  'GET /v1/audit': 'listAudit',
+  'GET /v1/keys': 'listApiKeys',
+  'POST /v1/keys': 'createApiKey',
+  'DELETE /v1/keys/{id}': 'revokeApiKey',
 };
 
 let h: AppHarness;

@@ -4,10 +4,11 @@
  * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), the dashboard
  * at `/` (./web.ts), and one error handler that answers problem+json.
  */
-import { RedisMemoryGuard, tracingEnabled } from '@runledger/shared';
+import { AuditLog, RedisMemoryGuard, tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
-import { createAuthMiddleware } from './auth.js';
+import { createAuthenticator, createAuthMiddleware, createMetricsGuard } from './auth.js';
 import { type AppDeps, type AppEnv, createRouter } from './context.js';
 import { createDocsRoutes } from './docs.js';
 import { createMetrics } from './metrics.js';
@@ -18,15 +19,18 @@ import {
   ProblemSchema,
 } from './problem.js';
 import { admissionControl, documentRedisUnavailable } from './redis-guard.js';
+import { createAuditMiddleware, createRoleMiddleware } from './routes/access.js';
+import { createAuditRoutes } from './routes/audit.js';
 import { createCompareRoutes } from './routes/compare.js';
 import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
+import { createKeyRoutes } from './routes/keys.js';
 import { createLatencyRoutes } from './routes/latency.js';
 import { createQueueRoutes } from './routes/queues.js';
 import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
 import { createSystemRoutes } from './routes/system.js';
-import { createWebRoutes } from './web.js';
+import { createWebRoutes, SECURE_HEADERS_OPTIONS } from './web.js';
 
 /** Version reported in the OpenAPI document (`info.version`): the package version. */
 export const API_VERSION = '0.1.0';
@@ -57,6 +61,11 @@ export const OPENAPI_DOCUMENT_CONFIG = {
     { name: 'datasets', description: 'Stored datasets with immutable versions' },
     { name: 'experiments', description: 'One dataset x several target variants, compared' },
     { name: 'workers', description: 'Live workers and the targets they serve' },
+    { name: 'audit', description: 'The project\u2019s audit log of changes (role admin)' },
+    {
+      name: 'keys',
+      description: 'The project\u2019s stored API keys and their roles (role admin)',
+    },
     { name: 'system', description: 'Liveness, readiness and Prometheus metrics (no API key)' },
   ],
 };
@@ -66,7 +75,11 @@ export const OPENAPI_DOCUMENT_CONFIG = {
  * `app.request()`. Returns the OpenAPIHono app with every route chained (see `AppType`).
  */
 export function createApp(deps: AppDeps) {
-  const metrics = createMetrics(deps.store, deps.queues);
+  const metrics = deps.metrics ?? createMetrics(deps.store, deps.queues);
+  const audit = new AuditLog(deps.store.redis, deps.store.keys, {
+    maxLen: deps.config.RUNLEDGER_AUDIT_MAXLEN,
+    maxAgeSeconds: deps.config.RUNLEDGER_AUDIT_MAX_AGE_SECONDS,
+  });
   const app = createRouter();
 
   // tracing on (see @runledger/shared tracing.ts): one server span per request (@hono/otel, loaded
@@ -81,6 +94,8 @@ export function createApp(deps: AppDeps) {
     app.use(async (c, next) => (await otel)(c, next));
   }
   app.use(requestId());
+  // standard security headers on every response (see SECURE_HEADERS_OPTIONS in ./web.ts)
+  app.use(secureHeaders(SECURE_HEADERS_OPTIONS));
   app.use(async (c, next) => {
     const started = performance.now();
     const logger = deps.logger.child({ reqId: c.get('requestId') });
@@ -111,8 +126,15 @@ export function createApp(deps: AppDeps) {
   // the dashboard (apps/web/dist) at `/`; a GET no route matched outside the API is its 404 page
   const web = createWebRoutes(deps.webDir === undefined ? {} : { dir: deps.webDir });
   app.notFound((c) => web.notFound(c) ?? notFoundHandler(c));
-  // every /v1 route: API key (401), rate limit (429), the request's project
-  app.use('/v1/*', createAuthMiddleware(deps));
+  // every /v1 route: API key (401), rate limit (429), the request's project and role; then the
+  // audit of changes (outer, so refusals are recorded) and the role check (403), both from the
+  // one table in ./routes/access.ts
+  const authenticator = createAuthenticator(deps);
+  app.use('/v1/*', createAuthMiddleware(deps, authenticator));
+  app.use('/v1/*', createAuditMiddleware(audit));
+  app.use('/v1/*', createRoleMiddleware());
+  // /metrics: a key or RUNLEDGER_METRICS_TOKEN once keys exist; 404 with RUNLEDGER_METRICS_LISTEN
+  app.use('/metrics', createMetricsGuard(deps, authenticator, 'api'));
   // new runs and dataset versions: 503 above Redis's memory high-water mark, before any write
   const memory = new RedisMemoryGuard(deps.store.redis, {
     highWater: deps.config.RUNLEDGER_REDIS_MEMORY_HIGH_WATER,
@@ -129,6 +151,8 @@ export function createApp(deps: AppDeps) {
     .route('/v1/runs', createLatencyRoutes(deps))
     .route('/v1/datasets', createDatasetRoutes(deps))
     .route('/v1/experiments', createExperimentRoutes(deps))
+    .route('/v1/audit', createAuditRoutes(deps, audit))
+    .route('/v1/keys', createKeyRoutes(deps))
     .route('/', createSystemRoutes(deps, metrics, memory))
     .route('/', createQueueRoutes(deps));
 

@@ -10,11 +10,22 @@
  * - Env keys are compared in constant time (`timingSafeEqual` over sha256 digests, every entry
  *   compared); Redis keys are looked up by their sha256, so the lookup leaks nothing about the
  *   key. Keys are never logged.
+ * - Each key has a role (`read`, `write`, `admin`; `admin` when it names none); which role each
+ *   route needs is decided in ./routes/access.ts.
+ * - `/metrics` is guarded by `createMetricsGuard` once keys exist (a key or
+ *   `RUNLEDGER_METRICS_TOKEN`).
  * - Each key may make `RUNLEDGER_RATE_LIMIT_PER_SECOND` requests per second (rate-limiter-flexible,
  *   counters in Redis, shared by every API process); beyond: 429 with `Retry-After` (seconds).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_PROJECT, hashApiKey, parseApiKeys } from '@runledger/shared';
+import {
+  DEFAULT_PROJECT,
+  DEFAULT_ROLE,
+  hashApiKey,
+  NotFoundError,
+  parseApiKeys,
+  type Role,
+} from '@runledger/shared';
 import { createMiddleware } from 'hono/factory';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppDeps, AppEnv } from './context.js';
@@ -32,11 +43,13 @@ export interface AuthOptions {
   hasKeysCacheMs?: number;
 }
 
-/** Who a request acts for: its project, and the id of its key (null without keys). */
-interface Caller {
+/** Who a request acts for: its project, the id of its key (null without keys) and its role. */
+export interface Caller {
   project: string;
   /** `env:<project>:<n>` for the project's n-th key (from 0) in `RUNLEDGER_API_KEYS`, the stored key's id, or null. */
   keyId: string | null;
+  /** The key's role (`admin` without keys; see @runledger/shared roles.ts). */
+  role: Role;
 }
 
 /** `WWW-Authenticate` challenge of 401 answers. */
@@ -44,7 +57,7 @@ const CHALLENGE = 'Bearer realm="runledger"';
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
 /** A 401 problem with its `WWW-Authenticate` challenge. */
-function unauthorized(detail: string, invalidToken: boolean): ProblemError {
+export function unauthorized(detail: string, invalidToken: boolean): ProblemError {
   return new ProblemError(401, detail, {
     kind: 'unauthorized',
     headers: {
@@ -53,12 +66,35 @@ function unauthorized(detail: string, invalidToken: boolean): ProblemError {
   });
 }
 
+/** The bearer token of an `Authorization` header, null when there is none, undefined when malformed. */
+export function bearerToken(header: string | undefined): string | null | undefined {
+  if (header === undefined) return null;
+  return BEARER.exec(header)?.[1];
+}
+
+/** sha256 of a secret, for constant-time comparison of equal-length digests. */
+const digestOf = (secret: string) => createHash('sha256').update(secret).digest();
+
+/** What `createAuthenticator` returns: who a key is, and whether keys are required at all. */
+export interface Authenticator {
+  /** True once any key is configured (env, or Redis: cached `hasKeysCacheMs`), or always with `required`. */
+  keysRequired(): Promise<boolean>;
+  /** The caller of a presented key, or null when no key matches. */
+  identify(key: string): Promise<Caller | null>;
+  /**
+   * The caller of a request's `Authorization` header: the default project (role `admin`) when
+   * no key is required and none is sent.
+   * @throws ProblemError 401 (missing key while required, malformed header, unknown key).
+   */
+  authenticate(header: string | undefined): Promise<Caller>;
+}
+
 /**
- * Builds the `/v1` middleware: authenticates (401), rate-limits (429) and sets the request's
- * `project` and `apiKeyId` variables.
+ * Builds the key checks of the API (env keys compared in constant time, stored keys looked up
+ * by sha256; see the module doc).
  * @throws Error when `RUNLEDGER_API_KEYS` is invalid (loadConfig validated it already).
  */
-export function createAuthMiddleware(deps: AppDeps) {
+export function createAuthenticator(deps: AppDeps): Authenticator {
   const { config, store } = deps;
   const options = deps.auth ?? {};
   const cacheMs = options.hasKeysCacheMs ?? 2000;
@@ -69,18 +105,10 @@ export function createAuthMiddleware(deps: AppDeps) {
     return {
       project: k.project,
       id: `env:${k.project}:${n}`,
-      digest: createHash('sha256').update(k.key).digest(),
+      role: k.role,
+      digest: digestOf(k.key),
     };
   });
-  const limiter =
-    config.RUNLEDGER_RATE_LIMIT_PER_SECOND > 0
-      ? new RateLimiterRedis({
-          storeClient: store.redis,
-          keyPrefix: store.keys.rateLimitPrefix,
-          points: config.RUNLEDGER_RATE_LIMIT_PER_SECOND,
-          duration: 1,
-        })
-      : null;
 
   let storedKeys: { any: boolean; at: number } | null = null;
   const anyStoredKey = async (): Promise<boolean> => {
@@ -91,38 +119,59 @@ export function createAuthMiddleware(deps: AppDeps) {
     return any;
   };
 
-  /** The caller of a presented key, or null when no key matches. */
+  const keysRequired = async () =>
+    Boolean(options.required) || envKeys.length > 0 || (await anyStoredKey());
+
   const identify = async (key: string): Promise<Caller | null> => {
-    const digest = createHash('sha256').update(key).digest();
+    const digest = digestOf(key);
     let match: Caller | null = null;
     for (const entry of envKeys) {
       // every entry is compared: the time taken does not depend on which one matches
       if (timingSafeEqual(digest, entry.digest) && !match) {
-        match = { project: entry.project, keyId: entry.id };
+        match = { project: entry.project, keyId: entry.id, role: entry.role };
       }
     }
     if (match) return match;
     const stored = await store.findApiKey(hashApiKey(key));
-    return stored ? { project: stored.project, keyId: stored.id } : null;
+    return stored ? { project: stored.project, keyId: stored.id, role: stored.role } : null;
   };
 
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header('authorization');
-    let caller: Caller;
-    if (header === undefined) {
-      const required = options.required || envKeys.length > 0 || (await anyStoredKey());
-      if (required)
+  const authenticate = async (header: string | undefined): Promise<Caller> => {
+    const token = bearerToken(header);
+    if (token === null) {
+      if (await keysRequired())
         throw unauthorized('an API key is required: Authorization: Bearer <key>', false);
-      caller = { project: DEFAULT_PROJECT, keyId: null };
-    } else {
-      const token = BEARER.exec(header)?.[1];
-      if (token === undefined) {
-        throw unauthorized('the Authorization header must be "Bearer <key>"', true);
-      }
-      const found = await identify(token);
-      if (!found) throw unauthorized('invalid or revoked API key', true);
-      caller = found;
+      return { project: DEFAULT_PROJECT, keyId: null, role: DEFAULT_ROLE };
     }
+    if (token === undefined) {
+      throw unauthorized('the Authorization header must be "Bearer <key>"', true);
+    }
+    const found = await identify(token);
+    if (!found) throw unauthorized('invalid or revoked API key', true);
+    return found;
+  };
+
+  return { keysRequired, identify, authenticate };
+}
+
+/**
+ * Builds the `/v1` middleware: authenticates (401), rate-limits (429) and sets the request's
+ * `project`, `apiKeyId` and `role` variables.
+ */
+export function createAuthMiddleware(deps: AppDeps, authenticator = createAuthenticator(deps)) {
+  const { config, store } = deps;
+  const limiter =
+    config.RUNLEDGER_RATE_LIMIT_PER_SECOND > 0
+      ? new RateLimiterRedis({
+          storeClient: store.redis,
+          keyPrefix: store.keys.rateLimitPrefix,
+          points: config.RUNLEDGER_RATE_LIMIT_PER_SECOND,
+          duration: 1,
+        })
+      : null;
+
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const caller = await authenticator.authenticate(c.req.header('authorization'));
     if (limiter && caller.keyId !== null) {
       try {
         await limiter.consume(caller.keyId);
@@ -138,7 +187,54 @@ export function createAuthMiddleware(deps: AppDeps) {
     }
     c.set('project', caller.project);
     c.set('apiKeyId', caller.keyId);
+    c.set('role', caller.role);
     await next();
+  });
+}
+
+/**
+ * Guards `/metrics` (see README "Access control"):
+ * - `RUNLEDGER_METRICS_LISTEN` set (`separateListener`): on the API's own port it answers 404
+ *   problem (the figures are served by the separate listener);
+ * - no key configured anywhere: open, as before;
+ * - keys configured: needs `Authorization: Bearer <token>` with `RUNLEDGER_METRICS_TOKEN` or any
+ *   valid API key (any role), else 401.
+ * On the separate listener (`place` `separate`, ../metrics-server.ts), only
+ * `RUNLEDGER_METRICS_TOKEN` is checked, when set. `authenticator` may be null there.
+ */
+export function createMetricsGuard(
+  deps: Pick<AppDeps, 'config'>,
+  authenticator: Authenticator | null,
+  place: 'api' | 'separate',
+) {
+  const { config } = deps;
+  const tokenDigest = config.RUNLEDGER_METRICS_TOKEN
+    ? digestOf(config.RUNLEDGER_METRICS_TOKEN)
+    : null;
+  const isScrapeToken = (token: string) =>
+    tokenDigest !== null && timingSafeEqual(digestOf(token), tokenDigest);
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (place === 'api' && config.RUNLEDGER_METRICS_LISTEN !== '') {
+      throw new NotFoundError(
+        `metrics are served on RUNLEDGER_METRICS_LISTEN (${config.RUNLEDGER_METRICS_LISTEN}), not on this port`,
+      );
+    }
+    const required =
+      place === 'separate' ? tokenDigest !== null : await authenticator!.keysRequired();
+    if (!required) return next();
+    const token = bearerToken(c.req.header('authorization'));
+    if (token === null) {
+      throw unauthorized(
+        '/metrics needs Authorization: Bearer <API key or RUNLEDGER_METRICS_TOKEN>',
+        false,
+      );
+    }
+    if (token === undefined) {
+      throw unauthorized('the Authorization header must be "Bearer <token>"', true);
+    }
+    if (isScrapeToken(token)) return next();
+    if (place === 'api' && (await authenticator!.identify(token)) !== null) return next();
+    throw unauthorized('invalid metrics token or API key', true);
   });
 }
 

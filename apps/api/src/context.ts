@@ -8,6 +8,7 @@ import {
   DEFAULT_PROJECT,
   type Logger,
   PayloadTooLargeError,
+  type Role,
   type Run,
   type RunQueues,
   type RunStore,
@@ -17,6 +18,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Cluster, Redis } from 'ioredis';
 import type { AuthOptions } from './auth.js';
+import type { ApiMetrics } from './metrics.js';
 import { runNotFound, validationHook } from './problem.js';
 
 /** Dependencies of `createApp`; tests build their own. */
@@ -34,6 +36,12 @@ export interface AppDeps {
   auth?: AuthOptions;
   /** The built dashboard served at `/` (see ./web.ts). @defaultValue apps/web/dist */
   webDir?: string;
+  /**
+   * The metrics registry `/metrics` serves and the app observes HTTP durations into; `startApi`
+   * passes its own so a separate metrics listener (`RUNLEDGER_METRICS_LISTEN`) serves the same
+   * figures. @defaultValue a new one (`createMetrics`)
+   */
+  metrics?: ApiMetrics;
 }
 
 /** Per-request variables: the request id (`X-Request-Id`) and a pino child logger carrying it. */
@@ -45,6 +53,8 @@ export interface AppEnv {
     project: string;
     /** Id of the request's API key (`env:<project>:<n>` or a stored key's id); null without keys. */
     apiKeyId: string | null;
+    /** The role of the request's API key (`admin` without keys); see ./routes/access.ts. */
+    role: Role;
   };
 }
 

@@ -8,12 +8,15 @@ import {
   type Config,
   createRedis,
   type Logger,
+  parseListenAddress,
   type RedisClient,
   RunQueues,
   RunStore,
 } from '@runledger/shared';
 import { createApp } from './app.js';
 import { bindPolicy } from './auth.js';
+import { createMetrics } from './metrics.js';
+import { createMetricsApp } from './metrics-server.js';
 
 /** Options of `startApi`. */
 export interface StartApiOptions {
@@ -26,6 +29,8 @@ export interface ApiServer {
   /** `http://<host>:<port>` with the real port (also when `PORT` was 0). */
   url: string;
   port: number;
+  /** `http://<host>:<port>` of the separate metrics listener (`RUNLEDGER_METRICS_LISTEN`), else null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -66,6 +71,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
     return connection;
   };
   const bind = await bindPolicy(config, store, logger);
+  const metrics = createMetrics(store, queues);
   const app = createApp({
     config,
     store,
@@ -73,6 +79,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
     logger,
     openBlockingRedis,
     auth: { required: bind.authRequired },
+    metrics,
   });
 
   let server: ReturnType<typeof serve>;
@@ -84,14 +91,38 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
     redis.disconnect();
     throw err;
   });
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const urlOf = (a: AddressInfo) =>
+    `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  const url = urlOf(address);
   logger.info({ url }, 'api listening');
+
+  // RUNLEDGER_METRICS_LISTEN: /metrics on its own address for the scraper (./metrics-server.ts)
+  const metricsListen = parseListenAddress(config.RUNLEDGER_METRICS_LISTEN);
+  let metricsServer: ReturnType<typeof serve> | null = null;
+  let metricsUrl: string | null = null;
+  if (metricsListen) {
+    const metricsApp = createMetricsApp({ config, logger }, metrics);
+    const metricsAddress = await new Promise<AddressInfo>((resolve, reject) => {
+      metricsServer = serve(
+        { fetch: metricsApp.fetch, hostname: metricsListen.host, port: metricsListen.port },
+        resolve,
+      );
+      metricsServer.once('error', reject);
+    }).catch(async (err: unknown) => {
+      server.close();
+      await queues.close();
+      redis.disconnect();
+      throw err;
+    });
+    metricsUrl = urlOf(metricsAddress);
+    logger.info({ url: metricsUrl }, 'metrics listening');
+  }
 
   let closing: Promise<void> | null = null;
   return {
     url,
     port: address.port,
+    metricsUrl,
     close() {
       closing ??= (async () => {
         const http = server as ReturnType<typeof serve> & {
@@ -99,6 +130,14 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
           closeAllConnections?: () => void;
         };
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        const metricsStopped = new Promise<void>((resolve) => {
+          const m = metricsServer as
+            | (ReturnType<typeof serve> & { closeAllConnections?: () => void })
+            | null;
+          if (!m) return resolve();
+          m.close(() => resolve());
+          m.closeAllConnections?.();
+        });
         // ends open event streams (their XREAD fails, the stream closes)
         for (const connection of streams) connection.disconnect();
         // keep-alive sockets become idle as their last response ends: close them as they do
@@ -106,6 +145,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
         const idle = setInterval(() => http.closeIdleConnections?.(), 50);
         const timer = setTimeout(() => http.closeAllConnections?.(), CLOSE_GRACE_MS);
         await stopped;
+        await metricsStopped;
         clearInterval(idle);
         clearTimeout(timer);
         await queues.close();

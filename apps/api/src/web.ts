@@ -4,7 +4,8 @@
  * `index.html` (never cached) for its pages (`DASHBOARD_ROUTES`), so deep links (`/runs/:id`,
  * `/compare/:a/:b`, ...) load on reload, and with status 404 for any other GET outside the API
  * (the app renders its not-found page); unknown API paths keep their problem+json 404.
- * Every dashboard response carries a Content-Security-Policy that forbids inline scripts.
+ * Every dashboard response carries a Content-Security-Policy that forbids inline scripts (and the
+ * app's `secureHeaders`, `SECURE_HEADERS_OPTIONS`).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +34,18 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Options of Hono's `secureHeaders`, applied to every response of the API process (app.ts), the
+ * dashboard's included: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
+ * `X-Frame-Options: DENY` (agreeing with the dashboard CSP's `frame-ancestors 'none'`),
+ * `Cross-Origin-Opener-Policy` and `Cross-Origin-Resource-Policy: same-origin`,
+ * `Strict-Transport-Security` (browsers heed it over HTTPS only), `Origin-Agent-Cluster`,
+ * `X-DNS-Prefetch-Control: off`, `X-Download-Options`, `X-Permitted-Cross-Domain-Policies`,
+ * `X-XSS-Protection: 0`. No CSP here: the dashboard sets `DASHBOARD_CSP` on its own responses
+ * (kept: `overwrite` only touches the headers listed), `/docs` (Swagger UI) has an inline script.
+ */
+export const SECURE_HEADERS_OPTIONS = { xFrameOptions: 'DENY' } as const;
+
 /** Paths the API answers itself: never the dashboard's index.html. */
 const API_PATH = /^\/(v1(\/|$)|docs(\/|$)|openapi\.json$|metrics$|healthz$|readyz$)/;
 
@@ -60,10 +73,9 @@ export interface WebRoutesOptions {
   dir?: string;
 }
 
+/** The dashboard's own header: its CSP (the app's `secureHeaders` adds the rest). */
 const securityHeaders = (c: Context<AppEnv>) => {
   c.header('Content-Security-Policy', DASHBOARD_CSP);
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
 };
 
 /**

@@ -10,6 +10,11 @@ import type { paths } from './generated/openapi.js';
 import { type RetryOptions, withRetries } from './retry.js';
 import type {
   AddDatasetItems,
+  ApiKeyList,
+  AuditList,
+  AuditQuery,
+  CreateApiKey,
+  CreatedApiKey,
   Compare,
   CompareQuery,
   CreateDataset,
@@ -113,7 +118,7 @@ function path(id: string): string {
 }
 
 /**
- * The runledger client: `runs`, `experiments`, `datasets`, `workers`, and `raw` (the typed
+ * The runledger client: `runs`, `experiments`, `datasets`, `workers`, `audit`, `keys`, and `raw` (the typed
  * openapi-fetch client, for any route as the OpenAPI document describes it).
  * Every call throws `RunledgerApiError` on an error answer, and fetch's own error (e.g. a
  * `TypeError` "fetch failed") when the API cannot be reached after the retries.
@@ -414,6 +419,39 @@ export class RunledgerClient {
      */
     queues: async (query: QueuesQuery = {}): Promise<QueueList> =>
       unwrap(await this.raw.GET('/v1/queues', { params: { query } })),
+  };
+
+  /** Audit: the project's log of changes made through the API (needs a key with role `admin`). */
+  readonly audit = {
+    /**
+     * `GET /v1/audit`: one page of the project's audit entries, newest first (`since` ISO-8601
+     * or ms, `action` e.g. `run.delete`, `limit` 1..1000, `cursor` = the previous page's
+     * `nextCursor`). Each entry: time, key id (never the key), action, object id, request id,
+     * HTTP status.
+     * @throws RunledgerApiError (400 bad query, 401, 403 when the key's role is not `admin`, 429).
+     */
+    list: async (query: AuditQuery = {}): Promise<AuditList> =>
+      unwrap(await this.raw.GET('/v1/audit', { params: { query } })),
+  };
+
+  /** Keys: the project's stored API keys and their roles (needs a key with role `admin`). */
+  readonly keys = {
+    /** `GET /v1/keys`: the project's stored keys, oldest first (never the keys themselves). */
+    list: async (): Promise<ApiKeyList> => unwrap(await this.raw.GET('/v1/keys')),
+    /**
+     * `POST /v1/keys`: a new key for the project with `role` (default `admin`); the answer's
+     * `key` is shown only this once.
+     * @throws RunledgerApiError (400, 401, 403 when the key's role is not `admin`, 429).
+     */
+    create: async (body: CreateApiKey = {}): Promise<CreatedApiKey> =>
+      unwrap(await this.raw.POST('/v1/keys', { body })),
+    /**
+     * `DELETE /v1/keys/:id` (204): the key is refused (401) from now on.
+     * @throws RunledgerApiError (404 unknown or another project's key, 403).
+     */
+    revoke: async (id: string): Promise<void> => {
+      unwrap(await this.raw.DELETE('/v1/keys/{id}', { params: { path: { id } } }));
+    },
   };
 
   private async *pages(id: string, options: ResultsOptions): AsyncGenerator<ResultList> {

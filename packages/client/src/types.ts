@@ -110,3 +110,20 @@ export type ProgressEventData = Schemas['RunProgressEventData'];
 export type RunEvent =
   | { id: string; event: 'status'; data: StatusEventData }
   | { id: string; event: 'progress'; data: ProgressEventData };
+
+/** One audit log entry: time, key id (never the key), action, object id, request id, HTTP status. */
+export type AuditEntry = Schemas['AuditEntry'];
+/** A page of audit entries, newest first; `nextCursor` null on the last page. */
+export type AuditList = Schemas['AuditList'];
+/** Query of `GET /v1/audit` (`since` ISO-8601 or ms, `action`, `limit`, `cursor`). */
+export type AuditQuery = NonNullable<operations['listAudit']['parameters']['query']>;
+/** A key's role: `read` < `write` < `admin`. */
+export type Role = Schemas['ApiKey']['role'];
+/** A stored API key's record (never the key). */
+export type ApiKey = Schemas['ApiKey'];
+/** The project's stored keys. */
+export type ApiKeyList = Schemas['ApiKeyList'];
+/** `POST /v1/keys`'s body: `name`, `role` (default `admin`), both optional. */
+export type CreateApiKey = Partial<Schemas['CreateApiKey']>;
+/** A created key: its record plus `key`, shown only this once. */
+export type CreatedApiKey = Schemas['CreatedApiKey'];

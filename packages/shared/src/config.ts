@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseHostAllowlist } from './host-allowlist.js';
+import { DEFAULT_ROLE, isRole, type Role } from './roles.js';
 import { NAME_PATTERN } from './schemas.js';
 import { parseScrubKinds } from './scrub.js';
 
@@ -103,6 +104,25 @@ export const ConfigSchema = z.object({
    * loopback only and every run belongs to project `default`.
    */
   RUNLEDGER_API_KEYS: parsedBy(parseApiKeys),
+  /**
+   * Max entries of a project's audit log (exact; the oldest go first). See README "Audit log".
+   * @defaultValue 100000
+   */
+  RUNLEDGER_AUDIT_MAXLEN: int(100_000, 1),
+  /** Max age of an audit log entry, seconds (90 days); older entries are removed and never read. */
+  RUNLEDGER_AUDIT_MAX_AGE_SECONDS: int(90 * 24 * 3600, 60),
+  /**
+   * Bearer token a Prometheus scraper may send to `/metrics` instead of an API key (16+
+   * characters, no spaces). Only matters once API keys are configured: then `/metrics` needs a
+   * key (any role) or this token. Empty: no token.
+   */
+  RUNLEDGER_METRICS_TOKEN: parsedBy(parseMetricsToken),
+  /**
+   * `host:port` (`[::1]:9464` for IPv6) of a second listener serving only `/metrics` (and
+   * `/healthz`), for the scraper; `/metrics` on the API's own port then answers 404. Needs no
+   * key there unless `RUNLEDGER_METRICS_TOKEN` is set. Empty: `/metrics` is on the API's port.
+   */
+  RUNLEDGER_METRICS_LISTEN: parsedBy(parseListenAddress),
   /** The API key the CLI sends as `Authorization: Bearer` (used by the CLI only). */
   RUNLEDGER_API_KEY: z.string().default(''),
   /** Requests per second one API key may make (429 with `Retry-After` beyond); 0 = no limit. */
@@ -173,10 +193,14 @@ export class ConfigError extends Error {
 export interface EnvApiKey {
   project: string;
   key: string;
+  /** The key's role (`project:key:role`); `admin` when the entry names none. */
+  role: Role;
 }
 
 /**
- * Parses `RUNLEDGER_API_KEYS` (`project:key,...`; blanks around entries ignored).
+ * Parses `RUNLEDGER_API_KEYS` (`project:key[:role],...`; blanks around entries ignored). An
+ * entry whose last `:`-separated part is `read`, `write` or `admin` has that role, any other
+ * entry the role `admin` (so keys containing `:` still work).
  * @throws Error naming the first bad entry (without its key).
  */
 export function parseApiKeys(value: string): EnvApiKey[] {
@@ -187,7 +211,14 @@ export function parseApiKeys(value: string): EnvApiKey[] {
     if (entry === '') return;
     const colon = entry.indexOf(':');
     const project = colon < 0 ? '' : entry.slice(0, colon);
-    const key = colon < 0 ? '' : entry.slice(colon + 1);
+    let key = colon < 0 ? '' : entry.slice(colon + 1);
+    let role: Role = DEFAULT_ROLE;
+    const last = key.lastIndexOf(':');
+    const named = last < 0 ? '' : key.slice(last + 1);
+    if (isRole(named)) {
+      role = named;
+      key = key.slice(0, last);
+    }
     if (!PROJECT_PATTERN.test(project)) {
       throw new Error(
         `entry ${index + 1} must be project:key with a project of 1-64 letters, digits, "_", "-" or "."`,
@@ -200,7 +231,7 @@ export function parseApiKeys(value: string): EnvApiKey[] {
     }
     if (seen.has(key)) throw new Error(`entry ${index + 1} (project ${project}): duplicate key`);
     seen.add(key);
-    keys.push({ project, key });
+    keys.push({ project, key, role });
   });
   return keys;
 }
@@ -210,3 +241,34 @@ export const PROJECT_PATTERN = NAME_PATTERN;
 
 /** The project of every run when no API key is configured. */
 export const DEFAULT_PROJECT = 'default';
+
+/**
+ * Checks `RUNLEDGER_METRICS_TOKEN`: empty, or 16+ characters without spaces.
+ * @throws Error saying what is wrong (never the token).
+ */
+export function parseMetricsToken(value: string): string {
+  if (value !== '' && (value.length < 16 || /\s/.test(value))) {
+    throw new Error('the token needs 16+ characters, no spaces');
+  }
+  return value;
+}
+
+/** A listen address: `host` (a name, IPv4, or IPv6 without brackets) and `port` (0: any free port). */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * Parses `host:port` (`[::1]:9464` for IPv6); `''` is null (not set).
+ * @throws Error when it is not `host:port` with a port in 0..65535.
+ */
+export function parseListenAddress(value: string): ListenAddress | null {
+  if (value === '') return null;
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port > 65535) {
+    throw new Error('must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
+  }
+  return { host: (match[1] ?? match[2])!, port };
+}

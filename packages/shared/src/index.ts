@@ -1,3 +1,4 @@
+export * from './audit-log.js';
 export * from './config.js';
 export * from './dataset-store.js';
 export * from './errors.js';
@@ -14,6 +15,7 @@ export * from './redis.js';
 export * from './redis-errors.js';
 export * from './redis-memory.js';
 export * from './results.js';
+export * from './roles.js';
 export * from './schemas.js';
 export * from './script-codes.js';
 export * from './scrub.js';

@@ -36,6 +36,7 @@
  * | `runledger:dataset:{<p>/<d>}:version:<v>` | hash | itemIndex -> item JSON of version v; immutable once committed (no TTL) |
  * | `runledger:dataset:{<p>/<d>}:staging:<token>` | hash | a version being written (1 h TTL); renamed to `:version:<v>` on commit |
  * | `runledger:project:<p>:datasets`  | zset   | dataset ids of project p by createdAt (ms)                |
+ * | `runledger:audit:{<p>}`           | stream | project p's audit log: one entry per change (audit-log.ts); capped by length and age |
  * | `runledger:throughput:{<target>}:<m>` | string | items recorded for target in epoch minute m (queue-stats.ts; 65 min TTL) |
  * | `{runledger}:items.<target>:*`    | BullMQ | one queue per target; jobs carry item chunks, not items   |
  *
@@ -214,6 +215,11 @@ export class KeyLayout {
    */
   throughput(target: string, minute: number): string {
     return `${this.prefix}:throughput:{${target}}:${minute}`;
+  }
+
+  /** Project `project`'s audit log (stream, hash-tagged with the project; see audit-log.ts). */
+  auditLog(project: string): string {
+    return `${this.prefix}:audit:{${project}}`;
   }
 
   /** BullMQ prefix: hash-tagged so every BullMQ script stays in one cluster slot. */

@@ -9,6 +9,7 @@ import { DEFAULT_PROJECT } from './config.js';
 import { InvalidCursorError, RunNotFoundError, RunTerminalError } from './errors.js';
 import { histogramEdges, type LatencyHistogram } from './histogram.js';
 import { KeyLayout } from './keys.js';
+import { DEFAULT_ROLE, type Role } from './roles.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import { cancelledResult } from './results.js';
 import type {
@@ -1074,14 +1075,20 @@ export class RunStore {
    * Creates an API key for `project`: `rl_<project>_<43 base64url chars>` (32 random bytes).
    * Only its sha256 is stored; the key itself is returned once and cannot be read back.
    * @param name free text for listing (e.g. who holds it).
+   * @param role what the key may do (see roles.ts). @defaultValue `admin`
    * @returns the key and its record (`id`: 12 hex chars, for listing and revoking).
    */
-  async createApiKey(project: string, name = ''): Promise<CreatedApiKey> {
+  async createApiKey(
+    project: string,
+    name = '',
+    role: Role = DEFAULT_ROLE,
+  ): Promise<CreatedApiKey> {
     const key = `rl_${project}_${randomBytes(32).toString('base64url')}`;
     const info: ApiKeyInfo = {
       id: randomBytes(6).toString('hex'),
       project,
       name,
+      role,
       createdAt: new Date().toISOString(),
     };
     await this.redis.hset(this.keys.apiKeys, hashApiKey(key), JSON.stringify(info));
@@ -1092,7 +1099,7 @@ export class RunStore {
   async listApiKeys(): Promise<ApiKeyInfo[]> {
     const all = await this.redis.hvals(this.keys.apiKeys);
     return all
-      .map((json) => JSON.parse(json) as ApiKeyInfo)
+      .map(parseApiKeyInfo)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
@@ -1100,7 +1107,7 @@ export class RunStore {
   async revokeApiKey(id: string): Promise<ApiKeyInfo | null> {
     const all = await this.redis.hgetall(this.keys.apiKeys);
     for (const [hash, json] of Object.entries(all)) {
-      const info = JSON.parse(json) as ApiKeyInfo;
+      const info = parseApiKeyInfo(json);
       if (info.id === id) {
         await this.redis.hdel(this.keys.apiKeys, hash);
         return info;
@@ -1112,7 +1119,7 @@ export class RunStore {
   /** The record of the stored key whose sha256 hex is `sha256hex` (see `hashApiKey`), or null. */
   async findApiKey(sha256hex: string): Promise<ApiKeyInfo | null> {
     const json = await this.redis.hget(this.keys.apiKeys, sha256hex);
-    return json === null ? null : (JSON.parse(json) as ApiKeyInfo);
+    return json === null ? null : parseApiKeyInfo(json);
   }
 
   /** How many API keys are stored in Redis. */
@@ -1157,7 +1164,15 @@ export interface ApiKeyInfo {
   id: string;
   project: string;
   name: string;
+  /** What the key may do; records stored before roles existed read `admin`. */
+  role: Role;
   createdAt: string;
+}
+
+/** A stored key record from its JSON; one stored without a role is `admin`. */
+function parseApiKeyInfo(json: string): ApiKeyInfo {
+  const info = JSON.parse(json) as Omit<ApiKeyInfo, 'role'> & { role?: Role };
+  return { ...info, role: info.role ?? DEFAULT_ROLE };
 }
 
 /** `RunStore.createApiKey`'s answer: the key (shown once) and its record. */

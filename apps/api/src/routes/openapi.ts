@@ -29,6 +29,7 @@ export interface ProblemResponse {
 const PROBLEM_DESCRIPTIONS: Record<string, string> = {
   400: 'Invalid request: `errors[]` lists every offending field by dotted path',
   401: 'Missing or unknown API key (sent once any key is configured)',
+  403: "The API key's role does not allow this call: `detail` names the role it needs (read < write < admin)",
   404: 'Not found (a resource of another project answers 404 too)',
   409: 'Conflict with the current state',
   413: 'Request body too large',
@@ -50,11 +51,17 @@ const PROBLEM_HEADERS: Record<string, ProblemResponse['headers']> = {
 
 /**
  * OpenAPI responses for the given statuses, each an RFC 9457 problem
- * (`application/problem+json`, schema `Problem`); 401 and 429 list their headers.
+ * (`application/problem+json`, schema `Problem`); 401 and 429 list their headers. A route that
+ * checks keys and rate limits (401 and 429: every `/v1` route) also documents 403: a key whose
+ * role is too weak (./access.ts).
  */
 export function problems<S extends ProblemStatus>(...codes: S[]): Record<S, ProblemResponse> {
+  const all: ProblemStatus[] =
+    codes.includes(401 as S) && codes.includes(429 as S) && !codes.includes(403 as S)
+      ? [...codes, 403]
+      : codes;
   return Object.fromEntries(
-    codes.map((code) => {
+    all.map((code) => {
       const headers = PROBLEM_HEADERS[String(code)];
       const response: ProblemResponse = {
         description: PROBLEM_DESCRIPTIONS[String(code)] ?? `Problem (RFC 9457), status ${code}`,

@@ -105,12 +105,16 @@ const metricsRoute = createRoute({
   security: NO_SECURITY,
   summary: 'Prometheus metrics',
   description:
-    'No API key needed (keep it off the public network): runs by status, queue depths, HTTP latency.',
+    'Runs by status, queue depths, HTTP latency. Open while no API key is configured; once keys ' +
+    'exist it needs `Authorization: Bearer` with any API key (any role) or ' +
+    '`RUNLEDGER_METRICS_TOKEN` (401 otherwise). With `RUNLEDGER_METRICS_LISTEN` it is served on that ' +
+    'address instead and answers 404 here.',
   responses: {
     200: {
       description: 'Prometheus text exposition format 0.0.4',
       content: { 'text/plain': { schema: z.string() } },
     },
+    ...problems(401, 404),
     ...problems('4XX'),
   },
 });

@@ -358,6 +358,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The project's audit log, newest first
+     * @description Every change made through the API (runs created, cancelled, rerun, replayed, deleted; datasets created, pushed, deleted; experiments created, deleted; keys created, revoked) with the key id (never the key), object id, request id and HTTP status. Needs role `admin`. Kept up to `RUNLEDGER_AUDIT_MAXLEN` entries per project and `RUNLEDGER_AUDIT_MAX_AGE_SECONDS`.
+     */
+    get: operations['listAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The project's stored API keys (never the keys)
+     * @description Needs role `admin`. Keys from `RUNLEDGER_API_KEYS` are not listed.
+     */
+    get: operations['listApiKeys'];
+    put?: never;
+    /**
+     * Create an API key for the project
+     * @description Needs role `admin`. The key is in this answer only; Redis keeps its sha256. Audited as `key.create`.
+     */
+    post: operations['createApiKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a stored API key of the project
+     * @description Needs role `admin`. Requests with the key are refused (401) from now on. 404 for an unknown key or another project's. Audited as `key.revoke`.
+     */
+    delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/healthz': {
     parameters: {
       query?: never;
@@ -386,8 +450,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Readiness: Redis answers PING
-     * @description No API key needed. 503 when Redis does not answer PING within 2000 ms.
+     * Readiness: Redis answers PING and has memory left
+     * @description No API key needed. 503 when Redis does not answer PING within 2000 ms, or is out of memory (`used_memory` >= `maxmemory`: writes are refused). The answer reports Redis's memory and whether new runs are admitted (`RUNLEDGER_REDIS_MEMORY_HIGH_WATER`).
      */
     get: operations['ready'];
     put?: never;
@@ -407,7 +471,7 @@ export interface paths {
     };
     /**
      * Prometheus metrics
-     * @description No API key needed (keep it off the public network): runs by status, queue depths, HTTP latency.
+     * @description Runs by status, queue depths, HTTP latency. Open while no API key is configured; once keys exist it needs `Authorization: Bearer` with any API key (any role) or `RUNLEDGER_METRICS_TOKEN` (401 otherwise). With `RUNLEDGER_METRICS_LISTEN` it is served on that address instead and answers 404 here.
      */
     get: operations['metrics'];
     put?: never;
@@ -479,6 +543,7 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       };
+      privacy?: components['schemas']['Privacy'];
     };
     TargetRef: {
       name: string;
@@ -527,6 +592,46 @@ export interface components {
       maxFailures?: number;
       /** @description Accept the run even when no live worker serves its target: it stays queued until one does (failed after RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS). Default: refused at submit. */
       waitForWorkers?: boolean;
+    };
+    /**
+     * @description PII scrubbing before anything is stored: matches are replaced by `[email]`, `[phone]`, `[card]`, `[ip]`, `[secret]` or `[<pattern name>]`.
+     * @example {
+     *       "scrub": [
+     *         "email",
+     *         "card"
+     *       ],
+     *       "patterns": [
+     *         {
+     *           "name": "employee_id",
+     *           "regex": "EMP-\\d{6}"
+     *         }
+     *       ]
+     *     }
+     */
+    Privacy: {
+      /**
+       * @description Detectors to run: "all" or a list of `secret`, `email`, `card`, `ip`, `phone`. Default: `RUNLEDGER_SCRUB`; `[]` turns that default off.
+       * @example [
+       *       "email",
+       *       "card"
+       *     ]
+       */
+      scrub?: 'all' | string[];
+      patterns?: components['schemas']['ScrubPattern'][];
+      /** @description Region whose national phone format is recognised besides +<code> numbers. Default US. */
+      phoneRegion?: string;
+    };
+    /**
+     * @description A custom detector: matches of `regex` (JavaScript syntax, at most 200 characters, no nested quantifiers, must not match "") are masked as `[<name>]`.
+     * @example {
+     *       "name": "employee_id",
+     *       "regex": "EMP-\\d{6}"
+     *     }
+     */
+    ScrubPattern: {
+      name: string;
+      regex: string;
+      flags?: string;
     };
     /** @description `data` of a `status` event: sent on every status transition. */
     RunStatusEventData: {
@@ -586,6 +691,7 @@ export interface components {
       expiresAt: string | null;
       error: string | null;
       traceId: string | null;
+      privacy: components['schemas']['ScrubPolicy'];
       experimentId?: string;
       variant?: string;
       trialIndex?: number;
@@ -616,6 +722,15 @@ export interface components {
       count: number;
       message: string;
     };
+    ScrubPolicy: {
+      scrub: ('secret' | 'email' | 'card' | 'ip' | 'phone')[];
+      patterns: {
+        name: string;
+        regex: string;
+        flags?: string;
+      }[];
+      phoneRegion: string;
+    } | null;
     Problem: {
       /** @example urn:runledger:problem:validation */
       type: string;
@@ -651,6 +766,7 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       };
+      privacy?: components['schemas']['Privacy'];
     };
     Item: {
       id?: string;
@@ -696,6 +812,15 @@ export interface components {
         };
       };
       workerId: string | null;
+      /**
+       * @description Values the run's privacy policy masked, per kind (`email`, `phone`, `card`, `ip`, `secret`, or a custom pattern's name): in the item at submission plus in the output and error when the result was recorded. `{}` when none.
+       * @example {
+       *       "email": 2
+       *     }
+       */
+      masked: {
+        [key: string]: number;
+      };
       trialIndex?: number;
     };
     ResultError: {
@@ -792,6 +917,7 @@ export interface components {
       id?: string;
       name: string;
       items: components['schemas']['Item'][];
+      privacy?: components['schemas']['Privacy'] & unknown;
     };
     DatasetList: {
       datasets: components['schemas']['Dataset'][];
@@ -820,6 +946,7 @@ export interface components {
       mode?: 'append' | 'replace';
       /** @description Rename the dataset */
       name?: string;
+      privacy?: components['schemas']['Privacy'] & unknown;
     };
     ExperimentSummary: {
       id: string;
@@ -887,11 +1014,13 @@ export interface components {
       };
       /** @default [] */
       tags?: string[];
+      privacy?: components['schemas']['Privacy'];
     };
     Variant: {
       name: string;
       target: components['schemas']['TargetRef'];
       execution?: components['schemas']['Execution'];
+      privacy?: components['schemas']['Privacy'];
     };
     ExperimentList: {
       experiments: {
@@ -924,6 +1053,116 @@ export interface components {
           }[];
         };
       }[];
+    };
+    AuditList: {
+      entries: components['schemas']['AuditEntry'][];
+      nextCursor: string | null;
+    };
+    AuditEntry: {
+      /**
+       * @description Stream id `<ms>-<seq>`: unique, ordered by time
+       * @example 1764547200000-0
+       */
+      id: string;
+      /**
+       * @description When it was recorded, ISO-8601 UTC
+       * @example 2026-12-01T00:00:00.000Z
+       */
+      at: string;
+      /**
+       * @description `run.create`, `run.cancel`, `run.rerun`, `run.replay`, `run.delete`, `run.cleanup`, `run.import`, `dataset.create`, `dataset.push`, `dataset.delete`, `experiment.create`, `experiment.delete`, `key.create`, `key.revoke`
+       * @example run.create
+       */
+      action: string;
+      /**
+       * @description Id of the API key that made the call (never the key): `env:<project>:<n>` or a stored key's id; null without keys, or for `runledger keys` changes made on Redis directly
+       * @example env:team-a:0
+       */
+      keyId: string | null;
+      /**
+       * @description The object acted on: the route's id, else the id of what the call created; null when unknown (a refused create)
+       * @example 01JZ8X6T2M3N4P5Q6R7S8T9V0W
+       */
+      objectId: string | null;
+      /** @description What the call created besides its object (a rerun: the new run), else null */
+      createdId: string | null;
+      /** @description The `X-Request-Id` of the call; null for CLI changes */
+      requestId: string | null;
+      /**
+       * @description Outcome: the HTTP status answered (403, 404, ... for refused calls)
+       * @example 201
+       */
+      status: number;
+      /**
+       * @description `METHOD /path` of the call (no query), or the CLI command
+       * @example POST /v1/runs
+       */
+      call: string;
+      /**
+       * @description `api`: made through the HTTP API; `cli`: by `runledger keys` on Redis directly
+       * @enum {string}
+       */
+      source: 'api' | 'cli';
+    };
+    ApiKeyList: {
+      keys: components['schemas']['ApiKey'][];
+    };
+    ApiKey: {
+      /**
+       * @description 12 hex characters
+       * @example 3f9c2a71be04
+       */
+      id: string;
+      /** @example team-a */
+      project: string;
+      /**
+       * @description Free text label
+       * @example ci runner
+       */
+      name: string;
+      /**
+       * @description What the key may do: read < write < admin
+       * @enum {string}
+       */
+      role: 'read' | 'write' | 'admin';
+      /** @description ISO-8601 UTC */
+      createdAt: string;
+    };
+    CreatedApiKey: components['schemas']['ApiKey'] & {
+      /**
+       * @description The key itself: send it as `Authorization: Bearer <key>`; answered only this once
+       * @example rl_team-a_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg
+       */
+      key: string;
+    };
+    CreateApiKey: {
+      /**
+       * @description A label for listing
+       * @default
+       */
+      name?: string;
+      /**
+       * @description The key’s role (default admin)
+       * @default admin
+       * @enum {string}
+       */
+      role?: 'read' | 'write' | 'admin';
+    };
+    Readiness: {
+      /** @enum {string} */
+      status: 'ready';
+      /** @description Redis memory (`INFO memory`) */
+      redis: {
+        /** @example 52428800 */
+        usedMemoryBytes: number;
+        /**
+         * @description `maxmemory`; 0: no limit
+         * @example 1073741824
+         */
+        maxMemoryBytes: number;
+        /** @description False above the high-water mark: new runs and dataset versions get 503 */
+        admitting: boolean;
+      };
     };
     WorkerList: {
       workers: components['schemas']['Worker'][];
@@ -1068,6 +1307,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -1137,6 +1385,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Conflict with the current state */
       409: {
         headers: {
@@ -1175,6 +1432,25 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   getRun: {
@@ -1202,6 +1478,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1259,6 +1544,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1276,6 +1570,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1322,6 +1635,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1381,6 +1703,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1407,6 +1738,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1478,6 +1828,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1541,6 +1900,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1622,6 +1990,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1648,6 +2025,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1684,6 +2080,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1710,6 +2115,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1740,6 +2164,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1793,6 +2226,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1864,6 +2306,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1927,6 +2378,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -1982,6 +2442,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Conflict with the current state */
       409: {
         headers: {
@@ -2008,6 +2477,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2038,6 +2526,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2095,6 +2592,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2112,6 +2618,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2156,6 +2681,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2237,6 +2771,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2272,6 +2815,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2312,6 +2874,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2373,6 +2944,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Request body too large */
       413: {
         headers: {
@@ -2390,6 +2970,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2420,6 +3019,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2477,6 +3085,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2494,6 +3111,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2530,6 +3166,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2547,6 +3192,330 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAudit: {
+    parameters: {
+      query?: {
+        /** @description Only entries recorded at or after this time (ISO-8601 or ms since epoch) */
+        since?: string;
+        /** @description Only entries of this action */
+        action?: string;
+        limit?: number;
+        /** @description `nextCursor` of the previous page: older entries */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of entries; `nextCursor` null on the last page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "entries": [
+           *         {
+           *           "id": "1764547200000-0",
+           *           "at": "2026-12-01T00:00:00.000Z",
+           *           "action": "run.create",
+           *           "keyId": "env:team-a:0",
+           *           "objectId": "01JZ8X6T2M3N4P5Q6R7S8T9V0W",
+           *           "createdId": null,
+           *           "requestId": "5f0e8d52-3e1b-4d5e-9c39-0b1f8f6f2a11",
+           *           "status": 201,
+           *           "call": "POST /v1/runs",
+           *           "source": "api"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
+          'application/json': components['schemas']['AuditList'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listApiKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Keys, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApiKeyList'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "name": "ci",
+         *       "role": "write"
+         *     }
+         */
+        'application/json': components['schemas']['CreateApiKey'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedApiKey'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2599,18 +3568,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @enum {string} */
-            status: 'ready';
-          };
+          'application/json': components['schemas']['Readiness'];
         };
       };
-      /** @description Redis unreachable */
+      /** @description Redis unreachable or out of memory (`detail` says which; `Retry-After` in seconds) */
       503: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (used_memory 104857600 >= maxmemory 104857600)",
+           *       "instance": "/readyz"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2641,6 +3618,26 @@ export interface operations {
         };
         content: {
           'text/plain': string;
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Any client error, as a problem (this route takes no input it could reject) */
@@ -2677,6 +3674,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2766,6 +3772,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {

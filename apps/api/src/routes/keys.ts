@@ -1,0 +1,137 @@
+/**
+ * `/v1/keys`: the caller's project's stored API keys (the same keys `runledger keys` manages on
+ * Redis directly): list, create with a role (the key is answered once, only its sha256 is
+ * stored), revoke. Needs role `admin`; a key of another project answers 404 like a missing one.
+ * Keys from `RUNLEDGER_API_KEYS` are not listed and cannot be revoked here.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { DEFAULT_ROLE, NotFoundError, ROLES } from '@runledger/shared';
+import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
+import { BEARER, problems } from './openapi.js';
+
+/** A stored key's record as answered (never the key or its hash). */
+export const ApiKeySchema = z
+  .object({
+    id: z.string().openapi({ description: '12 hex characters', example: '3f9c2a71be04' }),
+    project: z.string().openapi({ example: 'team-a' }),
+    name: z.string().openapi({ description: 'Free text label', example: 'ci runner' }),
+    role: z.enum(ROLES).openapi({ description: 'What the key may do: read < write < admin' }),
+    createdAt: z.string().openapi({ description: 'ISO-8601 UTC' }),
+  })
+  .openapi('ApiKey');
+
+const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z.string().openapi({
+    description:
+      'The key itself: send it as `Authorization: Bearer <key>`; answered only this once',
+    example: 'rl_team-a_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg',
+  }),
+}).openapi('CreatedApiKey');
+
+const CreateKeySchema = z
+  .object({
+    name: z.string().max(200).default('').openapi({ description: 'A label for listing' }),
+    role: z.enum(ROLES).default(DEFAULT_ROLE).openapi({
+      description: 'The key\u2019s role (default admin)',
+    }),
+  })
+  .openapi('CreateApiKey');
+
+const KeyIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{12}$/, 'must be a key id (12 hex characters)')
+    .openapi({ param: { name: 'id', in: 'path' }, example: '3f9c2a71be04' }),
+});
+
+/** The key management router (mounted at `/v1/keys`). */
+export function createKeyRoutes(deps: AppDeps) {
+  const { store } = deps;
+
+  const listRoute = createRoute({
+    method: 'get',
+    path: '/',
+    operationId: 'listApiKeys',
+    tags: ['keys'],
+    security: BEARER,
+    summary: "The project's stored API keys (never the keys)",
+    description: 'Needs role `admin`. Keys from `RUNLEDGER_API_KEYS` are not listed.',
+    responses: {
+      200: {
+        description: 'Keys, oldest first',
+        content: {
+          'application/json': {
+            schema: z.object({ keys: z.array(ApiKeySchema) }).openapi('ApiKeyList'),
+          },
+        },
+      },
+      ...problems(401, 429),
+    },
+  });
+
+  const createKeyRoute = createRoute({
+    method: 'post',
+    path: '/',
+    operationId: 'createApiKey',
+    tags: ['keys'],
+    security: BEARER,
+    summary: 'Create an API key for the project',
+    description:
+      'Needs role `admin`. The key is in this answer only; Redis keeps its sha256. Audited as `key.create`.',
+    middleware: [limitBody(16 * 1024)] as const,
+    request: {
+      body: {
+        required: false,
+        content: {
+          'application/json': { schema: CreateKeySchema, example: { name: 'ci', role: 'write' } },
+        },
+      },
+    },
+    responses: {
+      201: {
+        description: 'Created',
+        content: { 'application/json': { schema: CreatedApiKeySchema } },
+      },
+      ...problems(400, 413, 401, 429),
+    },
+  });
+
+  const revokeRoute = createRoute({
+    method: 'delete',
+    path: '/{id}',
+    operationId: 'revokeApiKey',
+    tags: ['keys'],
+    security: BEARER,
+    summary: 'Revoke a stored API key of the project',
+    description:
+      'Needs role `admin`. Requests with the key are refused (401) from now on. 404 for an ' +
+      "unknown key or another project's. Audited as `key.revoke`.",
+    request: { params: KeyIdParams },
+    responses: { 204: { description: 'Revoked' }, ...problems(400, 404, 401, 429) },
+  });
+
+  return createRouter()
+    .openapi(listRoute, async (c) => {
+      const project = projectOf(c);
+      const keys = (await store.listApiKeys()).filter((k) => k.project === project);
+      return c.json({ keys }, 200);
+    })
+    .openapi(createKeyRoute, async (c) => {
+      // the body is optional: without one, an unnamed admin key
+      const body = (c.req.valid('json') ?? {}) as Partial<z.infer<typeof CreateKeySchema>>;
+      const created = await store.createApiKey(
+        projectOf(c),
+        body.name ?? '',
+        body.role ?? DEFAULT_ROLE,
+      );
+      return c.json(created, 201);
+    })
+    .openapi(revokeRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const project = projectOf(c);
+      const own = (await store.listApiKeys()).find((k) => k.id === id && k.project === project);
+      if (!own || !(await store.revokeApiKey(id)))
+        throw new NotFoundError(`API key ${id} not found`);
+      return c.body(null, 204);
+    });
+}
