@@ -10,14 +10,15 @@ import type { paths } from './generated/openapi.js';
 import { type RetryOptions, withRetries } from './retry.js';
 import type {
   AddDatasetItems,
+  AggregateRunsQuery,
   ApiKeyList,
   AuditList,
   AuditQuery,
-  CreateApiKey,
-  CreatedApiKey,
   Compare,
   CompareQuery,
+  CreateApiKey,
   CreateDataset,
+  CreatedApiKey,
   Dataset,
   DatasetChange,
   DatasetItemList,
@@ -41,6 +42,7 @@ import type {
   Result,
   ResultList,
   Run,
+  RunAggregate,
   RunEvent,
   RunList,
   RunSpec,
@@ -238,9 +240,24 @@ export class RunledgerClient {
     get: async (id: string): Promise<Run> =>
       unwrap(await this.raw.GET('/v1/runs/{id}', { params: { path: { id } } })),
 
-    /** `GET /v1/runs`: one page of runs, newest first. */
+    /**
+     * `GET /v1/runs`: one page of runs, newest first. With filters (`q`: substring of the name
+     * or id, case-insensitive) a page may be short, even empty, with a `nextCursor`: one request
+     * inspects at most 2,000 runs; follow `nextCursor` until it is null.
+     */
     list: async (query: ListRunsQuery = {}): Promise<RunList> =>
       unwrap(await this.raw.GET('/v1/runs', { params: { query } })),
+
+    /**
+     * `GET /v1/runs/aggregate`: totals over the runs matching the list's filters (`status`,
+     * `target`, `datasetId`, `tag`, `q`, `since`, `until`): runs, items, tokens, cost (USD),
+     * average duration (ms) of finished runs, items-weighted pass rate per scorer; the same per
+     * target (`byTarget`) and model (`byModel`). At most 10,000 runs, newest first
+     * (`truncated: true` beyond). @throws RunledgerApiError (400 bad filter).
+     * @example const { totals } = await client.runs.aggregate({ target: 'openai', q: 'nightly' });
+     */
+    aggregate: async (query: AggregateRunsQuery = {}): Promise<RunAggregate> =>
+      unwrap(await this.raw.GET('/v1/runs/aggregate', { params: { query } })),
 
     /** `POST /v1/runs/:id/cancel`: the run (status `cancelled`, or the terminal status it had). */
     cancel: async (id: string): Promise<Run> =>
@@ -273,7 +290,13 @@ export class RunledgerClient {
     latency: async (id: string, query: LatencyQuery = {}): Promise<LatencyHistogram> =>
       unwrap(await this.raw.GET('/v1/runs/{id}/latency', { params: { path: { id }, query } })),
 
-    /** One page of `GET /v1/runs/:id/results` (`cursor` from the previous page). */
+    /**
+     * One page of `GET /v1/runs/:id/results` (`cursor` from the previous page, with the same
+     * `sort`). `q`: case-insensitive substring of the item id, input, output, expected output or
+     * error message (a bounded scan: a page may be short, even empty, with a `nextCursor`);
+     * `sort`: `latency`, `-latency`, `score:<scorer>`, `-score:<scorer>`.
+     * @throws RunledgerApiError (400 bad sort / cursor / unknown scorer, 404).
+     */
     resultsPage: async (id: string, query: ListResultsQuery = {}): Promise<ResultList> => {
       const { effective, ...rest } = query;
       return unwrap(

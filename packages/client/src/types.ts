@@ -75,9 +75,24 @@ export type QueueStats = Schemas['QueueStats'];
 export type LatencyHistogram = Schemas['LatencyHistogram'];
 /** `POST /v1/runs/:id/rerun`'s body (`only`: `failed` (default) or `all`). */
 export type RerunSpec = Schemas['Rerun'];
+/**
+ * `GET /v1/runs/aggregate`: `totals` over the matching runs, the same figures per target
+ * (`byTarget`) and per `target.config.model` (`byModel`), `scanned` runs and `truncated`.
+ */
+export type RunAggregate = Schemas['RunAggregate'];
+/**
+ * Figures of a set of runs: runs, items, succeeded/failed/cancelled items, tokens in/out,
+ * `costUsd` (USD), `avgDurationMs` of finished runs, `passRate` and per-scorer `scores`
+ * (items-weighted `passed / totalItems`).
+ */
+export type RunFigures = Schemas['RunFigures'];
+/** `RunFigures` of one target or model (`key`). */
+export type RunGroup = Schemas['RunGroup'];
 
-/** Query of `GET /v1/runs` (`since`/`until` ISO-8601). */
+/** Query of `GET /v1/runs` (`since`/`until` ISO-8601, `q`: substring of the name or id). */
 export type ListRunsQuery = NonNullable<operations['listRuns']['parameters']['query']>;
+/** Query of `GET /v1/runs/aggregate`: the filters of `ListRunsQuery`, without paging. */
+export type AggregateRunsQuery = NonNullable<operations['aggregateRuns']['parameters']['query']>;
 /** Query of `GET /v1/runs/:id/results` as the client takes it (`effective` a boolean). */
 export type ListResultsQuery = Omit<
   NonNullable<operations['listRunResults']['parameters']['query']>,

@@ -27,6 +27,8 @@
  * | `runledger:project:<p>:active`    | zset   | runIds submitted by project p (score createdAt), pruned of finished runs when counted |
  * | `runledger:ratelimit:<keyId>`     | string | requests of one API key in the current second (rate-limiter-flexible) |
  * | `runledger:{<runId>}:slots`       | zset   | holders of the run's fleet-wide concurrency slots, score = lease expiry (ms); own TTL |
+ * | `runledger:{<runId>}:scoresort`   | zset   | results by score for sorting (result-queries.ts): member `<scorer slot>:<10-digit itemIndex>`, score `2 * slot + score`; 300 s TTL |
+ * | `runledger:{<runId>}:scoresort:n` | string | the run's result count when `scoresort` was built (rebuilt when it changed); same TTL |
  * | `runledger:targetlimit:rpm:<t>`   | string | requests to target t in the current window (rate-limiter-flexible) |
  * | `runledger:targetlimit:tpm:<t>`   | string | tokens reported by target t in the current window          |
  * | `runledger:experiment:{<id>}`     | hash   | an experiment: name, project, spec JSON, runIds JSON (variant x trial) |
@@ -103,9 +105,31 @@ export class KeyLayout {
     ];
   }
 
-  /** Every key of a run: `runKeyList`, the reruns list and the concurrency slots (`deleteRun`). */
+  /**
+   * Every key of a run: `runKeyList`, the reruns list, the concurrency slots and the results'
+   * score sort index (`deleteRun`).
+   */
   allRunKeys(runId: string): string[] {
-    return [...this.runKeyList(runId), this.run(runId).reruns, this.runSlots(runId)];
+    const sort = this.runScoreSort(runId);
+    return [
+      ...this.runKeyList(runId),
+      this.run(runId).reruns,
+      this.runSlots(runId),
+      sort.index,
+      sort.builtCount,
+    ];
+  }
+
+  /**
+   * A run's on-demand index of its results by score (`ResultQueries`, result-queries.ts): `index`
+   * a zset (member `<scorer slot>:<10-digit itemIndex>`, score `2 * slot + score`), `builtCount`
+   * the run's result count when it was built. Both carry a short TTL (300 s, never past the
+   * run's own); `deleteRun` deletes them. `temp(token)`: where a build is written before it
+   * replaces `index`.
+   */
+  runScoreSort(runId: string): { index: string; builtCount: string; temp(token: string): string } {
+    const base = `${this.prefix}:{${runId}}:scoresort`;
+    return { index: base, builtCount: `${base}:n`, temp: (token) => `${base}:tmp:${token}` };
   }
 
   get runsIndex(): string {

@@ -9,9 +9,9 @@ import { DEFAULT_PROJECT } from './config.js';
 import { InvalidCursorError, RunNotFoundError, RunTerminalError } from './errors.js';
 import { histogramEdges, type LatencyHistogram } from './histogram.js';
 import { KeyLayout } from './keys.js';
-import { DEFAULT_ROLE, type Role } from './roles.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import { cancelledResult } from './results.js';
+import { DEFAULT_ROLE, type Role } from './roles.js';
 import type {
   EffectiveSummary,
   ErrorType,
@@ -144,6 +144,8 @@ export interface RunFilter {
   target?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
+  /** Case-insensitive substring of the run's name or id. */
+  q?: string | undefined;
   /** Only runs of this project. */
   project?: string | undefined;
   since?: number | undefined;
@@ -367,9 +369,13 @@ export class RunStore {
 
   /**
    * Lists runs newest first. Expired runs found in the index are dropped from it.
-   * A page may hold fewer than `limit` runs when filters reject many; follow `nextCursor`.
+   * One call inspects at most 2,000 index entries (`LIST_SCAN_BUDGET`), so a page may hold fewer
+   * than `limit` runs (even none) with a non-null `nextCursor` when filters (`q` among them)
+   * reject many; follow `nextCursor` until it is null. `scanned`: index entries inspected.
    */
-  async listRuns(filter: RunFilter = {}): Promise<{ runs: Run[]; nextCursor: string | null }> {
+  async listRuns(
+    filter: RunFilter = {},
+  ): Promise<{ runs: Run[]; nextCursor: string | null; scanned: number }> {
     const limit = filter.limit ?? 50;
     const cursor = filter.cursor ? decodeCursor(filter.cursor) : null;
     const upper = Math.min(cursor?.t ?? Infinity, filter.until ?? Infinity);
@@ -389,7 +395,7 @@ export class RunStore {
         offset,
         200,
       );
-      if (batch.length === 0) return { runs, nextCursor: null };
+      if (batch.length === 0) return { runs, nextCursor: null, scanned };
       offset += batch.length / 2;
       const candidates: { id: string; t: number }[] = [];
       for (let i = 0; i < batch.length; i += 2) {
@@ -415,7 +421,7 @@ export class RunStore {
       }
       if (expired.length > 0) await this.redis.zrem(this.keys.runsIndex, ...expired);
     }
-    return { runs, nextCursor: last ? encodeCursor(last) : null };
+    return { runs, nextCursor: last ? encodeCursor(last) : null, scanned };
   }
 
   /**
@@ -1286,7 +1292,11 @@ function toErrorTypes(flat: string[]): ErrorType[] {
   return out.sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
-function toResult(runId: string, index: number, item: StoredItem, r: StoredResult): Result {
+/**
+ * A stored result joined with its item: the `Result` the API answers (times ISO-8601, `null` for
+ * what the result lacks). Used by `RunStore.listResults` and `ResultQueries`.
+ */
+export function toResult(runId: string, index: number, item: StoredItem, r: StoredResult): Result {
   return {
     runId,
     itemId: item.id,
@@ -1325,6 +1335,11 @@ function matches(run: Run, f: RunFilter): boolean {
   if (f.datasetId && run.datasetId !== f.datasetId) return false;
   if (f.tag && !run.tags.includes(f.tag)) return false;
   if (f.project && run.project !== f.project) return false;
+  if (f.q) {
+    const q = f.q.toLowerCase();
+    if (!run.id.toLowerCase().includes(q) && !(run.name ?? '').toLowerCase().includes(q))
+      return false;
+  }
   return true;
 }
 

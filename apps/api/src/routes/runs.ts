@@ -11,15 +11,19 @@ import {
   createRunSpecSchema,
   DEFAULT_PROJECT,
   EffectiveSummarySchema,
+  RESULT_CURSOR_PATTERN,
+  RESULT_SORT_PATTERN,
+  ResultQueries,
   ResultSchema,
+  type ResultSort,
   ResultStatusSchema,
   type RunEvent,
   RunNotFoundError,
   RunSchema,
   RunSpecHeaderSchema,
-  RunStatusSchema,
   RunTerminalError,
   TERMINAL_STATUSES,
+  ValidationError,
 } from '@runledger/shared';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -43,6 +47,7 @@ import {
   submitNdjsonRun,
 } from '../create-run.js';
 import { ProblemError, runNotFound, validationHook } from '../problem.js';
+import { createAggregateRoutes, ListRunsQuery, runFilterOf } from './aggregate.js';
 import {
   BEARER,
   problems,
@@ -73,22 +78,6 @@ const IdempotencyHeaders = z.object({
   }),
 });
 
-const timeParam = z
-  .string()
-  .refine((v) => parseTime(v) !== null, 'must be an ISO-8601 time or ms since epoch')
-  .optional();
-
-const ListRunsQuery = z.object({
-  status: RunStatusSchema.optional(),
-  target: z.string().min(1).max(64).optional(),
-  datasetId: z.string().min(1).max(200).optional(),
-  tag: z.string().min(1).max(64).optional(),
-  since: timeParam.openapi({ description: 'createdAt >= since (ISO-8601 or ms)' }),
-  until: timeParam.openapi({ description: 'createdAt <= until (ISO-8601 or ms)' }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().min(1).max(500).optional(),
-});
-
 const ListResultsQuery = z.object({
   status: ResultStatusSchema.optional().openapi({
     description: 'only results with this status (with `effective=true`: the effective status)',
@@ -101,11 +90,39 @@ const ListResultsQuery = z.object({
       description:
         "`true`: per item, the latest result across the run and its reruns (recursively; a later rerun wins, `runId` names the run each result came from), and the answer's `effective` counters and scores",
     }),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      description:
+        'Case-insensitive substring of the item id, or of the input, output, expected output ' +
+        '(strings as they are, other values as JSON) or error message. Scans at most 2,000 ' +
+        'items per request: a page may hold fewer than `limit` results with a non-null ' +
+        '`nextCursor`; follow it until it is null.',
+      example: 'paris',
+    }),
+  sort: z
+    .string()
+    .regex(RESULT_SORT_PATTERN, 'must be latency, -latency, score:<scorer> or -score:<scorer>')
+    .optional()
+    .openapi({
+      description:
+        '`latency` / `-latency` (ms, ascending / descending; items that ran), `score:<scorer>` / ' +
+        '`-score:<scorer>` (items scored by that scorer of the run). Default: item order. Items ' +
+        'without the sort key are left out; `-` is the exact reverse of the ascending order.',
+      example: '-latency',
+    }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z
     .string()
-    .regex(/^\d{1,10}$/, 'must be a cursor this API handed out')
-    .optional(),
+    .regex(RESULT_CURSOR_PATTERN, 'must be a cursor this API handed out')
+    .optional()
+    .openapi({
+      description:
+        '`nextCursor` of the previous page, with the same `sort` (a cursor of another sort is a 400)',
+    }),
 });
 
 const streamId = z.string().regex(/^\d{1,20}-\d{1,20}$/, 'must be an event id (`<ms>-<seq>`)');
@@ -123,14 +140,6 @@ const ResultList = z
     effective: EffectiveSummarySchema.optional(),
   })
   .openapi('ResultList');
-
-/** `ms` digits, or an ISO-8601 time (date first); null when neither. */
-function parseTime(value: string): number | null {
-  if (/^\d{1,16}$/.test(value)) return Number(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return null;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : null;
-}
 
 /**
  * Removes run `id` everywhere: its queued jobs, every key and index entry (`RunStore.deleteRun`),
@@ -154,6 +163,7 @@ export async function removeRun(
 /** The `/v1/runs` router. */
 export function createRunRoutes(deps: AppDeps) {
   const { config, store, queues } = deps;
+  const resultQueries = new ResultQueries(store.redis, store.keys);
   const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
 
   /**
@@ -273,6 +283,10 @@ export function createRunRoutes(deps: AppDeps) {
     tags: ['runs'],
     security: BEARER,
     summary: 'List runs, newest first',
+    description:
+      'Filters combine (AND). One request inspects at most 2,000 runs of the index, so with ' +
+      'filters (e.g. `q`) a page may hold fewer than `limit` runs, even none, with a non-null ' +
+      '`nextCursor`: follow it until it is null.',
     request: { query: ListRunsQuery },
     responses: {
       200: { description: 'A page of runs', content: { 'application/json': { schema: RunList } } },
@@ -300,10 +314,14 @@ export function createRunRoutes(deps: AppDeps) {
     operationId: 'listRunResults',
     tags: ['runs'],
     security: BEARER,
-    summary: "List a run's results in item order",
+    summary: "List a run's results in item order, search or sort them",
     description:
       'Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` ' +
       '(results not landed yet are absent); with `status` the next `limit` matching results. ' +
+      '`q` searches (a bounded scan: short pages with a `nextCursor` are normal), `sort` orders ' +
+      "by latency or by a scorer's score (an index built in Redis on demand, kept 300 s); the " +
+      'cursor of a sorted page is an opaque token. `q` and `sort` combine with `status`, not ' +
+      'with `effective=true` (400). ' +
       'With `effective=true` each item shows its latest result across the run and its reruns ' +
       '(`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which ' +
       'run, `itemIndex` is the index in this run), `status` filters the effective status, and ' +
@@ -399,6 +417,7 @@ export function createRunRoutes(deps: AppDeps) {
   router.openAPIRegistry.register('RunSpecHeader', RunSpecHeaderSchema);
   router.openAPIRegistry.register('RunStatusEventData', RunStatusEventDataSchema);
   router.openAPIRegistry.register('RunProgressEventData', RunProgressEventDataSchema);
+  // `/aggregate` is mounted before `/{id}`, which would take `aggregate` for a run id
   return router
     .openapi(createRunRoute, async (c) => {
       const spec = c.req.valid('json');
@@ -413,18 +432,14 @@ export function createRunRoutes(deps: AppDeps) {
     .openapi(listRunsRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await store.listRuns({
-        status: q.status,
-        target: q.target,
-        datasetId: q.datasetId,
-        tag: q.tag,
-        since: q.since === undefined ? undefined : (parseTime(q.since) ?? undefined),
-        until: q.until === undefined ? undefined : (parseTime(q.until) ?? undefined),
+        ...runFilterOf(q),
         limit: q.limit,
         cursor: q.cursor,
         project: projectOf(c),
       });
       return c.json({ runs: page.runs.map(shownRun), nextCursor: page.nextCursor }, 200);
     })
+    .route('/', createAggregateRoutes(deps))
     .openapi(getRunRoute, async (c) => {
       const run = await loadOwnRun(store, c, c.req.valid('param').id);
       return c.json(shownRun(run), 200);
@@ -434,6 +449,24 @@ export function createRunRoutes(deps: AppDeps) {
       const q = c.req.valid('query');
       await checkOwnRun(store, c, id);
       const options = { status: q.status, limit: q.limit, cursor: q.cursor };
+      if (q.q !== undefined || q.sort !== undefined) {
+        if (q.effective) {
+          throw new ValidationError('q and sort do not combine with effective=true', [
+            { path: 'effective', message: 'not with q or sort' },
+          ]);
+        }
+        const page = await resultQueries.list(id, {
+          ...options,
+          q: q.q,
+          sort: q.sort as ResultSort | undefined,
+        });
+        return c.json(page, 200);
+      }
+      if (q.cursor !== undefined && !/^\d{1,10}$/.test(q.cursor)) {
+        throw new ValidationError('invalid cursor', [
+          { path: 'cursor', message: "a sorted page's cursor needs the same sort" },
+        ]);
+      }
       // a run deleted meanwhile throws RunNotFoundError: 404
       const page = q.effective
         ? await store.listEffectiveResults(id, options)

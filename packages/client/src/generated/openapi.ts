@@ -11,7 +11,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List runs, newest first */
+    /**
+     * List runs, newest first
+     * @description Filters combine (AND). One request inspects at most 2,000 runs of the index, so with filters (e.g. `q`) a page may hold fewer than `limit` runs, even none, with a non-null `nextCursor`: follow it until it is null.
+     */
     get: operations['listRuns'];
     put?: never;
     /**
@@ -19,6 +22,26 @@ export interface paths {
      * @description JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec without `dataset.items` (`RunSpecHeader`), then one `Item` per line. Item ids default to the item index; `datasetVersion` defaults to a sha256 of the items. Checked at submit (400 with field paths): a live worker serves the target (unless `execution.waitForWorkers`), `target.config` fits the target config schema, an `http`/`openai` URL is allowed by `RUNLEDGER_HTTP_TARGET_ALLOW`, every scorer is known.
      */
     post: operations['createRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/runs/aggregate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Totals over the runs that match the filters, by target and by model
+     * @description Same filters as `GET /v1/runs`. `totals`: runs, items, succeeded / failed / cancelled items, tokens in / out, cost (USD), average duration (ms) of finished runs, pass rate per scorer items-weighted (`sum passed / sum totalItems` over the runs using it); `byTarget` and `byModel` (`target.config.model`, where it is a string): the same per group. Reads at most 10,000 runs of the index, newest first; `truncated: true` when it stopped there.
+     */
+    get: operations['aggregateRuns'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -54,8 +77,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * List a run's results in item order
-     * @description Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` (results not landed yet are absent); with `status` the next `limit` matching results. With `effective=true` each item shows its latest result across the run and its reruns (`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which run, `itemIndex` is the index in this run), `status` filters the effective status, and `effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` over every item: what the run scores once its reruns repaired failures.
+     * List a run's results in item order, search or sort them
+     * @description Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` (results not landed yet are absent); with `status` the next `limit` matching results. `q` searches (a bounded scan: short pages with a `nextCursor` are normal), `sort` orders by latency or by a scorer's score (an index built in Redis on demand, kept 300 s); the cursor of a sorted page is an opaque token. `q` and `sort` combine with `status`, not with `effective=true` (400). With `effective=true` each item shows its latest result across the run and its reruns (`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which run, `itemIndex` is the index in this run), `status` filters the effective status, and `effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` over every item: what the run scores once its reruns repaired failures.
      */
     get: operations['listRunResults'];
     put?: never;
@@ -780,6 +803,38 @@ export interface components {
       runs: components['schemas']['Run'][];
       nextCursor: string | null;
     };
+    /** @description Totals over the runs that match the filters, and the same figures per target and per model. */
+    RunAggregate: {
+      totals: components['schemas']['RunFigures'];
+      byTarget: components['schemas']['RunGroup'][];
+      byModel: components['schemas']['RunGroup'][];
+      scanned: number;
+      truncated: boolean;
+    };
+    RunFigures: {
+      runs: number;
+      items: number;
+      succeededItems: number;
+      failedItems: number;
+      cancelledItems: number;
+      inputTokens: number;
+      outputTokens: number;
+      costUsd: number;
+      finishedRuns: number;
+      avgDurationMs: number | null;
+      passRate: number | null;
+      scores: {
+        [key: string]: components['schemas']['ScorerAggregate'];
+      };
+    };
+    ScorerAggregate: {
+      passed: number;
+      totalItems: number;
+      passRate: number | null;
+    };
+    RunGroup: components['schemas']['RunFigures'] & {
+      key: string;
+    };
     ResultList: {
       results: components['schemas']['Result'][];
       nextCursor: string | null;
@@ -1265,6 +1320,8 @@ export interface operations {
         target?: string;
         datasetId?: string;
         tag?: string;
+        /** @description Case-insensitive substring of the run's name or id */
+        q?: string;
         /** @description createdAt >= since (ISO-8601 or ms) */
         since?: string;
         /** @description createdAt <= until (ISO-8601 or ms) */
@@ -1453,6 +1510,77 @@ export interface operations {
       };
     };
   };
+  aggregateRuns: {
+    parameters: {
+      query?: {
+        status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+        target?: string;
+        datasetId?: string;
+        tag?: string;
+        /** @description Case-insensitive substring of the run's name or id */
+        q?: string;
+        /** @description createdAt >= since (ISO-8601 or ms) */
+        since?: string;
+        /** @description createdAt <= until (ISO-8601 or ms) */
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The totals and groups */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunAggregate'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getRun: {
     parameters: {
       query?: never;
@@ -1601,7 +1729,12 @@ export interface operations {
         status?: 'succeeded' | 'failed' | 'cancelled';
         /** @description `true`: per item, the latest result across the run and its reruns (recursively; a later rerun wins, `runId` names the run each result came from), and the answer's `effective` counters and scores */
         effective?: 'true' | 'false';
+        /** @description Case-insensitive substring of the item id, or of the input, output, expected output (strings as they are, other values as JSON) or error message. Scans at most 2,000 items per request: a page may hold fewer than `limit` results with a non-null `nextCursor`; follow it until it is null. */
+        q?: string;
+        /** @description `latency` / `-latency` (ms, ascending / descending; items that ran), `score:<scorer>` / `-score:<scorer>` (items scored by that scorer of the run). Default: item order. Items without the sort key are left out; `-` is the exact reverse of the ascending order. */
+        sort?: string;
         limit?: number;
+        /** @description `nextCursor` of the previous page, with the same `sort` (a cursor of another sort is a 400) */
         cursor?: string;
       };
       header?: never;

@@ -1,0 +1,434 @@
+/**
+ * Searching and sorting a run's results (`GET /v1/runs/:id/results?q=&sort=`): Redis reads only,
+ * so every API process answers the same pages.
+ *
+ * - Search (`q`): a case-insensitive substring of the item id, or of the text of the input,
+ *   output, expected output (a string as it is, anything else as its JSON) or error message.
+ *   There is no text index: candidates are read in the page's order from the cursor and matched
+ *   here, at most `scanBudget` (default 2,000) per request. A page may therefore hold fewer than
+ *   `limit` results, even none, with a non-null `nextCursor`: follow it until it is null.
+ * - Sort (`sort`): `latency` / `-latency` pages through the run's latency zset (items that ran);
+ *   `score:<scorer>` / `-score:<scorer>` through an index built on demand in Redis
+ *   (`KeyLayout.runScoreSort`: one zset for every scorer of the run, 300 s TTL, rebuilt when
+ *   the run's result count changed since it was built), so pages stay consistent across API
+ *   processes. Items without the sort key (never ran, not scored by that scorer) are left out.
+ *   Ties are ordered by item index (score) or by the index's text (latency); a descending sort
+ *   is the exact reverse of the ascending one (ties too).
+ * - Cursors: in item order (no `sort`) the item index to read next (digits, as without search);
+ *   sorted, an opaque token naming the sort and the last item read, so a page starts right after
+ *   it even when results landed meanwhile. A token of another sort or run is refused
+ *   (`InvalidCursorError`, 400).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Result as RedisResult } from 'ioredis';
+import { InvalidCursorError, RunNotFoundError, ValidationError } from './errors.js';
+import type { KeyLayout } from './keys.js';
+import { defineScripts, type RedisClient } from './redis.js';
+import type { Result, ResultStatus, StoredItem, StoredResult, StoredSpec } from './schemas.js';
+import { scriptError } from './script-codes.js';
+import { toResult } from './store.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rlSwapScoreSort(...args: (string | number)[]): RedisResult<unknown[], Context>;
+  }
+}
+
+/** `latency`, `-latency`, `score:<scorer>` or `-score:<scorer>` (`-`: descending). */
+export const RESULT_SORT_PATTERN = /^-?(latency|score:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
+
+/** How `ResultQueries.list` orders results: see `RESULT_SORT_PATTERN`. */
+export type ResultSort = 'latency' | '-latency' | `score:${string}` | `-score:${string}`;
+
+/** A cursor handed out by the results listing: item-order digits or a sorted-page token. */
+export const RESULT_CURSOR_PATTERN = /^(\d{1,10}|s[A-Za-z0-9_-]{4,400})$/;
+
+/** Options of `ResultQueries.list`. */
+export interface ResultQuery {
+  status?: ResultStatus | undefined;
+  /** Case-insensitive substring (see the module doc). */
+  q?: string | undefined;
+  sort?: ResultSort | undefined;
+  /** Page size. @defaultValue 100 */
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/** Options of `ResultQueries`. */
+export interface ResultQueriesOptions {
+  /** Candidates read per request at most (search, status filter on a sort). @defaultValue 2000 */
+  scanBudget?: number;
+  /** TTL of the score sort index, seconds. @defaultValue 300 */
+  scoreIndexTtlSeconds?: number;
+}
+
+/** Reads per Redis round trip. */
+const BATCH = 250;
+
+/** A sorted page's place: the sort and the member of the last item read. */
+interface SortCursor {
+  sort: string;
+  member: string;
+}
+
+const encodeSortCursor = (c: SortCursor): string =>
+  `s${Buffer.from(JSON.stringify([c.sort, c.member])).toString('base64url')}`;
+
+function decodeSortCursor(cursor: string, sort: string): SortCursor {
+  try {
+    if (!cursor.startsWith('s')) throw new Error('not a sort cursor');
+    const [s, member] = JSON.parse(Buffer.from(cursor.slice(1), 'base64url').toString()) as [
+      unknown,
+      unknown,
+    ];
+    if (s !== sort || typeof member !== 'string' || !/^(\d+:)?\d{1,10}$/.test(member)) {
+      throw new Error('another sort');
+    }
+    return { sort, member };
+  } catch {
+    throw new InvalidCursorError();
+  }
+}
+
+/** A string as it is, anything else as its JSON; lowercased. */
+const text = (value: unknown): string =>
+  value === null || value === undefined
+    ? ''
+    : (typeof value === 'string' ? value : JSON.stringify(value)).toLowerCase();
+
+/** True when `q` (lowercased) is in the item id, input, output, expected output or error message. */
+export function resultMatches(result: Result, q: string): boolean {
+  return (
+    result.itemId.toLowerCase().includes(q) ||
+    text(result.input).includes(q) ||
+    text(result.output).includes(q) ||
+    text(result.expectedOutput).includes(q) ||
+    (result.error?.message.toLowerCase().includes(q) ?? false)
+  );
+}
+
+/** Zero-padded item index: score index members sort by it within a score. */
+const pad = (index: number) => String(index).padStart(10, '0');
+
+/**
+ * Search and sort over a run's results (see the module doc).
+ *
+ * @example
+ * const queries = new ResultQueries(redis, store.keys);
+ * const page = await queries.list(runId, { q: 'paris', sort: '-score:exact_match', limit: 50 });
+ */
+export class ResultQueries {
+  readonly scanBudget: number;
+  readonly scoreIndexTtlMs: number;
+
+  /**
+   * @param redis the store's client (single node or Cluster: every command here touches one
+   *   run's keys, one hash tag).
+   * @param keys the store's key layout (`RunStore.keys`).
+   */
+  constructor(
+    readonly redis: RedisClient,
+    readonly keys: KeyLayout,
+    options: ResultQueriesOptions = {},
+  ) {
+    this.scanBudget = options.scanBudget ?? 2000;
+    this.scoreIndexTtlMs = (options.scoreIndexTtlSeconds ?? 300) * 1000;
+    defineScripts(redis, { rlSwapScoreSort: { file: 'swap-score-sort-4', keys: 4 } });
+  }
+
+  /**
+   * One page of run `runId`'s results, filtered by `status` and `q`, in item order or by `sort`.
+   * @returns `nextCursor` null once the whole run was read; otherwise pass it back for the next
+   *   page (the page may be short when the scan budget ran out).
+   * @throws RunNotFoundError when the run does not exist; ValidationError for a scorer the run
+   *   does not have; InvalidCursorError for a cursor of another sort.
+   */
+  async list(
+    runId: string,
+    query: ResultQuery,
+  ): Promise<{ results: Result[]; nextCursor: string | null }> {
+    const k = this.keys.run(runId);
+    const limit = query.limit ?? 100;
+    const q = query.q ? query.q.toLowerCase() : undefined;
+    const [total, trial, specJson] = await this.redis.hmget(
+      k.run,
+      'totalItems',
+      'trialIndex',
+      'spec',
+    );
+    if (!total || !specJson) throw new RunNotFoundError(runId);
+    const source = await this.source(runId, Number(total), specJson, query);
+    const results: Result[] = [];
+    let scanned = 0;
+    let last: string | null = null;
+    let exhausted = false;
+    while (results.length < limit && scanned < this.scanBudget) {
+      // without a filter a page reads exactly what it shows
+      const want = q || (query.status && query.sort) ? BATCH : limit - results.length;
+      const batch = await source.next(Math.min(want, this.scanBudget - scanned));
+      if (batch.length === 0) {
+        exhausted = true;
+        break;
+      }
+      const found = await this.read(
+        runId,
+        batch.map((b) => b.index),
+        trial ?? null,
+      );
+      for (let i = 0; i < batch.length; i++) {
+        scanned++;
+        last = batch[i]!.token;
+        const r = found[i];
+        if (!r) continue;
+        if (query.status && r.status !== query.status) continue;
+        if (q && !resultMatches(r, q)) continue;
+        results.push(r);
+        if (results.length === limit) break;
+      }
+      source.advance(last as string);
+      if (source.done) {
+        // everything was read when the batch was the source's last and fully inspected
+        exhausted = last === batch[batch.length - 1]!.token;
+        if (exhausted) break;
+      }
+    }
+    return { results, nextCursor: exhausted || last === null ? null : source.cursor(last) };
+  }
+
+  /** Results and items at `indexes`, joined (null where either is missing). */
+  private async read(
+    runId: string,
+    indexes: number[],
+    trial: string | null,
+  ): Promise<(Result | null)[]> {
+    const k = this.keys.run(runId);
+    const fields = indexes.map(String);
+    const [[e1, stored], [e2, items]] = (await this.redis
+      .pipeline()
+      .hmget(k.results, ...fields)
+      .hmget(k.items, ...fields)
+      .exec()) as [[Error | null, (string | null)[]], [Error | null, (string | null)[]]];
+    if (e1 || e2) throw e1 ?? e2;
+    return indexes.map((index, i) => {
+      const s = stored[i];
+      const it = items[i];
+      if (!s || !it) return null;
+      const result = toResult(
+        runId,
+        index,
+        JSON.parse(it) as StoredItem,
+        JSON.parse(s) as StoredResult,
+      );
+      if (trial !== null && trial !== undefined) result.trialIndex = Number(trial);
+      return result;
+    });
+  }
+
+  /** Where the candidates of `query` come from, in page order, from its cursor. */
+  private async source(
+    runId: string,
+    total: number,
+    specJson: string,
+    query: ResultQuery,
+  ): Promise<Source> {
+    const k = this.keys.run(runId);
+    const { sort, cursor } = query;
+    if (!sort) {
+      if (cursor !== undefined && !/^\d{1,10}$/.test(cursor)) throw new InvalidCursorError();
+      const from = cursor ? Number(cursor) : 0;
+      if (query.status) return new StatusSource(this.redis, k[query.status], from);
+      return new IndexSource(from, total);
+    }
+    const after = cursor === undefined ? null : decodeSortCursor(cursor, sort).member;
+    const desc = sort.startsWith('-');
+    if (sort.endsWith('latency')) {
+      return new ZsetSource(this.redis, k.latency, sort, desc, after, '-inf', '+inf');
+    }
+    const scorer = sort.slice(desc ? 7 : 6);
+    const spec = JSON.parse(specJson) as StoredSpec;
+    const slot = (spec.scorers ?? []).findIndex((s) => s.name === scorer);
+    if (slot < 0) {
+      throw new ValidationError(`run ${runId} has no scorer ${scorer}`, [
+        { path: 'sort', message: `not a scorer of this run: ${scorer}` },
+      ]);
+    }
+    await this.ensureScoreIndex(runId, spec);
+    const index = this.keys.runScoreSort(runId).index;
+    return new ZsetSource(this.redis, index, sort, desc, after, 2 * slot, 2 * slot + 1);
+  }
+
+  /**
+   * Builds the run's score sort index (`KeyLayout.runScoreSort`) unless one built from the
+   * run's current result count exists: every scored result, one zset member per (scorer, item).
+   * Reads the results hash with HSCAN, 500 at a time, into a temporary zset that replaces the
+   * index in one script (swap-score-sort-4.lua), so readers never see half an index.
+   * @throws RunNotFoundError when the run is gone.
+   */
+  async ensureScoreIndex(runId: string, spec?: StoredSpec): Promise<void> {
+    const k = this.keys.run(runId);
+    const sort = this.keys.runScoreSort(runId);
+    const [[e1, counts], [e2, built]] = (await this.redis
+      .pipeline()
+      .hmget(k.run, 'succeededCount', 'failedCount', 'cancelledCount', 'spec')
+      .get(sort.builtCount)
+      .exec()) as [[Error | null, (string | null)[]], [Error | null, string | null]];
+    if (e1 || e2) throw e1 ?? e2;
+    const [s, f, c, specJson] = counts;
+    if (specJson === null || specJson === undefined) throw new RunNotFoundError(runId);
+    const count = Number(s ?? 0) + Number(f ?? 0) + Number(c ?? 0);
+    if (built !== null && Number(built) === count) return;
+    const slots = new Map(
+      ((spec ?? (JSON.parse(specJson) as StoredSpec)).scorers ?? []).map((sc, i) => [sc.name, i]),
+    );
+    const temp = sort.temp(randomBytes(6).toString('hex'));
+    let scanCursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(k.results, scanCursor, 'COUNT', 500);
+      scanCursor = next;
+      const args: (string | number)[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const index = Number(flat[i]);
+        const stored = JSON.parse(flat[i + 1]!) as StoredResult;
+        for (const [name, score] of Object.entries(stored.scores ?? {})) {
+          const slot = slots.get(name);
+          if (slot === undefined || !Number.isFinite(score.score)) continue;
+          const clamped = Math.min(1, Math.max(0, score.score));
+          args.push(2 * slot + clamped, `${slot}:${pad(index)}`);
+        }
+      }
+      if (args.length > 0) {
+        await this.redis
+          .multi()
+          .zadd(temp, ...args)
+          .pexpire(temp, this.scoreIndexTtlMs)
+          .exec();
+      }
+    } while (scanCursor !== '0');
+    const reply = await this.redis.rlSwapScoreSort(
+      k.run,
+      temp,
+      sort.index,
+      sort.builtCount,
+      this.scoreIndexTtlMs,
+      count,
+    );
+    const error = scriptError(reply, { runId });
+    if (error) throw error;
+  }
+}
+
+/** Candidates in page order: `next(n)` reads up to n after the last `advance`d token. */
+interface Source {
+  next(n: number): Promise<{ index: number; token: string }[]>;
+  /** Moves past `token` (the last candidate inspected). */
+  advance(token: string): void;
+  /** True once the last `next` reached the end. */
+  done: boolean;
+  /** The cursor of the page after `token`. */
+  cursor(token: string): string;
+}
+
+/** Item indexes `from..total-1` (item order). Tokens: the index. */
+class IndexSource implements Source {
+  done = false;
+  constructor(
+    private from: number,
+    private readonly total: number,
+  ) {}
+  async next(n: number) {
+    const end = Math.min(this.from + n, this.total);
+    if (end >= this.total) this.done = true;
+    const out: { index: number; token: string }[] = [];
+    for (let i = this.from; i < end; i++) out.push({ index: i, token: String(i) });
+    return out;
+  }
+  advance(token: string) {
+    this.from = Number(token) + 1;
+  }
+  cursor(token: string) {
+    return String(Number(token) + 1);
+  }
+}
+
+/** Indexes of one status (its zset, scored by item index), from index `from`. */
+class StatusSource implements Source {
+  done = false;
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly key: string,
+    private from: number,
+  ) {}
+  async next(n: number) {
+    const page = await this.redis.zrangebyscore(this.key, this.from, '+inf', 'LIMIT', 0, n);
+    if (page.length < n) this.done = true;
+    return page.map((m) => ({ index: Number(m), token: m }));
+  }
+  advance(token: string) {
+    this.from = Number(token) + 1;
+  }
+  cursor(token: string) {
+    return String(Number(token) + 1);
+  }
+}
+
+/**
+ * Members of a zset in rank order (descending with `desc`) within scores `[min, max]`, after
+ * member `after`. Keyset paging by rank: ZRANK of the last member read, so results landing
+ * meanwhile never make a page repeat or skip one already listed.
+ */
+class ZsetSource implements Source {
+  done = false;
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly key: string,
+    private readonly sort: string,
+    private readonly desc: boolean,
+    private after: string | null,
+    private readonly min: number | string,
+    private readonly max: number | string,
+  ) {}
+  async next(n: number) {
+    let flat: string[];
+    if (this.after === null) {
+      flat = this.desc
+        ? await this.redis.zrevrangebyscore(
+            this.key,
+            this.max,
+            this.min,
+            'WITHSCORES',
+            'LIMIT',
+            0,
+            n,
+          )
+        : await this.redis.zrangebyscore(this.key, this.min, this.max, 'WITHSCORES', 'LIMIT', 0, n);
+    } else {
+      const rank = this.desc
+        ? await this.redis.zrevrank(this.key, this.after)
+        : await this.redis.zrank(this.key, this.after);
+      if (rank === null) throw new InvalidCursorError();
+      flat = this.desc
+        ? await this.redis.zrevrange(this.key, rank + 1, rank + n, 'WITHSCORES')
+        : await this.redis.zrange(this.key, String(rank + 1), String(rank + n), 'WITHSCORES');
+    }
+    const lo = this.min === '-inf' ? -Infinity : Number(this.min);
+    const hi = this.max === '+inf' ? Infinity : Number(this.max);
+    const out: { index: number; token: string }[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const score = Number(flat[i + 1]);
+      if (score < lo || score > hi) {
+        this.done = true; // past the scorer's range
+        break;
+      }
+      const member = flat[i]!;
+      out.push({ index: Number(member.slice(member.indexOf(':') + 1)), token: member });
+    }
+    if (flat.length < 2 * n) this.done = true;
+    return out;
+  }
+  advance(token: string) {
+    this.after = token;
+  }
+  cursor(token: string) {
+    return encodeSortCursor({ sort: this.sort, member: token });
+  }
+}

@@ -1,0 +1,451 @@
+/**
+ * Search, sort and aggregates of the API (issue 8), through `app.request()` on a real Redis, over
+ * runs written straight through the store with known results (no worker: every latency, score,
+ * cost and time is chosen here):
+ * - `GET /v1/runs?q=`: a case-insensitive substring of the name or id, with the other filters;
+ * - `GET /v1/runs/aggregate`: exact totals and groups by target and model, `q` included, not
+ *   taken for a run id;
+ * - `GET /v1/runs/:id/results?q=&sort=`: matches by item id, input, output, expected and error
+ *   message; latency and score orders (both directions), paged with opaque cursors; the bounded
+ *   scan's short pages; the score index in Redis (TTL, rebuilt when results land, deleted with
+ *   the run); bad sort / cursor / scorer -> 400 problems.
+ */
+import type { createApp } from '@runledger/api';
+import {
+  ExecutionSchema,
+  type Result,
+  ResultQueries,
+  type Run,
+  type RunAggregate,
+  type RunStore,
+  type StoredItem,
+  type StoredResult,
+  type TargetRef,
+} from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
+
+const KEY = 'search-key-0123456789abcdef';
+let h: AppHarness;
+let app: ReturnType<typeof createApp>;
+let store: RunStore;
+let redis: Redis;
+
+beforeAll(async () => {
+  h = await createAppHarness('search', {
+    RUNLEDGER_API_KEYS: `default:${KEY}`,
+    RUNLEDGER_RATE_LIMIT_PER_SECOND: '0',
+  });
+  ({ app, store, redis } = h);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const get = <T>(path: string) => requestJson<T>(app, 'GET', path, undefined, KEY);
+
+interface Problem {
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+let clock = Date.now() - 3_600_000;
+
+/**
+ * Writes a run through the store (staged items, commit, index), claims all its items at
+ * `startedAt` when given and records `results[i]` for item i (null: no result yet) at
+ * `completedAt`. Returns its id.
+ */
+async function makeRun(opts: {
+  name?: string;
+  target: TargetRef;
+  scorers: string[];
+  items: StoredItem[];
+  results: (StoredResult | null)[];
+  startedAt?: number;
+  completedAt?: number;
+}): Promise<string> {
+  const id = ulid();
+  clock += 1000; // distinct createdAt: the list is newest first
+  await store.stageItems(id, 0, opts.items);
+  await store.commitRun({
+    id,
+    name: opts.name,
+    target: opts.target,
+    scorers: opts.scorers.map((name) => ({ name })),
+    execution: ExecutionSchema.parse({}),
+    datasetVersion: 'v1',
+    totalItems: opts.items.length,
+    chunkSize: 100,
+    ttlSeconds: 3600,
+    tags: [],
+    metadata: {},
+    createdAt: clock,
+  });
+  await store.indexRun(id, clock, opts.target.name);
+  if (opts.startedAt !== undefined) {
+    const all = opts.items.map((_, i) => i);
+    await store.claimItems(id, all, { withItems: false, withSpec: false, now: opts.startedAt });
+  }
+  const records = opts.results.flatMap((result, index) => (result ? [{ index, result }] : []));
+  if (records.length > 0) await store.recordResults(id, records, opts.completedAt);
+  return id;
+}
+
+/** A succeeded result scored by `scores` (name -> score; passed when 1). */
+const ok = (
+  output: unknown,
+  latencyMs: number,
+  scores: Record<string, number>,
+  extra: Partial<StoredResult> = {},
+): StoredResult => ({
+  status: 'succeeded',
+  output,
+  attempts: 1,
+  latencyMs,
+  scores: Object.fromEntries(
+    Object.entries(scores).map(([n, score]) => [n, { score, passed: score === 1 }]),
+  ),
+  ...extra,
+});
+
+describe('GET /v1/runs/aggregate and GET /v1/runs?q=', () => {
+  let alpha: string;
+  let beta: string;
+  let gamma: string;
+
+  beforeAll(async () => {
+    const items = (n: number): StoredItem[] =>
+      Array.from({ length: n }, (_, i) => ({ id: `x${i}`, input: i, expectedOutput: i }));
+    // alpha: t1 / m-big, 4 items, 3 pass exact_match, 1000 ms, 40+20 tokens, $0.50
+    alpha = await makeRun({
+      name: 'Alpha Search',
+      target: { name: 't1', config: { model: 'm-big' } },
+      scorers: ['exact_match'],
+      items: items(4),
+      results: [0, 1, 2, 3].map((i) =>
+        ok(
+          i,
+          10,
+          { exact_match: i < 3 ? 1 : 0 },
+          {
+            usage: { inputTokens: 10, outputTokens: 5 },
+            costUsd: 0.125,
+          },
+        ),
+      ),
+      startedAt: 10_000,
+      completedAt: 11_000,
+    });
+    // beta: t1 / m-small, 2 items, 1 passes, 3000 ms, $0.25
+    beta = await makeRun({
+      name: 'beta',
+      target: { name: 't1', config: { model: 'm-small' } },
+      scorers: ['exact_match'],
+      items: items(2),
+      results: [
+        ok(
+          0,
+          10,
+          { exact_match: 1 },
+          { usage: { inputTokens: 7, outputTokens: 3 }, costUsd: 0.25 },
+        ),
+        { status: 'failed', attempts: 1, error: { type: 'x', message: 'no' } },
+      ],
+      startedAt: 20_000,
+      completedAt: 23_000,
+    });
+    // gamma: t2 without a model, 5 items with two scorers, 2 results so far (not finished)
+    gamma = await makeRun({
+      name: 'gamma',
+      target: { name: 't2' },
+      scorers: ['exact_match', 'contains'],
+      items: items(5),
+      results: [
+        ok(0, 10, { exact_match: 1, contains: 1 }),
+        ok(1, 10, { exact_match: 0, contains: 1 }),
+      ],
+      startedAt: 30_000,
+    });
+  });
+
+  it('totals, per target and per model, with exact figures', async () => {
+    const { status, body } = await get<RunAggregate>('/v1/runs/aggregate');
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.scanned).toBe(3);
+    expect(body.truncated).toBe(false);
+    expect(body.totals).toEqual({
+      runs: 3,
+      items: 11,
+      succeededItems: 4 + 1 + 2,
+      failedItems: 1,
+      cancelledItems: 0,
+      inputTokens: 47,
+      outputTokens: 23,
+      costUsd: 0.75,
+      finishedRuns: 2,
+      avgDurationMs: 2000,
+      // exact_match: (3 + 1 + 1) / (4 + 2 + 5); contains: 2 / 5; pooled: 7 / 16
+      passRate: 7 / 16,
+      scores: {
+        contains: { passed: 2, totalItems: 5, passRate: 0.4 },
+        exact_match: { passed: 5, totalItems: 11, passRate: 5 / 11 },
+      },
+    });
+    expect(body.byTarget.map((g) => [g.key, g.runs, g.items, g.costUsd])).toEqual([
+      ['t1', 2, 6, 0.75],
+      ['t2', 1, 5, 0],
+    ]);
+    expect(body.byTarget[0]?.scores).toEqual({
+      exact_match: { passed: 4, totalItems: 6, passRate: 4 / 6 },
+    });
+    expect(body.byTarget[0]?.avgDurationMs).toBe(2000);
+    expect(body.byTarget[1]?.avgDurationMs).toBeNull();
+    expect(body.byModel.map((g) => [g.key, g.runs, g.items, g.avgDurationMs])).toEqual([
+      ['m-big', 1, 4, 1000],
+      ['m-small', 1, 2, 3000],
+    ]);
+  });
+
+  it('takes the list filters, q among them', async () => {
+    const byQ = await get<RunAggregate>('/v1/runs/aggregate?q=ALPHA');
+    expect(byQ.body.totals.runs).toBe(1);
+    expect(byQ.body.totals.items).toBe(4);
+    expect(byQ.body.totals.scores).toEqual({
+      exact_match: { passed: 3, totalItems: 4, passRate: 0.75 },
+    });
+    const byTarget = await get<RunAggregate>('/v1/runs/aggregate?target=t2');
+    expect(byTarget.body.totals.runs).toBe(1);
+    expect(byTarget.body.byModel).toEqual([]);
+    const bad = await get<Problem>('/v1/runs/aggregate?since=yesterday');
+    expect(bad.status).toBe(400);
+  });
+
+  it('lists runs whose name or id holds q, case-insensitively, with the other filters', async () => {
+    const names = async (query: string) =>
+      (await get<{ runs: Run[] }>(`/v1/runs?${query}`)).body.runs.map((r) => r.id);
+    expect(await names('q=SEARCH')).toEqual([alpha]);
+    expect(await names('q=a')).toEqual([gamma, beta, alpha]);
+    expect(await names(`q=${beta.slice(-8).toLowerCase()}`)).toEqual([beta]);
+    expect(await names('q=a&target=t1')).toEqual([beta, alpha]);
+    expect(await names('q=nothing-like-it')).toEqual([]);
+    // pages of one follow the cursor
+    const first = await get<{ runs: Run[]; nextCursor: string }>('/v1/runs?q=a&limit=1');
+    expect(first.body.runs.map((r) => r.id)).toEqual([gamma]);
+    const second = await get<{ runs: Run[] }>(
+      `/v1/runs?q=a&limit=1&cursor=${first.body.nextCursor}`,
+    );
+    expect(second.body.runs.map((r) => r.id)).toEqual([beta]);
+  });
+});
+
+describe('GET /v1/runs/:id/results?q=&sort=', () => {
+  /** Latency of item i. */
+  const LATENCY = [50, 10, 90, 30, 70, 20, 80, 40, 60, 100];
+  /** `contains` score of item i (i9 failed: no score). */
+  const CONTAINS = [0.5, 0.2, 0.9, 0.2, 1, 0, 0.7, 0.2, 0.4];
+  let runId: string;
+
+  beforeAll(async () => {
+    const items: StoredItem[] = Array.from({ length: 10 }, (_, i) => ({
+      id: `i${i}`,
+      input: { question: `Q${i}` },
+      expectedOutput: `answer ${i}`,
+    }));
+    const results: StoredResult[] = LATENCY.map((latencyMs, i) =>
+      i === 9
+        ? {
+            status: 'failed',
+            attempts: 2,
+            latencyMs,
+            error: { type: 'timeout', message: 'Upstream TIMEOUT after 100 ms' },
+          }
+        : ok(i === 3 ? 'Paris is the capital' : `answer ${i}`, latencyMs, {
+            exact_match: i === 3 ? 0 : 1,
+            contains: CONTAINS[i]!,
+          }),
+    );
+    runId = await makeRun({
+      target: { name: 't1' },
+      scorers: ['exact_match', 'contains'],
+      items,
+      results,
+    });
+  });
+
+  const page = (query: string) =>
+    get<{ results: Result[]; nextCursor: string | null }>(`/v1/runs/${runId}/results?${query}`);
+  const ids = async (query: string) => {
+    const { status, body } = await page(query);
+    expect(status, JSON.stringify(body)).toBe(200);
+    return body.results.map((r) => r.itemId);
+  };
+  /** Every page of `query`, following nextCursor. */
+  const allIds = async (query: string) => {
+    const out: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const { status, body } = await page(
+        `${query}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+      );
+      expect(status, JSON.stringify(body)).toBe(200);
+      out.push(...body.results.map((r) => r.itemId));
+      cursor = body.nextCursor;
+    } while (cursor !== null);
+    return out;
+  };
+
+  it('q finds items by id, input, output, expected output and error message', async () => {
+    expect(await ids('q=paris')).toEqual(['i3']); // output
+    expect(await ids('q=timeout')).toEqual(['i9']); // error message
+    expect(await ids('q=I7')).toEqual(['i7']); // item id
+    expect(await ids('q=q5')).toEqual(['i5']); // input {"question":"Q5"}
+    expect(await ids('q=answer%203')).toEqual(['i3']); // expected output only
+    expect(await ids('q=answer')).toEqual([
+      'i0',
+      'i1',
+      'i2',
+      'i3',
+      'i4',
+      'i5',
+      'i6',
+      'i7',
+      'i8',
+      'i9',
+    ]);
+    expect(await ids('q=answer&status=failed')).toEqual(['i9']);
+    expect(await ids('q=zzz')).toEqual([]);
+    expect((await page('q=zzz')).body.nextCursor).toBeNull();
+  });
+
+  it('q pages in item order with digit cursors', async () => {
+    const first = await page('q=answer&limit=4');
+    expect(first.body.results.map((r) => r.itemId)).toEqual(['i0', 'i1', 'i2', 'i3']);
+    expect(first.body.nextCursor).toBe('4');
+    expect(await allIds('q=answer&limit=4')).toHaveLength(10);
+  });
+
+  it('a search stops at its scan budget with a short page and a cursor', async () => {
+    const queries = new ResultQueries(redis, store.keys, { scanBudget: 3 });
+    const first = await queries.list(runId, { q: 'i8', limit: 100 });
+    expect(first).toEqual({ results: [], nextCursor: '3' });
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const p = await queries.list(runId, { q: 'i8', limit: 100, cursor });
+      pages.push(p.results.map((r) => r.itemId));
+      cursor = p.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(pages).toEqual([[], [], ['i8'], []]);
+  });
+
+  it('sorts by latency both ways, paged with opaque cursors', async () => {
+    const byLatency = LATENCY.map((l, i) => [l, `i${i}`] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, id]) => id);
+    expect(await ids('sort=latency')).toEqual(byLatency);
+    expect(await ids('sort=-latency')).toEqual([...byLatency].reverse());
+    const first = await page('sort=latency&limit=3');
+    expect(first.body.results.map((r) => r.latencyMs)).toEqual([10, 20, 30]);
+    expect(first.body.nextCursor).not.toMatch(/^\d+$/);
+    expect(await allIds('sort=latency&limit=3')).toEqual(byLatency);
+    expect(await allIds('sort=-latency&limit=4')).toEqual([...byLatency].reverse());
+    // with a status filter: the failed i9 (100 ms) is left out
+    expect(await ids('sort=-latency&status=succeeded&limit=3')).toEqual(['i2', 'i6', 'i4']);
+    expect(await ids('sort=latency&q=paris')).toEqual(['i3']);
+  });
+
+  it('sorts by a scorer, ties by item index, items without that score left out', async () => {
+    // contains: i5 0, i1 i3 i7 0.2, i8 0.4, i0 0.5, i6 0.7, i2 0.9, i4 1 (i9 failed: none)
+    const asc = ['i5', 'i1', 'i3', 'i7', 'i8', 'i0', 'i6', 'i2', 'i4'];
+    expect(await ids('sort=score:contains')).toEqual(asc);
+    expect(await allIds('sort=score:contains&limit=2')).toEqual(asc);
+    expect(await ids('sort=-score:contains')).toEqual([
+      'i4',
+      'i2',
+      'i6',
+      'i0',
+      'i8',
+      'i7',
+      'i3',
+      'i1',
+      'i5',
+    ]);
+    expect(await allIds('sort=-score:contains&limit=4')).toEqual([
+      'i4',
+      'i2',
+      'i6',
+      'i0',
+      'i8',
+      'i7',
+      'i3',
+      'i1',
+      'i5',
+    ]);
+    // exact_match: i3 is the only 0
+    expect(await ids('sort=score:exact_match&limit=2')).toEqual(['i3', 'i0']);
+    // descending is the exact reverse of ascending (ties by item index, last first)
+    expect((await allIds('sort=-score:exact_match&limit=3')).join(',')).toBe(
+      'i8,i7,i6,i5,i4,i2,i1,i0,i3',
+    );
+    // the index lives in Redis with a short TTL
+    const sort = store.keys.runScoreSort(runId);
+    expect(await redis.zcard(sort.index)).toBe(18); // 9 scored items x 2 scorers
+    const ttl = await redis.pttl(sort.index);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300_000);
+    expect(await redis.get(sort.builtCount)).toBe('10');
+  });
+
+  it('rebuilds the score index when results landed since, and DELETE removes it', async () => {
+    const items: StoredItem[] = Array.from({ length: 4 }, (_, i) => ({ id: `p${i}`, input: i }));
+    const id = await makeRun({
+      target: { name: 't1' },
+      scorers: ['contains'],
+      items,
+      results: [ok('a', 1, { contains: 0.5 }), null, null, null],
+    });
+    const sorted = async () =>
+      (
+        await get<{ results: Result[] }>(`/v1/runs/${id}/results?sort=-score:contains`)
+      ).body.results.map((r) => r.itemId);
+    expect(await sorted()).toEqual(['p0']);
+    await store.recordResults(id, [
+      { index: 2, result: ok('b', 1, { contains: 0.9 }) },
+      { index: 3, result: ok('c', 1, { contains: 0.1 }) },
+    ]);
+    expect(await sorted()).toEqual(['p2', 'p0', 'p3']);
+    const sort = store.keys.runScoreSort(id);
+    expect(await redis.get(sort.builtCount)).toBe('3');
+    const res = await requestJson(app, 'DELETE', `/v1/runs/${id}`, undefined, KEY);
+    expect(res.status).toBe(204);
+    expect(await redis.exists(sort.index, sort.builtCount)).toBe(0);
+  });
+
+  it('answers 400 problems for a bad sort, scorer or cursor', async () => {
+    const problem = async (query: string, path: string) => {
+      const { status, body } = await get<Problem>(`/v1/runs/${runId}/results?${query}`);
+      expect(status, query).toBe(400);
+      expect(
+        body.errors?.map((e) => e.path),
+        query,
+      ).toContain(path);
+    };
+    await problem('sort=speed', 'sort');
+    await problem('sort=score:', 'sort');
+    await problem('sort=score:nope', 'sort');
+    await problem('cursor=not%20a%20cursor', 'cursor');
+    const latencyCursor = (await page('sort=latency&limit=2')).body.nextCursor!;
+    await problem(`sort=-latency&cursor=${latencyCursor}`, 'cursor'); // another sort's
+    await problem(`cursor=${latencyCursor}`, 'cursor'); // a sort cursor without its sort
+    await problem('sort=latency&cursor=4', 'cursor'); // a digit cursor on a sorted page
+    await problem('sort=latency&cursor=sAAAAAAA', 'cursor'); // not one we handed out
+    await problem('q=x&effective=true', 'effective');
+    const missing = await get<Problem>('/v1/runs/01JZ8X6T2M3N4P5Q6R7S8T9V0W/results?sort=latency');
+    expect(missing.status).toBe(404);
+  });
+});
