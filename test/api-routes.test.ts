@@ -305,6 +305,7 @@ describe('POST /v1/runs', () => {
       expiresAt: null,
       error: null,
       traceId: null,
+      privacy: null,
     });
     expect(run.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(Date.parse(run.createdAt)).toBeGreaterThanOrEqual(before);
@@ -588,6 +589,7 @@ describe('results, retention and cancel', () => {
       costUsd: null,
       scores: {},
       workerId: 'w1',
+      masked: {},
     });
     const p2 = await page(`?limit=2&cursor=${p1.nextCursor}`);
     expect(p2.results.map((r) => r.itemIndex)).toEqual([2, 3]);

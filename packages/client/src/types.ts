@@ -76,6 +76,17 @@ export type LatencyHistogram = Schemas['LatencyHistogram'];
 /** `POST /v1/runs/:id/rerun`'s body (`only`: `failed` (default) or `all`). */
 export type RerunSpec = Schemas['Rerun'];
 /**
+ * The `privacy` option of a run spec, an experiment (or one of its variants) and a dataset push:
+ * `scrub` (`'all'` or kinds among `secret`, `email`, `card`, `ip`, `phone`; default the server's
+ * `RUNLEDGER_SCRUB`, `[]` turns it off), custom `patterns` (`{ name, regex, flags? }`, masked as
+ * `[<name>]`) and `phoneRegion` (default `US`). Matches are replaced before anything is stored;
+ * each `Result` counts its masks per kind in `masked` (e.g. `{ email: 2 }`). A bad option is a
+ * 400 problem naming the field (`privacy.scrub.1`, `privacy.patterns.0.regex`).
+ */
+export type Privacy = Schemas['Privacy'];
+/** A run's resolved scrub policy (`Run.privacy`); null when nothing is scrubbed. */
+export type ScrubPolicy = Schemas['ScrubPolicy'];
+/**
  * `GET /v1/runs/aggregate`: `totals` over the matching runs, the same figures per target
  * (`byTarget`) and per `target.config.model` (`byModel`), `scanned` runs and `truncated`.
  */
