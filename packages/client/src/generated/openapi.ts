@@ -11,7 +11,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List runs, newest first */
+    /**
+     * List runs, newest first
+     * @description Filters combine (AND). One request inspects at most 2,000 runs of the index, so with filters (e.g. `q`) a page may hold fewer than `limit` runs, even none, with a non-null `nextCursor`: follow it until it is null.
+     */
     get: operations['listRuns'];
     put?: never;
     /**
@@ -19,6 +22,26 @@ export interface paths {
      * @description JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec without `dataset.items` (`RunSpecHeader`), then one `Item` per line. Item ids default to the item index; `datasetVersion` defaults to a sha256 of the items. Checked at submit (400 with field paths): a live worker serves the target (unless `execution.waitForWorkers`), `target.config` fits the target config schema, an `http`/`openai` URL is allowed by `RUNLEDGER_HTTP_TARGET_ALLOW`, every scorer is known.
      */
     post: operations['createRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/runs/aggregate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Totals over the runs that match the filters, by target and by model
+     * @description Same filters as `GET /v1/runs`. `totals`: runs, items, succeeded / failed / cancelled items, tokens in / out, cost (USD), average duration (ms) of finished runs, pass rate per scorer items-weighted (`sum passed / sum totalItems` over the runs using it); `byTarget` and `byModel` (`target.config.model`, where it is a string): the same per group. Reads at most 10,000 runs of the index, newest first; `truncated: true` when it stopped there.
+     */
+    get: operations['aggregateRuns'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -54,8 +77,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * List a run's results in item order
-     * @description Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` (results not landed yet are absent); with `status` the next `limit` matching results. With `effective=true` each item shows its latest result across the run and its reruns (`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which run, `itemIndex` is the index in this run), `status` filters the effective status, and `effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` over every item: what the run scores once its reruns repaired failures.
+     * List a run's results in item order, search or sort them
+     * @description Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` (results not landed yet are absent); with `status` the next `limit` matching results. `q` searches (a bounded scan: short pages with a `nextCursor` are normal), `sort` orders by latency or by a scorer's score (an index built in Redis on demand, kept 300 s); the cursor of a sorted page is an opaque token. `q` and `sort` combine with `status`, not with `effective=true` (400). With `effective=true` each item shows its latest result across the run and its reruns (`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which run, `itemIndex` is the index in this run), `status` filters the effective status, and `effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` over every item: what the run scores once its reruns repaired failures.
      */
     get: operations['listRunResults'];
     put?: never;
@@ -358,6 +381,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The project's audit log, newest first
+     * @description Every change made through the API (runs created, cancelled, rerun, replayed, deleted; datasets created, pushed, deleted; experiments created, deleted; keys created, revoked) with the key id (never the key), object id, request id and HTTP status. Needs role `admin`. Kept up to `RUNLEDGER_AUDIT_MAXLEN` entries per project and `RUNLEDGER_AUDIT_MAX_AGE_SECONDS`.
+     */
+    get: operations['listAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The project's stored API keys (never the keys)
+     * @description Needs role `admin`. Keys from `RUNLEDGER_API_KEYS` are not listed.
+     */
+    get: operations['listApiKeys'];
+    put?: never;
+    /**
+     * Create an API key for the project
+     * @description Needs role `admin`. The key is in this answer only; Redis keeps its sha256. Audited as `key.create`.
+     */
+    post: operations['createApiKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/keys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a stored API key of the project
+     * @description Needs role `admin`. Requests with the key are refused (401) from now on. 404 for an unknown key or another project's. Audited as `key.revoke`.
+     */
+    delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/healthz': {
     parameters: {
       query?: never;
@@ -386,8 +473,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Readiness: Redis answers PING
-     * @description No API key needed. 503 when Redis does not answer PING within 2000 ms.
+     * Readiness: Redis answers PING and has memory left
+     * @description No API key needed. 503 when Redis does not answer PING within 2000 ms, or is out of memory (`used_memory` >= `maxmemory`: writes are refused). The answer reports Redis's memory and whether new runs are admitted (`RUNLEDGER_REDIS_MEMORY_HIGH_WATER`).
      */
     get: operations['ready'];
     put?: never;
@@ -407,7 +494,7 @@ export interface paths {
     };
     /**
      * Prometheus metrics
-     * @description No API key needed (keep it off the public network): runs by status, queue depths, HTTP latency.
+     * @description Runs by status, queue depths, HTTP latency. Open while no API key is configured; once keys exist it needs `Authorization: Bearer` with any API key (any role) or `RUNLEDGER_METRICS_TOKEN` (401 otherwise). With `RUNLEDGER_METRICS_LISTEN` it is served on that address instead and answers 404 here.
      */
     get: operations['metrics'];
     put?: never;
@@ -716,6 +803,38 @@ export interface components {
       runs: components['schemas']['Run'][];
       nextCursor: string | null;
     };
+    /** @description Totals over the runs that match the filters, and the same figures per target and per model. */
+    RunAggregate: {
+      totals: components['schemas']['RunFigures'];
+      byTarget: components['schemas']['RunGroup'][];
+      byModel: components['schemas']['RunGroup'][];
+      scanned: number;
+      truncated: boolean;
+    };
+    RunFigures: {
+      runs: number;
+      items: number;
+      succeededItems: number;
+      failedItems: number;
+      cancelledItems: number;
+      inputTokens: number;
+      outputTokens: number;
+      costUsd: number;
+      finishedRuns: number;
+      avgDurationMs: number | null;
+      passRate: number | null;
+      scores: {
+        [key: string]: components['schemas']['ScorerAggregate'];
+      };
+    };
+    ScorerAggregate: {
+      passed: number;
+      totalItems: number;
+      passRate: number | null;
+    };
+    RunGroup: components['schemas']['RunFigures'] & {
+      key: string;
+    };
     ResultList: {
       results: components['schemas']['Result'][];
       nextCursor: string | null;
@@ -990,6 +1109,116 @@ export interface components {
         };
       }[];
     };
+    AuditList: {
+      entries: components['schemas']['AuditEntry'][];
+      nextCursor: string | null;
+    };
+    AuditEntry: {
+      /**
+       * @description Stream id `<ms>-<seq>`: unique, ordered by time
+       * @example 1764547200000-0
+       */
+      id: string;
+      /**
+       * @description When it was recorded, ISO-8601 UTC
+       * @example 2026-12-01T00:00:00.000Z
+       */
+      at: string;
+      /**
+       * @description `run.create`, `run.cancel`, `run.rerun`, `run.replay`, `run.delete`, `run.cleanup`, `run.import`, `dataset.create`, `dataset.push`, `dataset.delete`, `experiment.create`, `experiment.delete`, `key.create`, `key.revoke`
+       * @example run.create
+       */
+      action: string;
+      /**
+       * @description Id of the API key that made the call (never the key): `env:<project>:<n>` or a stored key's id; null without keys, or for `runledger keys` changes made on Redis directly
+       * @example env:team-a:0
+       */
+      keyId: string | null;
+      /**
+       * @description The object acted on: the route's id, else the id of what the call created; null when unknown (a refused create)
+       * @example 01JZ8X6T2M3N4P5Q6R7S8T9V0W
+       */
+      objectId: string | null;
+      /** @description What the call created besides its object (a rerun: the new run), else null */
+      createdId: string | null;
+      /** @description The `X-Request-Id` of the call; null for CLI changes */
+      requestId: string | null;
+      /**
+       * @description Outcome: the HTTP status answered (403, 404, ... for refused calls)
+       * @example 201
+       */
+      status: number;
+      /**
+       * @description `METHOD /path` of the call (no query), or the CLI command
+       * @example POST /v1/runs
+       */
+      call: string;
+      /**
+       * @description `api`: made through the HTTP API; `cli`: by `runledger keys` on Redis directly
+       * @enum {string}
+       */
+      source: 'api' | 'cli';
+    };
+    ApiKeyList: {
+      keys: components['schemas']['ApiKey'][];
+    };
+    ApiKey: {
+      /**
+       * @description 12 hex characters
+       * @example 3f9c2a71be04
+       */
+      id: string;
+      /** @example team-a */
+      project: string;
+      /**
+       * @description Free text label
+       * @example ci runner
+       */
+      name: string;
+      /**
+       * @description What the key may do: read < write < admin
+       * @enum {string}
+       */
+      role: 'read' | 'write' | 'admin';
+      /** @description ISO-8601 UTC */
+      createdAt: string;
+    };
+    CreatedApiKey: components['schemas']['ApiKey'] & {
+      /**
+       * @description The key itself: send it as `Authorization: Bearer <key>`; answered only this once
+       * @example rl_team-a_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg
+       */
+      key: string;
+    };
+    CreateApiKey: {
+      /**
+       * @description A label for listing
+       * @default
+       */
+      name?: string;
+      /**
+       * @description The key’s role (default admin)
+       * @default admin
+       * @enum {string}
+       */
+      role?: 'read' | 'write' | 'admin';
+    };
+    Readiness: {
+      /** @enum {string} */
+      status: 'ready';
+      /** @description Redis memory (`INFO memory`) */
+      redis: {
+        /** @example 52428800 */
+        usedMemoryBytes: number;
+        /**
+         * @description `maxmemory`; 0: no limit
+         * @example 1073741824
+         */
+        maxMemoryBytes: number;
+        /** @description False above the high-water mark: new runs and dataset versions get 503 */
+        admitting: boolean;
+      };
+    };
     WorkerList: {
       workers: components['schemas']['Worker'][];
     };
@@ -1091,6 +1320,8 @@ export interface operations {
         target?: string;
         datasetId?: string;
         tag?: string;
+        /** @description Case-insensitive substring of the run's name or id */
+        q?: string;
         /** @description createdAt >= since (ISO-8601 or ms) */
         since?: string;
         /** @description createdAt <= until (ISO-8601 or ms) */
@@ -1127,6 +1358,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1202,6 +1442,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Conflict with the current state */
       409: {
         headers: {
@@ -1222,6 +1471,96 @@ export interface operations {
       };
       /** @description Unsupported Content-Type */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  aggregateRuns: {
+    parameters: {
+      query?: {
+        status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+        target?: string;
+        datasetId?: string;
+        tag?: string;
+        /** @description Case-insensitive substring of the run's name or id */
+        q?: string;
+        /** @description createdAt >= since (ISO-8601 or ms) */
+        since?: string;
+        /** @description createdAt <= until (ISO-8601 or ms) */
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The totals and groups */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunAggregate'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1267,6 +1606,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1324,6 +1672,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1344,6 +1701,25 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
   listRunResults: {
@@ -1353,7 +1729,12 @@ export interface operations {
         status?: 'succeeded' | 'failed' | 'cancelled';
         /** @description `true`: per item, the latest result across the run and its reruns (recursively; a later rerun wins, `runId` names the run each result came from), and the answer's `effective` counters and scores */
         effective?: 'true' | 'false';
+        /** @description Case-insensitive substring of the item id, or of the input, output, expected output (strings as they are, other values as JSON) or error message. Scans at most 2,000 items per request: a page may hold fewer than `limit` results with a non-null `nextCursor`; follow it until it is null. */
+        q?: string;
+        /** @description `latency` / `-latency` (ms, ascending / descending; items that ran), `score:<scorer>` / `-score:<scorer>` (items scored by that scorer of the run). Default: item order. Items without the sort key are left out; `-` is the exact reverse of the ascending order. */
+        sort?: string;
         limit?: number;
+        /** @description `nextCursor` of the previous page, with the same `sort` (a cursor of another sort is a 400) */
         cursor?: string;
       };
       header?: never;
@@ -1387,6 +1768,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1446,6 +1836,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1472,6 +1871,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1543,6 +1961,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1606,6 +2033,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1687,6 +2123,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1713,6 +2158,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1749,6 +2213,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1775,6 +2248,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1805,6 +2297,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1858,6 +2359,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -1929,6 +2439,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -1992,6 +2511,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
       429: {
         headers: {
@@ -2047,6 +2575,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Conflict with the current state */
       409: {
         headers: {
@@ -2073,6 +2610,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2103,6 +2659,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2160,6 +2725,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2177,6 +2751,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2221,6 +2814,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2302,6 +2904,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2337,6 +2948,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2377,6 +3007,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2438,6 +3077,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Request body too large */
       413: {
         headers: {
@@ -2455,6 +3103,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Also answered before anything is written while Redis memory is above `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory` (admission control). Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis memory is at 93.5% of maxmemory (979369574 of 1047527424 bytes), above the high-water mark of 90% (RUNLEDGER_REDIS_MEMORY_HIGH_WATER): new runs and dataset versions are refused so running runs can finish; nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2485,6 +3152,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2542,6 +3218,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2559,6 +3244,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2595,6 +3299,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
         headers: {
@@ -2612,6 +3325,330 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAudit: {
+    parameters: {
+      query?: {
+        /** @description Only entries recorded at or after this time (ISO-8601 or ms since epoch) */
+        since?: string;
+        /** @description Only entries of this action */
+        action?: string;
+        limit?: number;
+        /** @description `nextCursor` of the previous page: older entries */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of entries; `nextCursor` null on the last page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "entries": [
+           *         {
+           *           "id": "1764547200000-0",
+           *           "at": "2026-12-01T00:00:00.000Z",
+           *           "action": "run.create",
+           *           "keyId": "env:team-a:0",
+           *           "objectId": "01JZ8X6T2M3N4P5Q6R7S8T9V0W",
+           *           "createdId": null,
+           *           "requestId": "5f0e8d52-3e1b-4d5e-9c39-0b1f8f6f2a11",
+           *           "status": 201,
+           *           "call": "POST /v1/runs",
+           *           "source": "api"
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
+          'application/json': components['schemas']['AuditList'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listApiKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Keys, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApiKeyList'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        /**
+         * @example {
+         *       "name": "ci",
+         *       "role": "write"
+         *     }
+         */
+        'application/json': components['schemas']['CreateApiKey'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedApiKey'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2664,18 +3701,26 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @enum {string} */
-            status: 'ready';
-          };
+          'application/json': components['schemas']['Readiness'];
         };
       };
-      /** @description Redis unreachable */
+      /** @description Redis unreachable or out of memory (`detail` says which; `Retry-After` in seconds) */
       503: {
         headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (used_memory 104857600 >= maxmemory 104857600)",
+           *       "instance": "/readyz"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2706,6 +3751,26 @@ export interface operations {
         };
         content: {
           'text/plain': string;
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Any client error, as a problem (this route takes no input it could reject) */
@@ -2742,6 +3807,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2831,6 +3905,15 @@ export interface operations {
         headers: {
           /** @description The bearer challenge */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
