@@ -402,6 +402,32 @@ describe('RUNLEDGER_SCRUB, reruns and datasets', () => {
     });
   });
 
+  it('an experiment passes its privacy option to every run; a variant may set its own', async () => {
+    const res = await call<{ variants: { name: string; runIds: string[] }[] }>(
+      'POST',
+      '/v1/experiments',
+      {
+        name: 'exp',
+        dataset: { items: [{ input: 'ann@example.com 4111111111111111' }] },
+        variants: [
+          { name: 'own', target: { name: 'echo' }, privacy: { scrub: ['email'] } },
+          { name: 'inherits', target: { name: 'echo' } },
+        ],
+        privacy: { scrub: ['card'] },
+      },
+    );
+    expect(res.status).toBe(201);
+    const inputs: Record<string, unknown> = {};
+    for (const v of res.body.variants) {
+      const run = await store.getRun(v.runIds[0]!);
+      inputs[v.name] = [run!.privacy?.scrub, (await store.readItems(run!.id, [0]))[0]!.input];
+    }
+    expect(inputs).toEqual({
+      own: [['email'], '[email] 4111111111111111'],
+      inherits: [['card'], 'ann@example.com [card]'],
+    });
+  });
+
   it('a dataset push scrubs its items with its privacy option; runs over it scrub their copy with their own', async () => {
     const created = await call<{ id: string }>('POST', '/v1/datasets', {
       id: 'contacts',
