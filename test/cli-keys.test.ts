@@ -1,6 +1,7 @@
 /**
  * `runledger keys create|list|revoke` against the test Redis, and the CLI's API client sending
- * `RUNLEDGER_API_KEY` to an in-process API that requires keys.
+ * `RUNLEDGER_API_KEY` to an in-process API that requires keys; key roles (`--role`), the audit
+ * entries of key and API changes, and `runledger audit` (table and `--json`).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,12 +54,12 @@ describe('runledger keys', () => {
     const [info] = await store.listApiKeys();
     expect(info).toMatchObject({ project: 'team-a', name: 'ci runner' });
     expect(created.stderr).toBe(
-      `created API key ${info!.id} for project team-a: send it as "Authorization: Bearer <key>" (or RUNLEDGER_API_KEY for this CLI); it is shown only now\n`,
+      `created API key ${info!.id} (role admin) for project team-a: send it as "Authorization: Bearer <key>" (or RUNLEDGER_API_KEY for this CLI); it is shown only now\n`,
     );
 
     const listed = await cli(['keys', 'list']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+PROJECT\s+NAME\s+CREATED$/);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+PROJECT\s+ROLE\s+NAME\s+CREATED$/);
     expect(listed.stdout).toContain(info!.id);
     expect(listed.stdout).toContain('ci runner');
     expect(listed.stdout).not.toContain(key);
@@ -126,5 +127,88 @@ describe('runledger keys', () => {
       stdout: '',
       stderr: 'error: Unauthorized (401): invalid or revoked API key\n',
     });
+  });
+
+  it('creates keys with a role, audits key and API changes, and prints the log (runledger audit)', async () => {
+    const admin = JSON.parse(
+      (await cli(['keys', 'create', '--project', 'team-c', '--name', 'ops', '--json'])).stdout,
+    ) as { key: string; id: string; role: string };
+    expect(admin.role).toBe('admin');
+    const reader = await cli(['keys', 'create', '--project', 'team-c', '--role', 'read']);
+    expect(reader.code).toBe(0);
+    const readerKey = reader.stdout.trim();
+    const readerInfo = (await store.listApiKeys()).find(
+      (k) => k.project === 'team-c' && k.role === 'read',
+    )!;
+    expect(reader.stderr).toMatch(
+      new RegExp(`^created API key ${readerInfo.id} \\(role read\\) for project team-c: `),
+    );
+    expect((await cli(['keys', 'list'])).stdout).toMatch(
+      new RegExp(`^${readerInfo.id}\\s+team-c\\s+read\\s+\\d{4}-`, 'm'),
+    );
+    const badRole = await cli(['keys', 'create', '--project', 'team-c', '--role', 'owner']);
+    expect(badRole.code).toBe(1);
+    expect(badRole.stderr).toContain(
+      "option '--role <role>' argument 'owner' is invalid. Allowed choices are read, write, admin.",
+    );
+
+    const data = join(dir, 'audit-items.jsonl');
+    writeFileSync(data, '{"input":"a"}\n');
+    const submit = ['submit', data, '--target', 'echo', '--wait-for-workers', '--json'];
+    const refused = await cli(submit, { RUNLEDGER_API_KEY: readerKey });
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: Forbidden (403): this call needs an API key with role "write" (or higher); this key has role "read"\n',
+    });
+    const run = JSON.parse((await cli(submit, { RUNLEDGER_API_KEY: admin.key })).stdout) as Run;
+    expect((await cli(['keys', 'revoke', readerInfo.id])).code).toBe(0);
+
+    const json = await cli(['audit', '--json'], { RUNLEDGER_API_KEY: admin.key });
+    expect(json.code).toBe(0);
+    const page = JSON.parse(json.stdout) as {
+      entries: {
+        action: string;
+        keyId: string | null;
+        objectId: string | null;
+        status: number;
+        source: string;
+        call: string;
+      }[];
+      nextCursor: string | null;
+    };
+    expect(
+      page.entries.map((e) => [e.action, e.keyId, e.objectId, e.status, e.source, e.call]),
+    ).toEqual([
+      ['key.revoke', null, readerInfo.id, 204, 'cli', 'runledger keys revoke'],
+      ['run.create', admin.id, run.id, 201, 'api', 'POST /v1/runs'],
+      ['run.create', readerInfo.id, null, 403, 'api', 'POST /v1/runs'],
+      ['key.create', null, readerInfo.id, 201, 'cli', 'runledger keys create'],
+      ['key.create', null, admin.id, 201, 'cli', 'runledger keys create'],
+    ]);
+    expect(page.nextCursor).toBeNull();
+    expect(json.stdout).not.toContain(admin.key);
+    expect(json.stdout).not.toContain(readerKey);
+
+    const table = await cli(['audit', '--limit', '2'], { RUNLEDGER_API_KEY: admin.key });
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^TIME\s+ACTION\s+OBJECT\s+STATUS\s+KEY\s+REQUEST$/);
+    expect(lines[1]).toMatch(
+      new RegExp(`^\\d{4}-\\S+Z\\s+key\\.revoke\\s+${readerInfo.id}\\s+204\\s+cli\\s+-$`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(`\\s+run\\.create\\s+${run.id}\\s+201\\s+${admin.id}\\s+\\S+$`),
+    );
+    expect(table.stderr).toMatch(/^more entries: runledger audit --cursor \d+-\d+\n$/);
+    const filtered = await cli(['audit', '--action', 'key.create', '--json'], {
+      RUNLEDGER_API_KEY: admin.key,
+    });
+    expect((JSON.parse(filtered.stdout) as typeof page).entries.map((e) => e.objectId)).toEqual([
+      readerInfo.id,
+      admin.id,
+    ]);
   });
 });

@@ -5,10 +5,19 @@
  * Redis, and it must work before any key exists (when the API may not be reachable from here,
  * being bound to loopback) and without a key that grants it. The API sees a new or revoked key
  * at once on requests that carry it (a lookup per request); whether keys are required at all is
- * re-read every 2 s.
+ * re-read every 2 s. Each key has a role (`--role`, default `admin`); creating and revoking a key
+ * is recorded in the project's audit log (source `cli`, no key id or request id).
  */
-import { type Config, createRedis, PROJECT_PATTERN, RunStore } from '@runledger/shared';
-import { type Command, InvalidArgumentError } from 'commander';
+import {
+  AuditLog,
+  type Config,
+  createRedis,
+  PROJECT_PATTERN,
+  type Role,
+  ROLES,
+  RunStore,
+} from '@runledger/shared';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { formatJson } from './format.js';
 
 /** What the keys commands need from the CLI. */
@@ -22,7 +31,10 @@ export interface KeysCommandsOptions {
 }
 
 /** Opens a store on the configured Redis, runs `fn`, closes the connection. */
-async function withStore<T>(config: Config, fn: (store: RunStore) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  config: Config,
+  fn: (store: RunStore, audit: AuditLog) => Promise<T>,
+): Promise<T> {
   const redis = createRedis(config.REDIS_URL, 'command', {
     connectionName: 'runledger-cli-keys',
     cluster: config.REDIS_CLUSTER,
@@ -32,7 +44,12 @@ async function withStore<T>(config: Config, fn: (store: RunStore) => Promise<T>)
     lastError = err;
   });
   try {
-    return await fn(new RunStore(redis, { prefix: config.RUNLEDGER_PREFIX }));
+    const store = new RunStore(redis, { prefix: config.RUNLEDGER_PREFIX });
+    const audit = new AuditLog(redis, store.keys, {
+      maxLen: config.RUNLEDGER_AUDIT_MAXLEN,
+      maxAgeSeconds: config.RUNLEDGER_AUDIT_MAX_AGE_SECONDS,
+    });
+    return await fn(store, audit);
   } catch (err) {
     const cause = lastError as Error | null;
     if (cause) {
@@ -58,6 +75,19 @@ function keyName(value: string): string {
   return value;
 }
 
+/** The audit entry of a key change made here (no API key, no request: `source` `cli`). */
+function cliEntry(action: string, keyId: string, status: number, call: string) {
+  return {
+    action,
+    keyId: null,
+    objectId: keyId,
+    requestId: null,
+    status,
+    call,
+    source: 'cli' as const,
+  };
+}
+
 /** Adds the `keys` command group to `program`. */
 export function addKeysCommands(program: Command, options: KeysCommandsOptions): void {
   const { out, err } = options;
@@ -72,24 +102,37 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
     .description('create an API key for a project and print it (shown only this once)')
     .requiredOption('--project <project>', 'the project the key acts for', project)
     .option('--name <name>', 'a label for listing (e.g. who holds the key)', keyName, '')
-    .option('--json', 'print {key, id, project, name, createdAt} as JSON')
-    .action(async (opts: { project: string; name: string; json?: boolean }) => {
-      const created = await withStore(options.config(), (store) =>
-        store.createApiKey(opts.project, opts.name),
-      );
+    .addOption(
+      new Option(
+        '--role <role>',
+        'what the key may do: read (GET routes, events, exports), write (+ submit, cancel, rerun, datasets, experiments), admin (+ delete, audit, keys)',
+      )
+        .choices(ROLES)
+        .default('admin'),
+    )
+    .option('--json', 'print {key, id, project, name, role, createdAt} as JSON')
+    .action(async (opts: { project: string; name: string; role: Role; json?: boolean }) => {
+      const created = await withStore(options.config(), async (store, audit) => {
+        const made = await store.createApiKey(opts.project, opts.name, opts.role);
+        await audit.append(
+          made.project,
+          cliEntry('key.create', made.id, 201, 'runledger keys create'),
+        );
+        return made;
+      });
       if (opts.json) {
         out(formatJson(created));
         return;
       }
       out(`${created.key}\n`);
       err(
-        `created API key ${created.id} for project ${created.project}: send it as "Authorization: Bearer <key>" (or RUNLEDGER_API_KEY for this CLI); it is shown only now\n`,
+        `created API key ${created.id} (role ${created.role}) for project ${created.project}: send it as "Authorization: Bearer <key>" (or RUNLEDGER_API_KEY for this CLI); it is shown only now\n`,
       );
     });
 
   keys
     .command('list')
-    .description('list stored API keys (id, project, name, creation time; never the keys)')
+    .description('list stored API keys (id, project, role, name, creation time; never the keys)')
     .option('--json', 'print the keys as JSON')
     .action(async (opts: { json?: boolean }) => {
       const list = await withStore(options.config(), (store) => store.listApiKeys());
@@ -102,8 +145,8 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
         return;
       }
       const rows = [
-        ['ID', 'PROJECT', 'NAME', 'CREATED'],
-        ...list.map((k) => [k.id, k.project, k.name, k.createdAt]),
+        ['ID', 'PROJECT', 'ROLE', 'NAME', 'CREATED'],
+        ...list.map((k) => [k.id, k.project, k.role, k.name, k.createdAt]),
       ];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const row of rows)
@@ -120,7 +163,16 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
     .description('revoke a stored API key: requests with it are refused (401) from now on')
     .argument('<id>', 'the key id (runledger keys list)')
     .action(async (id: string) => {
-      const revoked = await withStore(options.config(), (store) => store.revokeApiKey(id));
+      const revoked = await withStore(options.config(), async (store, audit) => {
+        const gone = await store.revokeApiKey(id);
+        if (gone) {
+          await audit.append(
+            gone.project,
+            cliEntry('key.revoke', gone.id, 204, 'runledger keys revoke'),
+          );
+        }
+        return gone;
+      });
       if (!revoked) throw options.fail(`no API key with id ${id} (runledger keys list)`);
       out(`revoked API key ${revoked.id} (project ${revoked.project})\n`);
     });

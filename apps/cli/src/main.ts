@@ -28,6 +28,7 @@ import {
   type RunledgerClient,
   type RunSpecHeaderInput,
 } from './client.js';
+import { addAuditCommand } from './audit.js';
 import { datasetIdFromFile, readDatasetFile } from './dataset-file.js';
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
@@ -491,6 +492,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
   // ------------------------------------------------------------------ keys
 
   addKeysCommands(program, { config: () => config(), out, err, fail });
+  addAuditCommand(program, { client, out, err });
 
   // ------------------------------------------------------------------ datasets, export, rerun
 
