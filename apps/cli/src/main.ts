@@ -13,6 +13,7 @@ import {
   type Config,
   createLogger,
   loadConfig,
+  parseScrubKinds,
   RESULT_STATUSES,
   RUN_STATUSES,
 } from '@runledger/shared';
@@ -243,6 +244,17 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     )
     .option('--idempotency-key <key>', 'submitting again with the same key returns the same run')
     .option(
+      '--scrub <kinds>',
+      "mask PII before it is stored: all, none, or kinds among secret,email,card,ip,phone (default: the server's RUNLEDGER_SCRUB)",
+      parseScrubOption,
+    )
+    .option(
+      '--scrub-pattern <name=regex>',
+      'also mask matches of a regex as [name] (repeatable)',
+      collectScrubPattern,
+      [],
+    )
+    .option(
       '--stream',
       `send the items as an NDJSON stream (automatic above ${STREAM_THRESHOLD_BYTES / 1024 / 1024} MiB)`,
     )
@@ -292,6 +304,12 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       if (Object.keys(execution).length > 0) header.execution = execution;
       if (opts.retentionSeconds !== undefined)
         header.retention = { ttlSeconds: opts.retentionSeconds };
+      if (opts.scrub !== undefined || opts.scrubPattern.length > 0) {
+        header.privacy = {
+          ...(opts.scrub !== undefined ? { scrub: opts.scrub } : {}),
+          ...(opts.scrubPattern.length > 0 ? { patterns: opts.scrubPattern } : {}),
+        };
+      }
       const requestOptions = opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {};
 
       const lines: number[] = [];
@@ -538,6 +556,9 @@ interface SubmitOptions extends GateOptions {
   waitForWorkers?: boolean;
   retentionSeconds?: number;
   idempotencyKey?: string;
+  /** `--scrub`: `all` or kinds (`[]` for `none`). */
+  scrub?: 'all' | string[];
+  scrubPattern: { name: string; regex: string }[];
   stream?: boolean;
   watch?: boolean;
   json?: boolean;
@@ -625,6 +646,28 @@ function parseBackoff(value: string): { type: 'fixed' | 'exponential'; delayMs: 
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** `--scrub`: `all`, `none` (nothing) or a comma-separated list of kinds. */
+function parseScrubOption(value: string): 'all' | string[] {
+  if (value.trim().toLowerCase() === 'all') return 'all';
+  try {
+    return parseScrubKinds(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** `--scrub-pattern name=regex` (the regex is checked by the API: 400 naming it). */
+function collectScrubPattern(
+  value: string,
+  previous: { name: string; regex: string }[],
+): { name: string; regex: string }[] {
+  const eq = value.indexOf('=');
+  if (eq <= 0 || eq === value.length - 1) {
+    throw new InvalidArgumentError('expected name=regex, e.g. employee_id=EMP-\\d{6}');
+  }
+  return [...previous, { name: value.slice(0, eq), regex: value.slice(eq + 1) }];
 }
 
 function jsonObject(value: string): Record<string, unknown> {
