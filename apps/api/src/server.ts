@@ -12,6 +12,8 @@ import {
   type RedisClient,
   RunQueues,
   RunStore,
+  redisTopology,
+  waitReplicasOf,
 } from '@runledger/shared';
 import { createApp } from './app.js';
 import { bindPolicy } from './auth.js';
@@ -45,26 +47,28 @@ const CLOSE_GRACE_MS = 5000;
  */
 export async function startApi(options: StartApiOptions): Promise<ApiServer> {
   const { config, logger } = options;
-  const cluster = config.REDIS_CLUSTER;
+  // Cluster, Sentinel or one node: every connection of the process goes the same way
+  const topology = redisTopology(config);
   const redis = createRedis(config.REDIS_URL, 'command', {
     connectionName: 'runledger-api',
-    cluster,
+    ...topology,
   });
   const store = new RunStore(redis, {
     prefix: config.RUNLEDGER_PREFIX,
     eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
     safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
+    waitReplicas: waitReplicasOf(config),
   });
   const queues = new RunQueues({
     redisUrl: config.REDIS_URL,
     prefix: config.RUNLEDGER_PREFIX,
-    cluster,
+    ...topology,
   });
   const streams = new Set<RedisClient>();
   const openBlockingRedis = () => {
     const connection = createRedis(config.REDIS_URL, 'blocking', {
       connectionName: 'runledger-api-sse',
-      cluster,
+      ...topology,
     });
     streams.add(connection);
     connection.once('end', () => streams.delete(connection));

@@ -13,9 +13,10 @@ import {
   type Config,
   createRedis,
   PROJECT_PATTERN,
-  type Role,
   ROLES,
+  type Role,
   RunStore,
+  redisTopology,
 } from '@runledger/shared';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { formatJson } from './format.js';
@@ -37,7 +38,7 @@ async function withStore<T>(
 ): Promise<T> {
   const redis = createRedis(config.REDIS_URL, 'command', {
     connectionName: 'runledger-cli-keys',
-    cluster: config.REDIS_CLUSTER,
+    ...redisTopology(config),
   });
   let lastError: Error | null = null;
   redis.on('error', (err: Error) => {

@@ -26,6 +26,7 @@ export const RETRIED_KINDS: ReadonlySet<RedisErrorKind> = new Set([
   'readonly',
   'loading',
   'connection',
+  'replication',
 ]);
 
 /** Options of a `RecordRetry`. */

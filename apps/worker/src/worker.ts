@@ -20,11 +20,13 @@ import {
   RunQueues,
   RunStore,
   redisErrorKind,
+  redisTopology,
   type ScorerDefinition,
   type TargetDefinition,
   ThroughputCounters,
   TRACE_ATTRS,
   type WorkerInfo,
+  waitReplicasOf,
   watchRedisConnection,
 } from '@runledger/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -108,14 +110,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     ...plugins.scorers,
   ]);
 
-  const cluster = config.REDIS_CLUSTER;
+  // Cluster, Sentinel or one node: every connection of the process goes the same way
+  const topology = redisTopology(config);
   const redis = createRedis(config.REDIS_URL, 'command', {
     connectionName: `runledger-worker-${id}`,
-    cluster,
+    ...topology,
   });
   const subscriber = createRedis(config.REDIS_URL, 'blocking', {
     connectionName: `runledger-worker-cancel-${id}`,
-    cluster,
+    ...topology,
   });
   // an outage is logged once (and its end), not at every reconnect attempt
   watchRedisConnection(redis, logger, 'redis connection error', { connection: 'command' });
@@ -124,6 +127,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     prefix: config.RUNLEDGER_PREFIX,
     eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
     safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
+    waitReplicas: waitReplicasOf(config),
   });
   const runs = new LocalRuns();
   const slots = new Semaphore(config.WORKER_CONCURRENCY);
@@ -208,7 +212,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   // tracing on: consumer spans parented to the producer span stored in each job (bullmq-otel)
   const telemetry = bullTelemetry();
   const workers = targets.list().map((target) => {
-    const bull = bullConnection(config.REDIS_URL, 'blocking', { cluster });
+    const bull = bullConnection(config.REDIS_URL, 'blocking', topology);
     bullConnections.push(bull);
     const worker = new Worker<ChunkJob>(queueNameForTarget(target.name), processor, {
       connection: bull.connection,
@@ -259,7 +263,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const queues = new RunQueues({
     redisUrl: config.REDIS_URL,
     prefix: config.RUNLEDGER_PREFIX,
-    cluster,
+    ...topology,
   });
   const reconciler = startReconciler({
     store,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseHostAllowlist } from './host-allowlist.js';
+import { parseSentinels } from './redis.js';
 import { DEFAULT_ROLE, isRole, type Role } from './roles.js';
 import { NAME_PATTERN } from './schemas.js';
 import { parseScrubKinds } from './scrub.js';
@@ -31,6 +32,24 @@ export const ConfigSchema = z.object({
    * are discovered. Every process sharing the cluster must set it.
    */
   REDIS_CLUSTER: z.stringbool().default(false),
+  /**
+   * Redis Sentinel: `host:port,...` of some sentinels (ioredis asks them for the current master
+   * and follows failovers). With it, `REDIS_SENTINEL_NAME` names the master group and
+   * `REDIS_URL` only gives the db, user and password of the data nodes (its host is ignored).
+   */
+  REDIS_SENTINELS: parsedBy(parseSentinels),
+  /** Master group name of `REDIS_SENTINELS` (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: z.string().default('mymaster'),
+  /** Password of the sentinels themselves (not of the data nodes), if they require one. */
+  REDIS_SENTINEL_PASSWORD: z.string().default(''),
+  /**
+   * Replicas every write that matters (run commit, result records, cancel) waits for before it
+   * is acknowledged (`WAIT n timeout`); 0: no wait (a failover may lose the last writes, which
+   * are then executed again). Needs replicas; see README "Redis Sentinel".
+   */
+  RUNLEDGER_REDIS_WAIT_REPLICAS: int(0, 0),
+  /** How long `WAIT` waits for the replicas, ms; fewer acknowledgements fail the write. */
+  RUNLEDGER_REDIS_WAIT_TIMEOUT_MS: int(1000, 1),
   /**
    * Admission control: above this fraction of Redis `maxmemory` (`used_memory / maxmemory` from
    * `INFO memory`, read at most once a second), new runs and dataset versions are refused with

@@ -14,6 +14,7 @@ export * from './queue-stats.js';
 export * from './redis.js';
 export * from './redis-errors.js';
 export * from './redis-memory.js';
+export * from './redis-replication.js';
 export * from './result-queries.js';
 export * from './results.js';
 export * from './roles.js';

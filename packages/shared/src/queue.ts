@@ -4,7 +4,7 @@
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import { KeyLayout, queueNameForTarget } from './keys.js';
-import { type BullConnection, bullConnection } from './redis.js';
+import { type BullConnection, bullConnection, type SentinelSettings } from './redis.js';
 import type { ChunkJob } from './schemas.js';
 import { bullTelemetry } from './tracing.js';
 
@@ -53,6 +53,8 @@ export interface RunQueuesOptions {
   prefix?: string;
   /** Redis Cluster mode (`REDIS_CLUSTER`): `redisUrl` is a seed node. @defaultValue false */
   cluster?: boolean;
+  /** Redis Sentinel (`REDIS_SENTINELS`, see `redisTopology`). @defaultValue none */
+  sentinel?: SentinelSettings | undefined;
 }
 
 /** Producer side of the chunk queues (used by the API): enqueue and remove a run's jobs. */
@@ -72,6 +74,7 @@ export class RunQueues {
     if (!queue) {
       this.connection ??= bullConnection(this.options.redisUrl, 'command', {
         cluster: this.options.cluster ?? false,
+        sentinel: this.options.sentinel,
       });
       // tracing on: `addBulk` producer spans, their context carried in each job (bullmq-otel)
       const telemetry = bullTelemetry();

@@ -15,10 +15,19 @@ export const MAX_LOGGED_ERROR_CHARS = 1024;
  * - `readonly`: a write sent to a replica (`READONLY ...`, e.g. during a failover);
  * - `loading`: Redis is loading its dataset (`LOADING ...`) or its master is down (`MASTERDOWN`);
  * - `connection`: no connection, closed, reset, refused, timed out, or ioredis gave up retrying;
+ * - `replication`: fewer replicas than `RUNLEDGER_REDIS_WAIT_REPLICAS` acknowledged a write in
+ *   time (`ReplicationTimeoutError`);
  * - `script`: a Lua script raised an error (`ERR user_script...`, `ERR Error running script`);
  * - `reply`: any other error reply of Redis.
  */
-export type RedisErrorKind = 'oom' | 'readonly' | 'loading' | 'connection' | 'script' | 'reply';
+export type RedisErrorKind =
+  | 'oom'
+  | 'readonly'
+  | 'loading'
+  | 'connection'
+  | 'replication'
+  | 'script'
+  | 'reply';
 
 /** Every `RedisErrorKind`, for metrics labels. */
 export const REDIS_ERROR_KINDS: readonly RedisErrorKind[] = [
@@ -26,6 +35,7 @@ export const REDIS_ERROR_KINDS: readonly RedisErrorKind[] = [
   'readonly',
   'loading',
   'connection',
+  'replication',
   'script',
   'reply',
 ];
@@ -74,6 +84,7 @@ export function redisErrorKind(err: unknown): RedisErrorKind | null {
   if (message.startsWith('OOM ')) return 'oom';
   if (message.startsWith('READONLY ')) return 'readonly';
   if (message.startsWith('LOADING ') || message.startsWith('MASTERDOWN ')) return 'loading';
+  if (err.name === 'ReplicationTimeoutError') return 'replication';
   const code = (err as { code?: unknown }).code;
   if (
     err.name === 'MaxRetriesPerRequestError' ||
@@ -94,6 +105,7 @@ export const RETRY_AFTER_SECONDS: Readonly<Record<RedisErrorKind, number>> = {
   readonly: 2,
   loading: 5,
   connection: 2,
+  replication: 2,
   script: 0,
   reply: 0,
 };
@@ -104,6 +116,8 @@ const UNAVAILABLE_DETAIL: Partial<Record<RedisErrorKind, string>> = {
   readonly: 'Redis refused the write: it is a read-only replica (failover in progress?)',
   loading: 'Redis is loading its data or has no master',
   connection: 'Redis is unreachable',
+  replication:
+    'Redis replicas did not acknowledge the write in time (RUNLEDGER_REDIS_WAIT_REPLICAS): it may be lost in a failover; retry',
 };
 
 /**

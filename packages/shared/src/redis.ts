@@ -31,13 +31,93 @@ export interface CreateRedisOptions {
    * and an ioredis `Cluster` is returned. @defaultValue false
    */
   cluster?: boolean;
+  /**
+   * Redis Sentinel (`REDIS_SENTINELS`): connect to the master the sentinels name, and follow
+   * failovers. The URL then gives only the db, user and password of the data nodes.
+   */
+  sentinel?: SentinelSettings | undefined;
+}
+
+/** Where the sentinels are and which master group to follow. */
+export interface SentinelSettings {
+  /** Some sentinels of the group (ioredis tries them in turn). */
+  sentinels: { host: string; port: number }[];
+  /** Master group name (`REDIS_SENTINEL_NAME`). */
+  name: string;
+  /** Password of the sentinels themselves (`REDIS_SENTINEL_PASSWORD`), if any. */
+  password?: string | undefined;
+}
+
+/**
+ * Parses `REDIS_SENTINELS` (`host:port,host:port`; `[v6]:port` for IPv6; port 26379 when
+ * omitted). Returns [] for an empty value.
+ * @throws Error naming the bad entry.
+ */
+export function parseSentinels(value: string): { host: string; port: number }[] {
+  return value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+      if (!m) throw new Error(`REDIS_SENTINELS entry "${entry}" is not host:port`);
+      const port = m[2] === undefined ? 26379 : Number(m[2]);
+      if (!(port > 0 && port < 65536))
+        throw new Error(`REDIS_SENTINELS entry "${entry}": bad port`);
+      return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+    });
+}
+
+/**
+ * How to reach Redis from a config: Cluster mode, or Sentinel settings when `REDIS_SENTINELS`
+ * is set. Spread it into `createRedis`, `bullConnection` and `RunQueues` options so every
+ * connection of a process goes the same way.
+ */
+export function redisTopology(config: {
+  REDIS_CLUSTER: boolean;
+  REDIS_SENTINELS: string;
+  REDIS_SENTINEL_NAME: string;
+  REDIS_SENTINEL_PASSWORD: string;
+}): { cluster: boolean; sentinel?: SentinelSettings } {
+  const sentinels = parseSentinels(config.REDIS_SENTINELS);
+  if (sentinels.length === 0) return { cluster: config.REDIS_CLUSTER };
+  return {
+    cluster: false,
+    sentinel: {
+      sentinels,
+      name: config.REDIS_SENTINEL_NAME,
+      ...(config.REDIS_SENTINEL_PASSWORD ? { password: config.REDIS_SENTINEL_PASSWORD } : {}),
+    },
+  };
+}
+
+/**
+ * ioredis options of a Sentinel connection: the sentinels and group, the data nodes' db, user,
+ * password and TLS from `url`, and a reconnect on `READONLY` (a master demoted while connected:
+ * ioredis asks the sentinels again and the command is resent).
+ */
+function sentinelOptions(url: string, sentinel: SentinelSettings) {
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.replace(/^\//, '') || 0);
+  return {
+    sentinels: sentinel.sentinels,
+    name: sentinel.name,
+    ...(sentinel.password ? { sentinelPassword: sentinel.password } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    db,
+    reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+    sentinelRetryStrategy: retry,
+  } as const;
 }
 
 /** Reconnect backoff: 50 ms * attempt, max 2 s. */
 const retry = (times: number) => Math.min(times * 50, 2000);
 
 /**
- * Opens an ioredis connection to `url` (e.g. `redis://127.0.0.1:6379`; `rediss://` for TLS).
+ * Opens an ioredis connection to `url` (e.g. `redis://127.0.0.1:6379`; `rediss://` for TLS), or
+ * with `extra.sentinel` to the master its sentinels name (`url` gives db, user, password).
  * `command` connections fail requests after 3 retries; `blocking` connections use
  * `maxRetriesPerRequest: null` as BullMQ workers require. Both reconnect by themselves with a
  * capped backoff (50 ms * attempt, max 2 s). With `extra.cluster` the answer is a `Cluster`
@@ -68,6 +148,15 @@ export function createRedis(
       enableOfflineQueue: true,
       maxRetriesPerRequest,
       connectionName,
+    });
+  }
+  if (extra.sentinel) {
+    return new Redis({
+      ...sentinelOptions(url, extra.sentinel),
+      connectionName,
+      lazyConnect,
+      retryStrategy: retry,
+      maxRetriesPerRequest,
     });
   }
   return new Redis(url, {
@@ -137,17 +226,24 @@ export interface BullConnection {
 
 /**
  * The BullMQ connection for `url`: `blocking` for workers (`maxRetriesPerRequest: null`),
- * `command` for producers (fail fast: no offline queue). With `options.cluster` it holds a lazily
+ * `command` for producers (fail fast: no offline queue). With `options.sentinel`, options that
+ * connect through the sentinels (BullMQ builds and closes the connections). With `options.cluster` it holds a lazily
  * connecting ioredis `Cluster` seeded by `url`, which `close()` ends; share one among Queues if
  * you like, but close it only after all of them.
  */
 export function bullConnection(
   url: string,
   role: RedisRole,
-  options: { cluster?: boolean } = {},
+  options: { cluster?: boolean; sentinel?: SentinelSettings | undefined } = {},
 ): BullConnection {
   const failFast =
     role === 'blocking' ? { maxRetriesPerRequest: null } : { enableOfflineQueue: false };
+  if (options.sentinel) {
+    return {
+      connection: { ...sentinelOptions(url, options.sentinel), retryStrategy: retry, ...failFast },
+      close: async () => {},
+    };
+  }
   if (!options.cluster) {
     return { connection: { url, retryStrategy: retry, ...failFast }, close: async () => {} };
   }

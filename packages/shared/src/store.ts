@@ -10,6 +10,7 @@ import { InvalidCursorError, RunNotFoundError, RunTerminalError } from './errors
 import { histogramEdges, type LatencyHistogram } from './histogram.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
+import { type WaitReplicas, waitForReplicas } from './redis-replication.js';
 import { cancelledResult } from './results.js';
 import { DEFAULT_ROLE, type Role } from './roles.js';
 import type {
@@ -73,6 +74,12 @@ export interface RunStoreOptions {
   eventsMaxLen?: number;
   /** TTL of a run's keys until it finishes, seconds. @defaultValue 2592000 (30 days) */
   safetyTtlSeconds?: number;
+  /**
+   * `WAIT` for replicas after a run commit, result records and a finish (cancel/fail): the call
+   * resolves only once they hold the write (`RUNLEDGER_REDIS_WAIT_REPLICAS`; see
+   * ./redis-replication.ts). @defaultValue none
+   */
+  waitReplicas?: WaitReplicas | undefined;
 }
 
 /** A run to commit: everything but its items, which are staged first. Times in ms since epoch. */
@@ -177,6 +184,8 @@ export class RunStore {
   readonly keys: KeyLayout;
   readonly eventsMaxLen: number;
   readonly safetyTtlSeconds: number;
+  /** `RunStoreOptions.waitReplicas`. */
+  private readonly waitReplicas: WaitReplicas | undefined;
 
   /**
    * @param redis a single-node `Redis` or a `Cluster` (`createRedis`). On a Cluster every script,
@@ -190,6 +199,7 @@ export class RunStore {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
     this.eventsMaxLen = options.eventsMaxLen ?? 10_000;
     this.safetyTtlSeconds = options.safetyTtlSeconds ?? 30 * 24 * 3600;
+    this.waitReplicas = options.waitReplicas;
     defineScripts(redis, SCRIPTS);
   }
 
@@ -262,6 +272,7 @@ export class RunStore {
     const error = scriptError(reply, { runId: run.id, totalItems: run.totalItems });
     if (error) throw error;
     if (run.parentRunId !== undefined) await this.addRerun(run.parentRunId, run.id, run.createdAt);
+    await waitForReplicas(this.redis, this.waitReplicas);
   }
 
   /**
@@ -755,6 +766,7 @@ export class RunStore {
     const error = scriptError(reply, { runId });
     if (error instanceof RunNotFoundError) return { state: 'missing' };
     if (error) throw error;
+    await waitForReplicas(this.redis, this.waitReplicas);
     const [, recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
     const outcome: RecordOutcome = { state: 'ok', recorded, done, total, finished: finished === 1 };
     if (stopped === 1) outcome.stopped = true;
@@ -787,6 +799,7 @@ export class RunStore {
       return { state: 'terminal', status: outcome.runStatus as RunStatus };
     }
     if (outcome) throw outcome;
+    await waitForReplicas(this.redis, this.waitReplicas);
     return { state: 'finished', cancelledItems: Number(reply[1]) };
   }
 
