@@ -193,15 +193,16 @@ describe('dashboard pages', () => {
       Array(10).fill('failed'),
     );
 
-    // a wrongly answered item: keyboard j then Enter opens the first row of the unfiltered table
+    // a wrongly answered item: keyboard j then Enter opens the row in the side panel
     await page.getByRole('button', { name: /^all/ }).click();
     await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('40');
     for (let i = 0; i < 28; i++) await page.keyboard.press('j');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.url()).toContain(`/runs/${run.id}/items/q27`);
-    await expect.poll(() => page.getByTestId('output').textContent()).toBe('the wrong answer 27');
-    expect(await page.getByTestId('expected').textContent()).toBe('answer 27');
-    const diff = page.getByTestId('diff').locator('.diff-body');
+    await expect.poll(() => new URL(page.url()).searchParams.get('item')).toBe('q27');
+    const panel = page.getByTestId('item-panel');
+    await expect.poll(() => panel.getByTestId('output').textContent()).toBe('the wrong answer 27');
+    expect(await panel.getByTestId('expected').textContent()).toBe('answer 27');
+    const diff = panel.getByTestId('diff').locator('.diff-body');
     expect(await diff.locator('del').count()).toBe(0); // "answer 27" is all in the output
     expect((await diff.locator('ins').allTextContents()).join('')).toContain('the wrong');
     // the run's failures by type
@@ -218,12 +219,15 @@ describe('dashboard pages', () => {
     // Esc goes back to the run
     await page.keyboard.press('Escape');
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${run.id}`);
-    // `/` focuses the item finder: an item id opens that item
+    // `/` focuses the results search: an item id finds that item, Enter on its row opens it
     await page.locator('tr[data-index="0"]').waitFor();
     await page.keyboard.press('/');
     await page.keyboard.type('q12');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('output').textContent()).toBe('answer 12');
+    await expect
+      .poll(async () => (await resultRows().locator('td:nth-child(2)').allTextContents()).join(','))
+      .toBe('q12');
+    await resultRows().first().click();
+    await expect.poll(() => panel.getByTestId('output').textContent()).toBe('answer 12');
   });
 
   it('a large run scrolls by fetching only the pages on screen', async () => {

@@ -25,6 +25,7 @@ import {
   type ResultList,
   type ResultStatus,
   type Run,
+  type RunAggregate,
   type RunList,
   RunledgerApiError,
   type RunledgerClient,
@@ -42,6 +43,7 @@ export type {
   Result,
   ResultStatus,
   Run,
+  RunAggregate,
   RunStatus,
   WorkerInfo,
 };
@@ -140,6 +142,8 @@ export interface RunFilter {
   target?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
+  /** Case-insensitive substring of the run's name or id. */
+  q?: string | undefined;
   /** createdAt >= since (ISO-8601). */
   since?: string | undefined;
   /** createdAt <= until (ISO-8601). */
@@ -153,20 +157,43 @@ export type RunPage = RunList;
 export const listRuns = (filter: RunFilter, cursor?: string | null, limit = 50): Promise<RunPage> =>
   api().runs.list(query({ ...filter, cursor, limit }));
 
+/** `GET /v1/runs/aggregate`: totals over the runs matching `filter`, by target and by model. */
+export const aggregateRuns = (filter: RunFilter): Promise<RunAggregate> =>
+  api().runs.aggregate(query({ ...filter }));
+
 /** `GET /v1/runs/:id`. */
 export const getRun = (id: string): Promise<Run> => api().runs.get(id);
 
 /** A page of `GET /v1/runs/:id/results`, in item order. */
 export type ResultPage = ResultList;
 
-/** `GET /v1/runs/:id/results`: from item index `cursor` (no status) or after it (with status). */
+/** How `GET /v1/runs/:id/results` can order results (`-`: descending). */
+export type ResultSort = 'latency' | '-latency' | `score:${string}` | `-score:${string}`;
+
+/**
+ * `GET /v1/runs/:id/results`: from item index `cursor` (no status) or after it (with status);
+ * `q` searches (pages may be short, even empty, with a `nextCursor`), `sort` orders by latency or
+ * a scorer's score (cursors are then opaque tokens).
+ */
 export const listResults = (
   id: string,
-  options: { status?: ResultStatus | undefined; cursor?: string | null; limit?: number },
+  options: {
+    status?: ResultStatus | undefined;
+    q?: string | undefined;
+    sort?: ResultSort | undefined;
+    cursor?: string | null;
+    limit?: number;
+  },
 ): Promise<ResultPage> =>
   api().runs.resultsPage(
     id,
-    query({ status: options.status, cursor: options.cursor, limit: options.limit ?? 100 }),
+    query({
+      status: options.status,
+      q: options.q,
+      sort: options.sort,
+      cursor: options.cursor,
+      limit: options.limit ?? 100,
+    }),
   );
 
 /**

@@ -9,7 +9,7 @@ import {
   createRouter,
   redirect,
 } from '@tanstack/react-router';
-import type { ResultStatus, RunStatus } from './api';
+import type { ResultSort, ResultStatus, RunStatus } from './api';
 import { Layout, NotFoundPage } from './layout';
 import { ComparePage } from './pages/compare';
 import { DatasetPage, DatasetsPage } from './pages/datasets';
@@ -40,6 +40,8 @@ export interface RunsSearch {
   target?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
+  /** Text in the run's name or id. */
+  q?: string | undefined;
   /** Created on or after this day (YYYY-MM-DD, local time). */
   since?: string | undefined;
   /** Created on or before this day (YYYY-MM-DD, local time). */
@@ -49,7 +51,20 @@ export interface RunsSearch {
 /** Search params of /runs/:id. */
 export interface RunSearch {
   status?: ResultStatus | undefined;
+  /** Text in the results' item id, input, output, expected output or error. */
+  q?: string | undefined;
+  /** Order of the results (default: item order). */
+  sort?: ResultSort | undefined;
+  /** The item open in the side panel, and its index (one request to find it). */
+  item?: string | undefined;
+  i?: number | undefined;
 }
+
+const SORT = /^-?(latency|score:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
+const index = (v: unknown): number | undefined => {
+  const i = Number(v);
+  return v !== undefined && v !== '' && Number.isInteger(i) && i >= 0 ? i : undefined;
+};
 
 /** Search params of /compare/:a/:b. */
 export interface CompareSearch {
@@ -78,6 +93,7 @@ const runsRoute = createRoute({
     target: str(s.target),
     datasetId: str(s.datasetId),
     tag: str(s.tag),
+    q: str(s.q),
     since: day(s.since),
     until: day(s.until),
   }),
@@ -89,6 +105,10 @@ const runRoute = createRoute({
   path: '/runs/$runId',
   validateSearch: (s: Record<string, unknown>): RunSearch => ({
     status: oneOf(s.status, RESULT_STATUSES),
+    q: str(s.q),
+    sort: typeof s.sort === 'string' && SORT.test(s.sort) ? (s.sort as ResultSort) : undefined,
+    item: str(s.item),
+    i: index(s.i),
   }),
   component: RunPage,
 });
@@ -96,10 +116,7 @@ const runRoute = createRoute({
 const itemRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/runs/$runId/items/$itemId',
-  validateSearch: (s: Record<string, unknown>): { i?: number | undefined } => {
-    const i = Number(s.i);
-    return { i: Number.isInteger(i) && i >= 0 ? i : undefined };
-  },
+  validateSearch: (s: Record<string, unknown>): { i?: number | undefined } => ({ i: index(s.i) }),
   component: ItemPage,
 });
 

@@ -1,14 +1,16 @@
 /**
- * The results of a run, virtualised. Without a status filter, rows are item indexes
- * `0..totalItems-1` and only the pages on screen are fetched (`?cursor=<first index>`), so a
- * 100,000-item run holds a few pages; with a filter, pages of that status are read in item order
- * as the table scrolls towards their end.
+ * The results of a run, virtualised. Without a status filter, search or sort, rows are item
+ * indexes `0..totalItems-1` and only the pages on screen are fetched (`?cursor=<first index>`),
+ * so a 100,000-item run holds a few pages; with a filter, pages of that status are read in item
+ * order as the table scrolls towards their end; with a search (`q`) or a sort, the API's pages
+ * (short ones included: its search is a bounded scan) are read the same way, and more are asked
+ * for while the rows loaded do not fill the screen. Opening a row (click, Enter) hands its result
+ * to `onOpen` (the run page shows it in the side panel).
  */
 import { useInfiniteQuery, useQueries } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
 import type { ColumnDef } from '@tanstack/react-table';
-import { useCallback, useMemo, useState } from 'react';
-import { listResults, type Result, type ResultStatus, type Run } from '../api';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { listResults, type Result, type ResultSort, type ResultStatus, type Run } from '../api';
 import { fmtMs, preview } from '../format';
 import { StatusBadge } from './common';
 import { VirtualTable } from './virtual-table';
@@ -165,34 +167,82 @@ function useFilteredRows(run: Run, status: ResultStatus) {
   return { count, rowAt, onRange, error: query.error };
 }
 
+/** Rows of a search and/or sort, in the API's order, read page after page as the table scrolls. */
+function useQueriedRows(
+  run: Run,
+  status: ResultStatus | undefined,
+  q: string | undefined,
+  sort: ResultSort | undefined,
+) {
+  const query = useInfiniteQuery({
+    queryKey: ['results', run.id, 'query', status ?? 'all', q ?? '', sort ?? ''],
+    queryFn: ({ pageParam }) =>
+      listResults(run.id, { status, q, sort, cursor: pageParam, limit: RESULTS_PAGE * 2 }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+    staleTime: live(run) ? 1000 : Number.POSITIVE_INFINITY,
+  });
+  const rows = useMemo(() => query.data?.pages.flatMap((p) => p.results) ?? [], [query.data]);
+  const { hasNextPage, isFetching, fetchNextPage } = query;
+  const [end, setEnd] = useState(40);
+  // a search page may be short (even empty): keep reading until the screen is full
+  useEffect(() => {
+    if (hasNextPage && !isFetching && rows.length < end + 20) fetchNextPage();
+  }, [hasNextPage, isFetching, rows.length, end, fetchNextPage]);
+  const count = rows.length + (hasNextPage || query.isPending ? 1 : 0);
+  const rowAt = useCallback((index: number): Row => ({ index, result: rows[index] }), [rows]);
+  const onRange = useCallback((_start: number, last: number) => {
+    setEnd((old) => (old === last ? old : last));
+  }, []);
+  return {
+    count,
+    rowAt,
+    onRange,
+    error: query.error,
+    searching: query.isFetching,
+    loaded: rows.length,
+    more: Boolean(hasNextPage),
+  };
+}
+
+/** What the results table shows: a status filter, a search, an order. */
+export interface ResultsView {
+  status?: ResultStatus | undefined;
+  q?: string | undefined;
+  sort?: ResultSort | undefined;
+}
+
 function Table({
   run,
   data,
-  status,
+  view,
+  onOpen,
 }: {
   run: Run;
   data: ReturnType<typeof useIndexedRows>;
-  status: ResultStatus | undefined;
+  view: ResultsView;
+  onOpen: (result: Result) => void;
 }) {
-  const navigate = useNavigate();
   const [selected, setSelected] = useState<number | null>(null);
   const { rowAt } = data;
   const open = useCallback(
     (index: number) => {
       const result = rowAt(index).result;
-      if (!result) return;
-      navigate({
-        to: '/runs/$runId/items/$itemId',
-        params: { runId: run.id, itemId: result.itemId },
-        search: { i: result.itemIndex },
-      });
+      if (result) onOpen(result);
     },
-    [rowAt, navigate, run.id],
+    [rowAt, onOpen],
   );
   if (data.count === 0) {
+    const { status, q } = view;
     return (
       <p className="empty">
-        {status ? `No ${status} results${live(run) ? ' yet' : ''}.` : 'This run has no items.'}
+        {q
+          ? `No ${status ?? ''} result matches “${q}”.`.replace('  ', ' ')
+          : status
+            ? `No ${status} results${live(run) ? ' yet' : ''}.`
+            : view.sort
+              ? 'No result has this sort key yet.'
+              : 'This run has no items.'}
       </p>
     );
   }
@@ -214,19 +264,65 @@ function Table({
   );
 }
 
-function AllResults({ run }: { run: Run }) {
-  return <Table run={run} data={useIndexedRows(run)} status={undefined} />;
+type OpenResult = (result: Result) => void;
+
+function AllResults({ run, onOpen }: { run: Run; onOpen: OpenResult }) {
+  return <Table run={run} data={useIndexedRows(run)} view={{}} onOpen={onOpen} />;
 }
 
-function StatusResults({ run, status }: { run: Run; status: ResultStatus }) {
-  return <Table run={run} data={useFilteredRows(run, status)} status={status} />;
+function StatusResults({
+  run,
+  status,
+  onOpen,
+}: {
+  run: Run;
+  status: ResultStatus;
+  onOpen: OpenResult;
+}) {
+  return <Table run={run} data={useFilteredRows(run, status)} view={{ status }} onOpen={onOpen} />;
 }
 
-/** The results table of `run`, optionally of one status. */
-export function ResultsTable({ run, status }: { run: Run; status: ResultStatus | undefined }) {
+function QueriedResults({
+  run,
+  view,
+  onOpen,
+}: {
+  run: Run;
+  view: ResultsView;
+  onOpen: OpenResult;
+}) {
+  const data = useQueriedRows(run, view.status, view.q, view.sort);
+  return (
+    <>
+      <p className="muted small" data-testid="results-query-state" aria-live="polite">
+        {data.loaded} {data.loaded === 1 ? 'result' : 'results'}
+        {data.more || data.searching ? ' so far, reading on…' : ''}
+      </p>
+      <Table run={run} data={data} view={view} onOpen={onOpen} />
+    </>
+  );
+}
+
+/**
+ * The results table of `run`: every item, one status, or a search / sort (`view`); `onOpen`
+ * receives the result of a row opened (click, Enter).
+ */
+export function ResultsTable({
+  run,
+  view,
+  onOpen,
+}: {
+  run: Run;
+  view: ResultsView;
+  onOpen: OpenResult;
+}) {
+  const { status, q, sort } = view;
+  if (q || sort) {
+    return <QueriedResults key={`${status}|${q}|${sort}`} run={run} view={view} onOpen={onOpen} />;
+  }
   return status ? (
-    <StatusResults key={status} run={run} status={status} />
+    <StatusResults key={status} run={run} status={status} onOpen={onOpen} />
   ) : (
-    <AllResults run={run} />
+    <AllResults run={run} onOpen={onOpen} />
   );
 }

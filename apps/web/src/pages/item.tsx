@@ -1,7 +1,9 @@
 /**
- * /runs/:id/items/:itemId: one item's result in full: input, output and expected output side
- * by side, the diff of output against expected, scores, error, attempts, timings, usage, worker
- * and metadata. Long values are shown whole, in scrollable panes. Esc goes back to the run.
+ * One item's result in full (`ItemView`): input, output and expected output side by side, the
+ * diff of output against expected, scores, error, attempts, timings, usage, worker and metadata.
+ * Long values are shown whole, in scrollable panes. Shown as the page /runs/:id/items/:itemId
+ * (`ItemPage`, a deep link; Esc goes back to the run) and in the run page's side panel
+ * (`ItemPanel`; Esc closes it).
  */
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
@@ -26,16 +28,12 @@ function Pane({ title, value, testId }: { title: string; value: unknown; testId:
   );
 }
 
-/** The item page. */
+/** The item page (a deep link): the item in full; Esc goes back to the run. */
 export function ItemPage() {
   const { runId, itemId } = useParams({ from: '/runs/$runId/items/$itemId' });
   useTitle(`Item ${itemId}`);
   const { i } = useSearch({ from: '/runs/$runId/items/$itemId' });
   const navigate = useNavigate();
-  const query = useQuery({
-    queryKey: ['result', runId, itemId],
-    queryFn: () => findResult(runId, itemId, i),
-  });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -45,42 +43,98 @@ export function ItemPage() {
     return () => window.removeEventListener('keydown', onKey);
   }, [navigate, runId]);
 
-  const back = (
-    <Link to="/runs/$runId" params={{ runId }} search={{}}>
-      ← run {runId}
-    </Link>
+  return (
+    <section className="item-page">
+      <Link to="/runs/$runId" params={{ runId }} search={{}}>
+        ← run {runId}
+      </Link>
+      <ItemView runId={runId} itemId={itemId} index={i} heading="h1" />
+    </section>
   );
+}
+
+/**
+ * The item beside the run's results (the run page's `?item=`): the same view as the item page,
+ * a link to that page, and a close button; Esc closes it (`onClose`).
+ */
+export function ItemPanel({
+  runId,
+  itemId,
+  index,
+  onClose,
+}: {
+  runId: string;
+  itemId: string;
+  index: number | undefined;
+  onClose: () => void;
+}) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <aside className="side-panel" aria-label="item" data-testid="item-panel">
+      <div className="side-panel-bar">
+        <Link
+          to="/runs/$runId/items/$itemId"
+          params={{ runId, itemId }}
+          search={{ i: index }}
+          className="small"
+        >
+          open as a page ↗
+        </Link>
+        <button type="button" onClick={onClose} aria-label="close item (Esc)">
+          ✕
+        </button>
+      </div>
+      <ItemView runId={runId} itemId={itemId} index={index} heading="h2" />
+    </aside>
+  );
+}
+
+/**
+ * Item `itemId` of run `runId` in full (`index`: its item index when known, so one request finds
+ * it); `heading`: the level of its title.
+ */
+export function ItemView({
+  runId,
+  itemId,
+  index,
+  heading,
+}: {
+  runId: string;
+  itemId: string;
+  index: number | undefined;
+  heading: 'h1' | 'h2';
+}) {
+  const query = useQuery({
+    queryKey: ['result', runId, itemId],
+    queryFn: () => findResult(runId, itemId, index),
+  });
   if (query.isPending) return <Loading what="Loading item" />;
-  if (query.isError) {
-    return (
-      <section>
-        {back}
-        <ErrorBox error={query.error} what={`Run ${runId}`} />
-      </section>
-    );
-  }
+  if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
   const r = query.data;
   if (!r) {
     return (
-      <section>
-        {back}
-        <Empty>
-          <p>
-            Item <code>{itemId}</code> has no result in this run (yet): it may still be queued, or
-            the run has no such item.
-          </p>
-        </Empty>
-      </section>
+      <Empty>
+        <p>
+          Item <code>{itemId}</code> has no result in this run (yet): it may still be queued, or the
+          run has no such item.
+        </p>
+      </Empty>
     );
   }
   const hasExpected = r.expectedOutput !== null && r.expectedOutput !== undefined;
+  const Title = heading;
   return (
-    <section className="item-page">
-      {back}
+    <div className="item-view">
       <div className="page-head">
-        <h1>
+        <Title>
           Item <span className="mono">{r.itemId}</span> <StatusBadge status={r.status} />
-        </h1>
+        </Title>
         <span className="muted">index {r.itemIndex}</span>
       </div>
       {r.error && (
@@ -161,6 +215,6 @@ export function ItemPage() {
       ) : (
         <p className="muted">No metadata.</p>
       )}
-    </section>
+    </div>
   );
 }

@@ -7,13 +7,15 @@
 import { wilsonInterval } from '@runledger/shared/stats';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   cancelRun,
   deleteRun,
   downloadExport,
   followRunEvents,
   getRun,
+  type Result,
+  type ResultSort,
   type ResultStatus,
   type Run,
   rerunRun,
@@ -30,7 +32,10 @@ import {
 } from '../components/common';
 import { LatencyChart } from '../components/latency-chart';
 import { ResultsTable } from '../components/results-table';
+import { useDebounced } from '../components/search-box';
 import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
+import type { RunSearch } from '../router';
+import { ItemPanel } from './item';
 
 const isActive = (run: Run | undefined) => run?.status === 'queued' || run?.status === 'running';
 
@@ -190,9 +195,19 @@ function RunActions({ run }: { run: Run }) {
   );
 }
 
-/** "Go to item": opens the item with the id typed; `/` focuses it. */
-function ItemJump({ runId }: { runId: string }) {
-  const navigate = useNavigate();
+/**
+ * The results' search box (`q` in the URL, debounced 300 ms) and sort (latency, or score per
+ * scorer); `/` focuses the search box.
+ */
+function ResultControls({
+  run,
+  search,
+  onChange,
+}: {
+  run: Run;
+  search: RunSearch;
+  onChange: (next: Partial<RunSearch>) => void;
+}) {
   const ref = useRef<HTMLInputElement>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -204,16 +219,43 @@ function ItemJump({ runId }: { runId: string }) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const itemId = String(new FormData(e.currentTarget).get('itemId') ?? '').trim();
-    if (itemId)
-      navigate({ to: '/runs/$runId/items/$itemId', params: { runId, itemId }, search: {} });
-  };
+  const [text, setText] = useDebounced(search.q ?? '', (q) => onChange({ q: q || undefined }));
+  const sorts: [ResultSort | '', string][] = [
+    ['', 'item order'],
+    ['latency', 'latency ↑'],
+    ['-latency', 'latency ↓'],
+    ...run.scorers.flatMap((s): [ResultSort, string][] => [
+      [`score:${s.name}`, `${s.name} ↑`],
+      [`-score:${s.name}`, `${s.name} ↓`],
+    ]),
+  ];
   return (
-    <form onSubmit={onSubmit} className="item-jump" aria-label="go to item">
-      <input ref={ref} name="itemId" placeholder="item id  ( / )" aria-label="item id" />
-    </form>
+    <div className="result-controls">
+      <input
+        ref={ref}
+        type="search"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') e.currentTarget.blur();
+        }}
+        placeholder="search id, input, output  ( / )"
+        aria-label="search results"
+      />
+      <select
+        aria-label="sort results"
+        value={search.sort ?? ''}
+        onChange={(e) =>
+          onChange({ sort: (e.target.value || undefined) as ResultSort | undefined })
+        }
+      >
+        {sorts.map(([value, label]) => (
+          <option key={value} value={value}>
+            sort: {label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
@@ -225,6 +267,19 @@ export function RunPage() {
   const navigate = useNavigate({ from: '/runs/$runId' });
   const query = useLiveRun(runId);
   const run = query.data;
+  const update = useCallback(
+    (next: Partial<RunSearch>) =>
+      navigate({ search: (old) => ({ ...old, ...next }), replace: true }),
+    [navigate],
+  );
+  const openItem = useCallback(
+    (r: Result) => navigate({ search: (old) => ({ ...old, item: r.itemId, i: r.itemIndex }) }),
+    [navigate],
+  );
+  const closeItem = useCallback(
+    () => navigate({ search: (old) => ({ ...old, item: undefined, i: undefined }) }),
+    [navigate],
+  );
 
   if (query.isPending) return <Loading what="Loading run" />;
   if (query.isError && !run) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
@@ -233,7 +288,8 @@ export function RunPage() {
   if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
 
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
-  const setStatus = (status: ResultStatus | undefined) => navigate({ search: { status } });
+  const setStatus = (status: ResultStatus | undefined) =>
+    navigate({ search: (old) => ({ ...old, status }) });
 
   return (
     <section className="run-page">
@@ -378,10 +434,25 @@ export function RunPage() {
             </button>
           ))}
         </fieldset>
-        <ItemJump runId={run.id} />
-        <span className="muted small">j / k move · Enter opens · Esc clears · / finds an item</span>
+        <ResultControls run={run} search={search} onChange={update} />
+        <span className="muted small">j / k move · Enter opens · Esc closes · / searches</span>
       </div>
-      <ResultsTable run={run} status={search.status} />
+      <div className={search.item ? 'with-panel' : undefined}>
+        <ResultsTable
+          run={run}
+          view={{ status: search.status, q: search.q, sort: search.sort }}
+          onOpen={openItem}
+        />
+        {search.item && (
+          <ItemPanel
+            key={search.item}
+            runId={run.id}
+            itemId={search.item}
+            index={search.i}
+            onClose={closeItem}
+          />
+        )}
+      </div>
     </section>
   );
 }

@@ -1,12 +1,13 @@
 /**
  * /runs: every run of the project, newest first, a page at a time from the server (cursor);
- * filters by status, target, dataset and tag in the URL; running runs refresh themselves.
- * Tick two runs to compare them.
+ * filters by status, target, dataset, tag, dates and a text search on name / id (debounced) in
+ * the URL; totals over every matching run from the API (`GET /v1/runs/aggregate`); running runs
+ * refresh themselves. Tick two runs to compare them.
  */
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { type FormEvent, useCallback, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { listRuns, type Run, type RunFilter, type RunStatus } from '../api';
 import {
   Command,
@@ -19,6 +20,7 @@ import {
   useTitle,
 } from '../components/common';
 import { RunTotals } from '../components/run-totals';
+import { useDebounced } from '../components/search-box';
 import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
 import type { RunsSearch } from '../router';
 
@@ -51,6 +53,7 @@ function toFilter(search: RunsSearch): RunFilter {
     target: search.target,
     datasetId: search.datasetId,
     tag: search.tag,
+    q: search.q,
     since: at(search.since, false),
     until: at(search.until, true),
   };
@@ -72,6 +75,14 @@ export function RunsPage() {
       q.state.data?.pages.some((p) => p.runs.some((r) => ACTIVE.includes(r.status))) ? 1500 : false,
   });
   const runs = useMemo(() => query.data?.pages.flatMap((p) => p.runs) ?? [], [query.data]);
+  // a search page may be short (the API scans 2,000 runs per request): read on until one shows
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
+  useEffect(() => {
+    if (search.q && runs.length < 20 && hasNextPage && !isFetchingNextPage) fetchNextPage();
+  }, [search.q, runs.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const [text, setText] = useDebounced(search.q ?? '', (q) =>
+    navigate({ search: (old) => ({ ...old, q: q || undefined }), replace: true }),
+  );
 
   const togglePick = useCallback(
     (id: string) =>
@@ -108,12 +119,18 @@ export function RunsPage() {
           </Link>
         ),
       },
-      { id: 'target', header: 'Target', cell: ({ row }) => row.original.target.name },
+      {
+        id: 'target',
+        header: 'Target',
+        cell: ({ row }) => <span className="wrap-cell">{row.original.target.name}</span>,
+      },
       {
         id: 'dataset',
         header: 'Dataset',
         cell: ({ row }) => (
-          <DatasetLink id={row.original.datasetId} version={row.original.datasetVersion} />
+          <span className="wrap-cell">
+            <DatasetLink id={row.original.datasetId} version={row.original.datasetVersion} />
+          </span>
         ),
       },
       {
@@ -181,6 +198,7 @@ export function RunsPage() {
         target: get('target'),
         datasetId: get('datasetId'),
         tag: get('tag'),
+        q: search.q,
         since: get('since'),
         until: get('until'),
       },
@@ -188,7 +206,8 @@ export function RunsPage() {
   };
 
   const filtered = Boolean(
-    search.status ||
+    search.q ||
+      search.status ||
       search.target ||
       search.datasetId ||
       search.tag ||
@@ -201,6 +220,14 @@ export function RunsPage() {
     <section>
       <div className="page-head">
         <h1>Runs</h1>
+        <input
+          type="search"
+          className="run-search"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="search name or id"
+          aria-label="search runs"
+        />
         <form
           className="filters"
           onSubmit={onFilter}
@@ -273,6 +300,8 @@ export function RunsPage() {
         <Loading what="Loading runs" />
       ) : query.isError ? (
         <ErrorBox error={query.error} />
+      ) : runs.length === 0 && query.hasNextPage ? (
+        <Loading what="Searching older runs" />
       ) : runs.length === 0 ? (
         <Empty>
           {filtered ? (
@@ -289,7 +318,7 @@ export function RunsPage() {
         </Empty>
       ) : (
         <>
-          <RunTotals runs={runs} more={Boolean(query.hasNextPage)} />
+          <RunTotals filter={toFilter(search)} />
           <div className="table-wrap">
             <table className="table" aria-label="runs">
               <thead>
