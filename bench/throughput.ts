@@ -4,13 +4,17 @@
  * the same run; plus Redis memory per stored result. Goal (not a test): ratio >= 3.0. Then the
  * same runledger rounds with OpenTelemetry tracing on (sampler `always_on`, OTLP http/protobuf to
  * a local receiver that answers 200 at once) next to the figure with tracing off: the cost of
- * tracing (`--skip-tracing` leaves it out).
+ * tracing (`--skip-tracing` leaves it out). And the same rounds with `RUNLEDGER_REDIS_WAIT_REPLICAS=1`
+ * (every run commit and result record waits for one replica: `WAIT 1 1000`) against a replica
+ * started here: the cost of WAIT (`--skip-wait` leaves it out; with REDIS_URL it runs only when
+ * that Redis has a connected replica).
  *
- * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1] [--rounds 3] [--skip-tracing]
+ * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1] [--rounds 3] [--skip-tracing] [--skip-wait]
  * Runs the production build (`npm run build` first: workspace packages resolve to dist/). Both
  * sides first run a 2,000-item warm-up that is not measured; medians of the rounds are compared.
  * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
  */
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -18,7 +22,7 @@ import { startApi } from '@runledger/api';
 import { createLogger, createRedis, loadConfig, type Run, startTracing } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { Queue, Worker } from 'bullmq';
-import { startRedisServer } from '../test/helpers/redis-server.js';
+import { freePort, startRedisServer, waitForRedis } from '../test/helpers/redis-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     'skip-tracing': { type: 'boolean', default: false },
+    'skip-wait': { type: 'boolean', default: false },
   },
 });
 const ITEMS = Number(values.items);
@@ -84,7 +89,7 @@ interface RunledgerFigures {
  * Starts the API and `WORKERS` workers in this process; `measure(n)` runs `n` items through them;
  * `close()` stops them.
  */
-async function startRunledger(): Promise<{
+async function startRunledger(env: Record<string, string> = {}): Promise<{
   measure(n: number): Promise<RunledgerFigures>;
   close(): Promise<void>;
 }> {
@@ -96,6 +101,7 @@ async function startRunledger(): Promise<{
     WORKER_CONCURRENCY: String(CONCURRENCY),
     LOG_LEVEL: 'warn',
     RUNLEDGER_MAX_BODY_BYTES: String(64 * 1024 * 1024),
+    ...env,
   });
   const api = await startApi({ config, logger });
   const workers = await Promise.all(
@@ -205,6 +211,31 @@ async function tracedRound(endpoint: string, items: number): Promise<number> {
   return figures.itemsPerSecond;
 }
 
+/**
+ * A replica of the private Redis for the WAIT rounds (killed at exit); with REDIS_URL, whether
+ * that Redis has a connected replica already. False: no WAIT rounds.
+ */
+async function replicaReady(): Promise<boolean> {
+  if (values['skip-wait']) return false;
+  if (!server) return /connected_slaves:[1-9]/.test(await redis.info('replication'));
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  await waitForRedis(`redis://127.0.0.1:${port}`);
+  const replica = createRedis(`redis://127.0.0.1:${port}`);
+  await replica.replicaof('127.0.0.1', server.port);
+  for (;;) {
+    if (/master_link_status:up/.test(await replica.info('replication'))) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  replica.disconnect();
+  return true;
+}
+
 // both sides get the same warm-up (not measured: JIT, connections, Lua script cache), then
 // ROUNDS alternating measurements; medians are compared (raw BullMQ varies by +-25% run to run)
 const WARMUP = Math.min(2000, ITEMS);
@@ -226,6 +257,20 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 await rl.close();
 await receiver?.close();
+
+// the same rounds with every commit and result record waiting for one replica (WAIT 1)
+const waitRates: number[] = [];
+if (await replicaReady()) {
+  const waiting = await startRunledger({ RUNLEDGER_REDIS_WAIT_REPLICAS: '1' });
+  await waiting.measure(WARMUP);
+  for (let round = 0; round < ROUNDS; round++) {
+    const figures = await waiting.measure(ITEMS);
+    if (figures.run.succeededCount !== ITEMS)
+      throw new Error(`runledger run with WAIT 1 incomplete: ${JSON.stringify(figures.run)}`);
+    waitRates.push(figures.itemsPerSecond);
+  }
+  await waiting.close();
+}
 
 const raw = median(rawRates);
 const rlRate = median(rlRuns.map((r) => r.itemsPerSecond));
@@ -264,6 +309,16 @@ if (receiver) {
       'attempt spans received / attempts (BatchSpanProcessor drops when its queue is full)',
       `${attemptSpans} / ${ROUNDS * (ITEMS + 200)}`,
     ],
+  );
+}
+if (waitRates.length > 0) {
+  const waited = median(waitRates);
+  rows.push(
+    [
+      'runledger with RUNLEDGER_REDIS_WAIT_REPLICAS=1 (1 local replica), median',
+      `${waited.toFixed(0)} items/s (${range(waitRates)})`,
+    ],
+    ['throughput with WAIT 1 / without (medians)', `${((waited / rlRate) * 100).toFixed(0)}%`],
   );
 }
 const width = Math.max(...rows.map(([k]) => k.length));
