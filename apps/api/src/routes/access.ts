@@ -43,7 +43,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // runs
   'GET /v1/runs': { role: 'read' },
   'POST /v1/runs': { role: 'write', action: 'run.create' },
-  'GET /v1/runs/aggregate': { role: 'read', planned: true },
+  'GET /v1/runs/aggregate': { role: 'read' },
   'GET /v1/runs/:id': { role: 'read' },
   'GET /v1/runs/:id/results': { role: 'read' },
   'GET /v1/runs/:id/events': { role: 'read' },
