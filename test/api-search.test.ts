@@ -421,9 +421,20 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     expect(await sorted()).toEqual(['p2', 'p0', 'p3']);
     const sort = store.keys.runScoreSort(id);
     expect(await redis.get(sort.builtCount)).toBe('3');
+    // while another process holds the build lock, the previous index serves
+    await redis.set(sort.lock, 'another-api-process', 'PX', 30_000);
+    await store.recordResults(id, [{ index: 1, result: ok('d', 1, { contains: 1 }) }]);
+    expect(await sorted()).toEqual(['p2', 'p0', 'p3']);
+    expect(await redis.get(sort.builtCount)).toBe('3');
+    await redis.del(sort.lock);
+    expect(await sorted()).toEqual(['p1', 'p2', 'p0', 'p3']);
+    expect(await redis.get(sort.builtCount)).toBe('4');
+    expect(await redis.exists(sort.lock)).toBe(0); // released after the build
+    await redis.set(sort.lock, 'a build in flight', 'PX', 30_000);
+    expect(await redis.exists(sort.index, sort.builtCount, sort.lock)).toBe(3);
     const res = await requestJson(app, 'DELETE', `/v1/runs/${id}`, undefined, KEY);
     expect(res.status).toBe(204);
-    expect(await redis.exists(sort.index, sort.builtCount)).toBe(0);
+    expect(await redis.exists(sort.index, sort.builtCount, sort.lock)).toBe(0);
   });
 
   it('answers 400 problems for a bad sort, scorer or cursor', async () => {

@@ -11,7 +11,8 @@
  *   `score:<scorer>` / `-score:<scorer>` through an index built on demand in Redis
  *   (`KeyLayout.runScoreSort`: one zset for every scorer of the run, 300 s TTL, rebuilt when
  *   the run's result count changed since it was built), so pages stay consistent across API
- *   processes. Items without the sort key (never ran, not scored by that scorer) are left out.
+ *   processes. One process builds at a time (a lock with a 30 s TTL); while it does, the others
+ *   page through the previous index, when there is one. Items without the sort key (never ran, not scored by that scorer) are left out.
  *   Ties are ordered by item index (score) or by the index's text (latency); a descending sort
  *   is the exact reverse of the ascending one (ties too).
  * - Cursors: in item order (no `sort`) the item index to read next (digits, as without search);
@@ -64,6 +65,8 @@ export interface ResultQueriesOptions {
 
 /** Reads per Redis round trip. */
 const BATCH = 250;
+/** How long one score index build may hold the build lock, ms. */
+const BUILD_LOCK_MS = 30_000;
 
 /** A sorted page's place: the sort and the member of the last item read. */
 interface SortCursor {
@@ -261,7 +264,8 @@ export class ResultQueries {
    * Builds the run's score sort index (`KeyLayout.runScoreSort`) unless one built from the
    * run's current result count exists: every scored result, one zset member per (scorer, item).
    * Reads the results hash with HSCAN, 500 at a time, into a temporary zset that replaces the
-   * index in one script (swap-score-sort-4.lua), so readers never see half an index.
+   * index in one script (swap-score-sort-4.lua), so readers never see half an index. While
+   * another process holds the build lock, an existing (older) index is used as it is.
    * @throws RunNotFoundError when the run is gone.
    */
   async ensureScoreIndex(runId: string, spec?: StoredSpec): Promise<void> {
@@ -277,10 +281,24 @@ export class ResultQueries {
     if (specJson === null || specJson === undefined) throw new RunNotFoundError(runId);
     const count = Number(s ?? 0) + Number(f ?? 0) + Number(c ?? 0);
     if (built !== null && Number(built) === count) return;
-    const slots = new Map(
-      ((spec ?? (JSON.parse(specJson) as StoredSpec)).scorers ?? []).map((sc, i) => [sc.name, i]),
-    );
-    const temp = sort.temp(randomBytes(6).toString('hex'));
+    const token = randomBytes(6).toString('hex');
+    const locked = await this.redis.set(sort.lock, token, 'PX', BUILD_LOCK_MS, 'NX');
+    if (locked !== 'OK' && built !== null) return; // being rebuilt: the previous index serves
+    try {
+      await this.build(runId, spec ?? (JSON.parse(specJson) as StoredSpec), count, token);
+    } finally {
+      if (locked === 'OK' && (await this.redis.get(sort.lock)) === token) {
+        await this.redis.del(sort.lock);
+      }
+    }
+  }
+
+  /** Writes the index of every scored result to a temporary zset and swaps it in. */
+  private async build(runId: string, spec: StoredSpec, count: number, token: string) {
+    const k = this.keys.run(runId);
+    const sort = this.keys.runScoreSort(runId);
+    const slots = new Map((spec.scorers ?? []).map((sc, i) => [sc.name, i]));
+    const temp = sort.temp(token);
     let scanCursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(k.results, scanCursor, 'COUNT', 500);
