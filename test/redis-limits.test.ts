@@ -7,6 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { createApp } from '@runledger/api';
+import { RunledgerClient } from '@runledger/client';
 import {
   type Config,
   createLogger,
@@ -193,6 +194,15 @@ describe('API under Redis out of memory', () => {
       expect(body.status).toBe('ready');
       expect(body.redis.admitting).toBe(false);
       expect(body.redis.maxMemoryBytes).toBe(Math.round(used / 0.95));
+      // the same through @runledger/client
+      const client = new RunledgerClient({
+        baseUrl: 'http://runledger.test',
+        fetch: async (input, init) => s.app.request(new Request(input, init)),
+      });
+      expect(await client.system.ready()).toMatchObject({
+        status: 'ready',
+        redis: { admitting: false, maxMemoryBytes: Math.round(used / 0.95) },
+      });
 
       // full: /readyz is 503 naming the cause
       await limitMemory(-50_000);

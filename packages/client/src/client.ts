@@ -38,6 +38,7 @@ import type {
   ProgressEventData,
   QueueList,
   QueuesQuery,
+  Readiness,
   RerunSpec,
   Result,
   ResultList,
@@ -442,6 +443,18 @@ export class RunledgerClient {
      */
     queues: async (query: QueuesQuery = {}): Promise<QueueList> =>
       unwrap(await this.raw.GET('/v1/queues', { params: { query } })),
+  };
+
+  /** System: readiness of the API and its Redis (no API key needed). */
+  readonly system = {
+    /**
+     * `GET /readyz`: Redis answers and has memory left, with its memory figures (bytes) and
+     * whether new runs and dataset versions are admitted (`redis.admitting` false above
+     * `RUNLEDGER_REDIS_MEMORY_HIGH_WATER` of `maxmemory`: submissions get 503 then).
+     * @throws RunledgerApiError 503 `unavailable` when Redis is unreachable or out of memory
+     *   (`detail` says which, `retryAfter` in seconds).
+     */
+    ready: async (): Promise<Readiness> => unwrap(await this.raw.GET('/readyz')),
   };
 
   /** Audit: the project's log of changes made through the API (needs a key with role `admin`). */

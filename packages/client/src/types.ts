@@ -61,6 +61,12 @@ export type DatasetList = Schemas['DatasetList'];
 export type DatasetItemList = Schemas['DatasetItemList'];
 /** Live workers. */
 export type WorkerList = Schemas['WorkerList'];
+/**
+ * `GET /readyz` when ready: Redis answers and has memory left; `redis` gives `used_memory` and
+ * `maxmemory` (bytes, 0: no limit) and whether new runs are admitted (false above
+ * `RUNLEDGER_REDIS_MEMORY_HIGH_WATER`).
+ */
+export type Readiness = Schemas['Readiness'];
 /** A live worker process as its heartbeat advertises it. */
 export type Worker = Schemas['Worker'];
 /**
