@@ -100,6 +100,10 @@ const ScrubKindsSchema = z
     });
   });
 
+/**
+ * A custom pattern as submitted: `name` (`PATTERN_NAME`), `regex` (JavaScript source, checked by
+ * `customPatternProblem`: 400 at `...patterns.<i>.regex`), optional `flags` among `i m s u`.
+ */
 export const ScrubPatternSchema = z
   .object({
     name: z
@@ -160,7 +164,10 @@ export const PrivacySchema = z
 /** The `privacy` option as submitted. */
 export type PrivacyOption = z.infer<typeof PrivacySchema>;
 
-/** A run's scrub policy as the API returns it (null: nothing is scrubbed). */
+/**
+ * A run's scrub policy as the API returns it (`Run.privacy`; null: nothing is scrubbed): the
+ * `ScrubPolicy` resolved at submit, kinds in `SCRUB_KINDS` order.
+ */
 export const ScrubPolicySchema = z
   .object({
     scrub: z.array(z.enum(SCRUB_KINDS)),
