@@ -340,7 +340,11 @@ export const RunSchema = z
      * What is scrubbed before the run's data is stored (its `privacy` option, else
      * `RUNLEDGER_SCRUB`); null: nothing.
      */
-    privacy: ScrubPolicySchema.nullable(),
+    privacy: ScrubPolicySchema.nullable().openapi({
+      description:
+        "What is masked before the run's data is stored: its `privacy` option resolved at submit (else `RUNLEDGER_SCRUB`); null when nothing is. See Result.masked.",
+      example: { scrub: ['email', 'card'], patterns: [], phoneRegion: 'US' },
+    }),
     /** Set only on runs created by an experiment (`POST /v1/experiments`). */
     experimentId: z.string().optional(),
     /** The experiment variant this run belongs to (experiment runs only). */
