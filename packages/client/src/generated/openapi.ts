@@ -745,6 +745,17 @@ export interface components {
       count: number;
       message: string;
     };
+    /**
+     * @description What is masked before the run's data is stored: its `privacy` option resolved at submit (else `RUNLEDGER_SCRUB`); null when nothing is. See Result.masked.
+     * @example {
+     *       "scrub": [
+     *         "email",
+     *         "card"
+     *       ],
+     *       "patterns": [],
+     *       "phoneRegion": "US"
+     *     }
+     */
     ScrubPolicy: {
       scrub: ('secret' | 'email' | 'card' | 'ip' | 'phone')[];
       patterns: {
