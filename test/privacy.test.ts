@@ -348,7 +348,7 @@ describe('privacy option at submit', () => {
 });
 
 describe('RUNLEDGER_SCRUB, reruns and datasets', () => {
-  it('RUNLEDGER_SCRUB is the default policy; privacy.scrub [] turns it off for a run', async () => {
+  it('RUNLEDGER_SCRUB is the default policy of runs and dataset pushes; privacy.scrub [] turns it off for a run', async () => {
     const withDefault = makeApp({ RUNLEDGER_SCRUB: 'email,ip' });
     const scrubbed = await runToEnd(
       {
@@ -376,6 +376,19 @@ describe('RUNLEDGER_SCRUB, reruns and datasets', () => {
     );
     expect(optedOut.run.privacy).toBeNull();
     expect(optedOut.results[0]).toMatchObject({ input: 'ann@example.com', masked: {} });
+    // dataset pushes too
+    const pushed = await call(
+      'POST',
+      '/v1/datasets',
+      { id: 'default-scrubbed', name: 'd', items: [{ input: 'ann@example.com' }] },
+      withDefault,
+    );
+    expect(pushed.status).toBe(201);
+    const items = await call<{ items: { input: unknown }[] }>(
+      'GET',
+      '/v1/datasets/default-scrubbed/versions/1/items',
+    );
+    expect(items.body.items.map((i) => i.input)).toEqual(['[email]']);
   });
 
   it('a rerun keeps the policy of its run and the masks counted on its items', async () => {

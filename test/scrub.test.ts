@@ -3,6 +3,7 @@
  * misses it must leave alone, custom patterns, JSON values, policy validation and resolution.
  */
 import {
+  loadConfig,
   type MaskCounts,
   PrivacySchema,
   parseScrubKinds,
@@ -283,6 +284,12 @@ describe('RUNLEDGER_SCRUB and resolution', () => {
     expect(parseScrubKinds('all')).toEqual([...SCRUB_KINDS]);
     expect(parseScrubKinds(' card, EMAIL ')).toEqual(['email', 'card']);
     expect(() => parseScrubKinds('email,ssn')).toThrow('unknown scrub kind "ssn"');
+  });
+  it('a bad RUNLEDGER_SCRUB stops the process at start (loadConfig)', () => {
+    expect(() => loadConfig({ RUNLEDGER_SCRUB: 'email,ssn' })).toThrow(
+      /RUNLEDGER_SCRUB: unknown scrub kind "ssn"/,
+    );
+    expect(loadConfig({ RUNLEDGER_SCRUB: 'all' }).RUNLEDGER_SCRUB).toBe('all');
   });
   it('takes the option, else the default; [] turns the default off', () => {
     expect(resolvePrivacy(undefined, [])).toBeNull();
