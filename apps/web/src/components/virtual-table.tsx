@@ -91,6 +91,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
         return;
       } else return;
       e.preventDefault();
+      // the next key may come before React renders this selection: it must see it already
+      state.current = { selected: next, count: n };
       onSelect(next);
       virtualizer.scrollToIndex(next, { align: 'auto' });
     };
