@@ -10,7 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApiServer, createApp, ROUTE_ACCESS, startApi } from '@runledger/api';
-import { AuditLog, createLogger, KeyLayout, loadConfig, parseApiKeys } from '@runledger/shared';
+import {
+  AuditLog,
+  createLogger,
+  hashApiKey,
+  KeyLayout,
+  loadConfig,
+  parseApiKeys,
+} from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
@@ -135,6 +142,7 @@ describe('route roles', () => {
     expect((await call('GET', `/v1/runs/${id}`, READER)).status).toBe(200);
     expect((await call('GET', `/v1/runs/${id}/results.jsonl`, READER)).status).toBe(200);
     expect((await call('GET', '/v1/datasets', READER)).status).toBe(200);
+    expect((await call('HEAD', '/v1/runs', READER)).status).toBe(200);
 
     const submit = await call('POST', '/v1/runs', READER, RUN_SPEC);
     expect(submit).toMatchObject({ status: 403, body: forbiddenBody('write', 'read', '/v1/runs') });
@@ -178,6 +186,20 @@ describe('route roles', () => {
     expect((await call('GET', '/v1/audit', ADMIN)).status).toBe(200);
     expect((await call('GET', '/v1/audit', LEGACY)).status).toBe(200);
     expect((await call('GET', '/v1/keys', LEGACY)).body).toEqual({ keys: [] });
+    // a key stored before roles existed (no role in its record) is admin
+    const old = 'stored-before-roles-0123456789';
+    const record = {
+      id: '0123456789ab',
+      project: 'alpha',
+      name: 'old',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
+    await h.redis.hset(h.store.keys.apiKeys, hashApiKey(old), JSON.stringify(record));
+    expect((await call('GET', '/v1/audit', old)).status).toBe(200);
+    expect((await call('GET', '/v1/keys', old)).body).toEqual({
+      keys: [{ ...record, role: 'admin' }],
+    });
+    await h.redis.hdel(h.store.keys.apiKeys, hashApiKey(old));
   });
 
   it('stored keys carry their role: a read key made through the API is refused a submit', async () => {

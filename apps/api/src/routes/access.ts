@@ -7,8 +7,9 @@
  *   appends to the project's audit log (@runledger/shared audit-log.ts): the action, the API key
  *   id (never the key), the object id (the route's `:id`, else the `id` of what it created), what
  *   it created besides (a rerun's new run), the request id and the HTTP status. Refused calls
- *   (403, 404, 409, ...) are recorded too, with their status; calls without a valid key (401)
- *   are not (they have no project). A failed append is logged, never fails the call.
+ *   (403, 404, 409, 503, ...) are recorded too, with their status; calls the auth middleware
+ *   refuses (401 without a valid key: no project; 429 over the per-key rate limit) are not. A
+ *   failed append is logged, never fails the call.
  * - `createRoleMiddleware`: answers 403 problem `forbidden` naming the role needed when the
  *   request's key has less. A route missing from the table needs `admin` (fail closed; a test
  *   checks that every route is listed).
