@@ -69,7 +69,7 @@ export function RunTotals({ filter }: { filter: RunFilter }) {
     queryKey: ['runs-aggregate', filter],
     queryFn: () => aggregateRuns(filter),
     refetchInterval: (q) =>
-      q.state.data && q.state.data.totals.finishedRuns < q.state.data.totals.runs ? 3000 : false,
+      q.state.data && q.state.data.totals.finishedRuns < q.state.data.totals.runs ? 5000 : false,
   });
   if (query.isError) return <ErrorBox error={query.error} what="Totals" />;
   const agg = query.data;

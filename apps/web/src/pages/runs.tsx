@@ -75,11 +75,14 @@ export function RunsPage() {
       q.state.data?.pages.some((p) => p.runs.some((r) => ACTIVE.includes(r.status))) ? 1500 : false,
   });
   const runs = useMemo(() => query.data?.pages.flatMap((p) => p.runs) ?? [], [query.data]);
-  // a search page may be short (the API scans 2,000 runs per request): read on until one shows
+  // a search page may be short (the API scans 2,000 runs per request): read on by itself for up
+  // to 10 requests (20,000 runs) while fewer than 20 matched; "Load older runs" goes further
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
+  const pagesRead = query.data?.pages.length ?? 0;
   useEffect(() => {
-    if (search.q && runs.length < 20 && hasNextPage && !isFetchingNextPage) fetchNextPage();
-  }, [search.q, runs.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
+    if (search.q && runs.length < 20 && pagesRead < 10 && hasNextPage && !isFetchingNextPage)
+      fetchNextPage();
+  }, [search.q, runs.length, pagesRead, hasNextPage, isFetchingNextPage, fetchNextPage]);
   const [text, setText] = useDebounced(search.q ?? '', (q) =>
     navigate({ search: (old) => ({ ...old, q: q || undefined }), replace: true }),
   );
@@ -300,11 +303,22 @@ export function RunsPage() {
         <Loading what="Loading runs" />
       ) : query.isError ? (
         <ErrorBox error={query.error} />
-      ) : runs.length === 0 && query.hasNextPage ? (
+      ) : runs.length === 0 && query.hasNextPage && pagesRead < 10 ? (
         <Loading what="Searching older runs" />
       ) : runs.length === 0 ? (
         <Empty>
-          {filtered ? (
+          {filtered && query.hasNextPage ? (
+            <p>
+              No run matches among the {fmtInt(pagesRead * 2000)} newest.{' '}
+              <button
+                type="button"
+                onClick={() => query.fetchNextPage()}
+                disabled={query.isFetchingNextPage}
+              >
+                Search older runs
+              </button>
+            </p>
+          ) : filtered ? (
             <p>No run matches these filters.</p>
           ) : (
             <>
