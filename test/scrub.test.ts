@@ -53,6 +53,8 @@ describe('card (Luhn and issuer checked)', () => {
     ['mc 5500-0000-0000-0004.', 'mc [card].'],
     ['amex 378282246310005', 'amex [card]'],
     ['4111 1111 1111 1111 2024', '[card] 2024'],
+    ['id 12 4111 1111 1111 1111', 'id 12 [card]'],
+    ['7 4111-1111-1111-1111 9', '7 [card] 9'],
   ])('masks %j', (text, want) => {
     const [out, counts] = scrub(s, text);
     expect(out).toBe(want);
@@ -67,6 +69,13 @@ describe('card (Luhn and issuer checked)', () => {
     '41111111111111111111111', // 23 digits: no card
   ])('leaves %j', (text) => {
     expect(scrub(s, text)).toEqual([text, {}]);
+  });
+  it('masks two cards in one run of digit groups', () => {
+    expect(scrub(s, '4111111111111111 5500000000000004')).toEqual(['[card] [card]', { card: 2 }]);
+    expect(scrub(s, '4111 1111 1111 1111 5500 0000 0000 0004')).toEqual([
+      '[card] [card]',
+      { card: 2 },
+    ]);
   });
   it('masks a card number given as a JSON number, not other numbers', () => {
     const counts: MaskCounts = {};

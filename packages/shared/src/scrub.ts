@@ -334,18 +334,37 @@ function* emailSpans(text: string): Iterable<[number, number]> {
 /** 13-19 digits, optionally grouped by single spaces or dashes. */
 const CARD_CANDIDATE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?!\d)/g;
 
-/** Card numbers: candidates confirmed by `isCreditCard` (Luhn + issuer), else their longest valid prefix. */
+/**
+ * Card numbers: in each candidate run, the digit groups that `isCreditCard` confirms (Luhn +
+ * issuer), leftmost first, longest first: a run may hold other digits before or after a card
+ * (`id 12 4111 1111 1111 1111`, `4111 1111 1111 1111 2024`). Spans start and end on group
+ * boundaries.
+ */
 function* cardSpans(text: string): Iterable<[number, number]> {
   CARD_CANDIDATE.lastIndex = 0;
   for (let m = CARD_CANDIDATE.exec(text); m !== null; m = CARD_CANDIDATE.exec(text)) {
-    const candidate = m[0];
-    // the longest prefix ending on a digit that is a valid card (a longer run may hold one)
-    for (let len = candidate.length; len >= 13; len--) {
-      const prefix = candidate.slice(0, len);
-      if (!/\d$/.test(prefix) || /\d/.test(candidate[len] ?? '')) continue;
-      if (prefix.replace(/\D/g, '').length < 13) break;
-      if (validator.isCreditCard(prefix)) {
-        yield [m.index, m.index + len];
+    const run = m[0];
+    const starts = [0];
+    const ends: number[] = [];
+    for (let i = 0; i < run.length; i++) {
+      if (run[i] === ' ' || run[i] === '-') {
+        starts.push(i + 1);
+        ends.push(i);
+      }
+    }
+    ends.push(run.length);
+    const digitsBefore = (i: number) => run.slice(0, i).replace(/\D/g, '').length;
+    let from = 0;
+    for (const start of starts) {
+      if (start < from) continue;
+      const offset = digitsBefore(start);
+      for (let e = ends.length - 1; e >= 0; e--) {
+        const end = ends[e]!;
+        const digits = digitsBefore(end) - offset;
+        if (end <= start || digits < 13) break;
+        if (digits > 19 || !validator.isCreditCard(run.slice(start, end))) continue;
+        yield [m.index + start, m.index + end];
+        from = end;
         break;
       }
     }
