@@ -116,8 +116,9 @@ export const ConfigSchema = z.object({
   // ---------------------------------------------------------------- security (see README "Security")
 
   /**
-   * API keys from the environment, `project:key,...` (e.g. `team-a:<32+ random chars>`): a
-   * request's `Authorization: Bearer <key>` picks its project. A project is 1-64 letters, digits,
+   * API keys from the environment, `project:key[:role],...` (e.g. `team-a:<32+ random chars>:read`):
+   * a request's `Authorization: Bearer <key>` picks its project and its role (`read`, `write`,
+   * `admin`; `admin` when none is named; see roles.ts). A project is 1-64 letters, digits,
    * `_`, `-`, `.`; a key at least 16 characters, no commas or spaces. Keys can also be stored
    * (hashed) in Redis with `runledger keys create`. With no key anywhere the API binds to
    * loopback only and every run belongs to project `default`.
