@@ -218,6 +218,26 @@ describe('JSON values', () => {
     expect(counts).toEqual({ email: 2, card: 1, ip: 1, phone: 1 });
     expect(input).toEqual(copy);
   });
+  it('walks JSON nested deeper than the call stack, shared and cyclic objects, toJSON', () => {
+    const depth = 100_000;
+    const deep = JSON.parse(`${'['.repeat(depth)}"ann@example.com"${']'.repeat(depth)}`);
+    const counts: MaskCounts = {};
+    let node = all.value(deep, counts) as unknown;
+    for (let i = 0; i < depth; i++) node = (node as unknown[])[0];
+    expect(node).toBe('[email]');
+    expect(counts).toEqual({ email: 1 });
+    const shared = { m: 'bob@example.com' };
+    const cyclic: Record<string, unknown> = { a: shared, b: shared };
+    cyclic.self = cyclic;
+    const copy = all.value(cyclic, {}) as Record<string, unknown>;
+    expect(copy.a).toEqual({ m: '[email]' });
+    expect(copy.b).toBe(copy.a);
+    expect(copy.self).toBe(copy);
+    expect(all.value({ at: new Date(0), n: [undefined, 1] }, {})).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+      n: [undefined, 1],
+    });
+  });
   it('scrubberFor gives null when nothing is scrubbed', () => {
     expect(scrubberFor(null)).toBeNull();
     expect(scrubberFor({ scrub: [], patterns: [], phoneRegion: 'US' })).toBeNull();

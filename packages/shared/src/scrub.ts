@@ -465,34 +465,78 @@ export class Scrubber {
    * scrub to the same text get `#2`, `#3`, ... appended.
    */
   value<T>(value: T, counts: MaskCounts): T {
-    return this.walk(value, counts) as T;
+    const top = this.leaf(value, counts);
+    if (top.node === null) return top.value as T;
+    // iterative, not recursive: JSON nests deeper than the call stack (JSON.parse takes 100,000
+    // levels); `copies` keeps a shared or cyclic object one copy
+    const copies = new Map<object, unknown[] | Record<string, unknown>>();
+    const copyOf = (node: object) => {
+      let copy = copies.get(node);
+      if (copy) return { copy, fresh: false };
+      copy = Array.isArray(node) ? [] : {};
+      copies.set(node, copy);
+      return { copy, fresh: true };
+    };
+    const root = copyOf(top.node).copy;
+    const stack: [object, unknown[] | Record<string, unknown>][] = [[top.node, root]];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      const [node, copy] = next;
+      const put = (slot: string | number, v: unknown) => {
+        const leaf = this.leaf(v, counts);
+        let out = leaf.value;
+        if (leaf.node !== null) {
+          const { copy: child, fresh } = copyOf(leaf.node);
+          if (fresh) stack.push([leaf.node, child]);
+          out = child;
+        }
+        (copy as Record<string | number, unknown>)[slot] = out;
+      };
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) put(i, node[i]);
+        continue;
+      }
+      const obj = copy as Record<string, unknown>;
+      for (const [key, v] of Object.entries(node as Record<string, unknown>)) {
+        let k = this.text(key, counts);
+        if (k !== key && Object.hasOwn(obj, k)) {
+          let n = 2;
+          while (Object.hasOwn(obj, `${k}#${n}`)) n++;
+          k = `${k}#${n}`;
+        }
+        put(k, v);
+      }
+    }
+    return root as T;
   }
 
-  private walk(value: unknown, counts: MaskCounts): unknown {
-    if (typeof value === 'string') return this.text(value, counts);
-    if (typeof value === 'number') {
-      if (this.cards && Number.isSafeInteger(value) && value >= 1e12) {
-        const masked = this.text(String(value), {});
-        if (masked === '[card]') {
-          counts.card = (counts.card ?? 0) + 1;
-          return masked;
-        }
-      }
-      return value;
+  /**
+   * A scalar scrubbed (`node` null), or the object or array to walk (`toJSON` applied first, as
+   * `JSON.stringify` would).
+   */
+  private leaf(value: unknown, counts: MaskCounts): { value: unknown; node: object | null } {
+    let v = value;
+    if (
+      v !== null &&
+      typeof v === 'object' &&
+      typeof (v as { toJSON?: unknown }).toJSON === 'function'
+    ) {
+      v = (v as { toJSON(): unknown }).toJSON();
     }
-    if (value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) return value.map((v) => this.walk(v, counts));
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      let k = this.text(key, counts);
-      if (k !== key && Object.hasOwn(out, k)) {
-        let n = 2;
-        while (Object.hasOwn(out, `${k}#${n}`)) n++;
-        k = `${k}#${n}`;
+    if (typeof v === 'string') return { value: this.text(v, counts), node: null };
+    if (typeof v === 'number') {
+      if (
+        this.cards &&
+        Number.isSafeInteger(v) &&
+        v >= 1e12 &&
+        this.text(String(v), {}) === '[card]'
+      ) {
+        counts.card = (counts.card ?? 0) + 1;
+        return { value: '[card]', node: null };
       }
-      out[k] = this.walk(v, counts);
+      return { value: v, node: null };
     }
-    return out;
+    if (v === null || typeof v !== 'object') return { value: v, node: null };
+    return { value: v, node: v };
   }
 }
 
