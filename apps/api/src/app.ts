@@ -66,7 +66,11 @@ export const OPENAPI_DOCUMENT_CONFIG = {
       name: 'keys',
       description: 'The project\u2019s stored API keys and their roles (role admin)',
     },
-    { name: 'system', description: 'Liveness, readiness and Prometheus metrics (no API key)' },
+    {
+      name: 'system',
+      description:
+        'Liveness and readiness (no API key); Prometheus metrics (an API key or RUNLEDGER_METRICS_TOKEN once keys exist)',
+    },
   ],
 };
 
