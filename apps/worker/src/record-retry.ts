@@ -40,8 +40,9 @@ export interface RecordRetryOptions {
 }
 
 /**
- * `store.recordResults` that waits out Redis failures of the kinds in `RETRIED_KINDS`.
- * Logs once per run when its writes start being refused (the kind and a bounded message, never
+ * `store.recordResults` that waits out Redis failures of the kinds in `RETRIED_KINDS`, with one
+ * backoff shared by every write of the process (`WRITE_RETRY_BASE_MS` doubling up to
+ * `WRITE_RETRY_MAX_MS`). Logs once per run when its writes start being refused (the kind and a bounded message, never
  * the results) and once when they go through again.
  */
 export class RecordRetry {
@@ -49,6 +50,15 @@ export class RecordRetry {
   private readonly refused = new Set<string>();
   private readonly retryForMs: number;
   private readonly baseMs: number;
+  /**
+   * One backoff for the whole process: while Redis refuses writes, every write (of any run,
+   * new batches included) waits until `nextTryAt` and then one of them tries (`probing`), so a
+   * worker makes one refused attempt per backoff period instead of one per batch.
+   */
+  private backoffMs = 0;
+  private nextTryAt = 0;
+  /** While Redis refuses writes, the one write trying again (the others wait for its outcome). */
+  private probing: Promise<void> | null = null;
 
   constructor(private readonly options: RecordRetryOptions) {
     this.retryForMs = options.retryForMs ?? WRITE_RETRY_FOR_MS;
@@ -67,11 +77,28 @@ export class RecordRetry {
    */
   async record(runId: string, records: ResultRecord[]): Promise<RecordOutcome> {
     const started = Date.now();
-    let wait = this.baseMs;
     let refusals = 0;
     for (;;) {
+      const pause = this.nextTryAt - Date.now();
+      if (pause > 0) {
+        await sleep(pause);
+        continue;
+      }
+      // while Redis refuses writes, one write at a time tries again; the others wait for it
+      if (this.backoffMs > 0 && this.probing) {
+        await this.probing;
+        continue;
+      }
+      let release: (() => void) | null = null;
+      if (this.backoffMs > 0) {
+        this.probing = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
       try {
         const outcome = await this.options.store.recordResults(runId, records);
+        this.backoffMs = 0;
+        this.nextTryAt = 0;
         if (refusals > 0 && this.refused.delete(runId)) {
           this.options.logger.info(
             { runId, results: records.length, refusals },
@@ -93,8 +120,16 @@ export class RecordRetry {
             'Redis refused the results: kept in memory, retrying with backoff',
           );
         }
-        await sleep(wait);
-        wait = Math.min(wait * 2, WRITE_RETRY_MAX_MS);
+        // the shared backoff grows once per backoff period, however many writes were refused
+        if (Date.now() >= this.nextTryAt) {
+          this.backoffMs = Math.min(Math.max(this.baseMs, this.backoffMs * 2), WRITE_RETRY_MAX_MS);
+          this.nextTryAt = Date.now() + this.backoffMs;
+        }
+      } finally {
+        if (release) {
+          this.probing = null;
+          (release as () => void)();
+        }
       }
     }
   }
