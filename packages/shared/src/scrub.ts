@@ -465,10 +465,30 @@ export class Scrubber {
    * scrub to the same text get `#2`, `#3`, ... appended.
    */
   value<T>(value: T, counts: MaskCounts): T {
+    return this.walk(value, counts, 0) as T;
+  }
+
+  /** Recursive (fast) up to `RECURSION_LIMIT` levels, then `deepValue` for the subtree. */
+  private walk(value: unknown, counts: MaskCounts, depth: number): unknown {
+    if (depth > RECURSION_LIMIT) return this.deepValue(value, counts);
+    const leaf = this.leaf(value, counts);
+    const node = leaf.node;
+    if (node === null) return leaf.value;
+    if (Array.isArray(node)) return node.map((v) => this.walk(v, counts, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(node as Record<string, unknown>)) {
+      out[uniqueKey(out, key, this.text(key, counts))] = this.walk(v, counts, depth + 1);
+    }
+    return out;
+  }
+
+  /**
+   * Iterative walk for JSON nested deeper than the call stack allows (JSON.parse takes 100,000
+   * levels); `copies` keeps a shared or cyclic object one copy.
+   */
+  private deepValue(value: unknown, counts: MaskCounts): unknown {
     const top = this.leaf(value, counts);
-    if (top.node === null) return top.value as T;
-    // iterative, not recursive: JSON nests deeper than the call stack (JSON.parse takes 100,000
-    // levels); `copies` keeps a shared or cyclic object one copy
+    if (top.node === null) return top.value;
     const copies = new Map<object, unknown[] | Record<string, unknown>>();
     const copyOf = (node: object) => {
       let copy = copies.get(node);
@@ -497,16 +517,10 @@ export class Scrubber {
       }
       const obj = copy as Record<string, unknown>;
       for (const [key, v] of Object.entries(node as Record<string, unknown>)) {
-        let k = this.text(key, counts);
-        if (k !== key && Object.hasOwn(obj, k)) {
-          let n = 2;
-          while (Object.hasOwn(obj, `${k}#${n}`)) n++;
-          k = `${k}#${n}`;
-        }
-        put(k, v);
+        put(uniqueKey(obj, key, this.text(key, counts)), v);
       }
     }
-    return root as T;
+    return root;
   }
 
   /**
@@ -538,6 +552,17 @@ export class Scrubber {
     if (v === null || typeof v !== 'object') return { value: v, node: null };
     return { value: v, node: v };
   }
+}
+
+/** Levels `Scrubber.value` walks recursively before it goes on iteratively. */
+const RECURSION_LIMIT = 500;
+
+/** `scrubbed` (the scrubbed form of `key`), with `#2`, `#3`, ... when it collides in `out`. */
+function uniqueKey(out: Record<string, unknown>, key: string, scrubbed: string): string {
+  if (scrubbed === key || !Object.hasOwn(out, scrubbed)) return scrubbed;
+  let n = 2;
+  while (Object.hasOwn(out, `${scrubbed}#${n}`)) n++;
+  return `${scrubbed}#${n}`;
 }
 
 /** The scrubber of `policy`, or null when there is none (nothing to scrub). */
