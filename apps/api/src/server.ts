@@ -24,6 +24,8 @@ import { createMetricsApp } from './metrics-server.js';
 export interface StartApiOptions {
   config: Config;
   logger: Logger;
+  /** The built dashboard to serve at `/` (e.g. a private build). @defaultValue apps/web/dist */
+  webDir?: string;
 }
 
 /** A running API server. `close()` stops it, ends open event streams, closes queues and Redis. */
@@ -84,6 +86,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
     openBlockingRedis,
     auth: { required: bind.authRequired },
     metrics,
+    ...(options.webDir === undefined ? {} : { webDir: options.webDir }),
   });
 
   let server: ReturnType<typeof serve>;

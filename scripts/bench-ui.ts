@@ -1,0 +1,373 @@
+/**
+ * `npm run bench:ui`: the dashboard's performance in a real headless Chromium (playwright-core,
+ * Debian's chromium), on its production build (`vite build` of apps/web into a private temp dir,
+ * so a concurrent build of apps/web/dist cannot change it mid-run) served by a real API with an
+ * in-process worker, over a private redis-server (or `REDIS_URL`).
+ *
+ * Scenarios: a completed 100,000-item run (`echo`, submitted as NDJSON) and a run in progress
+ * (100,000 items of `bench-slow`, each answering after `--slow-ms`, so results keep landing and
+ * the page follows live progress; measured once `--done` items have a result; cancelled at the
+ * end). For each it measures
+ *  - first rows: ms from navigation start (`performance.now()` in the page) to the first loaded
+ *    row of the results table on `/runs/:id` (its status shown: a badge, or `pending` for an item
+ *    without a result yet), median of `--repeat` fresh browser contexts,
+ *  - heap: JS heap used (CDP `Runtime.getHeapUsage` after `HeapProfiler.collectGarbage`) after
+ *    scrolling the results table through `--scroll-rows` rows, one screen per frame,
+ * and, once, the dashboard's initial JS + CSS (the files index.html loads) gzipped with node:zlib
+ * (level 9, as a server's static gzip would). Prints a table with PASS/FAIL against the goals
+ * (first rows < 1 s, heap < 80 MB, initial JS+CSS < 250 kB gzip) and exits 1 on a FAIL.
+ *
+ * Usage: npm run bench:ui -- [--items 100000] [--slow-ms 1000] [--done 2000] [--scroll-rows 5000]
+ *        [--repeat 3]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { startApi } from '@runledger/api';
+import {
+  createLogger,
+  createRedis,
+  loadConfig,
+  type Run,
+  type TargetDefinition,
+  z,
+} from '@runledger/shared';
+import { startWorker } from '@runledger/worker';
+import type { Browser } from 'playwright-core';
+import { destroyRedisServer, startRedisServer } from '../test/helpers/redis-server.js';
+import { launchChromium } from './chromium.js';
+
+const { values } = parseArgs({
+  options: {
+    items: { type: 'string', default: '100000' },
+    'slow-ms': { type: 'string', default: '1000' },
+    done: { type: 'string', default: '2000' },
+    'scroll-rows': { type: 'string', default: '5000' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
+const ITEMS = Number(values.items);
+const SLOW_MS = Number(values['slow-ms']);
+const DONE = Number(values.done);
+const SCROLL_ROWS = Number(values['scroll-rows']);
+const REPEAT = Number(values.repeat);
+
+/** Goals of issue 8. */
+const GOALS = { firstRowsMs: 1000, heapMb: 80, initialGzipKb: 250 };
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROWS = 'table[aria-label="results"] tbody tr';
+
+/** `bench-slow`: answers `input.q` after `config.ms` (aborted at once by a cancel). */
+const slowTarget: TargetDefinition<{ ms: number }> = {
+  name: 'bench-slow',
+  description: 'answers input.q after config.ms',
+  configSchema: z.object({ ms: z.number().int().min(0) }).strict(),
+  async run(input, context) {
+    await sleep(context.config.ms, undefined, { signal: context.signal });
+    return { output: (input as { q: string }).q };
+  },
+};
+
+// In-page functions (serialised by Playwright; the page's CSP forbids evaluating strings). This
+// program is typed without the DOM library: the page's globals, for those functions only.
+// biome-ignore lint/suspicious/noExplicitAny: DOM globals of the page
+declare const document: any;
+declare const requestAnimationFrame: (cb: () => void) => number;
+
+/** In the page: a row matching `selector` is loaded (its status cell is not `…`). */
+function rowLoaded(selector: string): boolean {
+  // biome-ignore lint/suspicious/noExplicitAny: DOM element
+  return [...document.querySelectorAll(selector)].some((tr: any) => {
+    const text = tr.querySelector('td:nth-child(3)')?.textContent ?? '';
+    return text !== '' && text !== '…';
+  });
+}
+
+/** `n` NDJSON item lines: a question-like input, its expected answer (~120 bytes a line). */
+function ndjsonItems(n: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const q = `What is item ${i} of the benchmark dataset, in words?`;
+    lines.push(JSON.stringify({ id: `item-${i}`, input: { i, q }, expectedOutput: { i, q } }));
+  }
+  return lines.join('\n');
+}
+
+/** Submits an NDJSON run (spec line, then the items); returns the run. */
+async function submitNdjson(base: string, spec: Record<string, unknown>, n: number): Promise<Run> {
+  const body = `${JSON.stringify(spec)}\n${ndjsonItems(n)}\n`;
+  const res = await fetch(`${base}/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body,
+  });
+  if (res.status !== 201) throw new Error(`submit: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Run;
+}
+
+async function getRun(base: string, id: string): Promise<Run> {
+  return (await (await fetch(`${base}/v1/runs/${id}`)).json()) as Run;
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 600_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** ms from navigation start to the first result row with its status badge, in a fresh context. */
+async function firstRowsMs(browser: Browser, url: string): Promise<number> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'commit' });
+    const handle = await page.waitForFunction(
+      (selector: string) => {
+        // self-contained (serialised into the page): the test of rowLoaded
+        // biome-ignore lint/suspicious/noExplicitAny: DOM element
+        const loaded = [...document.querySelectorAll(selector)].some((tr: any) => {
+          const text = tr.querySelector('td:nth-child(3)')?.textContent ?? '';
+          return text !== '' && text !== '…';
+        });
+        return loaded ? performance.now() : false;
+      },
+      ROWS,
+      { polling: 'raf', timeout: 30_000 },
+    );
+    return Math.round(Number(await handle.jsonValue()));
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Opens `url`, scrolls the results table one screen per frame (plus a 16 ms pause, so pages of
+ * results are fetched as they come into view) until row `rows` is on screen and loaded, then
+ * forces a GC and reads the heap. Returns MB (10^6 bytes) before scrolling and after.
+ */
+async function heapAfterScroll(
+  browser: Browser,
+  url: string,
+  rows: number,
+): Promise<{ beforeMb: number; afterMb: number; reachedRow: number; pageRequests: number }> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  try {
+    const page = await context.newPage();
+    let pageRequests = 0;
+    page.on('request', (req) => {
+      if (/\/v1\/runs\/[^/]+\/results\?/.test(req.url())) pageRequests++;
+    });
+    const cdp = await context.newCDPSession(page);
+    const heapMb = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      return Math.round(usedSize / 1e5) / 10;
+    };
+    await page.goto(url);
+    await page.waitForFunction(rowLoaded, ROWS, { timeout: 30_000 });
+    const beforeMb = await heapMb();
+    await page.evaluate(async (target: number) => {
+      const table = document.querySelector('table[aria-label="results"]');
+      const scroller = table?.closest('.vtable');
+      if (!scroller) throw new Error('no results table scroller');
+      const end = target * (table.querySelector('tbody tr')?.offsetHeight || 36);
+      while (scroller.scrollTop + scroller.clientHeight < end) {
+        scroller.scrollTop += scroller.clientHeight;
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 16)));
+      }
+    }, rows);
+    // the rows now on screen are loaded (their badges shown)
+    await page.waitForFunction(rowLoaded, `${ROWS}[data-index="${rows - 1}"]`, {
+      timeout: 30_000,
+    });
+    const reachedRow = Number(await page.locator(ROWS).last().getAttribute('data-index'));
+    const afterMb = await heapMb();
+    return { beforeMb, afterMb, reachedRow, pageRequests };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The files index.html loads at start (scripts, module preloads, stylesheets), gzipped. */
+function initialAssets(dist: string): {
+  files: { file: string; bytes: number; gzip: number }[];
+  gzipKb: number;
+} {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const refs = new Set<string>();
+  for (const m of html.matchAll(/<(?:script|link)\b[^>]*>/g)) {
+    const tag = m[0];
+    const isScript = tag.startsWith('<script');
+    const rel = /rel="([^"]+)"/.exec(tag)?.[1] ?? '';
+    if (!isScript && !['stylesheet', 'modulepreload'].includes(rel)) continue;
+    const ref = /(?:src|href)="([^"]+)"/.exec(tag)?.[1];
+    if (ref && !/^https?:/.test(ref)) refs.add(ref.replace(/^\//, ''));
+  }
+  const files = [...refs].map((file) => {
+    const data = readFileSync(join(dist, file));
+    return { file, bytes: data.length, gzip: gzipSync(data, { level: 9 }).length };
+  });
+  const gzipKb = Math.round(files.reduce((s, f) => s + f.gzip, 0) / 100) / 10;
+  return { files, gzipKb };
+}
+
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+async function main(): Promise<void> {
+  const webDir = mkdtempSync(join(tmpdir(), 'runledger-bench-ui-'));
+  execFileSync(
+    'npx',
+    ['vite', 'build', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: join(ROOT, 'apps/web'),
+      stdio: 'inherit',
+    },
+  );
+  const server = process.env.REDIS_URL ? null : await startRedisServer();
+  const config = loadConfig({
+    ...process.env,
+    REDIS_URL: process.env.REDIS_URL || server!.url,
+    RUNLEDGER_PREFIX: `bench-ui-${Date.now()}`,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKER_CONCURRENCY: '200',
+    LOG_LEVEL: 'warn',
+  });
+  const logger = createLogger({ level: 'warn', name: 'bench-ui' });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say(`redis ${config.REDIS_URL}; starting the API, a worker and chromium`);
+  const api = await startApi({ config, logger, webDir });
+  const worker = await startWorker({ config, logger, targets: [slowTarget] });
+  const browser = await launchChromium();
+  const redis = createRedis(config.REDIS_URL);
+  let failed = false;
+  let inProgressId: string | null = null;
+  try {
+    const base = api.url;
+    // 1. a completed run
+    let t = performance.now();
+    const done = await submitNdjson(
+      base,
+      { name: 'bench-ui completed', target: { name: 'echo' }, scorers: [{ name: 'json_equal' }] },
+      ITEMS,
+    );
+    const submitS = (performance.now() - t) / 1000;
+    say(
+      `submitted ${done.id} (${ITEMS} items) in ${submitS.toFixed(1)} s; waiting for it to complete`,
+    );
+    t = performance.now();
+    await waitUntil(
+      'the completed run',
+      async () => (await getRun(base, done.id)).status === 'completed',
+    );
+    const runS = (performance.now() - t) / 1000;
+    process.stdout.write(
+      `completed run ${done.id}: ${ITEMS} items submitted as NDJSON in ${submitS.toFixed(1)} s, ran in ${runS.toFixed(1)} s\n`,
+    );
+    // 2. a run in progress: items answered after SLOW_MS each
+    const live = await submitNdjson(
+      base,
+      {
+        name: 'bench-ui in progress',
+        target: { name: 'bench-slow', config: { ms: SLOW_MS } },
+        scorers: [{ name: 'json_equal' }],
+        execution: { maxAttempts: 1 },
+      },
+      ITEMS,
+    );
+    inProgressId = live.id;
+    await waitUntil(`${DONE} results of the run in progress`, async () => {
+      const r = await getRun(base, live.id);
+      return r.status === 'running' && r.succeededCount >= DONE;
+    });
+    say(`run in progress ${live.id}: ${DONE}+ of ${ITEMS} items done, ${SLOW_MS} ms per item\n`);
+
+    const rows: string[][] = [];
+    for (const [label, run] of [
+      [`completed, ${ITEMS.toLocaleString('en-US')} items`, done],
+      [`in progress, ${SLOW_MS} ms/item`, live],
+    ] as const) {
+      const url = `${base}/runs/${run.id}`;
+      const times: number[] = [];
+      for (let i = 0; i < REPEAT; i++) times.push(await firstRowsMs(browser, url));
+      const first = median(times);
+      const heap = await heapAfterScroll(browser, url, SCROLL_ROWS);
+      const okFirst = first < GOALS.firstRowsMs;
+      const okHeap = heap.afterMb < GOALS.heapMb;
+      failed ||= !okFirst || !okHeap;
+      rows.push([
+        label,
+        `${first} ms (${times.join(', ')}) ${verdict(okFirst)}`,
+        `${heap.afterMb} MB (${heap.beforeMb} MB at first rows) ${verdict(okHeap)}`,
+        `${heap.reachedRow.toLocaleString('en-US')}, ${heap.pageRequests} result pages fetched`,
+      ]);
+    }
+    const assets = initialAssets(webDir);
+    const okAssets = assets.gzipKb < GOALS.initialGzipKb;
+    failed ||= !okAssets;
+
+    const head = [
+      'scenario',
+      `first rows visible (median of ${REPEAT}; goal < ${GOALS.firstRowsMs} ms)`,
+      `JS heap after ${SCROLL_ROWS.toLocaleString('en-US')} rows (after GC; goal < ${GOALS.heapMb} MB)`,
+      'last row rendered, requests',
+    ];
+    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+    const line = (cells: string[]) =>
+      `| ${cells.map((x, c) => x.padEnd(widths[c]!)).join(' | ')} |`;
+    process.stdout.write(`${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
+    for (const r of rows) process.stdout.write(`${line(r)}\n`);
+    process.stdout.write(
+      `\ndashboard initial JS+CSS: ${assets.gzipKb} kB gzip (goal < ${GOALS.initialGzipKb} kB) ${verdict(okAssets)}\n`,
+    );
+    for (const f of assets.files) {
+      process.stdout.write(
+        `  ${f.file}: ${(f.bytes / 1000).toFixed(1)} kB, ${(f.gzip / 1000).toFixed(1)} kB gzip\n`,
+      );
+    }
+    process.stdout.write(
+      `\nchromium ${browser.version()}, node ${process.version}; reproduce: npm run bench:ui` +
+        ` -- --items ${ITEMS} --slow-ms ${SLOW_MS} --done ${DONE} --scroll-rows ${SCROLL_ROWS}` +
+        ` --repeat ${REPEAT}\n` +
+        `(vite build of apps/web into a temp dir first; REDIS_URL when set, else a private redis-server)\n`,
+    );
+  } finally {
+    if (inProgressId) await fetch(`${api.url}/v1/runs/${inProgressId}/cancel`, { method: 'POST' });
+    await browser.close();
+    await worker.close(5000);
+    await api.close();
+    if (!server) {
+      // a shared Redis: remove what the benchmark wrote
+      for (const pattern of [`${config.RUNLEDGER_PREFIX}:*`, `{${config.RUNLEDGER_PREFIX}}:*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== '0');
+      }
+    }
+    redis.disconnect();
+    if (server) await destroyRedisServer(server);
+    rmSync(webDir, { recursive: true, force: true });
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:ui failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
