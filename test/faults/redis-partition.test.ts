@@ -148,6 +148,7 @@ describe('fault: Redis partition and slowness', () => {
 
     // its logs: warnings a bounded number of times (per connection and per run), none per item
     await kill(cutOff);
+    await kill(other);
     const warnings = logLines(cutOff.output());
     const byMsg = new Map<string, number>();
     for (const w of warnings) byMsg.set(String(w.msg), (byMsg.get(String(w.msg)) ?? 0) + 1);
@@ -243,6 +244,11 @@ describe('fault: Redis partition and slowness', () => {
       const status = await waitTerminal(cluster, runId, 300_000);
       const ms = Date.now() - started;
       await kill(worker);
+      // this worker alone ran the items (no other worker is left)
+      const ids = new Set(
+        [...(await storedResults(cluster, runId)).values()].map((r) => r.workerId),
+      );
+      expect([...ids]).toEqual([worker.id]);
       expect(status).toBe('completed');
       const results = [...(await storedResults(cluster, runId)).values()];
       expect(results.filter((r) => r.status === 'succeeded')).toHaveLength(total);

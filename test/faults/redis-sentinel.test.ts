@@ -58,6 +58,8 @@ beforeAll(async () => {
   client.on('error', () => {}); // the master is killed on purpose
   const store = new RunStore(client, { prefix });
   const queues = new RunQueues({ redisUrl: url, prefix, ...topology });
+  // the master is killed on purpose: the producers' connections reconnect by themselves
+  for (const t of ['fault-http', 'no-such-target']) queues.queue(t).on('error', () => {});
   const target = await startHttpTarget();
   const procs: Proc[] = [];
   const env = {
