@@ -5,9 +5,13 @@
 import {
   bucketStart,
   createLogger,
+  createRedis,
+  KeyLayout,
+  pendingItemsByTarget,
   type QueueList,
   type Run,
   RunQueues,
+  RunStore,
   recentItemsPerSecond,
   type StoredResult,
   THROUGHPUT_BUCKET_MS,
@@ -16,7 +20,8 @@ import {
 import { ResultWriter } from '@runledger/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestStore, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { startRedisCluster } from './helpers/redis-cluster.js';
 import { submitRunDirect } from './helpers/submit.js';
 
 describe('ThroughputCounters', () => {
@@ -72,6 +77,41 @@ describe('ThroughputCounters', () => {
   });
 });
 
+describe('on a Redis Cluster', () => {
+  it('counts, reads and sums pending items without a cross-slot error', async () => {
+    const cluster = await startRedisCluster(3);
+    const client = createRedis(cluster.urls[0]!, 'command', { cluster: true });
+    const prefix = uniquePrefix('tputc');
+    const queues = new RunQueues({ redisUrl: cluster.urls[0]!, prefix, cluster: true });
+    try {
+      const store = new RunStore(client, { prefix });
+      const counters = new ThroughputCounters(client, new KeyLayout(prefix));
+      const now = Date.now();
+      await counters.add('echo', 40, now);
+      await counters.add('echo', 2, now);
+      const buckets = await counters.read('echo', 15, now);
+      expect(buckets.at(-1)).toEqual({ start: bucketStart(now), items: 42 });
+      await submitRunDirect(store, queues, {
+        target: { name: 'echo' },
+        dataset: { items: Array.from({ length: 30 }, (_, i) => ({ input: i })) },
+      });
+      await submitRunDirect(store, queues, {
+        target: { name: 'other' },
+        dataset: { items: [{ input: 1 }] },
+      });
+      const pending = await pendingItemsByTarget(client, store.keys);
+      expect(Object.fromEntries(pending)).toEqual({
+        echo: { runs: 1, items: 30 },
+        other: { runs: 1, items: 1 },
+      });
+    } finally {
+      await queues.close();
+      client.disconnect();
+      await cluster.destroy();
+    }
+  });
+});
+
 describe('GET /v1/queues', () => {
   let h: AppHarness;
 
@@ -103,7 +143,7 @@ describe('GET /v1/queues', () => {
   it('shows the queued chunk jobs and items of a target no worker serves', async () => {
     // 200 items: chunks of ceil(200 / 64) = 4 items, 50 jobs; 64 items: 64 jobs of 1 item
     const a = await submit('nobody', 200);
-    const b = await submit('nobody', 64);
+    await submit('nobody', 64);
     const { status, body } = await queues();
     expect(status).toBe(200);
     expect(body.bucketMs).toBe(60_000);
