@@ -5,7 +5,7 @@
  * `GET /v1/queues`, refreshed every 5 s.
  */
 import { useQuery } from '@tanstack/react-query';
-import { listQueues, listWorkers, type WorkerInfo } from '../api';
+import { listQueues, listWorkers, type QueueStats, type WorkerInfo } from '../api';
 import { Command, Empty, ErrorBox, Loading, useTitle } from '../components/common';
 import { ThroughputChart } from '../components/throughput-chart';
 import { fmtAgo, fmtDuration } from '../format';
@@ -52,7 +52,9 @@ function Queues() {
                 <th>Items to run</th>
                 <th>Active runs</th>
                 <th>Chunk jobs queued / active / delayed</th>
-                <th>Items/s</th>
+                <th title="Items recorded in the current and previous minute, per second">
+                  Items/s
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -69,16 +71,26 @@ function Queues() {
                   <td data-testid={`queue-jobs-${q.target}`}>
                     {q.jobs.waiting + q.jobs.prioritized} / {q.jobs.active} / {q.jobs.delayed}
                   </td>
-                  <td data-testid={`queue-rate-${q.target}`}>{q.throughput.itemsPerSecond}</td>
+                  <td data-testid={`queue-rate-${q.target}`}>
+                    {Number(q.throughput.itemsPerSecond.toFixed(1)).toLocaleString('en-US')}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <ThroughputChart queues={queues} at={at} bucketMs={bucketMs} />
+          <ThroughputChart queues={charted(queues)} at={at} bucketMs={bucketMs} />
         </>
       )}
     </section>
   );
+}
+
+/** The targets worth a line: with items to run or recorded in the window (else all of them). */
+function charted(queues: QueueStats[]): QueueStats[] {
+  const busy = queues.filter(
+    (q) => q.pending.items > 0 || q.throughput.buckets.some((b) => b.items > 0),
+  );
+  return busy.length > 0 ? busy : queues;
 }
 
 /** Live workers, or how to start one. */
