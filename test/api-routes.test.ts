@@ -828,7 +828,14 @@ describe('workers, health, metrics and docs', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await h.app.request('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      redis: {
+        usedMemoryBytes: expect.any(Number),
+        maxMemoryBytes: expect.any(Number),
+        admitting: true,
+      },
+    });
     expect(ready.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -847,7 +854,7 @@ describe('workers, health, metrics and docs', () => {
     }
   });
 
-  it('logs one line per request with its request id, and unexpected errors once as 500', async () => {
+  it('logs one line per request with its request id, and Redis unreachable once as 503', async () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
       { level: 'info' },
@@ -870,20 +877,23 @@ describe('workers, health, metrics and docs', () => {
       ]);
       lines.length = 0;
       const res = await down.app.request('/v1/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV');
-      expect(res.status).toBe(500);
+      // Redis unreachable is no internal error: 503 naming the cause (issue 13)
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
       expect(await res.json()).toEqual({
-        type: 'urn:runledger:problem:internal',
-        title: 'Internal Server Error',
-        status: 500,
-        detail: 'internal error',
+        type: 'urn:runledger:problem:unavailable',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'Redis is unreachable',
         instance: '/v1/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV',
       });
       const reqId = res.headers.get('x-request-id');
       expect(lines.map((l) => [l.level, l.msg, l.reqId])).toEqual([
-        [50, 'unexpected error', reqId],
+        [40, 'Redis is unreachable', reqId],
         [30, 'request', reqId],
       ]);
-      expect(lines[1]).toMatchObject({ status: 500 });
+      expect(lines[0]).toMatchObject({ redisKind: 'connection' });
+      expect(lines[1]).toMatchObject({ status: 503 });
     } finally {
       await down.close();
     }
