@@ -6,8 +6,8 @@
  */
 import { AuditLog, RedisMemoryGuard, tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
 import { createAuthenticator, createAuthMiddleware, createMetricsGuard } from './auth.js';
 import { type AppDeps, type AppEnv, createRouter } from './context.js';
 import { createDocsRoutes } from './docs.js';
