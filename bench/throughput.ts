@@ -14,9 +14,11 @@
  * sides first run a 2,000-item warm-up that is not measured; medians of the rounds are compared.
  * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
  */
+
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
 import { createLogger, createRedis, loadConfig, type Run, startTracing } from '@runledger/shared';
@@ -221,7 +223,19 @@ async function replicaReady(): Promise<boolean> {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    // --dir: a replica's full sync writes the received RDB into its working directory
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      tmpdir(),
+    ],
     { stdio: 'ignore' },
   );
   process.once('exit', () => child.kill('SIGKILL'));
