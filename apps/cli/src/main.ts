@@ -18,6 +18,7 @@ import {
   RUN_STATUSES,
 } from '@runledger/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addAuditCommand } from './audit.js';
 import {
   ApiError,
   createClient,
@@ -29,7 +30,6 @@ import {
   type RunledgerClient,
   type RunSpecHeaderInput,
 } from './client.js';
-import { addAuditCommand } from './audit.js';
 import { datasetIdFromFile, readDatasetFile } from './dataset-file.js';
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
