@@ -7,7 +7,8 @@
  * Scenarios: a completed 100,000-item run (`echo`, submitted as NDJSON) and a run in progress
  * (100,000 items of `bench-slow`, each answering after `--slow-ms`, so results keep landing and
  * the page follows live progress; measured once `--done` items have a result; cancelled at the
- * end). For each it measures
+ * end), and a completed run of `--large-items` items whose input and output are `--large-kb` kB
+ * each (what made other viewers run out of memory). For each it measures
  *  - first rows: ms from navigation start (`performance.now()` in the page) to the first loaded
  *    row of the results table on `/runs/:id` (its status shown: a badge, or `pending` for an item
  *    without a result yet), median of `--repeat` fresh browser contexts,
@@ -17,8 +18,10 @@
  * (level 9, as a server's static gzip would). Prints a table with PASS/FAIL against the goals
  * (first rows < 1 s, heap < 80 MB, initial JS+CSS < 250 kB gzip) and exits 1 on a FAIL.
  *
- * Usage: npm run bench:ui -- [--items 100000] [--slow-ms 1000] [--done 2000] [--scroll-rows 5000]
- *        [--repeat 3]
+ * Usage: npm run bench:ui -- [--items 100000] [--slow-ms 1000] [--done 2000]
+ *        [--large-items 10000] [--large-kb 4] [--scroll-rows 5000] [--repeat 3]
+ * `BENCH_UI_DEBUG=1` also prints the heap 3, 10 and 35 s after each scroll (is what was scrolled
+ * past ever released?).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,6 +50,8 @@ const { values } = parseArgs({
     items: { type: 'string', default: '100000' },
     'slow-ms': { type: 'string', default: '1000' },
     done: { type: 'string', default: '2000' },
+    'large-items': { type: 'string', default: '10000' },
+    'large-kb': { type: 'string', default: '4' },
     'scroll-rows': { type: 'string', default: '5000' },
     repeat: { type: 'string', default: '3' },
   },
@@ -54,6 +59,8 @@ const { values } = parseArgs({
 const ITEMS = Number(values.items);
 const SLOW_MS = Number(values['slow-ms']);
 const DONE = Number(values.done);
+const LARGE_ITEMS = Number(values['large-items']);
+const LARGE_KB = Number(values['large-kb']);
 const SCROLL_ROWS = Number(values['scroll-rows']);
 const REPEAT = Number(values.repeat);
 
@@ -89,19 +96,31 @@ function rowLoaded(selector: string): boolean {
   });
 }
 
-/** `n` NDJSON item lines: a question-like input, its expected answer (~120 bytes a line). */
-function ndjsonItems(n: number): string {
+/**
+ * `n` NDJSON item lines: a question-like input and its expected answer (~120 bytes a line); with
+ * `padBytes`, the input also carries a text of that size (echoed: the output is as large).
+ */
+function ndjsonItems(n: number, padBytes = 0): string {
   const lines: string[] = [];
+  const words = 'the quick brown fox jumps over the lazy dog while the model writes a long answer ';
   for (let i = 0; i < n; i++) {
     const q = `What is item ${i} of the benchmark dataset, in words?`;
-    lines.push(JSON.stringify({ id: `item-${i}`, input: { i, q }, expectedOutput: { i, q } }));
+    const input: Record<string, unknown> = { i, q };
+    if (padBytes > 0)
+      input.text = `${i} ${words.repeat(Math.ceil(padBytes / words.length))}`.slice(0, padBytes);
+    lines.push(JSON.stringify({ id: `item-${i}`, input, expectedOutput: { i, q } }));
   }
   return lines.join('\n');
 }
 
 /** Submits an NDJSON run (spec line, then the items); returns the run. */
-async function submitNdjson(base: string, spec: Record<string, unknown>, n: number): Promise<Run> {
-  const body = `${JSON.stringify(spec)}\n${ndjsonItems(n)}\n`;
+async function submitNdjson(
+  base: string,
+  spec: Record<string, unknown>,
+  n: number,
+  padBytes = 0,
+): Promise<Run> {
+  const body = `${JSON.stringify(spec)}\n${ndjsonItems(n, padBytes)}\n`;
   const res = await fetch(`${base}/v1/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-ndjson' },
@@ -185,8 +204,10 @@ async function heapAfterScroll(
       if (!scroller) throw new Error('no results table scroller');
       const end = target * (table.querySelector('tbody tr')?.offsetHeight || 36);
       while (scroller.scrollTop + scroller.clientHeight < end) {
+        const before = scroller.scrollTop;
         scroller.scrollTop += scroller.clientHeight;
         await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 16)));
+        if (scroller.scrollTop === before) break; // the end of the table
       }
     }, rows);
     // the rows now on screen are loaded (their badges shown)
@@ -195,6 +216,12 @@ async function heapAfterScroll(
     });
     const reachedRow = Number(await page.locator(ROWS).last().getAttribute('data-index'));
     const afterMb = await heapMb();
+    if (process.env.BENCH_UI_DEBUG) {
+      for (const wait of [3000, 10000, 35000]) {
+        await page.waitForTimeout(wait);
+        process.stdout.write(`  heap ${wait} ms later: ${await heapMb()} MB\n`);
+      }
+    }
     return { beforeMb, afterMb, reachedRow, pageRequests };
   } finally {
     await context.close();
@@ -293,18 +320,31 @@ async function main(): Promise<void> {
       const r = await getRun(base, live.id);
       return r.status === 'running' && r.succeededCount >= DONE;
     });
-    say(`run in progress ${live.id}: ${DONE}+ of ${ITEMS} items done, ${SLOW_MS} ms per item\n`);
+    say(`run in progress ${live.id}: ${DONE}+ of ${ITEMS} items done, ${SLOW_MS} ms per item`);
+    // 3. a completed run of large items (input and output LARGE_KB each)
+    const large = await submitNdjson(
+      base,
+      { name: 'bench-ui large items', target: { name: 'echo' }, scorers: [{ name: 'json_equal' }] },
+      LARGE_ITEMS,
+      LARGE_KB * 1000,
+    );
+    await waitUntil(
+      'the large-item run',
+      async () => (await getRun(base, large.id)).status === 'completed',
+    );
+    say(`completed run ${large.id}: ${LARGE_ITEMS} items of ${LARGE_KB} kB input and output\n`);
 
     const rows: string[][] = [];
     for (const [label, run] of [
       [`completed, ${ITEMS.toLocaleString('en-US')} items`, done],
       [`in progress, ${SLOW_MS} ms/item`, live],
+      [`completed, ${LARGE_ITEMS.toLocaleString('en-US')} items of ${LARGE_KB} kB`, large],
     ] as const) {
       const url = `${base}/runs/${run.id}`;
       const times: number[] = [];
       for (let i = 0; i < REPEAT; i++) times.push(await firstRowsMs(browser, url));
       const first = median(times);
-      const heap = await heapAfterScroll(browser, url, SCROLL_ROWS);
+      const heap = await heapAfterScroll(browser, url, Math.min(SCROLL_ROWS, run.totalItems));
       const okFirst = first < GOALS.firstRowsMs;
       const okHeap = heap.afterMb < GOALS.heapMb;
       failed ||= !okFirst || !okHeap;
@@ -340,8 +380,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `\nchromium ${browser.version()}, node ${process.version}; reproduce: npm run bench:ui` +
-        ` -- --items ${ITEMS} --slow-ms ${SLOW_MS} --done ${DONE} --scroll-rows ${SCROLL_ROWS}` +
-        ` --repeat ${REPEAT}\n` +
+        ` -- --items ${ITEMS} --slow-ms ${SLOW_MS} --done ${DONE} --large-items ${LARGE_ITEMS}` +
+        ` --large-kb ${LARGE_KB} --scroll-rows ${SCROLL_ROWS} --repeat ${REPEAT}\n` +
         `(vite build of apps/web into a temp dir first; REDIS_URL when set, else a private redis-server)\n`,
     );
   } finally {
