@@ -1,5 +1,5 @@
 import { startApi } from '@runledger/api';
-import { createLogger, createRedis, loadConfig, type Run, RunStore } from '@runledger/shared';
+import { createLogger, createRedis, loadConfig, type Run, RunExecution } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { startRedisServer } from '/work/main/test/helpers/redis-server.js';
 
@@ -7,9 +7,9 @@ const N = 20000;
 // count the store's scripts by kind (commandstats only shows EVALSHA)
 const calls: Record<string, number> = {};
 for (const name of ['claimItems', 'recordResults'] as const) {
-  const orig = RunStore.prototype[name] as (...a: unknown[]) => unknown;
-  (RunStore.prototype as unknown as Record<string, unknown>)[name] = function (
-    this: RunStore,
+  const orig = RunExecution.prototype[name] as (...a: unknown[]) => unknown;
+  (RunExecution.prototype as unknown as Record<string, unknown>)[name] = function (
+    this: RunExecution,
     ...a: unknown[]
   ) {
     calls[name] = (calls[name] ?? 0) + 1;

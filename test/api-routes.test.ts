@@ -2,7 +2,7 @@
  * API routes against a real Redis and real BullMQ queues, through `app.request()`: submission
  * (JSON and streamed NDJSON), listing and paging, results, retention TTLs, cancel, delete,
  * idempotency, Server-Sent Events (replay, resume, live), workers, health, metrics, OpenAPI.
- * A worker is simulated with `store.claimItems` + `store.recordResults`.
+ * A worker is simulated with `store.execution.claimItems` + `store.execution.recordResults`.
  */
 import { createHash } from 'node:crypto';
 import { createApp } from '@runledger/api';
@@ -142,9 +142,12 @@ async function work(
   store = h.store,
 ): Promise<void> {
   const indexes = Object.keys(outcomes).map(Number);
-  const claim = await store.claimItems(runId, indexes, { withItems: true, withSpec: true });
+  const claim = await store.execution.claimItems(runId, indexes, {
+    withItems: true,
+    withSpec: true,
+  });
   expect(claim.state).toBe('ok');
-  const outcome = await store.recordResults(
+  const outcome = await store.execution.recordResults(
     runId,
     indexes.map((index) => {
       const status = outcomes[index]!;
@@ -404,10 +407,10 @@ describe('POST /v1/runs', () => {
       scorers: [{ name: 'judge' }],
     };
     expect((await h.app.request('/v1/runs', json(spec))).status).toBe(400);
-    await h.store.heartbeatWorker(worker('w-judge', ['judge']));
+    await h.store.fleet.heartbeatWorker(worker('w-judge', ['judge']));
     const run = await createRun(spec);
     expect(run.scorers).toEqual([{ name: 'judge' }]);
-    await h.store.removeWorker('w-judge');
+    await h.store.fleet.removeWorker('w-judge');
   });
 
   it('is idempotent per Idempotency-Key', async () => {
@@ -437,7 +440,7 @@ describe('POST /v1/runs', () => {
   });
 
   it('answers 409 while the first request with a key is still in flight', async () => {
-    await h.store.reserveIdempotencyKey('key-busy', '01ARZ3NDEKTSV4RRFFQ69G5FAV');
+    await h.store.idempotency.reserveIdempotencyKey('key-busy', '01ARZ3NDEKTSV4RRFFQ69G5FAV');
     const res = await h.app.request(
       '/v1/runs',
       json(
@@ -644,7 +647,7 @@ describe('results, retention and cancel', () => {
 
     const listener = createRedis(redisUrl(), 'blocking');
     const heard: string[] = [];
-    await h.store.subscribeCancel(listener, (id) => heard.push(id));
+    await h.store.events.subscribeCancel(listener, (id) => heard.push(id));
     try {
       const res = await h.app.request(`/v1/runs/${run.id}/cancel`, { method: 'POST' });
       expect(res.status).toBe(200);
@@ -715,7 +718,7 @@ describe('GET /v1/runs/:id/events (SSE)', () => {
     const run = await createRun({ target: { name: 's' }, dataset: { items: items(2) } });
     await work(run.id, { 0: 'succeeded', 1: 'failed' });
     const opened = h.streams.length;
-    const stored = await h.store.readEvents(run.id);
+    const stored = await h.store.events.readEvents(run.id);
     expect(stored.map((e) => e.type)).toEqual(['status', 'status', 'progress', 'status']);
     const res = await h.app.request(`/v1/runs/${run.id}/events`);
     expect(res.status).toBe(200);
@@ -736,7 +739,7 @@ describe('GET /v1/runs/:id/events (SSE)', () => {
   it('resumes after Last-Event-ID (header or query) with only later events', async () => {
     const run = await createRun({ target: { name: 's' }, dataset: { items: items(2) } });
     await work(run.id, { 0: 'succeeded', 1: 'succeeded' });
-    const stored = await h.store.readEvents(run.id);
+    const stored = await h.store.events.readEvents(run.id);
     const byHeader = await sseReader(
       await h.app.request(`/v1/runs/${run.id}/events`, {
         headers: { 'last-event-id': stored[1]!.id },
@@ -771,7 +774,7 @@ describe('GET /v1/runs/:id/events (SSE)', () => {
     const rest = await sse.rest();
     expect(rest.map((f) => f.event)).toEqual(['progress', 'status']);
     expect(JSON.parse(rest[1]!.data!)).toMatchObject({ status: 'completed' });
-    const stored = await h.store.readEvents(run.id);
+    const stored = await h.store.events.readEvents(run.id);
     expect(rest.map((f) => f.id)).toEqual(stored.slice(-2).map((e) => e.id));
     const connection = h.streams[opened]!;
     await waitFor(() => connection.status === 'end', 'the live connection to close');
@@ -809,8 +812,8 @@ describe('workers, health, metrics and docs', () => {
     try {
       expect(await (await w.app.request('/v1/workers')).json()).toEqual({ workers: [] });
       const info = worker('w-1', ['judge']);
-      await w.store.heartbeatWorker(info);
-      await w.store.heartbeatWorker({
+      await w.store.fleet.heartbeatWorker(info);
+      await w.store.fleet.heartbeatWorker({
         ...worker('w-stale'),
         heartbeatAt: new Date(Date.now() - 3 * w.config.WORKER_HEARTBEAT_MS - 1000).toISOString(),
       });
@@ -907,7 +910,7 @@ describe('workers, health, metrics and docs', () => {
       await createRun({ target: { name: 'm1' }, dataset: { items: items(130) } }, m.app);
       await createRun({ target: { name: 'm2' }, dataset: { items: items(2) } }, m.app);
       expect((await m.app.request(`/v1/runs/${a.id}/cancel`, { method: 'POST' })).status).toBe(200);
-      await m.store.incrementMetrics({
+      await m.store.fleet.incrementMetrics({
         'items_total:succeeded': 5,
         'items_total:failed': 2,
         'item_latency_ms_bucket:5': 1,

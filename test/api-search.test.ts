@@ -71,8 +71,8 @@ async function makeRun(opts: {
 }): Promise<string> {
   const id = ulid();
   clock += 1000; // distinct createdAt: the list is newest first
-  await store.stageItems(id, 0, opts.items);
-  await store.commitRun({
+  await store.runs.stageItems(id, 0, opts.items);
+  await store.runs.commitRun({
     id,
     name: opts.name,
     target: opts.target,
@@ -86,13 +86,16 @@ async function makeRun(opts: {
     metadata: {},
     createdAt: clock,
   });
-  await store.indexRun(id, clock, opts.target.name);
   if (opts.startedAt !== undefined) {
     const all = opts.items.map((_, i) => i);
-    await store.claimItems(id, all, { withItems: false, withSpec: false, now: opts.startedAt });
+    await store.execution.claimItems(id, all, {
+      withItems: false,
+      withSpec: false,
+      now: opts.startedAt,
+    });
   }
   const records = opts.results.flatMap((result, index) => (result ? [{ index, result }] : []));
-  if (records.length > 0) await store.recordResults(id, records, opts.completedAt);
+  if (records.length > 0) await store.execution.recordResults(id, records, opts.completedAt);
   return id;
 }
 
@@ -414,7 +417,7 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
         await get<{ results: Result[] }>(`/v1/runs/${id}/results?sort=-score:contains`)
       ).body.results.map((r) => r.itemId);
     expect(await sorted()).toEqual(['p0']);
-    await store.recordResults(id, [
+    await store.execution.recordResults(id, [
       { index: 2, result: ok('b', 1, { contains: 0.9 }) },
       { index: 3, result: ok('c', 1, { contains: 0.1 }) },
     ]);
@@ -423,7 +426,7 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     expect(await redis.get(sort.builtCount)).toBe('3');
     // while another process holds the build lock, the previous index serves
     await redis.set(sort.lock, 'another-api-process', 'PX', 30_000);
-    await store.recordResults(id, [{ index: 1, result: ok('d', 1, { contains: 1 }) }]);
+    await store.execution.recordResults(id, [{ index: 1, result: ok('d', 1, { contains: 1 }) }]);
     expect(await sorted()).toEqual(['p2', 'p0', 'p3']);
     expect(await redis.get(sort.builtCount)).toBe('3');
     await redis.del(sort.lock);

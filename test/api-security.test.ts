@@ -265,7 +265,7 @@ describe('API keys', () => {
 
   it('accepts keys stored in Redis and refuses them once revoked', async () => {
     const app = makeApp();
-    const key = await store.createApiKey('gamma', 'ci');
+    const key = await store.apiKeys.createApiKey('gamma', 'ci');
     expect(key.key).toMatch(/^rl_gamma_[A-Za-z0-9_-]{43}$/);
     expect(key.id).toMatch(/^[0-9a-f]{12}$/);
     expect(await redis.hexists(store.keys.apiKeys, hashApiKey(key.key))).toBe(1);
@@ -274,23 +274,23 @@ describe('API keys', () => {
 
     const run = await created(app, key.key);
     expect(run.project).toBe('gamma');
-    expect((await store.revokeApiKey(key.id))?.project).toBe('gamma');
+    expect((await store.apiKeys.revokeApiKey(key.id))?.project).toBe('gamma');
     const res = await app.request(`/v1/runs/${run.id}`, { headers: bearer(key.key) });
     await problemOf(res, 401, 'unauthorized');
-    expect(await store.revokeApiKey(key.id)).toBeNull();
+    expect(await store.apiKeys.revokeApiKey(key.id)).toBeNull();
   });
 
   it('requires keys when only Redis holds some, and is open (project default) with none', async () => {
     const app = makeApp({ RUNLEDGER_API_KEYS: '' });
     const open = await created(app, null);
     expect(open.project).toBe('default');
-    const key = await store.createApiKey('delta');
+    const key = await store.apiKeys.createApiKey('delta');
     await problemOf(await create(app, null), 401, 'unauthorized');
     expect((await created(app, key.key)).project).toBe('delta');
     // a default-project caller does not see delta's runs
     const res = await app.request(`/v1/runs/${open.id}`, { headers: bearer(key.key) });
     await problemOf(res, 404, 'not_found');
-    await store.revokeApiKey(key.id);
+    await store.apiKeys.revokeApiKey(key.id);
     expect((await created(app, null)).project).toBe('default');
   });
 
@@ -535,8 +535,8 @@ describe('secrets', () => {
       }),
     );
     const run = (await res.json()) as Run;
-    await waitFor(async () => (await store.getRunStatus(run.id)) === 'completed', 'the run');
-    const results = await store.listResults(run.id);
+    await waitFor(async () => (await store.runs.getRunStatus(run.id)) === 'completed', 'the run');
+    const results = await store.results.listResults(run.id);
     const error = results.results[0]?.error;
     expect(error?.type).toBe('http_error');
     expect(error?.status).toBe(400);

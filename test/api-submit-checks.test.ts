@@ -72,8 +72,8 @@ describe('unknown target', () => {
       // a served target passes
       expect((await submit(h.app, { name: 'iris-knn' })).status).toBe(201);
     } finally {
-      await h.store.removeWorker('w1');
-      await h.store.removeWorker('w2');
+      await h.store.fleet.removeWorker('w1');
+      await h.store.fleet.removeWorker('w2');
     }
   });
 
@@ -102,7 +102,7 @@ describe('unknown target', () => {
     const got = (await (await h.app.request(`/v1/runs/${body.id}`)).json()) as Run;
     expect(got.status).toBe('queued');
     expect(got.succeededCount + got.failedCount + got.cancelledCount).toBe(0);
-    expect((await h.store.getRun(body.id))?.execution.waitForWorkers).toBe(true);
+    expect((await h.store.runs.getRun(body.id))?.execution.waitForWorkers).toBe(true);
   });
 
   it('waitForWorkers still checks a built-in target config', async () => {
@@ -166,7 +166,9 @@ describe('against a real worker', () => {
 
   it('names the targets the worker advertises', async () => {
     const served = [
-      ...new Set((await h.store.listWorkers(60_000)).flatMap((w) => w.targets.map((t) => t.name))),
+      ...new Set(
+        (await h.store.fleet.listWorkers(60_000)).flatMap((w) => w.targets.map((t) => t.name)),
+      ),
     ].sort();
     expect(served).toContain('echo');
     const { status, body } = await submit(h.app, { name: 'htp' });

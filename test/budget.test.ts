@@ -75,7 +75,7 @@ async function start(extra: Record<string, string> = {}): Promise<WorkerHandle> 
 async function waitTerminal(runId: string, timeoutMs = 20_000) {
   return waitFor(
     async () => {
-      const run = await store.getRun(runId);
+      const run = await store.runs.getRun(runId);
       return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
     },
     `run ${runId} terminal`,
@@ -130,11 +130,11 @@ describe('budget', () => {
     });
     const fields = await redis.hmget(store.keys.run(runId).run, 'maxCostUsd', 'maxFailures');
     expect(fields).toEqual(['2.5', '3']);
-    expect((await store.getRun(runId))!.execution).toMatchObject({
+    expect((await store.runs.getRun(runId))!.execution).toMatchObject({
       maxCostUsd: 2.5,
       maxFailures: 3,
     });
-    await store.deleteRun(runId);
+    await store.runs.deleteRun(runId);
     await queues.removeRunJobs(runId, 'nobody-serves-this', 1, 1);
   });
 
@@ -160,7 +160,7 @@ describe('budget', () => {
       'hanging items aborted',
       5000,
     );
-    const page = await store.listResults(runId, { status: 'cancelled', limit: 100 });
+    const page = await store.results.listResults(runId, { status: 'cancelled', limit: 100 });
     expect(page.results.map((r) => r.itemIndex)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     for (const r of page.results) {
       expect(r.error).toEqual({
@@ -168,7 +168,7 @@ describe('budget', () => {
         type: 'cancelled',
       });
     }
-    const events = await store.readEvents(runId);
+    const events = await store.events.readEvents(runId);
     const last = events.at(-1)!;
     expect(last).toMatchObject({
       type: 'status',

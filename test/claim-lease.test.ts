@@ -24,8 +24,8 @@ const LEASE_MS = 250;
 async function createRun(n: number): Promise<string> {
   const id = ulid();
   const items: StoredItem[] = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, input: i }));
-  await store.stageItems(id, 0, items);
-  await store.commitRun({
+  await store.runs.stageItems(id, 0, items);
+  await store.runs.commitRun({
     id,
     target: { name: 'echo' },
     scorers: [],
@@ -45,7 +45,7 @@ async function createRun(n: number): Promise<string> {
 function manager(runId: string, start: number, end: number, cancelled = () => false) {
   const clock = { now: 1000 };
   const leases = new ClaimLeaseManager({
-    store,
+    execution: store.execution,
     runId,
     start,
     end,
@@ -85,7 +85,7 @@ describe('ClaimLeaseManager', () => {
     clock.now = 5000 + LEASE_MS - 1;
     expect([0, 1, 2, 3].map((i) => leases.holds(i))).toEqual([true, false, false, false]);
 
-    await store.recordResults(runId, [
+    await store.execution.recordResults(runId, [
       { index: 1, result: { status: 'succeeded', attempts: 1, output: 1, completedAt: 1 } },
     ]);
     clock.now = 9000;
@@ -104,7 +104,7 @@ describe('ClaimLeaseManager', () => {
     cancelledHere = true;
     expect(await leases.reclaim(0)).toBe(false); // known cancelled here: not even sent
     cancelledHere = false;
-    await store.finishRun(runId, 'cancelled');
+    await store.execution.finishRun(runId, 'cancelled');
     clock.now = 1000 + LEASE_MS;
     expect(await leases.reclaim(0)).toBe(false);
     expect(await leases.reclaimAll([0, 1, 2])).toEqual({ state: 'terminal', status: 'cancelled' });

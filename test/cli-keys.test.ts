@@ -51,7 +51,7 @@ describe('runledger keys', () => {
     expect(created.code).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^rl_team-a_[A-Za-z0-9_-]{43}$/);
-    const [info] = await store.listApiKeys();
+    const [info] = await store.apiKeys.listApiKeys();
     expect(info).toMatchObject({ project: 'team-a', name: 'ci runner' });
     expect(created.stderr).toBe(
       `created API key ${info!.id} (role admin) for project team-a: send it as "Authorization: Bearer <key>" (or RUNLEDGER_API_KEY for this CLI); it is shown only now\n`,
@@ -72,7 +72,7 @@ describe('runledger keys', () => {
       stdout: `revoked API key ${info!.id} (project team-a)\n`,
       stderr: '',
     });
-    expect(await store.listApiKeys()).toEqual([]);
+    expect(await store.apiKeys.listApiKeys()).toEqual([]);
     expect((await cli(['keys', 'list'])).stdout).toBe('no API keys\n');
   });
 
@@ -86,7 +86,7 @@ describe('runledger keys', () => {
     const bad = await cli(['keys', 'create', '--project', 'no spaces']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("option '--project <project>' argument 'no spaces' is invalid");
-    expect(await store.listApiKeys()).toEqual([]);
+    expect(await store.apiKeys.listApiKeys()).toEqual([]);
   });
 
   it('sends RUNLEDGER_API_KEY to the API: runs belong to its project; revoked keys are refused', async () => {
@@ -137,7 +137,7 @@ describe('runledger keys', () => {
     const reader = await cli(['keys', 'create', '--project', 'team-c', '--role', 'read']);
     expect(reader.code).toBe(0);
     const readerKey = reader.stdout.trim();
-    const readerInfo = (await store.listApiKeys()).find(
+    const readerInfo = (await store.apiKeys.listApiKeys()).find(
       (k) => k.project === 'team-c' && k.role === 'read',
     )!;
     expect(reader.stderr).toMatch(

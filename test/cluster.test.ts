@@ -178,7 +178,7 @@ describe('runledger on a 3-node Redis Cluster', () => {
     // the cancel channel (pub/sub) works on the Cluster: a subscriber of our own hears it too
     const subscriber = createRedis(config.REDIS_URL, 'blocking', { cluster: true });
     const heard: string[] = [];
-    await store.subscribeCancel(subscriber, (id) => heard.push(id));
+    await store.events.subscribeCancel(subscriber, (id) => heard.push(id));
 
     const N = 200;
     const items = Array.from({ length: N }, (_, i) => ({ input: { i } }));
@@ -291,7 +291,7 @@ describe('runledger on a 3-node Redis Cluster', () => {
     const tagged = await http<{ runs: Run[] }>('GET', '/v1/runs?tag=cluster');
     expect(tagged.body.runs.map((r) => r.id)).toEqual([runIds[0]]);
 
-    expect(await store.countRunsByStatus()).toEqual({
+    expect(await store.fleet.countRunsByStatus()).toEqual({
       queued: 0,
       running: 0,
       completed: completed.length,
@@ -301,9 +301,9 @@ describe('runledger on a 3-node Redis Cluster', () => {
     const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
     expect(metrics).toContain(`runledger_runs{status="completed"} ${completed.length}`);
     expect(metrics).toContain('runledger_runs{status="cancelled"} 1');
-    expect(await store.listActiveRuns()).toEqual([]);
-    expect(await store.countActiveRuns('default')).toBe(0);
-    expect(await store.findOpenChunks(runIds[0]!)).toEqual([]);
+    expect(await store.active.listActiveRuns()).toEqual([]);
+    expect(await store.quotas.countActiveRuns('default')).toBe(0);
+    expect(await store.fleet.findOpenChunks(runIds[0]!)).toEqual([]);
     const liveWorkers = await http<{ workers: { id: string }[] }>('GET', '/v1/workers');
     expect(liveWorkers.body.workers.map((w) => w.id).sort()).toEqual(
       workers.map((w) => w.id).sort(),

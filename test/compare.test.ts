@@ -50,9 +50,9 @@ async function createRun(body: Record<string, unknown>): Promise<Run> {
 async function record(runId: string, score: (i: number) => number | null): Promise<void> {
   const indexes = Array.from({ length: N }, (_, i) => i);
   expect(
-    (await store.claimItems(runId, indexes, { withItems: false, withSpec: false })).state,
+    (await store.execution.claimItems(runId, indexes, { withItems: false, withSpec: false })).state,
   ).toBe('ok');
-  const outcome = await store.recordResults(
+  const outcome = await store.execution.recordResults(
     runId,
     indexes.map((index) => {
       const s = score(index);
@@ -210,8 +210,8 @@ describe('GET /v1/runs/:a/compare/:b', () => {
     // a run of project "other" with the same items: exists, but not for this (keyless) project
     const id = ulid();
     const items = dataset().items;
-    await store.stageItems(id, 0, items);
-    await store.commitRun({
+    await store.runs.stageItems(id, 0, items);
+    await store.runs.commitRun({
       id,
       target: { name: 'echo' },
       scorers: [{ name: 'exact_match' }],

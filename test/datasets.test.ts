@@ -9,7 +9,6 @@ import {
   createLogger,
   type Dataset,
   type DatasetStore,
-  DatasetStore as DatasetStoreClass,
   type Run,
   type RunStore,
 } from '@runledger/shared';
@@ -60,7 +59,7 @@ beforeAll(async () => {
     {},
   );
   ({ redis, store, app, prefix } = h);
-  datasets = DatasetStoreClass.forRunStore(store);
+  datasets = store.datasets;
 });
 
 afterAll(() => h.close());

@@ -56,7 +56,7 @@ describe('fairness', () => {
     expect(bigJob?.opts.priority).toBe(1000);
     // the big run is being worked on
     await waitFor(
-      async () => ((await store.getRun(big))?.succeededCount ?? 0) > 0,
+      async () => ((await store.runs.getRun(big))?.succeededCount ?? 0) > 0,
       'big run started',
     );
 
@@ -66,27 +66,27 @@ describe('fairness', () => {
     });
     const done = await waitFor(
       async () => {
-        const run = await store.getRun(small);
+        const run = await store.runs.getRun(small);
         return run?.status === 'completed' ? run : null;
       },
       'small run completed',
       20_000,
     );
-    const bigRun = (await store.getRun(big))!;
+    const bigRun = (await store.runs.getRun(big))!;
     expect(done.succeededCount).toBe(10);
     expect(bigRun.status).toBe('running');
     // the small run finished while the big one was not half done: order, not a wall-clock window
     expect(bigRun.progress).toBeLessThan(0.5);
 
     // clean up the big run: cancel, remove its queued (prioritized) jobs, delete it
-    await store.finishRun(big, 'cancelled');
-    await store.publishCancel(big);
+    await store.execution.finishRun(big, 'cancelled');
+    await store.events.publishCancel(big);
     const removed = await queues.removeRunJobs(big, 'echo', 100_000, 100);
     expect(removed).toBeGreaterThan(500);
     await waitFor(async () => {
       const depth = (await queues.depth(['echo'])).echo!;
       return Object.values(depth).every((n) => n === 0);
     }, 'echo queue empty (prioritized jobs removed)');
-    expect(await store.deleteRun(big)).toBe(true);
+    expect(await store.runs.deleteRun(big)).toBe(true);
   }, 60_000);
 });

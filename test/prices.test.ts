@@ -83,13 +83,13 @@ async function start(extra: Record<string, string> = {}): Promise<WorkerHandle> 
 
 async function completed(runId: string) {
   return waitFor(async () => {
-    const run = await store.getRun(runId);
+    const run = await store.runs.getRun(runId);
     return run?.status === 'completed' ? run : null;
   }, `run ${runId} completed`);
 }
 
 async function results(runId: string): Promise<Result[]> {
-  return (await store.listResults(runId, { limit: 1000 })).results;
+  return (await store.results.listResults(runId, { limit: 1000 })).results;
 }
 
 beforeAll(async () => {

@@ -117,7 +117,7 @@ async function runToEnd(spec: unknown, a = app): Promise<{ run: Run; results: Re
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const id = created.body.id;
   const run = await waitFor(async () => {
-    const r = await store.getRun(id);
+    const r = await store.runs.getRun(id);
     return r && ['completed', 'failed', 'cancelled'].includes(r.status) ? r : null;
   }, `run ${id} to finish`);
   const page = await call<{ results: Result[] }>('GET', `/v1/runs/${id}/results?limit=1000`);
@@ -329,7 +329,7 @@ describe('privacy option at submit', () => {
     const res = await post({ target: { name: 'echo' }, privacy: { scrub: ['email'] } });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as Run;
-    const items = await store.readItems(id, [0]);
+    const items = await store.results.readItems(id, [0]);
     expect(items[0]).toEqual({ id: '0', input: 'mail [email]', masked: { email: 1 } });
   });
 
@@ -403,7 +403,7 @@ describe('RUNLEDGER_SCRUB, reruns and datasets', () => {
     });
     expect(rerun.status).toBe(201);
     const child = await waitFor(async () => {
-      const r = await store.getRun(rerun.body.id);
+      const r = await store.runs.getRun(rerun.body.id);
       return r?.status === 'completed' ? r : null;
     }, 'the rerun');
     expect(child.privacy).toEqual(first.run.privacy);
@@ -432,8 +432,11 @@ describe('RUNLEDGER_SCRUB, reruns and datasets', () => {
     expect(res.status).toBe(201);
     const inputs: Record<string, unknown> = {};
     for (const v of res.body.variants) {
-      const run = await store.getRun(v.runIds[0]!);
-      inputs[v.name] = [run!.privacy?.scrub, (await store.readItems(run!.id, [0]))[0]!.input];
+      const run = await store.runs.getRun(v.runIds[0]!);
+      inputs[v.name] = [
+        run!.privacy?.scrub,
+        (await store.results.readItems(run!.id, [0]))[0]!.input,
+      ];
     }
     expect(inputs).toEqual({
       own: [['email'], '[email] 4111111111111111'],

@@ -135,7 +135,7 @@ async function startWorkers(n: number, extra: Record<string, string> = {}) {
 async function completed(runId: string, timeoutMs = 20_000) {
   return waitFor(
     async () => {
-      const run = await store.getRun(runId);
+      const run = await store.runs.getRun(runId);
       return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
     },
     `run ${runId} finished`,
@@ -144,7 +144,7 @@ async function completed(runId: string, timeoutMs = 20_000) {
 }
 
 async function results(runId: string): Promise<Result[]> {
-  return (await store.listResults(runId, { limit: 1000 })).results;
+  return (await store.results.listResults(runId, { limit: 1000 })).results;
 }
 
 beforeAll(async () => {

@@ -113,19 +113,19 @@ describe('findOpenChunks', () => {
       { target: { name: 'nobody' }, dataset: { items: items(95) } },
       { chunkSize: 10 },
     );
-    expect(await store.findOpenChunks(runId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await store.fleet.findOpenChunks(runId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // results for every item of chunks 0..8 but item 41, and none of chunk 9 (items 90..94)
     const records = [];
     for (let i = 0; i < 90; i++) {
       if (i !== 41)
         records.push({ index: i, result: { status: 'succeeded' as const, attempts: 1 } });
     }
-    await store.recordResults(runId, records);
-    expect(await store.findOpenChunks(runId)).toEqual([4, 9]);
-    expect(await store.findOpenChunks(runId, 3)).toEqual([4, 9]);
-    expect(await store.findOpenChunks('no-such-run')).toEqual([]);
-    await store.finishRun(runId, 'cancelled');
-    expect(await store.findOpenChunks(runId)).toEqual([]);
+    await store.execution.recordResults(runId, records);
+    expect(await store.fleet.findOpenChunks(runId)).toEqual([4, 9]);
+    expect(await store.fleet.findOpenChunks(runId, 3)).toEqual([4, 9]);
+    expect(await store.fleet.findOpenChunks('no-such-run')).toEqual([]);
+    await store.execution.finishRun(runId, 'cancelled');
+    expect(await store.fleet.findOpenChunks(runId)).toEqual([]);
   });
 });
 
@@ -180,7 +180,7 @@ describe('reconciler', () => {
     await queues.removeRunJobs(runId, 'echo', total, 10);
     await worker.close(5000);
     // open chunks: those removed, and those the closing worker handed back (delayed jobs)
-    const open = await store.findOpenChunks(runId);
+    const open = await store.fleet.findOpenChunks(runId);
     const states = await Promise.all(
       open.map((c) => queues.queue('echo').getJobState(chunkJobId(runId, c))),
     );
@@ -231,12 +231,15 @@ describe('reconciler', () => {
       reenqueued: [],
       failed: [],
     });
-    await store.deleteRun(runId);
+    await store.runs.deleteRun(runId);
   });
 
   it('fails a run whose target no live worker serves past the deadline, with a clear error', async () => {
     await startEchoWorker(); // a live worker, serving echo (and http), not "nobody"
-    await waitFor(async () => (await store.listWorkers(600)).length === 1, 'worker heartbeat');
+    await waitFor(
+      async () => (await store.fleet.listWorkers(600)).length === 1,
+      'worker heartbeat',
+    );
     const total = 25;
     const unserved = await submitRunDirect(
       store,
@@ -255,7 +258,7 @@ describe('reconciler', () => {
       RUNLEDGER_RECONCILE_GRACE_MS: '60000',
     }).runOnce();
     expect(early.failed).toEqual([]);
-    expect(await store.getRunStatus(unserved)).toBe('queued');
+    expect(await store.runs.getRunStatus(unserved)).toBe('queued');
 
     await new Promise((r) => setTimeout(r, 50));
     await redis.del(store.keys.reconcilerLock);
@@ -268,7 +271,7 @@ describe('reconciler', () => {
     expect(report.failed).toEqual([
       { runId: unserved, target: 'nobody', error: expect.stringMatching(waited) },
     ]);
-    const run = await store.getRun(unserved);
+    const run = await store.runs.getRun(unserved);
     expect(run).toMatchObject({
       status: 'failed',
       error: report.failed[0]!.error,

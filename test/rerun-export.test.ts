@@ -183,7 +183,10 @@ describe('rerun', () => {
       execution: { maxAttempts: 1, timeoutMs: 60_000 },
     });
     expect(res.status).toBe(201);
-    await waitFor(async () => (await store.getRunStatus(res.body.id)) === 'running', 'running');
+    await waitFor(
+      async () => (await store.runs.getRunStatus(res.body.id)) === 'running',
+      'running',
+    );
     const conflict = await call<Problem>('POST', `/v1/runs/${res.body.id}/rerun`, {
       only: 'failed',
     });
@@ -299,8 +302,8 @@ describe('export', () => {
     // record every result directly (no worker serves `offline-target`)
     for (let start = 0; start < n; start += 1000) {
       const indexes = Array.from({ length: 1000 }, (_, i) => start + i);
-      await store.claimItems(runId, indexes, { withItems: false, withSpec: false });
-      await store.recordResults(
+      await store.execution.claimItems(runId, indexes, { withItems: false, withSpec: false });
+      await store.execution.recordResults(
         runId,
         indexes.map((index) => ({
           index,
@@ -308,7 +311,7 @@ describe('export', () => {
         })),
       );
     }
-    expect((await store.getRun(runId))?.status).toBe('completed');
+    expect((await store.runs.getRun(runId))?.status).toBe('completed');
 
     const jsonl = await readChunks(await get(`/v1/runs/${runId}/results.jsonl`));
     const lines = jsonl.text.trimEnd().split('\n');

@@ -29,8 +29,8 @@ afterAll(() => ctx.close());
 async function createRun(n: number, execution: NewRun['execution']): Promise<string> {
   const id = ulid();
   const items: StoredItem[] = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, input: i }));
-  await store.stageItems(id, 0, items);
-  await store.commitRun({
+  await store.runs.stageItems(id, 0, items);
+  await store.runs.commitRun({
     id,
     target: { name: 'echo' },
     scorers: [],
@@ -97,7 +97,7 @@ describe('cancelled results written by Lua and by TypeScript', () => {
   it('record-results-9 (budget stop) writes exactly what cancelledResult builds', async () => {
     const runId = await createRun(3, { ...EXECUTION, maxFailures: 1 });
     const now = 1_700_000_000_123;
-    const outcome = await store.recordResults(
+    const outcome = await store.execution.recordResults(
       runId,
       [
         {
@@ -124,7 +124,7 @@ describe('cancelled results written by Lua and by TypeScript', () => {
   it('finish-run-9 (cancel) stores the result the store built with cancelledResult', async () => {
     const runId = await createRun(2, EXECUTION);
     const now = 1_700_000_000_456;
-    expect(await store.finishRun(runId, 'cancelled', undefined, now)).toEqual({
+    expect(await store.execution.finishRun(runId, 'cancelled', undefined, now)).toEqual({
       state: 'finished',
       cancelledItems: 2,
     });

@@ -132,7 +132,7 @@ describe('one pass rate and failures grouped by type', () => {
     const created = await submit({ name: 'pass-rate', dataset: { items } });
     // every item but the hanging one has its result; then cancel: item 9 becomes cancelled
     await waitFor(async () => {
-      const run = await store.getRun(created.id);
+      const run = await store.runs.getRun(created.id);
       return run && run.succeededCount + run.failedCount === 9 ? run : null;
     }, 'nine results');
     expect((await call('POST', `/v1/runs/${created.id}/cancel`)).status).toBe(200);
@@ -182,8 +182,8 @@ describe('one pass rate and failures grouped by type', () => {
   it('records each failed item once per type with the first message; keeps the run TTL', async () => {
     const id = ulid();
     const items = Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, input: i }));
-    await store.stageItems(id, 0, items);
-    await store.commitRun({
+    await store.runs.stageItems(id, 0, items);
+    await store.runs.commitRun({
       id,
       target: { name: 'scripted' },
       scorers: [],
@@ -201,18 +201,18 @@ describe('one pass rate and failures grouped by type', () => {
       attempts: 1,
       ...(type === null ? {} : { error: { type, message } }),
     });
-    await store.recordResults(id, [
+    await store.execution.recordResults(id, [
       { index: 0, result: failed('timeout', 'first timeout') },
       { index: 1, result: failed('timeout', 'second timeout') },
     ]);
     // a second write for item 0 (another worker, a retry) changes nothing
-    await store.recordResults(id, [
+    await store.execution.recordResults(id, [
       { index: 0, result: failed('timeout', 'late duplicate') },
       { index: 2, result: failed('http_error', 'HTTP 503') },
       { index: 3, result: failed(null, '') },
       { index: 4, result: { status: 'cancelled', attempts: 0 } },
     ]);
-    expect((await store.getRun(id))?.errorTypes).toEqual([
+    expect((await store.runs.getRun(id))?.errorTypes).toEqual([
       { type: 'timeout', count: 2, message: 'first timeout' },
       { type: 'http_error', count: 1, message: 'HTTP 503' },
       { type: 'unknown', count: 1, message: '' },
@@ -220,8 +220,10 @@ describe('one pass rate and failures grouped by type', () => {
     const k = store.keys.run(id);
     expect(await redis.ttl(k.errtypes)).toBeGreaterThan(0);
     // the last item completes the run: every key, errtypes included, gets the retention
-    await store.recordResults(id, [{ index: 5, result: failed('http_error', 'HTTP 500') }]);
-    const run = await store.getRun(id);
+    await store.execution.recordResults(id, [
+      { index: 5, result: failed('http_error', 'HTTP 500') },
+    ]);
+    const run = await store.runs.getRun(id);
     expect(run?.status).toBe('completed');
     expect(run?.errorTypes.map((e) => [e.type, e.count])).toEqual([
       ['http_error', 2],
@@ -245,7 +247,7 @@ describe('one pass rate and failures grouped by type', () => {
       'events',
       'errtypes',
     ]);
-    expect(await store.deleteRun(id)).toBe(true);
+    expect(await store.runs.deleteRun(id)).toBe(true);
     expect(await redis.exists(...store.keys.allRunKeys(id))).toBe(0);
   });
 });

@@ -48,12 +48,12 @@ afterAll(() => ctx.close());
 /** A committed run of `n` items; its id. */
 async function createRun(n: number): Promise<string> {
   const id = ulid();
-  await store.stageItems(
+  await store.runs.stageItems(
     id,
     0,
     Array.from({ length: n }, (_, i) => ({ id: String(i), input: i })),
   );
-  await store.commitRun({
+  await store.runs.commitRun({
     id,
     target: { name: 'echo' },
     scorers: [],
@@ -160,7 +160,7 @@ describe('each script outcome decodes to its Error class', () => {
     }
 
     const id = await createRun(2);
-    expect((await store.finishRun(id, 'cancelled', 'stop')).state).toBe('finished');
+    expect((await store.execution.finishRun(id, 'cancelled', 'stop')).state).toBe('finished');
     const k = store.keys.run(id);
     const claimDone = await redis.rlClaimItems(
       k.run,
@@ -196,11 +196,13 @@ describe('each script outcome decodes to its Error class', () => {
       expect(err?.message).toBe(`run ${id} is already cancelled`);
     }
     // the store's outcomes keep their public shape
-    expect(await store.claimItems(id, [0], { withItems: false, withSpec: false })).toEqual({
+    expect(
+      await store.execution.claimItems(id, [0], { withItems: false, withSpec: false }),
+    ).toEqual({
       state: 'terminal',
       status: 'cancelled',
     });
-    expect(await store.finishRun(gone, 'cancelled')).toEqual({ state: 'missing' });
+    expect(await store.execution.finishRun(gone, 'cancelled')).toEqual({ state: 'missing' });
   });
 
   it('record-results-9, read-run-4, add-rerun-2, find-open-chunks-2: RUN_NOT_FOUND -> RunNotFoundError', async () => {
@@ -225,11 +227,13 @@ describe('each script outcome decodes to its Error class', () => {
     expect(await redis.exists(k.reruns, k.results)).toBe(0);
     // and the store maps them to its documented answers
     expect(
-      await store.recordResults(gone, [{ index: 0, result: { status: 'succeeded', attempts: 1 } }]),
+      await store.execution.recordResults(gone, [
+        { index: 0, result: { status: 'succeeded', attempts: 1 } },
+      ]),
     ).toEqual({ state: 'missing' });
-    expect(await store.getRun(gone)).toBeNull();
-    expect(await store.addRerun(gone, ulid(), 1)).toBe(false);
-    expect(await store.findOpenChunks(gone)).toEqual([]);
+    expect(await store.runs.getRun(gone)).toBeNull();
+    expect(await store.runs.addRerun(gone, ulid(), 1)).toBe(false);
+    expect(await store.fleet.findOpenChunks(gone)).toEqual([]);
   });
 
   it('OK replies lead with ScriptCode.Ok and decode to no error', async () => {

@@ -52,9 +52,8 @@ function newRun(id: string, totalItems: number, overrides: Partial<NewRun> = {})
 
 async function createRun(n: number, overrides: Partial<NewRun> = {}): Promise<string> {
   const id = ulid();
-  await store.stageItems(id, 0, items(n));
-  await store.commitRun(newRun(id, n, overrides));
-  await store.indexRun(id, overrides.createdAt ?? Date.now(), overrides.target?.name ?? 'echo');
+  await store.runs.stageItems(id, 0, items(n));
+  await store.runs.commitRun(newRun(id, n, overrides));
   return id;
 }
 
@@ -69,7 +68,7 @@ const ok = (latencyMs: number, output: unknown = 1, passed = true): StoredResult
 describe('create-run-3', () => {
   it('commits a staged run as queued with the safety TTL and a queued event', async () => {
     const id = await createRun(3);
-    const run = await store.getRun(id);
+    const run = await store.runs.getRun(id);
     expect(run?.status).toBe('queued');
     expect(run?.totalItems).toBe(3);
     expect(run?.tags).toEqual(['nightly']);
@@ -78,31 +77,31 @@ describe('create-run-3', () => {
       const ttl = await redis.ttl(key);
       expect(ttl).toBeGreaterThan(store.safetyTtlSeconds - 5);
     }
-    const events = await store.readEvents(id);
+    const events = await store.events.readEvents(id);
     expect(events.map((e) => [e.type, e.data.status])).toEqual([['status', 'queued']]);
   });
 
   it('answers RUN_EXISTS (RunStateError) when the run exists and writes nothing', async () => {
     const id = await createRun(2);
-    await expect(store.commitRun(newRun(id, 2, { name: 'other' }))).rejects.toBeInstanceOf(
+    await expect(store.runs.commitRun(newRun(id, 2, { name: 'other' }))).rejects.toBeInstanceOf(
       RunStateError,
     );
-    expect((await store.getRun(id))?.name).toBeNull();
+    expect((await store.runs.getRun(id))?.name).toBeNull();
   });
 
   it('answers STAGED_COUNT_MISMATCH (RunStateError) when staged items do not number totalItems', async () => {
     const id = ulid();
-    await store.stageItems(id, 0, items(2));
-    await expect(store.commitRun(newRun(id, 3))).rejects.toThrow(/staged items/);
-    expect(await store.getRun(id)).toBeNull();
-    await store.deleteRun(id);
+    await store.runs.stageItems(id, 0, items(2));
+    await expect(store.runs.commitRun(newRun(id, 3))).rejects.toThrow(/staged items/);
+    expect(await store.runs.getRun(id)).toBeNull();
+    await store.runs.deleteRun(id);
   });
 });
 
 describe('claim-items-4', () => {
   it('moves queued -> running once, returns spec and only items without a result', async () => {
     const id = await createRun(4);
-    const first = await store.claimItems(id, [0, 1], { withItems: true, withSpec: true });
+    const first = await store.execution.claimItems(id, [0, 1], { withItems: true, withSpec: true });
     expect(first.state).toBe('ok');
     if (first.state !== 'ok') return;
     expect(first.spec?.target.name).toBe('echo');
@@ -110,12 +109,15 @@ describe('claim-items-4', () => {
       { index: 0, item: { id: 'item-0', input: { n: 0 }, expectedOutput: 0 } },
       { index: 1, item: { id: 'item-1', input: { n: 1 }, expectedOutput: 1 } },
     ]);
-    const run = await store.getRun(id);
+    const run = await store.runs.getRun(id);
     expect(run?.status).toBe('running');
     expect(run?.startedAt).not.toBeNull();
 
-    await store.recordResults(id, [{ index: 0, result: ok(5) }]);
-    const second = await store.claimItems(id, [0, 1, 2], { withItems: false, withSpec: false });
+    await store.execution.recordResults(id, [{ index: 0, result: ok(5) }]);
+    const second = await store.execution.claimItems(id, [0, 1, 2], {
+      withItems: false,
+      withSpec: false,
+    });
     expect(second).toEqual({
       state: 'ok',
       spec: null,
@@ -124,43 +126,47 @@ describe('claim-items-4', () => {
         { index: 2, item: null },
       ],
     });
-    const statusEvents = (await store.readEvents(id)).filter((e) => e.type === 'status');
+    const statusEvents = (await store.events.readEvents(id)).filter((e) => e.type === 'status');
     expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running']);
   });
 
   it('returns missing (RUN_NOT_FOUND) for an unknown run and terminal (RUN_TERMINAL) for a finished one', async () => {
-    expect(await store.claimItems(ulid(), [0], { withItems: true, withSpec: true })).toEqual({
+    expect(
+      await store.execution.claimItems(ulid(), [0], { withItems: true, withSpec: true }),
+    ).toEqual({
       state: 'missing',
     });
     const id = await createRun(2);
-    await store.finishRun(id, 'cancelled', 'stop');
-    expect(await store.claimItems(id, [0], { withItems: true, withSpec: false })).toEqual({
-      state: 'terminal',
-      status: 'cancelled',
-    });
+    await store.execution.finishRun(id, 'cancelled', 'stop');
+    expect(await store.execution.claimItems(id, [0], { withItems: true, withSpec: false })).toEqual(
+      {
+        state: 'terminal',
+        status: 'cancelled',
+      },
+    );
   });
 });
 
 describe('record-results-9', () => {
   it('records exactly once: a second write for the same item changes nothing', async () => {
     const id = await createRun(3);
-    const a = await store.recordResults(id, [{ index: 0, result: ok(10) }]);
+    const a = await store.execution.recordResults(id, [{ index: 0, result: ok(10) }]);
     expect(a).toEqual({ state: 'ok', recorded: 1, done: 1, total: 3, finished: false });
-    const again = await store.recordResults(id, [
+    const again = await store.execution.recordResults(id, [
       { index: 0, result: { status: 'failed', attempts: 3, latencyMs: 99 } },
     ]);
     expect(again).toEqual({ state: 'ok', recorded: 0, done: 1, total: 3, finished: false });
-    const run = await store.getRun(id);
+    const run = await store.runs.getRun(id);
     expect([run?.succeededCount, run?.failedCount, run?.cancelledCount]).toEqual([1, 0, 0]);
     expect(run?.latencyMs.max).toBe(10);
-    const { results } = await store.listResults(id);
+    const { results } = await store.results.listResults(id);
     expect(results).toHaveLength(1);
     expect(results[0]?.status).toBe('succeeded');
   });
 
   it('records duplicates inside one call once', async () => {
     const id = await createRun(2);
-    const out = await store.recordResults(id, [
+    const out = await store.execution.recordResults(id, [
       { index: 1, result: ok(1) },
       { index: 1, result: ok(2) },
     ]);
@@ -185,12 +191,12 @@ describe('record-results-9', () => {
               error: { message: 'x', type: 'http_error' },
             } as StoredResult),
     }));
-    const first = await store.recordResults(id, records.slice(0, 6));
+    const first = await store.execution.recordResults(id, records.slice(0, 6));
     expect(first).toEqual({ state: 'ok', recorded: 6, done: 6, total: 10, finished: false });
-    const last = await store.recordResults(id, records.slice(6));
+    const last = await store.execution.recordResults(id, records.slice(6));
     expect(last).toEqual({ state: 'ok', recorded: 4, done: 10, total: 10, finished: true });
 
-    const run = await store.getRun(id);
+    const run = await store.runs.getRun(id);
     expect(run).toMatchObject({
       status: 'completed',
       succeededCount: 7,
@@ -231,10 +237,10 @@ describe('record-results-9', () => {
       expect(ttl, key).toBeGreaterThan(110);
       expect(ttl, key).toBeLessThanOrEqual(120);
     }
-    const statusEvents = (await store.readEvents(id)).filter((e) => e.type === 'status');
+    const statusEvents = (await store.events.readEvents(id)).filter((e) => e.type === 'status');
     expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'completed']);
     // a late write after completion changes nothing and does not complete twice
-    expect(await store.recordResults(id, [{ index: 0, result: ok(1) }])).toMatchObject({
+    expect(await store.execution.recordResults(id, [{ index: 0, result: ok(1) }])).toMatchObject({
       recorded: 0,
       finished: false,
     });
@@ -242,7 +248,7 @@ describe('record-results-9', () => {
 
   it('gives keys created after commit the run TTL (nothing without a TTL)', async () => {
     const id = await createRun(5);
-    await store.recordResults(id, [
+    await store.execution.recordResults(id, [
       { index: 0, result: ok(3) },
       { index: 1, result: { status: 'failed', attempts: 1, latencyMs: 2 } },
       { index: 2, result: { status: 'cancelled', attempts: 1 } },
@@ -254,26 +260,26 @@ describe('record-results-9', () => {
 
   it('returns missing (RUN_NOT_FOUND) for a deleted run and creates no key', async () => {
     const id = await createRun(2);
-    expect(await store.deleteRun(id)).toBe(true);
-    expect(await store.recordResults(id, [{ index: 0, result: ok(1) }])).toEqual({
+    expect(await store.runs.deleteRun(id)).toBe(true);
+    expect(await store.execution.recordResults(id, [{ index: 0, result: ok(1) }])).toEqual({
       state: 'missing',
     });
     expect(await redis.exists(...store.keys.runKeyList(id))).toBe(0);
-    expect(await store.deleteRun(id)).toBe(false);
+    expect(await store.runs.deleteRun(id)).toBe(false);
   });
 });
 
 describe('finish-run-9', () => {
   it('records cancelled for every item without a result, ends the run once', async () => {
     const id = await createRun(6, { ttlSeconds: 300 });
-    await store.claimItems(id, [0, 1], { withItems: true, withSpec: true });
-    await store.recordResults(id, [
+    await store.execution.claimItems(id, [0, 1], { withItems: true, withSpec: true });
+    await store.execution.recordResults(id, [
       { index: 0, result: ok(1) },
       { index: 1, result: { status: 'failed', attempts: 1, latencyMs: 1 } },
     ]);
-    const out = await store.finishRun(id, 'cancelled', 'cancelled by request');
+    const out = await store.execution.finishRun(id, 'cancelled', 'cancelled by request');
     expect(out).toEqual({ state: 'finished', cancelledItems: 4 });
-    const run = await store.getRun(id);
+    const run = await store.runs.getRun(id);
     expect(run).toMatchObject({
       status: 'cancelled',
       succeededCount: 1,
@@ -282,7 +288,7 @@ describe('finish-run-9', () => {
       progress: 1,
       error: 'cancelled by request',
     });
-    const cancelled = await store.listResults(id, { status: 'cancelled' });
+    const cancelled = await store.results.listResults(id, { status: 'cancelled' });
     expect(cancelled.results.map((r) => r.itemIndex)).toEqual([2, 3, 4, 5]);
     expect(cancelled.results[0]).toMatchObject({
       status: 'cancelled',
@@ -290,7 +296,7 @@ describe('finish-run-9', () => {
       itemId: 'item-2',
     });
     // in-flight item's late result is ignored: exactly one result per item
-    expect(await store.recordResults(id, [{ index: 3, result: ok(1) }])).toMatchObject({
+    expect(await store.execution.recordResults(id, [{ index: 3, result: ok(1) }])).toMatchObject({
       recorded: 0,
       done: 6,
     });
@@ -300,22 +306,22 @@ describe('finish-run-9', () => {
       expect(ttl, key).toBeGreaterThan(290);
       expect(ttl, key).toBeLessThanOrEqual(300);
     }
-    expect(await store.finishRun(id, 'cancelled')).toEqual({
+    expect(await store.execution.finishRun(id, 'cancelled')).toEqual({
       state: 'terminal',
       status: 'cancelled',
     });
-    expect(await store.finishRun(ulid(), 'cancelled')).toEqual({ state: 'missing' });
-    const statusEvents = (await store.readEvents(id)).filter((e) => e.type === 'status');
+    expect(await store.execution.finishRun(ulid(), 'cancelled')).toEqual({ state: 'missing' });
+    const statusEvents = (await store.events.readEvents(id)).filter((e) => e.type === 'status');
     expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running', 'cancelled']);
   });
 
   it('fails a run with its reason', async () => {
     const id = await createRun(2);
-    expect(await store.finishRun(id, 'failed', 'target unknown')).toEqual({
+    expect(await store.execution.finishRun(id, 'failed', 'target unknown')).toEqual({
       state: 'finished',
       cancelledItems: 2,
     });
-    expect(await store.getRun(id)).toMatchObject({
+    expect(await store.runs.getRun(id)).toMatchObject({
       status: 'failed',
       error: 'target unknown',
       cancelledCount: 2,
@@ -326,7 +332,7 @@ describe('finish-run-9', () => {
 describe('reading', () => {
   it('lists results in item order with status filter and cursors', async () => {
     const id = await createRun(25);
-    await store.recordResults(
+    await store.execution.recordResults(
       id,
       Array.from({ length: 25 }, (_, i) => ({
         index: i,
@@ -334,22 +340,22 @@ describe('reading', () => {
           i % 5 === 0 ? ({ status: 'failed', attempts: 1, latencyMs: 1 } as StoredResult) : ok(1),
       })),
     );
-    const page1 = await store.listResults(id, { limit: 10 });
+    const page1 = await store.results.listResults(id, { limit: 10 });
     expect(page1.results.map((r) => r.itemIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(page1.nextCursor).toBe('10');
-    const page3 = await store.listResults(id, { limit: 10, cursor: '20' });
+    const page3 = await store.results.listResults(id, { limit: 10, cursor: '20' });
     expect(page3.results.map((r) => r.itemIndex)).toEqual([20, 21, 22, 23, 24]);
     expect(page3.nextCursor).toBeNull();
-    const f1 = await store.listResults(id, { status: 'failed', limit: 3 });
+    const f1 = await store.results.listResults(id, { status: 'failed', limit: 3 });
     expect(f1.results.map((r) => r.itemIndex)).toEqual([0, 5, 10]);
-    const f2 = await store.listResults(id, {
+    const f2 = await store.results.listResults(id, {
       status: 'failed',
       limit: 3,
       cursor: f1.nextCursor ?? '',
     });
     expect(f2.results.map((r) => r.itemIndex)).toEqual([15, 20]);
     expect(f2.nextCursor).toBeNull();
-    await expect(store.listResults(ulid())).rejects.toThrow(/not found/);
+    await expect(store.results.listResults(ulid())).rejects.toThrow(/not found/);
   });
 
   it('lists runs newest first with filters, cursors, and drops expired runs from the index', async () => {
@@ -364,60 +370,64 @@ describe('reading', () => {
         }),
       );
     }
-    const page1 = await store.listRuns({ limit: 2, since: base });
+    const page1 = await store.runs.listRuns({ limit: 2, since: base });
     expect(page1.runs.map((r) => r.id)).toEqual([ids[4], ids[3]]);
-    const page2 = await store.listRuns({ limit: 2, since: base, cursor: page1.nextCursor ?? '' });
+    const page2 = await store.runs.listRuns({
+      limit: 2,
+      since: base,
+      cursor: page1.nextCursor ?? '',
+    });
     expect(page2.runs.map((r) => r.id)).toEqual([ids[2], ids[1]]);
-    expect((await store.listRuns({ since: base, target: 'even' })).runs.map((r) => r.id)).toEqual([
-      ids[4],
-      ids[2],
-      ids[0],
-    ]);
-    expect((await store.listRuns({ since: base, tag: 't3' })).runs.map((r) => r.id)).toEqual([
+    expect(
+      (await store.runs.listRuns({ since: base, target: 'even' })).runs.map((r) => r.id),
+    ).toEqual([ids[4], ids[2], ids[0]]);
+    expect((await store.runs.listRuns({ since: base, tag: 't3' })).runs.map((r) => r.id)).toEqual([
       ids[3],
     ]);
     expect(
-      (await store.listRuns({ since: base + 1, until: base + 2 })).runs.map((r) => r.id),
+      (await store.runs.listRuns({ since: base + 1, until: base + 2 })).runs.map((r) => r.id),
     ).toEqual([ids[2], ids[1]]);
     // simulate expiry: the run's keys vanish, the index entry is dropped on the next listing
     await redis.del(...store.keys.runKeyList(ids[4]!));
-    expect((await store.listRuns({ since: base })).runs.map((r) => r.id)).toEqual([
+    expect((await store.runs.listRuns({ since: base })).runs.map((r) => r.id)).toEqual([
       ids[3],
       ids[2],
       ids[1],
       ids[0],
     ]);
     expect(await redis.zscore(store.keys.runsIndex, ids[4]!)).toBeNull();
-    await expect(store.listRuns({ cursor: 'garbage' })).rejects.toThrow(/invalid cursor/);
+    await expect(store.runs.listRuns({ cursor: 'garbage' })).rejects.toThrow(/invalid cursor/);
   });
 
   it('reads events after an id and waits for new ones', async () => {
     const id = await createRun(2);
-    const [queued] = await store.readEvents(id);
+    const [queued] = await store.events.readEvents(id);
     const blocking = ctx.redis.duplicate();
-    const waiting = store.waitForEvents(blocking, id, queued!.id, 5000);
-    await store.claimItems(id, [0], { withItems: true, withSpec: false });
+    const waiting = store.events.waitForEvents(blocking, id, queued!.id, 5000);
+    await store.execution.claimItems(id, [0], { withItems: true, withSpec: false });
     const got = await waiting;
     expect(got.map((e) => e.data.status)).toEqual(['running']);
-    expect(await store.waitForEvents(blocking, id, got[0]!.id, 50)).toEqual([]);
+    expect(await store.events.waitForEvents(blocking, id, got[0]!.id, 50)).toEqual([]);
     blocking.disconnect();
-    expect((await store.readEvents(id, queued!.id)).map((e) => e.data.status)).toEqual(['running']);
+    expect((await store.events.readEvents(id, queued!.id)).map((e) => e.data.status)).toEqual([
+      'running',
+    ]);
   });
 });
 
 describe('active runs (reconciler)', () => {
   it('lists queued and running runs from the candidate set and prunes finished and gone ones', async () => {
     const running = await createRun(2);
-    await store.claimItems(running, [0], { withItems: false, withSpec: false });
+    await store.execution.claimItems(running, [0], { withItems: false, withSpec: false });
     const queued = await createRun(1);
     const finished = await createRun(1);
-    await store.finishRun(finished, 'cancelled');
+    await store.execution.finishRun(finished, 'cancelled');
     const deleted = await createRun(1);
-    await store.deleteRun(deleted);
+    await store.runs.deleteRun(deleted);
     const expired = await createRun(1);
     await redis.del(...store.keys.runKeyList(expired)); // as if its TTL ran out
 
-    const active = await store.listActiveRuns();
+    const active = await store.active.listActiveRuns();
     const mine = active.filter((r) => [running, queued, finished, deleted, expired].includes(r.id));
     expect(mine.map((r) => [r.id, r.status]).sort()).toEqual(
       [
@@ -443,10 +453,10 @@ describe('active runs (reconciler)', () => {
 
 describe('idempotency, workers, metrics, cancel channel', () => {
   it('reserves an idempotency key once', async () => {
-    expect(await store.reserveIdempotencyKey('k1', 'RUN-A')).toBeNull();
-    expect(await store.reserveIdempotencyKey('k1', 'RUN-B')).toBe('RUN-A');
-    await store.releaseIdempotencyKey('k1');
-    expect(await store.reserveIdempotencyKey('k1', 'RUN-C')).toBeNull();
+    expect(await store.idempotency.reserveIdempotencyKey('k1', 'RUN-A')).toBeNull();
+    expect(await store.idempotency.reserveIdempotencyKey('k1', 'RUN-B')).toBe('RUN-A');
+    await store.idempotency.releaseIdempotencyKey('k1');
+    expect(await store.idempotency.reserveIdempotencyKey('k1', 'RUN-C')).toBeNull();
   });
 
   it('lists live workers and prunes stale ones', async () => {
@@ -462,18 +472,18 @@ describe('idempotency, workers, metrics, cancel channel', () => {
       startedAt: new Date(at).toISOString(),
       heartbeatAt: new Date(at).toISOString(),
     });
-    await store.heartbeatWorker(info('w-live', now));
-    await store.heartbeatWorker(info('w-stale', now - 60_000));
-    expect((await store.listWorkers(15_000, now)).map((w) => w.id)).toEqual(['w-live']);
+    await store.fleet.heartbeatWorker(info('w-live', now));
+    await store.fleet.heartbeatWorker(info('w-stale', now - 60_000));
+    expect((await store.fleet.listWorkers(15_000, now)).map((w) => w.id)).toEqual(['w-live']);
     expect(await redis.hexists(store.keys.workers, 'w-stale')).toBe(0);
-    await store.removeWorker('w-live');
-    expect(await store.listWorkers(15_000, now)).toEqual([]);
+    await store.fleet.removeWorker('w-live');
+    expect(await store.fleet.listWorkers(15_000, now)).toEqual([]);
   });
 
   it('increments and reads fleet metrics', async () => {
-    await store.incrementMetrics({ 'items_total:succeeded': 3, item_latency_ms_sum: 1.5 });
-    await store.incrementMetrics({ 'items_total:succeeded': 2, item_latency_ms_sum: 2 });
-    expect(await store.readMetrics()).toEqual({
+    await store.fleet.incrementMetrics({ 'items_total:succeeded': 3, item_latency_ms_sum: 1.5 });
+    await store.fleet.incrementMetrics({ 'items_total:succeeded': 2, item_latency_ms_sum: 2 });
+    expect(await store.fleet.readMetrics()).toEqual({
       'items_total:succeeded': 5,
       item_latency_ms_sum: 3.5,
     });
@@ -482,8 +492,8 @@ describe('idempotency, workers, metrics, cancel channel', () => {
   it('delivers cancel messages to subscribers', async () => {
     const sub = ctx.redis.duplicate();
     const got: string[] = [];
-    await store.subscribeCancel(sub, (id) => got.push(id));
-    expect(await store.publishCancel('RUN-X')).toBe(1);
+    await store.events.subscribeCancel(sub, (id) => got.push(id));
+    expect(await store.events.publishCancel('RUN-X')).toBe(1);
     const deadline = Date.now() + 5000;
     while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(got).toEqual(['RUN-X']);

@@ -99,7 +99,7 @@ describe('on a Redis Cluster', () => {
         target: { name: 'other' },
         dataset: { items: [{ input: 1 }] },
       });
-      const pending = await pendingItemsByTarget(client, store.keys);
+      const pending = await pendingItemsByTarget(store.active);
       expect(Object.fromEntries(pending)).toEqual({
         echo: { runs: 1, items: 30 },
         other: { runs: 1, items: 1 },

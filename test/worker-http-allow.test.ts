@@ -320,8 +320,8 @@ describe('a worker', () => {
     try {
       const before = ok.requests.length;
       const runId = await submitRunDirect(store, queues, spec);
-      await waitFor(async () => (await store.getRunStatus(runId)) === 'completed', 'the run');
-      const { results } = await store.listResults(runId);
+      await waitFor(async () => (await store.runs.getRunStatus(runId)) === 'completed', 'the run');
+      const { results } = await store.results.listResults(runId);
       expect(results.map((r) => [r.status, r.attempts, r.error?.type])).toEqual([
         ['failed', 1, 'target_not_allowed'],
         ['failed', 1, 'target_not_allowed'],
@@ -336,8 +336,8 @@ describe('a worker', () => {
     });
     try {
       const runId = await submitRunDirect(store, queues, spec);
-      await waitFor(async () => (await store.getRunStatus(runId)) === 'completed', 'the run');
-      const run = await store.getRun(runId);
+      await waitFor(async () => (await store.runs.getRunStatus(runId)) === 'completed', 'the run');
+      const run = await store.runs.getRun(runId);
       expect(run?.succeededCount).toBe(2);
     } finally {
       await open.close(1000);

@@ -80,7 +80,7 @@ describe('worker processes', () => {
     const workers = [spawnWorker(), spawnWorker(), spawnWorker()];
     const pids = workers.map((w) => w.child.pid!);
     const live = await waitFor(async () => {
-      const list = await store.listWorkers(10_000);
+      const list = await store.fleet.listWorkers(10_000);
       return list.length === 3 ? list : null;
     }, 'three worker heartbeats');
     const idOf = (pid: number) => live.find((w) => w.pid === pid)!.id;
@@ -110,11 +110,11 @@ describe('worker processes', () => {
     expect(doneAtKill).toBeLessThan(total);
 
     await waitFor(
-      async () => (await store.getRunStatus(runId)) === 'completed',
+      async () => (await store.runs.getRunStatus(runId)) === 'completed',
       'run completed',
       30_000,
     );
-    const run = (await store.getRun(runId))!;
+    const run = (await store.runs.getRun(runId))!;
     const [hlen, zs, zf, zc] = await Promise.all([
       redis.hlen(k.results),
       redis.zcard(k.succeeded),

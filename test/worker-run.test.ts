@@ -14,9 +14,10 @@ import {
   defineScorer,
   defineTarget,
   loadConfig,
+  RunExecution,
   RunQueues,
   type RunStatus,
-  RunStore,
+  type RunStore,
   z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
@@ -110,15 +111,15 @@ const submit = (spec: RunSpecInput, options?: Parameters<typeof submitRunDirect>
  * lease. Returns the finishRun outcome and the time cancel "returned" (ms since epoch).
  */
 async function cancelAsApi(runId: string, leaseMs: number, options: { publish?: boolean } = {}) {
-  const outcome = await store.finishRun(runId, 'cancelled', 'cancelled by test');
-  if (options.publish !== false) await store.publishCancel(runId);
+  const outcome = await store.execution.finishRun(runId, 'cancelled', 'cancelled by test');
+  if (options.publish !== false) await store.events.publishCancel(runId);
   await new Promise((r) => setTimeout(r, leaseMs));
   return { outcome, returnedAt: Date.now() };
 }
 
-/** Counts `claimItems` calls for `runId` made by any RunStore in this process (workers included). */
+/** Counts `claimItems` calls for `runId` made by any store in this process (workers included). */
 function countClaims(runId: string) {
-  const spy = vi.spyOn(RunStore.prototype, 'claimItems');
+  const spy = vi.spyOn(RunExecution.prototype, 'claimItems');
   return {
     get count() {
       return spy.mock.calls.filter((args) => args[0] === runId).length;
@@ -130,7 +131,7 @@ function countClaims(runId: string) {
 
 describe('worker', () => {
   it('completes an echo run: exact counters, results, scores, metrics, heartbeat', async () => {
-    const metricsBefore = await store.readMetrics();
+    const metricsBefore = await store.fleet.readMetrics();
     const handle = await start();
     const items = Array.from({ length: 50 }, (_, i) => ({
       id: `item-${i}`,
@@ -182,7 +183,7 @@ describe('worker', () => {
 
     // fleet metrics, with the field names the API reads
     const m = await waitFor(async () => {
-      const now = await store.readMetrics();
+      const now = await store.fleet.readMetrics();
       const d = (f: string) => (now[f] ?? 0) - (metricsBefore[f] ?? 0);
       return d('runs_finished:completed') === 1 ? d : null;
     }, 'metrics');
@@ -199,7 +200,7 @@ describe('worker', () => {
     );
 
     // heartbeat while running, deregistered on close
-    const live = await store.listWorkers(10_000);
+    const live = await store.fleet.listWorkers(10_000);
     const me = live.find((w) => w.id === handle.id);
     expect(me).toMatchObject({ pid: process.pid, concurrency: 8 });
     expect(me!.targets.map((t) => t.name)).toEqual(['echo', 'http', 'openai']);
@@ -214,7 +215,7 @@ describe('worker', () => {
     });
     expect(me!.scorers.map((s) => s.name)).toContain('numeric_close');
     await handle.close();
-    expect((await store.listWorkers(10_000)).some((w) => w.id === handle.id)).toBe(false);
+    expect((await store.fleet.listWorkers(10_000)).some((w) => w.id === handle.id)).toBe(false);
   });
 
   it('http target: 503/429 once -> 2 attempts and succeeded; 400 -> 1 attempt, failed with status', async () => {
@@ -480,7 +481,7 @@ describe('worker', () => {
       // past the lease: it took a claim of its own, of every item still pending
       await waitFor(() => mine().length === 4, 'second round in flight');
       await waitFor(
-        async () => (await store.getRun(runId))!.succeededCount === 2,
+        async () => (await store.runs.getRun(runId))!.succeededCount === 2,
         'round 1 recorded',
       );
       // (on a loaded machine item 0 or 1 may also be claimed again before it starts, when the
@@ -533,7 +534,7 @@ describe('worker', () => {
     // past the first round: the items in flight now started after their chunk's lease ran out
     await waitFor(() => mine().length === 6, 'second round in flight');
     await waitFor(
-      async () => (await store.getRun(runId))!.succeededCount === 3,
+      async () => (await store.runs.getRun(runId))!.succeededCount === 3,
       'first round recorded',
     );
     const { returnedAt } = await cancelAsApi(runId, leaseMs);
@@ -568,7 +569,7 @@ describe('worker', () => {
       const mine = () => server.requests.filter((r) => r.runId === runId);
       await waitFor(() => mine().length === 1, 'item 0 in flight');
       // another worker (simulated) records item 3 while it waits for the slot
-      const outside = await store.recordResults(runId, [
+      const outside = await store.execution.recordResults(runId, [
         {
           index: 3,
           result: {
@@ -672,7 +673,7 @@ describe('worker', () => {
     // exactly the items A had started finished (within the deadline) and were recorded
     expect(fromA.length).toBe(mine().length);
     expect(fromA.length).toBeLessThan(total);
-    expect((await store.getRun(runId))!.status).toBe('running');
+    expect((await store.runs.getRun(runId))!.status).toBe('running');
 
     const b = await start({}, { WORKER_CONCURRENCY: '4' });
     await waitForStatus(runId, 'completed');

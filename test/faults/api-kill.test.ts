@@ -85,7 +85,7 @@ describe('fault: API killed mid-submission', () => {
     expect(await scanKeys(`${prefix}:{*}:run`)).toEqual([]);
     expect(await cluster.client.zcard(cluster.store.keys.runsIndex)).toBe(0);
     expect(await scanKeys(`{${prefix}}:*`)).toEqual([]);
-    const listed = await cluster.store.listRuns();
+    const listed = await cluster.store.runs.listRuns();
     expect(listed.runs).toEqual([]);
     // the staged items expire by themselves
     const itemsKeys = await scanKeys(`${prefix}:{*}:items`);

@@ -44,9 +44,9 @@ describe('fault: graceful shutdown under load', () => {
     }
     const doneAtStop = await c.client.hlen(k.results);
     expect(doneAtStop).toBeLessThan(total);
-    expect(await c.store.getRunStatus(runId)).toBe('running');
+    expect(await c.store.runs.getRunStatus(runId)).toBe('running');
     // every worker deregistered itself
-    expect(await c.store.listWorkers(60_000)).toEqual([]);
+    expect(await c.store.fleet.listWorkers(60_000)).toEqual([]);
 
     await Promise.all([c.spawnWorker(), c.spawnWorker()]);
     const status = await waitTerminal(c, runId, 120_000);
@@ -62,7 +62,7 @@ describe('fault: graceful shutdown under load', () => {
       wrongCounters: 0,
       stuck: false,
     });
-    expect(await c.store.getRun(runId)).toMatchObject({ succeededCount: total, progress: 1 });
+    expect(await c.store.runs.getRun(runId)).toMatchObject({ succeededCount: total, progress: 1 });
   });
 
   it('cancel, then SIGTERM to every worker: no attempt starts after cancel returned', async () => {
@@ -96,7 +96,7 @@ describe('fault: graceful shutdown under load', () => {
       wrongCounters: 0,
       stuck: false,
     });
-    const run = (await c.store.getRun(runId))!;
+    const run = (await c.store.runs.getRun(runId))!;
     expect(run.cancelledCount).toBeGreaterThan(0);
     expect(run.succeededCount + run.failedCount + run.cancelledCount).toBe(total);
   });

@@ -241,7 +241,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const info = await poll(
         async () => {
           if (!proc.alive()) throw new FatalPollError(`worker exited:\n${proc.output()}`);
-          return (await store.listWorkers(60_000)).find((w) => w.pid === proc.pid);
+          return (await store.fleet.listWorkers(60_000)).find((w) => w.pid === proc.pid);
         },
         `worker ${proc.pid} heartbeat`,
         30_000,
@@ -305,7 +305,7 @@ export async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Prom
 
 /** The run's status, or null (also while Redis does not answer). */
 export async function statusOf(cluster: Cluster, runId: string): Promise<RunStatus | null> {
-  return cluster.store.getRunStatus(runId).catch(() => null);
+  return cluster.store.runs.getRunStatus(runId).catch(() => null);
 }
 
 /** Waits until the run is terminal; returns its status (the run is "stuck" when this throws). */
@@ -342,7 +342,7 @@ export async function accounting(
   extra: { recoveryMs?: number | null; notes?: string } = {},
 ): Promise<Accounting> {
   const k = cluster.store.keys.run(runId);
-  const run = await cluster.store.getRun(runId);
+  const run = await cluster.store.runs.getRun(runId);
   const total = run?.totalItems ?? 0;
   const results = await storedResults(cluster, runId);
   const [succeeded, failed, cancelled] = await Promise.all(

@@ -101,7 +101,7 @@ describe('fault: lost jobs and unserved targets', () => {
     const createdAt = Date.now();
     const status = await waitTerminal(c, runId, 30_000);
     const failedAt = Date.now();
-    const run = (await c.store.getRun(runId))!;
+    const run = (await c.store.runs.getRun(runId))!;
     const row = await accounting(c, runId, 'target served by no live worker', {
       recoveryMs: failedAt - createdAt,
       notes: `deadline 3000 ms; error: ${run.error}`,

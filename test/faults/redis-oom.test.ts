@@ -123,7 +123,7 @@ describe('fault: Redis out of memory mid-run', () => {
     expect(refusedWrites / (stallMs / 1000)).toBeLessThan(100);
     // stalled, not failed: queued (its first claim could not be written) or running
     for (const id of runIds) {
-      expect(['queued', 'running']).toContain(await cluster.store.getRunStatus(id));
+      expect(['queued', 'running']).toContain(await cluster.store.runs.getRunStatus(id));
     }
 
     // memory freed: everything completes by itself
@@ -168,7 +168,7 @@ describe('fault: Redis out of memory mid-run', () => {
     for (const id of runIds) {
       const results = await storedResults(cluster, id);
       expect(results.size).toBe(total);
-      expect(await cluster.store.getRun(id)).toMatchObject({
+      expect(await cluster.store.runs.getRun(id)).toMatchObject({
         status: 'completed',
         succeededCount: total,
         failedCount: 0,

@@ -140,7 +140,7 @@ describe('fault: Redis partition and slowness', () => {
       wrongCounters: 0,
       stuck: false,
     });
-    expect(await cluster.store.getRun(runId)).toMatchObject({
+    expect(await cluster.store.runs.getRun(runId)).toMatchObject({
       succeededCount: total,
       failedCount: 0,
       cancelledCount: 0,

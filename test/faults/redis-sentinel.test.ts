@@ -85,7 +85,7 @@ beforeAll(async () => {
       const info = await poll(
         async () => {
           if (!proc.alive()) throw new FatalPollError(`worker exited:\n${proc.output()}`);
-          return (await store.listWorkers(60_000)).find((w) => w.pid === proc.pid);
+          return (await store.fleet.listWorkers(60_000)).find((w) => w.pid === proc.pid);
         },
         `worker ${proc.pid} heartbeat`,
         30_000,
@@ -154,7 +154,7 @@ describe('fault: Redis master SIGKILLed under Sentinel', () => {
           completedAt: Date.now(),
         };
         try {
-          const outcome = await probeStore.recordResults(probeId, [{ index: i, result }]);
+          const outcome = await probeStore.execution.recordResults(probeId, [{ index: i, result }]);
           if (outcome.state === 'ok') acked.add(i);
           i++;
         } catch {
@@ -209,7 +209,7 @@ describe('fault: Redis master SIGKILLed under Sentinel', () => {
       wrongCounters: 0,
       stuck: false,
     });
-    expect(await cluster.store.getRun(runId)).toMatchObject({
+    expect(await cluster.store.runs.getRun(runId)).toMatchObject({
       succeededCount: total,
       failedCount: 0,
       cancelledCount: 0,

@@ -73,7 +73,7 @@ describe('fault: a worker blocked longer than its lock', () => {
     await poll(
       async () => {
         if (Date.now() < lastBlockEnd + 1500) return false;
-        const live = await c.store.listWorkers(1500);
+        const live = await c.store.fleet.listWorkers(1500);
         return live.some((w) => w.pid === blockerPid);
       },
       'the blocked worker awake again (heartbeat)',
@@ -107,7 +107,10 @@ describe('fault: a worker blocked longer than its lock', () => {
       wrongCounters: 0,
       stuck: false,
     });
-    expect(await c.store.getRun(runId)).toMatchObject({ succeededCount: total, failedCount: 0 });
+    expect(await c.store.runs.getRun(runId)).toMatchObject({
+      succeededCount: total,
+      failedCount: 0,
+    });
     expect(blockedOn.length).toBeGreaterThan(0);
     expect(blockedOn.every((i) => blocked.includes(i))).toBe(true);
     expect(takenOver).toEqual(blockedOn);

@@ -106,7 +106,7 @@ describe('fault: SIGKILL workers mid-run', () => {
       wrongCounters: 0,
       stuck: false,
     });
-    expect(await cluster.store.getRun(runId)).toMatchObject({
+    expect(await cluster.store.runs.getRun(runId)).toMatchObject({
       succeededCount: total,
       failedCount: 0,
       cancelledCount: 0,

@@ -1,6 +1,6 @@
 /**
  * A worker record in the real Redis of a run store, without a worker process: what the API's
- * submit-time checks read (`store.listWorkers`). For tests about submission only: nothing
+ * submit-time checks read (`store.fleet.listWorkers`). For tests about submission only: nothing
  * executes the runs they create.
  */
 import type { RunStore, WorkerInfo } from '@runledger/shared';
@@ -11,7 +11,7 @@ export type FakeTarget = string | { name: string; configSchema?: Record<string, 
 /**
  * Writes the heartbeat of a worker `id` serving `targets` and `scorers`. Its `heartbeatAt` is
  * dated an hour ahead, so it stays live for the whole test file whatever the machine's speed.
- * Remove it with `store.removeWorker(id)`.
+ * Remove it with `store.fleet.removeWorker(id)`.
  */
 export async function advertiseWorker(
   store: RunStore,
@@ -38,6 +38,6 @@ export async function advertiseWorker(
     startedAt: now,
     heartbeatAt: new Date(Date.now() + 3_600_000).toISOString(),
   };
-  await store.heartbeatWorker(info);
+  await store.fleet.heartbeatWorker(info);
   return info;
 }

@@ -13,7 +13,10 @@ export async function storedResults(store: RunStore, runId: string): Promise<Res
   const out: Result[] = [];
   let cursor: string | null = null;
   do {
-    const page = await store.listResults(runId, { limit: 1000, cursor: cursor ?? undefined });
+    const page = await store.results.listResults(runId, {
+      limit: 1000,
+      cursor: cursor ?? undefined,
+    });
     out.push(...page.results);
     cursor = page.nextCursor;
   } while (cursor);
@@ -23,7 +26,7 @@ export async function storedResults(store: RunStore, runId: string): Promise<Res
 /** Polls the store until `runId` is terminal; returns the run. */
 export const waitTerminal = (store: RunStore, runId: string): Promise<Run> =>
   waitFor(async () => {
-    const run = await store.getRun(runId);
+    const run = await store.runs.getRun(runId);
     return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
   }, `run ${runId} to finish`);
 
@@ -36,7 +39,7 @@ export const waitForRunStatus = (
 ): Promise<Run> =>
   waitFor(
     async () => {
-      const run = await store.getRun(runId);
+      const run = await store.runs.getRun(runId);
       return run?.status === status ? run : null;
     },
     `run ${runId} ${status}`,
@@ -54,7 +57,7 @@ export async function expectCountersExact(
   total: number,
 ): Promise<Run> {
   const k = store.keys.run(runId);
-  const run = (await store.getRun(runId))!;
+  const run = (await store.runs.getRun(runId))!;
   const [hlen, zs, zf, zc] = await Promise.all([
     redis.hlen(k.results),
     redis.zcard(k.succeeded),

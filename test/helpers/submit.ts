@@ -1,6 +1,6 @@
 /**
  * Creates runs straight through the run store and queues, in the order the API does
- * (stageItems -> commitRun -> enqueueRun -> indexRun), so worker tests do not depend on the API.
+ * (stageItems -> commitRun, which indexes it -> enqueueRun), so worker tests do not depend on the API.
  */
 import {
   chunkSizeFor,
@@ -45,10 +45,10 @@ export async function submitRunDirect(
     return stored;
   });
   for (let i = 0; i < items.length; i += 1000) {
-    await store.stageItems(id, i, items.slice(i, i + 1000));
+    await store.runs.stageItems(id, i, items.slice(i, i + 1000));
   }
   const chunkSize = options.chunkSize ?? chunkSizeFor(items.length, options.maxChunkSize ?? 100);
-  await store.commitRun({
+  await store.runs.commitRun({
     id,
     name: parsed.name,
     target: parsed.target,
@@ -64,6 +64,5 @@ export async function submitRunDirect(
     createdAt,
   });
   await queues.enqueueRun(id, parsed.target.name, items.length, chunkSize);
-  await store.indexRun(id, createdAt, parsed.target.name);
   return id;
 }

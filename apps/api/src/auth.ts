@@ -114,7 +114,7 @@ export function createAuthenticator(deps: AppDeps): Authenticator {
   const anyStoredKey = async (): Promise<boolean> => {
     const now = Date.now();
     if (storedKeys && now - storedKeys.at < cacheMs) return storedKeys.any;
-    const any = (await store.countApiKeys()) > 0;
+    const any = (await store.apiKeys.countApiKeys()) > 0;
     storedKeys = { any, at: now };
     return any;
   };
@@ -132,7 +132,7 @@ export function createAuthenticator(deps: AppDeps): Authenticator {
       }
     }
     if (match) return match;
-    const stored = await store.findApiKey(hashApiKey(key));
+    const stored = await store.apiKeys.findApiKey(hashApiKey(key));
     return stored ? { project: stored.project, keyId: stored.id, role: stored.role } : null;
   };
 
@@ -264,7 +264,7 @@ export async function bindPolicy(
   const loopback = isLoopbackHost(config.HOST);
   let keys = parseApiKeys(config.RUNLEDGER_API_KEYS).length > 0;
   if (!keys)
-    keys = await store.countApiKeys().then(
+    keys = await store.apiKeys.countApiKeys().then(
       (n) => n > 0,
       () => false,
     );

@@ -84,7 +84,7 @@ export const shownRun = (run: Run): Run => ({
  */
 export async function loadOwnRun(store: RunStore, c: Context<AppEnv>, id: string): Promise<Run> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
-  const run = await store.getRun(id);
+  const run = await store.runs.getRun(id);
   if (!run || run.project !== projectOf(c)) throw runNotFound(id);
   return run;
 }
@@ -96,7 +96,7 @@ export async function loadOwnRun(store: RunStore, c: Context<AppEnv>, id: string
  */
 export async function checkOwnRun(store: RunStore, c: Context<AppEnv>, id: string): Promise<void> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
-  if ((await store.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
+  if ((await store.runs.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
 }
 
 /**

@@ -10,7 +10,6 @@ import {
   chunkSizeFor,
   currentTraceId,
   DATASET_ID_PATTERN,
-  DatasetStore,
   DEFAULT_PROJECT,
   type Execution,
   type Item,
@@ -76,7 +75,14 @@ export function scrubItem(item: StoredItem, scrubber: Scrubber | null, count: bo
   return out;
 }
 
-/** Items written per `store.stageItems` call. */
+/** A submission's outcome: the run as committed (for the answer) and what was committed (to discard it). */
+export interface Submitted {
+  /** The run as `GET /v1/runs/:id` shows it right after the commit (`queued`). */
+  run: Run;
+  committed: NewRun;
+}
+
+/** Items written per `Runs.stageItems` call. */
 export const STAGE_BATCH_SIZE = 1000;
 
 /** What run submission needs. */
@@ -186,7 +192,7 @@ class ItemStager {
     if (this.batch.length === 0) return;
     const batch = this.batch;
     this.batch = [];
-    await this.deps.store.stageItems(this.runId, this.batchStart, batch);
+    await this.deps.store.runs.stageItems(this.runId, this.batchStart, batch);
     this.batchStart += batch.length;
   }
 
@@ -241,9 +247,9 @@ type SubmitHeader = RunSpecHeader & {
 };
 
 /**
- * Stages (via `produce`), commits, enqueues and indexes run `runId`; returns what was committed.
- * On any failure everything of the run is removed again (jobs, keys, index entry) and the error
- * is rethrown.
+ * Stages (via `produce`), commits (which indexes it) and enqueues run `runId`; returns what was
+ * committed. On any failure everything of the run is removed again (jobs, keys, index entries)
+ * and the error is rethrown.
  */
 async function submit(
   deps: SubmitDeps,
@@ -251,7 +257,7 @@ async function submit(
   project: string,
   produce: (stager: ItemStager) => Promise<SubmitHeader>,
   links: RunLinks = {},
-): Promise<NewRun> {
+): Promise<Submitted> {
   const { store, queues, config } = deps;
   const stager = new ItemStager(deps, runId);
   let committed: NewRun | null = null;
@@ -287,14 +293,12 @@ async function submit(
     // the request's trace (tracing on): the run's jobs and attempts join it
     const traceId = currentTraceId();
     if (traceId !== null) run.traceId = traceId;
-    await store.commitRun(run);
+    // the commit indexes the run before its jobs exist: a process dying while enqueueing leaves
+    // a run the reconciler finds (runs:active) and completes by enqueueing the missing chunks
+    const shown = await store.runs.commitRun(run);
     committed = run;
-    // indexed before its jobs exist: a process dying while enqueueing leaves a run the
-    // reconciler finds (in the index) and completes by enqueueing the missing chunks
-    await store.indexRun(runId, run.createdAt, run.target.name);
     await queues.enqueueRun(runId, run.target.name, run.totalItems, run.chunkSize);
-    await store.trackActiveRun(project, runId, run.createdAt);
-    return run;
+    return { run: shown, committed: run };
   } catch (err) {
     await discardRun(deps, runId, committed);
     throw err;
@@ -319,8 +323,8 @@ export async function discardRun(
       () => deps.queues.removeRunJobs(runId, target.name, totalItems, chunkSize),
     ]);
   }
-  steps.push(['delete run', () => deps.store.deleteRun(runId)]);
-  if (committed) steps.push(['publish cancel', () => deps.store.publishCancel(runId)]);
+  steps.push(['delete run', () => deps.store.runs.deleteRun(runId)]);
+  if (committed) steps.push(['publish cancel', () => deps.store.events.publishCancel(runId)]);
   for (const [step, run] of steps) {
     try {
       await run();
@@ -345,7 +349,7 @@ export async function submitJsonRun(
   project: string = DEFAULT_PROJECT,
   links: RunLinks = {},
   options: { checked?: boolean } = {},
-): Promise<NewRun> {
+): Promise<Submitted> {
   if (!options.checked) await checkSubmission(deps, runChecks(spec));
   const inline = spec.dataset.items;
   if (inline === undefined) return submitStoredDatasetRun(deps, runId, spec, project, links);
@@ -375,8 +379,8 @@ async function submitStoredDatasetRun(
   spec: RunSpec,
   project: string,
   links: RunLinks,
-): Promise<NewRun> {
-  const datasets = DatasetStore.forRunStore(deps.store);
+): Promise<Submitted> {
+  const { datasets } = deps.store;
   const id = spec.dataset.id ?? '';
   const wanted =
     spec.dataset.version === undefined ? undefined : parseDatasetVersion(spec.dataset.version);
@@ -417,7 +421,7 @@ export type RerunSelection = 'failed' | 'all';
 
 /**
  * Submits a rerun of the terminal run `original` (its real, unredacted spec from
- * `store.getRun`): a new run with the same target, scorers, execution, retention, tags,
+ * `store.runs.getRun`): a new run with the same target, scorers, execution, retention, tags,
  * metadata and privacy policy over the selected items (their ids kept, indexes dense from 0, item order kept),
  * named `<name> (rerun)` (`rerun of <id>` without a name), pinned to the original's
  * `datasetId`/`datasetVersion`/`datasetHash`, with `parentRunId` = the original.
@@ -430,7 +434,7 @@ export async function submitRerun(
   original: Run,
   only: RerunSelection,
   project: string = DEFAULT_PROJECT,
-): Promise<void> {
+): Promise<Submitted> {
   if (original.status === 'queued' || original.status === 'running') {
     throw new ConflictError(
       `run ${original.id} is ${original.status}: only a finished run can be rerun`,
@@ -443,7 +447,7 @@ export async function submitRerun(
     const picked: number[] = [];
     for (const status of ['failed', 'cancelled'] as const) {
       for (let from = 0; ; ) {
-        const page = await deps.store.listResultIndexes(original.id, status, from, 1000);
+        const page = await deps.store.results.listResultIndexes(original.id, status, from, 1000);
         picked.push(...page);
         if (page.length < 1000) break;
         from = page[page.length - 1]! + 1;
@@ -472,13 +476,13 @@ export async function submitRerun(
     },
   };
   await checkSubmission(deps, runChecks(header));
-  await submit(deps, runId, project, async (stager) => {
+  return submit(deps, runId, project, async (stager) => {
     // the original's policy: its items were scrubbed by it (their counts are kept), and so are
     // the rerun's outputs
     stager.usePrivacy(original.privacy);
     for (let i = 0; i < indexes.length; i += STAGE_BATCH_SIZE) {
       const batch = indexes.slice(i, i + STAGE_BATCH_SIZE);
-      const items = await deps.store.readItems(original.id, batch);
+      const items = await deps.store.results.readItems(original.id, batch);
       for (const [j, item] of items.entries()) {
         if (!item) {
           throw new NotFoundError(
@@ -504,7 +508,7 @@ export async function submitNdjsonRun(
   runId: string,
   body: ReadableStream<Uint8Array> | null,
   project: string = DEFAULT_PROJECT,
-): Promise<void> {
+): Promise<Submitted> {
   const { config } = deps;
   if (!body) throw emptyNdjsonBody();
   let headerLine = 0;
@@ -512,7 +516,7 @@ export async function submitNdjsonRun(
     headerLine === 0 || line === headerLine
       ? config.RUNLEDGER_MAX_BODY_BYTES
       : config.RUNLEDGER_MAX_ITEM_BYTES;
-  await submit(deps, runId, project, async (stager) => {
+  return submit(deps, runId, project, async (stager) => {
     let header: RunSpecHeader | null = null;
     try {
       for await (const line of readLines(body, limitFor)) {
@@ -551,14 +555,14 @@ export const RUNS_IN_FLIGHT_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Refuses a submission when `project` already has `RUNLEDGER_MAX_RUNS_IN_FLIGHT` runs queued or
- * running (0: no limit). Counted from the project's tracked runs (`store.countActiveRuns`), not
+ * running (0: no limit). Counted from the active runs index (`ProjectQuotas.countActiveRuns`), not
  * atomically with other submissions: N submissions racing at the limit may all pass.
  * @throws ProblemError 429 (`too_many_requests`, `Retry-After`).
  */
 export async function checkRunsInFlight(deps: SubmitDeps, project: string): Promise<void> {
   const max = deps.config.RUNLEDGER_MAX_RUNS_IN_FLIGHT;
   if (max === 0) return;
-  const active = await deps.store.countActiveRuns(project, max + 1000);
+  const active = await deps.store.quotas.countActiveRuns(project);
   if (active < max) return;
   throw new ProblemError(
     429,
@@ -575,16 +579,6 @@ const emptyNdjsonBody = () =>
   new ValidationError('empty body: the first line must be the run spec', [
     { path: '', message: 'the first line must be the run spec' },
   ]);
-
-/**
- * Reads run `runId` right after this process created it (for the 201 answer).
- * @throws Error when it is gone already (deleted or expired meanwhile).
- */
-export async function readCreatedRun(store: RunStore, runId: string): Promise<Run> {
-  const run = await store.getRun(runId);
-  if (!run) throw new Error(`run ${runId} not found right after it was created`);
-  return run;
-}
 
 function parseLine(text: string, where: string, prefix: (string | number)[]): unknown {
   try {

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of the API, on an app-owned prom-client `Registry` (never the global one).
  * Fleet-wide figures are read from Redis at scrape time (workers write them with
- * `store.incrementMetrics`), so any API replica reports the same numbers.
+ * `store.fleet.incrementMetrics`), so any API replica reports the same numbers.
  */
 import type { RunQueues, RunStore } from '@runledger/shared';
 import {
@@ -46,7 +46,7 @@ export function createMetrics(store: RunStore, queues: RunQueues): ApiMetrics {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await store.countRunsByStatus();
+      const counts = await store.fleet.countRunsByStatus();
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
     },
   });
@@ -57,7 +57,7 @@ export function createMetrics(store: RunStore, queues: RunQueues): ApiMetrics {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const fleet = await store.readMetrics();
+      const fleet = await store.fleet.readMetrics();
       this.reset();
       for (const [field, value] of Object.entries(fleet)) {
         if (field.startsWith('items_total:')) {
@@ -76,7 +76,7 @@ export function createMetrics(store: RunStore, queues: RunQueues): ApiMetrics {
     registers: [registry],
     async collect() {
       this.reset();
-      const depth = await queues.depth(await store.listTargets());
+      const depth = await queues.depth(await store.fleet.listTargets());
       for (const [target, states] of Object.entries(depth)) {
         for (const [state, n] of Object.entries(states)) this.set({ target, state }, n);
       }
@@ -122,7 +122,7 @@ function createLatencyHistogram(store: RunStore): Metric {
     type: 'histogram',
     aggregator: 'sum',
     async get() {
-      const fleet = await store.readMetrics();
+      const fleet = await store.fleet.readMetrics();
       const bounds = new Set<number>(ITEM_LATENCY_BUCKETS_MS);
       for (const field of Object.keys(fleet)) {
         const le = field.startsWith('item_latency_ms_bucket:')

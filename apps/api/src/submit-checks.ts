@@ -7,7 +7,7 @@
  * - the URL of an `http` (`config.url`) or `openai` (`config.baseUrl`) target passes the API's
  *   `RUNLEDGER_HTTP_TARGET_ALLOW` as far as it can be told without DNS (`checkTargetUrl`);
  * - every scorer is built in or registered by a live worker.
- * One `store.listWorkers` call per submission serves every check.
+ * One `store.fleet.listWorkers` call per submission serves every check.
  */
 import {
   BUILTIN_SCORERS,
@@ -113,7 +113,7 @@ export async function checkSubmission(
   deps: { config: Config; store: RunStore },
   checks: SubmissionChecks,
 ): Promise<void> {
-  const workers = await deps.store.listWorkers(3 * deps.config.WORKER_HEARTBEAT_MS);
+  const workers = await deps.store.fleet.listWorkers(3 * deps.config.WORKER_HEARTBEAT_MS);
   const where = checks.where ?? '';
   const errors: FieldError[] = [];
   const allow = targetAllow(deps.config.RUNLEDGER_HTTP_TARGET_ALLOW);

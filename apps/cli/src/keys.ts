@@ -114,7 +114,7 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
     .option('--json', 'print {key, id, project, name, role, createdAt} as JSON')
     .action(async (opts: { project: string; name: string; role: Role; json?: boolean }) => {
       const created = await withStore(options.config(), async (store, audit) => {
-        const made = await store.createApiKey(opts.project, opts.name, opts.role);
+        const made = await store.apiKeys.createApiKey(opts.project, opts.name, opts.role);
         await audit.append(
           made.project,
           cliEntry('key.create', made.id, 201, 'runledger keys create'),
@@ -136,7 +136,7 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
     .description('list stored API keys (id, project, role, name, creation time; never the keys)')
     .option('--json', 'print the keys as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withStore(options.config(), (store) => store.listApiKeys());
+      const list = await withStore(options.config(), (store) => store.apiKeys.listApiKeys());
       if (opts.json) {
         out(formatJson(list));
         return;
@@ -165,7 +165,7 @@ export function addKeysCommands(program: Command, options: KeysCommandsOptions):
     .argument('<id>', 'the key id (runledger keys list)')
     .action(async (id: string) => {
       const revoked = await withStore(options.config(), async (store, audit) => {
-        const gone = await store.revokeApiKey(id);
+        const gone = await store.apiKeys.revokeApiKey(id);
         if (gone) {
           await audit.append(
             gone.project,

@@ -1,6 +1,6 @@
 /**
  * Processing one chunk job (`[start, end)` item indexes of a run): claim the chunk's items
- * (`store.claimItems` is the gate, with a claim lease: claim-lease.ts), start each as a slot frees
+ * (`store.execution.claimItems` is the gate, with a claim lease: claim-lease.ts), start each as a slot frees
  * up, execute it with retries, score successes, and hand results to the `ResultWriter`. Also the
  * process-local state of runs: cancelled runs, each run's cancel signal and concurrency limit,
  * and the spec cache.
@@ -134,7 +134,8 @@ export class LocalRuns {
 
 /** What a chunk processor needs. */
 export interface ChunkProcessorDeps {
-  store: RunStore;
+  /** The store modules a chunk uses: claims (`execution`) and run slots (`fleet`). */
+  store: Pick<RunStore, 'execution' | 'fleet'>;
   targets: Registry<TargetDefinition>;
   scorers: Registry<ScorerDefinition>;
   writer: ResultWriter;
@@ -194,7 +195,7 @@ export async function processChunk(
 
   const cached = runs.getSpec(runId);
   const leases = new ClaimLeaseManager({
-    store,
+    execution: store.execution,
     runId,
     start,
     end,
@@ -235,7 +236,7 @@ export async function processChunk(
   };
 
   const gate = createAttemptGate({
-    store,
+    fleet: store.fleet,
     runId,
     concurrency: spec.execution.concurrency,
     slotExpiryMs: spec.execution.timeoutMs + RUN_SLOT_EXPIRY_MARGIN_MS,

@@ -4,11 +4,12 @@
  * worker that knows `RUNLEDGER_CLAIM_LEASE_MS`; "lease" in the worker means this and nothing else.
  */
 import { performance } from 'node:perf_hooks';
-import type { ClaimOutcome, RunStore } from '@runledger/shared';
+import type { ClaimOutcome, RunExecution } from '@runledger/shared';
 
 /** Options of a `ClaimLeaseManager`. */
 export interface ClaimLeaseOptions {
-  store: Pick<RunStore, 'claimItems'>;
+  /** Where claims are sent (`RunStore.execution`). */
+  execution: Pick<RunExecution, 'claimItems'>;
   runId: string;
   /** First item index of the chunk. */
   start: number;
@@ -31,7 +32,7 @@ export interface ClaimLeaseOptions {
  *
  * The rule (invariant 3 of docs/architecture.md, "after cancel returns, no new attempt starts";
  * its section "Cancel, delete and the claim lease" draws it):
- * `store.claimItems` runs in Redis ordered against cancel's `finishRun` script, so a claim
+ * `store.execution.claimItems` runs in Redis ordered against cancel's `finishRun` script, so a claim
  * executed after it sees the run terminal. A chunk claims all its items at once (`claimChunk`)
  * and gets a lease: each claimed item may start its attempt while `now() < t0 + leaseMs`, `t0`
  * read BEFORE the claim was sent. The caller checks `holds(index)` synchronously, in the same tick
@@ -74,7 +75,7 @@ export class ClaimLeaseManager {
     const indexes: number[] = [];
     for (let i = start; i < end; i++) indexes.push(i);
     const sentAt = this.now(); // before sending: the lease counts from here (conservative)
-    const claim = await this.options.store.claimItems(this.options.runId, indexes, {
+    const claim = await this.options.execution.claimItems(this.options.runId, indexes, {
       withItems: true,
       withSpec,
     });
@@ -95,7 +96,7 @@ export class ClaimLeaseManager {
   async reclaim(index: number): Promise<boolean> {
     if (this.options.isCancelled()) return false;
     const sentAt = this.now();
-    const again = await this.options.store.claimItems(this.options.runId, [index], {
+    const again = await this.options.execution.claimItems(this.options.runId, [index], {
       withItems: false,
       withSpec: false,
     });
@@ -111,7 +112,7 @@ export class ClaimLeaseManager {
    */
   async reclaimAll(indexes: number[]): Promise<ClaimOutcome> {
     const sentAt = this.now();
-    const again = await this.options.store.claimItems(this.options.runId, indexes, {
+    const again = await this.options.execution.claimItems(this.options.runId, indexes, {
       withItems: false,
       withSpec: false,
     });

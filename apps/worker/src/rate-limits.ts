@@ -4,12 +4,12 @@
  * - per-target rate limits (`RUNLEDGER_TARGET_LIMITS`): requests and tokens per minute, counted
  *   by rate-limiter-flexible (`RateLimiterRedis`, fixed windows of `windowSeconds`);
  * - per-run concurrency (`execution.concurrency`): a Redis semaphore of slots that
- *   expire (`store.acquireRunSlot`, acquire-slot-1.lua: a dead worker's slot frees itself).
+ *   expire (`fleet.acquireRunSlot`, acquire-slot-1.lua: a dead worker's slot frees itself).
  *
  * A refusal is not an attempt: the item gives its worker slot back, waits, and asks again
  * (see `executeItem`).
  */
-import type { RunStore } from '@runledger/shared';
+import type { Fleet, RunStore } from '@runledger/shared';
 import { NameSchema } from '@runledger/shared';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
@@ -162,7 +162,8 @@ export function createTargetLimiters(
 
 /** Options of `createAttemptGate`. */
 export interface AttemptGateOptions {
-  store: Pick<RunStore, 'acquireRunSlot' | 'releaseRunSlot'>;
+  /** Where run slots are taken (`RunStore.fleet`). */
+  fleet: Pick<Fleet, 'acquireRunSlot' | 'releaseRunSlot'>;
   runId: string;
   /** The run's `execution.concurrency` (fleet-wide), or undefined for none. */
   concurrency: number | undefined;
@@ -190,7 +191,7 @@ let holderSeq = 0;
  * are usually freed well before they expire).
  */
 export function createAttemptGate(options: AttemptGateOptions): AttemptGate | null {
-  const { store, runId, concurrency, limiter } = options;
+  const { fleet, runId, concurrency, limiter } = options;
   if (concurrency === undefined && !limiter) return null;
   const pollMs = options.slotPollMs ?? 50;
   const random = options.random ?? Math.random;
@@ -199,7 +200,7 @@ export function createAttemptGate(options: AttemptGateOptions): AttemptGate | nu
       let holder: string | null = null;
       if (concurrency !== undefined) {
         holder = `${options.holderPrefix}:${++holderSeq}`;
-        const slot = await store.acquireRunSlot(runId, holder, concurrency, options.slotExpiryMs);
+        const slot = await fleet.acquireRunSlot(runId, holder, concurrency, options.slotExpiryMs);
         if (!slot.acquired) {
           const jittered = Math.ceil(pollMs / 2 + random() * (pollMs / 2));
           return {
@@ -211,12 +212,12 @@ export function createAttemptGate(options: AttemptGateOptions): AttemptGate | nu
       }
       const taken = limiter
         ? await limiter.take().catch(async (err: unknown) => {
-            if (holder) await store.releaseRunSlot(runId, holder).catch(() => {});
+            if (holder) await fleet.releaseRunSlot(runId, holder).catch(() => {});
             throw err;
           })
         : null;
       if (taken) {
-        if (holder) await store.releaseRunSlot(runId, holder);
+        if (holder) await fleet.releaseRunSlot(runId, holder);
         return { admitted: false, waitMs: taken.waitMs, reason: taken.reason };
       }
       const held = holder;
@@ -227,7 +228,7 @@ export function createAttemptGate(options: AttemptGateOptions): AttemptGate | nu
           done(tokens) {
             if (done) return;
             done = true;
-            if (held) store.releaseRunSlot(runId, held).catch(options.onError);
+            if (held) fleet.releaseRunSlot(runId, held).catch(options.onError);
             if (limiter && tokens > 0) limiter.charge(tokens).catch(options.onError);
           },
         },

@@ -11,14 +11,18 @@
  *   had no event for `RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS` fails with a clear error (its items
  *   without a result are recorded `cancelled`) instead of staying `queued` or `running` forever.
  *
- * Index entries of runs whose keys are gone are dropped on the way (`store.listActiveRuns`).
+ * Index entries of runs whose keys are gone are dropped on the way (`store.active.listActiveRuns`).
  */
 import type { ActiveRun, Config, Logger, RunQueues, RunStore } from '@runledger/shared';
 import { chunkJobId, failureStreakLog } from '@runledger/shared';
 
+/** The store modules a reconciler pass uses: the lock, live workers, open chunks (`fleet`), the active runs index, ending runs and telling workers. */
+export type ReconcilerStore = Pick<RunStore, 'fleet' | 'active' | 'execution' | 'events'>;
+
 /** Options of `startReconciler`. */
 export interface ReconcilerOptions {
-  store: RunStore;
+  /** The store modules a pass uses. */
+  store: ReconcilerStore;
   /** Producer side of the chunk queues (jobs are re-added through it). */
   queues: RunQueues;
   config: Pick<
@@ -90,9 +94,9 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       failed: [],
       durationMs: 0,
     };
-    if (!(await store.acquireReconcilerLock(workerId, interval))) return report;
+    if (!(await store.fleet.acquireReconcilerLock(workerId, interval))) return report;
     report.leader = true;
-    const runs = await store.listActiveRuns();
+    const runs = await store.active.listActiveRuns();
     report.activeRuns = runs.length;
     const grace = config.RUNLEDGER_RECONCILE_GRACE_MS;
     const deadline = config.RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS;
@@ -106,9 +110,9 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       served ??= await liveTargets(store, config.WORKER_HEARTBEAT_MS, options.servedTargets);
       if (!served.has(run.target) && idleMs >= deadline) {
         const error = `no live worker serves target "${run.target}" (waited ${Math.round(idleMs / 1000)} s)`;
-        const outcome = await store.finishRun(run.id, 'failed', error);
+        const outcome = await store.execution.finishRun(run.id, 'failed', error);
         if (outcome.state === 'finished') {
-          await store.publishCancel(run.id);
+          await store.events.publishCancel(run.id);
           await queues
             .removeRunJobs(run.id, run.target, run.totalItems, run.chunkSize)
             .catch((err: unknown) => logger.warn({ err, runId: run.id }, 'could not remove jobs'));
@@ -168,11 +172,11 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
 
 /** Targets served by live workers (heartbeat within 3 heartbeats) plus `own`. */
 async function liveTargets(
-  store: RunStore,
+  store: ReconcilerStore,
   heartbeatMs: number,
   own: string[],
 ): Promise<Set<string>> {
-  const workers = await store.listWorkers(3 * heartbeatMs);
+  const workers = await store.fleet.listWorkers(3 * heartbeatMs);
   return new Set([...own, ...workers.flatMap((w) => w.targets.map((t) => t.name))]);
 }
 
@@ -181,8 +185,12 @@ async function liveTargets(
  * hash left in no list (e.g. by a Redis restart that lost part of the AOF) is removed first, or
  * adding the job again would be a no-op.
  */
-async function lostChunks(store: RunStore, queues: RunQueues, run: ActiveRun): Promise<number[]> {
-  const open = await store.findOpenChunks(run.id);
+async function lostChunks(
+  store: ReconcilerStore,
+  queues: RunQueues,
+  run: ActiveRun,
+): Promise<number[]> {
+  const open = await store.fleet.findOpenChunks(run.id);
   const queue = queues.queue(run.target);
   const lost: number[] = [];
   for (let i = 0; i < open.length; i += STATE_BATCH) {

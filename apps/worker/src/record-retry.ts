@@ -40,7 +40,7 @@ export interface RecordRetryOptions {
 }
 
 /**
- * `store.recordResults` that waits out Redis failures of the kinds in `RETRIED_KINDS`, with one
+ * `store.execution.recordResults` that waits out Redis failures of the kinds in `RETRIED_KINDS`, with one
  * backoff shared by every write of the process (`WRITE_RETRY_BASE_MS` doubling up to
  * `WRITE_RETRY_MAX_MS`). Logs once per run when its writes start being refused (the kind and a bounded message, never
  * the results) and once when they go through again.
@@ -96,7 +96,7 @@ export class RecordRetry {
         });
       }
       try {
-        const outcome = await this.options.store.recordResults(runId, records);
+        const outcome = await this.options.store.execution.recordResults(runId, records);
         this.backoffMs = 0;
         this.nextTryAt = 0;
         if (refusals > 0 && this.refused.delete(runId)) {

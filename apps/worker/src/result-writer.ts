@@ -1,5 +1,5 @@
 /**
- * Buffers final results per run and writes them with `store.recordResults` (the one atomic,
+ * Buffers final results per run and writes them with `store.execution.recordResults` (the one atomic,
  * exactly-once write) in batches, then adds the fleet metrics of what was recorded and, given
  * the run's target, its per-minute throughput counter (shared queue-stats.ts).
  */
@@ -162,7 +162,7 @@ export class ResultWriter {
       // the run reached its budget and ended `failed`: every worker aborts its items, as on cancel
       this.options.logger.info({ runId }, 'run stopped by its budget: publishing cancel');
       try {
-        await this.options.store.publishCancel(runId);
+        await this.options.store.events.publishCancel(runId);
       } catch (err) {
         this.options.logger.warn({ err, runId }, 'could not publish the budget stop');
       }
@@ -173,7 +173,7 @@ export class ResultWriter {
     const counted = records.slice(0, outcome.recorded).map((r) => r.result);
     const { throughput } = this.options;
     const [metrics, perMinute] = await Promise.allSettled([
-      this.options.store.incrementMetrics(metricIncrements(counted, outcome.finished)),
+      this.options.store.fleet.incrementMetrics(metricIncrements(counted, outcome.finished)),
       throughput && target ? throughput.add(target, outcome.recorded) : Promise.resolve(),
     ]);
     if (metrics.status === 'rejected') {

@@ -143,7 +143,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const startedAt = new Date().toISOString();
 
   try {
-    await store.subscribeCancel(subscriber, (runId) => {
+    await store.events.subscribeCancel(subscriber, (runId) => {
       logger.info({ runId }, 'run cancelled: aborting its items here');
       runs.cancel(runId);
     });
@@ -170,7 +170,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   // an outage fails every beat: logged once, and its end
   const beats = failureStreakLog(logger, 'heartbeat failed');
   const beat = () => {
-    heartbeat = store.heartbeatWorker(info()).then(beats.succeeded, beats.failed);
+    heartbeat = store.fleet.heartbeatWorker(info()).then(beats.succeeded, beats.failed);
   };
   beat();
   const heartbeatTimer = setInterval(beat, config.WORKER_HEARTBEAT_MS);
@@ -282,7 +282,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       clearInterval(heartbeatTimer);
       const reconcilerStopped = reconciler.stop();
       const deregister = heartbeat
-        .then(() => store.removeWorker(id))
+        .then(() => store.fleet.removeWorker(id))
         .catch((err: unknown) => logger.warn({ err }, 'could not deregister worker'));
       const closes = workers.map((w) => w.close());
       const deadline = setTimeout(() => {

@@ -95,7 +95,7 @@ export const ConfigSchema = z.object({
   WORKER_HEARTBEAT_MS: int(5000, 100),
   /**
    * Claim lease, ms: a worker may start an item's attempt for this long after it sent the claim
-   * (`store.claimItems`) that allowed it, and must claim again after; cancel and delete wait this
+   * (`store.execution.claimItems`) that allowed it, and must claim again after; cancel and delete wait this
    * long before they answer, so no attempt starts after they returned. The API and every worker
    * MUST use the same value (a worker with a longer lease breaks that guarantee).
    */

@@ -10,7 +10,6 @@ import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
 import { ScriptCode, scriptError } from './script-codes.js';
-import type { RunStore } from './store.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -85,8 +84,6 @@ export interface DatasetStoreOptions {
 
 /** Items written per `HSET` while staging. */
 const STAGE_BATCH = 1000;
-
-const cache = new WeakMap<RunStore, DatasetStore>();
 
 /**
  * A version being written: items are staged (with a TTL) in a hash of their own, then `commit`
@@ -219,16 +216,6 @@ export class DatasetStore {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
     this.stagingTtlSeconds = options.stagingTtlSeconds ?? 3600;
     defineScripts(redis, { rlDatasetCommit: { file: 'dataset-commit-4', keys: 4 } });
-  }
-
-  /** The dataset store sharing `store`'s connection and prefix (one per run store). */
-  static forRunStore(store: RunStore): DatasetStore {
-    let datasets = cache.get(store);
-    if (!datasets) {
-      datasets = new DatasetStore(store.redis, { prefix: store.keys.prefix });
-      cache.set(store, datasets);
-    }
-    return datasets;
   }
 
   /** A writer of the next version of dataset `datasetId` of `project`. */

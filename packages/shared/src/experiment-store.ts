@@ -10,7 +10,7 @@
  * is terminal, `settle` sets its TTL to the longest retention of its runs, so it expires with
  * them. Index entries whose hash is gone are pruned when listed.
  *
- * Summaries are computed from every result of every run (`RunStore.listResults`, pages of 1000):
+ * Summaries are computed from every result of every run (`RunResults.allResults`, pages of 1000):
  * exact figures, at O(total results) reads and memory per request (about 1 s and tens of MB for
  * 100k results). Figures: see ./experiment-schemas.ts and ./stats.ts.
  */
@@ -26,7 +26,7 @@ import {
   TERMINAL_STATUSES,
 } from './schemas.js';
 import { nearestRank, passAtK, passHatK, summarizeResultScores, wilsonInterval } from './stats.js';
-import type { RunStore } from './store.js';
+import type { RunResults, Runs } from './store/index.js';
 
 /** An experiment as stored. Times in ms since epoch. */
 export interface ExperimentRecord {
@@ -171,21 +171,14 @@ export class ExperimentStore {
   }
 }
 
-/** Every result of a run, in item order (pages of 1000). [] when the run does not exist. */
-export async function loadAllResults(store: RunStore, runId: string): Promise<Result[]> {
-  const out: Result[] = [];
-  let cursor: string | undefined;
+/** Every result of a run, in item order (`RunResults.allResults`). [] when the run does not exist. */
+export async function loadAllResults(results: RunResults, runId: string): Promise<Result[]> {
   try {
-    do {
-      const page = await store.listResults(runId, { limit: 1000, cursor });
-      out.push(...page.results);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+    return await results.allResults(runId);
   } catch (err) {
     if (err instanceof RunNotFoundError) return [];
     throw err;
   }
-  return out;
 }
 
 /** A run of an experiment with its results, as `summarizeExperiment` needs it (null: gone). */
@@ -196,15 +189,15 @@ export interface TrialData {
 
 /** Loads every run and every result of an experiment (one run at a time, results in pages). */
 export async function loadExperimentData(
-  store: RunStore,
+  store: { runs: Runs; results: RunResults },
   record: ExperimentRecord,
 ): Promise<TrialData[][]> {
   const data: TrialData[][] = [];
   for (const variant of record.variants) {
     const trials: TrialData[] = [];
     for (const runId of variant.runIds) {
-      const run = await store.getRun(runId);
-      trials.push({ run, results: run ? await loadAllResults(store, runId) : [] });
+      const run = await store.runs.getRun(runId);
+      trials.push({ run, results: run ? await loadAllResults(store.results, runId) : [] });
     }
     data.push(trials);
   }

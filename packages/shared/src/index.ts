@@ -24,6 +24,6 @@ export * from './script-codes.js';
 export * from './scrub.js';
 export * from './secrets.js';
 export * from './stats.js';
-export * from './store.js';
+export * from './store/index.js';
 export * from './target-configs.js';
 export * from './tracing.js';

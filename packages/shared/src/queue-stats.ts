@@ -14,7 +14,7 @@
 import { z } from '@hono/zod-openapi';
 import type { KeyLayout } from './keys.js';
 import type { RedisClient } from './redis.js';
-import type { StoredSpec } from './schemas.js';
+import type { ActiveRuns } from './store/index.js';
 
 /** Width of one throughput bucket, ms (one minute). */
 export const THROUGHPUT_BUCKET_MS = 60_000;
@@ -108,41 +108,17 @@ export interface PendingItems {
 /**
  * Items without a result of the active runs (`runs:active`, status `queued` or `running`), by
  * target name. Read only (entries of finished or expired runs are skipped, not pruned: the
- * reconciler prunes them). One HMGET per active run, as separate commands (run keys live in
- * different cluster slots), `batch` at a time.
+ * reconciler prunes them): `ActiveRuns.summaries` without pruning.
  */
 export async function pendingItemsByTarget(
-  redis: RedisClient,
-  keys: KeyLayout,
-  batch = 500,
+  active: Pick<ActiveRuns, 'summaries'>,
 ): Promise<Map<string, PendingItems>> {
   const out = new Map<string, PendingItems>();
-  for (let start = 0; ; start += batch) {
-    const ids = await redis.zrange(keys.activeRuns, String(start), String(start + batch - 1));
-    const replies = await Promise.all(
-      ids.map((id) =>
-        redis.hmget(
-          keys.run(id).run,
-          'status',
-          'spec',
-          'totalItems',
-          'succeededCount',
-          'failedCount',
-          'cancelledCount',
-        ),
-      ),
-    );
-    for (const [status, spec, total, succeeded, failed, cancelled] of replies) {
-      if (!spec || (status !== 'queued' && status !== 'running')) continue;
-      const target = (JSON.parse(spec) as StoredSpec).target.name;
-      const left =
-        Number(total) - Number(succeeded ?? 0) - Number(failed ?? 0) - Number(cancelled ?? 0);
-      const entry = out.get(target) ?? { runs: 0, items: 0 };
-      entry.runs += 1;
-      entry.items += Math.max(0, left);
-      out.set(target, entry);
-    }
-    if (ids.length < batch) break;
+  for (const run of await active.summaries({ prune: false })) {
+    const entry = out.get(run.target) ?? { runs: 0, items: 0 };
+    entry.runs += 1;
+    entry.items += Math.max(0, run.totalItems - run.resultCount);
+    out.set(run.target, entry);
   }
   return out;
 }

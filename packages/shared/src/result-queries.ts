@@ -27,7 +27,7 @@ import type { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Result, ResultStatus, StoredItem, StoredResult, StoredSpec } from './schemas.js';
 import { scriptError } from './script-codes.js';
-import { toResult } from './store.js';
+import { toResult } from './store/index.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

@@ -1,6 +1,6 @@
 /**
  * Totals over a set of runs (`GET /v1/runs/aggregate`, the dashboard's runs totals): pure
- * arithmetic, no I/O. The route reads the runs through `RunStore.listRuns` (same filters as the
+ * arithmetic, no I/O. The route reads the runs through `Runs.listRuns` (same filters as the
  * run list) and hands them to `aggregateRuns`.
  *
  * Definitions (per set of runs: all of them, one target, one model):

@@ -5,7 +5,7 @@
  *
  * Where it runs (README "Lifecycle and privacy"): the API scrubs items (input, expectedOutput,
  * metadata) before they are staged in Redis, and dataset items before they are pushed; the worker
- * scrubs a result's output and error right before `store.recordResults` (scorers score the
+ * scrubs a result's output and error right before `store.execution.recordResults` (scorers score the
  * original output first), and the error fields of its log lines and attempt spans.
  *
  * Detection: candidates are found with small linear or bounded patterns and confirmed by

@@ -1,7 +1,7 @@
 /**
  * `GET /v1/runs/aggregate`: totals over the runs that match the run list's filters (`q`
  * included), grouped by target and by `target.config.model`, for the dashboard's runs page. The
- * runs are read through `RunStore.listRuns` (the list's own filters and pruning) and summed by
+ * runs are read through `Runs.listRuns` (the list's own filters and pruning) and summed by
  * `aggregateRuns` (packages/shared/src/run-aggregates.ts), newest first, at most
  * `AGGREGATE_SCAN_LIMIT` index entries per request. Mounted inside the runs router before
  * `/{id}`, so `aggregate` is never taken for a run id.
@@ -100,7 +100,7 @@ export function createAggregateRoutes(deps: AppDeps) {
     let scanned = 0;
     let cursor: string | undefined;
     do {
-      const page = await store.listRuns({ ...filter, limit: 500, cursor });
+      const page = await store.runs.listRuns({ ...filter, limit: 500, cursor });
       runs.push(...page.runs);
       scanned += page.scanned;
       cursor = page.nextCursor ?? undefined;

@@ -188,8 +188,8 @@ export function createCompareRoutes(deps: AppDeps) {
       throw new ValidationError(message, [{ path: 'scorer', message }]);
     }
     const [resultsA, resultsB] = await Promise.all([
-      loadAllResults(store, a.id),
-      loadAllResults(store, b.id),
+      loadAllResults(store.results, a.id),
+      loadAllResults(store.results, b.id),
     ]);
     return c.json(compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
   });

@@ -10,7 +10,7 @@ import {
   ConflictError,
   DATASET_ID_PATTERN,
   type Dataset,
-  DatasetStore,
+  type DatasetStore,
   type Item,
   ItemSchema,
   PayloadTooLargeError,
@@ -168,7 +168,7 @@ async function writeItems(
 /** The `/v1/datasets` router. */
 export function createDatasetRoutes(deps: AppDeps) {
   const { config } = deps;
-  const datasets = DatasetStore.forRunStore(deps.store);
+  const { datasets } = deps.store;
   const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES);
 
   /** The dataset or a 404 (ids that cannot be dataset ids answer 404 without a Redis call). */

@@ -4,7 +4,6 @@
  * `experimentId`, `variant` and `trialIndex`. `GET /:id` answers the side-by-side summary computed
  * from the runs' results; `GET /:id/report` adds one row per item.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
@@ -38,8 +37,8 @@ import {
   submitJsonRun,
 } from '../create-run.js';
 import { notFound, validationHook } from '../problem.js';
+import { deleteRunsAfterLease } from '../services/run-control.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
-import { removeRun } from './runs.js';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -241,7 +240,7 @@ export function createExperimentRoutes(deps: AppDeps) {
               dataset,
               metadata: { experimentId: id, variant: variant.name, trialIndex },
             };
-            const run = await submitJsonRun(
+            const { committed: run } = await submitJsonRun(
               deps,
               runId,
               runSpec,
@@ -321,17 +320,17 @@ export function createExperimentRoutes(deps: AppDeps) {
     })
     .openapi(deleteRoute, async (c) => {
       const record = await load(c, c.req.valid('param').id);
-      let deletedRuns = 0;
+      const own: string[] = [];
       for (const variant of record.variants) {
         for (const runId of variant.runIds) {
           // a run of another project cannot be in this project's experiment; skip it anyway
-          const project = await store.getRunProject(runId);
-          if (project !== null && project !== record.project) continue;
-          if (await removeRun(deps, runId)) deletedRuns++;
+          const project = await store.runs.getRunProject(runId);
+          if (project === null || project === record.project) own.push(runId);
         }
       }
-      await experiments.delete(record.id);
-      await delay(config.RUNLEDGER_CLAIM_LEASE_MS); // see DELETE /v1/runs/:id
+      const deletedRuns = await deleteRunsAfterLease(deps, own, () =>
+        experiments.delete(record.id),
+      );
       c.get('logger').info({ experimentId: record.id, deletedRuns }, 'experiment deleted');
       return c.body(null, 204);
     });

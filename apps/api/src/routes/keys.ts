@@ -113,13 +113,13 @@ export function createKeyRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(listRoute, async (c) => {
       const project = projectOf(c);
-      const keys = (await store.listApiKeys()).filter((k) => k.project === project);
+      const keys = (await store.apiKeys.listApiKeys()).filter((k) => k.project === project);
       return c.json({ keys }, 200);
     })
     .openapi(createKeyRoute, async (c) => {
       // the body is optional: without one, an unnamed admin key
       const body = (c.req.valid('json') ?? {}) as Partial<z.infer<typeof CreateKeySchema>>;
-      const created = await store.createApiKey(
+      const created = await store.apiKeys.createApiKey(
         projectOf(c),
         body.name ?? '',
         body.role ?? DEFAULT_ROLE,
@@ -129,8 +129,10 @@ export function createKeyRoutes(deps: AppDeps) {
     .openapi(revokeRoute, async (c) => {
       const { id } = c.req.valid('param');
       const project = projectOf(c);
-      const own = (await store.listApiKeys()).find((k) => k.id === id && k.project === project);
-      if (!own || !(await store.revokeApiKey(id)))
+      const own = (await store.apiKeys.listApiKeys()).find(
+        (k) => k.id === id && k.project === project,
+      );
+      if (!own || !(await store.apiKeys.revokeApiKey(id)))
         throw new NotFoundError(`API key ${id} not found`);
       return c.body(null, 204);
     });

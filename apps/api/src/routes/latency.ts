@@ -43,7 +43,7 @@ export function createLatencyRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     const { buckets } = c.req.valid('query');
     await checkOwnRun(store, c, id);
-    const histogram = await store.latencyHistogram(id, buckets);
+    const histogram = await store.results.latencyHistogram(id, buckets);
     if (!histogram) throw runNotFound(id);
     return c.json(histogram, 200);
   });

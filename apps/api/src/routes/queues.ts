@@ -83,9 +83,9 @@ export function createQueueRoutes(deps: AppDeps) {
     const { minutes } = c.req.valid('query');
     const now = Date.now();
     const [submitted, workers, pending] = await Promise.all([
-      store.listTargets(),
-      store.listWorkers(3 * config.WORKER_HEARTBEAT_MS),
-      pendingItemsByTarget(store.redis, store.keys),
+      store.fleet.listTargets(),
+      store.fleet.listWorkers(3 * config.WORKER_HEARTBEAT_MS),
+      pendingItemsByTarget(store.active),
     ]);
     const servedBy = new Map<string, number>();
     for (const w of workers) {

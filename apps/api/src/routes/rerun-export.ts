@@ -20,12 +20,7 @@ import {
   projectOf,
   shownRun,
 } from '../context.js';
-import {
-  checkRunsInFlight,
-  type RerunSelection,
-  readCreatedRun,
-  submitRerun,
-} from '../create-run.js';
+import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
 import { BEARER, problems, RunIdParams } from './openapi.js';
 
 /** Results read per store call while exporting. */
@@ -98,8 +93,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
     const project = projectOf(c);
     await checkRunsInFlight(deps, project);
     const runId = ulid();
-    await submitRerun(deps, runId, original, only, project);
-    const run = await readCreatedRun(store, runId);
+    const { run } = await submitRerun(deps, runId, original, only, project);
     c.get('logger').info(
       { runId, parentRunId: id, only, totalItems: run.totalItems },
       'rerun created',
@@ -130,7 +124,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
           if (s.aborted) return;
           let page: { results: Result[]; nextCursor: string | null };
           try {
-            page = await store.listResults(id, { limit: EXPORT_PAGE_SIZE, cursor });
+            page = await store.results.listResults(id, { limit: EXPORT_PAGE_SIZE, cursor });
           } catch (err) {
             if (err instanceof RunNotFoundError) return; // deleted or expired mid-export
             throw err;

@@ -3,13 +3,9 @@
  * and the run's Server-Sent Events stream. Every route is declared with `createRoute` from the
  * shared zod schemas, so validation and `/openapi.json` come from the same source.
  */
-
-import { setTimeout as delay } from 'node:timers/promises';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
-  ConflictError,
   createRunSpecSchema,
-  DEFAULT_PROJECT,
   EffectiveSummarySchema,
   RESULT_CURSOR_PATTERN,
   RESULT_SORT_PATTERN,
@@ -17,19 +13,13 @@ import {
   ResultSchema,
   type ResultSort,
   ResultStatusSchema,
-  type RunEvent,
-  RunNotFoundError,
   RunSchema,
   RunSpecHeaderSchema,
-  RunTerminalError,
-  TERMINAL_STATUSES,
   ValidationError,
 } from '@runledger/shared';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
-import type { Cluster, Redis } from 'ioredis';
-import { ulid } from 'ulid';
 import {
   type AppDeps,
   type AppEnv,
@@ -40,13 +30,11 @@ import {
   projectOf,
   shownRun,
 } from '../context.js';
-import {
-  checkRunsInFlight,
-  readCreatedRun,
-  submitJsonRun,
-  submitNdjsonRun,
-} from '../create-run.js';
-import { ProblemError, runNotFound, validationHook } from '../problem.js';
+import { type Submitted, submitJsonRun, submitNdjsonRun } from '../create-run.js';
+import { ProblemError, validationHook } from '../problem.js';
+import { tailRunEvents } from '../services/event-stream.js';
+import { submitIdempotent } from '../services/idempotent-submit.js';
+import { cancelRun, deleteRunAfterLease } from '../services/run-control.js';
 import { createAggregateRoutes, ListRunsQuery, runFilterOf } from './aggregate.js';
 import {
   BEARER,
@@ -58,19 +46,11 @@ import {
   RunStatusEventDataSchema,
 } from './openapi.js';
 
-/** How long one XREAD BLOCK of an SSE stream waits before a keep-alive comment, ms. */
-export const SSE_BLOCK_MS = 5000;
-
 const NDJSON = 'application/x-ndjson';
 const isNdjson = (contentType: string | undefined) =>
   contentType?.split(';')[0]?.trim().toLowerCase() === NDJSON;
 const isJson = (contentType: string | undefined) =>
   /^application\/([\w.-]+\+)?json$/i.test(contentType?.split(';')[0]?.trim() ?? '');
-
-/** How long an Idempotency-Key is held while its submission runs, seconds. */
-const IDEMPOTENCY_PENDING_SECONDS = 600;
-/** How long an Idempotency-Key returns its run once created, seconds (24 h). */
-const IDEMPOTENCY_KEPT_SECONDS = 24 * 3600;
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().openapi({
@@ -141,78 +121,27 @@ const ResultList = z
   })
   .openapi('ResultList');
 
-/**
- * Removes run `id` everywhere: its queued jobs, every key and index entry (`RunStore.deleteRun`),
- * then tells workers (cancel channel) to abort its items in flight. Returns false when the run
- * did not exist. The caller waits `RUNLEDGER_CLAIM_LEASE_MS` before answering (see
- * `deleteRunRoute`), so no attempt of the run starts after the answer.
- */
-export async function removeRun(
-  deps: Pick<AppDeps, 'store' | 'queues'>,
-  id: string,
-): Promise<boolean> {
-  const { store, queues } = deps;
-  const layout = await store.getRunLayout(id);
-  if (!layout) return false;
-  await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
-  await store.deleteRun(id);
-  await store.publishCancel(id);
-  return true;
-}
-
 /** The `/v1/runs` router. */
 export function createRunRoutes(deps: AppDeps) {
-  const { config, store, queues } = deps;
+  const { config, store } = deps;
   const resultQueries = new ResultQueries(store.redis, store.keys);
   const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
 
-  /**
-   * Runs `create(runId, project)` under an optional Idempotency-Key (scoped to the request's
-   * project) once the project is under `RUNLEDGER_MAX_RUNS_IN_FLIGHT`. Returns the run and
-   * whether it was a replay (then `Idempotent-Replayed: true` is set on `c`); 409 when the key's first request is still in flight, 429 when the
-   * project has too many runs in flight.
-   */
-  const createIdempotent = async (
+  /** Submits under the request's Idempotency-Key (./services/idempotent-submit.ts) and answers the run. */
+  const answerSubmission = async (
     c: Context<AppEnv>,
     idempotencyKey: string | undefined,
-    create: (runId: string, project: string) => Promise<unknown>,
+    create: (runId: string, project: string) => Promise<Submitted>,
   ) => {
-    const runId = ulid();
-    const project = projectOf(c);
-    // header values cannot hold a newline, so a scoped key never equals another project's key
-    const key =
-      idempotencyKey === undefined || project === DEFAULT_PROJECT
-        ? idempotencyKey
-        : `${project}\n${idempotencyKey}`;
-    if (key !== undefined) {
-      // held briefly while the submission runs (an API killed mid-submission frees it soon),
-      // then for 24 h once the run exists
-      const existing = await store.reserveIdempotencyKey(key, runId, IDEMPOTENCY_PENDING_SECONDS);
-      if (existing !== null) {
-        const run = await store.getRun(existing);
-        if (!run || run.project !== project) {
-          throw new ConflictError(
-            `a request with this Idempotency-Key (run ${existing}) is still in progress or its run is gone`,
-          );
-        }
-        c.header('Idempotent-Replayed', 'true');
-        return { run, replayed: true };
-      }
+    const { run, replayed } = await submitIdempotent(deps, projectOf(c), idempotencyKey, create);
+    if (replayed) c.header('Idempotent-Replayed', 'true');
+    else {
+      c.get('logger').info(
+        { runId: run.id, target: run.target.name, totalItems: run.totalItems },
+        'run created',
+      );
     }
-    try {
-      await checkRunsInFlight(deps, project);
-      await create(runId, project);
-    } catch (err) {
-      if (key !== undefined) await store.releaseIdempotencyKey(key).catch(() => {});
-      throw err;
-    }
-    if (key !== undefined) await store.keepIdempotencyKey(key, IDEMPOTENCY_KEPT_SECONDS);
-    const run = await readCreatedRun(store, runId);
-    c.get('logger').info(
-      { runId, target: run.target.name, totalItems: run.totalItems },
-      'run created',
-    );
-    return { run, replayed: false };
+    return c.json(shownRun(run), replayed ? 200 : 201);
   };
 
   /** NDJSON bodies are streamed here, before the JSON validator would try to parse them. */
@@ -224,10 +153,9 @@ export function createRunRoutes(deps: AppDeps) {
     if (!headers.success)
       validationHook({ success: false, error: headers.error, target: 'header' });
     const key = headers.data?.['idempotency-key'];
-    const { run, replayed } = await createIdempotent(c, key, (runId, project) =>
+    return answerSubmission(c, key, (runId, project) =>
       submitNdjsonRun(deps, runId, c.req.raw.body, project),
     );
-    return c.json(shownRun(run), replayed ? 200 : 201);
   });
 
   /** JSON bodies are limited to `RUNLEDGER_MAX_BODY_BYTES` (NDJSON is limited per item). */
@@ -337,18 +265,7 @@ export function createRunRoutes(deps: AppDeps) {
     },
   });
 
-  /**
-   * Cancel: answers only after `RUNLEDGER_CLAIM_LEASE_MS` has passed since `finishRun` ended the
-   * run (invariant 3: after cancel returns, no new attempt starts anywhere; the rule:
-   * docs/architecture.md#cancel-delete-and-the-claim-lease). Workers start an attempt only
-   * within that lease after sending a `claimItems` that saw the run going on (the worker's
-   * claim lease). finishRun's script ran at Redis time t_c; a claim that
-   * ran before it (t_r < t_c) was sent at t0 <= t_r, so its attempts start before
-   * t0 + lease <= t_r + lease < t_c + lease <= this answer; any later claim sees the run
-   * terminal. The wait overlaps the publish, the job removal and the read of the run, and is
-   * kept on errors too (the run has ended either way). The API and the workers must use the
-   * same lease.
-   */
+  /** Cancel and delete wait the claim lease (./services/run-control.ts, invariant 3). */
   const cancelRunRoute = createRoute({
     method: 'post',
     path: '/{id}/cancel',
@@ -370,11 +287,6 @@ export function createRunRoutes(deps: AppDeps) {
     },
   });
 
-  /**
-   * Delete: like cancel, answers only after `RUNLEDGER_CLAIM_LEASE_MS` has passed since
-   * `deleteRun` removed the run: claims that ran before it allow attempts only within their
-   * lease, later ones find the run missing.
-   */
   const deleteRunRoute = createRoute({
     method: 'delete',
     path: '/{id}',
@@ -424,14 +336,13 @@ export function createRunRoutes(deps: AppDeps) {
       // NDJSON never gets here (ndjsonBranch answers it); the string type only documents it
       if (typeof spec === 'string') throw new ProblemError(415, 'unexpected body type');
       const key = c.req.valid('header')['idempotency-key'];
-      const { run, replayed } = await createIdempotent(c, key, (runId, project) =>
+      return answerSubmission(c, key, (runId, project) =>
         submitJsonRun(deps, runId, spec, project),
       );
-      return c.json(shownRun(run), replayed ? 200 : 201);
     })
     .openapi(listRunsRoute, async (c) => {
       const q = c.req.valid('query');
-      const page = await store.listRuns({
+      const page = await store.runs.listRuns({
         ...runFilterOf(q),
         limit: q.limit,
         cursor: q.cursor,
@@ -469,38 +380,21 @@ export function createRunRoutes(deps: AppDeps) {
       }
       // a run deleted meanwhile throws RunNotFoundError: 404
       const page = q.effective
-        ? await store.listEffectiveResults(id, options)
-        : await store.listResults(id, options);
+        ? await store.results.listEffectiveResults(id, options)
+        : await store.results.listResults(id, options);
       return c.json(page, 200);
     })
     .openapi(cancelRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       await checkOwnRun(store, c, id);
-      const outcome = await store.finishRun(id, 'cancelled', 'cancelled by request');
-      if (outcome.state === 'missing') throw new RunNotFoundError(id);
-      if (outcome.state === 'terminal') throw new RunTerminalError(id, outcome.status);
-      const leaseOver = delay(config.RUNLEDGER_CLAIM_LEASE_MS);
-      try {
-        await store.publishCancel(id);
-        const layout = await store.getRunLayout(id);
-        if (layout)
-          await queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
-        const run = await store.getRun(id);
-        if (!run) throw runNotFound(id);
-        c.get('logger').info(
-          { runId: id, cancelledItems: outcome.cancelledItems },
-          'run cancelled',
-        );
-        return c.json(shownRun(run), 200);
-      } finally {
-        await leaseOver; // see cancelRunRoute: no attempt starts after this answer
-      }
+      const { run, cancelledItems } = await cancelRun(deps, id);
+      c.get('logger').info({ runId: id, cancelledItems }, 'run cancelled');
+      return c.json(shownRun(run), 200);
     })
     .openapi(deleteRunRoute, async (c) => {
       const { id } = c.req.valid('param');
       await checkOwnRun(store, c, id);
-      if (!(await removeRun(deps, id))) throw runNotFound(id);
-      await delay(config.RUNLEDGER_CLAIM_LEASE_MS);
+      await deleteRunAfterLease(deps, id);
       c.get('logger').info({ runId: id }, 'run deleted');
       return c.body(null, 204);
     })
@@ -510,61 +404,6 @@ export function createRunRoutes(deps: AppDeps) {
         c.req.valid('header')['last-event-id'] ?? c.req.valid('query').lastEventId ?? '0';
       await checkOwnRun(store, c, id);
       const logger = c.get('logger');
-      return streamSSE(c, async (stream) => {
-        let connection: Redis | Cluster | null = null;
-        const close = () => {
-          connection?.disconnect();
-          connection = null;
-        };
-        stream.onAbort(close);
-        /** Sends events; true once a terminal status event went out. */
-        const send = async (events: RunEvent[]): Promise<boolean> => {
-          for (const event of events) {
-            await stream.writeSSE({
-              event: event.type,
-              id: event.id,
-              data: JSON.stringify(event.data),
-            });
-            const status = event.data.status;
-            if (
-              event.type === 'status' &&
-              TERMINAL_STATUSES.includes(status as (typeof TERMINAL_STATUSES)[number])
-            ) {
-              return true;
-            }
-          }
-          return false;
-        };
-        try {
-          let last = after;
-          // replay what is stored, in pages
-          for (;;) {
-            const events = await store.readEvents(id, last, 1000);
-            if (await send(events)) return;
-            if (events.length > 0) last = events[events.length - 1]!.id;
-            if (events.length < 1000) break;
-          }
-          // then live, on a dedicated connection (XREAD BLOCK holds it)
-          if (stream.aborted) return;
-          connection = deps.openBlockingRedis();
-          while (!stream.aborted && connection) {
-            const events = await store.waitForEvents(connection, id, last, SSE_BLOCK_MS);
-            if (events.length === 0) {
-              if ((await store.getRunStatus(id)) === null) return; // deleted or expired
-              await stream.write(': keep-alive\n\n');
-              continue;
-            }
-            if (await send(events)) return;
-            last = events[events.length - 1]!.id;
-          }
-        } catch (err) {
-          // a connection disconnected on purpose (client gone, server closing) is no error
-          const closedOnPurpose = stream.aborted || !connection || connection.status === 'end';
-          if (closedOnPurpose) logger.debug({ err, runId: id }, 'event stream closed');
-          else logger.warn({ err, runId: id }, 'event stream ended by an error');
-        } finally {
-          close();
-        }
-      });
+      return streamSSE(c, (stream) => tailRunEvents(deps, stream, id, after, logger));
     });
 }

@@ -190,7 +190,7 @@ export function createSystemRoutes(deps: AppDeps, metrics: ApiMetrics, memory?: 
       return c.text(text, 200, { 'Content-Type': metrics.registry.contentType });
     })
     .openapi(workersRoute, async (c) => {
-      const workers = await store.listWorkers(3 * config.WORKER_HEARTBEAT_MS);
+      const workers = await store.fleet.listWorkers(3 * config.WORKER_HEARTBEAT_MS);
       return c.json({ workers }, 200);
     });
 }

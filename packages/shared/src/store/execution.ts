@@ -1,0 +1,129 @@
+/**
+ * The three transitions of a run's execution, each one atomic script (./scripts.ts): the claim
+ * before attempts start (`queued -> running`), recording results exactly once (-> `completed`,
+ * or `failed` on a budget stop) and ending a run early (-> `cancelled` or `failed`).
+ * docs/architecture.md#invariants says what they guarantee.
+ */
+import { waitForReplicas } from '../redis-replication.js';
+import { cancelledResult } from '../results.js';
+import type { ItemScore, RunStatus, StoredItem, StoredResult, StoredSpec } from '../schemas.js';
+import type { StoreResources } from './resources.js';
+import { decodeSpec } from './run-hash.js';
+import type { FinishOutcome, RecordOutcome, RunScripts } from './scripts.js';
+
+/** Outcome of `claimItems`. `items` holds only items with no result yet. */
+export type ClaimOutcome =
+  | { state: 'ok'; spec: StoredSpec | null; items: { index: number; item: StoredItem | null }[] }
+  | { state: 'missing' }
+  | { state: 'terminal'; status: RunStatus };
+
+/** One final result to record for the item at `index`. */
+export interface ResultRecord {
+  index: number;
+  result: StoredResult;
+}
+
+/**
+ * What record-results-9 needs of a result besides its JSON (see its header): index, status,
+ * latency, usage, cost, scores, error type and message of a failed one.
+ */
+function resultMeta({ index, result }: ResultRecord): string {
+  const meta: Record<string, unknown> = { i: index, s: result.status };
+  if (result.latencyMs !== undefined) meta.l = result.latencyMs;
+  if (result.usage) {
+    meta.it = result.usage.inputTokens;
+    meta.ot = result.usage.outputTokens;
+  }
+  if (result.costUsd !== undefined) meta.c = result.costUsd;
+  if (result.scores) {
+    const sc = Object.entries(result.scores).map(([name, s]: [string, ItemScore]) => [
+      name,
+      s.score,
+      s.passed,
+    ]);
+    if (sc.length > 0) meta.sc = sc;
+  }
+  if (result.status === 'failed' && result.error) {
+    meta.et = result.error.type;
+    meta.em = result.error.message;
+  }
+  return JSON.stringify(meta);
+}
+
+/** Claims, records results, ends runs early. */
+export class RunExecution {
+  constructor(
+    private readonly r: StoreResources,
+    private readonly scripts: RunScripts,
+  ) {}
+
+  /**
+   * The gate before attempts start (see claim-items-4.lua): checks the run may go on, marks it
+   * `running`, and returns those of `indexes` that have no result yet.
+   * @param options.withItems return each item's JSON (first attempts); false for retries.
+   * @param options.withSpec return the run's spec (first claim of a run by this process); its
+   *   `execution` leaves out the budget (`maxFailures`, `maxCostUsd`), which only the scripts read.
+   * @param options.now ms since epoch. @defaultValue Date.now()
+   */
+  async claimItems(
+    runId: string,
+    indexes: number[],
+    options: { withItems: boolean; withSpec: boolean; now?: number },
+  ): Promise<ClaimOutcome> {
+    const reply = await this.scripts.claimItems(
+      runId,
+      indexes,
+      options.now ?? Date.now(),
+      options.withItems,
+      options.withSpec,
+    );
+    if (reply.state !== 'ok') return reply;
+    const spec = reply.specJson === null ? null : decodeSpec(reply.specJson);
+    return { state: 'ok', spec, items: reply.items };
+  }
+
+  /**
+   * Records final results, exactly once per item, in one atomic script (record-results-9.lua):
+   * results, counters, latency index, usage, scores, error types of failed results, a progress
+   * event and the terminal transition with retention TTL when the last item lands. Results
+   * already stored are kept. With `waitReplicas`, resolves once the replicas hold the write.
+   * @param now ms since epoch.
+   */
+  async recordResults(
+    runId: string,
+    records: ResultRecord[],
+    now = Date.now(),
+  ): Promise<RecordOutcome> {
+    if (records.length === 0) {
+      return { state: 'ok', recorded: 0, done: 0, total: 0, finished: false };
+    }
+    const pairs = records.flatMap((record) => [resultMeta(record), JSON.stringify(record.result)]);
+    const outcome = await this.scripts.recordResults(runId, now, pairs);
+    if (outcome.state === 'ok') await waitForReplicas(this.r.redis, this.r.waitReplicas);
+    return outcome;
+  }
+
+  /**
+   * Ends a run early: items without a result are recorded `cancelled`, the run moves to `status`
+   * (`cancelled` by the API, `failed` when the run itself cannot go on) and gets its retention TTL.
+   * Workers must still be told through `RunEvents.publishCancel` to abort items in flight.
+   * @param error the run's error (default `run <status>`). @param now ms since epoch.
+   */
+  async finishRun(
+    runId: string,
+    status: 'cancelled' | 'failed',
+    error?: string,
+    now = Date.now(),
+  ): Promise<FinishOutcome> {
+    const cancelled = cancelledResult(error ?? `run ${status}`, { completedAt: now });
+    const outcome = await this.scripts.finishRun(
+      runId,
+      now,
+      status,
+      error ?? '',
+      JSON.stringify(cancelled),
+    );
+    if (outcome.state === 'finished') await waitForReplicas(this.r.redis, this.r.waitReplicas);
+    return outcome;
+  }
+}

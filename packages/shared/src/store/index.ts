@@ -1,0 +1,96 @@
+/**
+ * The store modules over one Redis, each owning one concern, all built from one
+ * `StoreResources` (client, key layout, settings) and given the other modules they use
+ * explicitly. Callers take the modules they need (`const { runs, events } = store`);
+ * docs/architecture.md#layers-and-processes has the module map.
+ *
+ * | module | file | owns |
+ * |--------|------|------|
+ * | `scripts` | ./scripts.ts | every run Lua script, typed argument by argument; reply decoding |
+ * | `hash` | ./run-hash.ts | the run hash: the fields written at commit, `Run` decoding, narrow reads |
+ * | `runs` | ./runs.ts | staging, commit (with its index entries), get, list, reruns, delete |
+ * | `results` | ./results.ts | result pages, effective results, items, latency histogram |
+ * | `execution` | ./execution.ts | claim, record results, end a run early |
+ * | `events` | ./events.ts | the event stream (read, wait), the cancel channel |
+ * | `active` | ./active-runs.ts | the one index of runs in flight |
+ * | `fleet` | ./fleet.ts | workers, targets, metrics, run slots, open chunks, reconciler lock |
+ * | `apiKeys`, `idempotency`, `quotas` | ./access.ts | API keys, Idempotency-Keys, runs in flight per project |
+ * | `datasets` | ../dataset-store.ts | datasets and their versions |
+ */
+import { DatasetStore } from '../dataset-store.js';
+import type { KeyLayout } from '../keys.js';
+import type { RedisClient } from '../redis.js';
+import { ApiKeys, IdempotencyKeys, ProjectQuotas } from './access.js';
+import { ActiveRuns } from './active-runs.js';
+import { RunEvents } from './events.js';
+import { RunExecution } from './execution.js';
+import { Fleet } from './fleet.js';
+import { createStoreResources, type RunStoreOptions, type StoreResources } from './resources.js';
+import { RunResults } from './results.js';
+import { RunHash } from './run-hash.js';
+import { Runs } from './runs.js';
+import { RunScripts } from './scripts.js';
+
+export type { ApiKeyInfo, CreatedApiKey } from './access.js';
+export { ApiKeys, hashApiKey, IdempotencyKeys, ProjectQuotas } from './access.js';
+export { type ActiveRun, ActiveRuns } from './active-runs.js';
+export { RunEvents } from './events.js';
+export { type ClaimOutcome, type ResultRecord, RunExecution } from './execution.js';
+export { Fleet } from './fleet.js';
+export { createStoreResources, type RunStoreOptions, type StoreResources } from './resources.js';
+export { type ResultPageOptions, RunResults, toResult } from './results.js';
+export { committedRun, type NewRun, RunHash, type RunSummary } from './run-hash.js';
+export { type RunFilter, Runs } from './runs.js';
+export type { FinishOutcome, RecordOutcome } from './scripts.js';
+export { RunScripts } from './scripts.js';
+
+/**
+ * The store modules of one runledger keyspace.
+ *
+ * @example
+ * const store = new RunStore(createRedis(config.REDIS_URL), { prefix: 'runledger' });
+ * const run = await store.runs.getRun(runId); // Run | null
+ */
+export class RunStore implements StoreResources {
+  readonly redis: RedisClient;
+  readonly keys: KeyLayout;
+  readonly eventsMaxLen: number;
+  readonly safetyTtlSeconds: number;
+  readonly waitReplicas: StoreResources['waitReplicas'];
+  readonly scripts: RunScripts;
+  readonly hash: RunHash;
+  readonly events: RunEvents;
+  readonly active: ActiveRuns;
+  readonly runs: Runs;
+  readonly results: RunResults;
+  readonly execution: RunExecution;
+  readonly fleet: Fleet;
+  readonly apiKeys: ApiKeys;
+  readonly idempotency: IdempotencyKeys;
+  readonly quotas: ProjectQuotas;
+  readonly datasets: DatasetStore;
+
+  /**
+   * @param redis a single-node `Redis` or a `Cluster` (`createRedis`); see `StoreResources.redis`.
+   */
+  constructor(redis: RedisClient, options: RunStoreOptions = {}) {
+    const r = createStoreResources(redis, options);
+    this.redis = r.redis;
+    this.keys = r.keys;
+    this.eventsMaxLen = r.eventsMaxLen;
+    this.safetyTtlSeconds = r.safetyTtlSeconds;
+    this.waitReplicas = r.waitReplicas;
+    this.scripts = new RunScripts(r);
+    this.hash = new RunHash(r);
+    this.events = new RunEvents(r);
+    this.active = new ActiveRuns(r, this.hash, this.events);
+    this.runs = new Runs(r, this.scripts, this.hash, this.active);
+    this.results = new RunResults(r, this.hash, this.runs);
+    this.execution = new RunExecution(r, this.scripts);
+    this.fleet = new Fleet(r, this.scripts, this.hash);
+    this.apiKeys = new ApiKeys(r);
+    this.idempotency = new IdempotencyKeys(r);
+    this.quotas = new ProjectQuotas(this.active);
+    this.datasets = new DatasetStore(redis, { prefix: r.keys.prefix });
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The script layer: every run Lua script (../lua/*.lua, header = contract) as one typed method,
+ * argument by argument, and every reply decoded here, once (like BullMQ's `scripts.ts`). Replies
+ * lead with a `ScriptCode`; `scriptError` (../script-codes.ts) turns the negative ones into the
+ * shared errors, and each method maps those to its outcome. The run hash's fields come back raw
+ * (`RunHashFields`): only the run-hash codec (./run-hash.ts) reads them.
+ */
+import type { ClientContext, Result as RedisResult } from 'ioredis';
+import { RunNotFoundError, RunTerminalError } from '../errors.js';
+import { defineScripts } from '../redis.js';
+import type { RunStatus, StoredItem } from '../schemas.js';
+import { ScriptCode, scriptError } from '../script-codes.js';
+import type { StoreResources } from './resources.js';
+
+/** Lua scripts by ioredis command name, with their key counts (the `-N` of the file name). */
+const SCRIPTS = {
+  rlCreateRun: { file: 'create-run-3', keys: 3 },
+  rlClaimItems: { file: 'claim-items-4', keys: 4 },
+  rlRecordResults: { file: 'record-results-9', keys: 9 },
+  rlFinishRun: { file: 'finish-run-9', keys: 9 },
+  rlReadRun: { file: 'read-run-4', keys: 4 },
+  rlAddRerun: { file: 'add-rerun-2', keys: 2 },
+  rlFindOpenChunks: { file: 'find-open-chunks-2', keys: 2 },
+  rlAcquireSlot: { file: 'acquire-slot-1', keys: 1 },
+} as const;
+
+/** A script reply: `[ScriptCode, ...answer]` (see each script's header). */
+type ScriptReply = unknown[];
+type ScriptCommand<Context extends ClientContext> = (
+  ...args: (string | number)[]
+) => RedisResult<ScriptReply, Context>;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rlCreateRun: ScriptCommand<Context>;
+    rlClaimItems: ScriptCommand<Context>;
+    rlRecordResults: ScriptCommand<Context>;
+    rlFinishRun: ScriptCommand<Context>;
+    rlReadRun: ScriptCommand<Context>;
+    rlFindOpenChunks: ScriptCommand<Context>;
+    rlAcquireSlot: ScriptCommand<Context>;
+    rlAddRerun: ScriptCommand<Context>;
+  }
+}
+
+/** A run hash as stored: field -> value (read by ./run-hash.ts only). */
+export type RunHashFields = Record<string, string>;
+
+/** Outcome of a claim (claim-items-4). `items` holds only items with no result yet. */
+export type ClaimReply =
+  | { state: 'ok'; specJson: string | null; items: { index: number; item: StoredItem | null }[] }
+  | { state: 'missing' }
+  | { state: 'terminal'; status: RunStatus };
+
+/** Outcome of `recordResults`: `recorded` new results; `finished` when this call completed the run. */
+export type RecordOutcome =
+  | {
+      state: 'ok';
+      recorded: number;
+      done: number;
+      total: number;
+      finished: boolean;
+      /** Present (true) when this call ended the run `failed` by its budget (`maxFailures`, `maxCostUsd`). */
+      stopped?: true;
+    }
+  | { state: 'missing' };
+
+/** Outcome of `finishRun`. */
+export type FinishOutcome =
+  | { state: 'finished'; cancelledItems: number }
+  | { state: 'terminal'; status: RunStatus }
+  | { state: 'missing' };
+
+/** read-run-4's answer: the run hash, its latency figures (ms), error types and reruns. */
+export interface RunReadReply {
+  fields: RunHashFields;
+  latency: {
+    /** Results with a latency. */
+    count: number;
+    /** Highest latency, ms; null when count is 0. */
+    max: number | null;
+    /** Nearest-rank percentiles asked for, in order, ms; null when count is 0. */
+    percentiles: (number | null)[];
+  };
+  /** The errtypes hash: `n:<type>` -> count, `m:<type>` -> first message. */
+  errtypes: Record<string, string>;
+  /** Rerun run ids, oldest first. */
+  reruns: string[];
+}
+
+/** `[field, value, field, value, ...]` (HGETALL in Lua, a stream entry's fields) as a record. */
+export function pairsToRecord(flat: readonly string[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  return h;
+}
+
+const numberOrNull = (v: unknown): number | null =>
+  v === null || v === undefined || v === false ? null : Number(v);
+
+/** The run scripts, typed (see ../lua/<file>.lua for each contract). */
+export class RunScripts {
+  constructor(private readonly r: StoreResources) {
+    defineScripts(r.redis, SCRIPTS);
+  }
+
+  /**
+   * create-run-3: makes the staged run `runId` visible as `queued` with `fields` as its hash.
+   * @param now ms since epoch. @param totalItems the staged item count it must find.
+   * @throws RunStateError when the run exists already or the staged items do not number `totalItems`.
+   */
+  async createRun(
+    runId: string,
+    now: number,
+    totalItems: number,
+    fields: Record<string, string | number>,
+  ): Promise<void> {
+    const k = this.r.keys.run(runId);
+    const reply = await this.r.redis.rlCreateRun(
+      k.run,
+      k.items,
+      k.events,
+      now,
+      this.r.eventsMaxLen,
+      this.r.safetyTtlSeconds,
+      totalItems,
+      ...Object.entries(fields).flat(),
+    );
+    const error = scriptError(reply, { runId, totalItems });
+    if (error) throw error;
+  }
+
+  /**
+   * claim-items-4: the gate before attempts start. `now` ms since epoch; `withItems` returns
+   * each item, `withSpec` the spec JSON.
+   */
+  async claimItems(
+    runId: string,
+    indexes: readonly number[],
+    now: number,
+    withItems: boolean,
+    withSpec: boolean,
+  ): Promise<ClaimReply> {
+    const k = this.r.keys.run(runId);
+    const reply = await this.r.redis.rlClaimItems(
+      k.run,
+      k.items,
+      k.results,
+      k.events,
+      now,
+      withItems ? '1' : '0',
+      withSpec ? '1' : '0',
+      this.r.eventsMaxLen,
+      ...indexes,
+    );
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return { state: 'missing' };
+    if (error instanceof RunTerminalError) {
+      return { state: 'terminal', status: error.runStatus as RunStatus };
+    }
+    if (error) throw error;
+    const items: { index: number; item: StoredItem | null }[] = [];
+    for (let i = 2; i < reply.length; i += 2) {
+      const json = reply[i + 1] as string;
+      items.push({ index: Number(reply[i]), item: json ? (JSON.parse(json) as StoredItem) : null });
+    }
+    return { state: 'ok', specJson: (reply[1] as string | null) || null, items };
+  }
+
+  /**
+   * record-results-9: records `(meta JSON, result JSON)` pairs exactly once per item.
+   * @param now ms since epoch.
+   */
+  async recordResults(
+    runId: string,
+    now: number,
+    pairs: readonly string[],
+  ): Promise<RecordOutcome> {
+    const reply = await this.r.redis.rlRecordResults(
+      ...this.r.keys.runKeyList(runId),
+      now,
+      this.r.eventsMaxLen,
+      ...pairs,
+    );
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return { state: 'missing' };
+    if (error) throw error;
+    const [, recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
+    const outcome: RecordOutcome = { state: 'ok', recorded, done, total, finished: finished === 1 };
+    if (stopped === 1) outcome.stopped = true;
+    return outcome;
+  }
+
+  /**
+   * finish-run-9: ends the run `status` with `error`; `cancelledJson` is the result recorded for
+   * every item without one. @param now ms since epoch.
+   */
+  async finishRun(
+    runId: string,
+    now: number,
+    status: 'cancelled' | 'failed',
+    error: string,
+    cancelledJson: string,
+  ): Promise<FinishOutcome> {
+    const reply = await this.r.redis.rlFinishRun(
+      ...this.r.keys.runKeyList(runId),
+      now,
+      this.r.eventsMaxLen,
+      status,
+      error,
+      cancelledJson,
+    );
+    const outcome = scriptError(reply, { runId });
+    if (outcome instanceof RunNotFoundError) return { state: 'missing' };
+    if (outcome instanceof RunTerminalError) {
+      return { state: 'terminal', status: outcome.runStatus as RunStatus };
+    }
+    if (outcome) throw outcome;
+    return { state: 'finished', cancelledItems: Number(reply[1]) };
+  }
+
+  /** read-run-4: the run with nearest-rank `percentiles` of its latency; null when it does not exist. */
+  async readRun(runId: string, percentiles: readonly number[]): Promise<RunReadReply | null> {
+    const k = this.r.keys.run(runId);
+    const reply = await this.r.redis.rlReadRun(
+      k.run,
+      k.latency,
+      k.errtypes,
+      k.reruns,
+      ...percentiles,
+    );
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return null;
+    if (error) throw error;
+    const n = percentiles.length;
+    return {
+      fields: pairsToRecord(reply[1] as string[]),
+      latency: {
+        count: Number(reply[2]),
+        max: numberOrNull(reply[3]),
+        percentiles: reply.slice(4, 4 + n).map(numberOrNull),
+      },
+      errtypes: pairsToRecord((reply[4 + n] as string[] | undefined) ?? []),
+      reruns: ((reply[5 + n] as string[] | undefined) ?? []).map(String),
+    };
+  }
+
+  /**
+   * add-rerun-2: lists `childId` (created at `createdAt`, ms) among the reruns of `parentId`.
+   * Returns false when the parent is gone (nothing written).
+   */
+  async addRerun(parentId: string, childId: string, createdAt: number): Promise<boolean> {
+    const k = this.r.keys.run(parentId);
+    const reply = await this.r.redis.rlAddRerun(k.run, k.reruns, childId, createdAt);
+    const error = scriptError(reply, { runId: parentId });
+    if (error instanceof RunNotFoundError) return false;
+    if (error) throw error;
+    return true;
+  }
+
+  /**
+   * find-open-chunks-2: chunks from `from` (at most `pageChunks`) holding an item without a
+   * result; `next` is -1 when done. Null when the run does not exist.
+   */
+  async findOpenChunks(
+    runId: string,
+    from: number,
+    pageChunks: number,
+  ): Promise<{ next: number; chunks: number[] } | null> {
+    const k = this.r.keys.run(runId);
+    const reply = await this.r.redis.rlFindOpenChunks(k.run, k.results, from, pageChunks);
+    const error = scriptError(reply, { runId });
+    if (error instanceof RunNotFoundError) return null;
+    if (error) throw error;
+    return { next: Number(reply[1]), chunks: reply.slice(2).map(Number) };
+  }
+
+  /**
+   * acquire-slot-1: one of the run's `limit` slots for `holder` for `leaseMs` (ms), at `now`
+   * (ms since epoch). `waitMs`: until the earliest held slot expires.
+   */
+  async acquireSlot(
+    runId: string,
+    now: number,
+    limit: number,
+    holder: string,
+    leaseMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; waitMs: number }> {
+    const reply = await this.r.redis.rlAcquireSlot(
+      this.r.keys.runSlots(runId),
+      now,
+      limit,
+      holder,
+      leaseMs,
+    );
+    const error = scriptError(reply, { runId });
+    if (error) throw error;
+    return Number(reply[0]) === ScriptCode.Ok
+      ? { acquired: true }
+      : { acquired: false, waitMs: Number(reply[1] ?? 1) };
+  }
+}
