@@ -1,6 +1,6 @@
 /**
  * `runledger keys create|list|revoke`: API keys stored in Redis (sha256 only, see
- * `RunStore.createApiKey`). These commands talk to Redis (`REDIS_URL`, `RUNLEDGER_PREFIX`)
+ * `ApiKeys.createApiKey`). These commands talk to Redis (`REDIS_URL`, `RUNLEDGER_PREFIX`)
  * directly, not to the API: managing keys is an operator's task, done by whoever can reach the
  * Redis, and it must work before any key exists (when the API may not be reachable from here,
  * being bound to loopback) and without a key that grants it. The API sees a new or revoked key

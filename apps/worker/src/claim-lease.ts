@@ -30,10 +30,10 @@ export interface ClaimLeaseOptions {
  * The claim leases of one chunk's items (like BullMQ's `LockManager` for job locks, but a lease
  * here is never extended in the background: it is renewed only by claiming again).
  *
- * The rule (invariant 3 of docs/architecture.md, "after cancel returns, no new attempt starts";
- * its section "Cancel, delete and the claim lease" draws it):
- * `store.execution.claimItems` runs in Redis ordered against cancel's `finishRun` script, so a claim
- * executed after it sees the run terminal. A chunk claims all its items at once (`claimChunk`)
+ * The rule and why it is strict (invariant 3, "after cancel returns, no new attempt starts"):
+ * docs/architecture.md#cancel-delete-and-the-claim-lease. In short: a claim
+ * (`RunExecution.claimItems`) runs in Redis ordered against cancel's `finishRun` script, so a
+ * claim executed after it sees the run terminal. A chunk claims all its items at once (`claimChunk`)
  * and gets a lease: each claimed item may start its attempt while `now() < t0 + leaseMs`, `t0`
  * read BEFORE the claim was sent. The caller checks `holds(index)` synchronously, in the same tick
  * as the target call. When an item's lease ran out while it waited for a slot, it is claimed again
@@ -41,16 +41,8 @@ export interface ClaimLeaseOptions {
  * new lease: a chunk makes about one claim per `leaseMs` of its life, whatever the item count.
  * Retries claim their item again before each attempt (`reclaim`).
  *
- * Why this is strict: cancel's script runs at Redis time t_c and the API answers only after
- * waiting `leaseMs` more, so cancel returns at >= t_c + leaseMs. A claim that saw the run still
- * going ran at t_r < t_c, after it was sent at t0 <= t_r; an attempt it allowed starts before
- * t0 + leaseMs <= t_r + leaseMs < t_c + leaseMs <= cancel's return. Any later attempt needs a new
- * claim, which runs after t_c and sees the run terminal. (It assumes the worker's and the API's
- * monotonic clocks run at the same rate over `leaseMs`, and that both use the same
- * `RUNLEDGER_CLAIM_LEASE_MS`.)
- *
  * @example
- * const leases = new ClaimLeaseManager({ store, runId, start, end, leaseMs, isCancelled });
+ * const leases = new ClaimLeaseManager({ execution: store.execution, runId, start, end, leaseMs, isCancelled });
  * const claim = await leases.claimChunk(true);
  * if (leases.holds(index)) target.run(...); // same tick as the check
  * else if (await leases.reclaim(index)) ...;

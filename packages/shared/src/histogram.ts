@@ -1,7 +1,7 @@
 /**
  * The latency histogram of a run (`GET /v1/runs/:id/latency`): bucket edges over the run's item
  * latencies (pure), and the answer's schema. The counts come from the run's latency index
- * (`RunStore.latencyHistogram`: one ZCOUNT per bucket, never the whole index).
+ * (`RunResults.latencyHistogram`: one ZCOUNT per bucket, never the whole index).
  */
 import { z } from '@hono/zod-openapi';
 

@@ -16,7 +16,7 @@
  * | `runledger:{<runId>}:errtypes`    | hash   | failed items by error type: `n:<type>` count, `m:<type>` first full message |
  * | `runledger:{<runId>}:reruns`      | zset   | runIds of this run's reruns/replays by createdAt (ms); the run's TTL |
  * | `runledger:runs`                  | zset   | runId by createdAt (ms): the list index, pruned lazily    |
- * | `runledger:runs:active`           | zset   | runs not seen finished yet, by createdAt (reconciler)     |
+ * | `runledger:runs:active`           | zset   | runs not seen finished yet, by createdAt: the one index of runs in flight (reconciler, per-project limit) |
  * | `runledger:idempotency:<sha256>`  | string | runId created for an `Idempotency-Key` (24 h)             |
  * | `runledger:workers`               | hash   | workerId -> worker heartbeat JSON                         |
  * | `runledger:metrics`               | hash   | fleet-wide counters read by `/metrics`                    |
@@ -24,7 +24,6 @@
  * | `runledger:cancel`                | pubsub | channel: runIds cancelled or deleted                      |
  * | `runledger:reconciler:lock`       | string | workerId of the reconciler leader (PX = pass interval)    |
  * | `runledger:apikeys`               | hash   | sha256 hex of an API key -> `{id, project, name, createdAt}` |
- * | `runledger:project:<p>:active`    | zset   | runIds submitted by project p (score createdAt), pruned of finished runs when counted |
  * | `runledger:ratelimit:<keyId>`     | string | requests of one API key in the current second (rate-limiter-flexible) |
  * | `runledger:{<runId>}:slots`       | zset   | holders of the run's fleet-wide concurrency slots, score = lease expiry (ms); own TTL |
  * | `runledger:{<runId>}:scoresort`   | zset   | results by score for sorting (result-queries.ts): member `<scorer slot>:<10-digit itemIndex>`, score `2 * slot + score`; 300 s TTL |
@@ -148,7 +147,10 @@ export class KeyLayout {
     return `${this.prefix}:runs`;
   }
 
-  /** Candidate active runs (queued or running when added), pruned when seen finished or gone. */
+  /**
+   * The one index of runs in flight (queued or running when added at commit), pruned when seen
+   * finished or gone: the reconciler's work list and the per-project limit's count (store/active-runs.ts).
+   */
   get activeRuns(): string {
     return `${this.prefix}:runs:active`;
   }
@@ -182,11 +184,6 @@ export class KeyLayout {
   /** API keys stored in Redis: hash of sha256 hex of the key -> JSON `{id, project, name, createdAt}`. */
   get apiKeys(): string {
     return `${this.prefix}:apikeys`;
-  }
-
-  /** Candidate queued/running runs of a project (zset runId -> createdAt); the run hash's status decides. */
-  projectActiveRuns(project: string): string {
-    return `${this.prefix}:project:${project}:active`;
   }
 
   /** An experiment's hash (hash-tagged with its id, like a run's keys). */

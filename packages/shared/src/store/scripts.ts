@@ -94,6 +94,24 @@ export function pairsToRecord(flat: readonly string[]): Record<string, string> {
   return h;
 }
 
+/** A run script's reply that wrote nothing: the run is missing, or terminal already. */
+type RunRefusal = { state: 'missing' } | { state: 'terminal'; status: RunStatus };
+
+/**
+ * Decodes a run script's reply code: the refusal (`RunNotFound`, `RunTerminal`), or null when
+ * the script did what was asked.
+ * @throws the error of any other negative code (`scriptError`).
+ */
+function refusal(reply: readonly unknown[], runId: string): RunRefusal | null {
+  const error = scriptError(reply, { runId });
+  if (error instanceof RunNotFoundError) return { state: 'missing' };
+  if (error instanceof RunTerminalError) {
+    return { state: 'terminal', status: error.runStatus as RunStatus };
+  }
+  if (error) throw error;
+  return null;
+}
+
 const numberOrNull = (v: unknown): number | null =>
   v === null || v === undefined || v === false ? null : Number(v);
 
@@ -152,12 +170,8 @@ export class RunScripts {
       this.r.eventsMaxLen,
       ...indexes,
     );
-    const error = scriptError(reply, { runId });
-    if (error instanceof RunNotFoundError) return { state: 'missing' };
-    if (error instanceof RunTerminalError) {
-      return { state: 'terminal', status: error.runStatus as RunStatus };
-    }
-    if (error) throw error;
+    const refused = refusal(reply, runId);
+    if (refused) return refused;
     const items: { index: number; item: StoredItem | null }[] = [];
     for (let i = 2; i < reply.length; i += 2) {
       const json = reply[i + 1] as string;
@@ -181,9 +195,9 @@ export class RunScripts {
       this.r.eventsMaxLen,
       ...pairs,
     );
-    const error = scriptError(reply, { runId });
-    if (error instanceof RunNotFoundError) return { state: 'missing' };
-    if (error) throw error;
+    const refused = refusal(reply, runId);
+    if (refused?.state === 'missing') return refused;
+    if (refused) throw new RunTerminalError(runId, refused.status); // record-results-9 never answers it
     const [, recorded = 0, done = 0, total = 0, finished = 0, stopped = 0] = reply.map(Number);
     const outcome: RecordOutcome = { state: 'ok', recorded, done, total, finished: finished === 1 };
     if (stopped === 1) outcome.stopped = true;
@@ -209,12 +223,8 @@ export class RunScripts {
       error,
       cancelledJson,
     );
-    const outcome = scriptError(reply, { runId });
-    if (outcome instanceof RunNotFoundError) return { state: 'missing' };
-    if (outcome instanceof RunTerminalError) {
-      return { state: 'terminal', status: outcome.runStatus as RunStatus };
-    }
-    if (outcome) throw outcome;
+    const refused = refusal(reply, runId);
+    if (refused) return refused;
     return { state: 'finished', cancelledItems: Number(reply[1]) };
   }
 
@@ -228,9 +238,7 @@ export class RunScripts {
       k.reruns,
       ...percentiles,
     );
-    const error = scriptError(reply, { runId });
-    if (error instanceof RunNotFoundError) return null;
-    if (error) throw error;
+    if (refusal(reply, runId)) return null;
     const n = percentiles.length;
     return {
       fields: pairsToRecord(reply[1] as string[]),
@@ -251,10 +259,7 @@ export class RunScripts {
   async addRerun(parentId: string, childId: string, createdAt: number): Promise<boolean> {
     const k = this.r.keys.run(parentId);
     const reply = await this.r.redis.rlAddRerun(k.run, k.reruns, childId, createdAt);
-    const error = scriptError(reply, { runId: parentId });
-    if (error instanceof RunNotFoundError) return false;
-    if (error) throw error;
-    return true;
+    return refusal(reply, parentId) === null;
   }
 
   /**
@@ -268,9 +273,7 @@ export class RunScripts {
   ): Promise<{ next: number; chunks: number[] } | null> {
     const k = this.r.keys.run(runId);
     const reply = await this.r.redis.rlFindOpenChunks(k.run, k.results, from, pageChunks);
-    const error = scriptError(reply, { runId });
-    if (error instanceof RunNotFoundError) return null;
-    if (error) throw error;
+    if (refusal(reply, runId)) return null;
     return { next: Number(reply[1]), chunks: reply.slice(2).map(Number) };
   }
 
