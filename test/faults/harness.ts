@@ -15,6 +15,7 @@ import {
   type StoredResult,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
+import { expect } from 'vitest';
 import {
   type HttpTargetServer,
   startHttpTarget,
@@ -388,6 +389,27 @@ export async function accounting(
   };
   report(row);
   return row;
+}
+
+/**
+ * Asserts what invariants 1 and 2 promise of an accounting `row`: `total` items, each with
+ * exactly one result (none lost, none duplicated), counters and status indexes agreeing with
+ * the results, the run not stuck; and `extra`'s fields (e.g. its status).
+ */
+export function expectIntact(
+  row: Accounting,
+  total: number,
+  extra: Partial<Accounting> = {},
+): void {
+  expect(row).toMatchObject({
+    ...extra,
+    totalItems: total,
+    results: total,
+    lost: 0,
+    duplicatedResults: 0,
+    wrongCounters: 0,
+    stuck: false,
+  });
 }
 
 /** Chunk jobs the workers' reconcilers enqueued again, from their logs (`chunk jobs lost` lines). */

@@ -4,7 +4,7 @@
  * in pass rate `b - a` with a paired bootstrap 95% interval (./stats.ts). Mounted at `/v1/runs`
  * next to the runs router (its one extra path segment never matches a runs route).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   type Compare,
   CompareSchema,
@@ -18,7 +18,7 @@ import {
   ValidationError,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
-import { BEARER, problems } from './openapi.js';
+import { jsonResponse, problems, v1Route } from './openapi.js';
 
 /** Bootstrap resamples of a comparison. */
 export const COMPARE_RESAMPLES = 2000;
@@ -143,12 +143,10 @@ function datasetIdentities(a: Run, b: Run): [string | null, string | null] {
 export function createCompareRoutes(deps: AppDeps) {
   const { store } = deps;
 
-  const compareRoute = createRoute({
+  const compareRoute = v1Route('runs', {
     method: 'get',
     path: '/{a}/compare/{b}',
     operationId: 'compareRuns',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Compare two runs over the same dataset version, item by item',
     description:
       'Per item (joined by item id): improved, regressed or unchanged, by pass/fail and by ' +
@@ -159,10 +157,7 @@ export function createCompareRoutes(deps: AppDeps) {
       'both runs.',
     request: { params: CompareParams, query: CompareQuery },
     responses: {
-      200: {
-        description: 'The comparison',
-        content: { 'application/json': { schema: CompareSchema } },
-      },
+      200: jsonResponse('The comparison', CompareSchema),
       ...problems(400, 404, 409, 401, 429),
     },
   });

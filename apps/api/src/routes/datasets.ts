@@ -5,7 +5,7 @@
  * `dataset: { id, version? }` and no `items` (see ../create-run.ts); they copy its items, so
  * deleting a dataset never changes a run.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   ConflictError,
   DATASET_ID_PATTERN,
@@ -23,7 +23,7 @@ import { ulid } from 'ulid';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem, submitPrivacy } from '../create-run.js';
 import { notFound } from '../problem.js';
-import { BEARER, problems } from './openapi.js';
+import { jsonResponse, problems, v1Route } from './openapi.js';
 
 const DatasetVersionSchema = z
   .object({
@@ -179,83 +179,61 @@ export function createDatasetRoutes(deps: AppDeps) {
     return dataset;
   };
 
-  const createDatasetRoute = createRoute({
+  const createDatasetRoute = v1Route('datasets', {
     method: 'post',
     path: '/',
     operationId: 'createDataset',
-    tags: ['datasets'],
-    security: BEARER,
     summary: 'Create a dataset (version 1)',
     middleware: [limitJson] as const,
     request: {
       body: { required: true, content: { 'application/json': { schema: CreateDatasetBody } } },
     },
     responses: {
-      201: {
-        description: 'Created, with version 1 (`created: true`)',
-        content: { 'application/json': { schema: DatasetChangeSchema } },
-      },
+      201: jsonResponse('Created, with version 1 (`created: true`)', DatasetChangeSchema),
       ...problems(400, 409, 413, 401, 429),
     },
   });
 
-  const listDatasetsRoute = createRoute({
+  const listDatasetsRoute = v1Route('datasets', {
     method: 'get',
     path: '/',
     operationId: 'listDatasets',
-    tags: ['datasets'],
-    security: BEARER,
     summary: "List the project's datasets, oldest first",
     request: { query: ListQuery },
     responses: {
-      200: {
-        description: 'A page of datasets',
-        content: { 'application/json': { schema: DatasetList } },
-      },
+      200: jsonResponse('A page of datasets', DatasetList),
       ...problems(400, 401, 429),
     },
   });
 
-  const getDatasetRoute = createRoute({
+  const getDatasetRoute = v1Route('datasets', {
     method: 'get',
     path: '/{id}',
     operationId: 'getDataset',
-    tags: ['datasets'],
-    security: BEARER,
     summary: 'Get a dataset and its versions',
     request: { params: IdParams },
     responses: {
-      200: {
-        description: 'The dataset',
-        content: { 'application/json': { schema: DatasetSchema } },
-      },
+      200: jsonResponse('The dataset', DatasetSchema),
       ...problems(404, 401, 429),
     },
   });
 
-  const listItemsRoute = createRoute({
+  const listItemsRoute = v1Route('datasets', {
     method: 'get',
     path: '/{id}/versions/{version}/items',
     operationId: 'listDatasetVersionItems',
-    tags: ['datasets'],
-    security: BEARER,
     summary: "Page through a version's items in order",
     request: { params: VersionParams, query: PageQuery },
     responses: {
-      200: {
-        description: 'A page of items',
-        content: { 'application/json': { schema: DatasetItemList } },
-      },
+      200: jsonResponse('A page of items', DatasetItemList),
       ...problems(400, 404, 401, 429),
     },
   });
 
-  const addItemsRoute = createRoute({
+  const addItemsRoute = v1Route('datasets', {
     method: 'post',
     path: '/{id}/items',
     operationId: 'addDatasetVersion',
-    tags: ['datasets'],
-    security: BEARER,
     summary: 'Add a version: append items to the latest version, or replace them',
     description:
       '`append`: the latest items followed by the given ones (ids must stay unique: 400 at ' +
@@ -268,10 +246,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       body: { required: true, content: { 'application/json': { schema: AddItemsBody } } },
     },
     responses: {
-      201: {
-        description: 'The dataset with its new version (`created: true`)',
-        content: { 'application/json': { schema: DatasetChangeSchema } },
-      },
+      201: jsonResponse('The dataset with its new version (`created: true`)', DatasetChangeSchema),
       200: {
         description:
           'Unchanged content: the latest version already holds exactly these items (`created: false`); nothing was added',
@@ -281,12 +256,10 @@ export function createDatasetRoutes(deps: AppDeps) {
     },
   });
 
-  const deleteDatasetRoute = createRoute({
+  const deleteDatasetRoute = v1Route('datasets', {
     method: 'delete',
     path: '/{id}',
     operationId: 'deleteDataset',
-    tags: ['datasets'],
-    security: BEARER,
     summary: 'Delete a dataset and every version (runs keep their own copy of the items)',
     request: { params: IdParams },
     responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },

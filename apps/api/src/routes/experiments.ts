@@ -4,7 +4,7 @@
  * `experimentId`, `variant` and `trialIndex`. `GET /:id` answers the side-by-side summary computed
  * from the runs' results; `GET /:id/report` adds one row per item.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
   type ExperimentRecord,
@@ -38,7 +38,7 @@ import {
 } from '../create-run.js';
 import { notFound, validationHook } from '../problem.js';
 import { deleteRunsAfterLease } from '../services/run-control.js';
-import { BEARER, problems, RunIdParams } from './openapi.js';
+import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -89,12 +89,10 @@ export function createExperimentRoutes(deps: AppDeps) {
 
   const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES, ' (RUNLEDGER_MAX_BODY_BYTES)');
 
-  const createExperimentRoute = createRoute({
+  const createExperimentRoute = v1Route('experiments', {
     method: 'post',
     path: '/',
     operationId: 'createExperiment',
-    tags: ['experiments'],
-    security: BEARER,
     summary: 'Create an experiment: one run per variant and trial over one dataset',
     description:
       "`dataset` is validated exactly like a run spec's (`POST /v1/runs`); every run pins the " +
@@ -104,37 +102,27 @@ export function createExperimentRoutes(deps: AppDeps) {
       body: { required: true, content: { 'application/json': { schema: ExperimentSpecSchema } } },
     },
     responses: {
-      201: {
-        description: 'Experiment created (its summary)',
-        content: { 'application/json': { schema: ExperimentSummarySchema } },
-      },
+      201: jsonResponse('Experiment created (its summary)', ExperimentSummarySchema),
       ...problems(400, 413, 401, 429),
     },
   });
 
-  const listRoute = createRoute({
+  const listRoute = v1Route('experiments', {
     method: 'get',
     path: '/',
     operationId: 'listExperiments',
-    tags: ['experiments'],
-    security: BEARER,
     summary: "List the project's experiments, newest first",
     request: { query: ListQuery },
     responses: {
-      200: {
-        description: 'A page of experiments',
-        content: { 'application/json': { schema: ExperimentListSchema } },
-      },
+      200: jsonResponse('A page of experiments', ExperimentListSchema),
       ...problems(400, 401, 429),
     },
   });
 
-  const getRoute = createRoute({
+  const getRoute = v1Route('experiments', {
     method: 'get',
     path: '/{id}',
     operationId: 'getExperiment',
-    tags: ['experiments'],
-    security: BEARER,
     summary: 'Side-by-side summary of an experiment',
     description:
       'Per variant: per scorer the run `ScoreSummary` figures (`passRate = passed / items`, ' +
@@ -144,37 +132,27 @@ export function createExperimentRoutes(deps: AppDeps) {
       'it and the figures cover the remaining runs only.',
     request: { params: RunIdParams },
     responses: {
-      200: {
-        description: 'The summary',
-        content: { 'application/json': { schema: ExperimentSummarySchema } },
-      },
+      200: jsonResponse('The summary', ExperimentSummarySchema),
       ...problems(404, 401, 429),
     },
   });
 
-  const reportRoute = createRoute({
+  const reportRoute = v1Route('experiments', {
     method: 'get',
     path: '/{id}/report',
     operationId: 'getExperimentReport',
-    tags: ['experiments'],
-    security: BEARER,
     summary: 'The summary plus one row per item (per variant and trial: status, passed per scorer)',
     request: { params: RunIdParams },
     responses: {
-      200: {
-        description: 'The report',
-        content: { 'application/json': { schema: ExperimentReportSchema } },
-      },
+      200: jsonResponse('The report', ExperimentReportSchema),
       ...problems(404, 401, 429),
     },
   });
 
-  const deleteRoute = createRoute({
+  const deleteRoute = v1Route('experiments', {
     method: 'delete',
     path: '/{id}',
     operationId: 'deleteExperiment',
-    tags: ['experiments'],
-    security: BEARER,
     summary: 'Delete an experiment and every one of its runs',
     description:
       'Each run of the experiment is deleted as `DELETE /v1/runs/:id` does (queued jobs, every ' +

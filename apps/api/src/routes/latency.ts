@@ -3,11 +3,11 @@
  * chart), from the run's latency index, so a 100,000-item run answers without reading results.
  * Mounted at `/v1/runs` next to the runs router.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { LatencyHistogramSchema } from '@runledger/shared';
 import { type AppDeps, checkOwnRun, createRouter } from '../context.js';
 import { runNotFound } from '../problem.js';
-import { BEARER, problems, RunIdParams } from './openapi.js';
+import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
 
 const LatencyQuery = z.object({
   buckets: z.coerce.number().int().min(1).max(200).default(40).openapi({
@@ -18,12 +18,10 @@ const LatencyQuery = z.object({
 /** The router holding `/{id}/latency`, mounted at `/v1/runs`. */
 export function createLatencyRoutes(deps: AppDeps) {
   const { store } = deps;
-  const latencyRoute = createRoute({
+  const latencyRoute = v1Route('runs', {
     method: 'get',
     path: '/{id}/latency',
     operationId: 'getRunLatencyHistogram',
-    tags: ['runs'],
-    security: BEARER,
     summary: "Histogram of a run's item latencies",
     description:
       'Counts of items per latency bucket `[fromMs, toMs)` (the last bucket includes its end), ' +
@@ -31,10 +29,7 @@ export function createLatencyRoutes(deps: AppDeps) {
       'Percentiles are on the run (`latencyMs`).',
     request: { params: RunIdParams, query: LatencyQuery },
     responses: {
-      200: {
-        description: 'The histogram',
-        content: { 'application/json': { schema: LatencyHistogramSchema } },
-      },
+      200: jsonResponse('The histogram', LatencyHistogramSchema),
       ...problems(400, 404, 401, 429),
     },
   });

@@ -3,7 +3,7 @@
  * requirements (bearer key on `/v1`, none on the operational routes), problem+json responses,
  * the run id path parameter, and the payload schemas of a run's Server-Sent Events.
  */
-import { z } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import { RunStatusSchema } from '@runledger/shared';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../problem.js';
 
@@ -174,3 +174,20 @@ const ndjsonBodyMetadata = {
  * 2020-12 `contentSchema` over that sequence: `prefixItems` + `items`; at least one item).
  */
 export const RunNdjsonBodySchema = z.string().openapi(ndjsonBodyMetadata);
+
+/**
+ * `createRoute` for a `/v1` operation of group `tag` that takes the bearer key (`BEARER`): the
+ * route's `tags` and `security` are set here, everything else comes from `route`.
+ */
+export function v1Route<
+  P extends string,
+  R extends Omit<RouteConfig, 'path' | 'tags' | 'security'> & { path: P },
+>(tag: string, route: R) {
+  return createRoute({ ...route, tags: [tag], security: BEARER });
+}
+
+/** A response answering JSON `schema` (OpenAPI `responses` entry). */
+export const jsonResponse = <S extends z.ZodType>(description: string, schema: S) => ({
+  description,
+  content: { 'application/json': { schema } },
+});

@@ -5,7 +5,7 @@
  * - `GET /v1/runs/:id/results.jsonl` and `/results.csv`: every result in item order, streamed
  *   page by page (a page of 500 is read only after the previous one was written).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { type Result, RunNotFoundError, RunSchema, ValidationError } from '@runledger/shared';
 import { stringify } from 'csv-stringify/sync';
 import type { Context } from 'hono';
@@ -21,7 +21,7 @@ import {
   shownRun,
 } from '../context.js';
 import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
-import { BEARER, problems, RunIdParams } from './openapi.js';
+import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
 
 /** Results read per store call while exporting. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -143,12 +143,10 @@ export function createRerunExportRoutes(deps: AppDeps) {
     return response as never;
   };
 
-  const rerunRoute = createRoute({
+  const rerunRoute = v1Route('runs', {
     method: 'post',
     path: '/{id}/rerun',
     operationId: 'rerunRun',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Rerun the failed (or all) items of a finished run as a new run',
     description:
       'A new run with the same target (real config), scorers, execution, retention, tags and ' +
@@ -161,31 +159,27 @@ export function createRerunExportRoutes(deps: AppDeps) {
       body: { required: false, content: { 'application/json': { schema: RerunBody } } },
     },
     responses: {
-      201: { description: 'The new run', content: { 'application/json': { schema: RunSchema } } },
+      201: jsonResponse('The new run', RunSchema),
       ...problems(400, 404, 409, 401, 429),
     },
   });
 
-  const replayRoute = createRoute({
+  const replayRoute = v1Route('runs', {
     method: 'post',
     path: '/{id}/replay',
     operationId: 'replayRun',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Replay every item of a finished run (regression check): rerun with only=all',
     request: { params: RunIdParams },
     responses: {
-      201: { description: 'The new run', content: { 'application/json': { schema: RunSchema } } },
+      201: jsonResponse('The new run', RunSchema),
       ...problems(404, 409, 401, 429),
     },
   });
 
-  const exportJsonlRoute = createRoute({
+  const exportJsonlRoute = v1Route('runs', {
     method: 'get',
     path: '/{id}/results.jsonl',
     operationId: 'exportRunResultsJsonl',
-    tags: ['runs'],
-    security: BEARER,
     summary: "Export a run's results as JSON Lines (streamed)",
     description: 'One `Result` a line, in item order; results not landed yet are absent.',
     request: { params: RunIdParams },
@@ -198,12 +192,10 @@ export function createRerunExportRoutes(deps: AppDeps) {
     },
   });
 
-  const exportCsvRoute = createRoute({
+  const exportCsvRoute = v1Route('runs', {
     method: 'get',
     path: '/{id}/results.csv',
     operationId: 'exportRunResultsCsv',
-    tags: ['runs'],
-    security: BEARER,
     summary: "Export a run's results as CSV (streamed)",
     description:
       `Header row, then one row a result in item order. Columns: ${EXPORT_CSV_COLUMNS.join(', ')}. ` +

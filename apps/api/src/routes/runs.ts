@@ -1,9 +1,9 @@
 /**
  * `/v1/runs`: submit (JSON or streamed NDJSON, idempotent), get, list, results, cancel, delete
- * and the run's Server-Sent Events stream. Every route is declared with `createRoute` from the
+ * and the run's Server-Sent Events stream. Every route is declared with `v1Route` (`createRoute`) from the
  * shared zod schemas, so validation and `/openapi.json` come from the same source.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   createRunSpecSchema,
   EffectiveSummarySchema,
@@ -37,13 +37,14 @@ import { submitIdempotent } from '../services/idempotent-submit.js';
 import { cancelRun, deleteRunAfterLease } from '../services/run-control.js';
 import { createAggregateRoutes, ListRunsQuery, runFilterOf } from './aggregate.js';
 import {
-  BEARER,
+  jsonResponse,
   problems,
   RUN_EVENT_STREAM_SCHEMA,
   RunIdParams,
   RunNdjsonBodySchema,
   RunProgressEventDataSchema,
   RunStatusEventDataSchema,
+  v1Route,
 } from './openapi.js';
 
 const NDJSON = 'application/x-ndjson';
@@ -168,12 +169,10 @@ export function createRunRoutes(deps: AppDeps) {
     return next();
   });
 
-  const createRunRoute = createRoute({
+  const createRunRoute = v1Route('runs', {
     method: 'post',
     path: '/',
     operationId: 'createRun',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Submit a run',
     description:
       'JSON: the whole run spec. NDJSON (`application/x-ndjson`, streamed): line 1 the run spec ' +
@@ -194,7 +193,7 @@ export function createRunRoutes(deps: AppDeps) {
       },
     },
     responses: {
-      201: { description: 'Run created', content: { 'application/json': { schema: RunSchema } } },
+      201: jsonResponse('Run created', RunSchema),
       200: {
         description: 'Idempotent replay: the run created earlier with this Idempotency-Key',
         headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
@@ -204,12 +203,10 @@ export function createRunRoutes(deps: AppDeps) {
     },
   });
 
-  const listRunsRoute = createRoute({
+  const listRunsRoute = v1Route('runs', {
     method: 'get',
     path: '/',
     operationId: 'listRuns',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'List runs, newest first',
     description:
       'Filters combine (AND). One request inspects at most 2,000 runs of the index, so with ' +
@@ -217,31 +214,27 @@ export function createRunRoutes(deps: AppDeps) {
       '`nextCursor`: follow it until it is null.',
     request: { query: ListRunsQuery },
     responses: {
-      200: { description: 'A page of runs', content: { 'application/json': { schema: RunList } } },
+      200: jsonResponse('A page of runs', RunList),
       ...problems(400, 401, 429),
     },
   });
 
-  const getRunRoute = createRoute({
+  const getRunRoute = v1Route('runs', {
     method: 'get',
     path: '/{id}',
     operationId: 'getRun',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Get a run',
     request: { params: RunIdParams },
     responses: {
-      200: { description: 'The run', content: { 'application/json': { schema: RunSchema } } },
+      200: jsonResponse('The run', RunSchema),
       ...problems(404, 401, 429),
     },
   });
 
-  const listResultsRoute = createRoute({
+  const listResultsRoute = v1Route('runs', {
     method: 'get',
     path: '/{id}/results',
     operationId: 'listRunResults',
-    tags: ['runs'],
-    security: BEARER,
     summary: "List a run's results in item order, search or sort them",
     description:
       'Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` ' +
@@ -257,21 +250,16 @@ export function createRunRoutes(deps: AppDeps) {
       'over every item: what the run scores once its reruns repaired failures.',
     request: { params: RunIdParams, query: ListResultsQuery },
     responses: {
-      200: {
-        description: 'A page of results',
-        content: { 'application/json': { schema: ResultList } },
-      },
+      200: jsonResponse('A page of results', ResultList),
       ...problems(400, 404, 401, 429),
     },
   });
 
   /** Cancel and delete wait the claim lease (./services/run-control.ts, invariant 3). */
-  const cancelRunRoute = createRoute({
+  const cancelRunRoute = v1Route('runs', {
     method: 'post',
     path: '/{id}/cancel',
     operationId: 'cancelRun',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Cancel a run',
     description:
       'Items without a result are recorded `cancelled`; items in flight are aborted by their ' +
@@ -279,20 +267,15 @@ export function createRunRoutes(deps: AppDeps) {
       'claim lease, `RUNLEDGER_CLAIM_LEASE_MS`, after the run ended).',
     request: { params: RunIdParams },
     responses: {
-      200: {
-        description: 'The cancelled run',
-        content: { 'application/json': { schema: RunSchema } },
-      },
+      200: jsonResponse('The cancelled run', RunSchema),
       ...problems(404, 409, 401, 429),
     },
   });
 
-  const deleteRunRoute = createRoute({
+  const deleteRunRoute = v1Route('runs', {
     method: 'delete',
     path: '/{id}',
     operationId: 'deleteRun',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Delete a run and all its results',
     description:
       'Answers only once no new attempt of the run can start anywhere (it waits the claim ' +
@@ -301,12 +284,10 @@ export function createRunRoutes(deps: AppDeps) {
     responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
   });
 
-  const eventsRoute = createRoute({
+  const eventsRoute = v1Route('runs', {
     method: 'get',
     path: '/{id}/events',
     operationId: 'streamRunEvents',
-    tags: ['runs'],
-    security: BEARER,
     summary: "Stream a run's events (Server-Sent Events)",
     description:
       'Replays events after `Last-Event-ID` (header) or `lastEventId` (query), from the start ' +
