@@ -10,7 +10,6 @@ import {
   createLogger,
   defineTarget,
   ExecutionSchema,
-  loadConfig,
   NonRetryableError,
   RunQueues,
   type RunStore,
@@ -19,7 +18,7 @@ import {
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startWorker, type WorkerHandle } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
 import { expectCountersExact as expectRunCountersExact } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
@@ -32,11 +31,7 @@ const handles: WorkerHandle[] = [];
 const LEASE_MS = 250;
 
 function config(extra: Record<string, string> = {}): Config {
-  return loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: ctx.prefix,
-    WORKER_CONCURRENCY: '8',
-    WORKER_LOCK_MS: '1000',
+  return workerTestConfig(ctx.prefix, {
     WORKER_HEARTBEAT_MS: '200',
     RUNLEDGER_CLAIM_LEASE_MS: String(LEASE_MS),
     ...extra,

@@ -3,11 +3,11 @@
  * attempt, when their claim lease runs out, and what claiming again renews. And `pricedResult`,
  * which copies a result instead of changing it.
  */
-import type { RunStore, StoredItem, StoredResult } from '@runledger/shared';
+import type { RunStore, StoredResult } from '@runledger/shared';
 import { ClaimLeaseManager, pricedResult } from '@runledger/worker';
-import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore } from './helpers/context.js';
+import { commitTestRun } from './helpers/submit.js';
 
 let ctx: ReturnType<typeof createTestStore>;
 let store: RunStore;
@@ -21,24 +21,8 @@ afterAll(() => ctx.close());
 const LEASE_MS = 250;
 
 /** A committed run of `n` items (indexes 0..n-1). */
-async function createRun(n: number): Promise<string> {
-  const id = ulid();
-  const items: StoredItem[] = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, input: i }));
-  await store.runs.stageItems(id, 0, items);
-  await store.runs.commitRun({
-    id,
-    target: { name: 'echo' },
-    scorers: [],
-    execution: { maxAttempts: 1, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 1000 },
-    datasetVersion: 'v1',
-    totalItems: n,
-    chunkSize: 10,
-    ttlSeconds: 3600,
-    tags: [],
-    metadata: {},
-    createdAt: Date.now(),
-  });
-  return id;
+function createRun(n: number): Promise<string> {
+  return commitTestRun(store, n);
 }
 
 /** A manager over items [start, end) of `runId` whose clock is `clock.now`. */

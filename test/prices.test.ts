@@ -9,7 +9,6 @@ import {
   type Config,
   createLogger,
   defineTarget,
-  loadConfig,
   type Result,
   RunQueues,
   type RunStore,
@@ -23,7 +22,7 @@ import {
   type WorkerHandle,
   WorkerTableError,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { submitRunDirect } from './helpers/submit.js';
 
@@ -41,11 +40,7 @@ const PRICES = {
 };
 
 function config(extra: Record<string, string> = {}): Config {
-  return loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: ctx.prefix,
-    WORKER_CONCURRENCY: '8',
-    WORKER_LOCK_MS: '1000',
+  return workerTestConfig(ctx.prefix, {
     RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
     RUNLEDGER_PRICES: JSON.stringify(PRICES),
     ...extra,

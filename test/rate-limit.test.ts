@@ -9,7 +9,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import {
   type Config,
   createLogger,
-  loadConfig,
   type Result,
   RunQueues,
   type RunStore,
@@ -23,7 +22,7 @@ import {
   type WorkerHandle,
   WorkerTableError,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
 import { submitRunDirect } from './helpers/submit.js';
 
 /** One request the target received (times in ms since epoch). */
@@ -116,10 +115,7 @@ const logger = createLogger({ level: 'silent' });
 const handles: WorkerHandle[] = [];
 
 function config(extra: Record<string, string> = {}): Config {
-  return loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: ctx.prefix,
-    WORKER_CONCURRENCY: '8',
+  return workerTestConfig(ctx.prefix, {
     WORKER_LOCK_MS: '2000',
     RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
     ...extra,

@@ -8,7 +8,6 @@ import {
   type Config,
   chunkJobId,
   createLogger,
-  loadConfig,
   RunQueues,
   type RunStatus,
   type RunStore,
@@ -21,7 +20,7 @@ import {
   startWorker,
   type WorkerHandle,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
 import { waitForRunStatus } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
@@ -34,11 +33,7 @@ const handles: WorkerHandle[] = [];
 const reconcilers: Reconciler[] = [];
 
 function config(extra: Record<string, string> = {}): Config {
-  return loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: ctx.prefix,
-    WORKER_CONCURRENCY: '8',
-    WORKER_LOCK_MS: '1000',
+  return workerTestConfig(ctx.prefix, {
     WORKER_HEARTBEAT_MS: '200',
     WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
     RUNLEDGER_TARGETS: '',

@@ -3,17 +3,11 @@
  * a `cancelled` result written by record-results-9.lua on a budget stop has the same fields,
  * in the same order, as the one the TypeScript builder makes; so has finishRun's.
  */
-import {
-  cancelledResult,
-  failedResult,
-  type NewRun,
-  type RunStore,
-  type StoredItem,
-} from '@runledger/shared';
+import { cancelledResult, failedResult, type NewRun, type RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
-import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore } from './helpers/context.js';
+import { commitTestRun } from './helpers/submit.js';
 
 let ctx: ReturnType<typeof createTestStore>;
 let store: RunStore;
@@ -26,24 +20,8 @@ beforeAll(() => {
 });
 afterAll(() => ctx.close());
 
-async function createRun(n: number, execution: NewRun['execution']): Promise<string> {
-  const id = ulid();
-  const items: StoredItem[] = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, input: i }));
-  await store.runs.stageItems(id, 0, items);
-  await store.runs.commitRun({
-    id,
-    target: { name: 'echo' },
-    scorers: [],
-    execution,
-    datasetVersion: 'v1',
-    totalItems: n,
-    chunkSize: 10,
-    ttlSeconds: 3600,
-    tags: [],
-    metadata: {},
-    createdAt: Date.now(),
-  });
-  return id;
+function createRun(n: number, execution: NewRun['execution']): Promise<string> {
+  return commitTestRun(store, n, { execution });
 }
 
 const EXECUTION: NewRun['execution'] = {

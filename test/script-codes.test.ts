@@ -27,6 +27,7 @@ import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore } from './helpers/context.js';
+import { commitTestRun } from './helpers/submit.js';
 
 const LUA_DIR = new URL('../packages/shared/src/lua/', import.meta.url);
 const scripts = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
@@ -46,27 +47,9 @@ beforeAll(() => {
 afterAll(() => ctx.close());
 
 /** A committed run of `n` items; its id. */
-async function createRun(n: number): Promise<string> {
-  const id = ulid();
-  await store.runs.stageItems(
-    id,
-    0,
-    Array.from({ length: n }, (_, i) => ({ id: String(i), input: i })),
-  );
-  await store.runs.commitRun({
-    id,
-    target: { name: 'echo' },
-    scorers: [],
-    execution: { maxAttempts: 1, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 1000 },
-    datasetVersion: 'v1',
-    totalItems: n,
-    chunkSize: 10,
-    ttlSeconds: 3600,
-    tags: [],
-    metadata: {},
-    createdAt: Date.now(),
-  });
-  return id;
+function createRun(n: number): Promise<string> {
+  const items = Array.from({ length: n }, (_, i) => ({ id: String(i), input: i }));
+  return commitTestRun(store, n, {}, items);
 }
 
 describe('the code table', () => {

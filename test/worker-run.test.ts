@@ -13,7 +13,6 @@ import {
   createLogger,
   defineScorer,
   defineTarget,
-  loadConfig,
   RunExecution,
   RunQueues,
   type RunStatus,
@@ -29,7 +28,7 @@ import {
   startWorker,
   type WorkerHandle,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { expectCountersExact, storedResults, waitForRunStatus } from './helpers/run-checks.js';
 import { type RunSpecInput, submitRunDirect } from './helpers/submit.js';
@@ -43,11 +42,7 @@ const logger = createLogger({ level: 'silent' });
 const handles: WorkerHandle[] = [];
 
 function config(extra: Record<string, string> = {}): Config {
-  return loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: ctx.prefix,
-    WORKER_CONCURRENCY: '8',
-    WORKER_LOCK_MS: '1000',
+  return workerTestConfig(ctx.prefix, {
     WORKER_HEARTBEAT_MS: '200',
     WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
     RUNLEDGER_TARGETS: '',

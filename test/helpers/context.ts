@@ -1,7 +1,7 @@
 /**
  * Per-test-file context: a unique key prefix on the shared test Redis, a store, and cleanup.
  */
-import { createRedis, RunStore } from '@runledger/shared';
+import { type Config, createRedis, loadConfig, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { inject } from 'vitest';
@@ -64,4 +64,18 @@ export function createTestStore(label?: string): {
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The config of in-process workers of a test on key prefix `prefix`: the suite's Redis, 8 items
+ * in flight, a 1 s BullMQ lock; `extra` (env-style strings) on top.
+ */
+export function workerTestConfig(prefix: string, extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    WORKER_CONCURRENCY: '8',
+    WORKER_LOCK_MS: '1000',
+    ...extra,
+  });
 }

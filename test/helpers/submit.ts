@@ -4,6 +4,7 @@
  */
 import {
   chunkSizeFor,
+  type NewRun,
   type RunQueues,
   type RunSpec,
   RunSpecSchema,
@@ -64,5 +65,42 @@ export async function submitRunDirect(
     createdAt,
   });
   await queues.enqueueRun(id, parsed.target.name, items.length, chunkSize);
+  return id;
+}
+
+/**
+ * A run to commit with test defaults: target `echo`, no scorers, one attempt (1 s timeout),
+ * dataset version `v1`, chunks of 10, 1 h retention, created now; `overrides` on top.
+ */
+export function testRun(id: string, totalItems: number, overrides: Partial<NewRun> = {}): NewRun {
+  return {
+    id,
+    target: { name: 'echo' },
+    scorers: [],
+    execution: { maxAttempts: 1, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 1000 },
+    datasetVersion: 'v1',
+    totalItems,
+    chunkSize: 10,
+    ttlSeconds: 3600,
+    tags: [],
+    metadata: {},
+    createdAt: Date.now(),
+    ...overrides,
+  };
+}
+
+/**
+ * Stages `items` (default: `{ id: 'item-<i>', input: i }` for i < n) and commits a `testRun` of
+ * them straight through the store (no jobs enqueued). Returns the run id.
+ */
+export async function commitTestRun(
+  store: RunStore,
+  n: number,
+  overrides: Partial<NewRun> = {},
+  items: StoredItem[] = Array.from({ length: n }, (_, i) => ({ id: `item-${i}`, input: i })),
+): Promise<string> {
+  const id = ulid();
+  await store.runs.stageItems(id, 0, items);
+  await store.runs.commitRun(testRun(id, n, overrides));
   return id;
 }
