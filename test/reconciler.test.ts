@@ -79,6 +79,21 @@ async function stored(runId: string) {
   return { results, succeeded, failed, cancelled };
 }
 
+/**
+ * Waits until `runId` is completed (up to `timeoutMs`), then asserts that every one of its
+ * `total` items succeeded exactly once, in its counters and in Redis.
+ */
+async function expectAllSucceeded(runId: string, total: number, timeoutMs?: number) {
+  const run = await waitForStatus(runId, 'completed', timeoutMs);
+  expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
+  expect(await stored(runId)).toEqual({
+    results: total,
+    succeeded: total,
+    failed: 0,
+    cancelled: 0,
+  });
+}
+
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ input: { i } }));
 
 beforeAll(() => {
@@ -149,14 +164,7 @@ describe('reconciler', () => {
     expect((await reconciler('r1').runOnce()).reenqueued).toEqual([]);
 
     await startEchoWorker();
-    const run = await waitForStatus(runId, 'completed');
-    expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
-    expect(await stored(runId)).toEqual({
-      results: total,
-      succeeded: total,
-      failed: 0,
-      cancelled: 0,
-    });
+    await expectAllSucceeded(runId, total);
   });
 
   it('re-enqueues only the open chunks whose jobs were removed mid-run', async () => {
@@ -193,14 +201,7 @@ describe('reconciler', () => {
     expect(report.reenqueued).toEqual([{ runId, target: 'echo', chunks: lost }]);
 
     await startEchoWorker();
-    const run = await waitForStatus(runId, 'completed');
-    expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
-    expect(await stored(runId)).toEqual({
-      results: total,
-      succeeded: total,
-      failed: 0,
-      cancelled: 0,
-    });
+    await expectAllSucceeded(runId, total);
   });
 
   it('leaves runs alone within the grace period and runs whose jobs wait', async () => {
@@ -319,13 +320,6 @@ describe('reconciler', () => {
     const k = store.keys.run(runId);
     await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
     await queues.queue('echo').obliterate({ force: true });
-    const run = await waitForStatus(runId, 'completed', 30_000);
-    expect(run).toMatchObject({ succeededCount: total, failedCount: 0, cancelledCount: 0 });
-    expect(await stored(runId)).toEqual({
-      results: total,
-      succeeded: total,
-      failed: 0,
-      cancelled: 0,
-    });
+    await expectAllSucceeded(runId, total, 30_000);
   });
 });

@@ -255,8 +255,8 @@ async function submit(
   deps: SubmitDeps,
   runId: string,
   project: string,
+  links: RunLinks,
   produce: (stager: ItemStager) => Promise<SubmitHeader>,
-  links: RunLinks = {},
 ): Promise<Submitted> {
   const { store, queues, config } = deps;
   const stager = new ItemStager(deps, runId);
@@ -353,17 +353,11 @@ export async function submitJsonRun(
   if (!options.checked) await checkSubmission(deps, runChecks(spec));
   const inline = spec.dataset.items;
   if (inline === undefined) return submitStoredDatasetRun(deps, runId, spec, project, links);
-  return submit(
-    deps,
-    runId,
-    project,
-    async (stager) => {
-      stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
-      for (const item of inline) await stager.add(item);
-      return spec;
-    },
-    links,
-  );
+  return submit(deps, runId, project, links, async (stager) => {
+    stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
+    for (const item of inline) await stager.add(item);
+    return spec;
+  });
 }
 
 /**
@@ -394,26 +388,20 @@ async function submitStoredDatasetRun(
     const path = wanted === undefined ? 'dataset.id' : 'dataset.version';
     throw new NotFoundError(`${what} not found`, [{ path, message: `${what} not found` }]);
   }
-  return submit(
-    deps,
-    runId,
-    project,
-    async (stager) => {
-      stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
-      for await (const page of datasets.iterateItemJson(project, id, version.version)) {
-        for (const json of page) await stager.add(JSON.parse(json) as StoredItem);
-      }
-      if (stager.total !== version.itemCount) {
-        const message = `dataset ${id} version ${version.version} was deleted meanwhile`;
-        throw new NotFoundError(message);
-      }
-      return {
-        ...spec,
-        pinned: { datasetVersion: String(version.version), datasetHash: version.contentHash },
-      };
-    },
-    links,
-  );
+  return submit(deps, runId, project, links, async (stager) => {
+    stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
+    for await (const page of datasets.iterateItemJson(project, id, version.version)) {
+      for (const json of page) await stager.add(JSON.parse(json) as StoredItem);
+    }
+    if (stager.total !== version.itemCount) {
+      const message = `dataset ${id} version ${version.version} was deleted meanwhile`;
+      throw new NotFoundError(message);
+    }
+    return {
+      ...spec,
+      pinned: { datasetVersion: String(version.version), datasetHash: version.contentHash },
+    };
+  });
 }
 
 /** Which items of a run a rerun takes: `failed` = results `failed` or `cancelled`; `all` = every item. */
@@ -476,7 +464,7 @@ export async function submitRerun(
     },
   };
   await checkSubmission(deps, runChecks(header));
-  return submit(deps, runId, project, async (stager) => {
+  return submit(deps, runId, project, {}, async (stager) => {
     // the original's policy: its items were scrubbed by it (their counts are kept), and so are
     // the rerun's outputs
     stager.usePrivacy(original.privacy);
@@ -516,7 +504,7 @@ export async function submitNdjsonRun(
     headerLine === 0 || line === headerLine
       ? config.RUNLEDGER_MAX_BODY_BYTES
       : config.RUNLEDGER_MAX_ITEM_BYTES;
-  return submit(deps, runId, project, async (stager) => {
+  return submit(deps, runId, project, {}, async (stager) => {
     let header: RunSpecHeader | null = null;
     try {
       for await (const line of readLines(body, limitFor)) {

@@ -16,6 +16,7 @@
  */
 import { InvalidCursorError, RunNotFoundError } from './errors.js';
 import type { ExperimentReport, ExperimentSummary, VariantScore } from './experiment-schemas.js';
+import { readIndexPage } from './index-page.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './redis.js';
 import {
@@ -135,23 +136,15 @@ export class ExperimentStore {
     let last: { t: number; id: string } | null = null;
     let more = true;
     while (out.length < limit && offset < 2000) {
-      const page = await this.redis.zrevrangebyscore(
+      const { entries, read } = await readIndexPage(
+        this.redis,
         this.keys.experimentsIndex,
-        max,
-        '-inf',
-        'WITHSCORES',
-        'LIMIT',
+        { max, min: '-inf' },
         offset,
         200,
+        cursor,
       );
-      offset += page.length / 2;
-      const entries: { id: string; t: number }[] = [];
-      for (let i = 0; i < page.length; i += 2) {
-        const id = page[i]!;
-        const t = Number(page[i + 1]);
-        if (cursor && t === cursor.t && id >= cursor.id) continue;
-        entries.push({ id, t });
-      }
+      offset += read;
       const records = await Promise.all(entries.map((e) => this.get(e.id)));
       let used = 0;
       for (; used < entries.length && out.length < limit; used++) {
@@ -160,7 +153,7 @@ export class ExperimentStore {
         if (!record) gone.push(last.id);
         else if (record.project === project) out.push(record);
       }
-      if (page.length < 400 && used === entries.length) {
+      if (read < 200 && used === entries.length) {
         more = false; // the index ends within this page and every entry of it was seen
         break;
       }

@@ -4,6 +4,7 @@
  * through the codec (./run-hash.ts), the scripts through ./scripts.ts.
  */
 import { InvalidCursorError, RunNotFoundError } from '../errors.js';
+import { readIndexPage } from '../index-page.js';
 import { waitForReplicas } from '../redis-replication.js';
 import type { Run, RunStatus, StoredItem } from '../schemas.js';
 import type { ActiveRuns } from './active-runs.js';
@@ -199,24 +200,16 @@ export class Runs {
     let offset = 0;
     let last: { t: number; id: string } | null = null;
     while (runs.length < limit && scanned < LIST_SCAN_BUDGET) {
-      const batch = await this.r.redis.zrevrangebyscore(
+      const { entries: candidates, read } = await readIndexPage(
+        this.r.redis,
         this.r.keys.runsIndex,
-        max,
-        min,
-        'WITHSCORES',
-        'LIMIT',
+        { max, min },
         offset,
         200,
+        cursor,
       );
-      if (batch.length === 0) return { runs, nextCursor: null, scanned };
-      offset += batch.length / 2;
-      const candidates: { id: string; t: number }[] = [];
-      for (let i = 0; i < batch.length; i += 2) {
-        const id = batch[i]!;
-        const t = Number(batch[i + 1]);
-        if (cursor && t === cursor.t && id >= cursor.id) continue;
-        candidates.push({ id, t });
-      }
+      if (read === 0) return { runs, nextCursor: null, scanned };
+      offset += read;
       // one command per run (not a pipeline): run keys live in different cluster slots
       const found = await Promise.all(candidates.map((c) => this.getRun(c.id)));
       const expired: string[] = [];
