@@ -8,6 +8,7 @@ import { RunQueues, type RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { expectCountersExact } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
 let ctx: ReturnType<typeof createTestStore>;
@@ -114,14 +115,8 @@ describe('worker processes', () => {
       'run completed',
       30_000,
     );
-    const run = (await store.runs.getRun(runId))!;
-    const [hlen, zs, zf, zc] = await Promise.all([
-      redis.hlen(k.results),
-      redis.zcard(k.succeeded),
-      redis.zcard(k.failed),
-      redis.zcard(k.cancelled),
-    ]);
-    expect(hlen).toBe(total);
+    // total results, counters summing to it, each status set as large as its counter
+    const run = await expectCountersExact(store, redis, runId, total);
     expect(run).toMatchObject({
       status: 'completed',
       succeededCount: total,
@@ -129,7 +124,6 @@ describe('worker processes', () => {
       cancelledCount: 0,
       progress: 1,
     });
-    expect([zs, zf, zc]).toEqual([total, 0, 0]);
     const ids = new Set(pids.map(idOf));
     const byIndex = Object.entries(await redis.hgetall(k.results)).map(([index, json]) => ({
       index: Number(index),

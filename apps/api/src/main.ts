@@ -3,35 +3,17 @@
  * logger, `startApi`; SIGTERM/SIGINT close it, flush the spans and exit 0. Invalid
  * configuration is printed and exits 1.
  */
-import { ConfigError, createLogger, loadConfig, startTracing } from '@runledger/shared';
+import { closeAndExit, createLogger, loadConfigOrExit, startTracing } from '@runledger/shared';
 import { startApi } from './server.js';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const tracing = await startTracing({ serviceName: 'runledger-api' });
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
   const api = await startApi({ config, logger });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    api
-      .close()
-      .then(() => tracing.shutdown())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+    closeAndExit(logger, [() => api.close(), () => tracing.shutdown()]);
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

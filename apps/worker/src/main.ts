@@ -4,26 +4,11 @@
  * SIGTERM/SIGINT, flushing the spans (exit 0; a second signal exits 1 at once). Invalid config (a bad
  * price table or target limits included) or a failed start exits 1.
  */
-import {
-  type Config,
-  ConfigError,
-  createLogger,
-  loadConfig,
-  startTracing,
-} from '@runledger/shared';
+import { closeAndExit, createLogger, loadConfigOrExit, startTracing } from '@runledger/shared';
 import { WorkerTableError } from './prices.js';
 import { startWorker } from './worker.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 
 const tracing = await startTracing({ serviceName: 'runledger-worker' });
 const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL });
@@ -39,16 +24,7 @@ try {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    handle
-      .close()
-      .then(() => tracing.shutdown())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+    closeAndExit(logger, [() => handle.close(), () => tracing.shutdown()]);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

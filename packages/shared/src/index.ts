@@ -9,6 +9,7 @@ export * from './host-allowlist.js';
 export * from './keys.js';
 export * from './logger.js';
 export * from './plugins.js';
+export * from './process-entry.js';
 export * from './queue.js';
 export * from './queue-stats.js';
 export * from './redis.js';
