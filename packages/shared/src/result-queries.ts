@@ -27,7 +27,7 @@ import type { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Result, ResultStatus, StoredItem, StoredResult, StoredSpec } from './schemas.js';
 import { scriptError } from './script-codes.js';
-import { toResult } from './store/index.js';
+import { RunHash, toResult } from './store/index.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -123,6 +123,8 @@ const pad = (index: number) => String(index).padStart(10, '0');
 export class ResultQueries {
   readonly scanBudget: number;
   readonly scoreIndexTtlMs: number;
+  /** Reads of the run hash (the codec, ./store/run-hash.ts). */
+  private readonly hash: RunHash;
 
   /**
    * @param redis the store's client (single node or Cluster: every command here touches one
@@ -136,6 +138,7 @@ export class ResultQueries {
   ) {
     this.scanBudget = options.scanBudget ?? 2000;
     this.scoreIndexTtlMs = (options.scoreIndexTtlSeconds ?? 300) * 1000;
+    this.hash = new RunHash({ redis, keys });
     defineScripts(redis, { rlSwapScoreSort: { file: 'swap-score-sort-4', keys: 4 } });
   }
 
@@ -150,17 +153,11 @@ export class ResultQueries {
     runId: string,
     query: ResultQuery,
   ): Promise<{ results: Result[]; nextCursor: string | null }> {
-    const k = this.keys.run(runId);
     const limit = query.limit ?? 100;
     const q = query.q ? query.q.toLowerCase() : undefined;
-    const [total, trial, specJson] = await this.redis.hmget(
-      k.run,
-      'totalItems',
-      'trialIndex',
-      'spec',
-    );
-    if (!total || !specJson) throw new RunNotFoundError(runId);
-    const source = await this.source(runId, Number(total), specJson, query);
+    const info = await this.hash.querySource(runId);
+    if (!info) throw new RunNotFoundError(runId);
+    const source = await this.source(runId, info.totalItems, info.spec, query);
     const results: Result[] = [];
     let scanned = 0;
     let last: string | null = null;
@@ -176,7 +173,7 @@ export class ResultQueries {
       const found = await this.read(
         runId,
         batch.map((b) => b.index),
-        trial ?? null,
+        info.trialIndex,
       );
       for (let i = 0; i < batch.length; i++) {
         scanned++;
@@ -202,7 +199,7 @@ export class ResultQueries {
   private async read(
     runId: string,
     indexes: number[],
-    trial: string | null,
+    trial: number | null,
   ): Promise<(Result | null)[]> {
     const k = this.keys.run(runId);
     const fields = indexes.map(String);
@@ -222,7 +219,7 @@ export class ResultQueries {
         JSON.parse(it) as StoredItem,
         JSON.parse(s) as StoredResult,
       );
-      if (trial !== null && trial !== undefined) result.trialIndex = Number(trial);
+      if (trial !== null) result.trialIndex = trial;
       return result;
     });
   }
@@ -231,7 +228,7 @@ export class ResultQueries {
   private async source(
     runId: string,
     total: number,
-    specJson: string,
+    spec: StoredSpec,
     query: ResultQuery,
   ): Promise<Source> {
     const k = this.keys.run(runId);
@@ -248,7 +245,6 @@ export class ResultQueries {
       return new ZsetSource(this.redis, k.latency, sort, desc, after, '-inf', '+inf');
     }
     const scorer = sort.slice(desc ? 7 : 6);
-    const spec = JSON.parse(specJson) as StoredSpec;
     const slot = (spec.scorers ?? []).findIndex((s) => s.name === scorer);
     if (slot < 0) {
       throw new ValidationError(`run ${runId} has no scorer ${scorer}`, [
@@ -269,23 +265,19 @@ export class ResultQueries {
    * @throws RunNotFoundError when the run is gone.
    */
   async ensureScoreIndex(runId: string, spec?: StoredSpec): Promise<void> {
-    const k = this.keys.run(runId);
     const sort = this.keys.runScoreSort(runId);
-    const [[e1, counts], [e2, built]] = (await this.redis
-      .pipeline()
-      .hmget(k.run, 'succeededCount', 'failedCount', 'cancelledCount', 'spec')
-      .get(sort.builtCount)
-      .exec()) as [[Error | null, (string | null)[]], [Error | null, string | null]];
-    if (e1 || e2) throw e1 ?? e2;
-    const [s, f, c, specJson] = counts;
-    if (specJson === null || specJson === undefined) throw new RunNotFoundError(runId);
-    const count = Number(s ?? 0) + Number(f ?? 0) + Number(c ?? 0);
+    const [counted, built] = await Promise.all([
+      this.hash.resultCount(runId),
+      this.redis.get(sort.builtCount),
+    ]);
+    if (!counted) throw new RunNotFoundError(runId);
+    const count = counted.resultCount;
     if (built !== null && Number(built) === count) return;
     const token = randomBytes(6).toString('hex');
     const locked = await this.redis.set(sort.lock, token, 'PX', BUILD_LOCK_MS, 'NX');
     if (locked !== 'OK' && built !== null) return; // being rebuilt: the previous index serves
     try {
-      await this.build(runId, spec ?? (JSON.parse(specJson) as StoredSpec), count, token);
+      await this.build(runId, spec ?? counted.spec, count, token);
     } finally {
       if (locked === 'OK' && (await this.redis.get(sort.lock)) === token) {
         await this.redis.del(sort.lock);

@@ -232,7 +232,7 @@ export function committedRun(run: NewRun): Run {
 
 /** Narrow reads of one run's hash, one HMGET each (null: the run does not exist). */
 export class RunHash {
-  constructor(private readonly r: StoreResources) {}
+  constructor(private readonly r: Pick<StoreResources, 'redis' | 'keys'>) {}
 
   private read(runId: string, ...fields: string[]): Promise<(string | null)[]> {
     return this.r.redis.hmget(this.r.keys.run(runId).run, ...fields);
@@ -262,6 +262,35 @@ export class RunHash {
     const [total, trial] = await this.read(runId, 'totalItems', 'trialIndex');
     if (total === null) return null;
     return { totalItems: Number(total), trialIndex: trial === null ? null : Number(trial) };
+  }
+
+  /** What a results query needs: the item count, the experiment trial (null: none), the spec. */
+  async querySource(
+    runId: string,
+  ): Promise<{ totalItems: number; trialIndex: number | null; spec: StoredSpec } | null> {
+    const [total, trial, spec] = await this.read(runId, 'totalItems', 'trialIndex', 'spec');
+    if (!total || !spec) return null;
+    return {
+      totalItems: Number(total),
+      trialIndex: trial === null ? null : Number(trial),
+      spec: decodeSpec(spec),
+    };
+  }
+
+  /** The run's result count (succeeded + failed + cancelled) and spec. */
+  async resultCount(runId: string): Promise<{ resultCount: number; spec: StoredSpec } | null> {
+    const [s, f, c, spec] = await this.read(
+      runId,
+      'succeededCount',
+      'failedCount',
+      'cancelledCount',
+      'spec',
+    );
+    if (spec === null || spec === undefined) return null;
+    return {
+      resultCount: Number(s ?? 0) + Number(f ?? 0) + Number(c ?? 0),
+      spec: decodeSpec(spec),
+    };
   }
 
   /** The run's total item count, chunk size and target name (its chunk jobs' layout). */
