@@ -139,7 +139,6 @@ export class ProjectQuotas {
    * concurrently are not counted by each other.
    */
   async countActiveRuns(project: string): Promise<number> {
-    const runs = await this.active.summaries();
-    return runs.filter((run) => run.project === project).length;
+    return this.active.countInFlight(project);
   }
 }

@@ -42,11 +42,28 @@ export class ActiveRuns {
    * drops finished runs from the index, and runs whose keys are gone (expired, deleted) from it
    * and from the runs index; without, only reads.
    */
-  async summaries(
+  summaries(
     options: { batch?: number; prune?: boolean } = {},
   ): Promise<(RunSummary & { status: 'queued' | 'running' })[]> {
+    return this.scan((id) => this.hash.summary(id), options);
+  }
+
+  /**
+   * How many runs of `project` are queued or running: `summaries`, reading only each run's
+   * status and project (pruning alike).
+   */
+  async countInFlight(project: string): Promise<number> {
+    const runs = await this.scan((id) => this.hash.owner(id), {});
+    return runs.filter((run) => run.project === project).length;
+  }
+
+  /** The runs of the index `read` finds queued or running, pruning as `summaries` says. */
+  private async scan<T extends { status: RunStatus }>(
+    read: (runId: string) => Promise<T | null>,
+    options: { batch?: number; prune?: boolean },
+  ): Promise<(T & { status: 'queued' | 'running' })[]> {
     const batch = options.batch ?? 500;
-    const active: (RunSummary & { status: 'queued' | 'running' })[] = [];
+    const active: (T & { status: 'queued' | 'running' })[] = [];
     const gone: string[] = [];
     const finished: string[] = [];
     for (let start = 0; ; start += batch) {
@@ -57,10 +74,10 @@ export class ActiveRuns {
       );
       if (page.length === 0) break;
       // one command per run (not a pipeline): run keys live in different cluster slots
-      const found = await Promise.all(page.map((id) => this.hash.summary(id)));
+      const found = await Promise.all(page.map(read));
       found.forEach((run, i) => {
         if (!run) gone.push(page[i]!);
-        else if (!inFlight(run.status)) finished.push(run.id);
+        else if (!inFlight(run.status)) finished.push(page[i]!);
         else active.push({ ...run, status: run.status });
       });
       if (page.length < batch) break;

@@ -245,9 +245,14 @@ export class RunHash {
 
   /** The run's project (`default` for runs committed without one). */
   async project(runId: string): Promise<string | null> {
+    return (await this.owner(runId))?.project ?? null;
+  }
+
+  /** The run's status and project (`default` for runs committed without one). */
+  async owner(runId: string): Promise<{ status: RunStatus; project: string } | null> {
     const [status, project] = await this.read(runId, 'status', 'project');
     if (status === null) return null;
-    return project ?? DEFAULT_PROJECT;
+    return { status: status as RunStatus, project: project ?? DEFAULT_PROJECT };
   }
 
   /** The run this one reruns, or null (none, or the run does not exist). */
