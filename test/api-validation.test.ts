@@ -62,7 +62,9 @@ async function keysUnderPrefix(): Promise<string[]> {
       found.push(...keys);
     } while (cursor !== '0');
   }
-  return found.filter((key) => key !== store.keys.workers).sort();
+  // the worker registry and the audit log (which records refused calls too) are not run data
+  const notRunData = new Set([store.keys.workers, store.keys.auditLog('default')]);
+  return found.filter((key) => !notRunData.has(key)).sort();
 }
 
 const spec = (over: Record<string, unknown> = {}) => ({
