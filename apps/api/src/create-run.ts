@@ -283,6 +283,7 @@ async function submit(
       totalItems: stager.total,
       chunkSize: chunkSizeFor(stager.total, config.RUNLEDGER_CHUNK_SIZE),
       ttlSeconds: header.retention?.ttlSeconds ?? config.RUNLEDGER_RETENTION_SECONDS,
+      keepLast: header.retention?.keepLast ?? (config.RUNLEDGER_RETENTION_KEEP_LAST || undefined),
       tags: stager.scrub(header.tags),
       metadata: stager.scrub(header.metadata),
       createdAt: Date.now(),
@@ -454,7 +455,10 @@ export async function submitRerun(
     dataset: original.datasetId !== null ? { id: original.datasetId } : {},
     scorers: original.scorers,
     execution: original.execution,
-    retention: { ttlSeconds: original.retention.ttlSeconds },
+    retention: {
+      ttlSeconds: original.retention.ttlSeconds,
+      ...(original.retention.keepLast ? { keepLast: original.retention.keepLast } : {}),
+    },
     tags: original.tags,
     metadata: original.metadata,
     pinned: {

@@ -11,13 +11,24 @@
  *   had no event for `RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS` fails with a clear error (its items
  *   without a result are recorded `cancelled`) instead of staying `queued` or `running` forever.
  *
- * Index entries of runs whose keys are gone are dropped on the way (`store.active.listActiveRuns`).
+ * Index entries of runs whose keys are gone are dropped on the way (`store.active.listActiveRuns`;
+ * a finished run is settled in its keep-last group before it leaves the index), and runs pruned
+ * by keep-last whose deletion was left undone (a process died) are deleted
+ * (@runledger/shared retention.ts `deletePrunedRuns`).
  */
 import type { ActiveRun, Config, Logger, RunQueues, RunStore } from '@runledger/shared';
-import { chunkJobId, failureStreakLog } from '@runledger/shared';
+import {
+  chunkJobId,
+  deletePrunedRuns,
+  failureStreakLog,
+  pruneAfterFinishLogged,
+} from '@runledger/shared';
 
 /** The store modules a reconciler pass uses: the lock, live workers, open chunks (`fleet`), the active runs index, ending runs and telling workers. */
-export type ReconcilerStore = Pick<RunStore, 'fleet' | 'active' | 'execution' | 'events'>;
+export type ReconcilerStore = Pick<
+  RunStore,
+  'fleet' | 'active' | 'execution' | 'events' | 'runs' | 'retention'
+>;
 
 /** Options of `startReconciler`. */
 export interface ReconcilerOptions {
@@ -56,6 +67,8 @@ export interface ReconcileReport {
   reenqueued: { runId: string; target: string; chunks: number[] }[];
   /** Runs failed because no live worker serves their target. */
   failed: { runId: string; target: string; error: string }[];
+  /** Runs deleted by keep-last pruning that a finisher left undone (store/retention.ts pending). */
+  pruned: string[];
   /** How long the pass took, ms. */
   durationMs: number;
 }
@@ -92,6 +105,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       examinedRuns: 0,
       reenqueued: [],
       failed: [],
+      pruned: [],
       durationMs: 0,
     };
     if (!(await store.fleet.acquireReconcilerLock(workerId, interval))) return report;
@@ -118,6 +132,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
             .catch((err: unknown) => logger.warn({ err, runId: run.id }, 'could not remove jobs'));
           report.failed.push({ runId: run.id, target: run.target, error });
           logger.warn({ runId: run.id, target: run.target }, error);
+          await pruneAfterFinishLogged({ store, queues }, run.id, logger);
         }
         continue;
       }
@@ -131,6 +146,8 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
         'chunk jobs lost: enqueued again',
       );
     }
+    // keep-last: runs pruned from their group whose deletion a crash left undone
+    if (!stopped) report.pruned = await deletePrunedRuns({ store, queues });
     report.durationMs = Date.now() - began;
     return report;
   };
@@ -150,7 +167,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       runOnce()
         .then((report) => {
           passes.succeeded();
-          if (report.reenqueued.length > 0 || report.failed.length > 0)
+          if (report.reenqueued.length > 0 || report.failed.length > 0 || report.pruned.length > 0)
             logger.info({ report }, 'reconcile pass');
         })
         .catch(passes.failed)

@@ -64,6 +64,11 @@ export interface ResultWriterOptions {
    * INCRBY per batch) when `add` was given the run's target. @defaultValue none (not counted)
    */
   throughput?: ThroughputCounters;
+  /**
+   * Called (awaited, after the write's callers were answered) when a write ended its run:
+   * completed, or failed by its budget. The worker prunes the run's keep-last group here.
+   */
+  onRunEnded?: (runId: string) => Promise<void>;
 }
 
 interface Pending {
@@ -166,6 +171,9 @@ export class ResultWriter {
       } catch (err) {
         this.options.logger.warn({ err, runId }, 'could not publish the budget stop');
       }
+    }
+    if (outcome.state === 'ok' && (outcome.finished || outcome.stopped)) {
+      await this.options.onRunEnded?.(runId);
     }
     if (outcome.state !== 'ok' || outcome.recorded === 0) return;
     // recordResults says how many were new, not which: when some items had a result already

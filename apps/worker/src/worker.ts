@@ -16,6 +16,7 @@ import {
   createRedis,
   failureStreakLog,
   type Logger,
+  pruneAfterFinishLogged,
   queueNameForTarget,
   RunQueues,
   RunStore,
@@ -131,10 +132,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   });
   const runs = new LocalRuns();
   const slots = new Semaphore(config.WORKER_CONCURRENCY);
+  // producer side of the chunk queues (lazy: no connection until used): the reconciler adds
+  // lost jobs through it, keep-last pruning removes deleted runs' jobs
+  const queues = new RunQueues({
+    redisUrl: config.REDIS_URL,
+    prefix: config.RUNLEDGER_PREFIX,
+    ...topology,
+  });
   const writer = new ResultWriter({
     store,
     logger,
     throughput: new ThroughputCounters(redis, store.keys),
+    // keep-last: the run ended in this process, so it prunes the run's group (shared retention.ts)
+    onRunEnded: (runId) => pruneAfterFinishLogged({ store, queues }, runId, logger),
   });
   const stop = new AbortController();
   const shutdown = new AbortController();
@@ -260,11 +270,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     'worker started',
   );
   // the fleet's guarantee of a terminal state: re-enqueues lost chunk jobs, fails unserved runs
-  const queues = new RunQueues({
-    redisUrl: config.REDIS_URL,
-    prefix: config.RUNLEDGER_PREFIX,
-    ...topology,
-  });
   const reconciler = startReconciler({
     store,
     queues,

@@ -75,6 +75,12 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Default retention of a finished run's keys, seconds (7 days). */
   RUNLEDGER_RETENTION_SECONDS: int(7 * 24 * 3600, 60),
+  /**
+   * Default `retention.keepLast` of a run (0: none): when a run finishes, the finished runs of its
+   * project with its target name and dataset id beyond the newest N are deleted
+   * (packages/shared/src/retention.ts).
+   */
+  RUNLEDGER_RETENTION_KEEP_LAST: int(0, 0),
   /** TTL of a run's keys before it finishes, seconds (30 days): nothing is left without a TTL. */
   RUNLEDGER_SAFETY_TTL_SECONDS: int(30 * 24 * 3600, 60),
   /** Max JSON request body, bytes (NDJSON bodies are streamed and limited by item count). */

@@ -18,6 +18,7 @@ export * from './redis-memory.js';
 export * from './redis-replication.js';
 export * from './result-queries.js';
 export * from './results.js';
+export * from './retention.js';
 export * from './roles.js';
 export * from './run-aggregates.js';
 export * from './schemas.js';

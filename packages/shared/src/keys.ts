@@ -40,6 +40,9 @@
  * | `runledger:project:<p>:datasets`  | zset   | dataset ids of project p by createdAt (ms)                |
  * | `runledger:audit:{<p>}`           | stream | project p's audit log: one entry per change (audit-log.ts); capped by length and age |
  * | `runledger:throughput:{<target>}:<m>` | string | items recorded for target in epoch minute m (queue-stats.ts; 65 min TTL) |
+ * | `runledger:{retention}:kept:<g>`  | zset   | keep-last group g (project/target/dataset): finished runs kept, by completedAt (retention.ts) |
+ * | `runledger:{retention}:settled:<g>` | zset | runs of group g ever settled (kept, pruned or deleted), by expiresAt: never added twice |
+ * | `runledger:{retention}:pending`   | set    | runs pruned from a group and not deleted yet (the reconciler drains it) |
  * | `{runledger}:items.<target>:*`    | BullMQ | one queue per target; jobs carry item chunks, not items   |
  *
  * Every per-run key carries the run id as its hash tag, so each per-run Lua script touches one
@@ -255,10 +258,36 @@ export class KeyLayout {
     return `${this.prefix}:audit:{${project}}`;
   }
 
+  /**
+   * The keys of keep-last group `group` (`retentionGroup`): `kept` (zset runId by completedAt
+   * ms: the finished runs the group keeps) and `settled` (zset runId by expiresAt ms: every run
+   * the group ever took in, kept or not, so none is taken in twice). Every retention key shares
+   * the hash tag `{retention}` (one cluster slot, apart from every run's): see ./retention.ts.
+   */
+  retention(group: string): { kept: string; settled: string } {
+    return {
+      kept: `${this.prefix}:{retention}:kept:${group}`,
+      settled: `${this.prefix}:{retention}:settled:${group}`,
+    };
+  }
+
+  /** Runs pruned from their keep-last group and not deleted yet (set; ./retention.ts). */
+  get retentionPending(): string {
+    return `${this.prefix}:{retention}:pending`;
+  }
+
   /** BullMQ prefix: hash-tagged so every BullMQ script stays in one cluster slot. */
   get bullPrefix(): string {
     return `{${this.prefix}}`;
   }
+}
+
+/**
+ * The keep-last group of a run (`KeyLayout.retention`): its project, target name and dataset id
+ * (none: empty), each URI-encoded, joined by `/`.
+ */
+export function retentionGroup(project: string, target: string, datasetId: string | null): string {
+  return [project, target, datasetId ?? ''].map(encodeURIComponent).join('/');
 }
 
 /** BullMQ queue name of a target's item chunks (queue names may not contain `:`). */

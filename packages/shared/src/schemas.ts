@@ -170,7 +170,14 @@ export const RunSpecHeaderSchema = z.object({
         .number()
         .int()
         .min(60)
-        .max(365 * 24 * 3600),
+        .max(365 * 24 * 3600)
+        .optional(),
+      /**
+       * Keep only the newest N finished runs of this project with this target name and dataset
+       * id: when this run finishes, older finished ones beyond N are deleted (default
+       * `RUNLEDGER_RETENTION_KEEP_LAST`; running runs are never pruned).
+       */
+      keepLast: z.number().int().min(1).max(100_000).optional(),
     })
     .optional(),
   tags: z.array(z.string().min(1).max(64)).max(20).default([]),
@@ -325,7 +332,11 @@ export const RunSchema = z
     reruns: z.array(z.string()),
     tags: z.array(z.string()),
     metadata: JsonRecord,
-    retention: z.object({ ttlSeconds: z.number().int() }),
+    retention: z.object({
+      ttlSeconds: z.number().int(),
+      /** `retention.keepLast` resolved at submit (absent: no count limit). */
+      keepLast: z.number().int().optional(),
+    }),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),

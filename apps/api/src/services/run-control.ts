@@ -4,10 +4,16 @@
  * (invariant 3). Why waiting the lease is enough: docs/architecture.md#cancel-delete-and-the-claim-lease.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Run, RunNotFoundError, RunTerminalError } from '@runledger/shared';
+import {
+  pruneAfterFinishLogged,
+  type Run,
+  RunNotFoundError,
+  RunTerminalError,
+  removeRun as removeRunEverywhere,
+} from '@runledger/shared';
 import type { AppDeps } from '../context.js';
 
-type ControlDeps = Pick<AppDeps, 'store' | 'queues' | 'config'>;
+type ControlDeps = Pick<AppDeps, 'store' | 'queues' | 'config' | 'logger'>;
 
 /**
  * Runs `action`, then resolves no earlier than `RUNLEDGER_CLAIM_LEASE_MS` after it began, even
@@ -24,22 +30,13 @@ async function afterClaimLease<T>(deps: ControlDeps, action: () => Promise<T>): 
 }
 
 /**
- * Removes run `id` everywhere: its queued jobs, every key and index entry (`Runs.deleteRun`),
- * then tells workers (cancel channel) to abort its items in flight. Returns false when the run
- * did not exist. Does not wait the claim lease: callers that answer a request wait it once
- * (`deleteRunAfterLease`, or once for a whole experiment).
+ * Removes run `id` everywhere (@runledger/shared `removeRun`: its queued jobs, every key and
+ * index entry, the cancel channel). Returns false when the run did not exist. Does not wait the
+ * claim lease: callers that answer a request wait it once (`deleteRunAfterLease`, or once for a
+ * whole experiment).
  */
-export async function removeRun(
-  deps: Pick<AppDeps, 'store' | 'queues'>,
-  id: string,
-): Promise<boolean> {
-  const { runs, events } = deps.store;
-  const layout = await runs.getRunLayout(id);
-  if (!layout) return false;
-  await deps.queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
-  await runs.deleteRun(id);
-  await events.publishCancel(id);
-  return true;
+export function removeRun(deps: Pick<AppDeps, 'store' | 'queues'>, id: string): Promise<boolean> {
+  return removeRunEverywhere(deps, id);
 }
 
 /**
@@ -64,6 +61,8 @@ export async function cancelRun(
       await deps.queues.removeRunJobs(id, layout.target, layout.totalItems, layout.chunkSize);
     const run = await runs.getRun(id);
     if (!run) throw new RunNotFoundError(id);
+    // keep-last: the run finished here, so this process prunes its group (shared retention.ts)
+    await pruneAfterFinishLogged(deps, id, deps.logger);
     return { run, cancelledItems: outcome.cancelledItems };
   });
 }

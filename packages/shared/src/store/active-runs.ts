@@ -7,6 +7,7 @@
 import type { RunStatus } from '../schemas.js';
 import type { RunEvents } from './events.js';
 import type { StoreResources } from './resources.js';
+import type { RunRetention } from './retention.js';
 import type { RunHash, RunSummary } from './run-hash.js';
 
 /** A queued or running run as the reconciler sees it (`listActiveRuns`); times in ms since epoch. */
@@ -25,6 +26,7 @@ export class ActiveRuns {
     private readonly r: StoreResources,
     private readonly hash: RunHash,
     private readonly events: RunEvents,
+    private readonly retention: RunRetention,
   ) {}
 
   /** Adds a committed run (score: its createdAt, ms). */
@@ -39,7 +41,8 @@ export class ActiveRuns {
 
   /**
    * The queued and running runs, oldest first, `batch` per round trip. With `prune` (default),
-   * drops finished runs from the index, and runs whose keys are gone (expired, deleted) from it
+   * drops finished runs from the index (each settled in its keep-last group first, ./retention.ts:
+   * a run leaves this index only once settled), and runs whose keys are gone (expired, deleted) from it
    * and from the runs index; without, only reads.
    */
   summaries(
@@ -84,6 +87,8 @@ export class ActiveRuns {
     }
     if (options.prune === false) return active;
     if (gone.length > 0) await this.r.redis.zrem(this.r.keys.runsIndex, ...gone);
+    // runs pruned here wait in the retention's pending set: the reconciler deletes them
+    for (const id of finished) await this.retention.settle(id);
     if (gone.length + finished.length > 0) {
       await this.r.redis.zrem(this.r.keys.activeRuns, ...gone, ...finished);
     }

@@ -13,6 +13,7 @@
  * | `execution` | ./execution.ts | claim, record results, end a run early |
  * | `events` | ./events.ts | the event stream (read, wait), the cancel channel |
  * | `active` | ./active-runs.ts | the one index of runs in flight |
+ * | `retention` | ./retention.ts | keep-last groups of finished runs, runs pruned pending deletion |
  * | `fleet` | ./fleet.ts | workers, targets, metrics, run slots, open chunks, reconciler lock |
  * | `apiKeys`, `idempotency`, `quotas` | ./access.ts | API keys, Idempotency-Keys, runs in flight per project |
  * | `datasets` | ../dataset-store.ts | datasets and their versions |
@@ -27,6 +28,7 @@ import { RunExecution } from './execution.js';
 import { Fleet } from './fleet.js';
 import { createStoreResources, type RunStoreOptions, type StoreResources } from './resources.js';
 import { RunResults } from './results.js';
+import { RunRetention } from './retention.js';
 import { RunHash } from './run-hash.js';
 import { Runs } from './runs.js';
 import { RunScripts } from './scripts.js';
@@ -39,6 +41,7 @@ export { type ClaimOutcome, type ResultRecord, RunExecution } from './execution.
 export { Fleet } from './fleet.js';
 export { createStoreResources, type RunStoreOptions, type StoreResources } from './resources.js';
 export { type ResultPageOptions, RunResults, toResult } from './results.js';
+export { RunRetention } from './retention.js';
 export { committedRun, type NewRun, RunHash, type RunSummary } from './run-hash.js';
 export { type RunFilter, Runs } from './runs.js';
 export type { FinishOutcome, RecordOutcome } from './scripts.js';
@@ -61,6 +64,7 @@ export class RunStore implements StoreResources {
   readonly hash: RunHash;
   readonly events: RunEvents;
   readonly active: ActiveRuns;
+  readonly retention: RunRetention;
   readonly runs: Runs;
   readonly results: RunResults;
   readonly execution: RunExecution;
@@ -83,8 +87,9 @@ export class RunStore implements StoreResources {
     this.scripts = new RunScripts(r);
     this.hash = new RunHash(r);
     this.events = new RunEvents(r);
-    this.active = new ActiveRuns(r, this.hash, this.events);
-    this.runs = new Runs(r, this.scripts, this.hash, this.active);
+    this.retention = new RunRetention(r, this.hash);
+    this.active = new ActiveRuns(r, this.hash, this.events, this.retention);
+    this.runs = new Runs(r, this.scripts, this.hash, this.active, this.retention);
     this.results = new RunResults(r, this.hash, this.runs);
     this.execution = new RunExecution(r, this.scripts);
     this.fleet = new Fleet(r, this.scripts, this.hash);

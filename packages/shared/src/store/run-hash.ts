@@ -41,6 +41,8 @@ export interface NewRun {
   chunkSize: number;
   /** Retention after the run ends, seconds. */
   ttlSeconds: number;
+  /** Keep only the newest N finished runs of the run's project, target and dataset (../retention.ts). */
+  keepLast?: number | undefined;
   tags: string[];
   metadata: Record<string, unknown>;
   createdAt: number;
@@ -124,6 +126,7 @@ export function encodeRunHash(run: NewRun): Record<string, string | number> {
     parentRunId: run.parentRunId,
     maxFailures,
     maxCostUsd,
+    keepLast: run.keepLast,
     experimentId: run.experimentId,
     variant: run.variant,
     trialIndex: run.trialIndex,
@@ -200,7 +203,10 @@ export function toRun(reply: RunReadReply): Run {
     reruns: reply.reruns,
     tags: JSON.parse(h.tags ?? '[]') as string[],
     metadata: JSON.parse(h.metadata ?? '{}') as Record<string, unknown>,
-    retention: { ttlSeconds: Number(h.ttlSeconds ?? 0) },
+    retention: {
+      ttlSeconds: Number(h.ttlSeconds ?? 0),
+      ...(h.keepLast ? { keepLast: Number(h.keepLast) } : {}),
+    },
     createdAt: iso(h.createdAt) ?? new Date(0).toISOString(),
     startedAt: iso(h.startedAt),
     completedAt: iso(h.completedAt),
@@ -308,6 +314,42 @@ export class RunHash {
       totalItems: Number(total),
       chunkSize: Number(chunk),
       target: decodeSpec(spec).target.name,
+    };
+  }
+
+  /**
+   * What the run's keep-last group needs (../retention.ts): its group's fields, status, times
+   * (ms; null until finished) and `keepLast` (null: none).
+   */
+  async retention(runId: string): Promise<{
+    project: string;
+    target: string;
+    datasetId: string | null;
+    status: RunStatus;
+    completedAt: number | null;
+    expiresAt: number | null;
+    keepLast: number | null;
+  } | null> {
+    const [status, spec, project, datasetId, completedAt, expiresAt, keepLast] = await this.read(
+      runId,
+      'status',
+      'spec',
+      'project',
+      'datasetId',
+      'completedAt',
+      'expiresAt',
+      'keepLast',
+    );
+    if (!status || !spec) return null;
+    const num = (v: string | null | undefined) => (v ? Number(v) : null);
+    return {
+      project: project ?? DEFAULT_PROJECT,
+      target: decodeSpec(spec).target.name,
+      datasetId: datasetId ?? null,
+      status: status as RunStatus,
+      completedAt: num(completedAt),
+      expiresAt: num(expiresAt),
+      keepLast: num(keepLast),
     };
   }
 

@@ -9,6 +9,7 @@ import { waitForReplicas } from '../redis-replication.js';
 import type { Run, RunStatus, StoredItem } from '../schemas.js';
 import type { ActiveRuns } from './active-runs.js';
 import type { StoreResources } from './resources.js';
+import type { RunRetention } from './retention.js';
 import { committedRun, encodeRunHash, type NewRun, type RunHash, toRun } from './run-hash.js';
 import type { RunScripts } from './scripts.js';
 
@@ -71,6 +72,7 @@ export class Runs {
     private readonly scripts: RunScripts,
     private readonly hash: RunHash,
     private readonly active: ActiveRuns,
+    private readonly retention: RunRetention,
   ) {}
 
   /**
@@ -127,9 +129,11 @@ export class Runs {
    * Removes every key of a run (`KeyLayout.allRunKeys`: results, error types, its reruns list,
    * slots, ...), its index entries and its entry in its parent's reruns list. Returns true when
    * the run existed. Also used to discard a half-staged submission. Its own reruns are kept
-   * (they are runs of their own).
+   * (they are runs of their own). The run leaves its keep-last group first (./retention.ts
+   * `forget`).
    */
   async deleteRun(runId: string): Promise<boolean> {
+    await this.retention.forget(runId);
     const parent = await this.hash.parent(runId);
     const [deleted] = await Promise.all([
       this.r.redis.del(...this.r.keys.allRunKeys(runId)),
