@@ -982,6 +982,8 @@ describe('workers, health, metrics and docs', () => {
       '/v1/queues',
       '/v1/runs',
       '/v1/runs/aggregate',
+      '/v1/runs/cleanup',
+      '/v1/runs/import',
       '/v1/runs/{a}/compare/{b}',
       '/v1/runs/{id}',
       '/v1/runs/{id}/cancel',
@@ -992,6 +994,7 @@ describe('workers, health, metrics and docs', () => {
       '/v1/runs/{id}/results',
       '/v1/runs/{id}/results.csv',
       '/v1/runs/{id}/results.jsonl',
+      '/v1/runs/{id}/snapshot',
       '/v1/workers',
     ]);
     expect(Object.keys(doc.paths['/v1/runs']!).sort()).toEqual(['get', 'post']);

@@ -26,6 +26,7 @@ import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
 import { createKeyRoutes } from './routes/keys.js';
 import { createLatencyRoutes } from './routes/latency.js';
+import { createLifecycleRoutes } from './routes/lifecycle.js';
 import { createQueueRoutes } from './routes/queues.js';
 import { createRerunExportRoutes } from './routes/rerun-export.js';
 import { createRunRoutes } from './routes/runs.js';
@@ -149,6 +150,7 @@ export function createApp(deps: AppDeps) {
   );
 
   const routes = app
+    .route('/v1/runs', createLifecycleRoutes(deps))
     .route('/v1/runs', createRunRoutes(deps))
     .route('/v1/runs', createCompareRoutes(deps))
     .route('/v1/runs', createRerunExportRoutes(deps))

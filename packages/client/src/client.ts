@@ -14,6 +14,8 @@ import type {
   ApiKeyList,
   AuditList,
   AuditQuery,
+  CleanupResult,
+  CleanupRuns,
   Compare,
   CompareQuery,
   CreateApiKey,
@@ -267,6 +269,53 @@ export class RunledgerClient {
     /** `DELETE /v1/runs/:id` (204). @throws RunledgerApiError (404). */
     delete: async (id: string): Promise<void> => {
       unwrap(await this.raw.DELETE('/v1/runs/{id}', { params: { path: { id } } }));
+    },
+
+    /**
+     * `POST /v1/runs/cleanup`: deletes the finished runs of the key's project that finished
+     * longer ago than `olderThan` (e.g. `30d`), optionally of one `status`, `target` or
+     * `datasetId`; with `dryRun: true` only lists them. Needs an admin key.
+     * @returns `{ dryRun, before (ISO), count, runs: [{ id, name, status, target, datasetId,
+     *   completedAt }] }`. @throws RunledgerApiError (400 bad duration, 403 role).
+     */
+    cleanup: async (body: CleanupRuns): Promise<CleanupResult> =>
+      unwrap(await this.raw.POST('/v1/runs/cleanup', { body })),
+
+    /**
+     * `GET /v1/runs/:id/snapshot`: a finished run as one NDJSON document (the run, every
+     * result with its item, the events with their ids, a last `digest` line: SHA-256 over the
+     * lines before it), as text. Two snapshots of one run are byte-identical.
+     * @throws RunledgerApiError (404, 409 while the run is queued or running).
+     */
+    snapshot: async (id: string): Promise<string> => {
+      const response = await this.retryingFetch(
+        new Request(`${this.baseUrl}/v1/runs/${path(id)}/snapshot`, { headers: this.headers }),
+      );
+      if (!response.ok) throw await RunledgerApiError.fromResponse(response);
+      return response.text();
+    },
+
+    /**
+     * `POST /v1/runs/import`: restores a run from `snapshot` (the text `snapshot` returned) under
+     * its id, with the same counters, results, scores, latency and events; its retention starts
+     * again. Needs an admin key of the run's project. Sent once (not retried).
+     * @returns the restored run. @throws RunledgerApiError (400 truncated, tampered or malformed:
+     *   nothing written; 409 the run exists; 413 too large).
+     */
+    import: async (snapshot: string): Promise<Run> => {
+      const response = await this.baseFetch(
+        new Request(`${this.baseUrl}/v1/runs/import`, {
+          method: 'POST',
+          body: snapshot,
+          headers: {
+            ...this.headers,
+            accept: 'application/json',
+            'content-type': 'application/x-ndjson',
+          },
+        }),
+      );
+      if (!response.ok) throw await RunledgerApiError.fromResponse(response);
+      return (await response.json()) as Run;
     },
 
     /**

@@ -159,3 +159,13 @@ export type ApiKeyList = Schemas['ApiKeyList'];
 export type CreateApiKey = Partial<Schemas['CreateApiKey']>;
 /** A created key: its record plus `key`, shown only this once. */
 export type CreatedApiKey = Schemas['CreatedApiKey'];
+
+/**
+ * The body of `POST /v1/runs/cleanup`: `olderThan` (`<n><s|m|h|d|w>`, e.g. `30d`), optional
+ * `status` (completed, failed, cancelled), `target`, `datasetId`, `dryRun`.
+ */
+export type CleanupRuns = Schemas['CleanupRuns'];
+/** The answer of `POST /v1/runs/cleanup`: the runs deleted (or that would be), newest first. */
+export type CleanupResult = Schemas['CleanupResult'];
+/** One run in a `CleanupResult`. */
+export type CleanedRun = Schemas['CleanedRun'];

@@ -85,6 +85,8 @@ export const ConfigSchema = z.object({
   RUNLEDGER_SAFETY_TTL_SECONDS: int(30 * 24 * 3600, 60),
   /** Max JSON request body, bytes (NDJSON bodies are streamed and limited by item count). */
   RUNLEDGER_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
+  /** Max snapshot size `POST /v1/runs/import` takes, bytes (256 MiB); it is held in memory to be checked. */
+  RUNLEDGER_MAX_IMPORT_BYTES: int(256 * 1024 * 1024, 1024),
   /** Max items in one run. */
   RUNLEDGER_MAX_ITEMS: int(1_000_000, 1),
   /** Max bytes of one item (JSON). */

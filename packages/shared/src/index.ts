@@ -25,6 +25,7 @@ export * from './schemas.js';
 export * from './script-codes.js';
 export * from './scrub.js';
 export * from './secrets.js';
+export * from './snapshot.js';
 export * from './stats.js';
 export * from './store/index.js';
 export * from './target-configs.js';

@@ -15,6 +15,7 @@
  * | `runledger:{<runId>}:events`      | stream | status and progress events (SSE, resumable by stream id)  |
  * | `runledger:{<runId>}:errtypes`    | hash   | failed items by error type: `n:<type>` count, `m:<type>` first full message |
  * | `runledger:{<runId>}:reruns`      | zset   | runIds of this run's reruns/replays by createdAt (ms); the run's TTL |
+ * | `runledger:{<runId>}:import`      | string | held while a snapshot is imported under this id (10 min PX; store/snapshots.ts) |
  * | `runledger:runs`                  | zset   | runId by createdAt (ms): the list index, pruned lazily    |
  * | `runledger:runs:active`           | zset   | runs not seen finished yet, by createdAt: the one index of runs in flight (reconciler, per-project limit) |
  * | `runledger:idempotency:<sha256>`  | string | runId created for an `Idempotency-Key` (24 h)             |
@@ -144,6 +145,11 @@ export class KeyLayout {
       lock: `${base}:lock`,
       temp: (token) => `${base}:tmp:${token}`,
     };
+  }
+
+  /** Held (SET NX, 10 min PX) while a snapshot is imported under run id `runId` (store/snapshots.ts). */
+  runImportLock(runId: string): string {
+    return `${this.prefix}:{${runId}}:import`;
   }
 
   get runsIndex(): string {

@@ -56,10 +56,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/runs/:id/rerun': { role: 'write', action: 'run.rerun' },
   'POST /v1/runs/:id/replay': { role: 'write', action: 'run.replay' },
   'DELETE /v1/runs/:id': { role: 'admin', action: 'run.delete' },
-  // hooks for issue 12 part 1 and 2: audited as soon as the routes exist
-  'POST /v1/runs/cleanup': { role: 'admin', action: 'run.cleanup', planned: true },
-  'POST /v1/runs/import': { role: 'admin', action: 'run.import', planned: true },
-  'GET /v1/runs/:id/snapshot': { role: 'read', planned: true },
+  'POST /v1/runs/cleanup': { role: 'admin', action: 'run.cleanup' },
+  'POST /v1/runs/import': { role: 'admin', action: 'run.import' },
+  'GET /v1/runs/:id/snapshot': { role: 'read' },
   // datasets
   'GET /v1/datasets': { role: 'read' },
   'POST /v1/datasets': { role: 'write', action: 'dataset.create' },

@@ -4,6 +4,66 @@
  * `npm run generate -w @runledger/client`; test/client-generated.test.ts fails when stale.
  */
 export interface paths {
+  '/v1/runs/cleanup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Delete the finished runs older than a duration (or list them: dryRun)
+     * @description Finished runs (completed, failed, cancelled) of the key's project whose `completedAt` is older than `olderThan`, optionally only of one `status`, `target` or `datasetId`, are deleted like `DELETE /v1/runs/:id` (every key and queued job); queued and running runs are never touched. With `dryRun: true` nothing is deleted. Needs an `admin` key; audited as `run.cleanup`.
+     */
+    post: operations['cleanupRuns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/runs/{id}/snapshot': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A finished run as one NDJSON document (streamed), to archive or import
+     * @description NDJSON, one JSON value a line: (1) `{"type":"run","format":1,"run":<Run>,"hash":{...},"errtypes":{...},"reruns":[[id,ms],...]}` the run as shown and its stored fields (sorted, without `expiresAt`); (2) one `{"type":"result","index":i,"item":...,"result":...,"latencyMs"?:n}` per item in item order; (3) one `{"type":"event","id":"<ms>-<seq>","fields":[...]}` per event of the run, with its stream id; (4) last `{"type":"digest","sha256":"<hex>","lines":N}`: SHA-256 of the N lines before it (each with its `\n`). Secret target/scorer config fields read `[redacted]`. Two snapshots of one run are byte-identical. 409 while the run is queued or running.
+     */
+    get: operations['snapshotRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/runs/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restore a run from its snapshot
+     * @description The body is a snapshot (`GET /v1/runs/:id/snapshot`, `application/x-ndjson`). The run is restored under its id with the same counters, results, items, scores, latency figures, error types and events (same event ids); its retention TTL starts again and it is listed by `GET /v1/runs` (it joins no keep-last group). Checked before anything is written: a truncated snapshot (no digest line, fewer lines) or a tampered one (digest mismatch) or a malformed one is a 400, a snapshot of another project a 400, a run that exists a 409; nothing is written then. At most `RUNLEDGER_MAX_IMPORT_BYTES` (413). Needs an `admin` key; audited as `run.import`.
+     */
+    post: operations['importRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/runs': {
     parameters: {
       query?: never;
@@ -558,7 +618,8 @@ export interface components {
       scorers?: components['schemas']['ScorerRef'][];
       execution?: components['schemas']['Execution'];
       retention?: {
-        ttlSeconds: number;
+        ttlSeconds?: number;
+        keepLast?: number;
       };
       /** @default [] */
       tags?: string[];
@@ -675,6 +736,77 @@ export interface components {
       failed: number;
       cancelled: number;
     };
+    /**
+     * @example {
+     *       "dryRun": true,
+     *       "before": "2026-11-01T12:00:00.000Z",
+     *       "count": 1,
+     *       "runs": [
+     *         {
+     *           "id": "01JZ8X6T2M3N4P5Q6R7S8T9V0W",
+     *           "name": "nightly",
+     *           "status": "failed",
+     *           "target": "echo",
+     *           "datasetId": "qa",
+     *           "completedAt": "2026-10-02T08:00:00.000Z"
+     *         }
+     *       ]
+     *     }
+     */
+    CleanupResult: {
+      dryRun: boolean;
+      /** @description ISO-8601 UTC: runs that finished before this */
+      before: string;
+      count: number;
+      /** @description The runs deleted (or, with `dryRun`, that would be), newest first */
+      runs: components['schemas']['CleanedRun'][];
+    };
+    CleanedRun: {
+      id: string;
+      name: string | null;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+      target: string;
+      datasetId: string | null;
+      /** @description ISO-8601 UTC */
+      completedAt: string;
+    };
+    Problem: {
+      /** @example urn:runledger:problem:validation */
+      type: string;
+      /** @example Bad Request */
+      title: string;
+      /** @example 400 */
+      status: number;
+      detail: string;
+      instance?: string;
+      errors?: {
+        /** @example dataset.items.3.id */
+        path: string;
+        message: string;
+      }[];
+    };
+    CleanupRuns: {
+      /**
+       * @description Runs that finished (`completedAt`) longer ago than this: `<n><s|m|h|d|w>`
+       * @example 30d
+       */
+      olderThan: string;
+      /**
+       * @description Only runs that ended with this status
+       * @enum {string}
+       */
+      status?: 'completed' | 'failed' | 'cancelled';
+      /** @description Only this target */
+      target?: string;
+      /** @description Only this dataset */
+      datasetId?: string;
+      /**
+       * @description `true`: answer the runs that would be deleted, delete nothing
+       * @default false
+       */
+      dryRun?: boolean;
+    };
     Run: {
       id: string;
       project: string;
@@ -707,6 +839,7 @@ export interface components {
       };
       retention: {
         ttlSeconds: number;
+        keepLast?: number;
       };
       createdAt: string;
       startedAt: string | null;
@@ -765,21 +898,6 @@ export interface components {
       }[];
       phoneRegion: string;
     } | null;
-    Problem: {
-      /** @example urn:runledger:problem:validation */
-      type: string;
-      /** @example Bad Request */
-      title: string;
-      /** @example 400 */
-      status: number;
-      detail: string;
-      instance?: string;
-      errors?: {
-        /** @example dataset.items.3.id */
-        path: string;
-        message: string;
-      }[];
-    };
     RunSpec: {
       name?: string;
       target: components['schemas']['TargetRef'];
@@ -792,7 +910,8 @@ export interface components {
       scorers?: components['schemas']['ScorerRef'][];
       execution?: components['schemas']['Execution'];
       retention?: {
-        ttlSeconds: number;
+        ttlSeconds?: number;
+        keepLast?: number;
       };
       /** @default [] */
       tags?: string[];
@@ -1076,7 +1195,8 @@ export interface components {
       /** @default 1 */
       trials?: number;
       retention?: {
-        ttlSeconds: number;
+        ttlSeconds?: number;
+        keepLast?: number;
       };
       /** @default [] */
       tags?: string[];
@@ -1324,6 +1444,285 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  cleanupRuns: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CleanupRuns'];
+      };
+    };
+    responses: {
+      /** @description The runs deleted, or that would be */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CleanupResult'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  snapshotRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The snapshot (application/x-ndjson, Content-Disposition: attachment) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {"type":"run","format":1,"run":{"id":"01JZ8X6T2M3N4P5Q6R7S8T9V0W"},"hash":{},"errtypes":{},"reruns":[]}
+           *     {"type":"result","index":0,"item":{"id":"0","input":"hi"},"result":{"status":"succeeded","attempts":1,"output":"hi"},"latencyMs":3}
+           *     {"type":"event","id":"1764600000000-0","fields":["type","status","data","{\"status\":\"queued\"}"]}
+           *     {"type":"digest","sha256":"9f2c...","lines":3}
+           */
+          'application/x-ndjson': string;
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  importRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-ndjson': string;
+      };
+    };
+    responses: {
+      /** @description The restored run */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Run'];
+        };
+      };
+      /** @description Invalid request: `errors[]` lists every offending field by dotted path */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Request body too large */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Redis cannot take the write now: out of memory (`OOM`), a read-only replica during a failover, loading, or unreachable; `detail` names the cause. Nothing partial is left. Retry after `Retry-After` seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "urn:runledger:problem:unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "Redis is out of memory (maxmemory reached); nothing was written"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listRuns: {
     parameters: {
       query?: {

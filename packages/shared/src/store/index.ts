@@ -14,6 +14,7 @@
  * | `events` | ./events.ts | the event stream (read, wait), the cancel channel |
  * | `active` | ./active-runs.ts | the one index of runs in flight |
  * | `retention` | ./retention.ts | keep-last groups of finished runs, runs pruned pending deletion |
+ * | `snapshots` | ./snapshots.ts | a finished run's snapshot lines, importing a snapshot |
  * | `fleet` | ./fleet.ts | workers, targets, metrics, run slots, open chunks, reconciler lock |
  * | `apiKeys`, `idempotency`, `quotas` | ./access.ts | API keys, Idempotency-Keys, runs in flight per project |
  * | `datasets` | ../dataset-store.ts | datasets and their versions |
@@ -32,6 +33,7 @@ import { RunRetention } from './retention.js';
 import { RunHash } from './run-hash.js';
 import { Runs } from './runs.js';
 import { RunScripts } from './scripts.js';
+import { RunSnapshots } from './snapshots.js';
 
 export type { ApiKeyInfo, CreatedApiKey } from './access.js';
 export { ApiKeys, hashApiKey, IdempotencyKeys, ProjectQuotas } from './access.js';
@@ -46,6 +48,7 @@ export { committedRun, type NewRun, RunHash, type RunSummary } from './run-hash.
 export { type RunFilter, Runs } from './runs.js';
 export type { FinishOutcome, RecordOutcome } from './scripts.js';
 export { RunScripts } from './scripts.js';
+export { RunSnapshots } from './snapshots.js';
 
 /**
  * The store modules of one runledger keyspace.
@@ -65,6 +68,7 @@ export class RunStore implements StoreResources {
   readonly events: RunEvents;
   readonly active: ActiveRuns;
   readonly retention: RunRetention;
+  readonly snapshots: RunSnapshots;
   readonly runs: Runs;
   readonly results: RunResults;
   readonly execution: RunExecution;
@@ -91,6 +95,7 @@ export class RunStore implements StoreResources {
     this.active = new ActiveRuns(r, this.hash, this.events, this.retention);
     this.runs = new Runs(r, this.scripts, this.hash, this.active, this.retention);
     this.results = new RunResults(r, this.hash, this.runs);
+    this.snapshots = new RunSnapshots(r, this.runs);
     this.execution = new RunExecution(r, this.scripts);
     this.fleet = new Fleet(r, this.scripts, this.hash);
     this.apiKeys = new ApiKeys(r);
