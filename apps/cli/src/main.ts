@@ -51,6 +51,7 @@ import {
   reconnectForMs,
 } from './gates.js';
 import { addKeysCommands } from './keys.js';
+import { addRunLifecycleCommands } from './lifecycle.js';
 import { closeOnSignals, startServices } from './start.js';
 import { followRun } from './watch.js';
 
@@ -365,7 +366,9 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
 
   // ------------------------------------------------------------------ runs
 
-  const runs = program.command('runs').description('list, inspect, cancel, delete and export runs');
+  const runs = program
+    .command('runs')
+    .description('list, inspect, cancel, delete, export, clean up, archive and restore runs');
 
   runs
     .command('list')
@@ -506,6 +509,8 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         if (effective) err(formatEffective(effective));
       },
     );
+
+  addRunLifecycleCommands(runs, { client, out, err, fail });
 
   // ------------------------------------------------------------------ keys
 
