@@ -1,0 +1,85 @@
+/**
+ * Size and time of a run snapshot (packages/shared/src/snapshot.ts, store/snapshots.ts) against
+ * a real Redis: commits one finished run of N items through the store (echo-like results with a
+ * score and a latency), then times the snapshot (read + NDJSON + digest), gzip (what `runledger
+ * runs archive` writes), `parseSnapshot` (what `POST /v1/runs/import` checks) and `importRun`,
+ * and checks the snapshot after the import is byte-identical. Uses the prefix `bench-snapshot`
+ * and deletes its run at the end.
+ *
+ * Usage: REDIS_URL=redis://127.0.0.1:6379 npx tsx --conditions=@runledger/source bench/snapshot.ts [--items 10000]
+ */
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { createRedis, parseSnapshot, RunStore } from '@runledger/shared';
+import { ulid } from 'ulid';
+
+const { values } = parseArgs({ options: { items: { type: 'string', default: '10000' } } });
+const n = Number(values.items);
+const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const store = new RunStore(redis, { prefix: 'bench-snapshot' });
+const id = ulid();
+const items = Array.from({ length: n }, (_, i) => ({
+  id: `q${i}`,
+  input: `question number ${i}`,
+  expectedOutput: `question number ${i}`,
+}));
+for (let i = 0; i < n; i += 1000) await store.runs.stageItems(id, i, items.slice(i, i + 1000));
+await store.runs.commitRun({
+  id,
+  target: { name: 'echo' },
+  scorers: [{ name: 'exact_match' }],
+  execution: { maxAttempts: 1, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 1000 },
+  datasetVersion: 'v1',
+  totalItems: n,
+  chunkSize: 100,
+  ttlSeconds: 3600,
+  tags: [],
+  metadata: {},
+  createdAt: Date.now(),
+});
+for (let i = 0; i < n; i += 100) {
+  await store.execution.recordResults(
+    id,
+    Array.from({ length: Math.min(100, n - i) }, (_, j) => ({
+      index: i + j,
+      result: {
+        status: 'succeeded' as const,
+        attempts: 1,
+        latencyMs: (i + j) % 97,
+        output: `question number ${i + j}`,
+        scores: { exact_match: { score: 1, passed: true } },
+      },
+    })),
+  );
+}
+const read = async (): Promise<string> => {
+  let text = '';
+  for await (const chunk of await store.snapshots.open(id)) text += chunk;
+  return text;
+};
+const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
+  const t = performance.now();
+  const value = await f();
+  return [value, Math.round(performance.now() - t)];
+};
+await read(); // warm up
+const [text, snapshotMs] = await timed(read);
+const [gz, gzipMs] = await timed(() => gzipSync(Buffer.from(text)));
+const [parsed, parseMs] = await timed(() => parseSnapshot(text));
+await store.runs.deleteRun(id);
+const [, importMs] = await timed(() => store.snapshots.importRun(parsed));
+const identical = (await read()) === text;
+await store.runs.deleteRun(id);
+redis.disconnect();
+console.log(
+  JSON.stringify({
+    items: n,
+    bytes: Buffer.byteLength(text),
+    gzipBytes: gz.length,
+    snapshotMs,
+    gzipMs,
+    parseMs,
+    importMs,
+    identical,
+  }),
+);
