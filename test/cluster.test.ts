@@ -310,6 +310,45 @@ describe('runledger on a 3-node Redis Cluster', () => {
     );
   });
 
+  it('keep-last prunes across slots, and a snapshot imports back byte-identical', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await http<Run>('POST', '/v1/runs', {
+        target: { name: 'echo' },
+        dataset: { id: 'cluster-keep', items: [{ input: i }, { input: i + 1 }] },
+        retention: { keepLast: 2 },
+      });
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+      await waitForStatus(created.body.id, 'completed');
+    }
+    // one after another: the 2 newest are left, the retention keys live in one slot of their own
+    const left = await waitFor(async () => {
+      const statuses = await Promise.all(ids.map((id) => store.runs.getRunStatus(id)));
+      const present = ids.filter((_, i) => statuses[i] !== null);
+      return present.length === 2 ? present : null;
+    }, '2 runs left');
+    expect(left).toEqual(ids.slice(3));
+    expect(await store.retention.kept('default', 'echo', 'cluster-keep')).toEqual(ids.slice(3));
+    const retentionNodes = (await keysByNode(`${prefix}:{retention}:*`))
+      .map((keys, i) => (keys.length > 0 ? i : -1))
+      .filter((i) => i >= 0);
+    expect(retentionNodes).toHaveLength(1);
+
+    const id = ids[4]!;
+    const snapshot = async () => (await fetch(`${api.url}/v1/runs/${id}/snapshot`)).text();
+    const before = await snapshot();
+    expect((await http('DELETE', `/v1/runs/${id}`)).status).toBe(204);
+    const imported = await fetch(`${api.url}/v1/runs/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: before,
+    });
+    expect(imported.status).toBe(201);
+    expect(await snapshot()).toBe(before);
+    expect(await nodesOfRun(id)).toHaveLength(1);
+  });
+
   it('keeps every BullMQ key under the hash-tagged {prefix}, on one node', async () => {
     const byNode = await keysByNode();
     const all = byNode.flat();
