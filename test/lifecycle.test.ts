@@ -6,7 +6,7 @@
  * run vs real.
  */
 import { createHash } from 'node:crypto';
-import type { Run, StoredResult } from '@runledger/shared';
+import { pruneAfterFinish, type Run, type StoredResult } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
 import { commitTestRun } from './helpers/submit.js';
@@ -15,6 +15,7 @@ const ADMIN = 'life-alpha-admin-0123456789';
 const READER = 'life-alpha-read-0123456789a';
 const BETA = 'life-beta-admin-0123456789ab';
 const DAY = 86_400_000;
+const ok: StoredResult = { status: 'succeeded', attempts: 1, latencyMs: 2, output: 1 };
 
 let h: AppHarness;
 
@@ -285,6 +286,48 @@ describe('cleanup', () => {
     expect(await h.store.runs.getRunStatus(recent)).toBe('completed');
     expect(await h.store.runs.getRunStatus(running)).toBe('queued');
     expect(await h.store.runs.getRunStatus(otherProject)).toBe('completed');
+  });
+
+  it('cleanup overlapping keep-last finishes: no error, no running run touched, every run reported is gone, at most N finished left', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      ids.push(
+        await commitTestRun(h.store, 1, {
+          project: 'alpha',
+          datasetId: 'ds-overlap',
+          keepLast: 2,
+          createdAt: Date.now() - 10_000,
+        }),
+      );
+    }
+    const running = await commitTestRun(h.store, 1, {
+      project: 'alpha',
+      datasetId: 'ds-overlap',
+      createdAt: Date.now() - 10_000,
+    });
+    const base = Date.now() - 5000;
+    const [cleaned] = await Promise.all([
+      requestJson<{ runs: { id: string }[] }>(
+        h.app,
+        'POST',
+        '/v1/runs/cleanup',
+        { olderThan: '1s', datasetId: 'ds-overlap' },
+        ADMIN,
+      ),
+      ...ids.map(async (id, i) => {
+        await h.store.execution.recordResults(id, [{ index: 0, result: ok }], base + i);
+        await pruneAfterFinish({ store: h.store, queues: h.queues }, id);
+      }),
+    ]);
+    expect(cleaned.status).toBe(200);
+    for (const r of cleaned.body.runs) expect(await runKeys(r.id)).toEqual([]);
+    const left = [];
+    for (const id of ids) if ((await h.store.runs.getRunStatus(id)) !== null) left.push(id);
+    expect(left.length).toBeLessThanOrEqual(2);
+    // the group lists exactly the runs left (cleanup may have taken kept ones too)
+    expect(await h.store.retention.kept('alpha', 'echo', 'ds-overlap')).toEqual(left);
+    expect(await h.store.retention.pending()).toEqual([]);
+    expect(await h.store.runs.getRunStatus(running)).toBe('queued');
   });
 
   it('400 on a bad duration; 403 for a read key', async () => {
