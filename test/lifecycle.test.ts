@@ -348,5 +348,17 @@ describe('cleanup', () => {
       READER,
     );
     expect(reader.status).toBe(403);
+    // every cleanup call is audited as run.cleanup, refused ones with their status
+    const audit = await requestJson<{ entries: { action: string; status: number }[] }>(
+      h.app,
+      'GET',
+      '/v1/audit?action=run.cleanup&limit=100',
+      undefined,
+      ADMIN,
+    );
+    const statuses = audit.body.entries.map((e) => e.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(400);
+    expect(statuses).toContain(403);
   });
 });
