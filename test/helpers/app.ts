@@ -10,6 +10,7 @@ import {
   loadConfig,
   RunQueues,
   RunStore,
+  ValueCipher,
 } from '@runledger/shared';
 import { type StartWorkerOptions, startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
@@ -45,7 +46,10 @@ export async function createAppHarness(
   });
   const logger = createLogger({ level: 'silent' });
   const redis = createRedis(config.REDIS_URL);
-  const store = new RunStore(redis, { prefix });
+  const store = new RunStore(redis, {
+    prefix,
+    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
+  });
   const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
   const app = createApp({
     config,

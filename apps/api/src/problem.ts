@@ -161,7 +161,8 @@ export function validationHook(
 /**
  * The app's `onError`, the one translation of errors into problems. A `RunledgerError` is
  * answered with its status, kind, message as `detail`, `errors[]` and headers, unless its status
- * is 500 (an unexpected failure); Hono's `HTTPException` with its status. A Redis error that
+ * is 500 (an unexpected failure) and it is not `expose`d (a `DecryptionError` is: 500
+ * `decryption_failed`, `decryption failed (key <kid>)`, logged at error level); Hono's `HTTPException` with its status. A Redis error that
  * waiting cures (out of memory, read-only replica, loading, unreachable: `redisUnavailable`) is
  * logged once at warn level (kind and bounded message, never the command's arguments) and
  * answered 503 `unavailable` with a `detail` naming the cause and `Retry-After`;
@@ -182,7 +183,12 @@ export function createErrorHandler(
       logger.warn({ err, redisKind, method: c.req.method, path: c.req.path }, unavailable.message);
     }
     const known = unavailable ?? err;
-    if (known instanceof RunledgerError && known.status !== 500) {
+    if (known instanceof RunledgerError && known.expose) {
+      if (known.status >= 500) {
+        // an operator's problem (e.g. a missing decryption key): logged, answered with its detail
+        const logger = (c.get('logger') as Logger | undefined) ?? fallbackLogger;
+        logger.error({ err, method: c.req.method, path: c.req.path }, known.message);
+      }
       for (const [name, value] of Object.entries(known.headers ?? {})) c.header(name, value);
       return sendProblem(
         c,

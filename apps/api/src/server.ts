@@ -13,6 +13,7 @@ import {
   RunQueues,
   RunStore,
   redisTopology,
+  ValueCipher,
   waitReplicasOf,
 } from '@runledger/shared';
 import { createApp } from './app.js';
@@ -60,6 +61,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
     eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
     safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
     waitReplicas: waitReplicasOf(config),
+    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
   });
   const queues = new RunQueues({
     redisUrl: config.REDIS_URL,

@@ -26,6 +26,7 @@ import {
   type TargetDefinition,
   ThroughputCounters,
   TRACE_ATTRS,
+  ValueCipher,
   type WorkerInfo,
   waitReplicasOf,
   watchRedisConnection,
@@ -129,6 +130,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
     safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
     waitReplicas: waitReplicasOf(config),
+    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
   });
   const runs = new LocalRuns();
   const slots = new Semaphore(config.WORKER_CONCURRENCY);

@@ -3,6 +3,7 @@
  * Nothing is read on import: `loadConfig()` is called by each `main.ts`, tests build their own.
  */
 import { z } from 'zod';
+import { parseEncryptionKeys } from './encryption.js';
 import { parseHostAllowlist } from './host-allowlist.js';
 import { parseSentinels } from './redis.js';
 import { DEFAULT_ROLE, isRole, type Role } from './roles.js';
@@ -192,6 +193,15 @@ export const ConfigSchema = z.object({
    * empty or `none`: nothing. Read by the API at submit; the run keeps the resolved policy.
    */
   RUNLEDGER_SCRUB: parsedBy(parseScrubKinds),
+
+  /**
+   * Encryption at rest (API and worker; every process of a deployment needs the same list):
+   * `kid:<base64 of 32 bytes>[,kid:...]`. Items, result outputs and errors and dataset items are
+   * stored AES-256-GCM encrypted under the first key; every listed key decrypts (rotation: put
+   * the new key first, keep the old ones while data written under them lives). Empty: off.
+   * A bad entry (not base64, not 32 bytes, duplicate key id) stops the process at start.
+   */
+  RUNLEDGER_ENCRYPTION_KEYS: parsedBy(parseEncryptionKeys),
 });
 
 /** Parsed configuration; see `ConfigSchema` for each field, its unit and default. */

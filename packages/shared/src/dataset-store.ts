@@ -6,6 +6,7 @@
  */
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
+import { openValue, sealValue, type ValueCipher } from './encryption.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
@@ -80,6 +81,11 @@ export interface DatasetStoreOptions {
   prefix?: string;
   /** TTL of a version being written, seconds (it has none once committed). @defaultValue 3600 */
   stagingTtlSeconds?: number;
+  /**
+   * Encryption at rest of the items (`RUNLEDGER_ENCRYPTION_KEYS`, ./encryption.ts): staged
+   * encrypted, decrypted by `readItemJson`. @defaultValue none (plain JSON)
+   */
+  cipher?: ValueCipher | null | undefined;
 }
 
 /** Items written per `HSET` while staging. */
@@ -118,7 +124,7 @@ export class DatasetVersionWriter {
     if (this.batch.length === 0) return;
     const args: string[] = [];
     this.batch.forEach((json, i) => {
-      args.push(String(this.batchStart + i), json);
+      args.push(String(this.batchStart + i), sealValue(json, this.store.cipher));
     });
     this.batchStart += this.batch.length;
     this.batch = [];
@@ -208,6 +214,8 @@ export class DatasetVersionWriter {
 export class DatasetStore {
   readonly keys: KeyLayout;
   readonly stagingTtlSeconds: number;
+  /** Encrypts staged items and decrypts read ones; null: plain JSON. */
+  readonly cipher: ValueCipher | null;
 
   constructor(
     readonly redis: RedisClient,
@@ -215,6 +223,7 @@ export class DatasetStore {
   ) {
     this.keys = new KeyLayout(options.prefix ?? 'runledger');
     this.stagingTtlSeconds = options.stagingTtlSeconds ?? 3600;
+    this.cipher = options.cipher ?? null;
     defineScripts(redis, { rlDatasetCommit: { file: 'dataset-commit-4', keys: 4 } });
   }
 
@@ -279,8 +288,9 @@ export class DatasetStore {
   }
 
   /**
-   * Raw item JSON of version `version`, indexes `[start, start + count)` (fewer at the end).
-   * Empty when the version does not exist.
+   * Item JSON of version `version`, indexes `[start, start + count)` (fewer at the end),
+   * decrypted when stored encrypted. Empty when the version does not exist.
+   * @throws DecryptionError when an item is encrypted under a key not configured (or altered).
    */
   async readItemJson(
     project: string,
@@ -299,7 +309,7 @@ export class DatasetStore {
     const out: string[] = [];
     for (const v of values) {
       if (v === null) break;
-      out.push(v);
+      out.push(openValue(v, this.cipher));
     }
     return out;
   }

@@ -18,6 +18,11 @@ export interface RunledgerErrorOptions {
   errors?: FieldError[] | undefined;
   /** Response headers to send with the problem (`Retry-After`, `WWW-Authenticate`). */
   headers?: Record<string, string> | undefined;
+  /**
+   * Answer `message` as the problem `detail` even with status 500 (a failure the operator must
+   * read, e.g. `DecryptionError`). @defaultValue true unless the status is 500
+   */
+  expose?: boolean | undefined;
 }
 
 /** Problem kinds (the last segment of `type`) by HTTP status, for errors that name none. */
@@ -53,6 +58,8 @@ export class RunledgerError extends Error {
   readonly errors: FieldError[] | undefined;
   /** Headers to send with the problem response. */
   readonly headers: Record<string, string> | undefined;
+  /** The API answers `message` as the problem `detail` (false: a 500 answered `internal error`). */
+  readonly expose: boolean;
 
   /**
    * @param message the problem `detail`.
@@ -68,6 +75,7 @@ export class RunledgerError extends Error {
     super(message);
     this.errors = options.errors;
     this.headers = options.headers;
+    this.expose = options.expose ?? status !== 500;
   }
 
   /** The problem `type` URI: `urn:runledger:problem:<kind>`. */
@@ -168,5 +176,18 @@ export class UnavailableError extends RunledgerError {
    */
   constructor(message: string, headers?: Record<string, string>) {
     super(message, 503, 'unavailable', { headers });
+  }
+}
+
+/**
+ * 500 `decryption_failed`: a value stored encrypted (./encryption.ts) could not be decrypted:
+ * its key (`keyId`) is not in `RUNLEDGER_ENCRYPTION_KEYS`, or it was encrypted under another
+ * key with that id, or it was altered. Answered with its message (`decryption failed (key
+ * <kid>)`), never with the value.
+ */
+export class DecryptionError extends RunledgerError {
+  override name = 'DecryptionError';
+  constructor(readonly keyId: string) {
+    super(`decryption failed (key ${keyId})`, 500, 'decryption_failed', { expose: true });
   }
 }

@@ -1,6 +1,7 @@
 export * from './audit-log.js';
 export * from './config.js';
 export * from './dataset-store.js';
+export * from './encryption.js';
 export * from './errors.js';
 export * from './experiment-schemas.js';
 export * from './experiment-store.js';

@@ -25,9 +25,9 @@ import type { Result as RedisResult } from 'ioredis';
 import { InvalidCursorError, RunNotFoundError, ValidationError } from './errors.js';
 import type { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
-import type { Result, ResultStatus, StoredItem, StoredResult, StoredSpec } from './schemas.js';
+import type { Result, ResultStatus, StoredSpec } from './schemas.js';
 import { scriptError } from './script-codes.js';
-import { RunHash, toResult } from './store/index.js';
+import { RunHash, toResult, ValueCodec } from './store/index.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -61,6 +61,11 @@ export interface ResultQueriesOptions {
   scanBudget?: number;
   /** TTL of the score sort index, seconds. @defaultValue 300 */
   scoreIndexTtlSeconds?: number;
+  /**
+   * The store's codec (`RunStore.codec`): decrypts items and results stored encrypted.
+   * @defaultValue plain JSON (an encrypted value then throws `DecryptionError`)
+   */
+  codec?: ValueCodec;
 }
 
 /** Reads per Redis round trip. */
@@ -117,7 +122,7 @@ const pad = (index: number) => String(index).padStart(10, '0');
  * Search and sort over a run's results (see the module doc).
  *
  * @example
- * const queries = new ResultQueries(redis, store.keys);
+ * const queries = new ResultQueries(store.redis, store.keys, { codec: store.codec });
  * const page = await queries.list(runId, { q: 'paris', sort: '-score:exact_match', limit: 50 });
  */
 export class ResultQueries {
@@ -125,6 +130,8 @@ export class ResultQueries {
   readonly scoreIndexTtlMs: number;
   /** Reads of the run hash (the codec, ./store/run-hash.ts). */
   private readonly hash: RunHash;
+  /** Decodes stored items and results (./store/value-codec.ts). */
+  private readonly codec: ValueCodec;
 
   /**
    * @param redis the store's client (single node or Cluster: every command here touches one
@@ -139,6 +146,7 @@ export class ResultQueries {
     this.scanBudget = options.scanBudget ?? 2000;
     this.scoreIndexTtlMs = (options.scoreIndexTtlSeconds ?? 300) * 1000;
     this.hash = new RunHash({ redis, keys });
+    this.codec = options.codec ?? new ValueCodec();
     defineScripts(redis, { rlSwapScoreSort: { file: 'swap-score-sort-4', keys: 4 } });
   }
 
@@ -213,12 +221,7 @@ export class ResultQueries {
       const s = stored[i];
       const it = items[i];
       if (!s || !it) return null;
-      const result = toResult(
-        runId,
-        index,
-        JSON.parse(it) as StoredItem,
-        JSON.parse(s) as StoredResult,
-      );
+      const result = toResult(runId, index, this.codec.decodeItem(it), this.codec.decodeResult(s));
       if (trial !== null) result.trialIndex = trial;
       return result;
     });
@@ -298,7 +301,7 @@ export class ResultQueries {
       const args: (string | number)[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const index = Number(flat[i]);
-        const stored = JSON.parse(flat[i + 1]!) as StoredResult;
+        const stored = this.codec.decodeResultPlain(flat[i + 1]!); // scores are plaintext
         for (const [name, score] of Object.entries(stored.scores ?? {})) {
           const slot = slots.get(name);
           if (slot === undefined || !Number.isFinite(score.score)) continue;

@@ -10,6 +10,7 @@ import type { ItemScore, RunStatus, StoredItem, StoredResult, StoredSpec } from 
 import type { StoreResources } from './resources.js';
 import { decodeSpec } from './run-hash.js';
 import type { FinishOutcome, RecordOutcome, RunScripts } from './scripts.js';
+import type { ValueCodec } from './value-codec.js';
 
 /** Outcome of `claimItems`. `items` holds only items with no result yet. */
 export type ClaimOutcome =
@@ -27,7 +28,7 @@ export interface ResultRecord {
  * What record-results-9 needs of a result besides its JSON (see its header): index, status,
  * latency, usage, cost, scores, error type and message of a failed one.
  */
-function resultMeta({ index, result }: ResultRecord): string {
+function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): string {
   const meta: Record<string, unknown> = { i: index, s: result.status };
   if (result.latencyMs !== undefined) meta.l = result.latencyMs;
   if (result.usage) {
@@ -45,7 +46,7 @@ function resultMeta({ index, result }: ResultRecord): string {
   }
   if (result.status === 'failed' && result.error) {
     meta.et = result.error.type;
-    meta.em = result.error.message;
+    meta.em = codec.encodeText(result.error.message);
   }
   return JSON.stringify(meta);
 }
@@ -97,7 +98,11 @@ export class RunExecution {
     if (records.length === 0) {
       return { state: 'ok', recorded: 0, done: 0, total: 0, finished: false };
     }
-    const pairs = records.flatMap((record) => [resultMeta(record), JSON.stringify(record.result)]);
+    const { codec } = this.r;
+    const pairs = records.flatMap((record) => [
+      resultMeta(record, codec),
+      codec.encodeResult(record.result),
+    ]);
     const outcome = await this.scripts.recordResults(runId, now, pairs);
     if (outcome.state === 'ok') await waitForReplicas(this.r.redis, this.r.waitReplicas);
     return outcome;
@@ -121,7 +126,7 @@ export class RunExecution {
       now,
       status,
       error ?? '',
-      JSON.stringify(cancelled),
+      this.r.codec.encodeResult(cancelled),
     );
     if (outcome.state === 'finished') await waitForReplicas(this.r.redis, this.r.waitReplicas);
     return outcome;

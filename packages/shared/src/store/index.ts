@@ -49,6 +49,7 @@ export { type RunFilter, Runs } from './runs.js';
 export type { FinishOutcome, RecordOutcome } from './scripts.js';
 export { RunScripts } from './scripts.js';
 export { RunSnapshots } from './snapshots.js';
+export { ValueCodec } from './value-codec.js';
 
 /**
  * The store modules of one runledger keyspace.
@@ -63,6 +64,7 @@ export class RunStore implements StoreResources {
   readonly eventsMaxLen: number;
   readonly safetyTtlSeconds: number;
   readonly waitReplicas: StoreResources['waitReplicas'];
+  readonly codec: StoreResources['codec'];
   readonly scripts: RunScripts;
   readonly hash: RunHash;
   readonly events: RunEvents;
@@ -88,6 +90,7 @@ export class RunStore implements StoreResources {
     this.eventsMaxLen = r.eventsMaxLen;
     this.safetyTtlSeconds = r.safetyTtlSeconds;
     this.waitReplicas = r.waitReplicas;
+    this.codec = r.codec;
     this.scripts = new RunScripts(r);
     this.hash = new RunHash(r);
     this.events = new RunEvents(r);
@@ -101,6 +104,6 @@ export class RunStore implements StoreResources {
     this.apiKeys = new ApiKeys(r);
     this.idempotency = new IdempotencyKeys(r);
     this.quotas = new ProjectQuotas(this.active);
-    this.datasets = new DatasetStore(redis, { prefix: r.keys.prefix });
+    this.datasets = new DatasetStore(redis, { prefix: r.keys.prefix, cipher: r.codec.cipher });
   }
 }

@@ -3,9 +3,11 @@
  * run keys share. `createStoreResources` also loads the run scripts onto the client
  * (./scripts.ts), so a module that holds the resources can call them.
  */
+import type { ValueCipher } from '../encryption.js';
 import { KeyLayout } from '../keys.js';
 import type { RedisClient } from '../redis.js';
 import type { WaitReplicas } from '../redis-replication.js';
+import { ValueCodec } from './value-codec.js';
 
 /** Options of the store modules (`RunStore`, `createStoreResources`). */
 export interface RunStoreOptions {
@@ -21,6 +23,12 @@ export interface RunStoreOptions {
    * ../redis-replication.ts). @defaultValue none
    */
   waitReplicas?: WaitReplicas | undefined;
+  /**
+   * Encryption at rest of items, results and dataset items (`RUNLEDGER_ENCRYPTION_KEYS`,
+   * `ValueCipher.fromEnv`): the first key encrypts, every key decrypts. @defaultValue none
+   * (stored as plain JSON; encrypted values then fail to read with `DecryptionError`)
+   */
+  cipher?: ValueCipher | null | undefined;
 }
 
 /** The shared resources of the store modules. */
@@ -39,6 +47,8 @@ export interface StoreResources {
   readonly safetyTtlSeconds: number;
   /** Replicas the writes of runs wait for (`RunStoreOptions.waitReplicas`); none when undefined. */
   readonly waitReplicas: WaitReplicas | undefined;
+  /** Encodes items, results and error messages for Redis, encrypted with a cipher (./value-codec.ts). */
+  readonly codec: ValueCodec;
 }
 
 /** The resources for `redis` with `options`' defaults applied. */
@@ -52,5 +62,6 @@ export function createStoreResources(
     eventsMaxLen: options.eventsMaxLen ?? 10_000,
     safetyTtlSeconds: options.safetyTtlSeconds ?? 30 * 24 * 3600,
     waitReplicas: options.waitReplicas,
+    codec: new ValueCodec(options.cipher ?? null),
   };
 }

@@ -107,8 +107,8 @@ export class RunResults {
       const s = stored[i];
       const it = items[i];
       if (!s || !it) return;
-      const item = JSON.parse(it) as StoredItem;
-      const result = toResult(runId, index, item, JSON.parse(s) as StoredResult);
+      const { codec } = this.r;
+      const result = toResult(runId, index, codec.decodeItem(it), codec.decodeResult(s));
       if (info.trialIndex !== null) result.trialIndex = info.trialIndex;
       results.push(result);
     });
@@ -220,7 +220,7 @@ export class RunResults {
     if (!(await this.r.redis.exists(k.run))) throw new RunNotFoundError(runId);
     if (indexes.length === 0) return [];
     const values = await this.r.redis.hmget(k.items, ...indexes.map(String));
-    return values.map((v) => (v === null ? null : (JSON.parse(v) as StoredItem)));
+    return values.map((v) => (v === null ? null : this.r.codec.decodeItem(v)));
   }
 
   /** Item indexes of a run's results with `status`, ascending, from index `from`, at most `limit`. */

@@ -84,7 +84,7 @@ export class Runs {
     const key = this.r.keys.run(runId).items;
     const args: string[] = [];
     items.forEach((item, i) => {
-      args.push(String(startIndex + i), JSON.stringify(item));
+      args.push(String(startIndex + i), this.r.codec.encodeItem(item));
     });
     await this.r.redis
       .multi()

@@ -175,7 +175,7 @@ export class RunScripts {
     const items: { index: number; item: StoredItem | null }[] = [];
     for (let i = 2; i < reply.length; i += 2) {
       const json = reply[i + 1] as string;
-      items.push({ index: Number(reply[i]), item: json ? (JSON.parse(json) as StoredItem) : null });
+      items.push({ index: Number(reply[i]), item: json ? this.r.codec.decodeItem(json) : null });
     }
     return { state: 'ok', specJson: (reply[1] as string | null) || null, items };
   }
@@ -247,9 +247,17 @@ export class RunScripts {
         max: numberOrNull(reply[3]),
         percentiles: reply.slice(4, 4 + n).map(numberOrNull),
       },
-      errtypes: pairsToRecord((reply[4 + n] as string[] | undefined) ?? []),
+      errtypes: this.decodeErrtypes(pairsToRecord((reply[4 + n] as string[] | undefined) ?? [])),
       reruns: ((reply[5 + n] as string[] | undefined) ?? []).map(String),
     };
+  }
+
+  /** The errtypes hash with its messages (`m:<type>`) decoded (./value-codec.ts). */
+  private decodeErrtypes(h: Record<string, string>): Record<string, string> {
+    for (const field of Object.keys(h)) {
+      if (field.startsWith('m:')) h[field] = this.r.codec.decodeText(h[field]!);
+    }
+    return h;
   }
 
   /**

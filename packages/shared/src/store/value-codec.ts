@@ -1,0 +1,96 @@
+/**
+ * The one encoder and decoder of the user values a run stores in Redis: its items (the items
+ * hash), its results (the results hash) and the first message of each error type (the errtypes
+ * hash). With a cipher (`RUNLEDGER_ENCRYPTION_KEYS`, ../encryption.ts) they are stored
+ * encrypted; without, as plain JSON, exactly as before.
+ *
+ * - An item is encrypted whole: `enc:v1:<kid>:...` in place of its JSON (no script reads it).
+ * - A result keeps what the scripts, filters, sorts and aggregates read in plaintext (status,
+ *   attempts, latency, queue time, times, usage, cost, scores, worker id, mask counts) and holds
+ *   its output and error encrypted in one field, `sealed`. Results written by a script itself
+ *   (the budget stop's `cancelled` result, lua/record-results-9.lua) are plaintext: they carry a
+ *   message of runledger's own, no user value.
+ * - An error message is encrypted whole.
+ *
+ * Reads accept both forms, so values written before encryption was turned on stay readable.
+ * A value encrypted under a key that is not configured (or altered) throws `DecryptionError`.
+ */
+import { openValue, sealValue, type ValueCipher } from '../encryption.js';
+import type { StoredItem, StoredResult } from '../schemas.js';
+
+/** A stored result with its user values encrypted: `sealed` holds `{ output?, error? }`. */
+type SealedResult = Omit<StoredResult, 'output' | 'error'> & { sealed?: string };
+
+/** Encodes and decodes a run's items, results and error messages for Redis. */
+export class ValueCodec {
+  /** @param cipher the configured keys; null: values are stored as plain JSON. */
+  constructor(readonly cipher: ValueCipher | null = null) {}
+
+  /** True when values are written encrypted. */
+  get encrypting(): boolean {
+    return this.cipher !== null;
+  }
+
+  /** An item's stored form: its JSON, encrypted with a cipher. */
+  encodeItem(item: StoredItem): string {
+    return sealValue(JSON.stringify(item), this.cipher);
+  }
+
+  /** An item from its stored form. @throws DecryptionError (see the module doc). */
+  decodeItem(raw: string): StoredItem {
+    return JSON.parse(openValue(raw, this.cipher)) as StoredItem;
+  }
+
+  /** A result's stored form: JSON, its output and error in `sealed` with a cipher. */
+  encodeResult(result: StoredResult): string {
+    if (this.cipher === null || (result.output === undefined && result.error === undefined)) {
+      return JSON.stringify(result);
+    }
+    const { output, error, ...plain } = result;
+    const sealed: SealedResult = {
+      ...plain,
+      sealed: this.cipher.encrypt(JSON.stringify({ output, error })),
+    };
+    return JSON.stringify(sealed);
+  }
+
+  /** A result from its stored form. @throws DecryptionError (see the module doc). */
+  decodeResult(raw: string): StoredResult {
+    const stored = JSON.parse(raw) as SealedResult & Pick<StoredResult, 'output' | 'error'>;
+    if (stored.sealed === undefined) return stored;
+    const { sealed, ...plain } = stored;
+    const values = JSON.parse(openValue(sealed, this.cipher)) as Pick<
+      StoredResult,
+      'output' | 'error'
+    >;
+    const result: StoredResult = plain;
+    if (values.output !== undefined) result.output = values.output;
+    if (values.error !== undefined) result.error = values.error;
+    return result;
+  }
+
+  /**
+   * The plaintext fields of a stored result (status, scores, latency, ...) without decrypting
+   * its output and error (they are left out): for readers that need no user value, such as the
+   * score sort index.
+   */
+  decodeResultPlain(raw: string): Omit<StoredResult, 'output' | 'error'> {
+    const {
+      sealed: _sealed,
+      output: _output,
+      error: _error,
+      ...plain
+    } = JSON.parse(raw) as SealedResult & Pick<StoredResult, 'output' | 'error'>;
+    return plain;
+  }
+
+  /** A text's stored form (an error type's first message): encrypted with a cipher. */
+  encodeText(text: string): string {
+    return sealValue(text, this.cipher);
+  }
+
+  /** A text from its stored form. @throws DecryptionError (see the module doc). */
+  decodeText(raw: string): string {
+    return openValue(raw, this.cipher);
+  }
+}
