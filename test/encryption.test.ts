@@ -20,7 +20,7 @@ import {
 import { describe, expect, it } from 'vitest';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
-const env = (...keys: EncryptionKey[]) =>
+const _env = (...keys: EncryptionKey[]) =>
   keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
 
 /** The error `fn` throws. */

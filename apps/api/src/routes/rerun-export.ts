@@ -112,6 +112,11 @@ export function createRerunExportRoutes(deps: AppDeps) {
   ): Promise<never> => {
     await checkOwnRun(store, c, id);
     const logger = c.get('logger');
+    // the first page is read before the response starts, so a failure to read it (a result
+    // that cannot be decrypted: 500 decryption_failed) is answered as a problem, not as an
+    // empty 200
+    let firstPage: { results: Result[]; nextCursor: string | null } | null =
+      await store.results.listResults(id, { limit: EXPORT_PAGE_SIZE });
     c.header('Content-Type', contentType);
     c.header('Content-Disposition', `attachment; filename="run-${id}-results.${extension}"`);
     c.header('Cache-Control', 'no-store');
@@ -124,7 +129,10 @@ export function createRerunExportRoutes(deps: AppDeps) {
           if (s.aborted) return;
           let page: { results: Result[]; nextCursor: string | null };
           try {
-            page = await store.results.listResults(id, { limit: EXPORT_PAGE_SIZE, cursor });
+            page =
+              firstPage ??
+              (await store.results.listResults(id, { limit: EXPORT_PAGE_SIZE, cursor }));
+            firstPage = null;
           } catch (err) {
             if (err instanceof RunNotFoundError) return; // deleted or expired mid-export
             throw err;
