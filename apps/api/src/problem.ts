@@ -184,7 +184,7 @@ export function createErrorHandler(
     }
     const known = unavailable ?? err;
     if (known instanceof RunledgerError && known.expose) {
-      if (known.status >= 500) {
+      if (known.status === 500) {
         // an operator's problem (e.g. a missing decryption key): logged, answered with its detail
         const logger = (c.get('logger') as Logger | undefined) ?? fallbackLogger;
         logger.error({ err, method: c.req.method, path: c.req.path }, known.message);
