@@ -53,7 +53,10 @@ export const OPENAPI_DOCUMENT_CONFIG = {
       'a dataset), follow it (Server-Sent Events), page or export its results, compare runs, ' +
       'run experiments over stored datasets. `/v1` routes take `Authorization: Bearer <key>` ' +
       'once API keys are configured. Errors are RFC 9457 problem details ' +
-      '(`application/problem+json`) whose `errors[]` names each offending field by path.',
+      '(`application/problem+json`) whose `errors[]` names each offending field by path. ' +
+      'With encryption at rest (`RUNLEDGER_ENCRYPTION_KEYS`), reading a stored value whose key ' +
+      'is not configured (or that was altered) answers 500 `urn:runledger:problem:decryption_failed` ' +
+      'with `detail` `decryption failed (key <kid>)`, never the value.',
     license: { name: 'MIT', identifier: 'MIT' },
   },
   servers: [{ url: '/', description: 'The origin serving this document' }],
