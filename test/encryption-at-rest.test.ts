@@ -474,4 +474,44 @@ describe('encryption at rest', () => {
     expect(missing.status).toBe(500);
     expect(missing.body.detail).toBe('decryption failed (key kid1)');
   });
+
+  it('snapshots hold the decrypted values; an import (after delete) encrypts them again under the current key and snapshots byte-identically', async () => {
+    const before = await side('rl-snap', KEY0);
+    const { run } = await scenario(before);
+    const snapshot = await call<null>(before, 'GET', `/v1/runs/${run.id}/snapshot`);
+    expect(snapshot.status, snapshot.text).toBe(200);
+    expect(snapshot.text).not.toContain('enc:v1:');
+    expect(snapshot.text).toContain(marker('tmeta', 4));
+    expect(snapshot.text).toContain(`no answer for ${marker('tin', 3)}`); // the error type's message
+    const results = await call<{ results: Result[] }>(
+      before,
+      'GET',
+      `/v1/runs/${run.id}/results?limit=100`,
+    );
+    // rotated: kid1 encrypts, kid0 still decrypts
+    const rotated = await side('rl-snap', `${KEY1},${KEY0}`, false);
+    expect((await call(rotated, 'DELETE', `/v1/runs/${run.id}`)).status).toBe(204);
+    const imported = await rotated.app.request('/v1/runs/import', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: snapshot.text,
+    });
+    expect(imported.status, await imported.clone().text()).toBe(201);
+    expect(await redis.hget(`rl-snap:{${run.id}}:items`, '0')).toMatch(/^enc:v1:kid1:/);
+    const sealed = JSON.parse((await redis.hget(`rl-snap:{${run.id}}:results`, '3'))!).sealed;
+    expect(sealed).toMatch(/^enc:v1:kid1:/);
+    expect(await redis.hget(`rl-snap:{${run.id}}:errtypes`, 'm:target_error')).toMatch(
+      /^enc:v1:kid1:/,
+    );
+    const again = await call<null>(rotated, 'GET', `/v1/runs/${run.id}/snapshot`);
+    expect(again.text).toBe(snapshot.text);
+    const restored = await call<{ results: Result[] }>(
+      rotated,
+      'GET',
+      `/v1/runs/${run.id}/results?limit=100`,
+    );
+    expect(restored.body.results.map(stable)).toEqual(results.body.results.map(stable));
+    // every key of the prefix (runs, dataset, queues): no plaintext marker
+    expect(await dump('rl-snap')).not.toContain('secret-');
+  });
 });

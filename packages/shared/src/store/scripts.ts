@@ -247,17 +247,11 @@ export class RunScripts {
         max: numberOrNull(reply[3]),
         percentiles: reply.slice(4, 4 + n).map(numberOrNull),
       },
-      errtypes: this.decodeErrtypes(pairsToRecord((reply[4 + n] as string[] | undefined) ?? [])),
+      errtypes: this.r.codec.decodeErrtypes(
+        pairsToRecord((reply[4 + n] as string[] | undefined) ?? []),
+      ),
       reruns: ((reply[5 + n] as string[] | undefined) ?? []).map(String),
     };
-  }
-
-  /** The errtypes hash with its messages (`m:<type>`) decoded (./value-codec.ts). */
-  private decodeErrtypes(h: Record<string, string>): Record<string, string> {
-    for (const field of Object.keys(h)) {
-      if (field.startsWith('m:')) h[field] = this.r.codec.decodeText(h[field]!);
-    }
-    return h;
   }
 
   /**

@@ -10,13 +10,17 @@
  * on every key (the run is invisible until its hash exists: readers start from it), then the
  * runs list entry. Any failure deletes what was written.
  *
+ * Items, results and error-type messages go through the codec (./value-codec.ts): a snapshot
+ * holds them decoded (plaintext, as every API answer) and an import stores them encoded again
+ * (encrypted under the current key with `RUNLEDGER_ENCRYPTION_KEYS`).
+ *
  * Secret target and scorer config fields (../secrets.ts) are `[redacted]` in a snapshot (its
  * `run` and its stored spec alike), as in every API answer: a restored run keeps every figure
  * but not those secrets.
  */
 import type { ChainableCommander } from 'ioredis';
 import { ConflictError, RunNotFoundError, RunStateError } from '../errors.js';
-import type { Run } from '../schemas.js';
+import type { Run, StoredItem, StoredResult } from '../schemas.js';
 import { redactSecrets } from '../secrets.js';
 import {
   type ParsedSnapshot,
@@ -63,7 +67,7 @@ export class RunSnapshots {
 
   private async *lines(run: Run): AsyncGenerator<string> {
     const k = this.r.keys.run(run.id);
-    const redis = this.r.redis;
+    const { redis, codec } = this.r;
     const [hash, errtypes, reruns] = await Promise.all([
       redis.hgetall(k.run),
       redis.hgetall(k.errtypes),
@@ -89,7 +93,7 @@ export class RunSnapshots {
       format: SNAPSHOT_FORMAT,
       run: shown,
       hash: sortedRecord(stored),
-      errtypes: sortedRecord(errtypes),
+      errtypes: sortedRecord(codec.decodeErrtypes(errtypes)),
       reruns: [],
     };
     for (let i = 0; i < reruns.length; i += 2)
@@ -110,8 +114,8 @@ export class RunSnapshots {
         const line: Record<string, unknown> = {
           type: 'result',
           index: start + i,
-          item: JSON.parse(items[i]!),
-          result: JSON.parse(results[i]!),
+          item: codec.decodeItem(items[i]!),
+          result: codec.decodeResult(results[i]!),
         };
         if (latencies[i] != null) line.latencyMs = Number(latencies[i]);
         chunk += writer.line(line);
@@ -179,6 +183,7 @@ export class RunSnapshots {
   /** Every key of the run but its hash, with the safety TTL (`importRun`). */
   private async write(runId: string, s: ParsedSnapshot, ttl: number): Promise<void> {
     const k = this.r.keys.run(runId);
+    const { codec } = this.r;
     const statusKey = { succeeded: k.succeeded, failed: k.failed, cancelled: k.cancelled };
     for (let i = 0; i < s.results.length; i += PAGE) {
       const page = s.results.slice(i, i + PAGE);
@@ -186,8 +191,8 @@ export class RunSnapshots {
       const items: string[] = [];
       const results: string[] = [];
       for (const line of page) {
-        items.push(String(line.index), JSON.stringify(line.item));
-        results.push(String(line.index), JSON.stringify(line.result));
+        items.push(String(line.index), codec.encodeItem(line.item as StoredItem));
+        results.push(String(line.index), codec.encodeResult(line.result as StoredResult));
         const status = (line.result as { status: keyof typeof statusKey }).status;
         tx.zadd(statusKey[status], line.index, String(line.index));
         if (line.latencyMs !== undefined) tx.zadd(k.latency, line.latencyMs, String(line.index));
@@ -198,7 +203,9 @@ export class RunSnapshots {
       await exec(tx);
     }
     const tx = this.r.redis.multi();
-    if (Object.keys(s.run.errtypes).length > 0) tx.hset(k.errtypes, s.run.errtypes);
+    if (Object.keys(s.run.errtypes).length > 0) {
+      tx.hset(k.errtypes, codec.encodeErrtypes(s.run.errtypes));
+    }
     for (const [id, createdAt] of s.run.reruns) tx.zadd(k.reruns, createdAt, id);
     for (const key of [k.errtypes, k.reruns]) tx.expire(key, ttl);
     await exec(tx);

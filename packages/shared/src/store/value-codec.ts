@@ -10,7 +10,10 @@
  *   its output and error encrypted in one field, `sealed`. Results written by a script itself
  *   (the budget stop's `cancelled` result, lua/record-results-9.lua) are plaintext: they carry a
  *   message of runledger's own, no user value.
- * - An error message is encrypted whole.
+ * - An error message is encrypted whole (`encodeText`; the errtypes hash: `encodeErrtypes`).
+ *
+ * Snapshots (./snapshots.ts) hold the decoded values and import encodes them again, under the
+ * key that encrypts now.
  *
  * Reads accept both forms, so values written before encryption was turned on stay readable.
  * A value encrypted under a key that is not configured (or altered) throws `DecryptionError`.
@@ -93,4 +96,29 @@ export class ValueCodec {
   decodeText(raw: string): string {
     return openValue(raw, this.cipher);
   }
+
+  /**
+   * The errtypes hash (`n:<type>` counts, `m:<type>` first messages) with its messages decoded
+   * (a new record). @throws DecryptionError (see the module doc).
+   */
+  decodeErrtypes(stored: Record<string, string>): Record<string, string> {
+    return mapMessages(stored, (m) => this.decodeText(m));
+  }
+
+  /** The errtypes hash's stored form: its messages (`m:<type>`) encoded (a new record). */
+  encodeErrtypes(plain: Record<string, string>): Record<string, string> {
+    return mapMessages(plain, (m) => this.encodeText(m));
+  }
+}
+
+/** `h` with `fn` applied to its `m:<type>` fields. */
+function mapMessages(
+  h: Record<string, string>,
+  fn: (message: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, value] of Object.entries(h)) {
+    out[field] = field.startsWith('m:') ? fn(value) : value;
+  }
+  return out;
 }
