@@ -260,6 +260,22 @@ describe('dashboard pages', () => {
     expect(pagesRead.length).toBeLessThanOrEqual(8);
     expect(pagesRead.every((u) => new URL(u).searchParams.get('limit') === '100')).toBe(true);
     expect(await resultRows().count()).toBeLessThan(80);
+    // the table keeps the pages on screen and the 2 seen last, and drops the rest: back to the
+    // middle needs no request, back to the top reads page 0 again
+    const reads = (cursor: number) =>
+      pagesRead.filter((u) => new URL(u).searchParams.get('cursor') === String(cursor)).length;
+    expect(reads(0)).toBe(1);
+    expect(reads(1500)).toBe(1);
+    for (const index of [1500, 0]) {
+      await page.locator('.vtable').evaluate((el, top) => {
+        el.scrollTop = top;
+      }, index * 36);
+      await expect
+        .poll(() => page.locator(`tr[data-index="${index}"]`).textContent())
+        .toContain(`big${index}`);
+    }
+    expect(reads(1500)).toBe(1);
+    expect(reads(0)).toBe(2);
   });
 
   it('comparing two runs shows the regressions first', async () => {

@@ -12,6 +12,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { listResults, type Result, type ResultSort, type ResultStatus, type Run } from '../api';
 import { fmtMs, preview } from '../format';
+import { keepPages, pagesOf } from '../result-pages';
 import { StatusBadge } from './common';
 import { VirtualTable } from './virtual-table';
 
@@ -95,23 +96,33 @@ const GRID =
 
 const live = (run: Run) => run.status === 'queued' || run.status === 'running';
 
-/** Rows by item index, fetching only the pages on screen. */
+/** Pages kept besides those on screen: the ones most recently on screen (see result-pages.ts). */
+const EXTRA_PAGES = 2;
+
+/**
+ * The query of page `page` (items `page * RESULTS_PAGE ..`) of run `runId`. Dropped from the
+ * cache as soon as the table stops listing it (`gcTime` 0): the table lists the pages on screen
+ * and the `EXTRA_PAGES` seen last, so memory is bounded by a count of pages. Built here, outside
+ * any component: a `queryFn` made inside a render closes over that render's scope, which also
+ * holds the `useQueries` results of that render (whose observers hold the previous render's
+ * `queryFn`, and so on): that chain kept every page ever scrolled past in memory, long after the
+ * query cache had dropped it.
+ */
+function resultsPageQuery(runId: string, page: number, liveRun: boolean) {
+  return {
+    queryKey: ['results', runId, 'all', page],
+    queryFn: () => listResults(runId, { cursor: String(page * RESULTS_PAGE), limit: RESULTS_PAGE }),
+    staleTime: liveRun ? 1000 : Number.POSITIVE_INFINITY,
+    gcTime: 0,
+  };
+}
+
+/** Rows by item index, fetching only the pages on screen (and keeping the few seen last). */
 function useIndexedRows(run: Run) {
-  const [range, setRange] = useState<[number, number]>([0, 40]);
-  const pages = useMemo(() => {
-    const out: number[] = [];
-    for (let p = Math.floor(range[0] / RESULTS_PAGE); p <= Math.floor(range[1] / RESULTS_PAGE); p++)
-      out.push(p);
-    return out;
-  }, [range]);
+  const [pages, setPages] = useState<readonly number[]>(() => pagesOf(0, 40, RESULTS_PAGE));
+  const liveRun = live(run);
   const results = useQueries({
-    queries: pages.map((page) => ({
-      queryKey: ['results', run.id, 'all', page],
-      queryFn: () =>
-        listResults(run.id, { cursor: String(page * RESULTS_PAGE), limit: RESULTS_PAGE }),
-      staleTime: live(run) ? 1000 : Number.POSITIVE_INFINITY,
-      gcTime: 30_000,
-    })),
+    queries: pages.map((page) => resultsPageQuery(run.id, page, liveRun)),
   });
   const byIndex = useMemo(() => {
     const map = new Map<number, Result | null>();
@@ -134,7 +145,7 @@ function useIndexedRows(run: Run) {
     [byIndex],
   );
   const onRange = useCallback((start: number, end: number) => {
-    setRange((old) => (old[0] === start && old[1] === end ? old : [start, end]));
+    setPages((kept) => keepPages(pagesOf(start, end, RESULTS_PAGE), kept, EXTRA_PAGES));
   }, []);
   return { count: run.totalItems, rowAt, onRange, error };
 }
