@@ -401,10 +401,10 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     const ttl = await redis.pttl(sort.index);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(300_000);
-    expect(await redis.get(sort.builtCount)).toBe('10');
+    expect(await redis.get(sort.builtCount)).toMatch(/^10:\d+$/); // result count : built at (ms)
   });
 
-  it('rebuilds the score index when results landed since, and DELETE removes it', async () => {
+  it("rebuilds a running run's score index at most once per interval, a finished run's only when its result count changed, and DELETE removes it", async () => {
     const items: StoredItem[] = Array.from({ length: 4 }, (_, i) => ({ id: `p${i}`, input: i }));
     const id = await makeRun({
       target: { name: 't1' },
@@ -412,32 +412,76 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
       items,
       results: [ok('a', 1, { contains: 0.5 }), null, null, null],
     });
+    const status = async () => (await get<Run>(`/v1/runs/${id}`)).body.status;
+    // the clock and the interval injected: no wall-clock window
+    let now = 1_000_000;
+    const queries = new ResultQueries(redis, store.keys, {
+      minRebuildIntervalMs: 5000,
+      now: () => now,
+    });
     const sorted = async () =>
-      (
-        await get<{ results: Result[] }>(`/v1/runs/${id}/results?sort=-score:contains`)
-      ).body.results.map((r) => r.itemId);
+      (await queries.list(id, { sort: '-score:contains' })).results.map((r) => r.itemId);
+    const sort = store.keys.runScoreSort(id);
     expect(await sorted()).toEqual(['p0']);
+    expect(await redis.get(sort.builtCount)).toBe('1:1000000');
+    // 2 results land while the run goes on: for 5 s after the build its pages come from it
     await store.execution.recordResults(id, [
       { index: 2, result: ok('b', 1, { contains: 0.9 }) },
       { index: 3, result: ok('c', 1, { contains: 0.1 }) },
     ]);
+    expect(await status()).toBe('queued');
+    now += 4999;
+    expect(await sorted()).toEqual(['p0']);
+    expect(await redis.get(sort.builtCount)).toBe('1:1000000');
+    now += 1;
     expect(await sorted()).toEqual(['p2', 'p0', 'p3']);
-    const sort = store.keys.runScoreSort(id);
-    expect(await redis.get(sort.builtCount)).toBe('3');
-    // while another process holds the build lock, the previous index serves
+    expect(await redis.get(sort.builtCount)).toBe('3:1005000');
+    // the last result lands and the run completes; while another process holds the build lock,
+    // the previous index serves
     await redis.set(sort.lock, 'another-api-process', 'PX', 30_000);
     await store.execution.recordResults(id, [{ index: 1, result: ok('d', 1, { contains: 1 }) }]);
+    expect(await status()).toBe('completed');
     expect(await sorted()).toEqual(['p2', 'p0', 'p3']);
-    expect(await redis.get(sort.builtCount)).toBe('3');
+    expect(await redis.get(sort.builtCount)).toBe('3:1005000');
     await redis.del(sort.lock);
+    // finished with another count: rebuilt at once (0 ms after the last build)
+    expect(await sorted()).toEqual(['p1', 'p2', 'p0', 'p3']);
+    expect(await redis.get(sort.builtCount)).toBe('4:1005000');
+    expect(await redis.exists(sort.lock)).toBe(0); // released after the build
+    // and never again while its count stays, however long after
+    now += 3_600_000;
+    expect(await sorted()).toEqual(['p1', 'p2', 'p0', 'p3']);
+    expect(await redis.get(sort.builtCount)).toBe('4:1005000');
+    // a bare count (written before the build time was kept) is read as that count
+    await redis.set(sort.builtCount, '4', 'KEEPTTL');
     expect(await sorted()).toEqual(['p1', 'p2', 'p0', 'p3']);
     expect(await redis.get(sort.builtCount)).toBe('4');
-    expect(await redis.exists(sort.lock)).toBe(0); // released after the build
+    // the API answers from the same index
+    const api = await get<{ results: Result[] }>(`/v1/runs/${id}/results?sort=-score:contains`);
+    expect(api.body.results.map((r) => r.itemId)).toEqual(['p1', 'p2', 'p0', 'p3']);
+    expect(await redis.get(sort.builtCount)).toBe('4');
     await redis.set(sort.lock, 'a build in flight', 'PX', 30_000);
     expect(await redis.exists(sort.index, sort.builtCount, sort.lock)).toBe(3);
     const res = await requestJson(app, 'DELETE', `/v1/runs/${id}`, undefined, KEY);
     expect(res.status).toBe(204);
     expect(await redis.exists(sort.index, sort.builtCount, sort.lock)).toBe(0);
+  });
+
+  it('a sorted request on a run in flight builds its index when there is none', async () => {
+    const items: StoredItem[] = Array.from({ length: 3 }, (_, i) => ({ id: `r${i}`, input: i }));
+    const id = await makeRun({
+      target: { name: 't1' },
+      scorers: ['contains'],
+      items,
+      results: [ok('a', 1, { contains: 0.3 }), ok('b', 1, { contains: 0.6 }), null],
+    });
+    const queries = new ResultQueries(redis, store.keys, {
+      minRebuildIntervalMs: 3_600_000,
+      now: () => 42,
+    });
+    const page = await queries.list(id, { sort: 'score:contains' });
+    expect(page.results.map((r) => r.itemId)).toEqual(['r0', 'r1']);
+    expect(await redis.get(store.keys.runScoreSort(id).builtCount)).toBe('2:42');
   });
 
   it('answers 400 problems for a bad sort, scorer or cursor', async () => {

@@ -344,7 +344,8 @@ export class RunledgerClient {
      * One page of `GET /v1/runs/:id/results` (`cursor` from the previous page, with the same
      * `sort`). `q`: case-insensitive substring of the item id, input, output, expected output or
      * error message (a bounded scan: a page may be short, even empty, with a `nextCursor`);
-     * `sort`: `latency`, `-latency`, `score:<scorer>`, `-score:<scorer>`.
+     * `sort`: `latency`, `-latency`, `score:<scorer>`, `-score:<scorer>` (on a run still in
+     * flight the score order is refreshed at most every 5 s: it may lag the newest results).
      * @throws RunledgerApiError (400 bad sort / cursor / unknown scorer, 404).
      */
     resultsPage: async (id: string, query: ListResultsQuery = {}): Promise<ResultList> => {

@@ -28,7 +28,7 @@
  * | `runledger:ratelimit:<keyId>`     | string | requests of one API key in the current second (rate-limiter-flexible) |
  * | `runledger:{<runId>}:slots`       | zset   | holders of the run's fleet-wide concurrency slots, score = lease expiry (ms); own TTL |
  * | `runledger:{<runId>}:scoresort`   | zset   | results by score for sorting (result-queries.ts): member `<scorer slot>:<10-digit itemIndex>`, score `2 * slot + score`; 300 s TTL |
- * | `runledger:{<runId>}:scoresort:n` | string | the run's result count when `scoresort` was built (rebuilt when it changed); same TTL |
+ * | `runledger:{<runId>}:scoresort:n` | string | `<result count>:<ms>` `scoresort` was built from (rebuilt when the count changed; a running run's at most every 5 s); same TTL |
  * | `runledger:{<runId>}:scoresort:lock` | string | held while one API process builds `scoresort` (30 s PX); others read the previous index meanwhile |
  * | `runledger:targetlimit:rpm:<t>`   | string | requests to target t in the current window (rate-limiter-flexible) |
  * | `runledger:targetlimit:tpm:<t>`   | string | tokens reported by target t in the current window          |
@@ -128,7 +128,7 @@ export class KeyLayout {
   /**
    * A run's on-demand index of its results by score (`ResultQueries`, result-queries.ts): `index`
    * a zset (member `<scorer slot>:<10-digit itemIndex>`, score `2 * slot + score`), `builtCount`
-   * the run's result count when it was built. Both carry a short TTL (300 s, never past the
+   * `<result count>:<ms>`: the run's result count when it was built, and when. Both carry a short TTL (300 s, never past the
    * run's own); `deleteRun` deletes them. `lock`: held (with a TTL) while a build runs;
    * `temp(token)`: where a build is written before it replaces `index`.
    */

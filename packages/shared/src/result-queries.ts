@@ -9,9 +9,11 @@
  *   `limit` results, even none, with a non-null `nextCursor`: follow it until it is null.
  * - Sort (`sort`): `latency` / `-latency` pages through the run's latency zset (items that ran);
  *   `score:<scorer>` / `-score:<scorer>` through an index built on demand in Redis
- *   (`KeyLayout.runScoreSort`: one zset for every scorer of the run, 300 s TTL, rebuilt when
- *   the run's result count changed since it was built), so pages stay consistent across API
- *   processes. One process builds at a time (a lock with a 30 s TTL); while it does, the others
+ *   (`KeyLayout.runScoreSort`: one zset for every scorer of the run, 300 s TTL), so pages stay
+ *   consistent across API processes. A finished run's index is rebuilt only when the run's result
+ *   count differs from the one it was built from; a run still queued or running rebuilds at most
+ *   once per `minRebuildIntervalMs` (5 s), so its sorted pages may lag the newest results by
+ *   that long (a build reads every result: ~2 s per 100,000). One process builds at a time (a lock with a 30 s TTL); while it does, the others
  *   page through the previous index, when there is one. Items without the sort key (never ran, not scored by that scorer) are left out.
  *   Ties are ordered by item index (score) or by the index's text (latency); a descending sort
  *   is the exact reverse of the ascending one (ties too).
@@ -62,6 +64,13 @@ export interface ResultQueriesOptions {
   /** TTL of the score sort index, seconds. @defaultValue 300 */
   scoreIndexTtlSeconds?: number;
   /**
+   * Least time between two builds of the sort index of a run still queued or running, ms (a
+   * finished run's is rebuilt whenever its result count changed). @defaultValue 5000
+   */
+  minRebuildIntervalMs?: number;
+  /** The clock the rebuild interval is measured with, ms since the epoch. @defaultValue Date.now */
+  now?: () => number;
+  /**
    * The store's codec (`RunStore.codec`): decrypts items and results stored encrypted.
    * @defaultValue plain JSON (an encrypted value then throws `DecryptionError`)
    */
@@ -72,6 +81,18 @@ export interface ResultQueriesOptions {
 const BATCH = 250;
 /** How long one score index build may hold the build lock, ms. */
 const BUILD_LOCK_MS = 30_000;
+
+/** Statuses after which a run's results never change (its index is then rebuilt only on a count change). */
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * What an index was built from (`KeyLayout.runScoreSort(...).builtCount`): `<result count>:<ms
+ * the build started>`; a bare count (written before the build time was kept) reads as built at 0.
+ */
+function parseBuilt(value: string | null): { count: number; at: number } | null {
+  const m = value === null ? null : /^(\d+)(?::(\d+))?$/.exec(value);
+  return m ? { count: Number(m[1]), at: Number(m[2] ?? 0) } : null;
+}
 
 /** A sorted page's place: the sort and the member of the last item read. */
 interface SortCursor {
@@ -128,6 +149,8 @@ const pad = (index: number) => String(index).padStart(10, '0');
 export class ResultQueries {
   readonly scanBudget: number;
   readonly scoreIndexTtlMs: number;
+  readonly minRebuildIntervalMs: number;
+  private readonly now: () => number;
   /** Reads of the run hash (the codec, ./store/run-hash.ts). */
   private readonly hash: RunHash;
   /** Decodes stored items and results (./store/value-codec.ts). */
@@ -145,6 +168,8 @@ export class ResultQueries {
   ) {
     this.scanBudget = options.scanBudget ?? 2000;
     this.scoreIndexTtlMs = (options.scoreIndexTtlSeconds ?? 300) * 1000;
+    this.minRebuildIntervalMs = options.minRebuildIntervalMs ?? 5000;
+    this.now = options.now ?? Date.now;
     this.hash = new RunHash({ redis, keys });
     this.codec = options.codec ?? new ValueCodec();
     defineScripts(redis, { rlSwapScoreSort: { file: 'swap-score-sort-4', keys: 4 } });
@@ -260,8 +285,8 @@ export class ResultQueries {
   }
 
   /**
-   * Builds the run's score sort index (`KeyLayout.runScoreSort`) unless one built from the
-   * run's current result count exists: every scored result, one zset member per (scorer, item).
+   * Builds the run's score sort index (`KeyLayout.runScoreSort`) unless the one there is current
+   * (`isCurrent`): every scored result, one zset member per (scorer, item).
    * Reads the results hash with HSCAN, 500 at a time, into a temporary zset that replaces the
    * index in one script (swap-score-sort-4.lua), so readers never see half an index. While
    * another process holds the build lock, an existing (older) index is used as it is.
@@ -269,18 +294,19 @@ export class ResultQueries {
    */
   async ensureScoreIndex(runId: string, spec?: StoredSpec): Promise<void> {
     const sort = this.keys.runScoreSort(runId);
-    const [counted, built] = await Promise.all([
+    const [counted, built, status] = await Promise.all([
       this.hash.resultCount(runId),
       this.redis.get(sort.builtCount),
+      this.hash.status(runId),
     ]);
     if (!counted) throw new RunNotFoundError(runId);
     const count = counted.resultCount;
-    if (built !== null && Number(built) === count) return;
+    if (this.isCurrent(parseBuilt(built), count, status)) return;
     const token = randomBytes(6).toString('hex');
     const locked = await this.redis.set(sort.lock, token, 'PX', BUILD_LOCK_MS, 'NX');
     if (locked !== 'OK' && built !== null) return; // being rebuilt: the previous index serves
     try {
-      await this.build(runId, spec ?? counted.spec, count, token);
+      await this.build(runId, spec ?? counted.spec, `${count}:${this.now()}`, token);
     } finally {
       if (locked === 'OK' && (await this.redis.get(sort.lock)) === token) {
         await this.redis.del(sort.lock);
@@ -288,8 +314,26 @@ export class ResultQueries {
     }
   }
 
-  /** Writes the index of every scored result to a temporary zset and swaps it in. */
-  private async build(runId: string, spec: StoredSpec, count: number, token: string) {
+  /**
+   * True when an index built from `built` serves a run with `count` results and `status`: built
+   * from that count, or, while the run is not finished, built less than `minRebuildIntervalMs`
+   * ago (its pages then lag the newest results by at most that long).
+   */
+  private isCurrent(
+    built: { count: number; at: number } | null,
+    count: number,
+    status: string | null,
+  ): boolean {
+    if (built === null) return false;
+    if (built.count === count) return true;
+    return !FINISHED.has(status ?? '') && this.now() - built.at < this.minRebuildIntervalMs;
+  }
+
+  /**
+   * Writes the index of every scored result to a temporary zset and swaps it in; `built` (what
+   * the build started from: `<result count>:<ms>`) is stored with it.
+   */
+  private async build(runId: string, spec: StoredSpec, built: string, token: string) {
     const k = this.keys.run(runId);
     const sort = this.keys.runScoreSort(runId);
     const slots = new Map((spec.scorers ?? []).map((sc, i) => [sc.name, i]));
@@ -323,7 +367,7 @@ export class ResultQueries {
       sort.index,
       sort.builtCount,
       this.scoreIndexTtlMs,
-      count,
+      built,
     );
     const error = scriptError(reply, { runId });
     if (error) throw error;

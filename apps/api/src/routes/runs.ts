@@ -92,7 +92,9 @@ const ListResultsQuery = z.object({
       description:
         '`latency` / `-latency` (ms, ascending / descending; items that ran), `score:<scorer>` / ' +
         '`-score:<scorer>` (items scored by that scorer of the run). Default: item order. Items ' +
-        'without the sort key are left out; `-` is the exact reverse of the ascending order.',
+        'without the sort key are left out; `-` is the exact reverse of the ascending order. ' +
+        'The score order of a run still queued or running is refreshed at most every 5 s: its ' +
+        'sorted pages may lag the newest results by up to 5 s (a finished run is exact).',
       example: '-latency',
     }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -240,7 +242,9 @@ export function createRunRoutes(deps: AppDeps) {
       'Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` ' +
       '(results not landed yet are absent); with `status` the next `limit` matching results. ' +
       '`q` searches (a bounded scan: short pages with a `nextCursor` are normal), `sort` orders ' +
-      "by latency or by a scorer's score (an index built in Redis on demand, kept 300 s); the " +
+      "by latency or by a scorer's score (an index built in Redis on demand, kept 300 s; for a " +
+      'run in flight rebuilt at most every 5 s, so its pages may lag the newest results by up ' +
+      'to 5 s); the ' +
       'cursor of a sorted page is an opaque token. `q` and `sort` combine with `status`, not ' +
       'with `effective=true` (400). ' +
       'With `effective=true` each item shows its latest result across the run and its reruns ' +

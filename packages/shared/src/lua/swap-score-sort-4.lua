@@ -7,8 +7,9 @@
   KEYS[1] runKey         the run hash
   KEYS[2] tempKey        the zset the build wrote (may not exist: no result had a score)
   KEYS[3] indexKey       the run's score sort zset
-  KEYS[4] builtKey       string: the result count the index was built from
-  ARGV[1] ttl (ms)       ARGV[2] result count the build read before it started
+  KEYS[4] builtKey       string: what the index was built from, `<result count>:<ms>`
+  ARGV[1] ttl (ms)       ARGV[2] `<result count>:<ms>`: the count the build read before it
+                         started and when it started (the rebuild interval of a running run)
 
   Returns (codes: includes/codes.lua):
     {OK}              the index (or its absence: nothing scored) is in place
