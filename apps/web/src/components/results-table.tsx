@@ -102,27 +102,34 @@ const EXTRA_PAGES = 2;
 /**
  * The query of page `page` (items `page * RESULTS_PAGE ..`) of run `runId`. Dropped from the
  * cache as soon as the table stops listing it (`gcTime` 0): the table lists the pages on screen
- * and the `EXTRA_PAGES` seen last, so memory is bounded by a count of pages. Built here, outside
+ * and the `EXTRA_PAGES` seen last, so memory is bounded by a count of pages. Only pages
+ * `onScreen` are enabled: the others keep their rows but are not refetched while a live run
+ * invalidates its results (they are, once back on screen, when stale). Built here, outside
  * any component: a `queryFn` made inside a render closes over that render's scope, which also
  * holds the `useQueries` results of that render (whose observers hold the previous render's
  * `queryFn`, and so on): that chain kept every page ever scrolled past in memory, long after the
  * query cache had dropped it.
  */
-function resultsPageQuery(runId: string, page: number, liveRun: boolean) {
+function resultsPageQuery(runId: string, page: number, liveRun: boolean, onScreen: boolean) {
   return {
     queryKey: ['results', runId, 'all', page],
     queryFn: () => listResults(runId, { cursor: String(page * RESULTS_PAGE), limit: RESULTS_PAGE }),
     staleTime: liveRun ? 1000 : Number.POSITIVE_INFINITY,
     gcTime: 0,
+    enabled: onScreen,
   };
 }
 
 /** Rows by item index, fetching only the pages on screen (and keeping the few seen last). */
 function useIndexedRows(run: Run) {
-  const [pages, setPages] = useState<readonly number[]>(() => pagesOf(0, 40, RESULTS_PAGE));
+  // the pages kept, those on screen first (`shown` of them)
+  const [{ pages, shown }, setView] = useState(() => {
+    const visible = pagesOf(0, 40, RESULTS_PAGE);
+    return { pages: visible as readonly number[], shown: visible.length };
+  });
   const liveRun = live(run);
   const results = useQueries({
-    queries: pages.map((page) => resultsPageQuery(run.id, page, liveRun)),
+    queries: pages.map((page, k) => resultsPageQuery(run.id, page, liveRun, k < shown)),
   });
   const byIndex = useMemo(() => {
     const map = new Map<number, Result | null>();
@@ -145,7 +152,13 @@ function useIndexedRows(run: Run) {
     [byIndex],
   );
   const onRange = useCallback((start: number, end: number) => {
-    setPages((kept) => keepPages(pagesOf(start, end, RESULTS_PAGE), kept, EXTRA_PAGES));
+    const visible = pagesOf(start, end, RESULTS_PAGE);
+    setView((old) => {
+      const pages = keepPages(visible, old.pages, EXTRA_PAGES);
+      return pages === old.pages && visible.length === old.shown
+        ? old
+        : { pages, shown: visible.length };
+    });
   }, []);
   return { count: run.totalItems, rowAt, onRange, error };
 }
