@@ -5,25 +5,13 @@
  * a TTL, so they clean themselves up; a new API process then serves submissions as usual.
  */
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accounting,
-  type Cluster,
-  expectIntact,
-  kill,
-  poll,
-  startCluster,
-  waitTerminal,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Cluster } from './harness.js';
+import { accounting, clusterPerFile, expectIntact, kill, poll, waitTerminal } from './harness.js';
 
 let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ label: 'api-kill' });
-});
-
-afterAll(async () => {
-  await cluster?.close();
+clusterPerFile({ label: 'api-kill' }, (c) => {
+  cluster = c;
 });
 
 /** Every key matching `pattern`. */

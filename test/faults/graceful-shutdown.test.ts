@@ -4,31 +4,24 @@
  * new workers: nothing lost, results exactly once. And a run cancelled through the API, then
  * every worker SIGTERMed: no attempt of it started after the cancel returned.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submitRunDirect } from '../helpers/submit.js';
 import {
   accounting,
-  type Cluster,
+  clusterPerTest,
   expectIntact,
   faultItems,
   kill,
   postFaultRun,
-  startCluster,
   waitForResults,
   waitTerminal,
 } from './harness.js';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = null;
-});
+const startCluster = clusterPerTest();
 
 describe('fault: graceful shutdown under load', () => {
   it('SIGTERM to every worker mid-run, then new workers: nothing lost, results exactly once', async () => {
-    cluster = await startCluster({ label: 'sigterm' });
-    const c = cluster;
+    const c = await startCluster({ label: 'sigterm' });
     const total = 2000;
     const workers = await Promise.all(
       [0, 1, 2].map(() => c.spawnWorker({ WORKER_SHUTDOWN_TIMEOUT_MS: '100' })),
@@ -60,8 +53,7 @@ describe('fault: graceful shutdown under load', () => {
   });
 
   it('cancel, then SIGTERM to every worker: no attempt starts after cancel returned', async () => {
-    cluster = await startCluster({ label: 'cancel-sigterm' });
-    const c = cluster;
+    const c = await startCluster({ label: 'cancel-sigterm' });
     const total = 3000;
     const [api, ...workers] = await Promise.all([c.spawnApi(), c.spawnWorker(), c.spawnWorker()]);
     const runId = await postFaultRun(c, api!.url, total, 100);

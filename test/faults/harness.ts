@@ -15,7 +15,7 @@ import {
   type StoredResult,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import {
   type HttpTargetServer,
   startHttpTarget,
@@ -108,7 +108,19 @@ export async function postFaultRun(
   total: number,
   delayMs: number,
 ): Promise<string> {
-  const res = await fetch(`${apiUrl}/v1/runs`, {
+  const res = await sendFaultRun(cluster, apiUrl, total, delayMs);
+  if (res.status !== 201) throw new Error(`POST /v1/runs: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** `POST /v1/runs` of `total` `faultItems` (each `delayMs`) to `fault-http` at `apiUrl`: the raw response, whatever its status. */
+export function sendFaultRun(
+  cluster: Cluster,
+  apiUrl: string,
+  total: number,
+  delayMs: number,
+): Promise<Response> {
+  return fetch(`${apiUrl}/v1/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -116,8 +128,6 @@ export async function postFaultRun(
       dataset: { items: faultItems(total, delayMs) },
     }),
   });
-  if (res.status !== 201) throw new Error(`POST /v1/runs: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
 }
 
 /** Polls until `runId` has at least `n` results stored. */
@@ -220,8 +230,78 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const prefix = `rl-fault-${options.label}`;
   const client = createRedis(redis.url, 'command', { connectionName: 'fault-test' });
   client.on('error', () => {}); // Redis is killed on purpose: the client reconnects by itself
+  return assembleCluster({
+    redis,
+    prefix,
+    client,
+    queues: new RunQueues({ redisUrl: redis.url, prefix }),
+    workerEnv: options.workerEnv ?? {},
+    async afterClose() {
+      await redis.stop({ hard: true });
+      await destroyRedisServer(redis);
+    },
+  });
+}
+
+/**
+ * Registers the file's hooks: `beforeAll` starts a cluster with `options` and hands it to `use`
+ * (assign it to the file's `let cluster`), `afterAll` runs `beforeClose` (if any) and closes it.
+ */
+export function clusterPerFile(
+  options: ClusterOptions,
+  use: (cluster: Cluster) => void | Promise<void>,
+  beforeClose?: (cluster: Cluster) => Promise<void>,
+): void {
+  let cluster: Cluster | null = null;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+    await use(cluster);
+  });
+  afterAll(async () => {
+    if (cluster && beforeClose) await beforeClose(cluster);
+    await cluster?.close();
+  });
+}
+
+/**
+ * Registers an `afterEach` that closes the cluster the test started; returns the starter
+ * (`startCluster` with the same options). For files whose tests each want a fresh Redis.
+ */
+export function clusterPerTest(): (options: ClusterOptions) => Promise<Cluster> {
+  let cluster: Cluster | null = null;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = null;
+  });
+  return async (options) => {
+    cluster = await startCluster(options);
+    return cluster;
+  };
+}
+
+/** What `assembleCluster` builds a `Cluster` on. */
+export interface ClusterParts {
+  /** The Redis the processes reach (`url` is what `workerDefaults` hands them). */
+  redis: RedisServer;
+  prefix: string;
+  /** The test's command connection; `close()` disconnects it. */
+  client: Redis;
+  /** `close()` closes them. */
+  queues: RunQueues;
+  /** Env of every worker and API process, on top of the harness defaults. */
+  workerEnv?: Record<string, string>;
+  /** Runs last in `close()` (e.g. stops the private Redis). */
+  afterClose?: () => Promise<void>;
+}
+
+/**
+ * A `Cluster` on connections the caller opened (`startCluster`'s private Redis, or a Sentinel
+ * group): a store on `client`, a fresh scripted target, and process spawners whose env is
+ * `workerDefaults` + `parts.workerEnv` + the call's env.
+ */
+export async function assembleCluster(parts: ClusterParts): Promise<Cluster> {
+  const { redis, prefix, client, queues } = parts;
   const store = new RunStore(client, { prefix });
-  const queues = new RunQueues({ redisUrl: redis.url, prefix });
   const target = await startHttpTarget();
   const procs: Proc[] = [];
   const cluster: Cluster = {
@@ -235,7 +315,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     async spawnWorker(env = {}) {
       const proc = spawnProcess(`worker-${procs.length}`, 'apps/worker/src/main.ts', {
         ...workerDefaults(cluster),
-        ...options.workerEnv,
+        ...parts.workerEnv,
         ...env,
       });
       procs.push(proc);
@@ -291,8 +371,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await queues.close().catch(() => {});
       client.disconnect();
       await target.close();
-      await redis.stop({ hard: true });
-      await destroyRedisServer(redis);
+      await parts.afterClose?.();
     },
   };
   return cluster;
@@ -389,6 +468,21 @@ export async function accounting(
   };
   report(row);
   return row;
+}
+
+/** Asserts that the run counts `total` succeeded items and none failed or cancelled (and `extra`). */
+export async function expectAllSucceeded(
+  cluster: Cluster,
+  runId: string,
+  total: number,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  expect(await cluster.store.runs.getRun(runId)).toMatchObject({
+    ...extra,
+    succeededCount: total,
+    failedCount: 0,
+    cancelledCount: 0,
+  });
 }
 
 /**

@@ -4,16 +4,16 @@
  * have items without a result and the run completes exactly. A run whose target no live worker
  * serves fails past the deadline with a clear error instead of staying `queued` forever.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submitRunDirect } from '../helpers/submit.js';
+import type { Cluster } from './harness.js';
 import {
   accounting,
-  type Cluster,
+  clusterPerFile,
   expectIntact,
   faultItems,
   poll,
   reenqueuedChunks,
-  startCluster,
   storedResults,
   waitForResults,
   waitTerminal,
@@ -21,21 +21,19 @@ import {
 
 const GRACE_MS = 2000;
 let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({
+clusterPerFile(
+  {
     label: 'reconciler',
     workerEnv: {
       RUNLEDGER_RECONCILE_GRACE_MS: String(GRACE_MS),
       RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS: '3000',
     },
-  });
-  await Promise.all([cluster.spawnWorker(), cluster.spawnWorker()]);
-});
-
-afterAll(async () => {
-  await cluster?.close();
-});
+  },
+  async (c) => {
+    cluster = c;
+    await Promise.all([cluster.spawnWorker(), cluster.spawnWorker()]);
+  },
+);
 
 /** Deletes every BullMQ key of the cluster's prefix: every queue, job and lock. */
 async function flushQueues(): Promise<number> {

@@ -6,30 +6,28 @@
  * once per run, never the payloads; once memory is freed the runs complete exact by themselves.
  * Recovery: from freeing memory to the next result stored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ApiProc, Cluster, WorkerProc } from './harness.js';
 import {
-  type ApiProc,
   accounting,
-  type Cluster,
+  clusterPerFile,
   expectIntact,
   faultItems,
   poll,
-  startCluster,
   storedResults,
-  type WorkerProc,
   waitTerminal,
 } from './harness.js';
 
 let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ label: 'redis-oom' });
-});
-
-afterAll(async () => {
-  await cluster?.client.config('SET', 'maxmemory', '0').catch(() => {});
-  await cluster?.close();
-});
+clusterPerFile(
+  { label: 'redis-oom' },
+  (c) => {
+    cluster = c;
+  },
+  async (c) => {
+    await c.client.config('SET', 'maxmemory', '0').catch(() => {});
+  },
+);
 
 /** OOM errors Redis answered so far (`INFO errorstats`). */
 async function oomErrors(): Promise<number> {

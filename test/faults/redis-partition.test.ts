@@ -13,33 +13,35 @@
  *   accounting table.
  */
 import { createRedis } from '@runledger/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submitRunDirect } from '../helpers/submit.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import type { Cluster } from './harness.js';
 import {
   accounting,
-  type Cluster,
+  clusterPerFile,
+  expectAllSucceeded,
   expectIntact,
   faultItems,
   kill,
   poll,
   postFaultRun,
-  startCluster,
+  sendFaultRun,
   storedResults,
   waitTerminal,
 } from './harness.js';
 
 let cluster: Cluster;
 const proxies: TcpProxy[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster({ label: 'redis-partition' });
-});
-
-afterAll(async () => {
-  for (const p of proxies) await p.close();
-  await cluster?.close();
-});
+clusterPerFile(
+  { label: 'redis-partition' },
+  (c) => {
+    cluster = c;
+  },
+  async () => {
+    for (const p of proxies) await p.close();
+  },
+);
 
 const proxy = async (delayMs = 0) => {
   const p = await startTcpProxy(cluster.redis.port, { delayMs });
@@ -134,11 +136,7 @@ describe('fault: Redis partition and slowness', () => {
     });
     expect(status).toBe('completed');
     expectIntact(row, total);
-    expect(await cluster.store.runs.getRun(runId)).toMatchObject({
-      succeededCount: total,
-      failedCount: 0,
-      cancelledCount: 0,
-    });
+    await expectAllSucceeded(cluster, runId, total);
 
     // its logs: warnings a bounded number of times (per connection and per run), none per item
     await kill(cutOff);
@@ -175,14 +173,7 @@ describe('fault: Redis partition and slowness', () => {
 
     apiProxy.cut();
     const cutAt = Date.now();
-    const res = await fetch(`${api.url}/v1/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        target: { name: 'fault-http', config: { url: cluster.target.url } },
-        dataset: { items: faultItems(10, 0) },
-      }),
-    });
+    const res = await sendFaultRun(cluster, api.url, 10, 0);
     expect(res.status).toBe(503);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     const problem = (await res.json()) as { type: string; detail: string };
@@ -198,14 +189,7 @@ describe('fault: Redis partition and slowness', () => {
     // back: a submission succeeds again (the API's connection reconnects by itself)
     const runId = await poll(
       async () => {
-        const r = await fetch(`${api.url}/v1/runs`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            target: { name: 'fault-http', config: { url: cluster.target.url } },
-            dataset: { items: faultItems(20, 0) },
-          }),
-        });
+        const r = await sendFaultRun(cluster, api.url, 20, 0);
         return r.status === 201 ? ((await r.json()) as { id: string }).id : null;
       },
       'a 201 after the restore',

@@ -13,27 +13,21 @@
  */
 import { readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   accounting,
   apiResultIndexes,
-  type Cluster,
+  clusterPerTest,
   expectIntact,
   poll,
   postFaultRun,
   reenqueuedChunks,
-  startCluster,
   storedResults,
   waitForResults,
   waitTerminal,
 } from './harness.js';
 
-let cluster: Cluster | null = null;
-
-afterEach(async () => {
-  await cluster?.close();
-  cluster = null;
-});
+const startCluster = clusterPerTest();
 
 /** The AOF file Redis 7 appends to (`<dir>/appendonlydir/*.incr.aof`). */
 function aofFile(dir: string): string {
@@ -44,8 +38,7 @@ function aofFile(dir: string): string {
 }
 
 async function restartMidRun(appendfsync: 'always' | 'everysec') {
-  cluster = await startCluster({ label: `redis-${appendfsync}`, appendfsync });
-  const c = cluster;
+  const c = await startCluster({ label: `redis-${appendfsync}`, appendfsync });
   const [api, ...workers] = await Promise.all([c.spawnApi(), c.spawnWorker(), c.spawnWorker()]);
   const total = 4000;
   const runId = await postFaultRun(c, api!.url, total, 50);

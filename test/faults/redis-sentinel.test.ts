@@ -18,23 +18,19 @@ import {
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpTarget } from '../helpers/http-target.js';
 import { type SentinelGroup, startSentinelGroup } from '../helpers/redis-sentinel.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 import { submitRunDirect } from '../helpers/submit.js';
-import { STARTED_AT_HEADER, WORKER_PID_HEADER } from './fixtures/headers.js';
+import type { Cluster } from './harness.js';
 import {
   accounting,
-  type Cluster,
+  assembleCluster,
+  expectAllSucceeded,
   expectIntact,
-  FatalPollError,
   faultItems,
-  type Proc,
   poll,
-  spawnProcess,
   storedResults,
   waitTerminal,
-  workerDefaults,
 } from './harness.js';
 
 let group: SentinelGroup;
@@ -57,61 +53,20 @@ beforeAll(async () => {
     sentinel: topology.sentinel,
   });
   client.on('error', () => {}); // the master is killed on purpose
-  const store = new RunStore(client, { prefix });
   const queues = new RunQueues({ redisUrl: url, prefix, ...topology });
   // the master is killed on purpose: the producers' connections reconnect by themselves
   for (const t of ['fault-http', 'no-such-target']) queues.queue(t).on('error', () => {});
-  const target = await startHttpTarget();
-  const procs: Proc[] = [];
-  const env = {
-    ...workerDefaults({ redis: { url } as RedisServer, prefix }),
-    REDIS_SENTINELS: group.sentinelList,
-    REDIS_SENTINEL_NAME: 'mymaster',
-    LOG_LEVEL: 'info',
-  };
-  cluster = {
+  cluster = await assembleCluster({
     redis: { url } as RedisServer,
     prefix,
     client,
-    store,
     queues,
-    target,
-    procs,
-    async spawnWorker(extra = {}) {
-      const proc = spawnProcess(`worker-${procs.length}`, 'apps/worker/src/main.ts', {
-        ...env,
-        ...extra,
-      });
-      procs.push(proc);
-      const info = await poll(
-        async () => {
-          if (!proc.alive()) throw new FatalPollError(`worker exited:\n${proc.output()}`);
-          return (await store.fleet.listWorkers(60_000)).find((w) => w.pid === proc.pid);
-        },
-        `worker ${proc.pid} heartbeat`,
-        30_000,
-        50,
-      );
-      return { ...proc, id: info.id };
+    workerEnv: {
+      REDIS_SENTINELS: group.sentinelList,
+      REDIS_SENTINEL_NAME: 'mymaster',
+      LOG_LEVEL: 'info',
     },
-    spawnApi: () => Promise.reject(new Error('not used')),
-    attempts(runId) {
-      return target.requests
-        .filter((r) => r.runId === runId)
-        .map((r) => ({
-          ...r,
-          pid: Number(r.headers[WORKER_PID_HEADER]),
-          startedAt: Number(r.headers[STARTED_AT_HEADER]),
-        }));
-    },
-    async close() {
-      for (const p of procs) if (p.alive()) p.child.kill('SIGKILL');
-      await Promise.all(procs.map((p) => p.exited));
-      await queues.close().catch(() => {});
-      client.disconnect();
-      await target.close();
-    },
-  };
+  });
 });
 
 afterAll(async () => {
@@ -203,11 +158,7 @@ describe('fault: Redis master SIGKILLed under Sentinel', () => {
     );
     expect(status).toBe('completed');
     expectIntact(row, total);
-    expect(await cluster.store.runs.getRun(runId)).toMatchObject({
-      succeededCount: total,
-      failedCount: 0,
-      cancelledCount: 0,
-    });
+    await expectAllSucceeded(cluster, runId, total);
 
     // every acknowledged probe write is on the new master
     const stored = await storedResults(cluster, probeId);

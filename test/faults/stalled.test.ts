@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitRunDirect } from '../helpers/submit.js';
+import type { Cluster } from './harness.js';
 import {
   accounting,
-  type Cluster,
   expectIntact,
   faultItems,
   poll,

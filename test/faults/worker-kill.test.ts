@@ -7,29 +7,24 @@
  * figure in the accounting table, not an assertion: on a busy machine it is longer, and timing
  * goals belong in benchmarks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { submitRunDirect } from '../helpers/submit.js';
+import type { Cluster, WorkerProc } from './harness.js';
 import {
   accounting,
-  type Cluster,
+  clusterPerFile,
+  expectAllSucceeded,
   expectIntact,
   faultItems,
   kill,
   poll,
-  startCluster,
   storedResults,
-  type WorkerProc,
   waitTerminal,
 } from './harness.js';
 
 let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster({ label: 'worker-kill' });
-});
-
-afterAll(async () => {
-  await cluster?.close();
+clusterPerFile({ label: 'worker-kill' }, (c) => {
+  cluster = c;
 });
 
 describe('fault: SIGKILL workers mid-run', () => {
@@ -100,12 +95,7 @@ describe('fault: SIGKILL workers mid-run', () => {
     });
     expect(status).toBe('completed');
     expectIntact(row, total);
-    expect(await cluster.store.runs.getRun(runId)).toMatchObject({
-      succeededCount: total,
-      failedCount: 0,
-      cancelledCount: 0,
-      progress: 1,
-    });
+    await expectAllSucceeded(cluster, runId, total, { progress: 1 });
     // at-least-once execution: every item was executed at least once
     expect(new Set(cluster.attempts(runId).map((a) => a.itemIndex)).size).toBe(total);
     // every kill was recovered from: a chunk it held got a result afterwards
