@@ -8,13 +8,12 @@
  * the API's code path) says it is valid; and no run exists but those answered 201 (the runs index
  * and every per-run key are compared with the 201s after each property).
  */
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import {
   BUILTIN_SCORERS,
   BUILTIN_TARGET_CONFIGS,
   type Config,
   checkTargetUrl,
-  createLogger,
   createRedis,
   createRunSpecSchema,
   ItemSchema,
@@ -28,6 +27,7 @@ import {
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 import { advertiseWorker } from './helpers/fake-worker.js';
 
@@ -55,17 +55,7 @@ beforeAll(async () => {
   store = new RunStore(redis, { prefix });
   await advertiseWorker(store, [...SERVED]);
   queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  app = createApp({
-    config,
-    store,
-    queues,
-    logger: createLogger({ level: 'silent' }),
-    openBlockingRedis: () => {
-      const connection = createRedis(config.REDIS_URL, 'blocking');
-      blocking.push(connection);
-      return connection;
-    },
-  });
+  app = testApp({ config, store, queues, opened: blocking });
 });
 
 afterAll(async () => {

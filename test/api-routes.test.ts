@@ -5,7 +5,7 @@
  * A worker is simulated with `store.execution.claimItems` + `store.execution.recordResults`.
  */
 import { createHash } from 'node:crypto';
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import {
   type Config,
   chunkJobId,
@@ -25,6 +25,7 @@ import {
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { advertiseWorker } from './helpers/fake-worker.js';
 
@@ -52,17 +53,7 @@ function createHarness(
   const store = new RunStore(redis, { prefix });
   const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
   const streams: Redis[] = [];
-  const app = createApp({
-    config,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => {
-      const connection = createRedis(config.REDIS_URL, 'blocking');
-      streams.push(connection);
-      return connection;
-    },
-  });
+  const app = testApp({ config, store, queues, logger, opened: streams });
   return {
     app,
     config,

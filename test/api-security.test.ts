@@ -5,7 +5,7 @@
  * logs while the worker still sends them, and keys never logged.
  */
 import { Writable } from 'node:stream';
-import { type ApiServer, createApp, type Problem, startApi } from '@runledger/api';
+import { type ApiServer, type Problem, startApi } from '@runledger/api';
 import {
   type Config,
   createLogger,
@@ -20,6 +20,7 @@ import {
 import { startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 
@@ -62,18 +63,14 @@ function makeApp(
   const config = makeConfig(env);
   const q = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
   queues.push(q);
-  return createApp({
+  return testApp({
     config,
     store,
     queues: q,
     logger: createLogger(
       options.logs ? { level: 'debug', destination: options.logs } : { level: 'silent' },
     ),
-    openBlockingRedis: () => {
-      const connection = createRedis(config.REDIS_URL, 'blocking');
-      blocking.push(connection);
-      return connection;
-    },
+    opened: blocking,
     auth: { hasKeysCacheMs: 0, ...(options.required ? { required: true } : {}) },
   });
 }

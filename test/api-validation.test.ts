@@ -3,17 +3,11 @@
  * parameters, with exact problem bodies and field paths, and proof that bad input leaves no
  * key behind (invariant 5).
  */
-import { createApp, type Problem } from '@runledger/api';
-import {
-  type Config,
-  createLogger,
-  createRedis,
-  loadConfig,
-  RunQueues,
-  RunStore,
-} from '@runledger/shared';
+import type { Problem } from '@runledger/api';
+import { type Config, createRedis, loadConfig, RunQueues, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 import { advertiseWorker } from './helpers/fake-worker.js';
 
@@ -35,17 +29,7 @@ function makeApp(overrides: Record<string, string> = {}) {
   });
   const q = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
   queues.push(q);
-  return createApp({
-    config,
-    store,
-    queues: q,
-    logger: createLogger({ level: 'silent' }),
-    openBlockingRedis: () => {
-      const connection = createRedis(config.REDIS_URL, 'blocking');
-      blocking.push(connection);
-      return connection;
-    },
-  });
+  return testApp({ config, store, queues: q, opened: blocking });
 }
 
 /**

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { jsonl, useCliServices } from './helpers/cli.js';
+import { jsonl, submitEcho, useCliServices } from './helpers/cli.js';
 import { waitFor } from './helpers/context.js';
 
 const { cli, file, apiUrl, tmp } = useCliServices('archive', {
@@ -20,15 +20,7 @@ const snapshot = async (id: string): Promise<{ status: number; text: string }> =
 
 async function submitWatched(name: string, items: unknown[]): Promise<string> {
   const path = file(`${name}.jsonl`, jsonl(items));
-  const { code, stderr } = await cli([
-    'submit',
-    path,
-    '--target',
-    'echo',
-    '--scorer',
-    'exact_match',
-    '--watch',
-  ]);
+  const { code, stderr } = await cli(submitEcho(path, '--scorer', 'exact_match', '--watch'));
   expect([0, 1]).toContain(code); // 1: a failed score gate is fine here
   const id = /created run ([0-9A-Z]{26})/.exec(stderr)?.[1];
   expect(id).toBeDefined();

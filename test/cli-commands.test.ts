@@ -1,6 +1,6 @@
 import type { Result, Run } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
-import { jsonl, summaryFields, useCliServices } from './helpers/cli.js';
+import { jsonl, submitEcho, summaryFields, useCliServices } from './helpers/cli.js';
 import { waitFor } from './helpers/context.js';
 import { freePort } from './helpers/redis-server.js';
 
@@ -20,25 +20,24 @@ describe('submit --watch', () => {
 
   it('follows the run to its end and prints the summary table', async () => {
     const path = file('small.jsonl', jsonl(ITEMS));
-    const { code, stdout, stderr } = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--scorer',
-      'exact_match',
-      '--name',
-      'cli smoke',
-      '--tag',
-      'cli',
-      '--tag',
-      'smoke',
-      '--max-attempts',
-      '2',
-      '--timeout-ms',
-      '5000',
-      '--watch',
-    ]);
+    const { code, stdout, stderr } = await cli(
+      submitEcho(
+        path,
+        '--scorer',
+        'exact_match',
+        '--name',
+        'cli smoke',
+        '--tag',
+        'cli',
+        '--tag',
+        'smoke',
+        '--max-attempts',
+        '2',
+        '--timeout-ms',
+        '5000',
+        '--watch',
+      ),
+    );
     expect(stderr).toMatch(/^created run [0-9A-Z]{26} \(4 items, target echo\)\n$/);
     expect(code).toBe(0);
     runId = /created run ([0-9A-Z]{26})/.exec(stderr)?.[1] ?? '';
@@ -146,17 +145,9 @@ describe('submit without --watch', () => {
       'questions.csv',
       'id,input:json,expected_output:json,topic\nq1,"{""n"":1}","{""n"":1}",math\nq2,"""hi""","""hello""",greeting\n',
     );
-    const { code, stdout } = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--scorer',
-      'json_equal',
-      '--stream',
-      '--dataset-version',
-      'v2',
-    ]);
+    const { code, stdout } = await cli(
+      submitEcho(path, '--scorer', 'json_equal', '--stream', '--dataset-version', 'v2'),
+    );
     expect(code, stdout).toBe(0);
     const id = /^created run ([0-9A-Z]{26}): 2 items, target echo, status \w+\n/.exec(stdout)?.[1];
     expect(id, stdout).toBeDefined();
@@ -185,19 +176,18 @@ describe('submit without --watch', () => {
   it('passes target config and scorer config; cancel then delete', async () => {
     const items = Array.from({ length: 10 }, (_, i) => ({ input: `slow ${i}` }));
     const path = file('slow.jsonl', jsonl(items));
-    const submitted = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--config',
-      '{"delayMs": 60000}',
-      '--scorer',
-      'contains={"value":"slow","caseSensitive":false}',
-      '--concurrency',
-      '1',
-      '--json',
-    ]);
+    const submitted = await cli(
+      submitEcho(
+        path,
+        '--config',
+        '{"delayMs": 60000}',
+        '--scorer',
+        'contains={"value":"slow","caseSensitive":false}',
+        '--concurrency',
+        '1',
+        '--json',
+      ),
+    );
     expect(submitted.code).toBe(0);
     const created = JSON.parse(submitted.stdout) as Run;
     expect(created.target).toEqual({ name: 'echo', config: { delayMs: 60000 } });
@@ -246,15 +236,9 @@ describe('errors', () => {
 
   it('maps NDJSON field errors to file lines too', async () => {
     const path = file('bad-scorer.jsonl', jsonl([{ input: 1 }]));
-    const { code, stderr } = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--scorer',
-      'regex={"pattern":"("}',
-      '--stream',
-    ]);
+    const { code, stderr } = await cli(
+      submitEcho(path, '--scorer', 'regex={"pattern":"("}', '--stream'),
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(
       /^error: .*scorers\.0\.config\.pattern: must be a valid regular expression/,

@@ -8,8 +8,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRedis, type Result } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
-import { jsonl, spawnStart, summaryFields, useCliServices } from './helpers/cli.js';
+import { jsonl, spawnStart, submitEcho, summaryFields, useCliServices } from './helpers/cli.js';
 import { redisUrl } from './helpers/context.js';
+import { dumpKeys } from './helpers/redis-dump.js';
 
 const { cli, file } = useCliServices('clienc', {
   env: { RUNLEDGER_ENCRYPTION_KEYS: `kid1:${randomBytes(32).toString('base64')}` },
@@ -23,31 +24,16 @@ const ITEMS = [0, 1, 2].map((i) => ({
   metadata: { note: `cli-enc-meta-${i}-mark` },
 }));
 
-/** Every string, hash, list, set and zset value of the test Redis that holds `needle`. */
+/** Every key of the test Redis whose name or value (read by type) holds `needle`. */
 async function redisHolding(needle: string): Promise<string[]> {
   const redis = createRedis(redisUrl());
-  const found: string[] = [];
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        let text = '';
-        if (type === 'string') text = (await redis.get(key)) ?? '';
-        else if (type === 'hash') text = JSON.stringify(await redis.hgetall(key));
-        else if (type === 'list') text = JSON.stringify(await redis.lrange(key, 0, -1));
-        else if (type === 'set') text = JSON.stringify(await redis.smembers(key));
-        else if (type === 'zset') text = JSON.stringify(await redis.zrange(key, '0', '-1'));
-        else if (type === 'stream') text = JSON.stringify(await redis.xrange(key, '-', '+'));
-        if (key.includes(needle) || text.includes(needle)) found.push(key);
-      }
-    } while (cursor !== '0');
+    return (await dumpKeys(redis))
+      .filter((k) => k.key.includes(needle) || k.text.includes(needle))
+      .map((k) => k.key);
   } finally {
     redis.disconnect();
   }
-  return found;
 }
 
 /** Runs `node <entry>` (sources through tsx) with `env`; its exit code and stderr. */
@@ -69,15 +55,7 @@ function runEntry(entry: string, env: Record<string, string>) {
 describe('encryption at rest through the CLI', () => {
   it('submit --watch, runs results, datasets push and a run over the stored dataset answer the plaintext; Redis holds none of it', async () => {
     const path = file('enc.jsonl', jsonl(ITEMS));
-    const submitted = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--scorer',
-      'exact_match',
-      '--watch',
-    ]);
+    const submitted = await cli(submitEcho(path, '--scorer', 'exact_match', '--watch'));
     expect(submitted.code, submitted.stderr).toBe(0);
     const runId = /created run ([0-9A-Z]{26})/.exec(submitted.stderr)?.[1] ?? '';
     expect(summaryFields(submitted.stdout).items).toBe(

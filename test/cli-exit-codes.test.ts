@@ -9,7 +9,14 @@
 import { ApiError, EXIT_CODES, type RunDetails } from '@runledger/cli';
 import { defineTarget, NonRetryableError, type Result, z } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
-import { jsonl, runCliCaptured, spawnCli, summaryFields, useCliServices } from './helpers/cli.js';
+import {
+  jsonl,
+  runCliCaptured,
+  spawnCli,
+  submitEcho,
+  summaryFields,
+  useCliServices,
+} from './helpers/cli.js';
 import { freePort } from './helpers/redis-server.js';
 
 /** Answers its input as a string (`107` -> "107"): like a model, whose answers are text. */
@@ -282,16 +289,9 @@ describe('CSV typing', () => {
       'typed.csv',
       'id,input:json,expectedOutput:json\nn1,"{""n"":107}","{""n"":107}"\nn2,"[1,2]","[1,2]"\n',
     );
-    const { code, stdout, stderr } = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--scorer',
-      'json_equal',
-      '--watch',
-      '--json',
-    ]);
+    const { code, stdout, stderr } = await cli(
+      submitEcho(path, '--scorer', 'json_equal', '--watch', '--json'),
+    );
     expect(code, stderr).toBe(EXIT_CODES.ok);
     const run = JSON.parse(stdout) as RunDetails;
     expect(run.scores.json_equal).toMatchObject({ passed: 2, failed: 0, passRate: 1 });
@@ -379,23 +379,22 @@ describe('small things', () => {
 
   it('submit passes --backoff, --max-cost-usd, --max-failures, --timeout-ms, --max-attempts; --concurrency is fleet-wide', async () => {
     const path = file('flags.jsonl', jsonl([{ input: 1 }]));
-    const { code, stdout } = await cli([
-      'submit',
-      path,
-      '--target',
-      'echo',
-      '--backoff',
-      'fixed:500',
-      '--max-cost-usd',
-      '2.5',
-      '--max-failures',
-      '3',
-      '--timeout-ms',
-      '1500',
-      '--max-attempts',
-      '4',
-      '--json',
-    ]);
+    const { code, stdout } = await cli(
+      submitEcho(
+        path,
+        '--backoff',
+        'fixed:500',
+        '--max-cost-usd',
+        '2.5',
+        '--max-failures',
+        '3',
+        '--timeout-ms',
+        '1500',
+        '--max-attempts',
+        '4',
+        '--json',
+      ),
+    );
     expect(code).toBe(0);
     const run = JSON.parse(stdout) as RunDetails;
     expect(run.execution).toMatchObject({

@@ -4,7 +4,7 @@
  */
 import type { Result, Run } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
-import { jsonl, useCliServices } from './helpers/cli.js';
+import { jsonl, submitEcho, useCliServices } from './helpers/cli.js';
 
 const { cli, file, apiUrl } = useCliServices('cli-privacy');
 
@@ -14,18 +14,17 @@ describe('submit --scrub', () => {
       'contacts.jsonl',
       jsonl([{ id: 'a', input: 'ann@example.com EMP-123456 from 10.0.0.1' }]),
     );
-    const res = await cli([
-      'submit',
-      data,
-      '--target',
-      'echo',
-      '--scrub',
-      'email,ip',
-      '--scrub-pattern',
-      'employee_id=EMP-\\d{6}',
-      '--watch',
-      '--json',
-    ]);
+    const res = await cli(
+      submitEcho(
+        data,
+        '--scrub',
+        'email,ip',
+        '--scrub-pattern',
+        'employee_id=EMP-\\d{6}',
+        '--watch',
+        '--json',
+      ),
+    );
     expect(res.stderr).toContain('created run');
     expect(res.code).toBe(0);
     const run = JSON.parse(res.stdout) as Run;

@@ -8,7 +8,7 @@
  * 500 problem naming it.
  */
 import { randomBytes } from 'node:crypto';
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import {
   createLogger,
   createRedis,
@@ -25,7 +25,9 @@ import { startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
+import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
 
 /** Echoes `input.text` as `{ answer }`; fails (not retried) naming it when `input.fail`. */
@@ -88,13 +90,7 @@ async function side(prefix: string, keys: string, withWorker = true): Promise<Si
     cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
   });
   const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  const app = createApp({
-    config,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
+  const app = testApp({ config, store, queues, logger });
   const worker = withWorker ? await startWorker({ config, logger, targets: [markerTarget] }) : null;
   const s: Side = {
     prefix,
@@ -178,28 +174,7 @@ function stableRun(run: Run) {
 }
 
 /** Every value under `prefix` (and BullMQ's `{prefix}`), read by type, as one text. */
-async function dump(prefix: string): Promise<string> {
-  const out: string[] = [];
-  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        out.push(key);
-        if (type === 'string') out.push((await redis.get(key)) ?? '');
-        else if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(key)));
-        else if (type === 'list') out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-        else if (type === 'set') out.push(JSON.stringify(await redis.smembers(key)));
-        else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
-        else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-        else if (type !== 'none') throw new Error(`key ${key} has type ${type}`);
-      }
-    } while (cursor !== '0');
-  }
-  return out.join('\n');
-}
+const dump = (prefix: string): Promise<string> => dumpText(redis, [`${prefix}:*`, `{${prefix}}:*`]);
 
 /** Every answer a user reads of run `id` (and its rerun and dataset), made independent of ids and times. */
 async function answers(s: Side, runId: string, rerunId: string, datasetRunId: string) {

@@ -5,7 +5,7 @@
  * original output; results count their masks; the privacy option is validated at submit; the
  * RUNLEDGER_SCRUB default, reruns and dataset pushes.
  */
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import {
   type Config,
   createLogger,
@@ -24,7 +24,9 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
+import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
 
 /** Answers with an email made from a harmless input, and a card number; scored on the email. */
@@ -65,13 +67,7 @@ function makeApp(env: Record<string, string> = {}) {
     level: 'debug',
     destination: { write: (s: string) => logLines.push(s) },
   });
-  return createApp({
-    config: cfg,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => createRedis(cfg.REDIS_URL, 'blocking'),
-  });
+  return testApp({ config: cfg, store, queues, logger });
 }
 
 beforeAll(async () => {
@@ -126,26 +122,7 @@ async function runToEnd(spec: unknown, a = app): Promise<{ run: Run; results: Re
 }
 
 /** Every value stored in Redis (every key of the private server, read by its type), as one text. */
-async function dumpRedis(): Promise<string> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      out.push(key);
-      if (type === 'string') out.push((await redis.get(key)) ?? '');
-      else if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'set') out.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
-      else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-      else throw new Error(`key ${key} has type ${type}`);
-    }
-  } while (cursor !== '0');
-  return out.join('\n');
-}
+const dumpRedis = (): Promise<string> => dumpText(redis);
 
 /** A Visa number (16 digits, Luhn check digit) from 14 random digits. */
 function visa(digits: number[]): string {

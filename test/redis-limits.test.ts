@@ -6,7 +6,7 @@
  * log lines never carry payloads (under OOM and under a Lua script error) and stay bounded.
  */
 import { Writable } from 'node:stream';
-import { createApp } from '@runledger/api';
+import type { createApp } from '@runledger/api';
 import { RunledgerClient } from '@runledger/client';
 import {
   type Config,
@@ -25,6 +25,7 @@ import { startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
 import { expectCountersExact, waitTerminal } from './helpers/run-checks.js';
@@ -89,13 +90,7 @@ function setup(env: Record<string, string> = {}, logger?: Logger): Setup {
   const redis = createRedis(config.REDIS_URL);
   const store = new RunStore(redis, { prefix });
   const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  const app = createApp({
-    config,
-    store,
-    queues,
-    logger: logger ?? createLogger({ level: 'silent' }),
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
+  const app = testApp({ config, store, queues, ...(logger ? { logger } : {}) });
   return {
     config,
     redis,
@@ -278,35 +273,63 @@ function expectCleanLogs(lines: string[]) {
   }
 }
 
+/**
+ * A setup with a 30 s lock, its logs captured, and a worker serving a fresh `gatedTarget(name)`;
+ * `close()` stops the worker and the setup.
+ */
+async function gatedWorker(name: string) {
+  const logs = captureLogs();
+  const s = setup({ WORKER_LOCK_MS: '30000' });
+  const gated = gatedTarget(name);
+  let worker: WorkerHandle | null = null;
+  const close = async () => {
+    await worker?.close(1000);
+    await s.close();
+  };
+  try {
+    worker = await startWorker({ config: s.config, logger: logs.logger, targets: [gated.target] });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { logs, s, gated, close };
+}
+
+/**
+ * Submits a run of `n` items to `gated`'s target in one chunk (one attempt, 60 s timeout), each
+ * input `MARKER-i-` and 2000 × `fill`, and waits until every item is in the target; the run id.
+ */
+async function submitGated(
+  s: Setup,
+  gated: ReturnType<typeof gatedTarget>,
+  n: number,
+  fill: string,
+): Promise<string> {
+  const runId = await submitRunDirect(
+    s.store,
+    s.queues,
+    {
+      target: { name: gated.target.name },
+      execution: { maxAttempts: 1, timeoutMs: 60_000 },
+      dataset: {
+        items: Array.from({ length: n }, (_, i) => ({
+          input: `${MARKER}-${i}-${fill.repeat(2000)}`,
+        })),
+      },
+    },
+    { chunkSize: n },
+  );
+  await waitFor(async () => (gated.state.calls === n ? true : null), 'all items started');
+  return runId;
+}
+
 describe('worker under Redis out of memory and script errors', () => {
   it('keeps its results through an OOM, logs it once without payloads, and the run ends exact', async () => {
-    const logs = captureLogs();
-    const s = setup({ WORKER_LOCK_MS: '30000' });
-    const gated = gatedTarget('gated-oom');
-    let worker: WorkerHandle | null = null;
+    const { logs, s, gated, close } = await gatedWorker('gated-oom');
     try {
-      worker = await startWorker({
-        config: s.config,
-        logger: logs.logger,
-        targets: [gated.target],
-      });
       const n = 20;
-      const runId = await submitRunDirect(
-        s.store,
-        s.queues,
-        {
-          target: { name: 'gated-oom' },
-          execution: { maxAttempts: 1, timeoutMs: 60_000 },
-          dataset: {
-            items: Array.from({ length: n }, (_, i) => ({
-              input: `${MARKER}-${i}-${'y'.repeat(2000)}`,
-            })),
-          },
-        },
-        { chunkSize: n },
-      );
+      const runId = await submitGated(s, gated, n, 'y');
       // every item is in flight, then Redis is full, then the target answers
-      await waitFor(async () => (gated.state.calls === n ? true : null), 'all items started');
       await limitMemory(-50_000);
       gated.release();
       await waitFor(
@@ -335,38 +358,15 @@ describe('worker under Redis out of memory and script errors', () => {
       expectCleanLogs(logs.lines);
     } finally {
       await unlimitMemory();
-      await worker?.close(1000);
-      await s.close();
+      await close();
     }
   });
 
   it('a Lua script error is logged once per chunk attempt with run, chunk and a bounded message, never the results', async () => {
-    const logs = captureLogs();
-    const s = setup({ WORKER_LOCK_MS: '30000' });
-    const gated = gatedTarget('gated-script');
-    let worker: WorkerHandle | null = null;
+    const { logs, s, gated, close } = await gatedWorker('gated-script');
     try {
-      worker = await startWorker({
-        config: s.config,
-        logger: logs.logger,
-        targets: [gated.target],
-      });
       const n = 10;
-      const runId = await submitRunDirect(
-        s.store,
-        s.queues,
-        {
-          target: { name: 'gated-script' },
-          execution: { maxAttempts: 1, timeoutMs: 60_000 },
-          dataset: {
-            items: Array.from({ length: n }, (_, i) => ({
-              input: `${MARKER}-${i}-${'z'.repeat(2000)}`,
-            })),
-          },
-        },
-        { chunkSize: n },
-      );
-      await waitFor(async () => (gated.state.calls === n ? true : null), 'all items started');
+      const runId = await submitGated(s, gated, n, 'z');
       // the run's results hash of the wrong type: record-results-9 fails at its first write
       // (WRONGTYPE), so nothing of the call is written
       const k = s.store.keys.run(runId);
@@ -400,8 +400,7 @@ describe('worker under Redis out of memory and script errors', () => {
       ).toHaveLength(0);
       expectCleanLogs(logs.lines);
     } finally {
-      await worker?.close(1000);
-      await s.close();
+      await close();
     }
   });
 });

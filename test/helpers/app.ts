@@ -51,13 +51,7 @@ export async function createAppHarness(
     cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
   });
   const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  const app = createApp({
-    config,
-    store,
-    queues,
-    logger,
-    openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-  });
+  const app = testApp({ config, store, queues, logger });
   const handle = worker ? await startWorker({ config, logger, ...worker }) : null;
   return {
     app,
@@ -74,6 +68,41 @@ export async function createAppHarness(
       redis.disconnect();
     },
   };
+}
+
+/** What `testApp` builds the API app on. */
+export interface TestAppParts {
+  config: Config;
+  store: RunStore;
+  queues: RunQueues;
+  /** @defaultValue a silent logger */
+  logger?: ReturnType<typeof createLogger>;
+  /** When given, every blocking connection the app opens (SSE) is pushed here for the caller to disconnect. */
+  opened?: Redis[];
+  /** `createApp`'s auth options, as given. */
+  auth?: CreateAppOptions['auth'];
+}
+
+type CreateAppOptions = Parameters<typeof createApp>[0];
+
+/**
+ * The API app (`createApp`) on `config`, `store` and `queues`; the blocking connections it opens
+ * for SSE go to `config.REDIS_URL`.
+ */
+export function testApp(parts: TestAppParts): ReturnType<typeof createApp> {
+  const { config, store, queues, opened } = parts;
+  return createApp({
+    config,
+    store,
+    queues,
+    logger: parts.logger ?? createLogger({ level: 'silent' }),
+    openBlockingRedis: () => {
+      const connection = createRedis(config.REDIS_URL, 'blocking');
+      opened?.push(connection);
+      return connection;
+    },
+    ...(parts.auth ? { auth: parts.auth } : {}),
+  });
 }
 
 /**

@@ -146,6 +146,11 @@ export function summaryFields(summary: string): Record<string, string> {
   return out;
 }
 
+/** The CLI arguments `submit <path> --target echo <extra...>`: a run of file `path` on the built-in echo target. */
+export function submitEcho(path: string, ...extra: string[]): string[] {
+  return ['submit', path, '--target', 'echo', ...extra];
+}
+
 /** `items` as JSONL text, one JSON value a line. */
 export function jsonl(items: unknown[]): string {
   return `${items.map((i) => JSON.stringify(i)).join('\n')}\n`;
