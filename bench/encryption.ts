@@ -14,9 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
-import { createLogger, createRedis, loadConfig, type Run, ValueCipher } from '@runledger/shared';
+import { createLogger, createRedis, ValueCipher } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { destroyRedisServer, startRedisServer } from '../test/helpers/redis-server.js';
+import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,44 +45,19 @@ interface Figures {
 /** An API and a worker on a prefix of their own, with `env` on top. */
 async function startSide(label: string, env: Record<string, string>) {
   const prefix = `bench-${label}-${Date.now()}`;
-  const config = loadConfig({
-    REDIS_URL: redisUrl,
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    LOG_LEVEL: 'warn',
-    RUNLEDGER_MAX_BODY_BYTES: String(64 * 1024 * 1024),
-    ...env,
-  });
+  const config = benchConfig(redisUrl, prefix, CONCURRENCY, env);
   const api = await startApi({ config, logger });
   const worker = await startWorker({ config, logger });
   const measure = async (n: number): Promise<Figures> => {
-    const body = JSON.stringify({
-      target: { name: 'echo' },
-      dataset: {
-        items: Array.from({ length: n }, (_, i) => ({
-          id: `i${i}`,
-          input: { n: i, text: TEXT },
-          expectedOutput: { n: i, text: TEXT },
-        })),
-      },
-      scorers: [{ name: 'exact_match' }],
-    });
-    const started = performance.now();
-    const res = await fetch(`${api.url}/v1/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-    const { id } = (await res.json()) as Run;
-    let run: Run;
-    for (;;) {
-      run = (await (await fetch(`${api.url}/v1/runs/${id}`)).json()) as Run;
-      if (run.status !== 'queued' && run.status !== 'running') break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const seconds = (performance.now() - started) / 1000;
+    const { run, seconds } = await timedEchoRun(
+      api.url,
+      Array.from({ length: n }, (_, i) => ({
+        id: `i${i}`,
+        input: { n: i, text: TEXT },
+        expectedOutput: { n: i, text: TEXT },
+      })),
+    );
+    const id = run.id;
     if (run.status !== 'completed' || run.succeededCount !== n) {
       throw new Error(`run ${id} ended ${run.status} with ${run.succeededCount}/${n} succeeded`);
     }

@@ -21,10 +21,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
-import { createLogger, createRedis, loadConfig, type Run, startTracing } from '@runledger/shared';
+import { createLogger, createRedis, type Run, startTracing } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { Queue, Worker } from 'bullmq';
 import { freePort, startRedisServer, waitForRedis } from '../test/helpers/redis-server.js';
+import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -96,48 +97,21 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
   close(): Promise<void>;
 }> {
   const prefix = `bench${Date.now()}`;
-  const config = loadConfig({
-    REDIS_URL: redisUrl,
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    LOG_LEVEL: 'warn',
-    RUNLEDGER_MAX_BODY_BYTES: String(64 * 1024 * 1024),
-    ...env,
-  });
+  const config = benchConfig(redisUrl, prefix, CONCURRENCY, env);
   const api = await startApi({ config, logger });
   const workers = await Promise.all(
     Array.from({ length: WORKERS }, () => startWorker({ config, logger })),
   );
   const measure = async (n: number): Promise<RunledgerFigures> => {
-    const body = JSON.stringify({
-      target: { name: 'echo' },
-      dataset: {
-        items: Array.from({ length: n }, (_, i) => ({
-          id: `i${i}`,
-          input: { n: i },
-          expectedOutput: { n: i },
-        })),
-      },
-      scorers: [{ name: 'exact_match' }],
-    });
-    const started = performance.now();
-    const res = await fetch(`${api.url}/v1/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-    const { id } = (await res.json()) as Run;
-    let run: Run;
-    for (;;) {
-      run = (await (await fetch(`${api.url}/v1/runs/${id}`)).json()) as Run;
-      if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled')
-        break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const keys = (await redis.keys(`${prefix}:{${id}}:*`)).sort();
+    const { run, seconds } = await timedEchoRun(
+      api.url,
+      Array.from({ length: n }, (_, i) => ({
+        id: `i${i}`,
+        input: { n: i },
+        expectedOutput: { n: i },
+      })),
+    );
+    const keys = (await redis.keys(`${prefix}:{${run.id}}:*`)).sort();
     let resultBytes = 0;
     let allBytes = 0;
     for (const key of keys) {
