@@ -346,6 +346,52 @@ describe('dashboard pages', () => {
     expect(dialogs).toEqual([]);
   });
 
+  it("shows an item's masked counts per kind and the run's privacy policy", async () => {
+    const run = await submit(
+      [
+        {
+          id: 'pii',
+          input: {
+            answer: 'write to ann@example.com or bob@example.org',
+            note: 'or call +1 415 555 0100',
+          },
+          expectedOutput: 'done',
+        },
+        { id: 'clean', input: { answer: 'nothing to hide' }, expectedOutput: 'nothing to hide' },
+      ],
+      { name: 'private run', privacy: { scrub: ['email', 'phone'] } },
+    );
+    await waitForStatus(run.id, 'completed');
+    // the API's counts: 2 emails and 1 phone in the input at submission (the target echoed the
+    // masked text: nothing more in the output)
+    const { body } = await http<{ results: { itemId: string; masked: Record<string, number> }[] }>(
+      'GET',
+      `/v1/runs/${run.id}/results`,
+    );
+    expect(body.results.map((r) => [r.itemId, r.masked])).toEqual([
+      ['pii', { email: 2, phone: 1 }],
+      ['clean', {}],
+    ]);
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect
+      .poll(() => page.getByTestId('privacy').textContent())
+      .toBe('Privacy: masks email, phone (region US)');
+    await page.goto(`${api.url}/runs/${run.id}/items/pii`);
+    await expect
+      .poll(() => page.getByTestId('masked-counts').textContent())
+      .toBe('email 2 · phone 1');
+    expect(await page.getByTestId('output').textContent()).toBe('write to [email] or [email]');
+    // an item with nothing masked says nothing about masks
+    await page.goto(`${api.url}/runs/${run.id}/items/clean`);
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe('nothing to hide');
+    expect(await page.getByTestId('masked').count()).toBe(0);
+    // a run without a policy shows none
+    const plain = await submit(mixedItems().slice(0, 1));
+    await page.goto(`${api.url}/runs/${plain.id}`);
+    await expect.poll(() => page.locator('h1 .badge').count()).toBe(1);
+    expect(await page.getByTestId('privacy').count()).toBe(0);
+  });
+
   it('deep links load on reload; unknown paths show the not-found page', async () => {
     const run = await submit(mixedItems().slice(0, 5), { name: 'deep link' });
     await waitForStatus(run.id, 'completed');
@@ -518,7 +564,8 @@ describe('dashboard with API keys', () => {
         RUNLEDGER_PREFIX: config.RUNLEDGER_PREFIX,
         PORT: '0',
         LOG_LEVEL: 'silent',
-        RUNLEDGER_API_KEYS: 'default:web-test-key-0123456789',
+        RUNLEDGER_API_KEYS:
+          'default:web-test-key-0123456789,default:web-read-key-0123456789:read,default:web-write-key-0123456789:write',
       }),
       logger,
     });
@@ -549,5 +596,44 @@ describe('dashboard with API keys', () => {
     await page.reload();
     await expect.poll(() => form.count()).toBe(1);
     expect(await page.locator('table[aria-label="runs"]').count()).toBe(0);
+  });
+
+  it("a key whose role is too low sees the API's 403 reason on Delete and Cancel", async () => {
+    const done = await submit(mixedItems().slice(0, 2), { name: 'not yours to delete' });
+    await waitForStatus(done.id, 'completed');
+    await page.goto(`${keyed.url}/runs`);
+    await page.evaluate("sessionStorage.setItem('runledger.apiKey', 'web-read-key-0123456789')");
+    await page.goto(`${keyed.url}/runs/${done.id}`);
+    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('completed');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete run' }).click();
+    const alert = page.locator('.run-actions').getByRole('alert');
+    await expect.poll(() => alert.textContent()).toContain('Forbidden (403)');
+    expect(await alert.textContent()).toContain(
+      'this call needs an API key with role "admin" (or higher); this key has role "read"',
+    );
+    // still there, and the page did not move
+    expect(new URL(page.url()).pathname).toBe(`/runs/${done.id}`);
+    expect((await http<Run>('GET', `/v1/runs/${done.id}`)).status).toBe(200);
+
+    // Cancel with a read key on a run in flight: the same, naming the role it needs
+    const slow = await submit(
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `s${i}`,
+        input: { answer: 'a', delayMs: 200 },
+        expectedOutput: 'a',
+      })),
+      { name: 'not yours to cancel' },
+    );
+    await page.goto(`${keyed.url}/runs/${slow.id}`);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await expect
+      .poll(() => page.locator('.run-actions').getByRole('alert').textContent())
+      .toContain(
+        'this call needs an API key with role "write" (or higher); this key has role "read"',
+      );
+    expect(await page.getByRole('form', { name: 'API key' }).count()).toBe(0); // no key prompt
+    const { body } = await http<Run>('POST', `/v1/runs/${slow.id}/cancel`);
+    expect(body.status).toBe('cancelled');
   });
 });

@@ -7,10 +7,12 @@ import { computeDiff } from '../apps/web/src/diff.js';
 import {
   fmtDuration,
   fmtInt,
+  fmtMasked,
   fmtMs,
   fmtPct,
   fmtPp,
   fmtPpInterval,
+  fmtPrivacy,
   fmtUsd,
   fmtVersion,
   preview,
@@ -68,5 +70,33 @@ describe('computeDiff', () => {
     const changes = computeDiff('42', 42);
     expect(changes.some((c) => c.added)).toBe(true);
     expect(computeDiff(null, null).every((c) => !c.added && !c.removed)).toBe(true);
+  });
+});
+
+describe('privacy', () => {
+  it('masked counts per kind, in the order given, zero counts left out', () => {
+    expect(fmtMasked({ email: 2, phone: 1 })).toBe('email 2 · phone 1');
+    expect(fmtMasked({ employee_id: 1200, email: 0, card: 3 })).toBe('employee_id 1,200 · card 3');
+    expect(fmtMasked({})).toBeNull();
+    expect(fmtMasked({ email: 0 })).toBeNull();
+    expect(fmtMasked(undefined)).toBeNull();
+  });
+
+  it("a run's privacy policy in one line", () => {
+    expect(fmtPrivacy({ scrub: ['email', 'card'], patterns: [], phoneRegion: 'US' })).toBe(
+      'masks email, card',
+    );
+    expect(
+      fmtPrivacy({
+        scrub: ['email', 'phone'],
+        patterns: [{ name: 'employee_id' }, { name: 'ticket' }],
+        phoneRegion: 'DE',
+      }),
+    ).toBe('masks email, phone (region DE); patterns employee_id, ticket');
+    expect(fmtPrivacy({ scrub: [], patterns: [{ name: 'ticket' }], phoneRegion: 'US' })).toBe(
+      'patterns ticket',
+    );
+    expect(fmtPrivacy({ scrub: [], patterns: [], phoneRegion: 'US' })).toBe('masks nothing');
+    expect(fmtPrivacy(null)).toBeNull();
   });
 });

@@ -107,3 +107,39 @@ export function fmtPpInterval(ci: readonly [number, number] | null | undefined):
   const one = (v: number) => `${v > 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
   return `[${one(ci[0])}, ${one(ci[1])}] pp`;
 }
+
+/**
+ * Masks counted per kind (`Result.masked`: `{ email: 2, phone: 1 }`) as `email 2 · phone 1`, in
+ * the order given, kinds with a count of 0 left out; null when nothing was masked.
+ */
+export function fmtMasked(masked: Record<string, number> | null | undefined): string | null {
+  const parts = Object.entries(masked ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${fmtInt(n)}`);
+  return parts.length > 0 ? parts.join(' · ') : null;
+}
+
+/**
+ * A run's privacy policy (`Run.privacy`: what is masked before its data is stored) in one line:
+ * `masks email, phone (region US); patterns employee_id`; null when the run has none.
+ */
+export function fmtPrivacy(
+  policy:
+    | {
+        scrub: readonly string[];
+        patterns: readonly { name: string }[];
+        phoneRegion: string;
+      }
+    | null
+    | undefined,
+): string | null {
+  if (!policy) return null;
+  const kinds = policy.scrub.map((k) =>
+    k === 'phone' ? `phone (region ${policy.phoneRegion})` : k,
+  );
+  const parts: string[] = [];
+  if (kinds.length > 0) parts.push(`masks ${kinds.join(', ')}`);
+  if (policy.patterns.length > 0)
+    parts.push(`patterns ${policy.patterns.map((p) => p.name).join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'masks nothing';
+}

@@ -11,7 +11,7 @@ import { useEffect } from 'react';
 import { findResult } from '../api';
 import { Empty, ErrorBox, Facts, Loading, StatusBadge, useTitle } from '../components/common';
 import { DiffView } from '../components/diff-view';
-import { fmtInt, fmtMs, fmtTime, fmtUsd, toText } from '../format';
+import { fmtInt, fmtMasked, fmtMs, fmtTime, fmtUsd, toText } from '../format';
 
 function Pane({ title, value, testId }: { title: string; value: unknown; testId: string }) {
   return (
@@ -128,6 +128,7 @@ export function ItemView({
     );
   }
   const hasExpected = r.expectedOutput !== null && r.expectedOutput !== undefined;
+  const masked = fmtMasked(r.masked);
   const Title = heading;
   return (
     <div className="item-view">
@@ -145,6 +146,12 @@ export function ItemView({
           </strong>
           <pre className="value">{r.error.message}</pre>
         </div>
+      )}
+      {masked && (
+        <p className="notice" data-testid="masked">
+          <strong>Masked</strong> by the run's privacy policy before it was stored (shown as{' '}
+          <code>[kind]</code>): <span data-testid="masked-counts">{masked}</span>
+        </p>
       )}
       <div className="panes">
         <Pane title="Input" value={r.input} testId="input" />

@@ -33,7 +33,7 @@ import {
 import { LatencyChart } from '../components/latency-chart';
 import { ResultsTable } from '../components/results-table';
 import { useDebounced } from '../components/search-box';
-import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
+import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtPrivacy, fmtTime, fmtUsd } from '../format';
 import type { RunSearch } from '../router';
 import { ItemPanel } from './item';
 
@@ -288,6 +288,7 @@ export function RunPage() {
   if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
 
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
+  const privacy = fmtPrivacy(run.privacy);
   const setStatus = (status: ResultStatus | undefined) =>
     navigate({ search: (old) => ({ ...old, status }) });
 
@@ -300,6 +301,11 @@ export function RunPage() {
             <StatusBadge status={run.status} />
           </h1>
           {run.name && <div className="muted mono small">{run.id}</div>}
+          {privacy && (
+            <div className="small" data-testid="privacy" title="Run.privacy">
+              Privacy: {privacy}
+            </div>
+          )}
         </div>
         <RunActions run={run} />
       </div>
