@@ -10,9 +10,9 @@ import { ensureRedis, RedisUnavailableError } from '@runledger/cli';
 import { createRedis } from '@runledger/shared';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnStart } from './helpers/cli.js';
+import { spawnStart, startEnv } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
-import { freePort } from './helpers/redis-server.js';
+import { freePort, probeRedis } from './helpers/redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runledger-cli-start-'));
 const prefix = uniquePrefix('cli-start');
@@ -27,12 +27,7 @@ afterAll(async () => {
 });
 
 async function ping(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {});
+  const client = probeRedis(url);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
@@ -45,15 +40,7 @@ async function ping(url: string): Promise<boolean> {
 
 describe('runledger start (a real process)', () => {
   it('serves the API with a worker, and stops gracefully on SIGTERM with exit code 0', async () => {
-    const start = spawnStart({
-      REDIS_URL: redisUrl(),
-      RUNLEDGER_PREFIX: prefix,
-      LOG_LEVEL: 'info',
-      WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-      // unset: start then allows loopback targets, and says so
-      RUNLEDGER_HTTP_TARGET_ALLOW: '',
-      RUNLEDGER_API_KEYS: '',
-    });
+    const start = spawnStart(startEnv(prefix));
     const { child, exit } = start;
     children.push(child);
     const messages = () => start.logLines.map((l) => l.msg);

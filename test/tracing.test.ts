@@ -23,7 +23,7 @@ import {
 } from '@runledger/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
-import { spawnStart } from './helpers/cli.js';
+import { spawnStart, startEnv } from './helpers/cli.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { waitTerminal } from './helpers/run-checks.js';
@@ -427,20 +427,16 @@ describe('runledger start with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (a real proces
       logLines,
       exit,
       url: listening,
-    } = spawnStart({
-      OTEL_EXPORTER_OTLP_ENDPOINT: '',
-      OTEL_EXPORTER_OTLP_PROTOCOL: '',
-      OTEL_SERVICE_NAME: '',
-      OTEL_TRACES_SAMPLER: '',
-      // the per-signal variable is used as is (no /v1/traces appended); default protocol
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
-      REDIS_URL: redisUrl(),
-      RUNLEDGER_PREFIX: prefix,
-      LOG_LEVEL: 'info',
-      WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
-      RUNLEDGER_HTTP_TARGET_ALLOW: '',
-      RUNLEDGER_API_KEYS: '',
-    });
+    } = spawnStart(
+      startEnv(prefix, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: '',
+        OTEL_EXPORTER_OTLP_PROTOCOL: '',
+        OTEL_SERVICE_NAME: '',
+        OTEL_TRACES_SAMPLER: '',
+        // the per-signal variable is used as is (no /v1/traces appended); default protocol
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      }),
+    );
     try {
       const url = await listening;
       const res = await fetch(`${url}/v1/runs`, {

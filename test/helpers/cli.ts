@@ -181,6 +181,26 @@ export interface StartProcess {
   url: Promise<string>;
 }
 
+/**
+ * The env of a `runledger start` on the test Redis under key prefix `prefix`: info logs, a 1 s
+ * worker shutdown deadline, RUNLEDGER_HTTP_TARGET_ALLOW unset (start then allows loopback
+ * targets, and says so) and no API keys; `extra` on top.
+ */
+export function startEnv(
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl(),
+    RUNLEDGER_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+    RUNLEDGER_HTTP_TARGET_ALLOW: '',
+    RUNLEDGER_API_KEYS: '',
+    ...extra,
+  };
+}
+
 /** Starts `runledger start --port 0` as a real process with `env` (see `spawnCli`). */
 export function spawnStart(env: Record<string, string>): StartProcess {
   const child = spawnCli(['start', '--port', '0'], env);

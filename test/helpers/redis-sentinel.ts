@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, waitForRedis } from './redis-server.js';
+import { freePort, probeRedis, redisServerArgs, waitForRedis } from './redis-server.js';
 
 /** Master group name of the test sentinels. */
 export const SENTINEL_NAME = 'mymaster';
@@ -53,22 +53,11 @@ export async function startSentinelGroup(
     return node;
   };
   const dataArgs = (port: number) => [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
+    ...redisServerArgs(port, dir),
     '--dbfilename',
     `dump-${port}.rdb`,
-    '--save',
-    '',
     '--appendonly',
     'no',
-    '--maxmemory-policy',
-    'noeviction',
-    '--loglevel',
-    'warning',
     // replicas announce this address to the sentinels
     '--replica-announce-ip',
     '127.0.0.1',
@@ -118,12 +107,7 @@ export async function startSentinelGroup(
   const askSentinel = async (): Promise<number> => {
     for (const s of sentinels) {
       if (!s.alive()) continue;
-      const client = new Redis(s.port, '127.0.0.1', {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      client.on('error', () => {});
+      const client = probeRedis(s.port);
       try {
         await client.connect();
         const reply = (await client.call('SENTINEL', 'get-master-addr-by-name', SENTINEL_NAME)) as

@@ -4,10 +4,10 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../../apps/cli/src/redis-launcher.js';
 
 /** A running private Redis. `stop()` kills it (SIGKILL when `hard`), `restart()` starts it again on the same port and dir. */
 export interface RedisServer {
@@ -23,29 +23,50 @@ export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
 }
 
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** A loopback TCP port nobody listens on right now (the CLI's `freePort`). */
+export { freePort };
+
+/**
+ * A client of `url` (or of port `port` on 127.0.0.1) for one probe: it connects only when asked
+ * (`lazyConnect`), never retries a command nor reconnects, and swallows its error events (the
+ * caller sees the failed `connect()` or command). Disconnect it when done.
+ */
+export function probeRedis(target: string | number): Redis {
+  const options = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null };
+  const client =
+    typeof target === 'number'
+      ? new Redis(target, '127.0.0.1', options)
+      : new Redis(target, options);
+  client.on('error', () => {}); // refused while a server starts or after it died: the caller decides
+  return client;
+}
+
+/**
+ * The arguments every test `redis-server` (data node) starts with: port `port` on loopback, data
+ * in `dir`, no RDB snapshots, `noeviction` (lock keys carry TTLs), warnings only.
+ */
+export function redisServerArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    '--loglevel',
+    'warning',
+  ];
 }
 
 /** Polls `PING` until it answers or `timeoutMs` passes. */
 export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const client = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {}); // refused while the server starts: retried below
+    const client = probeRedis(url);
     try {
       await client.connect();
       await client.ping();
@@ -70,20 +91,9 @@ export async function startRedisServer(
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'runledger-redis-'));
   const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--maxmemory-policy',
-    'noeviction',
+    ...redisServerArgs(port, dir),
     '--daemonize',
     'no',
-    '--loglevel',
-    'warning',
     '--appendonly',
     options.appendonly ? 'yes' : 'no',
     '--appendfsync',
