@@ -11,18 +11,18 @@ import {
   defineTarget,
   ExecutionSchema,
   NonRetryableError,
-  RunQueues,
+  type RunQueues,
   type RunStore,
   z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startWorker, type WorkerHandle } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
+import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
 import { expectCountersExact as expectRunCountersExact } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
+let ctx: ReturnType<typeof createTestQueues>;
 let store: RunStore;
 let redis: Redis;
 let queues: RunQueues;
@@ -96,10 +96,8 @@ function lateCalls(runId: string, seenStoppedAt: number) {
 const usd = (x: number) => String(Number(x.toPrecision(6)));
 
 beforeAll(() => {
-  ctx = createTestStore('budget');
-  store = ctx.store;
-  redis = ctx.redis;
-  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  ctx = createTestQueues('budget');
+  ({ store, redis, queues } = ctx);
 });
 
 afterEach(async () => {
@@ -107,7 +105,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await queues.close();
   await ctx.close();
 });
 

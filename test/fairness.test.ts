@@ -10,17 +10,14 @@ import {
   createLogger,
   loadConfig,
   MAX_JOB_PRIORITY,
-  RunQueues,
-  type RunStore,
 } from '@runledger/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerHandle } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestQueues, redisUrl, waitFor } from './helpers/context.js';
 import { submitRunDirect } from './helpers/submit.js';
 
-const ctx = createTestStore('fair');
-const store: RunStore = ctx.store;
-const queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+const ctx = createTestQueues('fair');
+const { store, queues } = ctx;
 const logger = createLogger({ level: 'silent' });
 let worker: WorkerHandle | null = null;
 
@@ -35,7 +32,6 @@ function config(): Config {
 
 afterAll(async () => {
   await worker?.close(1000);
-  await queues.close();
   await ctx.close();
 });
 

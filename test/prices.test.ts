@@ -10,7 +10,7 @@ import {
   createLogger,
   defineTarget,
   type Result,
-  RunQueues,
+  type RunQueues,
   type RunStore,
   z,
 } from '@runledger/shared';
@@ -22,11 +22,11 @@ import {
   type WorkerHandle,
   WorkerTableError,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
+import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
+let ctx: ReturnType<typeof createTestQueues>;
 let store: RunStore;
 let queues: RunQueues;
 let server: HttpTargetServer;
@@ -88,9 +88,8 @@ async function results(runId: string): Promise<Result[]> {
 }
 
 beforeAll(async () => {
-  ctx = createTestStore('prices');
-  store = ctx.store;
-  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  ctx = createTestQueues('prices');
+  ({ store, queues } = ctx);
   server = await startHttpTarget();
   dir = mkdtempSync(join(tmpdir(), 'runledger-prices-'));
 });
@@ -101,7 +100,6 @@ afterEach(async () => {
 
 afterAll(async () => {
   await server.close();
-  await queues.close();
   await ctx.close();
   rmSync(dir, { recursive: true, force: true });
 });

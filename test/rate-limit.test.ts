@@ -10,7 +10,7 @@ import {
   type Config,
   createLogger,
   type Result,
-  RunQueues,
+  type RunQueues,
   type RunStore,
 } from '@runledger/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import {
   type WorkerHandle,
   WorkerTableError,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
+import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
 import { submitRunDirect } from './helpers/submit.js';
 
 /** One request the target received (times in ms since epoch). */
@@ -107,7 +107,7 @@ async function startTarget() {
   };
 }
 
-let ctx: ReturnType<typeof createTestStore>;
+let ctx: ReturnType<typeof createTestQueues>;
 let store: RunStore;
 let queues: RunQueues;
 let target: Awaited<ReturnType<typeof startTarget>>;
@@ -144,9 +144,8 @@ async function results(runId: string): Promise<Result[]> {
 }
 
 beforeAll(async () => {
-  ctx = createTestStore('ratelimit');
-  store = ctx.store;
-  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  ctx = createTestQueues('ratelimit');
+  ({ store, queues } = ctx);
   target = await startTarget();
 });
 
@@ -156,7 +155,6 @@ afterEach(async () => {
 
 afterAll(async () => {
   await target.close();
-  await queues.close();
   await ctx.close();
 });
 

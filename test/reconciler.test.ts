@@ -8,7 +8,7 @@ import {
   type Config,
   chunkJobId,
   createLogger,
-  RunQueues,
+  type RunQueues,
   type RunStatus,
   type RunStore,
 } from '@runledger/shared';
@@ -20,11 +20,11 @@ import {
   startWorker,
   type WorkerHandle,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
+import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
 import { waitForRunStatus } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
+let ctx: ReturnType<typeof createTestQueues>;
 let store: RunStore;
 let redis: Redis;
 let queues: RunQueues;
@@ -97,10 +97,8 @@ async function expectAllSucceeded(runId: string, total: number, timeoutMs?: numb
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ input: { i } }));
 
 beforeAll(() => {
-  ctx = createTestStore('reconciler');
-  store = ctx.store;
-  redis = ctx.redis;
-  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  ctx = createTestQueues('reconciler');
+  ({ store, redis, queues } = ctx);
 });
 
 afterEach(async () => {
@@ -111,7 +109,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await queues.close();
   await ctx.close();
 });
 

@@ -4,14 +4,14 @@
  * still has exactly one result. The survivors stop gracefully on SIGTERM (exit 0).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { RunQueues, type RunStore } from '@runledger/shared';
+import type { RunQueues, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore, redisUrl, waitFor } from './helpers/context.js';
+import { createTestQueues, redisUrl, waitFor } from './helpers/context.js';
 import { expectCountersExact } from './helpers/run-checks.js';
 import { submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
+let ctx: ReturnType<typeof createTestQueues>;
 let store: RunStore;
 let redis: Redis;
 let queues: RunQueues;
@@ -58,15 +58,12 @@ function spawnWorker(env: Record<string, string> = {}): WorkerProcess {
 }
 
 beforeAll(() => {
-  ctx = createTestStore('worker-proc');
-  store = ctx.store;
-  redis = ctx.redis;
-  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  ctx = createTestQueues('worker-proc');
+  ({ store, redis, queues } = ctx);
 });
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await queues.close();
   await ctx.close();
 });
 

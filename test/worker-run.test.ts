@@ -14,7 +14,7 @@ import {
   defineScorer,
   defineTarget,
   RunExecution,
-  RunQueues,
+  type RunQueues,
   type RunStatus,
   type RunStore,
   z,
@@ -28,12 +28,12 @@ import {
   startWorker,
   type WorkerHandle,
 } from '../apps/worker/src/index.js';
-import { createTestStore, redisUrl, waitFor, workerTestConfig } from './helpers/context.js';
+import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 import { expectCountersExact, storedResults, waitForRunStatus } from './helpers/run-checks.js';
 import { type RunSpecInput, submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
+let ctx: ReturnType<typeof createTestQueues>;
 let store: RunStore;
 let redis: Redis;
 let queues: RunQueues;
@@ -81,10 +81,8 @@ async function queueIdle(target: string) {
 }
 
 beforeAll(async () => {
-  ctx = createTestStore('worker');
-  store = ctx.store;
-  redis = ctx.redis;
-  queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  ctx = createTestQueues('worker');
+  ({ store, redis, queues } = ctx);
   server = await startHttpTarget();
 });
 
@@ -93,7 +91,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await queues.close();
   await server.close();
   await ctx.close();
 });

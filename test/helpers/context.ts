@@ -1,7 +1,7 @@
 /**
  * Per-test-file context: a unique key prefix on the shared test Redis, a store, and cleanup.
  */
-import { type Config, createRedis, loadConfig, RunStore } from '@runledger/shared';
+import { type Config, createRedis, loadConfig, RunQueues, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { inject } from 'vitest';
@@ -62,6 +62,25 @@ export function createTestStore(label?: string): {
     async close() {
       await deletePrefix(redis, prefix);
       redis.disconnect();
+    },
+  };
+}
+
+/**
+ * `createTestStore` plus BullMQ queues (`RunQueues`) on its prefix, for tests of in-process
+ * workers. Call `close()` in afterAll: it closes the queues, then removes the prefix's keys.
+ */
+export function createTestQueues(label?: string): ReturnType<typeof createTestStore> & {
+  queues: RunQueues;
+} {
+  const ctx = createTestStore(label);
+  const queues = new RunQueues({ redisUrl: redisUrl(), prefix: ctx.prefix });
+  return {
+    ...ctx,
+    queues,
+    async close() {
+      await queues.close();
+      await ctx.close();
     },
   };
 }
