@@ -18,29 +18,27 @@ import {
   type Run,
   RunQueues,
   RunStore,
-  type TargetDefinition,
   ValueCipher,
 } from '@runledger/shared';
 import { startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { anyConfigTarget } from './helpers/targets.js';
 
 /** Echoes `input.text` as `{ answer }`; fails (not retried) naming it when `input.fail`. */
-const markerTarget: TargetDefinition = {
-  name: 'marker',
-  description: 'echoes input.text, fails naming it',
-  configSchema: z.object({}).passthrough(),
-  async run(input) {
+const markerTarget = anyConfigTarget(
+  'marker',
+  'echoes input.text, fails naming it',
+  async (input) => {
     const { text, fail } = input as { text: string; fail?: boolean };
     if (fail) throw new NonRetryableError(`no answer for ${text}`);
     return { output: { answer: text } };
   },
-};
+);
 
 const KEY0 = `kid0:${randomBytes(32).toString('base64')}`;
 const KEY1 = `kid1:${randomBytes(32).toString('base64')}`;

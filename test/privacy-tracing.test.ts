@@ -4,27 +4,17 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  NonRetryableError,
-  type Run,
-  startTracing,
-  type TargetDefinition,
-} from '@runledger/shared';
+import { NonRetryableError, type Run, startTracing } from '@runledger/shared';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { createAppHarness } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { waitTerminal } from './helpers/run-checks.js';
+import { anyConfigTarget } from './helpers/targets.js';
 
-const failing: TargetDefinition = {
-  name: 'leaky_fail',
-  description: 'fails naming an email',
-  configSchema: z.object({}).passthrough(),
-  async run(input) {
-    // the email is made here, from a harmless input: only the worker's scrubbing can mask it
-    throw new NonRetryableError(`no account ${String(input)}.trace@example.com`);
-  },
-};
+const failing = anyConfigTarget('leaky_fail', 'fails naming an email', async (input) => {
+  // the email is made here, from a harmless input: only the worker's scrubbing can mask it
+  throw new NonRetryableError(`no account ${String(input)}.trace@example.com`);
+});
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

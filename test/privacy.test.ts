@@ -17,32 +17,24 @@ import {
   RunQueues,
   RunStore,
   type ScorerDefinition,
-  type TargetDefinition,
 } from '@runledger/shared';
 import { startWorker, type WorkerHandle } from '@runledger/worker';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { anyConfigTarget } from './helpers/targets.js';
 
 /** Answers with an email made from a harmless input, and a card number; scored on the email. */
-const leakyTarget: TargetDefinition = {
-  name: 'leaky',
-  description: 'answers PII',
-  configSchema: z.object({}).passthrough(),
-  async run(input) {
-    const { user, fail } = input as { user: string; fail?: boolean };
-    if (fail)
-      throw new NonRetryableError(
-        `no account ${user}.secret@example.com (card 4111 1111 1111 1111)`,
-      );
-    return { output: { answer: `${user}@example.com`, note: 'paid with 4111 1111 1111 1111' } };
-  },
-};
+const leakyTarget = anyConfigTarget('leaky', 'answers PII', async (input) => {
+  const { user, fail } = input as { user: string; fail?: boolean };
+  if (fail)
+    throw new NonRetryableError(`no account ${user}.secret@example.com (card 4111 1111 1111 1111)`);
+  return { output: { answer: `${user}@example.com`, note: 'paid with 4111 1111 1111 1111' } };
+});
 
 /** Passes when the output's answer is an email address: true of the original output only. */
 const isEmailScorer: ScorerDefinition = {
