@@ -34,6 +34,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
+import { deletePrefix } from '../test/helpers/redis-dump.js';
 import {
   destroyRedisServer,
   freePort,
@@ -443,18 +444,6 @@ async function streamedRun(base: string, apiPid: number): Promise<void> {
   }
 }
 
-/** Deletes every key under `prefix` and BullMQ's `{prefix}` (only on a shared REDIS_URL). */
-async function deletePrefix(): Promise<void> {
-  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) await redis.unlink(...found);
-    } while (cursor !== '0');
-  }
-}
-
 function printTable(): void {
   const header = ['figure', 'value', 'goal', 'ok'];
   const cells = rows.map((r) => [
@@ -550,7 +539,8 @@ try {
     }
   }
   await Promise.all(spawned.map((s) => s.stop()));
-  if (!redisServer) await deletePrefix().catch(() => {});
+  // a shared REDIS_URL: remove every key under the prefix and BullMQ's `{prefix}`
+  if (!redisServer) await deletePrefix(redis, prefix).catch(() => {});
   redis.disconnect();
   if (redisServer) await destroyRedisServer(redisServer);
 }

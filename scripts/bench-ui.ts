@@ -42,6 +42,7 @@ import {
 } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import type { Browser } from 'playwright-core';
+import { deletePrefix } from '../test/helpers/redis-dump.js';
 import { destroyRedisServer, startRedisServer } from '../test/helpers/redis-server.js';
 import { launchChromium } from './chromium.js';
 
@@ -391,14 +392,7 @@ async function main(): Promise<void> {
     await api.close();
     if (!server) {
       // a shared Redis: remove what the benchmark wrote
-      for (const pattern of [`${config.RUNLEDGER_PREFIX}:*`, `{${config.RUNLEDGER_PREFIX}}:*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-      }
+      await deletePrefix(redis, config.RUNLEDGER_PREFIX);
     }
     redis.disconnect();
     if (server) await destroyRedisServer(server);

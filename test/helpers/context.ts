@@ -5,6 +5,7 @@ import { type Config, createRedis, loadConfig, RunQueues, RunStore } from '@runl
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { inject } from 'vitest';
+import { deletePrefix } from './redis-dump.js';
 
 /** The Redis URL provided by test/global-setup.ts. */
 export function redisUrl(): string {
@@ -16,17 +17,8 @@ export function uniquePrefix(label = 't'): string {
   return `rl-${label}-${ulid().toLowerCase()}`;
 }
 
-/** Deletes every key under `prefix` (and BullMQ's `{prefix}`). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
-}
+/** Deletes every key under `prefix` (and BullMQ's `{prefix}`); kept in redis-dump.ts, which benchmarks import outside vitest. */
+export { deletePrefix };
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
 export async function waitFor<T>(

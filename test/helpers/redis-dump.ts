@@ -1,6 +1,7 @@
 /**
  * Reads keys back by their type, for tests that assert what Redis holds (or must never hold):
- * plaintext markers under encryption at rest, PII after scrubbing.
+ * plaintext markers under encryption at rest, PII after scrubbing; and deletes a prefix's keys.
+ * No vitest import: benchmarks use it too.
  */
 import type { Redis } from 'ioredis';
 
@@ -26,6 +27,18 @@ export async function dumpKeys(redis: Redis, patterns: string[] = ['*']): Promis
     } while (cursor !== '0');
   }
   return out;
+}
+
+/** Deletes every key under `prefix` (and BullMQ's `{prefix}`): SCAN MATCH, then DEL per page. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
 }
 
 /** `dumpKeys` as one text: each key's name, then its value, one per line. */
