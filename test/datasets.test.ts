@@ -4,14 +4,8 @@
  * content hash equal to the same items submitted inline, executed by an in-process worker).
  */
 import { createHash } from 'node:crypto';
-import type { createApp } from '@runledger/api';
-import {
-  createLogger,
-  type Dataset,
-  type DatasetStore,
-  type Run,
-  type RunStore,
-} from '@runledger/shared';
+import type { createApp, Problem } from '@runledger/api';
+import type { Dataset, DatasetStore, Run, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
@@ -19,19 +13,12 @@ import { storedResults, waitTerminal as waitTerminalRun } from './helpers/run-ch
 
 const ALPHA = 'alpha-key-0123456789abcdef';
 const BETA = 'beta-key-0123456789abcdef';
-const _logger = createLogger({ level: 'silent' });
 
 let redis: Redis;
 let store: RunStore;
 let datasets: DatasetStore;
 let app: ReturnType<typeof createApp>;
 let prefix: string;
-
-interface Problem {
-  status: number;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
 
 const call = <T>(method: string, path: string, body?: unknown, key = ALPHA) =>
   requestJson<T>(app, method, path, body, key);

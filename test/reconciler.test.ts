@@ -112,6 +112,19 @@ afterAll(async () => {
   await ctx.close();
 });
 
+/** Submits `total` echo items (5 ms each) in chunks of 10; resolves once 20 results are stored. */
+async function submitSlowEcho(total: number): Promise<string> {
+  const runId = await submitRunDirect(
+    store,
+    queues,
+    { target: { name: 'echo', config: { delayMs: 5 } }, dataset: { items: items(total) } },
+    { chunkSize: 10 },
+  );
+  const k = store.keys.run(runId);
+  await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
+  return runId;
+}
+
 describe('findOpenChunks', () => {
   it('returns the chunks holding items without a result, across pages', async () => {
     const runId = await submitRunDirect(
@@ -167,14 +180,7 @@ describe('reconciler', () => {
   it('re-enqueues only the open chunks whose jobs were removed mid-run', async () => {
     const total = 300;
     const worker = await startEchoWorker({ WORKER_CONCURRENCY: '4' });
-    const runId = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'echo', config: { delayMs: 5 } }, dataset: { items: items(total) } },
-      { chunkSize: 10 },
-    );
-    const k = store.keys.run(runId);
-    await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
+    const runId = await submitSlowEcho(total);
     // the jobs nobody holds vanish (waiting ones); the worker stops before taking more
     // (BullMQ's remove answers 1 for a job that does not exist either: the count says little)
     await queues.removeRunJobs(runId, 'echo', total, 10);
@@ -308,14 +314,7 @@ describe('reconciler', () => {
       RUNLEDGER_RECONCILE_INTERVAL_MS: '200',
       RUNLEDGER_RECONCILE_GRACE_MS: '500',
     });
-    const runId = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'echo', config: { delayMs: 5 } }, dataset: { items: items(total) } },
-      { chunkSize: 10 },
-    );
-    const k = store.keys.run(runId);
-    await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
+    const runId = await submitSlowEcho(total);
     await queues.queue('echo').obliterate({ force: true });
     await expectAllSucceeded(runId, total, 30_000);
   });

@@ -3,9 +3,8 @@
  * in-process worker serving a scripted target (`flaky`: fails the item ids listed in `failing`,
  * records every call) and a target that never answers (`stuck`).
  */
-import { type createApp, EXPORT_CSV_COLUMNS } from '@runledger/api';
+import { type createApp, EXPORT_CSV_COLUMNS, type Problem } from '@runledger/api';
 import {
-  createLogger,
   defineTarget,
   NonRetryableError,
   type Result,
@@ -22,7 +21,6 @@ import { storedResults, waitTerminal as waitTerminalRun } from './helpers/run-ch
 
 const ALPHA = 'alpha-key-0123456789abcdef';
 const BETA = 'beta-key-0123456789abcdef';
-const _logger = createLogger({ level: 'silent' });
 
 let redis: Redis;
 let store: RunStore;
@@ -52,12 +50,6 @@ const stuck = defineTarget({
       signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
     }),
 });
-
-interface Problem {
-  status: number;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
 
 const call = <T>(method: string, path: string, body?: unknown, key = ALPHA) =>
   requestJson<T>(app, method, path, body, key);

@@ -169,6 +169,17 @@ function runSpec(targetUrl: string) {
   };
 }
 
+/** POSTs `spec` to `h`'s app (201 expected); the created run. */
+async function createRun(h: AppHarness, spec: unknown): Promise<Run> {
+  const res = await h.app.request('/v1/runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Run;
+}
+
 describe('tracing', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
@@ -187,13 +198,7 @@ describe('tracing', () => {
     cleanups.push(() => target.close());
     const h = await createAppHarness('trace-off', { RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1' }, {});
     cleanups.push(() => h.close());
-    const res = await h.app.request('/v1/runs', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(runSpec(target.url)),
-    });
-    expect(res.status).toBe(201);
-    const created = (await res.json()) as Run;
+    const created = await createRun(h, runSpec(target.url));
     expect(created.traceId).toBeNull();
     const run = await waitTerminal(h.store, created.id);
     expect(run.traceId).toBeNull();
@@ -231,13 +236,7 @@ describe('tracing', () => {
       cleanups.push(() => target.close());
       h = await createAppHarness('trace-on', { RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1' }, {});
       cleanups.push(() => h.close());
-      const res = await h.app.request('/v1/runs', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(runSpec(target.url)),
-      });
-      expect(res.status).toBe(201);
-      const created = (await res.json()) as Run;
+      const created = await createRun(h, runSpec(target.url));
       expect(created.traceId).toMatch(/^[0-9a-f]{32}$/);
       await waitTerminal(h.store, created.id);
       const got = await h.app.request(`/v1/runs/${created.id}`);
