@@ -31,6 +31,12 @@ async function failure(path: string): Promise<DatasetFileError> {
   throw new Error('expected a DatasetFileError');
 }
 
+/** `[line, reason]` of the DatasetFileError reading `path` throws. */
+async function lineAndReason(path: string): Promise<[number | null, string]> {
+  const err = await failure(path);
+  return [err.line, err.reason];
+}
+
 describe('JSONL', () => {
   it('reads items with their line numbers, skipping blank lines', async () => {
     const path = file(
@@ -87,18 +93,20 @@ describe('JSONL', () => {
       1,
       'unknown field "expected" (allowed: id, input, expectedOutput, metadata)',
     ]);
-    const badId = await failure(file('jsonl', '{"input":1}\n{"input":1}\n{"id":true,"input":1}\n'));
-    expect([badId.line, badId.reason]).toEqual([3, '"id" must be a non-empty string or a number']);
-    const badMeta = await failure(file('jsonl', '{"input":1,"metadata":[1]}\n'));
-    expect([badMeta.line, badMeta.reason]).toEqual([1, '"metadata" must be a JSON object']);
+    expect(
+      await lineAndReason(file('jsonl', '{"input":1}\n{"input":1}\n{"id":true,"input":1}\n')),
+    ).toEqual([3, '"id" must be a non-empty string or a number']);
+    expect(await lineAndReason(file('jsonl', '{"input":1,"metadata":[1]}\n'))).toEqual([
+      1,
+      '"metadata" must be a JSON object',
+    ]);
     const notObject = await failure(file('jsonl', '[1,2]\n'));
     expect(notObject.line).toBe(1);
     expect(notObject.reason).toMatch(/expected a JSON object/);
   });
 
   it('rejects an empty file and a missing file', async () => {
-    const empty = await failure(file('jsonl', '\n\n'));
-    expect([empty.line, empty.reason]).toEqual([null, 'the file holds no items']);
+    expect(await lineAndReason(file('jsonl', '\n\n'))).toEqual([null, 'the file holds no items']);
     const missing = await failure(join(dir, 'nope.jsonl'));
     expect(missing.message).toBe('nope.jsonl: no such file');
   });
@@ -172,8 +180,7 @@ describe('CSV', () => {
     expect(bad.reason).toMatch(/^column "expected_output:json": invalid JSON: .+/);
     const empty = await failure(file('csv', 'input:json\n1\n""\n'));
     expect([empty.line, empty.reason]).toEqual([3, 'column "input:json": empty cell']);
-    const notObject = await failure(file('csv', 'input,metadata:json\n1,[1]\n'));
-    expect([notObject.line, notObject.reason]).toEqual([
+    expect(await lineAndReason(file('csv', 'input,metadata:json\n1,[1]\n'))).toEqual([
       2,
       'column "metadata:json": must be a JSON object',
     ]);
@@ -201,8 +208,10 @@ describe('CSV', () => {
   });
 
   it('rejects duplicate columns and both expected-output spellings', async () => {
-    const dup = await failure(file('csv', 'input,input\n1,2\n'));
-    expect([dup.line, dup.reason]).toEqual([1, 'duplicate column "input"']);
+    expect(await lineAndReason(file('csv', 'input,input\n1,2\n'))).toEqual([
+      1,
+      'duplicate column "input"',
+    ]);
     const both = await failure(file('csv', 'input,expectedOutput,expected_output\n1,2,3\n'));
     expect(both.reason).toBe('use one of "expectedOutput" and "expected_output", not both');
   });

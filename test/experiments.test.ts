@@ -11,6 +11,7 @@ import { loadExperimentFile } from '@runledger/cli';
 import {
   createLogger,
   defineTarget,
+  type ExperimentRecord,
   type ExperimentReport,
   ExperimentStore,
   type ExperimentSummary,
@@ -127,6 +128,27 @@ function wilson(passed: number, n: number): [number, number] {
 
 const items = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ id: `n${i}`, input: { n: i }, expectedOutput: 'yes' }));
+
+/** An experiment record with no dataset, variants, scorers or tags, 1 trial (`createdAt` in ms). */
+function emptyExperiment(
+  id: string,
+  name: string,
+  project: string,
+  createdAt: number,
+): ExperimentRecord {
+  return {
+    id,
+    name,
+    project,
+    createdAt,
+    datasetId: null,
+    datasetVersion: null,
+    trials: 1,
+    scorers: [],
+    tags: [],
+    variants: [],
+  };
+}
 
 describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
   it('runs every variant over the same dataset version; the summary matches the results', async () => {
@@ -391,18 +413,7 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     const createdAt = Date.now() + 60_000; // newer than the others, all in one millisecond
     const ids = Array.from({ length: 5 }, () => ulid());
     for (const id of ids) {
-      await store.create({
-        id,
-        name: `same-ms-${id}`,
-        project: 'paging',
-        createdAt,
-        datasetId: null,
-        datasetVersion: null,
-        trials: 1,
-        scorers: [],
-        tags: [],
-        variants: [],
-      });
+      await store.create(emptyExperiment(id, `same-ms-${id}`, 'paging', createdAt));
     }
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -439,18 +450,7 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     // an experiment of another project: 404 and not listed
     const other = new ExperimentStore(redis, { prefix });
     const id = ulid();
-    await other.create({
-      id,
-      name: 'theirs',
-      project: 'other',
-      createdAt: Date.now(),
-      datasetId: null,
-      datasetVersion: null,
-      trials: 1,
-      scorers: [],
-      tags: [],
-      variants: [],
-    });
+    await other.create(emptyExperiment(id, 'theirs', 'other', Date.now()));
     expect(await other.get(id)).toMatchObject({ name: 'theirs', project: 'other' });
     expect((await api('GET', `/v1/experiments/${id}`)).status).toBe(404);
     expect((await api('GET', `/v1/experiments/${id}/report`)).status).toBe(404);

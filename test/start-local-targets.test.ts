@@ -70,16 +70,20 @@ describe('localTargetAllow', () => {
   });
 });
 
+/** `startServices` on the test config with silent logs and a given Redis URL; `extra` on top. */
+const localServices = (extra: { allowLoopbackTargets?: boolean } = {}) =>
+  startServices({
+    config: testConfig(),
+    logger: createLogger({ level: 'silent' }),
+    redisUrlGiven: true,
+    ...extra,
+  });
+
 describe('startServices', () => {
   it('start: a run of an http target on 127.0.0.1 is accepted and succeeds', async () => {
     const target = await startHttpTarget();
     targets.push(target);
-    const services = await startServices({
-      config: testConfig(),
-      logger: createLogger({ level: 'silent' }),
-      redisUrlGiven: true,
-      allowLoopbackTargets: true,
-    });
+    const services = await localServices({ allowLoopbackTargets: true });
     try {
       expect(services.config.RUNLEDGER_HTTP_TARGET_ALLOW).toBe(LOCAL_TARGET_ALLOW);
       expect(services.note).toMatch(/^http\/openai targets may call loopback addresses/);
@@ -99,11 +103,7 @@ describe('startServices', () => {
   it('api + worker without the flag: the same run is refused at submit', async () => {
     const target = await startHttpTarget();
     targets.push(target);
-    const services = await startServices({
-      config: testConfig(),
-      logger: createLogger({ level: 'silent' }),
-      redisUrlGiven: true,
-    });
+    const services = await localServices();
     try {
       expect(services.config.RUNLEDGER_HTTP_TARGET_ALLOW).toBe('');
       expect(services.note).toBeNull();
