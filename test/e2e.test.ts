@@ -147,9 +147,11 @@ describe('a 500-item run through the API and two workers', () => {
 
     // latency figures equal the nearest-rank percentiles of the results' own latencies
     const latencies = results.map((r) => r.latencyMs!).sort((a, b) => a - b);
-    expect(run.latencyMs.p50).toBeCloseTo(nearestRank(latencies, 50), 6);
-    expect(run.latencyMs.p90).toBeCloseTo(nearestRank(latencies, 90), 6);
-    expect(run.latencyMs.p99).toBeCloseTo(nearestRank(latencies, 99), 6);
+    // (from the run's log histogram: within 1%; max and mean exact)
+    for (const p of [50, 90, 99] as const) {
+      const exact = nearestRank(latencies, p);
+      expect(Math.abs(run.latencyMs[`p${p}`]! - exact)).toBeLessThanOrEqual(exact * 0.01);
+    }
     expect(run.latencyMs.max).toBeCloseTo(latencies.at(-1)!, 6);
     expect(run.latencyMs.mean).toBeCloseTo(latencies.reduce((a, b) => a + b, 0) / N, 6);
 

@@ -67,14 +67,14 @@ async function startEchoWorker(env: Record<string, string> = {}): Promise<Worker
 const waitForStatus = (runId: string, status: RunStatus, timeoutMs = 20_000) =>
   waitForRunStatus(store, runId, status, timeoutMs);
 
-/** HLEN(results) and the cardinality of each status zset. */
+/** HLEN(results) and the bits set in each status bitmap. */
 async function stored(runId: string) {
   const k = store.keys.run(runId);
   const [results, succeeded, failed, cancelled] = await Promise.all([
     redis.hlen(k.results),
-    redis.zcard(k.succeeded),
-    redis.zcard(k.failed),
-    redis.zcard(k.cancelled),
+    redis.bitcount(k.succeeded),
+    redis.bitcount(k.failed),
+    redis.bitcount(k.cancelled),
   ]);
   return { results, succeeded, failed, cancelled };
 }

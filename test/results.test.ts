@@ -3,7 +3,13 @@
  * a `cancelled` result written by record-results-9.lua on a budget stop has the same fields,
  * in the same order, as the one the TypeScript builder makes; so has finishRun's.
  */
-import { cancelledResult, failedResult, type NewRun, type RunStore } from '@runledger/shared';
+import {
+  cancelledResult,
+  decodeStoredResult,
+  failedResult,
+  type NewRun,
+  type RunStore,
+} from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore } from './helpers/context.js';
@@ -107,6 +113,8 @@ describe('cancelled results written by Lua and by TypeScript', () => {
       cancelledItems: 2,
     });
     const raw = await redis.hget(store.keys.run(runId).results, '0');
-    expect(JSON.parse(raw!)).toStrictEqual(cancelledResult('run cancelled', { completedAt: now }));
+    expect(decodeStoredResult(raw!)).toStrictEqual(
+      cancelledResult('run cancelled', { completedAt: now }),
+    );
   });
 });

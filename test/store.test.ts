@@ -217,14 +217,12 @@ describe('record-results-9', () => {
       passRateOfScored: 4 / 7,
     });
     expect(run?.errorTypes).toEqual([{ type: 'http_error', count: 3, message: 'x' }]);
-    // latencies: 1..7, 107, 108, 109 -> nearest rank p50 = 5th = 5, p90 = 9th = 108, p99 = 10th = 109
-    expect(run?.latencyMs).toEqual({
-      p50: 5,
-      p90: 108,
-      p99: 109,
-      mean: (28 + 107 + 108 + 109) / 10,
-      max: 109,
-    });
+    // latencies: 1..7, 107, 108, 109 -> nearest rank p50 = 5th = 5, p90 = 9th = 108, p99 = 10th = 109;
+    // from the log histogram: within 1% (the top rank is the exact max), mean and max exact
+    const lat = run!.latencyMs;
+    expect(lat).toMatchObject({ p99: 109, mean: (28 + 107 + 108 + 109) / 10, max: 109 });
+    expect(Math.abs(lat.p50! - 5) / 5).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(lat.p90! - 108) / 108).toBeLessThanOrEqual(0.01);
     expect(run?.completedAt).not.toBeNull();
     expect(Date.parse(run?.expiresAt ?? '') - Date.parse(run?.completedAt ?? '')).toBe(120_000);
 

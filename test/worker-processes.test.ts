@@ -4,7 +4,7 @@
  * still has exactly one result. The survivors stop gracefully on SIGTERM (exit 0).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { RunQueues, RunStore } from '@runledger/shared';
+import { decodeStoredResult, type RunQueues, type RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestQueues, redisUrl, waitFor } from './helpers/context.js';
@@ -124,7 +124,7 @@ describe('worker processes', () => {
     const ids = new Set(pids.map(idOf));
     const byIndex = Object.entries(await redis.hgetall(k.results)).map(([index, json]) => ({
       index: Number(index),
-      ...(JSON.parse(json) as { status: string; workerId: string }),
+      ...(decodeStoredResult(json) as { status: string; workerId: string }),
     }));
     expect(byIndex.every((r) => r.status === 'succeeded' && ids.has(r.workerId))).toBe(true);
     // a chunk the victim held when killed stalled and was finished by a survivor: some chunk

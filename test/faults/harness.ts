@@ -411,7 +411,8 @@ export async function storedResults(
   runId: string,
 ): Promise<Map<number, StoredResult>> {
   const raw = await cluster.client.hgetall(cluster.store.keys.run(runId).results);
-  return new Map(Object.entries(raw).map(([i, json]) => [Number(i), JSON.parse(json)]));
+  const { codec } = cluster.store;
+  return new Map(Object.entries(raw).map(([i, json]) => [Number(i), codec.decodeResult(json)]));
 }
 
 /** Computes the accounting of `runId` from Redis and the target's log. */
@@ -421,12 +422,13 @@ export async function accounting(
   fault: string,
   extra: { recoveryMs?: number | null; notes?: string } = {},
 ): Promise<Accounting> {
-  const k = cluster.store.keys.run(runId);
   const run = await cluster.store.runs.getRun(runId);
   const total = run?.totalItems ?? 0;
   const results = await storedResults(cluster, runId);
   const [succeeded, failed, cancelled] = await Promise.all(
-    [k.succeeded, k.failed, k.cancelled].map((key) => cluster.client.zrange(key, '0', '-1')),
+    (['succeeded', 'failed', 'cancelled'] as const).map(async (status) =>
+      (await cluster.store.results.listResultIndexes(runId, status, 0, total + 1)).map(String),
+    ),
   );
   const zsets = { succeeded: succeeded!, failed: failed!, cancelled: cancelled! };
   let lost = 0;

@@ -8,10 +8,10 @@
  * | `runledger:{<runId>}:run`         | hash   | the run: status, counters, spec JSON, timestamps, scores  |
  * | `runledger:{<runId>}:items`       | hash   | itemIndex -> item JSON (the dataset, stored once)         |
  * | `runledger:{<runId>}:results`     | hash   | itemIndex -> result JSON (outcome only; one per item)     |
- * | `runledger:{<runId>}:latency`     | zset   | member itemIndex, score latencyMs (percentiles by rank)   |
- * | `runledger:{<runId>}:succeeded`   | zset   | itemIndex of succeeded results (score = itemIndex)        |
- * | `runledger:{<runId>}:failed`      | zset   | itemIndex of failed results                               |
- * | `runledger:{<runId>}:cancelled`   | zset   | itemIndex of cancelled results                            |
+ * | `runledger:{<runId>}:latency`     | hash   | latency histogram: log bucket -> count (lua/includes/latency-hist.lua) |
+ * | `runledger:{<runId>}:succeeded`   | string | bitmap: bit itemIndex set when the item's result is succeeded |
+ * | `runledger:{<runId>}:failed`      | string | bitmap of failed results                                  |
+ * | `runledger:{<runId>}:cancelled`   | string | bitmap of cancelled results                               |
  * | `runledger:{<runId>}:events`      | stream | status and progress events (SSE, resumable by stream id)  |
  * | `runledger:{<runId>}:errtypes`    | hash   | failed items by error type: `n:<type>` count, `m:<type>` first full message |
  * | `runledger:{<runId>}:reruns`      | zset   | runIds of this run's reruns/replays by createdAt (ms); the run's TTL |
@@ -29,6 +29,7 @@
  * | `runledger:{<runId>}:slots`       | zset   | holders of the run's fleet-wide concurrency slots, score = lease expiry (ms); own TTL |
  * | `runledger:{<runId>}:scoresort`   | zset   | results by score for sorting (result-queries.ts): member `<scorer slot>:<10-digit itemIndex>`, score `2 * slot + score`; 300 s TTL |
  * | `runledger:{<runId>}:scoresort:n` | string | `<result count>:<ms>` `scoresort` was built from (rebuilt when the count changed; a running run's at most every 5 s); same TTL |
+ * | `runledger:{<runId>}:latsort`, `:latsort:n`, `:latsort:lock` | zset, string, string | results by latency for `sort=latency` (member itemIndex, score latencyMs), built on demand like `scoresort` |
  * | `runledger:{<runId>}:scoresort:lock` | string | held while one API process builds `scoresort` (30 s PX); others read the previous index meanwhile |
  * | `runledger:targetlimit:rpm:<t>`   | string | requests to target t in the current window (rate-limiter-flexible) |
  * | `runledger:targetlimit:tpm:<t>`   | string | tokens reported by target t in the current window          |
@@ -115,6 +116,7 @@ export class KeyLayout {
    */
   allRunKeys(runId: string): string[] {
     const sort = this.runScoreSort(runId);
+    const lat = this.runLatencySort(runId);
     return [
       ...this.runKeyList(runId),
       this.run(runId).reruns,
@@ -122,6 +124,9 @@ export class KeyLayout {
       sort.index,
       sort.builtCount,
       sort.lock,
+      lat.index,
+      lat.builtCount,
+      lat.lock,
     ];
   }
 
@@ -150,6 +155,26 @@ export class KeyLayout {
   /** Held (SET NX, 10 min PX) while a snapshot is imported under run id `runId` (store/snapshots.ts). */
   runImportLock(runId: string): string {
     return `${this.prefix}:{${runId}}:import`;
+  }
+
+  /**
+   * A run's on-demand index of its results by latency (`sort=latency` of the results listing,
+   * `ResultQueries`): like `runScoreSort`, a zset (member the itemIndex, score latencyMs) with
+   * `builtCount`, `lock` and `temp(token)`, the same TTLs; `deleteRun` deletes them.
+   */
+  runLatencySort(runId: string): {
+    index: string;
+    builtCount: string;
+    lock: string;
+    temp(token: string): string;
+  } {
+    const base = `${this.prefix}:{${runId}}:latsort`;
+    return {
+      index: base,
+      builtCount: `${base}:n`,
+      lock: `${base}:lock`,
+      temp: (token) => `${base}:tmp:${token}`,
+    };
   }
 
   get runsIndex(): string {

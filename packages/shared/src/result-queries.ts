@@ -7,13 +7,13 @@
  *   There is no text index: candidates are read in the page's order from the cursor and matched
  *   here, at most `scanBudget` (default 2,000) per request. A page may therefore hold fewer than
  *   `limit` results, even none, with a non-null `nextCursor`: follow it until it is null.
- * - Sort (`sort`): `latency` / `-latency` pages through the run's latency zset (items that ran);
- *   `score:<scorer>` / `-score:<scorer>` through an index built on demand in Redis
- *   (`KeyLayout.runScoreSort`: one zset for every scorer of the run, 300 s TTL), so pages stay
- *   consistent across API processes. A finished run's index is rebuilt only when the run's result
- *   count differs from the one it was built from; a run still queued or running rebuilds at most
- *   once per `minRebuildIntervalMs` (5 s), so its sorted pages may lag the newest results by
- *   that long (a build reads every result: ~2 s per 100,000). One process builds at a time (a lock with a 30 s TTL); while it does, the others
+ * - Sort (`sort`): `latency` / `-latency` and `score:<scorer>` / `-score:<scorer>` page through
+ *   an index built on demand in Redis from the results hash (`KeyLayout.runLatencySort`: a zset
+ *   of the results with a latency; `KeyLayout.runScoreSort`: one zset for every scorer of the
+ *   run; 300 s TTL), so pages stay consistent across API processes. A finished run's index is
+ *   rebuilt only when the run's result count differs from the one it was built from; a run still
+ *   queued or running rebuilds at most once per `minRebuildIntervalMs` (5 s), so its sorted pages
+ *   may lag the newest results by that long (a build reads every result: ~2 s per 100,000). One process builds at a time (a lock with a 30 s TTL); while it does, the others
  *   page through the previous index, when there is one. Items without the sort key (never ran, not scored by that scorer) are left out.
  *   Ties are ordered by item index (score) or by the index's text (latency); a descending sort
  *   is the exact reverse of the ascending one (ties too).
@@ -29,7 +29,7 @@ import type { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient } from './redis.js';
 import type { Result, ResultStatus, StoredSpec } from './schemas.js';
 import { scriptError } from './script-codes.js';
-import { RunHash, toResult, ValueCodec } from './store/index.js';
+import { RunHash, readStatusBits, toResult, ValueCodec } from './store/index.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -93,6 +93,9 @@ function parseBuilt(value: string | null): { count: number; at: number } | null 
   const m = value === null ? null : /^(\d+)(?::(\d+))?$/.exec(value);
   return m ? { count: Number(m[1]), at: Number(m[2] ?? 0) } : null;
 }
+
+/** The on-demand sort indexes. */
+type SortKind = 'score' | 'latency';
 
 /** A sorted page's place: the sort and the member of the last item read. */
 interface SortCursor {
@@ -270,7 +273,9 @@ export class ResultQueries {
     const after = cursor === undefined ? null : decodeSortCursor(cursor, sort).member;
     const desc = sort.startsWith('-');
     if (sort.endsWith('latency')) {
-      return new ZsetSource(this.redis, k.latency, sort, desc, after, '-inf', '+inf');
+      await this.ensureIndex(runId, 'latency', spec);
+      const index = this.keys.runLatencySort(runId).index;
+      return new ZsetSource(this.redis, index, sort, desc, after, '-inf', '+inf');
     }
     const scorer = sort.slice(desc ? 7 : 6);
     const slot = (spec.scorers ?? []).findIndex((s) => s.name === scorer);
@@ -293,7 +298,17 @@ export class ResultQueries {
    * @throws RunNotFoundError when the run is gone.
    */
   async ensureScoreIndex(runId: string, spec?: StoredSpec): Promise<void> {
-    const sort = this.keys.runScoreSort(runId);
+    await this.ensureIndex(runId, 'score', spec);
+  }
+
+  /**
+   * Builds the run's `kind` sort index (score: `KeyLayout.runScoreSort`; latency:
+   * `KeyLayout.runLatencySort`, member the item index, score its latencyMs) unless the one there
+   * is current (`isCurrent`); as `ensureScoreIndex`.
+   * @throws RunNotFoundError when the run is gone.
+   */
+  async ensureIndex(runId: string, kind: SortKind, spec?: StoredSpec): Promise<void> {
+    const sort = this.sortKeys(runId, kind);
     const [counted, built, status] = await Promise.all([
       this.hash.resultCount(runId),
       this.redis.get(sort.builtCount),
@@ -306,7 +321,7 @@ export class ResultQueries {
     const locked = await this.redis.set(sort.lock, token, 'PX', BUILD_LOCK_MS, 'NX');
     if (locked !== 'OK' && built !== null) return; // being rebuilt: the previous index serves
     try {
-      await this.build(runId, spec ?? counted.spec, `${count}:${this.now()}`, token);
+      await this.build(runId, kind, spec ?? counted.spec, `${count}:${this.now()}`, token);
     } finally {
       if (locked === 'OK' && (await this.redis.get(sort.lock)) === token) {
         await this.redis.del(sort.lock);
@@ -329,13 +344,23 @@ export class ResultQueries {
     return !FINISHED.has(status ?? '') && this.now() - built.at < this.minRebuildIntervalMs;
   }
 
+  private sortKeys(runId: string, kind: SortKind) {
+    return kind === 'score' ? this.keys.runScoreSort(runId) : this.keys.runLatencySort(runId);
+  }
+
   /**
-   * Writes the index of every scored result to a temporary zset and swaps it in; `built` (what
+   * Writes the `kind` index of every result to a temporary zset and swaps it in; `built` (what
    * the build started from: `<result count>:<ms>`) is stored with it.
    */
-  private async build(runId: string, spec: StoredSpec, built: string, token: string) {
+  private async build(
+    runId: string,
+    kind: SortKind,
+    spec: StoredSpec,
+    built: string,
+    token: string,
+  ) {
     const k = this.keys.run(runId);
-    const sort = this.keys.runScoreSort(runId);
+    const sort = this.sortKeys(runId, kind);
     const slots = new Map((spec.scorers ?? []).map((sc, i) => [sc.name, i]));
     const temp = sort.temp(token);
     let scanCursor = '0';
@@ -346,6 +371,13 @@ export class ResultQueries {
       for (let i = 0; i < flat.length; i += 2) {
         const index = Number(flat[i]);
         const stored = this.codec.decodeResultPlain(flat[i + 1]!); // scores are plaintext
+        if (kind === 'latency') {
+          // member: the index as text (ties in the index's text order, as ZADD sorts them)
+          if (stored.latencyMs !== undefined && Number.isFinite(stored.latencyMs)) {
+            args.push(stored.latencyMs, String(index));
+          }
+          continue;
+        }
         for (const [name, score] of Object.entries(stored.scores ?? {})) {
           const slot = slots.get(name);
           if (slot === undefined || !Number.isFinite(score.score)) continue;
@@ -407,7 +439,7 @@ class IndexSource implements Source {
   }
 }
 
-/** Indexes of one status (its zset, scored by item index), from index `from`. */
+/** Indexes of one status (its bitmap, bit i = item i), from index `from`. */
 class StatusSource implements Source {
   done = false;
   constructor(
@@ -416,9 +448,9 @@ class StatusSource implements Source {
     private from: number,
   ) {}
   async next(n: number) {
-    const page = await this.redis.zrangebyscore(this.key, this.from, '+inf', 'LIMIT', 0, n);
+    const page = await readStatusBits(this.redis, this.key, this.from, n);
     if (page.length < n) this.done = true;
-    return page.map((m) => ({ index: Number(m), token: m }));
+    return page.map((i) => ({ index: i, token: String(i) }));
   }
   advance(token: string) {
     this.from = Number(token) + 1;

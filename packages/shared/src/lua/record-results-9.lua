@@ -1,15 +1,15 @@
 --[[
-  Records final results of items, exactly once per item, with counters, latency index, usage,
+  Records final results of items, exactly once per item, with counters, latency histogram, usage,
   scores, a progress event and, when the last item lands, the run's terminal transition and
   retention TTL, all in one atomic step (docs/architecture.md, invariant 1).
 
   KEYS[1] runKey         run hash
   KEYS[2] itemsKey       items hash
   KEYS[3] resultsKey     results hash
-  KEYS[4] latencyKey     latency zset
-  KEYS[5] succeededKey   succeeded zset
-  KEYS[6] failedKey      failed zset
-  KEYS[7] cancelledKey   cancelled zset
+  KEYS[4] latencyKey     latency histogram hash (bucket -> count, includes/latency-hist.lua)
+  KEYS[5] succeededKey   succeeded bitmap (bit itemIndex set once the item's result is succeeded)
+  KEYS[6] failedKey      failed bitmap
+  KEYS[7] cancelledKey   cancelled bitmap
   KEYS[8] eventsKey      events stream
   KEYS[9] errtypesKey    errtypes hash (failed items by error type: `n:<type>` count, `m:<type>`
                          first message)
@@ -17,6 +17,9 @@
   ARGV[3..] pairs: meta JSON, result JSON. meta = {i = index, s = status, l = latencyMs?,
             it = inputTokens?, ot = outputTokens?, c = costUsd?, sc = {{scorer, score, passed}}?,
             et = error type?, em = error message? (failed results only)}
+
+  Latency: a newly recorded result with `l` counts 1 in its histogram bucket and in the exact
+  run hash fields latencySumMs, latencyMinMs, latencyMaxMs (min/max as '%.15g').
 
   Error types: a newly recorded `failed` result counts 1 in `n:<et>` (type `unknown` when it has
   none) and sets `m:<et>` to its full message when the type has none yet (the first recorded).
@@ -47,11 +50,13 @@ local runKey, itemsKey, resultsKey, latencyKey, succeededKey, failedKey, cancell
   eventsKey, errtypesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7],
   KEYS[8], KEYS[9]
 --@include finish-early
+--@include latency-hist
 if redis.call('EXISTS', runKey) == 0 then return {Code.RUN_NOT_FOUND} end
 local recorded = 0
 local statusKey = {succeeded = succeededKey, failed = failedKey, cancelled = cancelledKey}
 -- per-call sums, written once per field after the loop (fewer Redis calls per item)
-local ints, floats = {}, {}
+local ints, floats, hist = {}, {}, {}
+local lmin, lmax = nil, nil
 local function add(t, field, by) t[field] = (t[field] or 0) + by end
 for i = 3, #ARGV, 2 do
   local m = cjson.decode(ARGV[i])
@@ -59,10 +64,12 @@ for i = 3, #ARGV, 2 do
   if zkey and redis.call('HSETNX', resultsKey, m.i, ARGV[i + 1]) == 1 then
     recorded = recorded + 1
     add(ints, m.s .. 'Count', 1)
-    redis.call('ZADD', zkey, m.i, m.i)
+    redis.call('SETBIT', zkey, m.i, 1)
     if m.l then
-      redis.call('ZADD', latencyKey, m.l, m.i)
+      add(hist, latencyBucket(m.l), 1)
       add(floats, 'latencySumMs', m.l)
+      if lmin == nil or m.l < lmin then lmin = m.l end
+      if lmax == nil or m.l > lmax then lmax = m.l end
     end
     if m.it then add(ints, 'inputTokens', m.it) end
     if m.ot then add(ints, 'outputTokens', m.ot) end
@@ -81,6 +88,17 @@ for i = 3, #ARGV, 2 do
   end
 end
 for field, by in pairs(ints) do redis.call('HINCRBY', runKey, field, by) end
+for b, n in pairs(hist) do redis.call('HINCRBY', latencyKey, b, n) end
+if lmin ~= nil then
+  local mm = redis.call('HMGET', runKey, 'latencyMinMs', 'latencyMaxMs')
+  local omin, omax = tonumber(mm[1]), tonumber(mm[2])
+  if omin == nil or lmin < omin then
+    redis.call('HSET', runKey, 'latencyMinMs', string.format('%.15g', lmin))
+  end
+  if omax == nil or lmax > omax then
+    redis.call('HSET', runKey, 'latencyMaxMs', string.format('%.15g', lmax))
+  end
+end
 for field, by in pairs(floats) do
   redis.call('HINCRBYFLOAT', runKey, field, string.format('%.17g', by))
 end

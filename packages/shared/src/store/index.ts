@@ -42,7 +42,13 @@ export { RunEvents } from './events.js';
 export { type ClaimOutcome, type ResultRecord, RunExecution } from './execution.js';
 export { Fleet } from './fleet.js';
 export { createStoreResources, type RunStoreOptions, type StoreResources } from './resources.js';
-export { type ResultPageOptions, RunResults, toResult } from './results.js';
+export {
+  COMPACT_FIELDS,
+  canonicalStoredResult,
+  decodeStoredResult,
+  encodeStoredResult,
+} from './result-codec.js';
+export { type ResultPageOptions, RunResults, readStatusBits, toResult } from './results.js';
 export { RunRetention } from './retention.js';
 export { committedRun, type NewRun, RunHash, type RunSummary } from './run-hash.js';
 export { type RunFilter, Runs } from './runs.js';

@@ -4,7 +4,7 @@
  * (./execution.ts).
  */
 import { RunNotFoundError } from '../errors.js';
-import { histogramEdges, type LatencyHistogram } from '../histogram.js';
+import { histogramEdges, type LatencyHistogram, latencyBucketValue } from '../histogram.js';
 import type {
   EffectiveSummary,
   Result,
@@ -85,10 +85,9 @@ export class RunResults {
     let indexes: number[];
     let nextCursor: string | null;
     if (options.status) {
-      const zkey = k[options.status];
-      const page = await this.r.redis.zrangebyscore(zkey, from, '+inf', 'LIMIT', 0, limit + 1);
-      indexes = page.slice(0, limit).map(Number);
-      nextCursor = page.length > limit ? page[limit]! : null;
+      const page = await this.listResultIndexes(runId, options.status, from, limit + 1);
+      indexes = page.slice(0, limit);
+      nextCursor = page.length > limit ? String(page[limit]!) : null;
     } else {
       const end = Math.min(from + limit, info.totalItems);
       indexes = [];
@@ -223,54 +222,50 @@ export class RunResults {
     return values.map((v) => (v === null ? null : this.r.codec.decodeItem(v)));
   }
 
-  /** Item indexes of a run's results with `status`, ascending, from index `from`, at most `limit`. */
+  /**
+   * Item indexes of a run's results with `status`, ascending, from index `from`, at most `limit`:
+   * the set bits of the status bitmap (record-results-9), read with `readStatusBits`.
+   */
   async listResultIndexes(
     runId: string,
     status: ResultStatus,
     from = 0,
     limit = 1000,
   ): Promise<number[]> {
-    const page = await this.r.redis.zrangebyscore(
-      this.r.keys.run(runId)[status],
-      from,
-      '+inf',
-      'LIMIT',
-      0,
-      limit,
-    );
-    return page.map(Number);
+    return readStatusBits(this.r.redis, this.r.keys.run(runId)[status], from, limit);
   }
 
   /**
-   * The histogram of a run's item latencies (ms) in `buckets` buckets (see `histogramEdges`),
-   * from its latency index: the two ends, then one ZCOUNT per bucket in a pipeline.
+   * The histogram of a run's item latencies (ms) in `buckets` buckets (see `histogramEdges`)
+   * between the exact min and max (run hash), from the stored log buckets (one HGETALL): each
+   * stored bucket counts in the bucket holding its middle value (within 1% of each latency in
+   * it), so a latency within 1% of an edge may count in the neighbouring bucket.
    * @returns null when the run does not exist.
    */
   async latencyHistogram(runId: string, buckets: number): Promise<LatencyHistogram | null> {
     const k = this.r.keys.run(runId);
-    const [[e1, exists], [e2, first], [e3, last]] = (await this.r.redis
+    const [[e1, mm], [e2, flat]] = (await this.r.redis
       .pipeline()
-      .exists(k.run)
-      .zrangebyscore(k.latency, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-      .zrevrangebyscore(k.latency, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-      .exec()) as [[Error | null, number], [Error | null, string[]], [Error | null, string[]]];
-    if (e1 || e2 || e3) throw e1 ?? e2 ?? e3;
-    if (!exists) return null;
-    if (first.length < 2 || last.length < 2) {
+      .hmget(k.run, 'id', 'latencyMinMs', 'latencyMaxMs')
+      .hgetall(k.latency)
+      .exec()) as [[Error | null, (string | null)[]], [Error | null, Record<string, string>]];
+    if (e1 || e2) throw e1 ?? e2;
+    if (mm[0] === null) return null;
+    const stored = Object.entries(flat).map(([b, n]) => [Number(b), Number(n)] as const);
+    if (stored.length === 0 || mm[1] === null || mm[2] === null) {
       return { runId, count: 0, minMs: null, maxMs: null, scale: 'linear', buckets: [] };
     }
-    const minMs = Number(first[1]);
-    const maxMs = Number(last[1]);
+    const minMs = Number(mm[1]);
+    const maxMs = Number(mm[2]);
     const { scale, edges } = histogramEdges(minMs, maxMs, buckets);
-    const pipeline = this.r.redis.pipeline();
-    for (let i = 0; i < edges.length - 1; i++) {
-      const lastBucket = i === edges.length - 2;
-      pipeline.zcount(k.latency, edges[i]!, lastBucket ? edges[i + 1]! : `(${edges[i + 1]}`);
+    const counts = new Array<number>(edges.length - 1).fill(0);
+    for (const [b, n] of stored) {
+      const v = Math.min(maxMs, Math.max(minMs, latencyBucketValue(b)));
+      // the last bucket holds its upper edge; others are [from, to)
+      let i = 0;
+      while (i < counts.length - 1 && v >= edges[i + 1]!) i++;
+      counts[i]! += n;
     }
-    const counts = ((await pipeline.exec()) ?? []).map(([err, n]) => {
-      if (err) throw err;
-      return Number(n);
-    });
     return {
       runId,
       count: counts.reduce((s, n) => s + n, 0),
@@ -279,5 +274,45 @@ export class RunResults {
       scale,
       buckets: counts.map((count, i) => ({ fromMs: edges[i]!, toMs: edges[i + 1]!, count })),
     };
+  }
+}
+
+/** Bytes of a status bitmap read per GETRANGE (32,768 items). */
+const BITMAP_READ_BYTES = 4096;
+
+/**
+ * Set bits of a bitmap (a run's status bitmap: bit i = item i), ascending, from bit `from`, at
+ * most `limit`; skips zero bytes with BITPOS, then reads `BITMAP_READ_BYTES` at a time with
+ * GETRANGE, until `limit` bits were found or the string ended (bits past its end are 0).
+ */
+export async function readStatusBits(
+  redis: StoreResources['redis'],
+  key: string,
+  from: number,
+  limit: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  if (limit <= 0) return out;
+  let byte = Math.floor(Math.max(0, from) / 8);
+  for (;;) {
+    // skip to the first byte holding a set bit (sparse bitmaps: failed, cancelled)
+    const first = Number(await redis.call('BITPOS', key, 1, byte));
+    if (first < 0) return out;
+    byte = Math.max(byte, Math.floor(first / 8));
+    const chunk = await redis.getrangeBuffer(key, byte, byte + BITMAP_READ_BYTES - 1);
+    for (let j = 0; j < chunk.length; j++) {
+      const v = chunk[j]!;
+      if (v === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        // SETBIT numbers bits from the most significant bit of each byte
+        if ((v & (0x80 >> bit)) === 0) continue;
+        const index = (byte + j) * 8 + bit;
+        if (index < from) continue;
+        out.push(index);
+        if (out.length === limit) return out;
+      }
+    }
+    if (chunk.length < BITMAP_READ_BYTES) return out;
+    byte += BITMAP_READ_BYTES;
   }
 }

@@ -20,6 +20,7 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import { ConflictError, RunNotFoundError, RunStateError } from '../errors.js';
+import { latencyBucket } from '../histogram.js';
 import type { Run, StoredItem, StoredResult } from '../schemas.js';
 import { redactSecrets } from '../secrets.js';
 import {
@@ -103,21 +104,23 @@ export class RunSnapshots {
       const indexes = Array.from({ length: Math.min(PAGE, run.totalItems - start) }, (_, i) =>
         String(start + i),
       );
-      const [items, results, latencies] = await Promise.all([
+      const [items, results] = await Promise.all([
         redis.hmget(k.items, ...indexes),
         redis.hmget(k.results, ...indexes),
-        redis.zmscore(k.latency, ...indexes),
       ]);
       let chunk = '';
       for (let i = 0; i < indexes.length; i++) {
         if (items[i] == null || results[i] == null) return; // deleted mid-way: no digest
+        // the stored form decoded (value-codec.ts, canonical field order); its latency is what
+        // the latency histogram counted
+        const result = codec.decodeResult(results[i]!);
         const line: Record<string, unknown> = {
           type: 'result',
           index: start + i,
           item: codec.decodeItem(items[i]!),
-          result: codec.decodeResult(results[i]!),
+          result,
         };
-        if (latencies[i] != null) line.latencyMs = Number(latencies[i]);
+        if (result.latencyMs !== undefined) line.latencyMs = result.latencyMs;
         chunk += writer.line(line);
       }
       yield chunk;
@@ -164,7 +167,9 @@ export class RunSnapshots {
         await this.write(runId, snapshot, safety);
         const ttl = Number(h.ttlSeconds ?? 0) || safety;
         const now = Date.now();
-        const tx = redis.multi().hset(k.run, { ...h, expiresAt: String(now + ttl * 1000) });
+        const tx = redis
+          .multi()
+          .hset(k.run, { ...latencyRange(snapshot), ...h, expiresAt: String(now + ttl * 1000) });
         for (const key of keys) tx.expire(key, ttl);
         await exec(tx);
         await redis.zadd(this.r.keys.runsIndex, Number(h.createdAt ?? now), runId);
@@ -190,14 +195,19 @@ export class RunSnapshots {
       const tx = this.r.redis.multi();
       const items: string[] = [];
       const results: string[] = [];
+      const hist = new Map<number, number>();
       for (const line of page) {
         items.push(String(line.index), codec.encodeItem(line.item as StoredItem));
         results.push(String(line.index), codec.encodeResult(line.result as StoredResult));
         const status = (line.result as { status: keyof typeof statusKey }).status;
-        tx.zadd(statusKey[status], line.index, String(line.index));
-        if (line.latencyMs !== undefined) tx.zadd(k.latency, line.latencyMs, String(line.index));
+        tx.setbit(statusKey[status], line.index, 1);
+        if (line.latencyMs !== undefined) {
+          const b = latencyBucket(line.latencyMs);
+          hist.set(b, (hist.get(b) ?? 0) + 1);
+        }
       }
       tx.hset(k.items, ...items).hset(k.results, ...results);
+      for (const [b, n] of hist) tx.hincrby(k.latency, String(b), n);
       for (const key of [k.items, k.results, k.latency, k.succeeded, k.failed, k.cancelled])
         tx.expire(key, ttl);
       await exec(tx);
@@ -216,4 +226,20 @@ export class RunSnapshots {
       await exec(tx);
     }
   }
+}
+
+/**
+ * `latencyMinMs` / `latencyMaxMs` of the run hash (exact, read by read-run-4) from a snapshot's
+ * result lines: for snapshots taken before the hash held them (the snapshot's own hash fields,
+ * spread after these, win when present). Empty when no result has a latency.
+ */
+function latencyRange(s: ParsedSnapshot): Record<string, string> {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const line of s.results) {
+    if (line.latencyMs === undefined) continue;
+    if (line.latencyMs < min) min = line.latencyMs;
+    if (line.latencyMs > max) max = line.latencyMs;
+  }
+  return max < min ? {} : { latencyMinMs: String(min), latencyMaxMs: String(max) };
 }

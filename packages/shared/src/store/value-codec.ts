@@ -20,6 +20,7 @@
  */
 import { openValue, sealValue, type ValueCipher } from '../encryption.js';
 import type { StoredItem, StoredResult } from '../schemas.js';
+import { canonicalStoredResult, decodeStoredResult, encodeStoredResult } from './result-codec.js';
 
 /** A stored result with its user values encrypted: `sealed` holds `{ output?, error? }`. */
 type SealedResult = Omit<StoredResult, 'output' | 'error'> & { sealed?: string };
@@ -44,10 +45,13 @@ export class ValueCodec {
     return JSON.parse(openValue(raw, this.cipher)) as StoredItem;
   }
 
-  /** A result's stored form: JSON, its output and error in `sealed` with a cipher. */
+  /**
+   * A result's stored form: the compact array of ./result-codec.ts; with a cipher and an output
+   * or error, JSON with them in `sealed`.
+   */
   encodeResult(result: StoredResult): string {
     if (this.cipher === null || (result.output === undefined && result.error === undefined)) {
-      return JSON.stringify(result);
+      return encodeStoredResult(result);
     }
     const { output, error, ...plain } = result;
     const sealed: SealedResult = {
@@ -59,8 +63,10 @@ export class ValueCodec {
 
   /** A result from its stored form. @throws DecryptionError (see the module doc). */
   decodeResult(raw: string): StoredResult {
+    // the compact form: ./result-codec.ts (one canonical field order for every form)
+    if (raw.charCodeAt(0) === 91 /* [ */) return decodeStoredResult(raw);
     const stored = JSON.parse(raw) as SealedResult & Pick<StoredResult, 'output' | 'error'>;
-    if (stored.sealed === undefined) return stored;
+    if (stored.sealed === undefined) return canonicalStoredResult(stored);
     const { sealed, ...plain } = stored;
     const values = JSON.parse(openValue(sealed, this.cipher)) as Pick<
       StoredResult,
@@ -69,7 +75,7 @@ export class ValueCodec {
     const result: StoredResult = plain;
     if (values.output !== undefined) result.output = values.output;
     if (values.error !== undefined) result.error = values.error;
-    return result;
+    return canonicalStoredResult(result);
   }
 
   /**
@@ -78,6 +84,10 @@ export class ValueCodec {
    * score sort index.
    */
   decodeResultPlain(raw: string): Omit<StoredResult, 'output' | 'error'> {
+    if (raw.charCodeAt(0) === 91 /* [ */) {
+      const { output: _o, error: _e, ...compact } = decodeStoredResult(raw);
+      return compact;
+    }
     const {
       sealed: _sealed,
       output: _output,

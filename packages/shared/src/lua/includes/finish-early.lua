@@ -9,7 +9,7 @@
   every one of KEYS (1..9) gets the retention TTL `ttl` (seconds).
 
   finishEarly(now, maxlen, status, err, resultJson): ends an active run early. Every item
-  without a result gets `resultJson` (a `cancelled` result) and joins the cancelled set, the
+  without a result gets `resultJson` (a `cancelled` result) and its bit in the cancelled bitmap, the
   counters then sum to totalItems, a `progress` event is added, then `endRun`.
   The caller checked the run is active. Returns the number of items recorded `cancelled`.
 ]]
@@ -34,7 +34,7 @@ local function finishEarly(now, maxlen, status, err, resultJson)
   if redis.call('HLEN', resultsKey) < total then
     for i = 0, total - 1 do
       if redis.call('HSETNX', resultsKey, i, resultJson) == 1 then
-        redis.call('ZADD', cancelledKey, i, i)
+        redis.call('SETBIT', cancelledKey, i, 1)
         n = n + 1
       end
     end
