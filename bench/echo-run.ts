@@ -27,24 +27,25 @@ export function benchConfig(
 }
 
 /**
- * POSTs a run of `items` on the `echo` target scored by `exact_match` to the API at `apiUrl`,
- * then polls `GET /v1/runs/:id` every 20 ms until the run is terminal.
+ * POSTs a run of `items` on the `echo` target scored by `exact_match` to the API at `apiUrl`
+ * (one JSON body, or with `ndjson` the spec on line 1 then one item a line), then polls
+ * `GET /v1/runs/:id` every 20 ms until the run is terminal.
  * @returns the terminal run and the seconds from the POST to the terminal answer.
  * @throws Error when the POST does not answer 201.
  */
 export async function timedEchoRun(
   apiUrl: string,
   items: unknown[],
+  options: { ndjson?: boolean } = {},
 ): Promise<{ run: Run; seconds: number }> {
-  const body = JSON.stringify({
-    target: { name: 'echo' },
-    dataset: { items },
-    scorers: [{ name: 'exact_match' }],
-  });
+  const spec = { target: { name: 'echo' }, scorers: [{ name: 'exact_match' }] };
+  const body = options.ndjson
+    ? `${[JSON.stringify(spec), ...items.map((item) => JSON.stringify(item))].join('\n')}\n`
+    : JSON.stringify({ ...spec, dataset: { items } });
   const started = performance.now();
   const res = await fetch(`${apiUrl}/v1/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': options.ndjson ? 'application/x-ndjson' : 'application/json' },
     body,
   });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);

@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: throughput of a no-op (`echo`) run through the API and the workers, against raw
- * BullMQ (one job per item, no-op processor, concurrency 50, addBulk then drain) on the same Redis in
- * the same run; plus Redis memory per stored result. Goal (not a test): ratio >= 3.0. Then the
+ * `npm run bench`: throughput of a no-op (`echo`) run submitted as NDJSON through the API and the
+ * workers, against raw BullMQ (one job per item, no-op processor, concurrency 50, addBulk then
+ * drain) on the same Redis in the same run; plus Redis memory per stored result (MEMORY USAGE of
+ * every key of the run), and Redis commands and Redis CPU microseconds per item (`INFO
+ * commandstats` / `INFO cpu` deltas over each round) with the projected ceiling of one Redis
+ * node: items/s at 100% of one Redis core. Goal (not a test): ratio >= 6.0. Then the
  * same runledger rounds with OpenTelemetry tracing on (sampler `always_on`, OTLP http/protobuf to
  * a local receiver that answers 200 at once) next to the figure with tracing off: the cost of
  * tracing (`--skip-tracing` leaves it out). And the same rounds with `RUNLEDGER_REDIS_WAIT_REPLICAS=1`
@@ -9,7 +12,7 @@
  * started here: the cost of WAIT (`--skip-wait` leaves it out; with REDIS_URL it runs only when
  * that Redis has a connected replica).
  *
- * Usage: npm run bench -- [--items 20000] [--concurrency 50] [--workers 1] [--rounds 3] [--skip-tracing] [--skip-wait]
+ * Usage: npm run bench -- [--items 50000] [--concurrency 50] [--workers 1] [--rounds 3] [--skip-tracing] [--skip-wait]
  * Runs the production build (`npm run build` first: workspace packages resolve to dist/). Both
  * sides first run a 2,000-item warm-up that is not measured; medians of the rounds are compared.
  * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
@@ -29,7 +32,7 @@ import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const { values } = parseArgs({
   options: {
-    items: { type: 'string', default: '20000' },
+    items: { type: 'string', default: '50000' },
     concurrency: { type: 'string', default: '50' },
     workers: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
@@ -47,8 +50,55 @@ const redisUrl = process.env.REDIS_URL ?? server!.url;
 const redis = createRedis(redisUrl);
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
-/** Raw BullMQ: `items` jobs added with addBulk, then drained by a no-op worker. Returns items/s. */
-async function rawBullmq(items: number): Promise<number> {
+/** Redis CPU (main thread, user + sys, µs) and calls per command, from INFO. */
+async function redisCost(): Promise<{ cpuUs: number; calls: Map<string, number> }> {
+  const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
+  const cpuUs =
+    (field('used_cpu_user_main_thread') + field('used_cpu_sys_main_thread') ||
+      field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+  const calls = new Map<string, number>();
+  for (const m of stats.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g))
+    calls.set(m[1]!, Number(m[2]));
+  return { cpuUs, calls };
+}
+
+/** Redis cost of `items` items between two `redisCost` readings. */
+interface RedisPerItem {
+  commandsPerItem: number;
+  cpuUsPerItem: number;
+  /** Commands per item of the busiest commands, e.g. `evalsha 0.08`. */
+  top: string;
+}
+
+function perItem(
+  before: Awaited<ReturnType<typeof redisCost>>,
+  after: Awaited<ReturnType<typeof redisCost>>,
+  items: number,
+): RedisPerItem {
+  const deltas: [string, number][] = [];
+  let commands = 0;
+  for (const [name, n] of after.calls) {
+    const d = n - (before.calls.get(name) ?? 0);
+    // the INFO calls of the readings themselves are not the run's
+    if (d <= 0 || name === 'info') continue;
+    commands += d;
+    deltas.push([name, d]);
+  }
+  deltas.sort((a, b) => b[1] - a[1]);
+  return {
+    commandsPerItem: commands / items,
+    cpuUsPerItem: (after.cpuUs - before.cpuUs) / items,
+    top: deltas
+      .slice(0, 4)
+      .map(([name, d]) => `${name} ${(d / items).toFixed(2)}`)
+      .join(', '),
+  };
+}
+
+/** Raw BullMQ: `items` jobs added with addBulk, then drained by a no-op worker. */
+async function rawBullmq(items: number): Promise<{ rate: number; redis: RedisPerItem }> {
+  const before = await redisCost();
   const connection = { url: redisUrl, maxRetriesPerRequest: null };
   const name = `raw-${Date.now()}`;
   const queue = new Queue(name, { connection, prefix: '{bench}' });
@@ -74,10 +124,11 @@ async function rawBullmq(items: number): Promise<number> {
   });
   await drained;
   const seconds = (performance.now() - started) / 1000;
+  const after = await redisCost();
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return items / seconds;
+  return { rate: items / seconds, redis: perItem(before, after, items) };
 }
 
 /** One measured runledger run: POST of `items` echo items until the run is completed. */
@@ -86,6 +137,7 @@ interface RunledgerFigures {
   run: Run;
   bytesPerResult: number;
   bytesPerItem: number;
+  redis: RedisPerItem;
 }
 
 /**
@@ -103,6 +155,8 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
     Array.from({ length: WORKERS }, () => startWorker({ config, logger })),
   );
   const measure = async (n: number): Promise<RunledgerFigures> => {
+    // NDJSON: the spec on line 1, then one item a line
+    const before = await redisCost();
     const { run, seconds } = await timedEchoRun(
       api.url,
       Array.from({ length: n }, (_, i) => ({
@@ -110,7 +164,9 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
         input: { n: i },
         expectedOutput: { n: i },
       })),
+      { ndjson: true },
     );
+    const after = await redisCost();
     const keys = (await redis.keys(`${prefix}:{${run.id}}:*`)).sort();
     let resultBytes = 0;
     let allBytes = 0;
@@ -125,6 +181,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
       run,
       bytesPerResult: resultBytes / n,
       bytesPerItem: allBytes / n,
+      redis: perItem(before, after, n),
     };
   };
   return {
@@ -232,10 +289,13 @@ const rl = await startRunledger();
 await rawBullmq(WARMUP);
 await rl.measure(WARMUP);
 const rawRates: number[] = [];
+const rawRedis: RedisPerItem[] = [];
 const rlRuns: RunledgerFigures[] = [];
 const tracedRates: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  rawRates.push(await rawBullmq(ITEMS));
+  const rawRound = await rawBullmq(ITEMS);
+  rawRates.push(rawRound.rate);
+  rawRedis.push(rawRound.redis);
   const figures = await rl.measure(ITEMS);
   if (figures.run.succeededCount !== ITEMS)
     throw new Error(`runledger run incomplete: ${JSON.stringify(figures.run)}`);
@@ -274,9 +334,9 @@ const rows: [string, string][] = [
     'runledger (API + worker, echo, exact_match), median',
     `${rlRate.toFixed(0)} items/s (${range(rlRuns.map((r) => r.itemsPerSecond))})`,
   ],
-  ['ratio of medians runledger / raw BullMQ (goal >= 3.0)', `${ratio.toFixed(2)}x`],
+  ['ratio of medians runledger / raw BullMQ (goal >= 6.0)', `${ratio.toFixed(2)}x`],
   [
-    'Redis bytes per stored result (results, latency, status index)',
+    'Redis bytes per stored result (results, latency histogram, status bitmaps, error types)',
     `${last.bytesPerResult.toFixed(0)} B`,
   ],
   [
@@ -285,6 +345,30 @@ const rows: [string, string][] = [
   ],
   ['run latency p50 / p99 (ms)', `${last.run.latencyMs.p50} / ${last.run.latencyMs.p99}`],
 ];
+{
+  const rl = median(rlRuns.map((r) => r.redis.cpuUsPerItem));
+  const rawCpu = median(rawRedis.map((r) => r.cpuUsPerItem));
+  const rlCmds = median(rlRuns.map((r) => r.redis.commandsPerItem));
+  const rawCmds = median(rawRedis.map((r) => r.commandsPerItem));
+  rows.push(
+    [
+      'Redis commands per item: runledger (submit + drain + polling GET), median',
+      `${rlCmds.toFixed(3)} (${last.redis.top})`,
+    ],
+    [
+      'Redis commands per item: raw BullMQ, median',
+      `${rawCmds.toFixed(2)} (${rawRedis.at(-1)!.top})`,
+    ],
+    [
+      'Redis CPU per item (main thread user+sys): runledger / raw BullMQ, medians',
+      `${rl.toFixed(1)} us / ${rawCpu.toFixed(1)} us`,
+    ],
+    [
+      'projected ceiling of one Redis node (1 core at 100%): runledger / raw BullMQ',
+      `${(1e6 / rl).toFixed(0)} / ${(1e6 / rawCpu).toFixed(0)} items/s`,
+    ],
+  );
+}
 if (receiver) {
   const on = median(tracedRates);
   rows.push(
@@ -309,6 +393,10 @@ if (waitRates.length > 0) {
     ['throughput with WAIT 1 / without (medians)', `${((waited / rlRate) * 100).toFixed(0)}%`],
   );
 }
+const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1));
+console.log(
+  `\nmachine: ${(await import('node:os')).cpus().length} cores, load average at the end ${load.join(' ')}`,
+);
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|-${'-'.repeat(18)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
