@@ -1,7 +1,7 @@
 import { startApi } from '@runledger/api';
 import { createLogger, createRedis, loadConfig, type Run, RunExecution } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
-import { startRedisServer } from '/work/main/test/helpers/redis-server.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
 
 const N = 20000;
 // count the store's scripts by kind (commandstats only shows EVALSHA)

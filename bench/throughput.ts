@@ -51,7 +51,12 @@ const redis = createRedis(redisUrl);
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
 /** Redis CPU (main thread, user + sys, µs) and calls per command, from INFO. */
-async function redisCost(): Promise<{ cpuUs: number; calls: Map<string, number> }> {
+async function redisCost(): Promise<{
+  cpuUs: number;
+  calls: Map<string, number>;
+  node: NodeJS.CpuUsage;
+}> {
+  const node = process.cpuUsage();
   const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
   const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
   const cpuUs =
@@ -60,13 +65,15 @@ async function redisCost(): Promise<{ cpuUs: number; calls: Map<string, number> 
   const calls = new Map<string, number>();
   for (const m of stats.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g))
     calls.set(m[1]!, Number(m[2]));
-  return { cpuUs, calls };
+  return { cpuUs, calls, node };
 }
 
 /** Redis cost of `items` items between two `redisCost` readings. */
 interface RedisPerItem {
   commandsPerItem: number;
   cpuUsPerItem: number;
+  /** CPU of this Node process (API + workers, or the raw BullMQ side) per item, µs. */
+  nodeUsPerItem: number;
   /** Commands per item of the busiest commands, e.g. `evalsha 0.08`. */
   top: string;
 }
@@ -89,6 +96,8 @@ function perItem(
   return {
     commandsPerItem: commands / items,
     cpuUsPerItem: (after.cpuUs - before.cpuUs) / items,
+    nodeUsPerItem:
+      (after.node.user + after.node.system - before.node.user - before.node.system) / items,
     top: deltas
       .slice(0, 4)
       .map(([name, d]) => `${name} ${(d / items).toFixed(2)}`)
@@ -149,7 +158,16 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
   close(): Promise<void>;
 }> {
   const prefix = `bench${Date.now()}`;
-  const config = benchConfig(redisUrl, prefix, CONCURRENCY, env);
+  const config = benchConfig(redisUrl, prefix, CONCURRENCY, {
+    // RUNLEDGER_* and WORKER_* from the environment (e.g. RUNLEDGER_CHUNK_SIZE) win
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        (e): e is [string, string] =>
+          /^(RUNLEDGER|WORKER)_/.test(e[0]) && e[0] !== 'WORKER_CONCURRENCY' && e[1] !== undefined,
+      ),
+    ),
+    ...env,
+  });
   const api = await startApi({ config, logger });
   const workers = await Promise.all(
     Array.from({ length: WORKERS }, () => startWorker({ config, logger })),
@@ -358,6 +376,10 @@ const rows: [string, string][] = [
     [
       'Redis commands per item: raw BullMQ, median',
       `${rawCmds.toFixed(2)} (${rawRedis.at(-1)!.top})`,
+    ],
+    [
+      'Node CPU per item (this process: API + worker / raw producer + worker), medians',
+      `${median(rlRuns.map((r) => r.redis.nodeUsPerItem)).toFixed(1)} us / ${median(rawRedis.map((r) => r.nodeUsPerItem)).toFixed(1)} us`,
     ],
     [
       'Redis CPU per item (main thread user+sys): runledger / raw BullMQ, medians',
