@@ -1,0 +1,235 @@
+/**
+ * `npm run bench:scale`: the scale curve (issue 11, goal 4). One run each of 10,000, 100,000 and
+ * 1,000,000 `echo` items (scored with `exact_match`), submitted as streamed NDJSON to a real API
+ * process and drained by `--workers` real worker processes, one after the other on a private
+ * redis-server. One row per run: submit seconds (POST until 201), drain items/s (201 until
+ * `completed`), Redis MB of the run (MEMORY USAGE of every key of the run) and bytes per item,
+ * the API's and the workers' peak RSS during the run (`VmHWM`, reset before each run), and at the
+ * end the median of 20 `GET /v1/runs/:id` and of 20 results pages (`limit=100`, from the middle
+ * of the run). Every run must complete with exact counters (exit 1 otherwise).
+ *
+ * Usage: npm run bench:scale -- [--sizes 10000,100000,1000000] [--max 1000000] [--workers 1]
+ *   [--concurrency 50]
+ * `--max N` leaves out the sizes above N (the 1,000,000-item run takes minutes on a busy machine).
+ */
+import { parseArgs } from 'node:util';
+import { createRedis, KeyLayout, type Run } from '@runledger/shared';
+import { destroyRedisServer, freePort, startRedisServer } from '../test/helpers/redis-server.js';
+import { pollUntil, readMemory, resetPeakRss, type Spawned, spawnTs } from './load-processes.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,100000,1000000' },
+    max: { type: 'string', default: '1000000' },
+    workers: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '50' },
+  },
+});
+const MAX = Number(values.max);
+const SIZES = values.sizes
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0 && n <= MAX);
+const WORKERS = Number(values.workers);
+
+const server = await startRedisServer();
+const redis = createRedis(server.url);
+const prefix = 'scale';
+const keys = new KeyLayout(prefix);
+const spawned: Spawned[] = [];
+
+/** The NDJSON body of `items` echo items, generated chunk by chunk (~64 KiB). */
+function ndjson(items: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let next = -1;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        let chunk = '';
+        if (next === -1) {
+          chunk += `${JSON.stringify({ target: { name: 'echo' }, scorers: [{ name: 'exact_match' }] })}\n`;
+          next = 0;
+        }
+        while (next < items && chunk.length < 64 * 1024) {
+          chunk += `{"id":"i${next}","input":{"i":${next}},"expectedOutput":{"i":${next}}}\n`;
+          next++;
+        }
+        controller.enqueue(encoder.encode(chunk));
+        if (next >= items) controller.close();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+/** Median of `n` timed GETs of `url`, ms. */
+async function medianGet(url: string, n = 20): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+}
+
+interface Row {
+  items: number;
+  submitS: number;
+  drainPerS: number;
+  redisMB: number;
+  bytesPerItem: number;
+  apiPeakMB: number;
+  workerPeakMB: number;
+  getRunMs: number;
+  pageMs: number;
+  exact: boolean;
+}
+
+const rows: Row[] = [];
+let failed = false;
+try {
+  const port = await freePort();
+  const env = {
+    REDIS_URL: server.url,
+    RUNLEDGER_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    WORKER_CONCURRENCY: values.concurrency,
+  };
+  const api = spawnTs('api', 'apps/api/src/main.ts', {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
+  spawned.push(api);
+  const workers = Array.from({ length: WORKERS }, (_, i) =>
+    spawnTs(`worker-${i}`, 'apps/worker/src/main.ts', env),
+  );
+  spawned.push(...workers);
+  const base = `http://127.0.0.1:${port}`;
+  await pollUntil(
+    async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : null),
+    'the API to be ready',
+    60_000,
+  );
+  await pollUntil(
+    async () => {
+      const { workers: live } = (await (await fetch(`${base}/v1/workers`)).json()) as {
+        workers: unknown[];
+      };
+      return live.length >= WORKERS ? true : null;
+    },
+    'workers to register',
+    60_000,
+  );
+  console.log(
+    `scale benchmark: sizes ${SIZES.join(', ')} (--max ${MAX}), API + ${WORKERS} worker process(es), concurrency ${values.concurrency}, private redis ${server.url}`,
+  );
+  for (const n of SIZES) {
+    for (const p of spawned) resetPeakRss(p.pid);
+    const t0 = performance.now();
+    const res = await fetch(`${base}/v1/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: ndjson(n),
+      duplex: 'half',
+    } as RequestInit);
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`POST ${n} items: ${res.status} ${text.slice(0, 300)}`);
+    const t1 = performance.now();
+    const { id } = JSON.parse(text) as Run;
+    const run = await pollUntil(
+      async () => {
+        const r = (await (await fetch(`${base}/v1/runs/${id}`)).json()) as Run;
+        return r.status === 'queued' || r.status === 'running' ? null : r;
+      },
+      `run of ${n} items to finish`,
+      3_600_000,
+      50,
+    );
+    const t2 = performance.now();
+    const apiPeak = readMemory(api.pid).hwmBytes;
+    const workerPeak = Math.max(...workers.map((w) => readMemory(w.pid).hwmBytes));
+    let bytes = 0;
+    for (const key of await redis.keys(`${prefix}:{${id}}:*`)) {
+      bytes += Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+    }
+    const hlen = await redis.hlen(keys.run(id).results);
+    const exact =
+      run.status === 'completed' &&
+      run.succeededCount === n &&
+      run.failedCount + run.cancelledCount === 0 &&
+      hlen === n;
+    if (!exact) failed = true;
+    rows.push({
+      items: n,
+      submitS: (t1 - t0) / 1000,
+      drainPerS: n / ((t2 - t1) / 1000),
+      redisMB: bytes / 2 ** 20,
+      bytesPerItem: bytes / n,
+      apiPeakMB: apiPeak / 2 ** 20,
+      workerPeakMB: workerPeak / 2 ** 20,
+      getRunMs: await medianGet(`${base}/v1/runs/${id}`),
+      pageMs: await medianGet(
+        `${base}/v1/runs/${id}/results?limit=100&cursor=${Math.floor(n / 2)}`,
+      ),
+      exact,
+    });
+    console.log(`${n} items done: ${JSON.stringify(rows.at(-1))}`);
+    // the next run starts on an empty Redis (memory of this one is measured already)
+    await fetch(`${base}/v1/runs/${id}`, { method: 'DELETE' });
+  }
+} catch (err) {
+  console.error('bench:scale failed:', err);
+  failed = true;
+} finally {
+  await Promise.all(spawned.map((s) => s.stop()));
+  redis.disconnect();
+  await destroyRedisServer(server);
+}
+
+const header = [
+  'items',
+  'submit s',
+  'drain items/s',
+  'Redis MB',
+  'B/item',
+  'API peak RSS MB',
+  'worker peak RSS MB',
+  'GET run ms',
+  'results page ms',
+  'exact',
+];
+const cells = rows.map((r) => [
+  r.items.toLocaleString('en-US'),
+  r.submitS.toFixed(1),
+  r.drainPerS.toFixed(0),
+  r.redisMB.toFixed(1),
+  r.bytesPerItem.toFixed(0),
+  r.apiPeakMB.toFixed(0),
+  r.workerPeakMB.toFixed(0),
+  r.getRunMs.toFixed(1),
+  r.pageMs.toFixed(1),
+  r.exact ? 'yes' : 'NO',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+const line = (c: string[]) => c.map((v, i) => v.padStart(widths[i]!)).join(' | ');
+const os = await import('node:os');
+console.log(
+  `\nmachine: ${os.cpus().length} cores, load average at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+console.log(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+for (const c of cells) console.log(line(c));
+if (rows.length >= 2) {
+  const first = rows[0]!;
+  const lastRow = rows.at(-1)!;
+  console.log(
+    `drain items/s at ${lastRow.items} vs ${first.items}: ${((lastRow.drainPerS / first.drainPerS) * 100).toFixed(0)}% (goal: within 20%); bytes per item ${first.bytesPerItem.toFixed(0)} -> ${lastRow.bytesPerItem.toFixed(0)}`,
+  );
+}
+process.exit(failed ? 1 : 0);
