@@ -57,6 +57,7 @@ if (session) {
   await session.post('Profiler.start');
 }
 t = performance.now();
+const cpu0 = process.cpuUsage();
 const w = await startWorker({ config, logger });
 for (;;) {
   const r = (await (await fetch(`${api.url}/v1/runs/${id}`)).json()) as Run;
@@ -64,6 +65,8 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 10));
 }
 console.log('process ms', (performance.now() - t).toFixed(0));
+const cpu = process.cpuUsage(cpu0);
+console.log('node cpu us per item', ((cpu.user + cpu.system) / N).toFixed(1));
 if (session) {
   const { profile } = await session.post('Profiler.stop');
   (await import('node:fs')).writeFileSync(process.env.PROF!, JSON.stringify(profile));

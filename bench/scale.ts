@@ -6,7 +6,8 @@
  * `completed`), Redis MB of the run (MEMORY USAGE of every key of the run) and bytes per item,
  * the API's and the workers' peak RSS during the run (`VmHWM`, reset before each run), and at the
  * end the median of 20 `GET /v1/runs/:id` and of 20 results pages (`limit=100`, from the middle
- * of the run). Every run must complete with exact counters (exit 1 otherwise).
+ * of the run). A 2,000-item warm-up run goes first (not reported). Every run must complete with
+ * exact counters (exit 1 otherwise).
  *
  * Usage: npm run bench:scale -- [--sizes 10000,100000,1000000] [--max 1000000] [--workers 1]
  *   [--concurrency 50]
@@ -31,6 +32,9 @@ const SIZES = values.sizes
   .map(Number)
   .filter((n) => n > 0 && n <= MAX);
 const WORKERS = Number(values.workers);
+/** Items of the warm-up run before the measured ones (not reported). */
+const WARMUP = 2000;
+let warming = true;
 
 const server = await startRedisServer();
 const redis = createRedis(server.url);
@@ -127,7 +131,8 @@ try {
   console.log(
     `scale benchmark: sizes ${SIZES.join(', ')} (--max ${MAX}), API + ${WORKERS} worker process(es), concurrency ${values.concurrency}, private redis ${server.url}`,
   );
-  for (const n of SIZES) {
+  // warm-up (not reported): JIT, connections, Lua script cache
+  for (const n of [WARMUP, ...SIZES]) {
     for (const p of spawned) resetPeakRss(p.pid);
     const t0 = performance.now();
     const res = await fetch(`${base}/v1/runs`, {
@@ -163,7 +168,7 @@ try {
       run.failedCount + run.cancelledCount === 0 &&
       hlen === n;
     if (!exact) failed = true;
-    rows.push({
+    const row: Row = {
       items: n,
       submitS: (t1 - t0) / 1000,
       drainPerS: n / ((t2 - t1) / 1000),
@@ -176,8 +181,10 @@ try {
         `${base}/v1/runs/${id}/results?limit=100&cursor=${Math.floor(n / 2)}`,
       ),
       exact,
-    });
-    console.log(`${n} items done: ${JSON.stringify(rows.at(-1))}`);
+    };
+    if (!warming) rows.push(row);
+    warming = false;
+    console.log(`${n} items done: ${JSON.stringify(row)}`);
     // the next run starts on an empty Redis (memory of this one is measured already)
     await fetch(`${base}/v1/runs/${id}`, { method: 'DELETE' });
   }
