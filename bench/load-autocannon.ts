@@ -4,7 +4,9 @@
  * against it (GET) until SIGINT/SIGTERM or `maxSeconds`, then prints one JSON line with the
  * figures on stdout and exits 0.
  *
- * Usage: echo URL | node --import tsx bench/load-autocannon.ts <connections> <maxSeconds>
+ * Usage: echo URL | node --import tsx bench/load-autocannon.ts <connections> <maxSeconds> [rate]
+ * `rate` (requests/s over all connections, autocannon's `overallRate`): a fixed request rate
+ * instead of as fast as the connections go; 0 or absent: as fast as they go.
  * Output: `AutocannonFigures` as one JSON line (latencies in ms, throughput in requests/s).
  * Exits 1 (message on stderr) when stdin ends without a URL or autocannon fails.
  */
@@ -32,6 +34,7 @@ type Autocannon = (options: {
   duration: number;
   method: 'GET';
   timeout: number;
+  overallRate?: number;
 }) => AutocannonInstance;
 
 /** What the child prints: GET latency percentiles (ms), requests/s, counts, window (seconds). */
@@ -50,7 +53,7 @@ export interface AutocannonFigures {
   seconds: number;
 }
 
-const [connections = '10', maxSeconds = '10'] = process.argv.slice(2);
+const [connections = '10', maxSeconds = '10', rate = '0'] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as Autocannon;
 
@@ -71,6 +74,7 @@ const instance = autocannon({
   duration: Number(maxSeconds),
   method: 'GET',
   timeout: 10,
+  ...(Number(rate) > 0 ? { overallRate: Number(rate) } : {}),
 });
 const stop = () => instance.stop();
 process.once('SIGINT', stop);

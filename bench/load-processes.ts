@@ -142,14 +142,17 @@ export interface Cannon {
   finish(): Promise<AutocannonFigures | null>;
 }
 
-/** Spawns the autocannon child with `connections` connections and at most `maxSeconds` of load. */
-export function startCannon(connections: number, maxSeconds: number): Cannon {
+/**
+ * Spawns the autocannon child with `connections` connections and at most `maxSeconds` of load;
+ * `rate` > 0: that many requests/s over all connections (else as fast as they go).
+ */
+export function startCannon(connections: number, maxSeconds: number, rate = 0): Cannon {
   const spawned = spawnTs(
     'autocannon',
     'bench/load-autocannon.ts',
     {},
     {
-      args: [String(connections), String(maxSeconds)],
+      args: [String(connections), String(maxSeconds), String(rate)],
       pipeStdout: true,
       pipeStdin: true,
     },

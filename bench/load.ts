@@ -6,8 +6,10 @@
  *    scored with `exact_match`), all at once; every run must complete with exact counters
  *    (succeeded+failed+cancelled == items, succeeded == items, HLEN results == items, exact_match
  *    passed == items). While they execute, a second process runs autocannon (`--connections`)
- *    against `GET /v1/runs/<id>` of one of them until they finish (at most `--max-seconds`).
- *    Goal: GET p99 < 50 ms.
+ *    against `GET /v1/runs/<id>` of one of them at `--rate` requests/s (1,000; 0: as fast as the
+ *    connections go) until they finish (at most `--max-seconds`), and a third runs one results
+ *    page of it (`?limit=100` from its middle) at `--page-rate` (100/s; 0 skips it).
+ *    Goals (issue 11): GET run p99 < 10 ms, results page p99 < 20 ms.
  * 2. One run of `--stream-items` items (each line ~86 + 2 x `--stream-pad` bytes) is POSTed as
  *    NDJSON, generated chunk by chunk (the body is never built in memory here either). The API
  *    process's peak RSS (`VmHWM`, reset through `/proc/<pid>/clear_refs` first; also sampled every
@@ -21,7 +23,8 @@
  * 0 otherwise. Uses REDIS_URL when set, else a private redis-server on a free port.
  *
  * Usage: npm run bench:load -- [--runs 10] [--items 5000] [--workers 3] [--concurrency 50]
- *   [--delay-ms 3] [--connections 10] [--max-seconds 10] [--stream-items 200000]
+ *   [--delay-ms 3] [--connections 10] [--max-seconds 10] [--rate 1000] [--page-rate 100]
+ *   [--stream-items 200000]
  *   [--stream-pad 200] [--delete-stream] [--idle-seconds 3] [--worker-nice 0] [--api-heap-mib 0]
  *   [--stream-api-heap-mib 64]
  *
@@ -59,6 +62,8 @@ const { values } = parseArgs({
     'delay-ms': { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     'max-seconds': { type: 'string', default: '10' },
+    rate: { type: 'string', default: '1000' },
+    'page-rate': { type: 'string', default: '100' },
     'stream-items': { type: 'string', default: '200000' },
     'stream-pad': { type: 'string', default: '200' },
     'delete-stream': { type: 'boolean', default: false },
@@ -75,6 +80,8 @@ const CONCURRENCY = Number(values.concurrency);
 const DELAY_MS = Number(values['delay-ms']);
 const CONNECTIONS = Number(values.connections);
 const MAX_SECONDS = Number(values['max-seconds']);
+const RATE = Number(values.rate);
+const PAGE_RATE = Number(values['page-rate']);
 const STREAM_ITEMS = Number(values['stream-items']);
 const STREAM_PAD = Number(values['stream-pad']);
 const STREAM_FINISH = !values['delete-stream'];
@@ -84,7 +91,8 @@ const API_HEAP_MIB = Number(values['api-heap-mib']);
 const STREAM_API_HEAP_MIB = Number(values['stream-api-heap-mib']);
 
 const MiB = 1024 * 1024;
-const P99_GOAL_MS = 50;
+const P99_GOAL_MS = 10;
+const PAGE_P99_GOAL_MS = 20;
 const RSS_MAX_MIB = 300;
 const RSS_MAX_BODY_SHARE = 0.5;
 
@@ -209,8 +217,11 @@ async function concurrentRuns(base: string): Promise<void> {
     }),
   );
   // autocannon in a second process, spawned now (its load starts when it gets the URL)
-  const cannon = startCannon(CONNECTIONS, MAX_SECONDS);
+  const cannon = startCannon(CONNECTIONS, MAX_SECONDS, RATE);
   spawned.push(cannon.spawned);
+  // and a results page of the same run (100 results from the middle), at --page-rate
+  const pageCannon = PAGE_RATE > 0 ? startCannon(2, MAX_SECONDS, PAGE_RATE) : null;
+  if (pageCannon) spawned.push(pageCannon.spawned);
 
   const started = performance.now();
   const posts = await Promise.all(
@@ -243,10 +254,14 @@ async function concurrentRuns(base: string): Promise<void> {
 
   // load one of the running runs until they all finish (at most --max-seconds)
   await cannon.load(`${base}/v1/runs/${ids[0]!}`);
+  await pageCannon?.load(
+    `${base}/v1/runs/${ids[0]!}/results?limit=100&cursor=${Math.floor(ITEMS / 2)}`,
+  );
   const runs = await waitTerminal(base, ids, 180_000);
   // still running when the runs finished: the load covered the whole execution
   const overlapped = cannon.running();
   const figures = await cannon.finish();
+  const pageFigures = pageCannon ? await pageCannon.finish() : null;
   const totalItems = RUNS * ITEMS;
   const lastCompleted = Math.max(...runs.map((r) => Date.parse(r.completedAt ?? r.createdAt)));
   const firstCreated = Math.min(...runs.map((r) => Date.parse(r.createdAt)));
@@ -282,7 +297,7 @@ async function concurrentRuns(base: string): Promise<void> {
     figures.non2xx === 0 && figures.errors === 0 && figures.timeouts === 0 && figures.requests > 0,
   );
   goal(
-    `GET p99 while the runs execute (${CONNECTIONS} connections)`,
+    `GET /v1/runs/:id p99 while the runs execute (${CONNECTIONS} connections${RATE > 0 ? `, ${RATE} req/s` : ''})`,
     `${figures.p99Ms} ms`,
     `< ${P99_GOAL_MS} ms`,
     figures.p99Ms < P99_GOAL_MS,
@@ -292,6 +307,27 @@ async function concurrentRuns(base: string): Promise<void> {
     'GET requests/s',
     `${figures.requestsPerSecond.toFixed(0)} req/s over ${figures.seconds.toFixed(1)} s`,
   );
+  if (pageFigures) {
+    check(
+      'results page under load: non-2xx / errors / timeouts',
+      `${pageFigures.non2xx} / ${pageFigures.errors} / ${pageFigures.timeouts} of ${pageFigures.requests}`,
+      '0 / 0 / 0, > 0 requests',
+      pageFigures.non2xx === 0 &&
+        pageFigures.errors === 0 &&
+        pageFigures.timeouts === 0 &&
+        pageFigures.requests > 0,
+    );
+    goal(
+      `GET /v1/runs/:id/results?limit=100 p99 while the runs execute (${PAGE_RATE} req/s)`,
+      `${pageFigures.p99Ms} ms`,
+      `< ${PAGE_P99_GOAL_MS} ms`,
+      pageFigures.p99Ms < PAGE_P99_GOAL_MS,
+    );
+    info(
+      'results page p50 / p90 / max, requests/s',
+      `${pageFigures.p50Ms} / ${pageFigures.p90Ms} / ${pageFigures.maxMs} ms, ${pageFigures.requestsPerSecond.toFixed(0)} req/s`,
+    );
+  }
   goal(
     'GET load lasted until the runs finished',
     overlapped ? 'yes' : `no: autocannon stopped after ${MAX_SECONDS} s`,
