@@ -252,8 +252,13 @@ export const LatencySchema = z
     mean: z.number().nullable(),
     max: z.number().nullable(),
   })
-  .openapi('Latency');
-/** Item latency figures in ms (nearest-rank percentiles over items that ran); null before any. */
+  .openapi('Latency', {
+    description:
+      "Item latencies in ms over the run's items that ran; null before any. p50/p90/p99: " +
+      "nearest-rank percentiles read from the run's log histogram (1% buckets): within 1% of " +
+      'the exact value; mean and max are exact.',
+  });
+/** Item latency figures in ms (nearest-rank percentiles over items that ran, within 1%; mean and max exact); null before any. */
 export type Latency = z.infer<typeof LatencySchema>;
 
 export const UsageSchema = z

@@ -852,6 +852,7 @@ export interface components {
       variant?: string;
       trialIndex?: number;
     };
+    /** @description Item latencies in ms over the run's items that ran; null before any. p50/p90/p99: nearest-rank percentiles read from the run's log histogram (1% buckets): within 1% of the exact value; mean and max are exact. */
     Latency: {
       p50: number | null;
       p90: number | null;
