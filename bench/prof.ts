@@ -56,6 +56,16 @@ if (session) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+// HEAPPROF=file.heapprofile: sampled allocations of the processing phase
+const heapSession = process.env.HEAPPROF ? new Session() : null;
+if (heapSession) {
+  heapSession.connect();
+  await heapSession.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 t = performance.now();
 const cpu0 = process.cpuUsage();
 const w = await startWorker({ config, logger });
@@ -67,6 +77,10 @@ for (;;) {
 console.log('process ms', (performance.now() - t).toFixed(0));
 const cpu = process.cpuUsage(cpu0);
 console.log('node cpu us per item', ((cpu.user + cpu.system) / N).toFixed(1));
+if (heapSession) {
+  const { profile } = await heapSession.post('HeapProfiler.stopSampling');
+  (await import('node:fs')).writeFileSync(process.env.HEAPPROF!, JSON.stringify(profile));
+}
 if (session) {
   const { profile } = await session.post('Profiler.stop');
   (await import('node:fs')).writeFileSync(process.env.PROF!, JSON.stringify(profile));
