@@ -1,12 +1,13 @@
 --[[
-  Puts a freshly built score sort index of a run in place (result-queries.ts): renames the
+  Puts a freshly built sort index of a run in place (result-queries.ts: the score index
+  `scoresort`, or the latency index `latsort`, same shape): renames the
   build's temporary zset onto the index and records the result count it was built from, both
   with a short TTL that never outlives the run's own keys. A run deleted (or expired) while the
   index was being built gets nothing: the build is dropped.
 
   KEYS[1] runKey         the run hash
-  KEYS[2] tempKey        the zset the build wrote (may not exist: no result had a score)
-  KEYS[3] indexKey       the run's score sort zset
+  KEYS[2] tempKey        the zset the build wrote (may not exist: no result had a score / latency)
+  KEYS[3] indexKey       the run's sort zset (scoresort or latsort)
   KEYS[4] builtKey       string: what the index was built from, `<result count>:<ms>`
   ARGV[1] ttl (ms)       ARGV[2] `<result count>:<ms>`: the count the build read before it
                          started and when it started (the rebuild interval of a running run)
