@@ -145,7 +145,7 @@ describe('runledger on a 3-node Redis Cluster', () => {
     const holders = await nodesOfRun(runId);
     expect(holders).toHaveLength(1);
     const keys = (await keysByNode(`${prefix}:{${runId}}:*`))[holders[0]!]!;
-    expect(keys.map((k) => k.split(':').at(-1))).toEqual(
+    expect(keys.map((k) => k.split(':').at(-1)).sort()).toEqual(
       ['events', 'items', 'latency', 'results', 'run', 'succeeded'].sort(),
     );
     for (const key of keys) {

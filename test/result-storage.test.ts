@@ -36,6 +36,9 @@ afterAll(() => ctx.close());
 /** JSON values as JSON.parse gives them back (no -0, no undefined). */
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 
+/** Dictionary keys (vitest's strict equality reads an own `constructor` as the type). */
+const key = fc.string({ minLength: 1 }).filter((k) => k !== 'constructor' && k !== '__proto__');
+
 const storedResult: fc.Arbitrary<StoredResult> = fc
   .record(
     {
@@ -50,11 +53,11 @@ const storedResult: fc.Arbitrary<StoredResult> = fc
       usage: fc.record({ inputTokens: fc.nat(), outputTokens: fc.nat() }),
       costUsd: fc.double({ min: 0, max: 10, noNaN: true }),
       scores: fc.dictionary(
-        fc.string({ minLength: 1 }),
+        key,
         fc.record({ score: fc.double({ min: 0, max: 1, noNaN: true }), passed: fc.boolean() }),
       ),
       workerId: fc.string(),
-      masked: fc.dictionary(fc.string({ minLength: 1 }), fc.nat()),
+      masked: fc.dictionary(key, fc.nat()),
     },
     { requiredKeys: ['status', 'attempts'] },
   )
@@ -204,5 +207,30 @@ describe('latency histogram', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('runs stored before the compact form', () => {
+  it('read without errors: full-JSON results decode, the old zsets are left alone', async () => {
+    const runId = await commitTestRun(store, 2);
+    const base = `${store.keys.prefix}:{${runId}}`;
+    // what record-results-9 wrote before: zsets at the old names, full JSON values
+    const old: StoredResult = { status: 'succeeded', attempts: 1, output: 'a', latencyMs: 5 };
+    await redis.zadd(`${base}:latency`, 5, '0');
+    await redis.zadd(`${base}:succeeded`, 0, '0');
+    await redis.hset(store.keys.run(runId).results, '0', JSON.stringify(old));
+    const run = (await store.runs.getRun(runId))!;
+    expect(run.latencyMs).toEqual({ p50: null, p90: null, p99: null, mean: null, max: null });
+    const page = await store.results.listResults(runId);
+    expect(page.results.map((r) => [r.itemIndex, r.status, r.output, r.latencyMs])).toEqual([
+      [0, 'succeeded', 'a', 5],
+    ]);
+    // a result recorded now lands in the new structures
+    const outcome = await store.execution.recordResults(runId, [
+      { index: 1, result: { status: 'succeeded', attempts: 1, latencyMs: 7 } },
+    ]);
+    expect(outcome).toMatchObject({ state: 'ok', recorded: 1 });
+    expect(await store.results.listResultIndexes(runId, 'succeeded')).toEqual([1]);
+    expect((await store.runs.getRun(runId))!.latencyMs.max).toBe(7);
   });
 });

@@ -8,10 +8,10 @@
  * | `runledger:{<runId>}:run`         | hash   | the run: status, counters, spec JSON, timestamps, scores  |
  * | `runledger:{<runId>}:items`       | hash   | itemIndex -> item JSON (the dataset, stored once)         |
  * | `runledger:{<runId>}:results`     | hash   | itemIndex -> result JSON (outcome only; one per item)     |
- * | `runledger:{<runId>}:latency`     | hash   | latency histogram: log bucket -> count (lua/includes/latency-hist.lua) |
- * | `runledger:{<runId>}:succeeded`   | string | bitmap: bit itemIndex set when the item's result is succeeded |
- * | `runledger:{<runId>}:failed`      | string | bitmap of failed results                                  |
- * | `runledger:{<runId>}:cancelled`   | string | bitmap of cancelled results                               |
+ * | `runledger:{<runId>}:hist:latency` | hash  | latency histogram: log bucket -> count (lua/includes/latency-hist.lua) |
+ * | `runledger:{<runId>}:bits:succeeded` | string | bitmap: bit itemIndex set when the item's result is succeeded |
+ * | `runledger:{<runId>}:bits:failed` | string | bitmap of failed results                                  |
+ * | `runledger:{<runId>}:bits:cancelled` | string | bitmap of cancelled results                             |
  * | `runledger:{<runId>}:events`      | stream | status and progress events (SSE, resumable by stream id)  |
  * | `runledger:{<runId>}:errtypes`    | hash   | failed items by error type: `n:<type>` count, `m:<type>` first full message |
  * | `runledger:{<runId>}:reruns`      | zset   | runIds of this run's reruns/replays by createdAt (ms); the run's TTL |
@@ -80,10 +80,13 @@ export class KeyLayout {
       run: `${base}:run`,
       items: `${base}:items`,
       results: `${base}:results`,
-      latency: `${base}:latency`,
-      succeeded: `${base}:succeeded`,
-      failed: `${base}:failed`,
-      cancelled: `${base}:cancelled`,
+      // new names for the new types (a histogram, bitmaps; they were zsets at `:latency`,
+      // `:succeeded`, ...): runs recorded before read as having no latency figures and no status
+      // index instead of failing with WRONGTYPE
+      latency: `${base}:hist:latency`,
+      succeeded: `${base}:bits:succeeded`,
+      failed: `${base}:bits:failed`,
+      cancelled: `${base}:bits:cancelled`,
       events: `${base}:events`,
       errtypes: `${base}:errtypes`,
       reruns: `${base}:reruns`,
