@@ -212,6 +212,12 @@ describe('runledger on a 3-node Redis Cluster', () => {
     expect(results).toHaveLength(N);
     expect(results.filter((r) => r.status === 'succeeded')).toHaveLength(run.succeededCount);
     expect(results.filter((r) => r.status === 'cancelled')).toHaveLength(run.cancelledCount);
+    // the status filters (bitmaps on the run's shard) list the same items, in item order
+    for (const status of ['succeeded', 'cancelled'] as const) {
+      expect((await allResults(runId, status, 50)).map((r) => r.itemIndex)).toEqual(
+        results.filter((r) => r.status === status).map((r) => r.itemIndex),
+      );
+    }
 
     const events = await live;
     expect(events.filter((e) => e.event === 'status').map((e) => e.data.status)).toEqual([
