@@ -6,7 +6,8 @@
  *    the run as the API shows it, then its stored hash fields (sorted by name; `expiresAt` left
  *    out: an import starts the retention again), error types and reruns list as stored;
  * 2. one `{"type":"result","index":i,"item":<item>,"result":<result>,"latencyMs"?:n}` per item, in
- *    item order (`latencyMs`: the item's entry in the latency index, when it has one);
+ *    item order (`result`: the stored result decoded, store/result-codec.ts; `latencyMs`: the
+ *    result's latency, what the run's latency histogram counted, when it has one);
  * 3. one `{"type":"event","id":"<ms>-<seq>","fields":[name, value, ...]}` per entry of the run's
  *    event stream, in order, with its stream id;
  * 4. last: `{"type":"digest","sha256":"<hex>","lines":N}`: the SHA-256 of the N lines before it,
@@ -35,7 +36,7 @@ export interface SnapshotRunLine {
   reruns: [string, number][];
 }
 
-/** One result line: the item, its result and its latency index entry. */
+/** One result line: the item, its result and its latency (counted in the latency histogram). */
 export interface SnapshotResultLine {
   type: 'result';
   index: number;

@@ -1,6 +1,6 @@
 /**
  * `GET /v1/runs/:id/latency`: the histogram of a run's item latencies (the dashboard's latency
- * chart), from the run's latency index, so a 100,000-item run answers without reading results.
+ * chart), from the run's latency histogram (1% log buckets), so a 100,000-item run answers without reading results.
  * Mounted at `/v1/runs` next to the runs router.
  */
 import { z } from '@hono/zod-openapi';

@@ -85,7 +85,7 @@ export class RunExecution {
 
   /**
    * Records final results, exactly once per item, in one atomic script (record-results-9.lua):
-   * results, counters, latency index, usage, scores, error types of failed results, a progress
+   * results, counters, status bitmaps, latency histogram, usage, scores, error types of failed results, a progress
    * event and the terminal transition with retention TTL when the last item lands. Results
    * already stored are kept. With `waitReplicas`, resolves once the replicas hold the write.
    * @param now ms since epoch.

@@ -5,7 +5,7 @@
  *
  * Import order: a lock (`{<runId>}:import`, SET NX) so two imports of one id never interleave;
  * 409 when the run exists; the run's keys are cleared (leftovers of a failed import), then
- * items, results, latency and status indexes, error types, reruns and events (XADD with their
+ * items, results (result codec), latency histogram and status bitmaps, error types, reruns and events (XADD with their
  * ids) are written with the safety TTL, the run hash LAST, in one MULTI with the retention TTL
  * on every key (the run is invisible until its hash exists: readers start from it), then the
  * runs list entry. Any failure deletes what was written.
@@ -141,7 +141,8 @@ export class RunSnapshots {
 
   /**
    * Restores the run of a checked snapshot (`parseSnapshot`) under its id: the same hash
-   * fields, counters, results, items, latency index, status indexes, error types, reruns list
+   * fields, counters, results, items, latency histogram (and the exact min/max, from the result
+   * lines when the snapshot's hash lacks them), status bitmaps, error types, reruns list
    * and events (same ids); its retention TTL (`ttlSeconds`) starts now (`expiresAt` = now +
    * TTL), and it joins the runs list (not `runs:active`, nor a keep-last group).
    * @returns the run as read back.
