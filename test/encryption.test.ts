@@ -8,6 +8,7 @@ import {
   ConfigError,
   DecryptionError,
   type EncryptionKey,
+  encodeStoredResult,
   isEncrypted,
   keyIdOf,
   loadConfig,
@@ -201,9 +202,10 @@ describe('ValueCodec', () => {
     expect(codec.decodeText(codec.encodeText('marker-error'))).toBe('marker-error');
   });
 
-  it('without a cipher: plain JSON as before; reads values written plain by an encrypting codec and refuses encrypted ones', () => {
+  it('without a cipher: results in the compact form (result-codec.ts), items plain JSON; reads values written plain by an encrypting codec and refuses encrypted ones', () => {
     const plainCodec = new ValueCodec();
-    expect(plainCodec.encodeResult(result)).toBe(JSON.stringify(result));
+    expect(plainCodec.encodeResult(result)).toBe(encodeStoredResult(result));
+    expect(plainCodec.decodeResult(plainCodec.encodeResult(result))).toEqual(result);
     expect(plainCodec.encodeItem({ id: '1', input: 2 })).toBe('{"id":"1","input":2}');
     expect(new ValueCodec(cipher).decodeResult(JSON.stringify(result))).toEqual(result);
     const sealed = new ValueCodec(cipher).encodeResult(result);

@@ -2,7 +2,8 @@
  * The one encoder and decoder of the user values a run stores in Redis: its items (the items
  * hash), its results (the results hash) and the first message of each error type (the errtypes
  * hash). With a cipher (`RUNLEDGER_ENCRYPTION_KEYS`, ../encryption.ts) they are stored
- * encrypted; without, as plain JSON, exactly as before.
+ * encrypted; without, items and error messages as plain JSON and results in the compact form of
+ * ./result-codec.ts (a JSON array).
  *
  * - An item is encrypted whole: `enc:v1:<kid>:...` in place of its JSON (no script reads it).
  * - A result keeps what the scripts, filters, sorts and aggregates read in plaintext (status,
@@ -27,7 +28,7 @@ type SealedResult = Omit<StoredResult, 'output' | 'error'> & { sealed?: string }
 
 /** Encodes and decodes a run's items, results and error messages for Redis. */
 export class ValueCodec {
-  /** @param cipher the configured keys; null: values are stored as plain JSON. */
+  /** @param cipher the configured keys; null: values are stored unencrypted. */
   constructor(readonly cipher: ValueCipher | null = null) {}
 
   /** True when values are written encrypted. */
