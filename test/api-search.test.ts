@@ -507,3 +507,127 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('GET /v1/runs/:id/results?scorer=&passed=', () => {
+  /**
+   * exact_match of item i: 1 passed, 0 not; i6 failed and i7 cancelled (no score), i8 succeeded
+   * but its exact_match errored (only `contains`), i9 has no result yet.
+   */
+  const EXACT = [1, 0, 1, 1, 0, 0];
+  let runId: string;
+
+  beforeAll(async () => {
+    const items: StoredItem[] = Array.from({ length: 10 }, (_, i) => ({
+      id: `k${i}`,
+      input: `question ${i}`,
+      expectedOutput: `answer ${i}`,
+    }));
+    const results: (StoredResult | null)[] = [
+      ...EXACT.map((score, i) =>
+        ok(score === 1 ? `answer ${i}` : `wrong ${i}`, 10 * (i + 1), {
+          exact_match: score,
+          contains: score,
+        }),
+      ),
+      {
+        status: 'failed',
+        attempts: 1,
+        latencyMs: 5,
+        error: { type: 'http', message: 'HTTP 500' },
+      },
+      { status: 'cancelled', attempts: 0 },
+      ok('answer 8', 15, { contains: 1 }),
+      null,
+    ];
+    runId = await makeRun({
+      target: { name: 't-scorefail' },
+      scorers: ['exact_match', 'contains'],
+      items,
+      results,
+    });
+  });
+
+  const ids = async (query: string) => {
+    const { status, body } = await get<{ results: Result[]; nextCursor: string | null }>(
+      `/v1/runs/${runId}/results?${query}`,
+    );
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.nextCursor).toBeNull();
+    return body.results.map((r) => r.itemId);
+  };
+
+  it('passed=false lists every result without a passing score (totalItems - passed, less items without a result)', async () => {
+    expect(await ids('scorer=exact_match&passed=false')).toEqual([
+      'k1',
+      'k4',
+      'k5',
+      'k6',
+      'k7',
+      'k8',
+    ]);
+    // the run's own figures: passed 3 of 10, so 7 not passed; k9 has no result to list
+    const run = await get<Run>(`/v1/runs/${runId}`);
+    expect(run.body.scores.exact_match?.passed).toBe(3);
+    expect(run.body.totalItems - run.body.scores.exact_match!.passed).toBe(7);
+    // contains passed on k8: not listed for contains
+    expect(await ids('scorer=contains&passed=false')).toEqual(['k1', 'k4', 'k5', 'k6', 'k7']);
+  });
+
+  it('passed=true lists exactly the passing results', async () => {
+    expect(await ids('scorer=exact_match&passed=true')).toEqual(['k0', 'k2', 'k3']);
+    expect(await ids('scorer=contains&passed=true')).toEqual(['k0', 'k2', 'k3', 'k8']);
+  });
+
+  it('combines with status, q, sort and paging', async () => {
+    expect(await ids('scorer=exact_match&passed=false&status=succeeded')).toEqual([
+      'k1',
+      'k4',
+      'k5',
+      'k8',
+    ]);
+    expect(await ids('scorer=exact_match&passed=false&status=failed')).toEqual(['k6']);
+    expect(await ids('scorer=exact_match&passed=false&q=wrong')).toEqual(['k1', 'k4', 'k5']);
+    // latency ms: k5 60, k4 50, k1 20, k8 15, k6 5; the cancelled k7 has none: left out
+    expect(await ids('scorer=exact_match&passed=false&sort=-latency')).toEqual([
+      'k5',
+      'k4',
+      'k1',
+      'k8',
+      'k6',
+    ]);
+    expect(await ids('scorer=exact_match&passed=true&sort=-score:contains')).toEqual([
+      'k3',
+      'k2',
+      'k0',
+    ]);
+    const out: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { results: Result[]; nextCursor: string | null } } =
+        await get(
+          `/v1/runs/${runId}/results?scorer=exact_match&passed=false&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`,
+        );
+      expect(res.status).toBe(200);
+      expect(res.body.results.length).toBeLessThanOrEqual(2);
+      out.push(...res.body.results.map((r) => r.itemId));
+      cursor = res.body.nextCursor;
+    } while (cursor !== null);
+    expect(out).toEqual(['k1', 'k4', 'k5', 'k6', 'k7', 'k8']);
+  });
+
+  it('answers 400 problems naming the field', async () => {
+    const problem = async (query: string, path: string) => {
+      const { status, body } = await get<Problem>(`/v1/runs/${runId}/results?${query}`);
+      expect(status, query).toBe(400);
+      expect(
+        body.errors?.map((e) => e.path),
+        query,
+      ).toContain(path);
+    };
+    await problem('passed=false', 'scorer');
+    await problem('scorer=exact_match', 'passed');
+    await problem('scorer=nope&passed=false', 'scorer');
+    await problem('scorer=exact_match&passed=maybe', 'passed');
+    await problem('scorer=exact_match&passed=false&effective=true', 'effective');
+  });
+});

@@ -345,16 +345,24 @@ export class RunledgerClient {
      * `sort`). `q`: case-insensitive substring of the item id, input, output, expected output or
      * error message (a bounded scan: a page may be short, even empty, with a `nextCursor`);
      * `sort`: `latency`, `-latency`, `score:<scorer>`, `-score:<scorer>` (on a run still in
-     * flight the score order is refreshed at most every 5 s: it may lag the newest results).
-     * @throws RunledgerApiError (400 bad sort / cursor / unknown scorer, 404).
+     * flight the score order is refreshed at most every 5 s: it may lag the newest results);
+     * `scorer` + `passed`: only results that passed (`true`) or did not pass (`false`, also
+     * those without that scorer's score) the scorer.
+     * @example await client.runs.resultsPage(runId, { scorer: 'exact_match', passed: false })
+     * @throws RunledgerApiError (400 bad sort / cursor / unknown scorer / `scorer` without
+     *   `passed` or the reverse, 404).
      */
     resultsPage: async (id: string, query: ListResultsQuery = {}): Promise<ResultList> => {
-      const { effective, ...rest } = query;
+      const { effective, passed, ...rest } = query;
       return unwrap(
         await this.raw.GET('/v1/runs/{id}/results', {
           params: {
             path: { id },
-            query: { ...rest, ...(effective !== undefined ? { effective: `${effective}` } : {}) },
+            query: {
+              ...rest,
+              ...(effective !== undefined ? { effective: `${effective}` } : {}),
+              ...(passed !== undefined ? { passed: passed ? 'true' : 'false' } : {}),
+            },
           },
         }),
       );

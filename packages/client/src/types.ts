@@ -110,11 +110,16 @@ export type RunGroup = Schemas['RunGroup'];
 export type ListRunsQuery = NonNullable<operations['listRuns']['parameters']['query']>;
 /** Query of `GET /v1/runs/aggregate`: the filters of `ListRunsQuery`, without paging. */
 export type AggregateRunsQuery = NonNullable<operations['aggregateRuns']['parameters']['query']>;
-/** Query of `GET /v1/runs/:id/results` as the client takes it (`effective` a boolean). */
+/**
+ * Query of `GET /v1/runs/:id/results` as the client takes it (`effective` and `passed` booleans).
+ * `scorer` + `passed` (both or neither): `passed: false` lists the results that did not pass that
+ * scorer of the run, including those without its score (failed or cancelled items, scorer
+ * errors); `passed: true` those that passed.
+ */
 export type ListResultsQuery = Omit<
   NonNullable<operations['listRunResults']['parameters']['query']>,
-  'effective'
-> & { effective?: boolean };
+  'effective' | 'passed'
+> & { effective?: boolean; passed?: boolean };
 /** Query of `GET /v1/runs/:a/compare/:b`. */
 export type CompareQuery = NonNullable<operations['compareRuns']['parameters']['query']>;
 /** Query of `GET /v1/runs/:id/latency` (`buckets`). */

@@ -21,6 +21,12 @@
  *   sorted, an opaque token naming the sort and the last item read, so a page starts right after
  *   it even when results landed meanwhile. A token of another sort or run is refused
  *   (`InvalidCursorError`, 400).
+ * - Scorer filter (`scorer` + `passed`): `passed: true` keeps the results whose
+ *   `scores[scorer].passed` is true; `passed: false` keeps every other result, including those
+ *   with no score from that scorer (the item failed or was cancelled, or the scorer errored), as
+ *   `summarizeScore`'s pass rate counts them (./stats.ts: passRate = passed / totalItems). Items
+ *   without a result are not listed. A filter of the same bounded scan as `q`, combinable with
+ *   `status`, `q` and `sort`.
  */
 import { randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
@@ -52,6 +58,11 @@ export interface ResultQuery {
   /** Case-insensitive substring (see the module doc). */
   q?: string | undefined;
   sort?: ResultSort | undefined;
+  /**
+   * Keep only results that passed (`passed: true`) or did not pass (`passed: false`, also
+   * results without a score from this scorer) scorer `scorer` of the run; both or neither.
+   */
+  scorer?: { name: string; passed: boolean } | undefined;
   /** Page size. @defaultValue 100 */
   limit?: number | undefined;
   cursor?: string | undefined;
@@ -179,11 +190,11 @@ export class ResultQueries {
   }
 
   /**
-   * One page of run `runId`'s results, filtered by `status` and `q`, in item order or by `sort`.
+   * One page of run `runId`'s results, filtered by `status`, `q` and `scorer`, in item order or by `sort`.
    * @returns `nextCursor` null once the whole run was read; otherwise pass it back for the next
    *   page (the page may be short when the scan budget ran out).
    * @throws RunNotFoundError when the run does not exist; ValidationError for a scorer the run
-   *   does not have; InvalidCursorError for a cursor of another sort.
+   *   does not have (path `sort` or `scorer`); InvalidCursorError for a cursor of another sort.
    */
   async list(
     runId: string,
@@ -193,6 +204,12 @@ export class ResultQueries {
     const q = query.q ? query.q.toLowerCase() : undefined;
     const info = await this.hash.querySource(runId);
     if (!info) throw new RunNotFoundError(runId);
+    const byScorer = query.scorer;
+    if (byScorer && !(info.spec.scorers ?? []).some((s) => s.name === byScorer.name)) {
+      throw new ValidationError(`run ${runId} has no scorer ${byScorer.name}`, [
+        { path: 'scorer', message: `not a scorer of this run: ${byScorer.name}` },
+      ]);
+    }
     const source = await this.source(runId, info.totalItems, info.spec, query);
     const results: Result[] = [];
     let scanned = 0;
@@ -200,7 +217,7 @@ export class ResultQueries {
     let exhausted = false;
     while (results.length < limit && scanned < this.scanBudget) {
       // without a filter a page reads exactly what it shows
-      const want = q || (query.status && query.sort) ? BATCH : limit - results.length;
+      const want = q || byScorer || (query.status && query.sort) ? BATCH : limit - results.length;
       const batch = await source.next(Math.min(want, this.scanBudget - scanned));
       if (batch.length === 0) {
         exhausted = true;
@@ -218,6 +235,7 @@ export class ResultQueries {
         if (!r) continue;
         if (query.status && r.status !== query.status) continue;
         if (q && !resultMatches(r, q)) continue;
+        if (byScorer && (r.scores?.[byScorer.name]?.passed === true) !== byScorer.passed) continue;
         results.push(r);
         if (results.length === limit) break;
       }

@@ -97,6 +97,28 @@ const ListResultsQuery = z.object({
         'sorted pages may lag the newest results by up to 5 s (a finished run is exact).',
       example: '-latency',
     }),
+  scorer: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a scorer name')
+    .optional()
+    .openapi({
+      description:
+        'With `passed`: filter by this scorer of the run (a name the run does not score with ' +
+        'is a 400 naming `scorer`).',
+      example: 'exact_match',
+    }),
+  passed: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({
+      description:
+        'With `scorer`: `true` keeps results that passed the scorer; `false` keeps every other ' +
+        'result, also those without its score (the item failed or was cancelled, or the scorer ' +
+        "errored), as the run's `passRate = passed / totalItems` counts them. Items without a " +
+        'result are not listed. The same bounded scan as `q`: short pages with a `nextCursor` ' +
+        'are normal.',
+      example: 'false',
+    }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z
     .string()
@@ -245,8 +267,9 @@ export function createRunRoutes(deps: AppDeps) {
       "by latency or by a scorer's score (an index built in Redis on demand, kept 300 s; for a " +
       'run in flight rebuilt at most every 5 s, so its pages may lag the newest results by up ' +
       'to 5 s); the ' +
-      'cursor of a sorted page is an opaque token. `q` and `sort` combine with `status`, not ' +
-      'with `effective=true` (400). ' +
+      'cursor of a sorted page is an opaque token. `scorer` with `passed` lists the results ' +
+      'that passed (`true`) or did not pass (`false`) that scorer. `q`, `sort` and ' +
+      '`scorer`/`passed` combine with each other and with `status`, not with `effective=true` (400). ' +
       'With `effective=true` each item shows its latest result across the run and its reruns ' +
       '(`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which ' +
       'run, `itemIndex` is the index in this run), `status` filters the effective status, and ' +
@@ -345,16 +368,24 @@ export function createRunRoutes(deps: AppDeps) {
       const q = c.req.valid('query');
       await checkOwnRun(store, c, id);
       const options = { status: q.status, limit: q.limit, cursor: q.cursor };
-      if (q.q !== undefined || q.sort !== undefined) {
+      if ((q.scorer === undefined) !== (q.passed === undefined)) {
+        const missing = q.scorer === undefined ? 'scorer' : 'passed';
+        throw new ValidationError('scorer and passed go together', [
+          { path: missing, message: `required with ${missing === 'scorer' ? 'passed' : 'scorer'}` },
+        ]);
+      }
+      if (q.q !== undefined || q.sort !== undefined || q.scorer !== undefined) {
         if (q.effective) {
-          throw new ValidationError('q and sort do not combine with effective=true', [
-            { path: 'effective', message: 'not with q or sort' },
+          throw new ValidationError('q, sort and scorer do not combine with effective=true', [
+            { path: 'effective', message: 'not with q, sort or scorer' },
           ]);
         }
         const page = await resultQueries.list(id, {
           ...options,
           q: q.q,
           sort: q.sort as ResultSort | undefined,
+          scorer:
+            q.scorer === undefined ? undefined : { name: q.scorer, passed: q.passed === 'true' },
         });
         return c.json(page, 200);
       }

@@ -138,7 +138,7 @@ export interface paths {
     };
     /**
      * List a run's results in item order, search or sort them
-     * @description Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` (results not landed yet are absent); with `status` the next `limit` matching results. `q` searches (a bounded scan: short pages with a `nextCursor` are normal), `sort` orders by latency or by a scorer's score (an index built in Redis on demand, kept 300 s; for a run in flight rebuilt at most every 5 s, so its pages may lag the newest results by up to 5 s); the cursor of a sorted page is an opaque token. `q` and `sort` combine with `status`, not with `effective=true` (400). With `effective=true` each item shows its latest result across the run and its reruns (`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which run, `itemIndex` is the index in this run), `status` filters the effective status, and `effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` over every item: what the run scores once its reruns repaired failures.
+     * @description Pages in item order: without `status` a page covers item indexes `[cursor, cursor+limit)` (results not landed yet are absent); with `status` the next `limit` matching results. `q` searches (a bounded scan: short pages with a `nextCursor` are normal), `sort` orders by latency or by a scorer's score (an index built in Redis on demand, kept 300 s; for a run in flight rebuilt at most every 5 s, so its pages may lag the newest results by up to 5 s); the cursor of a sorted page is an opaque token. `scorer` with `passed` lists the results that passed (`true`) or did not pass (`false`) that scorer. `q`, `sort` and `scorer`/`passed` combine with each other and with `status`, not with `effective=true` (400). With `effective=true` each item shows its latest result across the run and its reruns (`POST /v1/runs/:id/rerun`, `/replay`, recursively; a later rerun wins; `runId` says which run, `itemIndex` is the index in this run), `status` filters the effective status, and `effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` over every item: what the run scores once its reruns repaired failures.
      */
     get: operations['listRunResults'];
     put?: never;
@@ -2144,6 +2144,10 @@ export interface operations {
         q?: string;
         /** @description `latency` / `-latency` (ms, ascending / descending; items that ran), `score:<scorer>` / `-score:<scorer>` (items scored by that scorer of the run). Default: item order. Items without the sort key are left out; `-` is the exact reverse of the ascending order. The score order of a run still queued or running is refreshed at most every 5 s: its sorted pages may lag the newest results by up to 5 s (a finished run is exact). */
         sort?: string;
+        /** @description With `passed`: filter by this scorer of the run (a name the run does not score with is a 400 naming `scorer`). */
+        scorer?: string;
+        /** @description With `scorer`: `true` keeps results that passed the scorer; `false` keeps every other result, also those without its score (the item failed or was cancelled, or the scorer errored), as the run's `passRate = passed / totalItems` counts them. Items without a result are not listed. The same bounded scan as `q`: short pages with a `nextCursor` are normal. */
+        passed?: 'true' | 'false';
         limit?: number;
         /** @description `nextCursor` of the previous page, with the same `sort` (a cursor of another sort is a 400) */
         cursor?: string;
