@@ -601,8 +601,14 @@ describe('dashboard with API keys', () => {
   it("a key whose role is too low sees the API's 403 reason on Delete and Cancel", async () => {
     const done = await submit(mixedItems().slice(0, 2), { name: 'not yours to delete' });
     await waitForStatus(done.id, 'completed');
+    // enter the read key in the prompt once it shows (setting sessionStorage while the page still
+    // handles a 401 of the previous key raced with the page clearing it)
     await page.goto(`${keyed.url}/runs`);
-    await page.evaluate("sessionStorage.setItem('runledger.apiKey', 'web-read-key-0123456789')");
+    const form = page.getByRole('form', { name: 'API key' });
+    await expect.poll(() => form.count()).toBe(1);
+    await form.locator('input').fill('web-read-key-0123456789');
+    await form.getByRole('button', { name: 'Use key' }).click();
+    await expect.poll(() => page.locator('table[aria-label="runs"]').count()).toBe(1);
     await page.goto(`${keyed.url}/runs/${done.id}`);
     await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('completed');
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
