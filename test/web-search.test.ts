@@ -4,7 +4,8 @@
  * Redis: the runs search narrows the list (and the URL), the totals come from
  * `GET /v1/runs/aggregate` with exact counts by target and model, the runs table never widens
  * the page at 1440 px, the results search finds an item by its output text, the latency sort
- * shows the API's order, and a row opens in a side panel that Esc closes while j/k still move.
+ * shows the API's order, a row opens in a side panel that Esc closes while j/k still move, and
+ * a scorer's "not passed" tab lists exactly the items that did not pass it.
  * A failing test leaves a screenshot under test-results/.
  */
 import { mkdirSync } from 'node:fs';
@@ -36,8 +37,9 @@ const echoTarget: TargetDefinition<{ model?: string | undefined }> = {
   description: 'answers input.answer (test target of the dashboard search)',
   configSchema: z.object({ model: z.string().optional() }).strict(),
   async run(input, context) {
-    const item = input as { answer?: unknown; delayMs?: number };
+    const item = input as { answer?: unknown; delayMs?: number; fail?: boolean };
     if (item.delayMs) await delay(item.delayMs, undefined, { signal: context.signal });
+    if (item.fail) throw new Error('asked to fail');
     return { output: item.answer ?? null, usage: { inputTokens: 3, outputTokens: 2 } };
   },
 };
@@ -284,5 +286,44 @@ describe('run page: results search, sort and side panel', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${run.id}/items/i2`);
     await expect.poll(() => page.getByTestId('output').textContent()).toBe('answer 2');
     expect(await page.getByTestId('item-panel').count()).toBe(0);
+  });
+});
+
+describe('run page: a scorer\'s "not passed" tab', () => {
+  let run: Run;
+
+  beforeAll(async () => {
+    // k1, k4 answer wrong, k6 fails to execute: exact_match passes 5 of 8
+    const list = items(8, [1, 4]).map((item, i) =>
+      i === 6 ? { ...item, input: { ...item.input, fail: true } } : item,
+    );
+    run = await completedRun(list, { name: 'scorefail' });
+  });
+
+  it('counts totalItems - passed and lists exactly the items that did not pass', async () => {
+    await page.goto(`${api.url}/runs/${run.id}`);
+    await expect
+      .poll(() => page.locator('table[aria-label="results"]').getAttribute('aria-rowcount'))
+      .toBe('8');
+    const tab = page
+      .getByRole('group', { name: 'scorer filter' })
+      .getByRole('button', { name: /exact_match not passed/ });
+    expect(await tab.textContent()).toBe('exact_match not passed 3');
+    await tab.click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('notPassed')).toBe('exact_match');
+    expect(await tab.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(rowIds).toBe('k1,k4,k6');
+    // with the status tab: the failed item only
+    await page
+      .getByRole('group', { name: 'result status filter' })
+      .getByRole('button', { name: /^failed/ })
+      .click();
+    await expect.poll(rowIds).toBe('k6');
+    // from the URL, and off again
+    await page.goto(`${api.url}/runs/${run.id}?notPassed=exact_match&status=succeeded`);
+    await expect.poll(rowIds).toBe('k1,k4');
+    await tab.click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('notPassed')).toBeNull();
+    await expect.poll(rowIds).toBe('k0,k1,k2,k3,k4,k5,k7');
   });
 });

@@ -181,6 +181,8 @@ export const listResults = (
     status?: ResultStatus | undefined;
     q?: string | undefined;
     sort?: ResultSort | undefined;
+    /** A scorer of the run: only results that did not pass it (also those without its score). */
+    notPassed?: string | undefined;
     cursor?: string | null;
     limit?: number;
   },
@@ -191,6 +193,7 @@ export const listResults = (
       status: options.status,
       q: options.q,
       sort: options.sort,
+      ...(options.notPassed ? { scorer: options.notPassed, passed: false } : {}),
       cursor: options.cursor,
       limit: options.limit ?? 100,
     }),

@@ -55,12 +55,15 @@ export interface RunSearch {
   q?: string | undefined;
   /** Order of the results (default: item order). */
   sort?: ResultSort | undefined;
+  /** A scorer of the run: only the results that did not pass it (`scorer=&passed=false`). */
+  notPassed?: string | undefined;
   /** The item open in the side panel, and its index (one request to find it). */
   item?: string | undefined;
   i?: number | undefined;
 }
 
 const SORT = /^-?(latency|score:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
+const SCORER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const index = (v: unknown): number | undefined => {
   const i = Number(v);
   return v !== undefined && v !== '' && Number.isInteger(i) && i >= 0 ? i : undefined;
@@ -107,6 +110,8 @@ const runRoute = createRoute({
     status: oneOf(s.status, RESULT_STATUSES),
     q: str(s.q),
     sort: typeof s.sort === 'string' && SORT.test(s.sort) ? (s.sort as ResultSort) : undefined,
+    notPassed:
+      typeof s.notPassed === 'string' && SCORER.test(s.notPassed) ? s.notPassed : undefined,
     item: str(s.item),
     i: index(s.i),
   }),

@@ -197,11 +197,19 @@ function useQueriedRows(
   status: ResultStatus | undefined,
   q: string | undefined,
   sort: ResultSort | undefined,
+  notPassed: string | undefined,
 ) {
   const query = useInfiniteQuery({
-    queryKey: ['results', run.id, 'query', status ?? 'all', q ?? '', sort ?? ''],
+    queryKey: ['results', run.id, 'query', status ?? 'all', q ?? '', sort ?? '', notPassed ?? ''],
     queryFn: ({ pageParam }) =>
-      listResults(run.id, { status, q, sort, cursor: pageParam, limit: RESULTS_PAGE * 2 }),
+      listResults(run.id, {
+        status,
+        q,
+        sort,
+        notPassed,
+        cursor: pageParam,
+        limit: RESULTS_PAGE * 2,
+      }),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
     staleTime: live(run) ? 1000 : Number.POSITIVE_INFINITY,
@@ -229,11 +237,13 @@ function useQueriedRows(
   };
 }
 
-/** What the results table shows: a status filter, a search, an order. */
+/** What the results table shows: a status filter, a search, an order, a scorer not passed. */
 export interface ResultsView {
   status?: ResultStatus | undefined;
   q?: string | undefined;
   sort?: ResultSort | undefined;
+  /** A scorer of the run: only the results that did not pass it (`scorer=&passed=false`). */
+  notPassed?: string | undefined;
 }
 
 function Table({
@@ -260,13 +270,15 @@ function Table({
     const { status, q } = view;
     return (
       <p className="empty">
-        {q
-          ? `No ${status ?? ''} result matches “${q}”.`.replace('  ', ' ')
-          : status
-            ? `No ${status} results${live(run) ? ' yet' : ''}.`
-            : view.sort
-              ? 'No result has this sort key yet.'
-              : 'This run has no items.'}
+        {view.notPassed && !q
+          ? `Every ${status ?? ''} result passed ${view.notPassed}.`.replace('  ', ' ')
+          : q
+            ? `No ${status ?? ''} result matches “${q}”.`.replace('  ', ' ')
+            : status
+              ? `No ${status} results${live(run) ? ' yet' : ''}.`
+              : view.sort
+                ? 'No result has this sort key yet.'
+                : 'This run has no items.'}
       </p>
     );
   }
@@ -315,7 +327,7 @@ function QueriedResults({
   view: ResultsView;
   onOpen: OpenResult;
 }) {
-  const data = useQueriedRows(run, view.status, view.q, view.sort);
+  const data = useQueriedRows(run, view.status, view.q, view.sort, view.notPassed);
   return (
     <>
       <p className="muted small" data-testid="results-query-state" aria-live="polite">
@@ -328,7 +340,8 @@ function QueriedResults({
 }
 
 /**
- * The results table of `run`: every item, one status, or a search / sort (`view`); `onOpen`
+ * The results table of `run`: every item, one status, or a search / sort / scorer not passed
+ * (`view`); `onOpen`
  * receives the result of a row opened (click, Enter).
  */
 export function ResultsTable({
@@ -340,9 +353,16 @@ export function ResultsTable({
   view: ResultsView;
   onOpen: OpenResult;
 }) {
-  const { status, q, sort } = view;
-  if (q || sort) {
-    return <QueriedResults key={`${status}|${q}|${sort}`} run={run} view={view} onOpen={onOpen} />;
+  const { status, q, sort, notPassed } = view;
+  if (q || sort || notPassed) {
+    return (
+      <QueriedResults
+        key={`${status}|${q}|${sort}|${notPassed}`}
+        run={run}
+        view={view}
+        onOpen={onOpen}
+      />
+    );
   }
   return status ? (
     <StatusResults key={status} run={run} status={status} onOpen={onOpen} />

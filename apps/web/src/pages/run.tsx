@@ -291,6 +291,9 @@ export function RunPage() {
   const privacy = fmtPrivacy(run.privacy);
   const setStatus = (status: ResultStatus | undefined) =>
     navigate({ search: (old) => ({ ...old, status }) });
+  const setNotPassed = (notPassed: string | undefined) =>
+    navigate({ search: (old) => ({ ...old, notPassed }) });
+  const scorers = Object.entries(run.scores ?? {});
 
   return (
     <section className="run-page">
@@ -440,13 +443,34 @@ export function RunPage() {
             </button>
           ))}
         </fieldset>
+        {scorers.length > 0 && (
+          // per scorer, the items that did not pass it: totalItems - passed, as its pass rate
+          <fieldset className="segmented" aria-label="scorer filter">
+            {scorers.map(([name, score]) => (
+              <button
+                key={name}
+                type="button"
+                aria-pressed={search.notPassed === name}
+                onClick={() => setNotPassed(search.notPassed === name ? undefined : name)}
+              >
+                {name} not passed{' '}
+                <span className="muted">{fmtInt(run.totalItems - score.passed)}</span>
+              </button>
+            ))}
+          </fieldset>
+        )}
         <ResultControls run={run} search={search} onChange={update} />
         <span className="muted small">j / k move · Enter opens · Esc closes · / searches</span>
       </div>
       <div className={search.item ? 'with-panel' : undefined}>
         <ResultsTable
           run={run}
-          view={{ status: search.status, q: search.q, sort: search.sort }}
+          view={{
+            status: search.status,
+            q: search.q,
+            sort: search.sort,
+            notPassed: search.notPassed,
+          }}
           onOpen={openItem}
         />
         {search.item && (
