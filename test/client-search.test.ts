@@ -1,7 +1,8 @@
 /**
  * @runledger/client's search, sort and aggregates against a real API (over HTTP) + worker +
  * Redis: `runs.aggregate(...)` with filters, `runs.list({ q })`, `runs.resultsPage(id, { q, sort })`
- * following opaque sort cursors, and a bad sort as a RunledgerApiError with its field path.
+ * following opaque sort cursors, `scorer` + `passed` (a boolean) in `resultsPage` and `results`,
+ * and a bad sort or a lone `passed` as a RunledgerApiError with its field path.
  */
 import { createClient, type Item, RunledgerApiError } from '@runledger/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,19 @@ describe('client search, sort and aggregates', () => {
     expect(ids).toEqual(['c2', 'c3', 'c0', 'c1']);
     const found = await client.runs.resultsPage(a.id, { q: 'W' });
     expect(found.results.map((r) => r.itemId)).toEqual(['c3']);
+
+    // scorer + passed (a boolean here): c2 and c3 did not pass exact_match, c0 and c1 did
+    const notPassed = await client.runs.resultsPage(a.id, { scorer: 'exact_match', passed: false });
+    expect(notPassed.results.map((r) => r.itemId)).toEqual(['c2', 'c3']);
+    const passedIds: string[] = [];
+    for await (const r of client.runs.results(a.id, { scorer: 'exact_match', passed: true })) {
+      passedIds.push(r.itemId);
+    }
+    expect(passedIds).toEqual(['c0', 'c1']);
+    const noScorer = await client.runs
+      .resultsPage(a.id, { passed: false })
+      .catch((e: unknown) => e);
+    expect((noScorer as RunledgerApiError).errors.map((e) => e.path)).toEqual(['scorer']);
 
     const err = await client.runs.resultsPage(a.id, { sort: 'speed' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunledgerApiError);
