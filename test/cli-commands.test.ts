@@ -126,6 +126,26 @@ describe('submit --watch', () => {
     expect(results.map((r) => r.scores.exact_match?.passed)).toEqual([true, true, false, true]);
     const failed = await cli(['runs', 'results', runId, '--status', 'failed', '--format', 'jsonl']);
     expect([failed.code, failed.stdout]).toEqual([0, '']);
+    // the wrong answers: every item succeeded, exact_match failed 'c'
+    const wrong = await cli([
+      'runs',
+      'results',
+      runId,
+      '--not-passed',
+      'exact_match',
+      '--format',
+      'jsonl',
+    ]);
+    expect(wrong.code).toBe(0);
+    expect(
+      wrong.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Result).itemId),
+    ).toEqual(['c']);
+    const unknown = await cli(['runs', 'results', runId, '--not-passed', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('scorer');
   });
 
   it('runs results as a table, one header over every page', async () => {

@@ -459,6 +459,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .addOption(
       new Option('--status <status>', 'only results with this status').choices(RESULT_STATUSES),
     )
+    .option(
+      '--not-passed <scorer>',
+      'only results that did not pass this scorer (wrong answers, and failed or cancelled items: as the pass rate counts them)',
+    )
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'),
     )
@@ -474,6 +478,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         id: string,
         opts: {
           status?: (typeof RESULT_STATUSES)[number];
+          notPassed?: string;
           format: 'table' | 'jsonl';
           limit?: number;
           pageSize: number;
@@ -488,6 +493,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         const pages = client().runs.resultPages(id, {
           limit: Math.min(opts.pageSize, limit),
           ...(opts.status ? { status: opts.status } : {}),
+          ...(opts.notPassed ? { scorer: opts.notPassed, passed: false } : {}),
           ...(opts.effective ? { effective: true } : {}),
         });
         let effective: EffectiveSummary | undefined;
