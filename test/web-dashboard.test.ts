@@ -5,7 +5,7 @@
  * hostile items rendered as text (no script runs), deep links on reload, the not-found page, the
  * CSP, and the API key prompt. A failing test leaves a screenshot under test-results/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp, startApi } from '@runledger/api';
 import {
@@ -20,13 +20,15 @@ import {
   type TargetDefinition,
   z,
 } from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
-import type { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiHttp } from './helpers/api-http.js';
-import { ensureDashboardBuilt, launchChromium } from './helpers/browser.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { redisUrl } from './helpers/context.js';
+import {
+  type DashboardStack,
+  screenshotOnFailure,
+  startDashboardStack,
+} from './helpers/dashboard-stack.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -52,8 +54,6 @@ const echoTarget: TargetDefinition<{ wrong?: string[] | undefined }> = {
 
 let config: Config;
 let api: Awaited<ReturnType<typeof startApi>>;
-let worker: Awaited<ReturnType<typeof startWorker>>;
-let redis: Redis;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -87,31 +87,15 @@ const mixedItems = (delayMs = 20) =>
     expectedOutput: `answer ${i}`,
   }));
 
+let stack: DashboardStack | undefined;
+
 beforeAll(async () => {
-  ensureDashboardBuilt();
-  browser = await launchChromium();
-  const prefix = uniquePrefix('web');
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    WORKER_CONCURRENCY: '4',
-    WORKER_HEARTBEAT_MS: '500',
-    LOG_LEVEL: 'silent',
-  });
-  redis = createRedis(config.REDIS_URL);
-  api = await startApi({ config, logger });
-  worker = await startWorker({ config, logger, targets: [echoTarget] });
+  stack = await startDashboardStack('web', { WORKER_CONCURRENCY: '4' }, [echoTarget]);
+  ({ browser, config, api } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await worker?.close(1000);
-  await api?.close();
-  if (redis) {
-    await deletePrefix(redis, config.RUNLEDGER_PREFIX);
-    redis.disconnect();
-  }
+  await stack?.close();
 });
 
 beforeEach(async () => {
@@ -129,11 +113,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
-    mkdirSync('test-results', { recursive: true });
-    await page.screenshot({ path: `test-results/web-${name}.png`, fullPage: true }).catch(() => {});
-  }
+  await screenshotOnFailure(ctx.task.result?.state, page, ctx.task.name);
   await context?.close();
 });
 

@@ -8,28 +8,17 @@
  * a scorer's "not passed" tab lists exactly the items that did not pass it.
  * A failing test leaves a screenshot under test-results/.
  */
-import { mkdirSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startApi } from '@runledger/api';
-import {
-  type Config,
-  createLogger,
-  createRedis,
-  loadConfig,
-  type Result,
-  type Run,
-  type TargetDefinition,
-  z,
-} from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
-import type { Redis } from 'ioredis';
+import type { startApi } from '@runledger/api';
+import { type Result, type Run, type TargetDefinition, z } from '@runledger/shared';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApiHttp } from './helpers/api-http.js';
-import { ensureDashboardBuilt, launchChromium } from './helpers/browser.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
-
-const logger = createLogger({ level: 'silent' });
+import {
+  type DashboardStack,
+  screenshotOnFailure,
+  startDashboardStack,
+} from './helpers/dashboard-stack.js';
 
 /** `search-echo`: answers `input.answer` after `input.delayMs`; `config.model` only labels the run. */
 const echoTarget: TargetDefinition<{ model?: string | undefined }> = {
@@ -44,10 +33,7 @@ const echoTarget: TargetDefinition<{ model?: string | undefined }> = {
   },
 };
 
-let config: Config;
 let api: Awaited<ReturnType<typeof startApi>>;
-let worker: Awaited<ReturnType<typeof startWorker>>;
-let redis: Redis;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -78,30 +64,15 @@ const items = (n: number, wrong: number[] = []) =>
     expectedOutput: wrong.includes(i) ? 'other' : `a${i}`,
   }));
 
+let stack: DashboardStack | undefined;
+
 beforeAll(async () => {
-  ensureDashboardBuilt();
-  browser = await launchChromium();
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: uniquePrefix('websearch'),
-    PORT: '0',
-    WORKER_CONCURRENCY: '4',
-    WORKER_HEARTBEAT_MS: '500',
-    LOG_LEVEL: 'silent',
-  });
-  redis = createRedis(config.REDIS_URL);
-  api = await startApi({ config, logger });
-  worker = await startWorker({ config, logger, targets: [echoTarget] });
+  stack = await startDashboardStack('websearch', { WORKER_CONCURRENCY: '4' }, [echoTarget]);
+  ({ browser, api } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await worker?.close(1000);
-  await api?.close();
-  if (redis) {
-    await deletePrefix(redis, config.RUNLEDGER_PREFIX);
-    redis.disconnect();
-  }
+  await stack?.close();
 });
 
 beforeEach(async () => {
@@ -114,11 +85,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
-    mkdirSync('test-results', { recursive: true });
-    await page.screenshot({ path: `test-results/web-${name}.png`, fullPage: true }).catch(() => {});
-  }
+  await screenshotOnFailure(ctx.task.result?.state, page, ctx.task.name);
   await context?.close();
 });
 

@@ -4,63 +4,38 @@
  * a target no worker serves (exact items and chunk jobs), the items/s of a served target after a
  * run completed, and the throughput chart (uPlot canvas).
  */
-import { mkdirSync } from 'node:fs';
-import { startApi } from '@runledger/api';
-import {
-  type Config,
-  createLogger,
-  createRedis,
-  loadConfig,
-  type QueueList,
-  type Run,
-} from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
-import type { Redis } from 'ioredis';
+import type { startApi } from '@runledger/api';
+import type { QueueList, Run } from '@runledger/shared';
+import type { startWorker } from '@runledger/worker';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createApiHttp } from './helpers/api-http.js';
-import { ensureDashboardBuilt, launchChromium } from './helpers/browser.js';
-import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { waitFor } from './helpers/context.js';
+import {
+  type DashboardStack,
+  screenshotOnFailure,
+  startDashboardStack,
+} from './helpers/dashboard-stack.js';
 
-const logger = createLogger({ level: 'silent' });
-let config: Config;
 let api: Awaited<ReturnType<typeof startApi>>;
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let redis: Redis;
 let browser: Browser;
 let page: Page;
 const { http, waitForStatus } = createApiHttp(() => api.url);
 
+let stack: DashboardStack | undefined;
+
 beforeAll(async () => {
-  ensureDashboardBuilt();
-  browser = await launchChromium();
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: uniquePrefix('webq'),
-    PORT: '0',
-    WORKER_HEARTBEAT_MS: '500',
-    LOG_LEVEL: 'silent',
-  });
-  redis = createRedis(config.REDIS_URL);
-  api = await startApi({ config, logger });
-  worker = await startWorker({ config, logger }); // serves the built-ins (echo, http, openai)
+  stack = await startDashboardStack('webq', {});
+  ({ browser, api, worker } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await worker?.close(1000);
-  await api?.close();
-  if (redis) {
-    await deletePrefix(redis, config.RUNLEDGER_PREFIX);
-    redis.disconnect();
-  }
+  await stack?.close();
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) {
-    mkdirSync('test-results', { recursive: true });
-    await page.screenshot({ path: 'test-results/web-workers.png', fullPage: true }).catch(() => {});
-  }
+  await screenshotOnFailure(ctx.task.result?.state, page, 'workers');
 });
 
 const submit = async (target: string, n: number): Promise<Run> => {
