@@ -150,6 +150,22 @@ export function resultMatches(result: Result, q: string): boolean {
   );
 }
 
+/**
+ * The index of scorer `name` in the run's spec (its slot in the score sort index).
+ * @throws ValidationError (400) at `path` naming the run's scorers, when the run has no such scorer.
+ */
+function scorerSlot(runId: string, spec: StoredSpec, name: string, path: string): number {
+  const names = (spec.scorers ?? []).map((s) => s.name);
+  const slot = names.indexOf(name);
+  if (slot < 0) {
+    const known = names.length > 0 ? names.join(', ') : 'none';
+    throw new ValidationError(`run ${runId} has no scorer ${name} (its scorers: ${known})`, [
+      { path, message: `not a scorer of this run: ${name}` },
+    ]);
+  }
+  return slot;
+}
+
 /** Zero-padded item index: score index members sort by it within a score. */
 const pad = (index: number) => String(index).padStart(10, '0');
 
@@ -205,11 +221,7 @@ export class ResultQueries {
     const info = await this.hash.querySource(runId);
     if (!info) throw new RunNotFoundError(runId);
     const byScorer = query.scorer;
-    if (byScorer && !(info.spec.scorers ?? []).some((s) => s.name === byScorer.name)) {
-      throw new ValidationError(`run ${runId} has no scorer ${byScorer.name}`, [
-        { path: 'scorer', message: `not a scorer of this run: ${byScorer.name}` },
-      ]);
-    }
+    if (byScorer) scorerSlot(runId, info.spec, byScorer.name, 'scorer');
     const source = await this.source(runId, info.totalItems, info.spec, query);
     const results: Result[] = [];
     let scanned = 0;
@@ -296,12 +308,7 @@ export class ResultQueries {
       return new ZsetSource(this.redis, index, sort, desc, after, '-inf', '+inf');
     }
     const scorer = sort.slice(desc ? 7 : 6);
-    const slot = (spec.scorers ?? []).findIndex((s) => s.name === scorer);
-    if (slot < 0) {
-      throw new ValidationError(`run ${runId} has no scorer ${scorer}`, [
-        { path: 'sort', message: `not a scorer of this run: ${scorer}` },
-      ]);
-    }
+    const slot = scorerSlot(runId, spec, scorer, 'sort');
     await this.ensureScoreIndex(runId, spec);
     const index = this.keys.runScoreSort(runId).index;
     return new ZsetSource(this.redis, index, sort, desc, after, 2 * slot, 2 * slot + 1);
