@@ -82,7 +82,8 @@ export const shownRun = (run: Run): Run => ({
  * projects do not leak; ids that cannot be run ids answer without a Redis round trip.
  * @throws ProblemError 404.
  */
-export async function loadOwnRun(store: RunStore, c: Context<AppEnv>, id: string): Promise<Run> {
+export async function loadOwnRun(
+  store: Pick<RunStore, 'runs'>, c: Context<AppEnv>, id: string): Promise<Run> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
   const run = await store.runs.getRun(id);
   if (!run || run.project !== projectOf(c)) throw runNotFound(id);
@@ -94,7 +95,8 @@ export async function loadOwnRun(store: RunStore, c: Context<AppEnv>, id: string
  * run's project.
  * @throws ProblemError 404.
  */
-export async function checkOwnRun(store: RunStore, c: Context<AppEnv>, id: string): Promise<void> {
+export async function checkOwnRun(
+  store: Pick<RunStore, 'runs'>, c: Context<AppEnv>, id: string): Promise<void> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
   if ((await store.runs.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
 }

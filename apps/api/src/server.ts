@@ -13,8 +13,6 @@ import {
   RunQueues,
   RunStore,
   redisTopology,
-  ValueCipher,
-  waitReplicasOf,
 } from '@runledger/shared';
 import { createApp } from './app.js';
 import { bindPolicy } from './auth.js';
@@ -56,13 +54,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiServer> {
     connectionName: 'runledger-api',
     ...topology,
   });
-  const store = new RunStore(redis, {
-    prefix: config.RUNLEDGER_PREFIX,
-    eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
-    safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
-    waitReplicas: waitReplicasOf(config),
-    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
-  });
+  const store = RunStore.fromConfig(redis, config);
   const queues = new RunQueues({
     redisUrl: config.REDIS_URL,
     prefix: config.RUNLEDGER_PREFIX,

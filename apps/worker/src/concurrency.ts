@@ -5,6 +5,7 @@
  * abortable `sleep`. Used by execute-item.ts, chunk-processor.ts, worker.ts and the targets.
  */
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 
 // ------------------------------------------------------------------ slots
 
@@ -228,18 +229,14 @@ export function anySignal(
   return { signal: abort.signal, timedOut: () => abort.timedOut, dispose: () => abort.dispose() };
 }
 
-/** Waits `ms`; rejects with `signal.reason` as soon as `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * Waits `ms` (Node's `timers/promises` setTimeout); rejects with `signal.reason` (not Node's
+ * AbortError wrapper) as soon as `signal` fires.
+ */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    throw signal?.aborted ? signal.reason : err;
+  }
 }

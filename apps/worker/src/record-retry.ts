@@ -31,7 +31,8 @@ export const RETRIED_KINDS: ReadonlySet<RedisErrorKind> = new Set([
 
 /** Options of a `RecordRetry`. */
 export interface RecordRetryOptions {
-  store: RunStore;
+  /** The store module it writes through (`RunStore.execution`). */
+  store: Pick<RunStore, 'execution'>;
   logger: Logger;
   /** How long a refused write is retried, ms. @defaultValue `WRITE_RETRY_FOR_MS` */
   retryForMs?: number;

@@ -53,7 +53,11 @@ export function metricIncrements(
 
 /** Options of a `ResultWriter`. */
 export interface ResultWriterOptions {
-  store: RunStore;
+  /**
+   * The store modules it uses: `execution` (the record script), `events` (the budget stop's
+   * cancel) and `fleet` (metrics).
+   */
+  store: Pick<RunStore, 'execution' | 'events' | 'fleet'>;
   logger: Logger;
   /** Results buffered per run that trigger a write. @defaultValue 100 */
   maxBatch?: number;

@@ -26,9 +26,7 @@ import {
   type TargetDefinition,
   ThroughputCounters,
   TRACE_ATTRS,
-  ValueCipher,
   type WorkerInfo,
-  waitReplicasOf,
   watchRedisConnection,
 } from '@runledger/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -125,13 +123,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   // an outage is logged once (and its end), not at every reconnect attempt
   watchRedisConnection(redis, logger, 'redis connection error', { connection: 'command' });
   watchRedisConnection(subscriber, logger, 'redis connection error', { connection: 'cancel' });
-  const store = new RunStore(redis, {
-    prefix: config.RUNLEDGER_PREFIX,
-    eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
-    safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
-    waitReplicas: waitReplicasOf(config),
-    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
-  });
+  const store = RunStore.fromConfig(redis, config);
   const runs = new LocalRuns();
   const slots = new Semaphore(config.WORKER_CONCURRENCY);
   // producer side of the chunk queues (lazy: no connection until used): the reconciler adds

@@ -29,19 +29,18 @@
  *   `status`, `q` and `sort`.
  */
 import { randomBytes } from 'node:crypto';
-import type { Result as RedisResult } from 'ioredis';
 import { InvalidCursorError, RunNotFoundError, ValidationError } from './errors.js';
 import type { KeyLayout } from './keys.js';
-import { defineScripts, type RedisClient } from './redis.js';
+import type { RedisClient } from './redis.js';
 import type { Result, ResultStatus, StoredSpec } from './schemas.js';
-import { scriptError } from './script-codes.js';
-import { RunHash, readStatusBits, toResult, ValueCodec } from './store/index.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    rlSwapScoreSort(...args: (string | number)[]): RedisResult<unknown[], Context>;
-  }
-}
+import {
+  createStoreResources,
+  RunHash,
+  RunScripts,
+  readStatusBits,
+  toResult,
+  ValueCodec,
+} from './store/index.js';
 
 /** `latency`, `-latency`, `score:<scorer>` or `-score:<scorer>` (`-`: descending). */
 export const RESULT_SORT_PATTERN = /^-?(latency|score:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
@@ -86,6 +85,11 @@ export interface ResultQueriesOptions {
    * @defaultValue plain JSON (an encrypted value then throws `DecryptionError`)
    */
   codec?: ValueCodec;
+  /**
+   * The store's script layer (`RunStore.scripts`), which puts built sort indexes in place.
+   * @defaultValue one over `redis` and `keys`
+   */
+  scripts?: RunScripts;
 }
 
 /** Reads per Redis round trip. */
@@ -185,6 +189,7 @@ export class ResultQueries {
   private readonly hash: RunHash;
   /** Decodes stored items and results (./store/value-codec.ts). */
   private readonly codec: ValueCodec;
+  private readonly scripts: RunScripts;
 
   /**
    * @param redis the store's client (single node or Cluster: every command here touches one
@@ -202,7 +207,8 @@ export class ResultQueries {
     this.now = options.now ?? Date.now;
     this.hash = new RunHash({ redis, keys });
     this.codec = options.codec ?? new ValueCodec();
-    defineScripts(redis, { rlSwapScoreSort: { file: 'swap-score-sort-4', keys: 4 } });
+    this.scripts =
+      options.scripts ?? new RunScripts(createStoreResources(redis, { prefix: keys.prefix }));
   }
 
   /**
@@ -418,16 +424,12 @@ export class ResultQueries {
           .exec();
       }
     } while (scanCursor !== '0');
-    const reply = await this.redis.rlSwapScoreSort(
-      k.run,
-      temp,
-      sort.index,
-      sort.builtCount,
+    await this.scripts.swapSortIndex(
+      runId,
+      { tempKey: temp, indexKey: sort.index, builtKey: sort.builtCount },
       this.scoreIndexTtlMs,
       built,
     );
-    const error = scriptError(reply, { runId });
-    if (error) throw error;
   }
 }
 

@@ -149,7 +149,10 @@ const ResultList = z
 /** The `/v1/runs` router. */
 export function createRunRoutes(deps: AppDeps) {
   const { config, store } = deps;
-  const resultQueries = new ResultQueries(store.redis, store.keys, { codec: store.codec });
+  const resultQueries = new ResultQueries(store.redis, store.keys, {
+    codec: store.codec,
+    scripts: store.scripts,
+  });
   const runSpecSchema = createRunSpecSchema(config.RUNLEDGER_MAX_ITEMS);
 
   /** Submits under the request's Idempotency-Key (./services/idempotent-submit.ts) and answers the run. */

@@ -19,9 +19,12 @@
  * | `apiKeys`, `idempotency`, `quotas` | ./access.ts | API keys, Idempotency-Keys, runs in flight per project |
  * | `datasets` | ../dataset-store.ts | datasets and their versions |
  */
+import type { Config } from '../config.js';
 import { DatasetStore } from '../dataset-store.js';
+import { ValueCipher } from '../encryption.js';
 import type { KeyLayout } from '../keys.js';
 import type { RedisClient } from '../redis.js';
+import { waitReplicasOf } from '../redis-replication.js';
 import { ApiKeys, IdempotencyKeys, ProjectQuotas } from './access.js';
 import { ActiveRuns } from './active-runs.js';
 import { RunEvents } from './events.js';
@@ -100,7 +103,7 @@ export class RunStore implements StoreResources {
     this.scripts = new RunScripts(r);
     this.hash = new RunHash(r);
     this.events = new RunEvents(r);
-    this.retention = new RunRetention(r, this.hash);
+    this.retention = new RunRetention(r, this.scripts, this.hash);
     this.active = new ActiveRuns(r, this.hash, this.events, this.retention);
     this.runs = new Runs(r, this.scripts, this.hash, this.active, this.retention);
     this.results = new RunResults(r, this.hash, this.runs);
@@ -111,5 +114,20 @@ export class RunStore implements StoreResources {
     this.idempotency = new IdempotencyKeys(r);
     this.quotas = new ProjectQuotas(this.active);
     this.datasets = new DatasetStore(redis, { prefix: r.keys.prefix, cipher: r.codec.cipher });
+  }
+
+  /**
+   * The store of a process (API, worker) configured by `config`: its prefix, event stream
+   * length, safety TTL, `WAIT` replicas and encryption keys.
+   * @throws Error when `RUNLEDGER_ENCRYPTION_KEYS` does not parse (`ValueCipher.fromEnv`).
+   */
+  static fromConfig(redis: RedisClient, config: Config): RunStore {
+    return new RunStore(redis, {
+      prefix: config.RUNLEDGER_PREFIX,
+      eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
+      safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
+      waitReplicas: waitReplicasOf(config),
+      cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
+    });
   }
 }

@@ -40,22 +40,13 @@ export const COMPACT_FIELDS = [
   'masked',
 ] as const;
 
-/** The fields of `StoredResult` the compact form carries. */
-const KNOWN = new Set<string>([
-  'status',
-  'attempts',
-  'completedAt',
-  'startedAt',
-  'latencyMs',
-  'queueMs',
-  'output',
-  'error',
-  'scores',
-  'workerId',
-  'usage',
-  'costUsd',
-  'masked',
-]);
+/**
+ * The fields of `StoredResult` the compact form carries: those of `COMPACT_FIELDS`, with
+ * `startedAt` in place of the `startedBeforeCompletedMs` it is stored as.
+ */
+const KNOWN = new Set<string>(
+  COMPACT_FIELDS.map((f) => (f === 'startedBeforeCompletedMs' ? 'startedAt' : f)),
+);
 
 /**
  * The compact array of `r` (positions `COMPACT_FIELDS`, trailing nulls dropped), or null when

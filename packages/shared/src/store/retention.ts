@@ -19,17 +19,12 @@
  * go, so a late `settle` of it is a no-op.
  */
 import { retentionGroup } from '../keys.js';
-import { defineScripts } from '../redis.js';
 import type { StoreResources } from './resources.js';
 import type { RunHash } from './run-hash.js';
+import type { RunScripts } from './scripts.js';
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    rlRetainRun: (
-      ...args: (string | number)[]
-    ) => import('ioredis').Result<[number, number, string[]], Context>;
-  }
-}
+/** What the keep-last bookkeeping reads of a run (`RunHash.retention`). */
+type RetentionInfo = NonNullable<Awaited<ReturnType<RunHash['retention']>>>;
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -37,10 +32,9 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 export class RunRetention {
   constructor(
     private readonly r: StoreResources,
+    private readonly scripts: RunScripts,
     private readonly hash: RunHash,
-  ) {
-    defineScripts(r.redis, { rlRetainRun: { file: 'retain-run-3', keys: 3 } });
-  }
+  ) {}
 
   /**
    * Takes finished run `runId` into its keep-last group (once; again is a no-op) and, with a
@@ -54,18 +48,11 @@ export class RunRetention {
     const info = await this.hash.retention(runId);
     if (!info || !TERMINAL.has(info.status)) return { settled: false, pruned: [] };
     const now = Date.now();
-    const keys = this.r.keys.retention(retentionGroup(info.project, info.target, info.datasetId));
-    const [, , pruned] = await this.r.redis.rlRetainRun(
-      keys.kept,
-      keys.settled,
-      this.r.keys.retentionPending,
-      now,
-      runId,
-      info.completedAt ?? now,
-      info.expiresAt ?? now + this.r.safetyTtlSeconds * 1000,
-      info.keepLast ?? 0,
-    );
-    return { settled: true, pruned };
+    const until = info.expiresAt ?? now + this.r.safetyTtlSeconds * 1000;
+    return {
+      settled: true,
+      pruned: await this.retain(runId, info, now, until, info.keepLast ?? 0),
+    };
   }
 
   /**
@@ -76,20 +63,23 @@ export class RunRetention {
   async forget(runId: string): Promise<void> {
     const info = await this.hash.retention(runId);
     if (!info) return;
-    const keys = this.r.keys.retention(retentionGroup(info.project, info.target, info.datasetId));
     const now = Date.now();
     const until = Math.max(info.expiresAt ?? 0, now + this.r.safetyTtlSeconds * 1000);
-    await this.r.redis.rlRetainRun(
-      keys.kept,
-      keys.settled,
-      this.r.keys.retentionPending,
-      now,
-      runId,
-      info.completedAt ?? now,
-      until,
-      0,
-      'forget',
-    );
+    await this.retain(runId, info, now, until, 0, 'forget');
+  }
+
+  /** retain-run-3 for `runId` in its group (`RunScripts.retainRun`). */
+  private retain(
+    runId: string,
+    info: RetentionInfo,
+    now: number,
+    until: number,
+    keepLast: number,
+    mode?: 'forget',
+  ): Promise<string[]> {
+    const group = this.r.keys.retention(retentionGroup(info.project, info.target, info.datasetId));
+    const completedAt = info.completedAt ?? now;
+    return this.scripts.retainRun(runId, group, { now, completedAt, until }, keepLast, mode);
   }
 
   /** Run ids of the group `project`/`target`/`datasetId` kept now, oldest first. */

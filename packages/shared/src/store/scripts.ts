@@ -22,6 +22,8 @@ const SCRIPTS = {
   rlAddRerun: { file: 'add-rerun-2', keys: 2 },
   rlFindOpenChunks: { file: 'find-open-chunks-2', keys: 2 },
   rlAcquireSlot: { file: 'acquire-slot-1', keys: 1 },
+  rlSwapScoreSort: { file: 'swap-score-sort-4', keys: 4 },
+  rlRetainRun: { file: 'retain-run-3', keys: 3 },
 } as const;
 
 /** A script reply: `[ScriptCode, ...answer]` (see each script's header). */
@@ -39,6 +41,8 @@ declare module 'ioredis' {
     rlFindOpenChunks: ScriptCommand<Context>;
     rlAcquireSlot: ScriptCommand<Context>;
     rlAddRerun: ScriptCommand<Context>;
+    rlSwapScoreSort: ScriptCommand<Context>;
+    rlRetainRun: ScriptCommand<Context>;
   }
 }
 
@@ -302,5 +306,58 @@ export class RunScripts {
     return Number(reply[0]) === ScriptCode.Ok
       ? { acquired: true }
       : { acquired: false, waitMs: Number(reply[1] ?? 1) };
+  }
+
+  /**
+   * swap-score-sort-4: puts the sort index of run `runId` that a build wrote to `tempKey` in
+   * place at `indexKey` (`builtKey` records `built`, `<result count>:<ms>`), both expiring after
+   * `ttlMs` (ms) or with the run. A run gone meanwhile gets nothing (the build is deleted).
+   * @throws RunNotFoundError when the run is gone.
+   */
+  async swapSortIndex(
+    runId: string,
+    keys: { tempKey: string; indexKey: string; builtKey: string },
+    ttlMs: number,
+    built: string,
+  ): Promise<void> {
+    const reply = await this.r.redis.rlSwapScoreSort(
+      this.r.keys.run(runId).run,
+      keys.tempKey,
+      keys.indexKey,
+      keys.builtKey,
+      ttlMs,
+      built,
+    );
+    const error = scriptError(reply, { runId });
+    if (error) throw error;
+  }
+
+  /**
+   * retain-run-3: takes finished run `runId` (completed at `completedAt`, ms since epoch) into the
+   * keep-last group whose keys are `group` (../keys.ts `retention`), settled until `until` (ms
+   * since epoch), keeping the newest `keepLast` (0: all); `forget` takes it out instead.
+   * @returns the run ids the call moved to the pending deletions.
+   */
+  async retainRun(
+    runId: string,
+    group: { kept: string; settled: string },
+    times: { now: number; completedAt: number; until: number },
+    keepLast: number,
+    mode?: 'forget',
+  ): Promise<string[]> {
+    const reply = await this.r.redis.rlRetainRun(
+      group.kept,
+      group.settled,
+      this.r.keys.retentionPending,
+      times.now,
+      runId,
+      times.completedAt,
+      times.until,
+      keepLast,
+      ...(mode ? [mode] : []),
+    );
+    const error = scriptError(reply, { runId });
+    if (error) throw error;
+    return (reply[2] as string[] | undefined) ?? [];
   }
 }
