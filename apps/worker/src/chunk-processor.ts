@@ -13,6 +13,7 @@ import {
   type Logger,
   type RecordOutcome,
   type RunStore,
+  runledgerTracer,
   type ScorerDefinition,
   type Scrubber,
   type StoredItem,
@@ -468,28 +469,32 @@ async function runItem(
   if (outcome.kind !== 'result') return outcome.kind;
   // new objects on the way up: the result `executeItem` made is not changed
   const { result } = outcome;
-  const timed: StoredResult =
-    result.startedAt === undefined
-      ? result
-      : { ...result, queueMs: Math.max(0, result.startedAt - task.enqueuedAt) };
-  if (timed.status !== 'succeeded' || spec.scorers.length === 0) return timed;
-  // tracing on: a `runledger.item.score` span under the chunk's span
-  const scores = await withSpan(
-    'runledger.item.score',
-    {
-      [TRACE_ATTRS.runId]: task.runId,
-      [TRACE_ATTRS.itemId]: item.id,
-      [TRACE_ATTRS.itemIndex]: index,
-    },
-    () =>
-      scoreOutput({
-        refs: spec.scorers,
-        lookup: chunk.lookupScorer,
-        input: item.input,
-        output: result.output,
-        expectedOutput: item.expectedOutput,
-        logger: itemLogger,
-      }),
-  );
-  return { ...timed, scores };
+  const queueMs =
+    result.startedAt === undefined ? undefined : Math.max(0, result.startedAt - task.enqueuedAt);
+  if (result.status !== 'succeeded' || spec.scorers.length === 0) {
+    return queueMs === undefined ? result : { ...result, queueMs };
+  }
+  const score = () =>
+    scoreOutput({
+      refs: spec.scorers,
+      lookup: chunk.lookupScorer,
+      input: item.input,
+      output: result.output,
+      expectedOutput: item.expectedOutput,
+      logger: itemLogger,
+    });
+  // tracing on: a `runledger.item.score` span under the chunk's span (its attributes are built
+  // only then: this runs once per item)
+  const scores = await (runledgerTracer()
+    ? withSpan(
+        'runledger.item.score',
+        {
+          [TRACE_ATTRS.runId]: task.runId,
+          [TRACE_ATTRS.itemId]: item.id,
+          [TRACE_ATTRS.itemIndex]: index,
+        },
+        score,
+      )
+    : score());
+  return queueMs === undefined ? { ...result, scores } : { ...result, queueMs, scores };
 }

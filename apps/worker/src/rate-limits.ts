@@ -95,25 +95,19 @@ export class TargetLimiter {
     readonly limit: TargetLimit,
   ) {
     const window = limit.windowSeconds;
-    this.requests =
-      limit.rpm === undefined
+    /** A fixed-window limiter of `perMinute` points per minute, scaled to the window; null: none. */
+    const limiter = (kind: 'rpm' | 'tpm', perMinute: number | undefined) =>
+      perMinute === undefined
         ? null
         : new RateLimiterRedis({
             storeClient: redis,
-            keyPrefix: `${keyPrefix}:rpm`,
-            points: (limit.rpm * window) / 60,
+            keyPrefix: `${keyPrefix}:${kind}`,
+            points: (perMinute * window) / 60,
             duration: window,
           });
+    this.requests = limiter('rpm', limit.rpm);
     this.tokensPerWindow = limit.tpm === undefined ? 0 : (limit.tpm * window) / 60;
-    this.tokens =
-      limit.tpm === undefined
-        ? null
-        : new RateLimiterRedis({
-            storeClient: redis,
-            keyPrefix: `${keyPrefix}:tpm`,
-            points: this.tokensPerWindow,
-            duration: window,
-          });
+    this.tokens = limiter('tpm', limit.tpm);
   }
 
   /**
