@@ -16,7 +16,7 @@ import {
   RunStatusSchema,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, projectOf } from '../context.js';
-import { BEARER, problems } from './openapi.js';
+import { BEARER, ok } from './openapi.js';
 
 /** At most this many runs of the index are read by one aggregate request. */
 export const AGGREGATE_SCAN_LIMIT = 10_000;
@@ -85,13 +85,7 @@ export function createAggregateRoutes(deps: AppDeps) {
       `group. Reads at most ${AGGREGATE_SCAN_LIMIT.toLocaleString('en')} runs of the index, newest first; ` +
       '`truncated: true` when it stopped there.',
     request: { query: RunFilterQuery },
-    responses: {
-      200: {
-        description: 'The totals and groups',
-        content: { 'application/json': { schema: RunAggregateSchema } },
-      },
-      ...problems(400, 401, 429),
-    },
+    responses: ok('The totals and groups', RunAggregateSchema, 400, 401, 429),
   });
 
   return createRouter().openapi(aggregateRoute, async (c) => {

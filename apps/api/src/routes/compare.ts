@@ -18,7 +18,7 @@ import {
   ValidationError,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
-import { jsonResponse, problems, v1Route } from './openapi.js';
+import { ok, v1Route } from './openapi.js';
 
 /** Bootstrap resamples of a comparison. */
 export const COMPARE_RESAMPLES = 2000;
@@ -143,9 +143,7 @@ function datasetIdentities(a: Run, b: Run): [string | null, string | null] {
 export function createCompareRoutes(deps: AppDeps) {
   const { store } = deps;
 
-  const compareRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{a}/compare/{b}',
+  const compareRoute = v1Route('runs', 'get', '/{a}/compare/{b}', {
     operationId: 'compareRuns',
     summary: 'Compare two runs over the same dataset version, item by item',
     description:
@@ -156,10 +154,7 @@ export function createCompareRoutes(deps: AppDeps) {
       '409 when the runs are over different dataset versions; 400 when the scorer is not on ' +
       'both runs.',
     request: { params: CompareParams, query: CompareQuery },
-    responses: {
-      200: jsonResponse('The comparison', CompareSchema),
-      ...problems(400, 404, 409, 401, 429),
-    },
+    responses: ok('The comparison', CompareSchema, 400, 404, 409),
   });
 
   return createRouter().openapi(compareRoute, async (c) => {

@@ -23,7 +23,7 @@ import { ulid } from 'ulid';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem, submitPrivacy } from '../create-run.js';
 import { notFound } from '../problem.js';
-import { jsonResponse, problems, v1Route } from './openapi.js';
+import { created, jsonBody, jsonResponse, noContent, ok, v1Route, v1RoutesOn } from './openapi.js';
 
 const DatasetVersionSchema = z
   .object({
@@ -106,6 +106,8 @@ const AddItemsBody = z
 const IdParams = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'capitals' }),
 });
+/** Declarer of the routes on one dataset (`:id`). */
+const onDataset = v1RoutesOn('datasets', IdParams);
 const VersionParams = IdParams.extend({
   version: z.string().openapi({
     param: { name: 'version', in: 'path' },
@@ -179,60 +181,41 @@ export function createDatasetRoutes(deps: AppDeps) {
     return dataset;
   };
 
-  const createDatasetRoute = v1Route('datasets', {
-    method: 'post',
-    path: '/',
+  const createDatasetRoute = v1Route('datasets', 'post', '/', {
     operationId: 'createDataset',
     summary: 'Create a dataset (version 1)',
     middleware: [limitJson] as const,
-    request: {
-      body: { required: true, content: { 'application/json': { schema: CreateDatasetBody } } },
-    },
-    responses: {
-      201: jsonResponse('Created, with version 1 (`created: true`)', DatasetChangeSchema),
-      ...problems(400, 409, 413, 401, 429),
-    },
+    request: { body: jsonBody(CreateDatasetBody) },
+    responses: created(
+      'Created, with version 1 (`created: true`)',
+      DatasetChangeSchema,
+      400,
+      409,
+      413,
+    ),
   });
 
-  const listDatasetsRoute = v1Route('datasets', {
-    method: 'get',
-    path: '/',
+  const listDatasetsRoute = v1Route('datasets', 'get', '/', {
     operationId: 'listDatasets',
     summary: "List the project's datasets, oldest first",
     request: { query: ListQuery },
-    responses: {
-      200: jsonResponse('A page of datasets', DatasetList),
-      ...problems(400, 401, 429),
-    },
+    responses: ok('A page of datasets', DatasetList, 400),
   });
 
-  const getDatasetRoute = v1Route('datasets', {
-    method: 'get',
-    path: '/{id}',
+  const getDatasetRoute = onDataset('get', '/{id}', {
     operationId: 'getDataset',
     summary: 'Get a dataset and its versions',
-    request: { params: IdParams },
-    responses: {
-      200: jsonResponse('The dataset', DatasetSchema),
-      ...problems(404, 401, 429),
-    },
+    responses: ok('The dataset', DatasetSchema),
   });
 
-  const listItemsRoute = v1Route('datasets', {
-    method: 'get',
-    path: '/{id}/versions/{version}/items',
+  const listItemsRoute = v1Route('datasets', 'get', '/{id}/versions/{version}/items', {
     operationId: 'listDatasetVersionItems',
     summary: "Page through a version's items in order",
     request: { params: VersionParams, query: PageQuery },
-    responses: {
-      200: jsonResponse('A page of items', DatasetItemList),
-      ...problems(400, 404, 401, 429),
-    },
+    responses: ok('A page of items', DatasetItemList, 400, 404),
   });
 
-  const addItemsRoute = v1Route('datasets', {
-    method: 'post',
-    path: '/{id}/items',
+  const addItemsRoute = onDataset('post', '/{id}/items', {
     operationId: 'addDatasetVersion',
     summary: 'Add a version: append items to the latest version, or replace them',
     description:
@@ -241,28 +224,26 @@ export function createDatasetRoutes(deps: AppDeps) {
       "latest version's, no version is added: 200 with the dataset as it is and `created: false` " +
       '(a `name` still renames). 409 when another version was added meanwhile.',
     middleware: [limitJson] as const,
-    request: {
-      params: IdParams,
-      body: { required: true, content: { 'application/json': { schema: AddItemsBody } } },
-    },
+    request: { body: jsonBody(AddItemsBody) },
     responses: {
-      201: jsonResponse('The dataset with its new version (`created: true`)', DatasetChangeSchema),
-      200: {
-        description:
-          'Unchanged content: the latest version already holds exactly these items (`created: false`); nothing was added',
-        content: { 'application/json': { schema: DatasetChangeSchema } },
-      },
-      ...problems(400, 404, 409, 413, 401, 429),
+      ...created(
+        'The dataset with its new version (`created: true`)',
+        DatasetChangeSchema,
+        400,
+        409,
+        413,
+      ),
+      200: jsonResponse(
+        'Unchanged content: the latest version already holds exactly these items (`created: false`); nothing was added',
+        DatasetChangeSchema,
+      ),
     },
   });
 
-  const deleteDatasetRoute = v1Route('datasets', {
-    method: 'delete',
-    path: '/{id}',
+  const deleteDatasetRoute = onDataset('delete', '/{id}', {
     operationId: 'deleteDataset',
     summary: 'Delete a dataset and every version (runs keep their own copy of the items)',
-    request: { params: IdParams },
-    responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
+    responses: noContent('Deleted'),
   });
 
   return createRouter()

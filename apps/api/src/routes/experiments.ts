@@ -38,7 +38,7 @@ import {
 } from '../create-run.js';
 import { notFound, validationHook } from '../problem.js';
 import { deleteRunsAfterLease } from '../services/run-control.js';
-import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
+import { created, jsonBody, noContent, ok, RunIdParams, v1Route, v1RoutesOn } from './openapi.js';
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -67,6 +67,9 @@ const ExperimentListSchema = z
   })
   .openapi('ExperimentList');
 
+/** Declarer of the routes on one experiment (`:id`, a ULID like a run's). */
+const onExperiment = v1RoutesOn('experiments', RunIdParams);
+
 /** 404 problem of a missing (or other project's) experiment. */
 const experimentNotFound = (id: string) => notFound(`experiment ${id} not found`);
 
@@ -89,39 +92,25 @@ export function createExperimentRoutes(deps: AppDeps) {
 
   const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES, ' (RUNLEDGER_MAX_BODY_BYTES)');
 
-  const createExperimentRoute = v1Route('experiments', {
-    method: 'post',
-    path: '/',
+  const createExperimentRoute = v1Route('experiments', 'post', '/', {
     operationId: 'createExperiment',
     summary: 'Create an experiment: one run per variant and trial over one dataset',
     description:
       "`dataset` is validated exactly like a run spec's (`POST /v1/runs`); every run pins the " +
       'same dataset version. Variant names are unique; 1-20 variants, 1-20 trials.',
     middleware: [limitJson] as const,
-    request: {
-      body: { required: true, content: { 'application/json': { schema: ExperimentSpecSchema } } },
-    },
-    responses: {
-      201: jsonResponse('Experiment created (its summary)', ExperimentSummarySchema),
-      ...problems(400, 413, 401, 429),
-    },
+    request: { body: jsonBody(ExperimentSpecSchema) },
+    responses: created('Experiment created (its summary)', ExperimentSummarySchema, 400, 413),
   });
 
-  const listRoute = v1Route('experiments', {
-    method: 'get',
-    path: '/',
+  const listRoute = v1Route('experiments', 'get', '/', {
     operationId: 'listExperiments',
     summary: "List the project's experiments, newest first",
     request: { query: ListQuery },
-    responses: {
-      200: jsonResponse('A page of experiments', ExperimentListSchema),
-      ...problems(400, 401, 429),
-    },
+    responses: ok('A page of experiments', ExperimentListSchema, 400),
   });
 
-  const getRoute = v1Route('experiments', {
-    method: 'get',
-    path: '/{id}',
+  const getRoute = onExperiment('get', '/{id}', {
     operationId: 'getExperiment',
     summary: 'Side-by-side summary of an experiment',
     description:
@@ -130,28 +119,16 @@ export function createExperimentRoutes(deps: AppDeps) {
       '(trials > 1), latency p50/p90/p99, tokens, cost, errors by type. Computed from every ' +
       'result. When a run was deleted or expired, `incomplete` is true, `missingRunIds` lists ' +
       'it and the figures cover the remaining runs only.',
-    request: { params: RunIdParams },
-    responses: {
-      200: jsonResponse('The summary', ExperimentSummarySchema),
-      ...problems(404, 401, 429),
-    },
+    responses: ok('The summary', ExperimentSummarySchema),
   });
 
-  const reportRoute = v1Route('experiments', {
-    method: 'get',
-    path: '/{id}/report',
+  const reportRoute = onExperiment('get', '/{id}/report', {
     operationId: 'getExperimentReport',
     summary: 'The summary plus one row per item (per variant and trial: status, passed per scorer)',
-    request: { params: RunIdParams },
-    responses: {
-      200: jsonResponse('The report', ExperimentReportSchema),
-      ...problems(404, 401, 429),
-    },
+    responses: ok('The report', ExperimentReportSchema),
   });
 
-  const deleteRoute = v1Route('experiments', {
-    method: 'delete',
-    path: '/{id}',
+  const deleteRoute = onExperiment('delete', '/{id}', {
     operationId: 'deleteExperiment',
     summary: 'Delete an experiment and every one of its runs',
     description:
@@ -159,8 +136,7 @@ export function createExperimentRoutes(deps: AppDeps) {
       'key, index entries; workers abort its items in flight), then the experiment. Answers once ' +
       'no new attempt of its runs can start (it waits `RUNLEDGER_CLAIM_LEASE_MS`). 404 for an ' +
       "unknown experiment or another project's.",
-    request: { params: RunIdParams },
-    responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
+    responses: noContent('Deleted'),
   });
 
   /** Loads the experiment's data; settles its TTL once every run is terminal. */

@@ -7,7 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DEFAULT_ROLE, NotFoundError, ROLES } from '@runledger/shared';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
-import { BEARER, problems } from './openapi.js';
+import { BEARER, created, noContent, ok } from './openapi.js';
 
 /** A stored key's record as answered (never the key or its hash). */
 export const ApiKeySchema = z
@@ -27,6 +27,8 @@ const CreatedApiKeySchema = ApiKeySchema.extend({
     example: 'rl_team-a_Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg',
   }),
 }).openapi('CreatedApiKey');
+
+const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) }).openapi('ApiKeyList');
 
 const CreateKeySchema = z
   .object({
@@ -56,17 +58,7 @@ export function createKeyRoutes(deps: AppDeps) {
     security: BEARER,
     summary: "The project's stored API keys (never the keys)",
     description: 'Needs role `admin`. Keys from `RUNLEDGER_API_KEYS` are not listed.',
-    responses: {
-      200: {
-        description: 'Keys, oldest first',
-        content: {
-          'application/json': {
-            schema: z.object({ keys: z.array(ApiKeySchema) }).openapi('ApiKeyList'),
-          },
-        },
-      },
-      ...problems(401, 429),
-    },
+    responses: ok('Keys, oldest first', ApiKeyListSchema, 401, 429),
   });
 
   const createKeyRoute = createRoute({
@@ -87,13 +79,7 @@ export function createKeyRoutes(deps: AppDeps) {
         },
       },
     },
-    responses: {
-      201: {
-        description: 'Created',
-        content: { 'application/json': { schema: CreatedApiKeySchema } },
-      },
-      ...problems(400, 413, 401, 429),
-    },
+    responses: created('Created', CreatedApiKeySchema, 400, 413, 401, 429),
   });
 
   const revokeRoute = createRoute({
@@ -107,7 +93,7 @@ export function createKeyRoutes(deps: AppDeps) {
       'Needs role `admin`. Requests with the key are refused (401) from now on. 404 for an ' +
       "unknown key or another project's. Audited as `key.revoke`.",
     request: { params: KeyIdParams },
-    responses: { 204: { description: 'Revoked' }, ...problems(400, 404, 401, 429) },
+    responses: noContent('Revoked', 400, 404, 401, 429),
   });
 
   return createRouter()

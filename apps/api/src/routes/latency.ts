@@ -7,7 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { LatencyHistogramSchema } from '@runledger/shared';
 import { type AppDeps, checkOwnRun, createRouter } from '../context.js';
 import { runNotFound } from '../problem.js';
-import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
+import { ok, onRun } from './openapi.js';
 
 const LatencyQuery = z.object({
   buckets: z.coerce.number().int().min(1).max(200).default(40).openapi({
@@ -18,20 +18,15 @@ const LatencyQuery = z.object({
 /** The router holding `/{id}/latency`, mounted at `/v1/runs`. */
 export function createLatencyRoutes(deps: AppDeps) {
   const { store } = deps;
-  const latencyRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}/latency',
+  const latencyRoute = onRun('get', '/{id}/latency', {
     operationId: 'getRunLatencyHistogram',
     summary: "Histogram of a run's item latencies",
     description:
       'Counts of items per latency bucket `[fromMs, toMs)` (the last bucket includes its end), ' +
       'over the items that ran; equal widths, or equal ratios when max / min >= 20. ' +
       'Percentiles are on the run (`latencyMs`).',
-    request: { params: RunIdParams, query: LatencyQuery },
-    responses: {
-      200: jsonResponse('The histogram', LatencyHistogramSchema),
-      ...problems(400, 404, 401, 429),
-    },
+    request: { query: LatencyQuery },
+    responses: ok('The histogram', LatencyHistogramSchema, 400),
   });
 
   return createRouter().openapi(latencyRoute, async (c) => {

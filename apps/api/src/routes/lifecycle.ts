@@ -10,7 +10,7 @@ import { stream } from 'hono/streaming';
 import { type AppDeps, checkOwnRun, createRouter, projectOf, shownRun } from '../context.js';
 import { ProblemError } from '../problem.js';
 import { cleanupRuns, durationMs, OLDER_THAN_PATTERN } from '../services/cleanup.js';
-import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
+import { created, jsonBody, ok, onRun, problems, v1Route } from './openapi.js';
 
 const NDJSON = 'application/x-ndjson';
 
@@ -87,9 +87,7 @@ const SNAPSHOT_DESCRIPTION =
 export function createLifecycleRoutes(deps: AppDeps) {
   const { store, config } = deps;
 
-  const cleanupRoute = v1Route('runs', {
-    method: 'post',
-    path: '/cleanup',
+  const cleanupRoute = v1Route('runs', 'post', '/cleanup', {
     operationId: 'cleanupRuns',
     summary: 'Delete the finished runs older than a duration (or list them: dryRun)',
     description:
@@ -98,22 +96,14 @@ export function createLifecycleRoutes(deps: AppDeps) {
       'deleted like `DELETE /v1/runs/:id` (every key and queued job); queued and running runs ' +
       'are never touched. With `dryRun: true` nothing is deleted. Needs an `admin` key; audited ' +
       'as `run.cleanup`.',
-    request: {
-      body: { required: true, content: { 'application/json': { schema: CleanupBody } } },
-    },
-    responses: {
-      200: jsonResponse('The runs deleted, or that would be', CleanupAnswer),
-      ...problems(400, 415, 401, 429),
-    },
+    request: { body: jsonBody(CleanupBody) },
+    responses: ok('The runs deleted, or that would be', CleanupAnswer, 400, 415),
   });
 
-  const snapshotRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}/snapshot',
+  const snapshotRoute = onRun('get', '/{id}/snapshot', {
     operationId: 'snapshotRun',
     summary: 'A finished run as one NDJSON document (streamed), to archive or import',
     description: `${SNAPSHOT_DESCRIPTION} 409 while the run is queued or running.`,
-    request: { params: RunIdParams },
     responses: {
       200: {
         description: 'The snapshot (application/x-ndjson, Content-Disposition: attachment)',
@@ -128,13 +118,11 @@ export function createLifecycleRoutes(deps: AppDeps) {
           },
         },
       },
-      ...problems(404, 409, 401, 429),
+      ...problems(409),
     },
   });
 
-  const importRoute = v1Route('runs', {
-    method: 'post',
-    path: '/import',
+  const importRoute = v1Route('runs', 'post', '/import', {
     operationId: 'importRun',
     summary: 'Restore a run from its snapshot',
     description:
@@ -154,10 +142,7 @@ export function createLifecycleRoutes(deps: AppDeps) {
         },
       },
     },
-    responses: {
-      201: jsonResponse('The restored run', RunSchema),
-      ...problems(400, 409, 413, 415, 401, 429),
-    },
+    responses: created('The restored run', RunSchema, 400, 409, 413, 415),
   });
 
   const router = createRouter();

@@ -175,19 +175,105 @@ const ndjsonBodyMetadata = {
  */
 export const RunNdjsonBodySchema = z.string().openapi(ndjsonBodyMetadata);
 
+/** The HTTP methods of the API's operations. */
+export type RouteMethod = 'get' | 'post' | 'delete';
+
 /**
- * `createRoute` for a `/v1` operation of group `tag` that takes the bearer key (`BEARER`): the
- * route's `tags` and `security` are set here, everything else comes from `route`.
+ * `createRoute` for a `/v1` operation of group `tag` (its OpenAPI tag) at `method` `path`: it
+ * takes the bearer key (`security: BEARER`), and its `responses` get the problems every `/v1`
+ * route can answer, whatever the route itself does: 401 (no valid key), 403 (a role too weak)
+ * and 429 (rate limit), see `problems`. Everything else (operationId, summary, description,
+ * middleware, request, the route's own responses) comes from `route`.
  */
-export function v1Route<
-  P extends string,
-  R extends Omit<RouteConfig, 'path' | 'tags' | 'security'> & { path: P },
->(tag: string, route: R) {
-  return createRoute({ ...route, tags: [tag], security: BEARER });
+export function v1Route<M extends RouteMethod, P extends string, R extends V1RouteConfig>(
+  tag: string,
+  method: M,
+  path: P,
+  route: R,
+) {
+  return createRoute({
+    ...route,
+    method,
+    path,
+    tags: [tag],
+    security: BEARER,
+    responses: { ...route.responses, ...problems(401, 429) },
+  });
 }
+
+/** What a `/v1` route declares itself (`v1Route` sets the rest). */
+type V1RouteConfig = Omit<RouteConfig, 'method' | 'path' | 'tags' | 'security'>;
+
+/** The schema of a route's path parameters. */
+type RouteParams = NonNullable<NonNullable<RouteConfig['request']>['params']>;
+
+/** The request parts of a route on one resource besides its path parameters. */
+type OtherRequestParts = Omit<NonNullable<RouteConfig['request']>, 'params'>;
+
+/**
+ * Declarer of the `/v1` operations of group `tag` on ONE existing resource named by the path
+ * parameters `params` (a run, an experiment, a dataset): `on(method, path, route)` is
+ * `v1Route(tag, method, path, route)` whose `request.params` is `params` (`route.request` adds
+ * the query, headers or body) and whose responses document 404 (a missing resource, or one of
+ * another project) besides the route's own.
+ */
+export function v1RoutesOn<Params extends RouteParams>(tag: string, params: Params) {
+  return <
+    M extends RouteMethod,
+    P extends string,
+    R extends Omit<V1RouteConfig, 'request'> & { request?: OtherRequestParts },
+  >(
+    method: M,
+    path: P,
+    route: R,
+  ) =>
+    v1Route(tag, method, path, {
+      ...route,
+      request: { ...((route.request ?? {}) as RequestOf<R>), params },
+      responses: { ...route.responses, ...problems(404) },
+    });
+}
+
+/** `R['request']`, or nothing when the route declares none. */
+type RequestOf<R> = R extends { request: infer Q extends object } ? Q : Record<never, never>;
+
+/** Declarer of the `/v1/runs` operations on one run (`:id`): see `v1RoutesOn`. */
+export const onRun = v1RoutesOn('runs', RunIdParams);
 
 /** A response answering JSON `schema` (OpenAPI `responses` entry). */
 export const jsonResponse = <S extends z.ZodType>(description: string, schema: S) => ({
   description,
   content: { 'application/json': { schema } },
+});
+
+/** A required JSON request body of `schema` (a route's `request.body`). */
+export const jsonBody = <S extends z.ZodType>(schema: S) => ({
+  required: true as const,
+  content: { 'application/json': { schema } },
+});
+
+/**
+ * `responses` of an operation that answers 200 with JSON `schema` (`description`), or one of
+ * the problems `codes` (`problems`; `v1Route` adds 401, 403 and 429).
+ */
+export const ok = <S extends z.ZodType, const C extends readonly ProblemStatus[]>(
+  description: string,
+  schema: S,
+  ...codes: C
+) => ({ 200: jsonResponse(description, schema), ...problems<C[number]>(...codes) });
+
+/** Like `ok`, for an operation that answers 201 (it created `schema`). */
+export const created = <S extends z.ZodType, const C extends readonly ProblemStatus[]>(
+  description: string,
+  schema: S,
+  ...codes: C
+) => ({ 201: jsonResponse(description, schema), ...problems<C[number]>(...codes) });
+
+/** `responses` of an operation that answers 204 without a body (`description`), or a problem. */
+export const noContent = <const C extends readonly ProblemStatus[]>(
+  description: string,
+  ...codes: C
+) => ({
+  204: { description },
+  ...problems<C[number]>(...codes),
 });

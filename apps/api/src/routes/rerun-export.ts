@@ -21,7 +21,7 @@ import {
   shownRun,
 } from '../context.js';
 import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
-import { jsonResponse, problems, RunIdParams, v1Route } from './openapi.js';
+import { created, onRun } from './openapi.js';
 
 /** Results read per store call while exporting. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -151,9 +151,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
     return response as never;
   };
 
-  const rerunRoute = v1Route('runs', {
-    method: 'post',
-    path: '/{id}/rerun',
+  const rerunRoute = onRun('post', '/{id}/rerun', {
     operationId: 'rerunRun',
     summary: 'Rerun the failed (or all) items of a finished run as a new run',
     description:
@@ -163,58 +161,40 @@ export function createRerunExportRoutes(deps: AppDeps) {
       '`datasetVersion` and `datasetHash`. `failed` takes results `failed` or `cancelled`. ' +
       '409 while the original is queued or running; 400 when `failed` selects no item.',
     request: {
-      params: RunIdParams,
       body: { required: false, content: { 'application/json': { schema: RerunBody } } },
     },
-    responses: {
-      201: jsonResponse('The new run', RunSchema),
-      ...problems(400, 404, 409, 401, 429),
-    },
+    responses: created('The new run', RunSchema, 400, 409),
   });
 
-  const replayRoute = v1Route('runs', {
-    method: 'post',
-    path: '/{id}/replay',
+  const replayRoute = onRun('post', '/{id}/replay', {
     operationId: 'replayRun',
     summary: 'Replay every item of a finished run (regression check): rerun with only=all',
-    request: { params: RunIdParams },
-    responses: {
-      201: jsonResponse('The new run', RunSchema),
-      ...problems(404, 409, 401, 429),
-    },
+    responses: created('The new run', RunSchema, 409),
   });
 
-  const exportJsonlRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}/results.jsonl',
+  const exportJsonlRoute = onRun('get', '/{id}/results.jsonl', {
     operationId: 'exportRunResultsJsonl',
     summary: "Export a run's results as JSON Lines (streamed)",
     description: 'One `Result` a line, in item order; results not landed yet are absent.',
-    request: { params: RunIdParams },
     responses: {
       200: {
         description: 'application/x-ndjson, Content-Disposition: attachment',
         content: { 'application/x-ndjson': { schema: { type: 'string' } } },
       },
-      ...problems(404, 401, 429),
     },
   });
 
-  const exportCsvRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}/results.csv',
+  const exportCsvRoute = onRun('get', '/{id}/results.csv', {
     operationId: 'exportRunResultsCsv',
     summary: "Export a run's results as CSV (streamed)",
     description:
       `Header row, then one row a result in item order. Columns: ${EXPORT_CSV_COLUMNS.join(', ')}. ` +
       'Strings are written as is, structured values as JSON, missing values empty (RFC 4180 quoting).',
-    request: { params: RunIdParams },
     responses: {
       200: {
         description: 'text/csv, Content-Disposition: attachment',
         content: { 'text/csv': { schema: { type: 'string' } } },
       },
-      ...problems(404, 401, 429),
     },
   });
 

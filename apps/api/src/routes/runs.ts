@@ -38,9 +38,11 @@ import { cancelRun, deleteRunAfterLease } from '../services/run-control.js';
 import { createAggregateRoutes, ListRunsQuery, runFilterOf } from './aggregate.js';
 import {
   jsonResponse,
+  noContent,
+  ok,
+  onRun,
   problems,
   RUN_EVENT_STREAM_SCHEMA,
-  RunIdParams,
   RunNdjsonBodySchema,
   RunProgressEventDataSchema,
   RunStatusEventDataSchema,
@@ -196,9 +198,7 @@ export function createRunRoutes(deps: AppDeps) {
     return next();
   });
 
-  const createRunRoute = v1Route('runs', {
-    method: 'post',
-    path: '/',
+  const createRunRoute = v1Route('runs', 'post', '/', {
     operationId: 'createRun',
     summary: 'Submit a run',
     description:
@@ -226,13 +226,11 @@ export function createRunRoutes(deps: AppDeps) {
         headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
         content: { 'application/json': { schema: RunSchema } },
       },
-      ...problems(400, 409, 413, 415, 401, 429),
+      ...problems(400, 409, 413, 415),
     },
   });
 
-  const listRunsRoute = v1Route('runs', {
-    method: 'get',
-    path: '/',
+  const listRunsRoute = v1Route('runs', 'get', '/', {
     operationId: 'listRuns',
     summary: 'List runs, newest first',
     description:
@@ -240,27 +238,16 @@ export function createRunRoutes(deps: AppDeps) {
       'filters (e.g. `q`) a page may hold fewer than `limit` runs, even none, with a non-null ' +
       '`nextCursor`: follow it until it is null.',
     request: { query: ListRunsQuery },
-    responses: {
-      200: jsonResponse('A page of runs', RunList),
-      ...problems(400, 401, 429),
-    },
+    responses: ok('A page of runs', RunList, 400),
   });
 
-  const getRunRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}',
+  const getRunRoute = onRun('get', '/{id}', {
     operationId: 'getRun',
     summary: 'Get a run',
-    request: { params: RunIdParams },
-    responses: {
-      200: jsonResponse('The run', RunSchema),
-      ...problems(404, 401, 429),
-    },
+    responses: ok('The run', RunSchema),
   });
 
-  const listResultsRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}/results',
+  const listResultsRoute = onRun('get', '/{id}/results', {
     operationId: 'listRunResults',
     summary: "List a run's results in item order, search or sort them",
     description:
@@ -278,52 +265,38 @@ export function createRunRoutes(deps: AppDeps) {
       'run, `itemIndex` is the index in this run), `status` filters the effective status, and ' +
       '`effective` gives `{ runIds, totalItems, succeeded, failed, cancelled, pending, scores }` ' +
       'over every item: what the run scores once its reruns repaired failures.',
-    request: { params: RunIdParams, query: ListResultsQuery },
-    responses: {
-      200: jsonResponse('A page of results', ResultList),
-      ...problems(400, 404, 401, 429),
-    },
+    request: { query: ListResultsQuery },
+    responses: ok('A page of results', ResultList, 400),
   });
 
   /** Cancel and delete wait the claim lease (./services/run-control.ts, invariant 3). */
-  const cancelRunRoute = v1Route('runs', {
-    method: 'post',
-    path: '/{id}/cancel',
+  const cancelRunRoute = onRun('post', '/{id}/cancel', {
     operationId: 'cancelRun',
     summary: 'Cancel a run',
     description:
       'Items without a result are recorded `cancelled`; items in flight are aborted by their ' +
       'workers. Answers only once no new attempt of the run can start anywhere (it waits the ' +
       'claim lease, `RUNLEDGER_CLAIM_LEASE_MS`, after the run ended).',
-    request: { params: RunIdParams },
-    responses: {
-      200: jsonResponse('The cancelled run', RunSchema),
-      ...problems(404, 409, 401, 429),
-    },
+    responses: ok('The cancelled run', RunSchema, 409),
   });
 
-  const deleteRunRoute = v1Route('runs', {
-    method: 'delete',
-    path: '/{id}',
+  const deleteRunRoute = onRun('delete', '/{id}', {
     operationId: 'deleteRun',
     summary: 'Delete a run and all its results',
     description:
       'Answers only once no new attempt of the run can start anywhere (it waits the claim ' +
       'lease, `RUNLEDGER_CLAIM_LEASE_MS`, after the run was deleted).',
-    request: { params: RunIdParams },
-    responses: { 204: { description: 'Deleted' }, ...problems(404, 401, 429) },
+    responses: noContent('Deleted'),
   });
 
-  const eventsRoute = v1Route('runs', {
-    method: 'get',
-    path: '/{id}/events',
+  const eventsRoute = onRun('get', '/{id}/events', {
     operationId: 'streamRunEvents',
     summary: "Stream a run's events (Server-Sent Events)",
     description:
       'Replays events after `Last-Event-ID` (header) or `lastEventId` (query), from the start ' +
       'without either, then streams live ones: `event: status|progress`, `id: <event id>`, ' +
       '`data: JSON`. Ends after a terminal status event.',
-    request: { params: RunIdParams, query: EventsQuery, headers: EventsHeaders },
+    request: { query: EventsQuery, headers: EventsHeaders },
     responses: {
       200: {
         description:
@@ -331,7 +304,7 @@ export function createRunRoutes(deps: AppDeps) {
           '`RunProgressEventData`), each with its `id`',
         content: { 'text/event-stream': { schema: RUN_EVENT_STREAM_SCHEMA } },
       },
-      ...problems(400, 404, 401, 429),
+      ...problems(400),
     },
   });
 

@@ -12,7 +12,7 @@ import {
 import { type AppDeps, createRouter } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ProblemSchema } from '../problem.js';
-import { BEARER, NO_SECURITY, problems } from './openapi.js';
+import { BEARER, NO_SECURITY, ok, problems } from './openapi.js';
 
 /** How long `/readyz` waits for Redis to answer PING, ms. */
 export const READY_TIMEOUT_MS = 2000;
@@ -126,17 +126,12 @@ const workersRoute = createRoute({
   tags: ['workers'],
   security: BEARER,
   summary: 'Live workers (heartbeat within 3 heartbeat intervals)',
-  responses: {
-    200: {
-      description: 'Live workers',
-      content: {
-        'application/json': {
-          schema: z.object({ workers: z.array(WorkerInfoSchema) }).openapi('WorkerList'),
-        },
-      },
-    },
-    ...problems(401, 429),
-  },
+  responses: ok(
+    'Live workers',
+    z.object({ workers: z.array(WorkerInfoSchema) }).openapi('WorkerList'),
+    401,
+    429,
+  ),
 });
 
 /** The operational router (mounted at `/`). */
