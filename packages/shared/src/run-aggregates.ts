@@ -83,17 +83,12 @@ export const RunAggregateSchema = z
 /** `GET /v1/runs/aggregate`'s answer. */
 export type RunAggregate = z.infer<typeof RunAggregateSchema>;
 
-/** Running sums of one set of runs. */
-interface Acc {
-  runs: number;
-  items: number;
-  succeededItems: number;
-  failedItems: number;
-  cancelledItems: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  finishedRuns: number;
+/**
+ * Running sums of one set of runs: the figures of `RunFigures` that are plain sums (`runs`,
+ * `items`, ..., `costUsd`, `finishedRuns`), and the sums its other figures are computed from
+ * (`avgDurationMs`, `passRate`, `scores`).
+ */
+interface Acc extends Omit<RunFigures, 'avgDurationMs' | 'passRate' | 'scores'> {
   durationSumMs: number;
   passedAll: number;
   itemsAll: number;

@@ -11,6 +11,7 @@
  * - `summarizeScore`: THE pass rate of runledger (runs, run lists, effective results, compare,
  *   experiments all call it).
  */
+import type { ScoreSummary } from './schemas.js';
 
 /** What `summarizeScore` counts for one scorer over one run (or a set of runs). */
 export interface ScoreCounts {
@@ -27,21 +28,10 @@ export interface ScoreCounts {
 }
 
 /**
- * One scorer's summary (the `ScoreSummary` schema): `{ mean, passed, failed, errors, passRate,
- * passRateOfScored }`.
+ * One scorer's summary, the `ScoreSummary` schema's type (schemas.ts): `{ mean, passed, failed,
+ * errors, passRate, passRateOfScored }`, each defined by `summarizeScore` below.
  */
-export interface ScoreSummaryFigures {
-  /** Mean score over scored items; null when none was scored. */
-  mean: number | null;
-  passed: number;
-  failed: number;
-  /** Items with a result but no score from this scorer (failed to execute, cancelled, scorer error). */
-  errors: number;
-  /** `passed / totalItems`; null when totalItems is 0. */
-  passRate: number | null;
-  /** `passed / (passed + failed)`; null when nothing was scored. */
-  passRateOfScored: number | null;
-}
+export type ScoreSummaryFigures = ScoreSummary;
 
 /**
  * The one definition of a pass rate in runledger, per scorer:
