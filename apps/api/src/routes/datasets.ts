@@ -23,7 +23,16 @@ import { ulid } from 'ulid';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem, submitPrivacy } from '../create-run.js';
 import { notFound } from '../problem.js';
-import { created, jsonBody, jsonResponse, noContent, ok, v1Route, v1RoutesOn } from './openapi.js';
+import {
+  created,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  ok,
+  pageQuery,
+  v1Route,
+  v1RoutesOn,
+} from './openapi.js';
 
 const DatasetVersionSchema = z
   .object({
@@ -115,20 +124,10 @@ const VersionParams = IdParams.extend({
     description: '`3`, `v3` or `latest`',
   }),
 });
-const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z
-    .string()
-    .regex(/^\d{1,10}$/, 'must be a cursor this API handed out')
-    .optional(),
-});
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z
-    .string()
-    .regex(/^\d{1,10}$/, 'must be a cursor this API handed out')
-    .optional(),
-});
+/** Cursors of the dataset list and of a version's items: an offset. */
+const OFFSET_CURSOR = /^\d{1,10}$/;
+const PageQuery = pageQuery(1000, 100, OFFSET_CURSOR);
+const ListQuery = pageQuery(500, 50, OFFSET_CURSOR);
 
 const datasetNotFound = (id: string, version?: string) =>
   notFound(version ? `dataset ${id} version ${version} not found` : `dataset ${id} not found`);

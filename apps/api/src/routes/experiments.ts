@@ -38,15 +38,18 @@ import {
 } from '../create-run.js';
 import { notFound, validationHook } from '../problem.js';
 import { deleteRunsAfterLease } from '../services/run-control.js';
-import { created, jsonBody, noContent, ok, RunIdParams, v1Route, v1RoutesOn } from './openapi.js';
+import {
+  created,
+  jsonBody,
+  noContent,
+  ok,
+  pageQuery,
+  RunIdParams,
+  v1Route,
+  v1RoutesOn,
+} from './openapi.js';
 
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z
-    .string()
-    .regex(/^\d{1,16}\.[0-9A-Za-z]{1,64}$/, 'must be a cursor this API handed out')
-    .optional(),
-});
+const ListQuery = pageQuery(200, 50, /^\d{1,16}\.[0-9A-Za-z]{1,64}$/);
 
 const ExperimentListSchema = z
   .object({

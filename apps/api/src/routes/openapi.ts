@@ -73,6 +73,17 @@ export function problems<S extends ProblemStatus>(...codes: S[]): Record<S, Prob
   ) as Record<S, ProblemResponse>;
 }
 
+/**
+ * Query of a paged list: `limit` (1..`maxLimit` entries, default `defaultLimit`) and `cursor`,
+ * which must match `cursorPattern`, the form of the cursors the list hands out (else 400
+ * `must be a cursor this API handed out`).
+ */
+export const pageQuery = (maxLimit: number, defaultLimit: number, cursorPattern: RegExp) =>
+  z.object({
+    limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit),
+    cursor: z.string().regex(cursorPattern, 'must be a cursor this API handed out').optional(),
+  });
+
 /** The `:id` path parameter of run and experiment routes (both ids are ULIDs). */
 export const RunIdParams = z.object({
   id: z
