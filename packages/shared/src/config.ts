@@ -3,6 +3,7 @@
  * Nothing is read on import: `loadConfig()` is called by each `main.ts`, tests build their own.
  */
 import { z } from 'zod';
+import { commaEntries } from './comma-list.js';
 import { parseEncryptionKeys } from './encryption.js';
 import { parseHostAllowlist } from './host-allowlist.js';
 import { parseSentinels } from './redis.js';
@@ -244,9 +245,7 @@ export interface EnvApiKey {
 export function parseApiKeys(value: string): EnvApiKey[] {
   const keys: EnvApiKey[] = [];
   const seen = new Set<string>();
-  value.split(',').forEach((raw, index) => {
-    const entry = raw.trim();
-    if (entry === '') return;
+  for (const { entry, where } of commaEntries(value)) {
     const colon = entry.indexOf(':');
     const project = colon < 0 ? '' : entry.slice(0, colon);
     let key = colon < 0 ? '' : entry.slice(colon + 1);
@@ -259,18 +258,16 @@ export function parseApiKeys(value: string): EnvApiKey[] {
     }
     if (!PROJECT_PATTERN.test(project)) {
       throw new Error(
-        `entry ${index + 1} must be project:key with a project of 1-64 letters, digits, "_", "-" or "."`,
+        `${where} must be project:key with a project of 1-64 letters, digits, "_", "-" or "."`,
       );
     }
     if (key.length < 16 || /\s/.test(key)) {
-      throw new Error(
-        `entry ${index + 1} (project ${project}): the key needs 16+ characters, no spaces`,
-      );
+      throw new Error(`${where} (project ${project}): the key needs 16+ characters, no spaces`);
     }
-    if (seen.has(key)) throw new Error(`entry ${index + 1} (project ${project}): duplicate key`);
+    if (seen.has(key)) throw new Error(`${where} (project ${project}): duplicate key`);
     seen.add(key);
     keys.push({ project, key, role });
-  });
+  }
   return keys;
 }
 

@@ -15,6 +15,7 @@
  * 2^32 values; rotate before.
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { commaEntries } from './comma-list.js';
 import { DecryptionError } from './errors.js';
 
 /** One key of `RUNLEDGER_ENCRYPTION_KEYS`: its id and 32 bytes of key material. */
@@ -50,10 +51,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 export function parseEncryptionKeys(value: string): EncryptionKey[] {
   const keys: EncryptionKey[] = [];
   const seen = new Set<string>();
-  value.split(',').forEach((raw, index) => {
-    const entry = raw.trim();
-    if (entry === '') return;
-    const where = `entry ${index + 1}`;
+  for (const { entry, where } of commaEntries(value)) {
     const colon = entry.indexOf(':');
     if (colon < 0) throw new Error(`${where} must be kid:<base64 of 32 bytes>`);
     const id = entry.slice(0, colon);
@@ -73,7 +71,7 @@ export function parseEncryptionKeys(value: string): EncryptionKey[] {
     if (seen.has(id)) throw new Error(`${where}: duplicate key id ${id}`);
     seen.add(id);
     keys.push({ id, key });
-  });
+  }
   return keys;
 }
 

@@ -100,12 +100,22 @@ export class InvalidCursorError extends ValidationError {
   }
 }
 
+/**
+ * Base class of the errors that are an HTTP status and nothing more: `new (message, errors?)`
+ * answers `status` with its default kind (`problemKindOf`: 404 `not_found`, 409 `conflict`,
+ * 413 `payload_too_large`), `message` as `detail` and the offending fields `errors`, if any.
+ */
+export function statusErrorClass(status: number) {
+  return class extends RunledgerError {
+    constructor(message: string, errors?: FieldError[]) {
+      super(message, status, problemKindOf(status), { errors });
+    }
+  };
+}
+
 /** 404 `not_found`: a thing (dataset, version, experiment, ...) that does not exist. */
-export class NotFoundError extends RunledgerError {
+export class NotFoundError extends statusErrorClass(404) {
   override name = 'NotFoundError';
-  constructor(message: string, errors?: FieldError[]) {
-    super(message, 404, 'not_found', { errors });
-  }
 }
 
 /** The run does not exist (never created, deleted, or expired after its retention): 404. */
@@ -117,11 +127,8 @@ export class RunNotFoundError extends NotFoundError {
 }
 
 /** 409 `conflict`: a write that the current state forbids. */
-export class ConflictError extends RunledgerError {
+export class ConflictError extends statusErrorClass(409) {
   override name = 'ConflictError';
-  constructor(message: string, errors?: FieldError[]) {
-    super(message, 409, 'conflict', { errors });
-  }
 }
 
 /** A write that the run's state forbids (e.g. committing a run twice): 409. */
@@ -160,11 +167,8 @@ export class DatasetCommitError extends RunledgerError {
 }
 
 /** 413 `payload_too_large`: too many items, an item or a body too large. */
-export class PayloadTooLargeError extends RunledgerError {
+export class PayloadTooLargeError extends statusErrorClass(413) {
   override name = 'PayloadTooLargeError';
-  constructor(message: string, errors?: FieldError[]) {
-    super(message, 413, 'payload_too_large', { errors });
-  }
 }
 
 /** 503 `unavailable`: a dependency (Redis) does not answer; the request may be retried. */

@@ -68,6 +68,29 @@ export interface RunKeys {
   reruns: string;
 }
 
+/**
+ * The keys of one on-demand sort index of a run's results (`KeyLayout.runScoreSort`,
+ * `runLatencySort`): `index` the zset, `builtCount` `<result count>:<ms>` of its last build,
+ * `lock` held while a build runs, `temp(token)` where a build is written before it replaces
+ * `index`.
+ */
+export interface SortIndexKeys {
+  index: string;
+  builtCount: string;
+  lock: string;
+  temp(token: string): string;
+}
+
+/** The `SortIndexKeys` under `base` (the index itself; the others are `base:<suffix>`). */
+function sortIndexKeys(base: string): SortIndexKeys {
+  return {
+    index: base,
+    builtCount: `${base}:n`,
+    lock: `${base}:lock`,
+    temp: (token) => `${base}:tmp:${token}`,
+  };
+}
+
 /** Builds every key name for one key prefix. */
 export class KeyLayout {
   /** @param prefix key prefix, e.g. `runledger` (no trailing colon). */
@@ -140,19 +163,8 @@ export class KeyLayout {
    * run's own); `deleteRun` deletes them. `lock`: held (with a TTL) while a build runs;
    * `temp(token)`: where a build is written before it replaces `index`.
    */
-  runScoreSort(runId: string): {
-    index: string;
-    builtCount: string;
-    lock: string;
-    temp(token: string): string;
-  } {
-    const base = `${this.prefix}:{${runId}}:scoresort`;
-    return {
-      index: base,
-      builtCount: `${base}:n`,
-      lock: `${base}:lock`,
-      temp: (token) => `${base}:tmp:${token}`,
-    };
+  runScoreSort(runId: string): SortIndexKeys {
+    return sortIndexKeys(`${this.prefix}:{${runId}}:scoresort`);
   }
 
   /** Held (SET NX, 10 min PX) while a snapshot is imported under run id `runId` (store/snapshots.ts). */
@@ -165,19 +177,8 @@ export class KeyLayout {
    * `ResultQueries`): like `runScoreSort`, a zset (member the itemIndex, score latencyMs) with
    * `builtCount`, `lock` and `temp(token)`, the same TTLs; `deleteRun` deletes them.
    */
-  runLatencySort(runId: string): {
-    index: string;
-    builtCount: string;
-    lock: string;
-    temp(token: string): string;
-  } {
-    const base = `${this.prefix}:{${runId}}:latsort`;
-    return {
-      index: base,
-      builtCount: `${base}:n`,
-      lock: `${base}:lock`,
-      temp: (token) => `${base}:tmp:${token}`,
-    };
+  runLatencySort(runId: string): SortIndexKeys {
+    return sortIndexKeys(`${this.prefix}:{${runId}}:latsort`);
   }
 
   get runsIndex(): string {

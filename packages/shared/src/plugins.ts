@@ -104,11 +104,11 @@ export function defineScorer(definition: ScorerDefinition): ScorerDefinition {
 }
 
 /**
- * Thrown by a target when retrying cannot help (HTTP 4xx other than 408/429, invalid input):
- * the item fails at once with this error. `type` ends up in the result's `error.type`.
+ * Base of the failures a target throws on purpose: `type` ends up in the result's `error.type`,
+ * `status` is the HTTP status the target got, when it called one. Throw one of its subclasses.
  */
-export class NonRetryableError extends Error {
-  override name = 'NonRetryableError';
+export class TargetError extends Error {
+  override name = 'TargetError';
   constructor(
     message: string,
     readonly type = 'target_error',
@@ -119,19 +119,27 @@ export class NonRetryableError extends Error {
 }
 
 /**
+ * Thrown by a target when retrying cannot help (HTTP 4xx other than 408/429, invalid input):
+ * the item fails at once with this error. `type` ends up in the result's `error.type`.
+ */
+export class NonRetryableError extends TargetError {
+  override name = 'NonRetryableError';
+}
+
+/**
  * Thrown by a target for a retryable failure that carries a type and status (e.g. HTTP 503).
  * With `retryAfterMs` (e.g. HTTP 429 `Retry-After`) the worker waits that long, holding no
  * slot, and tries the same attempt again: it does not count as an attempt (at most 20 such
  * waits per item, then it does).
  */
-export class RetryableError extends Error {
+export class RetryableError extends TargetError {
   override name = 'RetryableError';
   constructor(
     message: string,
-    readonly type = 'target_error',
-    readonly status?: number,
+    type?: string,
+    status?: number,
     readonly retryAfterMs?: number,
   ) {
-    super(message);
+    super(message, type, status);
   }
 }
