@@ -444,20 +444,14 @@ interface Source {
   cursor(token: string): string;
 }
 
-/** Item indexes `from..total-1` (item order). Tokens: the index. */
-class IndexSource implements Source {
+/**
+ * Base of the sources whose tokens are item indexes (`'<index>'`), read in item order from
+ * index `from` on: advancing past a token, or the cursor after it, is the next index.
+ */
+abstract class IndexTokenSource implements Source {
   done = false;
-  constructor(
-    private from: number,
-    private readonly total: number,
-  ) {}
-  async next(n: number) {
-    const end = Math.min(this.from + n, this.total);
-    if (end >= this.total) this.done = true;
-    const out: { index: number; token: string }[] = [];
-    for (let i = this.from; i < end; i++) out.push({ index: i, token: String(i) });
-    return out;
-  }
+  constructor(protected from: number) {}
+  abstract next(n: number): Promise<{ index: number; token: string }[]>;
   advance(token: string) {
     this.from = Number(token) + 1;
   }
@@ -466,24 +460,36 @@ class IndexSource implements Source {
   }
 }
 
+/** Item indexes `from..total-1` (item order). Tokens: the index. */
+class IndexSource extends IndexTokenSource {
+  constructor(
+    from: number,
+    private readonly total: number,
+  ) {
+    super(from);
+  }
+  async next(n: number) {
+    const end = Math.min(this.from + n, this.total);
+    if (end >= this.total) this.done = true;
+    const out: { index: number; token: string }[] = [];
+    for (let i = this.from; i < end; i++) out.push({ index: i, token: String(i) });
+    return out;
+  }
+}
+
 /** Indexes of one status (its bitmap, bit i = item i), from index `from`. */
-class StatusSource implements Source {
-  done = false;
+class StatusSource extends IndexTokenSource {
   constructor(
     private readonly redis: RedisClient,
     private readonly key: string,
-    private from: number,
-  ) {}
+    from: number,
+  ) {
+    super(from);
+  }
   async next(n: number) {
     const page = await readStatusBits(this.redis, this.key, this.from, n);
     if (page.length < n) this.done = true;
     return page.map((i) => ({ index: i, token: String(i) }));
-  }
-  advance(token: string) {
-    this.from = Number(token) + 1;
-  }
-  cursor(token: string) {
-    return String(Number(token) + 1);
   }
 }
 

@@ -17,8 +17,8 @@ import {
   type RunSpec,
   reportExperiment,
   summarizeExperiment,
-  TargetRefSchema,
   TERMINAL_STATUSES,
+  VariantSummarySchema,
 } from '@runledger/shared';
 import type { Context } from 'hono';
 import { ulid } from 'ulid';
@@ -54,16 +54,15 @@ const ListQuery = pageQuery(200, 50, /^\d{1,16}\.[0-9A-Za-z]{1,64}$/);
 const ExperimentListSchema = z
   .object({
     experiments: z.array(
-      z.object({
-        id: z.string(),
-        name: z.string(),
-        createdAt: z.string(),
-        datasetId: z.string().nullable(),
-        datasetVersion: z.string().nullable(),
-        trials: z.number().int(),
-        variants: z.array(
-          z.object({ name: z.string(), target: TargetRefSchema, runIds: z.array(z.string()) }),
-        ),
+      ExperimentSummarySchema.pick({
+        id: true,
+        name: true,
+        createdAt: true,
+        datasetId: true,
+        datasetVersion: true,
+        trials: true,
+      }).extend({
+        variants: z.array(VariantSummarySchema.pick({ name: true, target: true, runIds: true })),
       }),
     ),
     nextCursor: z.string().nullable(),

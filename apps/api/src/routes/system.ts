@@ -2,7 +2,7 @@
  * Operational routes: `/healthz` (process up), `/readyz` (Redis reachable), `/metrics`
  * (Prometheus text) and `/v1/workers` (live workers from their heartbeats).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import {
   type RedisMemoryGuard,
   RedisUnavailableError,
@@ -14,15 +14,30 @@ import type { ApiMetrics } from '../metrics.js';
 import { ProblemSchema } from '../problem.js';
 import { BEARER, NO_SECURITY, ok, problems } from './openapi.js';
 
+/**
+ * `createRoute` for an operational `GET` route (`/healthz`, `/readyz`, `/metrics`; OpenAPI tag
+ * `system`) named `operationId`: it needs no API key (`security: NO_SECURITY`) and its
+ * responses document `4XX` (any client error, as a problem) after `route.responses`.
+ */
+function operationalRoute<
+  P extends string,
+  R extends Omit<RouteConfig, 'method' | 'path' | 'operationId' | 'tags' | 'security'>,
+>(path: P, operationId: string, route: R) {
+  return createRoute({
+    method: 'get',
+    path,
+    operationId,
+    tags: ['system'],
+    security: NO_SECURITY,
+    ...route,
+    responses: { ...route.responses, ...problems('4XX') },
+  });
+}
+
 /** How long `/readyz` waits for Redis to answer PING, ms. */
 export const READY_TIMEOUT_MS = 2000;
 
-const healthRoute = createRoute({
-  method: 'get',
-  path: '/healthz',
-  operationId: 'health',
-  tags: ['system'],
-  security: NO_SECURITY,
+const healthRoute = operationalRoute('/healthz', 'health', {
   summary: 'Liveness: the process is up',
   description: 'No API key needed. Answers 200 while the process runs; it does not touch Redis.',
   responses: {
@@ -30,16 +45,10 @@ const healthRoute = createRoute({
       description: 'Up',
       content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
     },
-    ...problems('4XX'),
   },
 });
 
-const readyRoute = createRoute({
-  method: 'get',
-  path: '/readyz',
-  operationId: 'ready',
-  tags: ['system'],
-  security: NO_SECURITY,
+const readyRoute = operationalRoute('/readyz', 'ready', {
   summary: 'Readiness: Redis answers PING and has memory left',
   description:
     `No API key needed. 503 when Redis does not answer PING within ${READY_TIMEOUT_MS} ms, or ` +
@@ -93,16 +102,10 @@ const readyRoute = createRoute({
         },
       },
     },
-    ...problems('4XX'),
   },
 });
 
-const metricsRoute = createRoute({
-  method: 'get',
-  path: '/metrics',
-  operationId: 'metrics',
-  tags: ['system'],
-  security: NO_SECURITY,
+const metricsRoute = operationalRoute('/metrics', 'metrics', {
   summary: 'Prometheus metrics',
   description:
     'Runs by status, queue depths, HTTP latency. Open while no API key is configured; once keys ' +
@@ -115,7 +118,6 @@ const metricsRoute = createRoute({
       content: { 'text/plain': { schema: z.string() } },
     },
     ...problems(401, 404),
-    ...problems('4XX'),
   },
 });
 
