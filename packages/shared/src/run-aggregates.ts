@@ -83,12 +83,22 @@ export const RunAggregateSchema = z
 /** `GET /v1/runs/aggregate`'s answer. */
 export type RunAggregate = z.infer<typeof RunAggregateSchema>;
 
+/** The figures of `RunFigures` computed from sums rather than summed themselves. */
+const COMPUTED_FIGURES = { avgDurationMs: true, passRate: true, scores: true } as const;
+
+/** The figures of `RunFigures` that are plain sums over the runs (`runs`, `items`, ..., `finishedRuns`). */
+type SummedFigures = Omit<RunFigures, keyof typeof COMPUTED_FIGURES>;
+
+/** The names of the `SummedFigures`, in `RunFiguresSchema`'s (the answer's) order. */
+const SUMMED_FIGURES = Object.keys(RunFiguresSchema.omit(COMPUTED_FIGURES).shape) as Array<
+  keyof SummedFigures
+>;
+
 /**
- * Running sums of one set of runs: the figures of `RunFigures` that are plain sums (`runs`,
- * `items`, ..., `costUsd`, `finishedRuns`), and the sums its other figures are computed from
- * (`avgDurationMs`, `passRate`, `scores`).
+ * Running sums of one set of runs: the `SummedFigures`, and the sums the computed figures come
+ * from (`avgDurationMs`, `passRate`, `scores`).
  */
-interface Acc extends Omit<RunFigures, 'avgDurationMs' | 'passRate' | 'scores'> {
+interface Acc extends SummedFigures {
   durationSumMs: number;
   passedAll: number;
   itemsAll: number;
@@ -96,15 +106,7 @@ interface Acc extends Omit<RunFigures, 'avgDurationMs' | 'passRate' | 'scores'> 
 }
 
 const newAcc = (): Acc => ({
-  runs: 0,
-  items: 0,
-  succeededItems: 0,
-  failedItems: 0,
-  cancelledItems: 0,
-  inputTokens: 0,
-  outputTokens: 0,
-  costUsd: 0,
-  finishedRuns: 0,
+  ...(Object.fromEntries(SUMMED_FIGURES.map((figure) => [figure, 0])) as SummedFigures),
   durationSumMs: 0,
   passedAll: 0,
   itemsAll: 0,
@@ -164,17 +166,11 @@ function figures(acc: Acc): RunFigures {
       passRate: rate(s.passed, s.totalItems),
     };
   }
+  const summed = Object.fromEntries(SUMMED_FIGURES.map((figure) => [figure, acc[figure]]));
   return {
-    runs: acc.runs,
-    items: acc.items,
-    succeededItems: acc.succeededItems,
-    failedItems: acc.failedItems,
-    cancelledItems: acc.cancelledItems,
-    inputTokens: acc.inputTokens,
-    outputTokens: acc.outputTokens,
+    ...(summed as SummedFigures),
     // sums of float USD: rounded to 1e-9 so 0.1 + 0.2 shows as 0.3
     costUsd: Math.round(acc.costUsd * 1e9) / 1e9,
-    finishedRuns: acc.finishedRuns,
     avgDurationMs: acc.finishedRuns === 0 ? null : acc.durationSumMs / acc.finishedRuns,
     passRate: rate(acc.passedAll, acc.itemsAll),
     scores,
