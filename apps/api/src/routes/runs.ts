@@ -1,7 +1,8 @@
 /**
  * `/v1/runs`: submit (JSON or streamed NDJSON, idempotent), get, list, results, cancel, delete
- * and the run's Server-Sent Events stream. Every route is declared with `v1Route` (`createRoute`) from the
- * shared zod schemas, so validation and `/openapi.json` come from the same source.
+ * and the run's Server-Sent Events stream. Every route is declared with `v1Route` or `onRun`
+ * (./openapi.ts, `createRoute`) from the shared zod schemas, so validation and `/openapi.json`
+ * come from the same source.
  */
 import { z } from '@hono/zod-openapi';
 import {
