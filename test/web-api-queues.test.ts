@@ -177,11 +177,13 @@ describe('GET /v1/queues', () => {
       const res = await h.app.request(`/v1/runs/${run.id}`);
       return ((await res.json()) as Run).status === 'completed';
     }, 'run completed');
-    // the counter is written right after the results: poll until the writer's INCRBY landed
+    // the counter is written right after the results, and the chunk job completes after its
+    // processor returned: poll until the writer's INCRBY landed and no job is active any more
     const echo = await waitFor(async () => {
       const q = (await queues('?minutes=5')).body.queues.find((x) => x.target === 'echo');
-      return q && q.throughput.buckets.reduce((s, x) => s + x.items, 0) === 150 ? q : null;
-    }, '150 items counted');
+      const counted = q && q.throughput.buckets.reduce((s, x) => s + x.items, 0) === 150;
+      return counted && q.jobs.active === 0 ? q : null;
+    }, '150 items counted, no job active');
     expect(echo.throughput.buckets).toHaveLength(5);
     expect(echo.throughput.itemsPerSecond).toBeGreaterThan(0);
     expect(echo.pending).toEqual({ runs: 0, items: 0 });
