@@ -12,58 +12,42 @@ import type { createApp } from '@runledger/api';
 import {
   BUILTIN_SCORERS,
   BUILTIN_TARGET_CONFIGS,
-  type Config,
   checkTargetUrl,
-  createRedis,
   createRunSpecSchema,
   ItemSchema,
-  loadConfig,
   parseTargetAllow,
-  RunQueues,
   type RunSpecHeader,
   RunSpecHeaderSchema,
-  RunStore,
+  type RunStore,
 } from '@runledger/shared';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './helpers/app.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { prefixApps } from './helpers/api-prefix.js';
+import { RUN_ROUTES } from './helpers/api-run-routes.js';
 import { advertiseWorker } from './helpers/fake-worker.js';
 
-const prefix = uniquePrefix('fuzz');
 const LIMITS = { body: 4096, items: 4, itemBytes: 300 };
+const apps = prefixApps('fuzz', {
+  RUNLEDGER_MAX_BODY_BYTES: String(LIMITS.body),
+  RUNLEDGER_MAX_ITEMS: String(LIMITS.items),
+  RUNLEDGER_MAX_ITEM_BYTES: String(LIMITS.itemBytes),
+  RUNLEDGER_MAX_RUNS_IN_FLIGHT: '0',
+});
+const prefix = apps.prefix;
 let redis: Redis;
 let store: RunStore;
-let queues: RunQueues;
-let config: Config;
 let app: ReturnType<typeof createApp>;
-const blocking: Redis[] = [];
 /** Ids of the runs the API answered 201 for. */
 const createdIds = new Set<string>();
 
 beforeAll(async () => {
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    RUNLEDGER_MAX_BODY_BYTES: String(LIMITS.body),
-    RUNLEDGER_MAX_ITEMS: String(LIMITS.items),
-    RUNLEDGER_MAX_ITEM_BYTES: String(LIMITS.itemBytes),
-    RUNLEDGER_MAX_RUNS_IN_FLIGHT: '0',
-  });
-  redis = createRedis(redisUrl());
-  store = new RunStore(redis, { prefix });
+  ({ redis, store } = apps.open());
   await advertiseWorker(store, [...SERVED]);
-  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  app = testApp({ config, store, queues, opened: blocking });
+  app = apps.app();
 });
 
-afterAll(async () => {
-  await queues.close();
-  for (const connection of blocking) connection.disconnect();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => apps.close());
 
 // ------------------------------------------------------------------ independent validity
 
@@ -523,19 +507,12 @@ describe('API fuzzing', () => {
       fc.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
       fc.constantFrom('..', '.', '%2e%2e', 'a/b', '%', ' ', '\u0000'),
     );
-    const routes: [string, (id: string) => string][] = [
-      ['GET', (i) => `/v1/runs/${i}`],
-      ['GET', (i) => `/v1/runs/${i}/results`],
-      ['GET', (i) => `/v1/runs/${i}/events`],
-      ['POST', (i) => `/v1/runs/${i}/cancel`],
-      ['DELETE', (i) => `/v1/runs/${i}`],
-    ];
     const before = await redis.zcard(store.keys.runsIndex);
     await fc.assert(
       fc.asyncProperty(id, fc.boolean(), async (raw, encode) => {
         fc.pre(!createdIds.has(raw));
         const segment = encode ? encodeURIComponent(raw) : raw.replace(/[/?#]/g, '_');
-        for (const [method, path] of routes) {
+        for (const [method, path] of RUN_ROUTES) {
           let res: Response;
           try {
             res = await app.request(path(segment), { method });

@@ -6,31 +6,25 @@
  */
 import { Writable } from 'node:stream';
 import { type ApiServer, type Problem, startApi } from '@runledger/api';
-import {
-  type Config,
-  createLogger,
-  createRedis,
-  hashApiKey,
-  loadConfig,
-  type Result,
-  type Run,
-  RunQueues,
-  RunStore,
-} from '@runledger/shared';
+import { createLogger, hashApiKey, type Result, type Run, type RunStore } from '@runledger/shared';
 import { startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './helpers/app.js';
-import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { prefixApps } from './helpers/api-prefix.js';
+import { RUN_ROUTES } from './helpers/api-run-routes.js';
+import { uniquePrefix, waitFor } from './helpers/context.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 
-const prefix = uniquePrefix('api-sec');
 const ALPHA = 'alpha-key-0123456789abcdef';
 const BETA = 'beta-key-0123456789abcdef';
+const apps = prefixApps('api-sec', {
+  RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
+  RUNLEDGER_CLAIM_LEASE_MS: '10',
+  // the http target server of these tests listens on 127.0.0.1 (checked by API and worker)
+  RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
+});
 let redis: Redis;
 let store: RunStore;
-const queues: RunQueues[] = [];
-const blocking: Redis[] = [];
 
 /** Collects every log line written to it. */
 class LogCapture extends Writable {
@@ -44,33 +38,16 @@ class LogCapture extends Writable {
   }
 }
 
-function makeConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    RUNLEDGER_API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
-    RUNLEDGER_CLAIM_LEASE_MS: '10',
-    // the http target server of these tests listens on 127.0.0.1 (checked by API and worker)
-    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
-    ...env,
-  });
-}
+const makeConfig = apps.config;
 
 function makeApp(
   env: Record<string, string> = {},
   options: { logs?: LogCapture; required?: boolean } = {},
 ) {
-  const config = makeConfig(env);
-  const q = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  queues.push(q);
-  return testApp({
-    config,
-    store,
-    queues: q,
+  return apps.app(env, {
     logger: createLogger(
       options.logs ? { level: 'debug', destination: options.logs } : { level: 'silent' },
     ),
-    opened: blocking,
     auth: { hasKeysCacheMs: 0, ...(options.required ? { required: true } : {}) },
   });
 }
@@ -114,16 +91,10 @@ async function problemOf(res: Response, status: number, kind: string): Promise<P
 }
 
 beforeAll(() => {
-  redis = createRedis(redisUrl());
-  store = new RunStore(redis, { prefix });
+  ({ redis, store } = apps.open());
 });
 
-afterAll(async () => {
-  await Promise.all(queues.map((q) => q.close()));
-  for (const connection of blocking) connection.disconnect();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => apps.close());
 
 describe('API keys', () => {
   it('requires a bearer key on every /v1 route once keys are configured (401 + WWW-Authenticate)', async () => {
@@ -193,14 +164,7 @@ describe('API keys', () => {
     const app = makeApp();
     const run = await created(app, ALPHA);
     const missing = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-    const routes: [string, (id: string) => string][] = [
-      ['GET', (id) => `/v1/runs/${id}`],
-      ['GET', (id) => `/v1/runs/${id}/results`],
-      ['GET', (id) => `/v1/runs/${id}/events`],
-      ['POST', (id) => `/v1/runs/${id}/cancel`],
-      ['DELETE', (id) => `/v1/runs/${id}`],
-    ];
-    for (const [method, path] of routes) {
+    for (const [method, path] of RUN_ROUTES) {
       const foreign = await app.request(path(run.id), { method, headers: bearer(BETA) });
       const absent = await app.request(path(missing), { method, headers: bearer(BETA) });
       const a = await problemOf(foreign, 404, 'not_found');

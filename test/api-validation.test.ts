@@ -4,48 +4,34 @@
  * key behind (invariant 5).
  */
 import type { Problem } from '@runledger/api';
-import { type Config, createRedis, loadConfig, RunQueues, RunStore } from '@runledger/shared';
+import type { RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './helpers/app.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
+import { prefixApps } from './helpers/api-prefix.js';
+import { RUN_ROUTES } from './helpers/api-run-routes.js';
+import { deletePrefix } from './helpers/context.js';
 import { advertiseWorker } from './helpers/fake-worker.js';
+import { dumpKeys } from './helpers/redis-dump.js';
 
-const prefix = uniquePrefix('api-val');
+/** Apps on this file's prefix with small limits (overridable per app). */
+const apps = prefixApps('api-val', {
+  RUNLEDGER_MAX_BODY_BYTES: '2048',
+  RUNLEDGER_MAX_ITEMS: '5',
+  RUNLEDGER_MAX_ITEM_BYTES: '200',
+});
+const prefix = apps.prefix;
 let redis: Redis;
 let store: RunStore;
-const queues: RunQueues[] = [];
-const blocking: Redis[] = [];
 
 /** An app on this file's prefix with small limits (overridable). */
-function makeApp(overrides: Record<string, string> = {}) {
-  const config: Config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    RUNLEDGER_MAX_BODY_BYTES: '2048',
-    RUNLEDGER_MAX_ITEMS: '5',
-    RUNLEDGER_MAX_ITEM_BYTES: '200',
-    ...overrides,
-  });
-  const q = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  queues.push(q);
-  return testApp({ config, store, queues: q, opened: blocking });
-}
+const makeApp = (overrides: Record<string, string> = {}) => apps.app(overrides);
 
 /**
  * Every key under the prefix: runledger's (`<prefix>:*`) and BullMQ's (`{<prefix>}:*`), except
  * the workers hash (the advertised worker).
  */
 async function keysUnderPrefix(): Promise<string[]> {
-  const found: string[] = [];
-  for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-  }
+  const found = (await dumpKeys(redis, [`${prefix}:*`, `{${prefix}}:*`])).map((k) => k.key);
   // the worker registry and the audit log (which records refused calls too) are not run data
   const notRunData = new Set([store.keys.workers, store.keys.auditLog('default')]);
   return found.filter((key) => !notRunData.has(key)).sort();
@@ -105,8 +91,7 @@ async function expectProblem(res: Response, status: number, kind: string): Promi
 }
 
 beforeAll(async () => {
-  redis = createRedis(redisUrl());
-  store = new RunStore(redis, { prefix });
+  ({ redis, store } = apps.open());
   // a live worker serving echo: runs are checked at submit against the live workers
   await advertiseWorker(store, ['echo']);
 });
@@ -116,12 +101,7 @@ afterEach(async () => {
   expect(await keysUnderPrefix()).toEqual([]);
 });
 
-afterAll(async () => {
-  await Promise.all(queues.map((q) => q.close()));
-  for (const c of blocking) c.disconnect();
-  await deletePrefix(redis, prefix);
-  redis.disconnect();
-});
+afterAll(() => apps.close());
 
 describe('POST /v1/runs with a JSON body', () => {
   const app = () => makeApp();
@@ -157,70 +137,57 @@ describe('POST /v1/runs with a JSON body', () => {
     expect(body.errors?.map((e) => e.path)).toEqual(['target', 'dataset']);
   });
 
-  it('rejects a missing target name', async () => {
-    const body = await expectProblem(
-      await postJson(app(), spec({ target: {} })),
-      400,
-      'validation',
-    );
-    expect(body.errors).toEqual([
-      { path: 'target.name', message: 'Invalid input: expected string, received undefined' },
-    ]);
-  });
-
-  it('rejects an invalid target name', async () => {
-    const body = await expectProblem(
-      await postJson(app(), spec({ target: { name: 'no spaces' } })),
-      400,
-      'validation',
-    );
-    expect(body.errors).toEqual([
-      { path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' },
-    ]);
-  });
-
-  it('rejects an empty dataset', async () => {
-    const body = await expectProblem(
-      await postJson(app(), spec({ dataset: { items: [] } })),
-      400,
-      'validation',
-    );
-    expect(body.errors).toEqual([
-      { path: 'dataset.items', message: 'Too small: expected array to have >=1 items' },
-    ]);
-  });
-
-  it('rejects an item without input, and lists every bad field', async () => {
-    const body = await expectProblem(
-      await postJson(
-        app(),
-        spec({
-          target: { name: '' },
-          dataset: { items: [{ input: 1 }, { id: 'x' }, { input: 3, id: 7 }] },
-        }),
-      ),
-      400,
-      'validation',
-    );
-    expect(body.errors).toEqual([
-      { path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' },
-      { path: 'dataset.items.1.input', message: 'input is required' },
-      { path: 'dataset.items.2.id', message: 'Invalid input: expected string, received number' },
-    ]);
-  });
-
-  it('rejects duplicate item ids, also against default ids', async () => {
-    const body = await expectProblem(
-      await postJson(
-        app(),
-        spec({ dataset: { items: [{ input: 1 }, { id: 'a', input: 2 }, { id: '0', input: 3 }] } }),
-      ),
-      400,
-      'validation',
-    );
-    expect(body.errors).toEqual([
-      { path: 'dataset.items.2.id', message: 'duplicate item id "0" (first at index 0)' },
-    ]);
+  it.each<{ name: string; over: Record<string, unknown>; errors: Problem['errors'] }>([
+    {
+      name: 'rejects a missing target name',
+      over: { target: {} },
+      errors: [
+        { path: 'target.name', message: 'Invalid input: expected string, received undefined' },
+      ],
+    },
+    {
+      name: 'rejects an invalid target name',
+      over: { target: { name: 'no spaces' } },
+      errors: [{ path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' }],
+    },
+    {
+      name: 'rejects an empty dataset',
+      over: { dataset: { items: [] } },
+      errors: [{ path: 'dataset.items', message: 'Too small: expected array to have >=1 items' }],
+    },
+    {
+      name: 'rejects an item without input, and lists every bad field',
+      over: {
+        target: { name: '' },
+        dataset: { items: [{ input: 1 }, { id: 'x' }, { input: 3, id: 7 }] },
+      },
+      errors: [
+        { path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' },
+        { path: 'dataset.items.1.input', message: 'input is required' },
+        { path: 'dataset.items.2.id', message: 'Invalid input: expected string, received number' },
+      ],
+    },
+    {
+      name: 'rejects duplicate item ids, also against default ids',
+      over: { dataset: { items: [{ input: 1 }, { id: 'a', input: 2 }, { id: '0', input: 3 }] } },
+      errors: [{ path: 'dataset.items.2.id', message: 'duplicate item id "0" (first at index 0)' }],
+    },
+    {
+      name: 'rejects bad built-in scorer configs with exact paths',
+      over: {
+        scorers: [
+          { name: 'regex', config: { pattern: '(' } },
+          { name: 'numeric_close', config: { tolerance: -1 } },
+        ],
+      },
+      errors: [
+        { path: 'scorers.0.config.pattern', message: 'must be a valid regular expression' },
+        { path: 'scorers.1.config.tolerance', message: 'Too small: expected number to be >=0' },
+      ],
+    },
+  ])('$name', async ({ over, errors }) => {
+    const body = await expectProblem(await postJson(app(), spec(over)), 400, 'validation');
+    expect(body.errors).toEqual(errors);
   });
 
   it('rejects an unknown scorer at its path', async () => {
@@ -232,26 +199,6 @@ describe('POST /v1/runs with a JSON body', () => {
     expect(body.errors).toHaveLength(1);
     expect(body.errors?.[0]?.path).toBe('scorers.1.name');
     expect(body.errors?.[0]?.message).toMatch(/^unknown scorer "no_such"/);
-  });
-
-  it('rejects bad built-in scorer configs with exact paths', async () => {
-    const body = await expectProblem(
-      await postJson(
-        app(),
-        spec({
-          scorers: [
-            { name: 'regex', config: { pattern: '(' } },
-            { name: 'numeric_close', config: { tolerance: -1 } },
-          ],
-        }),
-      ),
-      400,
-      'validation',
-    );
-    expect(body.errors).toEqual([
-      { path: 'scorers.0.config.pattern', message: 'must be a valid regular expression' },
-      { path: 'scorers.1.config.tolerance', message: 'Too small: expected number to be >=0' },
-    ]);
   });
 
   it('rejects a body over RUNLEDGER_MAX_BODY_BYTES with 413', async () => {
@@ -429,14 +376,15 @@ describe('POST /v1/runs with an NDJSON body', () => {
 describe('unknown runs and bad query parameters', () => {
   const app = () => makeApp();
   const unknown = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+  /** The field paths of the 400 validation problem `path` answers. */
+  const badPaths = async (path: string, init?: RequestInit) =>
+    (await expectProblem(await app().request(path, init), 400, 'validation')).errors?.map(
+      (e) => e.path,
+    );
 
   it('answers 404 problem+json for an unknown run on every run route', async () => {
     const calls: [string, string][] = [
-      ['GET', `/v1/runs/${unknown}`],
-      ['GET', `/v1/runs/${unknown}/results`],
-      ['POST', `/v1/runs/${unknown}/cancel`],
-      ['DELETE', `/v1/runs/${unknown}`],
-      ['GET', `/v1/runs/${unknown}/events`],
+      ...RUN_ROUTES.map(([method, path]): [string, string] => [method, path(unknown)]),
       ['GET', '/v1/runs/not-a-run-id'],
       ['GET', '/v1/runs/not%7Ba%7Drun/results'],
     ];
@@ -458,18 +406,32 @@ describe('unknown runs and bad query parameters', () => {
     expect(post.detail).toBe('no route for POST /v2/nothing');
   });
 
-  it('rejects bad list parameters with 400 naming each', async () => {
-    const cases: [string, string[]][] = [
-      ['limit=0', ['limit']],
-      ['limit=501', ['limit']],
-      ['limit=ten', ['limit']],
-      ['status=done', ['status']],
-      ['since=yesterday&until=12:00', ['since', 'until']],
-      ['status=bogus&limit=-1', ['status', 'limit']],
-    ];
-    for (const [query, paths] of cases) {
-      const body = await expectProblem(await app().request(`/v1/runs?${query}`), 400, 'validation');
-      expect(body.errors?.map((e) => e.path)).toEqual(paths);
+  it.each<{ name: string; path: string; cases: Record<string, string[]> }>([
+    {
+      name: 'rejects bad list parameters with 400 naming each',
+      path: '/v1/runs',
+      cases: {
+        'limit=0': ['limit'],
+        'limit=501': ['limit'],
+        'limit=ten': ['limit'],
+        'status=done': ['status'],
+        'since=yesterday&until=12:00': ['since', 'until'],
+        'status=bogus&limit=-1': ['status', 'limit'],
+      },
+    },
+    {
+      name: 'rejects bad results parameters with 400 (before looking the run up)',
+      path: `/v1/runs/${unknown}/results`,
+      cases: {
+        'limit=0': ['limit'],
+        'limit=1001': ['limit'],
+        'status=queued': ['status'],
+        'cursor=abc': ['cursor'],
+      },
+    },
+  ])('$name', async ({ path, cases }) => {
+    for (const [query, paths] of Object.entries(cases)) {
+      expect(await badPaths(`${path}?${query}`), query).toEqual(paths);
     }
   });
 
@@ -486,35 +448,9 @@ describe('unknown runs and bad query parameters', () => {
     }
   });
 
-  it('rejects bad results parameters with 400 (before looking the run up)', async () => {
-    const cases: [string, string[]][] = [
-      ['limit=0', ['limit']],
-      ['limit=1001', ['limit']],
-      ['status=queued', ['status']],
-      ['cursor=abc', ['cursor']],
-    ];
-    for (const [query, paths] of cases) {
-      const body = await expectProblem(
-        await app().request(`/v1/runs/${unknown}/results?${query}`),
-        400,
-        'validation',
-      );
-      expect(body.errors?.map((e) => e.path)).toEqual(paths);
-    }
-  });
-
   it('rejects a malformed Last-Event-ID', async () => {
-    const header = await expectProblem(
-      await app().request(`/v1/runs/${unknown}/events`, { headers: { 'last-event-id': 'x' } }),
-      400,
-      'validation',
-    );
-    expect(header.errors?.map((e) => e.path)).toEqual(['last-event-id']);
-    const query = await expectProblem(
-      await app().request(`/v1/runs/${unknown}/events?lastEventId=12`),
-      400,
-      'validation',
-    );
-    expect(query.errors?.map((e) => e.path)).toEqual(['lastEventId']);
+    const header = { headers: { 'last-event-id': 'x' } };
+    expect(await badPaths(`/v1/runs/${unknown}/events`, header)).toEqual(['last-event-id']);
+    expect(await badPaths(`/v1/runs/${unknown}/events?lastEventId=12`)).toEqual(['lastEventId']);
   });
 });
