@@ -53,6 +53,48 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
+/**
+ * Asserts that for each field path of `queriesByPath`, `GET /v1/runs/:runId/results?<query>` of
+ * each of its queries answers 400 with a problem naming that path (in order, one by one).
+ */
+async function expectResultsProblems(
+  runId: string,
+  queriesByPath: Record<string, string[]>,
+): Promise<void> {
+  for (const [path, queries] of Object.entries(queriesByPath)) {
+    for (const query of queries) {
+      const { status, body } = await get<Problem>(`/v1/runs/${runId}/results?${query}`);
+      expect(status, query).toBe(400);
+      expect(
+        body.errors?.map((e) => e.path),
+        query,
+      ).toContain(path);
+    }
+  }
+}
+
+/**
+ * Every page of the results of `runId` for `query` (`cursor=` appended, URI-encoded, from the
+ * second page on), each asserted 200; the pages' bodies in order.
+ */
+async function resultPages(
+  runId: string,
+  query: string,
+): Promise<{ results: Result[]; nextCursor: string | null }[]> {
+  const pages: { results: Result[]; nextCursor: string | null }[] = [];
+  let cursor: string | null = null;
+  do {
+    const next = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+    const { status, body } = await get<{ results: Result[]; nextCursor: string | null }>(
+      `/v1/runs/${runId}/results?${query}${next}`,
+    );
+    expect(status, JSON.stringify(body)).toBe(200);
+    pages.push(body);
+    cursor = body.nextCursor;
+  } while (cursor !== null);
+  return pages;
+}
+
 let clock = Date.now() - 3_600_000;
 
 /**
@@ -288,19 +330,8 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     return body.results.map((r) => r.itemId);
   };
   /** Every page of `query`, following nextCursor. */
-  const allIds = async (query: string) => {
-    const out: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const { status, body } = await page(
-        `${query}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
-      );
-      expect(status, JSON.stringify(body)).toBe(200);
-      out.push(...body.results.map((r) => r.itemId));
-      cursor = body.nextCursor;
-    } while (cursor !== null);
-    return out;
-  };
+  const allIds = async (query: string) =>
+    (await resultPages(runId, query)).flatMap((p) => p.results.map((r) => r.itemId));
 
   it('q finds items by id, input, output, expected output and error message', async () => {
     expect(await ids('q=paris')).toEqual(['i3']); // output
@@ -367,28 +398,9 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     const asc = ['i5', 'i1', 'i3', 'i7', 'i8', 'i0', 'i6', 'i2', 'i4'];
     expect(await ids('sort=score:contains')).toEqual(asc);
     expect(await allIds('sort=score:contains&limit=2')).toEqual(asc);
-    expect(await ids('sort=-score:contains')).toEqual([
-      'i4',
-      'i2',
-      'i6',
-      'i0',
-      'i8',
-      'i7',
-      'i3',
-      'i1',
-      'i5',
-    ]);
-    expect(await allIds('sort=-score:contains&limit=4')).toEqual([
-      'i4',
-      'i2',
-      'i6',
-      'i0',
-      'i8',
-      'i7',
-      'i3',
-      'i1',
-      'i5',
-    ]);
+    const desc = ['i4', 'i2', 'i6', 'i0', 'i8', 'i7', 'i3', 'i1', 'i5'];
+    expect(await ids('sort=-score:contains')).toEqual(desc);
+    expect(await allIds('sort=-score:contains&limit=4')).toEqual(desc);
     // exact_match: i3 is the only 0
     expect(await ids('sort=score:exact_match&limit=2')).toEqual(['i3', 'i0']);
     // descending is the exact reverse of ascending (ties by item index, last first)
@@ -404,14 +416,20 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
     expect(await redis.get(sort.builtCount)).toMatch(/^10:\d+$/); // result count : built at (ms)
   });
 
-  it("rebuilds a running run's score index at most once per interval, a finished run's only when its result count changed, and DELETE removes it", async () => {
-    const items: StoredItem[] = Array.from({ length: 4 }, (_, i) => ({ id: `p${i}`, input: i }));
-    const id = await makeRun({
+  /**
+   * A run of t1 scored by `contains` with one item per entry of `results` (id `<idPrefix><i>`,
+   * input i) and those results recorded (null: none yet). Returns its id.
+   */
+  const containsRun = (idPrefix: string, results: (StoredResult | null)[]) =>
+    makeRun({
       target: { name: 't1' },
       scorers: ['contains'],
-      items,
-      results: [ok('a', 1, { contains: 0.5 }), null, null, null],
+      items: results.map((_, i) => ({ id: `${idPrefix}${i}`, input: i })),
+      results,
     });
+
+  it("rebuilds a running run's score index at most once per interval, a finished run's only when its result count changed, and DELETE removes it", async () => {
+    const id = await containsRun('p', [ok('a', 1, { contains: 0.5 }), null, null, null]);
     const status = async () => (await get<Run>(`/v1/runs/${id}`)).body.status;
     // the clock and the interval injected: no wall-clock window
     let now = 1_000_000;
@@ -468,13 +486,11 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
   });
 
   it('a sorted request on a run in flight builds its index when there is none', async () => {
-    const items: StoredItem[] = Array.from({ length: 3 }, (_, i) => ({ id: `r${i}`, input: i }));
-    const id = await makeRun({
-      target: { name: 't1' },
-      scorers: ['contains'],
-      items,
-      results: [ok('a', 1, { contains: 0.3 }), ok('b', 1, { contains: 0.6 }), null],
-    });
+    const id = await containsRun('r', [
+      ok('a', 1, { contains: 0.3 }),
+      ok('b', 1, { contains: 0.6 }),
+      null,
+    ]);
     const queries = new ResultQueries(redis, store.keys, {
       minRebuildIntervalMs: 3_600_000,
       now: () => 42,
@@ -485,24 +501,18 @@ describe('GET /v1/runs/:id/results?q=&sort=', () => {
   });
 
   it('answers 400 problems for a bad sort, scorer or cursor', async () => {
-    const problem = async (query: string, path: string) => {
-      const { status, body } = await get<Problem>(`/v1/runs/${runId}/results?${query}`);
-      expect(status, query).toBe(400);
-      expect(
-        body.errors?.map((e) => e.path),
-        query,
-      ).toContain(path);
-    };
-    await problem('sort=speed', 'sort');
-    await problem('sort=score:', 'sort');
-    await problem('sort=score:nope', 'sort');
-    await problem('cursor=not%20a%20cursor', 'cursor');
     const latencyCursor = (await page('sort=latency&limit=2')).body.nextCursor!;
-    await problem(`sort=-latency&cursor=${latencyCursor}`, 'cursor'); // another sort's
-    await problem(`cursor=${latencyCursor}`, 'cursor'); // a sort cursor without its sort
-    await problem('sort=latency&cursor=4', 'cursor'); // a digit cursor on a sorted page
-    await problem('sort=latency&cursor=sAAAAAAA', 'cursor'); // not one we handed out
-    await problem('q=x&effective=true', 'effective');
+    await expectResultsProblems(runId, {
+      sort: ['sort=speed', 'sort=score:', 'sort=score:nope'],
+      cursor: [
+        'cursor=not%20a%20cursor',
+        `sort=-latency&cursor=${latencyCursor}`, // another sort's
+        `cursor=${latencyCursor}`, // a sort cursor without its sort
+        'sort=latency&cursor=4', // a digit cursor on a sorted page
+        'sort=latency&cursor=sAAAAAAA', // not one we handed out
+      ],
+      effective: ['q=x&effective=true'],
+    });
     const missing = await get<Problem>('/v1/runs/01JZ8X6T2M3N4P5Q6R7S8T9V0W/results?sort=latency');
     expect(missing.status).toBe(404);
   });
@@ -514,6 +524,8 @@ describe('GET /v1/runs/:id/results?scorer=&passed=', () => {
    * but its exact_match errored (only `contains`), i9 has no result yet.
    */
   const EXACT = [1, 0, 1, 1, 0, 0];
+  /** The items whose exact_match did not pass, in item order: k9 has no result to list. */
+  const NOT_PASSED = ['k1', 'k4', 'k5', 'k6', 'k7', 'k8'];
   let runId: string;
 
   beforeAll(async () => {
@@ -557,14 +569,7 @@ describe('GET /v1/runs/:id/results?scorer=&passed=', () => {
   };
 
   it('passed=false lists every result without a passing score (totalItems - passed, less items without a result)', async () => {
-    expect(await ids('scorer=exact_match&passed=false')).toEqual([
-      'k1',
-      'k4',
-      'k5',
-      'k6',
-      'k7',
-      'k8',
-    ]);
+    expect(await ids('scorer=exact_match&passed=false')).toEqual(NOT_PASSED);
     // the run's own figures: passed 3 of 10, so 7 not passed; k9 has no result to list
     const run = await get<Run>(`/v1/runs/${runId}`);
     expect(run.body.scores.exact_match?.passed).toBe(3);
@@ -588,46 +593,24 @@ describe('GET /v1/runs/:id/results?scorer=&passed=', () => {
     expect(await ids('scorer=exact_match&passed=false&status=failed')).toEqual(['k6']);
     expect(await ids('scorer=exact_match&passed=false&q=wrong')).toEqual(['k1', 'k4', 'k5']);
     // latency ms: k5 60, k4 50, k1 20, k8 15, k6 5; the cancelled k7 has none: left out
-    expect(await ids('scorer=exact_match&passed=false&sort=-latency')).toEqual([
-      'k5',
-      'k4',
-      'k1',
-      'k8',
-      'k6',
-    ]);
+    const slowestFirst = ['k5', 'k4', 'k1', 'k8', 'k6'];
+    expect(await ids('scorer=exact_match&passed=false&sort=-latency')).toEqual(slowestFirst);
     expect(await ids('scorer=exact_match&passed=true&sort=-score:contains')).toEqual([
       'k3',
       'k2',
       'k0',
     ]);
-    const out: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const res: { status: number; body: { results: Result[]; nextCursor: string | null } } =
-        await get(
-          `/v1/runs/${runId}/results?scorer=exact_match&passed=false&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`,
-        );
-      expect(res.status).toBe(200);
-      expect(res.body.results.length).toBeLessThanOrEqual(2);
-      out.push(...res.body.results.map((r) => r.itemId));
-      cursor = res.body.nextCursor;
-    } while (cursor !== null);
-    expect(out).toEqual(['k1', 'k4', 'k5', 'k6', 'k7', 'k8']);
+    const pages = await resultPages(runId, 'scorer=exact_match&passed=false&limit=2');
+    for (const p of pages) expect(p.results.length).toBeLessThanOrEqual(2);
+    const out = pages.flatMap((p) => p.results.map((r) => r.itemId));
+    expect(out).toEqual(NOT_PASSED);
   });
 
   it('answers 400 problems naming the field', async () => {
-    const problem = async (query: string, path: string) => {
-      const { status, body } = await get<Problem>(`/v1/runs/${runId}/results?${query}`);
-      expect(status, query).toBe(400);
-      expect(
-        body.errors?.map((e) => e.path),
-        query,
-      ).toContain(path);
-    };
-    await problem('passed=false', 'scorer');
-    await problem('scorer=exact_match', 'passed');
-    await problem('scorer=nope&passed=false', 'scorer');
-    await problem('scorer=exact_match&passed=maybe', 'passed');
-    await problem('scorer=exact_match&passed=false&effective=true', 'effective');
+    await expectResultsProblems(runId, {
+      scorer: ['passed=false', 'scorer=nope&passed=false'],
+      passed: ['scorer=exact_match', 'scorer=exact_match&passed=maybe'],
+      effective: ['scorer=exact_match&passed=false&effective=true'],
+    });
   });
 });
