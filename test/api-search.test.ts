@@ -73,19 +73,19 @@ async function expectResultsProblems(
   }
 }
 
+/** One page of `GET /v1/runs/:id/results`. */
+type ResultPage = { results: Result[]; nextCursor: string | null };
+
 /**
  * Every page of the results of `runId` for `query` (`cursor=` appended, URI-encoded, from the
  * second page on), each asserted 200; the pages' bodies in order.
  */
-async function resultPages(
-  runId: string,
-  query: string,
-): Promise<{ results: Result[]; nextCursor: string | null }[]> {
-  const pages: { results: Result[]; nextCursor: string | null }[] = [];
+async function resultPages(runId: string, query: string): Promise<ResultPage[]> {
+  const pages: ResultPage[] = [];
   let cursor: string | null = null;
   do {
-    const next = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-    const { status, body } = await get<{ results: Result[]; nextCursor: string | null }>(
+    const next: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+    const { status, body }: { status: number; body: ResultPage } = await get<ResultPage>(
       `/v1/runs/${runId}/results?${query}${next}`,
     );
     expect(status, JSON.stringify(body)).toBe(200);

@@ -9,24 +9,16 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createLogger } from '@runledger/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { docsPage, useAppHarness } from './helpers/app.js';
 
 const run = promisify(execFile);
 
 describe('/docs offline', () => {
-  let h: AppHarness;
-  beforeAll(async () => {
-    h = await createAppHarness('docs');
-  });
-  afterAll(() => h.close());
+  const h = useAppHarness('docs');
 
   it('references only same-origin assets, and each answers 200 with its content type', async () => {
-    const res = await h.app.request('/docs');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = await res.text();
-    expect(html).toContain('SwaggerUIBundle');
+    const html = await docsPage(h().app);
     expect(html).toContain('"/openapi.json"');
     const urls = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
     expect(urls.sort()).toEqual([
@@ -47,7 +39,7 @@ describe('/docs offline', () => {
       png: /^image\/png$/,
     };
     for (const url of urls) {
-      const asset = await h.app.request(url);
+      const asset = await h().app.request(url);
       expect(asset.status, url).toBe(200);
       expect(asset.headers.get('content-type'), url).toMatch(types[url.split('.').pop()!]!);
       const body = Buffer.from(await asset.arrayBuffer());
@@ -57,7 +49,7 @@ describe('/docs offline', () => {
 
   it('answers 404 for a file that is not one of the assets', async () => {
     for (const path of ['/docs/assets/package.json', '/docs/assets/..%2Fpackage.json']) {
-      expect((await h.app.request(path)).status, path).toBe(404);
+      expect((await h().app.request(path)).status, path).toBe(404);
     }
   });
 });

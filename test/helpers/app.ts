@@ -14,6 +14,7 @@ import {
 } from '@runledger/shared';
 import { type StartWorkerOptions, startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
 
 /** What `createAppHarness` started; `close()` stops the worker and removes every key of the prefix. */
@@ -68,6 +69,36 @@ export async function createAppHarness(
       redis.disconnect();
     },
   };
+}
+
+/**
+ * `createAppHarness(label, env, worker)` in a `beforeAll` of the enclosing describe (or file),
+ * closed in its `afterAll`. Returns the harness's getter: call it inside tests and later hooks.
+ * @throws Error when the getter is called before that `beforeAll` ran.
+ */
+export function useAppHarness(...args: Parameters<typeof createAppHarness>): () => AppHarness {
+  let harness: AppHarness | null = null;
+  beforeAll(async () => {
+    harness = await createAppHarness(...args);
+  });
+  afterAll(() => harness?.close());
+  return () => {
+    if (!harness) throw new Error(`app harness ${args[0]} used before its beforeAll`);
+    return harness;
+  };
+}
+
+/**
+ * `GET /docs` on `app`, asserted 200 `text/html` holding Swagger UI (`SwaggerUIBundle`); the
+ * page's HTML.
+ */
+export async function docsPage(app: ReturnType<typeof createApp>): Promise<string> {
+  const res = await app.request('/docs');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+  const html = await res.text();
+  expect(html).toContain('SwaggerUIBundle');
+  return html;
 }
 
 /** What `testApp` builds the API app on. */
