@@ -12,23 +12,15 @@
  * On 2 cores the drain itself is bound by this Node process, so items/s stays about the same on
  * 1 and 3 nodes; the ceiling is what grows.
  */
-import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
 import { createLogger, loadConfig, type Run } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { Redis } from 'ioredis';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { benchFlags } from './bench-setup.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '6' },
-    items: { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '50' },
-  },
-});
-const RUNS = Number(values.runs);
-const ITEMS = Number(values.items);
+const flags = benchFlags({ runs: 6, items: 20_000, concurrency: '50' });
 const logger = createLogger({ level: 'warn', name: 'bench-cluster' });
 
 /** Main-thread CPU (user + sys) of one Redis node, µs. */
@@ -51,7 +43,7 @@ async function measure(urls: string[], cluster: boolean): Promise<Figures> {
     REDIS_CLUSTER: cluster ? 'true' : 'false',
     RUNLEDGER_PREFIX: `bc${Date.now()}`,
     PORT: '0',
-    WORKER_CONCURRENCY: values.concurrency,
+    WORKER_CONCURRENCY: flags.concurrency,
     LOG_LEVEL: 'warn',
     RUNLEDGER_MAX_BODY_BYTES: String(64 * 1024 * 1024),
   });
@@ -91,14 +83,14 @@ async function measure(urls: string[], cluster: boolean): Promise<Figures> {
   await finish(await Promise.all(Array.from({ length: 3 }, () => submit(500))));
   const before = await Promise.all(nodes.map(cpuUs));
   const t0 = performance.now();
-  const ids = await Promise.all(Array.from({ length: RUNS }, () => submit(ITEMS)));
+  const ids = await Promise.all(Array.from({ length: flags.runs }, () => submit(flags.items)));
   await finish(ids);
   const seconds = (performance.now() - t0) / 1000;
   const after = await Promise.all(nodes.map(cpuUs));
   await worker.close();
   await api.close();
   for (const n of nodes) n.disconnect();
-  const total = RUNS * ITEMS;
+  const total = flags.runs * flags.items;
   return {
     itemsPerSecond: total / seconds,
     perNodeUs: after.map((a, i) => (a - before[i]!) / total),
@@ -120,7 +112,7 @@ const os = await import('node:os');
 const fmt = (f: Figures) => f.perNodeUs.map((u) => u.toFixed(1)).join(' / ');
 const ceiling = (f: Figures) => 1e6 / Math.max(...f.perNodeUs);
 console.log(
-  `\nbench:cluster: ${RUNS} runs x ${ITEMS} echo items at once, API + 1 worker in this process; machine: ${os.cpus().length} cores, load average ${os
+  `\nbench:cluster: ${flags.runs} runs x ${flags.items} echo items at once, API + 1 worker in this process; machine: ${os.cpus().length} cores, load average ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,

@@ -12,29 +12,18 @@
  * Uses REDIS_URL when set, else a private redis-server on a free port.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
-import { createLogger, createRedis, ValueCipher } from '@runledger/shared';
+import { createLogger, ValueCipher } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
-import { destroyRedisServer, startRedisServer } from '../test/helpers/redis-server.js';
+import { benchFlags, benchRedis } from './bench-setup.js';
 import { benchConfig, timedEchoRun } from './echo-run.js';
 
-const { values } = parseArgs({
-  options: {
-    items: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '3' },
-    concurrency: { type: 'string', default: '50' },
-  },
-});
-const ITEMS = Number(values.items);
-const ROUNDS = Number(values.rounds);
-const CONCURRENCY = Number(values.concurrency);
+const flags = benchFlags({ items: 20_000, rounds: 3, concurrency: 50 });
 const KEYS = `kid1:${randomBytes(32).toString('base64')}`;
 const TEXT = 'the quick brown fox jumps over the lazy dog, 0123456789 abcdefghij'.slice(0, 64);
 
-const server = process.env.REDIS_URL ? null : await startRedisServer();
-const redisUrl = process.env.REDIS_URL ?? server!.url;
-const redis = createRedis(redisUrl);
+const bench = await benchRedis();
+const { url: redisUrl, redis } = bench;
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
 interface Figures {
@@ -45,7 +34,7 @@ interface Figures {
 /** An API and a worker on a prefix of their own, with `env` on top. */
 async function startSide(label: string, env: Record<string, string>) {
   const prefix = `bench-${label}-${Date.now()}`;
-  const config = benchConfig(redisUrl, prefix, CONCURRENCY, env);
+  const config = benchConfig(redisUrl, prefix, flags.concurrency, env);
   const api = await startApi({ config, logger });
   const worker = await startWorker({ config, logger });
   const measure = async (n: number): Promise<Figures> => {
@@ -94,19 +83,19 @@ function cipherAlone(): { encryptUs: number; decryptUs: number; bytes: number } 
 }
 
 console.log(
-  `encryption benchmark: ${ITEMS} echo items x ${ROUNDS} rounds per side, concurrency ${CONCURRENCY}, 1 worker, redis ${redisUrl}`,
+  `encryption benchmark: ${flags.items} echo items x ${flags.rounds} rounds per side, concurrency ${flags.concurrency}, 1 worker, redis ${redisUrl}`,
 );
 const off = await startSide('off', {});
 const on = await startSide('on', { RUNLEDGER_ENCRYPTION_KEYS: KEYS });
 await off.measure(2000);
 await on.measure(2000);
 const figures: Record<'off' | 'on', Figures[]> = { off: [], on: [] };
-for (let round = 1; round <= ROUNDS; round++) {
+for (let round = 1; round <= flags.rounds; round++) {
   for (const [name, side] of [
     ['off', off],
     ['on', on],
   ] as const) {
-    const f = await side.measure(ITEMS);
+    const f = await side.measure(flags.items);
     figures[name].push(f);
     console.log(
       `round ${round} encryption ${name.padEnd(3)}: ${f.itemsPerSecond.toFixed(0)} items/s, ${f.bytesPerItem.toFixed(0)} Redis bytes/item`,
@@ -126,6 +115,5 @@ const alone = cipherAlone();
 console.log(
   `cipher alone: ${alone.encryptUs.toFixed(1)} µs per encrypt, ${alone.decryptUs.toFixed(1)} µs per decrypt of a ${TEXT.length + 60}-byte item JSON (+${alone.bytes} bytes stored)`,
 );
-redis.disconnect();
-if (server) await destroyRedisServer(server);
+await bench.close();
 process.exit(0);

@@ -35,15 +35,9 @@
  * at `--stream-api-heap-mib` (64), below the body size: it can only accept the body by streaming.
  * `--runs 0` / `--stream-items 0` skip phase 1 / 2.
  */
-import { parseArgs } from 'node:util';
-import { createRedis, KeyLayout, type Run } from '@runledger/shared';
-import { deletePrefix } from '../test/helpers/redis-dump.js';
-import {
-  destroyRedisServer,
-  freePort,
-  type RedisServer,
-  startRedisServer,
-} from '../test/helpers/redis-server.js';
+import { KeyLayout, type Run } from '@runledger/shared';
+import { freePort } from '../test/helpers/redis-server.js';
+import { benchFlags, benchRedis } from './bench-setup.js';
 import {
   pollUntil,
   readMemory,
@@ -53,42 +47,25 @@ import {
   startCannon,
 } from './load-processes.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '10' },
-    items: { type: 'string', default: '5000' },
-    workers: { type: 'string', default: '3' },
-    concurrency: { type: 'string', default: '50' },
-    'delay-ms': { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10' },
-    'max-seconds': { type: 'string', default: '10' },
-    rate: { type: 'string', default: '1000' },
-    'page-rate': { type: 'string', default: '100' },
-    'stream-items': { type: 'string', default: '200000' },
-    'stream-pad': { type: 'string', default: '200' },
-    'delete-stream': { type: 'boolean', default: false },
-    'idle-seconds': { type: 'string', default: '3' },
-    'worker-nice': { type: 'string', default: '0' },
-    'api-heap-mib': { type: 'string', default: '0' },
-    'stream-api-heap-mib': { type: 'string', default: '64' },
-  },
+const flags = benchFlags({
+  runs: 10,
+  items: 5000,
+  workers: 3,
+  concurrency: 50,
+  delayMs: 3,
+  connections: 10,
+  maxSeconds: 10,
+  rate: 1000,
+  pageRate: 100,
+  streamItems: 200_000,
+  streamPad: 200,
+  deleteStream: false,
+  idleSeconds: 3,
+  workerNice: 0,
+  apiHeapMib: 0,
+  streamApiHeapMib: 64,
 });
-const RUNS = Number(values.runs);
-const ITEMS = Number(values.items);
-const WORKERS = Number(values.workers);
-const CONCURRENCY = Number(values.concurrency);
-const DELAY_MS = Number(values['delay-ms']);
-const CONNECTIONS = Number(values.connections);
-const MAX_SECONDS = Number(values['max-seconds']);
-const RATE = Number(values.rate);
-const PAGE_RATE = Number(values['page-rate']);
-const STREAM_ITEMS = Number(values['stream-items']);
-const STREAM_PAD = Number(values['stream-pad']);
-const STREAM_FINISH = !values['delete-stream'];
-const IDLE_SECONDS = Number(values['idle-seconds']);
-const WORKER_NICE = Number(values['worker-nice']);
-const API_HEAP_MIB = Number(values['api-heap-mib']);
-const STREAM_API_HEAP_MIB = Number(values['stream-api-heap-mib']);
+const STREAM_FINISH = !flags.deleteStream;
 
 const MiB = 1024 * 1024;
 const P99_GOAL_MS = 10;
@@ -115,9 +92,8 @@ const info = (figure: string, value: string) =>
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
-const redisServer: RedisServer | null = process.env.REDIS_URL ? null : await startRedisServer();
-const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
-const redis = createRedis(redisUrl);
+const bench = await benchRedis();
+const { server: redisServer, url: redisUrl, redis } = bench;
 const prefix = `bench-load-${Date.now()}`;
 const keys = new KeyLayout(prefix);
 const spawned: Spawned[] = [];
@@ -158,7 +134,7 @@ async function exactness(run: Run, total: number): Promise<string[]> {
 
 /** GET latency of a small finished run while nothing else runs: the API's own cost. */
 async function idleBaseline(base: string): Promise<void> {
-  const cannon = startCannon(CONNECTIONS, IDLE_SECONDS);
+  const cannon = startCannon(flags.connections, flags.idleSeconds);
   spawned.push(cannon.spawned);
   const res = await fetch(`${base}/v1/runs`, {
     method: 'POST',
@@ -185,7 +161,7 @@ async function idleBaseline(base: string): Promise<void> {
   await pollUntil(
     async () => (cannon.running() ? null : true),
     'the idle autocannon load to end',
-    (IDLE_SECONDS + 30) * 1000,
+    (flags.idleSeconds + 30) * 1000,
   );
   const figures = await cannon.finish();
   if (!figures) {
@@ -193,20 +169,20 @@ async function idleBaseline(base: string): Promise<void> {
     return;
   }
   info(
-    `GET p50 / p99 idle, nothing running (${CONNECTIONS} connections, ${IDLE_SECONDS} s)`,
+    `GET p50 / p99 idle, nothing running (${flags.connections} connections, ${flags.idleSeconds} s)`,
     `${figures.p50Ms} / ${figures.p99Ms} ms, ${figures.requestsPerSecond.toFixed(0)} req/s`,
   );
 }
 
 /** Phase 1: concurrent clients, exact counters, GET latency under load (autocannon). */
 async function concurrentRuns(base: string): Promise<void> {
-  const bodies = Array.from({ length: RUNS }, (_, client) =>
+  const bodies = Array.from({ length: flags.runs }, (_, client) =>
     JSON.stringify({
       name: `load-client-${client}`,
-      target: { name: 'echo', config: { delayMs: DELAY_MS } },
+      target: { name: 'echo', config: { delayMs: flags.delayMs } },
       dataset: {
         id: `load-${client}`,
-        items: Array.from({ length: ITEMS }, (_, i) => ({
+        items: Array.from({ length: flags.items }, (_, i) => ({
           id: `c${client}-${i}`,
           input: { client, n: i },
           expectedOutput: { client, n: i },
@@ -217,10 +193,10 @@ async function concurrentRuns(base: string): Promise<void> {
     }),
   );
   // autocannon in a second process, spawned now (its load starts when it gets the URL)
-  const cannon = startCannon(CONNECTIONS, MAX_SECONDS, RATE);
+  const cannon = startCannon(flags.connections, flags.maxSeconds, flags.rate);
   spawned.push(cannon.spawned);
   // and a results page of the same run (100 results from the middle), at --page-rate
-  const pageCannon = PAGE_RATE > 0 ? startCannon(2, MAX_SECONDS, PAGE_RATE) : null;
+  const pageCannon = flags.pageRate > 0 ? startCannon(2, flags.maxSeconds, flags.pageRate) : null;
   if (pageCannon) spawned.push(pageCannon.spawned);
 
   const started = performance.now();
@@ -238,10 +214,10 @@ async function concurrentRuns(base: string): Promise<void> {
   );
   const created = posts.filter((p) => p.status === 201);
   check(
-    `POST /v1/runs x${RUNS} at once (${ITEMS} items each)`,
-    `${created.length}/${RUNS} x 201`,
-    `${RUNS}/${RUNS}`,
-    created.length === RUNS,
+    `POST /v1/runs x${flags.runs} at once (${flags.items} items each)`,
+    `${created.length}/${flags.runs} x 201`,
+    `${flags.runs}/${flags.runs}`,
+    created.length === flags.runs,
   );
   for (const p of posts.filter((x) => x.status !== 201))
     console.error(`POST failed: ${p.status} ${p.text.slice(0, 300)}`);
@@ -255,26 +231,26 @@ async function concurrentRuns(base: string): Promise<void> {
   // load one of the running runs until they all finish (at most --max-seconds)
   await cannon.load(`${base}/v1/runs/${ids[0]!}`);
   await pageCannon?.load(
-    `${base}/v1/runs/${ids[0]!}/results?limit=100&cursor=${Math.floor(ITEMS / 2)}`,
+    `${base}/v1/runs/${ids[0]!}/results?limit=100&cursor=${Math.floor(flags.items / 2)}`,
   );
   const runs = await waitTerminal(base, ids, 180_000);
   // still running when the runs finished: the load covered the whole execution
   const overlapped = cannon.running();
   const figures = await cannon.finish();
   const pageFigures = pageCannon ? await pageCannon.finish() : null;
-  const totalItems = RUNS * ITEMS;
+  const totalItems = flags.runs * flags.items;
   const lastCompleted = Math.max(...runs.map((r) => Date.parse(r.completedAt ?? r.createdAt)));
   const firstCreated = Math.min(...runs.map((r) => Date.parse(r.createdAt)));
 
-  const problems = await Promise.all(runs.map((r) => exactness(r, ITEMS)));
+  const problems = await Promise.all(runs.map((r) => exactness(r, flags.items)));
   const exact = problems.filter((p) => p.length === 0).length;
   for (const [i, p] of problems.entries())
     if (p.length > 0) console.error(`run ${runs[i]!.id}: ${p.join(', ')}`);
   check(
     'runs completed with exact counters, results, scores',
     `${exact}/${ids.length}`,
-    `${RUNS}/${RUNS}`,
-    exact === RUNS,
+    `${flags.runs}/${flags.runs}`,
+    exact === flags.runs,
   );
   const succeeded = runs.reduce((s, r) => s + r.succeededCount, 0);
   check(
@@ -284,7 +260,7 @@ async function concurrentRuns(base: string): Promise<void> {
     succeeded === totalItems,
   );
   info(
-    `throughput, ${RUNS} runs (${WORKERS} workers x ${CONCURRENCY}, echo ${DELAY_MS} ms)`,
+    `throughput, ${flags.runs} runs (${flags.workers} workers x ${flags.concurrency}, echo ${flags.delayMs} ms)`,
     `${((succeeded / (performance.now() - started)) * 1000).toFixed(0)} items/s wall, ${((succeeded / (lastCompleted - firstCreated)) * 1000).toFixed(0)} items/s first created -> last completed`,
   );
 
@@ -297,7 +273,7 @@ async function concurrentRuns(base: string): Promise<void> {
     figures.non2xx === 0 && figures.errors === 0 && figures.timeouts === 0 && figures.requests > 0,
   );
   goal(
-    `GET /v1/runs/:id p99 while the runs execute (${CONNECTIONS} connections${RATE > 0 ? `, ${RATE} req/s` : ''})`,
+    `GET /v1/runs/:id p99 while the runs execute (${flags.connections} connections${flags.rate > 0 ? `, ${flags.rate} req/s` : ''})`,
     `${figures.p99Ms} ms`,
     `< ${P99_GOAL_MS} ms`,
     figures.p99Ms < P99_GOAL_MS,
@@ -318,7 +294,7 @@ async function concurrentRuns(base: string): Promise<void> {
         pageFigures.requests > 0,
     );
     goal(
-      `GET /v1/runs/:id/results?limit=100 p99 while the runs execute (${PAGE_RATE} req/s)`,
+      `GET /v1/runs/:id/results?limit=100 p99 while the runs execute (${flags.pageRate} req/s)`,
       `${pageFigures.p99Ms} ms`,
       `< ${PAGE_P99_GOAL_MS} ms`,
       pageFigures.p99Ms < PAGE_P99_GOAL_MS,
@@ -330,9 +306,9 @@ async function concurrentRuns(base: string): Promise<void> {
   }
   goal(
     'GET load lasted until the runs finished',
-    overlapped ? 'yes' : `no: autocannon stopped after ${MAX_SECONDS} s`,
+    overlapped ? 'yes' : `no: autocannon stopped after ${flags.maxSeconds} s`,
     'yes, or >= --max-seconds of load',
-    overlapped || figures.seconds >= MAX_SECONDS,
+    overlapped || figures.seconds >= flags.maxSeconds,
   );
 }
 
@@ -388,7 +364,7 @@ async function streamedRun(base: string, apiPid: number): Promise<void> {
       // the process is gone: reported by the failed request below
     }
   }, 50);
-  const body = ndjsonBody(STREAM_ITEMS, STREAM_PAD);
+  const body = ndjsonBody(flags.streamItems, flags.streamPad);
   const t0 = performance.now();
   const res = await fetch(`${base}/v1/runs`, {
     method: 'POST',
@@ -406,7 +382,7 @@ async function streamedRun(base: string, apiPid: number): Promise<void> {
   );
   const bodyBytes = body.bytes();
   check(
-    `POST ${STREAM_ITEMS} items as streamed NDJSON`,
+    `POST ${flags.streamItems} items as streamed NDJSON`,
     `${res.status}`,
     '201',
     res.status === 201,
@@ -419,13 +395,13 @@ async function streamedRun(base: string, apiPid: number): Promise<void> {
   check(
     'streamed run totalItems',
     String(run.totalItems),
-    String(STREAM_ITEMS),
-    run.totalItems === STREAM_ITEMS,
+    String(flags.streamItems),
+    run.totalItems === flags.streamItems,
   );
   info('NDJSON body size', mib(bodyBytes));
   info(
     'NDJSON accept time',
-    `${(acceptMs / 1000).toFixed(1)} s (${((STREAM_ITEMS / acceptMs) * 1000).toFixed(0)} items/s, ${((bodyBytes / MiB / acceptMs) * 1000).toFixed(1)} MiB/s)`,
+    `${(acceptMs / 1000).toFixed(1)} s (${((flags.streamItems / acceptMs) * 1000).toFixed(0)} items/s, ${((bodyBytes / MiB / acceptMs) * 1000).toFixed(1)} MiB/s)`,
   );
   info(
     'API RSS before the submission',
@@ -448,7 +424,7 @@ async function streamedRun(base: string, apiPid: number): Promise<void> {
   if (STREAM_FINISH) {
     const runs = await waitTerminal(base, [run.id], 300_000);
     const done = runs[0]!;
-    const problems = await exactness(done, STREAM_ITEMS);
+    const problems = await exactness(done, flags.streamItems);
     if (problems.length > 0) console.error(`run ${done.id}: ${problems.join(', ')}`);
     check(
       'streamed run completed with exact counters, results, scores (drained by the workers)',
@@ -461,8 +437,8 @@ async function streamedRun(base: string, apiPid: number): Promise<void> {
         Date.parse(done.startedAt ?? done.createdAt)) /
       1000;
     info(
-      `streamed run throughput (${WORKERS} workers x ${CONCURRENCY}, echo 0 ms)`,
-      `${(STREAM_ITEMS / seconds).toFixed(0)} items/s (${seconds.toFixed(1)} s started -> completed)`,
+      `streamed run throughput (${flags.workers} workers x ${flags.concurrency}, echo 0 ms)`,
+      `${(flags.streamItems / seconds).toFixed(0)} items/s (${seconds.toFixed(1)} s started -> completed)`,
     );
   } else {
     const del = await fetch(`${base}/v1/runs/${run.id}`, { method: 'DELETE' });
@@ -498,25 +474,27 @@ let fatal: unknown = null;
 const wallStart = performance.now();
 try {
   console.log(
-    `load benchmark: ${RUNS} runs x ${ITEMS} echo items (${DELAY_MS} ms) at once, then ${STREAM_ITEMS} items as NDJSON; ` +
-      `API + ${WORKERS} worker processes (concurrency ${CONCURRENCY}); redis ${redisUrl}${redisServer ? ' (private)' : ''}`,
+    `load benchmark: ${flags.runs} runs x ${flags.items} echo items (${flags.delayMs} ms) at once, then ${flags.streamItems} items as NDJSON; ` +
+      `API + ${flags.workers} worker processes (concurrency ${flags.concurrency}); redis ${redisUrl}${redisServer ? ' (private)' : ''}`,
   );
   const port = await freePort();
   const env = {
     REDIS_URL: redisUrl,
     RUNLEDGER_PREFIX: prefix,
     LOG_LEVEL: 'warn',
-    WORKER_CONCURRENCY: String(CONCURRENCY),
+    WORKER_CONCURRENCY: String(flags.concurrency),
   };
   const api = spawnTs(
     'api',
     'apps/api/src/main.ts',
     { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    API_HEAP_MIB > 0 ? { nodeArgs: [`--max-old-space-size=${API_HEAP_MIB}`] } : {},
+    flags.apiHeapMib > 0 ? { nodeArgs: [`--max-old-space-size=${flags.apiHeapMib}`] } : {},
   );
   spawned.push(api);
-  for (let i = 0; i < WORKERS; i++)
-    spawned.push(spawnTs(`worker-${i}`, 'apps/worker/src/main.ts', env, { nice: WORKER_NICE }));
+  for (let i = 0; i < flags.workers; i++)
+    spawned.push(
+      spawnTs(`worker-${i}`, 'apps/worker/src/main.ts', env, { nice: flags.workerNice }),
+    );
   const base = `http://127.0.0.1:${port}`;
   const apiAlive = () => api.child.exitCode === null;
   await pollUntil(
@@ -530,9 +508,9 @@ try {
     async () => {
       const res = await fetch(`${base}/v1/workers`);
       const { workers } = (await res.json()) as { workers: unknown[] };
-      return workers.length >= WORKERS ? true : null;
+      return workers.length >= flags.workers ? true : null;
     },
-    `${WORKERS} workers to register`,
+    `${flags.workers} workers to register`,
     60_000,
     100,
     () => spawned.every((s) => s.child.exitCode === null),
@@ -540,10 +518,10 @@ try {
   console.log(
     `processes up in ${((performance.now() - wallStart) / 1000).toFixed(1)} s (API pid ${api.pid})`,
   );
-  if (IDLE_SECONDS > 0) await idleBaseline(base);
-  if (RUNS > 0) await concurrentRuns(base);
+  if (flags.idleSeconds > 0) await idleBaseline(base);
+  if (flags.runs > 0) await concurrentRuns(base);
   console.log(`phase 1 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
-  if (STREAM_ITEMS > 0) {
+  if (flags.streamItems > 0) {
     // phase 2 goes to its own API process whose V8 heap is capped below the body size: holding
     // the body would crash it (heap out of memory), so acceptance proves it is streamed
     const streamPort = await freePort();
@@ -551,7 +529,7 @@ try {
       'api-stream',
       'apps/api/src/main.ts',
       { ...env, PORT: String(streamPort), HOST: '127.0.0.1' },
-      { nodeArgs: [`--max-old-space-size=${STREAM_API_HEAP_MIB}`] },
+      { nodeArgs: [`--max-old-space-size=${flags.streamApiHeapMib}`] },
     );
     spawned.push(streamApi);
     const streamBase = `http://127.0.0.1:${streamPort}`;
@@ -562,7 +540,10 @@ try {
       100,
       () => streamApi.child.exitCode === null,
     );
-    info('V8 heap cap of the API process taking the NDJSON stream', `${STREAM_API_HEAP_MIB} MiB`);
+    info(
+      'V8 heap cap of the API process taking the NDJSON stream',
+      `${flags.streamApiHeapMib} MiB`,
+    );
     await streamedRun(streamBase, streamApi.pid);
   }
   console.log(`phase 2 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
@@ -576,9 +557,7 @@ try {
   }
   await Promise.all(spawned.map((s) => s.stop()));
   // a shared REDIS_URL: remove every key under the prefix and BullMQ's `{prefix}`
-  if (!redisServer) await deletePrefix(redis, prefix).catch(() => {});
-  redis.disconnect();
-  if (redisServer) await destroyRedisServer(redisServer);
+  await bench.close(prefix);
 }
 
 info('benchmark wall time', `${((performance.now() - wallStart) / 1000).toFixed(1)} s`);

@@ -13,25 +13,21 @@
  *   [--concurrency 50]
  * `--max N` leaves out the sizes above N (the 1,000,000-item run takes minutes on a busy machine).
  */
-import { parseArgs } from 'node:util';
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
 import { destroyRedisServer, freePort, startRedisServer } from '../test/helpers/redis-server.js';
+import { benchFlags } from './bench-setup.js';
 import { pollUntil, readMemory, resetPeakRss, type Spawned, spawnTs } from './load-processes.js';
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '10000,100000,1000000' },
-    max: { type: 'string', default: '1000000' },
-    workers: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '50' },
-  },
+const flags = benchFlags({
+  sizes: '10000,100000,1000000',
+  max: 1_000_000,
+  workers: 1,
+  concurrency: '50',
 });
-const MAX = Number(values.max);
-const SIZES = values.sizes
+const SIZES = flags.sizes
   .split(',')
   .map(Number)
-  .filter((n) => n > 0 && n <= MAX);
-const WORKERS = Number(values.workers);
+  .filter((n) => n > 0 && n <= flags.max);
 /** Items of the warm-up run before the measured ones (not reported). */
 const WARMUP = 2000;
 let warming = true;
@@ -100,7 +96,7 @@ try {
     REDIS_URL: server.url,
     RUNLEDGER_PREFIX: prefix,
     LOG_LEVEL: 'warn',
-    WORKER_CONCURRENCY: values.concurrency,
+    WORKER_CONCURRENCY: flags.concurrency,
   };
   const api = spawnTs('api', 'apps/api/src/main.ts', {
     ...env,
@@ -108,7 +104,7 @@ try {
     HOST: '127.0.0.1',
   });
   spawned.push(api);
-  const workers = Array.from({ length: WORKERS }, (_, i) =>
+  const workers = Array.from({ length: flags.workers }, (_, i) =>
     spawnTs(`worker-${i}`, 'apps/worker/src/main.ts', env),
   );
   spawned.push(...workers);
@@ -123,13 +119,13 @@ try {
       const { workers: live } = (await (await fetch(`${base}/v1/workers`)).json()) as {
         workers: unknown[];
       };
-      return live.length >= WORKERS ? true : null;
+      return live.length >= flags.workers ? true : null;
     },
     'workers to register',
     60_000,
   );
   console.log(
-    `scale benchmark: sizes ${SIZES.join(', ')} (--max ${MAX}), API + ${WORKERS} worker process(es), concurrency ${values.concurrency}, private redis ${server.url}`,
+    `scale benchmark: sizes ${SIZES.join(', ')} (--max ${flags.max}), API + ${flags.workers} worker process(es), concurrency ${flags.concurrency}, private redis ${server.url}`,
   );
   // warm-up (not reported): JIT, connections, Lua script cache
   for (const n of [WARMUP, ...SIZES]) {

@@ -22,32 +22,25 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { parseArgs } from 'node:util';
 import { startApi } from '@runledger/api';
 import { createLogger, createRedis, type Run, startTracing } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import { Queue, Worker } from 'bullmq';
-import { freePort, startRedisServer, waitForRedis } from '../test/helpers/redis-server.js';
+import { freePort, waitForRedis } from '../test/helpers/redis-server.js';
+import { benchFlags, benchRedis } from './bench-setup.js';
 import { benchConfig, timedEchoRun } from './echo-run.js';
 
-const { values } = parseArgs({
-  options: {
-    items: { type: 'string', default: '50000' },
-    concurrency: { type: 'string', default: '50' },
-    workers: { type: 'string', default: '1' },
-    rounds: { type: 'string', default: '3' },
-    'skip-tracing': { type: 'boolean', default: false },
-    'skip-wait': { type: 'boolean', default: false },
-  },
+const flags = benchFlags({
+  items: 50_000,
+  concurrency: 50,
+  workers: 1,
+  rounds: 3,
+  skipTracing: false,
+  skipWait: false,
 });
-const ITEMS = Number(values.items);
-const CONCURRENCY = Number(values.concurrency);
-const WORKERS = Number(values.workers);
-const ROUNDS = Number(values.rounds);
 
-const server = process.env.REDIS_URL ? null : await startRedisServer();
-const redisUrl = process.env.REDIS_URL ?? server!.url;
-const redis = createRedis(redisUrl);
+const bench = await benchRedis();
+const { server, url: redisUrl, redis } = bench;
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
 /** Redis CPU (main thread, user + sys, µs) and calls per command, from INFO. */
@@ -126,7 +119,7 @@ async function rawBullmq(items: number): Promise<{ rate: number; redis: RedisPer
   const worker = new Worker(name, async (job) => job.data.input, {
     connection,
     prefix: '{bench}',
-    concurrency: CONCURRENCY,
+    concurrency: flags.concurrency,
   });
   worker.on('completed', () => {
     if (++done === items) resolveDrained();
@@ -150,7 +143,7 @@ interface RunledgerFigures {
 }
 
 /**
- * Starts the API and `WORKERS` workers in this process; `measure(n)` runs `n` items through them;
+ * Starts the API and `flags.workers` workers in this process; `measure(n)` runs `n` items through them;
  * `close()` stops them.
  */
 async function startRunledger(env: Record<string, string> = {}): Promise<{
@@ -158,7 +151,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
   close(): Promise<void>;
 }> {
   const prefix = `bench${Date.now()}`;
-  const config = benchConfig(redisUrl, prefix, CONCURRENCY, {
+  const config = benchConfig(redisUrl, prefix, flags.concurrency, {
     // RUNLEDGER_* and WORKER_* from the environment (e.g. RUNLEDGER_CHUNK_SIZE) win
     ...Object.fromEntries(
       Object.entries(process.env).filter(
@@ -170,7 +163,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
   });
   const api = await startApi({ config, logger });
   const workers = await Promise.all(
-    Array.from({ length: WORKERS }, () => startWorker({ config, logger })),
+    Array.from({ length: flags.workers }, () => startWorker({ config, logger })),
   );
   const measure = async (n: number): Promise<RunledgerFigures> => {
     // NDJSON: the spec on line 1, then one item a line
@@ -214,7 +207,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(
-  `benchmark: ${ITEMS} no-op items x ${ROUNDS} rounds, concurrency ${CONCURRENCY}, ${WORKERS} runledger worker(s), redis ${redisUrl}`,
+  `benchmark: ${flags.items} no-op items x ${flags.rounds} rounds, concurrency ${flags.concurrency}, ${flags.workers} runledger worker(s), redis ${redisUrl}`,
 );
 /** Attempt spans received by the OTLP receiver of the tracing-on rounds. */
 let attemptSpans = 0;
@@ -267,7 +260,7 @@ async function tracedRound(endpoint: string, items: number): Promise<number> {
  * that Redis has a connected replica already. False: no WAIT rounds.
  */
 async function replicaReady(): Promise<boolean> {
-  if (values['skip-wait']) return false;
+  if (flags.skipWait) return false;
   if (!server) return /connected_slaves:[1-9]/.test(await redis.info('replication'));
   const port = await freePort();
   const child = spawn(
@@ -300,9 +293,9 @@ async function replicaReady(): Promise<boolean> {
 }
 
 // both sides get the same warm-up (not measured: JIT, connections, Lua script cache), then
-// ROUNDS alternating measurements; medians are compared (raw BullMQ varies by +-25% run to run)
-const WARMUP = Math.min(2000, ITEMS);
-const receiver = values['skip-tracing'] ? null : await startReceiver();
+// flags.rounds alternating measurements; medians are compared (raw BullMQ varies by +-25% run to run)
+const WARMUP = Math.min(2000, flags.items);
+const receiver = flags.skipTracing ? null : await startReceiver();
 const rl = await startRunledger();
 await rawBullmq(WARMUP);
 await rl.measure(WARMUP);
@@ -310,16 +303,16 @@ const rawRates: number[] = [];
 const rawRedis: RedisPerItem[] = [];
 const rlRuns: RunledgerFigures[] = [];
 const tracedRates: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  const rawRound = await rawBullmq(ITEMS);
+for (let round = 0; round < flags.rounds; round++) {
+  const rawRound = await rawBullmq(flags.items);
   rawRates.push(rawRound.rate);
   rawRedis.push(rawRound.redis);
-  const figures = await rl.measure(ITEMS);
-  if (figures.run.succeededCount !== ITEMS)
+  const figures = await rl.measure(flags.items);
+  if (figures.run.succeededCount !== flags.items)
     throw new Error(`runledger run incomplete: ${JSON.stringify(figures.run)}`);
   rlRuns.push(figures);
   // tracing on, right after the same round with tracing off
-  if (receiver) tracedRates.push(await tracedRound(receiver.url, ITEMS));
+  if (receiver) tracedRates.push(await tracedRound(receiver.url, flags.items));
 }
 await rl.close();
 await receiver?.close();
@@ -329,9 +322,9 @@ const waitRates: number[] = [];
 if (await replicaReady()) {
   const waiting = await startRunledger({ RUNLEDGER_REDIS_WAIT_REPLICAS: '1' });
   await waiting.measure(WARMUP);
-  for (let round = 0; round < ROUNDS; round++) {
-    const figures = await waiting.measure(ITEMS);
-    if (figures.run.succeededCount !== ITEMS)
+  for (let round = 0; round < flags.rounds; round++) {
+    const figures = await waiting.measure(flags.items);
+    if (figures.run.succeededCount !== flags.items)
       throw new Error(`runledger run with WAIT 1 incomplete: ${JSON.stringify(figures.run)}`);
     waitRates.push(figures.itemsPerSecond);
   }
@@ -401,7 +394,7 @@ if (receiver) {
     ['throughput with tracing on / off (medians)', `${((on / rlRate) * 100).toFixed(0)}%`],
     [
       'attempt spans received / attempts (BatchSpanProcessor drops when its queue is full)',
-      `${attemptSpans} / ${ROUNDS * (ITEMS + 200)}`,
+      `${attemptSpans} / ${flags.rounds * (flags.items + 200)}`,
     ],
   );
 }
@@ -422,6 +415,5 @@ console.log(
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|-${'-'.repeat(18)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
-redis.disconnect();
-if (server) await server.stop();
+await bench.close();
 process.exit(0);

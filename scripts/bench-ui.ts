@@ -29,41 +29,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { startApi } from '@runledger/api';
-import {
-  createLogger,
-  createRedis,
-  loadConfig,
-  type Run,
-  type TargetDefinition,
-  z,
-} from '@runledger/shared';
+import { createLogger, loadConfig, type Run, type TargetDefinition, z } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import type { Browser } from 'playwright-core';
-import { deletePrefix } from '../test/helpers/redis-dump.js';
-import { destroyRedisServer, startRedisServer } from '../test/helpers/redis-server.js';
+import { benchFlags, benchRedis } from '../bench/bench-setup.js';
 import { launchChromium } from './chromium.js';
 
-const { values } = parseArgs({
-  options: {
-    items: { type: 'string', default: '100000' },
-    'slow-ms': { type: 'string', default: '1000' },
-    done: { type: 'string', default: '2000' },
-    'large-items': { type: 'string', default: '10000' },
-    'large-kb': { type: 'string', default: '4' },
-    'scroll-rows': { type: 'string', default: '5000' },
-    repeat: { type: 'string', default: '3' },
-  },
+const flags = benchFlags({
+  items: 100_000,
+  slowMs: 1000,
+  done: 2000,
+  largeItems: 10_000,
+  largeKb: 4,
+  scrollRows: 5000,
+  repeat: 3,
 });
-const ITEMS = Number(values.items);
-const SLOW_MS = Number(values['slow-ms']);
-const DONE = Number(values.done);
-const LARGE_ITEMS = Number(values['large-items']);
-const LARGE_KB = Number(values['large-kb']);
-const SCROLL_ROWS = Number(values['scroll-rows']);
-const REPEAT = Number(values.repeat);
 
 /** Goals of issue 8. */
 const GOALS = { firstRowsMs: 1000, heapMb: 80, initialGzipKb: 250 };
@@ -264,10 +246,10 @@ async function main(): Promise<void> {
       stdio: 'inherit',
     },
   );
-  const server = process.env.REDIS_URL ? null : await startRedisServer();
+  const bench = await benchRedis();
   const config = loadConfig({
     ...process.env,
-    REDIS_URL: process.env.REDIS_URL || server!.url,
+    REDIS_URL: bench.url,
     RUNLEDGER_PREFIX: `bench-ui-${Date.now()}`,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -280,7 +262,6 @@ async function main(): Promise<void> {
   const api = await startApi({ config, logger, webDir });
   const worker = await startWorker({ config, logger, targets: [slowTarget] });
   const browser = await launchChromium();
-  const redis = createRedis(config.REDIS_URL);
   let failed = false;
   let inProgressId: string | null = null;
   try {
@@ -290,11 +271,11 @@ async function main(): Promise<void> {
     const done = await submitNdjson(
       base,
       { name: 'bench-ui completed', target: { name: 'echo' }, scorers: [{ name: 'json_equal' }] },
-      ITEMS,
+      flags.items,
     );
     const submitS = (performance.now() - t) / 1000;
     say(
-      `submitted ${done.id} (${ITEMS} items) in ${submitS.toFixed(1)} s; waiting for it to complete`,
+      `submitted ${done.id} (${flags.items} items) in ${submitS.toFixed(1)} s; waiting for it to complete`,
     );
     t = performance.now();
     await waitUntil(
@@ -303,49 +284,56 @@ async function main(): Promise<void> {
     );
     const runS = (performance.now() - t) / 1000;
     process.stdout.write(
-      `completed run ${done.id}: ${ITEMS} items submitted as NDJSON in ${submitS.toFixed(1)} s, ran in ${runS.toFixed(1)} s\n`,
+      `completed run ${done.id}: ${flags.items} items submitted as NDJSON in ${submitS.toFixed(1)} s, ran in ${runS.toFixed(1)} s\n`,
     );
-    // 2. a run in progress: items answered after SLOW_MS each
+    // 2. a run in progress: items answered after flags.slowMs each
     const live = await submitNdjson(
       base,
       {
         name: 'bench-ui in progress',
-        target: { name: 'bench-slow', config: { ms: SLOW_MS } },
+        target: { name: 'bench-slow', config: { ms: flags.slowMs } },
         scorers: [{ name: 'json_equal' }],
         execution: { maxAttempts: 1 },
       },
-      ITEMS,
+      flags.items,
     );
     inProgressId = live.id;
-    await waitUntil(`${DONE} results of the run in progress`, async () => {
+    await waitUntil(`${flags.done} results of the run in progress`, async () => {
       const r = await getRun(base, live.id);
-      return r.status === 'running' && r.succeededCount >= DONE;
+      return r.status === 'running' && r.succeededCount >= flags.done;
     });
-    say(`run in progress ${live.id}: ${DONE}+ of ${ITEMS} items done, ${SLOW_MS} ms per item`);
-    // 3. a completed run of large items (input and output LARGE_KB each)
+    say(
+      `run in progress ${live.id}: ${flags.done}+ of ${flags.items} items done, ${flags.slowMs} ms per item`,
+    );
+    // 3. a completed run of large items (input and output flags.largeKb each)
     const large = await submitNdjson(
       base,
       { name: 'bench-ui large items', target: { name: 'echo' }, scorers: [{ name: 'json_equal' }] },
-      LARGE_ITEMS,
-      LARGE_KB * 1000,
+      flags.largeItems,
+      flags.largeKb * 1000,
     );
     await waitUntil(
       'the large-item run',
       async () => (await getRun(base, large.id)).status === 'completed',
     );
-    say(`completed run ${large.id}: ${LARGE_ITEMS} items of ${LARGE_KB} kB input and output\n`);
+    say(
+      `completed run ${large.id}: ${flags.largeItems} items of ${flags.largeKb} kB input and output\n`,
+    );
 
     const rows: string[][] = [];
     for (const [label, run] of [
-      [`completed, ${ITEMS.toLocaleString('en-US')} items`, done],
-      [`in progress, ${SLOW_MS} ms/item`, live],
-      [`completed, ${LARGE_ITEMS.toLocaleString('en-US')} items of ${LARGE_KB} kB`, large],
+      [`completed, ${flags.items.toLocaleString('en-US')} items`, done],
+      [`in progress, ${flags.slowMs} ms/item`, live],
+      [
+        `completed, ${flags.largeItems.toLocaleString('en-US')} items of ${flags.largeKb} kB`,
+        large,
+      ],
     ] as const) {
       const url = `${base}/runs/${run.id}`;
       const times: number[] = [];
-      for (let i = 0; i < REPEAT; i++) times.push(await firstRowsMs(browser, url));
+      for (let i = 0; i < flags.repeat; i++) times.push(await firstRowsMs(browser, url));
       const first = median(times);
-      const heap = await heapAfterScroll(browser, url, Math.min(SCROLL_ROWS, run.totalItems));
+      const heap = await heapAfterScroll(browser, url, Math.min(flags.scrollRows, run.totalItems));
       const okFirst = first < GOALS.firstRowsMs;
       const okHeap = heap.afterMb < GOALS.heapMb;
       failed ||= !okFirst || !okHeap;
@@ -362,8 +350,8 @@ async function main(): Promise<void> {
 
     const head = [
       'scenario',
-      `first rows visible (median of ${REPEAT}; goal < ${GOALS.firstRowsMs} ms)`,
-      `JS heap after ${SCROLL_ROWS.toLocaleString('en-US')} rows (after GC; goal < ${GOALS.heapMb} MB)`,
+      `first rows visible (median of ${flags.repeat}; goal < ${GOALS.firstRowsMs} ms)`,
+      `JS heap after ${flags.scrollRows.toLocaleString('en-US')} rows (after GC; goal < ${GOALS.heapMb} MB)`,
       'last row rendered, requests',
     ];
     const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
@@ -381,8 +369,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `\nchromium ${browser.version()}, node ${process.version}; reproduce: npm run bench:ui` +
-        ` -- --items ${ITEMS} --slow-ms ${SLOW_MS} --done ${DONE} --large-items ${LARGE_ITEMS}` +
-        ` --large-kb ${LARGE_KB} --scroll-rows ${SCROLL_ROWS} --repeat ${REPEAT}\n` +
+        ` -- --items ${flags.items} --slow-ms ${flags.slowMs} --done ${flags.done} --large-items ${flags.largeItems}` +
+        ` --large-kb ${flags.largeKb} --scroll-rows ${flags.scrollRows} --repeat ${flags.repeat}\n` +
         `(vite build of apps/web into a temp dir first; REDIS_URL when set, else a private redis-server)\n`,
     );
   } finally {
@@ -390,12 +378,8 @@ async function main(): Promise<void> {
     await browser.close();
     await worker.close(5000);
     await api.close();
-    if (!server) {
-      // a shared Redis: remove what the benchmark wrote
-      await deletePrefix(redis, config.RUNLEDGER_PREFIX);
-    }
-    redis.disconnect();
-    if (server) await destroyRedisServer(server);
+    // a shared Redis: remove what the benchmark wrote
+    await bench.close(config.RUNLEDGER_PREFIX);
     rmSync(webDir, { recursive: true, force: true });
   }
   process.exitCode = failed ? 1 : 0;

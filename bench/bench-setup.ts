@@ -1,0 +1,79 @@
+/**
+ * What every benchmark starts with (bench/*.ts, scripts/bench-ui.ts): its command-line flags,
+ * declared once with their defaults, and the Redis it measures against (`REDIS_URL` when set,
+ * else a private redis-server on a free port).
+ */
+import { parseArgs } from 'node:util';
+import { createRedis } from '@runledger/shared';
+import type { Redis } from 'ioredis';
+import { deletePrefix } from '../test/helpers/redis-dump.js';
+import {
+  destroyRedisServer,
+  type RedisServer,
+  startRedisServer,
+} from '../test/helpers/redis-server.js';
+
+/** The value of a flag, typed by its default: a number, a string or a boolean switch. */
+type FlagValue<D> = D extends number ? number : D extends boolean ? boolean : string;
+
+/**
+ * Parses `process.argv` (or `args`) against `defaults`: each camelCase key is a flag in
+ * kebab-case (`streamItems` is `--stream-items 200000`, `deleteStream` the switch
+ * `--delete-stream`), its default's type the flag's type. A number flag is read with `Number()`
+ * (a value that is not a number gives `NaN`, as the benchmarks always read them); a string flag
+ * is kept as given; a boolean is a switch taking no value. Returns every flag under its key,
+ * defaulted.
+ * @throws TypeError (from `node:util` parseArgs) on an unknown flag or a missing value.
+ */
+export function benchFlags<D extends Record<string, number | string | boolean>>(
+  defaults: D,
+  args?: string[],
+): { [K in keyof D]: FlagValue<D[K]> } {
+  const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const options: Record<string, { type: 'string' | 'boolean'; default: string | boolean }> = {};
+  for (const [key, value] of Object.entries(defaults)) {
+    options[flag(key)] =
+      typeof value === 'boolean'
+        ? { type: 'boolean', default: value }
+        : { type: 'string', default: String(value) };
+  }
+  const { values } = parseArgs({ options, ...(args ? { args } : {}) });
+  const out: Record<string, number | string | boolean> = {};
+  for (const [key, value] of Object.entries(defaults)) {
+    const given = values[flag(key)] as string | boolean;
+    out[key] = typeof value === 'number' ? Number(given) : given;
+  }
+  return out as { [K in keyof D]: FlagValue<D[K]> };
+}
+
+/** The Redis a benchmark runs on; `close()` once done. */
+export interface BenchRedis {
+  /** The private server, or null on `REDIS_URL`. */
+  server: RedisServer | null;
+  url: string;
+  /** A client of `url` for the benchmark's own reads (INFO, MEMORY USAGE, cleanup). */
+  redis: Redis;
+  /**
+   * On a shared `REDIS_URL`, deletes every key under `prefix` and BullMQ's `{prefix}` (when
+   * given; a failure to delete is ignored: the figures are taken); disconnects the client; stops
+   * and removes the private server.
+   */
+  close(prefix?: string): Promise<void>;
+}
+
+/** `REDIS_URL` when set, else a private `redis-server` on a free loopback port; a client of it. */
+export async function benchRedis(): Promise<BenchRedis> {
+  const server = process.env.REDIS_URL ? null : await startRedisServer();
+  const url = process.env.REDIS_URL || server!.url;
+  const redis = createRedis(url);
+  return {
+    server,
+    url,
+    redis,
+    async close(prefix) {
+      if (!server && prefix) await deletePrefix(redis, prefix).catch(() => {});
+      redis.disconnect();
+      if (server) await destroyRedisServer(server);
+    },
+  };
+}
