@@ -175,10 +175,14 @@ describe('retries', () => {
 describe('parseRetryAfter', () => {
   it('reads delay seconds and HTTP dates as ms from now', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('2', now)).toBe(2000);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
-    expect(parseRetryAfter('Wed, 31 Dec 2025 23:59:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
+    // [Retry-After header, ms from now] (undefined: not a delay)
+    const cases: [string | null, number | undefined][] = [
+      ['2', 2000],
+      ['Thu, 01 Jan 2026 00:00:05 GMT', 5000],
+      ['Wed, 31 Dec 2025 23:59:00 GMT', 0],
+      ['soon', undefined],
+      [null, undefined],
+    ];
+    for (const [header, ms] of cases) expect(parseRetryAfter(header, now), String(header)).toBe(ms);
   });
 });

@@ -8,22 +8,16 @@
  * 500 problem naming it.
  */
 import { randomBytes } from 'node:crypto';
-import type { createApp } from '@runledger/api';
 import {
-  createLogger,
   createRedis,
   loadConfig,
   NonRetryableError,
   type Result,
   type Run,
-  RunQueues,
-  RunStore,
-  ValueCipher,
 } from '@runledger/shared';
-import { startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './helpers/app.js';
+import { callApp, type OpenedApp, openApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
@@ -66,13 +60,7 @@ let redis: Redis;
 const open: Side[] = [];
 
 /** An API app and (optionally) a worker on `prefix` with `keys` as RUNLEDGER_ENCRYPTION_KEYS. */
-interface Side {
-  prefix: string;
-  store: RunStore;
-  app: ReturnType<typeof createApp>;
-  worker: WorkerHandle | null;
-  close(): Promise<void>;
-}
+type Side = OpenedApp & { prefix: string };
 
 async function side(prefix: string, keys: string, withWorker = true): Promise<Side> {
   const config = loadConfig({
@@ -82,48 +70,25 @@ async function side(prefix: string, keys: string, withWorker = true): Promise<Si
     WORKER_CONCURRENCY: '8',
     RUNLEDGER_ENCRYPTION_KEYS: keys,
   });
-  const logger = createLogger({ level: 'silent' });
-  const store = new RunStore(redis, {
-    prefix,
-    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
-  });
-  const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  const app = testApp({ config, store, queues, logger });
-  const worker = withWorker ? await startWorker({ config, logger, targets: [markerTarget] }) : null;
-  const s: Side = {
-    prefix,
-    store,
-    app,
-    worker,
-    async close() {
-      await worker?.close(1000);
-      await queues.close();
-    },
-  };
+  const opened = await openApp(
+    config,
+    redis,
+    withWorker ? { worker: { targets: [markerTarget] } } : {},
+  );
+  const s: Side = { prefix, ...opened };
   open.push(s);
   return s;
 }
 
+/** `method path` on the side's app with `body` as JSON; status, parsed body (null when not JSON) and text. */
 async function call<T>(
   s: Side,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T; text: string }> {
-  const res = await s.app.request(path, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  return { status: res.status, body: parsed as T, text };
+  const answer = await callApp(s.app, method, path, { body });
+  return { status: answer.status, body: (answer.json ?? null) as T, text: answer.text };
 }
 
 /** Waits until run `id` is terminal; the run. */
@@ -176,85 +141,49 @@ const dump = (prefix: string): Promise<string> => dumpText(redis, [`${prefix}:*`
 
 /** Every answer a user reads of run `id` (and its rerun and dataset), made independent of ids and times. */
 async function answers(s: Side, runId: string, rerunId: string, datasetRunId: string) {
-  const run = await call<Run>(s, 'GET', `/v1/runs/${runId}`);
-  const page = await call<{ results: Result[] }>(s, 'GET', `/v1/runs/${runId}/results?limit=100`);
-  const failedPage = await call<{ results: Result[] }>(
-    s,
-    'GET',
-    `/v1/runs/${runId}/results?status=failed`,
-  );
-  const search = await call<{ results: Result[] }>(
-    s,
-    'GET',
-    `/v1/runs/${runId}/results?q=${encodeURIComponent('TIN-5-MARK')}`,
-  );
-  const searchError = await call<{ results: Result[] }>(
-    s,
-    'GET',
-    `/v1/runs/${runId}/results?q=${encodeURIComponent('no answer for secret-tin-7')}`,
-  );
-  const sorted = await call<{ results: Result[] }>(
-    s,
-    'GET',
-    `/v1/runs/${runId}/results?sort=-score:exact_match&limit=100`,
-  );
-  const jsonl = await call<null>(s, 'GET', `/v1/runs/${runId}/results.jsonl`);
-  const csv = await call<null>(s, 'GET', `/v1/runs/${runId}/results.csv`);
-  const compare = await call<Record<string, unknown>>(
-    s,
-    'GET',
-    `/v1/runs/${runId}/compare/${rerunId}?seed=7`,
-  );
-  const effective = await call<{ results: Result[] }>(
-    s,
-    'GET',
-    `/v1/runs/${runId}/results?effective=true&limit=100`,
-  );
-  const datasetRun = await call<{ results: Result[] }>(
-    s,
-    'GET',
-    `/v1/runs/${datasetRunId}/results?limit=100`,
-  );
-  const datasetItems = await call<{ items: unknown[] }>(
-    s,
-    'GET',
-    '/v1/datasets/enc-data/versions/latest/items?limit=100',
-  );
-  for (const r of [
-    run,
-    page,
-    failedPage,
-    search,
-    searchError,
-    sorted,
-    jsonl,
-    csv,
-    compare,
-    effective,
-    datasetRun,
-    datasetItems,
-  ]) {
-    expect(r.status, r.text).toBe(200);
+  const results = `/v1/runs/${runId}/results`;
+  /** Every GET a user makes, by name; each must answer 200. */
+  const paths = {
+    run: `/v1/runs/${runId}`,
+    page: `${results}?limit=100`,
+    failedPage: `${results}?status=failed`,
+    search: `${results}?q=${encodeURIComponent('TIN-5-MARK')}`,
+    searchError: `${results}?q=${encodeURIComponent('no answer for secret-tin-7')}`,
+    sorted: `${results}?sort=-score:exact_match&limit=100`,
+    jsonl: `/v1/runs/${runId}/results.jsonl`,
+    csv: `/v1/runs/${runId}/results.csv`,
+    compare: `/v1/runs/${runId}/compare/${rerunId}?seed=7`,
+    effective: `${results}?effective=true&limit=100`,
+    datasetRun: `/v1/runs/${datasetRunId}/results?limit=100`,
+    datasetItems: '/v1/datasets/enc-data/versions/latest/items?limit=100',
+  };
+  const got = {} as Record<keyof typeof paths, { status: number; body: unknown; text: string }>;
+  for (const [name, path] of Object.entries(paths) as [keyof typeof paths, string][]) {
+    got[name] = await call(s, 'GET', path);
   }
+  for (const r of Object.values(got)) expect(r.status, r.text).toBe(200);
+  /** The stable form of the results of the page answered as `name`. */
+  const stablePage = (name: keyof typeof paths) =>
+    (got[name].body as { results: Result[] }).results.map(stable);
   const ids = (text: string) =>
     text.replaceAll(runId, 'RUN').replaceAll(rerunId, 'RERUN').replaceAll(datasetRunId, 'DRUN');
   return {
-    run: stableRun(run.body),
-    results: page.body.results.map(stable),
-    failed: failedPage.body.results.map(stable),
-    search: search.body.results.map(stable),
-    searchError: searchError.body.results.map(stable),
-    sorted: sorted.body.results.map((r) => r.itemId),
-    jsonl: jsonl.text
+    run: stableRun(got.run.body as Run),
+    results: stablePage('page'),
+    failed: stablePage('failedPage'),
+    search: stablePage('search'),
+    searchError: stablePage('searchError'),
+    sorted: (got.sorted.body as { results: Result[] }).results.map((r) => r.itemId),
+    jsonl: got.jsonl.text
       .trim()
       .split('\n')
       .map((line) => stable(JSON.parse(line) as Result)),
-    csvRows: csv.text.trim().split('\n').length,
-    csvHeader: csv.text.split('\n')[0],
-    compare: JSON.parse(ids(JSON.stringify(compare.body))) as unknown,
-    effective: effective.body.results.map(stable),
-    datasetRun: datasetRun.body.results.map(stable),
-    datasetItems: datasetItems.body.items,
+    csvRows: got.csv.text.trim().split('\n').length,
+    csvHeader: got.csv.text.split('\n')[0],
+    compare: JSON.parse(ids(JSON.stringify(got.compare.body))) as unknown,
+    effective: stablePage('effective'),
+    datasetRun: stablePage('datasetRun'),
+    datasetItems: (got.datasetItems.body as { items: unknown[] }).items,
   };
 }
 

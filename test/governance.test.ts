@@ -19,7 +19,7 @@ import {
   parseApiKeys,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHarness, createAppHarness } from './helpers/app.js';
+import { type AppHarness, callApp, createAppHarness } from './helpers/app.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './helpers/context.js';
 
 const READER = 'reader-key-0123456789abcdef';
@@ -66,26 +66,12 @@ async function call(
   requestId: string | null;
   headers: Headers;
 }> {
-  const res = await app.request(path, {
-    method,
-    headers: {
-      ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = text;
-  }
+  const answer = await callApp(app, method, path, { key, body });
   return {
-    status: res.status,
-    body: parsed,
-    requestId: res.headers.get('x-request-id'),
-    headers: res.headers,
+    status: answer.status,
+    body: answer.json === undefined ? answer.text : answer.json,
+    requestId: answer.headers.get('x-request-id'),
+    headers: answer.headers,
   };
 }
 

@@ -7,22 +7,20 @@
  */
 import type { createApp } from '@runledger/api';
 import {
-  type Config,
   createLogger,
   createRedis,
   loadConfig,
   NonRetryableError,
   type Result,
   type Run,
-  RunQueues,
-  RunStore,
+  type RunQueues,
+  type RunStore,
   type ScorerDefinition,
 } from '@runledger/shared';
-import { startWorker, type WorkerHandle } from '@runledger/worker';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './helpers/app.js';
+import { type OpenedApp, openApp, testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
@@ -45,40 +43,35 @@ const isEmailScorer: ScorerDefinition = {
 };
 
 let server: RedisServer;
-let config: Config;
 let redis: Redis;
 let store: RunStore;
 let queues: RunQueues;
-let worker: WorkerHandle;
+let opened: OpenedApp;
 const logLines: string[] = [];
 let app: ReturnType<typeof createApp>;
 
+/** A debug logger whose lines go to `logLines`. */
+const captureLogger = () =>
+  createLogger({ level: 'debug', destination: { write: (s: string) => logLines.push(s) } });
+
 function makeApp(env: Record<string, string> = {}) {
   const cfg = loadConfig({ ...env, REDIS_URL: server.url, LOG_LEVEL: 'debug' });
-  const logger = createLogger({
-    level: 'debug',
-    destination: { write: (s: string) => logLines.push(s) },
-  });
-  return testApp({ config: cfg, store, queues, logger });
+  return testApp({ config: cfg, store, queues, logger: captureLogger() });
 }
 
 beforeAll(async () => {
   server = await startRedisServer();
-  config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '8' });
+  const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '8' });
   redis = createRedis(config.REDIS_URL);
-  store = new RunStore(redis, { prefix: config.RUNLEDGER_PREFIX });
-  queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix: config.RUNLEDGER_PREFIX });
-  app = makeApp();
-  const logger = createLogger({
-    level: 'debug',
-    destination: { write: (s: string) => logLines.push(s) },
+  opened = await openApp(config, redis, {
+    logger: captureLogger(),
+    worker: { targets: [leakyTarget], scorers: [isEmailScorer] },
   });
-  worker = await startWorker({ config, logger, targets: [leakyTarget], scorers: [isEmailScorer] });
+  ({ store, queues, app } = opened);
 });
 
 afterAll(async () => {
-  await worker?.close(1000);
-  await queues?.close();
+  await opened?.close();
   redis?.disconnect();
   if (server) await destroyRedisServer(server);
 });

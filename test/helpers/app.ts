@@ -29,6 +29,49 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
+/** What `openApp` built; `close()` stops the worker and closes the queues (the keys stay). */
+export interface OpenedApp {
+  app: ReturnType<typeof createApp>;
+  store: RunStore;
+  queues: RunQueues;
+  worker: WorkerHandle | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The API app on `config` over `redis`: a store on `config.RUNLEDGER_PREFIX` (encrypted with
+ * `config.RUNLEDGER_ENCRYPTION_KEYS`), its queues, and with `worker` an in-process worker (those
+ * targets/scorers) on the same config. Both log to `logger` (default: silent).
+ */
+export async function openApp(
+  config: Config,
+  redis: Redis,
+  options: {
+    logger?: ReturnType<typeof createLogger>;
+    worker?: Pick<StartWorkerOptions, 'targets' | 'scorers'>;
+  } = {},
+): Promise<OpenedApp> {
+  const prefix = config.RUNLEDGER_PREFIX;
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const store = new RunStore(redis, {
+    prefix,
+    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
+  });
+  const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
+  const app = testApp({ config, store, queues, logger });
+  const worker = options.worker ? await startWorker({ config, logger, ...options.worker }) : null;
+  return {
+    app,
+    store,
+    queues,
+    worker,
+    async close() {
+      await worker?.close(1000);
+      await queues.close();
+    },
+  };
+}
+
 /**
  * Builds the app on a fresh prefix `rl-<label>-...` with `env` on top of the test Redis config;
  * with `worker`, also starts an in-process worker (its targets/scorers) on the same config.
@@ -45,26 +88,15 @@ export async function createAppHarness(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const logger = createLogger({ level: 'silent' });
   const redis = createRedis(config.REDIS_URL);
-  const store = new RunStore(redis, {
-    prefix,
-    cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),
-  });
-  const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix });
-  const app = testApp({ config, store, queues, logger });
-  const handle = worker ? await startWorker({ config, logger, ...worker }) : null;
+  const opened = await openApp(config, redis, worker ? { worker } : {});
   return {
-    app,
+    ...opened,
     config,
     redis,
-    store,
-    queues,
     prefix,
-    worker: handle,
     async close() {
-      await handle?.close(1000);
-      await queues.close();
+      await opened.close();
       await deletePrefix(redis, prefix);
       redis.disconnect();
     },
@@ -136,9 +168,48 @@ export function testApp(parts: TestAppParts): ReturnType<typeof createApp> {
   });
 }
 
+/** What `callApp` answers. */
+export interface AppAnswer {
+  status: number;
+  headers: Headers;
+  /** The body as text (`''` when empty). */
+  text: string;
+  /** The body parsed as JSON: null when empty, undefined when it is not JSON. */
+  json: unknown;
+}
+
+/**
+ * `method path` on `app` (`app.request()`, no port): with `key` (not null), as bearer token;
+ * with `body` (not undefined), as a JSON body. The status, headers, text and parsed body.
+ */
+export async function callApp(
+  app: ReturnType<typeof createApp>,
+  method: string,
+  path: string,
+  { key, body }: { key?: string | null; body?: unknown } = {},
+): Promise<AppAnswer> {
+  const res = await app.request(path, {
+    method,
+    headers: {
+      ...(key != null ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
 /**
  * `method path` on `app` with `key` as bearer token and `body` (if any) as JSON; the status and
  * the parsed JSON body (null when empty).
+ * @throws SyntaxError when the answer is not JSON.
  */
 export async function requestJson<T>(
   app: ReturnType<typeof createApp>,
@@ -147,14 +218,6 @@ export async function requestJson<T>(
   body: unknown,
   key: string,
 ): Promise<{ status: number; body: T }> {
-  const res = await app.request(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  const answer = await callApp(app, method, path, { key, body });
+  return { status: answer.status, body: (answer.text ? JSON.parse(answer.text) : null) as T };
 }
