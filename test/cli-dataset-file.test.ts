@@ -21,6 +21,11 @@ function file(ext: string, text: string): string {
   return path;
 }
 
+/** The records `loadDatasetFile` reads from a new `.<ext>` file of `lines`, each ended by a newline. */
+function recordsOf(ext: string, lines: string[]) {
+  return loadDatasetFile(file(ext, `${lines.join('\n')}\n`));
+}
+
 async function failure(path: string): Promise<DatasetFileError> {
   try {
     await loadDatasetFile(path);
@@ -114,17 +119,13 @@ describe('JSONL', () => {
 
 describe('CSV', () => {
   it('maps id/input/expected columns, keeps every cell a string, and puts other columns in metadata', async () => {
-    const path = file(
-      'csv',
-      [
-        'id,input,expected_output,difficulty,tags,source',
-        'q1,"{""a"":1}",107,3,"[""math""]",book',
-        'q2,hello world,2.50,1.5e2,,web',
-        ',true,,-2,null,',
-        '',
-      ].join('\n'),
-    );
-    expect(await loadDatasetFile(path)).toEqual([
+    const records = await recordsOf('csv', [
+      'id,input,expected_output,difficulty,tags,source',
+      'q1,"{""a"":1}",107,3,"[""math""]",book',
+      'q2,hello world,2.50,1.5e2,,web',
+      ',true,,-2,null,',
+    ]);
+    expect(records).toEqual([
       {
         line: 2,
         item: {
@@ -151,16 +152,12 @@ describe('CSV', () => {
   });
 
   it('parses the cells of :json columns (input, expectedOutput, metadata keys, metadata)', async () => {
-    const path = file(
-      'csv',
-      [
-        'id,input:json,expectedOutput:json,level:json,metadata.source,metadata:json',
-        'q1,"{""a"":1,""b"":[2,3]}",107,3,book,"{""lang"":""en""}"',
-        'q2,"""text""",,,web,',
-        '',
-      ].join('\n'),
-    );
-    expect(await loadDatasetFile(path)).toEqual([
+    const records = await recordsOf('csv', [
+      'id,input:json,expectedOutput:json,level:json,metadata.source,metadata:json',
+      'q1,"{""a"":1,""b"":[2,3]}",107,3,book,"{""lang"":""en""}"',
+      'q2,"""text""",,,web,',
+    ]);
+    expect(records).toEqual([
       {
         line: 2,
         item: {

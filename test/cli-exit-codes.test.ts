@@ -60,6 +60,21 @@ async function getRun(id: string): Promise<RunDetails> {
   return JSON.parse(got.stdout) as RunDetails;
 }
 
+/**
+ * `runledger submit <path> --target <target> <flags...> --watch`, where `flags` are arguments as
+ * given then (at the end, optionally) an object of `--flag: value` pairs; the exit code, stdout,
+ * stderr and `id`, the id of the run it created (`''` when none).
+ */
+async function submitWatched(
+  path: string,
+  target: string,
+  ...flags: (string | Record<string, string>)[]
+): Promise<{ code: number; stdout: string; stderr: string; id: string }> {
+  const args = flags.flatMap((f) => (typeof f === 'string' ? [f] : Object.entries(f).flat()));
+  const res = await cli(['submit', path, '--target', target, ...args, '--watch']);
+  return { ...res, id: runIdOf(res.stderr) };
+}
+
 /** 3 of 4 items pass exact_match with the echo target. */
 const ECHO_ITEMS = [
   { id: 'a', input: 'alpha', expectedOutput: 'alpha' },
@@ -82,21 +97,12 @@ describe('exit codes', () => {
   it('a completed run whose items all failed (http target, nothing listening) exits 3 and shows why', async () => {
     const port = await freePort();
     const path = file('refused.jsonl', jsonl([{ input: 'q1' }, { input: 'q2' }, { input: 'q3' }]));
-    const { code, stdout, stderr } = await cli([
-      'submit',
-      path,
-      '--target',
-      'http',
-      '--config',
-      JSON.stringify({ url: `http://127.0.0.1:${port}/` }),
-      '--scorer',
-      'exact_match',
-      '--max-attempts',
-      '1',
-      '--watch',
-    ]);
+    const config = JSON.stringify({ url: `http://127.0.0.1:${port}/` });
+    const { code, stdout, stderr, id } = await submitWatched(path, 'http', '--config', config, {
+      '--scorer': 'exact_match',
+      '--max-attempts': '1',
+    });
     expect(code).toBe(EXIT_CODES.failedItems);
-    const id = runIdOf(stderr);
     const run = await getRun(id);
     expect(run).toMatchObject({ status: 'completed', failedCount: 3, succeededCount: 0 });
     expect(run.errorTypes).toHaveLength(1);
@@ -116,9 +122,9 @@ describe('exit codes', () => {
 
   it('--max-failed allows that many failed items; one more exits 3', async () => {
     const path = file('refuse4.jsonl', jsonl([1, 2, 3, 4].map((n) => ({ input: n }))));
-    const ok = await cli(['submit', path, '--target', 'refuse', '--watch', '--max-failed', '4']);
+    const ok = await submitWatched(path, 'refuse', '--max-failed', '4');
     expect([ok.code, ok.stderr.includes('error:')]).toEqual([EXIT_CODES.ok, false]);
-    const over = await cli(['submit', path, '--target', 'refuse', '--watch', '--max-failed', '3']);
+    const over = await submitWatched(path, 'refuse', '--max-failed', '3');
     expect(over.code).toBe(EXIT_CODES.failedItems);
     expect(over.stderr).toContain(
       'failed items, more than --max-failed 3 allows (over by 1)'.replace(
@@ -130,19 +136,10 @@ describe('exit codes', () => {
 
   it('a run that ends failed (--max-failures reached) exits 2', async () => {
     const path = file('refuse6.jsonl', jsonl([1, 2, 3, 4, 5, 6].map((n) => ({ input: n }))));
-    const { code, stderr } = await cli([
-      'submit',
-      path,
-      '--target',
-      'refuse',
-      '--max-failures',
-      '2',
-      '--concurrency',
-      '1',
-      '--watch',
-    ]);
+    const { code, stderr, id } = await submitWatched(path, 'refuse', '--max-failures', '2', {
+      '--concurrency': '1',
+    });
     expect(code).toBe(EXIT_CODES.notCompleted);
-    const id = runIdOf(stderr);
     const run = await getRun(id);
     expect(run.status).toBe('failed');
     expect(run.execution.maxFailures).toBe(2);
@@ -151,7 +148,7 @@ describe('exit codes', () => {
 
   it('rerun --watch of a run whose items fail again exits 3', async () => {
     const path = file('refuse2.jsonl', jsonl([{ input: 1 }, { input: 2 }]));
-    const first = await cli(['submit', path, '--target', 'refuse', '--watch']);
+    const first = await submitWatched(path, 'refuse');
     expect(first.code).toBe(EXIT_CODES.failedItems);
     const rerun = await cli(['rerun', runIdOf(first.stderr), '--failed', '--watch']);
     expect(rerun.code).toBe(EXIT_CODES.failedItems);
@@ -211,38 +208,18 @@ describe('gates', () => {
   });
 
   it('every scorer is gated without a name; a named gate only its scorer', async () => {
-    const both = [
-      'submit',
-      path(),
-      '--target',
-      'echo',
-      '--scorer',
-      'exact_match',
-      '--scorer',
-      'contains={"value":"a"}',
-      '--watch',
-    ];
+    const both = ['--scorer', 'contains={"value":"a"}']; // and exact_match
     // contains "a": alpha, beta, gamma, delta all contain "a": 100%; exact_match 75%
-    const all = await cli([...both, '--min-pass-rate', '0.8']);
+    const all = await submit(...both, '--min-pass-rate', '0.8');
     expect(all.code).toBe(EXIT_CODES.gateFailed);
     expect(all.stderr).toContain('exact_match pass rate 75.0% < 80.0%');
     expect(all.stderr).not.toContain('contains pass rate');
-    const one = await cli([...both, '--min-pass-rate', 'contains=0.8']);
+    const one = await submit(...both, '--min-pass-rate', 'contains=0.8');
     expect(one.code).toBe(EXIT_CODES.ok);
   });
 
   it('refuses a gate on a scorer the run lacks, or without --watch, before submitting (exit 1)', async () => {
-    const unknown = await cli([
-      'submit',
-      path(),
-      '--target',
-      'echo',
-      '--scorer',
-      'exact_match',
-      '--watch',
-      '--min-pass-rate',
-      'regex=0.5',
-    ]);
+    const unknown = await submit('--min-pass-rate', 'regex=0.5');
     expect(unknown.code).toBe(EXIT_CODES.error);
     expect(unknown.stderr).toBe(
       'error: --min-pass-rate names scorer "regex", which the run does not have (scorers: exact_match)\n',
