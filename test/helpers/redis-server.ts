@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../../apps/cli/src/redis-launcher.js';
+import { freePort, loopbackRedisArgs } from '../../apps/cli/src/redis-launcher.js';
 
 /** A running private Redis. `stop()` kills it (SIGKILL when `hard`), `restart()` starts it again on the same port and dir. */
 export interface RedisServer {
@@ -42,24 +42,11 @@ export function probeRedis(target: string | number): Redis {
 }
 
 /**
- * The arguments every test `redis-server` (data node) starts with: port `port` on loopback, data
- * in `dir`, no RDB snapshots, `noeviction` (lock keys carry TTLs), warnings only.
+ * The arguments every test `redis-server` (data node) starts with: the CLI's launcher's (port
+ * `port` on loopback, data in `dir`, `noeviction`), no RDB snapshots, warnings only.
  */
 export function redisServerArgs(port: number, dir: string): string[] {
-  return [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--maxmemory-policy',
-    'noeviction',
-    '--loglevel',
-    'warning',
-  ];
+  return [...loopbackRedisArgs(port, dir), '--save', '', '--loglevel', 'warning'];
 }
 
 /** Polls `PING` until it answers or `timeoutMs` passes. */

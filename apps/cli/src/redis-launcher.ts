@@ -88,16 +88,9 @@ async function launchRedis(
   const child: ChildProcess = spawn(
     binary,
     [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
+      ...loopbackRedisArgs(port, dir),
       '--appendonly',
       'yes',
-      '--maxmemory-policy',
-      'noeviction',
       '--daemonize',
       'no',
       '--logfile',
@@ -142,6 +135,24 @@ async function launchRedis(
   }
   info(`launched a private redis-server at ${url} (data in ${dir}); it stops with this process`);
   return { url, launched: true, stop };
+}
+
+/**
+ * The arguments of a `redis-server` listening on 127.0.0.1:`port` with its data in `dir` and
+ * `noeviction` (runledger's lock keys carry TTLs; evicting run keys would lose runs). Callers add
+ * persistence and logging.
+ */
+export function loopbackRedisArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--maxmemory-policy',
+    'noeviction',
+  ];
 }
 
 /** True when `PING` at `url` answers, retrying for up to `waitMs`. */
