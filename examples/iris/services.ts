@@ -48,6 +48,62 @@ export async function connectOrStart(
   return { baseUrl: services.apiUrl ?? '', services };
 }
 
+/** The options every Iris demo takes. */
+export interface IrisDemoBaseOptions {
+  /** Environment (config; `RUNLEDGER_URL` selects a remote API). @defaultValue process.env */
+  env?: Record<string, string | undefined>;
+  /** Config overrides on top of `env` (tests set `REDIS_URL` and `RUNLEDGER_PREFIX`). */
+  config?: Partial<Config>;
+  /** In-process workers when no API URL is given. @defaultValue 2 */
+  workers?: number;
+  /** Where the demo's text goes. @defaultValue process.stdout */
+  out?: NodeJS.WritableStream;
+  /** Where the progress bars go; null: none. @defaultValue process.stderr */
+  progress?: NodeJS.WritableStream | null;
+  /** Logger of the in-process services. @defaultValue level `LOG_LEVEL` or `warn` */
+  logger?: Logger;
+}
+
+/** What a demo's body gets from `withIrisApi`: its options defaulted, and the API to use. */
+export interface IrisDemoContext {
+  env: Record<string, string | undefined>;
+  out: NodeJS.WritableStream;
+  progress: NodeJS.WritableStream | null;
+  baseUrl: string;
+  /** What was started here (null when remote). */
+  services: RunningServices | null;
+}
+
+/**
+ * Runs a demo's `body` against the API of `connectOrStart` (`remote`, or one started here with
+ * its workers; default logger named `name`), its options defaulted; whatever `body` does,
+ * everything started here is closed before this returns or throws. `body`'s result.
+ * @throws what `connectOrStart` or `body` throws.
+ */
+export async function withIrisApi<T>(
+  options: IrisDemoBaseOptions & { remote: string | undefined; name: string },
+  body: (context: IrisDemoContext) => Promise<T>,
+): Promise<T> {
+  const env = options.env ?? process.env;
+  const out = options.out ?? process.stdout;
+  const progress = options.progress === undefined ? process.stderr : options.progress;
+  let services: RunningServices | null = null;
+  try {
+    let baseUrl: string;
+    ({ baseUrl, services } = await connectOrStart({
+      env,
+      config: options.config,
+      remote: options.remote,
+      workers: options.workers,
+      logger: options.logger,
+      name: options.name,
+    }));
+    return await body({ env, out, progress, baseUrl, services });
+  } finally {
+    await services?.close();
+  }
+}
+
 /**
  * Runs a demo as a script: exit code 0 when `completed(result)`, else 1; an error is printed as
  * one line and exits 1. A stray handle cannot keep the process alive past 2 s.
