@@ -489,6 +489,15 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
       .option('--scorer <name>', "compare by this scorer (default: the experiment's first)")
       .option('--seed <n>', 'bootstrap seed of the comparisons', seedOption);
 
+  /**
+   * `<name> <id>` under `parent`: reads out experiment `id` (`readoutOptions`, and `--json` for
+   * the summary as JSON); the command, for more options and its action.
+   */
+  const summaryCommand = (parent: Command, name: string, description: string) =>
+    readoutOptions(
+      parent.command(name).description(description).argument('<id>', 'the experiment id'),
+    ).option('--json', 'print the summary as JSON');
+
   /** Prints a summary (JSON, or table and comparisons) and warns when it is incomplete. */
   const printSummary = async (
     api: RunledgerClient,
@@ -562,14 +571,11 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
       if (code !== EXIT_CODES.ok) throw new ExitError(code, failures.join('\n'));
     });
 
-  const status = program
-    .command('experiment-status')
-    .description(
-      "an experiment's comparison table and each variant against the baseline (--report: per-item rows)",
-    )
-    .argument('<id>', 'the experiment id');
-  readoutOptions(status)
-    .option('--json', 'print the summary as JSON')
+  summaryCommand(
+    program,
+    'experiment-status',
+    "an experiment's comparison table and each variant against the baseline (--report: per-item rows)",
+  )
     .option(
       '--report',
       "print one JSON line per item: input, expected output, and each variant's output, error and pass per trial",
@@ -638,18 +644,14 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
       if (page.nextCursor) err(`more: runledger experiments list --cursor ${page.nextCursor}\n`);
     });
 
-  const get = experiments
-    .command('get')
-    .description(
-      'the comparison table and each variant against the baseline (as experiment-status)',
-    )
-    .argument('<id>', 'the experiment id');
-  readoutOptions(get)
-    .option('--json', 'print the summary as JSON')
-    .action(async (id: string, opts: ReadoutOptions) => {
-      const api = options.client();
-      await printSummary(api, await api.experiments.get(id), opts);
-    });
+  summaryCommand(
+    experiments,
+    'get',
+    'the comparison table and each variant against the baseline (as experiment-status)',
+  ).action(async (id: string, opts: ReadoutOptions) => {
+    const api = options.client();
+    await printSummary(api, await api.experiments.get(id), opts);
+  });
 
   experiments
     .command('delete')
