@@ -34,6 +34,19 @@ export {
   TERMINAL_STATUSES,
 } from '@runledger/client';
 
+/**
+ * `fields` without those not given (undefined, or an empty string as commander leaves an option
+ * given empty): the optional fields of a client call, from a command's options (the client's
+ * types take a missing field, not an undefined one).
+ */
+export function givenFields<T extends Record<string, unknown>>(
+  fields: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined && value !== ''),
+  ) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /** One dataset entry as sent to the API (`Item`). `id` defaults (server side) to the item's index. */
 export type DatasetItem = Item;
 

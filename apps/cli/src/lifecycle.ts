@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { parseSnapshot } from '@runledger/shared';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { RunledgerClient } from './client.js';
+import { givenFields, type RunledgerClient } from './client.js';
 import { formatJson, formatTable } from './format.js';
 
 const gzipAsync = promisify(gzip);
@@ -75,9 +75,7 @@ export function addRunLifecycleCommands(runs: Command, options: LifecycleCommand
         const answer = await options.client().runs.cleanup({
           olderThan: opts.olderThan,
           dryRun: opts.dryRun ?? false,
-          ...(opts.status ? { status: opts.status } : {}),
-          ...(opts.target ? { target: opts.target } : {}),
-          ...(opts.dataset ? { datasetId: opts.dataset } : {}),
+          ...givenFields({ status: opts.status, target: opts.target, datasetId: opts.dataset }),
         });
         if (opts.json) {
           out(formatJson(answer));

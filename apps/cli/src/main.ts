@@ -24,6 +24,7 @@ import {
   createClient,
   type DatasetItem,
   type EffectiveSummary,
+  givenFields,
   type NamedRef,
   type Run,
   RunledgerApiError,
@@ -390,10 +391,12 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       }) => {
         const page = await client().runs.list({
           limit: opts.limit,
-          ...(opts.status ? { status: opts.status } : {}),
-          ...(opts.target ? { target: opts.target } : {}),
-          ...(opts.tag ? { tag: opts.tag } : {}),
-          ...(opts.cursor ? { cursor: opts.cursor } : {}),
+          ...givenFields({
+            status: opts.status,
+            target: opts.target,
+            tag: opts.tag,
+            cursor: opts.cursor,
+          }),
         });
         if (opts.json) {
           out(formatJson(page));
