@@ -137,55 +137,54 @@ describe('POST /v1/runs with a JSON body', () => {
     expect(body.errors?.map((e) => e.path)).toEqual(['target', 'dataset']);
   });
 
-  it.each<{ name: string; over: Record<string, unknown>; errors: Problem['errors'] }>([
-    {
-      name: 'rejects a missing target name',
-      over: { target: {} },
-      errors: [
-        { path: 'target.name', message: 'Invalid input: expected string, received undefined' },
-      ],
-    },
-    {
-      name: 'rejects an invalid target name',
-      over: { target: { name: 'no spaces' } },
-      errors: [{ path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' }],
-    },
-    {
-      name: 'rejects an empty dataset',
-      over: { dataset: { items: [] } },
-      errors: [{ path: 'dataset.items', message: 'Too small: expected array to have >=1 items' }],
-    },
-    {
-      name: 'rejects an item without input, and lists every bad field',
-      over: {
+  // [test name, spec fields over `spec()`, the errors answered]
+  it.each<[string, Record<string, unknown>, Problem['errors']]>([
+    [
+      'rejects a missing target name',
+      { target: {} },
+      [{ path: 'target.name', message: 'Invalid input: expected string, received undefined' }],
+    ],
+    [
+      'rejects an invalid target name',
+      { target: { name: 'no spaces' } },
+      [{ path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' }],
+    ],
+    [
+      'rejects an empty dataset',
+      { dataset: { items: [] } },
+      [{ path: 'dataset.items', message: 'Too small: expected array to have >=1 items' }],
+    ],
+    [
+      'rejects an item without input, and lists every bad field',
+      {
         target: { name: '' },
         dataset: { items: [{ input: 1 }, { id: 'x' }, { input: 3, id: 7 }] },
       },
-      errors: [
+      [
         { path: 'target.name', message: 'must be 1-64 letters, digits, "_", "-" or "."' },
         { path: 'dataset.items.1.input', message: 'input is required' },
         { path: 'dataset.items.2.id', message: 'Invalid input: expected string, received number' },
       ],
-    },
-    {
-      name: 'rejects duplicate item ids, also against default ids',
-      over: { dataset: { items: [{ input: 1 }, { id: 'a', input: 2 }, { id: '0', input: 3 }] } },
-      errors: [{ path: 'dataset.items.2.id', message: 'duplicate item id "0" (first at index 0)' }],
-    },
-    {
-      name: 'rejects bad built-in scorer configs with exact paths',
-      over: {
+    ],
+    [
+      'rejects duplicate item ids, also against default ids',
+      { dataset: { items: [{ input: 1 }, { id: 'a', input: 2 }, { id: '0', input: 3 }] } },
+      [{ path: 'dataset.items.2.id', message: 'duplicate item id "0" (first at index 0)' }],
+    ],
+    [
+      'rejects bad built-in scorer configs with exact paths',
+      {
         scorers: [
           { name: 'regex', config: { pattern: '(' } },
           { name: 'numeric_close', config: { tolerance: -1 } },
         ],
       },
-      errors: [
+      [
         { path: 'scorers.0.config.pattern', message: 'must be a valid regular expression' },
         { path: 'scorers.1.config.tolerance', message: 'Too small: expected number to be >=0' },
       ],
-    },
-  ])('$name', async ({ over, errors }) => {
+    ],
+  ])('%s', async (_name, over, errors) => {
     const body = await expectProblem(await postJson(app(), spec(over)), 400, 'validation');
     expect(body.errors).toEqual(errors);
   });
@@ -406,11 +405,12 @@ describe('unknown runs and bad query parameters', () => {
     expect(post.detail).toBe('no route for POST /v2/nothing');
   });
 
-  it.each<{ name: string; path: string; cases: Record<string, string[]> }>([
-    {
-      name: 'rejects bad list parameters with 400 naming each',
-      path: '/v1/runs',
-      cases: {
+  // [test name, path, the field paths answered for each query]
+  it.each<[string, string, Record<string, string[]>]>([
+    [
+      'rejects bad list parameters with 400 naming each',
+      '/v1/runs',
+      {
         'limit=0': ['limit'],
         'limit=501': ['limit'],
         'limit=ten': ['limit'],
@@ -418,18 +418,18 @@ describe('unknown runs and bad query parameters', () => {
         'since=yesterday&until=12:00': ['since', 'until'],
         'status=bogus&limit=-1': ['status', 'limit'],
       },
-    },
-    {
-      name: 'rejects bad results parameters with 400 (before looking the run up)',
-      path: `/v1/runs/${unknown}/results`,
-      cases: {
+    ],
+    [
+      'rejects bad results parameters with 400 (before looking the run up)',
+      `/v1/runs/${unknown}/results`,
+      {
         'limit=0': ['limit'],
         'limit=1001': ['limit'],
         'status=queued': ['status'],
         'cursor=abc': ['cursor'],
       },
-    },
-  ])('$name', async ({ path, cases }) => {
+    ],
+  ])('%s', async (_name, path, cases) => {
     for (const [query, paths] of Object.entries(cases)) {
       expect(await badPaths(`${path}?${query}`), query).toEqual(paths);
     }
