@@ -83,7 +83,10 @@ export const shownRun = (run: Run): Run => ({
  * @throws ProblemError 404.
  */
 export async function loadOwnRun(
-  store: Pick<RunStore, 'runs'>, c: Context<AppEnv>, id: string): Promise<Run> {
+  store: Pick<RunStore, 'runs'>,
+  c: Context<AppEnv>,
+  id: string,
+): Promise<Run> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
   const run = await store.runs.getRun(id);
   if (!run || run.project !== projectOf(c)) throw runNotFound(id);
@@ -96,7 +99,10 @@ export async function loadOwnRun(
  * @throws ProblemError 404.
  */
 export async function checkOwnRun(
-  store: Pick<RunStore, 'runs'>, c: Context<AppEnv>, id: string): Promise<void> {
+  store: Pick<RunStore, 'runs'>,
+  c: Context<AppEnv>,
+  id: string,
+): Promise<void> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
   if ((await store.runs.getRunProject(id)) !== projectOf(c)) throw runNotFound(id);
 }
