@@ -11,6 +11,7 @@
  * - Idempotent calls (GET, DELETE) are retried by the client on 429/503/network errors.
  */
 import {
+  type AggregateRunsQuery,
   type Compare,
   createClient,
   type Dataset,
@@ -136,19 +137,12 @@ export async function checkApiKey(key: string): Promise<boolean> {
 
 // ------------------------------------------------------------------ runs
 
-/** Filters of `listRuns` (the query of `GET /v1/runs`). */
-export interface RunFilter {
-  status?: RunStatus | undefined;
-  target?: string | undefined;
-  datasetId?: string | undefined;
-  tag?: string | undefined;
-  /** Case-insensitive substring of the run's name or id. */
-  q?: string | undefined;
-  /** createdAt >= since (ISO-8601). */
-  since?: string | undefined;
-  /** createdAt <= until (ISO-8601). */
-  until?: string | undefined;
-}
+/**
+ * Filters of `listRuns` and `aggregateRuns`: the query of `GET /v1/runs/aggregate` (`status`,
+ * `target`, `datasetId`, `tag`, `q`: case-insensitive substring of the run's name or id, `since` /
+ * `until`: createdAt bounds, ISO-8601), each of them optional or undefined.
+ */
+export type RunFilter = { [K in keyof AggregateRunsQuery]?: AggregateRunsQuery[K] | undefined };
 
 /** A page of `GET /v1/runs`, newest first. */
 export type RunPage = RunList;
@@ -292,6 +286,9 @@ export const getExperiment = (id: string): Promise<ExperimentSummary> => api().e
 
 /** An item of a dataset version (the API's `DatasetItemList` schema). */
 export type DatasetItem = DatasetItemList['items'][number];
+
+/** An entry of `GET /v1/datasets` (the API's `DatasetList` schema). */
+export type DatasetListEntry = DatasetList['datasets'][number];
 
 /** `GET /v1/datasets`. */
 export const listDatasets = (cursor?: string | null): Promise<DatasetList> =>

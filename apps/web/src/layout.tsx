@@ -8,6 +8,14 @@ import { useEffect, useState } from 'react';
 import { getApiKey, onAuthRequired, setApiKey } from './api';
 import { KeyPrompt } from './components/key-prompt';
 
+/** The pages of the top navigation, in order: path and label. */
+const NAV = [
+  ['/runs', 'Runs'],
+  ['/experiments', 'Experiments'],
+  ['/datasets', 'Datasets'],
+  ['/workers', 'Workers'],
+] as const;
+
 /** The root layout. */
 export function Layout() {
   const queryClient = useQueryClient();
@@ -27,18 +35,11 @@ export function Layout() {
           runledger
         </Link>
         <nav>
-          <Link to="/runs" activeProps={{ className: 'active' }}>
-            Runs
-          </Link>
-          <Link to="/experiments" activeProps={{ className: 'active' }}>
-            Experiments
-          </Link>
-          <Link to="/datasets" activeProps={{ className: 'active' }}>
-            Datasets
-          </Link>
-          <Link to="/workers" activeProps={{ className: 'active' }}>
-            Workers
-          </Link>
+          {NAV.map(([to, label]) => (
+            <Link key={to} to={to} activeProps={{ className: 'active' }}>
+              {label}
+            </Link>
+          ))}
           <a href="/docs">API docs</a>
         </nav>
         {auth === 'ok' && getApiKey() && (

@@ -7,9 +7,10 @@ import {
   createRootRouteWithContext,
   createRoute,
   createRouter,
+  type RouteComponent,
   redirect,
 } from '@tanstack/react-router';
-import type { ResultSort, ResultStatus, RunStatus } from './api';
+import type { ResultSort, ResultStatus, RunFilter, RunStatus } from './api';
 import { Layout, NotFoundPage } from './layout';
 import { ComparePage } from './pages/compare';
 import { DatasetPage, DatasetsPage } from './pages/datasets';
@@ -28,25 +29,23 @@ const RUN_STATUSES: readonly RunStatus[] = [
 ];
 const RESULT_STATUSES: readonly ResultStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** The raw search params of a URL, as the router parses them. */
+type RawSearch = Record<string, unknown>;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const day = (v: unknown): string | undefined =>
   typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
 const oneOf = <T extends string>(v: unknown, allowed: readonly T[]): T | undefined =>
   allowed.includes(v as T) ? (v as T) : undefined;
 
-/** Search params of /runs. */
-export interface RunsSearch {
-  status?: RunStatus | undefined;
-  target?: string | undefined;
-  datasetId?: string | undefined;
-  tag?: string | undefined;
-  /** Text in the run's name or id. */
-  q?: string | undefined;
-  /** Created on or after this day (YYYY-MM-DD, local time). */
+/**
+ * Search params of /runs: the filters of `GET /v1/runs` (`RunFilter`), except that `since` and
+ * `until` are days (YYYY-MM-DD, local time; both inclusive).
+ */
+export type RunsSearch = Omit<RunFilter, 'since' | 'until'> & {
   since?: string | undefined;
-  /** Created on or before this day (YYYY-MM-DD, local time). */
   until?: string | undefined;
-}
+};
 
 /** Search params of /runs/:id. */
 export interface RunSearch {
@@ -88,98 +87,62 @@ const indexRoute = createRoute({
   },
 });
 
-const runsRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/runs',
-  validateSearch: (s: Record<string, unknown>): RunsSearch => ({
-    status: oneOf(s.status, RUN_STATUSES),
-    target: str(s.target),
-    datasetId: str(s.datasetId),
-    tag: str(s.tag),
-    q: str(s.q),
-    since: day(s.since),
-    until: day(s.until),
-  }),
-  component: RunsPage,
+/**
+ * A page under the root layout: `path` (TanStack syntax, `$param`), the page's component and,
+ * for a page with search params, `validateSearch` (raw params -> the page's typed search; a
+ * param it does not accept becomes undefined, never an error).
+ */
+function pageRoute<const TPath extends string, TSearch extends object = Record<never, never>>(
+  path: TPath,
+  component: RouteComponent,
+  validateSearch: (s: RawSearch) => TSearch = () => ({}) as TSearch,
+) {
+  return createRoute({ getParentRoute: () => rootRoute, path, component, validateSearch });
+}
+
+/** `?version=`: a positive whole number, else undefined (the latest version). */
+const versionSearch = (s: RawSearch): { version?: number | undefined } => {
+  const v = Number(s.version);
+  return { version: Number.isInteger(v) && v > 0 ? v : undefined };
+};
+
+const runsSearch = (s: RawSearch): RunsSearch => ({
+  status: oneOf(s.status, RUN_STATUSES),
+  target: str(s.target),
+  datasetId: str(s.datasetId),
+  tag: str(s.tag),
+  q: str(s.q),
+  since: day(s.since),
+  until: day(s.until),
 });
 
-const runRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/runs/$runId',
-  validateSearch: (s: Record<string, unknown>): RunSearch => ({
-    status: oneOf(s.status, RESULT_STATUSES),
-    q: str(s.q),
-    sort: typeof s.sort === 'string' && SORT.test(s.sort) ? (s.sort as ResultSort) : undefined,
-    notPassed:
-      typeof s.notPassed === 'string' && SCORER.test(s.notPassed) ? s.notPassed : undefined,
-    item: str(s.item),
-    i: index(s.i),
-  }),
-  component: RunPage,
+const runSearch = (s: RawSearch): RunSearch => ({
+  status: oneOf(s.status, RESULT_STATUSES),
+  q: str(s.q),
+  sort: typeof s.sort === 'string' && SORT.test(s.sort) ? (s.sort as ResultSort) : undefined,
+  notPassed: typeof s.notPassed === 'string' && SCORER.test(s.notPassed) ? s.notPassed : undefined,
+  item: str(s.item),
+  i: index(s.i),
 });
 
-const itemRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/runs/$runId/items/$itemId',
-  validateSearch: (s: Record<string, unknown>): { i?: number | undefined } => ({ i: index(s.i) }),
-  component: ItemPage,
-});
+const itemSearch = (s: RawSearch): { i?: number | undefined } => ({ i: index(s.i) });
 
-const compareRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/compare/$a/$b',
-  validateSearch: (s: Record<string, unknown>): CompareSearch => ({
-    scorer: str(s.scorer),
-    show: oneOf(s.show, ['regressed', 'improved', 'changed', 'all'] as const),
-  }),
-  component: ComparePage,
-});
-
-const experimentsRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/experiments',
-  component: ExperimentsPage,
-});
-
-const experimentRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/experiments/$experimentId',
-  component: ExperimentPage,
-});
-
-const datasetsRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/datasets',
-  component: DatasetsPage,
-});
-
-const datasetRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/datasets/$datasetId',
-  validateSearch: (s: Record<string, unknown>): { version?: number | undefined } => {
-    const v = Number(s.version);
-    return { version: Number.isInteger(v) && v > 0 ? v : undefined };
-  },
-  component: DatasetPage,
-});
-
-const workersRoute = createRoute({
-  getParentRoute: () => rootRoute,
-  path: '/workers',
-  component: WorkersPage,
+const compareSearch = (s: RawSearch): CompareSearch => ({
+  scorer: str(s.scorer),
+  show: oneOf(s.show, ['regressed', 'improved', 'changed', 'all'] as const),
 });
 
 const routeTree = rootRoute.addChildren([
   indexRoute,
-  runsRoute,
-  runRoute,
-  itemRoute,
-  compareRoute,
-  experimentsRoute,
-  experimentRoute,
-  datasetsRoute,
-  datasetRoute,
-  workersRoute,
+  pageRoute('/runs', RunsPage, runsSearch),
+  pageRoute('/runs/$runId', RunPage, runSearch),
+  pageRoute('/runs/$runId/items/$itemId', ItemPage, itemSearch),
+  pageRoute('/compare/$a/$b', ComparePage, compareSearch),
+  pageRoute('/experiments', ExperimentsPage),
+  pageRoute('/experiments/$experimentId', ExperimentPage),
+  pageRoute('/datasets', DatasetsPage),
+  pageRoute('/datasets/$datasetId', DatasetPage, versionSearch),
+  pageRoute('/workers', WorkersPage),
 ]);
 
 /** The router of the app (browser history). */
