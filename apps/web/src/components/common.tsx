@@ -1,9 +1,11 @@
 /**
  * Small shared pieces of the dashboard: status badges, the progress bar, error and empty
- * states, loading text and the confirmation dialog. Everything renders text only.
+ * states, loading text, the states of a query (`QueryView`), cursor-paged lists
+ * (`useCursorList`, `LoadMore`) and the confirmation dialog. Everything renders text only.
  */
+import { type InfiniteData, useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { type ReactNode, useEffect } from 'react';
+import { type ReactNode, useEffect, useMemo } from 'react';
 import { ApiError, isNotFound } from '../api';
 import { fmtPct, fmtVersion } from '../format';
 
@@ -33,7 +35,7 @@ export function ProgressBar({ value, label }: { value: number; label?: string })
 }
 
 /** An API error: "not found" for 404s, else the problem's title and detail. */
-export function ErrorBox({ error, what }: { error: unknown; what?: string }) {
+export function ErrorBox({ error, what }: { error: unknown; what?: string | undefined }) {
   if (isNotFound(error)) {
     return (
       <div className="notice notice-error" role="alert">
@@ -65,8 +67,104 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** Loading text. */
-export function Loading({ what = 'Loading' }: { what?: string }) {
+export function Loading({ what = 'Loading' }: { what?: string | undefined }) {
   return <p className="muted">{what}…</p>;
+}
+
+/** What `QueryView` reads of a TanStack query (a `useQuery` or `useInfiniteQuery` result). */
+export interface QueryLike<T> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  data: T | undefined;
+}
+
+/**
+ * The states of one query, in one place: `Loading` (text `loading`, default "Loading") while it
+ * is pending, `ErrorBox` when it failed (`what` names the thing on a 404: "<what> not found"),
+ * `Empty` holding `empty` when `isEmpty(data)`, else `children(data)`. A query that failed on a
+ * refetch shows the error, not its older data.
+ */
+export function QueryView<T>(props: {
+  query: QueryLike<T>;
+  loading?: string;
+  what?: string;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  const { query } = props;
+  if (query.isPending) return <Loading what={props.loading} />;
+  if (query.isError || query.data === undefined) {
+    return <ErrorBox error={query.error} what={props.what} />;
+  }
+  if (props.isEmpty?.(query.data)) return <Empty>{props.empty}</Empty>;
+  return props.children(query.data);
+}
+
+/** A page of a cursor-paged list of the API (`nextCursor`: null on the last page). */
+export interface CursorPage {
+  nextCursor: string | null;
+}
+
+/** The rows' field of a page type `P` (`'datasets'` of `DatasetList`). */
+export type RowsField<P> = { [K in keyof P]: P[K] extends readonly unknown[] ? K : never }[keyof P];
+
+/** The type of a row in field `K` of page type `P`. */
+export type RowOf<P, K extends keyof P> = P[K] extends readonly (infer T)[] ? T : never;
+
+/**
+ * A cursor-paged list read a page at a time (`useInfiniteQuery`): `fetchPage(cursor)` reads a
+ * page (`cursor` null: the first), `field` names the page's array of rows. Returns the query
+ * (`hasNextPage`, `fetchNextPage`, ...) and the rows of every page read, in order (the same
+ * array until a page arrives). `refetchInterval(pages)`: ms until the pages are read again, or
+ * false; `staleTime`: ms.
+ */
+export function useCursorList<P extends CursorPage, K extends RowsField<P>>(
+  queryKey: readonly unknown[],
+  fetchPage: (cursor: string | null) => Promise<P>,
+  field: K,
+  options: {
+    refetchInterval?: (pages: P[]) => number | false;
+    staleTime?: number;
+  } = {},
+) {
+  const { refetchInterval, staleTime } = options;
+  const query = useInfiniteQuery<
+    P,
+    Error,
+    InfiniteData<P, string | null>,
+    readonly unknown[],
+    string | null
+  >({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: null,
+    getNextPageParam: (page) => page.nextCursor,
+    refetchInterval: refetchInterval ? (q) => refetchInterval(q.state.data?.pages ?? []) : false,
+    staleTime: staleTime ?? 0,
+  });
+  const rows = useMemo(
+    () => query.data?.pages.flatMap((page) => page[field] as readonly RowOf<P, K>[]) ?? [],
+    [query.data, field],
+  );
+  return { query, rows };
+}
+
+/** The button under a cursor-paged list that reads its next page; nothing on the last page. */
+export function LoadMore({
+  query,
+  children,
+}: {
+  query: { hasNextPage: boolean; fetchNextPage: () => unknown };
+  children: ReactNode;
+}) {
+  if (!query.hasNextPage) return null;
+  return (
+    <button type="button" onClick={() => query.fetchNextPage()}>
+      {children}
+    </button>
+  );
 }
 
 /** A shell command the user can copy. */

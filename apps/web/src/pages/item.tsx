@@ -8,8 +8,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useEffect } from 'react';
-import { findResult } from '../api';
-import { Empty, ErrorBox, Facts, Loading, StatusBadge, useTitle } from '../components/common';
+import { findResult, type Result } from '../api';
+import { Facts, QueryView, StatusBadge, useTitle } from '../components/common';
+import { type Column, DataTable } from '../components/data-table';
 import { DiffView } from '../components/diff-view';
 import { fmtInt, fmtMasked, fmtMs, fmtTime, fmtUsd, toText } from '../format';
 
@@ -114,19 +115,36 @@ export function ItemView({
     queryKey: ['result', runId, itemId],
     queryFn: () => findResult(runId, itemId, index),
   });
-  if (query.isPending) return <Loading what="Loading item" />;
-  if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
-  const r = query.data;
-  if (!r) {
-    return (
-      <Empty>
+  return (
+    <QueryView
+      query={query}
+      loading="Loading item"
+      what={`Run ${runId}`}
+      isEmpty={(r) => r === null}
+      empty={
         <p>
           Item <code>{itemId}</code> has no result in this run (yet): it may still be queued, or the
           run has no such item.
         </p>
-      </Empty>
-    );
-  }
+      }
+    >
+      {(r) => r && <ResultView r={r} heading={heading} />}
+    </QueryView>
+  );
+}
+
+const SCORE_COLUMNS: Column<[string, Result['scores'][string]]>[] = [
+  { head: 'Scorer', cell: ([name]) => name },
+  { head: 'Score', cell: ([, s]) => s.score.toFixed(3) },
+  {
+    head: 'Verdict',
+    cell: ([, s]) => (s.passed ? 'passed' : 'failed'),
+    td: ([, s]) => ({ className: s.passed ? 'ok' : 'bad' }),
+  },
+];
+
+/** A result in full; `heading`: the level of its title. */
+function ResultView({ r, heading }: { r: Result; heading: 'h1' | 'h2' }) {
   const hasExpected = r.expectedOutput !== null && r.expectedOutput !== undefined;
   const masked = fmtMasked(r.masked);
   const Title = heading;
@@ -172,24 +190,12 @@ export function ItemView({
               No scores (the target failed, the item was cancelled, or the run has no scorers).
             </p>
           ) : (
-            <table className="table" aria-label="scores">
-              <thead>
-                <tr>
-                  <th>Scorer</th>
-                  <th>Score</th>
-                  <th>Verdict</th>
-                </tr>
-              </thead>
-              <tbody>
-                {Object.entries(r.scores).map(([name, s]) => (
-                  <tr key={name}>
-                    <td>{name}</td>
-                    <td>{s.score.toFixed(3)}</td>
-                    <td className={s.passed ? 'ok' : 'bad'}>{s.passed ? 'passed' : 'failed'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              label="scores"
+              columns={SCORE_COLUMNS}
+              rows={Object.entries(r.scores)}
+              rowKey={([name]) => name}
+            />
           )}
         </div>
         <div>

@@ -4,9 +4,7 @@
  * the URL; totals over every matching run from the API (`GET /v1/runs/aggregate`); running runs
  * refresh themselves. Tick two runs to compare them.
  */
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
-import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { listRuns, type Run, type RunFilter, type RunStatus } from '../api';
 import {
@@ -17,8 +15,10 @@ import {
   Loading,
   ProgressBar,
   StatusBadge,
+  useCursorList,
   useTitle,
 } from '../components/common';
+import { type Column, DataTable } from '../components/data-table';
 import { RunTotals } from '../components/run-totals';
 import { useDebounced } from '../components/search-box';
 import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
@@ -59,6 +59,66 @@ function toFilter(search: RunsSearch): RunFilter {
   };
 }
 
+/** The text filters of the form: search param and label (placeholder). */
+const TEXT_FILTERS = [
+  ['target', 'target'],
+  ['datasetId', 'dataset'],
+  ['tag', 'tag'],
+] as const;
+
+/** The day filters of the form: search param, label and tooltip. */
+const DAY_FILTERS = [
+  ['since', 'created from', 'created from (day)'],
+  ['until', 'created until', 'created until (day, inclusive)'],
+] as const;
+
+/** The columns of the runs table after the compare checkbox. */
+const RUN_COLUMNS: Column<Run>[] = [
+  { head: 'Status', cell: (run) => <StatusBadge status={run.status} /> },
+  {
+    head: 'Run',
+    cell: (run) => (
+      <Link to="/runs/$runId" params={{ runId: run.id }} className="run-link">
+        <span>{run.name ?? run.id}</span>
+        {run.name && <span className="muted mono small">{run.id}</span>}
+      </Link>
+    ),
+  },
+  { head: 'Target', cell: (run) => <span className="wrap-cell">{run.target.name}</span> },
+  {
+    head: 'Dataset',
+    cell: (run) => (
+      <span className="wrap-cell">
+        <DatasetLink id={run.datasetId} version={run.datasetVersion} />
+      </span>
+    ),
+  },
+  {
+    head: 'Progress',
+    cell: (run) => (
+      <div>
+        <ProgressBar value={run.progress} label={`progress of ${run.id}`} />
+        <span className="muted small">
+          {fmtInt(run.succeededCount + run.failedCount + run.cancelledCount)} /{' '}
+          {fmtInt(run.totalItems)}
+        </span>
+      </div>
+    ),
+  },
+  { head: 'Pass rate', cell: (run) => <ScoreList run={run} /> },
+  {
+    head: 'p50 / p99',
+    cell: (run) => `${fmtMs(run.latencyMs.p50)} / ${fmtMs(run.latencyMs.p99)}`,
+  },
+  { head: 'Tokens', cell: (run) => fmtInt(run.usage.inputTokens + run.usage.outputTokens) },
+  { head: 'Cost', cell: (run) => fmtUsd(run.costUsd) },
+  {
+    head: 'Created',
+    cell: (run) => <span title={fmtTime(run.createdAt)}>{fmtAgo(run.createdAt)}</span>,
+  },
+  { head: 'Duration', cell: (run) => fmtDuration(run.startedAt, run.completedAt) },
+];
+
 /** The runs page. */
 export function RunsPage() {
   useTitle('Runs');
@@ -66,15 +126,15 @@ export function RunsPage() {
   const navigate = useNavigate({ from: '/runs' });
   const [picked, setPicked] = useState<string[]>([]);
 
-  const query = useInfiniteQuery({
-    queryKey: ['runs', search],
-    queryFn: ({ pageParam }) => listRuns(toFilter(search), pageParam),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextCursor,
-    refetchInterval: (q) =>
-      q.state.data?.pages.some((p) => p.runs.some((r) => ACTIVE.includes(r.status))) ? 1500 : false,
-  });
-  const runs = useMemo(() => query.data?.pages.flatMap((p) => p.runs) ?? [], [query.data]);
+  const { query, rows: runs } = useCursorList(
+    ['runs', search],
+    (cursor: string | null) => listRuns(toFilter(search), cursor),
+    'runs',
+    {
+      refetchInterval: (pages) =>
+        pages.some((p) => p.runs.some((r) => ACTIVE.includes(r.status))) ? 1500 : false,
+    },
+  );
   // a search page may be short (the API scans 2,000 runs per request): read on by itself for up
   // to 10 requests (20,000 runs) while fewer than 20 matched; "Load older runs" goes further
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
@@ -93,100 +153,23 @@ export function RunsPage() {
     [],
   );
 
-  const columns = useMemo<ColumnDef<Run>[]>(
+  const columns = useMemo<Column<Run>[]>(
     () => [
       {
-        id: 'pick',
-        header: 'Compare',
-        cell: ({ row }) => (
+        head: 'Compare',
+        cell: (run) => (
           <input
             type="checkbox"
-            aria-label={`pick ${row.original.id} to compare`}
-            checked={picked.includes(row.original.id)}
-            onChange={() => togglePick(row.original.id)}
+            aria-label={`pick ${run.id} to compare`}
+            checked={picked.includes(run.id)}
+            onChange={() => togglePick(run.id)}
           />
         ),
       },
-      {
-        id: 'status',
-        header: 'Status',
-        cell: ({ row }) => <StatusBadge status={row.original.status} />,
-      },
-      {
-        id: 'name',
-        header: 'Run',
-        cell: ({ row }) => (
-          <Link to="/runs/$runId" params={{ runId: row.original.id }} className="run-link">
-            <span>{row.original.name ?? row.original.id}</span>
-            {row.original.name && <span className="muted mono small">{row.original.id}</span>}
-          </Link>
-        ),
-      },
-      {
-        id: 'target',
-        header: 'Target',
-        cell: ({ row }) => <span className="wrap-cell">{row.original.target.name}</span>,
-      },
-      {
-        id: 'dataset',
-        header: 'Dataset',
-        cell: ({ row }) => (
-          <span className="wrap-cell">
-            <DatasetLink id={row.original.datasetId} version={row.original.datasetVersion} />
-          </span>
-        ),
-      },
-      {
-        id: 'progress',
-        header: 'Progress',
-        cell: ({ row }) => (
-          <div>
-            <ProgressBar value={row.original.progress} label={`progress of ${row.original.id}`} />
-            <span className="muted small">
-              {fmtInt(
-                row.original.succeededCount +
-                  row.original.failedCount +
-                  row.original.cancelledCount,
-              )}{' '}
-              / {fmtInt(row.original.totalItems)}
-            </span>
-          </div>
-        ),
-      },
-      { id: 'scores', header: 'Pass rate', cell: ({ row }) => <ScoreList run={row.original} /> },
-      {
-        id: 'latency',
-        header: 'p50 / p99',
-        cell: ({ row }) =>
-          `${fmtMs(row.original.latencyMs.p50)} / ${fmtMs(row.original.latencyMs.p99)}`,
-      },
-      {
-        id: 'tokens',
-        header: 'Tokens',
-        cell: ({ row }) => fmtInt(row.original.usage.inputTokens + row.original.usage.outputTokens),
-      },
-      { id: 'cost', header: 'Cost', cell: ({ row }) => fmtUsd(row.original.costUsd) },
-      {
-        id: 'created',
-        header: 'Created',
-        cell: ({ row }) => (
-          <span title={fmtTime(row.original.createdAt)}>{fmtAgo(row.original.createdAt)}</span>
-        ),
-      },
-      {
-        id: 'duration',
-        header: 'Duration',
-        cell: ({ row }) => fmtDuration(row.original.startedAt, row.original.completedAt),
-      },
+      ...RUN_COLUMNS,
     ],
     [picked, togglePick],
   );
-  const table = useReactTable({
-    data: runs,
-    columns,
-    getCoreRowModel: getCoreRowModel(),
-    getRowId: (r) => r.id,
-  });
 
   const onFilter = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -208,15 +191,8 @@ export function RunsPage() {
     });
   };
 
-  const filtered = Boolean(
-    search.q ||
-      search.status ||
-      search.target ||
-      search.datasetId ||
-      search.tag ||
-      search.since ||
-      search.until,
-  );
+  // validateSearch leaves out empty values: any value set is a filter
+  const filtered = Object.values(search).some(Boolean);
   const pickedRuns = picked.map((id) => runs.find((r) => r.id === id)).filter((r): r is Run => !!r);
 
   return (
@@ -245,33 +221,25 @@ export function RunsPage() {
               </option>
             ))}
           </select>
-          <input
-            name="target"
-            placeholder="target"
-            defaultValue={search.target ?? ''}
-            aria-label="target"
-          />
-          <input
-            name="datasetId"
-            placeholder="dataset"
-            defaultValue={search.datasetId ?? ''}
-            aria-label="dataset"
-          />
-          <input name="tag" placeholder="tag" defaultValue={search.tag ?? ''} aria-label="tag" />
-          <input
-            type="date"
-            name="since"
-            defaultValue={search.since ?? ''}
-            aria-label="created from"
-            title="created from (day)"
-          />
-          <input
-            type="date"
-            name="until"
-            defaultValue={search.until ?? ''}
-            aria-label="created until"
-            title="created until (day, inclusive)"
-          />
+          {TEXT_FILTERS.map(([name, label]) => (
+            <input
+              key={name}
+              name={name}
+              placeholder={label}
+              defaultValue={search[name] ?? ''}
+              aria-label={label}
+            />
+          ))}
+          {DAY_FILTERS.map(([name, label, title]) => (
+            <input
+              key={name}
+              type="date"
+              name={name}
+              defaultValue={search[name] ?? ''}
+              aria-label={label}
+              title={title}
+            />
+          ))}
           <button type="submit">Filter</button>
           {filtered && (
             <Link to="/runs" search={{}} className="button">
@@ -334,28 +302,13 @@ export function RunsPage() {
         <>
           <RunTotals filter={toFilter(search)} />
           <div className="table-wrap">
-            <table className="table" aria-label="runs">
-              <thead>
-                {table.getHeaderGroups().map((g) => (
-                  <tr key={g.id}>
-                    {g.headers.map((h) => (
-                      <th key={h.id}>{flexRender(h.column.columnDef.header, h.getContext())}</th>
-                    ))}
-                  </tr>
-                ))}
-              </thead>
-              <tbody>
-                {table.getRowModel().rows.map((row) => (
-                  <tr key={row.id} data-run-id={row.id}>
-                    {row.getVisibleCells().map((cell) => (
-                      <td key={cell.id}>
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              label="runs"
+              columns={columns}
+              rows={runs}
+              rowKey={(r) => r.id}
+              tr={(r) => ({ 'data-run-id': r.id })}
+            />
           </div>
           {query.hasNextPage && (
             <button

@@ -6,7 +6,8 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { listQueues, listWorkers, type QueueStats, type WorkerInfo } from '../api';
-import { Command, Empty, ErrorBox, Loading, useTitle } from '../components/common';
+import { Command, Empty, QueryView, useTitle } from '../components/common';
+import { type Column, DataTable } from '../components/data-table';
 import { ThroughputChart } from '../components/throughput-chart';
 import { fmtAgo, fmtDuration } from '../format';
 
@@ -14,15 +15,43 @@ import { fmtAgo, fmtDuration } from '../format';
 export function WorkersPage() {
   useTitle('Workers');
   const query = useQuery({ queryKey: ['workers'], queryFn: listWorkers, refetchInterval: 2000 });
-  if (query.isPending) return <Loading />;
-  if (query.isError) return <ErrorBox error={query.error} />;
   return (
-    <>
-      <WorkerTable workers={query.data.workers} />
-      <Queues />
-    </>
+    <QueryView query={query}>
+      {(data) => (
+        <>
+          <WorkerTable workers={data.workers} />
+          <Queues />
+        </>
+      )}
+    </QueryView>
   );
 }
+
+const QUEUE_COLUMNS: Column<QueueStats>[] = [
+  { head: 'Target', cell: (q) => q.target },
+  {
+    head: 'Workers',
+    cell: (q) => q.workers,
+    td: (q) => ({ className: q.workers === 0 && q.pending.items > 0 ? 'bad' : undefined }),
+  },
+  {
+    head: 'Items to run',
+    cell: (q) => q.pending.items.toLocaleString('en-US'),
+    td: (q) => ({ 'data-testid': `queue-items-${q.target}` }),
+  },
+  { head: 'Active runs', cell: (q) => q.pending.runs },
+  {
+    head: 'Chunk jobs queued / active / delayed',
+    cell: (q) => `${q.jobs.waiting + q.jobs.prioritized} / ${q.jobs.active} / ${q.jobs.delayed}`,
+    td: (q) => ({ 'data-testid': `queue-jobs-${q.target}` }),
+  },
+  {
+    head: 'Items/s',
+    title: 'Items recorded in the current and previous minute, per second',
+    cell: (q) => Number(q.throughput.itemsPerSecond.toFixed(1)).toLocaleString('en-US'),
+    td: (q) => ({ 'data-testid': `queue-rate-${q.target}` }),
+  },
+];
 
 /** Queue depth and throughput per target. */
 function Queues() {
@@ -31,57 +60,30 @@ function Queues() {
     queryFn: () => listQueues(15),
     refetchInterval: 5000,
   });
-  if (query.isPending) return <Loading what="Loading queues" />;
-  if (query.isError) return <ErrorBox error={query.error} what="queues" />;
-  const { queues, at, bucketMs } = query.data;
   return (
-    <section>
-      <h2>Queues</h2>
-      {queues.length === 0 ? (
-        <Empty>
-          <p>No target has a queue yet. Submit a run:</p>
-          <Command>runledger submit items.jsonl --target echo</Command>
-        </Empty>
-      ) : (
-        <>
-          <table className="table" aria-label="queues">
-            <thead>
-              <tr>
-                <th>Target</th>
-                <th>Workers</th>
-                <th>Items to run</th>
-                <th>Active runs</th>
-                <th>Chunk jobs queued / active / delayed</th>
-                <th title="Items recorded in the current and previous minute, per second">
-                  Items/s
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {queues.map((q) => (
-                <tr key={q.target}>
-                  <td>{q.target}</td>
-                  <td className={q.workers === 0 && q.pending.items > 0 ? 'bad' : undefined}>
-                    {q.workers}
-                  </td>
-                  <td data-testid={`queue-items-${q.target}`}>
-                    {q.pending.items.toLocaleString('en-US')}
-                  </td>
-                  <td>{q.pending.runs}</td>
-                  <td data-testid={`queue-jobs-${q.target}`}>
-                    {q.jobs.waiting + q.jobs.prioritized} / {q.jobs.active} / {q.jobs.delayed}
-                  </td>
-                  <td data-testid={`queue-rate-${q.target}`}>
-                    {Number(q.throughput.itemsPerSecond.toFixed(1)).toLocaleString('en-US')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <ThroughputChart queues={charted(queues)} at={at} bucketMs={bucketMs} />
-        </>
+    <QueryView query={query} loading="Loading queues" what="queues">
+      {({ queues, at, bucketMs }) => (
+        <section>
+          <h2>Queues</h2>
+          {queues.length === 0 ? (
+            <Empty>
+              <p>No target has a queue yet. Submit a run:</p>
+              <Command>runledger submit items.jsonl --target echo</Command>
+            </Empty>
+          ) : (
+            <>
+              <DataTable
+                label="queues"
+                columns={QUEUE_COLUMNS}
+                rows={queues}
+                rowKey={(q) => q.target}
+              />
+              <ThroughputChart queues={charted(queues)} at={at} bucketMs={bucketMs} />
+            </>
+          )}
+        </section>
       )}
-    </section>
+    </QueryView>
   );
 }
 
@@ -92,6 +94,34 @@ function charted(queues: QueueStats[]): QueueStats[] {
   );
   return busy.length > 0 ? busy : queues;
 }
+
+const WORKER_COLUMNS: Column<WorkerInfo>[] = [
+  { head: 'Worker', cell: (w) => w.id, td: () => ({ className: 'mono small' }) },
+  {
+    head: 'Host / pid',
+    cell: (w) => (
+      <>
+        {w.host} / {w.pid}
+      </>
+    ),
+  },
+  { head: 'Targets', cell: (w) => w.targets.map((t) => t.name).join(', ') },
+  {
+    head: 'Scorers',
+    cell: (w) => w.scorers.map((s) => s.name).join(', '),
+    td: () => ({ className: 'small' }),
+  },
+  {
+    head: 'In flight / concurrency',
+    cell: (w) => (
+      <>
+        {w.inFlight} / {w.concurrency}
+      </>
+    ),
+  },
+  { head: 'Up', cell: (w) => fmtDuration(w.startedAt, null) },
+  { head: 'Heartbeat', cell: (w) => fmtAgo(w.heartbeatAt) },
+];
 
 /** Live workers, or how to start one. */
 function WorkerTable({ workers }: { workers: WorkerInfo[] }) {
@@ -111,36 +141,7 @@ function WorkerTable({ workers }: { workers: WorkerInfo[] }) {
             {workers.length} live worker{workers.length === 1 ? '' : 's'} · {inFlight} / {capacity}{' '}
             slots in use
           </p>
-          <table className="table" aria-label="workers">
-            <thead>
-              <tr>
-                <th>Worker</th>
-                <th>Host / pid</th>
-                <th>Targets</th>
-                <th>Scorers</th>
-                <th>In flight / concurrency</th>
-                <th>Up</th>
-                <th>Heartbeat</th>
-              </tr>
-            </thead>
-            <tbody>
-              {workers.map((w) => (
-                <tr key={w.id}>
-                  <td className="mono small">{w.id}</td>
-                  <td>
-                    {w.host} / {w.pid}
-                  </td>
-                  <td>{w.targets.map((t) => t.name).join(', ')}</td>
-                  <td className="small">{w.scorers.map((s) => s.name).join(', ')}</td>
-                  <td>
-                    {w.inFlight} / {w.concurrency}
-                  </td>
-                  <td>{fmtDuration(w.startedAt, null)}</td>
-                  <td>{fmtAgo(w.heartbeatAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable label="workers" columns={WORKER_COLUMNS} rows={workers} rowKey={(w) => w.id} />
         </>
       )}
     </section>
