@@ -8,13 +8,13 @@
  * to `onOpen` (the run page shows it in the side panel).
  */
 import { useInfiniteQuery, useQueries } from '@tanstack/react-query';
-import type { ColumnDef } from '@tanstack/react-table';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { listResults, type Result, type ResultSort, type ResultStatus, type Run } from '../api';
 import { fmtMs, preview } from '../format';
 import { keepPages, pagesOf } from '../result-pages';
 import { StatusBadge } from './common';
-import { VirtualTable } from './virtual-table';
+import type { Column } from './data-table';
+import { type VirtualRows, VirtualTable } from './virtual-table';
 
 /** Rows per request. */
 export const RESULTS_PAGE = 100;
@@ -25,36 +25,33 @@ interface Row {
   result: Result | null | undefined;
 }
 
-const columns: ColumnDef<Row>[] = [
+const columns: Column<Row>[] = [
   {
-    id: 'index',
-    header: '#',
-    cell: ({ row }) => (
-      <span className="muted">{row.original.result?.itemIndex ?? row.original.index}</span>
-    ),
+    head: '#',
+    width: '64px',
+    cell: (row) => <span className="muted">{row.result?.itemIndex ?? row.index}</span>,
   },
   {
-    id: 'item',
-    header: 'Item',
-    cell: ({ row }) => <span className="mono">{row.original.result?.itemId ?? ''}</span>,
+    head: 'Item',
+    width: 'minmax(90px, 1fr)',
+    cell: (row) => <span className="mono">{row.result?.itemId ?? ''}</span>,
   },
   {
-    id: 'status',
-    header: 'Status',
-    cell: ({ row }) =>
-      row.original.result === undefined ? (
+    head: 'Status',
+    width: '100px',
+    cell: ({ result }) =>
+      result === undefined ? (
         <span className="muted">…</span>
-      ) : row.original.result === null ? (
+      ) : result === null ? (
         <span className="muted">pending</span>
       ) : (
-        <StatusBadge status={row.original.result.status} />
+        <StatusBadge status={result.status} />
       ),
   },
   {
-    id: 'output',
-    header: 'Output',
-    cell: ({ row }) => {
-      const r = row.original.result;
+    head: 'Output',
+    width: 'minmax(160px, 3fr)',
+    cell: ({ result: r }) => {
       if (!r) return null;
       if (r.error && r.output === null)
         return <span className="bad">{preview(`${r.error.type}: ${r.error.message}`, 120)}</span>;
@@ -62,20 +59,18 @@ const columns: ColumnDef<Row>[] = [
     },
   },
   {
-    id: 'expected',
-    header: 'Expected',
-    cell: ({ row }) => (
-      <span className="clip muted">
-        {row.original.result ? preview(row.original.result.expectedOutput, 80) : ''}
-      </span>
+    head: 'Expected',
+    width: 'minmax(100px, 1.5fr)',
+    cell: ({ result }) => (
+      <span className="clip muted">{result ? preview(result.expectedOutput, 80) : ''}</span>
     ),
   },
   {
-    id: 'scores',
-    header: 'Scores',
-    cell: ({ row }) => (
+    head: 'Scores',
+    width: 'minmax(120px, 1.2fr)',
+    cell: ({ result }) => (
       <span className="chips">
-        {Object.entries(row.original.result?.scores ?? {}).map(([name, s]) => (
+        {Object.entries(result?.scores ?? {}).map(([name, s]) => (
           <span
             key={name}
             className={`chip ${s.passed ? 'chip-pass' : 'chip-fail'}`}
@@ -87,12 +82,9 @@ const columns: ColumnDef<Row>[] = [
       </span>
     ),
   },
-  { id: 'latency', header: 'Latency', cell: ({ row }) => fmtMs(row.original.result?.latencyMs) },
-  { id: 'attempts', header: 'Tries', cell: ({ row }) => row.original.result?.attempts ?? '' },
+  { head: 'Latency', width: '80px', cell: ({ result }) => fmtMs(result?.latencyMs) },
+  { head: 'Tries', width: '48px', cell: ({ result }) => result?.attempts ?? '' },
 ];
-
-const GRID =
-  '64px minmax(90px, 1fr) 100px minmax(160px, 3fr) minmax(100px, 1.5fr) minmax(120px, 1.2fr) 80px 48px';
 
 const live = (run: Run) => run.status === 'queued' || run.status === 'running';
 
@@ -246,18 +238,23 @@ export interface ResultsView {
   notPassed?: string | undefined;
 }
 
-function Table({
-  run,
-  data,
-  view,
-  onOpen,
-}: {
+type OpenResult = (result: Result) => void;
+
+/** Props of the results table (`ResultsTable`) and of each of its kinds. */
+interface ResultsProps {
   run: Run;
-  data: ReturnType<typeof useIndexedRows>;
   view: ResultsView;
-  onOpen: (result: Result) => void;
-}) {
-  const [selected, setSelected] = useState<number | null>(null);
+  /** Receives the result of a row opened (click, Enter). */
+  onOpen: OpenResult;
+}
+
+/** The rows of one kind of results table (`VirtualRows`) and the error of their last read. */
+interface ResultRows extends VirtualRows<Row> {
+  error: unknown;
+}
+
+/** The rows `data` as a virtual table, or why there is no row (from `view`). */
+function Table({ run, data, view, onOpen }: ResultsProps & { data: ResultRows }) {
   const { rowAt } = data;
   const open = useCallback(
     (index: number) => {
@@ -285,48 +282,21 @@ function Table({
   return (
     <>
       {data.error && <p className="notice notice-error">{(data.error as Error).message}</p>}
-      <VirtualTable
-        label="results"
-        columns={columns}
-        grid={GRID}
-        count={data.count}
-        rowAt={rowAt}
-        selected={selected}
-        onSelect={setSelected}
-        onOpen={open}
-        onRangeChange={data.onRange}
-      />
+      <VirtualTable label="results" columns={columns} rows={data} onOpen={open} />
     </>
   );
 }
 
-type OpenResult = (result: Result) => void;
-
-function AllResults({ run, onOpen }: { run: Run; onOpen: OpenResult }) {
+function AllResults({ run, onOpen }: ResultsProps) {
   return <Table run={run} data={useIndexedRows(run)} view={{}} onOpen={onOpen} />;
 }
 
-function StatusResults({
-  run,
-  status,
-  onOpen,
-}: {
-  run: Run;
-  status: ResultStatus;
-  onOpen: OpenResult;
-}) {
+function StatusResults({ run, view, onOpen }: ResultsProps & { view: { status: ResultStatus } }) {
+  const { status } = view;
   return <Table run={run} data={useFilteredRows(run, status)} view={{ status }} onOpen={onOpen} />;
 }
 
-function QueriedResults({
-  run,
-  view,
-  onOpen,
-}: {
-  run: Run;
-  view: ResultsView;
-  onOpen: OpenResult;
-}) {
+function QueriedResults({ run, view, onOpen }: ResultsProps) {
   const data = useQueriedRows(run, view.status, view.q, view.sort, view.notPassed);
   return (
     <>
@@ -341,18 +311,9 @@ function QueriedResults({
 
 /**
  * The results table of `run`: every item, one status, or a search / sort / scorer not passed
- * (`view`); `onOpen`
- * receives the result of a row opened (click, Enter).
+ * (`view`); `onOpen` receives the result of a row opened (click, Enter).
  */
-export function ResultsTable({
-  run,
-  view,
-  onOpen,
-}: {
-  run: Run;
-  view: ResultsView;
-  onOpen: OpenResult;
-}) {
+export function ResultsTable({ run, view, onOpen }: ResultsProps) {
   const { status, q, sort, notPassed } = view;
   if (q || sort || notPassed) {
     return (
@@ -365,8 +326,8 @@ export function ResultsTable({
     );
   }
   return status ? (
-    <StatusResults key={status} run={run} status={status} onOpen={onOpen} />
+    <StatusResults key={status} run={run} view={{ status }} onOpen={onOpen} />
   ) : (
-    <AllResults run={run} onOpen={onOpen} />
+    <AllResults run={run} view={view} onOpen={onOpen} />
   );
 }

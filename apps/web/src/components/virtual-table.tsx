@@ -1,35 +1,35 @@
 /**
- * A virtualised table: TanStack Virtual decides which rows are on screen, TanStack Table renders
- * the header and those rows from column definitions. Only the visible rows exist in the DOM and
- * in the table model, so a 100,000-row table costs what a screenful does; `onRangeChange` tells
- * the owner which rows to fetch. Keyboard (when `keyboard`): `j`/`k` move, `Enter` opens, `Esc`
- * clears the selection.
+ * A virtualised table: TanStack Virtual decides which rows are on screen; the header and those
+ * rows are rendered from column definitions (`Column`, as `DataTable`'s, each with its grid
+ * track). Only the visible rows are read (`rows.rowAt`) and exist in the DOM, so a 100,000-row
+ * table costs what a screenful does; `rows.onRange` tells the owner which rows to fetch.
+ * Keyboard (when `keyboard`): `j`/`k` move, `Enter` opens, `Esc` clears the selection.
  */
-import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { Column } from './data-table';
+
+/** The rows of a `VirtualTable`, read by index. */
+export interface VirtualRows<T> {
+  /** How many rows the table has (including rows not loaded yet). */
+  count: number;
+  /** Row `index` (a placeholder when not loaded). */
+  rowAt: (index: number) => T;
+  /** Called with the visible range [start, end] (inclusive, with overscan) when it changes. */
+  onRange?: ((start: number, end: number) => void) | undefined;
+}
 
 /** Props of `VirtualTable`. */
 export interface VirtualTableProps<T> {
   /** Accessible name of the table. */
   label: string;
-  // biome-ignore lint/suspicious/noExplicitAny: TanStack column value types vary per column
-  columns: ColumnDef<T, any>[];
-  /** CSS grid-template-columns of the rows (one entry per column). */
-  grid: string;
-  /** How many rows the table has (including rows not loaded yet). */
-  count: number;
-  /** Row `index` (a placeholder when not loaded). */
-  rowAt: (index: number) => T;
+  /** The columns; each one's `width` is its grid track (default `minmax(0, 1fr)`). */
+  columns: readonly Column<T>[];
+  rows: VirtualRows<T>;
   /** Height of one row, px. @defaultValue 36 */
   rowHeight?: number;
-  /** The selected row, or null. */
-  selected: number | null;
-  onSelect: (index: number | null) => void;
   /** Opens row `index` (click, or Enter on the selected row). */
   onOpen: (index: number) => void;
-  /** Called with the visible range [start, end] (inclusive, with overscan) when it changes. */
-  onRangeChange?: (start: number, end: number) => void;
   /** Listen to j/k/Enter/Esc on the page. @defaultValue true */
   keyboard?: boolean;
 }
@@ -38,10 +38,14 @@ const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement &&
   (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 
-/** The table; see the module doc. */
+/** The table; see the module doc. The selected row (click, j/k) is the table's own state. */
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
-  const { count, rowAt, selected, onSelect, onOpen, onRangeChange, keyboard = true } = props;
+  const { onOpen, keyboard = true } = props;
+  const { count, rowAt, onRange: onRangeChange } = props.rows;
+  const [selected, setSelected] = useState<number | null>(null);
   const rowHeight = props.rowHeight ?? 36;
+  const { columns } = props;
+  const grid = columns.map((c) => c.width ?? 'minmax(0, 1fr)').join(' ');
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count,
@@ -56,19 +60,6 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   useEffect(() => {
     if (end >= start) onRangeChange?.(start, end);
   }, [start, end, onRangeChange]);
-
-  // the table models the visible rows only
-  const data = items.map((item) => rowAt(item.index));
-  const table = useReactTable({
-    data,
-    columns: props.columns,
-    getCoreRowModel: getCoreRowModel(),
-    // the data changes on every scroll: no pagination state to reset (its reset re-renders,
-    // which made new data, which reset it again: an endless render loop)
-    autoResetPageIndex: false,
-    manualPagination: true,
-  });
-  const rows = table.getRowModel().rows;
 
   // keyboard: j/k move, Enter opens, Esc clears
   const state = useRef({ selected, count });
@@ -87,18 +78,18 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
         onOpen(sel);
         return;
       } else if (e.key === 'Escape' && sel !== null) {
-        onSelect(null);
+        setSelected(null);
         return;
       } else return;
       e.preventDefault();
       // the next key may come before React renders this selection: it must see it already
       state.current = { selected: next, count: n };
-      onSelect(next);
+      setSelected(next);
       virtualizer.scrollToIndex(next, { align: 'auto' });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [keyboard, onOpen, onSelect, virtualizer]);
+  }, [keyboard, onOpen, virtualizer]);
 
   return (
     <div
@@ -108,26 +99,17 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     >
       <table aria-label={props.label} aria-rowcount={count}>
         <thead>
-          {table.getHeaderGroups().map((group) => (
-            <tr
-              key={group.id}
-              className="vrow vrow-head"
-              style={{ gridTemplateColumns: props.grid }}
-            >
-              {group.headers.map((header) => (
-                <th key={header.id} className="vcell">
-                  {header.isPlaceholder
-                    ? null
-                    : flexRender(header.column.columnDef.header, header.getContext())}
-                </th>
-              ))}
-            </tr>
-          ))}
+          <tr className="vrow vrow-head" style={{ gridTemplateColumns: grid }}>
+            {columns.map((c) => (
+              <th key={c.head} className="vcell">
+                {c.head}
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item, k) => {
-            const row = rows[k];
-            if (!row) return null;
+          {items.map((item) => {
+            const row = rowAt(item.index);
             return (
               <tr
                 key={item.key}
@@ -136,18 +118,18 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
                 data-index={item.index}
                 className={`vrow${selected === item.index ? ' vrow-selected' : ''}`}
                 style={{
-                  gridTemplateColumns: props.grid,
+                  gridTemplateColumns: grid,
                   height: rowHeight,
                   transform: `translateY(${item.start}px)`,
                 }}
                 onClick={() => {
-                  onSelect(item.index);
+                  setSelected(item.index);
                   onOpen(item.index);
                 }}
               >
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className="vcell">
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                {columns.map((c) => (
+                  <td key={c.head} className="vcell">
+                    {c.cell(row)}
                   </td>
                 ))}
               </tr>

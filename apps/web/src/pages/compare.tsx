@@ -7,10 +7,10 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import type { ColumnDef } from '@tanstack/react-table';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo } from 'react';
 import { type Compare, compareRuns, getRun, loadResults, type Result, type Run } from '../api';
 import { ErrorBox, Loading, StatusBadge, useTitle } from '../components/common';
+import type { Column } from '../components/data-table';
 import { VirtualTable } from '../components/virtual-table';
 import { fmtInt, fmtMs, fmtPct, fmtPp, fmtPpInterval, fmtUsd, preview } from '../format';
 import type { CompareSearch } from '../router';
@@ -25,6 +25,9 @@ interface Pair {
   a: Result;
   b: Result;
 }
+
+/** The two runs of a pair: a (baseline) and b (candidate). */
+const SIDES = ['a', 'b'] as const;
 
 const ORDER: Record<Change, number> = { regressed: 0, improved: 1, unchanged: 2 };
 
@@ -52,26 +55,47 @@ const verdict = (r: Result, scorer: string) => {
   return s ? (s.passed ? '✓' : '✗') : r.status === 'succeeded' ? '–' : r.status;
 };
 
-function Delta({
-  label,
-  a,
-  b,
-  format,
-  lowerIsBetter,
-}: {
+/** A figure of a run, compared in the deltas table: `of(run)`, printed by `format`. */
+interface Metric {
   label: string;
-  a: number | null;
-  b: number | null;
+  of: (run: Run) => number | null;
   format: (v: number | null) => string;
   lowerIsBetter: boolean;
-}) {
+}
+
+/** The figures of every run compared after the pass rates (lower is better for each). */
+const RUN_METRICS: Metric[] = [
+  { label: 'latency p50', of: (r) => r.latencyMs.p50, format: fmtMs, lowerIsBetter: true },
+  { label: 'latency p99', of: (r) => r.latencyMs.p99, format: fmtMs, lowerIsBetter: true },
+  { label: 'cost', of: (r) => r.costUsd, format: fmtUsd, lowerIsBetter: true },
+  {
+    label: 'tokens',
+    of: (r) => r.usage.inputTokens + r.usage.outputTokens,
+    format: fmtInt,
+    lowerIsBetter: true,
+  },
+];
+
+/** The pass rate of scorer `s` as a figure (higher is better). */
+const passRate = (s: string): Metric => ({
+  label: `${s} pass rate`,
+  of: (r) => r.scores[s]?.passRate ?? null,
+  format: fmtPct,
+  lowerIsBetter: false,
+});
+
+/** A row of the deltas table: `metric` of a, of b, and b − a coloured good or bad. */
+function Delta({ metric, a: runA, b: runB }: { metric: Metric; a: Run; b: Run }) {
+  const { format, lowerIsBetter } = metric;
+  const a = metric.of(runA);
+  const b = metric.of(runB);
   let d = a === null || b === null ? null : b - a;
   // a difference that prints as zero is no difference
   if (d !== null && format(Math.abs(d)) === format(0)) d = 0;
   const cls = d === null || d === 0 ? '' : d < 0 === lowerIsBetter ? 'ok' : 'bad';
   return (
     <tr>
-      <td>{label}</td>
+      <td>{metric.label}</td>
       <td>{format(a)}</td>
       <td>{format(b)}</td>
       <td className={cls}>
@@ -134,54 +158,19 @@ function Summary({ compare, a, b }: { compare: Compare; a: Run; b: Run }) {
           </tr>
         </thead>
         <tbody>
-          {Object.keys(a.scores)
-            .filter((s) => b.scores[s])
-            .map((s) => {
-              const rate = (r: Run) => {
-                const x = r.scores[s];
-                return x?.passRate ?? null;
-              };
-              return (
-                <Delta
-                  key={s}
-                  label={`${s} pass rate`}
-                  a={rate(a)}
-                  b={rate(b)}
-                  format={fmtPct}
-                  lowerIsBetter={false}
-                />
-              );
-            })}
-          <Delta
-            label="latency p50"
-            a={a.latencyMs.p50}
-            b={b.latencyMs.p50}
-            format={fmtMs}
-            lowerIsBetter
-          />
-          <Delta
-            label="latency p99"
-            a={a.latencyMs.p99}
-            b={b.latencyMs.p99}
-            format={fmtMs}
-            lowerIsBetter
-          />
-          <Delta label="cost" a={a.costUsd} b={b.costUsd} format={fmtUsd} lowerIsBetter />
-          <Delta
-            label="tokens"
-            a={a.usage.inputTokens + a.usage.outputTokens}
-            b={b.usage.inputTokens + b.usage.outputTokens}
-            format={fmtInt}
-            lowerIsBetter
-          />
+          {[
+            ...Object.keys(a.scores)
+              .filter((s) => b.scores[s])
+              .map(passRate),
+            ...RUN_METRICS,
+          ].map((metric) => (
+            <Delta key={metric.label} metric={metric} a={a} b={b} />
+          ))}
         </tbody>
       </table>
     </>
   );
 }
-
-const GRID =
-  'minmax(90px,1fr) 100px 40px 40px minmax(120px,2fr) minmax(120px,2fr) minmax(120px,2fr)';
 
 /** The compare page. */
 export function ComparePage() {
@@ -215,7 +204,6 @@ export function ComparePage() {
         : pairs.filter((p) => (show === 'changed' ? p.change !== 'unchanged' : p.change === show)),
     [pairs, show],
   );
-  const [selected, setSelected] = useState<number | null>(null);
   const scorer = compare.data?.scorer ?? '';
   const rowAt = useCallback((i: number) => shown[i] as Pair, [shown]);
   const open = useCallback(
@@ -230,45 +218,31 @@ export function ComparePage() {
     },
     [shown, navigate, idB],
   );
-  const columns = useMemo<ColumnDef<Pair>[]>(
+  const columns = useMemo<Column<Pair>[]>(
     () => [
       {
-        id: 'item',
-        header: 'Item',
-        cell: ({ row }) => <span className="mono">{row.original.itemId}</span>,
+        head: 'Item',
+        width: 'minmax(90px,1fr)',
+        cell: (p) => <span className="mono">{p.itemId}</span>,
       },
+      { head: 'Change', width: '100px', cell: (p) => <StatusBadge status={p.change} /> },
+      ...SIDES.map((side) => ({
+        head: side,
+        width: '40px',
+        cell: (p: Pair) => verdict(p[side], scorer),
+      })),
       {
-        id: 'change',
-        header: 'Change',
-        cell: ({ row }) => <StatusBadge status={row.original.change} />,
+        head: 'Expected',
+        width: 'minmax(120px,2fr)',
+        cell: (p) => <span className="clip muted">{preview(p.a.expectedOutput, 100)}</span>,
       },
-      { id: 'va', header: 'a', cell: ({ row }) => verdict(row.original.a, scorer) },
-      { id: 'vb', header: 'b', cell: ({ row }) => verdict(row.original.b, scorer) },
-      {
-        id: 'expected',
-        header: 'Expected',
-        cell: ({ row }) => (
-          <span className="clip muted">{preview(row.original.a.expectedOutput, 100)}</span>
+      ...SIDES.map((side) => ({
+        head: `Output ${side}`,
+        width: 'minmax(120px,2fr)',
+        cell: (p: Pair) => (
+          <span className="clip">{preview(p[side].output ?? p[side].error?.message, 100)}</span>
         ),
-      },
-      {
-        id: 'oa',
-        header: 'Output a',
-        cell: ({ row }) => (
-          <span className="clip">
-            {preview(row.original.a.output ?? row.original.a.error?.message, 100)}
-          </span>
-        ),
-      },
-      {
-        id: 'ob',
-        header: 'Output b',
-        cell: ({ row }) => (
-          <span className="clip">
-            {preview(row.original.b.output ?? row.original.b.error?.message, 100)}
-          </span>
-        ),
-      },
+      })),
     ],
     [scorer],
   );
@@ -348,11 +322,7 @@ export function ComparePage() {
             <VirtualTable
               label="compared items"
               columns={columns}
-              grid={GRID}
-              count={shown.length}
-              rowAt={rowAt}
-              selected={selected}
-              onSelect={setSelected}
+              rows={{ count: shown.length, rowAt }}
               onOpen={open}
             />
           )}
