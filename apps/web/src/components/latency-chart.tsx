@@ -3,14 +3,11 @@
  * p50 / p90 / p99 marked. Log-spaced buckets get a log axis. Refreshes while the run is live.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { getLatencyHistogram, type Run } from '../api';
 import { fmtMs } from '../format';
-
-const cssVar = (name: string) =>
-  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+import { type ChartSpec, cssVar, fromZero, themedAxes, UPlotChart } from './uplot-chart';
 
 /** The chart; renders nothing until an item has run. */
 export function LatencyChart({ run }: { run: Run }) {
@@ -20,13 +17,11 @@ export function LatencyChart({ run }: { run: Run }) {
     queryFn: () => getLatencyHistogram(run.id),
     refetchInterval: live ? 3000 : false,
   });
-  const ref = useRef<HTMLDivElement>(null);
   const { p50, p90, p99 } = run.latencyMs;
 
-  useEffect(() => {
+  const chart = useMemo((): ChartSpec | null => {
     const h = query.data;
-    const el = ref.current;
-    if (!h || !el || h.buckets.length === 0) return;
+    if (!h || h.buckets.length === 0) return null;
     const log = h.scale === 'log';
     const xs = h.buckets.map((b) =>
       log ? Math.sqrt(Math.max(b.fromMs, 0.5) * Math.max(b.toMs, 0.5)) : (b.fromMs + b.toMs) / 2,
@@ -40,10 +35,8 @@ export function LatencyChart({ run }: { run: Run }) {
       ['p99', p99],
     ];
     const bars = uPlot.paths.bars?.({ size: [0.92, 80], align: 0 });
-    const plot = new uPlot(
-      {
-        width: Math.max(300, el.clientWidth),
-        height: 200,
+    return {
+      options: {
         legend: { show: false },
         cursor: { show: false },
         scales: {
@@ -55,17 +48,12 @@ export function LatencyChart({ run }: { run: Run }) {
               h.buckets.at(-1)?.toMs ?? max,
             ],
           },
-          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
+          y: { range: fromZero },
         },
-        axes: [
-          {
-            stroke: text,
-            grid: { show: false },
-            // log axes pass null for the ticks they leave unlabelled
-            values: (_u, splits) => splits.map((v) => (v === null ? '' : fmtMs(v))),
-          },
-          { stroke: text, grid: { stroke: cssVar('--border'), width: 1 }, size: 50 },
-        ],
+        axes: themedAxes({
+          // log axes pass null for the ticks they leave unlabelled
+          values: (_u, splits) => splits.map((v) => (v === null ? '' : fmtMs(v))),
+        }),
         series: [
           {},
           {
@@ -104,29 +92,18 @@ export function LatencyChart({ run }: { run: Run }) {
           ],
         },
       },
-      [xs, ys],
-      el,
-    );
-    const resize = new ResizeObserver(() =>
-      plot.setSize({ width: Math.max(300, el.clientWidth), height: 200 }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      plot.destroy();
+      data: [xs, ys],
     };
   }, [query.data, p50, p90, p99]);
 
   if (!query.data || query.data.count === 0) return null;
   return (
-    <div className="chart">
-      <h3>
-        Latency{' '}
-        <span className="muted small">
-          ({query.data.count} items, {query.data.scale} buckets)
-        </span>
-      </h3>
-      <div ref={ref} data-testid="latency-chart" />
-    </div>
+    <UPlotChart
+      title="Latency"
+      note={`(${query.data.count} items, ${query.data.scale} buckets)`}
+      testId="latency-chart"
+      height={200}
+      chart={chart}
+    />
   );
 }

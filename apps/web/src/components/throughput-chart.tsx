@@ -2,13 +2,9 @@
  * Throughput per target (uPlot lines over `GET /v1/queues`' per-minute buckets): items/s of each
  * minute (items / 60), the current, partial minute divided by the seconds it has run so far.
  */
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useMemo } from 'react';
 import type { QueueStats } from '../api';
-
-const cssVar = (name: string) =>
-  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+import { type ChartSpec, cssVar, fromZero, themedAxes, UPlotChart } from './uplot-chart';
 
 /** Series colours, in target order (the first is the theme's accent). */
 const PALETTE = ['#e07b39', '#3fa34d', '#9b59b6', '#c0392b', '#16a085', '#7f8c8d'];
@@ -29,33 +25,20 @@ export function itemsPerSecond(queue: QueueStats, at: number, bucketMs: number):
 /** The chart: one line per target, minutes on x, items/s on y. */
 export function ThroughputChart(props: { queues: QueueStats[]; at: string; bucketMs: number }) {
   const { queues, at, bucketMs } = props;
-  const ref = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    const el = ref.current;
+  const chart = useMemo((): ChartSpec | null => {
     const first = queues[0];
-    if (!el || !first) return;
+    if (!first) return null;
     const now = Date.parse(at);
     const xs = first.throughput.buckets.map((b) => Date.parse(b.start) / 1000);
     const ys = queues.map((q) => itemsPerSecond(q, now, bucketMs));
     const text = cssVar('--muted');
     const colours = [cssVar('--accent'), ...PALETTE];
-    const plot = new uPlot(
-      {
-        width: Math.max(300, el.clientWidth),
-        height: 220,
+    return {
+      options: {
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
-        axes: [
-          { stroke: text, grid: { show: false } },
-          {
-            stroke: text,
-            grid: { stroke: cssVar('--border'), width: 1 },
-            size: 50,
-            label: 'items/s',
-          },
-        ],
+        scales: { y: { range: fromZero } },
+        axes: themedAxes({}, { label: 'items/s' }),
         series: [
           {},
           ...queues.map((q, i) => ({
@@ -66,28 +49,17 @@ export function ThroughputChart(props: { queues: QueueStats[]; at: string; bucke
           })),
         ],
       },
-      [xs, ...ys],
-      el,
-    );
-    const resize = new ResizeObserver(() =>
-      plot.setSize({ width: Math.max(300, el.clientWidth), height: 220 }),
-    );
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      plot.destroy();
+      data: [xs, ...ys],
     };
   }, [queues, at, bucketMs]);
 
   return (
-    <div className="chart">
-      <h3>
-        Throughput{' '}
-        <span className="muted small">
-          (items/s per minute, last {queues[0]?.throughput.buckets.length ?? 0} minutes)
-        </span>
-      </h3>
-      <div ref={ref} data-testid="throughput-chart" />
-    </div>
+    <UPlotChart
+      title="Throughput"
+      note={`(items/s per minute, last ${queues[0]?.throughput.buckets.length ?? 0} minutes)`}
+      testId="throughput-chart"
+      height={220}
+      chart={chart}
+    />
   );
 }
