@@ -14,17 +14,20 @@ import {
 } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
 
+/** Known 95% Wilson intervals: [passed, trials, lower bound, upper bound]. */
+const KNOWN_INTERVALS = [
+  [8, 10, 0.490162, 0.943318],
+  [50, 100, 0.403832, 0.596168],
+  [145, 150, 0.924348, 0.98568],
+] as const;
+
 describe('wilsonInterval', () => {
   it('matches known 95% intervals', () => {
-    const [lo, hi] = wilsonInterval(8, 10);
-    expect(lo).toBeCloseTo(0.490162, 5);
-    expect(hi).toBeCloseTo(0.943318, 5);
-    const [lo2, hi2] = wilsonInterval(50, 100);
-    expect(lo2).toBeCloseTo(0.403832, 5);
-    expect(hi2).toBeCloseTo(0.596168, 5);
-    const [lo3, hi3] = wilsonInterval(145, 150);
-    expect(lo3).toBeCloseTo(0.924348, 5);
-    expect(hi3).toBeCloseTo(0.98568, 5);
+    for (const [passed, trials, lower, upper] of KNOWN_INTERVALS) {
+      const [lo, hi] = wilsonInterval(passed, trials);
+      expect(lo, `${passed} of ${trials}`).toBeCloseTo(lower, 5);
+      expect(hi, `${passed} of ${trials}`).toBeCloseTo(upper, 5);
+    }
   });
 
   it('stays inside [0, 1] at the edges and knows nothing without trials', () => {
