@@ -28,6 +28,7 @@ import {
   type DashboardStack,
   screenshotOnFailure,
   startDashboardStack,
+  submitExactMatchRun,
 } from './helpers/dashboard-stack.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -65,15 +66,7 @@ async function submit(
   items: { id: string; input: unknown; expectedOutput?: unknown }[],
   extra: Record<string, unknown> = {},
 ): Promise<Run> {
-  const res = await http<Run>('POST', '/v1/runs', {
-    target: { name: 'web-echo' },
-    dataset: { items },
-    scorers: [{ name: 'exact_match' }],
-    execution: { maxAttempts: 1 },
-    ...extra,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
+  return submitExactMatchRun(http, 'web-echo', items, extra);
 }
 
 /** 30 answered items (q25..q29 answered wrong) and 10 that fail, as dataset items. */
@@ -227,15 +220,17 @@ describe('dashboard pages', () => {
     const table = page.locator('table[aria-label="results"]');
     await expect.poll(() => table.getAttribute('aria-rowcount')).toBe(String(total));
     await expect.poll(() => page.locator('tr[data-index="0"]').textContent()).toContain('big0');
-    // jump to the middle, then near the end
-    for (const index of [1500, 2990]) {
+    // scrolls the table to row `index` (36 px rows) and waits for its item, big<index>
+    const scrollTo = async (index: number) => {
       await page.locator('.vtable').evaluate((el, top) => {
         el.scrollTop = top;
       }, index * 36);
       await expect
         .poll(() => page.locator(`tr[data-index="${index}"]`).textContent())
         .toContain(`big${index}`);
-    }
+    };
+    // jump to the middle, then near the end
+    for (const index of [1500, 2990]) await scrollTo(index);
     // a few pages of 100, not the 3000 results; only the rows on screen are in the DOM
     expect(pagesRead.length).toBeLessThanOrEqual(8);
     expect(pagesRead.every((u) => new URL(u).searchParams.get('limit') === '100')).toBe(true);
@@ -246,14 +241,7 @@ describe('dashboard pages', () => {
       pagesRead.filter((u) => new URL(u).searchParams.get('cursor') === String(cursor)).length;
     expect(reads(0)).toBe(1);
     expect(reads(1500)).toBe(1);
-    for (const index of [1500, 0]) {
-      await page.locator('.vtable').evaluate((el, top) => {
-        el.scrollTop = top;
-      }, index * 36);
-      await expect
-        .poll(() => page.locator(`tr[data-index="${index}"]`).textContent())
-        .toContain(`big${index}`);
-    }
+    for (const index of [1500, 0]) await scrollTo(index);
     expect(reads(1500)).toBe(1);
     expect(reads(0)).toBe(2);
   });

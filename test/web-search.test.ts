@@ -18,6 +18,7 @@ import {
   type DashboardStack,
   screenshotOnFailure,
   startDashboardStack,
+  submitExactMatchRun,
 } from './helpers/dashboard-stack.js';
 
 /** `search-echo`: answers `input.answer` after `input.delayMs`; `config.model` only labels the run. */
@@ -44,16 +45,9 @@ async function completedRun(
   items: { id: string; input: unknown; expectedOutput?: unknown }[],
   extra: Record<string, unknown> = {},
 ): Promise<Run> {
-  const res = await http<Run>('POST', '/v1/runs', {
-    target: { name: 'search-echo' },
-    dataset: { items },
-    scorers: [{ name: 'exact_match' }],
-    execution: { maxAttempts: 1 },
-    ...extra,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await waitForStatus(res.body.id, 'completed', 30_000);
-  return res.body;
+  const run = await submitExactMatchRun(http, 'search-echo', items, extra);
+  await waitForStatus(run.id, 'completed', 30_000);
+  return run;
 }
 
 /** n items answering `a<i>`, expected `a<i>` except those in `wrong`. */

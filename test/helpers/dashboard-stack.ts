@@ -9,11 +9,14 @@ import {
   createLogger,
   createRedis,
   loadConfig,
+  type Run,
   type TargetDefinition,
 } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { createApiHttp } from './api-http.js';
 import { ensureDashboardBuilt, launchChromium } from './browser.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
 
@@ -78,4 +81,30 @@ export async function screenshotOnFailure(
   mkdirSync('test-results', { recursive: true });
   const file = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
   await page.screenshot({ path: `test-results/web-${file}.png`, fullPage: true }).catch(() => {});
+}
+
+/** The JSON request function of `createApiHttp` (test/helpers/api-http.ts). */
+type Http = ReturnType<typeof createApiHttp>['http'];
+
+/**
+ * Submits (`POST /v1/runs` through `http`) a run of the registered target `target` over `items`
+ * (dataset items: `id`, `input`, optional `expectedOutput`), scored by exact_match with one
+ * attempt per item; `extra` adds or overrides spec fields (`name`, `dataset`, ...).
+ * @returns the run as the API answered it; fails the test (with the API's answer) unless 201.
+ */
+export async function submitExactMatchRun(
+  http: Http,
+  target: string,
+  items: { id: string; input: unknown; expectedOutput?: unknown }[],
+  extra: Record<string, unknown> = {},
+): Promise<Run> {
+  const res = await http<Run>('POST', '/v1/runs', {
+    target: { name: target },
+    dataset: { items },
+    scorers: [{ name: 'exact_match' }],
+    execution: { maxAttempts: 1 },
+    ...extra,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
 }
