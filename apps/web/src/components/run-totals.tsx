@@ -8,6 +8,7 @@ import { useQuery } from '@tanstack/react-query';
 import { aggregateRuns, type RunAggregate, type RunFilter } from '../api';
 import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../format';
 import { ErrorBox } from './common';
+import { type Column, DataTable } from './data-table';
 
 type Figures = RunAggregate['totals'];
 
@@ -29,37 +30,23 @@ const cells = (f: Figures) => [
 
 const HEAD = ['Runs', 'Items', 'Tokens', 'Cost', 'Avg duration', 'Pass rate'];
 
-function GroupTable({
-  label,
-  title,
-  groups,
-}: {
-  label: string;
-  title: string;
-  groups: RunAggregate['byTarget'];
-}) {
+type Group = RunAggregate['byTarget'][number];
+
+/** The figures of a group table after its key column, in `HEAD` order. */
+const FIGURE_COLUMNS: Column<Group>[] = HEAD.map((head, i) => ({ head, cell: (g) => cells(g)[i] }));
+
+/** The groups (by target or by model) as a table; its first column, `title`, is the group's key. */
+function GroupTable({ label, title, groups }: { label: string; title: string; groups: Group[] }) {
   if (groups.length === 0) return null;
   return (
-    <table className="table compact" aria-label={label}>
-      <thead>
-        <tr>
-          <th>{title}</th>
-          {HEAD.map((h) => (
-            <th key={h}>{h}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {groups.map((g) => (
-          <tr key={g.key} data-group={g.key}>
-            <td>{g.key}</td>
-            {cells(g).map((c, i) => (
-              <td key={HEAD[i]}>{c}</td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      label={label}
+      compact
+      columns={[{ head: title, cell: (g) => g.key }, ...FIGURE_COLUMNS]}
+      rows={groups}
+      rowKey={(g) => g.key}
+      tr={(g) => ({ 'data-group': g.key })}
+    />
   );
 }
 
