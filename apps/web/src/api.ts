@@ -38,6 +38,7 @@ import {
 export type {
   Compare,
   Dataset,
+  DatasetItemList,
   ExperimentSummary,
   LatencyHistogram,
   QueueStats,

@@ -118,15 +118,15 @@ export type RowOf<P, K extends keyof P> = P[K] extends readonly (infer T)[] ? T 
  * page (`cursor` null: the first), `field` names the page's array of rows. Returns the query
  * (`hasNextPage`, `fetchNextPage`, ...) and the rows of every page read, in order (the same
  * array until a page arrives). `refetchInterval(pages)`: ms until the pages are read again, or
- * false (the default: not again while shown).
+ * false (the default: not again while shown); `enabled: false` reads nothing (yet).
  */
 export function useCursorList<P extends CursorPage, K extends RowsField<P>>(
   queryKey: readonly unknown[],
   fetchPage: (cursor: string | null) => Promise<P>,
   field: K,
-  options: { refetchInterval?: (pages: P[]) => number | false } = {},
+  options: { refetchInterval?: (pages: P[]) => number | false; enabled?: boolean } = {},
 ) {
-  const { refetchInterval } = options;
+  const { refetchInterval, enabled = true } = options;
   const query = useInfiniteQuery<
     P,
     Error,
@@ -139,6 +139,7 @@ export function useCursorList<P extends CursorPage, K extends RowsField<P>>(
     initialPageParam: null,
     getNextPageParam: (page) => page.nextCursor,
     refetchInterval: refetchInterval ? (q) => refetchInterval(q.state.data?.pages ?? []) : false,
+    enabled,
   });
   const rows = useMemo(
     () => query.data?.pages.flatMap((page) => page[field] as readonly RowOf<P, K>[]) ?? [],

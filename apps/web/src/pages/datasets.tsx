@@ -7,6 +7,7 @@ import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import {
   type Dataset,
   type DatasetItem,
+  type DatasetItemList,
   type DatasetListEntry,
   getDataset,
   listDatasetItems,
@@ -94,36 +95,49 @@ const RUN_COLUMNS: Column<Run>[] = [
 export function DatasetPage() {
   const { datasetId } = useParams({ from: '/datasets/$datasetId' });
   useTitle(`Dataset ${datasetId}`);
+  const search = useSearch({ from: '/datasets/$datasetId' });
   const dataset = useQuery({
     queryKey: ['dataset', datasetId],
     queryFn: () => getDataset(datasetId),
   });
-  // read beside the dataset, not after it
+  // the items (of the version asked for, else the latest once known) and the runs are read
+  // beside the dataset, not after it
+  const version = search.version ?? dataset.data?.latestVersion;
+  const items = useCursorList(
+    ['dataset-items', datasetId, version],
+    (cursor: string | null) => listDatasetItems(datasetId, version ?? 1, cursor),
+    'items',
+    { enabled: version !== undefined },
+  );
   const runs = useQuery({
     queryKey: ['runs', { datasetId }],
     queryFn: () => listRuns({ datasetId }, null, 50),
   });
   return (
     <QueryView query={dataset} what={`Dataset ${datasetId}`}>
-      {(d) => <DatasetView dataset={d} runs={runs} />}
+      {(d) => (
+        <DatasetView dataset={d} version={version ?? d.latestVersion} items={items} runs={runs} />
+      )}
     </QueryView>
   );
 }
 
 /**
- * A dataset's versions, the items of the version shown (`?version=`, else the latest) a page at
- * a time, and the runs over it (`runs`: the query of its first 50).
+ * A dataset's versions, the items of `version` a page at a time (`items`), and the runs over it
+ * (`runs`: the query of its first 50).
  */
-function DatasetView({ dataset: d, runs }: { dataset: Dataset; runs: QueryLike<RunPage> }) {
-  const { datasetId } = useParams({ from: '/datasets/$datasetId' });
-  const search = useSearch({ from: '/datasets/$datasetId' });
+function DatasetView({
+  dataset: d,
+  version,
+  items,
+  runs,
+}: {
+  dataset: Dataset;
+  version: number;
+  items: ReturnType<typeof useCursorList<DatasetItemList, 'items'>>;
+  runs: QueryLike<RunPage>;
+}) {
   const navigate = useNavigate({ from: '/datasets/$datasetId' });
-  const version = search.version ?? d.latestVersion;
-  const items = useCursorList(
-    ['dataset-items', datasetId, version],
-    (cursor: string | null) => listDatasetItems(datasetId, version, cursor),
-    'items',
-  );
   const versionColumns: Column<Dataset['versions'][number]>[] = [
     {
       head: 'Version',
