@@ -22,18 +22,28 @@ export interface Column<T> {
   width?: string;
 }
 
-/**
- * The table `label` (its accessible name) of `rows` by `columns`; `rowKey` keys a row, `tr` gives
- * a row's attributes (`className`, `data-*`); `compact`: the tighter table style.
- */
-export function DataTable<T>(props: {
+/** A row's React key. */
+type RowKey = string | number;
+
+/** What `DataTable` shows: see there. */
+interface DataTableProps<T> {
   label: string;
   columns: readonly Column<T>[];
   rows: readonly T[];
-  rowKey: (row: T) => string | number;
+  rowKey?: (row: T) => RowKey;
   tr?: (row: T) => Attributes<HTMLAttributes<HTMLTableRowElement>>;
   compact?: boolean;
-}) {
+}
+
+/**
+ * The table `label` (its accessible name) of `rows` by `columns`; rows are keyed by `rowKey`,
+ * by default their `id` (rows without an `id` must give `rowKey`); `tr` gives a row's
+ * attributes (`className`, `data-*`); `compact`: the tighter table style.
+ */
+export function DataTable<T extends { id: RowKey }>(props: DataTableProps<T>): ReactNode;
+export function DataTable<T>(props: DataTableProps<T> & { rowKey: (row: T) => RowKey }): ReactNode;
+export function DataTable<T>(props: DataTableProps<T>): ReactNode {
+  const rowKey = props.rowKey ?? ((row: T) => (row as { id: RowKey }).id);
   const { columns, tr } = props;
   return (
     <table className={props.compact ? 'table compact' : 'table'} aria-label={props.label}>
@@ -48,7 +58,7 @@ export function DataTable<T>(props: {
       </thead>
       <tbody>
         {props.rows.map((row) => (
-          <tr key={props.rowKey(row)} {...tr?.(row)}>
+          <tr key={rowKey(row)} {...tr?.(row)}>
             {columns.map((c) => (
               <td key={c.head} {...c.td?.(row)}>
                 {c.cell(row)}

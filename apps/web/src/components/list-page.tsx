@@ -37,14 +37,7 @@ export function ListPage<
     <section>
       <h1>{title}</h1>
       <QueryView query={query} isEmpty={() => rows.length === 0} empty={props.children}>
-        {() => (
-          <DataTable
-            label={field}
-            columns={props.columns}
-            rows={rows as readonly T[]}
-            rowKey={(row) => row.id}
-          />
-        )}
+        {() => <DataTable label={field} columns={props.columns} rows={rows as readonly T[]} />}
       </QueryView>
       <LoadMore query={query}>Load more</LoadMore>
     </section>

@@ -194,13 +194,7 @@ function DatasetView({
         }
       >
         {(page) => (
-          <DataTable
-            label="dataset runs"
-            compact
-            columns={RUN_COLUMNS}
-            rows={page.runs}
-            rowKey={(r) => r.id}
-          />
+          <DataTable label="dataset runs" compact columns={RUN_COLUMNS} rows={page.runs} />
         )}
       </QueryView>
     </section>

@@ -306,7 +306,6 @@ export function RunsPage() {
               label="runs"
               columns={columns}
               rows={runs}
-              rowKey={(r) => r.id}
               tr={(r) => ({ 'data-run-id': r.id })}
             />
           </div>

@@ -141,7 +141,7 @@ function WorkerTable({ workers }: { workers: WorkerInfo[] }) {
             {workers.length} live worker{workers.length === 1 ? '' : 's'} · {inFlight} / {capacity}{' '}
             slots in use
           </p>
-          <DataTable label="workers" columns={WORKER_COLUMNS} rows={workers} rowKey={(w) => w.id} />
+          <DataTable label="workers" columns={WORKER_COLUMNS} rows={workers} />
         </>
       )}
     </section>
