@@ -7,16 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createApp, startApi } from '@runledger/api';
+import { startApi } from '@runledger/api';
 import {
   type Config,
   createLogger,
-  createRedis,
   loadConfig,
   NonRetryableError,
   type Run,
-  RunQueues,
-  RunStore,
   type TargetDefinition,
   z,
 } from '@runledger/shared';
@@ -501,23 +498,13 @@ describe('dashboard serving', () => {
   });
 
   it('without a build, / says to run npm run build', async () => {
-    const redisClient = createRedis(config.REDIS_URL);
-    const queues = new RunQueues({ redisUrl: config.REDIS_URL, prefix: config.RUNLEDGER_PREFIX });
+    const bare = await startApi({ config, logger, webDir: '/nonexistent/runledger-web-dist' });
     try {
-      const app = createApp({
-        config,
-        store: new RunStore(redisClient, { prefix: config.RUNLEDGER_PREFIX }),
-        queues,
-        logger,
-        openBlockingRedis: () => createRedis(config.REDIS_URL, 'blocking'),
-        webDir: '/nonexistent/runledger-web-dist',
-      });
-      const res = await app.request('/runs');
+      const res = await fetch(`${bare.url}/runs`);
       expect(res.status).toBe(503);
       expect(await res.text()).toContain('npm run build');
     } finally {
-      await queues.close();
-      redisClient.disconnect();
+      await bare.close();
     }
   });
 });
