@@ -16,6 +16,8 @@ let store: RunStore;
 let redis: Redis;
 let queues: RunQueues;
 const children: ChildProcess[] = [];
+/** How long three worker processes may take to start and send a heartbeat, ms. */
+const STARTUP_MS = 90_000;
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -74,13 +76,26 @@ describe('worker processes', () => {
     expect(w.output()).toContain('WORKER_CONCURRENCY');
   });
 
-  it('three processes, one SIGKILLed mid-run: exactly one result per item, run completed', async () => {
+  it('three processes, one SIGKILLed mid-run: exactly one result per item, run completed', {
+    timeout: STARTUP_MS + 60_000,
+  }, async () => {
     const workers = [spawnWorker(), spawnWorker(), spawnWorker()];
     const pids = workers.map((w) => w.child.pid!);
-    const live = await waitFor(async () => {
-      const list = await store.fleet.listWorkers(10_000);
-      return list.length === 3 ? list : null;
-    }, 'three worker heartbeats');
+    // three tsx processes compiling at once take long on a busy 2-core machine: startup is not
+    // what this test measures, so it waits for the heartbeats as long as the processes live
+    const live = await waitFor(
+      async () => {
+        const exited = workers.find(
+          (w) => w.child.exitCode !== null || w.child.signalCode !== null,
+        );
+        if (exited)
+          throw new Error(`a worker exited before its first heartbeat: ${exited.output()}`);
+        const list = await store.fleet.listWorkers(10_000);
+        return list.length === 3 ? list : null;
+      },
+      'three worker heartbeats',
+      STARTUP_MS,
+    );
     const idOf = (pid: number) => live.find((w) => w.pid === pid)!.id;
     const victim = workers[2]!;
     const victimId = idOf(pids[2]!);
