@@ -1,13 +1,15 @@
 /**
  * A virtualised table: TanStack Virtual decides which rows are on screen; the header and those
- * rows are rendered from column definitions (`Column`, as `DataTable`'s, each with its grid
- * track). Only the visible rows are read (`rows.rowAt`) and exist in the DOM, so a 100,000-row
- * table costs what a screenful does; `rows.onRange` tells the owner which rows to fetch.
+ * rows are rendered by TanStack Table from column definitions (`Column`, as `DataTable`'s, through
+ * `useColumnTable`, each with its grid track). Only the visible rows are read (`rows.rowAt`), are
+ * the table's data and exist in the DOM, so a 100,000-row table costs what a screenful does;
+ * `rows.onRange` tells the owner which rows to fetch.
  * Keyboard (when `keyboard`): `j`/`k` move, `Enter` opens, `Esc` clears the selection.
  */
+import { flexRender } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
-import type { Column } from './data-table';
+import { type Column, headerRows, useColumnTable } from './data-table';
 
 /** The rows of a `VirtualTable`, read by index. */
 export interface VirtualRows<T> {
@@ -38,6 +40,9 @@ const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement &&
   (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 
+/** The attributes of every header cell. */
+const vcell = () => ({ className: 'vcell' });
+
 /** The table; see the module doc. The selected row (click, j/k) is the table's own state. */
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const { onOpen, keyboard = true } = props;
@@ -45,7 +50,6 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const [selected, setSelected] = useState<number | null>(null);
   const rowHeight = props.rowHeight ?? 36;
   const { columns } = props;
-  const grid = columns.map((c) => c.width ?? 'minmax(0, 1fr)').join(' ');
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count,
@@ -56,6 +60,16 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const items = virtualizer.getVirtualItems();
   const start = items[0]?.index ?? 0;
   const end = items[items.length - 1]?.index ?? -1;
+  // the table's data: the visible rows only, row i being items[i] (its id, the row's index)
+  const table = useColumnTable(
+    items.map((item) => rowAt(item.index)),
+    columns,
+    (_, i) => String(items[i]?.index),
+  );
+  const grid = table
+    .getVisibleLeafColumns()
+    .map((c) => c.columnDef.meta?.width ?? 'minmax(0, 1fr)')
+    .join(' ');
 
   useEffect(() => {
     if (end >= start) onRangeChange?.(start, end);
@@ -99,17 +113,15 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     >
       <table aria-label={props.label} aria-rowcount={count}>
         <thead>
-          <tr className="vrow vrow-head" style={{ gridTemplateColumns: grid }}>
-            {columns.map((c) => (
-              <th key={c.head} className="vcell">
-                {c.head}
-              </th>
-            ))}
-          </tr>
+          {headerRows(
+            table,
+            { className: 'vrow vrow-head', style: { gridTemplateColumns: grid } },
+            vcell,
+          )}
         </thead>
         <tbody style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const row = rowAt(item.index);
+          {table.getRowModel().rows.map((row, i) => {
+            const item = items[i]!;
             return (
               <tr
                 key={item.key}
@@ -127,9 +139,9 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
                   onOpen(item.index);
                 }}
               >
-                {columns.map((c) => (
-                  <td key={c.head} className="vcell">
-                    {c.cell(row)}
+                {row.getVisibleCells().map((cell) => (
+                  <td key={cell.column.id} className="vcell">
+                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
                   </td>
                 ))}
               </tr>
