@@ -12,26 +12,15 @@ import {
   LATENCY_BUCKET_UNIT_MS,
   latencyBucket,
   latencyBucketValue,
-  type RunStore,
   readStatusBits,
   type StoredResult,
 } from '@runledger/shared';
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore } from './helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStore } from './helpers/context.js';
 import { commitTestRun } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
-let store: RunStore;
-let redis: Redis;
-
-beforeAll(() => {
-  ctx = createTestStore('result-storage');
-  store = ctx.store;
-  redis = ctx.redis;
-});
-afterAll(() => ctx.close());
+const { store, redis } = useTestStore('result-storage');
 
 /** JSON values as JSON.parse gives them back (no -0, no undefined). */
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);

@@ -3,28 +3,12 @@
  * a `cancelled` result written by record-results-9.lua on a budget stop has the same fields,
  * in the same order, as the one the TypeScript builder makes; so has finishRun's.
  */
-import {
-  cancelledResult,
-  decodeStoredResult,
-  failedResult,
-  type NewRun,
-  type RunStore,
-} from '@runledger/shared';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore } from './helpers/context.js';
+import { cancelledResult, decodeStoredResult, failedResult, type NewRun } from '@runledger/shared';
+import { describe, expect, it } from 'vitest';
+import { useTestStore } from './helpers/context.js';
 import { commitTestRun } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestStore>;
-let store: RunStore;
-let redis: Redis;
-
-beforeAll(() => {
-  ctx = createTestStore('results');
-  store = ctx.store;
-  redis = ctx.redis;
-});
-afterAll(() => ctx.close());
+const { store, redis } = useTestStore('results');
 
 function createRun(n: number, execution: NewRun['execution']): Promise<string> {
   return commitTestRun(store, n, { execution });

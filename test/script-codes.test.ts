@@ -15,7 +15,6 @@ import {
   RunledgerError,
   RunNotFoundError,
   RunStateError,
-  type RunStore,
   RunTerminalError,
   SCRIPT_CODE_LUA_NAMES,
   ScriptCode,
@@ -23,28 +22,17 @@ import {
   UnavailableError,
   ValidationError,
 } from '@runledger/shared';
-import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore } from './helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStore } from './helpers/context.js';
 import { commitTestRun } from './helpers/submit.js';
 
 const LUA_DIR = new URL('../packages/shared/src/lua/', import.meta.url);
 const scripts = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
 const lua = (file: string) => readFileSync(new URL(file, LUA_DIR), 'utf8');
 
-let ctx: ReturnType<typeof createTestStore>;
-let store: RunStore;
-let redis: Redis;
-let datasets: DatasetStore;
-
-beforeAll(() => {
-  ctx = createTestStore('codes');
-  store = ctx.store;
-  redis = ctx.redis;
-  datasets = new DatasetStore(redis, { prefix: ctx.prefix });
-});
-afterAll(() => ctx.close());
+const { store, redis, prefix } = useTestStore('codes');
+const datasets = new DatasetStore(redis, { prefix });
 
 /** A committed run of `n` items; its id. */
 function createRun(n: number): Promise<string> {

@@ -2,28 +2,12 @@
  * The run store against a real Redis: every Lua script path and return code, exactly-once
  * recording, terminal transitions, TTLs, listing and events.
  */
-import {
-  type NewRun,
-  RunStateError,
-  type RunStore,
-  type StoredItem,
-  type StoredResult,
-} from '@runledger/shared';
-import type { Redis } from 'ioredis';
+import { type NewRun, RunStateError, type StoredItem, type StoredResult } from '@runledger/shared';
 import { ulid } from 'ulid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestStore } from './helpers/context.js';
+import { describe, expect, it } from 'vitest';
+import { useTestStore } from './helpers/context.js';
 
-let ctx: ReturnType<typeof createTestStore>;
-let store: RunStore;
-let redis: Redis;
-
-beforeAll(() => {
-  ctx = createTestStore('store');
-  store = ctx.store;
-  redis = ctx.redis;
-});
-afterAll(() => ctx.close());
+const { store, redis } = useTestStore('store');
 
 function items(n: number): StoredItem[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -400,7 +384,7 @@ describe('reading', () => {
   it('reads events after an id and waits for new ones', async () => {
     const id = await createRun(2);
     const [queued] = await store.events.readEvents(id);
-    const blocking = ctx.redis.duplicate();
+    const blocking = redis.duplicate();
     const waiting = store.events.waitForEvents(blocking, id, queued!.id, 5000);
     await store.execution.claimItems(id, [0], { withItems: true, withSpec: false });
     const got = await waiting;
@@ -488,7 +472,7 @@ describe('idempotency, workers, metrics, cancel channel', () => {
   });
 
   it('delivers cancel messages to subscribers', async () => {
-    const sub = ctx.redis.duplicate();
+    const sub = redis.duplicate();
     const got: string[] = [];
     await store.events.subscribeCancel(sub, (id) => got.push(id));
     expect(await store.events.publishCancel('RUN-X')).toBe(1);

@@ -4,7 +4,7 @@
 import { type Config, createRedis, loadConfig, RunQueues, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { deletePrefix } from './redis-dump.js';
 
 /** The Redis URL provided by test/global-setup.ts. */
@@ -56,6 +56,17 @@ export function createTestStore(label?: string): {
       redis.disconnect();
     },
   };
+}
+
+/**
+ * `createTestStore(label)` for a whole test file: the store and its Redis client are opened at
+ * once (call it at the top level of the file, so tests can destructure `store` and `redis`), and
+ * an `afterAll` hook closes them (removes the prefix's keys, disconnects).
+ */
+export function useTestStore(label: string): ReturnType<typeof createTestStore> {
+  const ctx = createTestStore(label);
+  afterAll(() => ctx.close());
+  return ctx;
 }
 
 /**
