@@ -5,38 +5,15 @@
  * claim lease after the stop is visible in Redis (a claim made before the stop lets its items
  * start for one lease; every claim after it is refused).
  */
-import {
-  type Config,
-  createLogger,
-  defineTarget,
-  ExecutionSchema,
-  NonRetryableError,
-  type RunQueues,
-  type RunStore,
-  z,
-} from '@runledger/shared';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startWorker, type WorkerHandle } from '../apps/worker/src/index.js';
-import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
+import { defineTarget, ExecutionSchema, NonRetryableError, z } from '@runledger/shared';
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../apps/worker/src/index.js';
+import { waitFor } from './helpers/context.js';
+import { useWorkerFixture } from './helpers/engine-workers.js';
 import { expectCountersExact as expectRunCountersExact } from './helpers/run-checks.js';
-import { submitRunDirect } from './helpers/submit.js';
+import type { RunSpecInput } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestQueues>;
-let store: RunStore;
-let redis: Redis;
-let queues: RunQueues;
-const logger = createLogger({ level: 'silent' });
-const handles: WorkerHandle[] = [];
 const LEASE_MS = 250;
-
-function config(extra: Record<string, string> = {}): Config {
-  return workerTestConfig(ctx.prefix, {
-    WORKER_HEARTBEAT_MS: '200',
-    RUNLEDGER_CLAIM_LEASE_MS: String(LEASE_MS),
-    ...extra,
-  });
-}
 
 /** Calls of the test targets: item index, start time (ms), whether the attempt's signal fired. */
 const calls: { runId: string; index: number; at: number; aborted: boolean }[] = [];
@@ -61,21 +38,24 @@ const budgetTarget = defineTarget({
   },
 });
 
-async function start(extra: Record<string, string> = {}): Promise<WorkerHandle> {
-  const handle = await startWorker({ config: config(extra), logger, targets: [budgetTarget] });
-  handles.push(handle);
-  return handle;
-}
+const { store, redis, queues, start, submit, waitTerminal } = useWorkerFixture('budget', {
+  env: { WORKER_HEARTBEAT_MS: '200', RUNLEDGER_CLAIM_LEASE_MS: String(LEASE_MS) },
+  targets: [budgetTarget],
+});
 
-async function waitTerminal(runId: string, timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const run = await store.runs.getRun(runId);
-      return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
-    },
-    `run ${runId} terminal`,
-    timeoutMs,
-  );
+/**
+ * Starts a worker with `env`, submits `items` to `budget-target` with `execution`, and waits
+ * for the run to end. Returns the run id, the run, and when (ms since epoch) the test saw it end.
+ */
+async function runToEnd(
+  items: RunSpecInput['dataset']['items'],
+  execution: RunSpecInput['execution'],
+  env: Record<string, string> = {},
+) {
+  await start(env);
+  const runId = await submit({ target: { name: 'budget-target' }, dataset: { items }, execution });
+  const run = await waitTerminal(runId);
+  return { runId, run, seenStoppedAt: Date.now() };
 }
 
 const expectCountersExact = (runId: string, total: number) =>
@@ -95,19 +75,6 @@ function lateCalls(runId: string, seenStoppedAt: number) {
 /** `%.6g` as the record script formats USD amounts. */
 const usd = (x: number) => String(Number(x.toPrecision(6)));
 
-beforeAll(() => {
-  ctx = createTestQueues('budget');
-  ({ store, redis, queues } = ctx);
-});
-
-afterEach(async () => {
-  await Promise.all(handles.splice(0).map((h) => h.close(1000)));
-});
-
-afterAll(async () => {
-  await ctx.close();
-});
-
 describe('budget', () => {
   it('validates maxCostUsd (> 0) and maxFailures (int >= 1) and stores them on the run hash', async () => {
     expect(ExecutionSchema.safeParse({ maxCostUsd: 0 }).success).toBe(false);
@@ -115,7 +82,7 @@ describe('budget', () => {
     expect(ExecutionSchema.safeParse({ maxFailures: 1.5 }).success).toBe(false);
     const ok = ExecutionSchema.parse({ maxCostUsd: 2.5, maxFailures: 3 });
     expect([ok.maxCostUsd, ok.maxFailures]).toEqual([2.5, 3]);
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'nobody-serves-this' },
       dataset: { items: [{ input: 1 }] },
       execution: { maxCostUsd: 2.5, maxFailures: 3 },
@@ -131,17 +98,15 @@ describe('budget', () => {
   });
 
   it('maxFailures: the run fails with the reason and items in flight are aborted as on cancel', async () => {
-    await start({ WORKER_CONCURRENCY: '20' });
     // items 0..9 fail at once; items 10..19 hang until their signal fires
     const items = Array.from({ length: 20 }, (_, i) => ({
       input: i < 10 ? { fail: true } : { hang: true },
     }));
-    const runId = await submitRunDirect(store, queues, {
-      target: { name: 'budget-target' },
-      dataset: { items },
-      execution: { maxAttempts: 1, timeoutMs: 600_000, maxFailures: 10 },
-    });
-    const run = await waitTerminal(runId);
+    const { runId, run } = await runToEnd(
+      items,
+      { maxAttempts: 1, timeoutMs: 600_000, maxFailures: 10 },
+      { WORKER_CONCURRENCY: '20' },
+    );
     expect(run.status).toBe('failed');
     expect(run.error).toBe('maxFailures reached: 10 failed items');
     expect([run.succeededCount, run.failedCount, run.cancelledCount]).toEqual([0, 10, 10]);
@@ -169,16 +134,13 @@ describe('budget', () => {
   });
 
   it('maxFailures: no attempt starts after the stop plus the claim lease', async () => {
-    await start({ WORKER_CONCURRENCY: '4' });
     const total = 400;
     const items = Array.from({ length: total }, () => ({ input: { fail: true, delayMs: 2 } }));
-    const runId = await submitRunDirect(store, queues, {
-      target: { name: 'budget-target' },
-      dataset: { items },
-      execution: { maxAttempts: 1, maxFailures: 5 },
-    });
-    const run = await waitTerminal(runId);
-    const seenStoppedAt = Date.now();
+    const { runId, run, seenStoppedAt } = await runToEnd(
+      items,
+      { maxAttempts: 1, maxFailures: 5 },
+      { WORKER_CONCURRENCY: '4' },
+    );
     expect(run.status).toBe('failed');
     expect(run.failedCount).toBeGreaterThanOrEqual(5);
     expect(run.error).toBe(`maxFailures reached: ${run.failedCount} failed items`);
@@ -192,16 +154,13 @@ describe('budget', () => {
   });
 
   it('maxCostUsd: a target reporting a fixed cost stops the run once the total reaches it', async () => {
-    await start({ WORKER_CONCURRENCY: '2' });
     const total = 300;
     const items = Array.from({ length: total }, () => ({ input: { delayMs: 5 } }));
-    const runId = await submitRunDirect(store, queues, {
-      target: { name: 'budget-target' },
-      dataset: { items },
-      execution: { maxAttempts: 1, maxCostUsd: 0.05 },
-    });
-    const run = await waitTerminal(runId);
-    const seenStoppedAt = Date.now();
+    const { runId, run, seenStoppedAt } = await runToEnd(
+      items,
+      { maxAttempts: 1, maxCostUsd: 0.05 },
+      { WORKER_CONCURRENCY: '2' },
+    );
     expect(run.status).toBe('failed');
     expect(run.costUsd).toBeGreaterThanOrEqual(0.05);
     expect(run.costUsd).toBeCloseTo(run.succeededCount * 0.01, 12);
@@ -215,13 +174,14 @@ describe('budget', () => {
   });
 
   it('a run that stays under its budget completes', async () => {
-    await start();
-    const runId = await submitRunDirect(store, queues, {
-      target: { name: 'budget-target' },
-      dataset: { items: Array.from({ length: 10 }, () => ({ input: {} })) },
-      execution: { maxAttempts: 1, maxCostUsd: 0.5, maxFailures: 1 },
-    });
-    const run = await waitTerminal(runId);
+    const { run } = await runToEnd(
+      Array.from({ length: 10 }, () => ({ input: {} })),
+      {
+        maxAttempts: 1,
+        maxCostUsd: 0.5,
+        maxFailures: 1,
+      },
+    );
     expect(run.status).toBe('completed');
     expect(run.error).toBeNull();
     expect(run.succeededCount).toBe(10);

@@ -23,12 +23,16 @@ export async function storedResults(store: RunStore, runId: string): Promise<Res
   return out;
 }
 
-/** Polls the store until `runId` is terminal; returns the run. */
-export const waitTerminal = (store: RunStore, runId: string): Promise<Run> =>
-  waitFor(async () => {
-    const run = await store.runs.getRun(runId);
-    return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
-  }, `run ${runId} to finish`);
+/** Polls the store until `runId` is terminal (for up to `timeoutMs`, default 20 s); returns the run. */
+export const waitTerminal = (store: RunStore, runId: string, timeoutMs?: number): Promise<Run> =>
+  waitFor(
+    async () => {
+      const run = await store.runs.getRun(runId);
+      return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
+    },
+    `run ${runId} to finish`,
+    timeoutMs,
+  );
 
 /** Polls the store until `runId` has `status`; returns the run. */
 export const waitForRunStatus = (
