@@ -4,44 +4,25 @@
  * whose target no live worker serves fails with a clear error; only the lock holder runs a pass;
  * the worker's own reconciler finishes a run whose queue was flushed.
  */
-import {
-  type Config,
-  chunkJobId,
-  createLogger,
-  type RunQueues,
-  type RunStatus,
-  type RunStore,
-} from '@runledger/shared';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Reconciler,
-  startReconciler,
-  startWorker,
-  type WorkerHandle,
-} from '../apps/worker/src/index.js';
-import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
-import { waitForRunStatus } from './helpers/run-checks.js';
-import { submitRunDirect } from './helpers/submit.js';
+import { chunkJobId } from '@runledger/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Reconciler, startReconciler } from '../apps/worker/src/index.js';
+import { waitFor } from './helpers/context.js';
+import { useWorkerFixture } from './helpers/engine-workers.js';
+import { type RunSpecInput, submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestQueues>;
-let store: RunStore;
-let redis: Redis;
-let queues: RunQueues;
-const logger = createLogger({ level: 'silent' });
-const handles: WorkerHandle[] = [];
-const reconcilers: Reconciler[] = [];
-
-function config(extra: Record<string, string> = {}): Config {
-  return workerTestConfig(ctx.prefix, {
-    WORKER_HEARTBEAT_MS: '200',
-    WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
-    RUNLEDGER_TARGETS: '',
-    // the workers' own reconcilers stay out of the way unless a test asks for them
-    RUNLEDGER_RECONCILE_INTERVAL_MS: '600000',
-    ...extra,
+const { store, redis, queues, config, logger, start, closeWorkers, waitForStatus } =
+  useWorkerFixture('reconciler', {
+    env: {
+      WORKER_HEARTBEAT_MS: '200',
+      WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
+      RUNLEDGER_TARGETS: '',
+      // the workers' own reconcilers stay out of the way unless a test asks for them
+      RUNLEDGER_RECONCILE_INTERVAL_MS: '600000',
+    },
+    closeMs: 2000,
   });
-}
+const reconcilers: Reconciler[] = [];
 
 /** A reconciler driven by `runOnce()` only, with no grace period. */
 function reconciler(workerId: string, extra: Record<string, string> = {}): Reconciler {
@@ -57,15 +38,6 @@ function reconciler(workerId: string, extra: Record<string, string> = {}): Recon
   reconcilers.push(r);
   return r;
 }
-
-async function startEchoWorker(env: Record<string, string> = {}): Promise<WorkerHandle> {
-  const handle = await startWorker({ config: config(env), logger });
-  handles.push(handle);
-  return handle;
-}
-
-const waitForStatus = (runId: string, status: RunStatus, timeoutMs = 20_000) =>
-  waitForRunStatus(store, runId, status, timeoutMs);
 
 /** HLEN(results) and the bits set in each status bitmap. */
 async function stored(runId: string) {
@@ -96,30 +68,20 @@ async function expectAllSucceeded(runId: string, total: number, timeoutMs?: numb
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ input: { i } }));
 
-beforeAll(() => {
-  ctx = createTestQueues('reconciler');
-  ({ store, redis, queues } = ctx);
-});
-
 afterEach(async () => {
   await Promise.all(reconcilers.splice(0).map((r) => r.stop()));
-  await Promise.all(handles.splice(0).map((h) => h.close(2000)));
+  await closeWorkers();
   await redis.del(store.keys.reconcilerLock);
   await queues.queue('echo').obliterate({ force: true });
 });
 
-afterAll(async () => {
-  await ctx.close();
-});
+/** Submits `total` items of `{ i }` to `target` in chunks of `chunkSize` (default 10); the run id. */
+const submitItems = (target: RunSpecInput['target'], total: number, chunkSize = 10) =>
+  submitRunDirect(store, queues, { target, dataset: { items: items(total) } }, { chunkSize });
 
 /** Submits `total` echo items (5 ms each) in chunks of 10; resolves once 20 results are stored. */
 async function submitSlowEcho(total: number): Promise<string> {
-  const runId = await submitRunDirect(
-    store,
-    queues,
-    { target: { name: 'echo', config: { delayMs: 5 } }, dataset: { items: items(total) } },
-    { chunkSize: 10 },
-  );
+  const runId = await submitItems({ name: 'echo', config: { delayMs: 5 } }, total);
   const k = store.keys.run(runId);
   await waitFor(async () => (await redis.hlen(k.results)) >= 20, 'first results');
   return runId;
@@ -127,12 +89,7 @@ async function submitSlowEcho(total: number): Promise<string> {
 
 describe('findOpenChunks', () => {
   it('returns the chunks holding items without a result, across pages', async () => {
-    const runId = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'nobody' }, dataset: { items: items(95) } },
-      { chunkSize: 10 },
-    );
+    const runId = await submitItems({ name: 'nobody' }, 95);
     expect(await store.fleet.findOpenChunks(runId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // results for every item of chunks 0..8 but item 41, and none of chunk 9 (items 90..94)
     const records = [];
@@ -152,12 +109,7 @@ describe('findOpenChunks', () => {
 describe('reconciler', () => {
   it('re-enqueues every chunk of a run whose queue was obliterated; the run completes exactly', async () => {
     const total = 200;
-    const runId = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'echo' }, dataset: { items: items(total) } },
-      { chunkSize: 10 },
-    );
+    const runId = await submitItems({ name: 'echo' }, total);
     const queue = queues.queue('echo');
     await queue.obliterate({ force: true });
     expect(await queue.getJobState(chunkJobId(runId, 0))).toBe('unknown');
@@ -173,13 +125,13 @@ describe('reconciler', () => {
     // a second pass finds every job in place: nothing added
     expect((await reconciler('r1').runOnce()).reenqueued).toEqual([]);
 
-    await startEchoWorker();
+    await start();
     await expectAllSucceeded(runId, total);
   });
 
   it('re-enqueues only the open chunks whose jobs were removed mid-run', async () => {
     const total = 300;
-    const worker = await startEchoWorker({ WORKER_CONCURRENCY: '4' });
+    const worker = await start({ WORKER_CONCURRENCY: '4' });
     const runId = await submitSlowEcho(total);
     // the jobs nobody holds vanish (waiting ones); the worker stops before taking more
     // (BullMQ's remove answers 1 for a job that does not exist either: the count says little)
@@ -203,17 +155,12 @@ describe('reconciler', () => {
     const report = await reconciler('r1').runOnce();
     expect(report.reenqueued).toEqual([{ runId, target: 'echo', chunks: lost }]);
 
-    await startEchoWorker();
+    await start();
     await expectAllSucceeded(runId, total);
   });
 
   it('leaves runs alone within the grace period and runs whose jobs wait', async () => {
-    const runId = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'echo' }, dataset: { items: items(30) } },
-      { chunkSize: 10 },
-    );
+    const runId = await submitItems({ name: 'echo' }, 30);
     expect(
       await reconciler('r1', { RUNLEDGER_RECONCILE_GRACE_MS: '60000' }).runOnce(),
     ).toMatchObject({
@@ -234,24 +181,14 @@ describe('reconciler', () => {
   });
 
   it('fails a run whose target no live worker serves past the deadline, with a clear error', async () => {
-    await startEchoWorker(); // a live worker, serving echo (and http), not "nobody"
+    await start(); // a live worker, serving echo (and http), not "nobody"
     await waitFor(
       async () => (await store.fleet.listWorkers(600)).length === 1,
       'worker heartbeat',
     );
     const total = 25;
-    const unserved = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'nobody' }, dataset: { items: items(total) } },
-      { chunkSize: 10 },
-    );
-    const served = await submitRunDirect(
-      store,
-      queues,
-      { target: { name: 'echo', config: { delayMs: 2000 } }, dataset: { items: items(2) } },
-      { chunkSize: 1 },
-    );
+    const unserved = await submitItems({ name: 'nobody' }, total);
+    const served = await submitItems({ name: 'echo', config: { delayMs: 2000 } }, 2, 1);
     const early = await reconciler('r1', {
       RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS: '60000',
       RUNLEDGER_RECONCILE_GRACE_MS: '60000',
@@ -309,7 +246,7 @@ describe('reconciler', () => {
 
   it("a worker's own reconciler finishes a run whose queue was flushed mid-run", async () => {
     const total = 400;
-    await startEchoWorker({
+    await start({
       WORKER_CONCURRENCY: '4',
       RUNLEDGER_RECONCILE_INTERVAL_MS: '200',
       RUNLEDGER_RECONCILE_GRACE_MS: '500',
