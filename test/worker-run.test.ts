@@ -8,62 +8,33 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  type Config,
-  createLogger,
-  defineScorer,
-  defineTarget,
-  RunExecution,
-  type RunQueues,
-  type RunStatus,
-  type RunStore,
-  z,
-} from '@runledger/shared';
-import type { Redis } from 'ioredis';
+import { defineScorer, defineTarget, RunExecution, z } from '@runledger/shared';
 import { ulid } from 'ulid';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  LATENCY_BUCKETS_MS,
-  type StartWorkerOptions,
-  startWorker,
-  type WorkerHandle,
-} from '../apps/worker/src/index.js';
-import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LATENCY_BUCKETS_MS } from '../apps/worker/src/index.js';
+import { waitFor } from './helpers/context.js';
+import { useWorkerFixture } from './helpers/engine-workers.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
-import { expectCountersExact, storedResults, waitForRunStatus } from './helpers/run-checks.js';
-import { type RunSpecInput, submitRunDirect } from './helpers/submit.js';
+import { expectCountersExact } from './helpers/run-checks.js';
+import type { RunSpecInput, SubmitRunOptions } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestQueues>;
-let store: RunStore;
-let redis: Redis;
-let queues: RunQueues;
-let server: HttpTargetServer;
-const logger = createLogger({ level: 'silent' });
-const handles: WorkerHandle[] = [];
-
-function config(extra: Record<string, string> = {}): Config {
-  return workerTestConfig(ctx.prefix, {
+const {
+  store,
+  redis,
+  queues,
+  start,
+  submit,
+  waitForStatus,
+  results: allResults,
+} = useWorkerFixture('worker', {
+  env: {
     WORKER_HEARTBEAT_MS: '200',
     WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
     RUNLEDGER_TARGETS: '',
     RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', // the scripted target listens on loopback
-    ...extra,
-  });
-}
-
-async function start(
-  options: Partial<StartWorkerOptions> = {},
-  env: Record<string, string> = {},
-): Promise<WorkerHandle> {
-  const handle = await startWorker({ config: config(env), logger, ...options });
-  handles.push(handle);
-  return handle;
-}
-
-const waitForStatus = (runId: string, status: RunStatus, timeoutMs = 20_000) =>
-  waitForRunStatus(store, runId, status, timeoutMs);
-
-const allResults = (runId: string) => storedResults(store, runId);
+  },
+});
+let server: HttpTargetServer;
 
 /** Invariant 1 as stored: one result per item, counters and status sets agree with them. */
 async function expectExactlyOnce(runId: string, total: number) {
@@ -81,22 +52,33 @@ async function queueIdle(target: string) {
 }
 
 beforeAll(async () => {
-  ctx = createTestQueues('worker');
-  ({ store, redis, queues } = ctx);
   server = await startHttpTarget();
-});
-
-afterEach(async () => {
-  await Promise.all(handles.splice(0).map((h) => h.close(1000)));
 });
 
 afterAll(async () => {
   await server.close();
-  await ctx.close();
 });
 
-const submit = (spec: RunSpecInput, options?: Parameters<typeof submitRunDirect>[3]) =>
-  submitRunDirect(store, queues, spec, options);
+/**
+ * Submits one item per input of `inputs` to the `http` target at the scripted server, `spec`
+ * (execution, ...) on top. Returns the run id and `mine()`: the requests of the run the server
+ * received so far, in arrival order.
+ */
+async function submitHttp(
+  inputs: unknown[],
+  spec: Partial<RunSpecInput> = {},
+  options?: SubmitRunOptions,
+) {
+  const runId = await submit(
+    {
+      target: { name: 'http', config: { url: server.url } },
+      dataset: { items: inputs.map((input) => ({ input })) },
+      ...spec,
+    },
+    options,
+  );
+  return { runId, mine: () => server.requests.filter((r) => r.runId === runId) };
+}
 
 /**
  * Cancels as the API does: finishRun, publish (unless `publish: false`), then wait the claim
@@ -294,7 +276,7 @@ describe('worker', () => {
       description: 'len(output) / len(expected)',
       score: ({ output, expectedOutput }) => String(output).length / String(expectedOutput).length,
     });
-    await start({ targets: [upper], scorers: [length] });
+    await start({}, { targets: [upper], scorers: [length] });
     const runId = await submit({
       target: { name: 'upper' },
       dataset: {
@@ -367,7 +349,7 @@ describe('worker', () => {
       };\n`,
     );
     try {
-      await start({ modules: [relative(process.cwd(), file)] });
+      await start({}, { modules: [relative(process.cwd(), file)] });
       const runId = await submit({
         target: { name: 'reverse' },
         dataset: { items: [{ input: 'abc' }, { input: 'aba' }] },
@@ -385,8 +367,8 @@ describe('worker', () => {
   });
 
   it('two workers share a run with exactly one result per item', async () => {
-    const a = await start({}, { WORKER_CONCURRENCY: '4' });
-    const b = await start({}, { WORKER_CONCURRENCY: '4' });
+    const a = await start({ WORKER_CONCURRENCY: '4' });
+    const b = await start({ WORKER_CONCURRENCY: '4' });
     const total = 200;
     const runId = await submit(
       {
@@ -404,14 +386,11 @@ describe('worker', () => {
   });
 
   it('cancel mid-run: in-flight signals fire, no request after cancel returned, counters exact', async () => {
-    await start({}, { WORKER_CONCURRENCY: '4' });
+    await start({ WORKER_CONCURRENCY: '4' });
     const total = 40;
-    const runId = await submit({
-      target: { name: 'http', config: { url: server.url } },
-      dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 5000 } })) },
+    const { runId, mine } = await submitHttp(Array(total).fill({ delayMs: 5000 }), {
       execution: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 30_000 },
     });
-    const mine = () => server.requests.filter((r) => r.runId === runId);
     await waitFor(() => mine().length === 4, '4 requests in flight');
     const { outcome, returnedAt: cancelReturnedAt } = await cancelAsApi(runId, 250);
     expect(outcome).toEqual({ state: 'finished', cancelledItems: total });
@@ -433,14 +412,11 @@ describe('worker', () => {
   });
 
   it('cancel during backoff: no retry attempt starts after cancel returned', async () => {
-    await start({}, { WORKER_CONCURRENCY: '4' });
+    await start({ WORKER_CONCURRENCY: '4' });
     const total = 4;
-    const runId = await submit({
-      target: { name: 'http', config: { url: server.url } },
-      dataset: { items: Array.from({ length: total }, () => ({ input: { fail: 503 } })) },
+    const { runId, mine } = await submitHttp(Array(total).fill({ fail: 503 }), {
       execution: { maxAttempts: 5, backoff: { type: 'fixed', delayMs: 2000 }, timeoutMs: 5000 },
     });
-    const mine = () => server.requests.filter((r) => r.runId === runId);
     await waitFor(
       () => mine().length === total && mine().every((r) => r.status === 503),
       'first attempts failed',
@@ -455,7 +431,7 @@ describe('worker', () => {
 
   it('claim lease: pending items that outlived their lease claim again; after cancel + lease wait nothing starts', async () => {
     const leaseMs = 100;
-    await start({}, { WORKER_CONCURRENCY: '2', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
+    await start({ WORKER_CONCURRENCY: '2', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
     const total = 10;
     const runId = ulid();
     const counted = countClaims(runId);
@@ -510,19 +486,15 @@ describe('worker', () => {
 
   it('claim lease, as the API cancels (publish + lease wait): no request arrives after cancel returned', async () => {
     const leaseMs = 100;
-    await start({}, { WORKER_CONCURRENCY: '3', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
+    await start({ WORKER_CONCURRENCY: '3', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
     const total = 30;
-    const runId = await submit(
-      {
-        target: { name: 'http', config: { url: server.url } },
-        // 1 s a request: the second round is surely still in flight when the test has seen the
-        // first recorded and cancels, even on a loaded machine (250 ms was not always)
-        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 1000 } })) },
-        execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 10_000 },
-      },
+    // 1 s a request: the second round is surely still in flight when the test has seen the
+    // first recorded and cancels, even on a loaded machine (250 ms was not always)
+    const { runId, mine } = await submitHttp(
+      Array(total).fill({ delayMs: 1000 }),
+      { execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 10 }, timeoutMs: 10_000 } },
       { chunkSize: 10 },
     );
-    const mine = () => server.requests.filter((r) => r.runId === runId);
     // past the first round: the items in flight now started after their chunk's lease ran out
     await waitFor(() => mine().length === 6, 'second round in flight');
     await waitFor(
@@ -540,7 +512,7 @@ describe('worker', () => {
   });
 
   it('claim lease: a pending item recorded elsewhere while it waited is dropped by the re-claim, never started', async () => {
-    await start({}, { WORKER_CONCURRENCY: '1', RUNLEDGER_CLAIM_LEASE_MS: '50' });
+    await start({ WORKER_CONCURRENCY: '1', RUNLEDGER_CLAIM_LEASE_MS: '50' });
     const total = 6;
     const runId = ulid();
     const counted = countClaims(runId);
@@ -634,7 +606,7 @@ describe('worker', () => {
         }
       },
     });
-    await start({ targets: [probe] }, { WORKER_CONCURRENCY: '8' });
+    await start({ WORKER_CONCURRENCY: '8' }, { targets: [probe] });
     const runId = await submit(
       {
         target: { name: 'probe' },
@@ -649,16 +621,13 @@ describe('worker', () => {
   });
 
   it('graceful close lets in-flight items finish, hands the rest back; a second worker finishes', async () => {
-    const a = await start({}, { WORKER_CONCURRENCY: '2' });
+    const a = await start({ WORKER_CONCURRENCY: '2' });
     const total = 12;
-    const runId = await submit(
-      {
-        target: { name: 'http', config: { url: server.url } },
-        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 300 } })) },
-      },
+    const { runId, mine } = await submitHttp(
+      Array(total).fill({ delayMs: 300 }),
+      {},
       { chunkSize: 6 },
     );
-    const mine = () => server.requests.filter((r) => r.runId === runId);
     await waitFor(() => mine().length >= 2, 'first requests in flight');
     await a.close(5000);
     const fromA = (await allResults(runId)).filter((r) => r.workerId === a.id);
@@ -667,7 +636,7 @@ describe('worker', () => {
     expect(fromA.length).toBeLessThan(total);
     expect((await store.runs.getRun(runId))!.status).toBe('running');
 
-    const b = await start({}, { WORKER_CONCURRENCY: '4' });
+    const b = await start({ WORKER_CONCURRENCY: '4' });
     await waitForStatus(runId, 'completed');
     const { run, results } = await expectExactlyOnce(runId, total);
     expect(run.succeededCount).toBe(total);
@@ -677,22 +646,19 @@ describe('worker', () => {
   });
 
   it('close past its deadline aborts in-flight items without a result; they run again elsewhere', async () => {
-    const a = await start({}, { WORKER_CONCURRENCY: '2' });
+    const a = await start({ WORKER_CONCURRENCY: '2' });
     const total = 6;
-    const runId = await submit(
-      {
-        target: { name: 'http', config: { url: server.url } },
-        dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 1500 } })) },
-      },
+    const { runId, mine } = await submitHttp(
+      Array(total).fill({ delayMs: 1500 }),
+      {},
       { chunkSize: 3 },
     );
-    const mine = () => server.requests.filter((r) => r.runId === runId);
     await waitFor(() => mine().length === 2, 'two requests in flight');
     await a.close(100);
     await waitFor(() => mine().every((r) => r.aborted), 'aborted at the deadline');
     expect(await redis.hlen(store.keys.run(runId).results)).toBe(0);
 
-    await start({}, { WORKER_CONCURRENCY: '6' });
+    await start({ WORKER_CONCURRENCY: '6' });
     await waitForStatus(runId, 'completed');
     const { run } = await expectExactlyOnce(runId, total);
     expect(run.succeededCount).toBe(total);
