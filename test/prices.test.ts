@@ -5,47 +5,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Config,
-  createLogger,
-  defineTarget,
-  type Result,
-  type RunQueues,
-  type RunStore,
-  z,
-} from '@runledger/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  costOf,
-  loadPriceTable,
-  startWorker,
-  type WorkerHandle,
-  WorkerTableError,
-} from '../apps/worker/src/index.js';
-import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
+import { defineTarget, z } from '@runledger/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costOf, loadPriceTable, startWorker, WorkerTableError } from '../apps/worker/src/index.js';
+import { useWorkerFixture } from './helpers/engine-workers.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
-import { submitRunDirect } from './helpers/submit.js';
 
-let ctx: ReturnType<typeof createTestQueues>;
-let store: RunStore;
-let queues: RunQueues;
 let server: HttpTargetServer;
 let dir: string;
-const logger = createLogger({ level: 'silent' });
-const handles: WorkerHandle[] = [];
 
 const PRICES = {
   'model-a': { inputPerMTok: 2, outputPerMTok: 8 },
   'test-model': { inputPerMTok: 3, outputPerMTok: 15 },
 };
-
-function config(extra: Record<string, string> = {}): Config {
-  return workerTestConfig(ctx.prefix, {
-    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
-    RUNLEDGER_PRICES: JSON.stringify(PRICES),
-    ...extra,
-  });
-}
 
 /**
  * Item i: usage `250,000 * (i + 1)` input and `125,000 * (i + 1)` output tokens (exact binary
@@ -70,37 +42,20 @@ const usageTarget = defineTarget({
   },
 });
 
-async function start(extra: Record<string, string> = {}): Promise<WorkerHandle> {
-  const handle = await startWorker({ config: config(extra), logger, targets: [usageTarget] });
-  handles.push(handle);
-  return handle;
-}
+const { config, logger, start, submit, waitForStatus, results } = useWorkerFixture('prices', {
+  env: { RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', RUNLEDGER_PRICES: JSON.stringify(PRICES) },
+  targets: [usageTarget],
+});
 
-async function completed(runId: string) {
-  return waitFor(async () => {
-    const run = await store.runs.getRun(runId);
-    return run?.status === 'completed' ? run : null;
-  }, `run ${runId} completed`);
-}
-
-async function results(runId: string): Promise<Result[]> {
-  return (await store.results.listResults(runId, { limit: 1000 })).results;
-}
+const completed = (runId: string) => waitForStatus(runId, 'completed');
 
 beforeAll(async () => {
-  ctx = createTestQueues('prices');
-  ({ store, queues } = ctx);
   server = await startHttpTarget();
   dir = mkdtempSync(join(tmpdir(), 'runledger-prices-'));
 });
 
-afterEach(async () => {
-  await Promise.all(handles.splice(0).map((h) => h.close(1000)));
-});
-
 afterAll(async () => {
   await server.close();
-  await ctx.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -145,7 +100,7 @@ describe('price table', () => {
       { input: { model: 'unpriced' } },
       { input: { model: 'model-a' } },
     ];
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'usage-target', config: { model: 'model-a' } },
       dataset: { items },
     });
@@ -168,7 +123,7 @@ describe('price table', () => {
   it('the http target: model from the response body, priced per result and per run', async () => {
     await start();
     const items = Array.from({ length: 20 }, (_, i) => ({ input: { i } }));
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'http', config: { url: server.url } },
       dataset: { items },
     });
