@@ -5,25 +5,15 @@
  * attempt and holds no worker slot).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import {
-  type Config,
-  createLogger,
-  type Result,
-  type RunQueues,
-  type RunStore,
-} from '@runledger/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadTargetLimits,
   MAX_RETRY_AFTER_WAITS,
   parseRetryAfter,
-  startWorker,
-  type WorkerHandle,
   WorkerTableError,
 } from '../apps/worker/src/index.js';
-import { createTestQueues, waitFor, workerTestConfig } from './helpers/context.js';
-import { submitRunDirect } from './helpers/submit.js';
+import { useWorkerFixture } from './helpers/engine-workers.js';
+import { listenOnLoopback } from './helpers/http-target.js';
 
 /** One request the target received (times in ms since epoch). */
 interface Hit {
@@ -43,7 +33,6 @@ async function startTarget() {
   const hits: Hit[] = [];
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
-  const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const at = Date.now();
     const chunks: Buffer[] = [];
@@ -89,73 +78,31 @@ async function startTarget() {
       else answer();
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    hits,
-    maxInFlight,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), hits, maxInFlight };
 }
 
-let ctx: ReturnType<typeof createTestQueues>;
-let store: RunStore;
-let queues: RunQueues;
+const {
+  store,
+  redis,
+  start,
+  submit,
+  waitTerminal: completed,
+  results,
+} = useWorkerFixture('ratelimit', {
+  env: { WORKER_LOCK_MS: '2000', RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1' },
+});
 let target: Awaited<ReturnType<typeof startTarget>>;
-const logger = createLogger({ level: 'silent' });
-const handles: WorkerHandle[] = [];
-
-function config(extra: Record<string, string> = {}): Config {
-  return workerTestConfig(ctx.prefix, {
-    WORKER_LOCK_MS: '2000',
-    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1',
-    ...extra,
-  });
-}
 
 async function startWorkers(n: number, extra: Record<string, string> = {}) {
-  for (let i = 0; i < n; i++) {
-    handles.push(await startWorker({ config: config(extra), logger }));
-  }
-}
-
-async function completed(runId: string, timeoutMs = 20_000) {
-  return waitFor(
-    async () => {
-      const run = await store.runs.getRun(runId);
-      return run && ['completed', 'failed', 'cancelled'].includes(run.status) ? run : null;
-    },
-    `run ${runId} finished`,
-    timeoutMs,
-  );
-}
-
-async function results(runId: string): Promise<Result[]> {
-  return (await store.results.listResults(runId, { limit: 1000 })).results;
+  for (let i = 0; i < n; i++) await start(extra);
 }
 
 beforeAll(async () => {
-  ctx = createTestQueues('ratelimit');
-  ({ store, queues } = ctx);
   target = await startTarget();
-});
-
-afterEach(async () => {
-  await Promise.all(handles.splice(0).map((h) => h.close(1000)));
 });
 
 afterAll(async () => {
   await target.close();
-  await ctx.close();
 });
 
 describe('target limits (RUNLEDGER_TARGET_LIMITS)', () => {
@@ -182,7 +129,7 @@ describe('target limits (RUNLEDGER_TARGET_LIMITS)', () => {
     await startWorkers(3, {
       RUNLEDGER_TARGET_LIMITS: JSON.stringify({ http: { rpm: 600, windowSeconds: 1 } }),
     });
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'http', config: { url: target.url } },
       dataset: { items: Array.from({ length: 80 }, (_, i) => ({ input: { i } })) },
     });
@@ -213,7 +160,7 @@ describe('target limits (RUNLEDGER_TARGET_LIMITS)', () => {
       WORKER_CONCURRENCY: '1',
       RUNLEDGER_TARGET_LIMITS: JSON.stringify({ http: { tpm: 960, windowSeconds: 1 } }),
     });
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'http', config: { url: target.url } },
       dataset: { items: Array.from({ length: 6 }, (_, i) => ({ input: { i } })) },
     });
@@ -232,19 +179,21 @@ describe('target limits (RUNLEDGER_TARGET_LIMITS)', () => {
 describe('HTTP 429 Retry-After', () => {
   it('parses delay-seconds and HTTP dates', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('2', now)).toBe(2000);
-    expect(parseRetryAfter('0.5', now)).toBe(500);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:03 GMT', now)).toBe(3000);
-    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
+    // [header, ms to wait from `now`]; undefined: not a Retry-After value
+    const cases: [string | null, number | undefined][] = [
+      ['2', 2000],
+      ['0.5', 500],
+      ['Thu, 01 Jan 2026 00:00:03 GMT', 3000],
+      ['Wed, 31 Dec 2025 00:00:00 GMT', 0],
+      ['soon', undefined],
+      [null, undefined],
+    ];
+    for (const [header, ms] of cases) expect(parseRetryAfter(header, now)).toBe(ms);
   });
 
   it('delays the item without burning an attempt or holding the worker slot', async () => {
     await startWorkers(1, { WORKER_CONCURRENCY: '1' });
-    const runId = await submitRunDirect(
-      store,
-      queues,
+    const runId = await submit(
       {
         target: { name: 'http', config: { url: target.url } },
         dataset: {
@@ -276,7 +225,7 @@ describe('HTTP 429 Retry-After', () => {
 
   it(`after ${MAX_RETRY_AFTER_WAITS} waits a 429 counts as a failed attempt`, async () => {
     await startWorkers(1);
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'http', config: { url: target.url } },
       dataset: { items: [{ input: { throttle: 1000, retryAfter: '0' } }] },
       execution: { maxAttempts: 1 },
@@ -294,7 +243,7 @@ describe('HTTP 429 Retry-After', () => {
 describe('execution.concurrency across the fleet', () => {
   it('3 workers, concurrency 2: never more than 2 requests of the run in flight', async () => {
     await startWorkers(3);
-    const runId = await submitRunDirect(store, queues, {
+    const runId = await submit({
       target: { name: 'http', config: { url: target.url } },
       dataset: { items: Array.from({ length: 40 }, () => ({ input: { delayMs: 30 } })) },
       execution: { concurrency: 2 },
@@ -306,6 +255,6 @@ describe('execution.concurrency across the fleet', () => {
     const workers = new Set((await results(runId)).map((r) => r.workerId));
     expect(workers.size).toBeGreaterThan(1);
     // slots are released: the run's slot set is empty (or gone)
-    expect(await ctx.redis.zcard(store.keys.runSlots(runId))).toBe(0);
+    expect(await redis.zcard(store.keys.runSlots(runId))).toBe(0);
   }, 30_000);
 });

@@ -9,8 +9,8 @@
  * A success answers 200 `{ echo: input, usage: { prompt_tokens: 3, completion_tokens: 5 }, model: 'test-model' }`.
  * Every request is recorded with its arrival time, so tests can assert exact attempts.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** One request the target received. Times in ms since epoch. */
 export interface TargetRequest {
@@ -39,7 +39,6 @@ export interface HttpTargetServer {
 /** Starts the scripted target on `127.0.0.1` and a free port. */
 export async function startHttpTarget(): Promise<HttpTargetServer> {
   const requests: TargetRequest[] = [];
-  const sockets = new Set<import('node:net').Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const arrivedAt = Date.now();
     const chunks: Buffer[] = [];
@@ -96,6 +95,22 @@ export async function startHttpTarget(): Promise<HttpTargetServer> {
       else answer();
     });
   });
+  return {
+    ...(await listenOnLoopback(server)),
+    requests,
+    requestsOf: (itemIndex) => requests.filter((r) => r.itemIndex === itemIndex),
+  };
+}
+
+/**
+ * Starts `server` listening on `127.0.0.1` and a free port. Returns its base URL
+ * (`http://127.0.0.1:<port>/`) and `close()`, which destroys the connections still open (a
+ * request that hangs included) and resolves once the server is closed.
+ */
+export async function listenOnLoopback(
+  server: Server,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -104,8 +119,6 @@ export async function startHttpTarget(): Promise<HttpTargetServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    requests,
-    requestsOf: (itemIndex) => requests.filter((r) => r.itemIndex === itemIndex),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
