@@ -16,6 +16,7 @@ import {
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { waitFor } from '../helpers/context.js';
 import {
   type HttpTargetServer,
   startHttpTarget,
@@ -203,21 +204,21 @@ export async function poll<T>(
   timeoutMs = 30_000,
   everyMs = 25,
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
-  for (;;) {
+  const checkOrNull = async () => {
     try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
+      return await check();
     } catch (err) {
       if (err instanceof FatalPollError) throw err;
       lastError = err;
+      return null;
     }
-    if (Date.now() > deadline) {
-      const why = lastError ? ` (last error: ${String(lastError)})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
+  };
+  try {
+    return await waitFor(checkOrNull, what, timeoutMs, everyMs);
+  } catch (err) {
+    if (err instanceof FatalPollError || !lastError) throw err;
+    throw new Error(`${(err as Error).message} (last error: ${String(lastError)})`);
   }
 }
 
