@@ -6,28 +6,21 @@
  * that it is really clustered: runs' keys land on different nodes, each run's keys in one slot,
  * every BullMQ key under the hash-tagged `{prefix}`.
  */
-import { startApi } from '@runledger/api';
-import {
-  type Config,
-  createLogger,
-  createRedis,
-  loadConfig,
-  type Run,
-  RunStore,
-} from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
+import { type Config, createRedis, type Run, RunStore } from '@runledger/shared';
 import { type Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHttp, readSse } from './helpers/api-http.js';
 import { uniquePrefix, waitFor } from './helpers/context.js';
+import { type ApiStack, startApiStack } from './helpers/engine-stack.js';
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster.js';
+import { scanKeys } from './helpers/redis-dump.js';
 
-const logger = createLogger({ level: 'silent' });
 let cluster: RedisCluster;
 let config: Config;
 let prefix: string;
-let api: Awaited<ReturnType<typeof startApi>>;
-let workers: Awaited<ReturnType<typeof startWorker>>[] = [];
+let stack: ApiStack | undefined;
+let api: ApiStack['api'];
+let workers: ApiStack['workers'] = [];
 /** A Cluster client of the test's own, and a plain client per node (for SCAN and CLUSTER). */
 let client: Cluster;
 let store: RunStore;
@@ -37,24 +30,15 @@ const { http, allResults, waitForStatus } = createApiHttp(() => api.url);
 beforeAll(async () => {
   cluster = await startRedisCluster(3);
   prefix = uniquePrefix('cluster');
-  config = loadConfig({
-    REDIS_URL: cluster.urls[1],
-    REDIS_CLUSTER: 'true',
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    WORKER_CONCURRENCY: '16',
-    LOG_LEVEL: 'silent',
-  });
-  client = createRedis(config.REDIS_URL, 'command', { cluster: true });
+  client = createRedis(cluster.urls[1]!, 'command', { cluster: true });
   store = new RunStore(client, { prefix });
   nodes = cluster.urls.map((url) => new Redis(url));
-  api = await startApi({ config, logger });
-  workers = await Promise.all([startWorker({ config, logger }), startWorker({ config, logger })]);
+  stack = await startApiStack(cluster.urls[1]!, prefix, { REDIS_CLUSTER: 'true' });
+  ({ config, api, workers } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close(1000)));
-  await api?.close();
+  await stack?.close();
   if (client && client.status !== 'end') client.disconnect();
   for (const node of nodes) node.disconnect();
   await cluster?.destroy();
@@ -62,18 +46,7 @@ afterAll(async () => {
 
 /** Every key of the cluster, by node index (SCAN on each master: the cluster has no replicas). */
 async function keysByNode(match = '*'): Promise<string[][]> {
-  return Promise.all(
-    nodes.map(async (node) => {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, page] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-        cursor = next;
-        keys.push(...page);
-      } while (cursor !== '0');
-      return keys.sort();
-    }),
-  );
+  return Promise.all(nodes.map(async (node) => (await scanKeys(node, match)).sort()));
 }
 
 /** Indexes of the nodes holding at least one key of `runId`. */

@@ -3,26 +3,17 @@
  * scripted HTTP target, and the test Redis. 500 items with retried and failing ones; cancel mid-run;
  * SSE replay, live and resume.
  */
-import { startApi } from '@runledger/api';
-import {
-  type Config,
-  createLogger,
-  createRedis,
-  loadConfig,
-  type Run,
-  RunStore,
-} from '@runledger/shared';
-import { startWorker } from '@runledger/worker';
+import { type Config, createRedis, type Run, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHttp, readSse } from './helpers/api-http.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
+import { type ApiStack, startApiStack } from './helpers/engine-stack.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 
-const logger = createLogger({ level: 'silent' });
+let stack: ApiStack;
 let config: Config;
-let api: Awaited<ReturnType<typeof startApi>>;
-let workers: Awaited<ReturnType<typeof startWorker>>[];
+let api: ApiStack['api'];
 let target: HttpTargetServer;
 let redis: Redis;
 let store: RunStore;
@@ -30,24 +21,17 @@ const { http, allResults, waitForStatus } = createApiHttp(() => api.url);
 
 beforeAll(async () => {
   const prefix = uniquePrefix('e2e');
-  config = loadConfig({
-    REDIS_URL: redisUrl(),
-    RUNLEDGER_PREFIX: prefix,
-    PORT: '0',
-    WORKER_CONCURRENCY: '16',
-    LOG_LEVEL: 'silent',
-    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', // the scripted target listens on loopback
-  });
-  redis = createRedis(config.REDIS_URL);
+  redis = createRedis(redisUrl());
   store = new RunStore(redis, { prefix });
   target = await startHttpTarget();
-  api = await startApi({ config, logger });
-  workers = await Promise.all([startWorker({ config, logger }), startWorker({ config, logger })]);
+  stack = await startApiStack(redisUrl(), prefix, {
+    RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1', // the scripted target listens on loopback
+  });
+  ({ config, api } = stack);
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close(1000)));
-  await api.close();
+  await stack.close();
   await target.close();
   await deletePrefix(redis, config.RUNLEDGER_PREFIX);
   redis.disconnect();

@@ -19,12 +19,9 @@ export interface DumpedKey {
 export async function dumpKeys(redis: Redis, patterns: string[] = ['*']): Promise<DumpedKey[]> {
   const out: DumpedKey[] = [];
   for (const pattern of patterns) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
+    for await (const keys of scanPages(redis, pattern)) {
       for (const key of keys) out.push({ key, text: await valueText(redis, key) });
-    } while (cursor !== '0');
+    }
   }
   return out;
 }
@@ -32,13 +29,30 @@ export async function dumpKeys(redis: Redis, patterns: string[] = ['*']): Promis
 /** Deletes every key under `prefix` (and BullMQ's `{prefix}`): SCAN MATCH, then DEL per page. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
+    for await (const keys of scanPages(redis, pattern)) {
       if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    }
   }
+}
+
+/**
+ * The pages of keys matching `pattern` on one node (SCAN MATCH, COUNT 1000), one page a
+ * yield, until the cursor comes back to 0. A page may be empty; a key may come twice.
+ */
+export async function* scanPages(redis: Redis, pattern = '*'): AsyncGenerator<string[]> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    yield keys;
+  } while (cursor !== '0');
+}
+
+/** Every key matching `pattern` on one node (`scanPages`), in SCAN order. */
+export async function scanKeys(redis: Redis, pattern = '*'): Promise<string[]> {
+  const out: string[] = [];
+  for await (const keys of scanPages(redis, pattern)) out.push(...keys);
+  return out;
 }
 
 /** `dumpKeys` as one text: each key's name, then its value, one per line. */

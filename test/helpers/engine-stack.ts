@@ -1,0 +1,52 @@
+/**
+ * The API server and in-process workers of one config, started together: what the end-to-end
+ * test files (e2e, cluster) run against over real HTTP.
+ */
+import { type ApiServer, startApi } from '@runledger/api';
+import { type Config, createLogger, loadConfig } from '@runledger/shared';
+import { startWorker, type WorkerHandle } from '@runledger/worker';
+
+/** A started API and its workers. */
+export interface ApiStack {
+  config: Config;
+  api: ApiServer;
+  workers: WorkerHandle[];
+  /** Closes the workers (1 s each to finish their items), then the API. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the API on a free port and `workerCount` workers (default 2), all with one config:
+ * Redis `redisUrl`, key prefix `prefix`, 16 items in flight per worker, silent logs; `extra`
+ * (env-style strings, e.g. `REDIS_CLUSTER`) on top.
+ * @throws what `loadConfig` throws for a bad `extra`, or a start failure of the API or a worker.
+ */
+export async function startApiStack(
+  redisUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+  workerCount = 2,
+): Promise<ApiStack> {
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    RUNLEDGER_PREFIX: prefix,
+    PORT: '0',
+    WORKER_CONCURRENCY: '16',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
+  const logger = createLogger({ level: 'silent' });
+  const api = await startApi({ config, logger });
+  const workers = await Promise.all(
+    Array.from({ length: workerCount }, () => startWorker({ config, logger })),
+  );
+  return {
+    config,
+    api,
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close(1000)));
+      await api.close();
+    },
+  };
+}
