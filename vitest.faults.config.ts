@@ -4,10 +4,10 @@
  * timeouts; the accounting table is printed at the end (test/faults/report-setup.ts).
  */
 import { defineConfig } from 'vitest/config';
+import { sourceConditions } from './vitest.config.js';
 
 export default defineConfig({
-  resolve: { conditions: ['@runledger/source'] },
-  ssr: { resolve: { conditions: ['@runledger/source'] } },
+  ...sourceConditions,
   test: {
     include: ['test/faults/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts', 'test/faults/report-setup.ts'],
