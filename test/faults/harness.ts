@@ -195,15 +195,12 @@ export class FatalPollError extends Error {
 }
 
 /**
- * Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`).
- * Errors thrown by `check` (e.g. Redis down for a moment) count as "not yet".
+ * `waitFor` (test/helpers/context.ts) with a 30 s default timeout, for checks that may throw:
+ * polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`
+ * and the last error). Errors thrown by `check` (e.g. Redis down for a moment) count as "not
+ * yet", except `FatalPollError`, thrown on at once.
  */
-export async function poll<T>(
-  check: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 30_000,
-  everyMs = 25,
-): Promise<NonNullable<T>> {
+export const poll: typeof waitFor = async (check, what, timeoutMs = 30_000, everyMs = 25) => {
   let lastError: unknown = null;
   const checkOrNull = async () => {
     try {
@@ -220,7 +217,7 @@ export async function poll<T>(
     if (err instanceof FatalPollError || !lastError) throw err;
     throw new Error(`${(err as Error).message} (last error: ${String(lastError)})`);
   }
-}
+};
 
 /** Starts a private AOF Redis, the scripted target, a store and queues on a fresh prefix. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
