@@ -11,7 +11,7 @@ import { type Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHttp, readSse } from './helpers/api-http.js';
 import { uniquePrefix, waitFor } from './helpers/context.js';
-import { type ApiStack, startApiStack } from './helpers/engine-stack.js';
+import { type ApiStack, expectSseReplayAndResume, startApiStack } from './helpers/engine-stack.js';
 import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster.js';
 import { scanKeys } from './helpers/redis-dump.js';
 
@@ -129,22 +129,7 @@ describe('runledger on a 3-node Redis Cluster', () => {
   });
 
   it('replays a finished run over SSE and resumes after Last-Event-ID', async () => {
-    const runId = runIds[0]!;
-    const events = await readSse(await fetch(`${api.url}/v1/runs/${runId}/events`));
-    const statuses = events.filter((e) => e.event === 'status').map((e) => e.data.status);
-    expect(statuses).toEqual(['queued', 'running', 'completed']);
-    const progress = events.filter((e) => e.event === 'progress').map((e) => e.data.done as number);
-    expect(progress.at(-1)).toBe(300);
-    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
-    const middle = events[Math.floor(events.length / 2)]!;
-    const resumed = await readSse(
-      await fetch(`${api.url}/v1/runs/${runId}/events`, {
-        headers: { 'Last-Event-ID': middle.id },
-      }),
-    );
-    expect(resumed.map((e) => e.id)).toEqual(
-      events.slice(events.indexOf(middle) + 1).map((e) => e.id),
-    );
+    await expectSseReplayAndResume(api.url, runIds[0]!, 300);
   });
 
   it('cancels a slow run mid-run: live SSE ends cancelled, counters sum to totalItems', async () => {

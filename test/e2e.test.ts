@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHttp, readSse } from './helpers/api-http.js';
 import { deletePrefix, redisUrl, uniquePrefix, waitFor } from './helpers/context.js';
-import { type ApiStack, startApiStack } from './helpers/engine-stack.js';
+import { type ApiStack, expectSseReplayAndResume, startApiStack } from './helpers/engine-stack.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 
 let stack: ApiStack;
@@ -151,24 +151,9 @@ describe('a 500-item run through the API and two workers', () => {
     }
     expect(await redis.keys(`{${config.RUNLEDGER_PREFIX}}:items.http:${runId}*`)).toEqual([]);
 
-    // SSE replay of the finished run: queued, running, progress..., completed, then the stream ends
-    const events = await readSse(await fetch(`${api.url}/v1/runs/${runId}/events`));
-    const statuses = events.filter((e) => e.event === 'status').map((e) => e.data.status);
-    expect(statuses).toEqual(['queued', 'running', 'completed']);
-    const progress = events.filter((e) => e.event === 'progress').map((e) => e.data.done as number);
-    expect(progress.at(-1)).toBe(N);
-    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
-
-    // resume after a middle event: exactly the later events
-    const middle = events[Math.floor(events.length / 2)]!;
-    const resumed = await readSse(
-      await fetch(`${api.url}/v1/runs/${runId}/events`, {
-        headers: { 'Last-Event-ID': middle.id },
-      }),
-    );
-    expect(resumed.map((e) => e.id)).toEqual(
-      events.slice(events.indexOf(middle) + 1).map((e) => e.id),
-    );
+    // SSE replay of the finished run: queued, running, progress..., completed, then the stream
+    // ends; resumed after a middle event: exactly the later events
+    await expectSseReplayAndResume(api.url, runId, N);
   });
 });
 
