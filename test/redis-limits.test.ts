@@ -57,6 +57,17 @@ async function limitMemory(headroom: number): Promise<number> {
 
 const unlimitMemory = () => admin.config('SET', 'maxmemory', '0');
 
+/**
+ * Sets `maxmemory` so that `used_memory` is about 95% of it: above a 0.9 high-water mark, below
+ * full (writes would still succeed). Returns the `maxmemory` set, bytes.
+ */
+async function nearHighWater(): Promise<number> {
+  const used = parseInfoMemory(await admin.info('memory')).used;
+  const maxmemory = Math.round(used / 0.95);
+  await admin.config('SET', 'maxmemory', String(maxmemory));
+  return maxmemory;
+}
+
 /** Log lines captured from a pino logger, parsed. */
 function captureLogs(): { logger: Logger; lines: string[]; parsed(): Record<string, unknown>[] } {
   const lines: string[] = [];
@@ -81,6 +92,24 @@ interface Setup {
   queues: RunQueues;
   app: ReturnType<typeof createApp>;
   close(): Promise<void>;
+}
+
+/**
+ * Runs `test` with a `setup(env, logger)`, then frees Redis's memory (`unlimitMemory`) and
+ * closes the setup, whether `test` passed or threw.
+ */
+async function withSetup(
+  env: Record<string, string>,
+  test: (s: Setup) => Promise<void>,
+  logger?: Logger,
+): Promise<void> {
+  const s = setup(env, logger);
+  try {
+    await test(s);
+  } finally {
+    await unlimitMemory();
+    await s.close();
+  }
 }
 
 let prefixes = 0;
@@ -130,44 +159,42 @@ const keysOf = async (s: Setup) =>
 describe('API under Redis out of memory', () => {
   it('an OOM mid-submit answers 503 unavailable with Retry-After and leaves no partial run', async () => {
     const logs = captureLogs();
-    const s = setup({ RUNLEDGER_REDIS_MEMORY_HIGH_WATER: '0' }, logs.logger);
-    try {
-      // 300 kB left; the run needs ~3 MB (3 staging batches of 1,000 items): refused mid-way
-      await limitMemory(300_000);
-      const res = await post(s, '/v1/runs', runBody(3000, 1000));
-      expect(res.status).toBe(503);
-      expect(res.headers.get('content-type')).toBe('application/problem+json');
-      expect(res.headers.get('retry-after')).toBe('30');
-      const problem = (await res.json()) as Record<string, unknown>;
-      expect(problem).toMatchObject({
-        type: 'urn:runledger:problem:unavailable',
-        status: 503,
-        detail: 'Redis is out of memory (maxmemory reached); nothing was written',
-        instance: '/v1/runs',
-      });
-      // nothing partial: no run key, no index entry, no job of the refused submission
-      await unlimitMemory();
-      expect(await keysOf(s)).toEqual([]);
-      const metrics = await (await s.app.request('/metrics')).text();
-      expect(metrics).toMatch(/^runledger_redis_errors_total\{kind="oom"\} 1$/m);
-      // the API logged the refusal once, with its kind, without the items it was writing
-      const warned = logs.parsed().filter((l) => l.redisKind === 'oom');
-      expect(warned).toHaveLength(1);
-      expect(warned[0]).toMatchObject({ level: 40, method: 'POST', path: '/v1/runs' });
-      expect(logs.parsed().filter((l) => l.msg === 'unexpected error')).toHaveLength(0);
-      expectCleanLogs(logs.lines);
-    } finally {
-      await unlimitMemory();
-      await s.close();
-    }
+    await withSetup(
+      { RUNLEDGER_REDIS_MEMORY_HIGH_WATER: '0' },
+      async (s) => {
+        // 300 kB left; the run needs ~3 MB (3 staging batches of 1,000 items): refused mid-way
+        await limitMemory(300_000);
+        const res = await post(s, '/v1/runs', runBody(3000, 1000));
+        expect(res.status).toBe(503);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect(res.headers.get('retry-after')).toBe('30');
+        const problem = (await res.json()) as Record<string, unknown>;
+        expect(problem).toMatchObject({
+          type: 'urn:runledger:problem:unavailable',
+          status: 503,
+          detail: 'Redis is out of memory (maxmemory reached); nothing was written',
+          instance: '/v1/runs',
+        });
+        // nothing partial: no run key, no index entry, no job of the refused submission
+        await unlimitMemory();
+        expect(await keysOf(s)).toEqual([]);
+        const metrics = await (await s.app.request('/metrics')).text();
+        expect(metrics).toMatch(/^runledger_redis_errors_total\{kind="oom"\} 1$/m);
+        // the API logged the refusal once, with its kind, without the items it was writing
+        const warned = logs.parsed().filter((l) => l.redisKind === 'oom');
+        expect(warned).toHaveLength(1);
+        expect(warned[0]).toMatchObject({ level: 40, method: 'POST', path: '/v1/runs' });
+        expect(logs.parsed().filter((l) => l.msg === 'unexpected error')).toHaveLength(0);
+        expectCleanLogs(logs.lines);
+      },
+      logs.logger,
+    );
   });
 
   it('above the high-water mark new runs and dataset versions get 503 before anything is written; /readyz reports it', async () => {
-    const s = setup({ RUNLEDGER_REDIS_MEMORY_HIGH_WATER: '0.9' });
-    try {
+    await withSetup({ RUNLEDGER_REDIS_MEMORY_HIGH_WATER: '0.9' }, async (s) => {
       // used_memory is ~95% of maxmemory: above 0.9, below 1 (writes would still succeed)
-      const used = parseInfoMemory(await admin.info('memory')).used;
-      await admin.config('SET', 'maxmemory', String(Math.round(used / 0.95)));
+      const maxmemory = await nearHighWater();
       const res = await post(s, '/v1/runs', runBody(2, 10));
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('30');
@@ -188,7 +215,7 @@ describe('API under Redis out of memory', () => {
       };
       expect(body.status).toBe('ready');
       expect(body.redis.admitting).toBe(false);
-      expect(body.redis.maxMemoryBytes).toBe(Math.round(used / 0.95));
+      expect(body.redis.maxMemoryBytes).toBe(maxmemory);
       // the same through @runledger/client
       const client = new RunledgerClient({
         baseUrl: 'http://runledger.test',
@@ -196,7 +223,7 @@ describe('API under Redis out of memory', () => {
       });
       expect(await client.system.ready()).toMatchObject({
         status: 'ready',
-        redis: { admitting: false, maxMemoryBytes: Math.round(used / 0.95) },
+        redis: { admitting: false, maxMemoryBytes: maxmemory },
       });
 
       // full: /readyz is 503 naming the cause
@@ -213,23 +240,15 @@ describe('API under Redis out of memory', () => {
       );
       const metrics = await (await s.app.request('/metrics')).text();
       expect(metrics).toMatch(/^runledger_redis_admission_refusals_total 2$/m);
-    } finally {
-      await unlimitMemory();
-      await s.close();
-    }
+    });
   });
 
   it('cancel is not refused by admission control', async () => {
-    const s = setup({ RUNLEDGER_REDIS_MEMORY_HIGH_WATER: '0.9' });
-    try {
-      const used = parseInfoMemory(await admin.info('memory')).used;
-      await admin.config('SET', 'maxmemory', String(Math.round(used / 0.95)));
+    await withSetup({ RUNLEDGER_REDIS_MEMORY_HIGH_WATER: '0.9' }, async (s) => {
+      await nearHighWater();
       const res = await post(s, '/v1/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel', {});
       expect(res.status).toBe(404);
-    } finally {
-      await unlimitMemory();
-      await s.close();
-    }
+    });
   });
 });
 
