@@ -3,12 +3,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   builtinScorers,
-  containsScorer,
   exactMatchScorer,
   jsonEqual,
-  jsonEqualScorer,
-  numericCloseScorer,
-  regexScorer,
   scoreOutput,
   toItemScore,
   unknownScorers,
@@ -43,99 +39,81 @@ describe('built-in scorers', () => {
     ]);
   });
 
+  // [output, expectedOutput, config, passed]: passed scores 1, not passed 0
+  const cases: Record<string, [unknown, unknown, Record<string, unknown>, boolean][]> = {
+    exact_match: [
+      ['Paris', 'Paris', {}, true],
+      ['paris', 'Paris', {}, false],
+      ['paris', 'Paris', { caseSensitive: false }, true],
+      [' Paris\n', 'Paris', {}, false],
+      [' Paris\n', 'Paris', { trim: true }, true],
+      [{ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }, {}, true],
+      [{ a: [1, 2] }, { a: [2, 1] }, {}, false],
+      [1, '1', {}, false],
+      [null, undefined, {}, true],
+    ],
+    contains: [
+      ['the answer is 42', 42, {}, true],
+      ['the answer is 41', 42, {}, false],
+      ['Hello World', null, { value: 'World' }, true],
+      ['Hello World', null, { value: 'world' }, false],
+      ['Hello World', null, { value: 'world', caseSensitive: false }, true],
+    ],
+    regex: [
+      ['order #123', null, { pattern: '#\\d+$' }, true],
+      ['ORDER', null, { pattern: '^order$' }, false],
+      ['ORDER', null, { pattern: '^order$', flags: 'i' }, true],
+      [12345, null, { pattern: '^\\d{5}$' }, true],
+    ],
+    json_equal: [
+      ['{"b":2,"a":[1,{"y":1,"x":0}]}', { a: [1, { x: 0, y: 1 }], b: 2 }, {}, true],
+      ['{"a":1}', '{"a":2}', {}, false],
+      ['[1,2]', [2, 1], {}, false],
+      ['not json', 'not json', {}, true],
+    ],
+    numeric_close: [
+      [2.7182817, Math.E, { tolerance: 1e-6 }, true],
+      [2.71, Math.E, {}, false],
+      ['10.4', 10, { tolerance: 0.5 }, true],
+      [105, 100, { tolerance: 0.05, relative: true }, true],
+      [106, 100, { tolerance: 0.05, relative: true }, false],
+      ['abc', 1, { tolerance: 100 }, false],
+    ],
+  };
+
+  /** Asserts every case of `cases[name]` against the built-in scorer `name`. */
+  const expectCases = (name: string) => {
+    const scorer = builtinScorers.find((s) => s.name === name)!;
+    for (const [output, expectedOutput, config, passed] of cases[name]!) {
+      const expected = { score: passed ? 1 : 0, passed };
+      expect(score(scorer, output, expectedOutput, config), JSON.stringify(output)).toEqual(
+        expected,
+      );
+    }
+    return scorer;
+  };
+
   it('exact_match compares JSON values deeply and honours caseSensitive and trim', () => {
-    expect(score(exactMatchScorer, 'Paris', 'Paris')).toEqual({ score: 1, passed: true });
-    expect(score(exactMatchScorer, 'paris', 'Paris')).toEqual({ score: 0, passed: false });
-    expect(score(exactMatchScorer, 'paris', 'Paris', { caseSensitive: false })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(exactMatchScorer, ' Paris\n', 'Paris')).toEqual({ score: 0, passed: false });
-    expect(score(exactMatchScorer, ' Paris\n', 'Paris', { trim: true })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(exactMatchScorer, { a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(exactMatchScorer, { a: [1, 2] }, { a: [2, 1] })).toEqual({
-      score: 0,
-      passed: false,
-    });
-    expect(score(exactMatchScorer, 1, '1')).toEqual({ score: 0, passed: false });
-    expect(score(exactMatchScorer, null, undefined)).toEqual({ score: 1, passed: true });
-    expect(() => score(exactMatchScorer, 'a', 'a', { bogus: true })).toThrow();
+    const scorer = expectCases('exact_match');
+    expect(() => score(scorer, 'a', 'a', { bogus: true })).toThrow();
   });
 
   it('contains looks for config.value, else String(expectedOutput)', () => {
-    expect(score(containsScorer, 'the answer is 42', 42)).toEqual({ score: 1, passed: true });
-    expect(score(containsScorer, 'the answer is 41', 42)).toEqual({ score: 0, passed: false });
-    expect(score(containsScorer, 'Hello World', null, { value: 'World' })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(containsScorer, 'Hello World', null, { value: 'world' })).toEqual({
-      score: 0,
-      passed: false,
-    });
-    expect(
-      score(containsScorer, 'Hello World', null, { value: 'world', caseSensitive: false }),
-    ).toEqual({ score: 1, passed: true });
+    expectCases('contains');
   });
 
   it('regex tests config.pattern with config.flags on String(output)', () => {
-    expect(score(regexScorer, 'order #123', null, { pattern: '#\\d+$' })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(regexScorer, 'ORDER', null, { pattern: '^order$' })).toEqual({
-      score: 0,
-      passed: false,
-    });
-    expect(score(regexScorer, 'ORDER', null, { pattern: '^order$', flags: 'i' })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(regexScorer, 12345, null, { pattern: '^\\d{5}$' })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(() => score(regexScorer, 'x', null, {})).toThrow();
+    const scorer = expectCases('regex');
+    expect(() => score(scorer, 'x', null, {})).toThrow();
   });
 
   it('json_equal parses JSON strings and ignores object key order', () => {
-    expect(
-      score(jsonEqualScorer, '{"b":2,"a":[1,{"y":1,"x":0}]}', { a: [1, { x: 0, y: 1 }], b: 2 }),
-    ).toEqual({ score: 1, passed: true });
-    expect(score(jsonEqualScorer, '{"a":1}', '{"a":2}')).toEqual({ score: 0, passed: false });
-    expect(score(jsonEqualScorer, '[1,2]', [2, 1])).toEqual({ score: 0, passed: false });
-    expect(score(jsonEqualScorer, 'not json', 'not json')).toEqual({ score: 1, passed: true });
+    expectCases('json_equal');
     expect(jsonEqual({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 })).toBe(true);
   });
 
   it('numeric_close compares within an absolute or relative tolerance', () => {
-    expect(score(numericCloseScorer, 2.7182817, Math.E, { tolerance: 1e-6 })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(numericCloseScorer, 2.71, Math.E)).toEqual({ score: 0, passed: false });
-    expect(score(numericCloseScorer, '10.4', 10, { tolerance: 0.5 })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(numericCloseScorer, 105, 100, { tolerance: 0.05, relative: true })).toEqual({
-      score: 1,
-      passed: true,
-    });
-    expect(score(numericCloseScorer, 106, 100, { tolerance: 0.05, relative: true })).toEqual({
-      score: 0,
-      passed: false,
-    });
-    expect(score(numericCloseScorer, 'abc', 1, { tolerance: 100 })).toEqual({
-      score: 0,
-      passed: false,
-    });
+    expectCases('numeric_close');
   });
 });
 
