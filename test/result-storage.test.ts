@@ -126,18 +126,24 @@ describe('status bitmaps', () => {
   });
 });
 
+/** A committed run whose item i succeeded in `latencies[i]` ms (one attempt each); its id. */
+async function runWithLatencies(latencies: number[]): Promise<string> {
+  const runId = await commitTestRun(store, latencies.length);
+  await store.execution.recordResults(
+    runId,
+    latencies.map((l, i) => ({
+      index: i,
+      result: { status: 'succeeded', attempts: 1, latencyMs: l },
+    })),
+  );
+  return runId;
+}
+
 describe('latency histogram', () => {
   it('Lua buckets equal the TypeScript ones (same unit and ratio)', async () => {
     expect([LATENCY_BUCKET_UNIT_MS, LATENCY_BUCKET_RATIO]).toEqual([0.001, 1.01]);
     const latencies = [0, 0.0005, 0.001, 0.01, 0.04, 0.11, 1, 5, 30, 108, 999.99, 12_345.67];
-    const runId = await commitTestRun(store, latencies.length);
-    await store.execution.recordResults(
-      runId,
-      latencies.map((l, i) => ({
-        index: i,
-        result: { status: 'succeeded', attempts: 1, latencyMs: l },
-      })),
-    );
+    const runId = await runWithLatencies(latencies);
     const stored = await redis.hgetall(store.keys.run(runId).latency);
     const want: Record<string, string> = {};
     for (const l of latencies) {
@@ -172,14 +178,7 @@ describe('latency histogram', () => {
           },
         ),
         async (latencies) => {
-          const runId = await commitTestRun(store, latencies.length);
-          await store.execution.recordResults(
-            runId,
-            latencies.map((l, i) => ({
-              index: i,
-              result: { status: 'succeeded', attempts: 1, latencyMs: l },
-            })),
-          );
+          const runId = await runWithLatencies(latencies);
           const run = (await store.runs.getRun(runId))!;
           const sorted = [...latencies].sort((a, b) => a - b);
           for (const p of [50, 90, 99] as const) {
