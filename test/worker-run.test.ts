@@ -103,6 +103,38 @@ function countClaims(runId: string) {
   };
 }
 
+/**
+ * `submitHttp` of `inputs` as one chunk, one attempt each (10 s timeout), under a run id whose
+ * claims are counted (`countClaims`) from before the submission. Call `counted.restore()` when
+ * done.
+ */
+async function submitOneChunkCounted(inputs: unknown[]) {
+  const runId = ulid();
+  const counted = countClaims(runId);
+  try {
+    const execution = { maxAttempts: 1, timeoutMs: 10_000 };
+    const { mine } = await submitHttp(
+      inputs,
+      { execution },
+      { chunkSize: inputs.length, id: runId },
+    );
+    return { runId, mine, counted };
+  } catch (err) {
+    counted.restore();
+    throw err;
+  }
+}
+
+/**
+ * Starts worker A (2 items at a time), then submits `total` http items answered after `delayMs`
+ * each, in two chunks. Returns A, the run id and `mine()` (see `submitHttp`).
+ */
+async function twoChunksOnWorkerA(total: number, delayMs: number) {
+  const a = await start({ WORKER_CONCURRENCY: '2' });
+  const inputs = Array(total).fill({ delayMs });
+  return { a, ...(await submitHttp(inputs, {}, { chunkSize: total / 2 })) };
+}
+
 describe('worker', () => {
   it('completes an echo run: exact counters, results, scores, metrics, heartbeat', async () => {
     const metricsBefore = await store.fleet.readMetrics();
@@ -433,18 +465,10 @@ describe('worker', () => {
     const leaseMs = 100;
     await start({ WORKER_CONCURRENCY: '2', RUNLEDGER_CLAIM_LEASE_MS: String(leaseMs) });
     const total = 10;
-    const runId = ulid();
-    const counted = countClaims(runId);
+    const { runId, mine, counted } = await submitOneChunkCounted(
+      Array(total).fill({ delayMs: 1000 }),
+    );
     try {
-      await submit(
-        {
-          target: { name: 'http', config: { url: server.url } },
-          dataset: { items: Array.from({ length: total }, () => ({ input: { delayMs: 1000 } })) },
-          execution: { maxAttempts: 1, timeoutMs: 10_000 },
-        },
-        { chunkSize: total, id: runId },
-      );
-      const mine = () => server.requests.filter((r) => r.runId === runId);
       // round 1 (items 0, 1) ran on the chunk's claim; round 2 (items 2, 3) started 1 s later,
       // past the lease: it took a claim of its own, of every item still pending
       await waitFor(() => mine().length === 4, 'second round in flight');
@@ -514,23 +538,10 @@ describe('worker', () => {
   it('claim lease: a pending item recorded elsewhere while it waited is dropped by the re-claim, never started', async () => {
     await start({ WORKER_CONCURRENCY: '1', RUNLEDGER_CLAIM_LEASE_MS: '50' });
     const total = 6;
-    const runId = ulid();
-    const counted = countClaims(runId);
+    // item 0 runs 500 ms: ample time to record item 3 from outside before the next re-claim
+    const inputs = Array.from({ length: total }, (_, i) => ({ delayMs: i === 0 ? 500 : 100 }));
+    const { runId, mine, counted } = await submitOneChunkCounted(inputs);
     try {
-      await submit(
-        {
-          target: { name: 'http', config: { url: server.url } },
-          // item 0 runs 500 ms: ample time to record item 3 from outside before the next re-claim
-          dataset: {
-            items: Array.from({ length: total }, (_, i) => ({
-              input: { delayMs: i === 0 ? 500 : 100 },
-            })),
-          },
-          execution: { maxAttempts: 1, timeoutMs: 10_000 },
-        },
-        { chunkSize: total, id: runId },
-      );
-      const mine = () => server.requests.filter((r) => r.runId === runId);
       await waitFor(() => mine().length === 1, 'item 0 in flight');
       // another worker (simulated) records item 3 while it waits for the slot
       const outside = await store.execution.recordResults(runId, [
@@ -621,13 +632,8 @@ describe('worker', () => {
   });
 
   it('graceful close lets in-flight items finish, hands the rest back; a second worker finishes', async () => {
-    const a = await start({ WORKER_CONCURRENCY: '2' });
     const total = 12;
-    const { runId, mine } = await submitHttp(
-      Array(total).fill({ delayMs: 300 }),
-      {},
-      { chunkSize: 6 },
-    );
+    const { a, runId, mine } = await twoChunksOnWorkerA(total, 300);
     await waitFor(() => mine().length >= 2, 'first requests in flight');
     await a.close(5000);
     const fromA = (await allResults(runId)).filter((r) => r.workerId === a.id);
@@ -646,13 +652,8 @@ describe('worker', () => {
   });
 
   it('close past its deadline aborts in-flight items without a result; they run again elsewhere', async () => {
-    const a = await start({ WORKER_CONCURRENCY: '2' });
     const total = 6;
-    const { runId, mine } = await submitHttp(
-      Array(total).fill({ delayMs: 1500 }),
-      {},
-      { chunkSize: 3 },
-    );
+    const { a, runId, mine } = await twoChunksOnWorkerA(total, 1500);
     await waitFor(() => mine().length === 2, 'two requests in flight');
     await a.close(100);
     await waitFor(() => mine().every((r) => r.aborted), 'aborted at the deadline');
