@@ -44,15 +44,16 @@ const { store, redis, queues, start, submit, waitTerminal } = useWorkerFixture('
 });
 
 /**
- * Starts a worker with `env`, submits `items` to `budget-target` with `execution`, and waits
- * for the run to end. Returns the run id, the run, and when (ms since epoch) the test saw it end.
+ * Starts a worker taking `concurrency` items at a time (default: `workerTestConfig`'s), submits
+ * `items` to `budget-target` with `execution`, and waits for the run to end. Returns the run
+ * id, the run, and when (ms since epoch) the test saw it end.
  */
 async function runToEnd(
   items: RunSpecInput['dataset']['items'],
   execution: RunSpecInput['execution'],
-  env: Record<string, string> = {},
+  concurrency?: number,
 ) {
-  await start(env);
+  await start(concurrency === undefined ? {} : { WORKER_CONCURRENCY: String(concurrency) });
   const runId = await submit({ target: { name: 'budget-target' }, dataset: { items }, execution });
   const run = await waitTerminal(runId);
   return { runId, run, seenStoppedAt: Date.now() };
@@ -102,11 +103,8 @@ describe('budget', () => {
     const items = Array.from({ length: 20 }, (_, i) => ({
       input: i < 10 ? { fail: true } : { hang: true },
     }));
-    const { runId, run } = await runToEnd(
-      items,
-      { maxAttempts: 1, timeoutMs: 600_000, maxFailures: 10 },
-      { WORKER_CONCURRENCY: '20' },
-    );
+    const execution = { maxAttempts: 1, timeoutMs: 600_000, maxFailures: 10 };
+    const { runId, run } = await runToEnd(items, execution, 20);
     expect(run.status).toBe('failed');
     expect(run.error).toBe('maxFailures reached: 10 failed items');
     expect([run.succeededCount, run.failedCount, run.cancelledCount]).toEqual([0, 10, 10]);
@@ -136,11 +134,8 @@ describe('budget', () => {
   it('maxFailures: no attempt starts after the stop plus the claim lease', async () => {
     const total = 400;
     const items = Array.from({ length: total }, () => ({ input: { fail: true, delayMs: 2 } }));
-    const { runId, run, seenStoppedAt } = await runToEnd(
-      items,
-      { maxAttempts: 1, maxFailures: 5 },
-      { WORKER_CONCURRENCY: '4' },
-    );
+    const execution = { maxAttempts: 1, maxFailures: 5 };
+    const { runId, run, seenStoppedAt } = await runToEnd(items, execution, 4);
     expect(run.status).toBe('failed');
     expect(run.failedCount).toBeGreaterThanOrEqual(5);
     expect(run.error).toBe(`maxFailures reached: ${run.failedCount} failed items`);
@@ -156,11 +151,8 @@ describe('budget', () => {
   it('maxCostUsd: a target reporting a fixed cost stops the run once the total reaches it', async () => {
     const total = 300;
     const items = Array.from({ length: total }, () => ({ input: { delayMs: 5 } }));
-    const { runId, run, seenStoppedAt } = await runToEnd(
-      items,
-      { maxAttempts: 1, maxCostUsd: 0.05 },
-      { WORKER_CONCURRENCY: '2' },
-    );
+    const execution = { maxAttempts: 1, maxCostUsd: 0.05 };
+    const { runId, run, seenStoppedAt } = await runToEnd(items, execution, 2);
     expect(run.status).toBe('failed');
     expect(run.costUsd).toBeGreaterThanOrEqual(0.05);
     expect(run.costUsd).toBeCloseTo(run.succeededCount * 0.01, 12);
@@ -174,14 +166,8 @@ describe('budget', () => {
   });
 
   it('a run that stays under its budget completes', async () => {
-    const { run } = await runToEnd(
-      Array.from({ length: 10 }, () => ({ input: {} })),
-      {
-        maxAttempts: 1,
-        maxCostUsd: 0.5,
-        maxFailures: 1,
-      },
-    );
+    const items = Array.from({ length: 10 }, () => ({ input: {} }));
+    const { run } = await runToEnd(items, { maxAttempts: 1, maxCostUsd: 0.5, maxFailures: 1 });
     expect(run.status).toBe('completed');
     expect(run.error).toBeNull();
     expect(run.succeededCount).toBe(10);
