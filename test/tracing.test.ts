@@ -299,6 +299,28 @@ describe('tracing', () => {
       const key = (s: ReceivedSpan) =>
         `${s.attributes['runledger.item.id']}#${s.attributes['runledger.attempt']}`;
       const ordered = [...attempts].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+      /**
+       * What the attempt span of attempt `attempt` of item `item` (index `index`) carries, with
+       * its status code: a failed attempt (`retry`, `failed`) its error type (the target's
+       * 500: http_error) and status 2 (error), a succeeded one the target's usage (3 + 5
+       * tokens) and status 0.
+       */
+      const attemptSpan = (
+        item: string,
+        index: number,
+        attempt: number,
+        outcome: 'retry' | 'failed' | 'succeeded',
+      ) => ({
+        'runledger.run.id': run.id,
+        'runledger.item.id': item,
+        'runledger.item.index': index,
+        'runledger.attempt': attempt,
+        'runledger.target': 'http',
+        'runledger.outcome': outcome,
+        ...(outcome === 'succeeded'
+          ? { 'gen_ai.usage.input_tokens': 3, 'gen_ai.usage.output_tokens': 5, status: 0 }
+          : { 'error.type': 'http_error', status: 2 }),
+      });
       expect(
         ordered.map((s) => {
           const { 'runledger.latency_ms': latency, ...rest } = s.attributes;
@@ -307,58 +329,11 @@ describe('tracing', () => {
           return { ...rest, status: s.status.code ?? 0 };
         }),
       ).toEqual([
-        {
-          'runledger.run.id': run.id,
-          'runledger.item.id': 'bad',
-          'runledger.item.index': 2,
-          'runledger.attempt': 1,
-          'runledger.target': 'http',
-          'runledger.outcome': 'retry',
-          'error.type': 'http_error',
-          status: 2,
-        },
-        {
-          'runledger.run.id': run.id,
-          'runledger.item.id': 'bad',
-          'runledger.item.index': 2,
-          'runledger.attempt': 2,
-          'runledger.target': 'http',
-          'runledger.outcome': 'failed',
-          'error.type': 'http_error',
-          status: 2,
-        },
-        {
-          'runledger.run.id': run.id,
-          'runledger.item.id': 'flaky',
-          'runledger.item.index': 1,
-          'runledger.attempt': 1,
-          'runledger.target': 'http',
-          'runledger.outcome': 'retry',
-          'error.type': 'http_error',
-          status: 2,
-        },
-        {
-          'runledger.run.id': run.id,
-          'runledger.item.id': 'flaky',
-          'runledger.item.index': 1,
-          'runledger.attempt': 2,
-          'runledger.target': 'http',
-          'runledger.outcome': 'succeeded',
-          'gen_ai.usage.input_tokens': 3,
-          'gen_ai.usage.output_tokens': 5,
-          status: 0,
-        },
-        {
-          'runledger.run.id': run.id,
-          'runledger.item.id': 'ok',
-          'runledger.item.index': 0,
-          'runledger.attempt': 1,
-          'runledger.target': 'http',
-          'runledger.outcome': 'succeeded',
-          'gen_ai.usage.input_tokens': 3,
-          'gen_ai.usage.output_tokens': 5,
-          status: 0,
-        },
+        attemptSpan('bad', 2, 1, 'retry'),
+        attemptSpan('bad', 2, 2, 'failed'),
+        attemptSpan('flaky', 1, 1, 'retry'),
+        attemptSpan('flaky', 1, 2, 'succeeded'),
+        attemptSpan('ok', 0, 1, 'succeeded'),
       ]);
       // each item's attempts sit under the consumer span of its chunk (chunk = item index)
       const consumerOf = new Map(
