@@ -2,7 +2,14 @@
  * The run store against a real Redis: every Lua script path and return code, exactly-once
  * recording, terminal transitions, TTLs, listing and events.
  */
-import { type NewRun, RunStateError, type StoredItem, type StoredResult } from '@runledger/shared';
+import {
+  type NewRun,
+  type Run,
+  RunStateError,
+  type RunStatus,
+  type StoredItem,
+  type StoredResult,
+} from '@runledger/shared';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { useTestStore } from './helpers/context.js';
@@ -39,6 +46,26 @@ async function createRun(n: number, overrides: Partial<NewRun> = {}): Promise<st
   await store.runs.stageItems(id, 0, items(n));
   await store.runs.commitRun(newRun(id, n, overrides));
   return id;
+}
+
+/**
+ * Reads run `id` and asserts it ended `status` with `[succeeded, failed, cancelled]` items and
+ * progress 1; returns the run.
+ */
+async function expectFinished(
+  id: string,
+  status: RunStatus,
+  [succeeded, failed, cancelled]: [number, number, number],
+): Promise<Run> {
+  const run = await store.runs.getRun(id);
+  expect(run).toMatchObject({
+    status,
+    succeededCount: succeeded,
+    failedCount: failed,
+    cancelledCount: cancelled,
+    progress: 1,
+  });
+  return run!;
 }
 
 const ok = (latencyMs: number, output: unknown = 1, passed = true): StoredResult => ({
@@ -180,15 +207,8 @@ describe('record-results-9', () => {
     const last = await store.execution.recordResults(id, records.slice(6));
     expect(last).toEqual({ state: 'ok', recorded: 4, done: 10, total: 10, finished: true });
 
-    const run = await store.runs.getRun(id);
-    expect(run).toMatchObject({
-      status: 'completed',
-      succeededCount: 7,
-      failedCount: 3,
-      cancelledCount: 0,
-      progress: 1,
-      usage: { inputTokens: 70, outputTokens: 14 },
-    });
+    const run = await expectFinished(id, 'completed', [7, 3, 0]);
+    expect(run).toMatchObject({ usage: { inputTokens: 70, outputTokens: 14 } });
     expect(run?.costUsd).toBeCloseTo(3.5, 10);
     // exact_match passed for even i in 0..6: 0,2,4,6
     // 3 failed items have no score: errors 3; passRate over all 10 items, passRateOfScored over 7
@@ -261,15 +281,8 @@ describe('finish-run-9', () => {
     ]);
     const out = await store.execution.finishRun(id, 'cancelled', 'cancelled by request');
     expect(out).toEqual({ state: 'finished', cancelledItems: 4 });
-    const run = await store.runs.getRun(id);
-    expect(run).toMatchObject({
-      status: 'cancelled',
-      succeededCount: 1,
-      failedCount: 1,
-      cancelledCount: 4,
-      progress: 1,
-      error: 'cancelled by request',
-    });
+    const run = await expectFinished(id, 'cancelled', [1, 1, 4]);
+    expect(run).toMatchObject({ error: 'cancelled by request' });
     const cancelled = await store.results.listResults(id, { status: 'cancelled' });
     expect(cancelled.results.map((r) => r.itemIndex)).toEqual([2, 3, 4, 5]);
     expect(cancelled.results[0]).toMatchObject({
