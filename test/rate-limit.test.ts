@@ -1,10 +1,3 @@
-/**
- * Limits shared by the whole fleet, measured at a scripted HTTP target with 3 in-process
- * workers on a real Redis: requests per minute per target (`RUNLEDGER_TARGET_LIMITS`), tokens
- * per minute, per-run `execution.concurrency`, and HTTP 429 `Retry-After` (a wait that burns no
- * attempt and holds no worker slot).
- */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadTargetLimits,
@@ -13,7 +6,7 @@ import {
   WorkerTableError,
 } from '../apps/worker/src/index.js';
 import { useWorkerFixture } from './helpers/engine-workers.js';
-import { listenOnLoopback } from './helpers/http-target.js';
+import { createJsonServer, listenOnLoopback } from './helpers/http-target.js';
 
 /** One request the target received (times in ms since epoch). */
 interface Hit {
@@ -33,50 +26,42 @@ async function startTarget() {
   const hits: Hit[] = [];
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        runId: string;
-        itemIndex: number;
-        attempt: number;
-        input: { delayMs?: number; throttle?: number; retryAfter?: string };
-      };
-      const seen = hits.filter(
-        (h) => h.runId === body.runId && h.itemIndex === body.itemIndex,
-      ).length;
-      const hit: Hit = {
-        runId: body.runId,
-        itemIndex: body.itemIndex,
-        attempt: body.attempt,
-        at,
-        status: 200,
-      };
-      hits.push(hit);
-      const now = (inFlight.get(body.runId) ?? 0) + 1;
-      inFlight.set(body.runId, now);
-      maxInFlight.set(body.runId, Math.max(now, maxInFlight.get(body.runId) ?? 0));
-      const answer = () => {
-        inFlight.set(body.runId, (inFlight.get(body.runId) ?? 1) - 1);
-        if (body.input.throttle !== undefined && seen < body.input.throttle) {
-          hit.status = 429;
-          res.writeHead(429, {
-            'content-type': 'application/json',
-            'retry-after': body.input.retryAfter ?? '0',
-          });
-          res.end('{"error":"slow down"}');
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ ok: body.itemIndex, usage: { input_tokens: 3, output_tokens: 5 } }),
-        );
-      };
-      if (body.input.delayMs) setTimeout(answer, body.input.delayMs);
-      else answer();
-    });
+  const server = createJsonServer<{
+    runId: string;
+    itemIndex: number;
+    attempt: number;
+    input: { delayMs?: number; throttle?: number; retryAfter?: string };
+  }>((body, _req, res, at) => {
+    const seen = hits.filter(
+      (h) => h.runId === body.runId && h.itemIndex === body.itemIndex,
+    ).length;
+    const hit: Hit = {
+      runId: body.runId,
+      itemIndex: body.itemIndex,
+      attempt: body.attempt,
+      at,
+      status: 200,
+    };
+    hits.push(hit);
+    const now = (inFlight.get(body.runId) ?? 0) + 1;
+    inFlight.set(body.runId, now);
+    maxInFlight.set(body.runId, Math.max(now, maxInFlight.get(body.runId) ?? 0));
+    const answer = () => {
+      inFlight.set(body.runId, (inFlight.get(body.runId) ?? 1) - 1);
+      if (body.input.throttle !== undefined && seen < body.input.throttle) {
+        hit.status = 429;
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'retry-after': body.input.retryAfter ?? '0',
+        });
+        res.end('{"error":"slow down"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: body.itemIndex, usage: { input_tokens: 3, output_tokens: 5 } }));
+    };
+    if (body.input.delayMs) setTimeout(answer, body.input.delayMs);
+    else answer();
   });
   return { ...(await listenOnLoopback(server)), hits, maxInFlight };
 }

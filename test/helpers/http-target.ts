@@ -39,67 +39,79 @@ export interface HttpTargetServer {
 /** Starts the scripted target on `127.0.0.1` and a free port. */
 export async function startHttpTarget(): Promise<HttpTargetServer> {
   const requests: TargetRequest[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const arrivedAt = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        runId: string;
-        itemId: string;
-        itemIndex: number;
-        attempt: number;
-        input: unknown;
-      };
-      const record: TargetRequest = {
-        runId: body.runId,
-        itemId: body.itemId,
-        itemIndex: body.itemIndex,
-        attempt: body.attempt,
-        input: body.input,
-        headers: req.headers,
-        arrivedAt,
-        status: null,
-        aborted: false,
-      };
-      requests.push(record);
-      const script = (body.input !== null && typeof body.input === 'object' ? body.input : {}) as {
-        fail?: number;
-        failOnce?: number;
-        delayMs?: number;
-        hang?: boolean;
-      };
-      let timer: NodeJS.Timeout | undefined;
-      res.on('close', () => {
-        if (timer) clearTimeout(timer);
-        if (!res.writableFinished) record.aborted = true;
-      });
-      const answer = () => {
-        let status = 200;
-        if (script.fail) status = script.fail;
-        else if (script.failOnce && body.attempt === 1) status = script.failOnce;
-        record.status = status;
-        const payload =
-          status === 200
-            ? {
-                echo: body.input,
-                usage: { prompt_tokens: 3, completion_tokens: 5 },
-                model: 'test-model',
-              }
-            : { error: `scripted ${status}` };
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
-      };
-      if (script.hang) return;
-      if (script.delayMs) timer = setTimeout(answer, script.delayMs);
-      else answer();
+  const server = createJsonServer<{
+    runId: string;
+    itemId: string;
+    itemIndex: number;
+    attempt: number;
+    input: unknown;
+  }>((body, req, res, arrivedAt) => {
+    const record: TargetRequest = {
+      runId: body.runId,
+      itemId: body.itemId,
+      itemIndex: body.itemIndex,
+      attempt: body.attempt,
+      input: body.input,
+      headers: req.headers,
+      arrivedAt,
+      status: null,
+      aborted: false,
+    };
+    requests.push(record);
+    const script = (body.input !== null && typeof body.input === 'object' ? body.input : {}) as {
+      fail?: number;
+      failOnce?: number;
+      delayMs?: number;
+      hang?: boolean;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    res.on('close', () => {
+      if (timer) clearTimeout(timer);
+      if (!res.writableFinished) record.aborted = true;
     });
+    const answer = () => {
+      let status = 200;
+      if (script.fail) status = script.fail;
+      else if (script.failOnce && body.attempt === 1) status = script.failOnce;
+      record.status = status;
+      const payload =
+        status === 200
+          ? {
+              echo: body.input,
+              usage: { prompt_tokens: 3, completion_tokens: 5 },
+              model: 'test-model',
+            }
+          : { error: `scripted ${status}` };
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (script.hang) return;
+    if (script.delayMs) timer = setTimeout(answer, script.delayMs);
+    else answer();
   });
   return {
     ...(await listenOnLoopback(server)),
     requests,
     requestsOf: (itemIndex) => requests.filter((r) => r.itemIndex === itemIndex),
   };
+}
+
+/**
+ * An HTTP server that reads each request's whole body, parses it as JSON (of type `T`; it
+ * throws on a body that is not JSON) and calls `handle` with it, the request, the response
+ * to write, and the request's arrival time (ms since epoch, taken before its body was read).
+ */
+export function createJsonServer<T>(
+  handle: (body: T, req: IncomingMessage, res: ServerResponse, arrivedAt: number) => void,
+): Server {
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const arrivedAt = Date.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      handle(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, req, res, arrivedAt);
+    });
+  });
 }
 
 /**
