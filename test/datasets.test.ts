@@ -285,33 +285,32 @@ describe('datasets', () => {
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body.detail).toBe('dataset nope not found');
-    const version = await call<Problem>('POST', '/v1/runs', {
-      target: { name: 'echo' },
-      dataset: { id: 'capitals', version: 'v99' },
-    });
-    expect(version.status).toBe(404);
-    expect(version.body.errors).toEqual([
-      { path: 'dataset.version', message: 'dataset capitals version v99 not found' },
-    ]);
-    const badVersion = await call<Problem>('POST', '/v1/runs', {
-      target: { name: 'echo' },
-      dataset: { id: 'capitals', version: 'sha256:abc' },
-    });
-    expect(badVersion.status).toBe(400);
-    expect(badVersion.body.errors).toEqual([
-      { path: 'dataset.version', message: 'a stored dataset version is a number (`3` or `v3`)' },
-    ]);
-    const neither = await call<Problem>('POST', '/v1/runs', {
-      target: { name: 'echo' },
-      dataset: {},
-    });
-    expect(neither.status).toBe(400);
-    expect(neither.body.errors).toEqual([
-      {
-        path: 'dataset.items',
-        message: 'dataset.items is required unless dataset.id names a stored dataset',
-      },
-    ]);
+    // [dataset, status, the field path named, its message]
+    const cases: [object, number, string, string][] = [
+      [
+        { id: 'capitals', version: 'v99' },
+        404,
+        'dataset.version',
+        'dataset capitals version v99 not found',
+      ],
+      [
+        { id: 'capitals', version: 'sha256:abc' },
+        400,
+        'dataset.version',
+        'a stored dataset version is a number (`3` or `v3`)',
+      ],
+      [
+        {},
+        400,
+        'dataset.items',
+        'dataset.items is required unless dataset.id names a stored dataset',
+      ],
+    ];
+    for (const [dataset, status, path, message] of cases) {
+      const res = await call<Problem>('POST', '/v1/runs', { target: { name: 'echo' }, dataset });
+      expect(res.status).toBe(status);
+      expect(res.body.errors).toEqual([{ path, message }]);
+    }
   });
 
   it('deletes a dataset; runs keep their copy of the items', async () => {
