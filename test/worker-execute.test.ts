@@ -217,6 +217,15 @@ async function execute(h: Harness) {
   return outcome;
 }
 
+/** Asserts `outcome` is a `failed` result after `attempts` attempts, its error matching `error`. */
+function expectFailed(
+  outcome: Awaited<ReturnType<typeof execute>>,
+  attempts: number,
+  error: Record<string, unknown>,
+) {
+  expect(outcome).toMatchObject({ kind: 'result', result: { status: 'failed', attempts, error } });
+}
+
 describe('executeItem', () => {
   it('succeeds on the first attempt with timing fields, usage and cost', async () => {
     const h = harness(async (input) => ({
@@ -274,14 +283,7 @@ describe('executeItem', () => {
       throw new NonRetryableError('HTTP 400: nope', 'http_error', 400);
     });
     const outcome = await execute(h);
-    expect(outcome).toMatchObject({
-      kind: 'result',
-      result: {
-        status: 'failed',
-        attempts: 1,
-        error: { message: 'HTTP 400: nope', type: 'http_error', status: 400 },
-      },
-    });
+    expectFailed(outcome, 1, { message: 'HTTP 400: nope', type: 'http_error', status: 400 });
     expect(h.attempts).toHaveLength(1);
   });
 
@@ -293,14 +295,7 @@ describe('executeItem', () => {
       { maxAttempts: 2, backoff: { type: 'exponential', delayMs: 2 } },
     );
     const outcome = await execute(h);
-    expect(outcome).toMatchObject({
-      kind: 'result',
-      result: {
-        status: 'failed',
-        attempts: 2,
-        error: { message: 'failure 2', type: 'target_error' },
-      },
-    });
+    expectFailed(outcome, 2, { message: 'failure 2', type: 'target_error' });
     if (outcome.kind === 'result') expect(outcome.result.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -313,14 +308,7 @@ describe('executeItem', () => {
     const t0 = performance.now();
     const outcome = await execute(h);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(95);
-    expect(outcome).toMatchObject({
-      kind: 'result',
-      result: {
-        status: 'failed',
-        attempts: 2,
-        error: { message: 'attempt timed out after 50 ms', type: 'timeout' },
-      },
-    });
+    expectFailed(outcome, 2, { message: 'attempt timed out after 50 ms', type: 'timeout' });
     expect(h.attempts.map((a) => a.signal.aborted)).toEqual([true, true]);
     expect((h.attempts[0]!.signal.reason as DOMException).name).toBe('TimeoutError');
     if (outcome.kind === 'result') expect(outcome.result.latencyMs).toBeGreaterThanOrEqual(49);
