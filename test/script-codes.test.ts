@@ -40,6 +40,22 @@ function createRun(n: number): Promise<string> {
   return commitTestRun(store, n, {}, items);
 }
 
+/**
+ * claim-items-4 sent straight to Redis: a claim of item 0 of `runId` at time 1 ms, with items
+ * and spec, events capped at 10. Its raw reply (`[ScriptCode, ...]`).
+ */
+function claimRaw(runId: string) {
+  const k = store.keys.run(runId);
+  return redis.rlClaimItems(k.run, k.items, k.results, k.events, 1, '1', '1', 10, 0);
+}
+
+/**
+ * finish-run-9 sent straight to Redis: `runId` cancelled at time 1 ms (events capped at 10), no
+ * error message, `{}` for the items without a result. Its raw reply (`[ScriptCode, ...]`).
+ */
+const cancelRaw = (runId: string) =>
+  redis.rlFinishRun(...store.keys.runKeyList(runId), 1, 10, 'cancelled', '', '{}');
+
 describe('the code table', () => {
   it('lua/includes/codes.lua holds exactly the names and numbers of ScriptCode', () => {
     const table = /local Code = \{([^}]*)\}/.exec(lua('includes/codes.lua'))?.[1] ?? '';
@@ -97,27 +113,9 @@ describe('each script outcome decodes to its Error class', () => {
 
   it('claim-items-4 and finish-run-9: RUN_NOT_FOUND -> RunNotFoundError, RUN_TERMINAL -> RunTerminalError', async () => {
     const gone = ulid();
-    const g = store.keys.run(gone);
-    const claimGone = await redis.rlClaimItems(
-      g.run,
-      g.items,
-      g.results,
-      g.events,
-      1,
-      '1',
-      '1',
-      10,
-      0,
-    );
+    const claimGone = await claimRaw(gone);
     expect(claimGone).toEqual([ScriptCode.RunNotFound]);
-    const finishGone = await redis.rlFinishRun(
-      ...store.keys.runKeyList(gone),
-      1,
-      10,
-      'cancelled',
-      '',
-      '{}',
-    );
+    const finishGone = await cancelRaw(gone);
     expect(finishGone).toEqual([ScriptCode.RunNotFound]);
     for (const reply of [claimGone, finishGone]) {
       const err = scriptError(reply, { runId: gone });
@@ -132,27 +130,9 @@ describe('each script outcome decodes to its Error class', () => {
 
     const id = await createRun(2);
     expect((await store.execution.finishRun(id, 'cancelled', 'stop')).state).toBe('finished');
-    const k = store.keys.run(id);
-    const claimDone = await redis.rlClaimItems(
-      k.run,
-      k.items,
-      k.results,
-      k.events,
-      1,
-      '1',
-      '1',
-      10,
-      0,
-    );
+    const claimDone = await claimRaw(id);
     expect(claimDone).toEqual([ScriptCode.RunTerminal, 'cancelled']);
-    const finishDone = await redis.rlFinishRun(
-      ...store.keys.runKeyList(id),
-      1,
-      10,
-      'cancelled',
-      '',
-      '{}',
-    );
+    const finishDone = await cancelRaw(id);
     expect(finishDone).toEqual([ScriptCode.RunTerminal, 'cancelled']);
     for (const reply of [claimDone, finishDone]) {
       const err = scriptError(reply, { runId: id });
