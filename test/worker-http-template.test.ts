@@ -8,22 +8,13 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createLogger,
-  NonRetryableError,
-  RetryableError,
-  type Run,
-  type TargetContext,
-} from '@runledger/shared';
-import {
-  createHttpTarget,
-  HttpGuard,
-  TargetNotAllowedError,
-  targetConfig,
-} from '@runledger/worker';
+import { NonRetryableError, RetryableError, type TargetContext } from '@runledger/shared';
+import { createHttpTarget, HttpGuard, TargetNotAllowedError } from '@runledger/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
 import { storedResults, waitForRunStatus } from './helpers/run-checks.js';
+import { postRun } from './helpers/submit.js';
+import { runOnce, targetContext } from './helpers/targets.js';
 
 /** One request as the server saw it. */
 interface Seen {
@@ -44,31 +35,17 @@ let server: ReturnType<typeof createServer>;
 let base: string;
 const seen: Seen[] = [];
 
-const logger = createLogger({ level: 'silent' });
 const target = () => createHttpTarget({ allow: '127.0.0.1' });
 
-function context(config: Record<string, unknown>, extra: Partial<TargetContext> = {}) {
-  return {
-    signal: new AbortController().signal,
-    attempt: 2,
-    config: targetConfig(target(), config),
-    runId: '01RUNID',
-    itemId: 'q-1',
-    itemIndex: 4,
-    metadata: { lang: 'fr' },
-    logger,
-    ...extra,
-  };
-}
+/** Attempt 2 of item `q-1` (index 4, metadata `lang: fr`) of run `01RUNID`; `extra` on top. */
+const context = (config: Record<string, unknown>, extra: Partial<TargetContext> = {}) => {
+  const item = { runId: '01RUNID', itemId: 'q-1', itemIndex: 4, metadata: { lang: 'fr' } };
+  return targetContext(target(), config, { attempt: 2, ...item, ...extra });
+};
 
 /** Runs the target once; returns its output or the error it threw. */
 function call(config: Record<string, unknown>, input: unknown): Promise<unknown> {
-  return target()
-    .run(input, context(config))
-    .then(
-      (out) => out,
-      (err: unknown) => err,
-    );
+  return runOnce(target(), input, context(config));
 }
 
 beforeAll(async () => {
@@ -347,29 +324,21 @@ describe('http target in a worker run', () => {
       input: { a: i, b: 2 },
       expectedOutput: String(i + 2),
     }));
-    const submit = async (mode: string): Promise<string> => {
-      const res = await h.app.request('/v1/runs', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: `http-${mode}`,
-          target: {
-            name: 'http',
-            config: {
-              url: `${base}/answer`,
-              body: { a: '{{input.a}}', b: '{{input.b}}', mode },
-              outputPath: 'choices.0.message.content',
-            },
+    const submit = (mode: string) =>
+      postRun(h.app, {
+        name: `http-${mode}`,
+        target: {
+          name: 'http',
+          config: {
+            url: `${base}/answer`,
+            body: { a: '{{input.a}}', b: '{{input.b}}', mode },
+            outputPath: 'choices.0.message.content',
           },
-          dataset: { items },
-          scorers: [{ name: 'exact_match' }],
-          execution: { maxAttempts: 1, timeoutMs: 10_000 },
-        }),
+        },
+        dataset: { items },
+        scorers: [{ name: 'exact_match' }],
+        execution: { maxAttempts: 1, timeoutMs: 10_000 },
       });
-      const body = (await res.json()) as Run;
-      expect(res.status, JSON.stringify(body)).toBe(201);
-      return body.id;
-    };
     const exact = await submit('exact');
     const sloppy = await submit('sloppy');
     const counts: Record<string, [number, number]> = {};

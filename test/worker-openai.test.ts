@@ -8,18 +8,14 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  createLogger,
-  NonRetryableError,
-  RetryableError,
-  type Run,
-  type TargetContext,
-} from '@runledger/shared';
-import { createOpenAiTarget, TargetNotAllowedError, targetConfig } from '@runledger/worker';
+import { NonRetryableError, RetryableError } from '@runledger/shared';
+import { createOpenAiTarget, TargetNotAllowedError } from '@runledger/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { storedResults, waitForRunStatus } from './helpers/run-checks.js';
+import { postRun } from './helpers/submit.js';
+import { runOnce, targetContext } from './helpers/targets.js';
 
 /** A chat completions request as the server saw it. */
 interface ChatRequest {
@@ -107,23 +103,14 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const logger = createLogger({ level: 'silent' });
-
 /** The target allowed to call loopback, its API keys read from `env`. */
 const openai = (env: Record<string, string | undefined> = {}) =>
   createOpenAiTarget({ allow: '127.0.0.1', env });
 
+/** Attempt 1 of item `q-9` (index 8, metadata `subject: arithmetic`) of run `01RUN`. */
 function context(config: Record<string, unknown>, signal = new AbortController().signal) {
-  return {
-    signal,
-    attempt: 1,
-    config: targetConfig(openai(), config),
-    runId: '01RUN',
-    itemId: 'q-9',
-    itemIndex: 8,
-    metadata: { subject: 'arithmetic' },
-    logger,
-  } satisfies TargetContext<unknown>;
+  const item = { runId: '01RUN', itemId: 'q-9', itemIndex: 8, metadata: { subject: 'arithmetic' } };
+  return targetContext(openai(), config, { signal, attempt: 1, ...item });
 }
 
 /** Runs the target once; returns its output or the error it threw, and the requests it sent. */
@@ -133,12 +120,7 @@ async function call(
   env: Record<string, string | undefined> = {},
 ): Promise<{ result: unknown; sent: ChatRequest[] }> {
   const from = requests.length;
-  const result = await openai(env)
-    .run(input, context(config))
-    .then(
-      (out) => out,
-      (err: unknown) => err,
-    );
+  const result = await runOnce(openai(env), input, context(config));
   return { result, sent: requests.slice(from) };
 }
 
@@ -301,32 +283,24 @@ describe('openai target end to end (API + worker)', () => {
       input: { question: `What is ${i}+2?${i === 3 ? ' [429 once]' : ''}` },
       expectedOutput: String(i + 2),
     }));
-    const submit = async (temperature: number): Promise<string> => {
-      const res = await h.app.request('/v1/runs', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: `t=${temperature}`,
-          target: {
-            name: 'openai',
-            config: {
-              baseUrl,
-              model: 'tiny-llm',
-              params: { temperature, max_tokens: 8 },
-              system: 'You answer item {{item.id}} with a number.',
-              prompt: '{{input.question}}',
-              apiKeyEnv: 'RL_TEST_LLM_KEY',
-            },
+    const submit = (temperature: number) =>
+      postRun(h.app, {
+        name: `t=${temperature}`,
+        target: {
+          name: 'openai',
+          config: {
+            baseUrl,
+            model: 'tiny-llm',
+            params: { temperature, max_tokens: 8 },
+            system: 'You answer item {{item.id}} with a number.',
+            prompt: '{{input.question}}',
+            apiKeyEnv: 'RL_TEST_LLM_KEY',
           },
-          dataset: { items },
-          scorers: [{ name: 'exact_match' }],
-          execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 0 }, timeoutMs: 10_000 },
-        }),
+        },
+        dataset: { items },
+        scorers: [{ name: 'exact_match' }],
+        execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 0 }, timeoutMs: 10_000 },
       });
-      const body = (await res.json()) as Run;
-      expect(res.status, JSON.stringify(body)).toBe(201);
-      return body.id;
-    };
     const from = requests.length;
     const cold = await submit(0);
     const warm = await submit(0.7);

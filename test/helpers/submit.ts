@@ -1,6 +1,7 @@
 /**
  * Creates runs straight through the run store and queues, in the order the API does
- * (stageItems -> commitRun, which indexes it -> enqueueRun), so worker tests do not depend on the API.
+ * (stageItems -> commitRun, which indexes it -> enqueueRun), so worker tests do not depend on the
+ * API; and through the API (`postRun`), for tests that run one.
  */
 import {
   chunkSizeFor,
@@ -12,6 +13,7 @@ import {
   type StoredItem,
 } from '@runledger/shared';
 import { ulid } from 'ulid';
+import { expect } from 'vitest';
 import type { z } from 'zod';
 
 /** A run spec as a client sends it (defaults not applied yet). */
@@ -103,4 +105,24 @@ export async function commitTestRun(
   await store.runs.stageItems(id, 0, items);
   await store.runs.commitRun(testRun(id, n, overrides));
   return id;
+}
+
+/** What `postRun` needs of the API: a Hono app's `request` (no auth key is sent). */
+export interface RequestableApp {
+  request(path: string, init: RequestInit): Response | Promise<Response>;
+}
+
+/**
+ * Submits `spec` through the API as a client does (`POST /v1/runs`, JSON body), asserts the
+ * answer is 201 (the body is the assertion's message otherwise) and returns the new run's id.
+ */
+export async function postRun(app: RequestableApp, spec: RunSpecInput): Promise<string> {
+  const res = await app.request('/v1/runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  const body = (await res.json()) as { id: string };
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body.id;
 }
