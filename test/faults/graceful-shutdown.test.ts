@@ -5,14 +5,13 @@
  * every worker SIGTERMed: no attempt of it started after the cancel returned.
  */
 import { describe, expect, it } from 'vitest';
-import { submitRunDirect } from '../helpers/submit.js';
 import {
   accounting,
   clusterPerTest,
   expectIntact,
-  faultItems,
   kill,
   postFaultRun,
+  submitFaultRun,
   waitForResults,
   waitTerminal,
 } from './harness.js';
@@ -26,10 +25,7 @@ describe('fault: graceful shutdown under load', () => {
     const workers = await Promise.all(
       [0, 1, 2].map(() => c.spawnWorker({ WORKER_SHUTDOWN_TIMEOUT_MS: '100' })),
     );
-    const runId = await submitRunDirect(c.store, c.queues, {
-      target: { name: 'fault-http', config: { url: c.target.url } },
-      dataset: { items: faultItems(total, 200) },
-    });
+    const runId = await submitFaultRun(c, total, 200);
     const k = c.store.keys.run(runId);
     await waitForResults(c, runId, 300);
     const exits = await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));

@@ -28,6 +28,7 @@ import {
   type RedisServer,
   startRedisServer,
 } from '../helpers/redis-server.js';
+import { type RunSpecInput, submitRunDirect } from '../helpers/submit.js';
 import { STARTED_AT_HEADER, WORKER_PID_HEADER } from './fixtures/headers.js';
 import { type Accounting, report } from './report.js';
 
@@ -532,6 +533,81 @@ export function faultItems(
   extra: (i: number) => Record<string, unknown> = () => ({}),
 ) {
   return Array.from({ length: n }, (_, i) => ({ input: { i, delayMs, ...extra(i) } }));
+}
+
+/**
+ * Submits `total` `faultItems` (each answered after `delayMs`) to the scripted target
+ * (`fault-http` at `cluster.target.url`) straight through the store and queues
+ * (`submitRunDirect`); `spec` on top (execution, or another target). Returns the run id.
+ */
+export function submitFaultRun(
+  cluster: Cluster,
+  total: number,
+  delayMs: number,
+  spec: Partial<RunSpecInput> = {},
+): Promise<string> {
+  return submitRunDirect(cluster.store, cluster.queues, {
+    target: { name: 'fault-http', config: { url: cluster.target.url } },
+    dataset: { items: faultItems(total, delayMs) },
+    ...spec,
+  });
+}
+
+/** What a worker held when it was killed or cut off (`heldChunks`). */
+export interface HeldChunks {
+  /** The run's results stored at that moment, by item index. */
+  done: Map<number, StoredResult>;
+  /** The run's chunk size (items per chunk job). */
+  chunkSize: number;
+  /** The chunks of the items the worker had requested from the target and with no result. */
+  chunks: Set<number>;
+}
+
+/** The chunks of `runId` that the worker process `pid` holds now (see `HeldChunks`). */
+export async function heldChunks(
+  cluster: Cluster,
+  runId: string,
+  pid: number,
+): Promise<HeldChunks> {
+  const chunkSize = Number(
+    await cluster.client.hget(cluster.store.keys.run(runId).run, 'chunkSize'),
+  );
+  const done = await storedResults(cluster, runId);
+  const chunks = new Set(
+    cluster
+      .attempts(runId)
+      .filter((a) => a.pid === pid && !done.has(a.itemIndex))
+      .map((a) => Math.floor(a.itemIndex / chunkSize)),
+  );
+  return { done, chunkSize, chunks };
+}
+
+/**
+ * Polls (up to `timeoutMs`, every 50 ms) until a result stored after `held` was taken, on one
+ * of its chunks, satisfies `by` (e.g. "written by another worker"); its `completedAt` (ms
+ * since epoch). Throws on timeout with `what`.
+ */
+export function firstResultOnHeld(
+  cluster: Cluster,
+  runId: string,
+  held: HeldChunks,
+  by: (result: StoredResult) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<number> {
+  return poll(
+    async () => {
+      let first = Number.POSITIVE_INFINITY;
+      for (const [index, result] of await storedResults(cluster, runId)) {
+        if (held.done.has(index) || !held.chunks.has(Math.floor(index / held.chunkSize))) continue;
+        if (by(result)) first = Math.min(first, result.completedAt ?? first);
+      }
+      return Number.isFinite(first) ? first : null;
+    },
+    what,
+    timeoutMs,
+    50,
+  );
 }
 
 /** Every result page of a run through the API (`GET /v1/runs/:id/results`), as item indexes. */

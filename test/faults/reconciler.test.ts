@@ -5,16 +5,15 @@
  * serves fails past the deadline with a clear error instead of staying `queued` forever.
  */
 import { describe, expect, it } from 'vitest';
-import { submitRunDirect } from '../helpers/submit.js';
 import type { Cluster } from './harness.js';
 import {
   accounting,
   clusterPerFile,
   expectIntact,
-  faultItems,
   poll,
   reenqueuedChunks,
   storedResults,
+  submitFaultRun,
   waitForResults,
   waitTerminal,
 } from './harness.js';
@@ -57,10 +56,7 @@ describe('fault: lost jobs and unserved targets', () => {
   it('every queue flushed mid-run: the reconciler re-enqueues the open chunks, the run completes exactly', async () => {
     const c = cluster;
     const total = 2000;
-    const runId = await submitRunDirect(c.store, c.queues, {
-      target: { name: 'fault-http', config: { url: c.target.url } },
-      dataset: { items: faultItems(total, 50) },
-    });
+    const runId = await submitFaultRun(c, total, 50);
     const _k = c.store.keys.run(runId);
     await waitForResults(c, runId, 300);
     const flushedAt = Date.now();
@@ -86,10 +82,7 @@ describe('fault: lost jobs and unserved targets', () => {
   it('a run whose target no live worker serves fails past the deadline with a clear error', async () => {
     const c = cluster;
     const total = 50;
-    const runId = await submitRunDirect(c.store, c.queues, {
-      target: { name: 'nobody-serves-this' },
-      dataset: { items: faultItems(total, 0) },
-    });
+    const runId = await submitFaultRun(c, total, 0, { target: { name: 'nobody-serves-this' } });
     const createdAt = Date.now();
     const status = await waitTerminal(c, runId, 30_000);
     const failedAt = Date.now();

@@ -14,7 +14,6 @@
  */
 import { createRedis } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
-import { submitRunDirect } from '../helpers/submit.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import type { Cluster } from './harness.js';
 import {
@@ -22,12 +21,14 @@ import {
   clusterPerFile,
   expectAllSucceeded,
   expectIntact,
-  faultItems,
+  firstResultOnHeld,
+  heldChunks,
   kill,
   poll,
   postFaultRun,
   sendFaultRun,
   storedResults,
+  submitFaultRun,
   waitTerminal,
 } from './harness.js';
 
@@ -70,12 +71,7 @@ describe('fault: Redis partition and slowness', () => {
     const cutProxy = await proxy();
     const cutOff = await cluster.spawnWorker({ REDIS_URL: cutProxy.url });
     const other = await cluster.spawnWorker();
-    const runId = await submitRunDirect(cluster.store, cluster.queues, {
-      target: { name: 'fault-http', config: { url: cluster.target.url } },
-      dataset: { items: faultItems(total, 150) },
-    });
-    const k = cluster.store.keys.run(runId);
-    const chunkSize = Number(await cluster.client.hget(k.run, 'chunkSize'));
+    const runId = await submitFaultRun(cluster, total, 150);
 
     // both workers have recorded results: cut the first one off
     await poll(
@@ -89,30 +85,18 @@ describe('fault: Redis partition and slowness', () => {
       'results from both workers',
       60_000,
     );
-    const done = await storedResults(cluster, runId);
-    const held = new Set(
-      cluster
-        .attempts(runId)
-        .filter((a) => a.pid === cutOff.pid && !done.has(a.itemIndex))
-        .map((a) => Math.floor(a.itemIndex / chunkSize)),
-    );
+    const held = await heldChunks(cluster, runId, cutOff.pid);
     const cutAt = Date.now();
     cutProxy.cut();
     // the other worker takes over a chunk the cut-off one held (its lock expired), and the
     // partition lasts at least 10 s
-    const takenOverAt = await poll(
-      async () => {
-        const now = await storedResults(cluster, runId);
-        let first = Number.POSITIVE_INFINITY;
-        for (const [index, r] of now) {
-          if (done.has(index) || !held.has(Math.floor(index / chunkSize))) continue;
-          if (r.workerId === other.id) first = Math.min(first, r.completedAt ?? first);
-        }
-        return Number.isFinite(first) ? first : null;
-      },
+    const takenOverAt = await firstResultOnHeld(
+      cluster,
+      runId,
+      held,
+      (r) => r.workerId === other.id,
       'the other worker taking over a chunk of the cut-off one',
       60_000,
-      50,
     );
     await poll(() => Date.now() - cutAt >= 10_000, '10 s of partition', 20_000, 100);
     cutProxy.restore();
@@ -156,11 +140,11 @@ describe('fault: Redis partition and slowness', () => {
       byMsg.get('Redis refused the results: kept in memory, retrying with backoff') ?? 0,
     ).toBeLessThanOrEqual(1);
     // at most one failure line per chunk job attempt it held
-    expect(byMsg.get('chunk job failed') ?? 0).toBeLessThanOrEqual(held.size * 2 + 2);
+    expect(byMsg.get('chunk job failed') ?? 0).toBeLessThanOrEqual(held.chunks.size * 2 + 2);
     expect(warnings.length).toBeLessThan(60);
     for (const w of warnings) expect(JSON.stringify(w).length).toBeLessThan(4096);
     console.log(
-      `cut-off worker warnings: ${JSON.stringify(Object.fromEntries(byMsg))}; chunks held: ${held.size}`,
+      `cut-off worker warnings: ${JSON.stringify(Object.fromEntries(byMsg))}; chunks held: ${held.chunks.size}`,
     );
   });
 
@@ -214,10 +198,8 @@ describe('fault: Redis partition and slowness', () => {
     const run = async (label: string, env: Record<string, string>) => {
       const worker = await cluster.spawnWorker(env);
       const started = Date.now();
-      const runId = await submitRunDirect(cluster.store, cluster.queues, {
-        target: { name: 'fault-http', config: { url: cluster.target.url } },
+      const runId = await submitFaultRun(cluster, total, 0, {
         execution: { timeoutMs: 10_000, maxAttempts: 3 },
-        dataset: { items: faultItems(total, 0) },
       });
       const status = await waitTerminal(cluster, runId, 300_000);
       const ms = Date.now() - started;

@@ -20,16 +20,15 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SentinelGroup, startSentinelGroup } from '../helpers/redis-sentinel.js';
 import type { RedisServer } from '../helpers/redis-server.js';
-import { submitRunDirect } from '../helpers/submit.js';
 import type { Cluster } from './harness.js';
 import {
   accounting,
   assembleCluster,
   expectAllSucceeded,
   expectIntact,
-  faultItems,
   poll,
   storedResults,
+  submitFaultRun,
   waitTerminal,
 } from './harness.js';
 
@@ -82,10 +81,7 @@ describe('fault: Redis master SIGKILLed under Sentinel', () => {
       RUNLEDGER_REDIS_WAIT_TIMEOUT_MS: '1000',
     };
     const workers = [await cluster.spawnWorker(workerEnv), await cluster.spawnWorker(workerEnv)];
-    const runId = await submitRunDirect(cluster.store, cluster.queues, {
-      target: { name: 'fault-http', config: { url: cluster.target.url } },
-      dataset: { items: faultItems(total, 100) },
-    });
+    const runId = await submitFaultRun(cluster, total, 100);
 
     // Jepsen-style probe: results of a second run recorded one call at a time with WAIT 1,
     // each index noted once its call resolved (acknowledged)
@@ -93,10 +89,9 @@ describe('fault: Redis master SIGKILLed under Sentinel', () => {
       prefix: cluster.prefix,
       waitReplicas: { replicas: 1, timeoutMs: 1000 },
     });
-    const probeId = await submitRunDirect(cluster.store, cluster.queues, {
+    const probeId = await submitFaultRun(cluster, 20_000, 0, {
       target: { name: 'no-such-target' },
       execution: { waitForWorkers: true },
-      dataset: { items: faultItems(20_000, 0) },
     });
     const acked = new Set<number>();
     let refused = 0;

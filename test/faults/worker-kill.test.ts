@@ -8,17 +8,17 @@
  * goals belong in benchmarks.
  */
 import { describe, expect, it } from 'vitest';
-import { submitRunDirect } from '../helpers/submit.js';
 import type { Cluster, WorkerProc } from './harness.js';
 import {
   accounting,
   clusterPerFile,
   expectAllSucceeded,
   expectIntact,
-  faultItems,
+  firstResultOnHeld,
+  heldChunks,
   kill,
   poll,
-  storedResults,
+  submitFaultRun,
   waitTerminal,
 } from './harness.js';
 
@@ -35,12 +35,8 @@ describe('fault: SIGKILL workers mid-run', () => {
       cluster.spawnWorker(),
       cluster.spawnWorker(),
     ]);
-    const runId = await submitRunDirect(cluster.store, cluster.queues, {
-      target: { name: 'fault-http', config: { url: cluster.target.url } },
-      dataset: { items: faultItems(total, 100) },
-    });
+    const runId = await submitFaultRun(cluster, total, 100);
     const k = cluster.store.keys.run(runId);
-    const chunkSize = Number(await cluster.client.hget(k.run, 'chunkSize'));
     const recoveries: number[] = [];
 
     for (let round = 0; round < 3; round++) {
@@ -60,29 +56,16 @@ describe('fault: SIGKILL workers mid-run', () => {
       workers.splice(workers.indexOf(victim), 1);
 
       // the chunks it held: items it had requested that had no result when it died
-      const done = await storedResults(cluster, runId);
-      const held = new Set(
-        cluster
-          .attempts(runId)
-          .filter((a) => a.pid === victim.pid && !done.has(a.itemIndex))
-          .map((a) => Math.floor(a.itemIndex / chunkSize)),
-      );
-      expect(held.size).toBeGreaterThan(0);
+      const held = await heldChunks(cluster, runId, victim.pid);
+      expect(held.chunks.size).toBeGreaterThan(0);
       const replacement = cluster.spawnWorker();
-      const recoveredAt = await poll(
-        async () => {
-          const now = await storedResults(cluster, runId);
-          let first = Number.POSITIVE_INFINITY;
-          for (const [index, result] of now) {
-            if (done.has(index) || !held.has(Math.floor(index / chunkSize))) continue;
-            if (result.workerId === victim.id) continue;
-            first = Math.min(first, result.completedAt ?? Number.POSITIVE_INFINITY);
-          }
-          return Number.isFinite(first) ? first : null;
-        },
+      const recoveredAt = await firstResultOnHeld(
+        cluster,
+        runId,
+        held,
+        (result) => result.workerId !== victim.id,
         `a result on a chunk worker ${victim.id} held`,
         30_000,
-        50,
       );
       recoveries.push(recoveredAt - killedAt);
       workers.push(await replacement);
