@@ -22,9 +22,10 @@ export function formatScore(s: RunScoreSummary | undefined, totalItems: number):
 /**
  * The summary of a run: status, counts, pass rate per scorer (`passRate`, with passed, failed
  * and errors), failed items by error type (count and first full message), latency p50/p90/p99
- * (ms), token usage and cost (USD), reruns, as aligned `label  value` lines.
+ * (ms), token usage and cost (USD), reruns, as aligned `label  value` lines; given the API's base
+ * URL (`apiUrl`, which also serves the dashboard), a last line with the run's dashboard page.
  */
-export function formatRunSummary(run: RunDetails): string {
+export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
   const rows: Array<[string, string]> = [
     ['run', run.name ? `${run.id} (${run.name})` : run.id],
@@ -64,6 +65,7 @@ export function formatRunSummary(run: RunDetails): string {
   if (run.parentRunId) rows.push(['rerun of', run.parentRunId]);
   if (run.reruns.length > 0) rows.push(['reruns', run.reruns.join(', ')]);
   if (run.error) rows.push(['error', run.error]);
+  if (apiUrl) rows.push(['dashboard', `${apiUrl.replace(/\/+$/, '')}/runs/${run.id}`]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
 }

@@ -424,7 +424,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           throw new CliError('--max-failed and --min-pass-rate need --watch');
         }
         const run = await api.runs.get(id);
-        out(opts.json ? formatJson(run) : formatRunSummary(run));
+        out(opts.json ? formatJson(run) : formatRunSummary(run, api.baseUrl));
         return;
       }
       await followRun(api, id, {

@@ -230,7 +230,7 @@ export async function followRun(
           : 'watch: reconnected\n',
       ),
   });
-  options.out(options.json ? formatJson(run) : formatRunSummary(run));
+  options.out(options.json ? formatJson(run) : formatRunSummary(run, client.baseUrl));
   const outcome = evaluateGates([runSubject(run)], options.gates ?? DEFAULT_GATES);
   if (outcome.code !== EXIT_CODES.ok)
     throw new ExitError(outcome.code, outcome.failures.join('\n'));
