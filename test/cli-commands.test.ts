@@ -55,7 +55,8 @@ describe('submit --watch', () => {
     );
     expect(summary.usage).toBe('0 input tokens, 0 output tokens');
     expect(summary.cost).toBe('$0.0000');
-    expect(summary.completed).toMatch(/^\d{4}-\d\d-\d\dT.+Z \(took \d+\.\d s\)$/);    // the last line: the run's page on the dashboard the API serves
+    expect(summary.completed).toMatch(/^\d{4}-\d\d-\d\dT.+Z \(took \d+\.\d s\)$/);
+    // the last line: the run's page on the dashboard the API serves
     expect(summary.dashboard).toBe(`${apiUrl()}/runs/${runId}`);
     expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^dashboard +http/);
   });
