@@ -227,6 +227,8 @@ export async function processChunk(
       { index, result: { ...result, workerId: deps.workerId } },
       spec.target.name,
     );
+    // results of one batch share its promise: watch each batch once
+    if (writes.includes(write)) return;
     write.then(
       (o) => {
         if (o.state === 'missing') ended = true;

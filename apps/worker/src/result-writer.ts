@@ -75,8 +75,15 @@ export interface ResultWriterOptions {
   onRunEnded?: (runId: string) => Promise<void>;
 }
 
-interface Pending {
-  record: ResultRecord;
+/**
+ * One run's buffer: its records and the one promise every `add` of them returns (settled by the
+ * write that takes them: one promise per batch, not one per result).
+ */
+interface RunBuffer {
+  records: ResultRecord[];
+  timer: NodeJS.Timeout;
+  target: string | undefined;
+  written: Promise<RecordOutcome>;
   resolve(outcome: RecordOutcome): void;
   reject(err: unknown): void;
 }
@@ -90,10 +97,7 @@ interface Pending {
  * const outcome = await writer.add(runId, { index, result }); // resolves once written
  */
 export class ResultWriter {
-  private readonly buffers = new Map<
-    string,
-    { pending: Pending[]; timer: NodeJS.Timeout; target: string | undefined }
-  >();
+  private readonly buffers = new Map<string, RunBuffer>();
   private readonly writes = new Set<Promise<void>>();
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
@@ -109,7 +113,7 @@ export class ResultWriter {
   /** Results buffered and not written yet. */
   get buffered(): number {
     let n = 0;
-    for (const b of this.buffers.values()) n += b.pending.length;
+    for (const b of this.buffers.values()) n += b.records.length;
     return n;
   }
 
@@ -119,16 +123,22 @@ export class ResultWriter {
    * `target`: the run's target name, for its throughput counter (not counted without it).
    */
   add(runId: string, record: ResultRecord, target?: string): Promise<RecordOutcome> {
-    return new Promise<RecordOutcome>((resolve, reject) => {
-      let buffer = this.buffers.get(runId);
-      if (!buffer) {
-        const timer = setTimeout(() => void this.flush(runId), this.maxDelayMs);
-        buffer = { pending: [], timer, target };
-        this.buffers.set(runId, buffer);
-      }
-      buffer.pending.push({ record, resolve, reject });
-      if (buffer.pending.length >= this.maxBatch) void this.flush(runId);
-    });
+    let buffer = this.buffers.get(runId);
+    if (!buffer) {
+      let resolve!: (outcome: RecordOutcome) => void;
+      let reject!: (err: unknown) => void;
+      const written = new Promise<RecordOutcome>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const timer = setTimeout(() => void this.flush(runId), this.maxDelayMs);
+      buffer = { records: [], timer, target, written, resolve, reject };
+      this.buffers.set(runId, buffer);
+    }
+    buffer.records.push(record);
+    const { written } = buffer;
+    if (buffer.records.length >= this.maxBatch) void this.flush(runId);
+    return written;
   }
 
   /** Writes `runId`'s buffer now; resolves when that write ended (its `add` promises settled). */
@@ -137,7 +147,7 @@ export class ResultWriter {
     if (!buffer) return;
     this.buffers.delete(runId);
     clearTimeout(buffer.timer);
-    const write = this.write(runId, buffer.pending, buffer.target);
+    const write = this.write(runId, buffer);
     this.writes.add(write);
     try {
       await write;
@@ -152,8 +162,8 @@ export class ResultWriter {
     await Promise.all([...this.writes]);
   }
 
-  private async write(runId: string, pending: Pending[], target?: string): Promise<void> {
-    const records = pending.map((p) => p.record);
+  private async write(runId: string, buffer: RunBuffer): Promise<void> {
+    const { records, target } = buffer;
     let outcome: RecordOutcome;
     try {
       // tracing on: the record script as a `runledger.results.record` span
@@ -163,10 +173,10 @@ export class ResultWriter {
         () => this.retry.record(runId, records),
       );
     } catch (err) {
-      for (const p of pending) p.reject(err);
+      buffer.reject(err);
       return;
     }
-    for (const p of pending) p.resolve(outcome);
+    buffer.resolve(outcome);
     if (outcome.state === 'ok' && outcome.stopped) {
       // the run reached its budget and ended `failed`: every worker aborts its items, as on cancel
       this.options.logger.info({ runId }, 'run stopped by its budget: publishing cancel');
