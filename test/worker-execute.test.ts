@@ -5,6 +5,7 @@ import {
   RetryableError,
   type TargetContext,
   type TargetDefinition,
+  TargetError,
   z,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,11 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new RetryableError('busy', 'http_error', 503), base)).toEqual({
       kind: 'retryable',
       error: { message: 'busy', type: 'http_error', status: 503 },
+    });
+    // a TargetError of the base class keeps its type and status, and is retried
+    expect(classifyFailure(new TargetError('teapot', 'custom_error', 418), base)).toEqual({
+      kind: 'retryable',
+      error: { message: 'teapot', type: 'custom_error', status: 418 },
     });
     expect(classifyFailure(new Error('boom'), base)).toEqual({
       kind: 'retryable',

@@ -18,6 +18,7 @@ import {
   type StoredItem,
   type StoredResult,
   type TargetDefinition,
+  TargetError,
   type TargetOutput,
   TRACE_ATTRS,
   type Usage,
@@ -90,7 +91,7 @@ export function classifyFailure(err: unknown, signals: AttemptSignals): AttemptF
 
 function errorOf(err: unknown): ResultError {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof NonRetryableError || err instanceof RetryableError) {
+  if (err instanceof TargetError) {
     return err.status === undefined
       ? { message, type: err.type }
       : { message, type: err.type, status: err.status };
