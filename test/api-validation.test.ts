@@ -11,7 +11,7 @@ import { prefixApps } from './helpers/api-prefix.js';
 import { RUN_ROUTES } from './helpers/api-run-routes.js';
 import { deletePrefix } from './helpers/context.js';
 import { advertiseWorker } from './helpers/fake-worker.js';
-import { dumpKeys } from './helpers/redis-dump.js';
+import { scanKeys } from './helpers/redis-dump.js';
 
 /** Apps on this file's prefix with small limits (overridable per app). */
 const apps = prefixApps('api-val', {
@@ -31,7 +31,10 @@ const makeApp = (overrides: Record<string, string> = {}) => apps.app(overrides);
  * the workers hash (the advertised worker).
  */
 async function keysUnderPrefix(): Promise<string[]> {
-  const found = (await dumpKeys(redis, [`${prefix}:*`, `{${prefix}}:*`])).map((k) => k.key);
+  const found = [
+    ...(await scanKeys(redis, `${prefix}:*`)),
+    ...(await scanKeys(redis, `{${prefix}}:*`)),
+  ];
   // the worker registry and the audit log (which records refused calls too) are not run data
   const notRunData = new Set([store.keys.workers, store.keys.auditLog('default')]);
   return found.filter((key) => !notRunData.has(key)).sort();

@@ -1,3 +1,9 @@
+/**
+ * Limits shared by the whole fleet, measured at a scripted HTTP target with 3 in-process
+ * workers on a real Redis: requests per minute per target (`RUNLEDGER_TARGET_LIMITS`), tokens
+ * per minute, per-run `execution.concurrency`, and HTTP 429 `Retry-After` (a wait that burns no
+ * attempt and holds no worker slot).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadTargetLimits,

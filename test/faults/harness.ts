@@ -429,13 +429,13 @@ export async function accounting(
       (await cluster.store.results.listResultIndexes(runId, status, 0, total + 1)).map(String),
     ),
   );
-  const zsets = { succeeded: succeeded!, failed: failed!, cancelled: cancelled! };
+  const indexed = { succeeded: succeeded!, failed: failed!, cancelled: cancelled! };
   let lost = 0;
   for (let i = 0; i < total; i++) if (!results.has(i)) lost++;
   const membership = new Map<string, number>();
   let duplicatedResults = [...results.keys()].filter((i) => i < 0 || i >= total).length;
   let wrongCounters = 0;
-  for (const [status, members] of Object.entries(zsets)) {
+  for (const [status, members] of Object.entries(indexed)) {
     const withStatus = [...results.values()].filter((r) => r.status === status).length;
     const counter = run
       ? { succeeded: run.succeededCount, failed: run.failedCount, cancelled: run.cancelledCount }[

@@ -19,11 +19,11 @@ export interface Accounting {
   results: number;
   /** Items without a result. */
   lost: number;
-  /** Results beyond one per item: items in more than one status zset, hash fields outside the run. */
+  /** Results beyond one per item: items in more than one status bitmap, hash fields outside the run. */
   duplicatedResults: number;
   /**
-   * Counter mismatches: |counter - results with that status| and |zset size - results with that
-   * status| summed over succeeded/failed/cancelled, plus zset members whose result has another status.
+   * Counter mismatches: |counter - results with that status| and |bitmap count - results with that
+   * status| summed over succeeded/failed/cancelled, plus bitmap entries whose result has another status.
    */
   wrongCounters: number;
   /** True when the run was not terminal when accounted. */

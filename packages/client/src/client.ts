@@ -345,7 +345,8 @@ export class RunledgerClient {
      * `sort`). `q`: case-insensitive substring of the item id, input, output, expected output or
      * error message (a bounded scan: a page may be short, even empty, with a `nextCursor`);
      * `sort`: `latency`, `-latency`, `score:<scorer>`, `-score:<scorer>` (on a run still in
-     * flight the score order is refreshed at most every 5 s: it may lag the newest results);
+     * flight the score and latency orders are refreshed at most every 5 s: they may lag the newest
+     * results);
      * `scorer` + `passed`: only results that passed (`true`) or did not pass (`false`, also
      * those without that scorer's score) the scorer.
      * @example await client.runs.resultsPage(runId, { scorer: 'exact_match', passed: false })

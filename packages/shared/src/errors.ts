@@ -105,7 +105,7 @@ export class InvalidCursorError extends ValidationError {
  * answers `status` with its default kind (`problemKindOf`: 404 `not_found`, 409 `conflict`,
  * 413 `payload_too_large`), `message` as `detail` and the offending fields `errors`, if any.
  */
-export function statusErrorClass(status: number) {
+function statusErrorClass(status: number) {
   return class extends RunledgerError {
     constructor(message: string, errors?: FieldError[]) {
       super(message, status, problemKindOf(status), { errors });

@@ -143,8 +143,12 @@ export class KeyLayout {
   allRunKeys(runId: string): string[] {
     const sort = this.runScoreSort(runId);
     const lat = this.runLatencySort(runId);
+    const base = `${this.prefix}:{${runId}}`;
     return [
       ...this.runKeyList(runId),
+      // the zsets runs recorded before the histogram and bitmaps used (see `run`): a delete of
+      // such a run removes them too
+      ...['latency', 'succeeded', 'failed', 'cancelled'].map((name) => `${base}:${name}`),
       this.run(runId).reruns,
       this.runSlots(runId),
       sort.index,

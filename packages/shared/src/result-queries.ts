@@ -71,7 +71,7 @@ export interface ResultQuery {
 export interface ResultQueriesOptions {
   /** Candidates read per request at most (search, status filter on a sort). @defaultValue 2000 */
   scanBudget?: number;
-  /** TTL of the score sort index, seconds. @defaultValue 300 */
+  /** TTL of the sort indexes (score and latency), seconds. @defaultValue 300 */
   scoreIndexTtlSeconds?: number;
   /**
    * Least time between two builds of the sort index of a run still queued or running, ms (a
@@ -94,7 +94,7 @@ export interface ResultQueriesOptions {
 
 /** Reads per Redis round trip. */
 const BATCH = 250;
-/** How long one score index build may hold the build lock, ms. */
+/** How long one sort index build (score or latency) may hold the build lock, ms. */
 const BUILD_LOCK_MS = 30_000;
 
 /** Statuses after which a run's results never change (its index is then rebuilt only on a count change). */
@@ -315,27 +315,18 @@ export class ResultQueries {
     }
     const scorer = sort.slice(desc ? 7 : 6);
     const slot = scorerSlot(runId, spec, scorer, 'sort');
-    await this.ensureScoreIndex(runId, spec);
+    await this.ensureIndex(runId, 'score', spec);
     const index = this.keys.runScoreSort(runId).index;
     return new ZsetSource(this.redis, index, sort, desc, after, 2 * slot, 2 * slot + 1);
   }
 
   /**
-   * Builds the run's score sort index (`KeyLayout.runScoreSort`) unless the one there is current
-   * (`isCurrent`): every scored result, one zset member per (scorer, item).
-   * Reads the results hash with HSCAN, 500 at a time, into a temporary zset that replaces the
-   * index in one script (swap-score-sort-4.lua), so readers never see half an index. While
-   * another process holds the build lock, an existing (older) index is used as it is.
-   * @throws RunNotFoundError when the run is gone.
-   */
-  async ensureScoreIndex(runId: string, spec?: StoredSpec): Promise<void> {
-    await this.ensureIndex(runId, 'score', spec);
-  }
-
-  /**
-   * Builds the run's `kind` sort index (score: `KeyLayout.runScoreSort`; latency:
-   * `KeyLayout.runLatencySort`, member the item index, score its latencyMs) unless the one there
-   * is current (`isCurrent`); as `ensureScoreIndex`.
+   * Builds the run's `kind` sort index (score: `KeyLayout.runScoreSort`, one zset member per
+   * (scorer, item); latency: `KeyLayout.runLatencySort`, member the item index, score its
+   * latencyMs) unless the one there is current (`isCurrent`). Reads the results hash with HSCAN,
+   * 500 at a time, into a temporary zset that replaces the index in one script
+   * (`RunScripts.swapSortIndex`), so readers never see half an index. While another process holds
+   * the build lock, an existing (older) index is used as it is.
    * @throws RunNotFoundError when the run is gone.
    */
   async ensureIndex(runId: string, kind: SortKind, spec?: StoredSpec): Promise<void> {

@@ -28,12 +28,6 @@ export interface ScoreCounts {
 }
 
 /**
- * One scorer's summary, the `ScoreSummary` schema's type (schemas.ts): `{ mean, passed, failed,
- * errors, passRate, passRateOfScored }`, each defined by `summarizeScore` below.
- */
-export type ScoreSummaryFigures = ScoreSummary;
-
-/**
  * The one definition of a pass rate in runledger, per scorer:
  *
  * - `passed`: items scored by the scorer that passed; `failed`: items scored that did not pass;
@@ -50,7 +44,7 @@ export type ScoreSummaryFigures = ScoreSummary;
  *   // { mean: 0.737..., passed: 146, failed: 52, errors: 2, passRate: 0.73, passRateOfScored: 0.737... }
  * Never throws: counts read from a store are taken as they are (`errors` is never negative).
  */
-export function summarizeScore(counts: ScoreCounts): ScoreSummaryFigures {
+export function summarizeScore(counts: ScoreCounts): ScoreSummary {
   const { passed, failed, scoreSum, resultCount, totalItems } = counts;
   const scored = passed + failed;
   return {
@@ -73,7 +67,7 @@ export function summarizeResultScores(
   results: readonly { scores: Readonly<Record<string, { score: number; passed: boolean }>> }[],
   scorer: string,
   totalItems: number,
-): ScoreSummaryFigures {
+): ScoreSummary {
   let passed = 0;
   let failed = 0;
   let scoreSum = 0;

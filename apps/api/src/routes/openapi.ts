@@ -187,7 +187,7 @@ const ndjsonBodyMetadata = {
 export const RunNdjsonBodySchema = z.string().openapi(ndjsonBodyMetadata);
 
 /** The HTTP methods of the API's operations. */
-export type RouteMethod = 'get' | 'post' | 'delete';
+type RouteMethod = 'get' | 'post' | 'delete';
 
 /**
  * `createRoute` for a `/v1` operation of group `tag` (its OpenAPI tag) at `method` `path`: it

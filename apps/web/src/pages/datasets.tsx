@@ -110,7 +110,9 @@ export function DatasetPage() {
     { enabled: version !== undefined },
   );
   const runs = useQuery({
-    queryKey: ['runs', { datasetId }],
+    // its own key under 'runs' (run.tsx refreshes ['runs']): the runs page's paged list of
+    // `/runs?datasetId=` has the key ['runs', { datasetId }] and another shape
+    queryKey: ['runs', 'of-dataset', datasetId],
     queryFn: () => listRuns({ datasetId }, null, 50),
   });
   return (

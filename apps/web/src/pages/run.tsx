@@ -293,7 +293,7 @@ export function RunPage() {
     navigate({ search: (old) => ({ ...old, status }) });
   const setNotPassed = (notPassed: string | undefined) =>
     navigate({ search: (old) => ({ ...old, notPassed }) });
-  const scorers = Object.entries(run.scores ?? {});
+  const scorers = Object.entries(run.scores);
 
   return (
     <section className="run-page">
@@ -444,7 +444,8 @@ export function RunPage() {
           ))}
         </fieldset>
         {scorers.length > 0 && (
-          // per scorer, the items that did not pass it: totalItems - passed, as its pass rate
+          // per scorer, the recorded results that did not pass it (the list the tab filters):
+          // results so far - passed; the same as totalItems - passed once the run is done
           <fieldset className="segmented" aria-label="scorer filter">
             {scorers.map(([name, score]) => (
               <button
@@ -454,7 +455,7 @@ export function RunPage() {
                 onClick={() => setNotPassed(search.notPassed === name ? undefined : name)}
               >
                 {name} not passed{' '}
-                <span className="muted">{fmtInt(run.totalItems - score.passed)}</span>
+                <span className="muted">{fmtInt(Math.max(0, done - score.passed))}</span>
               </button>
             ))}
           </fieldset>

@@ -238,8 +238,9 @@ export class RunResults {
   /**
    * The histogram of a run's item latencies (ms) in `buckets` buckets (see `histogramEdges`)
    * between the exact min and max (run hash), from the stored log buckets (one HGETALL): each
-   * stored bucket counts in the bucket holding its middle value (within 1% of each latency in
-   * it), so a latency within 1% of an edge may count in the neighbouring bucket.
+   * stored bucket counts in the bucket holding the value it reports (`latencyBucketValue`, within
+   * 1% of each latency in it, clamped to the exact min and max), so a latency within 1% of an edge
+   * may count in the neighbouring bucket.
    * @returns null when the run does not exist.
    */
   async latencyHistogram(runId: string, buckets: number): Promise<LatencyHistogram | null> {
