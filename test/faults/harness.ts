@@ -387,21 +387,32 @@ export async function statusOf(cluster: Cluster, runId: string): Promise<RunStat
   return cluster.store.runs.getRunStatus(runId).catch(() => null);
 }
 
-/** Waits until the run is terminal; returns its status (the run is "stuck" when this throws). */
+/**
+ * Waits until the run is terminal; returns its status (the run is "stuck" when this throws, with
+ * the run's status and counters in the message).
+ */
 export async function waitTerminal(
   cluster: Cluster,
   runId: string,
   timeoutMs = 60_000,
 ): Promise<RunStatus> {
-  return poll(
-    async () => {
-      const status = await statusOf(cluster, runId);
-      return status && status !== 'queued' && status !== 'running' ? status : null;
-    },
-    `run ${runId} terminal`,
-    timeoutMs,
-    50,
-  );
+  try {
+    return await poll(
+      async () => {
+        const status = await statusOf(cluster, runId);
+        return status && status !== 'queued' && status !== 'running' ? status : null;
+      },
+      `run ${runId} terminal`,
+      timeoutMs,
+      50,
+    );
+  } catch (err) {
+    const run = await cluster.store.runs.getRun(runId).catch(() => null);
+    const where = run
+      ? `${run.status}, ${run.succeededCount} succeeded + ${run.failedCount} failed + ${run.cancelledCount} cancelled of ${run.totalItems}`
+      : 'not found';
+    throw new Error(`${(err as Error).message}; the run: ${where}`);
+  }
 }
 
 /** Results of a run by item index (raw stored results). */

@@ -201,7 +201,12 @@ describe('fault: Redis partition and slowness', () => {
       const runId = await submitFaultRun(cluster, total, 0, {
         execution: { timeoutMs: 10_000, maxAttempts: 3 },
       });
-      const status = await waitTerminal(cluster, runId, 300_000);
+      // two runs in the test's 180 s: a stuck run fails here, with its counters and the log tail
+      const status = await waitTerminal(cluster, runId, 75_000).catch((err: Error) => {
+        throw new Error(
+          `${label}: ${err.message}\nworker log tail:\n${worker.output().slice(-4000)}`,
+        );
+      });
       const ms = Date.now() - started;
       await kill(worker);
       // this worker alone ran the items (no other worker is left)

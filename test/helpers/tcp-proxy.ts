@@ -37,20 +37,34 @@ export async function startTcpProxy(
   let accepted = 0;
   const open = new Set<Socket>();
 
-  /** Forwards `from` to `to`, each chunk `delayMs` later, order kept. */
+  /**
+   * Forwards `from` to `to`, each chunk `delayMs` later, in order. One queue and one timer per
+   * direction: a timer per chunk could fire out of order (Node orders timers of different
+   * durations that expire in the same millisecond by neither), which would corrupt the byte stream.
+   */
   const forward = (from: Socket, to: Socket) => {
-    let last = 0;
+    const queue: { at: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const now = Date.now();
+      let head = queue[0];
+      while (head !== undefined && head.at <= now) {
+        queue.shift();
+        if (!to.destroyed) to.write(head.chunk);
+        head = queue[0];
+      }
+      if (head !== undefined) timer = setTimeout(flush, head.at - now);
+    };
     from.on('data', (chunk: Buffer) => {
-      if (delayMs <= 0) {
+      if (delayMs <= 0 && queue.length === 0) {
         if (!to.destroyed) to.write(chunk);
         return;
       }
-      const at = Math.max(Date.now() + delayMs, last);
-      last = at;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, at - Date.now());
+      queue.push({ at: Date.now() + delayMs, chunk });
+      if (timer === undefined) timer = setTimeout(flush, delayMs);
     });
+    from.on('close', () => clearTimeout(timer));
   };
 
   const server: Server = createServer((client) => {
