@@ -116,32 +116,42 @@ export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
 
 // ------------------------------------------------------------------ signals and waits
 
+/** What a source signal's fan-out aborts: an `AttemptAbort`. */
+interface Abortable {
+  abort(reason: unknown): void;
+}
+
 /**
  * One listener per long-lived source signal (a run's cancel, shutdown), fanning out to the
- * callbacks registered with `onAbort`: registering and removing a callback per attempt is a Set
- * operation instead of an EventTarget listener (measurably cheaper at tens of thousands of items/s).
+ * attempts subscribed to it: subscribing and unsubscribing an attempt is a Set operation on the
+ * attempt itself (no closure, no EventTarget listener per attempt: measurably cheaper at tens of
+ * thousands of items/s).
  */
-const fanouts = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+const fanouts = new WeakMap<AbortSignal, Set<Abortable>>();
 
-/** Calls `fn(signal.reason)` when `signal` fires; returns the unsubscribe function. */
-function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () => void {
-  let callbacks = fanouts.get(signal);
-  if (!callbacks) {
-    const set = new Set<(reason: unknown) => void>();
-    callbacks = set;
-    fanouts.set(signal, set);
+/** The attempts subscribed to `signal` (its one 'abort' listener is added on first use). */
+function fanoutOf(signal: AbortSignal): Set<Abortable> {
+  let set = fanouts.get(signal);
+  if (!set) {
+    const subscribers = new Set<Abortable>();
+    set = subscribers;
+    fanouts.set(signal, subscribers);
     signal.addEventListener(
       'abort',
       () => {
-        for (const cb of [...set]) cb(signal.reason);
-        set.clear();
+        for (const a of [...subscribers]) a.abort(signal.reason);
+        subscribers.clear();
       },
       { once: true },
     );
   }
-  const set = callbacks;
-  set.add(fn);
-  return () => set.delete(fn);
+  return set;
+}
+
+/** The timeout of an `AttemptAbort` (a module function with the attempt as argument: no closure per attempt). */
+function expire(attempt: AttemptAbort, timeoutMs: number): void {
+  attempt.timedOut = true;
+  attempt.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
 }
 
 /**
@@ -150,14 +160,15 @@ function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () => void
  * targets that never read it (fast in-process ones) cost no AbortController, and it gets no
  * listener limit (a target may hang many listeners on it, e.g. parallel sub-requests).
  */
-export class AttemptAbort {
+export class AttemptAbort implements Abortable {
   aborted = false;
   reason: unknown = undefined;
   timedOut = false;
-  private controller: AbortController | undefined;
-  private rejectRace: ((reason: unknown) => void) | undefined;
-  private readonly timer: NodeJS.Timeout | undefined;
-  private readonly unsubscribe: (() => void)[] = [];
+  private controller: AbortController | undefined = undefined;
+  private rejectRace: ((reason: unknown) => void) | undefined = undefined;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  /** The fan-outs this attempt is subscribed to (null once disposed). */
+  private subscribed: Set<Abortable>[] | null = [];
 
   constructor(sources: AbortSignal[], timeoutMs?: number) {
     for (const source of sources) {
@@ -165,14 +176,11 @@ export class AttemptAbort {
         this.abort(source.reason);
         return;
       }
-      this.unsubscribe.push(onAbort(source, (reason) => this.abort(reason)));
+      const fanout = fanoutOf(source);
+      fanout.add(this);
+      this.subscribed?.push(fanout);
     }
-    if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
-      }, timeoutMs);
-    }
+    if (timeoutMs !== undefined) this.timer = setTimeout(expire, timeoutMs, this, timeoutMs);
   }
 
   /** The attempt's AbortSignal (created lazily; already aborted if the attempt was). */
@@ -208,9 +216,14 @@ export class AttemptAbort {
 
   /** Removes the timer and the subscriptions (the attempt is over). */
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe.length = 0;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const subscribed = this.subscribed;
+    if (subscribed === null) return;
+    this.subscribed = null;
+    for (const fanout of subscribed) fanout.delete(this);
   }
 }
 

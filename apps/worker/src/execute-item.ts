@@ -17,6 +17,7 @@ import {
   type Scrubber,
   type StoredItem,
   type StoredResult,
+  type TargetContext,
   type TargetDefinition,
   TargetError,
   type TargetOutput,
@@ -260,57 +261,29 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         try {
           let running: Promise<TargetOutput>;
           try {
-            const call = () =>
-              options.target.run(options.item.input, {
-                get signal() {
-                  return combined.signal;
-                },
-                attempt,
-                // parsed by the target's configSchema (once per config object); throws invalid_config
-                config: targetConfig(options.target, options.config),
-                runId: options.runId,
-                itemId: options.item.id,
-                itemIndex: options.index,
-                metadata: options.item.metadata ?? {},
-                logger: options.logger,
-              });
+            const ctx = new AttemptContext(options, attempt, combined);
             // tracing on: the target runs in the attempt span (the http/openai targets send its
             // `traceparent`)
             running = Promise.resolve(
-              span ? context.with(trace.setSpan(context.active(), span), call) : call(),
+              span
+                ? context.with(trace.setSpan(context.active(), span), () =>
+                    options.target.run(options.item.input, ctx),
+                  )
+                : options.target.run(options.item.input, ctx),
             );
           } catch (err) {
             running = Promise.reject(err); // a target that throws synchronously
           }
           const output = await combined.race(running);
           const latencyMs = round2(performance.now() - t0);
-          const usage: Usage | undefined = output?.usage
-            ? {
-                inputTokens: Math.max(0, Math.round(output.usage.inputTokens)),
-                outputTokens: Math.max(0, Math.round(output.usage.outputTokens)),
-              }
-            : undefined;
-          if (usage) tokens = usage.inputTokens + usage.outputTokens;
-          const reportedCost =
-            typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)
-              ? output.costUsd
-              : undefined;
-          const model = output?.usage?.model;
-          const result = pricedResult(
-            {
-              status: 'succeeded',
-              output: output?.output ?? null,
-              attempts,
-              latencyMs,
-              startedAt: firstStartedAt,
-              completedAt: Date.now(),
-              ...(usage ? { usage } : {}),
-              ...(reportedCost === undefined ? {} : { costUsd: reportedCost }),
-            },
-            typeof model === 'string' && model ? model : undefined,
-            options.config,
-            options.prices ?? NO_PRICES,
+          const result = succeededResult(
+            output,
+            attempts,
+            latencyMs,
+            firstStartedAt ?? startedAt,
+            options,
           );
+          if (result.usage) tokens = result.usage.inputTokens + result.usage.outputTokens;
           ended.outcome = 'succeeded';
           if (result.latencyMs !== undefined) ended.latencyMs = result.latencyMs;
           if (result.usage) ended.usage = result.usage;
@@ -381,6 +354,75 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
 }
 
 const NO_PRICES: PriceTable = {};
+
+/**
+ * The `succeeded` result of an attempt that returned `output` after `latencyMs` (ms): usage
+ * rounded to whole tokens, a reported finite `costUsd` kept, else priced from the table
+ * (`pricedResult`).
+ */
+function succeededResult(
+  output: TargetOutput | undefined,
+  attempts: number,
+  latencyMs: number,
+  startedAt: number,
+  options: ExecuteItemOptions,
+): StoredResult {
+  const result: StoredResult = {
+    status: 'succeeded',
+    output: output?.output ?? null,
+    attempts,
+    latencyMs,
+    startedAt,
+    completedAt: Date.now(),
+  };
+  const reported = output?.usage;
+  if (!reported) {
+    if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
+      result.costUsd = output.costUsd;
+    }
+    return result;
+  }
+  result.usage = {
+    inputTokens: Math.max(0, Math.round(reported.inputTokens)),
+    outputTokens: Math.max(0, Math.round(reported.outputTokens)),
+  };
+  if (typeof output.costUsd === 'number' && Number.isFinite(output.costUsd)) {
+    result.costUsd = output.costUsd;
+  }
+  const model = typeof reported.model === 'string' && reported.model ? reported.model : undefined;
+  return pricedResult(result, model, options.config, options.prices ?? NO_PRICES);
+}
+
+/**
+ * The `TargetContext` of one attempt: a class, so an attempt costs one small object (its
+ * `signal` is created only when the target reads it, its `config` parsed once per config object).
+ */
+class AttemptContext implements TargetContext {
+  readonly config: Record<string, unknown>;
+  readonly runId: string;
+  readonly itemId: string;
+  readonly itemIndex: number;
+  readonly metadata: Record<string, unknown>;
+  readonly logger: Logger;
+
+  /** @throws NonRetryableError `invalid_config` (`targetConfig`). */
+  constructor(
+    options: ExecuteItemOptions,
+    readonly attempt: number,
+    private readonly abort: AttemptAbort,
+  ) {
+    this.config = targetConfig(options.target, options.config);
+    this.runId = options.runId;
+    this.itemId = options.item.id;
+    this.itemIndex = options.index;
+    this.metadata = options.item.metadata ?? {};
+    this.logger = options.logger;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+}
 
 // ------------------------------------------------------------------ tracing
 
