@@ -212,7 +212,7 @@ export async function processChunk(
   const hold = runs.enter(runId, spec.execution.concurrency);
   const slots = createSlots(deps.slots, hold.semaphore);
   const stopOrCancel = new AttemptAbort([stopSignal, hold.signal]);
-  const tasks: Promise<void>[] = [];
+  const tasks = new TaskGroup();
   const writes: Promise<RecordOutcome>[] = [];
   let ended = false; // the run ended or is gone: start nothing more
   let handback = false;
@@ -247,7 +247,12 @@ export async function processChunk(
     limiter: deps.limiters?.get(spec.target.name),
     onError: (err) => logger.warn({ err }, 'run slot release or token charge failed'),
   });
+  const onResult = (index: number, result: StoredResult | 'handback' | 'gone') => {
+    if (result === 'handback') handback = true;
+    else if (result !== 'gone') record(index, result);
+  };
   const context: ChunkContext = {
+    onResult,
     task,
     deps,
     gate,
@@ -264,13 +269,9 @@ export async function processChunk(
     leases,
     scrubber,
   };
-  const onResult = (index: number, result: StoredResult | 'handback' | 'gone') => {
-    if (result === 'handback') handback = true;
-    else if (result !== 'gone') record(index, result);
-  };
   /** Starts an item holding one slot; its first attempt's target call happens in this tick. */
   const startItem = (index: number, item: StoredItem) => {
-    tasks.push(runItem(index, item, context).then((result) => onResult(index, result)));
+    tasks.add(runItem(index, item, context));
   };
 
   // items claimed: those without a result yet, in index order
@@ -346,13 +347,14 @@ export async function processChunk(
     loopError = err;
   }
   stopOrCancel.dispose();
-  const settled = await Promise.allSettled(tasks);
+  const taskError = await tasks.settled();
   hold.release();
   await deps.writer.flush(runId);
   const written = await Promise.allSettled(writes);
-  const failure = [...settled, ...written].find((s) => s.status === 'rejected');
+  const writeFailure = written.find((w) => w.status === 'rejected');
   if (loopError !== null) throw loopError;
-  if (failure) throw (failure as PromiseRejectedResult).reason;
+  if (taskError !== null) throw taskError.error;
+  if (writeFailure) throw (writeFailure as PromiseRejectedResult).reason;
   if (handback) return 'handback';
   if (next < pending.length && !ended && !runs.isCancelled(runId) && !hold.signal.aborted) {
     // the loop stopped for shutdown with items not started yet
@@ -361,8 +363,41 @@ export async function processChunk(
   return 'done';
 }
 
+/**
+ * The items a chunk started: counts those still running and keeps the first error, without a
+ * promise or closure per item (`Promise.allSettled` over one promise per item was measurable).
+ */
+class TaskGroup {
+  private running = 0;
+  private firstError: { error: unknown } | null = null;
+  private idle: (() => void) | null = null;
+  private readonly done = () => {
+    if (--this.running === 0) this.idle?.();
+  };
+  private readonly failed = (error: unknown) => {
+    this.firstError ??= { error };
+    this.done();
+  };
+
+  /** Counts `task` until it settles. */
+  add(task: Promise<void>): void {
+    this.running++;
+    task.then(this.done, this.failed);
+  }
+
+  /** Resolves once every task added settled: the first error (wrapped), or null. */
+  settled(): Promise<{ error: unknown } | null> {
+    if (this.running === 0) return Promise.resolve(this.firstError);
+    return new Promise((resolve) => {
+      this.idle = () => resolve(this.firstError);
+    });
+  }
+}
+
 /** What `runItem` needs besides the item: the chunk's task, deps, run state and gates. */
 interface ChunkContext {
+  /** Takes an item's final result (recorded), `handback` (shutdown) or `gone` (nothing to record). */
+  onResult(index: number, result: StoredResult | 'handback' | 'gone'): void;
   task: ChunkTask;
   deps: ChunkProcessorDeps;
   /** Admission of attempts (fleet-wide run concurrency, target rate limits), or null. */
@@ -484,19 +519,17 @@ export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown
 }
 
 /**
- * Runs one claimed item (holding one slot) and returns its final result, `handback` or `gone`.
+ * Runs one claimed item (holding one slot) and hands its final result, `handback` or `gone` to
+ * `chunk.onResult`.
  * Attempt 1's target call happens synchronously within this call (when its lease holds).
  */
-async function runItem(
-  index: number,
-  item: StoredItem,
-  chunk: ChunkContext,
-): Promise<StoredResult | 'handback' | 'gone'> {
+async function runItem(index: number, item: StoredItem, chunk: ChunkContext): Promise<void> {
   const { task, deps, spec, target } = chunk;
   if (!target || chunk.setupError) {
     chunk.slots.release();
     const error = chunk.setupError ?? { message: 'no target', type: 'unknown_target' };
-    return failedResult(error, { completedAt: Date.now() });
+    chunk.onResult(index, failedResult(error, { completedAt: Date.now() }));
+    return;
   }
   const itemLogger = lazyChildLogger(chunk.logger, { itemId: item.id, itemIndex: index });
   const outcome = await executeItem({
@@ -518,35 +551,42 @@ async function runItem(
     prices: chunk.prices,
     scrubber: chunk.scrubber,
   });
-  if (outcome.kind !== 'result') return outcome.kind;
+  if (outcome.kind !== 'result') {
+    chunk.onResult(index, outcome.kind);
+    return;
+  }
   // new objects on the way up: the result `executeItem` made is not changed
   const { result } = outcome;
   const queueMs =
     result.startedAt === undefined ? undefined : Math.max(0, result.startedAt - task.enqueuedAt);
   if (result.status !== 'succeeded' || spec.scorers.length === 0) {
-    return queueMs === undefined ? result : { ...result, queueMs };
+    chunk.onResult(index, queueMs === undefined ? result : { ...result, queueMs });
+    return;
   }
-  const score = () =>
-    scoreOutput({
-      refs: spec.scorers,
-      lookup: chunk.lookupScorer,
-      input: item.input,
-      output: result.output,
-      expectedOutput: item.expectedOutput,
-      logger: itemLogger,
-    });
+  const scoring = {
+    refs: spec.scorers,
+    lookup: chunk.lookupScorer,
+    input: item.input,
+    output: result.output,
+    expectedOutput: item.expectedOutput,
+    logger: itemLogger,
+  };
   // tracing on: a `runledger.item.score` span under the chunk's span (its attributes are built
-  // only then: this runs once per item)
-  const scores = await (runledgerTracer()
-    ? withSpan(
+  // only then: this runs once per item); built-in scorers answer synchronously (no promise)
+  let scores = runledgerTracer()
+    ? await withSpan(
         'runledger.item.score',
         {
           [TRACE_ATTRS.runId]: task.runId,
           [TRACE_ATTRS.itemId]: item.id,
           [TRACE_ATTRS.itemIndex]: index,
         },
-        score,
+        async () => scoreOutput(scoring),
       )
-    : score());
-  return queueMs === undefined ? { ...result, scores } : { ...result, queueMs, scores };
+    : scoreOutput(scoring);
+  if (scores instanceof Promise) scores = await scores;
+  chunk.onResult(
+    index,
+    queueMs === undefined ? { ...result, scores } : { ...result, queueMs, scores },
+  );
 }

@@ -166,27 +166,79 @@ export interface ScoreOutputOptions {
   logger: Logger;
 }
 
+/** True when `value` is a promise or another thenable. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
  * Scores `output` with every scorer of `refs` (all must be known: check with `unknownScorers`
- * first). A scorer that throws scores `{score: 0, passed: false}` and is logged at warn level.
- * Returns scorer name -> score.
+ * first). A scorer that throws (or rejects) scores `{score: 0, passed: false}` and is logged at
+ * warn level. Returns scorer name -> score: synchronously while every scorer answers
+ * synchronously (the built-ins do: no promise per item), else a promise of it (await both).
  */
-export async function scoreOutput(options: ScoreOutputOptions): Promise<Record<string, ItemScore>> {
+export function scoreOutput(
+  options: ScoreOutputOptions,
+): Record<string, ItemScore> | Promise<Record<string, ItemScore>> {
   const scores: Record<string, ItemScore> = {};
-  for (const ref of options.refs) {
-    const scorer = options.lookup(ref.name);
+  const { refs } = options;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    let value: unknown;
     try {
-      if (!scorer) throw new Error(`unknown scorer "${ref.name}"`);
-      const value = await scorer.score({
-        input: options.input,
-        output: options.output,
-        expectedOutput: options.expectedOutput,
-        config: ref.config ?? NO_CONFIG,
-      });
-      scores[ref.name] = toItemScore(value);
+      value = callScorer(ref, options);
     } catch (err) {
-      options.logger.warn({ err, scorer: ref.name }, 'scorer threw; scored 0');
-      scores[ref.name] = { score: 0, passed: false };
+      scoreFailed(scores, ref, err, options.logger);
+      continue;
+    }
+    if (isThenable(value)) return scoreRest(scores, i, value, options);
+    scores[ref.name] = toItemScore(value as ScoreOutcome | number);
+  }
+  return scores;
+}
+
+/** Calls the scorer of `ref` on the item. @throws what the scorer throws; Error when unknown. */
+function callScorer(ref: ScorerRef, options: ScoreOutputOptions): unknown {
+  const scorer = options.lookup(ref.name);
+  if (!scorer) throw new Error(`unknown scorer "${ref.name}"`);
+  return scorer.score({
+    input: options.input,
+    output: options.output,
+    expectedOutput: options.expectedOutput,
+    config: ref.config ?? NO_CONFIG,
+  });
+}
+
+/** Scores 0 for a scorer that threw, logged at warn level. */
+function scoreFailed(
+  scores: Record<string, ItemScore>,
+  ref: ScorerRef,
+  err: unknown,
+  logger: Logger,
+): void {
+  logger.warn({ err, scorer: ref.name }, 'scorer threw; scored 0');
+  scores[ref.name] = { score: 0, passed: false };
+}
+
+/** `scoreOutput` from the first scorer that answered a promise (`pending`, of `refs[from]`). */
+async function scoreRest(
+  scores: Record<string, ItemScore>,
+  from: number,
+  pending: PromiseLike<unknown>,
+  options: ScoreOutputOptions,
+): Promise<Record<string, ItemScore>> {
+  const { refs } = options;
+  for (let i = from; i < refs.length; i++) {
+    const ref = refs[i]!;
+    try {
+      const value = i === from ? await pending : await callScorer(ref, options);
+      scores[ref.name] = toItemScore(value as ScoreOutcome | number);
+    } catch (err) {
+      scoreFailed(scores, ref, err, options.logger);
     }
   }
   return scores;
