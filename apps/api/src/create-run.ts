@@ -36,7 +36,7 @@ import {
   toStoredItem,
   ValidationError,
 } from '@runledger/shared';
-import { LineTooLongError, readLines } from './ndjson.js';
+import { checkLineBytes, LineTooLongError, readLineBatches } from './ndjson.js';
 import { fieldErrors, ProblemError } from './problem.js';
 import { checkSubmission, type SubmissionChecks } from './submit-checks.js';
 
@@ -94,11 +94,20 @@ export interface SubmitDeps {
 }
 
 /**
+ * Where an item is, for `encodeItem`'s errors: `path` locates the item, `firstOf` follows the
+ * index of the first item with the same id and `suffix` ends each message.
+ */
+export interface ItemAt {
+  path: string;
+  firstOf?: string;
+  suffix?: string;
+}
+
+/**
  * Item number `index` in stored form and as JSON, once its id is new in `ids` (then recorded
- * there) and its JSON holds at most `maxBytes`. In errors, `at.path` locates the item,
- * `at.firstOf` follows the index of the first item with the same id and `at.suffix` ends
- * each message. With `privacy`, the item is scrubbed first (`scrubItem`; ids are not scrubbed),
- * its masks counted on it when `privacy.count`.
+ * there) and its JSON holds at most `maxBytes`. `at` (or a function giving it, called only for
+ * an error: no strings built per item) says where the item is. With `privacy`, the item is
+ * scrubbed first (`scrubItem`; ids are not scrubbed), its masks counted on it when `privacy.count`.
  * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
  */
 export function encodeItem(
@@ -106,22 +115,24 @@ export function encodeItem(
   index: number,
   ids: Map<string, number>,
   maxBytes: number,
-  at: { path: string; firstOf?: string; suffix?: string },
+  where: ItemAt | (() => ItemAt),
   privacy?: { scrubber: Scrubber | null; count: boolean },
 ): { stored: StoredItem; json: string } {
-  const suffix = at.suffix ?? '';
   const plain = toStoredItem(item, index);
   if (privacy && 'masked' in item && item.masked) plain.masked = item.masked;
   const stored = privacy ? scrubItem(plain, privacy.scrubber, privacy.count) : plain;
   const first = ids.get(stored.id);
   if (first !== undefined) {
-    const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${suffix}`;
+    const at = typeof where === 'function' ? where() : where;
+    const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${at.suffix ?? ''}`;
     throw new ValidationError(message, [{ path: `${at.path}.id`, message }]);
   }
   const json = JSON.stringify(stored);
-  const bytes = Buffer.byteLength(json);
+  // a UTF-16 code unit is at most 3 UTF-8 bytes: short JSON needs no byte count
+  const bytes = json.length * 3 <= maxBytes ? 0 : Buffer.byteLength(json);
   if (bytes > maxBytes) {
-    const message = `item is ${bytes} bytes, at most ${maxBytes}${suffix}`;
+    const at = typeof where === 'function' ? where() : where;
+    const message = `item is ${bytes} bytes, at most ${maxBytes}${at.suffix ?? ''}`;
     throw new PayloadTooLargeError(message, [{ path: at.path, message }]);
   }
   ids.set(stored.id, index);
@@ -131,8 +142,11 @@ export function encodeItem(
 /** Collects items, assigns default ids, rejects duplicates, hashes them, stages them in batches. */
 class ItemStager {
   total = 0;
-  private batch: StoredItem[] = [];
+  /** JSON of the items added since the last flush. */
+  private batch: string[] = [];
   private batchStart = 0;
+  /** The staging write in flight, if any. */
+  private inFlight: Promise<void> | null = null;
   private readonly ids = new Map<string, number>();
   private readonly hash = new ContentHasher();
   /** The run's scrub policy (`usePrivacy`); null: nothing scrubbed. */
@@ -156,44 +170,64 @@ class ItemStager {
   }
 
   /**
-   * Adds the next item, scrubbed by the run's policy. `where` names its source in error messages (e.g. `line 7`).
+   * Adds the next item, scrubbed by the run's policy. `line`: its NDJSON line number, named in
+   * error messages (`(line 7)`). Returns the staging write's promise when this item filled a batch (await
+   * it), else nothing (no promise per item).
    * @throws ValidationError 400 (duplicate id); PayloadTooLargeError 413 (too many items, item too large).
    */
-  async add(item: Item | StoredItem, where?: string): Promise<void> {
+  add(item: Item | StoredItem, line?: number): Promise<void> | undefined {
     const index = this.total;
-    const suffix = where ? ` (${where})` : '';
+    const suffix = () => (line === undefined ? '' : ` (line ${line})`);
     if (index >= this.deps.config.RUNLEDGER_MAX_ITEMS) {
       throw new PayloadTooLargeError(
-        `too many items: at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} per run${suffix}`,
+        `too many items: at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} per run${suffix()}`,
         [
           {
             path: 'dataset.items',
-            message: `at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} items${suffix}`,
+            message: `at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} items${suffix()}`,
           },
         ],
       );
     }
-    const { stored, json } = encodeItem(
+    const { json } = encodeItem(
       item,
       index,
       this.ids,
       this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
-      { path: `dataset.items.${index}`, suffix },
+      () => ({ path: `dataset.items.${index}`, suffix: suffix() }),
       { scrubber: this.scrubber, count: true },
     );
     this.hash.update(json);
-    this.batch.push(stored);
+    this.batch.push(json);
     this.total++;
-    if (this.batch.length >= STAGE_BATCH_SIZE) await this.flush();
+    return this.batch.length >= STAGE_BATCH_SIZE ? this.stageBatch() : undefined;
   }
 
-  /** Stages the items added since the last flush. */
-  async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
+  /**
+   * Starts staging the items added since the last batch, once the previous batch's write ended:
+   * one write in flight while the next batch is parsed. Rejects with that previous write's error.
+   */
+  private async stageBatch(): Promise<void> {
     const batch = this.batch;
+    const start = this.batchStart;
     this.batch = [];
-    await this.deps.store.runs.stageItems(this.runId, this.batchStart, batch);
     this.batchStart += batch.length;
+    if (this.inFlight) await this.inFlight;
+    const write = this.deps.store.runs.stageItemJson(this.runId, start, batch);
+    // awaited by the next batch or by `flush`; until then its rejection is not unhandled
+    write.catch(() => {});
+    this.inFlight = write;
+  }
+
+  /** Stages every item added and waits until all of them are written. @throws a write's error */
+  async flush(): Promise<void> {
+    if (this.batch.length > 0) await this.stageBatch();
+    if (this.inFlight) await this.inFlight;
+  }
+
+  /** Waits until no write is in flight, whatever its outcome (before discarding the run). */
+  async settle(): Promise<void> {
+    await this.inFlight?.catch(() => {});
   }
 
   /** `sha256:` + the first 16 hex chars of sha256 over the items' JSON lines, in order (`ContentHasher`). */
@@ -301,6 +335,8 @@ async function submit(
     await queues.enqueueRun(runId, run.target.name, run.totalItems, run.chunkSize);
     return { run: shown, committed: run };
   } catch (err) {
+    // a staging write still in flight would land after the discard
+    await stager.settle();
     await discardRun(deps, runId, committed);
     throw err;
   }
@@ -356,7 +392,10 @@ export async function submitJsonRun(
   if (inline === undefined) return submitStoredDatasetRun(deps, runId, spec, project, links);
   return submit(deps, runId, project, links, async (stager) => {
     stager.usePrivacy(submitPrivacy(deps.config, spec.privacy));
-    for (const item of inline) await stager.add(item);
+    for (const item of inline) {
+      const staged = stager.add(item);
+      if (staged) await staged;
+    }
     return spec;
   });
 }
@@ -511,23 +550,31 @@ export async function submitNdjsonRun(
   return submit(deps, runId, project, {}, async (stager) => {
     let header: RunSpecHeader | null = null;
     try {
-      for await (const line of readLines(body, limitFor)) {
-        if (line.text.trim() === '') continue;
-        const where = `line ${line.number}`;
-        const prefix = header ? ['dataset', 'items', stager.total] : [];
-        const parsed = parseLine(line.text, where, prefix);
-        if (!header) {
-          headerLine = line.number;
-          const result = RunSpecHeaderSchema.safeParse(parsed);
-          if (!result.success) throw lineProblem(fieldErrors(result.error), where);
-          header = result.data;
-          await checkSubmission(deps, runChecks(header, ` (${where})`));
-          stager.usePrivacy(submitPrivacy(config, header.privacy));
-          continue;
+      for await (const lines of readLineBatches(body, limitFor)) {
+        for (const line of lines) {
+          checkLineBytes(line, limitFor(line.number));
+          if (line.text.trim() === '') continue;
+          if (!header) {
+            const where = `line ${line.number}`;
+            const parsed = parseLine(line.text, where);
+            headerLine = line.number;
+            const result = RunSpecHeaderSchema.safeParse(parsed);
+            if (!result.success) throw lineProblem(fieldErrors(result.error), where);
+            header = result.data;
+            await checkSubmission(deps, runChecks(header, ` (${where})`));
+            stager.usePrivacy(submitPrivacy(config, header.privacy));
+            continue;
+          }
+          // an item line: its place in messages (`line N`, `dataset.items.<i>`) only on an error
+          const parsed = parseLine(line.text, line.number, stager.total);
+          const result = ItemSchema.safeParse(parsed);
+          if (!result.success) {
+            const prefix = ['dataset', 'items', stager.total];
+            throw lineProblem(fieldErrors(result.error, prefix), `line ${line.number}`);
+          }
+          const staged = stager.add(result.data, line.number);
+          if (staged) await staged;
         }
-        const result = ItemSchema.safeParse(parsed);
-        if (!result.success) throw lineProblem(fieldErrors(result.error, prefix), where);
-        await stager.add(result.data, where);
       }
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
@@ -572,13 +619,18 @@ const emptyNdjsonBody = () =>
     { path: '', message: 'the first line must be the run spec' },
   ]);
 
-function parseLine(text: string, where: string, prefix: (string | number)[]): unknown {
+/**
+ * The JSON value of an NDJSON line. `where`: `line N`, or the line number of item `itemIndex`.
+ * @throws ValidationError 400 (invalid JSON, at the line's item path).
+ */
+function parseLine(text: string, where: string | number, itemIndex?: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
+    const path = itemIndex === undefined ? '' : `dataset.items.${itemIndex}`;
     throw lineProblem(
-      [{ path: prefix.join('.'), message: `invalid JSON: ${(err as Error).message}` }],
-      where,
+      [{ path, message: `invalid JSON: ${(err as Error).message}` }],
+      typeof where === 'number' ? `line ${where}` : where,
     );
   }
 }

@@ -80,12 +80,25 @@ export class Runs {
    * Staged items carry the safety TTL, so an abandoned submission cleans itself up.
    */
   async stageItems(runId: string, startIndex: number, items: StoredItem[]): Promise<void> {
-    if (items.length === 0) return;
+    await this.stageItemJson(
+      runId,
+      startIndex,
+      items.map((item) => JSON.stringify(item)),
+    );
+  }
+
+  /**
+   * `stageItems` for items already as JSON (`JSON.stringify` of their stored form: submission
+   * encodes each item once, to hash and size it, and stages that JSON).
+   */
+  async stageItemJson(runId: string, startIndex: number, jsons: string[]): Promise<void> {
+    if (jsons.length === 0) return;
     const key = this.r.keys.run(runId).items;
-    const args: string[] = [];
-    items.forEach((item, i) => {
-      args.push(String(startIndex + i), this.r.codec.encodeItem(item));
-    });
+    const args: string[] = new Array(jsons.length * 2);
+    for (let i = 0; i < jsons.length; i++) {
+      args[2 * i] = String(startIndex + i);
+      args[2 * i + 1] = this.r.codec.encodeItemJson(jsons[i] as string);
+    }
     await this.r.redis
       .multi()
       .hset(key, ...args)

@@ -38,7 +38,12 @@ export class ValueCodec {
 
   /** An item's stored form: its JSON, encrypted with a cipher. */
   encodeItem(item: StoredItem): string {
-    return sealValue(JSON.stringify(item), this.cipher);
+    return this.encodeItemJson(JSON.stringify(item));
+  }
+
+  /** `encodeItem` of an item given as its JSON (`JSON.stringify` of its stored form). */
+  encodeItemJson(json: string): string {
+    return sealValue(json, this.cipher);
   }
 
   /** An item from its stored form. @throws DecryptionError (see the module doc). */
