@@ -26,29 +26,29 @@ export interface ResultRecord {
 
 /**
  * What record-results-9 needs of a result besides its JSON (see its header): index, status,
- * latency, usage, cost, scores, error type and message of a failed one. Written as a string
- * directly (the same JSON as `JSON.stringify` of the object `{i, s, l?, it?, ot?, c?, sc?, et?,
- * em?}`, without building it: this runs once per result recorded).
+ * latency, usage, cost, scores, error type and message of a failed one.
  */
 function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): string {
-  let meta = `{"i":${JSON.stringify(index)},"s":${JSON.stringify(result.status)}`;
-  if (result.latencyMs !== undefined) meta += `,"l":${JSON.stringify(result.latencyMs)}`;
+  const meta: Record<string, unknown> = { i: index, s: result.status };
+  if (result.latencyMs !== undefined) meta.l = result.latencyMs;
   if (result.usage) {
-    meta += `,"it":${JSON.stringify(result.usage.inputTokens)},"ot":${JSON.stringify(result.usage.outputTokens)}`;
+    meta.it = result.usage.inputTokens;
+    meta.ot = result.usage.outputTokens;
   }
-  if (result.costUsd !== undefined) meta += `,"c":${JSON.stringify(result.costUsd)}`;
+  if (result.costUsd !== undefined) meta.c = result.costUsd;
   if (result.scores) {
-    let sc = '';
+    const sc: unknown[] = [];
     for (const name in result.scores) {
       const s = result.scores[name] as ItemScore;
-      sc += `${sc === '' ? '' : ','}[${JSON.stringify(name)},${JSON.stringify(s.score)},${JSON.stringify(s.passed)}]`;
+      sc.push([name, s.score, s.passed]);
     }
-    if (sc !== '') meta += `,"sc":[${sc}]`;
+    if (sc.length > 0) meta.sc = sc;
   }
   if (result.status === 'failed' && result.error) {
-    meta += `,"et":${JSON.stringify(result.error.type)},"em":${JSON.stringify(codec.encodeText(result.error.message))}`;
+    meta.et = result.error.type;
+    meta.em = codec.encodeText(result.error.message);
   }
-  return `${meta}}`;
+  return JSON.stringify(meta);
 }
 
 /** Claims, records results, ends runs early. */

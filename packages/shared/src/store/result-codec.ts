@@ -120,63 +120,12 @@ function fromCompact(a: unknown[]): StoredResult {
   return r;
 }
 
-/** A number as JSON writes it (`null` when not finite). */
-function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
-}
-
-/** An optional value as JSON writes it in an array (`null` when absent). */
-function jsonOrNull(value: unknown): string {
-  return value === undefined || value === null ? 'null' : (JSON.stringify(value) ?? 'null');
-}
-
 /**
  * Encodes a result for the results hash: the compact form, or the full JSON when the result has
- * a field the compact form does not know or a `startedAt` without `completedAt`. The compact
- * array is written as a string directly (the same bytes as `JSON.stringify` of the array of
- * `toCompact`, without building the array: this runs once per result recorded).
+ * a field the compact form does not know or a `startedAt` without `completedAt`.
  */
 export function encodeStoredResult(r: StoredResult): string {
-  const digit = STATUS_DIGIT[r.status];
-  if (digit === undefined || (r.startedAt !== undefined && r.completedAt === undefined)) {
-    return JSON.stringify(r);
-  }
-  for (const key in r) if (!KNOWN.has(key)) return JSON.stringify(r);
-  const fields: string[] = [
-    String(digit),
-    jsonOrNull(r.attempts),
-    r.completedAt === undefined ? 'null' : jsonNumber(r.completedAt),
-    r.startedAt === undefined ? 'null' : jsonNumber((r.completedAt as number) - r.startedAt),
-    r.latencyMs === undefined ? 'null' : jsonNumber(r.latencyMs),
-    r.queueMs === undefined ? 'null' : jsonNumber(r.queueMs),
-    r.output === undefined ? 'null' : jsonOrNull(r.output),
-    jsonOrNull(r.error),
-    r.scores ? compactScores(r.scores) : 'null',
-    jsonOrNull(r.workerId),
-    jsonOrNull(r.usage),
-    r.costUsd === undefined ? 'null' : jsonNumber(r.costUsd),
-    jsonOrNull(r.masked),
-  ];
-  let n = fields.length;
-  while (n > 2 && fields[n - 1] === 'null') n--;
-  return `[${(n === fields.length ? fields : fields.slice(0, n)).join(',')}]`;
-}
-
-/** Scores as the compact form writes them: `{"<name>":[score,0|1]}` (other shapes as they are). */
-function compactScores(scores: Record<string, ItemScore>): string {
-  let out = '{';
-  let first = true;
-  for (const name in scores) {
-    const s = scores[name] as ItemScore;
-    if (s === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(name)}:`;
-    first = false;
-    out +=
-      Object.keys(s).length === 2 && typeof s.passed === 'boolean'
-        ? `[${JSON.stringify(s.score) ?? 'null'},${s.passed ? 1 : 0}]`
-        : JSON.stringify(s);
-  }
-  return `${out}}`;
+  return JSON.stringify(toCompact(r) ?? r);
 }
 
 /**
