@@ -19,7 +19,7 @@ import { setTimeout as delay } from 'node:timers/promises';
  */
 export class Semaphore {
   private free: number;
-  private readonly waiters: { grant(): void }[] = [];
+  private readonly waiters: SlotWaiter[] = [];
 
   /** @param size slots, >= 1. */
   constructor(readonly size: number) {
@@ -52,19 +52,7 @@ export class Semaphore {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
+      this.waiters.push(new SlotWaiter(this.waiters, resolve, reject, signal));
     });
   }
 
@@ -75,6 +63,37 @@ export class Semaphore {
       this.free--;
       this.waiters.shift()!.grant();
     }
+  }
+}
+
+/**
+ * One `Semaphore.acquire` waiting: granted a slot, or rejected when its signal fires first (it is
+ * subscribed to the signal's fan-out set, not given an event listener: one wait per item start).
+ */
+class SlotWaiter implements Abortable {
+  private readonly fanout: Set<Abortable> | null;
+
+  constructor(
+    private readonly queue: SlotWaiter[],
+    private readonly resolve: () => void,
+    private readonly reject: (reason: unknown) => void,
+    signal: AbortSignal | undefined,
+  ) {
+    this.fanout = signal ? fanoutOf(signal) : null;
+    this.fanout?.add(this);
+  }
+
+  /** Takes the slot given to it. */
+  grant(): void {
+    this.fanout?.delete(this);
+    this.resolve();
+  }
+
+  /** Its signal fired: leaves the queue, takes nothing. */
+  abort(reason: unknown): void {
+    const i = this.queue.indexOf(this);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.reject(reason);
   }
 }
 
@@ -91,14 +110,15 @@ export interface Slots {
 /** `Slots` over a process-wide semaphore and an optional per-run one (taken first, to avoid deadlock). */
 export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
   return {
-    async acquire(signal) {
-      if (run) await run.acquire(signal);
-      try {
-        await global.acquire(signal);
-      } catch (err) {
-        run?.release();
-        throw err;
-      }
+    acquire(signal) {
+      // without a run limit: the global wait itself (no async wrapper per item start)
+      if (!run) return global.acquire(signal);
+      return run.acquire(signal).then(() =>
+        global.acquire(signal).catch((err: unknown) => {
+          run.release();
+          throw err;
+        }),
+      );
     },
     tryAcquire(max) {
       if (max <= 0) return 0;
