@@ -26,6 +26,10 @@ describe('formatters', () => {
     expect(fmtPct(Number.NaN)).toBe('–');
     expect(fmtInt(1234567)).toBe('1,234,567');
     expect(fmtMs(840)).toBe('840 ms');
+    // below 10 ms: two significant digits, never a rounded `0 ms`
+    expect(fmtMs(0.034)).toBe('0.034 ms');
+    expect(fmtMs(2.46)).toBe('2.5 ms');
+    expect(fmtMs(0)).toBe('0 ms');
     expect(fmtMs(1520)).toBe('1.52 s');
     expect(fmtMs(125_000)).toBe('2m 5s');
     expect(fmtMs(3_725_000)).toBe('1h 2m');

@@ -17,9 +17,15 @@ export function fmtInt(v: number | null | undefined): string {
   return missing(v) ? DASH : Math.round(v).toLocaleString('en-US');
 }
 
-/** Milliseconds: `840` -> `840 ms`, `1520` -> `1.52 s`, `125000` -> `2m 5s`. */
+/**
+ * Milliseconds: `0.034` -> `0.034 ms`, `2.46` -> `2.5 ms`, `840` -> `840 ms`, `1520` -> `1.52 s`,
+ * `125000` -> `2m 5s` (two significant digits below 10 ms, so a sub-millisecond run does not
+ * read `0 ms`).
+ */
 export function fmtMs(v: number | null | undefined): string {
   if (missing(v)) return DASH;
+  if (v === 0) return '0 ms';
+  if (v < 10) return `${Number(v.toPrecision(2))} ms`;
   if (v < 1000) return `${Math.round(v)} ms`;
   if (v < 60_000) return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;
   const s = Math.round(v / 1000);
