@@ -51,7 +51,7 @@ describe('submit --watch', () => {
       '75.0% passed (3/4 items): 1 failed, 0 errors; 75.0% of scored; mean 0.750',
     );
     expect(summary.latency).toMatch(
-      /^p50 \d+(\.\d)? ms, p90 \d+(\.\d)? ms, p99 \d+(\.\d)? ms \(mean \d+(\.\d)? ms, max \d+(\.\d)? ms\)$/,
+      /^p50 \d+(\.\d+)? ms, p90 \d+(\.\d+)? ms, p99 \d+(\.\d+)? ms \(mean \d+(\.\d+)? ms, max \d+(\.\d+)? ms\)$/,
     );
     expect(summary.usage).toBe('0 input tokens, 0 output tokens');
     expect(summary.cost).toBe('$0.0000');

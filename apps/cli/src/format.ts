@@ -93,9 +93,11 @@ export function percent(value: number | null): string {
   return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
 }
 
+/** Milliseconds: whole numbers as they are, under 10 ms two significant digits (`0.034 ms`, not `0.0 ms`), else one decimal. */
 function ms(value: number | null): string {
   if (value === null) return '-';
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ms`;
+  if (Number.isInteger(value)) return `${value} ms`;
+  return `${value < 10 ? Number(value.toPrecision(2)) : value.toFixed(1)} ms`;
 }
 
 /** Options of `formatTable`. */
