@@ -9,6 +9,7 @@ import {
   z,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lazyChildLogger } from '../apps/worker/src/chunk-processor.js';
 import { createSlots } from '../apps/worker/src/concurrency.js';
 import {
   anySignal,
@@ -86,6 +87,38 @@ describe('Semaphore', () => {
     expect(sem.inUse).toBe(2);
     sem.release(2);
     expect(sem.available).toBe(2);
+  });
+});
+
+describe('lazyChildLogger', () => {
+  it('makes the pino child on first use, logs with its bindings, and forwards child and level', () => {
+    const lines: Record<string, unknown>[] = [];
+    const parent = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    let children = 0;
+    const makeChild = parent.child;
+    parent.child = function (this: typeof parent, ...args: Parameters<typeof makeChild>) {
+      children++;
+      return makeChild.apply(this, args);
+    } as typeof makeChild;
+    const lazy = lazyChildLogger(parent, { itemId: 'a', itemIndex: 3 });
+    expect(children).toBe(0);
+    expect(lazy.level).toBe('info');
+    expect(lazy.isLevelEnabled('debug')).toBe(false);
+    lazy.debug('not written');
+    lazy.info({ step: 1 }, 'first');
+    lazy.warn('second');
+    // one pino child for every line of the item
+    expect(children).toBe(1);
+    lazy.child({ sub: true }).error('third');
+    expect(children).toBe(2);
+    expect(lines.map((l) => [l.msg, l.itemId, l.itemIndex, l.step, l.sub])).toEqual([
+      ['first', 'a', 3, 1, undefined],
+      ['second', 'a', 3, undefined, undefined],
+      ['third', 'a', 3, undefined, true],
+    ]);
   });
 });
 

@@ -171,6 +171,53 @@ describe('registered scorer outcomes', () => {
     });
   });
 
+  it('scoreOutput answers at once (no promise) while every scorer answers synchronously', async () => {
+    const { logger, lines } = captureLogger();
+    const registry = new Map([
+      ...builtinScorers.map((s) => [s.name, s] as const),
+      [
+        'sync-boom',
+        {
+          name: 'sync-boom',
+          description: 'throws synchronously',
+          score: () => {
+            throw new Error('sync scorer exploded');
+          },
+        },
+      ],
+      ['later', { name: 'later', description: 'async 0.25', score: async () => 0.25 }],
+    ]);
+    const options = {
+      lookup: (name: string) => registry.get(name),
+      input: 'q',
+      output: { n: 1 },
+      expectedOutput: { n: 1 },
+      logger,
+    };
+    const sync = scoreOutput({
+      ...options,
+      refs: [{ name: 'exact_match' }, { name: 'sync-boom' }, { name: 'json_equal' }],
+    });
+    expect(sync).not.toBeInstanceOf(Promise);
+    expect(sync).toEqual({
+      exact_match: { score: 1, passed: true },
+      'sync-boom': { score: 0, passed: false },
+      json_equal: { score: 1, passed: true },
+    });
+    expect(lines.map((l) => l.scorer)).toEqual(['sync-boom']);
+    // an async scorer in the middle: a promise of every score, in the same order
+    const later = scoreOutput({
+      ...options,
+      refs: [{ name: 'exact_match' }, { name: 'later' }, { name: 'json_equal' }],
+    });
+    expect(later).toBeInstanceOf(Promise);
+    expect(Object.entries(await later)).toEqual([
+      ['exact_match', { score: 1, passed: true }],
+      ['later', { score: 0.25, passed: false }],
+      ['json_equal', { score: 1, passed: true }],
+    ]);
+  });
+
   it('unknownScorers lists the names a worker does not know', () => {
     const known = new Set(['exact_match', 'contains']);
     expect(
