@@ -364,6 +364,20 @@ describe('executeItem', () => {
     expect(h.attempts[0]!.signal.aborted).toBe(true);
   });
 
+  it('a target that copies its context ({ ...ctx }) keeps every field and a live signal', async () => {
+    let copy: TargetContext | undefined;
+    const h = harness((_input, ctx) => {
+      copy = { ...ctx };
+      return new Promise(() => {});
+    });
+    setTimeout(() => h.run.abort(new Error('cancelled')), 30);
+    const outcome = await execute(h);
+    expect(outcome).toMatchObject({ kind: 'result', result: { status: 'cancelled' } });
+    expect(copy).toMatchObject({ attempt: 1, runId: 'r1', itemIndex: 3, config: {} });
+    expect(copy?.signal).toBe(h.attempts[0]!.signal);
+    expect(copy?.signal.aborted).toBe(true);
+  });
+
   it('a cancel seen before an attempt starts runs nothing', async () => {
     const h = harness(async () => ({ output: 1 }), {}, { isCancelled: () => true });
     const outcome = await execute(h);

@@ -394,10 +394,25 @@ function succeededResult(
 }
 
 /**
+ * `signal` of an `AttemptContext`: an own, enumerable accessor (so `{ ...ctx }` in a target that
+ * wraps its context keeps the signal), one descriptor shared by every attempt.
+ */
+const SIGNAL_PROPERTY: PropertyDescriptor = {
+  get(this: AttemptContext): AbortSignal {
+    return this[ATTEMPT_ABORT].signal;
+  },
+  enumerable: true,
+};
+/** Where an `AttemptContext` keeps its attempt's abort (a symbol: not a field targets see by name). */
+const ATTEMPT_ABORT = Symbol('attemptAbort');
+
+/**
  * The `TargetContext` of one attempt: a class, so an attempt costs one small object (its
  * `signal` is created only when the target reads it, its `config` parsed once per config object).
  */
 class AttemptContext implements TargetContext {
+  declare readonly signal: AbortSignal;
+  readonly [ATTEMPT_ABORT]: AttemptAbort;
   readonly config: Record<string, unknown>;
   readonly runId: string;
   readonly itemId: string;
@@ -409,18 +424,16 @@ class AttemptContext implements TargetContext {
   constructor(
     options: ExecuteItemOptions,
     readonly attempt: number,
-    private readonly abort: AttemptAbort,
+    abort: AttemptAbort,
   ) {
+    this[ATTEMPT_ABORT] = abort;
     this.config = targetConfig(options.target, options.config);
     this.runId = options.runId;
     this.itemId = options.item.id;
     this.itemIndex = options.index;
     this.metadata = options.item.metadata ?? {};
     this.logger = options.logger;
-  }
-
-  get signal(): AbortSignal {
-    return this.abort.signal;
+    Object.defineProperty(this, 'signal', SIGNAL_PROPERTY);
   }
 }
 
