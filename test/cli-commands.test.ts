@@ -153,11 +153,11 @@ describe('submit --watch', () => {
 
   it('runs results as a table, one header over every page', async () => {
     const { code, stdout, stderr } = await cli(['runs', 'results', runId, '--page-size', '3']);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^# +ITEM +STATUS +ATTEMPTS +LATENCY +SCORES +OUTPUT$/);
     expect(lines).toHaveLength(5);
-    expect(lines[3]).toMatch(/^2 +c +succeeded +1 +\d+(\.\d)? ms +exact_match=fail +"gamma"$/);
+    expect(lines[3]).toMatch(/^2 +c +succeeded +1 +\d+(\.\d+)? ms +exact_match=fail +"gamma"$/);
     expect(stderr).toBe('4 results\n');
   });
 });

@@ -105,7 +105,7 @@ export interface ItemAt {
 
 /**
  * Item number `index` in stored form and as JSON, once its id is new in `ids` (then recorded
- * there) and its JSON holds at most `maxBytes`. `at` (or a function giving it, called only for
+ * there) and its JSON holds at most `maxBytes`. `where` (or a function giving it, called only for
  * an error: no strings built per item) says where the item is. With `privacy`, the item is
  * scrubbed first (`scrubItem`; ids are not scrubbed), its masks counted on it when `privacy.count`.
  * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
