@@ -82,5 +82,13 @@ it('shows the queue depth per target, the items/s of a served target and the cha
   expect(legend.some((s) => s.includes('nobody'))).toBe(true);
   // targets with nothing queued or recorded (http, openai) get no line
   expect(legend.some((s) => s.includes('openai'))).toBe(false);
+  // a refetch with the same targets replaces the data of the same canvas (no rebuild)
+  await chart.locator('canvas').evaluate((c) => {
+    c.setAttribute('data-drawn-before', 'yes');
+  });
+  await page.waitForResponse((r) => r.url().includes('/v1/queues') && r.status() === 200);
+  await page.waitForResponse((r) => r.url().includes('/v1/queues') && r.status() === 200);
+  expect(await chart.locator('canvas').count()).toBe(1);
+  expect(await chart.locator('canvas').getAttribute('data-drawn-before')).toBe('yes');
   await page.close();
 });

@@ -60,6 +60,8 @@ export function ThroughputChart(props: { queues: QueueStats[]; at: string; bucke
       testId="throughput-chart"
       height={220}
       chart={chart}
+      // a refetch with the same targets only replaces the data
+      shape={queues.map((q) => q.target).join('\n')}
     />
   );
 }

@@ -34,8 +34,11 @@ export interface ChartSpec {
 
 /**
  * A chart titled `title` (`note` beside it, muted): `chart` drawn `height` px high and as wide as
- * its box (at least 300 px), re-drawn when `chart` changes (keep it memoised), destroyed on
- * unmount; `testId` marks the plot's box. A null `chart` draws nothing (the frame stays).
+ * its box (at least 300 px), destroyed on unmount; `testId` marks the plot's box. A null `chart`
+ * draws nothing (the frame stays). When `chart` changes (keep it memoised) the plot is built
+ * again, unless `shape` is given and unchanged: then only its data is replaced (`setData`: no
+ * new canvas, no flicker on a refetch); give a `shape` that changes with everything but the data
+ * (e.g. the series names).
  */
 export function UPlotChart(props: {
   title: string;
@@ -43,21 +46,33 @@ export function UPlotChart(props: {
   testId: string;
   height: number;
   chart: ChartSpec | null;
+  shape?: string;
 }) {
-  const { chart, height } = props;
+  const { chart, height, shape } = props;
   const ref = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<uPlot | null>(null);
+  const latest = useRef(chart);
+  latest.current = chart;
+  // rebuilt when the shape changes (or, without a shape, whenever the chart does)
+  const buildKey = shape === undefined ? chart : chart === null ? null : shape;
   useEffect(() => {
     const el = ref.current;
-    if (!el || !chart) return;
+    const spec = latest.current;
+    if (!el || !spec || buildKey === null) return;
     const width = () => Math.max(300, el.clientWidth);
-    const plot = new uPlot({ ...chart.options, width: width(), height }, chart.data, el);
+    const plot = new uPlot({ ...spec.options, width: width(), height }, spec.data, el);
+    plotRef.current = plot;
     const resize = new ResizeObserver(() => plot.setSize({ width: width(), height }));
     resize.observe(el);
     return () => {
       resize.disconnect();
       plot.destroy();
+      plotRef.current = null;
     };
-  }, [chart, height]);
+  }, [buildKey, height]);
+  useEffect(() => {
+    if (shape !== undefined && chart) plotRef.current?.setData(chart.data);
+  }, [chart, shape]);
   return (
     <div className="chart">
       <h3>
