@@ -46,7 +46,7 @@ const QUEUE_COLUMNS: Column<QueueStats>[] = [
     td: (q) => ({ 'data-testid': `queue-jobs-${q.target}` }),
   },
   {
-    head: 'Items/s',
+    head: 'Items/s (2 min)',
     title: 'Items recorded in the current and previous minute, per second',
     cell: (q) => Number(q.throughput.itemsPerSecond.toFixed(1)).toLocaleString('en-US'),
     td: (q) => ({ 'data-testid': `queue-rate-${q.target}` }),
