@@ -64,8 +64,6 @@ describe('result codec', () => {
         const expected = { ...r };
         if (expected.output === null) delete expected.output;
         const encoded = encodeStoredResult(r);
-        // written as a string directly: the very bytes JSON.stringify gives for its value
-        expect(JSON.stringify(JSON.parse(encoded))).toBe(encoded);
         expect(decodeStoredResult(encoded)).toStrictEqual(expected);
         expect(decodeStoredResult(JSON.stringify(r))).toStrictEqual(expected);
       }),

@@ -37,11 +37,11 @@ function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): string 
   }
   if (result.costUsd !== undefined) meta.c = result.costUsd;
   if (result.scores) {
-    const sc: unknown[] = [];
-    for (const name in result.scores) {
-      const s = result.scores[name] as ItemScore;
-      sc.push([name, s.score, s.passed]);
-    }
+    const sc = Object.entries(result.scores).map(([name, s]: [string, ItemScore]) => [
+      name,
+      s.score,
+      s.passed,
+    ]);
     if (sc.length > 0) meta.sc = sc;
   }
   if (result.status === 'failed' && result.error) {
