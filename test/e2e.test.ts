@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack.close();
+  await stack?.close();
   await target.close();
   await deletePrefix(redis, config.RUNLEDGER_PREFIX);
   redis.disconnect();

@@ -18,9 +18,9 @@ import {
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApp, type OpenedApp, openApp } from './helpers/app.js';
-import { waitFor } from './helpers/context.js';
 import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { waitTerminal } from './helpers/run-checks.js';
 import { anyConfigTarget } from './helpers/targets.js';
 
 /** Echoes `input.text` as `{ answer }`; fails (not retried) naming it when `input.fail`. */
@@ -92,12 +92,7 @@ async function call<T>(
 }
 
 /** Waits until run `id` is terminal; the run. */
-async function finished(s: Side, id: string): Promise<Run> {
-  return waitFor(async () => {
-    const r = await s.store.runs.getRun(id);
-    return r && ['completed', 'failed', 'cancelled'].includes(r.status) ? r : null;
-  }, `run ${id} to finish`);
-}
+const finished = (s: Side, id: string): Promise<Run> => waitTerminal(s.store, id);
 
 /** Submits `spec` (201 expected) and waits for the run to end. */
 async function runToEnd(s: Side, spec: unknown): Promise<Run> {

@@ -24,6 +24,7 @@ import { type OpenedApp, openApp, testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { dumpText } from './helpers/redis-dump.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { waitTerminal } from './helpers/run-checks.js';
 import { anyConfigTarget } from './helpers/targets.js';
 
 /** Answers with an email made from a harmless input, and a card number; scored on the email. */
@@ -97,10 +98,7 @@ async function runToEnd(spec: unknown, a = app): Promise<{ run: Run; results: Re
   const created = await call<Run>('POST', '/v1/runs', spec, a);
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const id = created.body.id;
-  const run = await waitFor(async () => {
-    const r = await store.runs.getRun(id);
-    return r && ['completed', 'failed', 'cancelled'].includes(r.status) ? r : null;
-  }, `run ${id} to finish`);
+  const run = await waitTerminal(store, id);
   const page = await call<{ results: Result[] }>('GET', `/v1/runs/${id}/results?limit=1000`);
   expect(page.status).toBe(200);
   return { run, results: page.body.results };

@@ -227,7 +227,6 @@ describe('record-results-9', () => {
     expect(lat).toMatchObject({ p99: 109, mean: (28 + 107 + 108 + 109) / 10, max: 109 });
     expect(Math.abs(lat.p50! - 5) / 5).toBeLessThanOrEqual(0.01);
     expect(Math.abs(lat.p90! - 108) / 108).toBeLessThanOrEqual(0.01);
-    expect(lat.p50!).toBeLessThanOrEqual(lat.p90!);
     expect(run?.completedAt).not.toBeNull();
     expect(Date.parse(run?.expiresAt ?? '') - Date.parse(run?.completedAt ?? '')).toBe(120_000);
 

@@ -103,6 +103,9 @@ describe('lazyChildLogger', () => {
       children++;
       return makeChild.apply(this, args);
     } as typeof makeChild;
+    // a call below the level makes no child
+    lazyChildLogger(parent, { itemId: 'z', itemIndex: 9 }).debug('not written');
+    expect(children).toBe(0);
     const lazy = lazyChildLogger(parent, { itemId: 'a', itemIndex: 3 });
     expect(children).toBe(0);
     expect(lazy.level).toBe('info');

@@ -218,6 +218,24 @@ describe('registered scorer outcomes', () => {
     ]);
   });
 
+  it('scoreOutput scores 0 (logged) a scorer that answers no score at all', () => {
+    const { logger, lines } = captureLogger();
+    const nothing = { name: 'nothing', description: 'answers null', score: () => null };
+    const scores = scoreOutput({
+      refs: [{ name: 'nothing' }, { name: 'exact_match' }],
+      lookup: (name) => (name === 'nothing' ? (nothing as never) : builtinScorers[0]),
+      input: 'q',
+      output: 'a',
+      expectedOutput: 'a',
+      logger,
+    });
+    expect(scores).toEqual({
+      nothing: { score: 0, passed: false },
+      exact_match: { score: 1, passed: true },
+    });
+    expect(lines.map((l) => l.scorer)).toEqual(['nothing']);
+  });
+
   it('unknownScorers lists the names a worker does not know', () => {
     const known = new Set(['exact_match', 'contains']);
     expect(

@@ -6,6 +6,7 @@
  */
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { scanKeys } from '../helpers/redis-dump.js';
 import type { Cluster } from './harness.js';
 import { accounting, clusterPerFile, expectIntact, kill, poll, waitTerminal } from './harness.js';
 
@@ -13,18 +14,6 @@ let cluster: Cluster;
 clusterPerFile({ label: 'api-kill' }, (c) => {
   cluster = c;
 });
-
-/** Every key matching `pattern`. */
-async function scanKeys(pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await cluster.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
-  return out;
-}
 
 /**
  * Streams an NDJSON run of `total` items to `url`, written lazily with backpressure. Resolves
@@ -70,7 +59,7 @@ describe('fault: API killed mid-submission', () => {
     const ended = streamNdjson(api.url, 100_000);
     // kill once a good part of the items is staged (and long before the stream ends)
     const staged = await poll(async () => {
-      const keys = await scanKeys(`${prefix}:{*}:items`);
+      const keys = await scanKeys(cluster.client, `${prefix}:{*}:items`);
       const sizes = await Promise.all(keys.map((key) => cluster.client.hlen(key)));
       return sizes.some((n) => n >= 10_000) ? keys : null;
     }, 'items being staged');
@@ -78,13 +67,13 @@ describe('fault: API killed mid-submission', () => {
     expect(await ended).toMatch(/^error /);
 
     // none of the run exists: no run hash, no index entry, no job
-    expect(await scanKeys(`${prefix}:{*}:run`)).toEqual([]);
+    expect(await scanKeys(cluster.client, `${prefix}:{*}:run`)).toEqual([]);
     expect(await cluster.client.zcard(cluster.store.keys.runsIndex)).toBe(0);
-    expect(await scanKeys(`{${prefix}}:*`)).toEqual([]);
+    expect(await scanKeys(cluster.client, `{${prefix}}:*`)).toEqual([]);
     const listed = await cluster.store.runs.listRuns();
     expect(listed.runs).toEqual([]);
     // the staged items expire by themselves
-    const itemsKeys = await scanKeys(`${prefix}:{*}:items`);
+    const itemsKeys = await scanKeys(cluster.client, `${prefix}:{*}:items`);
     expect(itemsKeys).toEqual(staged);
     for (const key of itemsKeys) {
       const ttl = await cluster.client.ttl(key);

@@ -82,7 +82,7 @@ export interface Submitted {
   committed: NewRun;
 }
 
-/** Items written per `Runs.stageItems` call. */
+/** Items written per `Runs.stageItemJson` call. */
 export const STAGE_BATCH_SIZE = 1000;
 
 /** What run submission needs. */
@@ -97,7 +97,7 @@ export interface SubmitDeps {
  * Where an item is, for `encodeItem`'s errors: `path` locates the item, `firstOf` follows the
  * index of the first item with the same id and `suffix` ends each message.
  */
-export interface ItemAt {
+interface ItemAt {
   path: string;
   firstOf?: string;
   suffix?: string;
@@ -105,8 +105,8 @@ export interface ItemAt {
 
 /**
  * Item number `index` in stored form and as JSON, once its id is new in `ids` (then recorded
- * there) and its JSON holds at most `maxBytes`. `where` (or a function giving it, called only for
- * an error: no strings built per item) says where the item is. With `privacy`, the item is
+ * there) and its JSON holds at most `maxBytes`. `where` says where the item is (called only for an
+ * error: no strings built per item). With `privacy`, the item is
  * scrubbed first (`scrubItem`; ids are not scrubbed), its masks counted on it when `privacy.count`.
  * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
  */
@@ -115,7 +115,7 @@ export function encodeItem(
   index: number,
   ids: Map<string, number>,
   maxBytes: number,
-  where: ItemAt | (() => ItemAt),
+  where: () => ItemAt,
   privacy?: { scrubber: Scrubber | null; count: boolean },
 ): { stored: StoredItem; json: string } {
   const plain = toStoredItem(item, index);
@@ -123,7 +123,7 @@ export function encodeItem(
   const stored = privacy ? scrubItem(plain, privacy.scrubber, privacy.count) : plain;
   const first = ids.get(stored.id);
   if (first !== undefined) {
-    const at = typeof where === 'function' ? where() : where;
+    const at = where();
     const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${at.suffix ?? ''}`;
     throw new ValidationError(message, [{ path: `${at.path}.id`, message }]);
   }
@@ -131,7 +131,7 @@ export function encodeItem(
   // a UTF-16 code unit is at most 3 UTF-8 bytes: short JSON needs no byte count
   const bytes = json.length * 3 <= maxBytes ? 0 : Buffer.byteLength(json);
   if (bytes > maxBytes) {
-    const at = typeof where === 'function' ? where() : where;
+    const at = where();
     const message = `item is ${bytes} bytes, at most ${maxBytes}${at.suffix ?? ''}`;
     throw new PayloadTooLargeError(message, [{ path: at.path, message }]);
   }
@@ -142,7 +142,7 @@ export function encodeItem(
 /** Collects items, assigns default ids, rejects duplicates, hashes them, stages them in batches. */
 class ItemStager {
   total = 0;
-  /** JSON of the items added since the last flush. */
+  /** JSON of the items added since the last batch was staged. */
   private batch: string[] = [];
   private batchStart = 0;
   /** The staging write in flight, if any. */
@@ -171,8 +171,9 @@ class ItemStager {
 
   /**
    * Adds the next item, scrubbed by the run's policy. `line`: its NDJSON line number, named in
-   * error messages (`(line 7)`). Returns the staging write's promise when this item filled a batch (await
-   * it), else nothing (no promise per item).
+   * error messages (`(line 7)`). When this item filled a batch, returns a promise (await it)
+   * that resolves once the previous batch is written and this one's write has started (`flush`
+   * waits for the last); else nothing (no promise per item).
    * @throws ValidationError 400 (duplicate id); PayloadTooLargeError 413 (too many items, item too large).
    */
   add(item: Item | StoredItem, line?: number): Promise<void> | undefined {
@@ -556,7 +557,7 @@ export async function submitNdjsonRun(
           if (line.text.trim() === '') continue;
           if (!header) {
             const where = `line ${line.number}`;
-            const parsed = parseLine(line.text, where);
+            const parsed = parseLine(line.text, line.number);
             headerLine = line.number;
             const result = RunSpecHeaderSchema.safeParse(parsed);
             if (!result.success) throw lineProblem(fieldErrors(result.error), where);
@@ -620,17 +621,17 @@ const emptyNdjsonBody = () =>
   ]);
 
 /**
- * The JSON value of an NDJSON line. `where`: `line N`, or the line number of item `itemIndex`.
+ * The JSON value of NDJSON line `lineNumber` (item `itemIndex` when given, else the run spec).
  * @throws ValidationError 400 (invalid JSON, at the line's item path).
  */
-function parseLine(text: string, where: string | number, itemIndex?: number): unknown {
+function parseLine(text: string, lineNumber: number, itemIndex?: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const path = itemIndex === undefined ? '' : `dataset.items.${itemIndex}`;
     throw lineProblem(
       [{ path, message: `invalid JSON: ${(err as Error).message}` }],
-      typeof where === 'number' ? `line ${where}` : where,
+      `line ${lineNumber}`,
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Streaming line splitter for NDJSON request bodies: reads a byte stream chunk by chunk and
- * yields one line at a time, never holding more than one line (plus one chunk) in memory.
+ * yields the lines each chunk completes, as one batch, never holding more than one chunk plus the
+ * line it leaves incomplete in memory.
  */
 
 /**

@@ -24,7 +24,6 @@ export function fmtInt(v: number | null | undefined): string {
  */
 export function fmtMs(v: number | null | undefined): string {
   if (missing(v)) return DASH;
-  if (v === 0) return '0 ms';
   if (v < 10) return `${Number(v.toPrecision(2))} ms`;
   if (v < 1000) return `${Math.round(v)} ms`;
   if (v < 60_000) return `${(v / 1000).toFixed(v < 10_000 ? 2 : 1)} s`;

@@ -227,8 +227,9 @@ export async function processChunk(
       { index, result: { ...result, workerId: deps.workerId } },
       spec.target.name,
     );
-    // results of one batch share its promise: watch each batch once
-    if (writes.includes(write)) return;
+    // results of one batch share its promise, and a written batch never comes back: watch each
+    // batch once
+    if (writes.at(-1) === write) return;
     write.then(
       (o) => {
         if (o.state === 'missing') ended = true;
@@ -458,6 +459,8 @@ const LAZY_METHODS = [
   'flush',
   'isLevelEnabled',
 ] as const;
+/** The log-level methods: a call below the level makes no child (nothing is written). */
+const LEVEL_METHODS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const PARENT = Symbol('lazyChildLogger.parent');
 const BINDINGS = Symbol('lazyChildLogger.bindings');
 const CHILD = Symbol('lazyChildLogger.child');
@@ -485,6 +488,13 @@ function lazyPrototype(parent: Logger): object {
   for (const name of LAZY_METHODS) {
     Object.defineProperty(proto, name, {
       value(this: LazyChild, ...args: unknown[]) {
+        if (
+          this[CHILD] === undefined &&
+          LEVEL_METHODS.has(name) &&
+          !this[PARENT].isLevelEnabled(name)
+        ) {
+          return undefined;
+        }
         const child = realChild(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
         return child[name]!(...args);
       },
@@ -508,8 +518,8 @@ function lazyPrototype(parent: Logger): object {
 /**
  * A logger whose pino child (with `bindings`) is made on first use: most items never log, and
  * a pino child per item is costly (its bindings are serialized and redacted). One small object
- * per call: the log methods, `child`, `bindings`, `isLevelEnabled` and `level` go to the real
- * child; anything else is read from `parent` (its prototype).
+ * per call: the methods of `LAZY_METHODS` and `level` go to the real child (a log call below the
+ * parent's level makes none); anything else is read from `parent` (its prototype).
  */
 export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
   const lazy = Object.create(lazyPrototype(parent)) as LazyChild;
@@ -574,7 +584,7 @@ async function runItem(index: number, item: StoredItem, chunk: ChunkContext): Pr
   // tracing on: a `runledger.item.score` span under the chunk's span (its attributes are built
   // only then: this runs once per item); built-in scorers answer synchronously (no promise)
   let scores = runledgerTracer()
-    ? await withSpan(
+    ? withSpan(
         'runledger.item.score',
         {
           [TRACE_ATTRS.runId]: task.runId,

@@ -136,20 +136,20 @@ export function createSlots(global: Semaphore, run: Semaphore | null): Slots {
 
 // ------------------------------------------------------------------ signals and waits
 
-/** What a source signal's fan-out aborts: an `AttemptAbort`. */
+/** What a source signal's fan-out aborts: an `AttemptAbort` or a `SlotWaiter`. */
 interface Abortable {
   abort(reason: unknown): void;
 }
 
 /**
  * One listener per long-lived source signal (a run's cancel, shutdown), fanning out to the
- * attempts subscribed to it: subscribing and unsubscribing an attempt is a Set operation on the
- * attempt itself (no closure, no EventTarget listener per attempt: measurably cheaper at tens of
- * thousands of items/s).
+ * attempts and slot waits subscribed to it: subscribing and unsubscribing one is a Set operation
+ * on the object itself (no closure, no EventTarget listener per attempt or wait: measurably
+ * cheaper at tens of thousands of items/s).
  */
 const fanouts = new WeakMap<AbortSignal, Set<Abortable>>();
 
-/** The attempts subscribed to `signal` (its one 'abort' listener is added on first use). */
+/** The attempts and slot waits subscribed to `signal` (its one 'abort' listener is added on first use). */
 function fanoutOf(signal: AbortSignal): Set<Abortable> {
   let set = fanouts.get(signal);
   if (!set) {

@@ -74,8 +74,8 @@ export interface AttemptSignals {
 /**
  * Classifies the error of a failed attempt: run cancelled -> `cancelled`; shutdown deadline ->
  * `shutdown` (no result); timeout -> retryable `timeout`; `NonRetryableError` -> `final` with its
- * type and status; `RetryableError` -> retryable with its type and status; anything else ->
- * retryable `target_error`.
+ * type and status; any other `TargetError` (`RetryableError` or the base) -> retryable with its
+ * type and status; anything else -> retryable `target_error`.
  */
 export function classifyFailure(err: unknown, signals: AttemptSignals): AttemptFailure {
   if (signals.run.aborted) return { kind: 'cancelled' };
@@ -252,8 +252,9 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
         }
 
         attempts = attempt;
-        const startedAt = Date.now();
-        firstStartedAt ??= startedAt;
+        firstStartedAt ??= Date.now();
+        /** The item's start: its first attempt's. */
+        const startedAt = firstStartedAt;
         const t0 = performance.now();
         const combined = new AttemptAbort([runSignal, shutdownSignal], execution.timeoutMs);
         const span = tracer ? startAttemptSpan(tracer, options, attempt) : null;
@@ -276,13 +277,7 @@ export async function executeItem(options: ExecuteItemOptions): Promise<ItemOutc
           }
           const output = await combined.race(running);
           const latencyMs = round2(performance.now() - t0);
-          const result = succeededResult(
-            output,
-            attempts,
-            latencyMs,
-            firstStartedAt ?? startedAt,
-            options,
-          );
+          const result = succeededResult(output, attempts, latencyMs, startedAt, options);
           if (result.usage) tokens = result.usage.inputTokens + result.usage.outputTokens;
           ended.outcome = 'succeeded';
           if (result.latencyMs !== undefined) ended.latencyMs = result.latencyMs;
@@ -376,20 +371,17 @@ function succeededResult(
     completedAt: Date.now(),
   };
   const reported = output?.usage;
-  if (!reported) {
-    if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
-      result.costUsd = output.costUsd;
-    }
-    return result;
+  if (reported) {
+    result.usage = {
+      inputTokens: Math.max(0, Math.round(reported.inputTokens)),
+      outputTokens: Math.max(0, Math.round(reported.outputTokens)),
+    };
   }
-  result.usage = {
-    inputTokens: Math.max(0, Math.round(reported.inputTokens)),
-    outputTokens: Math.max(0, Math.round(reported.outputTokens)),
-  };
-  if (typeof output.costUsd === 'number' && Number.isFinite(output.costUsd)) {
+  if (typeof output?.costUsd === 'number' && Number.isFinite(output.costUsd)) {
     result.costUsd = output.costUsd;
   }
-  const model = typeof reported.model === 'string' && reported.model ? reported.model : undefined;
+  // without usage `pricedResult` answers the result itself
+  const model = typeof reported?.model === 'string' && reported.model ? reported.model : undefined;
   return pricedResult(result, model, options.config, options.prices ?? NO_PRICES);
 }
 

@@ -188,15 +188,14 @@ export function scoreOutput(
   const { refs } = options;
   for (let i = 0; i < refs.length; i++) {
     const ref = refs[i]!;
-    let value: unknown;
     try {
-      value = callScorer(ref, options);
+      const value = callScorer(ref, options);
+      if (isThenable(value)) return scoreRest(scores, i, value, options);
+      // a bad answer (null, a string) throws here and scores 0 like a throw
+      scores[ref.name] = toItemScore(value as ScoreOutcome | number);
     } catch (err) {
       scoreFailed(scores, ref, err, options.logger);
-      continue;
     }
-    if (isThenable(value)) return scoreRest(scores, i, value, options);
-    scores[ref.name] = toItemScore(value as ScoreOutcome | number);
   }
   return scores;
 }

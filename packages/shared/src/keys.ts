@@ -137,8 +137,9 @@ export class KeyLayout {
   }
 
   /**
-   * Every key of a run: `runKeyList`, the reruns list, the concurrency slots and the results'
-   * score sort index (`deleteRun`).
+   * Every key of a run: `runKeyList`, the status/latency zsets of runs recorded before the
+   * bitmaps and histogram, the reruns list, the concurrency slots and the results' score and
+   * latency sort indexes (`deleteRun`).
    */
   allRunKeys(runId: string): string[] {
     const sort = this.runScoreSort(runId);

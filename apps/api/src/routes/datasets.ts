@@ -156,10 +156,7 @@ async function writeItems(
       writer.count,
       ids,
       maxBytes,
-      {
-        path: `items.${j}`,
-        firstOf: ' of the version',
-      },
+      () => ({ path: `items.${j}`, firstOf: ' of the version' }),
       { scrubber, count: false },
     );
     await writer.add(json);

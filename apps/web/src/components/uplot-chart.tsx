@@ -51,6 +51,8 @@ export function UPlotChart(props: {
   const { chart, height, shape } = props;
   const ref = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
+  /** The spec the plot was built with (its data needs no `setData` right after). */
+  const builtWith = useRef<ChartSpec | null>(null);
   const latest = useRef(chart);
   latest.current = chart;
   // rebuilt when the shape changes (or, without a shape, whenever the chart does)
@@ -62,6 +64,7 @@ export function UPlotChart(props: {
     const width = () => Math.max(300, el.clientWidth);
     const plot = new uPlot({ ...spec.options, width: width(), height }, spec.data, el);
     plotRef.current = plot;
+    builtWith.current = spec;
     const resize = new ResizeObserver(() => plot.setSize({ width: width(), height }));
     resize.observe(el);
     return () => {
@@ -71,7 +74,9 @@ export function UPlotChart(props: {
     };
   }, [buildKey, height]);
   useEffect(() => {
-    if (shape !== undefined && chart) plotRef.current?.setData(chart.data);
+    if (shape !== undefined && chart && chart !== builtWith.current) {
+      plotRef.current?.setData(chart.data);
+    }
   }, [chart, shape]);
   return (
     <div className="chart">

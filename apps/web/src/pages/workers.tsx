@@ -5,6 +5,7 @@
  * `GET /v1/queues`, refreshed every 5 s.
  */
 import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { listQueues, listWorkers, type QueueStats, type WorkerInfo } from '../api';
 import { Command, Empty, QueryView, useTitle } from '../components/common';
 import { type Column, DataTable } from '../components/data-table';
@@ -60,6 +61,8 @@ function Queues() {
     queryFn: () => listQueues(15),
     refetchInterval: 5000,
   });
+  // one array per answer, not per render: the chart rebuilds its series only when this changes
+  const lines = useMemo(() => charted(query.data?.queues ?? []), [query.data]);
   return (
     <QueryView query={query} loading="Loading queues" what="queues">
       {({ queues, at, bucketMs }) => (
@@ -78,7 +81,7 @@ function Queues() {
                 rows={queues}
                 rowKey={(q) => q.target}
               />
-              <ThroughputChart queues={charted(queues)} at={at} bucketMs={bucketMs} />
+              <ThroughputChart queues={lines} at={at} bucketMs={bucketMs} />
             </>
           )}
         </section>
