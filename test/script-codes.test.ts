@@ -160,13 +160,7 @@ describe('each script outcome decodes to its Error class', () => {
     const gone = ulid();
     const k = store.keys.run(gone);
     const replies = [
-      await redis.rlRecordResults(
-        ...store.keys.runKeyList(gone),
-        1,
-        10,
-        '{"i":0,"s":"succeeded"}',
-        '{}',
-      ),
+      await redis.rlRecordResults(...store.keys.runKeyList(gone), 1, 10, '[[0,"succeeded"]]', '{}'),
       await redis.rlReadRun(k.run, k.latency, k.errtypes, k.reruns, 50),
       await redis.rlAddRerun(k.run, k.reruns, ulid(), 1),
       await redis.rlFindOpenChunks(k.run, k.results, 0, 10),
@@ -191,12 +185,32 @@ describe('each script outcome decodes to its Error class', () => {
     const id = await createRun(3);
     const k = store.keys.run(id);
     const claim = await redis.rlClaimItems(k.run, k.items, k.results, k.events, 1, '0', '0', 10, 0);
-    expect(claim).toEqual([ScriptCode.Ok, null, '0', '']);
+    // no items asked for: the open indexes as integers, no item values
+    expect(claim).toEqual([ScriptCode.Ok, null, [0], null]);
+    const withItems = await redis.rlClaimItems(
+      k.run,
+      k.items,
+      k.results,
+      k.events,
+      1,
+      '1',
+      '0',
+      10,
+      0,
+      2,
+    );
+    // plain items travel as one JSON array, in the order of the indexes
+    expect(withItems).toEqual([
+      ScriptCode.Ok,
+      null,
+      [0, 2],
+      '[{"id":"0","input":0},{"id":"2","input":2}]',
+    ]);
     const recorded = await redis.rlRecordResults(
       ...store.keys.runKeyList(id),
       1,
       10,
-      '{"i":0,"s":"succeeded"}',
+      '[[0,"succeeded"]]',
       '{"status":"succeeded","attempts":1}',
     );
     expect(recorded).toEqual([ScriptCode.Ok, 1, 1, 3, 0, 0]);

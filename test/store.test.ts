@@ -141,6 +141,24 @@ describe('claim-items-4', () => {
     expect(statusEvents.map((e) => e.data.status)).toEqual(['queued', 'running']);
   });
 
+  it('answers null for an item missing from the items hash, next to the others in order', async () => {
+    const id = await createRun(4);
+    await redis.hdel(store.keys.run(id).items, '2');
+    const claim = await store.execution.claimItems(id, [3, 2, 1], {
+      withItems: true,
+      withSpec: false,
+    });
+    expect(claim).toEqual({
+      state: 'ok',
+      spec: null,
+      items: [
+        { index: 3, item: { id: 'item-3', input: { n: 3 }, expectedOutput: 3 } },
+        { index: 2, item: null },
+        { index: 1, item: { id: 'item-1', input: { n: 1 }, expectedOutput: 1 } },
+      ],
+    });
+  });
+
   it('returns missing (RUN_NOT_FOUND) for an unknown run and terminal (RUN_TERMINAL) for a finished one', async () => {
     expect(
       await store.execution.claimItems(ulid(), [0], { withItems: true, withSpec: true }),
@@ -182,6 +200,10 @@ describe('record-results-9', () => {
       { index: 1, result: ok(2) },
     ]);
     expect(out).toMatchObject({ recorded: 1, done: 1 });
+    // the first of the call is kept, and counted once
+    const run = await store.runs.getRun(id);
+    expect([run?.succeededCount, run?.latencyMs.max]).toEqual([1, 1]);
+    expect((await store.results.listResults(id)).results.map((r) => r.latencyMs)).toEqual([1]);
   });
 
   it('aggregates counters, usage, cost, scores and latency percentiles; completes with retention TTL', async () => {

@@ -12,13 +12,20 @@
   ARGV[4] events maxlen   ARGV[5..] item indexes
 
   Returns (codes: includes/codes.lua):
-    {OK, spec|false, index, itemJSON|"", index, itemJSON|"", ...}  run goes on; pairs only for
-                                                                    items without a result
+    {OK, spec|false, indexes, items}  run goes on. indexes: the claimed items without a result
+                             yet (integers, in the order asked); items (with items asked, else
+                             false): their stored values, as ONE string `[v1,v2,...]` when every
+                             one is plain JSON (an object; `null` for an item missing from the
+                             items hash), else as a list of strings ('' for a missing item)
     {RUN_NOT_FOUND}          the run does not exist (deleted or expired)
     {RUN_TERMINAL, status}   the run is terminal (completed, failed, cancelled)
+  Results and items are read with one HMGET each (includes/batch.lua), and plain items leave as
+  one JSON array: one reply value and one JSON.parse for a whole chunk instead of two values and
+  a parse per item.
   Events: `status` {status: "running"} on the first claim.
 ]]
 --@include codes
+--@include batch
 local runKey, itemsKey, resultsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local status = redis.call('HGET', runKey, 'status')
 if not status then return {Code.RUN_NOT_FOUND} end
@@ -30,16 +37,22 @@ if status == 'queued' then
 end
 local spec = false
 if ARGV[3] == '1' then spec = redis.call('HGET', runKey, 'spec') end
-local out = {Code.OK, spec}
-local withItems = ARGV[2] == '1'
-for i = 5, #ARGV do
-  if redis.call('HEXISTS', resultsKey, ARGV[i]) == 0 then
-    out[#out + 1] = ARGV[i]
-    if withItems then
-      out[#out + 1] = redis.call('HGET', itemsKey, ARGV[i]) or ''
-    else
-      out[#out + 1] = ''
-    end
-  end
+local asked = {}
+for i = 5, #ARGV do asked[#asked + 1] = ARGV[i] end
+local have = hmgetAll(resultsKey, asked)
+local indexes = {}
+for j = 1, #asked do
+  if not have[j] then indexes[#indexes + 1] = tonumber(asked[j]) end
 end
-return out
+if ARGV[2] ~= '1' or #indexes == 0 then return {Code.OK, spec, indexes, false} end
+local values = hmgetAll(itemsKey, indexes)
+local plain = true
+for j = 1, #indexes do
+  local v = values[j]
+  if v and string.byte(v, 1) ~= 123 then plain = false end -- 123: '{'
+end
+for j = 1, #indexes do
+  if not values[j] then values[j] = plain and 'null' or '' end
+end
+if plain then return {Code.OK, spec, indexes, '[' .. table.concat(values, ',') .. ']'} end
+return {Code.OK, spec, indexes, values}

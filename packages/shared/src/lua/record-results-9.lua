@@ -14,9 +14,15 @@
   KEYS[9] errtypesKey    errtypes hash (failed items by error type: `n:<type>` count, `m:<type>`
                          first message)
   ARGV[1] now (ms)        ARGV[2] events maxlen
-  ARGV[3..] pairs: meta JSON, result JSON. meta = {i = index, s = status, l = latencyMs?,
-            it = inputTokens?, ot = outputTokens?, c = costUsd?, sc = {{scorer, score, passed}}?,
-            et = error type?, em = error message? (failed results only)}
+  ARGV[3]   the metas: ONE JSON array, one meta per result, in the order of the results
+            (one cjson.decode per call). A meta is an array by position (null or left out at
+            the end: absent): [index, status, latencyMs, scores {{scorer, score, passed}},
+            inputTokens, outputTokens, costUsd, error type, error message (failed results only)]
+  ARGV[4..] the results' stored values, one per meta
+
+  Exactly once: an item whose index has a value in the results hash, or appears earlier in the
+  same call, is not recorded (the first value stays). The new results are written with one HMGET,
+  one HSET and one BITFIELD per status bitmap (includes/batch.lua), not commands per item.
 
   Latency: a newly recorded result with `l` counts 1 in its histogram bucket and in the exact
   run hash fields latencySumMs, latencyMinMs, latencyMaxMs (min/max as '%.15g').
@@ -51,6 +57,7 @@ local runKey, itemsKey, resultsKey, latencyKey, succeededKey, failedKey, cancell
   KEYS[8], KEYS[9]
 --@include finish-early
 --@include latency-hist
+--@include batch
 if redis.call('EXISTS', runKey) == 0 then return {Code.RUN_NOT_FOUND} end
 local recorded = 0
 local statusKey = {succeeded = succeededKey, failed = failedKey, cancelled = cancelledKey}
@@ -58,35 +65,55 @@ local statusKey = {succeeded = succeededKey, failed = failedKey, cancelled = can
 local ints, floats, hist = {}, {}, {}
 local lmin, lmax = nil, nil
 local function add(t, field, by) t[field] = (t[field] or 0) + by end
-for i = 3, #ARGV, 2 do
-  local m = cjson.decode(ARGV[i])
-  local zkey = statusKey[m.s]
-  if zkey and redis.call('HSETNX', resultsKey, m.i, ARGV[i + 1]) == 1 then
+local NULL = cjson.null
+local metas = cjson.decode(ARGV[3])
+local fields = {}
+for j = 1, #metas do fields[j] = metas[j][1] end
+local have = hmgetAll(resultsKey, fields)
+local seen, writes, bits = {}, {}, {}
+for j = 1, #metas do
+  local m = metas[j]
+  local index, status, l = m[1], m[2], m[3]
+  local zkey = statusKey[status]
+  if zkey and not have[j] and not seen[index] then
+    seen[index] = true
     recorded = recorded + 1
-    add(ints, m.s .. 'Count', 1)
-    redis.call('SETBIT', zkey, m.i, 1)
-    if m.l then
-      add(hist, latencyBucket(m.l), 1)
-      add(floats, 'latencySumMs', m.l)
-      if lmin == nil or m.l < lmin then lmin = m.l end
-      if lmax == nil or m.l > lmax then lmax = m.l end
+    writes[#writes + 1] = index
+    writes[#writes + 1] = ARGV[3 + j]
+    add(ints, status .. 'Count', 1)
+    local ops = bits[zkey]
+    if not ops then ops = {}; bits[zkey] = ops end
+    ops[#ops + 1] = 'SET'; ops[#ops + 1] = 'u1'; ops[#ops + 1] = index; ops[#ops + 1] = 1
+    if l and l ~= NULL then
+      add(hist, latencyBucket(l), 1)
+      add(floats, 'latencySumMs', l)
+      if lmin == nil or l < lmin then lmin = l end
+      if lmax == nil or l > lmax then lmax = l end
     end
-    if m.it then add(ints, 'inputTokens', m.it) end
-    if m.ot then add(ints, 'outputTokens', m.ot) end
-    if m.c then add(floats, 'costUsd', m.c) end
-    if m.s == 'failed' then
-      local et = m.et or 'unknown'
-      redis.call('HINCRBY', errtypesKey, 'n:' .. et, 1)
-      redis.call('HSETNX', errtypesKey, 'm:' .. et, m.em or '')
-    end
-    if m.sc then
-      for _, s in ipairs(m.sc) do
+    local sc = m[4]
+    if sc and sc ~= NULL then
+      for _, s in ipairs(sc) do
         add(floats, 'score:' .. s[1] .. ':sum', s[2])
         add(ints, 'score:' .. s[1] .. (s[3] and ':passed' or ':failed'), 1)
       end
     end
+    if #m > 4 then
+      local it, ot, c = m[5], m[6], m[7]
+      if it and it ~= NULL then add(ints, 'inputTokens', it) end
+      if ot and ot ~= NULL then add(ints, 'outputTokens', ot) end
+      if c and c ~= NULL then add(floats, 'costUsd', c) end
+    end
+    if status == 'failed' then
+      local et, em = m[8], m[9]
+      if not et or et == NULL then et = 'unknown' end
+      if not em or em == NULL then em = '' end
+      redis.call('HINCRBY', errtypesKey, 'n:' .. et, 1)
+      redis.call('HSETNX', errtypesKey, 'm:' .. et, em)
+    end
   end
 end
+if #writes > 0 then callSliced('HSET', resultsKey, writes, 2) end
+for zkey, ops in pairs(bits) do callSliced('BITFIELD', zkey, ops, 4) end
 for field, by in pairs(ints) do redis.call('HINCRBY', runKey, field, by) end
 for b, n in pairs(hist) do redis.call('HINCRBY', latencyKey, b, n) end
 if lmin ~= nil then

@@ -6,7 +6,7 @@
  */
 import { waitForReplicas } from '../redis-replication.js';
 import { cancelledResult } from '../results.js';
-import type { ItemScore, RunStatus, StoredItem, StoredResult, StoredSpec } from '../schemas.js';
+import type { RunStatus, StoredItem, StoredResult, StoredSpec } from '../schemas.js';
 import type { StoreResources } from './resources.js';
 import { decodeSpec } from './run-hash.js';
 import type { FinishOutcome, RecordOutcome, RunScripts } from './scripts.js';
@@ -25,30 +25,32 @@ export interface ResultRecord {
 }
 
 /**
- * What record-results-9 needs of a result besides its JSON (see its header): index, status,
- * latency, usage, cost, scores, error type and message of a failed one.
+ * What record-results-9 needs of a result besides its stored value (see its header), by
+ * position: index, status, latency, scores, input and output tokens, cost, error type and
+ * message of a failed one; null where absent, trailing nulls left out. The metas of a call
+ * travel as one JSON array.
  */
-function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): string {
-  const meta: Record<string, unknown> = { i: index, s: result.status };
-  if (result.latencyMs !== undefined) meta.l = result.latencyMs;
-  if (result.usage) {
-    meta.it = result.usage.inputTokens;
-    meta.ot = result.usage.outputTokens;
-  }
-  if (result.costUsd !== undefined) meta.c = result.costUsd;
+function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): unknown[] {
+  const meta: unknown[] = [index, result.status, result.latencyMs ?? null, null];
   if (result.scores) {
-    const sc = Object.entries(result.scores).map(([name, s]: [string, ItemScore]) => [
-      name,
-      s.score,
-      s.passed,
-    ]);
-    if (sc.length > 0) meta.sc = sc;
+    const sc: [string, number, boolean][] = [];
+    for (const name in result.scores) {
+      const s = result.scores[name]!;
+      sc.push([name, s.score, s.passed]);
+    }
+    if (sc.length > 0) meta[3] = sc;
   }
-  if (result.status === 'failed' && result.error) {
-    meta.et = result.error.type;
-    meta.em = codec.encodeText(result.error.message);
+  const failed = result.status === 'failed' && result.error;
+  if (result.usage || result.costUsd !== undefined || failed) {
+    meta.push(
+      result.usage?.inputTokens ?? null,
+      result.usage?.outputTokens ?? null,
+      result.costUsd ?? null,
+    );
   }
-  return JSON.stringify(meta);
+  if (failed) meta.push(result.error!.type ?? null, codec.encodeText(result.error!.message));
+  while (meta.length > 2 && meta.at(-1) === null) meta.pop();
+  return meta;
 }
 
 /** Claims, records results, ends runs early. */
@@ -99,11 +101,14 @@ export class RunExecution {
       return { state: 'ok', recorded: 0, done: 0, total: 0, finished: false };
     }
     const { codec } = this.r;
-    const pairs = records.flatMap((record) => [
-      resultMeta(record, codec),
-      codec.encodeResult(record.result),
-    ]);
-    const outcome = await this.scripts.recordResults(runId, now, pairs);
+    const metas: unknown[][] = new Array(records.length);
+    const values: string[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      metas[i] = resultMeta(record, codec);
+      values[i] = codec.encodeResult(record.result);
+    }
+    const outcome = await this.scripts.recordResults(runId, now, JSON.stringify(metas), values);
     if (outcome.state === 'ok') await waitForReplicas(this.r.redis, this.r.waitReplicas);
     return outcome;
   }

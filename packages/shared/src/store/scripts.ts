@@ -176,28 +176,32 @@ export class RunScripts {
     );
     const refused = refusal(reply, runId);
     if (refused) return refused;
-    const items: { index: number; item: StoredItem | null }[] = [];
-    for (let i = 2; i < reply.length; i += 2) {
-      const json = reply[i + 1] as string;
-      items.push({ index: Number(reply[i]), item: json ? this.r.codec.decodeItem(json) : null });
+    const open = reply[2] as number[];
+    const values = this.r.codec.decodeItemList(reply[3] as string | string[] | null);
+    const items: { index: number; item: StoredItem | null }[] = new Array(open.length);
+    for (let i = 0; i < open.length; i++) {
+      items[i] = { index: open[i]!, item: values?.[i] ?? null };
     }
     return { state: 'ok', specJson: (reply[1] as string | null) || null, items };
   }
 
   /**
-   * record-results-9: records `(meta JSON, result JSON)` pairs exactly once per item.
+   * record-results-9: records results exactly once per item. `metasJson`: the JSON array of
+   * their metas (see the script's header); `values`: their stored values, in the same order.
    * @param now ms since epoch.
    */
   async recordResults(
     runId: string,
     now: number,
-    pairs: readonly string[],
+    metasJson: string,
+    values: readonly string[],
   ): Promise<RecordOutcome> {
     const reply = await this.r.redis.rlRecordResults(
       ...this.r.keys.runKeyList(runId),
       now,
       this.r.eventsMaxLen,
-      ...pairs,
+      metasJson,
+      ...values,
     );
     const refused = refusal(reply, runId);
     if (refused?.state === 'missing') return refused;

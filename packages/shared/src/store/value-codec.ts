@@ -52,6 +52,18 @@ export class ValueCodec {
   }
 
   /**
+   * Items as claim-items-4 returns them: one JSON array of plain items (`null` for a missing
+   * one: one `JSON.parse` for the whole list), or a list of stored values (`''` for a missing
+   * one; any of them may be encrypted), or null when no items were asked for.
+   * @throws DecryptionError (see the module doc); SyntaxError when a value is not JSON.
+   */
+  decodeItemList(values: string | readonly string[] | null): (StoredItem | null)[] | null {
+    if (values === null) return null;
+    if (typeof values === 'string') return JSON.parse(values) as (StoredItem | null)[];
+    return values.map((raw) => (raw ? this.decodeItem(raw) : null));
+  }
+
+  /**
    * A result's stored form: the compact array of ./result-codec.ts; with a cipher and an output
    * or error, JSON with them in `sealed`.
    */
