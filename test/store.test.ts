@@ -144,7 +144,7 @@ describe('claim-items-4', () => {
   it('answers null for an item missing from the items hash, next to the others in order', async () => {
     const id = await createRun(4);
     await redis.hdel(store.keys.run(id).items, '2');
-    const claim = await store.execution.claimItems(id, [3, 2, 1], {
+    const claim = await store.execution.claimItems(id, [3, 2, 1, 1234], {
       withItems: true,
       withSpec: false,
     });
@@ -155,6 +155,7 @@ describe('claim-items-4', () => {
         { index: 3, item: { id: 'item-3', input: { n: 3 }, expectedOutput: 3 } },
         { index: 2, item: null },
         { index: 1, item: { id: 'item-1', input: { n: 1 }, expectedOutput: 1 } },
+        { index: 1234, item: null },
       ],
     });
   });

@@ -21,6 +21,7 @@ import {
   MAX_BACKOFF_MS,
   Semaphore,
 } from '../apps/worker/src/index.js';
+import { metricIncrements } from '../apps/worker/src/result-writer.js';
 import { type HttpTargetServer, startHttpTarget } from './helpers/http-target.js';
 
 /** The `http` target allowed to call the scripted target on loopback. */
@@ -533,5 +534,35 @@ describe('http target', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect(err).toMatchObject({ type: 'network_error' });
+  });
+});
+
+describe('metricIncrements', () => {
+  it('counts results by status and latency bucket (non-cumulative, inf past the last)', () => {
+    const r = (status: 'succeeded' | 'failed' | 'cancelled', latencyMs?: number) =>
+      latencyMs === undefined ? { status, attempts: 1 } : { status, attempts: 1, latencyMs };
+    expect(
+      metricIncrements(
+        [
+          r('succeeded', 5),
+          r('succeeded', 5.01),
+          r('failed', 0.25),
+          r('cancelled'),
+          r('succeeded', 70_000),
+        ],
+        true,
+      ),
+    ).toEqual({
+      'items_total:succeeded': 3,
+      'items_total:failed': 1,
+      'items_total:cancelled': 1,
+      item_latency_ms_sum: 70_010.26,
+      item_latency_ms_count: 4,
+      'item_latency_ms_bucket:5': 2,
+      'item_latency_ms_bucket:10': 1,
+      'item_latency_ms_bucket:inf': 1,
+      'runs_finished:completed': 1,
+    });
+    expect(metricIncrements([r('cancelled')], false)).toEqual({ 'items_total:cancelled': 1 });
   });
 });

@@ -30,24 +30,36 @@ export function metricIncrements(
   results: StoredResult[],
   finished: boolean,
 ): Record<string, number> {
-  const out: Record<string, number> = {};
-  const add = (field: string, by: number) => {
-    out[field] = (out[field] ?? 0) + by;
-  };
+  // counted into locals and arrays first: no field name is built per result
+  const byStatus = { succeeded: 0, failed: 0, cancelled: 0 };
+  const buckets: number[] = new Array(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  let latencySum = 0;
+  let latencyCount = 0;
   for (const r of results) {
-    add(`items_total:${r.status}`, 1);
-    if (r.latencyMs !== undefined) {
-      add('item_latency_ms_sum', r.latencyMs);
-      add('item_latency_ms_count', 1);
-      const le = LATENCY_BUCKETS_MS.find((b) => r.latencyMs! <= b);
-      add(`item_latency_ms_bucket:${le ?? 'inf'}`, 1);
+    byStatus[r.status]++;
+    const ms = r.latencyMs;
+    if (ms === undefined) continue;
+    latencySum += ms;
+    latencyCount++;
+    let b = 0;
+    while (b < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[b]!) b++;
+    buckets[b]!++;
+  }
+  const out: Record<string, number> = {};
+  for (const status of ['succeeded', 'failed', 'cancelled'] as const) {
+    if (byStatus[status] > 0) out[`items_total:${status}`] = byStatus[status];
+  }
+  if (latencyCount > 0) {
+    // keep the float sum exact to 2 decimals, as latencies are
+    out.item_latency_ms_sum = Math.round(latencySum * 100) / 100;
+    out.item_latency_ms_count = latencyCount;
+    for (let b = 0; b < buckets.length; b++) {
+      if (buckets[b]! > 0) {
+        out[`item_latency_ms_bucket:${LATENCY_BUCKETS_MS[b] ?? 'inf'}`] = buckets[b]!;
+      }
     }
   }
-  if (finished) add('runs_finished:completed', 1);
-  if (out.item_latency_ms_sum !== undefined) {
-    // keep the float sum exact to 2 decimals, as latencies are
-    out.item_latency_ms_sum = Math.round(out.item_latency_ms_sum * 100) / 100;
-  }
+  if (finished) out['runs_finished:completed'] = 1;
   return out;
 }
 

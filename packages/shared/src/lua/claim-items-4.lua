@@ -13,7 +13,8 @@
 
   Returns (codes: includes/codes.lua):
     {OK, spec|false, indexes, items}  run goes on. indexes: the claimed items without a result
-                             yet (integers, in the order asked); items (with items asked, else
+                             yet, in the order asked, as ONE comma-separated string ('' for
+                             none: one reply value, not one per item); items (with items asked, else
                              false): their stored values, as ONE string `[v1,v2,...]` when every
                              one is plain JSON (an object; `null` for an item missing from the
                              items hash), else as a list of strings ('' for a missing item)
@@ -42,9 +43,10 @@ for i = 5, #ARGV do asked[#asked + 1] = ARGV[i] end
 local have = hmgetAll(resultsKey, asked)
 local indexes = {}
 for j = 1, #asked do
-  if not have[j] then indexes[#indexes + 1] = tonumber(asked[j]) end
+  if not have[j] then indexes[#indexes + 1] = asked[j] end
 end
-if ARGV[2] ~= '1' or #indexes == 0 then return {Code.OK, spec, indexes, false} end
+local open = table.concat(indexes, ',')
+if ARGV[2] ~= '1' or #indexes == 0 then return {Code.OK, spec, open, false} end
 local values = hmgetAll(itemsKey, indexes)
 local plain = true
 for j = 1, #indexes do
@@ -54,5 +56,5 @@ end
 for j = 1, #indexes do
   if not values[j] then values[j] = plain and 'null' or '' end
 end
-if plain then return {Code.OK, spec, indexes, '[' .. table.concat(values, ',') .. ']'} end
-return {Code.OK, spec, indexes, values}
+if plain then return {Code.OK, spec, open, '[' .. table.concat(values, ',') .. ']'} end
+return {Code.OK, spec, open, values}

@@ -176,11 +176,20 @@ export class RunScripts {
     );
     const refused = refusal(reply, runId);
     if (refused) return refused;
-    const open = reply[2] as number[];
+    const open = reply[2] as string;
     const values = this.r.codec.decodeItemList(reply[3] as string | string[] | null);
-    const items: { index: number; item: StoredItem | null }[] = new Array(open.length);
-    for (let i = 0; i < open.length; i++) {
-      items[i] = { index: open[i]!, item: values?.[i] ?? null };
+    const items: { index: number; item: StoredItem | null }[] = [];
+    // the open indexes as one comma-separated string of decimal digits, read in place (no
+    // string per index)
+    if (open.length > 0) {
+      let index = 0;
+      for (let at = 0; at <= open.length; at++) {
+        const c = at < open.length ? open.charCodeAt(at) : 44; /* , */
+        if (c === 44) {
+          items.push({ index, item: values?.[items.length] ?? null });
+          index = 0;
+        } else index = index * 10 + (c - 48); /* 0 */
+      }
     }
     return { state: 'ok', specJson: (reply[1] as string | null) || null, items };
   }
