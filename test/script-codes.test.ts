@@ -217,6 +217,10 @@ describe('each script outcome decodes to its Error class', () => {
     expect(await redis.rlFindOpenChunks(k.run, k.results, 0, 10)).toEqual([ScriptCode.Ok, -1, 0]);
     const read = await redis.rlReadRun(k.run, k.latency, k.errtypes, k.reruns, 50);
     expect(read[0]).toBe(ScriptCode.Ok);
+    // the run hash and the errtypes hash each as one JSON object string
+    expect(JSON.parse(read[1] as string)).toMatchObject({ totalItems: '3', succeededCount: '1' });
+    expect(read.slice(2, 4)).toEqual([0, null]);
+    expect(JSON.parse(read[5] as string)).toEqual({});
     expect(await redis.rlAddRerun(k.run, k.reruns, ulid(), 1)).toEqual([ScriptCode.Ok]);
     const finished = await redis.rlFinishRun(
       ...store.keys.runKeyList(id),

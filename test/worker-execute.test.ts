@@ -1,6 +1,7 @@
 import {
   createLogger,
   type Execution,
+  lazyChildLogger,
   NonRetryableError,
   RetryableError,
   type TargetContext,
@@ -9,7 +10,6 @@ import {
   z,
 } from '@runledger/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lazyChildLogger } from '../apps/worker/src/chunk-processor.js';
 import { createSlots } from '../apps/worker/src/concurrency.js';
 import {
   anySignal,

@@ -4,7 +4,7 @@
  * schemas), `/docs` (Swagger UI, its assets served from swagger-ui-dist: works offline), the dashboard
  * at `/` (./web.ts), and one error handler that answers problem+json.
  */
-import { AuditLog, RedisMemoryGuard, tracingEnabled } from '@runledger/shared';
+import { AuditLog, lazyChildLogger, RedisMemoryGuard, tracingEnabled } from '@runledger/shared';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
@@ -106,7 +106,8 @@ export function createApp(deps: AppDeps) {
   app.use(secureHeaders(SECURE_HEADERS_OPTIONS));
   app.use(async (c, next) => {
     const started = performance.now();
-    const logger = deps.logger.child({ reqId: c.get('requestId') });
+    // made into a pino child only when the request logs at an enabled level
+    const logger = lazyChildLogger(deps.logger, { reqId: c.get('requestId') });
     c.set('logger', logger);
     const ownRoute = routePath(c);
     await next();

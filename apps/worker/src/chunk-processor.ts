@@ -11,6 +11,7 @@ import {
   type ClaimOutcome,
   failedResult,
   type Logger,
+  lazyChildLogger,
   type RecordOutcome,
   type RunStore,
   runledgerTracer,
@@ -442,90 +443,6 @@ function setupError(spec: StoredSpec, deps: ChunkProcessorDeps): StoredResult['e
     message: `unknown scorer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} (known: ${known})`,
     type: 'unknown_scorer',
   };
-}
-
-/** The methods of a pino logger a lazy child (`lazyChildLogger`) forwards to its real child. */
-const LAZY_METHODS = [
-  'fatal',
-  'error',
-  'warn',
-  'info',
-  'debug',
-  'trace',
-  'silent',
-  'child',
-  'bindings',
-  'setBindings',
-  'flush',
-  'isLevelEnabled',
-] as const;
-/** The log-level methods: a call below the level makes no child (nothing is written). */
-const LEVEL_METHODS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
-const PARENT = Symbol('lazyChildLogger.parent');
-const BINDINGS = Symbol('lazyChildLogger.bindings');
-const CHILD = Symbol('lazyChildLogger.child');
-/** A lazy child: its parent, its bindings, and the real pino child once made. */
-interface LazyChild {
-  [PARENT]: Logger;
-  [BINDINGS]: Record<string, unknown>;
-  [CHILD]?: Logger;
-}
-/** The real child of a lazy one, made on first use. */
-function realChild(lazy: LazyChild): Logger {
-  let child = lazy[CHILD];
-  if (child === undefined) {
-    child = lazy[PARENT].child(lazy[BINDINGS]);
-    lazy[CHILD] = child;
-  }
-  return child;
-}
-/** One prototype per parent logger: the forwarding methods, over the parent itself. */
-const lazyPrototypes = new WeakMap<Logger, object>();
-function lazyPrototype(parent: Logger): object {
-  let proto = lazyPrototypes.get(parent);
-  if (proto) return proto;
-  proto = Object.create(parent) as object;
-  for (const name of LAZY_METHODS) {
-    Object.defineProperty(proto, name, {
-      value(this: LazyChild, ...args: unknown[]) {
-        if (
-          this[CHILD] === undefined &&
-          LEVEL_METHODS.has(name) &&
-          !this[PARENT].isLevelEnabled(name)
-        ) {
-          return undefined;
-        }
-        const child = realChild(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return child[name]!(...args);
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
-  Object.defineProperty(proto, 'level', {
-    get(this: LazyChild) {
-      return realChild(this).level;
-    },
-    set(this: LazyChild, level: string) {
-      realChild(this).level = level;
-    },
-    configurable: true,
-  });
-  lazyPrototypes.set(parent, proto);
-  return proto;
-}
-
-/**
- * A logger whose pino child (with `bindings`) is made on first use: most items never log, and
- * a pino child per item is costly (its bindings are serialized and redacted). One small object
- * per call: the methods of `LAZY_METHODS` and `level` go to the real child (a log call below the
- * parent's level makes none); anything else is read from `parent` (its prototype).
- */
-export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
-  const lazy = Object.create(lazyPrototype(parent)) as LazyChild;
-  lazy[PARENT] = parent;
-  lazy[BINDINGS] = bindings;
-  return lazy as unknown as Logger;
 }
 
 /**

@@ -8,7 +8,9 @@
   ARGV: percentiles in (0, 100], e.g. 50 90 99
 
   Returns (codes: includes/codes.lua):
-    {OK, fields (flat HGETALL), count, max, p_1, p_2, ..., errtypes (flat HGETALL), reruns}
+    {OK, fields, count, max, p_1, p_2, ..., errtypes, reruns}
+      fields, errtypes: the hash as ONE JSON object string (field -> value; one reply value
+      and one JSON.parse instead of two values per field).
       count: latencies recorded; max and p_k: latency in ms as strings, false when count is 0.
       max is exact (the run hash's latencyMaxMs). Percentiles use the nearest-rank method:
       rank = ceil(p / 100 * count) (https://en.wikipedia.org/wiki/Percentile#The_nearest-rank_method)
@@ -24,6 +26,13 @@
 local runKey, latencyKey, errtypesKey, rerunsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local fields = redis.call('HGETALL', runKey)
 if #fields == 0 then return {Code.RUN_NOT_FOUND} end
+-- a flat HGETALL answer as one JSON object string
+local function hashJson(flat)
+  if #flat == 0 then return '{}' end
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return cjson.encode(t)
+end
 local flat = redis.call('HGETALL', latencyKey)
 local buckets, count = {}, 0
 for i = 1, #flat, 2 do
@@ -31,7 +40,7 @@ for i = 1, #flat, 2 do
   buckets[#buckets + 1] = {tonumber(flat[i]), n}
   count = count + n
 end
-local out = {Code.OK, fields, count}
+local out = {Code.OK, hashJson(fields), count}
 if count == 0 then
   out[4] = false
   for i = 1, #ARGV do out[4 + i] = false end
@@ -62,6 +71,6 @@ else
     end
   end
 end
-out[5 + #ARGV] = redis.call('HGETALL', errtypesKey)
+out[5 + #ARGV] = hashJson(redis.call('HGETALL', errtypesKey))
 out[6 + #ARGV] = redis.call('ZRANGE', rerunsKey, 0, -1)
 return out

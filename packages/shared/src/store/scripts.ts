@@ -258,14 +258,14 @@ export class RunScripts {
     if (refusal(reply, runId)) return null;
     const n = percentiles.length;
     return {
-      fields: pairsToRecord(reply[1] as string[]),
+      fields: JSON.parse(reply[1] as string) as Record<string, string>,
       latency: {
         count: Number(reply[2]),
         max: numberOrNull(reply[3]),
         percentiles: reply.slice(4, 4 + n).map(numberOrNull),
       },
       errtypes: this.r.codec.decodeErrtypes(
-        pairsToRecord((reply[4 + n] as string[] | undefined) ?? []),
+        JSON.parse((reply[4 + n] as string | undefined) ?? '{}') as Record<string, string>,
       ),
       reruns: ((reply[5 + n] as string[] | undefined) ?? []).map(String),
     };
