@@ -3,8 +3,10 @@
  * a `cancelled` result written by record-results-9.lua on a budget stop has the same fields,
  * in the same order, as the one the TypeScript builder makes; so has finishRun's.
  */
+
 import { cancelledResult, decodeStoredResult, failedResult, type NewRun } from '@runledger/shared';
 import { describe, expect, it } from 'vitest';
+import { iso } from '../packages/shared/src/store/results.js';
 import { useTestStore } from './helpers/context.js';
 import { commitTestRun } from './helpers/submit.js';
 
@@ -100,5 +102,16 @@ describe('cancelled results written by Lua and by TypeScript', () => {
     expect(decodeStoredResult(raw!)).toStrictEqual(
       cancelledResult('run cancelled', { completedAt: now }),
     );
+  });
+});
+
+describe('iso (result times)', () => {
+  it('answers what Date#toISOString answers, also across seconds, before 1970 and past 9999', () => {
+    const samples = [
+      1764633600000, 1764633600005, 1764633600050, 1764633600999, 1764633601000, 1764633600007, 0,
+      1, 999, -1, -999, -1000, -1001, 253402300799999, 253402300800000, 1.5, 1764633600000.7,
+    ];
+    expect(samples.map(iso)).toEqual(samples.map((ms) => new Date(ms).toISOString()));
+    expect([iso(null), iso(undefined)]).toEqual([null, null]);
   });
 });

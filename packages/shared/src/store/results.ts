@@ -29,8 +29,28 @@ export interface ResultPageOptions {
   cursor?: string | undefined;
 }
 
-const iso = (ms: number | null | undefined): string | null =>
-  ms === undefined || ms === null ? null : new Date(ms).toISOString();
+/** The last second `iso` formatted (ms since epoch, floored to the second) and its ISO prefix. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, or null. The results of a page mostly share their seconds, so
+ * the `YYYY-MM-DDTHH:mm:ss` part of the last second formatted is reused and only the
+ * milliseconds are appended (formatting a Date was ~13% of a results page's CPU).
+ */
+export function iso(ms: number | null | undefined): string | null {
+  if (ms === undefined || ms === null) return null;
+  const second = Math.floor(ms / 1000);
+  const millis = ms - second * 1000;
+  if (second !== isoSecond || !Number.isInteger(millis)) {
+    const full = new Date(ms).toISOString();
+    if (!Number.isInteger(millis)) return full;
+    isoSecond = second;
+    isoPrefix = full.slice(0, -4); // without `mmmZ`
+    return full;
+  }
+  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
 
 /**
  * A stored result joined with its item: the `Result` the API answers (times ISO-8601, `null` for
