@@ -269,6 +269,52 @@ describe('record-results-9', () => {
       recorded: 0,
       finished: false,
     });
+    // the summary stored when the run ended answers the same figures without the histogram
+    const k = store.keys.run(id);
+    expect(JSON.parse((await redis.hget(k.run, 'latencySummary')) ?? 'null')).toEqual([
+      10,
+      '109',
+      String(lat.p50),
+      String(lat.p90),
+      '109',
+    ]);
+    await redis.del(k.latency);
+    expect((await store.runs.getRun(id))?.latencyMs).toEqual(lat);
+  });
+
+  it('answers the percentiles of a run ended early from the summary it stored', async () => {
+    const id = await createRun(4);
+    await store.execution.recordResults(id, [
+      { index: 0, result: ok(10) },
+      { index: 1, result: ok(30) },
+    ]);
+    const running = (await store.runs.getRun(id))?.latencyMs;
+    expect(running).toMatchObject({ p50: 10, p99: 30, max: 30 });
+    await store.execution.finishRun(id, 'cancelled', 'stop');
+    const k = store.keys.run(id);
+    expect(JSON.parse((await redis.hget(k.run, 'latencySummary')) ?? 'null')).toEqual([
+      2,
+      '30',
+      '10',
+      '30',
+      '30',
+    ]);
+    await redis.del(k.latency);
+    expect((await store.runs.getRun(id))?.latencyMs).toEqual(running);
+  });
+
+  it('answers no percentiles for a finished run without latencies', async () => {
+    const id = await createRun(1);
+    await store.execution.finishRun(id, 'cancelled', 'stop');
+    expect(
+      JSON.parse((await redis.hget(store.keys.run(id).run, 'latencySummary')) ?? 'null'),
+    ).toEqual([0, false, false, false, false]);
+    expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({
+      p50: null,
+      p90: null,
+      p99: null,
+      max: null,
+    });
   });
 
   it('gives keys created after commit the run TTL (nothing without a TTL)', async () => {

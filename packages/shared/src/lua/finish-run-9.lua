@@ -19,6 +19,7 @@
 local runKey, itemsKey, resultsKey, latencyKey, succeededKey, failedKey, cancelledKey,
   eventsKey, errtypesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7],
   KEYS[8], KEYS[9]
+--@include latency-hist
 --@include finish-early
 local status = redis.call('HGET', runKey, 'status')
 if not status then return {Code.RUN_NOT_FOUND} end

@@ -55,8 +55,8 @@
 local runKey, itemsKey, resultsKey, latencyKey, succeededKey, failedKey, cancelledKey,
   eventsKey, errtypesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7],
   KEYS[8], KEYS[9]
---@include finish-early
 --@include latency-hist
+--@include finish-early
 --@include batch
 if redis.call('EXISTS', runKey) == 0 then return {Code.RUN_NOT_FOUND} end
 local recorded = 0

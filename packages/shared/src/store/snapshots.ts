@@ -75,7 +75,8 @@ export class RunSnapshots {
       redis.zrange(k.reruns, '0', '-1', 'WITHSCORES'),
     ]);
     if (!hash.id) return;
-    const { expiresAt: _e, ...stored } = hash;
+    // expiresAt is set again on import; latencySummary is a cache of the histogram (read-run-4)
+    const { expiresAt: _e, latencySummary: _l, ...stored } = hash;
     const { expiresAt: _x, ...shown } = run;
     // secret config fields (../secrets.ts) never leave in a snapshot, as in every API answer
     shown.target = redactSecrets(shown.target);

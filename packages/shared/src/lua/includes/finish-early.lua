@@ -5,8 +5,11 @@
   eventsKey are used here).
 
   endRun(now, maxlen, status, err, ttl): the terminal transition of an active run. The run moves
-  to `status` (with `error` when err ~= ''), a `status` {status, at, error?} event is added, and
-  every one of KEYS (1..9) gets the retention TTL `ttl` (seconds).
+  to `status` (with `error` when err ~= ''), its latency summary is stored (`latencySummary`:
+  the JSON of latencySummary over SUMMARY_PERCENTILES, includes/latency-hist.lua, which the
+  including script must include first: the histogram no longer changes), a `status`
+  {status, at, error?} event is added, and every one of KEYS (1..9) gets the retention TTL `ttl`
+  (seconds).
 
   finishEarly(now, maxlen, status, err, resultJson): ends an active run early. Every item
   without a result gets `resultJson` (a `cancelled` result) and its bit in the cancelled bitmap, the
@@ -15,8 +18,10 @@
 ]]
 local function endRun(now, maxlen, status, err, ttl)
   local nowNum = tonumber(now)
+  local mm = redis.call('HMGET', runKey, 'latencyMinMs', 'latencyMaxMs')
   redis.call('HSET', runKey, 'status', status, 'completedAt', now,
-    'expiresAt', string.format('%.0f', nowNum + ttl * 1000))
+    'expiresAt', string.format('%.0f', nowNum + ttl * 1000),
+    'latencySummary', cjson.encode(latencySummary(mm[1], mm[2], SUMMARY_PERCENTILES)))
   local ev = {status = status, at = nowNum}
   if err ~= '' then
     redis.call('HSET', runKey, 'error', err)

@@ -11,6 +11,21 @@
   run hash (latencyMinMs, latencyMaxMs, latencySumMs).
 
   latencyBucket(ms) -> b;  latencyValue(b) -> ms (the bucket's reported value).
+
+  latencySummary(minMs, maxMs, ps) -> {count, max, p_1, ..., p_n}: the latencies recorded
+  (count), the exact max and the nearest-rank percentiles ps (e.g. {50, 90, 99}) read from
+  KEYS[latency] (`latencyKey`, declared by the including script), ms as '%.15g' strings; max
+  and every p_k false when count is 0. rank = ceil(p / 100 * count)
+  (https://en.wikipedia.org/wiki/Percentile#The_nearest-rank_method): rank 1 answers the exact
+  min, rank count the exact max, any other the value of the bucket holding that rank, clamped to
+  [min, max] (within 1% of the exact nearest-rank latency). minMs, maxMs: the run hash's exact
+  latencyMinMs / latencyMaxMs (strings, or false). The buckets are walked once in order, after a
+  sort of their numbers (no comparator function).
+
+  SUMMARY_PERCENTILES: the percentiles `GET /v1/runs/:id` shows (PERCENTILES in
+  ../../store/runs.ts). endRun stores their summary in the run hash (`latencySummary`) when a run
+  ends, as its histogram no longer changes then; read-run-4 answers a finished run from it
+  without reading the histogram.
 ]]
 local LAT_UNIT, LAT_RATIO = 0.001, 1.01
 local LAT_LOG = math.log(LAT_RATIO)
@@ -27,4 +42,45 @@ local function latencyValue(b)
     if v >= lo and v < hi then return v end
   end
   return mid
+end
+local SUMMARY_PERCENTILES = {50, 90, 99}
+local function latencySummary(minMs, maxMs, ps)
+  local flat = redis.call('HGETALL', latencyKey)
+  local counts, order, count = {}, {}, 0
+  for i = 1, #flat, 2 do
+    local b, n = tonumber(flat[i]), tonumber(flat[i + 1])
+    if counts[b] == nil then order[#order + 1] = b; counts[b] = 0 end
+    counts[b] = counts[b] + n
+    count = count + n
+  end
+  local out = {count}
+  if count == 0 then
+    for i = 1, #ps + 1 do out[1 + i] = false end
+    return out
+  end
+  table.sort(order)
+  local lo, hi = tonumber(minMs) or 0, tonumber(maxMs) or 0
+  out[2] = maxMs or false
+  for i = 1, #ps do
+    local rank = math.ceil(tonumber(ps[i]) / 100 * count)
+    if rank < 1 then rank = 1 end
+    if rank >= count then
+      out[2 + i] = maxMs or false
+    elseif rank == 1 then
+      out[2 + i] = minMs or false
+    else
+      local seen, v = 0, hi
+      for _, b in ipairs(order) do
+        seen = seen + counts[b]
+        if seen >= rank then
+          v = latencyValue(b)
+          break
+        end
+      end
+      if v < lo then v = lo end
+      if v > hi then v = hi end
+      out[2 + i] = string.format('%.15g', v)
+    end
+  end
+  return out
 end
