@@ -1,0 +1,65 @@
+/**
+ * `npx tsx --conditions=@runledger/source bench/read-run.ts`: the Redis cost of one
+ * `GET /v1/runs/:id` (`store.runs.getRun`, script read-run-4) against the size of the run's
+ * latency histogram, for a running run (percentiles computed from the histogram) and for the same
+ * run once finished (answered from the `latencySummary` its end stored). Redis microseconds per
+ * read are `INFO commandstats` deltas of EVALSHA over `--reads` reads. A histogram of N buckets
+ * is what a run whose latencies spread over a factor 1.01^N holds (500 buckets: 0.2 to 30 s).
+ *
+ * Usage: npx tsx --conditions=@runledger/source bench/read-run.ts [--reads 500]
+ * Uses REDIS_URL when set (keys under the prefix `benchread`, deleted at the end), else a
+ * private redis-server on a free port.
+ */
+import { RunStore } from '@runledger/shared';
+import { commitTestRun } from '../test/helpers/submit.js';
+import { benchFlags, benchRedis } from './bench-setup.js';
+
+const flags = benchFlags({ reads: 500 });
+const bench = await benchRedis();
+const { redis } = bench;
+const prefix = 'benchread';
+const store = new RunStore(redis, { prefix });
+
+/** Redis microseconds spent in EVALSHA so far (INFO commandstats). */
+async function evalshaUs(): Promise<number> {
+  const stats = await redis.info('commandstats');
+  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+/** Redis microseconds per `getRun` of `runId`, over `flags.reads` reads. */
+async function perRead(runId: string): Promise<number> {
+  await store.runs.getRun(runId); // the script is loaded
+  const before = await evalshaUs();
+  for (let i = 0; i < flags.reads; i++) await store.runs.getRun(runId);
+  return ((await evalshaUs()) - before) / flags.reads;
+}
+
+const rows: string[][] = [];
+for (const buckets of [10, 100, 500, 1300]) {
+  const id = await commitTestRun(store, 1);
+  const k = store.keys.run(id);
+  // a histogram of `buckets` buckets, 3 latencies each, from 1 us up by 1% steps
+  const fields: string[] = [];
+  for (let b = 0; b < buckets; b++) fields.push(String(b), '3');
+  await redis.hset(k.latency, ...fields);
+  await redis.hset(k.run, 'latencyMinMs', '0.001', 'latencyMaxMs', String(0.001 * 1.01 ** buckets));
+  const running = await perRead(id);
+  const before = (await store.runs.getRun(id))?.latencyMs;
+  await store.execution.finishRun(id, 'cancelled', 'bench');
+  const finished = await perRead(id);
+  const after = (await store.runs.getRun(id))?.latencyMs;
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    throw new Error(`finished run answered other figures: ${JSON.stringify({ before, after })}`);
+  }
+  rows.push([String(buckets), running.toFixed(0), finished.toFixed(0)]);
+}
+
+const head = [
+  'histogram buckets',
+  'running run: Redis us per GET',
+  'finished run: Redis us per GET',
+];
+console.log(`\n${head.join(' | ')}\n${head.map((h) => '-'.repeat(h.length)).join('-|-')}`);
+for (const row of rows) console.log(row.map((v, i) => v.padStart(head[i]!.length)).join(' | '));
+await bench.close(prefix);
+process.exit(0);
