@@ -60,9 +60,9 @@ export async function timedEchoRun(
   }
   // timed to the run's own completedAt (set by the worker's record of its last result, on this
   // machine's clock): the 20 ms polling would add up to 20 ms to a run of ~1 s
-  const completedAt = run.completedAt ? Date.parse(run.completedAt) : Number.NaN;
-  const seconds = Number.isFinite(completedAt)
-    ? Math.max(1, completedAt - startedAt) / 1000
-    : (performance.now() - started) / 1000;
-  return { run, seconds };
+  // (used only when it lies between the POST and the poll that saw it: else the poll's time)
+  const polled = performance.now() - started;
+  const byRun = run.completedAt ? Date.parse(run.completedAt) - startedAt : Number.NaN;
+  const ms = byRun > 0 && byRun <= polled ? byRun : polled;
+  return { run, seconds: ms / 1000 };
 }

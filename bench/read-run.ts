@@ -7,14 +7,16 @@
  * is what a run whose latencies spread over a factor 1.01^N holds (500 buckets: 0.2 to 30 s).
  *
  * Usage: npx tsx --conditions=@runledger/source bench/read-run.ts [--reads 500]
- * Uses REDIS_URL when set (keys under the prefix `benchread`, deleted at the end), else a
- * private redis-server on a free port.
+ * Uses REDIS_URL when set (keys under the prefix `benchread`, deleted at the end; any other
+ * EVALSHA on that server meanwhile counts in the figures), else a private redis-server on a
+ * free port.
  */
 import { RunStore } from '@runledger/shared';
 import { commitTestRun } from '../test/helpers/submit.js';
 import { benchFlags, benchRedis } from './bench-setup.js';
 
 const flags = benchFlags({ reads: 500 });
+if (!(flags.reads >= 1)) throw new TypeError(`--reads must be >= 1, got ${flags.reads}`);
 const bench = await benchRedis();
 const { redis } = bench;
 const prefix = 'benchread';
@@ -35,23 +37,34 @@ async function perRead(runId: string): Promise<number> {
 }
 
 const rows: string[][] = [];
-for (const buckets of [10, 100, 500, 1300]) {
-  const id = await commitTestRun(store, 1);
-  const k = store.keys.run(id);
-  // a histogram of `buckets` buckets, 3 latencies each, from 1 us up by 1% steps
-  const fields: string[] = [];
-  for (let b = 0; b < buckets; b++) fields.push(String(b), '3');
-  await redis.hset(k.latency, ...fields);
-  await redis.hset(k.run, 'latencyMinMs', '0.001', 'latencyMaxMs', String(0.001 * 1.01 ** buckets));
-  const running = await perRead(id);
-  const before = (await store.runs.getRun(id))?.latencyMs;
-  await store.execution.finishRun(id, 'cancelled', 'bench');
-  const finished = await perRead(id);
-  const after = (await store.runs.getRun(id))?.latencyMs;
-  if (JSON.stringify(before) !== JSON.stringify(after)) {
-    throw new Error(`finished run answered other figures: ${JSON.stringify({ before, after })}`);
+try {
+  for (const buckets of [10, 100, 500, 1300]) {
+    // a queued run (read like a running one: percentiles from the histogram)
+    const id = await commitTestRun(store, 1);
+    const k = store.keys.run(id);
+    // a histogram of `buckets` buckets, 3 latencies each, from 1 us up by 1% steps
+    const fields: string[] = [];
+    for (let b = 0; b < buckets; b++) fields.push(String(b), '3');
+    await redis.hset(k.latency, ...fields);
+    await redis.hset(
+      k.run,
+      'latencyMinMs',
+      '0.001',
+      'latencyMaxMs',
+      String(0.001 * 1.01 ** buckets),
+    );
+    const running = await perRead(id);
+    const before = (await store.runs.getRun(id))?.latencyMs;
+    await store.execution.finishRun(id, 'cancelled', 'bench');
+    const finished = await perRead(id);
+    const after = (await store.runs.getRun(id))?.latencyMs;
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      throw new Error(`finished run answered other figures: ${JSON.stringify({ before, after })}`);
+    }
+    rows.push([String(buckets), running.toFixed(0), finished.toFixed(0)]);
   }
-  rows.push([String(buckets), running.toFixed(0), finished.toFixed(0)]);
+} finally {
+  await bench.close(prefix);
 }
 
 const head = [
@@ -61,5 +74,4 @@ const head = [
 ];
 console.log(`\n${head.join(' | ')}\n${head.map((h) => '-'.repeat(h.length)).join('-|-')}`);
 for (const row of rows) console.log(row.map((v, i) => v.padStart(head[i]!.length)).join(' | '));
-await bench.close(prefix);
 process.exit(0);

@@ -42,7 +42,7 @@ export function metricIncrements(
     latencySum += ms;
     latencyCount++;
     let b = 0;
-    while (b < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[b]!) b++;
+    while (b < LATENCY_BUCKETS_MS.length && !(ms <= LATENCY_BUCKETS_MS[b]!)) b++; // NaN: inf
     buckets[b]!++;
   }
   const out: Record<string, number> = {};
