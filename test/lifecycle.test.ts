@@ -205,6 +205,31 @@ describe('snapshot and import', () => {
     expect((await importSnapshot(text)).status).toBe(201);
   });
 
+  it('an import never takes a latency summary from the snapshot: the run reads its rebuilt histogram', async () => {
+    const id = await richRun('alpha', { n: 4 });
+    const before = (await getRun(id)).body;
+    const text = await snapshotText(id);
+    expect(text).not.toContain('latencySummary');
+    expect((await call('DELETE', `/v1/runs/${id}`, ADMIN)).status).toBe(204);
+    // a snapshot edited to carry a broken summary, its digest recomputed
+    const lines = text.trimEnd().split('\n').slice(0, -1);
+    const head = JSON.parse(lines[0]!) as { hash: Record<string, string> };
+    head.hash.latencySummary = 'oops';
+    lines[0] = JSON.stringify(head);
+    const sha256 = createHash('sha256');
+    for (const line of lines) sha256.update(`${line}\n`);
+    const digest = JSON.stringify({
+      type: 'digest',
+      sha256: sha256.digest('hex'),
+      lines: lines.length,
+    });
+    expect((await importSnapshot(`${[...lines, digest].join('\n')}\n`)).status).toBe(201);
+    expect(await h.redis.hget(h.store.keys.run(id).run, 'latencySummary')).toBeNull();
+    const restored = await getRun(id);
+    expect(restored.status).toBe(200);
+    expect(restored.body.latencyMs).toEqual(before.latencyMs);
+  });
+
   it('roles and projects: a read key snapshots but cannot import; another project sees 404 and cannot import it', async () => {
     const id = await richRun('alpha', { n: 2 });
     const text = await snapshotText(id, READER);

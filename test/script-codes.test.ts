@@ -206,6 +206,21 @@ describe('each script outcome decodes to its Error class', () => {
       '0,2',
       '[{"id":"0","input":0},{"id":"2","input":2}]',
     ]);
+    // an item that is not plain JSON (an encrypted one): the items travel as a list
+    await redis.hset(k.items, '2', 'enc:v1:k1:abc');
+    const listed = await redis.rlClaimItems(
+      k.run,
+      k.items,
+      k.results,
+      k.events,
+      1,
+      '1',
+      '0',
+      10,
+      0,
+      2,
+    );
+    expect(listed).toEqual([ScriptCode.Ok, null, '0,2', ['{"id":"0","input":0}', 'enc:v1:k1:abc']]);
     const recorded = await redis.rlRecordResults(
       ...store.keys.runKeyList(id),
       1,

@@ -303,6 +303,24 @@ describe('record-results-9', () => {
     expect((await store.runs.getRun(id))?.latencyMs).toEqual(running);
   });
 
+  it('reads the histogram when the stored summary is malformed, or the run is still going on', async () => {
+    const id = await createRun(3);
+    await store.execution.recordResults(id, [{ index: 0, result: ok(10) }]);
+    const k = store.keys.run(id);
+    // a summary in a running run's hash is not used
+    await redis.hset(k.run, 'latencySummary', '[1,"99","99","99","99"]');
+    expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 10, max: 10 });
+    await store.execution.finishRun(id, 'cancelled', 'stop');
+    for (const broken of ['oops', '[3]', '{}', '["x","1","1","1","1"]']) {
+      await redis.hset(k.run, 'latencySummary', broken);
+      expect((await store.runs.getRun(id))?.latencyMs, broken).toMatchObject({
+        p50: 10,
+        p99: 10,
+        max: 10,
+      });
+    }
+  });
+
   it('answers no percentiles for a finished run without latencies', async () => {
     const id = await createRun(1);
     await store.execution.finishRun(id, 'cancelled', 'stop');

@@ -12,9 +12,9 @@
       fields, errtypes: the hash as ONE JSON object string (field -> value; one reply value
       and one JSON.parse instead of two values per field).
       count, max, p_k: latencySummary of includes/latency-hist.lua (count recorded, exact max,
-      nearest-rank percentiles within 1%). A finished run whose hash holds `latencySummary`
-      (stored by endRun for SUMMARY_PERCENTILES) is answered from it when ARGV asks for those
-      percentiles: its histogram is not read.
+      nearest-rank percentiles within 1%). A finished run (completed, failed, cancelled) whose
+      hash holds a well-formed `latencySummary` (stored by endRun for SUMMARY_PERCENTILES) is
+      answered from it when ARGV asks for those percentiles: its histogram is not read.
       errtypes: `n:<type>`, count, `m:<type>`, first message, ... (record-results-9).
       reruns: rerun run ids, oldest first (ZRANGE by createdAt).
     {RUN_NOT_FOUND}   the run does not exist
@@ -33,13 +33,18 @@ local function hashJson(flatPairs)
   for i = 1, #flatPairs, 2 do t[flatPairs[i]] = flatPairs[i + 1] end
   return cjson.encode(t)
 end
+-- the stored summary of a finished run, when it is well formed and for the percentiles asked
 local summary = nil
-if h.latencySummary and table.concat(ARGV, ' ') == table.concat(SUMMARY_PERCENTILES, ' ') then
-  summary = cjson.decode(h.latencySummary)
-  for i = 1, #summary do
-    if summary[i] == cjson.null then summary[i] = false end
+local terminal = h.status == 'completed' or h.status == 'failed' or h.status == 'cancelled'
+if terminal and h.latencySummary and
+    table.concat(ARGV, ' ') == table.concat(SUMMARY_PERCENTILES, ' ') then
+  local ok, stored = pcall(cjson.decode, h.latencySummary)
+  if ok and type(stored) == 'table' and #stored == #SUMMARY_PERCENTILES + 2 and
+      type(stored[1]) == 'number' then
+    summary = stored
   end
-else
+end
+if summary == nil then
   summary = latencySummary(h.latencyMinMs or false, h.latencyMaxMs or false, ARGV)
 end
 local out = {Code.OK, cjson.encode(h)}

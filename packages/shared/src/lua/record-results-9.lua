@@ -24,8 +24,9 @@
   same call, is not recorded (the first value stays). The new results are written with one HMGET,
   one HSET and one BITFIELD per status bitmap (includes/batch.lua), not commands per item.
 
-  Latency: a newly recorded result with `l` counts 1 in its histogram bucket and in the exact
-  run hash fields latencySumMs, latencyMinMs, latencyMaxMs (min/max as '%.15g').
+  Latency: a newly recorded result with a latency (meta position 3) counts 1 in its histogram
+  bucket and in the exact run hash fields latencySumMs, latencyMinMs, latencyMaxMs (min/max as
+  '%.15g').
 
   Error types: a newly recorded `failed` result counts 1 in `n:<et>` (type `unknown` when it has
   none) and sets `m:<et>` to its full message when the type has none yet (the first recorded).
@@ -67,10 +68,14 @@ local lmin, lmax = nil, nil
 local function add(t, field, by) t[field] = (t[field] or 0) + by end
 local NULL = cjson.null
 local metas = cjson.decode(ARGV[3])
+if #metas ~= #ARGV - 3 then
+  return redis.error_reply('record-results-9: ' .. #metas .. ' metas for ' .. (#ARGV - 3) ..
+    ' results')
+end
 local fields = {}
 for j = 1, #metas do fields[j] = metas[j][1] end
 local have = hmgetAll(resultsKey, fields)
-local seen, writes, bits = {}, {}, {}
+local seen, writes, bits, errtypes = {}, {}, {}, {}
 for j = 1, #metas do
   local m = metas[j]
   local index, status, l = m[1], m[2], m[3]
@@ -94,7 +99,7 @@ for j = 1, #metas do
     if sc and sc ~= NULL then
       for _, s in ipairs(sc) do
         add(floats, 'score:' .. s[1] .. ':sum', s[2])
-        add(ints, 'score:' .. s[1] .. (s[3] and ':passed' or ':failed'), 1)
+        add(ints, 'score:' .. s[1] .. (s[3] == true and ':passed' or ':failed'), 1)
       end
     end
     if #m > 4 then
@@ -107,12 +112,17 @@ for j = 1, #metas do
       local et, em = m[8], m[9]
       if not et or et == NULL then et = 'unknown' end
       if not em or em == NULL then em = '' end
-      redis.call('HINCRBY', errtypesKey, 'n:' .. et, 1)
-      redis.call('HSETNX', errtypesKey, 'm:' .. et, em)
+      -- counted per type, written after the loop (nothing is written before the checks pass)
+      local e = errtypes[et]
+      if e then e.n = e.n + 1 else errtypes[et] = {n = 1, m = em} end
     end
   end
 end
 if #writes > 0 then callSliced('HSET', resultsKey, writes, 2) end
+for et, e in pairs(errtypes) do
+  redis.call('HINCRBY', errtypesKey, 'n:' .. et, e.n)
+  redis.call('HSETNX', errtypesKey, 'm:' .. et, e.m)
+end
 for zkey, ops in pairs(bits) do callSliced('BITFIELD', zkey, ops, 4) end
 for field, by in pairs(ints) do redis.call('HINCRBY', runKey, field, by) end
 for b, n in pairs(hist) do redis.call('HINCRBY', latencyKey, b, n) end

@@ -91,7 +91,7 @@ export interface RunReadReply {
   reruns: string[];
 }
 
-/** `[field, value, field, value, ...]` (HGETALL in Lua, a stream entry's fields) as a record. */
+/** `[field, value, field, value, ...]` (a stream entry's fields) as a record. */
 export function pairsToRecord(flat: readonly string[]): Record<string, string> {
   const h: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;

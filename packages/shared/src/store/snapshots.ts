@@ -151,7 +151,9 @@ export class RunSnapshots {
    *   is written then. A Redis error deletes what was written and is rethrown.
    */
   async importRun(snapshot: ParsedSnapshot): Promise<Run> {
-    const h = snapshot.run.hash;
+    // latencySummary is a cache read-run-4 trusts: never taken from a snapshot (the run's
+    // histogram is rebuilt from its results below, and read from there)
+    const { latencySummary: _cached, ...h } = snapshot.run.hash;
     const runId = h.id!;
     const k = this.r.keys.run(runId);
     const redis = this.r.redis;

@@ -2,7 +2,7 @@
   Shared by finish-run-9 and record-results-9 (inlined at load time by `defineScripts` in
   redis.ts where a script holds the line `--@include finish-early`). KEYS as record-results-9;
   the including script declares their named locals first (runKey, resultsKey, cancelledKey,
-  eventsKey are used here).
+  eventsKey are used here, and latencyKey through latencySummary).
 
   endRun(now, maxlen, status, err, ttl): the terminal transition of an active run. The run moves
   to `status` (with `error` when err ~= ''), its latency summary is stored (`latencySummary`:
