@@ -6,14 +6,10 @@
  *
  * Usage: npx tsx --conditions=@runledger/source bench/scrub.ts [--items 20000] [--kb 100]
  */
-import { parseArgs } from 'node:util';
 import { SCRUB_KINDS, Scrubber, type ScrubKind } from '@runledger/shared';
+import { benchFlags } from './bench-setup.js';
 
-const { values } = parseArgs({
-  options: { items: { type: 'string', default: '20000' }, kb: { type: 'string', default: '100' } },
-});
-const n = Number(values.items);
-const kb = Number(values.kb);
+const { items: n, kb } = benchFlags({ items: 20_000, kb: 100 });
 
 /** A typical eval item (~700 bytes of JSON): a question, some context, one email, an answer. */
 const item = (i: number) => ({

@@ -3,19 +3,20 @@
  * a real Redis: commits one finished run of N items through the store (echo-like results with a
  * score and a latency), then times the snapshot (read + NDJSON + digest), gzip (what `runledger
  * runs archive` writes), `parseSnapshot` (what `POST /v1/runs/import` checks) and `importRun`,
- * and checks the snapshot after the import is byte-identical. Uses the prefix `bench-snapshot`
- * and deletes its run at the end.
+ * and checks the snapshot after the import is byte-identical. Prints one table row.
  *
- * Usage: REDIS_URL=redis://127.0.0.1:6379 npx tsx --conditions=@runledger/source bench/snapshot.ts [--items 10000]
+ * Usage: npx tsx --conditions=@runledger/source bench/snapshot.ts [--items 10000]
+ * Uses REDIS_URL when set (keys under the prefix `bench-snapshot`, deleted at the end), else a
+ * private redis-server on a free port.
  */
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { createRedis, parseSnapshot, RunStore } from '@runledger/shared';
+import { parseSnapshot, RunStore } from '@runledger/shared';
 import { ulid } from 'ulid';
+import { benchFlags, benchRedis } from './bench-setup.js';
 
-const { values } = parseArgs({ options: { items: { type: 'string', default: '10000' } } });
-const n = Number(values.items);
-const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const { items: n } = benchFlags({ items: 10_000 });
+const bench = await benchRedis();
+const { redis } = bench;
 const store = new RunStore(redis, { prefix: 'bench-snapshot' });
 const id = ulid();
 const items = Array.from({ length: n }, (_, i) => ({
@@ -70,16 +71,18 @@ await store.runs.deleteRun(id);
 const [, importMs] = await timed(() => store.snapshots.importRun(parsed));
 const identical = (await read()) === text;
 await store.runs.deleteRun(id);
-redis.disconnect();
-console.log(
-  JSON.stringify({
-    items: n,
-    bytes: Buffer.byteLength(text),
-    gzipBytes: gz.length,
-    snapshotMs,
-    gzipMs,
-    parseMs,
-    importMs,
-    identical,
-  }),
-);
+await bench.close('bench-snapshot');
+const figures: [string, string][] = [
+  ['items', String(n)],
+  ['snapshot bytes', String(Buffer.byteLength(text))],
+  ['gzip bytes', String(gz.length)],
+  ['snapshot ms (read + NDJSON + digest)', String(snapshotMs)],
+  ['gzip ms', String(gzipMs)],
+  ['parseSnapshot ms', String(parseMs)],
+  ['importRun ms', String(importMs)],
+  ['snapshot after import byte-identical', identical ? 'yes' : 'NO'],
+];
+const width = Math.max(...figures.map(([k]) => k.length));
+console.log(`${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|------`);
+for (const [k, v] of figures) console.log(`${k.padEnd(width)} | ${v}`);
+process.exit(identical ? 0 : 1);
