@@ -187,20 +187,11 @@ describe('each script outcome decodes to its Error class', () => {
     const claim = await redis.rlClaimItems(k.run, k.items, k.results, k.events, 1, '0', '0', 10, 0);
     // no items asked for: the open indexes as one string, no item values
     expect(claim).toEqual([ScriptCode.Ok, null, '0', null]);
-    const withItems = await redis.rlClaimItems(
-      k.run,
-      k.items,
-      k.results,
-      k.events,
-      1,
-      '1',
-      '0',
-      10,
-      0,
-      2,
-    );
+    // a claim of items 0 and 2 with their values, without the spec (raw reply)
+    const claimWithItems = () =>
+      redis.rlClaimItems(k.run, k.items, k.results, k.events, 1, '1', '0', 10, 0, 2);
     // plain items travel as one JSON array, in the order of the indexes
-    expect(withItems).toEqual([
+    expect(await claimWithItems()).toEqual([
       ScriptCode.Ok,
       null,
       '0,2',
@@ -208,19 +199,12 @@ describe('each script outcome decodes to its Error class', () => {
     ]);
     // an item that is not plain JSON (an encrypted one): the items travel as a list
     await redis.hset(k.items, '2', 'enc:v1:k1:abc');
-    const listed = await redis.rlClaimItems(
-      k.run,
-      k.items,
-      k.results,
-      k.events,
-      1,
-      '1',
-      '0',
-      10,
-      0,
-      2,
-    );
-    expect(listed).toEqual([ScriptCode.Ok, null, '0,2', ['{"id":"0","input":0}', 'enc:v1:k1:abc']]);
+    expect(await claimWithItems()).toEqual([
+      ScriptCode.Ok,
+      null,
+      '0,2',
+      ['{"id":"0","input":0}', 'enc:v1:k1:abc'],
+    ]);
     const recorded = await redis.rlRecordResults(
       ...store.keys.runKeyList(id),
       1,
