@@ -1,13 +1,14 @@
 /**
  * Child process of `bench/load.ts`: waits for a URL on the first line of stdin (so it can be
- * spawned before the URL is known), prints `autocannon: started` on stderr, runs autocannon
+ * spawned before the URL is known), prints `load: started` on stderr, runs autocannon
  * against it (GET) until SIGINT/SIGTERM or `maxSeconds`, then prints one JSON line with the
  * figures on stdout and exits 0.
  *
  * Usage: echo URL | node --import tsx bench/load-autocannon.ts <connections> <maxSeconds> [rate]
  * `rate` (requests/s over all connections, autocannon's `overallRate`): a fixed request rate
  * instead of as fast as the connections go; 0 or absent: as fast as they go.
- * Output: `AutocannonFigures` as one JSON line (latencies in ms, throughput in requests/s).
+ * Output: `LoadFigures` as one JSON line (latencies in ms, throughput in requests/s). A fixed
+ * rate goes to bench/load-paced.ts instead (autocannon's rate is bursts: see there).
  * Exits 1 (message on stderr) when stdin ends without a URL or autocannon fails.
  */
 import { createRequire } from 'node:module';
@@ -37,8 +38,11 @@ type Autocannon = (options: {
   overallRate?: number;
 }) => AutocannonInstance;
 
-/** What the child prints: GET latency percentiles (ms), requests/s, counts, window (seconds). */
-export interface AutocannonFigures {
+/**
+ * What a load child (this one, bench/load-paced.ts) prints: GET latency percentiles (ms),
+ * requests/s, counts, window (seconds).
+ */
+export interface LoadFigures {
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
@@ -80,11 +84,11 @@ const stop = () => instance.stop();
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 // tell the parent the load is on (it may stop us any time after this line)
-console.error('autocannon: started');
+console.error('load: started');
 
 instance.then(
   (r) => {
-    const figures: AutocannonFigures = {
+    const figures: LoadFigures = {
       p50Ms: r.latency.p50,
       p90Ms: r.latency.p90,
       p99Ms: r.latency.p99,

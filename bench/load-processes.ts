@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AutocannonFigures } from './load-autocannon.js';
+import type { LoadFigures } from './load-autocannon.js';
 
 /** The repository root (the parent of `bench/`). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -131,7 +131,7 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-/** autocannon (`bench/load-autocannon.ts`) in its own process, spawned before its URL is known. */
+/** A load child (`bench/load-paced.ts` or `bench/load-autocannon.ts`) in its own process, spawned before its URL is known. */
 export interface Cannon {
   spawned: Spawned;
   /** Sends the URL; resolves once the load is on (false when the child exited first). */
@@ -139,17 +139,18 @@ export interface Cannon {
   /** True while the child runs (the load has not reached its max duration). */
   running(): boolean;
   /** Stops the load (SIGINT) if still on, waits for the child; its figures, or null. */
-  finish(): Promise<AutocannonFigures | null>;
+  finish(): Promise<LoadFigures | null>;
 }
 
 /**
- * Spawns the autocannon child with `connections` connections and at most `maxSeconds` of load;
- * `rate` > 0: that many requests/s over all connections (else as fast as they go).
+ * Spawns a load child with `connections` connections and at most `maxSeconds` of load: `rate`
+ * > 0, that many requests/s over all connections, evenly paced (bench/load-paced.ts); else
+ * autocannon, as fast as the connections go (bench/load-autocannon.ts).
  */
 export function startCannon(connections: number, maxSeconds: number, rate = 0): Cannon {
   const spawned = spawnTs(
-    'autocannon',
-    'bench/load-autocannon.ts',
+    rate > 0 ? 'paced load' : 'autocannon',
+    rate > 0 ? 'bench/load-paced.ts' : 'bench/load-autocannon.ts',
     {},
     {
       args: [String(connections), String(maxSeconds), String(rate)],
@@ -174,8 +175,8 @@ export function startCannon(connections: number, maxSeconds: number, rate = 0): 
     async load(url) {
       child.stdin?.end(`${url}\n`);
       const started = pollUntil(
-        async () => (spawned.stderrTail().includes('autocannon: started') ? true : null),
-        'autocannon to start',
+        async () => (spawned.stderrTail().includes('load: started') ? true : null),
+        `${spawned.name} to start`,
         30_000,
         10,
       ).catch(() => false);
@@ -185,10 +186,10 @@ export function startCannon(connections: number, maxSeconds: number, rate = 0): 
       if (running()) child.kill('SIGINT');
       await exited;
       try {
-        return JSON.parse(stdout.trim().split('\n').pop() ?? '') as AutocannonFigures;
+        return JSON.parse(stdout.trim().split('\n').pop() ?? '') as LoadFigures;
       } catch {
         console.error(
-          `autocannon exited ${child.exitCode} without figures: ${spawned.stderrTail()}`,
+          `${spawned.name} exited ${child.exitCode} without figures: ${spawned.stderrTail()}`,
         );
         return null;
       }

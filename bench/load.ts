@@ -5,10 +5,12 @@
  * 1. `--runs` clients POST one run of `--items` `echo` items each (config.delayMs `--delay-ms`,
  *    scored with `exact_match`), all at once; every run must complete with exact counters
  *    (succeeded+failed+cancelled == items, succeeded == items, HLEN results == items, exact_match
- *    passed == items). While they execute, a second process runs autocannon (`--connections`)
- *    against `GET /v1/runs/<id>` of one of them at `--rate` requests/s (1,000; 0: as fast as the
- *    connections go) until they finish (at most `--max-seconds`), and a third runs one results
- *    page of it (`?limit=100` from its middle) at `--page-rate` (100/s; 0 skips it).
+ *    passed == items). While they execute, a second process sends `GET /v1/runs/<id>` of one of
+ *    them over `--connections` connections at `--rate` requests/s (1,000), evenly paced and
+ *    timed from each request's due time (bench/load-paced.ts; `--rate 0`: autocannon as fast as
+ *    the connections go), until they finish (at most `--max-seconds`), and a third asks one
+ *    results page of it (`?limit=100` from its middle) at `--page-rate` (100/s, paced; 0 skips
+ *    it).
  *    Goals (issue 11): GET run p99 < 10 ms, results page p99 < 20 ms.
  * 2. One run of `--stream-items` items (each line ~86 + 2 x `--stream-pad` bytes) is POSTed as
  *    NDJSON, generated chunk by chunk (the body is never built in memory here either). The API
@@ -25,11 +27,12 @@
  * Usage: npm run bench:load -- [--runs 10] [--items 5000] [--workers 3] [--concurrency 50]
  *   [--delay-ms 3] [--connections 10] [--max-seconds 10] [--rate 1000] [--page-rate 100]
  *   [--stream-items 200000]
- *   [--stream-pad 200] [--delete-stream] [--idle-seconds 3] [--worker-nice 0] [--api-heap-mib 0]
- *   [--stream-api-heap-mib 64]
+ *   [--stream-pad 200] [--delete-stream] [--idle-seconds 3] [--idle-rate 0] [--worker-nice 0]
+ *   [--api-heap-mib 0] [--stream-api-heap-mib 64]
  *
- * `--idle-seconds`: first, autocannon on a finished 100-item run with nothing running (the API's
- * own GET latency; 0 skips it). `--worker-nice N`: workers run under `nice -n N` (the API and Redis
+ * `--idle-seconds`: first, GET of a finished 100-item run with nothing running (the API's own GET
+ * latency; 0 skips it), by autocannon as fast as the connections go, or at `--idle-rate` req/s
+ * paced (bench/load-paced.ts). `--worker-nice N`: workers run under `nice -n N` (the API and Redis
  * keep the CPU first on a shared machine). `--api-heap-mib N`: the API runs with
  * `--max-old-space-size=N`. The NDJSON phase goes to a second API process whose V8 heap is capped
  * at `--stream-api-heap-mib` (64), below the body size: it can only accept the body by streaming.
@@ -61,6 +64,7 @@ const flags = benchFlags({
   streamPad: 200,
   deleteStream: false,
   idleSeconds: 3,
+  idleRate: 0,
   workerNice: 0,
   apiHeapMib: 0,
   streamApiHeapMib: 64,
@@ -134,7 +138,7 @@ async function exactness(run: Run, total: number): Promise<string[]> {
 
 /** GET latency of a small finished run while nothing else runs: the API's own cost. */
 async function idleBaseline(base: string): Promise<void> {
-  const cannon = startCannon(flags.connections, flags.idleSeconds);
+  const cannon = startCannon(flags.connections, flags.idleSeconds, flags.idleRate);
   spawned.push(cannon.spawned);
   const res = await fetch(`${base}/v1/runs`, {
     method: 'POST',
@@ -160,21 +164,21 @@ async function idleBaseline(base: string): Promise<void> {
   await cannon.load(`${base}/v1/runs/${id}`);
   await pollUntil(
     async () => (cannon.running() ? null : true),
-    'the idle autocannon load to end',
+    'the idle load to end',
     (flags.idleSeconds + 30) * 1000,
   );
   const figures = await cannon.finish();
   if (!figures) {
-    check('idle autocannon produced figures', 'no', 'yes', false);
+    check('idle load produced figures', 'no', 'yes', false);
     return;
   }
   info(
-    `GET p50 / p99 idle, nothing running (${flags.connections} connections, ${flags.idleSeconds} s)`,
+    `GET p50 / p99 idle, nothing running (${flags.connections} connections, ${flags.idleSeconds} s, ${flags.idleRate > 0 ? `${flags.idleRate} req/s paced` : 'as fast as they go'})`,
     `${figures.p50Ms} / ${figures.p99Ms} ms, ${figures.requestsPerSecond.toFixed(0)} req/s`,
   );
 }
 
-/** Phase 1: concurrent clients, exact counters, GET latency under load (autocannon). */
+/** Phase 1: concurrent clients, exact counters, GET latency under load (paced load child). */
 async function concurrentRuns(base: string): Promise<void> {
   const bodies = Array.from({ length: flags.runs }, (_, client) =>
     JSON.stringify({
@@ -192,7 +196,7 @@ async function concurrentRuns(base: string): Promise<void> {
       tags: ['bench-load'],
     }),
   );
-  // autocannon in a second process, spawned now (its load starts when it gets the URL)
+  // the load in a second process, spawned now (its load starts when it gets the URL)
   const cannon = startCannon(flags.connections, flags.maxSeconds, flags.rate);
   spawned.push(cannon.spawned);
   // and a results page of the same run (100 results from the middle), at --page-rate
@@ -264,7 +268,7 @@ async function concurrentRuns(base: string): Promise<void> {
     `${((succeeded / (performance.now() - started)) * 1000).toFixed(0)} items/s wall, ${((succeeded / (lastCompleted - firstCreated)) * 1000).toFixed(0)} items/s first created -> last completed`,
   );
 
-  check('autocannon produced figures', figures ? 'yes' : 'no', 'yes', figures !== null);
+  check('load child produced figures', figures ? 'yes' : 'no', 'yes', figures !== null);
   if (!figures) return;
   check(
     'GET /v1/runs/:id under load: non-2xx / errors / timeouts',
@@ -306,7 +310,7 @@ async function concurrentRuns(base: string): Promise<void> {
   }
   goal(
     'GET load lasted until the runs finished',
-    overlapped ? 'yes' : `no: autocannon stopped after ${flags.maxSeconds} s`,
+    overlapped ? 'yes' : `no: the load stopped after ${flags.maxSeconds} s`,
     'yes, or >= --max-seconds of load',
     overlapped || figures.seconds >= flags.maxSeconds,
   );
@@ -551,7 +555,12 @@ try {
   fatal = err;
 } finally {
   for (const s of spawned) {
-    if (s.child.exitCode !== null && s.name !== 'autocannon' && s.child.exitCode !== 0) {
+    if (
+      s.child.exitCode !== null &&
+      s.name !== 'autocannon' &&
+      s.name !== 'paced load' &&
+      s.child.exitCode !== 0
+    ) {
       console.error(`${s.name} exited ${s.child.exitCode}: ${s.stderrTail()}`);
     }
   }

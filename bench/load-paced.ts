@@ -1,0 +1,143 @@
+/**
+ * Child process of `bench/load.ts` for a fixed request rate: an open-loop GET load, request i due
+ * at `start + i / rate` seconds whatever the answers before it (the next request does not wait for
+ * the last one). autocannon's `overallRate` is not that: each connection sends its share of a
+ * second as fast as it can at the start of the second and then idles (autocannon issue #174,
+ * "50 requests in 100 ms then 900 ms of nothing"), so its latencies are those of bursts at full
+ * speed, and its coordinated-omission correction assumes one request per 1 ms per connection.
+ *
+ * A request's latency runs from its due time to the end of its answer: a request that waited for
+ * a free connection, or for this process's event loop, counts the wait (no coordinated
+ * omission). Requests go over at most `connections` keep-alive connections (a `node:http` Agent);
+ * one without an answer after 10 s is a timeout. Percentiles are nearest-rank over every answered
+ * request (`nearestRank`, the same definition as the API's).
+ *
+ * Same protocol as bench/load-autocannon.ts: waits for a URL on the first line of stdin, prints
+ * `load: started` on stderr, sends until SIGINT/SIGTERM or `maxSeconds`, waits up to 10 s for
+ * the requests in flight, then prints one `LoadFigures` JSON line on stdout and exits 0.
+ *
+ * Usage: echo URL | node --import tsx bench/load-paced.ts <connections> <maxSeconds> <rate>
+ * Exits 1 (message on stderr) when stdin ends without a URL or `rate` is not > 0.
+ */
+import { Agent, get } from 'node:http';
+import { createInterface } from 'node:readline';
+import { nearestRank } from '@runledger/shared';
+import type { LoadFigures } from './load-autocannon.js';
+
+/** A request without an answer after this long is a timeout, ms. */
+const TIMEOUT_MS = 10_000;
+
+const [connectionsArg = '10', maxSecondsArg = '10', rateArg = '0'] = process.argv.slice(2);
+const connections = Number(connectionsArg);
+const maxMs = Number(maxSecondsArg) * 1000;
+const rate = Number(rateArg);
+if (!(rate > 0)) {
+  console.error(`load-paced.ts: rate must be > 0, got ${rateArg}`);
+  process.exit(1);
+}
+
+let url = '';
+for await (const line of createInterface({ input: process.stdin })) {
+  url = line.trim();
+  break;
+}
+if (!url) {
+  console.error('load-paced.ts: no URL on stdin');
+  process.exit(1);
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: connections });
+const latencies: number[] = [];
+let ok2xx = 0;
+let non2xx = 0;
+let errors = 0;
+let timeouts = 0;
+let inFlight = 0;
+let sent = 0;
+let stopped = false;
+let stoppedAt = 0;
+let onIdle: (() => void) | null = null;
+
+/** One GET due at `due` (performance.now() ms); counts its answer, error or timeout. */
+function fire(due: number): void {
+  inFlight++;
+  let settled = false;
+  const settle = () => {
+    settled = true;
+    if (--inFlight === 0) onIdle?.();
+  };
+  const req = get(url, { agent }, (res) => {
+    res.resume();
+    res.on('end', () => {
+      if (settled) return;
+      latencies.push(performance.now() - due);
+      if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) ok2xx++;
+      else non2xx++;
+      settle();
+    });
+  });
+  req.setTimeout(TIMEOUT_MS, () => {
+    if (settled) return;
+    timeouts++;
+    settle();
+    req.destroy();
+  });
+  req.on('error', () => {
+    if (settled) return;
+    errors++;
+    settle();
+  });
+}
+
+const interval = 1000 / rate;
+const start = performance.now();
+/** Sends every request due by now, then sleeps until the next one is due. */
+function tick(): void {
+  if (stopped) return;
+  const now = performance.now();
+  if (now - start >= maxMs) {
+    stop();
+    return;
+  }
+  while (start + sent * interval <= now) fire(start + sent++ * interval);
+  setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+}
+
+/** Stops sending; prints the figures once the requests in flight ended (at most 10 s). */
+function stop(): void {
+  if (stopped) return;
+  stopped = true;
+  stoppedAt = performance.now();
+  const report = () => {
+    const sorted = latencies.sort((a, b) => a - b);
+    const at = (p: number) => Math.round((nearestRank(sorted, p) ?? 0) * 10) / 10;
+    const seconds = (stoppedAt - start) / 1000;
+    const figures: LoadFigures = {
+      p50Ms: at(50),
+      p90Ms: at(90),
+      p99Ms: at(99),
+      maxMs: at(100),
+      meanMs: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
+      requestsPerSecond: sorted.length / seconds,
+      requests: sorted.length,
+      ok2xx,
+      non2xx,
+      errors,
+      timeouts: timeouts + inFlight,
+      seconds,
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    process.exit(0);
+  };
+  if (inFlight === 0) report();
+  else {
+    onIdle = report;
+    setTimeout(report, TIMEOUT_MS).unref();
+  }
+}
+
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+// tell the parent the load is on (it may stop us any time after this line)
+console.error('load: started');
+tick();
