@@ -52,9 +52,13 @@ export interface LoadFigures {
   requests: number;
   ok2xx: number;
   non2xx: number;
+  /** Connection errors (autocannon: timeouts included). */
   errors: number;
   timeouts: number;
+  /** Seconds of load measured (bench/load-paced.ts: after its 1 s warm-up). */
   seconds: number;
+  /** bench/load-paced.ts: p99 of its own event-loop delay, ms (how late the generator was). */
+  generatorLagP99Ms?: number;
 }
 
 const [connections = '10', maxSeconds = '10', rate = '0'] = process.argv.slice(2);

@@ -9,8 +9,12 @@
  * A request's latency runs from its due time to the end of its answer: a request that waited for
  * a free connection, or for this process's event loop, counts the wait (no coordinated
  * omission). Requests go over at most `connections` keep-alive connections (a `node:http` Agent);
- * one without an answer after 10 s is a timeout. Percentiles are nearest-rank over every answered
- * request (`nearestRank`, the same definition as the API's).
+ * one without an answer 10 s after its due time is a timeout, one whose connection fails or
+ * closes before the end of its answer an error. The first second is a warm-up (connections
+ * opened, JIT): sent at the same pace, not counted. Percentiles are nearest-rank over the 2xx
+ * answers (`nearestRank`, the same definition as the API's). The generator's own event-loop
+ * delay is reported next to them (`generatorLagP99Ms`): the part of the latency that is this
+ * process being late, not the server.
  *
  * Same protocol as bench/load-autocannon.ts: waits for a URL on the first line of stdin, prints
  * `load: started` on stderr, sends until SIGINT/SIGTERM or `maxSeconds`, waits up to 10 s for
@@ -20,12 +24,15 @@
  * Exits 1 (message on stderr) when stdin ends without a URL or `rate` is not > 0.
  */
 import { Agent, get } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { nearestRank } from '@runledger/shared';
 import type { LoadFigures } from './load-autocannon.js';
 
-/** A request without an answer after this long is a timeout, ms. */
+/** A request without an answer this long after its due time is a timeout, ms. */
 const TIMEOUT_MS = 10_000;
+/** Requests due in the first this-many ms are sent but not counted (connections, JIT). */
+const WARMUP_MS = 1000;
 
 const [connectionsArg = '10', maxSecondsArg = '10', rateArg = '0'] = process.argv.slice(2);
 const connections = Number(connectionsArg);
@@ -52,41 +59,54 @@ let ok2xx = 0;
 let non2xx = 0;
 let errors = 0;
 let timeouts = 0;
+/** 2xx answers that ended before the load stopped (the achieved rate). */
+let answeredInWindow = 0;
 let inFlight = 0;
 let sent = 0;
 let stopped = false;
 let stoppedAt = 0;
 let onIdle: (() => void) | null = null;
+const lag = monitorEventLoopDelay({ resolution: 1 });
 
 /** One GET due at `due` (performance.now() ms); counts its answer, error or timeout. */
-function fire(due: number): void {
+function fire(due: number, counted: boolean): void {
   inFlight++;
   let settled = false;
-  const settle = () => {
+  const settle = (outcome: 'ok' | 'non2xx' | 'error' | 'timeout') => {
+    if (settled) return;
     settled = true;
+    clearTimeout(timer);
+    const end = performance.now();
+    if (counted) {
+      if (outcome === 'ok') {
+        ok2xx++;
+        latencies.push(end - due);
+        if (!stopped) answeredInWindow++;
+      } else if (outcome === 'non2xx') non2xx++;
+      else if (outcome === 'error') errors++;
+      else timeouts++;
+    }
     if (--inFlight === 0) onIdle?.();
   };
   const req = get(url, { agent }, (res) => {
     res.resume();
     res.on('end', () => {
-      if (settled) return;
-      latencies.push(performance.now() - due);
-      if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) ok2xx++;
-      else non2xx++;
-      settle();
+      const code = res.statusCode ?? 0;
+      settle(code >= 200 && code < 300 ? 'ok' : 'non2xx');
     });
+    // the connection closed before the end of the answer
+    res.on('close', () => settle('error'));
   });
-  req.setTimeout(TIMEOUT_MS, () => {
-    if (settled) return;
-    timeouts++;
-    settle();
-    req.destroy();
-  });
-  req.on('error', () => {
-    if (settled) return;
-    errors++;
-    settle();
-  });
+  // one timer per request from its due time: also covers a wait for a free connection
+  const timer = setTimeout(
+    () => {
+      settle('timeout');
+      req.destroy();
+    },
+    Math.max(0, due + TIMEOUT_MS - performance.now()),
+  );
+  req.on('error', () => settle('error'));
+  req.on('close', () => settle('error'));
 }
 
 const interval = 1000 / rate;
@@ -99,7 +119,10 @@ function tick(): void {
     stop();
     return;
   }
-  while (start + sent * interval <= now) fire(start + sent++ * interval);
+  while (start + sent * interval <= now) {
+    const due = start + sent++ * interval;
+    fire(due, due - start >= WARMUP_MS);
+  }
   setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
 }
 
@@ -109,22 +132,25 @@ function stop(): void {
   stopped = true;
   stoppedAt = performance.now();
   const report = () => {
+    lag.disable();
     const sorted = latencies.sort((a, b) => a - b);
-    const at = (p: number) => Math.round((nearestRank(sorted, p) ?? 0) * 10) / 10;
-    const seconds = (stoppedAt - start) / 1000;
+    const round = (ms: number) => Math.round(ms * 10) / 10;
+    const at = (p: number) => round(nearestRank(sorted, p) ?? 0);
+    const seconds = Math.max(0, stoppedAt - start - WARMUP_MS) / 1000;
     const figures: LoadFigures = {
       p50Ms: at(50),
       p90Ms: at(90),
       p99Ms: at(99),
       maxMs: at(100),
-      meanMs: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
-      requestsPerSecond: sorted.length / seconds,
-      requests: sorted.length,
+      meanMs: round(sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0),
+      requestsPerSecond: seconds > 0 ? answeredInWindow / seconds : 0,
+      requests: sorted.length + non2xx,
       ok2xx,
       non2xx,
       errors,
-      timeouts: timeouts + inFlight,
+      timeouts,
       seconds,
+      generatorLagP99Ms: round(lag.percentile(99) / 1e6),
     };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     process.exit(0);
@@ -132,7 +158,8 @@ function stop(): void {
   if (inFlight === 0) report();
   else {
     onIdle = report;
-    setTimeout(report, TIMEOUT_MS).unref();
+    // every request settles within TIMEOUT_MS of its due time
+    setTimeout(report, TIMEOUT_MS + 1000);
   }
 }
 
@@ -140,4 +167,5 @@ process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 // tell the parent the load is on (it may stop us any time after this line)
 console.error('load: started');
+lag.enable();
 tick();

@@ -174,7 +174,7 @@ async function idleBaseline(base: string): Promise<void> {
   }
   info(
     `GET p50 / p99 idle, nothing running (${flags.connections} connections, ${flags.idleSeconds} s, ${flags.idleRate > 0 ? `${flags.idleRate} req/s paced` : 'as fast as they go'})`,
-    `${figures.p50Ms} / ${figures.p99Ms} ms, ${figures.requestsPerSecond.toFixed(0)} req/s`,
+    `${figures.p50Ms} / ${figures.p99Ms} ms, ${figures.requestsPerSecond.toFixed(0)} req/s${figures.generatorLagP99Ms === undefined ? '' : `; generator event-loop delay p99 ${figures.generatorLagP99Ms} ms`}`,
   );
 }
 
@@ -287,6 +287,10 @@ async function concurrentRuns(base: string): Promise<void> {
     'GET requests/s',
     `${figures.requestsPerSecond.toFixed(0)} req/s over ${figures.seconds.toFixed(1)} s`,
   );
+  if (figures.generatorLagP99Ms !== undefined) {
+    // how late the paced generator itself was: part of every latency above
+    info('GET load generator event-loop delay p99', `${figures.generatorLagP99Ms} ms`);
+  }
   if (pageFigures) {
     check(
       'results page under load: non-2xx / errors / timeouts',
@@ -307,6 +311,9 @@ async function concurrentRuns(base: string): Promise<void> {
       'results page p50 / p90 / max, requests/s',
       `${pageFigures.p50Ms} / ${pageFigures.p90Ms} / ${pageFigures.maxMs} ms, ${pageFigures.requestsPerSecond.toFixed(0)} req/s`,
     );
+    if (pageFigures.generatorLagP99Ms !== undefined) {
+      info('page load generator event-loop delay p99', `${pageFigures.generatorLagP99Ms} ms`);
+    }
   }
   goal(
     'GET load lasted until the runs finished',
