@@ -55,7 +55,7 @@ export interface LoadFigures {
   /** Connection errors (autocannon: timeouts included). */
   errors: number;
   timeouts: number;
-  /** Seconds of load measured (bench/load-paced.ts: after its 1 s warm-up). */
+  /** Seconds of load (bench/load-paced.ts: its 1 s warm-up included; its rates and latencies leave it out). */
   seconds: number;
   /** bench/load-paced.ts: p99 of its own event-loop delay, ms (how late the generator was). */
   generatorLagP99Ms?: number;

@@ -136,14 +136,15 @@ function stop(): void {
     const sorted = latencies.sort((a, b) => a - b);
     const round = (ms: number) => Math.round(ms * 10) / 10;
     const at = (p: number) => round(nearestRank(sorted, p) ?? 0);
-    const seconds = Math.max(0, stoppedAt - start - WARMUP_MS) / 1000;
+    const seconds = (stoppedAt - start) / 1000;
+    const measuredSeconds = Math.max(0, stoppedAt - start - WARMUP_MS) / 1000;
     const figures: LoadFigures = {
       p50Ms: at(50),
       p90Ms: at(90),
       p99Ms: at(99),
       maxMs: at(100),
       meanMs: round(sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0),
-      requestsPerSecond: seconds > 0 ? answeredInWindow / seconds : 0,
+      requestsPerSecond: measuredSeconds > 0 ? answeredInWindow / measuredSeconds : 0,
       requests: sorted.length + non2xx,
       ok2xx,
       non2xx,
