@@ -12,7 +12,7 @@
  * Exits 1 (message on stderr) when stdin ends without a URL or autocannon fails.
  */
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
+import { readUrlFromStdin } from './load-processes.js';
 
 /** The part of autocannon's result this benchmark reads (latencies in ms). */
 interface AutocannonResult {
@@ -65,15 +65,7 @@ const [connections = '10', maxSeconds = '10', rate = '0'] = process.argv.slice(2
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as Autocannon;
 
-let url = '';
-for await (const line of createInterface({ input: process.stdin })) {
-  url = line.trim();
-  break;
-}
-if (!url) {
-  console.error('load-autocannon.ts: no URL on stdin');
-  process.exit(1);
-}
+const url = await readUrlFromStdin('load-autocannon.ts');
 
 const started = performance.now();
 const instance = autocannon({

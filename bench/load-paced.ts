@@ -25,9 +25,9 @@
  */
 import { Agent, get } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { nearestRank } from '@runledger/shared';
 import type { LoadFigures } from './load-autocannon.js';
+import { readUrlFromStdin } from './load-processes.js';
 
 /** A request without an answer this long after its due time is a timeout, ms. */
 const TIMEOUT_MS = 10_000;
@@ -43,15 +43,7 @@ if (!(rate > 0)) {
   process.exit(1);
 }
 
-let url = '';
-for await (const line of createInterface({ input: process.stdin })) {
-  url = line.trim();
-  break;
-}
-if (!url) {
-  console.error('load-paced.ts: no URL on stdin');
-  process.exit(1);
-}
+const url = await readUrlFromStdin('load-paced.ts');
 
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
 const latencies: number[] = [];

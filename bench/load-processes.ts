@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LoadFigures } from './load-autocannon.js';
 
@@ -195,4 +196,19 @@ export function startCannon(connections: number, maxSeconds: number, rate = 0): 
       }
     },
   };
+}
+
+/**
+ * In a load child (bench/load-autocannon.ts, bench/load-paced.ts): the URL on the first line of
+ * stdin (the parent spawns the child before it knows the URL). Exits the process with 1 and a
+ * message naming `child` when stdin ends without one.
+ */
+export async function readUrlFromStdin(child: string): Promise<string> {
+  for await (const line of createInterface({ input: process.stdin })) {
+    const url = line.trim();
+    if (url) return url;
+    break;
+  }
+  console.error(`${child}: no URL on stdin`);
+  process.exit(1);
 }
