@@ -5,7 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { createApp, Problem } from '@runledger/api';
-import type { Dataset, DatasetStore, Run, RunStore } from '@runledger/shared';
+import {
+  ContentHasher,
+  type Dataset,
+  type DatasetStore,
+  ItemJsonBatches,
+  type Run,
+  type RunStore,
+} from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
@@ -378,5 +385,49 @@ describe('datasets', () => {
     );
     expect(list.body.datasets.map((d) => d.id)).toEqual([created.body.id]);
     expect(list.body.nextCursor).toBeNull();
+  });
+});
+
+describe('ItemJsonBatches', () => {
+  it('hashes every item in order and hands full batches over with one write in flight', async () => {
+    const events: string[] = [];
+    const pending: (() => void)[] = [];
+    const batches = new ItemJsonBatches((start, jsons) => {
+      events.push(`write ${start} ${jsons.join(',')}`);
+      return new Promise<void>((resolve) => pending.push(resolve));
+    }, 2);
+    /** Ends the oldest write in flight, once there is one. */
+    const endWrite = async () => {
+      while (pending.length === 0) await new Promise((r) => setImmediate(r));
+      pending.shift()!();
+    };
+    expect(batches.add('a')).toBeUndefined();
+    await batches.add('b'); // the first batch's write starts
+    expect(batches.add('c')).toBeUndefined();
+    const second = batches.add('d'); // waits for the first write to end
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['write 0 a,b']);
+    await endWrite();
+    await second;
+    expect(events).toEqual(['write 0 a,b', 'write 2 c,d']);
+    expect(batches.add('e')).toBeUndefined();
+    const flushed = batches.flush();
+    await endWrite(); // c,d
+    await endWrite(); // e
+    await flushed;
+    expect(events).toEqual(['write 0 a,b', 'write 2 c,d', 'write 4 e']);
+    expect(batches.count).toBe(5);
+    const hasher = new ContentHasher();
+    for (const json of ['a', 'b', 'c', 'd', 'e']) hasher.update(json);
+    expect(batches.digest()).toBe(hasher.digest());
+  });
+
+  it('surfaces a failed write at the next batch, and settle waits without throwing', async () => {
+    const batches = new ItemJsonBatches(async (start) => {
+      if (start === 0) throw new Error('staging write failed');
+    }, 1);
+    await batches.add('a');
+    await expect(batches.add('b')).rejects.toThrow('staging write failed');
+    await expect(batches.settle()).resolves.toBeUndefined();
   });
 });

@@ -6,13 +6,13 @@
 import {
   type Config,
   ConflictError,
-  ContentHasher,
   chunkSizeFor,
   currentTraceId,
   DATASET_ID_PATTERN,
   DEFAULT_PROJECT,
   type Execution,
   type Item,
+  ItemJsonBatches,
   ItemSchema,
   type Logger,
   type NewRun,
@@ -139,24 +139,31 @@ export function encodeItem(
   return { stored, json };
 }
 
-/** Collects items, assigns default ids, rejects duplicates, hashes them, stages them in batches. */
+/**
+ * Collects items, assigns default ids, rejects duplicates, and hands their JSON to
+ * `ItemJsonBatches` (hashed, staged in batches with one write in flight).
+ */
 class ItemStager {
-  total = 0;
-  /** JSON of the items added since the last batch was staged. */
-  private batch: string[] = [];
-  private batchStart = 0;
-  /** The staging write in flight, if any. */
-  private inFlight: Promise<void> | null = null;
   private readonly ids = new Map<string, number>();
-  private readonly hash = new ContentHasher();
+  private readonly items: ItemJsonBatches;
   /** The run's scrub policy (`usePrivacy`); null: nothing scrubbed. */
   policy: ScrubPolicy | null = null;
   private scrubber: Scrubber | null = null;
 
   constructor(
     private readonly deps: SubmitDeps,
-    private readonly runId: string,
-  ) {}
+    runId: string,
+  ) {
+    this.items = new ItemJsonBatches(
+      (start, jsons) => deps.store.runs.stageItemJson(runId, start, jsons),
+      STAGE_BATCH_SIZE,
+    );
+  }
+
+  /** Items added so far. */
+  get total(): number {
+    return this.items.count;
+  }
 
   /** Scrubs every item added from now on with `policy` (call before the first `add`). */
   usePrivacy(policy: ScrubPolicy | null): void {
@@ -198,42 +205,22 @@ class ItemStager {
       () => ({ path: `dataset.items.${index}`, suffix: suffix() }),
       { scrubber: this.scrubber, count: true },
     );
-    this.hash.update(json);
-    this.batch.push(json);
-    this.total++;
-    return this.batch.length >= STAGE_BATCH_SIZE ? this.stageBatch() : undefined;
-  }
-
-  /**
-   * Starts staging the items added since the last batch, once the previous batch's write ended:
-   * one write in flight while the next batch is parsed. Rejects with that previous write's error.
-   */
-  private async stageBatch(): Promise<void> {
-    const batch = this.batch;
-    const start = this.batchStart;
-    this.batch = [];
-    this.batchStart += batch.length;
-    if (this.inFlight) await this.inFlight;
-    const write = this.deps.store.runs.stageItemJson(this.runId, start, batch);
-    // awaited by the next batch or by `flush`; until then its rejection is not unhandled
-    write.catch(() => {});
-    this.inFlight = write;
+    return this.items.add(json);
   }
 
   /** Stages every item added and waits until all of them are written. @throws a write's error */
-  async flush(): Promise<void> {
-    if (this.batch.length > 0) await this.stageBatch();
-    if (this.inFlight) await this.inFlight;
+  flush(): Promise<void> {
+    return this.items.flush();
   }
 
   /** Waits until no write is in flight, whatever its outcome (before discarding the run). */
-  async settle(): Promise<void> {
-    await this.inFlight?.catch(() => {});
+  settle(): Promise<void> {
+    return this.items.settle();
   }
 
   /** `sha256:` + the first 16 hex chars of sha256 over the items' JSON lines, in order (`ContentHasher`). */
   version(): string {
-    return this.hash.digest();
+    return this.items.digest();
   }
 }
 

@@ -92,16 +92,74 @@ export interface DatasetStoreOptions {
 const STAGE_BATCH = 1000;
 
 /**
+ * Item JSON on its way to a staging hash, shared by run submission (the API's `ItemStager`) and
+ * `DatasetVersionWriter`: each item's JSON is hashed in order (`ContentHasher`) and collected in
+ * batches of `size`; a full batch goes to `write(start, jsons)` (`start`: the index of its first
+ * item) once the previous batch's write ended, so one write is in flight while the next batch is
+ * collected.
+ */
+export class ItemJsonBatches {
+  /** Items added so far. */
+  count = 0;
+  private batch: string[] = [];
+  private batchStart = 0;
+  /** The write in flight, if any. */
+  private inFlight: Promise<void> | null = null;
+  private readonly hasher = new ContentHasher();
+
+  constructor(
+    private readonly write: (start: number, jsons: string[]) => Promise<void>,
+    private readonly size = STAGE_BATCH,
+  ) {}
+
+  /**
+   * Adds the next item's JSON. When it filled a batch, returns a promise (await it) that
+   * resolves once the previous batch is written and this one's write has started; else nothing
+   * (no promise per item). Rejects with the previous write's error.
+   */
+  add(json: string): Promise<void> | undefined {
+    this.hasher.update(json);
+    this.batch.push(json);
+    this.count++;
+    return this.batch.length >= this.size ? this.next() : undefined;
+  }
+
+  private async next(): Promise<void> {
+    const batch = this.batch;
+    const start = this.batchStart;
+    this.batch = [];
+    this.batchStart += batch.length;
+    if (this.inFlight) await this.inFlight;
+    const write = this.write(start, batch);
+    // awaited by the next batch or by `flush`; until then its rejection is not unhandled
+    write.catch(() => {});
+    this.inFlight = write;
+  }
+
+  /** Writes every item added and waits until all of them are written. @throws a write's error */
+  async flush(): Promise<void> {
+    if (this.batch.length > 0) await this.next();
+    if (this.inFlight) await this.inFlight;
+  }
+
+  /** Waits until no write is in flight, whatever its outcome (before discarding the staging). */
+  async settle(): Promise<void> {
+    await this.inFlight?.catch(() => {});
+  }
+
+  /** The content hash of the items added (`ContentHasher.digest`; call once). */
+  digest(): string {
+    return this.hasher.digest();
+  }
+}
+
+/**
  * A version being written: items are staged (with a TTL) in a hash of their own, then `commit`
  * turns them into the next version atomically, or `abort` removes them.
  */
 export class DatasetVersionWriter {
-  /** Items added so far. */
-  count = 0;
-  private readonly hasher = new ContentHasher();
   private readonly stagingKey: string;
-  private batch: string[] = [];
-  private batchStart = 0;
+  private readonly items: ItemJsonBatches;
 
   constructor(
     private readonly store: DatasetStore,
@@ -110,24 +168,29 @@ export class DatasetVersionWriter {
   ) {
     const token = randomBytes(8).toString('hex');
     this.stagingKey = store.keys.dataset(project, datasetId).staging(token);
+    this.items = new ItemJsonBatches((start, jsons) => this.stage(start, jsons));
   }
 
-  /** Adds the next item (already in stored form, its JSON as `JSON.stringify(item)`). */
-  async add(itemJson: string): Promise<void> {
-    this.hasher.update(itemJson);
-    this.batch.push(itemJson);
-    this.count++;
-    if (this.batch.length >= STAGE_BATCH) await this.flush();
+  /** Items added so far. */
+  get count(): number {
+    return this.items.count;
   }
 
-  private async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const args: string[] = [];
-    this.batch.forEach((json, i) => {
-      args.push(String(this.batchStart + i), sealValue(json, this.store.cipher));
-    });
-    this.batchStart += this.batch.length;
-    this.batch = [];
+  /**
+   * Adds the next item (already in stored form, its JSON as `JSON.stringify(item)`). Returns a
+   * promise to await when it filled a batch (`ItemJsonBatches.add`).
+   */
+  add(itemJson: string): Promise<void> | undefined {
+    return this.items.add(itemJson);
+  }
+
+  /** Writes one batch to the staging hash (with the staging TTL). */
+  private async stage(start: number, jsons: string[]): Promise<void> {
+    const args: string[] = new Array(jsons.length * 2);
+    for (let i = 0; i < jsons.length; i++) {
+      args[2 * i] = String(start + i);
+      args[2 * i + 1] = sealValue(jsons[i]!, this.store.cipher);
+    }
     await this.store.redis
       .multi()
       .hset(this.stagingKey, ...args)
@@ -150,13 +213,13 @@ export class DatasetVersionWriter {
     name?: string | undefined;
     now?: number;
   }): Promise<CommittedVersion> {
-    await this.flush();
+    await this.items.flush();
     const now = options.now ?? Date.now();
     const version = options.base + 1;
     const info: DatasetVersionInfo = {
       version,
       itemCount: this.count,
-      contentHash: this.hasher.digest(),
+      contentHash: this.items.digest(),
       createdAt: new Date(now).toISOString(),
     };
     const k = this.store.keys.dataset(this.project, this.datasetId);
@@ -198,6 +261,7 @@ export class DatasetVersionWriter {
 
   /** Removes the staged items. */
   async abort(): Promise<void> {
+    await this.items.settle();
     await this.store.redis.del(this.stagingKey);
   }
 }
