@@ -22,17 +22,18 @@
 --@include codes
 local runKey, latencyKey, errtypesKey, rerunsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 --@include latency-hist
-local flat = redis.call('HGETALL', runKey)
-if #flat == 0 then return {Code.RUN_NOT_FOUND} end
-local h = {}
-for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
--- a flat HGETALL answer as one JSON object string
-local function hashJson(flatPairs)
-  if #flatPairs == 0 then return '{}' end
-  local t = {}
-  for i = 1, #flatPairs, 2 do t[flatPairs[i]] = flatPairs[i + 1] end
+-- a hash read with HGETALL as a Lua table (field -> value), and as one JSON object string
+local function hashTable(key)
+  local flat, t = redis.call('HGETALL', key), {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t, #flat
+end
+local function hashJson(t, n)
+  if n == 0 then return '{}' end -- an empty hash: an object, never []
   return cjson.encode(t)
 end
+local h, fieldCount = hashTable(runKey)
+if fieldCount == 0 then return {Code.RUN_NOT_FOUND} end
 -- the stored summary of a finished run, when it is well formed and for the percentiles asked
 local summary = nil
 local terminal = h.status == 'completed' or h.status == 'failed' or h.status == 'cancelled'
@@ -47,8 +48,8 @@ end
 if summary == nil then
   summary = latencySummary(h.latencyMinMs or false, h.latencyMaxMs or false, ARGV)
 end
-local out = {Code.OK, cjson.encode(h)}
+local out = {Code.OK, hashJson(h, fieldCount)}
 for i = 1, #summary do out[2 + i] = summary[i] end
-out[3 + #summary] = hashJson(redis.call('HGETALL', errtypesKey))
+out[3 + #summary] = hashJson(hashTable(errtypesKey))
 out[4 + #summary] = redis.call('ZRANGE', rerunsKey, 0, -1)
 return out

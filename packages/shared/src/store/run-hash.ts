@@ -22,6 +22,7 @@ import type {
 import type { ScrubPolicy } from '../scrub.js';
 import { summarizeScore } from '../stats.js';
 import type { StoreResources } from './resources.js';
+import { iso } from './results.js';
 import type { RunHashFields, RunReadReply } from './scripts.js';
 
 /** A run to commit: everything but its items, which are staged first. Times in ms since epoch. */
@@ -74,8 +75,9 @@ export interface RunSummary {
 /** The fields of the budget, stored as hash fields (not in the spec JSON). */
 const BUDGET_FIELDS = ['maxFailures', 'maxCostUsd'] as const;
 
-const iso = (ms: string | number | undefined | null): string | null =>
-  ms === undefined || ms === null || ms === '' ? null : new Date(Number(ms)).toISOString();
+/** A stored time (ms since epoch, as a hash field's string) as ISO-8601 (`iso` of ./results.ts), or null. */
+const isoOf = (ms: string | number | undefined | null): string | null =>
+  ms === undefined || ms === null || ms === '' ? null : iso(Number(ms));
 
 /**
  * The run's spec from its stored JSON and, when given, the hash fields holding its budget.
@@ -207,10 +209,10 @@ export function toRun(reply: RunReadReply): Run {
       ttlSeconds: Number(h.ttlSeconds ?? 0),
       ...(h.keepLast ? { keepLast: Number(h.keepLast) } : {}),
     },
-    createdAt: iso(h.createdAt) ?? new Date(0).toISOString(),
-    startedAt: iso(h.startedAt),
-    completedAt: iso(h.completedAt),
-    expiresAt: iso(h.expiresAt),
+    createdAt: isoOf(h.createdAt) ?? new Date(0).toISOString(),
+    startedAt: isoOf(h.startedAt),
+    completedAt: isoOf(h.completedAt),
+    expiresAt: isoOf(h.expiresAt),
     error: h.error ?? null,
     traceId: h.traceId ?? null,
     privacy: spec.privacy ?? null,
