@@ -9,6 +9,7 @@ import {
   fmtInt,
   fmtMasked,
   fmtMs,
+  fmtMsTicks,
   fmtPct,
   fmtPp,
   fmtPpInterval,
@@ -102,5 +103,20 @@ describe('privacy', () => {
     );
     expect(fmtPrivacy({ scrub: [], patterns: [], phoneRegion: 'US' })).toBe('masks nothing');
     expect(fmtPrivacy(null)).toBeNull();
+  });
+});
+
+describe('fmtMsTicks', () => {
+  it('keeps fmtMs where the ticks read apart, and adds decimals where they would not', () => {
+    expect(fmtMsTicks([0.2, 0.4, null, 0.6])).toEqual(['0.2 ms', '0.4 ms', '', '0.6 ms']);
+    expect(fmtMsTicks([1, 1.02, 1.04, null, 1.1])).toEqual([
+      '1 ms',
+      '1.02 ms',
+      '1.04 ms',
+      '',
+      '1.1 ms',
+    ]);
+    expect(fmtMsTicks([10, 10.5, 11])).toEqual(['10 ms', '10.5 ms', '11 ms']);
+    expect(fmtMsTicks([1000, 1005, 1010])).toEqual(['1 s', '1.005 s', '1.01 s']);
   });
 });

@@ -33,6 +33,24 @@ export function fmtMs(v: number | null | undefined): string {
   return h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`;
 }
 
+/**
+ * Labels of a chart's latency ticks (ms; null: a tick left unlabelled, answered ''): `fmtMs`,
+ * or, where that makes two ticks read the same (1, 1.02 and 1.04 ms all read `1 ms`), the fewest
+ * decimals (up to 6) that tell every tick apart, in ms below one second, in s above.
+ */
+export function fmtMsTicks(ticks: readonly (number | null)[]): string[] {
+  const labels = (format: (v: number) => string) => ticks.map((v) => (v === null ? '' : format(v)));
+  const shown = ticks.filter((v) => v !== null).length;
+  const distinct = (ls: string[]) => new Set(ls.filter((l) => l !== '')).size === shown;
+  let out = labels(fmtMs);
+  for (let digits = 1; digits <= 6 && !distinct(out); digits++) {
+    out = labels((v) =>
+      v < 1000 ? `${Number(v.toFixed(digits))} ms` : `${Number((v / 1000).toFixed(digits))} s`,
+    );
+  }
+  return out;
+}
+
 /** US dollars with enough digits for small costs: `0.00042` -> `$0.00042`. */
 export function fmtUsd(v: number | null | undefined): string {
   if (missing(v)) return DASH;

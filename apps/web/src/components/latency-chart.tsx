@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import uPlot from 'uplot';
 import { getLatencyHistogram, type Run } from '../api';
-import { fmtMs } from '../format';
+import { fmtMs, fmtMsTicks } from '../format';
 import { type ChartSpec, cssVar, fromZero, themedAxes, UPlotChart } from './uplot-chart';
 
 /** The chart; renders nothing until an item has run. */
@@ -52,7 +52,7 @@ export function LatencyChart({ run }: { run: Run }) {
         },
         axes: themedAxes({
           // log axes pass null for the ticks they leave unlabelled
-          values: (_u, splits) => splits.map((v) => (v === null ? '' : fmtMs(v))),
+          values: (_u, splits) => fmtMsTicks(splits),
         }),
         series: [
           {},
