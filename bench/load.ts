@@ -26,11 +26,14 @@
  *
  * Usage: npm run bench:load -- [--runs 10] [--items 5000] [--workers 3] [--concurrency 50]
  *   [--delay-ms 3] [--connections 10] [--max-seconds 10] [--rate 1000] [--page-rate 100]
- *   [--stream-items 200000]
- *   [--stream-pad 200] [--delete-stream] [--idle-seconds 3] [--idle-rate 0] [--worker-nice 0]
- *   [--api-heap-mib 0] [--stream-api-heap-mib 64]
+ *   [--stream-items 200000] [--stream-pad 200] [--delete-stream] [--floor-seconds 5]
+ *   [--idle-seconds 3] [--idle-rate 0] [--worker-nice 0] [--api-heap-mib 0]
+ *   [--stream-api-heap-mib 64]
  *
- * `--idle-seconds`: first, GET of a finished 100-item run with nothing running (the API's own GET
+ * `--floor-seconds`: before anything else, a bare node:http server (bench/load-floor.ts) takes
+ * `--rate` req/s paced for that long (0 skips it): the latency and CPU per request of Node's HTTP
+ * stack alone on this machine, next to which the API's are read (phase 1 prints the API's CPU per
+ * request during the load, every thread counted). `--idle-seconds`: first, GET of a finished 100-item run with nothing running (the API's own GET
  * latency; 0 skips it), by autocannon as fast as the connections go, or at `--idle-rate` req/s
  * paced (bench/load-paced.ts). `--worker-nice N`: workers run under `nice -n N` (the API and Redis
  * keep the CPU first on a shared machine). `--api-heap-mib N`: the API runs with
@@ -42,6 +45,7 @@ import { KeyLayout, type Run } from '@runledger/shared';
 import { freePort } from '../test/helpers/redis-server.js';
 import { benchFlags, benchRedis } from './bench-setup.js';
 import {
+  cpuMs,
   pollUntil,
   readMemory,
   resetPeakRss,
@@ -65,6 +69,7 @@ const flags = benchFlags({
   deleteStream: false,
   idleSeconds: 3,
   idleRate: 0,
+  floorSeconds: 5,
   workerNice: 0,
   apiHeapMib: 0,
   streamApiHeapMib: 64,
@@ -136,6 +141,52 @@ async function exactness(run: Run, total: number): Promise<string[]> {
   return problems;
 }
 
+/**
+ * The floor: a bare node:http server (bench/load-floor.ts) under the same paced load (`--rate`
+ * over `--connections`, `--floor-seconds`), before anything else runs: the latency and CPU per
+ * request of the machine and Node's HTTP stack alone, which no API on it can go below.
+ */
+async function httpFloor(): Promise<void> {
+  const port = await freePort();
+  const floor = spawnTs('node:http floor', 'bench/load-floor.ts', { PORT: String(port) });
+  spawned.push(floor);
+  const url = `http://127.0.0.1:${port}/`;
+  await pollUntil(
+    async () => ((await fetch(url)).status === 200 ? true : null),
+    'the node:http floor server',
+    30_000,
+    50,
+    () => floor.child.exitCode === null,
+  );
+  const cannon = startCannon(flags.connections, flags.floorSeconds, flags.rate);
+  spawned.push(cannon.spawned);
+  await cannon.load(url);
+  const cpu0 = cpuMs(floor.pid);
+  await pollUntil(
+    async () => (cannon.running() ? null : true),
+    'the floor load to end',
+    (flags.floorSeconds + 30) * 1000,
+  );
+  const figures = await cannon.finish();
+  const cpu = cpuMs(floor.pid) - cpu0;
+  await floor.stop();
+  // both ended: out of the list whose liveness later phases watch
+  spawned.splice(spawned.indexOf(floor), 1);
+  spawned.splice(spawned.indexOf(cannon.spawned), 1);
+  if (!figures) {
+    check('floor load produced figures', 'no', 'yes', false);
+    return;
+  }
+  info(
+    `floor: bare node:http server, ${flags.rate} req/s paced (${flags.connections} connections, ${flags.floorSeconds} s): p50 / p99`,
+    `${figures.p50Ms} / ${figures.p99Ms} ms; generator event-loop delay p99 ${figures.generatorLagP99Ms ?? '-'} ms`,
+  );
+  info(
+    'floor: CPU per request of the bare node:http server',
+    `${((cpu * 1000) / Math.max(1, flags.rate * figures.seconds)).toFixed(0)} us`,
+  );
+}
+
 /** GET latency of a small finished run while nothing else runs: the API's own cost. */
 async function idleBaseline(base: string): Promise<void> {
   const cannon = startCannon(flags.connections, flags.idleSeconds, flags.idleRate);
@@ -179,7 +230,7 @@ async function idleBaseline(base: string): Promise<void> {
 }
 
 /** Phase 1: concurrent clients, exact counters, GET latency under load (paced load child). */
-async function concurrentRuns(base: string): Promise<void> {
+async function concurrentRuns(base: string, apiPid: number): Promise<void> {
   const bodies = Array.from({ length: flags.runs }, (_, client) =>
     JSON.stringify({
       name: `load-client-${client}`,
@@ -233,6 +284,7 @@ async function concurrentRuns(base: string): Promise<void> {
   if (ids.length === 0) return;
 
   // load one of the running runs until they all finish (at most --max-seconds)
+  const apiCpu0 = cpuMs(apiPid);
   await cannon.load(`${base}/v1/runs/${ids[0]!}`);
   await pageCannon?.load(
     `${base}/v1/runs/${ids[0]!}/results?limit=100&cursor=${Math.floor(flags.items / 2)}`,
@@ -242,6 +294,7 @@ async function concurrentRuns(base: string): Promise<void> {
   const overlapped = cannon.running();
   const figures = await cannon.finish();
   const pageFigures = pageCannon ? await pageCannon.finish() : null;
+  const apiCpu = cpuMs(apiPid) - apiCpu0;
   const totalItems = flags.runs * flags.items;
   const lastCompleted = Math.max(...runs.map((r) => Date.parse(r.completedAt ?? r.createdAt)));
   const firstCreated = Math.min(...runs.map((r) => Date.parse(r.createdAt)));
@@ -283,6 +336,15 @@ async function concurrentRuns(base: string): Promise<void> {
     figures.p99Ms < P99_GOAL_MS,
   );
   info('GET p50 / p90 / max', `${figures.p50Ms} / ${figures.p90Ms} / ${figures.maxMs} ms`);
+  // every request sent was answered or counted as failed above; CPU of all the API's threads
+  const sent =
+    flags.rate * figures.seconds + (pageFigures ? flags.pageRate * pageFigures.seconds : 0);
+  if (flags.rate > 0 && sent > 0) {
+    info(
+      'API CPU per request sent while the runs execute (GET and page, all threads)',
+      `${((apiCpu * 1000) / sent).toFixed(0)} us (${(apiCpu / 1000).toFixed(1)} s over ${sent.toFixed(0)} requests)`,
+    );
+  }
   info(
     'GET requests/s',
     `${figures.requestsPerSecond.toFixed(0)} req/s over ${figures.seconds.toFixed(1)} s`,
@@ -488,6 +550,7 @@ try {
     `load benchmark: ${flags.runs} runs x ${flags.items} echo items (${flags.delayMs} ms) at once, then ${flags.streamItems} items as NDJSON; ` +
       `API + ${flags.workers} worker processes (concurrency ${flags.concurrency}); redis ${redisUrl}${redisServer ? ' (private)' : ''}`,
   );
+  if (flags.floorSeconds > 0 && flags.rate > 0) await httpFloor();
   const port = await freePort();
   const env = {
     REDIS_URL: redisUrl,
@@ -499,7 +562,12 @@ try {
     'api',
     'apps/api/src/main.ts',
     { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    flags.apiHeapMib > 0 ? { nodeArgs: [`--max-old-space-size=${flags.apiHeapMib}`] } : {},
+    {
+      nodeArgs: [
+        ...(flags.apiHeapMib > 0 ? [`--max-old-space-size=${flags.apiHeapMib}`] : []),
+        ...(process.env.TMP_API_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/apiprof'] : []),
+      ],
+    },
   );
   spawned.push(api);
   for (let i = 0; i < flags.workers; i++)
@@ -530,7 +598,7 @@ try {
     `processes up in ${((performance.now() - wallStart) / 1000).toFixed(1)} s (API pid ${api.pid})`,
   );
   if (flags.idleSeconds > 0) await idleBaseline(base);
-  if (flags.runs > 0) await concurrentRuns(base);
+  if (flags.runs > 0) await concurrentRuns(base, api.pid);
   console.log(`phase 1 done at ${((performance.now() - wallStart) / 1000).toFixed(1)} s`);
   if (flags.streamItems > 0) {
     // phase 2 goes to its own API process whose V8 heap is capped below the body size: holding

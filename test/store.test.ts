@@ -303,6 +303,35 @@ describe('record-results-9', () => {
     expect((await store.runs.getRun(id))?.latencyMs).toEqual(running);
   });
 
+  it("answers a running run's percentiles from the summary of its last read until a result is recorded", async () => {
+    const id = await createRun(4);
+    await store.execution.recordResults(id, [
+      { index: 0, result: ok(10) },
+      { index: 1, result: ok(30) },
+    ]);
+    const k = store.keys.run(id);
+    expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 10, p99: 30, max: 30 });
+    // stamped with the succeeded, failed and cancelled counters it was computed at
+    expect(await redis.hget(k.run, 'latencySummaryLive')).toBe('2,0,0|[2,"30","10","30","30"]');
+    // while the counters stand still, the cached figures are the answer (the histogram is not read)
+    await redis.hset(k.run, 'latencySummaryLive', '2,0,0|[2,"30","11","22","33"]');
+    expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 11, p90: 22, p99: 33 });
+    // a recorded result moves the counters: the histogram is read again and the cache replaced
+    await store.execution.recordResults(id, [{ index: 2, result: ok(50) }]);
+    expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({
+      p50: 30,
+      p90: 50,
+      p99: 50,
+      max: 50,
+    });
+    expect(await redis.hget(k.run, 'latencySummaryLive')).toBe('3,0,0|[3,"50","30","50","50"]');
+    // a malformed cache at the right stamp is not used
+    for (const broken of ['3,0,0|oops', '3,0,0|[3]', '3,0,0', '|[3,"1","1","1","1"]']) {
+      await redis.hset(k.run, 'latencySummaryLive', broken);
+      expect((await store.runs.getRun(id))?.latencyMs, broken).toMatchObject({ p50: 30, p99: 50 });
+    }
+  });
+
   it('reads the histogram when the stored summary is malformed, or the run is still going on', async () => {
     const id = await createRun(3);
     await store.execution.recordResults(id, [{ index: 0, result: ok(10) }]);
