@@ -15,6 +15,7 @@ import {
   type Logger,
   loadConfig,
   parseInfoMemory,
+  type Run,
   RunQueues,
   RunStore,
   redisErrorKind,
@@ -29,7 +30,7 @@ import { testApp } from './helpers/app.js';
 import { waitFor } from './helpers/context.js';
 import { destroyRedisServer, type RedisServer, startRedisServer } from './helpers/redis-server.js';
 import { expectCountersExact, waitTerminal } from './helpers/run-checks.js';
-import { submitRunDirect } from './helpers/submit.js';
+import { commitTestRun, submitRunDirect } from './helpers/submit.js';
 
 /** A string that must never appear in a log line: it is in every item input and output. */
 const MARKER = 'PAYLOAD-MARKER-7f3a';
@@ -240,6 +241,28 @@ describe('API under Redis out of memory', () => {
       );
       const metrics = await (await s.app.request('/metrics')).text();
       expect(metrics).toMatch(/^runledger_redis_admission_refusals_total 2$/m);
+    });
+  });
+
+  it("a running run's GET answers its percentiles while Redis is full (its summary cache is not written)", async () => {
+    await withSetup({}, async (s) => {
+      const id = await commitTestRun(s.store, 3);
+      const recorded = await s.store.execution.recordResults(id, [
+        { index: 0, result: { status: 'succeeded', output: 1, latencyMs: 10, attempts: 1 } },
+        { index: 1, result: { status: 'succeeded', output: 1, latencyMs: 30, attempts: 1 } },
+      ]);
+      expect(recorded).toMatchObject({ state: 'ok', recorded: 2 });
+      await limitMemory(-1024 * 1024);
+      const res = await s.app.request(`/v1/runs/${id}`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Run).latencyMs).toMatchObject({ p50: 10, p99: 30, max: 30 });
+      expect(await s.redis.hget(s.store.keys.run(id).run, 'latencySummaryLive')).toBeNull();
+      // memory back: the next GET keeps what it computed
+      await unlimitMemory();
+      expect((await s.store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 10, p99: 30 });
+      expect(await s.redis.hget(s.store.keys.run(id).run, 'latencySummaryLive')).toBe(
+        '2,0,0|[2,"30","10","30","30"]',
+      );
     });
   });
 

@@ -69,7 +69,8 @@ end
 if summary == nil then
   summary = latencySummary(h.latencyMinMs or false, h.latencyMaxMs or false, ARGV)
   if asked then
-    redis.call('HSET', runKey, 'latencySummaryLive', stamp .. '|' .. cjson.encode(summary))
+    -- pcall: a full Redis (maxmemory) refuses the write; the read still answers
+    redis.pcall('HSET', runKey, 'latencySummaryLive', stamp .. '|' .. cjson.encode(summary))
   end
 end
 -- the caches stay out of the answer (the reader has their figures)
