@@ -33,7 +33,8 @@
  * `--floor-seconds`: before anything else, a bare node:http server (bench/load-floor.ts) takes
  * `--rate` req/s paced for that long (0 skips it): the latency and CPU per request of Node's HTTP
  * stack alone on this machine, next to which the API's are read (phase 1 prints the API's CPU per
- * request during the load, every thread counted). `--idle-seconds`: first, GET of a finished 100-item run with nothing running (the API's own GET
+ * request during the load, every thread counted). `--idle-seconds`: then, GET of a finished
+ * 100-item run with nothing running (the API's own GET
  * latency; 0 skips it), by autocannon as fast as the connections go, or at `--idle-rate` req/s
  * paced (bench/load-paced.ts). `--worker-nice N`: workers run under `nice -n N` (the API and Redis
  * keep the CPU first on a shared machine). `--api-heap-mib N`: the API runs with
@@ -562,12 +563,7 @@ try {
     'api',
     'apps/api/src/main.ts',
     { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    {
-      nodeArgs: [
-        ...(flags.apiHeapMib > 0 ? [`--max-old-space-size=${flags.apiHeapMib}`] : []),
-        ...(process.env.TMP_API_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/apiprof'] : []),
-      ],
-    },
+    flags.apiHeapMib > 0 ? { nodeArgs: [`--max-old-space-size=${flags.apiHeapMib}`] } : {},
   );
   spawned.push(api);
   for (let i = 0; i < flags.workers; i++)
