@@ -2,9 +2,9 @@
  * `npx tsx --conditions=@runledger/source bench/read-run.ts`: the Redis cost of one
  * `GET /v1/runs/:id` (`store.runs.getRun`, script read-run-4) against the size of the run's
  * latency histogram, for a running run with a result recorded since its last GET (percentiles
- * computed from the histogram, then cached in `latencySummaryLive`), the same run read again
- * with none recorded since (answered from that cache), and the run once finished (answered from
- * the `latencySummary` its end stored). Redis microseconds per
+ * computed from the histogram, then cached in the run's `latencySummary`), the same run read
+ * again with none recorded since (answered from that cache), and the run once finished
+ * (answered from the `latencySummary` its end stored). Redis microseconds per
  * read are `INFO commandstats` deltas of EVALSHA over `--reads` reads. A histogram of N buckets
  * is what a run whose latencies spread over a factor 1.01^N holds (500 buckets: 0.2 to 30 s).
  *

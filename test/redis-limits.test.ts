@@ -256,11 +256,11 @@ describe('API under Redis out of memory', () => {
       const res = await s.app.request(`/v1/runs/${id}`);
       expect(res.status).toBe(200);
       expect(((await res.json()) as Run).latencyMs).toMatchObject({ p50: 10, p99: 30, max: 30 });
-      expect(await s.redis.hget(s.store.keys.run(id).run, 'latencySummaryLive')).toBeNull();
+      expect(await s.redis.hget(s.store.keys.run(id).run, 'latencySummary')).toBeNull();
       // memory back: the next GET keeps what it computed
       await unlimitMemory();
       expect((await s.store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 10, p99: 30 });
-      expect(await s.redis.hget(s.store.keys.run(id).run, 'latencySummaryLive')).toBe(
+      expect(await s.redis.hget(s.store.keys.run(id).run, 'latencySummary')).toBe(
         '2,0,0|[2,"30","10","30","30"]',
       );
     });

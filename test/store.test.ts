@@ -269,52 +269,45 @@ describe('record-results-9', () => {
       recorded: 0,
       finished: false,
     });
-    // the summary stored when the run ended answers the same figures without the histogram
+    // the summary stored when the run ended (stamped with its final counters) answers the same
+    // figures without the histogram
     const k = store.keys.run(id);
-    expect(JSON.parse((await redis.hget(k.run, 'latencySummary')) ?? 'null')).toEqual([
-      10,
-      '109',
-      String(lat.p50),
-      String(lat.p90),
-      '109',
-    ]);
+    expect(await redis.hget(k.run, 'latencySummary')).toBe(
+      `7,3,0|${JSON.stringify([10, '109', String(lat.p50), String(lat.p90), '109'])}`,
+    );
     await redis.del(k.latency);
     expect((await store.runs.getRun(id))?.latencyMs).toEqual(lat);
   });
 
-  it('answers the percentiles of a run ended early from the summary it stored', async () => {
+  /** A 4-item run with two results recorded, of latencies 10 and 30 ms. */
+  async function runWith10And30(): Promise<string> {
     const id = await createRun(4);
     await store.execution.recordResults(id, [
       { index: 0, result: ok(10) },
       { index: 1, result: ok(30) },
     ]);
+    return id;
+  }
+
+  it('answers the percentiles of a run ended early from the summary it stored', async () => {
+    const id = await runWith10And30();
     const running = (await store.runs.getRun(id))?.latencyMs;
     expect(running).toMatchObject({ p50: 10, p99: 30, max: 30 });
     await store.execution.finishRun(id, 'cancelled', 'stop');
     const k = store.keys.run(id);
-    expect(JSON.parse((await redis.hget(k.run, 'latencySummary')) ?? 'null')).toEqual([
-      2,
-      '30',
-      '10',
-      '30',
-      '30',
-    ]);
+    expect(await redis.hget(k.run, 'latencySummary')).toBe('2,0,2|[2,"30","10","30","30"]');
     await redis.del(k.latency);
     expect((await store.runs.getRun(id))?.latencyMs).toEqual(running);
   });
 
   it("answers a running run's percentiles from the summary of its last read until a result is recorded", async () => {
-    const id = await createRun(4);
-    await store.execution.recordResults(id, [
-      { index: 0, result: ok(10) },
-      { index: 1, result: ok(30) },
-    ]);
+    const id = await runWith10And30();
     const k = store.keys.run(id);
     expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 10, p99: 30, max: 30 });
     // stamped with the succeeded, failed and cancelled counters it was computed at
-    expect(await redis.hget(k.run, 'latencySummaryLive')).toBe('2,0,0|[2,"30","10","30","30"]');
+    expect(await redis.hget(k.run, 'latencySummary')).toBe('2,0,0|[2,"30","10","30","30"]');
     // while the counters stand still, the cached figures are the answer (the histogram is not read)
-    await redis.hset(k.run, 'latencySummaryLive', '2,0,0|[2,"30","11","22","33"]');
+    await redis.hset(k.run, 'latencySummary', '2,0,0|[2,"30","11","22","33"]');
     expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 11, p90: 22, p99: 33 });
     // a recorded result moves the counters: the histogram is read again and the cache replaced
     await store.execution.recordResults(id, [{ index: 2, result: ok(50) }]);
@@ -324,10 +317,10 @@ describe('record-results-9', () => {
       p99: 50,
       max: 50,
     });
-    expect(await redis.hget(k.run, 'latencySummaryLive')).toBe('3,0,0|[3,"50","30","50","50"]');
+    expect(await redis.hget(k.run, 'latencySummary')).toBe('3,0,0|[3,"50","30","50","50"]');
     // a malformed cache at the right stamp is not used
     for (const broken of ['3,0,0|oops', '3,0,0|[3]', '3,0,0', '|[3,"1","1","1","1"]']) {
-      await redis.hset(k.run, 'latencySummaryLive', broken);
+      await redis.hset(k.run, 'latencySummary', broken);
       expect((await store.runs.getRun(id))?.latencyMs, broken).toMatchObject({ p50: 30, p99: 50 });
     }
   });
@@ -336,11 +329,19 @@ describe('record-results-9', () => {
     const id = await createRun(3);
     await store.execution.recordResults(id, [{ index: 0, result: ok(10) }]);
     const k = store.keys.run(id);
-    // a summary in a running run's hash is not used
+    // a summary without the run's counters as its stamp is not used
     await redis.hset(k.run, 'latencySummary', '[1,"99","99","99","99"]');
     expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({ p50: 10, max: 10 });
     await store.execution.finishRun(id, 'cancelled', 'stop');
-    for (const broken of ['oops', '[3]', '{}', '["x","1","1","1","1"]']) {
+    for (const broken of [
+      'oops',
+      '[3]',
+      '{}',
+      '["x","1","1","1","1"]',
+      '1,0,2|oops',
+      '1,0,2|[3]',
+      '1,0,2|["x","1","1","1","1"]',
+    ]) {
       await redis.hset(k.run, 'latencySummary', broken);
       expect((await store.runs.getRun(id))?.latencyMs, broken).toMatchObject({
         p50: 10,
@@ -353,9 +354,9 @@ describe('record-results-9', () => {
   it('answers no percentiles for a finished run without latencies', async () => {
     const id = await createRun(1);
     await store.execution.finishRun(id, 'cancelled', 'stop');
-    expect(
-      JSON.parse((await redis.hget(store.keys.run(id).run, 'latencySummary')) ?? 'null'),
-    ).toEqual([0, false, false, false, false]);
+    expect(await redis.hget(store.keys.run(id).run, 'latencySummary')).toBe(
+      '0,0,1|[0,false,false,false,false]',
+    );
     expect((await store.runs.getRun(id))?.latencyMs).toMatchObject({
       p50: null,
       p90: null,

@@ -4,9 +4,9 @@
  *
  * 1. `{"type":"run","format":1,"run":<Run>,"hash":{...},"errtypes":{...},"reruns":[[id,ms],...]}`:
  *    the run as the API shows it, then its stored hash fields (sorted by name; `expiresAt` left
- *    out: an import starts the retention again; `latencySummary` and `latencySummaryLive` too:
- *    caches of the latency histogram, which an import rebuilds and never takes from a
- *    snapshot), error types and reruns list as stored;
+ *    out: an import starts the retention again; `latencySummary` too: a cache of the latency
+ *    histogram, which an import rebuilds and never takes from a snapshot), error types and
+ *    reruns list as stored;
  * 2. one `{"type":"result","index":i,"item":<item>,"result":<result>,"latencyMs"?:n}` per item, in
  *    item order (`result`: the stored result decoded, store/result-codec.ts; `latencyMs`: the
  *    result's latency, what the run's latency histogram counted, when it has one);
@@ -31,8 +31,8 @@ export interface SnapshotRunLine {
   /** The run as `GET /v1/runs/:id` shows it, without `expiresAt` (for readers; import uses `hash`). */
   run: Record<string, unknown>;
   /**
-   * The run hash's fields as stored (string values), sorted by name, without `expiresAt`,
-   * `latencySummary` and `latencySummaryLive`.
+   * The run hash's fields as stored (string values), sorted by name, without `expiresAt` and
+   * `latencySummary`.
    */
   hash: Record<string, string>;
   /** The errtypes hash as stored, sorted by field. */

@@ -75,8 +75,8 @@ export class RunSnapshots {
       redis.zrange(k.reruns, '0', '-1', 'WITHSCORES'),
     ]);
     if (!hash.id) return;
-    // expiresAt is set again on import; latencySummary(Live) caches the histogram (read-run-4)
-    const { expiresAt: _e, latencySummary: _l, latencySummaryLive: _live, ...stored } = hash;
+    // expiresAt is set again on import; latencySummary is a cache of the histogram (read-run-4)
+    const { expiresAt: _e, latencySummary: _l, ...stored } = hash;
     const { expiresAt: _x, ...shown } = run;
     // secret config fields (../secrets.ts) never leave in a snapshot, as in every API answer
     shown.target = redactSecrets(shown.target);
@@ -151,9 +151,9 @@ export class RunSnapshots {
    *   is written then. A Redis error deletes what was written and is rethrown.
    */
   async importRun(snapshot: ParsedSnapshot): Promise<Run> {
-    // latencySummary(Live) are caches read-run-4 trusts: never taken from a snapshot (the run's
+    // latencySummary is a cache read-run-4 trusts: never taken from a snapshot (the run's
     // histogram is rebuilt from its results below, and read from there)
-    const { latencySummary: _cached, latencySummaryLive: _live, ...h } = snapshot.run.hash;
+    const { latencySummary: _cached, ...h } = snapshot.run.hash;
     const runId = h.id!;
     const k = this.r.keys.run(runId);
     const redis = this.r.redis;

@@ -5,9 +5,9 @@
   eventsKey are used here, and latencyKey through latencySummary).
 
   endRun(now, maxlen, status, err, ttl): the terminal transition of an active run. The run moves
-  to `status` (with `error` when err ~= ''), its latency summary is stored (`latencySummary`:
-  the JSON of latencySummary over SUMMARY_PERCENTILES, includes/latency-hist.lua, which the
-  including script must include first: the histogram no longer changes), a `status`
+  to `status` (with `error` when err ~= ''), its latency summary cache is written
+  (`latencySummary`, stamped with its final counters: includes/latency-hist.lua, which the
+  including script must include first; the histogram no longer changes), a `status`
   {status, at, error?} event is added, and every one of KEYS (1..9) gets the retention TTL `ttl`
   (seconds).
 
@@ -18,10 +18,12 @@
 ]]
 local function endRun(now, maxlen, status, err, ttl)
   local nowNum = tonumber(now)
-  local mm = redis.call('HMGET', runKey, 'latencyMinMs', 'latencyMaxMs')
+  local mm = redis.call('HMGET', runKey, 'latencyMinMs', 'latencyMaxMs', 'succeededCount',
+    'failedCount', 'cancelledCount')
   redis.call('HSET', runKey, 'status', status, 'completedAt', now,
     'expiresAt', string.format('%.0f', nowNum + ttl * 1000),
-    'latencySummary', cjson.encode(latencySummary(mm[1], mm[2], SUMMARY_PERCENTILES)))
+    'latencySummary', summaryCache(summaryStamp(mm[3], mm[4], mm[5]),
+      latencySummary(mm[1], mm[2], SUMMARY_PERCENTILES)))
   local ev = {status = status, at = nowNum}
   if err ~= '' then
     redis.call('HSET', runKey, 'error', err)

@@ -23,9 +23,16 @@
   sort of their numbers (no comparator function).
 
   SUMMARY_PERCENTILES: the percentiles `GET /v1/runs/:id` shows (PERCENTILES in
-  ../../store/runs.ts). endRun stores their summary in the run hash (`latencySummary`) when a run
-  ends, as its histogram no longer changes then; read-run-4 answers a finished run from it
-  without reading the histogram.
+  ../../store/runs.ts). Their summary is cached in the run hash as `latencySummary` =
+  `<succeeded>,<failed>,<cancelled>|<summary JSON>`: the run's three counters when it was
+  computed, then the JSON of latencySummary. record-results-9 changes the histogram only in the
+  call that raises those counters (exactly once per item), so while they equal the stamp the
+  histogram is the one summarised. endRun writes it when a run ends (the histogram no longer
+  changes then), read-run-4 when it had to compute it.
+
+  summaryStamp(succeeded, failed, cancelled) -> the stamp of the counters (hash strings or
+  false/nil); cachedSummary(value, stamp) -> the cached summary (a Lua array) when `value` is
+  well formed and carries `stamp`, else nil; summaryCache(stamp, summary) -> the field value.
 ]]
 local LAT_UNIT, LAT_RATIO = 0.001, 1.01
 local LAT_LOG = math.log(LAT_RATIO)
@@ -83,4 +90,21 @@ local function latencySummary(minMs, maxMs, ps)
     end
   end
   return out
+end
+local function summaryStamp(succeeded, failed, cancelled)
+  return (succeeded or '0') .. ',' .. (failed or '0') .. ',' .. (cancelled or '0')
+end
+local function cachedSummary(value, stamp)
+  if not value then return nil end
+  local bar = string.find(value, '|', 1, true)
+  if not bar or string.sub(value, 1, bar - 1) ~= stamp then return nil end
+  local ok, stored = pcall(cjson.decode, string.sub(value, bar + 1))
+  if ok and type(stored) == 'table' and #stored == #SUMMARY_PERCENTILES + 2 and
+      type(stored[1]) == 'number' then
+    return stored
+  end
+  return nil
+end
+local function summaryCache(stamp, summary)
+  return stamp .. '|' .. cjson.encode(summary)
 end
