@@ -194,6 +194,48 @@ describe('record-results-9', () => {
     expect(results[0]?.status).toBe('succeeded');
   });
 
+  it('an encoded batch sent again (a retried write) is recorded once, as recordResults records it', async () => {
+    const [viaEncoded, viaRecords] = [await createRun(3), await createRun(3)];
+    const records = [
+      { index: 0, result: ok(10) },
+      { index: 2, result: { status: 'failed' as const, attempts: 3, latencyMs: 5 } },
+    ];
+    const batch = store.execution.encodeResults(records);
+    expect(batch.count).toBe(2);
+    expect(batch.values).toHaveLength(2);
+    expect(await store.execution.recordEncoded(viaEncoded, batch)).toEqual({
+      state: 'ok',
+      recorded: 2,
+      done: 2,
+      total: 3,
+      finished: false,
+    });
+    // the same batch again (the writer retries a write whose reply it never saw): no change
+    expect(await store.execution.recordEncoded(viaEncoded, batch)).toEqual({
+      state: 'ok',
+      recorded: 0,
+      done: 2,
+      total: 3,
+      finished: false,
+    });
+    await store.execution.recordResults(viaRecords, records);
+    const strip = <T extends { runId: string }>({ runId: _, ...rest }: T) => rest;
+    const a = (await store.results.listResults(viaEncoded)).results.map(strip);
+    const b = (await store.results.listResults(viaRecords)).results.map(strip);
+    expect(a.map((r) => [r.itemIndex, r.status, r.latencyMs])).toEqual([
+      [0, 'succeeded', 10],
+      [2, 'failed', 5],
+    ]);
+    expect(a).toEqual(b);
+    const [ra, rb] = [await store.runs.getRun(viaEncoded), await store.runs.getRun(viaRecords)];
+    expect([ra?.succeededCount, ra?.failedCount]).toEqual([1, 1]);
+    expect(ra?.latencyMs).toEqual(rb?.latencyMs);
+    // an empty batch writes nothing
+    expect(
+      await store.execution.recordEncoded(viaEncoded, store.execution.encodeResults([])),
+    ).toEqual({ state: 'ok', recorded: 0, done: 0, total: 0, finished: false });
+  });
+
   it('records duplicates inside one call once', async () => {
     const id = await createRun(2);
     const out = await store.execution.recordResults(id, [

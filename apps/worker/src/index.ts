@@ -72,7 +72,12 @@ export {
   type ReconcilerOptions,
   startReconciler,
 } from './reconciler.js';
-export { LATENCY_BUCKETS_MS, metricIncrements, ResultWriter } from './result-writer.js';
+export {
+  LATENCY_BUCKETS_MS,
+  type MetricInput,
+  metricIncrements,
+  ResultWriter,
+} from './result-writer.js';
 export {
   builtinScorers,
   containsScorer,

@@ -5,10 +5,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type EncodedResults,
   type Logger,
   type RecordOutcome,
   type RedisErrorKind,
-  type ResultRecord,
   type RunStore,
   redisErrorKind,
 } from '@runledger/shared';
@@ -41,7 +41,7 @@ export interface RecordRetryOptions {
 }
 
 /**
- * `store.execution.recordResults` that waits out Redis failures of the kinds in `RETRIED_KINDS`, with one
+ * `store.execution.recordEncoded` that waits out Redis failures of the kinds in `RETRIED_KINDS`, with one
  * backoff shared by every write of the process (`WRITE_RETRY_BASE_MS` doubling up to
  * `WRITE_RETRY_MAX_MS`). Logs once per run when its writes start being refused (the kind and a bounded message, never
  * the results) and once when they go through again.
@@ -72,11 +72,11 @@ export class RecordRetry {
   }
 
   /**
-   * Writes `records` of `runId`; retries while Redis refuses them for a reason waiting can cure,
-   * for up to `retryForMs`.
+   * Writes `batch` (results of `runId` encoded by `store.execution.encodeResults`); retries while
+   * Redis refuses it for a reason waiting can cure, for up to `retryForMs`.
    * @throws the Redis error when it is of another kind, or still refused after `retryForMs`.
    */
-  async record(runId: string, records: ResultRecord[]): Promise<RecordOutcome> {
+  async record(runId: string, batch: EncodedResults): Promise<RecordOutcome> {
     const started = Date.now();
     let refusals = 0;
     for (;;) {
@@ -97,12 +97,12 @@ export class RecordRetry {
         });
       }
       try {
-        const outcome = await this.options.store.execution.recordResults(runId, records);
+        const outcome = await this.options.store.execution.recordEncoded(runId, batch);
         this.backoffMs = 0;
         this.nextTryAt = 0;
         if (refusals > 0 && this.refused.delete(runId)) {
           this.options.logger.info(
-            { runId, results: records.length, refusals },
+            { runId, results: batch.count, refusals },
             'results written after Redis refused them',
           );
         }
@@ -117,7 +117,7 @@ export class RecordRetry {
         if (!this.refused.has(runId)) {
           this.refused.add(runId);
           this.options.logger.warn(
-            { runId, results: records.length, redisKind: kind, err },
+            { runId, results: batch.count, redisKind: kind, err },
             'Redis refused the results: kept in memory, retrying with backoff',
           );
         }

@@ -20,6 +20,12 @@ export const LATENCY_BUCKETS_MS = [
   5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
 ] as const;
 
+/** What the fleet metrics count of a result (a `StoredResult` is one): its status and latency, ms. */
+export interface MetricInput {
+  status: StoredResult['status'];
+  latencyMs?: number | undefined;
+}
+
 /**
  * Fleet metric increments for results newly recorded, with the field names the API reads:
  * `items_total:<status>`, `item_latency_ms_sum`, `item_latency_ms_count`,
@@ -27,7 +33,7 @@ export const LATENCY_BUCKETS_MS = [
  * `inf` past the last) and `runs_finished:completed` when `finished`.
  */
 export function metricIncrements(
-  results: StoredResult[],
+  results: readonly MetricInput[],
   finished: boolean,
 ): Record<string, number> {
   // counted into locals and arrays first: no field name is built per result
@@ -177,12 +183,23 @@ export class ResultWriter {
   private async write(runId: string, buffer: RunBuffer): Promise<void> {
     const { records, target } = buffer;
     let outcome: RecordOutcome;
+    // what the metrics count after the write; the batch is kept encoded until Redis answers (and
+    // for retries), so the result objects (and the items their outputs point to) die young
+    // instead of waiting tens of ms for the reply and being promoted to V8's old generation
+    const counted: MetricInput[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const { status, latencyMs } = records[i]!.result;
+      counted[i] = { status, latencyMs };
+    }
+    buffer.records = [];
     try {
+      const batch = this.options.store.execution.encodeResults(records);
+      records.length = 0;
       // tracing on: the record script as a `runledger.results.record` span
       outcome = await withSpan(
         'runledger.results.record',
-        { [TRACE_ATTRS.runId]: runId, [TRACE_ATTRS.resultCount]: records.length },
-        () => this.retry.record(runId, records),
+        { [TRACE_ATTRS.runId]: runId, [TRACE_ATTRS.resultCount]: batch.count },
+        () => this.retry.record(runId, batch),
       );
     } catch (err) {
       buffer.reject(err);
@@ -204,7 +221,7 @@ export class ResultWriter {
     if (outcome.state !== 'ok' || outcome.recorded === 0) return;
     // recordResults says how many were new, not which: when some items had a result already
     // (a rare race), the first `recorded` records are counted.
-    const counted = records.slice(0, outcome.recorded).map((r) => r.result);
+    counted.length = outcome.recorded;
     const { throughput } = this.options;
     const [metrics, perMinute] = await Promise.allSettled([
       this.options.store.fleet.incrementMetrics(metricIncrements(counted, outcome.finished)),

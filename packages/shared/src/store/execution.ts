@@ -18,6 +18,17 @@ export type ClaimOutcome =
   | { state: 'missing' }
   | { state: 'terminal'; status: RunStatus };
 
+/**
+ * Results encoded for record-results-9 (`RunExecution.encodeResults`): `count` results, `metas`
+ * the JSON array of their metas (see `resultMeta`), `values` their stored values (result codec:
+ * compact JSON, encrypted when at-rest encryption is on), in the same order.
+ */
+export interface EncodedResults {
+  count: number;
+  metas: string;
+  values: string[];
+}
+
 /** One final result to record for the item at `index`. */
 export interface ResultRecord {
   index: number;
@@ -90,6 +101,7 @@ export class RunExecution {
    * results, counters, status bitmaps, latency histogram, usage, scores, error types of failed results, a progress
    * event and the terminal transition with retention TTL when the last item lands. Results
    * already stored are kept. With `waitReplicas`, resolves once the replicas hold the write.
+   * The same as `recordEncoded(runId, encodeResults(records), now)`.
    * @param now ms since epoch.
    */
   async recordResults(
@@ -97,9 +109,15 @@ export class RunExecution {
     records: ResultRecord[],
     now = Date.now(),
   ): Promise<RecordOutcome> {
-    if (records.length === 0) {
-      return { state: 'ok', recorded: 0, done: 0, total: 0, finished: false };
-    }
+    return this.recordEncoded(runId, this.encodeResults(records), now);
+  }
+
+  /**
+   * `records` in the form record-results-9 takes (see `EncodedResults`). A writer that keeps a
+   * batch until Redis answers (and retries it) keeps this, not the result objects: the strings
+   * are all that is left of them, so a batch waiting for its reply holds no object graph.
+   */
+  encodeResults(records: readonly ResultRecord[]): EncodedResults {
     const { codec } = this.r;
     const metas: unknown[][] = new Array(records.length);
     const values: string[] = new Array(records.length);
@@ -108,7 +126,23 @@ export class RunExecution {
       metas[i] = resultMeta(record, codec);
       values[i] = codec.encodeResult(record.result);
     }
-    const outcome = await this.scripts.recordResults(runId, now, JSON.stringify(metas), values);
+    return { count: records.length, metas: JSON.stringify(metas), values };
+  }
+
+  /**
+   * Records a batch made by `encodeResults` (as `recordResults` does). The batch is not changed:
+   * it may be recorded again (a retry), results already stored are kept.
+   * @param now ms since epoch.
+   */
+  async recordEncoded(
+    runId: string,
+    batch: EncodedResults,
+    now = Date.now(),
+  ): Promise<RecordOutcome> {
+    if (batch.count === 0) {
+      return { state: 'ok', recorded: 0, done: 0, total: 0, finished: false };
+    }
+    const outcome = await this.scripts.recordResults(runId, now, batch.metas, batch.values);
     if (outcome.state === 'ok') await waitForReplicas(this.r.redis, this.r.waitReplicas);
     return outcome;
   }

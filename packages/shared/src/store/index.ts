@@ -42,7 +42,12 @@ export type { ApiKeyInfo, CreatedApiKey } from './access.js';
 export { ApiKeys, hashApiKey, IdempotencyKeys, ProjectQuotas } from './access.js';
 export { type ActiveRun, ActiveRuns } from './active-runs.js';
 export { RunEvents } from './events.js';
-export { type ClaimOutcome, type ResultRecord, RunExecution } from './execution.js';
+export {
+  type ClaimOutcome,
+  type EncodedResults,
+  type ResultRecord,
+  RunExecution,
+} from './execution.js';
 export { Fleet } from './fleet.js';
 export { createStoreResources, type RunStoreOptions, type StoreResources } from './resources.js';
 export {
