@@ -6,7 +6,9 @@
  * median drain items/s, its `exact` column says whether every repeat was exact): submit seconds (POST until 201), drain items/s (the run's own
  * `createdAt` -> `completedAt`, as the API and the last record wrote them: from the commit to the
  * last result, to the millisecond, whatever the polling interval), start ms (commit to the
- * first claim: the queue's pick-up), Redis MB of the run (MEMORY USAGE of every key of the run) and bytes per item,
+ * first claim: the queue's pick-up), the worker processes' and the API's CPU microseconds per item
+ * (all their threads, from the POST to the run's end: the cost per item, which moves less with
+ * other load on the machine than items/s does), Redis MB of the run (MEMORY USAGE of every key of the run) and bytes per item,
  * the API's and the workers' peak RSS during the run (`VmHWM`, reset before each run), and at the
  * end the median of 20 `GET /v1/runs/:id` and of 20 results pages (`limit=100`, from the middle
  * of the run). A warm-up run of up to 50,000 items goes first (not reported: see `WARMUP`). Every
@@ -19,7 +21,14 @@
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
 import { destroyRedisServer, freePort, startRedisServer } from '../test/helpers/redis-server.js';
 import { benchFlags } from './bench-setup.js';
-import { pollUntil, readMemory, resetPeakRss, type Spawned, spawnTs } from './load-processes.js';
+import {
+  cpuMs,
+  pollUntil,
+  readMemory,
+  resetPeakRss,
+  type Spawned,
+  spawnTs,
+} from './load-processes.js';
 
 const flags = benchFlags({
   sizes: '10000,100000,1000000',
@@ -103,6 +112,14 @@ interface Row {
   drainPerS: number;
   /** ms from the commit (`createdAt`) to the first claim (`startedAt`): the queue's pick-up. */
   startMs: number;
+  /**
+   * CPU the worker processes used per item from the POST to the run's end (all threads, GC
+   * helpers included; `/proc/<pid>/stat`, 10 ms resolution), us: the cost per item, less moved
+   * by other load on the machine than items/s.
+   */
+  workerCpuUs: number;
+  /** The same for the API process (the NDJSON submit, then the polling GETs), us per item. */
+  apiCpuUs: number;
   redisMB: number;
   bytesPerItem: number;
   apiPeakMB: number;
@@ -154,6 +171,8 @@ try {
   // warm-up (not reported): JIT, connections, Lua script cache
   for (const n of [WARMUP, ...SIZES.flatMap((n) => Array<number>(repeats(n)).fill(n))]) {
     for (const p of spawned) resetPeakRss(p.pid);
+    const workersCpu = () => workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
+    const cpu0 = { api: cpuMs(api.pid), workers: workersCpu() };
     const t0 = performance.now();
     const res = await fetch(`${base}/v1/runs`, {
       method: 'POST',
@@ -174,6 +193,7 @@ try {
       3_600_000,
       50,
     );
+    const cpu1 = { api: cpuMs(api.pid), workers: workersCpu() };
     const apiPeak = readMemory(api.pid).hwmBytes;
     const workerPeak = Math.max(...workers.map((w) => readMemory(w.pid).hwmBytes));
     let bytes = 0;
@@ -193,6 +213,8 @@ try {
       // the run's own clock: polling every 50 ms would be a 15% error on a 0.3 s run
       drainPerS: n / ((Date.parse(run.completedAt ?? '') - Date.parse(run.createdAt)) / 1000),
       startMs: Date.parse(run.startedAt ?? '') - Date.parse(run.createdAt),
+      workerCpuUs: ((cpu1.workers - cpu0.workers) * 1000) / n,
+      apiCpuUs: ((cpu1.api - cpu0.api) * 1000) / n,
       redisMB: bytes / 2 ** 20,
       bytesPerItem: bytes / n,
       apiPeakMB: apiPeak / 2 ** 20,
@@ -223,6 +245,8 @@ const header = [
   'submit s',
   'drain items/s',
   'start ms',
+  'worker CPU us/item',
+  'API CPU us/item',
   'Redis MB',
   'B/item',
   'API peak RSS MB',
@@ -245,6 +269,8 @@ const cells = shown.map((r) => [
   r.submitS.toFixed(1),
   r.drainPerS.toFixed(0),
   r.startMs.toFixed(0),
+  r.workerCpuUs.toFixed(1),
+  r.apiCpuUs.toFixed(1),
   r.redisMB.toFixed(1),
   r.bytesPerItem.toFixed(0),
   r.apiPeakMB.toFixed(0),
@@ -268,7 +294,7 @@ if (shown.length >= 2) {
   const first = shown[0]!;
   const lastRow = shown.at(-1)!;
   console.log(
-    `drain items/s at ${lastRow.items} vs ${first.items}: ${((lastRow.drainPerS / first.drainPerS) * 100).toFixed(0)}% (goal: within 20%); bytes per item ${first.bytesPerItem.toFixed(0)} -> ${lastRow.bytesPerItem.toFixed(0)}`,
+    `drain items/s at ${lastRow.items} vs ${first.items}: ${((lastRow.drainPerS / first.drainPerS) * 100).toFixed(0)}% (goal: within 20%); worker CPU per item ${((lastRow.workerCpuUs / first.workerCpuUs) * 100).toFixed(0)}%; bytes per item ${first.bytesPerItem.toFixed(0)} -> ${lastRow.bytesPerItem.toFixed(0)}`,
   );
 }
 process.exit(failed ? 1 : 0);
