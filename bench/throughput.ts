@@ -4,7 +4,8 @@
  * drain) on the same Redis in the same run; plus Redis memory per stored result (MEMORY USAGE of
  * every key of the run), and Redis commands and Redis CPU microseconds per item (`INFO
  * commandstats` / `INFO cpu` deltas over each round) with the projected ceiling of one Redis
- * node: items/s at 100% of one Redis core. Goal (not a test): ratio >= 6.0. Then the
+ * node: items/s at 100% of one Redis core, and this process's V8 GC pauses as a share of each
+ * side's rounds (`gc` performance entries). Goal (not a test): ratio >= 6.0. Then the
  * same runledger rounds with OpenTelemetry tracing on (sampler `always_on`, OTLP http/protobuf to
  * a local receiver that answers 200 at once) next to the figure with tracing off: the cost of
  * tracing (`--skip-tracing` leaves it out). And the same rounds with `RUNLEDGER_REDIS_WAIT_REPLICAS=1`
@@ -22,6 +23,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { startApi } from '@runledger/api';
 import { createLogger, createRedis, type Run, startTracing } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
@@ -43,12 +45,28 @@ const bench = await benchRedis();
 const { server, url: redisUrl, redis } = bench;
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
-/** Redis CPU (main thread, user + sys, µs) and calls per command, from INFO. */
+/**
+ * V8 garbage-collection pauses of this process so far, ms (the `gc` performance entries: a
+ * scavenge or the pause of a mark-compact, on the main thread).
+ */
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
+/**
+ * Redis CPU (main thread, user + sys, µs) and calls per command, from INFO; this process's CPU,
+ * its GC pauses so far (ms) and the time (`performance.now()`, ms).
+ */
 async function redisCost(): Promise<{
   cpuUs: number;
   calls: Map<string, number>;
   node: NodeJS.CpuUsage;
+  gcMs: number;
+  at: number;
 }> {
+  const gcMs = gcPauseMs;
+  const at = performance.now();
   const node = process.cpuUsage();
   const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
   const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
@@ -58,7 +76,7 @@ async function redisCost(): Promise<{
   const calls = new Map<string, number>();
   for (const m of stats.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g))
     calls.set(m[1]!, Number(m[2]));
-  return { cpuUs, calls, node };
+  return { cpuUs, calls, node, gcMs, at };
 }
 
 /** Redis cost of `items` items between two `redisCost` readings. */
@@ -69,6 +87,8 @@ interface RedisPerItem {
   nodeUsPerItem: number;
   /** Commands per item of the busiest commands, e.g. `evalsha 0.08`. */
   top: string;
+  /** This process's GC pauses over the round, as a share of the round's time (0..1). */
+  gcShare: number;
 }
 
 function perItem(
@@ -91,6 +111,7 @@ function perItem(
     cpuUsPerItem: (after.cpuUs - before.cpuUs) / items,
     nodeUsPerItem:
       (after.node.user + after.node.system - before.node.user - before.node.system) / items,
+    gcShare: (after.gcMs - before.gcMs) / (after.at - before.at),
     top: deltas
       .slice(0, 4)
       .map(([name, d]) => `${name} ${(d / items).toFixed(2)}`)
@@ -373,6 +394,10 @@ const rows: [string, string][] = [
     [
       'Node CPU per item (this process: API + worker / raw producer + worker), medians',
       `${median(rlRuns.map((r) => r.redis.nodeUsPerItem)).toFixed(1)} us / ${median(rawRedis.map((r) => r.nodeUsPerItem)).toFixed(1)} us`,
+    ],
+    [
+      'V8 GC pauses in this process, share of the round: runledger / raw BullMQ, medians',
+      `${(median(rlRuns.map((r) => r.redis.gcShare)) * 100).toFixed(0)}% / ${(median(rawRedis.map((r) => r.gcShare)) * 100).toFixed(0)}%`,
     ],
     [
       'Redis CPU per item (main thread user+sys): runledger / raw BullMQ, medians',
