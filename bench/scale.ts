@@ -168,10 +168,11 @@ try {
   console.log(
     `scale benchmark: sizes ${SIZES.join(', ')} (--max ${flags.max}), API + ${flags.workers} worker process(es), concurrency ${flags.concurrency}, private redis ${server.url}`,
   );
+  /** CPU of every worker process so far, ms. */
+  const workersCpu = () => workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
   // warm-up (not reported): JIT, connections, Lua script cache
   for (const n of [WARMUP, ...SIZES.flatMap((n) => Array<number>(repeats(n)).fill(n))]) {
     for (const p of spawned) resetPeakRss(p.pid);
-    const workersCpu = () => workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
     const cpu0 = { api: cpuMs(api.pid), workers: workersCpu() };
     const t0 = performance.now();
     const res = await fetch(`${base}/v1/runs`, {

@@ -191,10 +191,9 @@ export class ResultWriter {
       const { status, latencyMs } = records[i]!.result;
       counted[i] = { status, latencyMs };
     }
-    buffer.records = [];
     try {
       const batch = this.options.store.execution.encodeResults(records);
-      records.length = 0;
+      records.length = 0; // the buffer's array: nothing holds the result objects any more
       // tracing on: the record script as a `runledger.results.record` span
       outcome = await withSpan(
         'runledger.results.record',
