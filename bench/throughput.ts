@@ -14,8 +14,10 @@
  * that Redis has a connected replica).
  *
  * Usage: npm run bench -- [--items 50000] [--concurrency 50] [--workers 1] [--rounds 3] [--skip-tracing] [--skip-wait]
+ *   [--warmup 2000]
  * Runs the production build (`npm run build` first: workspace packages resolve to dist/). Both
- * sides first run a 2,000-item warm-up that is not measured; medians of the rounds are compared.
+ * sides first run a warm-up of `--warmup` items (2,000; at most `--items`) that is not measured;
+ * medians of the rounds are compared.
  * Uses REDIS_URL when set, else a private redis-server on a free port (so memory figures are clean).
  */
 
@@ -39,6 +41,7 @@ const flags = benchFlags({
   rounds: 3,
   skipTracing: false,
   skipWait: false,
+  warmup: 2000,
 });
 
 const bench = await benchRedis();
@@ -315,7 +318,7 @@ async function replicaReady(): Promise<boolean> {
 
 // both sides get the same warm-up (not measured: JIT, connections, Lua script cache), then
 // flags.rounds alternating measurements; medians are compared (raw BullMQ varies by +-25% run to run)
-const WARMUP = Math.min(2000, flags.items);
+const WARMUP = Math.min(flags.warmup, flags.items);
 const receiver = flags.skipTracing ? null : await startReceiver();
 const rl = await startRunledger();
 await rawBullmq(WARMUP);
