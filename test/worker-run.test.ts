@@ -277,18 +277,22 @@ describe('worker', () => {
     const runId = await submit({
       target: { name: 'http', config: { url: server.url } },
       dataset: { items: [{ input: { hang: true } }] },
-      execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 0 }, timeoutMs: 150 },
+      execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 0 }, timeoutMs: 500 },
     });
     await waitForStatus(runId, 'completed');
     const { results } = await expectExactlyOnce(runId, 1);
     expect(results[0]).toMatchObject({
       status: 'failed',
       attempts: 2,
-      error: { type: 'timeout', message: 'attempt timed out after 150 ms' },
+      error: { type: 'timeout', message: 'attempt timed out after 500 ms' },
     });
-    expect(results[0]!.latencyMs).toBeGreaterThanOrEqual(149);
+    expect(results[0]!.latencyMs).toBeGreaterThanOrEqual(499);
+    // an attempt whose timeout fires before its request is written (a busy machine: the timer
+    // and the connect callback due in the same event-loop turn, timers first) never reaches the
+    // server; every request that did is one of the two attempts, in order, and was aborted
     const mine = server.requests.filter((r) => r.runId === runId);
-    expect(mine.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(mine.length).toBeGreaterThanOrEqual(1);
+    expect([[1], [2], [1, 2]]).toContainEqual(mine.map((r) => r.attempt));
     await waitFor(() => mine.every((r) => r.aborted), 'requests aborted');
   });
 
