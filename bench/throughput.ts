@@ -58,16 +58,19 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 /**
- * Redis CPU (main thread, user + sys, µs) and calls per command, from INFO; this process's CPU,
- * its GC pauses so far (ms) and the time (`performance.now()`, ms).
+ * One reading of the costs so far: Redis CPU (main thread, user + sys, µs) and calls per command,
+ * from INFO; this process's CPU, its GC pauses (ms) and the time (`performance.now()`, ms).
  */
-async function redisCost(): Promise<{
+interface CostReading {
   cpuUs: number;
   calls: Map<string, number>;
   node: NodeJS.CpuUsage;
   gcMs: number;
   at: number;
-}> {
+}
+
+/** Reads the costs so far (`CostReading`). */
+async function readCosts(): Promise<CostReading> {
   const gcMs = gcPauseMs;
   const at = performance.now();
   const node = process.cpuUsage();
@@ -82,8 +85,8 @@ async function redisCost(): Promise<{
   return { cpuUs, calls, node, gcMs, at };
 }
 
-/** Redis cost of `items` items between two `redisCost` readings. */
-interface RedisPerItem {
+/** The Redis and Node costs per item of `items` items between two `readCosts` readings. */
+interface CostPerItem {
   commandsPerItem: number;
   cpuUsPerItem: number;
   /** CPU of this Node process (API + workers, or the raw BullMQ side) per item, µs. */
@@ -94,11 +97,7 @@ interface RedisPerItem {
   gcShare: number;
 }
 
-function perItem(
-  before: Awaited<ReturnType<typeof redisCost>>,
-  after: Awaited<ReturnType<typeof redisCost>>,
-  items: number,
-): RedisPerItem {
+function perItem(before: CostReading, after: CostReading, items: number): CostPerItem {
   const deltas: [string, number][] = [];
   let commands = 0;
   for (const [name, n] of after.calls) {
@@ -123,8 +122,8 @@ function perItem(
 }
 
 /** Raw BullMQ: `items` jobs added with addBulk, then drained by a no-op worker. */
-async function rawBullmq(items: number): Promise<{ rate: number; redis: RedisPerItem }> {
-  const before = await redisCost();
+async function rawBullmq(items: number): Promise<{ rate: number; cost: CostPerItem }> {
+  const before = await readCosts();
   const connection = { url: redisUrl, maxRetriesPerRequest: null };
   const name = `raw-${Date.now()}`;
   const queue = new Queue(name, { connection, prefix: '{bench}' });
@@ -150,11 +149,11 @@ async function rawBullmq(items: number): Promise<{ rate: number; redis: RedisPer
   });
   await drained;
   const seconds = (performance.now() - started) / 1000;
-  const after = await redisCost();
+  const after = await readCosts();
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { rate: items / seconds, redis: perItem(before, after, items) };
+  return { rate: items / seconds, cost: perItem(before, after, items) };
 }
 
 /** One measured runledger run: POST of `items` echo items until the run is completed. */
@@ -163,7 +162,7 @@ interface RunledgerFigures {
   run: Run;
   bytesPerResult: number;
   bytesPerItem: number;
-  redis: RedisPerItem;
+  cost: CostPerItem;
 }
 
 /**
@@ -191,7 +190,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
   );
   const measure = async (n: number): Promise<RunledgerFigures> => {
     // NDJSON: the spec on line 1, then one item a line
-    const before = await redisCost();
+    const before = await readCosts();
     const { run, seconds } = await timedEchoRun(
       api.url,
       Array.from({ length: n }, (_, i) => ({
@@ -201,7 +200,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
       })),
       { ndjson: true },
     );
-    const after = await redisCost();
+    const after = await readCosts();
     const keys = (await redis.keys(`${prefix}:{${run.id}}:*`)).sort();
     let resultBytes = 0;
     let allBytes = 0;
@@ -216,7 +215,7 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
       run,
       bytesPerResult: resultBytes / n,
       bytesPerItem: allBytes / n,
-      redis: perItem(before, after, n),
+      cost: perItem(before, after, n),
     };
   };
   return {
@@ -324,13 +323,13 @@ const rl = await startRunledger();
 await rawBullmq(WARMUP);
 await rl.measure(WARMUP);
 const rawRates: number[] = [];
-const rawRedis: RedisPerItem[] = [];
+const rawCosts: CostPerItem[] = [];
 const rlRuns: RunledgerFigures[] = [];
 const tracedRates: number[] = [];
 for (let round = 0; round < flags.rounds; round++) {
   const rawRound = await rawBullmq(flags.items);
   rawRates.push(rawRound.rate);
-  rawRedis.push(rawRound.redis);
+  rawCosts.push(rawRound.cost);
   const figures = await rl.measure(flags.items);
   if (figures.run.succeededCount !== flags.items)
     throw new Error(`runledger run incomplete: ${JSON.stringify(figures.run)}`);
@@ -381,26 +380,26 @@ const rows: [string, string][] = [
   ['run latency p50 / p99 (ms)', `${last.run.latencyMs.p50} / ${last.run.latencyMs.p99}`],
 ];
 {
-  const rl = median(rlRuns.map((r) => r.redis.cpuUsPerItem));
-  const rawCpu = median(rawRedis.map((r) => r.cpuUsPerItem));
-  const rlCmds = median(rlRuns.map((r) => r.redis.commandsPerItem));
-  const rawCmds = median(rawRedis.map((r) => r.commandsPerItem));
+  const rl = median(rlRuns.map((r) => r.cost.cpuUsPerItem));
+  const rawCpu = median(rawCosts.map((r) => r.cpuUsPerItem));
+  const rlCmds = median(rlRuns.map((r) => r.cost.commandsPerItem));
+  const rawCmds = median(rawCosts.map((r) => r.commandsPerItem));
   rows.push(
     [
       'Redis commands per item: runledger (submit + drain + polling GET), median',
-      `${rlCmds.toFixed(3)} (${last.redis.top})`,
+      `${rlCmds.toFixed(3)} (${last.cost.top})`,
     ],
     [
       'Redis commands per item: raw BullMQ, median',
-      `${rawCmds.toFixed(2)} (${rawRedis.at(-1)!.top})`,
+      `${rawCmds.toFixed(2)} (${rawCosts.at(-1)!.top})`,
     ],
     [
       'Node CPU per item (this process: API + worker / raw producer + worker), medians',
-      `${median(rlRuns.map((r) => r.redis.nodeUsPerItem)).toFixed(1)} us / ${median(rawRedis.map((r) => r.nodeUsPerItem)).toFixed(1)} us`,
+      `${median(rlRuns.map((r) => r.cost.nodeUsPerItem)).toFixed(1)} us / ${median(rawCosts.map((r) => r.nodeUsPerItem)).toFixed(1)} us`,
     ],
     [
       'V8 GC pauses in this process, share of the round: runledger / raw BullMQ, medians',
-      `${(median(rlRuns.map((r) => r.redis.gcShare)) * 100).toFixed(0)}% / ${(median(rawRedis.map((r) => r.gcShare)) * 100).toFixed(0)}%`,
+      `${(median(rlRuns.map((r) => r.cost.gcShare)) * 100).toFixed(0)}% / ${(median(rawCosts.map((r) => r.gcShare)) * 100).toFixed(0)}%`,
     ],
     [
       'Redis CPU per item (main thread user+sys): runledger / raw BullMQ, medians',
