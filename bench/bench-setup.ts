@@ -20,10 +20,10 @@ type FlagValue<D> = D extends number ? number : D extends boolean ? boolean : st
  * Parses `process.argv` (or `args`) against `defaults`: each camelCase key is a flag in
  * kebab-case (`streamItems` is `--stream-items 200000`, `deleteStream` the switch
  * `--delete-stream`), its default's type the flag's type. A number flag is read with `Number()`
- * (a value that is not a number gives `NaN`, as the benchmarks always read them); a string flag
- * is kept as given; a boolean is a switch taking no value. Returns every flag under its key,
- * defaulted.
- * @throws TypeError (from `node:util` parseArgs) on an unknown flag or a missing value.
+ * and must give a finite number; a string flag is kept as given; a boolean is a switch taking no
+ * value. Returns every flag under its key, defaulted.
+ * @throws TypeError (from `node:util` parseArgs) on an unknown flag or a missing value; TypeError
+ *   naming the flag when a number flag's value is not a number (`--warmup abc`).
  */
 export function benchFlags<D extends Record<string, number | string | boolean>>(
   defaults: D,
@@ -41,7 +41,15 @@ export function benchFlags<D extends Record<string, number | string | boolean>>(
   const out: Record<string, number | string | boolean> = {};
   for (const [key, value] of Object.entries(defaults)) {
     const given = values[flag(key)] as string | boolean;
-    out[key] = typeof value === 'number' ? Number(given) : given;
+    if (typeof value !== 'number') {
+      out[key] = given;
+      continue;
+    }
+    const n = Number(given);
+    if (typeof given !== 'string' || given.trim() === '' || !Number.isFinite(n)) {
+      throw new TypeError(`--${flag(key)} takes a number, not "${String(given)}"`);
+    }
+    out[key] = n;
   }
   return out as { [K in keyof D]: FlagValue<D[K]> };
 }
