@@ -131,6 +131,45 @@ describe('budget', () => {
     });
   });
 
+  it('maxFailures past a slice: the worker records the items left cancelled, 3 per script', async () => {
+    // items 0..4 fail at once (the 5th failure stops the run); items 5..29 hang until aborted
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      input: i < 5 ? { fail: true } : { hang: true },
+    }));
+    await start({ WORKER_CONCURRENCY: '30', RUNLEDGER_FINISH_SLICE_ITEMS: '3' });
+    const runId = await submit({
+      target: { name: 'budget-target' },
+      dataset: { items },
+      execution: { maxAttempts: 1, timeoutMs: 600_000, maxFailures: 5 },
+    });
+    const run = await waitTerminal(runId);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe('maxFailures reached: 5 failed items');
+    expect([run.succeededCount, run.failedCount, run.cancelledCount]).toEqual([0, 5, 25]);
+    await expectCountersExact(runId, 30);
+    // one progress event per script that recorded items: slices [0,3) (all failed: none), [3,6)
+    // (item 5), [6,9), ... [27,30)
+    const events = await store.events.readEvents(runId);
+    const stop = events.findIndex((e) => e.type === 'progress' && e.data.failed === 5);
+    expect(events.slice(stop + 1).map((e) => e.data.cancelled ?? e.data.status)).toEqual([
+      1,
+      4,
+      7,
+      10,
+      13,
+      16,
+      19,
+      22,
+      25,
+      'failed',
+    ]);
+    await waitFor(
+      () => calls.filter((c) => c.runId === runId && c.index >= 5 && c.aborted).length === 25,
+      'hanging items aborted',
+      5000,
+    );
+  });
+
   it('maxFailures: no attempt starts after the stop plus the claim lease', async () => {
     const total = 400;
     const items = Array.from({ length: total }, () => ({ input: { fail: true, delayMs: 2 } }));

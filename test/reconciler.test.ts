@@ -228,6 +228,49 @@ describe('reconciler', () => {
     await queues.queue('nobody').obliterate({ force: true });
   });
 
+  it('finishes a cancel whose caller died between slices: the rest cancelled, jobs removed', async () => {
+    const total = 25;
+    const runId = await submitItems({ name: 'nobody' }, total);
+    // the first finish-run-9 slice (10 items), as a cancel that died after it leaves the run
+    const cancelled = store.codec.encodeResult({
+      status: 'cancelled',
+      attempts: 0,
+      error: { message: 'cancelled by request', type: 'cancelled' },
+      completedAt: 1000,
+    });
+    expect(
+      await redis.rlFinishRun(
+        ...store.keys.runKeyList(runId),
+        1000,
+        100,
+        'cancelled',
+        'cancelled by request',
+        cancelled,
+        10,
+      ),
+    ).toEqual([1, 10, 10, 1, 'cancelled']);
+    expect(await store.runs.getRunStatus(runId)).toBe('queued');
+    expect(await stored(runId)).toEqual({ results: 10, succeeded: 0, failed: 0, cancelled: 10 });
+    const report = await reconciler('r1', {
+      RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS: '600000',
+    }).runOnce();
+    expect(report).toMatchObject({
+      examinedRuns: 1,
+      ended: [{ runId, status: 'cancelled' }],
+      failed: [],
+      reenqueued: [],
+    });
+    expect(await store.runs.getRun(runId)).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled by request',
+      cancelledCount: total,
+      progress: 1,
+    });
+    expect(await stored(runId)).toEqual({ results: 25, succeeded: 0, failed: 0, cancelled: 25 });
+    expect(await queues.queue('nobody').getJobState(chunkJobId(runId, 0))).toBe('unknown');
+    await queues.queue('nobody').obliterate({ force: true });
+  });
+
   it('only the holder of the lock runs a pass', async () => {
     const a = reconciler('worker-a');
     const b = reconciler('worker-b');

@@ -83,7 +83,14 @@ describe('cancelled results written by Lua and by TypeScript', () => {
     expect(outcome).toMatchObject({ state: 'ok', recorded: 1, stopped: true });
     const reason = 'maxFailures reached: 1 failed items';
     const built = cancelledResult(reason, { completedAt: now });
-    const resultsKey = store.keys.run(runId).results;
+    const k = store.keys.run(runId);
+    // the stop began the run's ending with that result; the worker then fills the items left
+    expect(await redis.hget(k.run, 'endingResult')).toBe(JSON.stringify(built));
+    expect(await store.execution.finishRun(runId, 'failed')).toEqual({
+      state: 'terminal',
+      status: 'failed',
+    });
+    const resultsKey = k.results;
     for (const index of [1, 2]) {
       const raw = await redis.hget(resultsKey, String(index));
       expect(raw).toBe(JSON.stringify(built));

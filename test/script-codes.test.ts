@@ -51,10 +51,11 @@ function claimRaw(runId: string) {
 
 /**
  * finish-run-9 sent straight to Redis: `runId` cancelled at time 1 ms (events capped at 10), no
- * error message, `{}` for the items without a result. Its raw reply (`[ScriptCode, ...]`).
+ * error message, `{}` for the items without a result, a slice of 10,000 items. Its raw reply
+ * (`[ScriptCode, ...]`).
  */
 const cancelRaw = (runId: string) =>
-  redis.rlFinishRun(...store.keys.runKeyList(runId), 1, 10, 'cancelled', '', '{}');
+  redis.rlFinishRun(...store.keys.runKeyList(runId), 1, 10, 'cancelled', '', '{}', 10_000);
 
 describe('the code table', () => {
   it('lua/includes/codes.lua holds exactly the names and numbers of ScriptCode', () => {
@@ -228,8 +229,10 @@ describe('each script outcome decodes to its Error class', () => {
       'cancelled',
       '',
       '{}',
+      10_000,
     );
-    expect(finished).toEqual([ScriptCode.Ok, 2]);
+    // 2 items recorded cancelled, the run ended (-1), this call began the ending, its status
+    expect(finished).toEqual([ScriptCode.Ok, 2, -1, 1, 'cancelled']);
     for (const reply of [claim, recorded, read, finished]) {
       expect(scriptError(reply, { runId: id })).toBeNull();
     }

@@ -7,6 +7,7 @@ import {
   type Run,
   RunStateError,
   type RunStatus,
+  RunStore,
   type StoredItem,
   type StoredResult,
 } from '@runledger/shared';
@@ -14,7 +15,7 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { useTestStore } from './helpers/context.js';
 
-const { store, redis } = useTestStore('store');
+const { store, redis, prefix } = useTestStore('store');
 
 function items(n: number): StoredItem[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -480,6 +481,87 @@ describe('finish-run-9', () => {
       error: 'target unknown',
       cancelledCount: 2,
     });
+  });
+});
+
+describe('finish-run-9 in slices', () => {
+  /** The same keys, ending runs 4 items per finish-run-9 call. */
+  const sliced = new RunStore(redis, { prefix, finishSliceItems: 4 });
+
+  it('ends a 10-item run in 3 calls, a progress event each, the results as in one call', async () => {
+    const id = await createRun(10);
+    await store.execution.recordResults(id, [{ index: 5, result: ok(1) }]);
+    expect(await sliced.execution.finishRun(id, 'cancelled', 'stop', 1000)).toEqual({
+      state: 'finished',
+      cancelledItems: 9,
+    });
+    const run = await expectFinished(id, 'cancelled', [1, 0, 9]);
+    expect(run).toMatchObject({ error: 'stop' });
+    const cancelled = await store.results.listResults(id, { status: 'cancelled' });
+    expect(cancelled.results.map((r) => r.itemIndex)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+    expect(new Set(cancelled.results.map((r) => JSON.stringify([r.error, r.completedAt])))).toEqual(
+      new Set([
+        JSON.stringify([{ message: 'stop', type: 'cancelled' }, '1970-01-01T00:00:01.000Z']),
+      ]),
+    );
+    const events = (await store.events.readEvents(id)).slice(-4);
+    expect(events.map((e) => [e.type, e.data.cancelled ?? e.data.status])).toEqual([
+      ['progress', 4],
+      ['progress', 7],
+      ['progress', 9],
+      ['status', 'cancelled'],
+    ]);
+    // the ending's fields are gone with it
+    const k = store.keys.run(id);
+    expect(await redis.hmget(k.run, 'endingStatus', 'endingFrom')).toEqual([null, null]);
+  });
+
+  it('between slices the run claims and records nothing; a second caller finishes it', async () => {
+    const id = await createRun(10);
+    const k = store.keys.run(id);
+    // one slice, as a caller that died after its first call leaves it
+    const first = await redis.rlFinishRun(
+      ...store.keys.runKeyList(id),
+      1000,
+      100,
+      'cancelled',
+      'stop',
+      store.codec.encodeResult({ status: 'cancelled', attempts: 0, completedAt: 1000 }),
+      4,
+    );
+    expect(first).toEqual([1, 4, 4, 1, 'cancelled']);
+    expect((await store.runs.getRun(id))?.status).toBe('queued');
+    expect(
+      await store.execution.claimItems(id, [6, 7], { withItems: true, withSpec: false }),
+    ).toEqual({
+      state: 'terminal',
+      status: 'cancelled',
+    });
+    expect(await store.execution.recordResults(id, [{ index: 6, result: ok(1) }])).toEqual({
+      state: 'ok',
+      recorded: 0,
+      done: 4,
+      total: 10,
+      finished: false,
+    });
+    expect(await store.fleet.findOpenChunks(id)).toEqual([]);
+    expect(await store.hash.summary(id)).toMatchObject({ status: 'queued', ending: 'cancelled' });
+    // a caller asking to fail it continues the cancel begun before, and says it ended already
+    expect(await sliced.execution.finishRun(id, 'failed', 'other')).toEqual({
+      state: 'terminal',
+      status: 'cancelled',
+    });
+    const run = await expectFinished(id, 'cancelled', [0, 0, 10]);
+    expect(run).toMatchObject({ error: 'stop' });
+    expect(await redis.hlen(k.results)).toBe(10);
+    expect(await redis.bitcount(k.cancelled)).toBe(10);
+    expect(await store.hash.summary(id)).toMatchObject({ ending: null });
+  });
+
+  it('refuses a slice of 0 items', () => {
+    expect(() => new RunStore(redis, { prefix, finishSliceItems: 0 })).toThrow(
+      'finishSliceItems must be an integer >= 1, got 0',
+    );
   });
 });
 

@@ -67,6 +67,11 @@ export interface ReconcileReport {
   reenqueued: { runId: string; target: string; chunks: number[] }[];
   /** Runs failed because no live worker serves their target. */
   failed: { runId: string; target: string; error: string }[];
+  /**
+   * Runs whose early end (cancel, budget stop) its caller began and did not finish (it died
+   * between finish-run-9 slices): ended here, with the status it began.
+   */
+  ended: { runId: string; status: 'cancelled' | 'failed' }[];
   /** Runs deleted by keep-last pruning that a finisher left undone (store/retention.ts pending). */
   pruned: string[];
   /** How long the pass took, ms. */
@@ -97,6 +102,15 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
+  /** What follows a run's early end: workers told, its waiting jobs removed, its group pruned. */
+  const afterEnd = async (run: ActiveRun) => {
+    await store.events.publishCancel(run.id);
+    await queues
+      .removeRunJobs(run.id, run.target, run.totalItems, run.chunkSize)
+      .catch((err: unknown) => logger.warn({ err, runId: run.id }, 'could not remove jobs'));
+    await pruneAfterFinishLogged({ store, queues }, run.id, logger);
+  };
+
   const pass = async (): Promise<ReconcileReport> => {
     const began = Date.now();
     const report: ReconcileReport = {
@@ -105,6 +119,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       examinedRuns: 0,
       reenqueued: [],
       failed: [],
+      ended: [],
       pruned: [],
       durationMs: 0,
     };
@@ -121,18 +136,24 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       const idleMs = now - run.lastEventAt;
       if (idleMs < Math.min(grace, deadline)) continue;
       report.examinedRuns++;
+      if (run.ending) {
+        // an ending's caller writes a progress event per slice: idle means it is gone
+        if (idleMs < grace) continue;
+        const outcome = await store.execution.finishRun(run.id, run.ending);
+        if (outcome.state === 'missing') continue;
+        await afterEnd(run);
+        report.ended.push({ runId: run.id, status: run.ending });
+        logger.warn({ runId: run.id, status: run.ending }, 'early end left unfinished: finished');
+        continue;
+      }
       served ??= await liveTargets(store, config.WORKER_HEARTBEAT_MS, options.servedTargets);
       if (!served.has(run.target) && idleMs >= deadline) {
         const error = `no live worker serves target "${run.target}" (waited ${Math.round(idleMs / 1000)} s)`;
         const outcome = await store.execution.finishRun(run.id, 'failed', error);
         if (outcome.state === 'finished') {
-          await store.events.publishCancel(run.id);
-          await queues
-            .removeRunJobs(run.id, run.target, run.totalItems, run.chunkSize)
-            .catch((err: unknown) => logger.warn({ err, runId: run.id }, 'could not remove jobs'));
+          await afterEnd(run);
           report.failed.push({ runId: run.id, target: run.target, error });
           logger.warn({ runId: run.id, target: run.target }, error);
-          await pruneAfterFinishLogged({ store, queues }, run.id, logger);
         }
         continue;
       }

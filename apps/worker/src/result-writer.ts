@@ -213,6 +213,15 @@ export class ResultWriter {
       } catch (err) {
         this.options.logger.warn({ err, runId }, 'could not publish the budget stop');
       }
+      // the script recorded the first slice of the items left `cancelled`; the rest here (a
+      // failure leaves it to the reconciler, which finishes endings left unfinished)
+      if (outcome.done < outcome.total) {
+        try {
+          await this.options.store.execution.finishRun(runId, 'failed');
+        } catch (err) {
+          this.options.logger.warn({ err, runId }, 'could not finish the budget stop');
+        }
+      }
     }
     if (outcome.state === 'ok' && (outcome.finished || outcome.stopped)) {
       await this.options.onRunEnded?.(runId);

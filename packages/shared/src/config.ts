@@ -97,6 +97,8 @@ export const ConfigSchema = z.object({
   RUNLEDGER_CHUNK_SIZE: int(100, 1),
   /** Max entries kept in a run's event stream (approximate, XADD MAXLEN ~). */
   RUNLEDGER_EVENTS_MAXLEN: int(10_000, 10),
+  /** Items an early end of a run (cancel, budget stop) records `cancelled` per Lua script call. */
+  RUNLEDGER_FINISH_SLICE_ITEMS: int(10_000, 1),
   /** BullMQ lock duration of a worker's job, ms; a killed worker's jobs are picked up after about this. */
   WORKER_LOCK_MS: int(5000, 500),
   /** How long SIGTERM waits for in-flight items before handing them back, ms. */

@@ -405,7 +405,7 @@ export class DatasetStore {
       k.versions,
       ...versions.map((v) => k.version((JSON.parse(v) as DatasetVersionInfo).version)),
     ];
-    await this.redis.del(...keys);
+    await this.redis.unlink(...keys); // versions can be huge hashes: freed in the background
     await this.redis.zrem(this.keys.projectDatasets(project), datasetId);
     return existed;
   }

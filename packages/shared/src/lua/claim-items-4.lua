@@ -19,7 +19,8 @@
                              one is plain JSON (an object; `null` for an item missing from the
                              items hash), else as a list of strings ('' for a missing item)
     {RUN_NOT_FOUND}          the run does not exist (deleted or expired)
-    {RUN_TERMINAL, status}   the run is terminal (completed, failed, cancelled)
+    {RUN_TERMINAL, status}   the run is terminal (completed, failed, cancelled), or ending
+                             (includes/finish-early.lua: status is the one it is ending with)
   Results and items are read with one HMGET each (includes/batch.lua), and plain items leave as
   one JSON array: one reply value and one JSON.parse for a whole chunk instead of two values and
   a parse per item.
@@ -28,9 +29,12 @@
 --@include codes
 --@include batch
 local runKey, itemsKey, resultsKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local status = redis.call('HGET', runKey, 'status')
+local h = redis.call('HMGET', runKey, 'status', 'endingStatus')
+local status = h[1]
 if not status then return {Code.RUN_NOT_FOUND} end
 if status ~= 'queued' and status ~= 'running' then return {Code.RUN_TERMINAL, status} end
+-- ending (finish-run-9 began it): as good as terminal, nothing is claimed any more
+if h[2] then return {Code.RUN_TERMINAL, h[2]} end
 if status == 'queued' then
   redis.call('HSET', runKey, 'status', 'running', 'startedAt', ARGV[1])
   redis.call('XADD', eventsKey, 'MAXLEN', '~', ARGV[4], '*', 'type', 'status',

@@ -1,7 +1,8 @@
 --[[
   Finds a run's open chunks: chunks (of the run's `chunkSize` items, chunk c covering item
   indexes [c * chunkSize, min((c + 1) * chunkSize, totalItems))) that hold at least one item
-  without a result. Used by the reconciler to re-enqueue chunk jobs lost from the queue.
+  without a result; none for a run that is ending (includes/finish-early.lua). Used by the
+  reconciler to re-enqueue chunk jobs lost from the queue.
   Read only. Inspects at most ARGV[2] chunks per call, so a huge run never blocks Redis long:
   page with the returned next chunk.
 
@@ -17,13 +18,14 @@
 ]]
 --@include codes
 local runKey, resultsKey = KEYS[1], KEYS[2]
-local h = redis.call('HMGET', runKey, 'totalItems', 'chunkSize')
+local h = redis.call('HMGET', runKey, 'totalItems', 'chunkSize', 'endingStatus')
 if not h[1] or not h[2] then return {Code.RUN_NOT_FOUND} end
 local total, size = tonumber(h[1]), tonumber(h[2])
 local chunks = math.ceil(total / size)
 local first, max = tonumber(ARGV[1]), tonumber(ARGV[2])
 local out = {Code.OK, -1}
-if redis.call('HLEN', resultsKey) >= total then return out end
+-- an ending run (finish-run-9) claims nothing: its chunks are not open
+if h[3] or redis.call('HLEN', resultsKey) >= total then return out end
 local last = math.min(chunks, first + max) - 1
 for c = first, last do
   local stop = math.min((c + 1) * size, total) - 1

@@ -36,17 +36,24 @@
   execution): when this call recorded results and the active run's failedCount >= maxFailures
   or costUsd >= maxCostUsd, the run ends `failed` with error `maxFailures reached: N failed
   items` or `budget exceeded: cost $X >= maxCostUsd $Y`, and every item without a result is
-  recorded `cancelled` (finishEarly, shared with finish-run-9). The budget is checked before
+  recorded `cancelled`: this call begins the ending (beginEnding, shared with finish-run-9: from
+  here on nothing is claimed or recorded) and the worker fills the items with finish-run-9
+  calls, a slice at a time (the reconciler when that worker died). The budget is checked before
   completion: reaching it with the last item also fails the run. The completion itself is
-  endRun (the terminal transition finishEarly ends with too).
+  endRun (the terminal transition continueEnding ends with too).
+
+  A run that is ending (run hash field `endingStatus`: finish-run-9 or a budget stop began its
+  end) records nothing: {OK, 0, done, total, 0, 0}.
 
   Returns (codes: includes/codes.lua):
     {OK, recorded, done, total, finished, stopped}
                                         recorded: results newly written (a result already stored
                                         for an item is left as it is); finished: 1 when this call
                                         moved the run to `completed`; stopped: 1 when this call
-                                        ended the run `failed` by its budget (the caller publishes
-                                        the cancel so workers abort items in flight)
+                                        began ending the run `failed` by its budget (the caller
+                                        publishes the cancel so workers abort items in flight,
+                                        and finishes the ending with finish-run-9 when `done` <
+                                        `total`)
     {RUN_NOT_FOUND}                     the run does not exist (deleted or expired): nothing written
   Events: `progress` {done, total, succeeded, failed, cancelled} when recorded > 0;
           `status` {status: "completed"} on the terminal transition; on a budget stop,
@@ -57,9 +64,17 @@ local runKey, itemsKey, resultsKey, latencyKey, succeededKey, failedKey, cancell
   eventsKey, errtypesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7],
   KEYS[8], KEYS[9]
 --@include latency-hist
---@include finish-early
 --@include batch
-if redis.call('EXISTS', runKey) == 0 then return {Code.RUN_NOT_FOUND} end
+--@include finish-early
+local state = redis.call('HMGET', runKey, 'totalItems', 'endingStatus')
+if not state[1] then return {Code.RUN_NOT_FOUND} end
+if state[2] then
+  -- the run is ending (finish-run-9 or a budget stop began it): its items are being recorded
+  -- `cancelled`, so nothing else is recorded
+  local c = redis.call('HMGET', runKey, 'succeededCount', 'failedCount', 'cancelledCount')
+  local done = (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)
+  return {Code.OK, 0, done, tonumber(state[1]), 0, 0}
+end
 local recorded = 0
 local statusKey = {succeeded = succeededKey, failed = failedKey, cancelled = cancelledKey}
 -- per-call sums, written once per field after the loop (fewer Redis calls per item)
@@ -169,8 +184,10 @@ if recorded > 0 then
     -- the one builder of cancelled results (test/results.test.ts holds the two equal)
     local result = '{"status":"cancelled","attempts":0,"error":{"message":' ..
       cjson.encode(reason) .. ',"type":"cancelled"},"completedAt":' .. ARGV[1] .. '}'
-    finishEarly(ARGV[1], ARGV[2], 'failed', reason, result)
-    done = total
+    beginEnding('failed', reason, result)
+    -- a slice of 0: ends the run now when every item has a result, else the worker fills them
+    local _, next = continueEnding(ARGV[1], ARGV[2], 0)
+    if next == -1 then done = total end
     stopped = 1
   elseif done >= total and active then
     endRun(ARGV[1], ARGV[2], 'completed', '', tonumber(h[6]))

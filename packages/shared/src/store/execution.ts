@@ -150,8 +150,14 @@ export class RunExecution {
   /**
    * Ends a run early: items without a result are recorded `cancelled`, the run moves to `status`
    * (`cancelled` by the API, `failed` when the run itself cannot go on) and gets its retention TTL.
+   * Written `finishSliceItems` items per finish-run-9 call (Redis is never held for a whole huge
+   * run); from the first call on, no item is claimed and no result recorded. A run whose ending
+   * was begun before (a budget stop, a caller that died) is ended with that ending's status and
+   * error: the answer is then `terminal` with it, as when the run had ended already.
    * Workers must still be told through `RunEvents.publishCancel` to abort items in flight.
    * @param error the run's error (default `run <status>`). @param now ms since epoch.
+   * @returns `finished` (with the items this call recorded `cancelled`) when this call began the
+   *   ending; `terminal` when the run had ended or begun ending before; `missing`.
    */
   async finishRun(
     runId: string,
@@ -159,15 +165,29 @@ export class RunExecution {
     error?: string,
     now = Date.now(),
   ): Promise<FinishOutcome> {
-    const cancelled = cancelledResult(error ?? `run ${status}`, { completedAt: now });
-    const outcome = await this.scripts.finishRun(
-      runId,
-      now,
-      status,
-      error ?? '',
-      this.r.codec.encodeResult(cancelled),
+    const cancelled = this.r.codec.encodeResult(
+      cancelledResult(error ?? `run ${status}`, { completedAt: now }),
     );
-    if (outcome.state === 'finished') await waitForReplicas(this.r.redis, this.r.waitReplicas);
-    return outcome;
+    let cancelledItems = 0;
+    let began = false;
+    for (;;) {
+      const step = await this.scripts.finishRun(
+        runId,
+        now,
+        status,
+        error ?? '',
+        cancelled,
+        this.r.finishSliceItems,
+      );
+      if (step.state === 'missing') return step;
+      // another caller ended the ending this one began (they share its slices): ended all the same
+      if (step.state === 'terminal') return began ? { state: 'finished', cancelledItems } : step;
+      began ||= step.began;
+      cancelledItems += step.cancelledItems;
+      if (step.next !== -1) continue;
+      if (!began) return { state: 'terminal', status: step.status };
+      await waitForReplicas(this.r.redis, this.r.waitReplicas);
+      return { state: 'finished', cancelledItems };
+    }
   }
 }

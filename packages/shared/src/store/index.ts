@@ -79,6 +79,7 @@ export class RunStore implements StoreResources {
   readonly safetyTtlSeconds: number;
   readonly waitReplicas: StoreResources['waitReplicas'];
   readonly codec: StoreResources['codec'];
+  readonly finishSliceItems: number;
   readonly scripts: RunScripts;
   readonly hash: RunHash;
   readonly events: RunEvents;
@@ -105,6 +106,7 @@ export class RunStore implements StoreResources {
     this.safetyTtlSeconds = r.safetyTtlSeconds;
     this.waitReplicas = r.waitReplicas;
     this.codec = r.codec;
+    this.finishSliceItems = r.finishSliceItems;
     this.scripts = new RunScripts(r);
     this.hash = new RunHash(r);
     this.events = new RunEvents(r);
@@ -123,13 +125,14 @@ export class RunStore implements StoreResources {
 
   /**
    * The store of a process (API, worker) configured by `config`: its prefix, event stream
-   * length, safety TTL, `WAIT` replicas and encryption keys.
+   * length, early-end slice, safety TTL, `WAIT` replicas and encryption keys.
    * @throws Error when `RUNLEDGER_ENCRYPTION_KEYS` does not parse (`ValueCipher.fromEnv`).
    */
   static fromConfig(redis: RedisClient, config: Config): RunStore {
     return new RunStore(redis, {
       prefix: config.RUNLEDGER_PREFIX,
       eventsMaxLen: config.RUNLEDGER_EVENTS_MAXLEN,
+      finishSliceItems: config.RUNLEDGER_FINISH_SLICE_ITEMS,
       safetyTtlSeconds: config.RUNLEDGER_SAFETY_TTL_SECONDS,
       waitReplicas: waitReplicasOf(config),
       cipher: ValueCipher.fromEnv(config.RUNLEDGER_ENCRYPTION_KEYS),

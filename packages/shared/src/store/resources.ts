@@ -29,6 +29,13 @@ export interface RunStoreOptions {
    * (stored as plain JSON; encrypted values then fail to read with `DecryptionError`)
    */
   cipher?: ValueCipher | null | undefined;
+  /**
+   * Items an early end of a run (cancel, budget stop, a run that cannot go on) records
+   * `cancelled` per finish-run-9 call: Redis answers nobody else for about 2-3 us per item of a
+   * slice (`npm run bench:cancel`), so a huge run is ended in many short scripts.
+   * (`RUNLEDGER_FINISH_SLICE_ITEMS`). @defaultValue 10000
+   */
+  finishSliceItems?: number;
 }
 
 /** The shared resources of the store modules. */
@@ -49,13 +56,22 @@ export interface StoreResources {
   readonly waitReplicas: WaitReplicas | undefined;
   /** Encodes items, results and error messages for Redis, encrypted with a cipher (./value-codec.ts). */
   readonly codec: ValueCodec;
+  /** Items an early end records `cancelled` per finish-run-9 call (`RunStoreOptions.finishSliceItems`). */
+  readonly finishSliceItems: number;
 }
 
-/** The resources for `redis` with `options`' defaults applied. */
+/**
+ * The resources for `redis` with `options`' defaults applied.
+ * @throws RangeError when `finishSliceItems` is not an integer >= 1.
+ */
 export function createStoreResources(
   redis: RedisClient,
   options: RunStoreOptions = {},
 ): StoreResources {
+  const finishSliceItems = options.finishSliceItems ?? 10_000;
+  if (!Number.isInteger(finishSliceItems) || finishSliceItems < 1) {
+    throw new RangeError(`finishSliceItems must be an integer >= 1, got ${finishSliceItems}`);
+  }
   return {
     redis,
     keys: new KeyLayout(options.prefix ?? 'runledger'),
@@ -63,5 +79,6 @@ export function createStoreResources(
     safetyTtlSeconds: options.safetyTtlSeconds ?? 30 * 24 * 3600,
     waitReplicas: options.waitReplicas,
     codec: new ValueCodec(options.cipher ?? null),
+    finishSliceItems,
   };
 }

@@ -70,6 +70,11 @@ export interface RunSummary {
   createdAt: number;
   /** Items with a result: succeeded + failed + cancelled. */
   resultCount: number;
+  /**
+   * The status an early end begun and not finished yet will give the run (finish-run-9 writes
+   * it a slice at a time: a caller that died leaves it to the reconciler), else null.
+   */
+  ending: 'cancelled' | 'failed' | null;
 }
 
 /** The fields of the budget, stored as hash fields (not in the spec JSON). */
@@ -357,7 +362,7 @@ export class RunHash {
 
   /** The run's status, project, target and layout (`RunSummary`). */
   async summary(runId: string): Promise<RunSummary | null> {
-    const [status, spec, total, chunk, created, project, succeeded, failed, cancelled] =
+    const [status, spec, total, chunk, created, project, succeeded, failed, cancelled, ending] =
       await this.read(
         runId,
         'status',
@@ -369,6 +374,7 @@ export class RunHash {
         'succeededCount',
         'failedCount',
         'cancelledCount',
+        'endingStatus',
       );
     if (!status || !spec) return null;
     return {
@@ -380,6 +386,7 @@ export class RunHash {
       chunkSize: Number(chunk),
       createdAt: Number(created),
       resultCount: Number(succeeded ?? 0) + Number(failed ?? 0) + Number(cancelled ?? 0),
+      ending: ending === 'cancelled' || ending === 'failed' ? ending : null,
     };
   }
 }

@@ -68,9 +68,25 @@ export type RecordOutcome =
     }
   | { state: 'missing' };
 
-/** Outcome of `finishRun`. */
+/** Outcome of `RunExecution.finishRun`: the run ended by this call, or why it was not. */
 export type FinishOutcome =
   | { state: 'finished'; cancelledItems: number }
+  | { state: 'terminal'; status: RunStatus }
+  | { state: 'missing' };
+
+/**
+ * Outcome of one finish-run-9 call: `cancelledItems` recorded by it; `next` -1 when the run
+ * ended, else the ending goes on with another call; `began` when this call began the ending
+ * (else it continued one begun before); `status` the one the run ends with.
+ */
+export type FinishStep =
+  | {
+      state: 'ok';
+      cancelledItems: number;
+      next: number;
+      began: boolean;
+      status: 'cancelled' | 'failed';
+    }
   | { state: 'terminal'; status: RunStatus }
   | { state: 'missing' };
 
@@ -222,8 +238,9 @@ export class RunScripts {
   }
 
   /**
-   * finish-run-9: ends the run `status` with `error`; `cancelledJson` is the result recorded for
-   * every item without one. @param now ms since epoch.
+   * finish-run-9, one slice: begins ending the run `status` with `error` (or continues the
+   * ending begun before, with its own status and error), recording `cancelledJson` for each
+   * item without a result among the next `slice` items. @param now ms since epoch.
    */
   async finishRun(
     runId: string,
@@ -231,7 +248,8 @@ export class RunScripts {
     status: 'cancelled' | 'failed',
     error: string,
     cancelledJson: string,
-  ): Promise<FinishOutcome> {
+    slice: number,
+  ): Promise<FinishStep> {
     const reply = await this.r.redis.rlFinishRun(
       ...this.r.keys.runKeyList(runId),
       now,
@@ -239,10 +257,17 @@ export class RunScripts {
       status,
       error,
       cancelledJson,
+      slice,
     );
     const refused = refusal(reply, runId);
     if (refused) return refused;
-    return { state: 'finished', cancelledItems: Number(reply[1]) };
+    return {
+      state: 'ok',
+      cancelledItems: Number(reply[1]),
+      next: Number(reply[2]),
+      began: Number(reply[3]) === 1,
+      status: reply[4] as 'cancelled' | 'failed',
+    };
   }
 
   /** read-run-4: the run with nearest-rank `percentiles` of its latency; null when it does not exist. */

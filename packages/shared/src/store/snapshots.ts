@@ -165,7 +165,7 @@ export class RunSnapshots {
     const keys = this.r.keys.allRunKeys(runId);
     try {
       if ((await redis.exists(k.run)) === 1) throw new ConflictError(`run ${runId} exists`);
-      await redis.del(...keys);
+      await redis.unlink(...keys);
       const safety = this.r.safetyTtlSeconds;
       try {
         await this.write(runId, snapshot, safety);
