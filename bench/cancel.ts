@@ -4,8 +4,9 @@
  *
  * For each size: a run of that many items is committed with no worker (every item pending, the
  * case of a run cancelled right after its submit), then `RunExecution.finishRun(id,
- * 'cancelled')`, the call `POST /v1/runs/:id/cancel` makes, records each item `cancelled`, and
- * `Runs.deleteRun` (`DELETE /v1/runs/:id`) removes the cancelled run. The
+ * 'cancelled')`, the call `POST /v1/runs/:id/cancel` makes, records each item `cancelled`,
+ * `RunQueues.removeRunJobs` removes the run's waiting chunk jobs (100 items each, as the API
+ * enqueued them), and `Runs.deleteRun` (`DELETE /v1/runs/:id`) removes the cancelled run. The
  * raw BullMQ side adds as many jobs (`addBulk`, `{ i }` each) and drains them. Printed per side:
  * the call's wall time, the Redis main-thread CPU time meanwhile (`INFO cpu` deltas), the **longest single command** (`SLOWLOG`, every command logged
  * meanwhile: how long Redis answered nobody else), and for runledger the Redis bytes per item of
@@ -15,7 +16,7 @@
  * Uses REDIS_URL when set (keys under the prefix `benchcancel` and BullMQ's `{benchcancel}`,
  * deleted at the end; its slowlog settings are restored), else a private redis-server.
  */
-import { RunStore } from '@runledger/shared';
+import { chunkSizeFor, RunQueues, RunStore } from '@runledger/shared';
 import { Queue } from 'bullmq';
 import { ulid } from 'ulid';
 import { testRun } from '../test/helpers/submit.js';
@@ -30,6 +31,7 @@ const bench = await benchRedis();
 const { redis } = bench;
 const prefix = 'benchcancel';
 const store = new RunStore(redis, { prefix });
+const queues = new RunQueues({ redisUrl: bench.url, prefix });
 
 /** Redis main-thread CPU microseconds so far (`INFO cpu`, user + sys of the main thread). */
 async function redisCpuUs(): Promise<number> {
@@ -82,8 +84,15 @@ try {
       for (let j = i; j < Math.min(n, i + 10_000); j++) items.push({ id: `item-${j}`, input: j });
       await store.runs.stageItems(id, i, items);
     }
-    await store.runs.commitRun(testRun(id, n));
+    const chunkSize = chunkSizeFor(n, 100);
+    await store.runs.commitRun(testRun(id, n, { chunkSize }));
+    const chunks = Math.ceil(n / chunkSize);
+    await queues.enqueueChunks(id, 'echo', n, chunkSize, [...Array(chunks).keys()]);
     const cancel = await measure(() => store.execution.finishRun(id, 'cancelled', 'bench'));
+    const jobs = await measure(async () => {
+      const removed = await queues.removeRunJobs(id, 'echo', n, chunkSize);
+      if (removed !== chunks) throw new Error(`removed ${removed} of ${chunks} chunk jobs`);
+    });
     const run = await store.runs.getRun(id);
     if (run?.status !== 'cancelled' || run.cancelledCount !== n) {
       throw new Error(`run not cancelled: ${run?.status}, ${run?.cancelledCount} of ${n}`);
@@ -104,6 +113,7 @@ try {
     await queue.close();
     for (const [size, side, m, perItem] of [
       [n, 'runledger cancel (finishRun)', cancel, (bytes / n).toFixed(0)],
+      [n, 'runledger remove its chunk jobs', jobs, '-'],
       [n, 'runledger delete (deleteRun)', remove, '-'],
       [n, 'raw BullMQ drain', drain, '-'],
     ] as const) {
@@ -119,6 +129,7 @@ try {
   }
 } finally {
   await redis.config('SET', ...saved).catch(() => {});
+  await queues.close();
   await bench.close(prefix);
 }
 
