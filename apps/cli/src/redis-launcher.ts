@@ -138,9 +138,11 @@ async function launchRedis(
 }
 
 /**
- * The arguments of a `redis-server` listening on 127.0.0.1:`port` with its data in `dir` and
- * `noeviction` (runledger's lock keys carry TTLs; evicting run keys would lose runs). Callers add
- * persistence and logging.
+ * The arguments of a `redis-server` listening on 127.0.0.1:`port` with its data in `dir`,
+ * `noeviction` (runledger's lock keys carry TTLs; evicting run keys would lose runs) and
+ * `lazyfree-lazy-expire yes` (a huge run's keys reaching the end of their retention are freed in
+ * a background thread, not on the main one: README, Redis requirements). Callers add persistence
+ * and logging.
  */
 export function loopbackRedisArgs(port: number, dir: string): string[] {
   return [
@@ -152,6 +154,8 @@ export function loopbackRedisArgs(port: number, dir: string): string[] {
     dir,
     '--maxmemory-policy',
     'noeviction',
+    '--lazyfree-lazy-expire',
+    'yes',
   ];
 }
 
