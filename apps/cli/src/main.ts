@@ -443,7 +443,15 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .argument('<id>', 'the run id')
     .action(async (id: string) => {
       const run = await client().runs.cancel(id);
-      out(`run ${run.id} ${run.status === 'cancelled' ? 'cancelled' : `is ${run.status}`}\n`);
+      if (run.status !== 'cancelled') {
+        out(`run ${run.id} is ${run.status}\n`);
+        return;
+      }
+      const n = (x: number) => x.toLocaleString('en-US');
+      out(
+        `run ${run.id} cancelled: ${n(run.cancelledCount)} of ${n(run.totalItems)} items ` +
+          `cancelled (${n(run.succeededCount)} succeeded and ${n(run.failedCount)} failed before)\n`,
+      );
     });
 
   runs
