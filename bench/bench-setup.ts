@@ -85,3 +85,12 @@ export async function benchRedis(): Promise<BenchRedis> {
     },
   };
 }
+
+/**
+ * Prints `rows` under `head` as a Markdown table (`a | b` lines, a `-|-` rule), each cell padded
+ * to its header's width and right-aligned (the figures line up), after a blank line.
+ */
+export function printTable(head: readonly string[], rows: readonly (readonly string[])[]): void {
+  console.log(`\n${head.join(' | ')}\n${head.map((h) => '-'.repeat(h.length)).join('-|-')}`);
+  for (const row of rows) console.log(row.map((v, i) => v.padStart(head[i]!.length)).join(' | '));
+}

@@ -20,7 +20,7 @@ import { chunkSizeFor, RunQueues, RunStore } from '@runledger/shared';
 import { Queue } from 'bullmq';
 import { ulid } from 'ulid';
 import { testRun } from '../test/helpers/submit.js';
-import { benchFlags, benchRedis } from './bench-setup.js';
+import { benchFlags, benchRedis, printTable } from './bench-setup.js';
 
 const flags = benchFlags({ sizes: '10000,100000,1000000' });
 const sizes = flags.sizes.split(',').map(Number);
@@ -141,7 +141,6 @@ const head = [
   'longest command ms',
   'Redis bytes per item after',
 ];
-console.log(`\n${head.join(' | ')}\n${head.map((h) => '-'.repeat(h.length)).join('-|-')}`);
-for (const row of rows) console.log(row.map((v, i) => v.padStart(head[i]!.length)).join(' | '));
+printTable(head, rows);
 console.log(`\n${process.argv.slice(1).join(' ')} (${new Date().toISOString()})`);
 process.exit(0);

@@ -15,7 +15,7 @@
  */
 import { RunStore } from '@runledger/shared';
 import { commitTestRun } from '../test/helpers/submit.js';
-import { benchFlags, benchRedis } from './bench-setup.js';
+import { benchFlags, benchRedis, printTable } from './bench-setup.js';
 
 const flags = benchFlags({ reads: 500 });
 if (!(flags.reads >= 1)) throw new TypeError(`--reads must be >= 1, got ${flags.reads}`);
@@ -87,6 +87,5 @@ const head = [
   'running run, none recorded since: Redis us per GET',
   'finished run: Redis us per GET',
 ];
-console.log(`\n${head.join(' | ')}\n${head.map((h) => '-'.repeat(h.length)).join('-|-')}`);
-for (const row of rows) console.log(row.map((v, i) => v.padStart(head[i]!.length)).join(' | '));
+printTable(head, rows);
 process.exit(0);
