@@ -155,9 +155,13 @@ describe('submit --watch', () => {
     const { code, stdout, stderr } = await cli(['runs', 'results', runId, '--page-size', '3']);
     expect(code, stderr).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^# +ITEM +STATUS +ATTEMPTS +LATENCY +SCORES +OUTPUT$/);
+    expect(lines[0]).toMatch(/^# +ITEM +STATUS +ATTEMPTS +LATENCY +SCORES +EXPECTED +OUTPUT$/);
     expect(lines).toHaveLength(5);
-    expect(lines[3]).toMatch(/^2 +c +succeeded +1 +\d+(\.\d+)? ms +exact_match=fail +"gamma"$/);
+    // the wrong answer next to the right one
+    expect(lines[3]).toMatch(
+      /^2 +c +succeeded +1 +\d+(\.\d+)? ms +exact_match=fail +"GAMMA" +"gamma"$/,
+    );
+    expect(lines[2]).toMatch(/^1 +b +succeeded .* exact_match=pass +\{"x":1\} +\{"x":1\}$/);
     expect(stderr).toBe('4 results\n');
   });
 });

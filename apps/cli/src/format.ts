@@ -149,18 +149,31 @@ export function formatRunsTable(runs: RunDetails[]): string {
   );
 }
 
-const RESULT_HEADERS = ['#', 'ITEM', 'STATUS', 'ATTEMPTS', 'LATENCY', 'SCORES', 'OUTPUT'];
+const RESULT_HEADERS = [
+  '#',
+  'ITEM',
+  'STATUS',
+  'ATTEMPTS',
+  'LATENCY',
+  'SCORES',
+  'EXPECTED',
+  'OUTPUT',
+];
 
 /** Options of the `runs results` table. */
 export interface ResultTableOptions extends TableOptions {
-  /** Never shorten a cell (item ids past 24 and outputs past 60 characters are cut otherwise). */
+  /**
+   * Never shorten a cell (item ids past 24, expected outputs past 30 and outputs past 60
+   * characters are cut otherwise).
+   */
   wide?: boolean;
 }
 
 /**
- * The rows of the `runs results` table: index, item id, status, attempts, latency, scores,
+ * The rows of the `runs results` table: index, item id, status, attempts, latency, scores, the
+ * item's expected output (JSON, `-` for none: read next to the output when a scorer failed),
  * output or error. An error's text is never cut (it is the last column, whitespace flattened);
- * outputs are cut at 60 characters unless `wide`.
+ * expected outputs are cut at 30 characters and outputs at 60 unless `wide`.
  */
 export function resultRows(results: Result[], options: { wide?: boolean } = {}): string[][] {
   const cut = (text: string, max: number) =>
@@ -174,6 +187,9 @@ export function resultRows(results: Result[], options: { wide?: boolean } = {}):
     Object.entries(r.scores)
       .map(([name, s]) => `${name}=${s.passed ? 'pass' : 'fail'}`)
       .join(',') || '-',
+    r.expectedOutput === null || r.expectedOutput === undefined
+      ? '-'
+      : cut(JSON.stringify(r.expectedOutput), 30),
     r.error
       ? `error: ${r.error.type}: ${flat(r.error.message)}`
       : cut(JSON.stringify(r.output) ?? '', 60),

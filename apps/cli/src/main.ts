@@ -479,7 +479,10 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     )
     .option('--limit <n>', 'print at most this many results (default: all)', positiveInt)
     .option('--page-size <n>', 'results fetched per request', positiveInt, 500)
-    .option('--wide', 'never shorten item ids or outputs in the table (errors are never cut)')
+    .option(
+      '--wide',
+      'never shorten item ids, expected outputs or outputs in the table (errors are never cut)',
+    )
     .option(
       '--effective',
       'per item, the latest result across the run and its reruns; prints the effective counters and scores on stderr',
