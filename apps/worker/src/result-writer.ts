@@ -213,8 +213,9 @@ export class ResultWriter {
       } catch (err) {
         this.options.logger.warn({ err, runId }, 'could not publish the budget stop');
       }
-      // the script recorded the first slice of the items left `cancelled`; the rest here (a
-      // failure leaves it to the reconciler, which finishes endings left unfinished)
+      // the script began the run's ending (nothing is claimed or recorded from then on); its
+      // items without a result are recorded `cancelled` here, a slice per script call (a failure
+      // leaves it to the reconciler, which finishes endings left unfinished)
       if (outcome.done < outcome.total) {
         try {
           await this.options.store.execution.finishRun(runId, 'failed');

@@ -32,7 +32,7 @@ export interface RunStoreOptions {
   /**
    * Items an early end of a run (cancel, budget stop, a run that cannot go on) records
    * `cancelled` per finish-run-9 call: Redis answers nobody else for about 2-3 us per item of a
-   * slice (`npm run bench:cancel`), so a huge run is ended in many short scripts.
+   * slice (`npm run bench:cancel`), so a huge run is ended in many short scripts
    * (`RUNLEDGER_FINISH_SLICE_ITEMS`). @defaultValue 10000
    */
   finishSliceItems?: number;
