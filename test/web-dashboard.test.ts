@@ -284,6 +284,14 @@ describe('dashboard pages', () => {
     const { body } = await http<Run>('GET', `/v1/runs/${run.id}`);
     expect(body.status).toBe('cancelled');
     expect(body.succeededCount).toBeLessThan(200);
+    // said as a cancel, not as an error; the rerun button names what it reruns
+    const ended = page.getByTestId('run-ended');
+    await expect.poll(() => ended.textContent()).toBe('Cancelled: cancelled by request');
+    expect(await ended.getAttribute('class')).toBe('notice');
+    const rerun = body.failedCount === 0 ? 'cancelled' : 'failed or cancelled';
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Rerun \d+ / }).textContent())
+      .toBe(`Rerun ${body.failedCount + body.cancelledCount} ${rerun}`);
   });
 
   it('renders hostile items as text and runs none of them', async () => {

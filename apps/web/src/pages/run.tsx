@@ -156,7 +156,12 @@ function RunActions({ run }: { run: Run }) {
         )}
         {!active && retryable > 0 && (
           <button type="button" onClick={() => rerun.mutate('failed')} disabled={rerun.isPending}>
-            Rerun {fmtInt(retryable)} failed
+            Rerun {fmtInt(retryable)}{' '}
+            {run.cancelledCount === 0
+              ? 'failed'
+              : run.failedCount === 0
+                ? 'cancelled'
+                : 'failed or cancelled'}
           </button>
         )}
         {!active && (
@@ -312,11 +317,17 @@ export function RunPage() {
         </div>
         <RunActions run={run} />
       </div>
-      {run.error && (
-        <div className="notice notice-error">
-          <strong>Run error:</strong> {run.error}
-        </div>
-      )}
+      {run.error &&
+        (run.status === 'cancelled' ? (
+          // a cancel is a request, not a failure: said plainly, not in red
+          <div className="notice" data-testid="run-ended">
+            <strong>Cancelled:</strong> {run.error}
+          </div>
+        ) : (
+          <div className="notice notice-error" data-testid="run-ended">
+            <strong>Run error:</strong> {run.error}
+          </div>
+        ))}
       <div className="run-progress">
         <ProgressBar value={run.progress} label="run progress" />
         <span data-testid="counters">
