@@ -7,6 +7,7 @@ import {
   mulberry32,
   nearestRank,
   pairedBootstrapDiff,
+  pairedBootstrapDiffYielding,
   passAtK,
   passHatK,
   summarizeScore,
@@ -103,6 +104,25 @@ describe('pairedBootstrapDiff', () => {
     });
     expect(pairedBootstrapDiff([], [])).toEqual({ diff: 0, ci: [0, 0], resamples: 2000, seed: 1 });
     expect(() => pairedBootstrapDiff([1], [])).toThrow(RangeError);
+  });
+
+  it('the yielding form answers the same and lets other callbacks run between its turns', async () => {
+    // 300 items x 2000 resamples = 600,000 draws: a turn every 30,000 draws (100 resamples)
+    const turns: string[] = [];
+    let ticking = true;
+    const tick = () => {
+      turns.push('tick');
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const yielding = pairedBootstrapDiffYielding(a, b, { seed: 42 }, 30_000);
+    const r = await yielding;
+    ticking = false;
+    expect(r).toEqual(pairedBootstrapDiff(a, b, { seed: 42 }));
+    // 20 turns, each followed by a setImmediate of its own: the ticker ran between them
+    expect(turns.length).toBeGreaterThanOrEqual(19);
+    await expect(pairedBootstrapDiffYielding([1], [])).rejects.toThrow(RangeError);
+    expect(await pairedBootstrapDiffYielding([], [])).toEqual(pairedBootstrapDiff([], []));
   });
 });
 

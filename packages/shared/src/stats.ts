@@ -3,7 +3,8 @@
  *
  * - `wilsonInterval`: 95% confidence interval of a pass rate (Wilson 1927).
  * - `pairedBootstrapDiff`: confidence interval of the difference in pass rate between two runs over
- *   the same items, by the paired (per-item) percentile bootstrap (Efron & Tibshirani 1993).
+ *   the same items, by the paired (per-item) percentile bootstrap (Efron & Tibshirani 1993);
+ *   `pairedBootstrapDiffYielding` the same, handing the event loop back as it goes.
  * - `passAtK` / `passHatK`: the unbiased pass@k estimator (Chen et al. 2021) and pass^k
  *   (Yao et al. 2024, tau-bench).
  * - `nearestRank`: the nearest-rank percentile, the same definition as lua/read-run-4.lua.
@@ -182,6 +183,46 @@ export function pairedBootstrapDiff(
   b: readonly number[],
   options: BootstrapOptions = {},
 ): BootstrapDiff {
+  const steps = bootstrapSteps(a, b, options, Number.POSITIVE_INFINITY);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `pairedBootstrapDiff` that hands the event loop back (`setImmediate`) after every
+ * `drawsPerTurn` index draws, so a process answering other requests (the API) keeps answering
+ * them during a large comparison (100,000 items x 2,000 resamples: 1.7-2.9 s of draws on this
+ * machine, ~15 ns a draw). The same answer as `pairedBootstrapDiff` for the same inputs and seed.
+ * @param drawsPerTurn index draws between two yields (rounded up to whole resamples).
+ *   @defaultValue 200,000 (~3 ms here)
+ * @throws RangeError when the lengths differ.
+ */
+export async function pairedBootstrapDiffYielding(
+  a: readonly number[],
+  b: readonly number[],
+  options: BootstrapOptions = {},
+  drawsPerTurn = 200_000,
+): Promise<BootstrapDiff> {
+  const steps = bootstrapSteps(a, b, options, drawsPerTurn);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * The bootstrap of `pairedBootstrapDiff`, suspended (one `yield`) after each run of resamples
+ * that made at least `drawsPerTurn` index draws.
+ */
+function* bootstrapSteps(
+  a: readonly number[],
+  b: readonly number[],
+  options: BootstrapOptions,
+  drawsPerTurn: number,
+): Generator<void, BootstrapDiff> {
   if (a.length !== b.length) {
     throw new RangeError(`pairedBootstrapDiff: ${a.length} vs ${b.length} outcomes`);
   }
@@ -198,10 +239,16 @@ export function pairedBootstrapDiff(
   }
   const random = mulberry32(seed);
   const means = new Array<number>(resamples);
+  let draws = 0;
   for (let r = 0; r < resamples; r++) {
     let s = 0;
     for (let i = 0; i < n; i++) s += d[Math.floor(random() * n)]!;
     means[r] = s / n;
+    draws += n;
+    if (draws >= drawsPerTurn) {
+      draws = 0;
+      yield;
+    }
   }
   means.sort((x, y) => x - y);
   const tail = ((1 - confidence) / 2) * 100;

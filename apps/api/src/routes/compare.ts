@@ -10,7 +10,7 @@ import {
   CompareSchema,
   ConflictError,
   loadAllResults,
-  pairedBootstrapDiff,
+  pairedBootstrapDiffYielding,
   type Result,
   type Run,
   type ScoreSummary,
@@ -56,16 +56,17 @@ export interface RunSide {
  * joined by `itemId`; items with a result in only one run are counted in `unmatched`. Each run's
  * pass rate is `summarizeScore`'s (passed / its totalItems); `diff` is `passRateB - passRateA`;
  * the bootstrap interval resamples the joined items (the same difference once both runs have a
- * result for every item).
+ * result for every item). The bootstrap hands the event loop back as it goes
+ * (`pairedBootstrapDiffYielding`): a large comparison does not hold the API's other requests.
  */
-export function compareResults(
+export async function compareResults(
   a: RunSide & { datasetVersion: string | null },
   b: RunSide,
   resultsA: Result[],
   resultsB: Result[],
   scorer: string,
   options: { seed?: number; resamples?: number } = {},
-): Compare {
+): Promise<Compare> {
   const byId = new Map(resultsB.map((r) => [r.itemId, r]));
   const passA: number[] = [];
   const passB: number[] = [];
@@ -106,7 +107,8 @@ export function compareResults(
   }
   const resamples = options.resamples ?? COMPARE_RESAMPLES;
   const seed = options.seed ?? 1;
-  const boot = matched === 0 ? null : pairedBootstrapDiff(passA, passB, { resamples, seed });
+  const boot =
+    matched === 0 ? null : await pairedBootstrapDiffYielding(passA, passB, { resamples, seed });
   const scoreA = a.scores?.[scorer] ?? summarizeResultScores(resultsA, scorer, a.totalItems);
   const scoreB = b.scores?.[scorer] ?? summarizeResultScores(resultsB, scorer, b.totalItems);
   const diff =
@@ -181,6 +183,6 @@ export function createCompareRoutes(deps: AppDeps) {
       loadAllResults(store.results, a.id),
       loadAllResults(store.results, b.id),
     ]);
-    return c.json(compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
+    return c.json(await compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
   });
 }
