@@ -9,10 +9,11 @@ import {
   type Compare,
   CompareSchema,
   ConflictError,
-  loadAllResults,
   pairedBootstrapDiffYielding,
   type Result,
   type Run,
+  RunNotFoundError,
+  type RunResults,
   type ScoreSummary,
   summarizeResultScores,
   ValidationError,
@@ -34,8 +35,14 @@ const CompareQuery = z.object({
   seed: z.coerce.number().int().min(0).max(4_294_967_295).default(1),
 });
 
+/**
+ * What a comparison reads of a result: its item id and its scores (`loadOutcomes` keeps only the
+ * compared scorer's).
+ */
+export type ComparedResult = Pick<Result, 'itemId' | 'scores'>;
+
 /** The outcome of one item under one scorer: passed (false when unscored) and score (0 when unscored). */
-function outcome(result: Result, scorer: string): { passed: boolean; score: number } {
+function outcome(result: ComparedResult, scorer: string): { passed: boolean; score: number } {
   const s = result.scores[scorer];
   return { passed: s?.passed ?? false, score: s?.score ?? 0 };
 }
@@ -62,8 +69,8 @@ export interface RunSide {
 export async function compareResults(
   a: RunSide & { datasetVersion: string | null },
   b: RunSide,
-  resultsA: Result[],
-  resultsB: Result[],
+  resultsA: readonly ComparedResult[],
+  resultsB: readonly ComparedResult[],
   scorer: string,
   options: { seed?: number; resamples?: number } = {},
 ): Promise<Compare> {
@@ -141,6 +148,34 @@ function datasetIdentities(a: Run, b: Run): [string | null, string | null] {
   return [a.datasetVersion, b.datasetVersion];
 }
 
+/**
+ * Every result of run `runId` in item order, a page of 1,000 at a time, kept as its item id and
+ * its `scorer` score only (a full `Result` holds the item and output too: ~1 KB each, ~100 MB for
+ * a 100,000-item run, and a comparison holds two runs); [] when the run is gone.
+ */
+async function loadOutcomes(
+  results: RunResults,
+  runId: string,
+  scorer: string,
+): Promise<ComparedResult[]> {
+  const out: ComparedResult[] = [];
+  let cursor: string | undefined;
+  try {
+    do {
+      const page = await results.listResults(runId, { limit: 1000, cursor });
+      for (const r of page.results) {
+        const s = r.scores[scorer];
+        out.push({ itemId: r.itemId, scores: s ? { [scorer]: s } : {} });
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  } catch (err) {
+    if (err instanceof RunNotFoundError) return [];
+    throw err;
+  }
+  return out;
+}
+
 /** The router holding `/{a}/compare/{b}`, mounted at `/v1/runs`. */
 export function createCompareRoutes(deps: AppDeps) {
   const { store } = deps;
@@ -180,8 +215,8 @@ export function createCompareRoutes(deps: AppDeps) {
       throw new ValidationError(message, [{ path: 'scorer', message }]);
     }
     const [resultsA, resultsB] = await Promise.all([
-      loadAllResults(store.results, a.id),
-      loadAllResults(store.results, b.id),
+      loadOutcomes(store.results, a.id, scorer),
+      loadOutcomes(store.results, b.id, scorer),
     ]);
     return c.json(await compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
   });
