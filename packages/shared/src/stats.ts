@@ -189,7 +189,7 @@ export function pairedBootstrapDiff(
 }
 
 /**
- * `pairedBootstrapDiff` that hands the event loop back (`setImmediate`) after every
+ * `pairedBootstrapDiff` that hands the event loop back (`setImmediate` in Node) after every
  * `drawsPerTurn` index draws, so a process answering other requests (the API) keeps answering
  * them during a large comparison (100,000 items x 2,000 resamples: 1.7-2.9 s of draws on this
  * machine, ~10-15 ns a draw). The same answer as `pairedBootstrapDiff` for the same inputs and
@@ -205,10 +205,17 @@ export async function pairedBootstrapDiffYielding(
   drawsPerTurn = 200_000,
 ): Promise<BootstrapDiff> {
   const bootstrap = new PairedBootstrap(a, b, options);
-  while (!bootstrap.draw(drawsPerTurn)) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  while (!bootstrap.draw(drawsPerTurn)) await nextTurn();
   return bootstrap.result();
+}
+
+/**
+ * Resolves in a later turn of the event loop: `setImmediate` in Node (after pending I/O), a 0 ms
+ * timer where there is none (this module is also bundled into the dashboard).
+ */
+function nextTurn(): Promise<void> {
+  const { setImmediate } = globalThis as { setImmediate?: (callback: () => void) => unknown };
+  return new Promise((resolve) => (setImmediate ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /** The state of one paired bootstrap, drawn a number of resamples at a time (`draw`). */
