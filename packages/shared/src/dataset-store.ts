@@ -8,7 +8,7 @@ import { createHash, type Hash, randomBytes } from 'node:crypto';
 import type { Result as RedisResult } from 'ioredis';
 import { openValue, sealValue, type ValueCipher } from './encryption.js';
 import { KeyLayout } from './keys.js';
-import { defineScripts, type RedisClient } from './redis.js';
+import { defineScripts, type RedisClient, stageIndexedValues } from './redis.js';
 import type { Item, StoredItem } from './schemas.js';
 import { ScriptCode, scriptError } from './script-codes.js';
 
@@ -186,16 +186,15 @@ export class DatasetVersionWriter {
 
   /** Writes one batch to the staging hash (with the staging TTL). */
   private async stage(start: number, jsons: string[]): Promise<void> {
-    const args: string[] = new Array(jsons.length * 2);
-    for (let i = 0; i < jsons.length; i++) {
-      args[2 * i] = String(start + i);
-      args[2 * i + 1] = sealValue(jsons[i]!, this.store.cipher);
-    }
-    await this.store.redis
-      .multi()
-      .hset(this.stagingKey, ...args)
-      .expire(this.stagingKey, this.store.stagingTtlSeconds)
-      .exec();
+    const { cipher } = this.store;
+    await stageIndexedValues(
+      this.store.redis,
+      this.stagingKey,
+      start,
+      jsons,
+      (json) => sealValue(json, cipher),
+      this.store.stagingTtlSeconds,
+    );
   }
 
   /**

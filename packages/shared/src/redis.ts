@@ -287,3 +287,30 @@ export function defineScripts(
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua: luaSource(file) });
   }
 }
+
+/**
+ * Writes `values` to the hash `key` under the fields `start`, `start + 1`, ... (item indexes),
+ * each passed through `encode` (e.g. encryption at rest), and sets the hash's TTL to
+ * `ttlSeconds`, in one MULTI (the staging of a submission's or a dataset version's items: an
+ * abandoned write expires). One HSET per call: callers pass batches (~1,000 values).
+ */
+export async function stageIndexedValues(
+  redis: RedisClient,
+  key: string,
+  start: number,
+  values: readonly string[],
+  encode: (value: string) => string,
+  ttlSeconds: number,
+): Promise<void> {
+  if (values.length === 0) return;
+  const args: string[] = new Array(values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    args[2 * i] = String(start + i);
+    args[2 * i + 1] = encode(values[i]!);
+  }
+  await redis
+    .multi()
+    .hset(key, ...args)
+    .expire(key, ttlSeconds)
+    .exec();
+}

@@ -5,6 +5,7 @@
  */
 import { InvalidCursorError, RunNotFoundError } from '../errors.js';
 import { readIndexPage } from '../index-page.js';
+import { stageIndexedValues } from '../redis.js';
 import { waitForReplicas } from '../redis-replication.js';
 import type { Run, RunStatus, StoredItem } from '../schemas.js';
 import type { ActiveRuns } from './active-runs.js';
@@ -92,18 +93,15 @@ export class Runs {
    * encodes each item once, to hash and size it, and stages that JSON).
    */
   async stageItemJson(runId: string, startIndex: number, jsons: string[]): Promise<void> {
-    if (jsons.length === 0) return;
-    const key = this.r.keys.run(runId).items;
-    const args: string[] = new Array(jsons.length * 2);
-    for (let i = 0; i < jsons.length; i++) {
-      args[2 * i] = String(startIndex + i);
-      args[2 * i + 1] = this.r.codec.encodeItemJson(jsons[i] as string);
-    }
-    await this.r.redis
-      .multi()
-      .hset(key, ...args)
-      .expire(key, this.r.safetyTtlSeconds)
-      .exec();
+    const { codec } = this.r;
+    await stageIndexedValues(
+      this.r.redis,
+      this.r.keys.run(runId).items,
+      startIndex,
+      jsons,
+      (json) => codec.encodeItemJson(json),
+      this.r.safetyTtlSeconds,
+    );
   }
 
   /**
