@@ -7,7 +7,7 @@
  * `/{id}`, so `aggregate` is never taken for a run id.
  * Also home of the run list's query schema (`ListRunsQuery`), which both routes take.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   aggregateRuns,
   type Run,
@@ -16,7 +16,7 @@ import {
   RunStatusSchema,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, projectOf } from '../context.js';
-import { BEARER, ok } from './openapi.js';
+import { ok, v1Route } from './openapi.js';
 
 /** At most this many runs of the index are read by one aggregate request. */
 export const AGGREGATE_SCAN_LIMIT = 10_000;
@@ -70,12 +70,8 @@ export function runFilterOf(q: z.infer<typeof RunFilterQuery>): RunFilter {
 /** The router holding `/aggregate`, mounted inside the runs router before `/{id}`. */
 export function createAggregateRoutes(deps: AppDeps) {
   const { store } = deps;
-  const aggregateRoute = createRoute({
-    method: 'get',
-    path: '/aggregate',
+  const aggregateRoute = v1Route('runs', 'get', '/aggregate', {
     operationId: 'aggregateRuns',
-    tags: ['runs'],
-    security: BEARER,
     summary: 'Totals over the runs that match the filters, by target and by model',
     description:
       'Same filters as `GET /v1/runs`. `totals`: runs, items, succeeded / failed / cancelled ' +
@@ -85,7 +81,7 @@ export function createAggregateRoutes(deps: AppDeps) {
       `group. Reads at most ${AGGREGATE_SCAN_LIMIT.toLocaleString('en')} runs of the index, newest first; ` +
       '`truncated: true` when it stopped there.',
     request: { query: RunFilterQuery },
-    responses: ok('The totals and groups', RunAggregateSchema, 400, 401, 429),
+    responses: ok('The totals and groups', RunAggregateSchema, 400),
   });
 
   return createRouter().openapi(aggregateRoute, async (c) => {

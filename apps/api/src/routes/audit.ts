@@ -2,10 +2,10 @@
  * `GET /v1/audit`: the caller's project's audit log (see ./access.ts for what is recorded and
  * @runledger/shared audit-log.ts for the caps), newest first, paged by cursor. Needs role `admin`.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AuditLog } from '@runledger/shared';
 import { type AppDeps, createRouter, projectOf } from '../context.js';
-import { BEARER, problems } from './openapi.js';
+import { problems, v1Route } from './openapi.js';
 
 /** `since` as ms since epoch: ISO-8601 or digits; null when it is neither. */
 function parseSince(value: string): number | null {
@@ -95,12 +95,8 @@ const AuditListSchema = z
 
 /** The audit router (mounted at `/v1/audit`). */
 export function createAuditRoutes(_deps: AppDeps, audit: AuditLog) {
-  const listRoute = createRoute({
-    method: 'get',
-    path: '/',
+  const listRoute = v1Route('audit', 'get', '/', {
     operationId: 'listAudit',
-    tags: ['audit'],
-    security: BEARER,
     summary: "The project's audit log, newest first",
     description:
       'Every change made through the API (runs created, cancelled, rerun, replayed, deleted; ' +
@@ -134,7 +130,7 @@ export function createAuditRoutes(_deps: AppDeps, audit: AuditLog) {
           },
         },
       },
-      ...problems(400, 401, 403, 429),
+      ...problems(400, 403),
     },
   });
 

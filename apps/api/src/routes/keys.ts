@@ -4,10 +4,10 @@
  * stored), revoke. Needs role `admin`; a key of another project answers 404 like a missing one.
  * Keys from `RUNLEDGER_API_KEYS` are not listed and cannot be revoked here.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { DEFAULT_ROLE, NotFoundError, ROLES } from '@runledger/shared';
 import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
-import { BEARER, created, noContent, ok } from './openapi.js';
+import { created, noContent, ok, v1Route } from './openapi.js';
 
 /** A stored key's record as answered (never the key or its hash). */
 export const ApiKeySchema = z
@@ -50,23 +50,15 @@ const KeyIdParams = z.object({
 export function createKeyRoutes(deps: AppDeps) {
   const { store } = deps;
 
-  const listRoute = createRoute({
-    method: 'get',
-    path: '/',
+  const listRoute = v1Route('keys', 'get', '/', {
     operationId: 'listApiKeys',
-    tags: ['keys'],
-    security: BEARER,
     summary: "The project's stored API keys (never the keys)",
     description: 'Needs role `admin`. Keys from `RUNLEDGER_API_KEYS` are not listed.',
-    responses: ok('Keys, oldest first', ApiKeyListSchema, 401, 429),
+    responses: ok('Keys, oldest first', ApiKeyListSchema),
   });
 
-  const createKeyRoute = createRoute({
-    method: 'post',
-    path: '/',
+  const createKeyRoute = v1Route('keys', 'post', '/', {
     operationId: 'createApiKey',
-    tags: ['keys'],
-    security: BEARER,
     summary: 'Create an API key for the project',
     description:
       'Needs role `admin`. The key is in this answer only; Redis keeps its sha256. Audited as `key.create`.',
@@ -79,21 +71,17 @@ export function createKeyRoutes(deps: AppDeps) {
         },
       },
     },
-    responses: created('Created', CreatedApiKeySchema, 400, 413, 401, 429),
+    responses: created('Created', CreatedApiKeySchema, 400, 413),
   });
 
-  const revokeRoute = createRoute({
-    method: 'delete',
-    path: '/{id}',
+  const revokeRoute = v1Route('keys', 'delete', '/{id}', {
     operationId: 'revokeApiKey',
-    tags: ['keys'],
-    security: BEARER,
     summary: 'Revoke a stored API key of the project',
     description:
       'Needs role `admin`. Requests with the key are refused (401) from now on. 404 for an ' +
       "unknown key or another project's. Audited as `key.revoke`.",
     request: { params: KeyIdParams },
-    responses: noContent('Revoked', 400, 404, 401, 429),
+    responses: noContent('Revoked', 400, 404),
   });
 
   return createRouter()

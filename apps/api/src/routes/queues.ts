@@ -4,7 +4,7 @@
  * counters the workers increment; packages/shared/src/queue-stats.ts). The dashboard's workers
  * page polls it.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   pendingItemsByTarget,
   QueueListSchema,
@@ -15,7 +15,7 @@ import {
   ThroughputCounters,
 } from '@runledger/shared';
 import { type AppDeps, createRouter } from '../context.js';
-import { BEARER, problems } from './openapi.js';
+import { problems, v1Route } from './openapi.js';
 
 const QueuesQuery = z.object({
   minutes: z.coerce
@@ -30,12 +30,8 @@ const QueuesQuery = z.object({
     }),
 });
 
-const queuesRoute = createRoute({
-  method: 'get',
-  path: '/v1/queues',
+const queuesRoute = v1Route('workers', 'get', '/v1/queues', {
   operationId: 'listQueues',
-  tags: ['workers'],
-  security: BEARER,
   summary: 'Queue depth and throughput per target',
   description:
     'For every target ever submitted or served by a live worker: chunk jobs in its queue by ' +
@@ -71,7 +67,7 @@ const queuesRoute = createRoute({
         },
       },
     },
-    ...problems(400, 401, 429),
+    ...problems(400),
   },
 });
 

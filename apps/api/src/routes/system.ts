@@ -12,7 +12,7 @@ import {
 import { type AppDeps, createRouter } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ProblemSchema } from '../problem.js';
-import { BEARER, NO_SECURITY, ok, problems } from './openapi.js';
+import { NO_SECURITY, ok, problems, v1Route } from './openapi.js';
 
 /**
  * `createRoute` for an operational `GET` route (`/healthz`, `/readyz`, `/metrics`; OpenAPI tag
@@ -121,18 +121,12 @@ const metricsRoute = operationalRoute('/metrics', 'metrics', {
   },
 });
 
-const workersRoute = createRoute({
-  method: 'get',
-  path: '/v1/workers',
+const workersRoute = v1Route('workers', 'get', '/v1/workers', {
   operationId: 'listWorkers',
-  tags: ['workers'],
-  security: BEARER,
   summary: 'Live workers (heartbeat within 3 heartbeat intervals)',
   responses: ok(
     'Live workers',
     z.object({ workers: z.array(WorkerInfoSchema) }).openapi('WorkerList'),
-    401,
-    429,
   ),
 });
 
