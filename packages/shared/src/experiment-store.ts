@@ -164,10 +164,17 @@ export class ExperimentStore {
   }
 }
 
-/** Every result of a run, in item order (`RunResults.allResults`). [] when the run does not exist. */
-export async function loadAllResults(results: RunResults, runId: string): Promise<Result[]> {
+/**
+ * Every result of a run, in item order, each as `keep` makes it (`RunResults.allResults`). []
+ * when the run does not exist.
+ */
+export async function loadAllResults<T = Result>(
+  results: RunResults,
+  runId: string,
+  keep?: (result: Result) => T,
+): Promise<T[]> {
   try {
-    return await results.allResults(runId);
+    return await results.allResults(runId, keep);
   } catch (err) {
     if (err instanceof RunNotFoundError) return [];
     throw err;

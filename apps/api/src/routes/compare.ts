@@ -9,11 +9,10 @@ import {
   type Compare,
   CompareSchema,
   ConflictError,
+  loadAllResults,
   pairedBootstrapDiffYielding,
   type Result,
   type Run,
-  RunNotFoundError,
-  type RunResults,
   type ScoreSummary,
   summarizeResultScores,
   ValidationError,
@@ -36,7 +35,7 @@ const CompareQuery = z.object({
 });
 
 /**
- * What a comparison reads of a result: its item id and its scores (`loadOutcomes` keeps only the
+ * What a comparison reads of a result: its item id and its scores (`keepOutcome` keeps only the
  * compared scorer's).
  */
 export type ComparedResult = Pick<Result, 'itemId' | 'scores'>;
@@ -149,32 +148,16 @@ function datasetIdentities(a: Run, b: Run): [string | null, string | null] {
 }
 
 /**
- * Every result of run `runId` in item order, a page of 1,000 at a time, kept as its item id and
- * its `scorer` score only (full `Result`s hold the item and output too: ~70 MB retained for a
- * 100,000-item run against ~15 MB, and a comparison holds two runs); [] when the run is gone.
+ * What a comparison keeps of each result: its item id and its `scorer` score only (full
+ * `Result`s hold the item and output too: ~70 MB retained for a 100,000-item run against ~15 MB,
+ * and a comparison holds two runs).
  */
-async function loadOutcomes(
-  results: RunResults,
-  runId: string,
-  scorer: string,
-): Promise<ComparedResult[]> {
-  const out: ComparedResult[] = [];
-  let cursor: string | undefined;
-  try {
-    do {
-      const page = await results.listResults(runId, { limit: 1000, cursor });
-      for (const r of page.results) {
-        const s = r.scores[scorer];
-        out.push({ itemId: r.itemId, scores: s ? { [scorer]: s } : {} });
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-  } catch (err) {
-    if (err instanceof RunNotFoundError) return [];
-    throw err;
-  }
-  return out;
-}
+const keepOutcome =
+  (scorer: string) =>
+  (r: Result): ComparedResult => {
+    const s = r.scores[scorer];
+    return { itemId: r.itemId, scores: s ? { [scorer]: s } : {} };
+  };
 
 /** The router holding `/{a}/compare/{b}`, mounted at `/v1/runs`. */
 export function createCompareRoutes(deps: AppDeps) {
@@ -215,8 +198,8 @@ export function createCompareRoutes(deps: AppDeps) {
       throw new ValidationError(message, [{ path: 'scorer', message }]);
     }
     const [resultsA, resultsB] = await Promise.all([
-      loadOutcomes(store.results, a.id, scorer),
-      loadOutcomes(store.results, b.id, scorer),
+      loadAllResults(store.results, a.id, keepOutcome(scorer)),
+      loadAllResults(store.results, b.id, keepOutcome(scorer)),
     ]);
     return c.json(await compareResults(a, b, resultsA, resultsB, scorer, { seed: q.seed }), 200);
   });

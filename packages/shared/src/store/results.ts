@@ -134,13 +134,20 @@ export class RunResults {
     return { results, nextCursor };
   }
 
-  /** Every result of a run in item order (pages of 1000). @throws RunNotFoundError when the run does not exist. */
-  async allResults(runId: string): Promise<Result[]> {
-    const out: Result[] = [];
+  /**
+   * Every result of a run in item order (pages of 1000), each as `keep` makes it (default: the
+   * whole `Result`; a caller that needs a few fields keeps only those, so a page's full results
+   * die young). @throws RunNotFoundError when the run does not exist.
+   */
+  async allResults<T = Result>(
+    runId: string,
+    keep: (result: Result) => T = (result) => result as T,
+  ): Promise<T[]> {
+    const out: T[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.listResults(runId, { limit: 1000, cursor });
-      out.push(...page.results);
+      for (const result of page.results) out.push(keep(result));
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
     return out;

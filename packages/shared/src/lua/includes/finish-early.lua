@@ -24,11 +24,11 @@
   the run is active and not ending.
   continueEnding(now, maxlen, slice): fills item indexes [endingFrom, endingFrom + slice) of the
   ending run: each without a result gets `endingResult` and its bit in the cancelled bitmap
-  (one HMGET, HSET and BITFIELD per 1,000 items), `cancelledCount` grows by as many and a
-  `progress` event says so (slice 0 fills nothing: it only ends a run whose items all have a
-  result). When that reaches totalItems the counters sum to it, the ending
-  fields are deleted and `endRun` ends the run `endingStatus`. Returns the items recorded
-  `cancelled` by this call and the next index to fill, or -1 when the run ended.
+  (HMGET, HSET and BITFIELD over the slice, 1,000 arguments per command: includes/batch.lua),
+  `cancelledCount` grows by as many and a `progress` event says so (slice 0 fills nothing: it
+  only ends a run whose items all have a result). When that reaches totalItems the counters sum
+  to it, the ending fields are deleted and `endRun` ends the run `endingStatus`. Returns the
+  items recorded `cancelled` by this call and the next index to fill, or -1 when the run ended.
 ]]
 local function endRun(now, maxlen, status, err, ttl)
   local nowNum = tonumber(now)
@@ -59,24 +59,25 @@ local function continueEnding(now, maxlen, slice)
   local total, ttl, from = tonumber(h[1]), tonumber(h[2]), tonumber(h[6])
   local to = math.min(from + slice, total)
   local n = 0
-  if redis.call('HLEN', resultsKey) >= total then to = total end -- every item has one already
-  for first = from, to - 1, BATCH_ARGS do
-    local fields = {}
-    for i = first, math.min(first + BATCH_ARGS, to) - 1 do fields[#fields + 1] = i end
-    local have = redis.call('HMGET', resultsKey, unpack(fields))
-    local writes, ops = {}, {}
-    for j = 1, #fields do
-      if not have[j] then
-        writes[#writes + 1] = fields[j]
-        writes[#writes + 1] = h[5]
-        ops[#ops + 1] = 'SET'; ops[#ops + 1] = 'u1'; ops[#ops + 1] = fields[j]; ops[#ops + 1] = 1
-      end
+  local fields = {}
+  if redis.call('HLEN', resultsKey) >= total then
+    to = total -- every item has a result already: nothing to fill
+  else
+    for i = from, to - 1 do fields[#fields + 1] = i end
+  end
+  local have = hmgetAll(resultsKey, fields)
+  local writes, ops = {}, {}
+  for j = 1, #fields do
+    if not have[j] then
+      writes[#writes + 1] = fields[j]
+      writes[#writes + 1] = h[5]
+      ops[#ops + 1] = 'SET'; ops[#ops + 1] = 'u1'; ops[#ops + 1] = fields[j]; ops[#ops + 1] = 1
     end
-    if #writes > 0 then
-      callSliced('HSET', resultsKey, writes, 2)
-      callSliced('BITFIELD', cancelledKey, ops, 4)
-      n = n + #writes / 2
-    end
+  end
+  if #writes > 0 then
+    callSliced('HSET', resultsKey, writes, 2)
+    callSliced('BITFIELD', cancelledKey, ops, 4)
+    n = #writes / 2
   end
   local x = redis.call('HINCRBY', runKey, 'cancelledCount', n)
   if n > 0 or to >= total then
