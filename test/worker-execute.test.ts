@@ -124,6 +124,42 @@ describe('lazyChildLogger', () => {
       ['third', 'a', 3, undefined, true],
     ]);
   });
+
+  it('a lazy child of a lazy child logs both bindings through one pino child of the root', () => {
+    const lines: Record<string, unknown>[] = [];
+    const parent = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    let children = 0;
+    const makeChild = parent.child;
+    parent.child = function (this: typeof parent, ...args: Parameters<typeof makeChild>) {
+      children++;
+      return makeChild.apply(this, args);
+    } as typeof makeChild;
+    // a worker's shape: one lazy logger per chunk, one per item under it
+    const chunkA = lazyChildLogger(parent, { runId: 'r', chunk: 0 });
+    const chunkB = lazyChildLogger(parent, { runId: 'r', chunk: 1 });
+    const itemA = lazyChildLogger(chunkA, { itemId: 'a', itemIndex: 0 });
+    const itemB = lazyChildLogger(chunkB, { itemId: 'b', itemIndex: 7 });
+    // the items of every chunk share one prototype (one per root logger)
+    expect(Object.getPrototypeOf(itemA)).toBe(Object.getPrototypeOf(itemB));
+    expect(Object.getPrototypeOf(itemA)).toBe(Object.getPrototypeOf(chunkA));
+    itemA.debug('not written');
+    expect(children).toBe(0);
+    itemB.warn('item line');
+    chunkA.error('chunk line');
+    expect(children).toBe(2);
+    // a lazy child of a chunk logger that has logged is made under that one's real child (it
+    // does not take it for its own)
+    lazyChildLogger(chunkA, { itemId: 'c', itemIndex: 1 }).info('after');
+    expect(children).toBe(3);
+    expect(lines.map((l) => [l.msg, l.runId, l.chunk, l.itemId, l.itemIndex])).toEqual([
+      ['item line', 'r', 1, 'b', 7],
+      ['chunk line', 'r', 0, undefined, undefined],
+      ['after', 'r', 0, 'c', 1],
+    ]);
+  });
 });
 
 describe('classifyFailure', () => {

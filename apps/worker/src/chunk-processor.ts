@@ -191,7 +191,8 @@ export async function processChunk(
 ): Promise<ChunkOutcome> {
   const { store, runs, stopSignal, leaseMs } = deps;
   const { runId, start, end } = task;
-  const logger = deps.logger.child({ runId, chunk: task.chunk });
+  // lazy: most chunks never log, and a pino child per chunk serializes and redacts its bindings
+  const logger = lazyChildLogger(deps.logger, { runId, chunk: task.chunk });
   if (runs.isCancelled(runId)) return 'done';
   if (stopSignal.aborted) return 'handback';
 

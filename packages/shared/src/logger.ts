@@ -115,7 +115,7 @@ const CHILD = Symbol('lazyChildLogger.child');
 interface LazyChild {
   [PARENT]: Logger;
   [BINDINGS]: Record<string, unknown>;
-  [CHILD]?: Logger;
+  [CHILD]: Logger | undefined;
 }
 /** The real child of a lazy one, made on first use. */
 function realChild(lazy: LazyChild): Logger {
@@ -167,10 +167,21 @@ function lazyPrototype(parent: Logger): object {
  * log, and a pino child per item is costly (its bindings are serialized and redacted). One small object
  * per call: the methods of `LAZY_METHODS` and `level` go to the real child (a log call below the
  * parent's level makes none); anything else is read from `parent` (its prototype).
+ * A lazy child of a lazy child that has made no real child yet is a lazy child of the first one's
+ * parent with both bindings (the inner ones win), so a worker's item loggers under its per-chunk
+ * lazy logger share one prototype (a prototype per chunk cost 13 `defineProperty` per chunk and
+ * made the item loggers' property reads polymorphic).
  */
 export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
+  const outer = parent as unknown as LazyChild;
+  if (Object.hasOwn(parent, PARENT) && outer[CHILD] === undefined) {
+    return lazyChildLogger(outer[PARENT], { ...outer[BINDINGS], ...bindings });
+  }
   const lazy = Object.create(lazyPrototype(parent)) as LazyChild;
   lazy[PARENT] = parent;
   lazy[BINDINGS] = bindings;
+  // own, so that a lazy child of a lazy logger that has made its real child (its prototype's
+  // prototype) does not read that one as its own
+  lazy[CHILD] = undefined;
   return lazy as unknown as Logger;
 }
