@@ -2,8 +2,9 @@
  * `npm run bench:scale`: the scale curve (issue 11, goal 4). Runs of 10,000, 100,000 and
  * 1,000,000 `echo` items (scored with `exact_match`), submitted as streamed NDJSON to a real API
  * process and drained by `--workers` real worker processes, one after the other on a private
- * redis-server. One row per size (sizes below 100,000 items run 5 times: the row is the run of
- * median drain items/s, its `exact` column says whether every repeat was exact): submit seconds (POST until 201), drain items/s (the run's own
+ * redis-server. One row per size (sizes below 100,000 items run 5 times a round, and `--rounds`
+ * rounds run every size again: the row is the run of median drain items/s among all of that size,
+ * its `exact` column says whether every one was exact): submit seconds (POST until 201), drain items/s (the run's own
  * `createdAt` -> `completedAt`, as the API and the last record wrote them: from the commit to the
  * last result, to the millisecond, whatever the polling interval), start ms (commit to the
  * first claim: the queue's pick-up), the worker processes' and the API's CPU microseconds per item
@@ -15,8 +16,11 @@
  * run must complete with exact counters (exit 1 otherwise).
  *
  * Usage: npm run bench:scale -- [--sizes 10000,100000,1000000] [--max 1000000] [--workers 1]
- *   [--concurrency 50]
+ *   [--concurrency 50] [--rounds 1]
  * `--max N` leaves out the sizes above N (the 1,000,000-item run takes minutes on a busy machine).
+ * `--rounds N` runs the whole sequence of sizes N times, one round after the other (a slow minute
+ * of the machine then falls on one run of each size, not on every run of one size), and prints the
+ * ratio of each round as well as that of the median rows.
  */
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
 import { destroyRedisServer, freePort, startRedisServer } from '../test/helpers/redis-server.js';
@@ -35,6 +39,7 @@ const flags = benchFlags({
   max: 1_000_000,
   workers: 1,
   concurrency: '50',
+  rounds: 1,
 });
 const SIZES = [
   ...new Set(
@@ -171,7 +176,8 @@ try {
   /** CPU of every worker process so far, ms. */
   const workersCpu = () => workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
   // warm-up (not reported): JIT, connections, Lua script cache
-  for (const n of [WARMUP, ...SIZES.flatMap((n) => Array<number>(repeats(n)).fill(n))]) {
+  const round = SIZES.flatMap((n) => Array<number>(repeats(n)).fill(n));
+  for (const n of [WARMUP, ...Array.from({ length: flags.rounds }, () => round).flat()]) {
     for (const p of spawned) resetPeakRss(p.pid);
     const cpu0 = { api: cpuMs(api.pid), workers: workersCpu() };
     const t0 = performance.now();
@@ -258,13 +264,14 @@ const header = [
 ];
 // one row per size: the run of median drain items/s among its repeats (a run that did not
 // complete has no drain rate: it sorts first), exact only when every repeat was
-const shown = SIZES.map((n) => {
-  const runs = rows
-    .filter((r) => r.items === n)
-    .sort((a, b) => (a.drainPerS || 0) - (b.drainPerS || 0));
-  const median = runs[Math.floor(runs.length / 2)];
+const medianRow = (runs: Row[]): Row | undefined => {
+  const sorted = [...runs].sort((a, b) => (a.drainPerS || 0) - (b.drainPerS || 0));
+  const median = sorted[Math.floor(sorted.length / 2)];
   return median && { ...median, exact: runs.every((r) => r.exact) };
-}).filter((r): r is Row => r !== undefined);
+};
+const shown = SIZES.map((n) => medianRow(rows.filter((r) => r.items === n))).filter(
+  (r): r is Row => r !== undefined,
+);
 const cells = shown.map((r) => [
   r.items.toLocaleString('en-US'),
   r.submitS.toFixed(1),
@@ -294,8 +301,24 @@ for (const c of cells) console.log(line(c));
 if (shown.length >= 2) {
   const first = shown[0]!;
   const lastRow = shown.at(-1)!;
+  const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
+  // the same ratio in each round alone (its own median run of each size)
+  const perRound: string[] = [];
+  if (flags.rounds > 1) {
+    const runsOf = (n: number) => rows.filter((r) => r.items === n);
+    for (let i = 0; i < flags.rounds; i++) {
+      const slice = (n: number) => {
+        const all = runsOf(n);
+        const per = all.length / flags.rounds;
+        return medianRow(all.slice(i * per, (i + 1) * per));
+      };
+      const a = slice(first.items);
+      const b = slice(lastRow.items);
+      if (a && b) perRound.push(pct(b.drainPerS, a.drainPerS));
+    }
+  }
   console.log(
-    `drain items/s at ${lastRow.items} vs ${first.items}: ${((lastRow.drainPerS / first.drainPerS) * 100).toFixed(0)}% (goal: within 20%); worker CPU per item ${((lastRow.workerCpuUs / first.workerCpuUs) * 100).toFixed(0)}%; bytes per item ${first.bytesPerItem.toFixed(0)} -> ${lastRow.bytesPerItem.toFixed(0)}`,
+    `drain items/s at ${lastRow.items} vs ${first.items}: ${pct(lastRow.drainPerS, first.drainPerS)} (goal: within 20%)${perRound.length ? `; by round: ${perRound.join(', ')}` : ''}; worker CPU per item ${pct(lastRow.workerCpuUs, first.workerCpuUs)}; bytes per item ${first.bytesPerItem.toFixed(0)} -> ${lastRow.bytesPerItem.toFixed(0)}`,
   );
 }
 process.exit(failed ? 1 : 0);
