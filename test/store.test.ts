@@ -530,7 +530,8 @@ describe('finish-run-9 in slices', () => {
       4,
     );
     expect(first).toEqual([1, 4, 4, 1, 'cancelled']);
-    expect((await store.runs.getRun(id))?.status).toBe('queued');
+    // the API's Run says so: still queued, being ended as cancelled
+    expect(await store.runs.getRun(id)).toMatchObject({ status: 'queued', ending: 'cancelled' });
     expect(
       await store.execution.claimItems(id, [6, 7], { withItems: true, withSpec: false }),
     ).toEqual({
@@ -552,7 +553,7 @@ describe('finish-run-9 in slices', () => {
       status: 'cancelled',
     });
     const run = await expectFinished(id, 'cancelled', [0, 0, 10]);
-    expect(run).toMatchObject({ error: 'stop' });
+    expect(run).toMatchObject({ error: 'stop', ending: null });
     expect(await redis.hlen(k.results)).toBe(10);
     expect(await redis.bitcount(k.cancelled)).toBe(10);
     expect(await store.hash.summary(id)).toMatchObject({ ending: null });

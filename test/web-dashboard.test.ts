@@ -14,6 +14,7 @@ import {
   loadConfig,
   NonRetryableError,
   type Run,
+  RunStore,
   type TargetDefinition,
   z,
 } from '@runledger/shared';
@@ -292,6 +293,57 @@ describe('dashboard pages', () => {
     await expect
       .poll(() => page.getByRole('button', { name: /^Rerun \d+ / }).textContent())
       .toBe(`Rerun ${body.failedCount + body.cancelledCount} ${rerun}`);
+  });
+
+  it('shows a run being ended between its slices, then as cancelled', async () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      id: `end${i}`,
+      input: { answer: 'a', delayMs: 200 },
+      expectedOutput: 'a',
+    }));
+    const run = await submit(items, { name: 'being ended' });
+    // one slice of 5 items, as a cancel of a large run leaves it between two of its calls
+    const redis = stack!.redis;
+    const store = new RunStore(redis, { prefix: config.RUNLEDGER_PREFIX });
+    const cancelled = store.codec.encodeResult({
+      status: 'cancelled',
+      attempts: 0,
+      error: { message: 'stop', type: 'cancelled' },
+      completedAt: Date.now(),
+    });
+    const slice = await redis.rlFinishRun(
+      ...store.keys.runKeyList(run.id),
+      Date.now(),
+      100,
+      'cancelled',
+      'stop',
+      cancelled,
+      5,
+    );
+    // OK, and this call began the ending (its items 0..4 have a result now, some maybe recorded
+    // by the worker before it)
+    expect([slice[0], slice[2], slice[3]]).toEqual([1, 5, 1]);
+    await page.goto(`${api.url}/runs/${run.id}`);
+    const ending = page.getByTestId('run-ending');
+    await expect
+      .poll(() => ending.textContent())
+      .toMatch(/^Cancelling: recording the remaining \d+ items as cancelled; no item starts\.$/);
+    const cancelButton = page.getByRole('button', { name: 'Cancelling…' });
+    expect(await cancelButton.isDisabled()).toBe(true);
+    expect(await page.locator('h1 .badge').textContent()).toMatch(/^(queued|running)$/);
+    // the rest of the ending, as the reconciler or a second cancel does it
+    expect(await store.execution.finishRun(run.id, 'cancelled')).toEqual({
+      state: 'terminal',
+      status: 'cancelled',
+    });
+    await expect
+      .poll(() => page.locator('h1 .badge').textContent(), { timeout: 15_000 })
+      .toBe('cancelled');
+    expect(await ending.count()).toBe(0);
+    await expect.poll(() => page.getByTestId('run-ended').textContent()).toBe('Cancelled: stop');
+    const { body } = await http<Run>('GET', `/v1/runs/${run.id}`);
+    expect(body).toMatchObject({ status: 'cancelled', ending: null, error: 'stop' });
+    expect(body.succeededCount + body.failedCount + body.cancelledCount).toBe(40);
   });
 
   it('renders hostile items as text and runs none of them', async () => {

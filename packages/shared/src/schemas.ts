@@ -348,6 +348,16 @@ export const RunSchema = z
     expiresAt: z.string().nullable(),
     error: z.string().nullable(),
     /**
+     * The status a run is being ended with while its remaining items are recorded as cancelled
+     * (a cancel, a budget stop or the reconciler's failure of a large run: slices of
+     * `RUNLEDGER_FINISH_SLICE_ITEMS`, about 3 s for a million items); `status` stays `queued` or
+     * `running` meanwhile and no item starts. Null otherwise.
+     */
+    ending: z.enum(['cancelled', 'failed']).nullable().openapi({
+      description:
+        'The status the run is being ended with while its remaining items are recorded as cancelled (a cancel, a budget stop or a reconciler failure of a large run takes a few seconds); `status` stays `queued` or `running` meanwhile and no item starts. Null otherwise.',
+    }),
+    /**
      * OpenTelemetry trace id (32 hex characters) of the request that created the run, whose trace
      * holds the run's chunk jobs and item attempts; null when tracing was off (or not sampled).
      */

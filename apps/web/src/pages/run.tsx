@@ -149,9 +149,9 @@ function RunActions({ run }: { run: Run }) {
             type="button"
             className="danger"
             onClick={() => cancel.mutate()}
-            disabled={cancel.isPending}
+            disabled={cancel.isPending || run.ending !== null}
           >
-            {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
+            {cancel.isPending || run.ending === 'cancelled' ? 'Cancelling…' : 'Cancel run'}
           </button>
         )}
         {!active && retryable > 0 && (
@@ -328,6 +328,14 @@ export function RunPage() {
             <strong>Run error:</strong> {run.error}
           </div>
         ))}
+      {run.ending && isActive(run) && (
+        // a cancel or budget stop of a large run records its remaining items for a few seconds
+        <div className="notice" data-testid="run-ending">
+          <strong>{run.ending === 'cancelled' ? 'Cancelling' : 'Stopping (run fails)'}:</strong>{' '}
+          recording the remaining {fmtInt(run.totalItems - done)} items as cancelled; no item
+          starts.
+        </div>
+      )}
       <div className="run-progress">
         <ProgressBar value={run.progress} label="run progress" />
         <span data-testid="counters">

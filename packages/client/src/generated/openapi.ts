@@ -846,6 +846,11 @@ export interface components {
       completedAt: string | null;
       expiresAt: string | null;
       error: string | null;
+      /**
+       * @description The status the run is being ended with while its remaining items are recorded as cancelled (a cancel, a budget stop or a reconciler failure of a large run takes a few seconds); `status` stays `queued` or `running` meanwhile and no item starts. Null otherwise.
+       * @enum {string|null}
+       */
+      ending: 'cancelled' | 'failed' | null;
       traceId: string | null;
       privacy: components['schemas']['ScrubPolicy'];
       experimentId?: string;

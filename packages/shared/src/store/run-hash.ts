@@ -219,6 +219,7 @@ export function toRun(reply: RunReadReply): Run {
     completedAt: isoOf(h.completedAt),
     expiresAt: isoOf(h.expiresAt),
     error: h.error ?? null,
+    ending: h.endingStatus === 'cancelled' || h.endingStatus === 'failed' ? h.endingStatus : null,
     traceId: h.traceId ?? null,
     privacy: spec.privacy ?? null,
     ...(h.experimentId === undefined ? {} : { experimentId: h.experimentId }),
