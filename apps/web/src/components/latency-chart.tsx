@@ -72,18 +72,30 @@ export function LatencyChart({ run }: { run: Run }) {
               ctx.save();
               ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
               ctx.fillStyle = text;
+              // uPlot leaves the context as its last axis drew it (right-aligned): a caption
+              // meant to start at x ended there, off the left edge for a p50 in the first bucket
+              ctx.textAlign = 'left';
               ctx.strokeStyle = cssVar('--bad');
               ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
               marks.forEach(([label, value], i) => {
                 if (value === null) return;
-                const x = u.valToPos(Math.max(value, log ? 0.5 : value), 'x', true);
+                // inside the plot: a percentile reported within 1% of its bucket may sit just
+                // outside the axis range (a p50 in the first bucket was drawn off the left edge)
+                const left = u.bbox.left;
+                const right = u.bbox.left + u.bbox.width;
+                const at = u.valToPos(Math.max(value, log ? 0.5 : value), 'x', true);
+                const x = Math.min(Math.max(at, left), right);
                 ctx.beginPath();
                 ctx.moveTo(x, u.bbox.top);
                 ctx.lineTo(x, u.bbox.top + u.bbox.height);
                 ctx.stroke();
+                const caption = `${label} ${fmtMs(value)}`;
+                const pad = 4 * devicePixelRatio;
+                // right of the line, or left of it when it would run past the plot's right edge
+                const width = ctx.measureText(caption).width;
                 ctx.fillText(
-                  `${label} ${fmtMs(value)}`,
-                  x + 4,
+                  caption,
+                  x + pad + width > right ? x - pad - width : x + pad,
                   u.bbox.top + (12 + i * 13) * devicePixelRatio,
                 );
               });
