@@ -110,18 +110,26 @@ const LAZY_METHODS = [
 const LEVEL_METHODS = new Set<string>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
 const PARENT = Symbol('lazyChildLogger.parent');
 const BINDINGS = Symbol('lazyChildLogger.bindings');
+const OUTER = Symbol('lazyChildLogger.outer');
 const CHILD = Symbol('lazyChildLogger.child');
-/** A lazy child: its parent, its bindings, and the real pino child once made. */
+/**
+ * A lazy child: its parent, its bindings, the bindings of the lazy logger it was asked of (when
+ * that one had made no real child: see `lazyChildLogger`), and the real pino child once made.
+ */
 interface LazyChild {
   [PARENT]: Logger;
   [BINDINGS]: Record<string, unknown>;
+  [OUTER]: Record<string, unknown> | undefined;
   [CHILD]: Logger | undefined;
 }
 /** The real child of a lazy one, made on first use. */
 function realChild(lazy: LazyChild): Logger {
   let child = lazy[CHILD];
   if (child === undefined) {
-    child = lazy[PARENT].child(lazy[BINDINGS]);
+    const outer = lazy[OUTER];
+    child = lazy[PARENT].child(
+      outer === undefined ? lazy[BINDINGS] : { ...outer, ...lazy[BINDINGS] },
+    );
     lazy[CHILD] = child;
   }
   return child;
@@ -173,13 +181,19 @@ function lazyPrototype(parent: Logger): object {
  * made the item loggers' property reads polymorphic).
  */
 export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
-  const outer = parent as unknown as LazyChild;
-  if (Object.hasOwn(parent, PARENT) && outer[CHILD] === undefined) {
-    return lazyChildLogger(outer[PARENT], { ...outer[BINDINGS], ...bindings });
-  }
-  const lazy = Object.create(lazyPrototype(parent)) as LazyChild;
-  lazy[PARENT] = parent;
+  const above = parent as unknown as Partial<LazyChild>;
+  // only a lazy logger has PARENT (own: pino's children never inherit from a lazy one)
+  const flatten = above[PARENT] !== undefined && above[CHILD] === undefined;
+  const base = flatten ? (above[PARENT] as Logger) : parent;
+  const lazy = Object.create(lazyPrototype(base)) as LazyChild;
+  lazy[PARENT] = base;
   lazy[BINDINGS] = bindings;
+  // merged only when a line is written (most items never log); a third level merges now
+  lazy[OUTER] = !flatten
+    ? undefined
+    : above[OUTER] === undefined
+      ? above[BINDINGS]
+      : { ...above[OUTER], ...above[BINDINGS] };
   // own, so that a lazy child of a lazy logger that has made its real child (its prototype's
   // prototype) does not read that one as its own
   lazy[CHILD] = undefined;
