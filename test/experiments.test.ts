@@ -16,6 +16,7 @@ import {
   ExperimentStore,
   type ExperimentSummary,
   loadConfig,
+  loadExperimentData,
   NonRetryableError,
   type Result,
   type Run,
@@ -277,6 +278,24 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     );
     expect(cmp.status).toBe(200);
     expect(cmp.body.byPass).toMatchObject({ improved: 0, regressed: 20 });
+
+    // what the summary holds of each result: item, status, latency, scores, error type (no output,
+    // no error message: a model's answers are not kept in memory to count passes)
+    const record = await new ExperimentStore(redis, { prefix }).get(summary.id);
+    const data = await loadExperimentData(store, record!);
+    expect(data.map((trials) => trials.map((t) => t.results.length))).toEqual([[30], [30]]);
+    const n4 = data[1]![0]!.results[4]!;
+    expect(n4).toEqual({
+      itemId: 'n4',
+      itemIndex: 4,
+      status: 'failed',
+      latencyMs: expect.any(Number),
+      scores: {},
+      error: { type: 'bad_input' },
+    });
+    expect(Object.keys(data[0]![0]!.results[3]!).sort()).toEqual(
+      ['error', 'itemId', 'itemIndex', 'latencyMs', 'scores', 'status'].sort(),
+    );
 
     // settled: the experiment now expires with its runs
     const ttl = await redis.ttl(store.keys.experiment(summary.id));

@@ -181,13 +181,40 @@ export async function loadAllResults<T = Result>(
   }
 }
 
+/**
+ * What an experiment's summary and report read of a result: its item, status, latency (ms), scores
+ * and error type. The rest (the output first: a model's answer can be kilobytes) is dropped as
+ * each page is read, so an experiment's summary holds ~the item id and scores per result.
+ */
+export type TrialResult = Pick<
+  Result,
+  'itemId' | 'itemIndex' | 'status' | 'latencyMs' | 'scores'
+> & {
+  error: { type: string } | null;
+};
+
+/** A result as `TrialResult` (what `loadExperimentData` keeps of each). */
+export function keepTrialResult(r: Result): TrialResult {
+  return {
+    itemId: r.itemId,
+    itemIndex: r.itemIndex,
+    status: r.status,
+    latencyMs: r.latencyMs,
+    scores: r.scores,
+    error: r.error ? { type: r.error.type } : null,
+  };
+}
+
 /** A run of an experiment with its results, as `summarizeExperiment` needs it (null: gone). */
 export interface TrialData {
   run: Run | null;
-  results: Result[];
+  results: TrialResult[];
 }
 
-/** Loads every run and every result of an experiment (one run at a time, results in pages). */
+/**
+ * Loads every run and every result of an experiment (one run at a time, results in pages, each
+ * kept as `TrialResult`).
+ */
 export async function loadExperimentData(
   store: { runs: Runs; results: RunResults },
   record: ExperimentRecord,
@@ -197,7 +224,10 @@ export async function loadExperimentData(
     const trials: TrialData[] = [];
     for (const runId of variant.runIds) {
       const run = await store.runs.getRun(runId);
-      trials.push({ run, results: run ? await loadAllResults(store.results, runId) : [] });
+      trials.push({
+        run,
+        results: run ? await loadAllResults(store.results, runId, keepTrialResult) : [],
+      });
     }
     data.push(trials);
   }
