@@ -92,32 +92,38 @@ describe('Semaphore', () => {
 });
 
 describe('lazyChildLogger', () => {
-  it('makes the pino child on first use, logs with its bindings, and forwards child and level', () => {
+  /** An `info` logger whose lines are collected (parsed) and whose `child` calls are counted. */
+  function countingLogger() {
     const lines: Record<string, unknown>[] = [];
     const parent = createLogger({
       level: 'info',
       destination: { write: (line: string) => lines.push(JSON.parse(line)) },
     });
-    let children = 0;
+    let made = 0;
     const makeChild = parent.child;
     parent.child = function (this: typeof parent, ...args: Parameters<typeof makeChild>) {
-      children++;
+      made++;
       return makeChild.apply(this, args);
     } as typeof makeChild;
+    return { parent, lines, children: () => made };
+  }
+
+  it('makes the pino child on first use, logs with its bindings, and forwards child and level', () => {
+    const { parent, lines, children } = countingLogger();
     // a call below the level makes no child
     lazyChildLogger(parent, { itemId: 'z', itemIndex: 9 }).debug('not written');
-    expect(children).toBe(0);
+    expect(children()).toBe(0);
     const lazy = lazyChildLogger(parent, { itemId: 'a', itemIndex: 3 });
-    expect(children).toBe(0);
+    expect(children()).toBe(0);
     expect(lazy.level).toBe('info');
     expect(lazy.isLevelEnabled('debug')).toBe(false);
     lazy.debug('not written');
     lazy.info({ step: 1 }, 'first');
     lazy.warn('second');
     // one pino child for every line of the item
-    expect(children).toBe(1);
+    expect(children()).toBe(1);
     lazy.child({ sub: true }).error('third');
-    expect(children).toBe(2);
+    expect(children()).toBe(2);
     expect(lines.map((l) => [l.msg, l.itemId, l.itemIndex, l.step, l.sub])).toEqual([
       ['first', 'a', 3, 1, undefined],
       ['second', 'a', 3, undefined, undefined],
@@ -126,17 +132,7 @@ describe('lazyChildLogger', () => {
   });
 
   it('a lazy child of a lazy child logs both bindings through one pino child of the root', () => {
-    const lines: Record<string, unknown>[] = [];
-    const parent = createLogger({
-      level: 'info',
-      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
-    });
-    let children = 0;
-    const makeChild = parent.child;
-    parent.child = function (this: typeof parent, ...args: Parameters<typeof makeChild>) {
-      children++;
-      return makeChild.apply(this, args);
-    } as typeof makeChild;
+    const { parent, lines, children } = countingLogger();
     // a worker's shape: one lazy logger per chunk, one per item under it
     const chunkA = lazyChildLogger(parent, { runId: 'r', chunk: 0 });
     const chunkB = lazyChildLogger(parent, { runId: 'r', chunk: 1 });
@@ -146,14 +142,14 @@ describe('lazyChildLogger', () => {
     expect(Object.getPrototypeOf(itemA)).toBe(Object.getPrototypeOf(itemB));
     expect(Object.getPrototypeOf(itemA)).toBe(Object.getPrototypeOf(chunkA));
     itemA.debug('not written');
-    expect(children).toBe(0);
+    expect(children()).toBe(0);
     itemB.warn('item line');
     chunkA.error('chunk line');
-    expect(children).toBe(2);
+    expect(children()).toBe(2);
     // a lazy child of a chunk logger that has logged is made under that one's real child (it
     // does not take it for its own)
     lazyChildLogger(chunkA, { itemId: 'c', itemIndex: 1 }).info('after');
-    expect(children).toBe(3);
+    expect(children()).toBe(3);
     expect(lines.map((l) => [l.msg, l.runId, l.chunk, l.itemId, l.itemIndex])).toEqual([
       ['item line', 'r', 1, 'b', 7],
       ['chunk line', 'r', 0, undefined, undefined],
