@@ -301,6 +301,7 @@ describe('POST /v1/runs', () => {
       completedAt: null,
       expiresAt: null,
       error: null,
+      ending: null,
       traceId: null,
       privacy: null,
     });
