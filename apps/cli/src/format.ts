@@ -29,7 +29,7 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
   const rows: Array<[string, string]> = [
     ['run', run.name ? `${run.id} (${run.name})` : run.id],
-    ['status', run.status],
+    ['status', statusText(run)],
     ['target', run.target.name],
     ['dataset', dataset(run)],
     [
@@ -68,6 +68,16 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
   if (apiUrl) rows.push(['dashboard', `${apiUrl.replace(/\/+$/, '')}/runs/${run.id}`]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+}
+
+/**
+ * A run's status, and while a cancel, a budget stop or the reconciler is ending it (`Run.ending`)
+ * with what: `running (being cancelled: the remaining items are recorded as cancelled)`.
+ */
+export function statusText(run: Pick<RunDetails, 'status' | 'ending'>): string {
+  if (!run.ending || (run.status !== 'queued' && run.status !== 'running')) return run.status;
+  const as = run.ending === 'cancelled' ? 'cancelled' : 'failed';
+  return `${run.status} (being ${as}: the remaining items are recorded as cancelled)`;
 }
 
 function scorerNames(run: RunDetails): string[] {
