@@ -149,7 +149,7 @@ function RunActions({ run }: { run: Run }) {
             type="button"
             className="danger"
             onClick={() => cancel.mutate()}
-            disabled={cancel.isPending || run.ending !== null}
+            disabled={cancel.isPending || Boolean(run.ending)}
           >
             {cancel.isPending || run.ending === 'cancelled' ? 'Cancelling…' : 'Cancel run'}
           </button>
