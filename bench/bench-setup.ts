@@ -87,10 +87,13 @@ export async function benchRedis(): Promise<BenchRedis> {
 }
 
 /**
- * Prints `rows` under `head` as a Markdown table (`a | b` lines, a `-|-` rule), each cell padded
- * to its header's width and right-aligned (the figures line up), after a blank line.
+ * Prints `rows` under `head` as a Markdown table (`a | b` lines, a `-|-` rule), each column as
+ * wide as its widest cell or header and right-aligned (the figures line up), after a blank line.
  */
 export function printTable(head: readonly string[], rows: readonly (readonly string[])[]): void {
-  console.log(`\n${head.join(' | ')}\n${head.map((h) => '-'.repeat(h.length)).join('-|-')}`);
-  for (const row of rows) console.log(row.map((v, i) => v.padStart(head[i]!.length)).join(' | '));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((v, i) => v.padStart(widths[i]!)).join(' | ');
+  console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+  for (const row of rows) console.log(line(row));
 }

@@ -24,7 +24,7 @@
  */
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
 import { destroyRedisServer, freePort, startRedisServer } from '../test/helpers/redis-server.js';
-import { benchFlags } from './bench-setup.js';
+import { benchFlags, printTable } from './bench-setup.js';
 import {
   cpuMs,
   pollUntil,
@@ -287,8 +287,6 @@ const cells = shown.map((r) => [
   r.pageMs.toFixed(1),
   r.exact ? 'yes' : 'NO',
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-const line = (c: string[]) => c.map((v, i) => v.padStart(widths[i]!)).join(' | ');
 const os = await import('node:os');
 console.log(
   `\nmachine: ${os.cpus().length} cores, load average at the end ${os
@@ -296,8 +294,7 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
-console.log(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
-for (const c of cells) console.log(line(c));
+printTable(header, cells);
 if (shown.length >= 2) {
   const first = shown[0]!;
   const lastRow = shown.at(-1)!;

@@ -1,5 +1,11 @@
 /** Text renderings of runs and results for people: the run summary and plain aligned tables. */
-import type { EffectiveSummary, Result, RunDetails, RunScoreSummary } from './client.js';
+import {
+  type EffectiveSummary,
+  type Result,
+  type RunDetails,
+  type RunScoreSummary,
+  TERMINAL_STATUSES,
+} from './client.js';
 
 /** `value` as indented JSON and a newline (what `--json` prints). */
 export function formatJson(value: unknown): string {
@@ -75,7 +81,7 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
  * with what: `running (being cancelled: the remaining items are recorded as cancelled)`.
  */
 export function statusText(run: Pick<RunDetails, 'status' | 'ending'>): string {
-  if (!run.ending || (run.status !== 'queued' && run.status !== 'running')) return run.status;
+  if (!run.ending || TERMINAL_STATUSES.includes(run.status)) return run.status;
   const as = run.ending === 'cancelled' ? 'cancelled' : 'failed';
   return `${run.status} (being ${as}: the remaining items are recorded as cancelled)`;
 }

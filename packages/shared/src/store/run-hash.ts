@@ -158,6 +158,11 @@ function toErrorTypes(h: Record<string, string>): ErrorType[] {
   return out.sort((a, b) => b.count - a.count || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
+/** The run hash's `endingStatus` (finish-run-9: an early end under way), null when none. */
+function endingOf(value: string | null | undefined): 'cancelled' | 'failed' | null {
+  return value === 'cancelled' || value === 'failed' ? value : null;
+}
+
 /**
  * A `Run` from read-run-4's answer, asked with the percentiles 50, 90 and 99 (in that order).
  */
@@ -219,7 +224,7 @@ export function toRun(reply: RunReadReply): Run {
     completedAt: isoOf(h.completedAt),
     expiresAt: isoOf(h.expiresAt),
     error: h.error ?? null,
-    ending: h.endingStatus === 'cancelled' || h.endingStatus === 'failed' ? h.endingStatus : null,
+    ending: endingOf(h.endingStatus),
     traceId: h.traceId ?? null,
     privacy: spec.privacy ?? null,
     ...(h.experimentId === undefined ? {} : { experimentId: h.experimentId }),
@@ -387,7 +392,7 @@ export class RunHash {
       chunkSize: Number(chunk),
       createdAt: Number(created),
       resultCount: Number(succeeded ?? 0) + Number(failed ?? 0) + Number(cancelled ?? 0),
-      ending: ending === 'cancelled' || ending === 'failed' ? ending : null,
+      ending: endingOf(ending),
     };
   }
 }
