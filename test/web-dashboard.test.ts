@@ -78,6 +78,14 @@ const mixedItems = (delayMs = 20) =>
     expectedOutput: `answer ${i}`,
   }));
 
+/** `n` items answered `a` (expected `a`) after `delayMs` each, with ids `<prefix>0`... */
+const slowItems = (n: number, prefix: string, delayMs: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i}`,
+    input: { answer: 'a', delayMs },
+    expectedOutput: 'a',
+  }));
+
 let stack: DashboardStack | undefined;
 
 beforeAll(async () => {
@@ -271,12 +279,7 @@ describe('dashboard pages', () => {
   });
 
   it('cancels a running run from its page', async () => {
-    const items = Array.from({ length: 200 }, (_, i) => ({
-      id: `slow${i}`,
-      input: { answer: 'a', delayMs: 300 },
-      expectedOutput: 'a',
-    }));
-    const run = await submit(items, { name: 'to cancel' });
+    const run = await submit(slowItems(200, 'slow', 300), { name: 'to cancel' });
     await page.goto(`${api.url}/runs/${run.id}`);
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await expect
@@ -296,12 +299,7 @@ describe('dashboard pages', () => {
   });
 
   it('shows a run being ended between its slices, then as cancelled', async () => {
-    const items = Array.from({ length: 40 }, (_, i) => ({
-      id: `end${i}`,
-      input: { answer: 'a', delayMs: 200 },
-      expectedOutput: 'a',
-    }));
-    const run = await submit(items, { name: 'being ended' });
+    const run = await submit(slowItems(40, 'end', 200), { name: 'being ended' });
     // one slice of 5 items, as a cancel of a large run leaves it between two of its calls
     const redis = stack!.redis;
     const store = new RunStore(redis, { prefix: config.RUNLEDGER_PREFIX });
@@ -638,14 +636,7 @@ describe('dashboard with API keys', () => {
     expect((await http<Run>('GET', `/v1/runs/${done.id}`)).status).toBe(200);
 
     // Cancel with a read key on a run in flight: the same, naming the role it needs
-    const slow = await submit(
-      Array.from({ length: 40 }, (_, i) => ({
-        id: `s${i}`,
-        input: { answer: 'a', delayMs: 200 },
-        expectedOutput: 'a',
-      })),
-      { name: 'not yours to cancel' },
-    );
+    const slow = await submit(slowItems(40, 's', 200), { name: 'not yours to cancel' });
     await page.goto(`${keyed.url}/runs/${slow.id}`);
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await expect
