@@ -200,6 +200,55 @@ describe('submit without --watch', () => {
     ]);
   });
 
+  it('reads a CSV with other column names through --input-column/--expected-column/--id-column', async () => {
+    const path = file('hf-export.csv', 'qid,question,answer,split\nq1,2+2?,4,dev\nq2,3+3?,6,dev\n');
+    const plain = await cli(submitEcho(path));
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe(
+      'error: hf-export.csv line 1: the header has no "input" column (columns: qid, question, answer, split); name the input column with --input-column NAME (and --expected-column, --id-column)\n',
+    );
+    const mapped = await cli(
+      submitEcho(
+        path,
+        '--input-column',
+        'question',
+        '--expected-column',
+        'answer',
+        '--id-column',
+        'qid',
+        '--json',
+      ),
+    );
+    expect(mapped.code, mapped.stderr).toBe(0);
+    const id = (JSON.parse(mapped.stdout) as Run).id;
+    await waitFor(async () => {
+      const r = JSON.parse((await cli(['runs', 'get', id, '--json'])).stdout) as Run;
+      return r.status === 'completed' ? r : null;
+    }, 'the mapped run to complete');
+    const exported = await cli(['runs', 'results', id, '--format', 'jsonl']);
+    const results = exported.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Result);
+    expect(results.map((r) => [r.itemId, r.input, r.expectedOutput, r.metadata])).toEqual([
+      ['q1', '2+2?', '4', { split: 'dev' }],
+      ['q2', '3+3?', '6', { split: 'dev' }],
+    ]);
+    const stored = await cli([
+      'submit',
+      '--dataset',
+      'x',
+      '--input-column',
+      'q',
+      '--target',
+      'echo',
+    ]);
+    expect(stored.code).toBe(1);
+    expect(stored.stderr).toBe(
+      'error: --input-column, --expected-column and --id-column read a file: a stored dataset has its items already\n',
+    );
+  });
+
   it('passes target config and scorer config; cancel then delete', async () => {
     const items = Array.from({ length: 10 }, (_, i) => ({ input: `slow ${i}` }));
     const path = file('slow.jsonl', jsonl(items));

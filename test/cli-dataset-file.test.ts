@@ -3,11 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  COLUMN_FLAGS_HINT,
   DatasetFileError,
   datasetFormat,
   datasetIdFromFile,
+  ExperimentFileError,
   loadDatasetFile,
+  loadExperimentFile,
+  type ReadDatasetOptions,
   readDatasetFile,
+  readOptionsOf,
 } from '@runledger/cli';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -26,14 +31,23 @@ function recordsOf(ext: string, lines: string[]) {
   return loadDatasetFile(file(ext, `${lines.join('\n')}\n`));
 }
 
-async function failure(path: string): Promise<DatasetFileError> {
+async function failure(path: string, options: ReadDatasetOptions = {}): Promise<DatasetFileError> {
   try {
-    await loadDatasetFile(path);
+    await loadDatasetFile(path, options);
   } catch (err) {
     if (err instanceof DatasetFileError) return err;
     throw err;
   }
   throw new Error('expected a DatasetFileError');
+}
+
+/** `[line, reason]` of the DatasetFileError reading `path` with `options` throws. */
+async function lineAndReasonWith(
+  path: string,
+  options: ReadDatasetOptions,
+): Promise<[number | null, string]> {
+  const err = await failure(path, options);
+  return [err.line, err.reason];
 }
 
 /** `[line, reason]` of the DatasetFileError reading `path` throws. */
@@ -222,6 +236,156 @@ describe('CSV', () => {
   it('reports an unclosed quote', async () => {
     const err = await failure(file('csv', 'input\n"abc\n'));
     expect(err.message).toMatch(/invalid CSV/);
+  });
+});
+
+describe('column mapping (--input-column, --expected-column, --id-column)', () => {
+  const qa: ReadDatasetOptions = {
+    columns: { input: ['question'], expectedOutput: 'answer', id: 'qid' },
+  };
+
+  it('reads a CSV whose parts have other names; the rest, a default-named column too, goes to metadata', async () => {
+    const path = file(
+      'csv',
+      'qid,question,answer,input,level:json\nq1,What is 2+2?,4,ignored,1\n,Capital of France?,,,\n',
+    );
+    expect(await loadDatasetFile(path, qa)).toEqual([
+      {
+        line: 2,
+        item: {
+          id: 'q1',
+          input: 'What is 2+2?',
+          expectedOutput: '4',
+          metadata: { input: 'ignored', level: 1 },
+        },
+      },
+      { line: 3, item: { input: 'Capital of France?', metadata: { input: '' } } },
+    ]);
+  });
+
+  it('makes several input columns one object input, :json columns parsed', async () => {
+    const path = file('csv', 'question,context:json,expectedOutput\nq1,"{""page"":3}",a\n');
+    const records = await loadDatasetFile(path, { columns: { input: ['question', 'context'] } });
+    expect(records).toEqual([
+      { line: 2, item: { input: { question: 'q1', context: { page: 3 } }, expectedOutput: 'a' } },
+    ]);
+  });
+
+  it('reads JSONL fields the same way: the rest and a metadata object into metadata', async () => {
+    const path = file(
+      'jsonl',
+      [
+        '{"qid":7,"question":"q1","answer":["x"],"source":"wiki","metadata":{"split":"dev"}}',
+        '{"question":{"text":"q2"},"expectedOutput":"not the answer field"}',
+      ].join('\n'),
+    );
+    expect(await loadDatasetFile(path, qa)).toEqual([
+      {
+        line: 1,
+        item: {
+          id: '7',
+          input: 'q1',
+          expectedOutput: ['x'],
+          metadata: { split: 'dev', source: 'wiki' },
+        },
+      },
+      {
+        line: 2,
+        item: { input: { text: 'q2' }, metadata: { expectedOutput: 'not the answer field' } },
+      },
+    ]);
+    const multi = await loadDatasetFile(file('jsonl', '{"qid":7,"question":"q1","answer":"x"}\n'), {
+      columns: { input: ['question', 'qid'] },
+    });
+    expect(multi[0]?.item.input).toEqual({ question: 'q1', qid: 7 });
+    expect(multi[0]?.item.expectedOutput).toBeUndefined();
+  });
+
+  it('names the missing mapped column or field, with its line', async () => {
+    expect(await lineAndReasonWith(file('csv', 'question,answer\nq,a\n'), qa)).toEqual([
+      1,
+      'the header has no "qid" column for the id (columns: question, answer)',
+    ]);
+    const noInput = file('jsonl', '{"qid":1,"question":"a"}\n{"qid":2,"answer":"b"}\n');
+    expect(await lineAndReasonWith(noInput, qa)).toEqual([2, 'missing "question" (the input)']);
+    const badId = file('jsonl', '{"qid":true,"question":"a"}\n');
+    expect(await lineAndReasonWith(badId, qa)).toEqual([
+      1,
+      '"qid" (the id) must be a non-empty string or a number',
+    ]);
+  });
+
+  it('refuses a column given two parts, before reading the file', async () => {
+    const path = file('csv', 'q,a\n1,2\n');
+    expect(
+      await lineAndReasonWith(path, { columns: { input: ['q'], expectedOutput: 'q' } }),
+    ).toEqual([null, 'column "q" cannot hold both the input and the expected output']);
+    expect(await lineAndReasonWith(path, { columns: { input: ['q', 'q'] } })).toEqual([
+      null,
+      'column "q" is named twice for the input',
+    ]);
+    expect(await lineAndReasonWith(path, { columns: { input: [''] } })).toEqual([
+      null,
+      'the column of the input has an empty name',
+    ]);
+  });
+
+  it("ends the errors a mapping fixes with the caller's hint (the CLI's flags)", async () => {
+    const cli = readOptionsOf({});
+    expect(cli).toEqual({ columns: {}, mappingHint: COLUMN_FLAGS_HINT });
+    expect(await lineAndReasonWith(file('csv', 'question,answer\nq,a\n'), cli)).toEqual([
+      1,
+      `the header has no "input" column (columns: question, answer); ${COLUMN_FLAGS_HINT}`,
+    ]);
+    expect(await lineAndReasonWith(file('jsonl', '{"question":"q"}\n'), cli)).toEqual([
+      1,
+      `unknown field "question" (allowed: id, input, expectedOutput, metadata); ${COLUMN_FLAGS_HINT}`,
+    ]);
+    expect(
+      readOptionsOf({ inputColumn: ['q', 'c'], expectedColumn: 'a', idColumn: 'i' }).columns,
+    ).toEqual({ input: ['q', 'c'], expectedOutput: 'a', id: 'i' });
+  });
+});
+
+describe('an experiment file: dataset.columns', () => {
+  /** An experiment YAML over `qa.csv` (question, context, answer) whose dataset has `columns`. */
+  function experimentFile(columns: string): string {
+    writeFileSync(join(dir, 'qa.csv'), 'question,context,answer\nq1,c1,a1\n');
+    const path = join(dir, `exp-${++n}.yaml`);
+    writeFileSync(
+      path,
+      [
+        'name: qa',
+        'dataset:',
+        '  file: qa.csv',
+        `  columns: ${columns}`,
+        'variants: [{ name: a, target: { name: echo } }]',
+        'scorers: [{ name: exact_match }]',
+      ].join('\n'),
+    );
+    return path;
+  }
+
+  it('reads the file with them and leaves them out of the body', async () => {
+    const spec = await loadExperimentFile(
+      experimentFile('{ input: [question, context], expectedOutput: answer }'),
+    );
+    expect(spec.dataset).toEqual({
+      id: 'qa',
+      items: [{ input: { question: 'q1', context: 'c1' }, expectedOutput: 'a1' }],
+    });
+  });
+
+  it('refuses columns that are not names, and says where to name the input', async () => {
+    await expect(loadExperimentFile(experimentFile('{ input: 3 }'))).rejects.toThrow(
+      ExperimentFileError,
+    );
+    await expect(loadExperimentFile(experimentFile('{ answer: x }'))).rejects.toThrow(
+      'dataset.columns has an unknown key "answer" (allowed: input, expectedOutput, id)',
+    );
+    await expect(loadExperimentFile(experimentFile('{ id: question }'))).rejects.toThrow(
+      'qa.csv line 1: the header has no "input" column (columns: question, context, answer); name the input column in dataset.columns.input',
+    );
   });
 });
 

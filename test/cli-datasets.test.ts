@@ -130,6 +130,25 @@ describe('runledger datasets / export / rerun', () => {
     const both = await cli(['submit', join(dir, 'more.csv'), '--dataset', 'x', '--target', 'echo']);
     expect(both.code).toBe(1);
     expect(both.stderr).toBe('error: give a file or --dataset, not both\n');
+    const foreign = file('foreign.csv', 'country,capital\nit,Rome\n');
+    const unmapped = await cli(['datasets', 'push', foreign]);
+    expect(unmapped.code).toBe(1);
+    expect(unmapped.stderr).toContain(
+      'the header has no "input" column (columns: country, capital); name the input column with --input-column NAME',
+    );
+    const mapped = await cli([
+      'datasets',
+      'push',
+      foreign,
+      '--input-column',
+      'country',
+      '--expected-column',
+      'capital',
+    ]);
+    expect(mapped.stderr).toBe('');
+    expect(mapped.stdout.split('\n')[0]).toMatch(
+      /^dataset foreign version 1: 1 items, sha256:[0-9a-f]{16} \(created\)$/,
+    );
     const del = await cli(['datasets', 'delete', 'capitals']);
     expect(del.stdout).toBe('deleted dataset capitals\n');
     const gone = await cli(['datasets', 'get', 'capitals']);

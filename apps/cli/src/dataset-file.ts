@@ -13,11 +13,15 @@
  *   an empty metadata cell is kept as "" (omitted in a `:json` column); an empty `input:json`
  *   cell is an error.
  *
+ * A file exported from elsewhere (`question,answer`) is read with `DatasetColumns`: which of its
+ * columns (CSV) or fields (JSONL) hold the id, the input and the expected output.
+ *
  * Errors are `DatasetFileError` carrying the file name and the 1-based line number.
  */
 import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
 import { CsvError, parse } from 'csv-parse';
 import type { DatasetItem } from './client.js';
 
@@ -59,6 +63,100 @@ export function datasetIdFromFile(file: string): string {
 const ITEM_KEYS = new Set(['id', 'input', 'expectedOutput', 'expected_output', 'metadata']);
 
 /**
+ * Which columns (CSV) or fields (JSONL) of a file hold an item's parts, for files whose names are
+ * not `id`, `input` and `expectedOutput` (`question,answer`). A part left out keeps its default
+ * name. `input` of one name: the input is that column's value; of several: an object of them by
+ * name (`["question", "context"]` -> `{"question": ..., "context": ...}`). Every other column or
+ * field goes into `metadata` under its name (JSONL: only with a mapping; without one an unknown
+ * field is an error, to catch typos like `expected`).
+ */
+export interface DatasetColumns {
+  id?: string;
+  input?: string[];
+  expectedOutput?: string;
+}
+
+/** Options of `readDatasetFile` / `loadDatasetFile`. */
+export interface ReadDatasetOptions {
+  /** Where the item's parts are, when not under their default names. @defaultValue none */
+  columns?: DatasetColumns;
+  /**
+   * Said after the error of a file without an input column or with an unknown field: how the
+   * caller names the input (`name the input column with --input-column NAME`). @defaultValue none
+   */
+  mappingHint?: string;
+}
+
+/** What `addColumnOptions` parses: `--input-column`, `--expected-column`, `--id-column`. */
+export interface ColumnOptions {
+  inputColumn?: string[];
+  expectedColumn?: string;
+  idColumn?: string;
+}
+
+/** The hint of a file read with the CLI's column flags (`ReadDatasetOptions.mappingHint`). */
+export const COLUMN_FLAGS_HINT =
+  'name the input column with --input-column NAME (and --expected-column, --id-column)';
+
+/** Adds `--input-column`, `--expected-column` and `--id-column` (see `DatasetColumns`) to `command`. */
+export function addColumnOptions(command: Command): Command {
+  return command
+    .option(
+      '--input-column <names>',
+      'the column (CSV) or field (JSONL) holding the input (default: input); several, comma-separated: the input is an object of them',
+      (value: string) => value.split(',').map((name) => name.trim()),
+    )
+    .option(
+      '--expected-column <name>',
+      'the column or field holding the expected output (default: expectedOutput or expected_output)',
+    )
+    .option('--id-column <name>', 'the column or field holding the item id (default: id)');
+}
+
+/** The `ReadDatasetOptions` of parsed column flags (the CLI's hint included). */
+export function readOptionsOf(opts: ColumnOptions): ReadDatasetOptions {
+  const columns: DatasetColumns = {};
+  if (opts.inputColumn) columns.input = opts.inputColumn;
+  if (opts.expectedColumn !== undefined) columns.expectedOutput = opts.expectedColumn;
+  if (opts.idColumn !== undefined) columns.id = opts.idColumn;
+  return { columns, mappingHint: COLUMN_FLAGS_HINT };
+}
+
+/** True when `columns` maps at least one part. */
+function hasMapping(columns: DatasetColumns | undefined): columns is DatasetColumns {
+  return (
+    columns !== undefined &&
+    (columns.id !== undefined ||
+      (columns.input?.length ?? 0) > 0 ||
+      columns.expectedOutput !== undefined)
+  );
+}
+
+/**
+ * The reason `columns` cannot be used (an empty name, a column mapped to two parts), or null.
+ */
+export function columnsProblem(columns: DatasetColumns): string | null {
+  const parts: [string, string][] = [];
+  if (columns.id !== undefined) parts.push(['the id', columns.id]);
+  for (const name of columns.input ?? []) parts.push(['the input', name]);
+  if (columns.expectedOutput !== undefined) {
+    parts.push(['the expected output', columns.expectedOutput]);
+  }
+  const seen = new Map<string, string>();
+  for (const [part, name] of parts) {
+    if (name.trim() === '') return `the column of ${part} has an empty name`;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      return first === part
+        ? `column "${name}" is named twice for ${part}`
+        : `column "${name}" cannot hold both ${first} and ${part}`;
+    }
+    seen.set(name, part);
+  }
+  return null;
+}
+
+/**
  * The format of `file` by its extension (`.jsonl`, `.ndjson`, `.csv`).
  * @throws DatasetFileError for any other extension.
  */
@@ -75,14 +173,21 @@ export function datasetFormat(file: string): DatasetFormat {
 
 /**
  * Streams the items of a `.jsonl`/`.ndjson`/`.csv` file with their line numbers.
- * @throws DatasetFileError (bad extension, unreadable file, invalid line, no items).
+ * @throws DatasetFileError (bad extension, bad `options.columns`, unreadable file, invalid
+ *   line, no items).
  */
-export async function* readDatasetFile(file: string): AsyncGenerator<DatasetRecord> {
+export async function* readDatasetFile(
+  file: string,
+  options: ReadDatasetOptions = {},
+): AsyncGenerator<DatasetRecord> {
   const format = datasetFormat(file);
   const name = basename(file);
+  const problem = options.columns ? columnsProblem(options.columns) : null;
+  if (problem) throw new DatasetFileError(name, null, problem);
   let count = 0;
   try {
-    const records = format === 'csv' ? readCsv(file, name) : readJsonl(file, name);
+    const records =
+      format === 'csv' ? readCsv(file, name, options) : readJsonl(file, name, options);
     for await (const record of records) {
       count++;
       yield record;
@@ -98,13 +203,24 @@ export async function* readDatasetFile(file: string): AsyncGenerator<DatasetReco
 }
 
 /** Reads every item of a dataset file into memory (see `readDatasetFile`). */
-export async function loadDatasetFile(file: string): Promise<DatasetRecord[]> {
+export async function loadDatasetFile(
+  file: string,
+  options: ReadDatasetOptions = {},
+): Promise<DatasetRecord[]> {
   const records: DatasetRecord[] = [];
-  for await (const record of readDatasetFile(file)) records.push(record);
+  for await (const record of readDatasetFile(file, options)) records.push(record);
   return records;
 }
 
-async function* readJsonl(file: string, name: string): AsyncGenerator<DatasetRecord> {
+/** `; <hint>` when there is one, else nothing: the end of an error the caller's mapping fixes. */
+const hinted = (options: ReadDatasetOptions) =>
+  options.mappingHint ? `; ${options.mappingHint}` : '';
+
+async function* readJsonl(
+  file: string,
+  name: string,
+  options: ReadDatasetOptions,
+): AsyncGenerator<DatasetRecord> {
   const lines = createInterface({
     input: createReadStream(file, { encoding: 'utf8' }),
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -120,11 +236,19 @@ async function* readJsonl(file: string, name: string): AsyncGenerator<DatasetRec
     } catch (err) {
       throw new DatasetFileError(name, line, `invalid JSON: ${(err as Error).message}`);
     }
-    yield { item: toItem(value, name, line), line };
+    const item = hasMapping(options.columns)
+      ? mappedItem(value, options.columns, name, line)
+      : toItem(value, name, line, options);
+    yield { item, line };
   }
 }
 
-function toItem(value: unknown, name: string, line: number): DatasetItem {
+function toItem(
+  value: unknown,
+  name: string,
+  line: number,
+  options: ReadDatasetOptions,
+): DatasetItem {
   const fail = (reason: string) => new DatasetFileError(name, line, reason);
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw fail('expected a JSON object like {"input": ..., "expectedOutput": ...}');
@@ -132,7 +256,9 @@ function toItem(value: unknown, name: string, line: number): DatasetItem {
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!ITEM_KEYS.has(key)) {
-      throw fail(`unknown field "${key}" (allowed: id, input, expectedOutput, metadata)`);
+      throw fail(
+        `unknown field "${key}" (allowed: id, input, expectedOutput, metadata)${hinted(options)}`,
+      );
     }
   }
   if (!('input' in record) || record.input === undefined) throw fail('missing "input"');
@@ -155,6 +281,61 @@ function toItem(value: unknown, name: string, line: number): DatasetItem {
   return item;
 }
 
+/**
+ * The item of a JSONL object read with `columns`: the mapped fields (a part not mapped under its
+ * default name: `id`, `input`, `expectedOutput` / `expected_output`), a `metadata` object merged
+ * into the metadata, every other field in the metadata under its name.
+ */
+function mappedItem(
+  value: unknown,
+  columns: DatasetColumns,
+  name: string,
+  line: number,
+): DatasetItem {
+  const fail = (reason: string) => new DatasetFileError(name, line, reason);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw fail('expected a JSON object');
+  }
+  const record = value as Record<string, unknown>;
+  const inputs = columns.input?.length ? columns.input : ['input'];
+  const idField = columns.id ?? 'id';
+  const expectedFields =
+    columns.expectedOutput !== undefined
+      ? [columns.expectedOutput]
+      : ['expectedOutput', 'expected_output'];
+  for (const field of inputs) {
+    if (record[field] === undefined) throw fail(`missing "${field}" (the input)`);
+  }
+  const item: DatasetItem = {
+    input:
+      inputs.length === 1
+        ? record[inputs[0] as string]
+        : Object.fromEntries(inputs.map((f) => [f, record[f]])),
+  };
+  const id = record[idField];
+  if (id !== undefined && id !== null) {
+    if (typeof id === 'number') item.id = String(id);
+    else if (typeof id === 'string' && id !== '') item.id = id;
+    else throw fail(`"${idField}" (the id) must be a non-empty string or a number`);
+  }
+  const expectedField = expectedFields.find((f) => record[f] !== undefined);
+  if (expectedField !== undefined) item.expectedOutput = record[expectedField];
+  const taken = new Set([...inputs, idField, ...expectedFields]);
+  const metadata: Record<string, unknown> = {};
+  const nested = taken.has('metadata') ? undefined : record.metadata;
+  if (nested !== undefined) {
+    if (!nested || typeof nested !== 'object' || Array.isArray(nested)) {
+      throw fail('"metadata" must be a JSON object');
+    }
+    Object.assign(metadata, nested);
+  }
+  for (const [key, v] of Object.entries(record)) {
+    if (!taken.has(key) && key !== 'metadata') metadata[key] = v;
+  }
+  if (Object.keys(metadata).length > 0) item.metadata = metadata;
+  return item;
+}
+
 /** What one CSV column holds: its role, and for metadata the key. */
 interface CsvColumn {
   header: string;
@@ -164,14 +345,22 @@ interface CsvColumn {
   json: boolean;
 }
 
-/** Reads a CSV header cell: `name` or `name:json`. @returns null for an empty name. */
-export function csvColumn(header: string): CsvColumn | null {
+/**
+ * Reads a CSV header cell: `name` or `name:json`, its role by `columns` (a part not mapped under
+ * its default name). @returns null for an empty name.
+ */
+export function csvColumn(header: string, columns: DatasetColumns = {}): CsvColumn | null {
   const json = header.endsWith(':json');
   const name = (json ? header.slice(0, -':json'.length) : header).trim();
   if (name === '') return null;
-  if (name === 'id') return { header, role: 'id', key: name, json };
-  if (name === 'input') return { header, role: 'input', key: name, json };
-  if (name === 'expectedOutput' || name === 'expected_output') {
+  const inputs = columns.input?.length ? columns.input : ['input'];
+  if (name === (columns.id ?? 'id')) return { header, role: 'id', key: name, json };
+  if (inputs.includes(name)) return { header, role: 'input', key: name, json };
+  if (
+    columns.expectedOutput !== undefined
+      ? name === columns.expectedOutput
+      : name === 'expectedOutput' || name === 'expected_output'
+  ) {
     return { header, role: 'expected', key: name, json };
   }
   if (name === 'metadata') return { header, role: 'metadata-object', key: name, json };
@@ -179,7 +368,13 @@ export function csvColumn(header: string): CsvColumn | null {
   return { header, role: 'metadata', key: key || name, json };
 }
 
-async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecord> {
+async function* readCsv(
+  file: string,
+  name: string,
+  options: ReadDatasetOptions,
+): AsyncGenerator<DatasetRecord> {
+  const mapping = options.columns ?? {};
+  const inputs = mapping.input?.length ? mapping.input : ['input'];
   const parser = createReadStream(file).pipe(
     parse({ bom: true, info: true, skip_empty_lines: true, relax_quotes: false }),
   );
@@ -195,19 +390,41 @@ async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecor
         const header = record.map((h) => h.trim());
         const parsed: CsvColumn[] = [];
         for (const h of header) {
-          const column = csvColumn(h);
+          const column = csvColumn(h, mapping);
           if (!column) throw fail('the header has an empty column name');
           parsed.push(column);
         }
+        const mapped: [string, string | undefined][] = [
+          ['the id', mapping.id],
+          ['the expected output', mapping.expectedOutput],
+          ...(mapping.input ?? []).map((n): [string, string] => ['the input', n]),
+        ];
+        for (const [part, column] of mapped) {
+          if (
+            column !== undefined &&
+            !parsed.some((c) => c.key === column && c.role !== 'metadata')
+          ) {
+            throw fail(
+              `the header has no "${column}" column for ${part} (columns: ${header.join(', ')})`,
+            );
+          }
+        }
         if (!parsed.some((c) => c.role === 'input')) {
-          throw fail(`the header has no "input" column (columns: ${header.join(', ')})`);
+          throw fail(
+            `the header has no "input" column (columns: ${header.join(', ')})${hinted(options)}`,
+          );
         }
         const seen = new Set<string>();
         for (const c of parsed) {
-          const id = c.role === 'metadata' ? `metadata.${c.key}` : c.role;
+          const id =
+            c.role === 'metadata'
+              ? `metadata.${c.key}`
+              : c.role === 'input'
+                ? `input.${c.key}`
+                : c.role;
           if (seen.has(id)) {
             throw fail(
-              c.role === 'expected'
+              c.role === 'expected' && mapping.expectedOutput === undefined
                 ? 'use one of "expectedOutput" and "expected_output", not both'
                 : `duplicate column "${c.header.replace(/:json$/, '')}"`,
             );
@@ -224,6 +441,8 @@ async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecor
         continue;
       }
       const item: DatasetItem = { input: '' };
+      /** The input's columns by name, when it has several. */
+      const input: Record<string, unknown> | null = inputs.length > 1 ? {} : null;
       const metadata: Record<string, unknown> = {};
       let metadataObject: Record<string, unknown> | null = null;
       const json = (cell: string, column: CsvColumn): unknown => {
@@ -241,7 +460,9 @@ async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecor
           if (!empty) item.id = cell.trim();
         } else if (column.role === 'input') {
           if (column.json && empty) throw fail(`column "${column.header}": empty cell`);
-          item.input = column.json ? json(cell, column) : cell;
+          const value = column.json ? json(cell, column) : cell;
+          if (input) input[column.key] = value;
+          else item.input = value;
         } else if (column.role === 'expected') {
           if (cell !== '' && !(column.json && empty)) {
             item.expectedOutput = column.json ? json(cell, column) : cell;
@@ -257,6 +478,7 @@ async function* readCsv(file: string, name: string): AsyncGenerator<DatasetRecor
           if (!empty) metadata[column.key] = json(cell, column);
         } else metadata[column.key] = cell;
       }
+      if (input) item.input = input;
       const allMetadata = { ...(metadataObject ?? {}), ...metadata };
       if (Object.keys(allMetadata).length > 0) item.metadata = allMetadata;
       yield { item, line: info.lines };

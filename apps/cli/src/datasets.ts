@@ -14,7 +14,13 @@ import {
   RunledgerApiError,
   type RunledgerClient,
 } from './client.js';
-import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
+import {
+  addColumnOptions,
+  type ColumnOptions,
+  datasetIdFromFile,
+  loadDatasetFile,
+  readOptionsOf,
+} from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
 import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
 import { followRun } from './watch.js';
@@ -68,7 +74,7 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .command('datasets')
     .description('named datasets with immutable versions, stored by the API');
 
-  datasets
+  const push = datasets
     .command('push')
     .description(
       'push a dataset file (.jsonl, .ndjson or .csv): creates the dataset (version 1) or adds a version',
@@ -78,43 +84,51 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
     .option('--name <name>', 'the dataset name (default: the id; renames an existing dataset)')
     .option('--replace', 'the new version holds the file only (the default)')
     .option('--append', "the new version holds the latest version's items, then the file's")
-    .option('--json', 'print the dataset as JSON')
-    .action(
-      async (
-        file: string,
-        opts: { id?: string; name?: string; replace?: boolean; append?: boolean; json?: boolean },
-      ) => {
-        if (opts.replace && opts.append) throw fail('--replace and --append exclude each other');
-        const api = options.client();
-        const id = opts.id ?? datasetIdFromFile(file);
-        const items: DatasetItem[] = (await loadDatasetFile(file)).map((r) => r.item);
-        let existing = true;
-        try {
-          await api.datasets.get(id);
-        } catch (e) {
-          if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
-          existing = false;
-        }
-        const dataset = existing
-          ? await api.datasets.addItems(id, {
-              items,
-              mode: opts.append ? 'append' : 'replace',
-              ...(opts.name ? { name: opts.name } : {}),
-            })
-          : await api.datasets.create({ id, name: opts.name ?? id, items });
-        if (opts.json) {
-          out(formatJson(dataset));
-          return;
-        }
-        const latest = dataset.versions[dataset.versions.length - 1];
-        out(
-          `dataset ${dataset.id} version ${dataset.latestVersion}: ${latest?.itemCount ?? 0} items, ${latest?.contentHash ?? '-'}${existing ? '' : ' (created)'}\n`,
-        );
-        out(
-          `run it: runledger submit --dataset ${dataset.id}@${dataset.latestVersion} --target <name>\n`,
-        );
+    .option('--json', 'print the dataset as JSON');
+  addColumnOptions(push).action(
+    async (
+      file: string,
+      opts: ColumnOptions & {
+        id?: string;
+        name?: string;
+        replace?: boolean;
+        append?: boolean;
+        json?: boolean;
       },
-    );
+    ) => {
+      if (opts.replace && opts.append) throw fail('--replace and --append exclude each other');
+      const api = options.client();
+      const id = opts.id ?? datasetIdFromFile(file);
+      const items: DatasetItem[] = (await loadDatasetFile(file, readOptionsOf(opts))).map(
+        (r) => r.item,
+      );
+      let existing = true;
+      try {
+        await api.datasets.get(id);
+      } catch (e) {
+        if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
+        existing = false;
+      }
+      const dataset = existing
+        ? await api.datasets.addItems(id, {
+            items,
+            mode: opts.append ? 'append' : 'replace',
+            ...(opts.name ? { name: opts.name } : {}),
+          })
+        : await api.datasets.create({ id, name: opts.name ?? id, items });
+      if (opts.json) {
+        out(formatJson(dataset));
+        return;
+      }
+      const latest = dataset.versions[dataset.versions.length - 1];
+      out(
+        `dataset ${dataset.id} version ${dataset.latestVersion}: ${latest?.itemCount ?? 0} items, ${latest?.contentHash ?? '-'}${existing ? '' : ' (created)'}\n`,
+      );
+      out(
+        `run it: runledger submit --dataset ${dataset.id}@${dataset.latestVersion} --target <name>\n`,
+      );
+    },
+  );
 
   datasets
     .command('list')

@@ -22,7 +22,7 @@ import {
   type RunledgerClient,
   TERMINAL_STATUSES,
 } from './client.js';
-import { datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
+import { type DatasetColumns, datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
 import { formatJson, formatTable, percent } from './format.js';
 import {
   addGateOptions,
@@ -44,8 +44,9 @@ export class ExperimentFileError extends Error {
 
 /**
  * Reads an experiment file: YAML (or JSON) holding the `POST /v1/experiments` body. Its
- * `dataset` may be `{ file: path.jsonl|.csv, id?, version? }` (the path relative to the YAML
- * file), read with `loadDatasetFile`; `dataset.id` then defaults to `datasetIdFromFile(file)`
+ * `dataset` may be `{ file: path.jsonl|.csv, columns?, id?, version? }` (the path relative to
+ * the YAML file; `columns` as `DatasetColumns`, `input` a name or a list), read with
+ * `loadDatasetFile`; `dataset.id` then defaults to `datasetIdFromFile(file)`
  * (as for `submit FILE` and `datasets push FILE`).
  * @throws ExperimentFileError, DatasetFileError.
  */
@@ -69,8 +70,14 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
   const dataset = spec.dataset as Record<string, unknown> | undefined;
   if (dataset && typeof dataset.file === 'string') {
     const path = isAbsolute(dataset.file) ? dataset.file : resolve(dirname(file), dataset.file);
-    const items: DatasetItem[] = (await loadDatasetFile(path)).map((r) => r.item);
-    const { file: name, ...rest } = dataset;
+    const columns = experimentColumns(file, dataset.columns);
+    const items: DatasetItem[] = (
+      await loadDatasetFile(path, {
+        ...(columns ? { columns } : {}),
+        mappingHint: 'name the input column in dataset.columns.input',
+      })
+    ).map((r) => r.item);
+    const { file: name, columns: _columns, ...rest } = dataset;
     spec.dataset = {
       id: datasetIdFromFile(String(name)),
       ...rest,
@@ -78,6 +85,34 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
     } as ExperimentSpecInput['dataset'];
   }
   return spec;
+}
+
+/**
+ * The `DatasetColumns` of an experiment file's `dataset.columns` (`{input: NAME | [NAMES],
+ * expectedOutput?: NAME, id?: NAME}`), or undefined when it has none.
+ * @throws ExperimentFileError when it is not such an object.
+ */
+function experimentColumns(file: string, value: unknown): DatasetColumns | undefined {
+  if (value === undefined || value === null) return undefined;
+  const bad = (why: string) =>
+    new ExperimentFileError(
+      `${file}: dataset.columns ${why} (e.g. {input: question, expectedOutput: answer, id: qid})`,
+    );
+  if (typeof value !== 'object' || Array.isArray(value)) throw bad('must be an object');
+  const columns: DatasetColumns = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'input') {
+      const names = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== 'string')) {
+        throw bad('input must be a column name or a list of them');
+      }
+      columns.input = names as string[];
+    } else if (key === 'expectedOutput' || key === 'id') {
+      if (typeof v !== 'string') throw bad(`${key} must be a column name`);
+      columns[key] = v;
+    } else throw bad(`has an unknown key "${key}" (allowed: input, expectedOutput, id)`);
+  }
+  return columns;
 }
 
 /** Options of `watchExperiment`. */

@@ -31,7 +31,13 @@ import {
   type RunledgerClient,
   type RunSpecHeaderInput,
 } from './client.js';
-import { datasetIdFromFile, readDatasetFile } from './dataset-file.js';
+import {
+  addColumnOptions,
+  type ColumnOptions,
+  datasetIdFromFile,
+  readDatasetFile,
+  readOptionsOf,
+} from './dataset-file.js';
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
 import {
@@ -264,7 +270,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       '--watch',
       'follow the run with a progress bar, print its summary, and exit 0 only if it completed with no failed item and every gate held (exit codes: see README)',
     );
-  addGateOptions(submit)
+  addGateOptions(addColumnOptions(submit))
     .option('--json', 'print the created (or, with --watch, finished) run as JSON')
     .action(async (fileArg: string | undefined, opts: SubmitOptions) => {
       const api = client();
@@ -282,6 +288,14 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       }
       if (opts.dataset === undefined && fileArg === undefined) {
         throw new CliError('give a dataset file, or --dataset ID[@VERSION] for a stored dataset');
+      }
+      if (
+        opts.dataset !== undefined &&
+        (opts.inputColumn || opts.expectedColumn !== undefined || opts.idColumn !== undefined)
+      ) {
+        throw new CliError(
+          '--input-column, --expected-column and --id-column read a file: a stored dataset has its items already',
+        );
       }
       const stored = opts.dataset === undefined ? null : parseDatasetRef(opts.dataset);
       const file = fileArg ?? '';
@@ -313,6 +327,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         };
       }
       const requestOptions = opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {};
+      const readOptions = readOptionsOf(opts);
 
       const lines: number[] = [];
       let created: Run;
@@ -322,7 +337,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           created = await api.runs.create({ ...header, dataset: stored }, requestOptions);
         } else if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
           async function* items(): AsyncGenerator<DatasetItem> {
-            for await (const record of readDatasetFile(file)) {
+            for await (const record of readDatasetFile(file, readOptions)) {
               lines.push(record.line);
               yield record.item;
             }
@@ -330,7 +345,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           created = await api.runs.createStream(header, items(), requestOptions);
         } else {
           const items: DatasetItem[] = [];
-          for await (const record of readDatasetFile(file)) {
+          for await (const record of readDatasetFile(file, readOptions)) {
             lines.push(record.line);
             items.push(record.item);
           }
@@ -563,7 +578,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
   return program;
 }
 
-interface SubmitOptions extends GateOptions {
+interface SubmitOptions extends GateOptions, ColumnOptions {
   target: string;
   config?: Record<string, unknown>;
   scorer: NamedRef[];
