@@ -20,5 +20,10 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // expect.poll waits for a page or a run to reach a state; vitest's default (1 s) is a
+    // wall-clock window a busy 2-core machine can miss (a dashboard test polling for a page that
+    // took longer to load failed once beside a CI run). A poll still fails when the state never
+    // comes, 15 s later.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
