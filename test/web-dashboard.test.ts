@@ -118,9 +118,44 @@ afterEach(async (ctx) => {
 
 const resultRows = () => page.locator('table[aria-label="results"] tbody tr');
 
+/**
+ * A page script recording the latency chart's percentile captions as drawn (`window.captions`,
+ * `Caption`s): the span each covers on its canvas by its text alignment, and the x of the line it
+ * captions (the last `moveTo` before it). Plain JavaScript: it runs in the page.
+ */
+const CAPTION_PROBE = `
+  window.captions = [];
+  let lineX = NaN;
+  const proto = CanvasRenderingContext2D.prototype;
+  const { fillText, moveTo } = proto;
+  proto.moveTo = function (x, y) {
+    lineX = x;
+    return moveTo.call(this, x, y);
+  };
+  proto.fillText = function (text, x, y, maxWidth) {
+    if (/^p(50|90|99) /.test(text)) {
+      const width = this.measureText(text).width;
+      const align = this.textAlign;
+      const from = align === 'right' || align === 'end' ? x - width : align === 'center' ? x - width / 2 : x;
+      window.captions.push({ text, from, to: from + width, lineX, canvasWidth: this.canvas.width });
+    }
+    return fillText.call(this, text, x, y, maxWidth);
+  };
+`;
+
+/** A percentile caption of the latency chart as drawn (`CAPTION_PROBE`): its span and its line's x, canvas px. */
+interface Caption {
+  text: string;
+  from: number;
+  to: number;
+  lineX: number;
+  canvasWidth: number;
+}
+
 describe('dashboard pages', () => {
   it('a submitted run shows its progress reaching 100% with exact counters', async () => {
     const run = await submit(mixedItems(150), { name: 'progress run' });
+    await page.addInitScript({ content: CAPTION_PROBE });
     const streams: string[] = [];
     page.on('request', (req) => {
       if (req.url().endsWith(`/v1/runs/${run.id}/events`)) streams.push(req.url());
@@ -144,8 +179,18 @@ describe('dashboard pages', () => {
     const card = page.locator('.card[data-scorer="exact_match"]');
     expect(await card.locator('.big').textContent()).toBe('62.5%');
     expect(await card.getByTestId('of-scored').textContent()).toContain('83.3% of scored');
-    // the latency histogram (uPlot draws on a canvas)
+    // the latency histogram (uPlot draws on a canvas), its p50 / p90 / p99 captioned inside it
     await expect.poll(() => page.getByTestId('latency-chart').locator('canvas').count()).toBe(1);
+    const captions = async () => ((await page.evaluate('window.captions')) as Caption[]).slice(-3);
+    await expect
+      .poll(async () => (await captions()).map((c) => c.text.split(' ')[0]))
+      .toEqual(['p50', 'p90', 'p99']);
+    for (const caption of await captions()) {
+      // on the canvas, and beside its line, not across it
+      expect(caption.from, caption.text).toBeGreaterThanOrEqual(0);
+      expect(caption.to, caption.text).toBeLessThanOrEqual(caption.canvasWidth);
+      expect(caption.from > caption.lineX || caption.to < caption.lineX, caption.text).toBe(true);
+    }
     // the runs list shows it too
     await page.goto(`${api.url}/runs`);
     await expect.poll(() => page.locator(`tr[data-run-id="${run.id}"]`).count()).toBe(1);
