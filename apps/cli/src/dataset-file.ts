@@ -236,13 +236,16 @@ async function* readJsonl(
     } catch (err) {
       throw new DatasetFileError(name, line, `invalid JSON: ${(err as Error).message}`);
     }
-    const item = hasMapping(options.columns)
-      ? mappedItem(value, options.columns, name, line)
-      : toItem(value, name, line, options);
-    yield { item, line };
+    yield { item: toItem(value, name, line, options), line };
   }
 }
 
+/**
+ * The item of one JSONL line: its parts under `options.columns` or their default names (`id`,
+ * `input`, `expectedOutput` / `expected_output`), a `metadata` object merged into the metadata,
+ * every other field (only with a mapping: without one it is an error) in the metadata under its
+ * name.
+ */
 function toItem(
   value: unknown,
   name: string,
@@ -254,57 +257,27 @@ function toItem(
     throw fail('expected a JSON object like {"input": ..., "expectedOutput": ...}');
   }
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!ITEM_KEYS.has(key)) {
-      throw fail(
-        `unknown field "${key}" (allowed: id, input, expectedOutput, metadata)${hinted(options)}`,
-      );
+  const columns = options.columns ?? {};
+  if (!hasMapping(columns)) {
+    for (const key of Object.keys(record)) {
+      if (!ITEM_KEYS.has(key)) {
+        throw fail(
+          `unknown field "${key}" (allowed: id, input, expectedOutput, metadata)${hinted(options)}`,
+        );
+      }
     }
   }
-  if (!('input' in record) || record.input === undefined) throw fail('missing "input"');
-  const item: DatasetItem = { input: record.input };
-  if (record.id !== undefined && record.id !== null) {
-    if (typeof record.id === 'number') item.id = String(record.id);
-    else if (typeof record.id === 'string' && record.id !== '') item.id = record.id;
-    else throw fail('"id" must be a non-empty string or a number');
-  }
-  const expected =
-    record.expectedOutput !== undefined ? record.expectedOutput : record.expected_output;
-  if (expected !== undefined) item.expectedOutput = expected;
-  if (record.metadata !== undefined) {
-    const metadata = record.metadata;
-    if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) {
-      throw fail('"metadata" must be a JSON object');
-    }
-    item.metadata = metadata as Record<string, unknown>;
-  }
-  return item;
-}
-
-/**
- * The item of a JSONL object read with `columns`: the mapped fields (a part not mapped under its
- * default name: `id`, `input`, `expectedOutput` / `expected_output`), a `metadata` object merged
- * into the metadata, every other field in the metadata under its name.
- */
-function mappedItem(
-  value: unknown,
-  columns: DatasetColumns,
-  name: string,
-  line: number,
-): DatasetItem {
-  const fail = (reason: string) => new DatasetFileError(name, line, reason);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw fail('expected a JSON object');
-  }
-  const record = value as Record<string, unknown>;
   const inputs = columns.input?.length ? columns.input : ['input'];
   const idField = columns.id ?? 'id';
   const expectedFields =
     columns.expectedOutput !== undefined
       ? [columns.expectedOutput]
       : ['expectedOutput', 'expected_output'];
+  /** `"id"`, or `"qid" (the id)` for a mapped field. */
+  const named = (field: string, part: string) =>
+    field === part ? `"${field}"` : `"${field}" (the ${part})`;
   for (const field of inputs) {
-    if (record[field] === undefined) throw fail(`missing "${field}" (the input)`);
+    if (record[field] === undefined) throw fail(`missing ${named(field, 'input')}`);
   }
   const item: DatasetItem = {
     input:
@@ -316,23 +289,20 @@ function mappedItem(
   if (id !== undefined && id !== null) {
     if (typeof id === 'number') item.id = String(id);
     else if (typeof id === 'string' && id !== '') item.id = id;
-    else throw fail(`"${idField}" (the id) must be a non-empty string or a number`);
+    else throw fail(`${named(idField, 'id')} must be a non-empty string or a number`);
   }
   const expectedField = expectedFields.find((f) => record[f] !== undefined);
   if (expectedField !== undefined) item.expectedOutput = record[expectedField];
   const taken = new Set([...inputs, idField, ...expectedFields]);
-  const metadata: Record<string, unknown> = {};
   const nested = taken.has('metadata') ? undefined : record.metadata;
-  if (nested !== undefined) {
-    if (!nested || typeof nested !== 'object' || Array.isArray(nested)) {
-      throw fail('"metadata" must be a JSON object');
-    }
-    Object.assign(metadata, nested);
+  if (nested !== undefined && (!nested || typeof nested !== 'object' || Array.isArray(nested))) {
+    throw fail('"metadata" must be a JSON object');
   }
+  const metadata: Record<string, unknown> = { ...(nested as Record<string, unknown> | undefined) };
   for (const [key, v] of Object.entries(record)) {
     if (!taken.has(key) && key !== 'metadata') metadata[key] = v;
   }
-  if (Object.keys(metadata).length > 0) item.metadata = metadata;
+  if (nested !== undefined || Object.keys(metadata).length > 0) item.metadata = metadata;
   return item;
 }
 
