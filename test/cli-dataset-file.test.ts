@@ -265,7 +265,10 @@ describe('column mapping (--input-column, --expected-column, --id-column)', () =
 
   it('makes several input columns one object input, :json columns parsed', async () => {
     const path = file('csv', 'question,context:json,expectedOutput\nq1,"{""page"":3}",a\n');
-    const records = await loadDatasetFile(path, { columns: { input: ['question', 'context'] } });
+    // a column named with or without its :json suffix
+    const records = await loadDatasetFile(path, {
+      columns: { input: ['question', 'context:json'] },
+    });
     expect(records).toEqual([
       { line: 2, item: { input: { question: 'q1', context: { page: 3 } }, expectedOutput: 'a' } },
     ]);

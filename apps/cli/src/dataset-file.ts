@@ -343,7 +343,14 @@ async function* readCsv(
   name: string,
   options: ReadDatasetOptions,
 ): AsyncGenerator<DatasetRecord> {
-  const mapping = options.columns ?? {};
+  // a column is named without its `:json` suffix (`--input-column context` for `context:json`);
+  // a name given with it means the same column
+  const bare = (column: string) => column.replace(/:json$/, '');
+  const given = options.columns ?? {};
+  const mapping: DatasetColumns = {};
+  if (given.input) mapping.input = given.input.map(bare);
+  if (given.expectedOutput !== undefined) mapping.expectedOutput = bare(given.expectedOutput);
+  if (given.id !== undefined) mapping.id = bare(given.id);
   const inputs = mapping.input?.length ? mapping.input : ['input'];
   const parser = createReadStream(file).pipe(
     parse({ bom: true, info: true, skip_empty_lines: true, relax_quotes: false }),
