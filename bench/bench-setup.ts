@@ -3,6 +3,7 @@
  * declared once with their defaults, and the Redis it measures against (`REDIS_URL` when set,
  * else a private redis-server on a free port).
  */
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRedis } from '@runledger/shared';
 import type { Redis } from 'ioredis';
@@ -96,4 +97,17 @@ export function printTable(head: readonly string[], rows: readonly (readonly str
     cells.map((v, i) => v.padStart(widths[i]!)).join(' | ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
   for (const row of rows) console.log(line(row));
+}
+
+/**
+ * Prints the command that produced a benchmark's output, and when (ISO time): `npm run <script>
+ * -- <args>` when npm ran it (its `npm_lifecycle_event`), else `npx tsx <file> <args>`.
+ */
+export function printCommand(): void {
+  const args = process.argv.slice(2).join(' ');
+  const script = process.env.npm_lifecycle_event;
+  const command = script?.startsWith('bench')
+    ? `npm run ${script}${args ? ` -- ${args}` : ''}`
+    : `npx tsx ${relative(process.cwd(), process.argv[1] ?? '')}${args ? ` ${args}` : ''}`;
+  console.log(`\ncommand: ${command} (${new Date().toISOString()})`);
 }

@@ -20,7 +20,7 @@ import { chunkSizeFor, RunQueues, RunStore } from '@runledger/shared';
 import { Queue } from 'bullmq';
 import { ulid } from 'ulid';
 import { testRun } from '../test/helpers/submit.js';
-import { benchFlags, benchRedis, printTable } from './bench-setup.js';
+import { benchFlags, benchRedis, printCommand, printTable } from './bench-setup.js';
 
 const flags = benchFlags({ sizes: '10000,100000,1000000' });
 const sizes = flags.sizes.split(',').map(Number);
@@ -142,5 +142,5 @@ const head = [
   'Redis bytes per item after',
 ];
 printTable(head, rows);
-console.log(`\n${process.argv.slice(1).join(' ')} (${new Date().toISOString()})`);
+printCommand();
 process.exit(0);

@@ -18,7 +18,7 @@ import { startWorker } from '@runledger/worker';
 import { Redis } from 'ioredis';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
-import { benchFlags } from './bench-setup.js';
+import { benchFlags, printCommand } from './bench-setup.js';
 
 const flags = benchFlags({ runs: 6, items: 20_000, concurrency: '50' });
 const logger = createLogger({ level: 'warn', name: 'bench-cluster' });
@@ -137,4 +137,5 @@ for (const [i, r] of rows.entries()) {
   console.log(r.map((c, j) => c.padEnd(widths[j]!)).join(' | '));
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 }
+printCommand();
 process.exit(0);

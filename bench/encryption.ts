@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { startApi } from '@runledger/api';
 import { createLogger, ValueCipher } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
-import { benchFlags, benchRedis } from './bench-setup.js';
+import { benchFlags, benchRedis, printCommand } from './bench-setup.js';
 import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const flags = benchFlags({ items: 20_000, rounds: 3, concurrency: 50 });
@@ -116,4 +116,5 @@ console.log(
   `cipher alone: ${alone.encryptUs.toFixed(1)} µs per encrypt, ${alone.decryptUs.toFixed(1)} µs per decrypt of a ${TEXT.length + 60}-byte item JSON (+${alone.bytes} bytes stored)`,
 );
 await bench.close();
+printCommand();
 process.exit(0);

@@ -44,7 +44,7 @@
  */
 import { KeyLayout, type Run } from '@runledger/shared';
 import { freePort } from '../test/helpers/redis-server.js';
-import { benchFlags, benchRedis } from './bench-setup.js';
+import { benchFlags, benchRedis, printCommand } from './bench-setup.js';
 import {
   cpuMs,
   pollUntil,
@@ -650,4 +650,5 @@ const failed = rows.filter((r) => r.kind === 'correctness' && r.ok === false);
 const missed = rows.filter((r) => r.kind === 'goal' && r.ok === false);
 for (const r of failed) console.log(`check failed: ${r.figure}: ${r.value} (expected ${r.goal})`);
 for (const r of missed) console.log(`goal missed: ${r.figure}: ${r.value} (goal ${r.goal})`);
+printCommand();
 process.exit(failed.length > 0 ? 1 : missed.length > 0 ? 2 : 0);

@@ -15,7 +15,7 @@
  */
 import { RunStore } from '@runledger/shared';
 import { commitTestRun } from '../test/helpers/submit.js';
-import { benchFlags, benchRedis, printTable } from './bench-setup.js';
+import { benchFlags, benchRedis, printCommand, printTable } from './bench-setup.js';
 
 const flags = benchFlags({ reads: 500 });
 if (!(flags.reads >= 1)) throw new TypeError(`--reads must be >= 1, got ${flags.reads}`);
@@ -88,4 +88,5 @@ const head = [
   'finished run: Redis us per GET',
 ];
 printTable(head, rows);
+printCommand();
 process.exit(0);

@@ -24,7 +24,7 @@
  */
 import { createRedis, KeyLayout, type Run } from '@runledger/shared';
 import { destroyRedisServer, freePort, startRedisServer } from '../test/helpers/redis-server.js';
-import { benchFlags, printTable } from './bench-setup.js';
+import { benchFlags, printCommand, printTable } from './bench-setup.js';
 import {
   cpuMs,
   pollUntil,
@@ -318,4 +318,5 @@ if (shown.length >= 2) {
     `drain items/s at ${lastRow.items} vs ${first.items}: ${pct(lastRow.drainPerS, first.drainPerS)} (goal: within 20%)${perRound.length ? `; by round: ${perRound.join(', ')}` : ''}; worker CPU per item ${pct(lastRow.workerCpuUs, first.workerCpuUs)}; bytes per item ${first.bytesPerItem.toFixed(0)} -> ${lastRow.bytesPerItem.toFixed(0)}`,
   );
 }
+printCommand();
 process.exit(failed ? 1 : 0);

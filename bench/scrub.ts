@@ -7,7 +7,7 @@
  * Usage: npx tsx --conditions=@runledger/source bench/scrub.ts [--items 20000] [--kb 100]
  */
 import { SCRUB_KINDS, Scrubber, type ScrubKind } from '@runledger/shared';
-import { benchFlags } from './bench-setup.js';
+import { benchFlags, printCommand } from './bench-setup.js';
 
 const { items: n, kb } = benchFlags({ items: 20_000, kb: 100 });
 
@@ -46,3 +46,4 @@ const row = (name: string, kinds: ScrubKind[]) => {
 console.log(`${n} items of ~${JSON.stringify(items[0]).length} bytes JSON; one core`);
 for (const kind of SCRUB_KINDS) row(kind, [kind]);
 row('all', [...SCRUB_KINDS]);
+printCommand();

@@ -13,7 +13,7 @@
 import { gzipSync } from 'node:zlib';
 import { parseSnapshot, RunStore } from '@runledger/shared';
 import { ulid } from 'ulid';
-import { benchFlags, benchRedis } from './bench-setup.js';
+import { benchFlags, benchRedis, printCommand } from './bench-setup.js';
 
 const { items: n } = benchFlags({ items: 10_000 });
 const bench = await benchRedis();
@@ -97,4 +97,5 @@ const figures: [string, string][] = [
 const width = Math.max(...figures.map(([k]) => k.length));
 console.log(`${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|------`);
 for (const [k, v] of figures) console.log(`${k.padEnd(width)} | ${v}`);
+printCommand();
 process.exit(identical ? 0 : 1);

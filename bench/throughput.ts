@@ -32,7 +32,7 @@ import { createLogger, createRedis, type Run, startTracing } from '@runledger/sh
 import { startWorker } from '@runledger/worker';
 import { Queue, Worker } from 'bullmq';
 import { freePort, waitForRedis } from '../test/helpers/redis-server.js';
-import { benchFlags, benchRedis } from './bench-setup.js';
+import { benchFlags, benchRedis, printCommand } from './bench-setup.js';
 import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const flags = benchFlags({
@@ -451,4 +451,5 @@ const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-|-${'-'.repeat(18)}`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
 await bench.close();
+printCommand();
 process.exit(0);
