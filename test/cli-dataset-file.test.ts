@@ -386,6 +386,14 @@ describe('an experiment file: dataset.columns', () => {
     await expect(loadExperimentFile(experimentFile('{ answer: x }'))).rejects.toThrow(
       'dataset.columns has an unknown key "answer" (allowed: input, expectedOutput, id)',
     );
+    const inline = join(dir, 'inline.yaml');
+    writeFileSync(
+      inline,
+      'name: x\ndataset: { items: [{ question: a }], columns: { input: question } }\nvariants: []\n',
+    );
+    await expect(loadExperimentFile(inline)).rejects.toThrow(
+      'inline.yaml: dataset.columns names the columns of dataset.file (a .jsonl or .csv file); give the file, or inline items as {input, expectedOutput}',
+    );
     await expect(loadExperimentFile(experimentFile('{ id: question }'))).rejects.toThrow(
       'qa.csv line 1: the header has no "input" column (columns: question, context, answer); name the input column in dataset.columns.input',
     );

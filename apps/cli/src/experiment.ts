@@ -68,6 +68,11 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
   }
   const spec = doc as ExperimentSpecInput & { dataset?: { file?: unknown } };
   const dataset = spec.dataset as Record<string, unknown> | undefined;
+  if (dataset && dataset.columns !== undefined && typeof dataset.file !== 'string') {
+    throw new ExperimentFileError(
+      `${file}: dataset.columns names the columns of dataset.file (a .jsonl or .csv file); give the file, or inline items as {input, expectedOutput}`,
+    );
+  }
   if (dataset && typeof dataset.file === 'string') {
     const path = isAbsolute(dataset.file) ? dataset.file : resolve(dirname(file), dataset.file);
     const columns = experimentColumns(file, dataset.columns);
