@@ -397,3 +397,84 @@ describe('target URL allowlist at submit', () => {
     expect(JSON.stringify(body)).not.toContain('pw@');
   });
 });
+
+describe('unknown fields', () => {
+  const h = useAppHarness('submit-unknown-fields');
+  beforeAll(async () => {
+    await advertiseWorker(h().store, ['echo']);
+  });
+
+  it('a typo in a run spec is refused at its path, not dropped (JSON body, items, nested)', async () => {
+    const before = await runKeys(h());
+    const res = await post(h().app, '/v1/runs', {
+      target: { name: 'echo', confg: {} },
+      dataset: { items: [{ input: 'a', question: 'b' }], vesion: '2' },
+      scorerz: [{ name: 'exact_match' }],
+      execution: { maxAttempts: 2, backoff: { type: 'fixed', delay: 5 } },
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Problem;
+    expect(body.errors?.map((e) => [e.path, e.message]).sort()).toEqual([
+      ['dataset.items.0.question', 'unknown field "question"'],
+      ['dataset.vesion', 'unknown field "vesion"'],
+      ['execution.backoff.delay', 'unknown field "delay"'],
+      ['scorerz', 'unknown field "scorerz"'],
+      ['target.confg', 'unknown field "confg"'],
+    ]);
+    expect(body.detail).toContain('scorerz: unknown field "scorerz"');
+    expect(await runKeys(h())).toEqual(before);
+  });
+
+  it('in an NDJSON submission, the spec line and item lines name their line', async () => {
+    const ndjson = (lines: unknown[]) =>
+      h().app.request('/v1/runs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`,
+      });
+    const header = await ndjson([{ target: { name: 'echo' }, scorer: [] }, { input: 1 }]);
+    expect(header.status).toBe(400);
+    expect(((await header.json()) as Problem).errors).toEqual([
+      { path: 'scorer', message: 'line 1: unknown field "scorer"' },
+    ]);
+    const item = await ndjson([
+      { target: { name: 'echo' } },
+      { input: 1 },
+      { input: 2, expected: 2 },
+    ]);
+    expect(item.status).toBe(400);
+    expect(((await item.json()) as Problem).errors).toEqual([
+      { path: 'dataset.items.1.expected', message: 'line 3: unknown field "expected"' },
+    ]);
+  });
+
+  it('an experiment and a dataset refuse them too', async () => {
+    const experiment = await post(h().app, '/v1/experiments', {
+      name: 'e',
+      dataset: { items: [{ input: 1 }], columns: { input: 'q' } },
+      variants: [{ name: 'a', target: { name: 'echo' }, trails: 2 }],
+    });
+    expect(experiment.status).toBe(400);
+    expect(((await experiment.json()) as Problem).errors?.map((e) => e.path).sort()).toEqual([
+      'variants.0.trails',
+    ]);
+    // the experiment's dataset is checked as a run spec's, after the experiment's own fields
+    const columns = await post(h().app, '/v1/experiments', {
+      name: 'e',
+      dataset: { items: [{ input: 1 }], columns: { input: 'q' } },
+      variants: [{ name: 'a', target: { name: 'echo' } }],
+    });
+    expect(columns.status).toBe(400);
+    expect(((await columns.json()) as Problem).errors).toEqual([
+      { path: 'dataset.columns', message: 'unknown field "columns"' },
+    ]);
+    const dataset = await post(h().app, '/v1/datasets', {
+      name: 'd',
+      items: [{ input: 1, answer: 1 }],
+    });
+    expect(dataset.status).toBe(400);
+    expect(((await dataset.json()) as Problem).errors).toEqual([
+      { path: 'items.0.answer', message: 'unknown field "answer"' },
+    ]);
+  });
+});

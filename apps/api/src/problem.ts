@@ -133,12 +133,20 @@ function sendProblem(c: Context, body: Problem): Response {
 /** Dotted path of a zod issue path (`['dataset', 'items', 3, 'id']` -> `dataset.items.3.id`). */
 const dottedPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
-/** Every issue of a zod error as a field error, `prefix` prepended to each path. */
+/**
+ * Every issue of a zod error as a field error, `prefix` prepended to each path; a field a strict
+ * request object does not know is `unknown field "<key>"` at `<path>.<key>`.
+ */
 export function fieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: dottedPath([...prefix, ...issue.path]),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) =>
+    // a field a strict request object does not know: one error at its own path
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: dottedPath([...prefix, ...issue.path, key]),
+          message: `unknown field "${key}"`,
+        }))
+      : [{ path: dottedPath([...prefix, ...issue.path]), message: issue.message }],
+  );
 }
 
 /**

@@ -20,7 +20,7 @@ export const MAX_VARIANTS = 20;
 export const MAX_TRIALS = 20;
 
 export const VariantSchema = z
-  .object({
+  .strictObject({
     name: NameSchema,
     target: TargetRefSchema,
     /** This variant's execution policy; defaults to the experiment's `execution`. */
@@ -37,7 +37,7 @@ export type Variant = z.infer<typeof VariantSchema>;
  * `POST /v1/runs`, errors at `dataset.*`).
  */
 export const ExperimentSpecSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
     dataset: z.record(z.string(), z.unknown()).openapi({
       description: "A run spec's dataset: `{ id?, version?, items: Item[] }`",

@@ -34,6 +34,7 @@ export const ItemSchema = z
     expectedOutput: z.unknown().optional(),
     metadata: JsonRecord.optional(),
   })
+  .strict()
   .openapi('Item');
 export type Item = z.infer<typeof ItemSchema>;
 
@@ -96,6 +97,7 @@ function isValidRegex(pattern: string): boolean {
 
 export const ScorerRefSchema = z
   .object({ name: NameSchema, config: JsonRecord.optional() })
+  .strict()
   .superRefine((scorer, ctx) => {
     const schema = BUILTIN_SCORER_CONFIGS[scorer.name as BuiltinScorerName];
     if (!schema) return;
@@ -116,6 +118,7 @@ export const ExecutionSchema = z
         type: z.enum(['fixed', 'exponential']).default('exponential'),
         delayMs: z.number().int().min(0).max(600_000).default(1000),
       })
+      .strict()
       .default({ type: 'exponential', delayMs: 1000 }),
     timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
     concurrency: z.number().int().min(1).max(10_000).optional(),
@@ -136,6 +139,7 @@ export const ExecutionSchema = z
           'does (failed after RUNLEDGER_UNSERVED_TARGET_DEADLINE_MS). Default: refused at submit.',
       }),
   })
+  .strict()
   .openapi('Execution');
 /**
  * Per-item execution policy. Units: ms. `concurrency`: max items of this run in flight across the
@@ -145,15 +149,20 @@ export type Execution = z.infer<typeof ExecutionSchema>;
 
 export const TargetRefSchema = z
   .object({ name: NameSchema, config: JsonRecord.optional() })
+  .strict()
   .openapi('TargetRef');
 export type TargetRef = z.infer<typeof TargetRefSchema>;
 
-/** Everything of a run spec but its items (the first line of an NDJSON submission). */
-export const RunSpecHeaderSchema = z.object({
+/**
+ * Everything of a run spec but its items (the first line of an NDJSON submission). Request
+ * objects are strict: a field the API does not know (a typo such as `scorerz`) is a 400 naming
+ * it, not silently dropped.
+ */
+export const RunSpecHeaderSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   target: TargetRefSchema,
   dataset: z
-    .object({
+    .strictObject({
       id: z.string().min(1).max(200).optional(),
       version: z.string().min(1).max(200).optional(),
     })
@@ -165,7 +174,7 @@ export const RunSpecHeaderSchema = z.object({
     timeoutMs: 60_000,
   }),
   retention: z
-    .object({
+    .strictObject({
       ttlSeconds: z
         .number()
         .int()
@@ -190,7 +199,7 @@ export type RunSpecHeader = z.infer<typeof RunSpecHeaderSchema>;
 /** Builds the full create-run schema for a given item limit (the limit comes from config). */
 export function createRunSpecSchema(maxItems: number) {
   return RunSpecHeaderSchema.extend({
-    dataset: z.object({
+    dataset: z.strictObject({
       id: z.string().min(1).max(200).optional(),
       version: z.string().min(1).max(200).optional(),
       /** Inline items; without them `dataset.id` names a stored dataset (`version`: `3`/`v3`, default latest). */

@@ -105,7 +105,7 @@ const ScrubKindsSchema = z
  * `customPatternProblem`: 400 at `...patterns.<i>.regex`), optional `flags` among `i m s u`.
  */
 export const ScrubPatternSchema = z
-  .object({
+  .strictObject({
     name: z
       .string()
       .regex(PATTERN_NAME, 'must be 1-32 lowercase letters, digits, "_" or "-", first a letter'),
@@ -123,7 +123,7 @@ export const ScrubPatternSchema = z
 
 /** The `privacy` option of a run spec, an experiment (or variant) and a dataset push. */
 export const PrivacySchema = z
-  .object({
+  .strictObject({
     scrub: ScrubKindsSchema.optional().openapi({
       description: `Detectors to run: "all" or a list of ${SCRUB_KINDS.map((k) => `\`${k}\``).join(', ')}. Default: \`RUNLEDGER_SCRUB\`; \`[]\` turns that default off.`,
       example: ['email', 'card'],

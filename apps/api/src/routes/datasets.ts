@@ -89,7 +89,7 @@ const datasetId = z
   .regex(DATASET_ID_PATTERN, 'must be 1-128 letters, digits, "_", "-" or "."');
 
 const CreateDatasetBody = z
-  .object({
+  .strictObject({
     id: datasetId.optional().openapi({ description: 'Default: a new ULID' }),
     name: z.string().min(1).max(200),
     items: z.array(ItemSchema).min(1),
@@ -101,7 +101,7 @@ const CreateDatasetBody = z
   .openapi('CreateDataset');
 
 const AddItemsBody = z
-  .object({
+  .strictObject({
     items: z.array(ItemSchema).min(1),
     mode: z.enum(['append', 'replace']).default('append'),
     name: z.string().min(1).max(200).optional().openapi({ description: 'Rename the dataset' }),
