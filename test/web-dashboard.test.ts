@@ -173,6 +173,13 @@ describe('dashboard pages', () => {
       .poll(() => page.getByTestId('counters').textContent(), { timeout: 10_000 })
       .toBe('40 / 40 items · 30 succeeded · 10 failed · 0 cancelled');
     await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('completed');
+    // completed with failed items: not in the ok tone, its title says how many
+    expect(await page.locator('h1 .badge').getAttribute('class')).toBe(
+      'badge badge-completed badge-some-failed',
+    );
+    expect(await page.locator('h1 .badge').getAttribute('title')).toBe(
+      'completed: 10 of 40 items failed',
+    );
     expect(streams.length).toBeGreaterThan(0); // followed live through the run's event stream
     // exact_match: 25 of the 40 items pass (the 10 that failed to execute count as not passed);
     // 25 of the 30 scored ones
@@ -514,6 +521,9 @@ describe('dashboard pages', () => {
     await expect
       .poll(() => page.getByTestId('counters').textContent(), { timeout: 15_000 })
       .toBe('10 / 10 items · 0 succeeded · 10 failed · 0 cancelled');
+    expect(await page.locator('h1 .badge').getAttribute('class')).toBe(
+      'badge badge-completed badge-all-failed',
+    );
     expect(await page.locator('dl.facts').textContent()).toMatch(
       new RegExp(`rerun of\\s*${run.id}`),
     );

@@ -7,11 +7,35 @@ import { type InfiniteData, useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type ReactNode, useEffect, useMemo } from 'react';
 import { ApiError, isNotFound } from '../api';
-import { fmtPct, fmtVersion } from '../format';
+import { fmtInt, fmtPct, fmtVersion } from '../format';
 
 /** A run or result status as a coloured badge. */
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{status}</span>;
+}
+
+/**
+ * A run's status as a badge: a `completed` run whose items failed is not shown in the ok tone
+ * (the status says every item has a result, not that they passed): amber when some failed, red
+ * when all did, its title saying how many.
+ */
+export function RunStatusBadge({
+  run,
+}: {
+  run: { status: string; failedCount: number; totalItems: number };
+}) {
+  if (run.status !== 'completed' || run.failedCount === 0) {
+    return <StatusBadge status={run.status} />;
+  }
+  const all = run.failedCount === run.totalItems;
+  return (
+    <span
+      className={`badge badge-completed ${all ? 'badge-all-failed' : 'badge-some-failed'}`}
+      title={`completed: ${fmtInt(run.failedCount)} of ${fmtInt(run.totalItems)} items failed`}
+    >
+      {run.status}
+    </span>
+  );
 }
 
 /** A progress bar (role progressbar) with the percentage written beside it. */

@@ -27,7 +27,7 @@ import {
   Facts,
   Loading,
   ProgressBar,
-  StatusBadge,
+  RunStatusBadge,
   useTitle,
 } from '../components/common';
 import { LatencyChart } from '../components/latency-chart';
@@ -305,8 +305,7 @@ export function RunPage() {
       <div className="page-head">
         <div>
           <h1>
-            {run.name ?? <span className="mono">Run {run.id}</span>}{' '}
-            <StatusBadge status={run.status} />
+            {run.name ?? <span className="mono">Run {run.id}</span>} <RunStatusBadge run={run} />
           </h1>
           {run.name && <div className="muted mono small">{run.id}</div>}
           {privacy && (

@@ -14,7 +14,7 @@ import {
   ErrorBox,
   Loading,
   ProgressBar,
-  StatusBadge,
+  RunStatusBadge,
   useCursorList,
   useTitle,
 } from '../components/common';
@@ -74,7 +74,7 @@ const DAY_FILTERS = [
 
 /** The columns of the runs table after the compare checkbox. */
 const RUN_COLUMNS: Column<Run>[] = [
-  { head: 'Status', cell: (run) => <StatusBadge status={run.status} /> },
+  { head: 'Status', cell: (run) => <RunStatusBadge run={run} /> },
   {
     head: 'Run',
     cell: (run) => (
