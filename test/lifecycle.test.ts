@@ -367,6 +367,19 @@ describe('cleanup', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]!.path).toBe('olderThan');
+    // a misspelt filter or dry-run flag is refused, never a wider (or real) cleanup
+    const typo = await requestJson<{ errors: { path: string; message: string }[] }>(
+      h.app,
+      'POST',
+      '/v1/runs/cleanup',
+      { olderThan: '1d', stauts: 'failed', dry_run: true },
+      ADMIN,
+    );
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors).toEqual([
+      { path: 'stauts', message: 'unknown field "stauts"' },
+      { path: 'dry_run', message: 'unknown field "dry_run"' },
+    ]);
     const reader = await requestJson(
       h.app,
       'POST',

@@ -166,6 +166,10 @@ describe('rerun', () => {
     const bad = await call<Problem>('POST', `/v1/runs/${a.id}/rerun`, { only: 'some' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.map((e) => e.path)).toEqual(['only']);
+    // a misspelt `only` is refused, not read as the default
+    const typo = await call<Problem>('POST', `/v1/runs/${a.id}/rerun`, { onyl: 'all' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors).toEqual([{ path: 'onyl', message: 'unknown field "onyl"' }]);
   });
 
   it('refuses to rerun a run still going (409) and counts cancelled items as failed', async () => {

@@ -31,7 +31,7 @@ const CreatedApiKeySchema = ApiKeySchema.extend({
 const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) }).openapi('ApiKeyList');
 
 const CreateKeySchema = z
-  .object({
+  .strictObject({
     name: z.string().max(200).default('').openapi({ description: 'A label for listing' }),
     role: z.enum(ROLES).default(DEFAULT_ROLE).openapi({
       description: 'The key\u2019s role (default admin)',

@@ -15,7 +15,7 @@ import { created, jsonBody, ok, onRun, problems, v1Route } from './openapi.js';
 const NDJSON = 'application/x-ndjson';
 
 const CleanupBody = z
-  .object({
+  .strictObject({
     olderThan: z
       .string()
       .regex(OLDER_THAN_PATTERN, 'must be a whole number and a unit: s, m, h, d or w (e.g. 30d)')

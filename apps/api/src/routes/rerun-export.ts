@@ -77,7 +77,7 @@ export function resultCsvRecord(r: Result): string[] {
 }
 
 const RerunBody = z
-  .object({
+  .strictObject({
     only: z.enum(['failed', 'all']).default('failed').openapi({
       description: '`failed`: items whose result is `failed` or `cancelled`; `all`: every item',
     }),
