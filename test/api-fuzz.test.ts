@@ -13,6 +13,7 @@ import {
   BUILTIN_SCORERS,
   BUILTIN_TARGET_CONFIGS,
   checkTargetUrl,
+  comparesWithExpected,
   createRunSpecSchema,
   ItemSchema,
   parseTargetAllow,
@@ -98,16 +99,29 @@ function jsonValid(body: string): boolean {
   if (!targetValid(parsed.data)) return false;
   // without items the spec names a stored dataset, which the fuzzed API does not have (404)
   if (!parsed.data.dataset.items) return false;
+  if (!expectedOutputsFit(parsed.data.scorers, parsed.data.dataset.items)) return false;
   return parsed.data.dataset.items.every(
     (item, i) => storedItemBytes(item as Record<string, unknown>, i) <= LIMITS.itemBytes,
   );
 }
 
+/**
+ * A new run whose scorers compare outputs with expected outputs (`comparesWithExpected`, the one
+ * piece shared with the API) needs at least one item with an `expectedOutput`.
+ */
+function expectedOutputsFit(
+  scorers: RunSpecHeader['scorers'],
+  items: { expectedOutput?: unknown }[],
+) {
+  return items.some((i) => i.expectedOutput !== undefined) || !scorers.some(comparesWithExpected);
+}
+
 /** Would an NDJSON body create a run? */
 function ndjsonValid(body: string): boolean {
   const lines = body.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-  let header = false;
+  let header: RunSpecHeader | null = null;
   const ids = new Set<string>();
+  const items: { expectedOutput?: unknown }[] = [];
   let count = 0;
   for (const line of lines) {
     const limit = header ? LIMITS.itemBytes : LIMITS.body;
@@ -124,7 +138,7 @@ function ndjsonValid(body: string): boolean {
       if (!parsed.success) return false;
       if (parsed.data.scorers.some((s) => !builtin.has(s.name))) return false;
       if (!targetValid(parsed.data)) return false;
-      header = true;
+      header = parsed.data;
       continue;
     }
     const item = ItemSchema.safeParse(value);
@@ -136,9 +150,10 @@ function ndjsonValid(body: string): boolean {
     if (storedItemBytes(item.data as Record<string, unknown>, count) > LIMITS.itemBytes) {
       return false;
     }
+    items.push(item.data);
     count++;
   }
-  return header && count > 0;
+  return header !== null && count > 0 && expectedOutputsFit(header.scorers, items);
 }
 
 // ------------------------------------------------------------------ generators

@@ -478,3 +478,54 @@ describe('unknown fields', () => {
     ]);
   });
 });
+
+describe('expected outputs', () => {
+  const h = useAppHarness('submit-expected');
+  beforeAll(async () => {
+    await advertiseWorker(h().store, ['echo']);
+  });
+  const noExpected = [{ input: 'a' }];
+
+  it('a scorer that compares with expected outputs needs at least one item that has one', async () => {
+    const before = await runKeys(h());
+    const res = await post(h().app, '/v1/runs', {
+      target: { name: 'echo' },
+      dataset: { items: [...noExpected, { input: 'b' }] },
+      scorers: [{ name: 'regex', config: { pattern: 'a' } }, { name: 'exact_match' }],
+    });
+    expect(res.status).toBe(400);
+    const message =
+      'scorer "exact_match" compares each output with its item\'s expectedOutput, and none of the 2 items has one (in a file: an expectedOutput or expected_output column; runledger submit --expected-column NAME reads another)';
+    const body = (await res.json()) as Problem;
+    expect(body.errors).toEqual([{ path: 'scorers.1.name', message }]);
+    expect(body.detail).toBe(`scorers.1.name: ${message}`);
+    expect(await runKeys(h())).toEqual(before);
+    // NDJSON: the same, once every line is in
+    const ndjson = await h().app.request('/v1/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${JSON.stringify({ target: { name: 'echo' }, scorers: [{ name: 'json_equal' }] })}\n{"input":1}\n`,
+    });
+    expect(ndjson.status).toBe(400);
+    expect(((await ndjson.json()) as Problem).errors?.map((e) => e.path)).toEqual([
+      'scorers.0.name',
+    ]);
+  });
+
+  it('one item with an expected output, or scorers that need none, are accepted', async () => {
+    const accepted = async (items: unknown[], scorers: unknown[]) =>
+      (await post(h().app, '/v1/runs', { target: { name: 'echo' }, dataset: { items }, scorers }))
+        .status;
+    expect(
+      await accepted(
+        [{ input: 'a' }, { input: 'b', expectedOutput: 'b' }],
+        [{ name: 'exact_match' }],
+      ),
+    ).toBe(201);
+    expect(await accepted(noExpected, [{ name: 'contains', config: { value: 'a' } }])).toBe(201);
+    expect(await accepted(noExpected, [{ name: 'regex', config: { pattern: 'a' } }])).toBe(201);
+    expect(await accepted(noExpected, [])).toBe(201);
+    // `contains` without a value compares with the expected output
+    expect(await accepted(noExpected, [{ name: 'contains' }])).toBe(400);
+  });
+});

@@ -96,7 +96,8 @@ describe('exit codes', () => {
 
   it('a completed run whose items all failed (http target, nothing listening) exits 3 and shows why', async () => {
     const port = await freePort();
-    const path = file('refused.jsonl', jsonl([{ input: 'q1' }, { input: 'q2' }, { input: 'q3' }]));
+    const items = ['q1', 'q2', 'q3'].map((input) => ({ input, expectedOutput: 'a' }));
+    const path = file('refused.jsonl', jsonl(items));
     const config = JSON.stringify({ url: `http://127.0.0.1:${port}/` });
     const { code, stdout, stderr, id } = await submitWatched(path, 'http', '--config', config, {
       '--scorer': 'exact_match',

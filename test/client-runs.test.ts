@@ -249,14 +249,14 @@ describe('every other /v1 call', () => {
       id: 'client-ds',
       name: 'client dataset',
       items: [
-        { id: 'd0', input: { n: 0, fail: true } },
-        { id: 'd1', input: { n: 1 } },
+        { id: 'd0', input: { n: 0, fail: true }, expectedOutput: { n: 0 } },
+        { id: 'd1', input: { n: 1 }, expectedOutput: { n: 1 } },
       ],
     });
     expect(dataset.latestVersion).toBe(1);
     const changed = await client.datasets.addItems('client-ds', {
       mode: 'append',
-      items: [{ id: 'd2', input: { n: 2 } }],
+      items: [{ id: 'd2', input: { n: 2 }, expectedOutput: { n: 2 } }],
     });
     expect(changed.latestVersion).toBe(2);
     expect((await client.datasets.get('client-ds')).versions.map((v) => v.itemCount)).toEqual([

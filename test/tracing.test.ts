@@ -161,7 +161,7 @@ function runSpec(targetUrl: string) {
     execution: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 10 } },
     dataset: {
       items: [
-        { id: 'ok', input: { n: 1 } },
+        { id: 'ok', input: { n: 1 }, expectedOutput: { n: 1 } },
         { id: 'flaky', input: { failOnce: 500 } },
         { id: 'bad', input: { fail: 500 } },
       ],

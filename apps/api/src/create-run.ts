@@ -7,6 +7,7 @@ import {
   type Config,
   ConflictError,
   chunkSizeFor,
+  comparesWithExpected,
   currentTraceId,
   DATASET_ID_PATTERN,
   DEFAULT_PROJECT,
@@ -165,6 +166,9 @@ class ItemStager {
     return this.items.count;
   }
 
+  /** Items added so far that have an `expectedOutput`. */
+  withExpected = 0;
+
   /** Scrubs every item added from now on with `policy` (call before the first `add`). */
   usePrivacy(policy: ScrubPolicy | null): void {
     this.policy = policy;
@@ -197,6 +201,7 @@ class ItemStager {
         ],
       );
     }
+    if (item.expectedOutput !== undefined) this.withExpected++;
     const { json } = encodeItem(
       item,
       index,
@@ -290,6 +295,16 @@ async function submit(
       throw new ValidationError('a run needs at least one item', [
         { path: 'dataset.items', message: 'at least one item is required' },
       ]);
+    }
+    // a new run (not a rerun) scored against expected outputs that none of its items has:
+    // every item would fail its scorer (a file whose expected column has another name)
+    if (stager.withExpected === 0 && header.pinned?.parentRunId === undefined) {
+      const index = header.scorers.findIndex(comparesWithExpected);
+      if (index >= 0) {
+        const message = `scorer "${header.scorers[index]!.name}" compares each output with its item's expectedOutput, and none of the ${stager.total} items has one (in a file: an expectedOutput or expected_output column; runledger submit --expected-column NAME reads another)`;
+        const path = `scorers.${index}.name`;
+        throw new ValidationError(`${path}: ${message}`, [{ path, message }]);
+      }
     }
     const contentHash = stager.version();
     const run: NewRun = {

@@ -84,6 +84,24 @@ export const BUILTIN_SCORER_CONFIGS = {
     .strict(),
 } as const;
 export type BuiltinScorerName = keyof typeof BUILTIN_SCORER_CONFIGS;
+
+/**
+ * True when the built-in scorer `ref` compares each output with its item's `expectedOutput`:
+ * `exact_match`, `json_equal`, `numeric_close`, and `contains` without `config.value`. False for
+ * `regex` and for scorers registered by workers (what they read is not known here).
+ */
+export function comparesWithExpected(ref: ScorerRef): boolean {
+  switch (ref.name) {
+    case 'exact_match':
+    case 'json_equal':
+    case 'numeric_close':
+      return true;
+    case 'contains':
+      return typeof ref.config?.value !== 'string';
+    default:
+      return false;
+  }
+}
 export const BUILTIN_SCORERS = Object.keys(BUILTIN_SCORER_CONFIGS) as BuiltinScorerName[];
 
 function isValidRegex(pattern: string): boolean {
