@@ -255,6 +255,10 @@ describe('snapshot and import', () => {
 });
 
 describe('cleanup', () => {
+  /** `POST /v1/runs/cleanup` with `body` as `key` (ADMIN by default). */
+  const cleanup = <T = unknown>(body: unknown, key = ADMIN) =>
+    requestJson<T>(h.app, 'POST', '/v1/runs/cleanup', body, key);
+
   it('dry run lists, the real call deletes exactly the finished runs of the project older than the cutoff', async () => {
     const old = Date.now() - 40 * DAY;
     const oldCompleted = await richRun('alpha', { finishedAt: old, datasetId: 'ds-clean', n: 5 });
@@ -272,41 +276,30 @@ describe('cleanup', () => {
     });
     const otherProject = await richRun('beta', { finishedAt: old, datasetId: 'ds-clean', n: 2 });
 
-    const dry = await requestJson<{
+    const dry = await cleanup<{
       dryRun: boolean;
       count: number;
       runs: { id: string; status: string }[];
-    }>(
-      h.app,
-      'POST',
-      '/v1/runs/cleanup',
-      { olderThan: '30d', datasetId: 'ds-clean', dryRun: true },
-      ADMIN,
-    );
+    }>({ olderThan: '30d', datasetId: 'ds-clean', dryRun: true });
     expect(dry.status).toBe(200);
     expect(dry.body.dryRun).toBe(true);
     expect(dry.body.runs.map((r) => r.id).sort()).toEqual([oldCompleted, oldCancelled].sort());
     for (const id of [oldCompleted, oldCancelled, recent, running, otherProject])
       expect(await h.store.runs.getRunStatus(id)).not.toBeNull();
 
-    const onlyCancelled = await requestJson<{ count: number; runs: { id: string }[] }>(
-      h.app,
-      'POST',
-      '/v1/runs/cleanup',
-      { olderThan: '30d', datasetId: 'ds-clean', status: 'cancelled' },
-      ADMIN,
-    );
+    const onlyCancelled = await cleanup<{ count: number; runs: { id: string }[] }>({
+      olderThan: '30d',
+      datasetId: 'ds-clean',
+      status: 'cancelled',
+    });
     expect(onlyCancelled.body.runs.map((r) => r.id)).toEqual([oldCancelled]);
     expect(await h.store.runs.getRunStatus(oldCancelled)).toBeNull();
     expect(await runKeys(oldCancelled)).toEqual([]);
 
-    const real = await requestJson<{ dryRun: boolean; count: number; runs: { id: string }[] }>(
-      h.app,
-      'POST',
-      '/v1/runs/cleanup',
-      { olderThan: '30d', datasetId: 'ds-clean' },
-      ADMIN,
-    );
+    const real = await cleanup<{ dryRun: boolean; count: number; runs: { id: string }[] }>({
+      olderThan: '30d',
+      datasetId: 'ds-clean',
+    });
     expect(real.body).toMatchObject({ dryRun: false, count: 1 });
     expect(real.body.runs.map((r) => r.id)).toEqual([oldCompleted]);
     expect(await runKeys(oldCompleted)).toEqual([]);
@@ -334,13 +327,7 @@ describe('cleanup', () => {
     });
     const base = Date.now() - 5000;
     const [cleaned] = await Promise.all([
-      requestJson<{ runs: { id: string }[] }>(
-        h.app,
-        'POST',
-        '/v1/runs/cleanup',
-        { olderThan: '1s', datasetId: 'ds-overlap' },
-        ADMIN,
-      ),
+      cleanup<{ runs: { id: string }[] }>({ olderThan: '1s', datasetId: 'ds-overlap' }),
       ...ids.map(async (id, i) => {
         await h.store.execution.recordResults(id, [{ index: 0, result: ok }], base + i);
         await pruneAfterFinish({ store: h.store, queues: h.queues }, id);
@@ -358,35 +345,21 @@ describe('cleanup', () => {
   });
 
   it('400 on a bad duration; 403 for a read key', async () => {
-    const bad = await requestJson<{ errors: { path: string }[] }>(
-      h.app,
-      'POST',
-      '/v1/runs/cleanup',
-      { olderThan: '30 days' },
-      ADMIN,
-    );
+    const bad = await cleanup<{ errors: { path: string }[] }>({ olderThan: '30 days' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]!.path).toBe('olderThan');
     // a misspelt filter or dry-run flag is refused, never a wider (or real) cleanup
-    const typo = await requestJson<{ errors: { path: string; message: string }[] }>(
-      h.app,
-      'POST',
-      '/v1/runs/cleanup',
-      { olderThan: '1d', stauts: 'failed', dry_run: true },
-      ADMIN,
-    );
+    const typo = await cleanup<{ errors: { path: string; message: string }[] }>({
+      olderThan: '1d',
+      stauts: 'failed',
+      dry_run: true,
+    });
     expect(typo.status).toBe(400);
     expect(typo.body.errors).toEqual([
       { path: 'stauts', message: 'unknown field "stauts"' },
       { path: 'dry_run', message: 'unknown field "dry_run"' },
     ]);
-    const reader = await requestJson(
-      h.app,
-      'POST',
-      '/v1/runs/cleanup',
-      { olderThan: '1d' },
-      READER,
-    );
+    const reader = await cleanup({ olderThan: '1d' }, READER);
     expect(reader.status).toBe(403);
     // every cleanup call is audited as run.cleanup, refused ones with their status
     const audit = await requestJson<{ entries: { action: string; status: number }[] }>(
