@@ -495,7 +495,7 @@ describe('expected outputs', () => {
     });
     expect(res.status).toBe(400);
     const message =
-      'scorer "exact_match" compares each output with its item\'s expectedOutput, and none of the 2 items has one (in a file: an expectedOutput or expected_output column; runledger submit --expected-column NAME reads another)';
+      'scorer "exact_match" compares each output with its item\'s expectedOutput, and none of the 2 items has one (in a file: an expectedOutput or expected_output column; runledger submit and datasets push read another with --expected-column NAME)';
     const body = (await res.json()) as Problem;
     expect(body.errors).toEqual([{ path: 'scorers.1.name', message }]);
     expect(body.detail).toBe(`scorers.1.name: ${message}`);

@@ -301,7 +301,7 @@ async function submit(
     if (stager.withExpected === 0 && header.pinned?.parentRunId === undefined) {
       const index = header.scorers.findIndex(comparesWithExpected);
       if (index >= 0) {
-        const message = `scorer "${header.scorers[index]!.name}" compares each output with its item's expectedOutput, and none of the ${stager.total} items has one (in a file: an expectedOutput or expected_output column; runledger submit --expected-column NAME reads another)`;
+        const message = `scorer "${header.scorers[index]!.name}" compares each output with its item's expectedOutput, and none of the ${stager.total} items has one (in a file: an expectedOutput or expected_output column; runledger submit and datasets push read another with --expected-column NAME)`;
         const path = `scorers.${index}.name`;
         throw new ValidationError(`${path}: ${message}`, [{ path, message }]);
       }
