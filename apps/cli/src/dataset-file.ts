@@ -122,8 +122,24 @@ export function readOptionsOf(opts: ColumnOptions): ReadDatasetOptions {
   return { columns, mappingHint: COLUMN_FLAGS_HINT };
 }
 
+/** The names an item's parts are read under: those `columns` maps, else the defaults. */
+function partNames(columns: DatasetColumns = {}): {
+  input: string[];
+  id: string;
+  expected: string[];
+} {
+  return {
+    input: columns.input?.length ? columns.input : ['input'],
+    id: columns.id ?? 'id',
+    expected:
+      columns.expectedOutput !== undefined
+        ? [columns.expectedOutput]
+        : ['expectedOutput', 'expected_output'],
+  };
+}
+
 /** True when `columns` maps at least one part. */
-function hasMapping(columns: DatasetColumns | undefined): columns is DatasetColumns {
+export function hasMapping(columns: DatasetColumns | undefined): columns is DatasetColumns {
   return (
     columns !== undefined &&
     (columns.id !== undefined ||
@@ -267,12 +283,7 @@ function toItem(
       }
     }
   }
-  const inputs = columns.input?.length ? columns.input : ['input'];
-  const idField = columns.id ?? 'id';
-  const expectedFields =
-    columns.expectedOutput !== undefined
-      ? [columns.expectedOutput]
-      : ['expectedOutput', 'expected_output'];
+  const { input: inputs, id: idField, expected: expectedFields } = partNames(columns);
   /** `"id"`, or `"qid" (the id)` for a mapped field. */
   const named = (field: string, part: string) =>
     field === part ? `"${field}"` : `"${field}" (the ${part})`;
@@ -323,16 +334,10 @@ export function csvColumn(header: string, columns: DatasetColumns = {}): CsvColu
   const json = header.endsWith(':json');
   const name = (json ? header.slice(0, -':json'.length) : header).trim();
   if (name === '') return null;
-  const inputs = columns.input?.length ? columns.input : ['input'];
-  if (name === (columns.id ?? 'id')) return { header, role: 'id', key: name, json };
-  if (inputs.includes(name)) return { header, role: 'input', key: name, json };
-  if (
-    columns.expectedOutput !== undefined
-      ? name === columns.expectedOutput
-      : name === 'expectedOutput' || name === 'expected_output'
-  ) {
-    return { header, role: 'expected', key: name, json };
-  }
+  const parts = partNames(columns);
+  if (name === parts.id) return { header, role: 'id', key: name, json };
+  if (parts.input.includes(name)) return { header, role: 'input', key: name, json };
+  if (parts.expected.includes(name)) return { header, role: 'expected', key: name, json };
   if (name === 'metadata') return { header, role: 'metadata-object', key: name, json };
   const key = name.startsWith('metadata.') ? name.slice('metadata.'.length) : name;
   return { header, role: 'metadata', key: key || name, json };
@@ -351,7 +356,7 @@ async function* readCsv(
   if (given.input) mapping.input = given.input.map(bare);
   if (given.expectedOutput !== undefined) mapping.expectedOutput = bare(given.expectedOutput);
   if (given.id !== undefined) mapping.id = bare(given.id);
-  const inputs = mapping.input?.length ? mapping.input : ['input'];
+  const inputs = partNames(mapping).input;
   const parser = createReadStream(file).pipe(
     parse({ bom: true, info: true, skip_empty_lines: true, relax_quotes: false }),
   );

@@ -35,6 +35,7 @@ import {
   addColumnOptions,
   type ColumnOptions,
   datasetIdFromFile,
+  hasMapping,
   readDatasetFile,
   readOptionsOf,
 } from './dataset-file.js';
@@ -289,10 +290,8 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       if (opts.dataset === undefined && fileArg === undefined) {
         throw new CliError('give a dataset file, or --dataset ID[@VERSION] for a stored dataset');
       }
-      if (
-        opts.dataset !== undefined &&
-        (opts.inputColumn || opts.expectedColumn !== undefined || opts.idColumn !== undefined)
-      ) {
+      const readOptions = readOptionsOf(opts);
+      if (opts.dataset !== undefined && hasMapping(readOptions.columns)) {
         throw new CliError(
           '--input-column, --expected-column and --id-column read a file: a stored dataset has its items already',
         );
@@ -327,7 +326,6 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         };
       }
       const requestOptions = opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {};
-      const readOptions = readOptionsOf(opts);
 
       const lines: number[] = [];
       let created: Run;
