@@ -5,7 +5,7 @@
  * A worker is simulated with `store.execution.claimItems` + `store.execution.recordResults`.
  */
 import { createHash } from 'node:crypto';
-import type { createApp } from '@runledger/api';
+import type { createApp, Problem } from '@runledger/api';
 import {
   type Config,
   chunkJobId,
@@ -604,6 +604,24 @@ describe('results, retention and cancel', () => {
     const f2 = await page(`?status=succeeded&limit=2&cursor=${f1.nextCursor}`);
     expect(f2.results.map((r) => r.itemIndex)).toEqual([4]);
     expect((await page('?status=cancelled')).results).toEqual([]);
+    // a mistyped parameter is refused by name, not dropped (which would answer every result),
+    // on the filtered lists and on the exports, which take none
+    for (const [path, name] of [
+      [`/v1/runs/${run.id}/results?stauts=failed&limit=2`, 'stauts'],
+      [`/v1/runs/${run.id}/results.csv?status=failed`, 'status'],
+      [`/v1/runs/${run.id}/results.jsonl?status=failed`, 'status'],
+      ['/v1/runs?stat=running', 'stat'],
+      ['/v1/runs/aggregate?tags=a', 'tags'],
+      ['/v1/datasets?offset=10', 'offset'],
+    ] as const) {
+      const res = await h.app.request(path);
+      expect(res.status, path).toBe(400);
+      const body = (await res.json()) as Problem;
+      expect(body.errors, path).toEqual([
+        { path: name, message: `unknown query parameter "${name}"` },
+      ]);
+      expect(body.detail, path).toBe(`invalid query: ${name}: unknown query parameter "${name}"`);
+    }
 
     // completion: status, counters, latency, and every key of the run carries the retention TTL
     const done = (await (await h.app.request(`/v1/runs/${run.id}`)).json()) as Run;

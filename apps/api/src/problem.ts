@@ -135,15 +135,20 @@ const dottedPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
 /**
  * Every issue of a zod error as a field error, `prefix` prepended to each path; a field a strict
- * request object does not know is `unknown field "<key>"` at `<path>.<key>`.
+ * request object does not know is `unknown <noun> "<key>"` at `<path>.<key>` (`field` in a
+ * body, `query parameter` in a query).
  */
-export function fieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
+export function fieldErrors(
+  error: ZodError,
+  prefix: readonly PropertyKey[] = [],
+  noun = 'field',
+): FieldError[] {
   return error.issues.flatMap((issue) =>
     // a field a strict request object does not know: one error at its own path
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({
           path: dottedPath([...prefix, ...issue.path, key]),
-          message: `unknown field "${key}"`,
+          message: `unknown ${noun} "${key}"`,
         }))
       : [{ path: dottedPath([...prefix, ...issue.path]), message: issue.message }],
   );
@@ -157,7 +162,11 @@ export function validationHook(
   result: { success: true } | { success: false; error: ZodError; target: string },
 ): undefined {
   if (result.success) return undefined;
-  const errors = fieldErrors(result.error);
+  const errors = fieldErrors(
+    result.error,
+    [],
+    result.target === 'query' ? 'query parameter' : 'field',
+  );
   const tooMany = result.error.issues.some(
     (i) => i.code === 'too_big' && dottedPath(i.path) === 'dataset.items',
   );

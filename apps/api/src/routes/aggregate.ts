@@ -35,7 +35,7 @@ const timeParam = z
   .optional();
 
 /** The filters of the run list and of the aggregate (no paging). */
-const RunFilterQuery = z.object({
+const RunFilterQuery = z.strictObject({
   status: RunStatusSchema.optional(),
   target: z.string().min(1).max(64).optional(),
   datasetId: z.string().min(1).max(200).optional(),

@@ -15,7 +15,7 @@ function parseSince(value: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const AuditQuery = z.object({
+const AuditQuery = z.strictObject({
   since: z
     .string()
     .refine((v) => parseSince(v) !== null, 'must be an ISO-8601 time or ms since epoch')

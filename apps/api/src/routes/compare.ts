@@ -27,7 +27,7 @@ const CompareParams = z.object({
   a: z.string().openapi({ param: { name: 'a', in: 'path' }, description: 'baseline run id' }),
   b: z.string().openapi({ param: { name: 'b', in: 'path' }, description: 'candidate run id' }),
 });
-const CompareQuery = z.object({
+const CompareQuery = z.strictObject({
   scorer: z.string().min(1).max(64).optional().openapi({
     description: "the scorer to compare by; default: run a's first scorer",
   }),

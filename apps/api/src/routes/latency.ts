@@ -9,7 +9,7 @@ import { type AppDeps, checkOwnRun, createRouter } from '../context.js';
 import { runNotFound } from '../problem.js';
 import { ok, onRun } from './openapi.js';
 
-const LatencyQuery = z.object({
+const LatencyQuery = z.strictObject({
   buckets: z.coerce.number().int().min(1).max(200).default(40).openapi({
     description: 'How many buckets (log-spaced when max / min >= 20)',
   }),

@@ -76,13 +76,21 @@ export function problems<S extends ProblemStatus>(...codes: S[]): Record<S, Prob
 /**
  * Query of a paged list: `limit` (1..`maxLimit` entries, default `defaultLimit`) and `cursor`,
  * which must match `cursorPattern`, the form of the cursors the list hands out (else 400
- * `must be a cursor this API handed out`).
+ * `must be a cursor this API handed out`). Any other parameter is a 400 `unknown query parameter`
+ * (as in every query a route declares: a mistyped filter would otherwise be dropped silently).
  */
 export const pageQuery = (maxLimit: number, defaultLimit: number, cursorPattern: RegExp) =>
-  z.object({
+  z.strictObject({
     limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit),
     cursor: z.string().regex(cursorPattern, 'must be a cursor this API handed out').optional(),
   });
+
+/**
+ * The query of a route that takes no parameter but whose answer a parameter might be thought to
+ * narrow (an export: `results.csv?status=failed` would otherwise export every result): any
+ * parameter is a 400 `unknown query parameter`.
+ */
+export const NoQuery = z.strictObject({});
 
 /** The `:id` path parameter of run and experiment routes (both ids are ULIDs). */
 export const RunIdParams = z.object({

@@ -17,7 +17,7 @@ import {
 import { type AppDeps, createRouter } from '../context.js';
 import { problems, v1Route } from './openapi.js';
 
-const QueuesQuery = z.object({
+const QueuesQuery = z.strictObject({
   minutes: z.coerce
     .number()
     .int()

@@ -21,7 +21,7 @@ import {
   shownRun,
 } from '../context.js';
 import { checkRunsInFlight, type RerunSelection, submitRerun } from '../create-run.js';
-import { created, onRun } from './openapi.js';
+import { created, NoQuery, onRun } from './openapi.js';
 
 /** Results read per store call while exporting. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -174,6 +174,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
 
   const exportJsonlRoute = onRun('get', '/{id}/results.jsonl', {
     operationId: 'exportRunResultsJsonl',
+    request: { query: NoQuery },
     summary: "Export a run's results as JSON Lines (streamed)",
     description: 'One `Result` a line, in item order; results not landed yet are absent.',
     responses: {
@@ -186,6 +187,7 @@ export function createRerunExportRoutes(deps: AppDeps) {
 
   const exportCsvRoute = onRun('get', '/{id}/results.csv', {
     operationId: 'exportRunResultsCsv',
+    request: { query: NoQuery },
     summary: "Export a run's results as CSV (streamed)",
     description:
       `Header row, then one row a result in item order. Columns: ${EXPORT_CSV_COLUMNS.join(', ')}. ` +

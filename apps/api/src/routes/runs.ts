@@ -62,7 +62,7 @@ const IdempotencyHeaders = z.object({
   }),
 });
 
-const ListResultsQuery = z.object({
+const ListResultsQuery = z.strictObject({
   status: ResultStatusSchema.optional().openapi({
     description: 'only results with this status (with `effective=true`: the effective status)',
   }),
@@ -134,7 +134,7 @@ const ListResultsQuery = z.object({
 });
 
 const streamId = z.string().regex(/^\d{1,20}-\d{1,20}$/, 'must be an event id (`<ms>-<seq>`)');
-const EventsQuery = z.object({ lastEventId: streamId.optional() });
+const EventsQuery = z.strictObject({ lastEventId: streamId.optional() });
 const EventsHeaders = z.object({ 'last-event-id': streamId.optional() });
 
 const RunList = z
