@@ -62,6 +62,7 @@ import { addKeysCommands } from './keys.js';
 import { addRunLifecycleCommands } from './lifecycle.js';
 import { closeOnSignals, startServices } from './start.js';
 import { followRun } from './watch.js';
+import { addWorkersCommand } from './workers.js';
 
 /** Where the CLI reads its environment and writes its output (tests pass their own). */
 export interface CliIo {
@@ -549,6 +550,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
 
   addKeysCommands(program, { config: () => config(), out, err, fail });
   addAuditCommand(program, { client, out, err });
+  addWorkersCommand(program, { client, out });
 
   // ------------------------------------------------------------------ datasets, export, rerun
 
