@@ -22,6 +22,7 @@ import {
 } from '@runledger/shared';
 import type { Context } from 'hono';
 import { ulid } from 'ulid';
+import { ZodError } from 'zod';
 import {
   type AppDeps,
   type AppEnv,
@@ -92,6 +93,29 @@ export function createExperimentRoutes(deps: AppDeps) {
     return record;
   };
 
+  /**
+   * The create route's validation hook: when the experiment's own fields are refused, the
+   * problems of its `dataset` (checked as a run spec's dataset, strictly, items included) are
+   * listed with them, so a variant typo and a dataset typo come back in one answer, not two.
+   */
+  const datasetSchema = runSpecSchema.shape.dataset;
+  const withDatasetErrors = (
+    result: { success: true } | { success: false; error: ZodError; target: string; data?: unknown },
+  ): undefined => {
+    if (result.success) return undefined;
+    const body = result.data as { dataset?: unknown } | undefined;
+    const dataset =
+      body && typeof body === 'object' && 'dataset' in body
+        ? datasetSchema.safeParse(body.dataset)
+        : null;
+    if (!dataset || dataset.success) return validationHook(result);
+    const issues = dataset.error.issues.map((issue) => ({
+      ...issue,
+      path: ['dataset', ...issue.path],
+    }));
+    return validationHook({ ...result, error: new ZodError([...result.error.issues, ...issues]) });
+  };
+
   const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES, ' (RUNLEDGER_MAX_BODY_BYTES)');
 
   const createExperimentRoute = v1Route('experiments', 'post', '/', {
@@ -154,96 +178,100 @@ export function createExperimentRoutes(deps: AppDeps) {
   };
 
   return createRouter()
-    .openapi(createExperimentRoute, async (c) => {
-      const spec = c.req.valid('json');
-      const project = projectOf(c);
-      const first = spec.variants[0]!;
-      // the dataset and scorers, validated exactly as POST /v1/runs does
-      const parsed = runSpecSchema.safeParse({
-        name: spec.name,
-        target: first.target,
-        dataset: spec.dataset,
-        scorers: spec.scorers,
-        ...(spec.execution ? { execution: spec.execution } : {}),
-        ...(spec.retention ? { retention: spec.retention } : {}),
-        ...(spec.privacy ? { privacy: spec.privacy } : {}),
-        tags: spec.tags,
-      });
-      if (!parsed.success) {
-        validationHook({ success: false, error: parsed.error, target: 'json' });
-        throw new Error('unreachable');
-      }
-      await checkExperimentSubmission(deps, spec.variants, parsed.data);
-      await checkRunsInFlight(deps, project);
-      const id = ulid();
-      const createdAt = Date.now();
-      const created: NewRun[] = [];
-      const variants: ExperimentRecord['variants'] = [];
-      let dataset: RunSpec['dataset'] = parsed.data.dataset;
-      let datasetId: string | null = null;
-      let datasetVersion: string | null = null;
-      try {
-        for (const variant of spec.variants) {
-          const runIds: string[] = [];
-          for (let trialIndex = 0; trialIndex < spec.trials; trialIndex++) {
-            const runId = ulid();
-            const runSpec: RunSpec = {
-              ...parsed.data,
-              name: `${spec.name} / ${variant.name}${spec.trials > 1 ? ` #${trialIndex}` : ''}`,
-              target: variant.target,
-              execution: variant.execution ?? parsed.data.execution,
-              privacy: variant.privacy ?? parsed.data.privacy,
-              dataset,
-              metadata: { experimentId: id, variant: variant.name, trialIndex },
-            };
-            const { committed: run } = await submitJsonRun(
-              deps,
-              runId,
-              runSpec,
-              project,
-              {
-                experimentId: id,
-                variant: variant.name,
-                trialIndex,
-              },
-              { checked: true },
-            );
-            created.push(run);
-            runIds.push(runId);
-            if (datasetVersion === null) {
-              // every later run pins the version the first one got
-              datasetId = run.datasetId ?? null;
-              datasetVersion = run.datasetVersion;
-              dataset = { ...dataset, version: datasetVersion };
-            }
-          }
-          variants.push({ name: variant.name, target: variant.target, runIds });
-        }
-        const record: ExperimentRecord = {
-          id,
+    .openapi(
+      createExperimentRoute,
+      async (c) => {
+        const spec = c.req.valid('json');
+        const project = projectOf(c);
+        const first = spec.variants[0]!;
+        // the dataset and scorers, validated exactly as POST /v1/runs does
+        const parsed = runSpecSchema.safeParse({
           name: spec.name,
-          project,
-          createdAt,
-          datasetId,
-          datasetVersion,
-          trials: spec.trials,
-          scorers: parsed.data.scorers,
+          target: first.target,
+          dataset: spec.dataset,
+          scorers: spec.scorers,
+          ...(spec.execution ? { execution: spec.execution } : {}),
+          ...(spec.retention ? { retention: spec.retention } : {}),
+          ...(spec.privacy ? { privacy: spec.privacy } : {}),
           tags: spec.tags,
-          variants,
-        };
-        await experiments.create(record);
-        c.get('logger').info(
-          { experimentId: id, runs: created.length, variants: variants.length },
-          'experiment created',
-        );
-        const summary = summarizeExperiment(record, await loadExperimentData(store, record));
-        return c.json(summary, 201);
-      } catch (err) {
-        // removes the runs of an experiment whose creation failed part way (best effort)
-        for (const run of created) await discardRun(deps, run.id, run);
-        throw err;
-      }
-    })
+        });
+        if (!parsed.success) {
+          validationHook({ success: false, error: parsed.error, target: 'json' });
+          throw new Error('unreachable');
+        }
+        await checkExperimentSubmission(deps, spec.variants, parsed.data);
+        await checkRunsInFlight(deps, project);
+        const id = ulid();
+        const createdAt = Date.now();
+        const created: NewRun[] = [];
+        const variants: ExperimentRecord['variants'] = [];
+        let dataset: RunSpec['dataset'] = parsed.data.dataset;
+        let datasetId: string | null = null;
+        let datasetVersion: string | null = null;
+        try {
+          for (const variant of spec.variants) {
+            const runIds: string[] = [];
+            for (let trialIndex = 0; trialIndex < spec.trials; trialIndex++) {
+              const runId = ulid();
+              const runSpec: RunSpec = {
+                ...parsed.data,
+                name: `${spec.name} / ${variant.name}${spec.trials > 1 ? ` #${trialIndex}` : ''}`,
+                target: variant.target,
+                execution: variant.execution ?? parsed.data.execution,
+                privacy: variant.privacy ?? parsed.data.privacy,
+                dataset,
+                metadata: { experimentId: id, variant: variant.name, trialIndex },
+              };
+              const { committed: run } = await submitJsonRun(
+                deps,
+                runId,
+                runSpec,
+                project,
+                {
+                  experimentId: id,
+                  variant: variant.name,
+                  trialIndex,
+                },
+                { checked: true },
+              );
+              created.push(run);
+              runIds.push(runId);
+              if (datasetVersion === null) {
+                // every later run pins the version the first one got
+                datasetId = run.datasetId ?? null;
+                datasetVersion = run.datasetVersion;
+                dataset = { ...dataset, version: datasetVersion };
+              }
+            }
+            variants.push({ name: variant.name, target: variant.target, runIds });
+          }
+          const record: ExperimentRecord = {
+            id,
+            name: spec.name,
+            project,
+            createdAt,
+            datasetId,
+            datasetVersion,
+            trials: spec.trials,
+            scorers: parsed.data.scorers,
+            tags: spec.tags,
+            variants,
+          };
+          await experiments.create(record);
+          c.get('logger').info(
+            { experimentId: id, runs: created.length, variants: variants.length },
+            'experiment created',
+          );
+          const summary = summarizeExperiment(record, await loadExperimentData(store, record));
+          return c.json(summary, 201);
+        } catch (err) {
+          // removes the runs of an experiment whose creation failed part way (best effort)
+          for (const run of created) await discardRun(deps, run.id, run);
+          throw err;
+        }
+      },
+      withDatasetErrors,
+    )
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       const page = await experiments.list(projectOf(c), {
