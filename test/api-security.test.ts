@@ -481,6 +481,53 @@ describe('secrets', () => {
     expect(workerLogs.text).not.toContain(SECRET);
   });
 
+  it("redacts them in an experiment's answers too (create, get, list); its runs keep the real values", async () => {
+    const app = makeApp();
+    const config = {
+      url: `http://user:${SECRET}@127.0.0.1:1/answer?api_key=${SECRET}&mode=x`,
+      headers: { authorization: `Bearer ${SECRET}`, 'x-trace': 'visible' },
+    };
+    const res = await app.request('/v1/experiments', {
+      method: 'POST',
+      headers: { ...bearer(ALPHA), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'secret variants',
+        dataset: { items: [{ input: 'q1' }] },
+        variants: [
+          { name: 'a', target: { name: 'http', config } },
+          { name: 'b', target: { name: 'http', config: { ...config, outputPath: 'x' } } },
+        ],
+        execution: { waitForWorkers: true },
+      }),
+    });
+    const createdText = await res.text();
+    expect(res.status, createdText).toBe(201);
+    const shown = {
+      url: 'http://127.0.0.1:1/answer?api_key=%5Bredacted%5D&mode=x',
+      headers: { authorization: '[redacted]', 'x-trace': 'visible' },
+    };
+    const created = JSON.parse(createdText) as {
+      id: string;
+      variants: { target: { config: unknown }; runIds: string[] }[];
+    };
+    expect(created.variants.map((v) => v.target.config)).toEqual([
+      shown,
+      { ...shown, outputPath: 'x' },
+    ]);
+    const got = await app.request(`/v1/experiments/${created.id}`, { headers: bearer(ALPHA) });
+    const list = await app.request('/v1/experiments', { headers: bearer(ALPHA) });
+    for (const text of [createdText, await got.text(), await list.text()]) {
+      expect(text).toContain('[redacted]');
+      expect(text).not.toContain(SECRET);
+    }
+    // the runs were created with the real config (the worker needs it)
+    const runId = created.variants[0]!.runIds[0]!;
+    const stored = JSON.parse((await redis.hget(store.keys.run(runId).run, 'spec'))!) as {
+      target: unknown;
+    };
+    expect(stored.target).toEqual({ name: 'http', config });
+  });
+
   it('fails an item at once, with no secret in its error, when the target refuses it', async () => {
     const app = makeApp();
     const res = await create(

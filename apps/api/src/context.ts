@@ -77,6 +77,13 @@ export const shownRun = (run: Run): Run => ({
 });
 
 /**
+ * An experiment's variants as answered (create, get, list): each target's secret config fields
+ * read `[redacted]`, as a run's do (the stored record keeps the real values).
+ */
+export const shownVariants = <V extends { target: Run['target'] }>(variants: V[]): V[] =>
+  variants.map((variant) => ({ ...variant, target: redactSecrets(variant.target) }));
+
+/**
  * Run `id` (its real spec, secrets included) when it exists and belongs to the request's
  * project. A run of another project answers exactly like a missing one, so ids of other
  * projects do not leak; ids that cannot be run ids answer without a Redis round trip.

@@ -30,6 +30,7 @@ import {
   limitBody,
   projectOf,
   RUN_ID_PATTERN,
+  shownVariants,
 } from '../context.js';
 import {
   checkExperimentSubmission,
@@ -263,7 +264,7 @@ export function createExperimentRoutes(deps: AppDeps) {
             'experiment created',
           );
           const summary = summarizeExperiment(record, await loadExperimentData(store, record));
-          return c.json(summary, 201);
+          return c.json({ ...summary, variants: shownVariants(summary.variants) }, 201);
         } catch (err) {
           // removes the runs of an experiment whose creation failed part way (best effort)
           for (const run of created) await discardRun(deps, run.id, run);
@@ -287,7 +288,7 @@ export function createExperimentRoutes(deps: AppDeps) {
             datasetId: e.datasetId,
             datasetVersion: e.datasetVersion,
             trials: e.trials,
-            variants: e.variants,
+            variants: shownVariants(e.variants),
           })),
           nextCursor: page.nextCursor,
         },
@@ -296,7 +297,8 @@ export function createExperimentRoutes(deps: AppDeps) {
     })
     .openapi(getRoute, async (c) => {
       const record = await load(c, c.req.valid('param').id);
-      return c.json(summarizeExperiment(record, await loadData(record)), 200);
+      const summary = summarizeExperiment(record, await loadData(record));
+      return c.json({ ...summary, variants: shownVariants(summary.variants) }, 200);
     })
     .openapi(reportRoute, async (c) => {
       const record = await load(c, c.req.valid('param').id);
