@@ -481,7 +481,7 @@ describe('secrets', () => {
     expect(workerLogs.text).not.toContain(SECRET);
   });
 
-  it("redacts them in an experiment's answers too (create, get, list); its runs keep the real values", async () => {
+  it("redacts them in an experiment's answers too (create, get, report, list); its runs keep the real values", async () => {
     const app = makeApp();
     const config = {
       url: `http://user:${SECRET}@127.0.0.1:1/answer?api_key=${SECRET}&mode=x`,
@@ -515,8 +515,13 @@ describe('secrets', () => {
       { ...shown, outputPath: 'x' },
     ]);
     const got = await app.request(`/v1/experiments/${created.id}`, { headers: bearer(ALPHA) });
+    const report = await app.request(`/v1/experiments/${created.id}/report`, {
+      headers: bearer(ALPHA),
+    });
     const list = await app.request('/v1/experiments', { headers: bearer(ALPHA) });
-    for (const text of [createdText, await got.text(), await list.text()]) {
+    const texts = [createdText, await got.text(), await report.text(), await list.text()];
+    expect(JSON.parse(texts[2]!).variants[0].target.config).toEqual(shown);
+    for (const text of texts) {
       expect(text).toContain('[redacted]');
       expect(text).not.toContain(SECRET);
     }

@@ -77,7 +77,7 @@ export const shownRun = (run: Run): Run => ({
 });
 
 /**
- * An experiment's variants as answered (create, get, list): each target's secret config fields
+ * An experiment's variants as answered (create, get, report, list): each target's secret config fields
  * read `[redacted]`, as a run's do (the stored record keeps the real values).
  */
 export const shownVariants = <V extends { target: Run['target'] }>(variants: V[]): V[] =>

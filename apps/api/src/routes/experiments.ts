@@ -302,7 +302,8 @@ export function createExperimentRoutes(deps: AppDeps) {
     })
     .openapi(reportRoute, async (c) => {
       const record = await load(c, c.req.valid('param').id);
-      return c.json(reportExperiment(record, await loadData(record)), 200);
+      const report = reportExperiment(record, await loadData(record));
+      return c.json({ ...report, variants: shownVariants(report.variants) }, 200);
     })
     .openapi(deleteRoute, async (c) => {
       const record = await load(c, c.req.valid('param').id);
