@@ -127,7 +127,7 @@ describe('JSONL', () => {
   it('rejects an empty file and a missing file', async () => {
     expect(await lineAndReason(file('jsonl', '\n\n'))).toEqual([null, 'the file holds no items']);
     const missing = await failure(join(dir, 'nope.jsonl'));
-    expect(missing.message).toBe('nope.jsonl: no such file');
+    expect(missing.message).toBe(`${join(dir, 'nope.jsonl')}: no such file`);
   });
 });
 
@@ -396,6 +396,19 @@ describe('an experiment file: dataset.columns', () => {
     );
     await expect(loadExperimentFile(experimentFile('{ id: question }'))).rejects.toThrow(
       'qa.csv line 1: the header has no "input" column (columns: question, context, answer); name the input column in dataset.columns.input',
+    );
+  });
+
+  it('names where a relative dataset.file was looked for when it is missing', async () => {
+    const yaml = join(dir, 'missing.yaml');
+    writeFileSync(
+      yaml,
+      'name: x\ndataset: { file: data/qa.jsonl }\nvariants: [{ name: a, target: { name: echo } }]\n',
+    );
+    await expect(loadExperimentFile(yaml)).rejects.toThrow(
+      new ExperimentFileError(
+        `${yaml}: dataset.file data/qa.jsonl: no such file (a relative path is read from the experiment file's directory: ${join(dir, 'data/qa.jsonl')})`,
+      ),
     );
   });
 });

@@ -44,9 +44,11 @@ describe('runledger experiment / compare', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/"mod test": completed, dataset six@sha256:[0-9a-f]{16}, 1 trial/);
-    expect(lines[1]).toMatch(/^VARIANT\s+exact_match \[95% CI\]\s+P50\/P90\/P99 MS/);
-    expect(lines[2]).toMatch(/^mod1\s+100\.0% \[61\.0%, 100\.0%\] \(6\/6\)\s/);
-    expect(lines[3]).toMatch(/^mod2\s+50\.0% \[18\.8%, 81\.2%\] \(3\/6\)\s/);
+    expect(lines[1]).toMatch(
+      /^VARIANT\s+exact_match \[95% CI\]\s+P50\/P90\/P99 MS.*\s{2}DIFFERS IN$/,
+    );
+    expect(lines[2]).toMatch(/^mod1\s+100\.0% \[61\.0%, 100\.0%\] \(6\/6\)\s.*\s{2}mod=1$/);
+    expect(lines[3]).toMatch(/^mod2\s+50\.0% \[18\.8%, 81\.2%\] \(3\/6\)\s.*\s{2}mod=2$/);
     // each variant against the first: the paired bootstrap difference and the changed items
     expect(lines[4]).toBe('');
     expect(lines[5]).toMatch(

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { createApp } from '@runledger/api';
 import { loadExperimentFile } from '@runledger/cli';
+import { differenceLines } from '@runledger/client';
 import {
   createLogger,
   defineTarget,
@@ -21,6 +22,7 @@ import {
   type Result,
   type Run,
   type RunStore,
+  targetDifferences,
   z,
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
@@ -151,6 +153,62 @@ function emptyExperiment(
   };
 }
 
+describe('targetDifferences and differenceLines', () => {
+  it("name the target fields whose values differ, with each variant's value", () => {
+    const openai = (params: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      name: 'openai',
+      config: { baseUrl: 'http://m/v1', model: 'toy-1', params, ...extra },
+    });
+    const differences = targetDifferences([
+      openai({ temperature: 0, stop: ['\n'] }),
+      openai({ temperature: 0.8, stop: ['\n'] }, { model: 'toy-2', headers: {} }),
+      { name: 'echo' },
+    ]);
+    expect(differences).toEqual([
+      {
+        name: 'openai',
+        'config.baseUrl': 'http://m/v1',
+        'config.model': 'toy-1',
+        'config.params.temperature': 0,
+        'config.params.stop': ['\n'],
+        'config.headers': null,
+      },
+      {
+        name: 'openai',
+        'config.baseUrl': 'http://m/v1',
+        'config.model': 'toy-2',
+        'config.params.temperature': 0.8,
+        'config.params.stop': ['\n'],
+        'config.headers': {},
+      },
+      {
+        name: 'echo',
+        'config.baseUrl': null,
+        'config.model': null,
+        'config.params.temperature': null,
+        'config.params.stop': null,
+        'config.headers': null,
+      },
+    ]);
+    expect(differenceLines(differences[1]!)).toEqual([
+      ['baseUrl', 'http://m/v1'],
+      ['model', 'toy-2'],
+      ['params.temperature', '0.8'],
+      ['params.stop', '["\\n"]'],
+      ['headers', '{}'],
+    ]);
+    expect(differenceLines(differences[2]!)[0]).toEqual(['baseUrl', '(none)']);
+    // the same targets, one target, or targets that differ only in a secret: no difference
+    const withKey = (key: string) => ({
+      name: 'http',
+      config: { url: 'http://h/x', headers: { authorization: `Bearer ${key}` } },
+    });
+    expect(targetDifferences([withKey('a'), withKey('a')])).toEqual([{}, {}]);
+    expect(targetDifferences([withKey('a')])).toEqual([{}]);
+    expect(targetDifferences([withKey('sk-1'), withKey('sk-2')])).toEqual([{}, {}]);
+  });
+});
+
 describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
   it('runs every variant over the same dataset version; the summary matches the results', async () => {
     const created = await api<ExperimentSummary>('POST', '/v1/experiments', {
@@ -177,6 +235,11 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     expect(created.body.variants.map((v) => [v.name, v.runIds.length])).toEqual([
       ['mod1', 1],
       ['mod3', 1],
+    ]);
+    // what sets each variant apart: the config fields whose values differ
+    expect(created.body.variants.map((v) => v.differences)).toEqual([
+      { 'config.mod': 1, 'config.failOn': null },
+      { 'config.mod': 3, 'config.failOn': 4 },
     ]);
     const summary = await waitDone(created.body.id);
     expect(summary.status).toBe('completed');

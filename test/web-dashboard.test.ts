@@ -573,6 +573,11 @@ describe('experiments and datasets pages', () => {
     await expect.poll(() => variants.locator('tbody tr').count()).toBe(2);
     expect(await variants.getByRole('link', { name: /^trial/ }).count()).toBe(4);
     expect(await variants.getByRole('link', { name: 'vs good' }).count()).toBe(2);
+    // under each variant's name, what sets it apart (its config fields that differ)
+    expect(await variants.locator('tbody tr .variant-difference').allTextContents()).toEqual([
+      'wrong (none)',
+      'wrong ["q0","q1"]',
+    ]);
     await expect.poll(() => variants.textContent(), { timeout: 15_000 }).toContain('completed');
 
     await page.goto(`${api.url}/datasets`);

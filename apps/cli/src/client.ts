@@ -23,6 +23,7 @@ import {
 export {
   type Compare,
   type Dataset,
+  differenceLines,
   type EffectiveSummary,
   type ExperimentReport,
   type ExperimentSummary,

@@ -211,7 +211,8 @@ export async function* readDatasetFile(
   } catch (err) {
     if (err instanceof DatasetFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DatasetFileError(name, null, 'no such file');
+    // the path as given (the name alone would hide which directory was looked in)
+    if (code === 'ENOENT') throw new DatasetFileError(file, null, 'no such file');
     if (code === 'EISDIR') throw new DatasetFileError(name, null, 'is a directory');
     throw new DatasetFileError(name, null, (err as Error).message);
   }

@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   type Compare,
   type DatasetItem,
+  differenceLines,
   type ExperimentDetails,
   type ExperimentSpecInput,
   type ExperimentSummary,
@@ -22,7 +23,12 @@ import {
   type RunledgerClient,
   TERMINAL_STATUSES,
 } from './client.js';
-import { type DatasetColumns, datasetIdFromFile, loadDatasetFile } from './dataset-file.js';
+import {
+  type DatasetColumns,
+  DatasetFileError,
+  datasetIdFromFile,
+  loadDatasetFile,
+} from './dataset-file.js';
 import { formatJson, formatTable, percent } from './format.js';
 import {
   addGateOptions,
@@ -76,12 +82,22 @@ export async function loadExperimentFile(file: string): Promise<ExperimentSpecIn
   if (dataset && typeof dataset.file === 'string') {
     const path = isAbsolute(dataset.file) ? dataset.file : resolve(dirname(file), dataset.file);
     const columns = experimentColumns(file, dataset.columns);
-    const items: DatasetItem[] = (
-      await loadDatasetFile(path, {
-        ...(columns ? { columns } : {}),
-        mappingHint: 'name the input column in dataset.columns.input',
-      })
-    ).map((r) => r.item);
+    const records = await loadDatasetFile(path, {
+      ...(columns ? { columns } : {}),
+      mappingHint: 'name the input column in dataset.columns.input',
+    }).catch((err: unknown) => {
+      if (
+        err instanceof DatasetFileError &&
+        err.reason === 'no such file' &&
+        path !== dataset.file
+      ) {
+        throw new ExperimentFileError(
+          `${file}: dataset.file ${dataset.file}: no such file (a relative path is read from the experiment file's directory: ${path})`,
+        );
+      }
+      throw err;
+    });
+    const items: DatasetItem[] = records.map((r) => r.item);
     const { file: name, columns: _columns, ...rest } = dataset;
     spec.dataset = {
       id: datasetIdFromFile(String(name)),
@@ -230,7 +246,8 @@ const ms = (value: number | null) => (value === null ? '-' : String(Math.round(v
 
 /**
  * The comparison table: one row per variant: pass rate [95% CI] per scorer (and pass@k / pass^k
- * with trials), latency p50/p90/p99 (ms), tokens, cost (USD), errors.
+ * with trials), latency p50/p90/p99 (ms), tokens, cost (USD), errors, and when the variants'
+ * targets differ, what sets each apart (`DIFFERS IN`: `params.temperature=0.8`, `differenceLines`).
  */
 export function formatExperimentTable(summary: ExperimentSummary): string {
   const withK = summary.trials > 1;
@@ -246,7 +263,15 @@ export function formatExperimentTable(summary: ExperimentSummary): string {
     'COST USD',
     'ERRORS',
   ];
-  const rows = summary.variants.map((v) => [
+  // what sets each variant apart (its target fields that differ), last: it may be wide
+  const differences = summary.variants.map((v) =>
+    differenceLines(v.differences)
+      .map(([path, value]) => `${path}=${value}`)
+      .join(' '),
+  );
+  const withDifferences = differences.some((d) => d !== '');
+  if (withDifferences) headers.push('DIFFERS IN');
+  const rows = summary.variants.map((v, i) => [
     v.name,
     ...summary.scorers.flatMap((name) => {
       const s = v.scores[name];
@@ -263,6 +288,7 @@ export function formatExperimentTable(summary: ExperimentSummary): string {
       : `${v.errors.count} (${Object.entries(v.errors.byType)
           .map(([type, n]) => `${type} ${n}`)
           .join(', ')})`,
+    ...(withDifferences ? [differences[i] || '-'] : []),
   ]);
   return (
     `experiment ${summary.id} "${summary.name}": ${summary.status}, dataset ` +

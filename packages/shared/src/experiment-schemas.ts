@@ -101,6 +101,11 @@ export const VariantSummarySchema = z
   .object({
     name: z.string(),
     target: TargetRefSchema,
+    differences: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "What sets this variant apart: the target fields (dotted paths) whose values are not the same in every variant, with this variant's value (null where it has none); `{}` when all targets are the same. Secret fields compare redacted.",
+      example: { 'config.params.temperature': 0.8 },
+    }),
     /** Run ids by trial index. */
     runIds: z.array(z.string()),
     /** Runs of this variant that no longer exist (deleted or expired): its figures leave them out. */

@@ -26,6 +26,7 @@ import {
   type TargetRef,
   TERMINAL_STATUSES,
 } from './schemas.js';
+import { redactSecrets } from './secrets.js';
 import { nearestRank, passAtK, passHatK, summarizeResultScores, wilsonInterval } from './stats.js';
 import type { RunResults, Runs } from './store/index.js';
 
@@ -261,6 +262,7 @@ export function summarizeExperiment(
   data: TrialData[][],
 ): ExperimentSummary {
   const scorerNames = record.scorers.map((s) => s.name);
+  const differences = targetDifferences(record.variants.map((variant) => variant.target));
   const missingRunIds: string[] = [];
   const variants = record.variants.map((variant, v) => {
     const trials = data[v] ?? [];
@@ -325,6 +327,7 @@ export function summarizeExperiment(
     return {
       name: variant.name,
       target: variant.target,
+      differences: differences[v] ?? {},
       runIds: variant.runIds,
       missingRunIds: variant.runIds.filter((_, i) => !runs[i]),
       status: statusOf(present),
@@ -362,6 +365,38 @@ export function summarizeExperiment(
     missingRunIds,
     variants,
   };
+}
+
+/**
+ * What tells the variants of an experiment apart: per target of `targets` (in order), the dotted
+ * paths of the fields whose values are not the same in every target (`name`,
+ * `config.params.temperature`), each with this target's value, null where it has none, in the
+ * order the fields first appear. Objects are walked; arrays and other values compare as JSON.
+ * Secret fields are compared and shown redacted (`redactSecrets`), so targets that differ only in a
+ * key show no difference there. One target, or identical ones: `{}` each.
+ */
+export function targetDifferences(targets: readonly TargetRef[]): Record<string, unknown>[] {
+  const leaves = targets.map((target) => {
+    const out = new Map<string, unknown>();
+    const walk = (value: unknown, path: string) => {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const entries = Object.entries(value);
+        // an empty object is a value of its own (`{}` differs from a missing field)
+        if (entries.length === 0) out.set(path, value);
+        for (const [key, v] of entries) walk(v, path === '' ? key : `${path}.${key}`);
+      } else out.set(path, value);
+    };
+    walk(redactSecrets(target), '');
+    return out;
+  });
+  const paths = [...new Set(leaves.flatMap((l) => [...l.keys()]))];
+  const differing = paths.filter((path) => {
+    const first = JSON.stringify(leaves[0]?.get(path));
+    return leaves.some((l) => JSON.stringify(l.get(path)) !== first);
+  });
+  return leaves.map((l) =>
+    Object.fromEntries(differing.map((path) => [path, l.has(path) ? l.get(path) : null])),
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
  * trials as the API reports them (every trial's run linked, never collapsed), with pass rate and
  * Wilson interval, pass@k, cost and latency per variant, and links to pairwise compares.
  */
+import { differenceLines } from '@runledger/client';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import {
@@ -89,6 +90,11 @@ function variantColumns(e: ExperimentSummary): Column<Variant>[] {
         <>
           <strong>{v.name}</strong>
           <div className="muted small">{v.target.name}</div>
+          {differenceLines(v.differences).map(([path, value]) => (
+            <div key={path} className="muted small mono variant-difference">
+              {path} {value}
+            </div>
+          ))}
         </>
       ),
     },

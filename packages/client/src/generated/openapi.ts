@@ -1157,6 +1157,15 @@ export interface components {
     VariantSummary: {
       name: string;
       target: components['schemas']['TargetRef'];
+      /**
+       * @description What sets this variant apart: the target fields (dotted paths) whose values are not the same in every variant, with this variant's value (null where it has none); `{}` when all targets are the same. Secret fields compare redacted.
+       * @example {
+       *       "config.params.temperature": 0.8
+       *     }
+       */
+      differences: {
+        [key: string]: unknown;
+      };
       runIds: string[];
       missingRunIds: string[];
       /** @enum {string} */
