@@ -191,13 +191,22 @@ describe('targetDifferences and differenceLines', () => {
       },
     ]);
     expect(differenceLines(differences[1]!)).toEqual([
-      ['baseUrl', 'http://m/v1'],
-      ['model', 'toy-2'],
-      ['params.temperature', '0.8'],
-      ['params.stop', '["\\n"]'],
-      ['headers', '{}'],
+      ['baseUrl', 'http://m/v1', 'http://m/v1'],
+      ['model', 'toy-2', 'toy-2'],
+      ['params.temperature', '0.8', '0.8'],
+      ['params.stop', '["\\n"]', '["\\n"]'],
+      ['headers', '{}', '{}'],
     ]);
-    expect(differenceLines(differences[2]!)[0]).toEqual(['baseUrl', '(none)']);
+    expect(differenceLines(differences[2]!)[0]).toEqual(['baseUrl', '(none)', '(none)']);
+    // a prompt with line breaks reads as JSON on one line; a long one is cut to maxChars
+    const prompt = `Answer briefly.\n${'x'.repeat(100)}`;
+    const [[path, shown, full]] = differenceLines({ 'config.system': prompt }, 20);
+    expect([path, shown, full]).toEqual([
+      'system',
+      `"Answer briefly.\\nx…`,
+      JSON.stringify(prompt),
+    ]);
+    expect(shown).toHaveLength(20);
     // the same targets, one target, or targets that differ only in a secret: no difference
     const withKey = (key: string) => ({
       name: 'http',

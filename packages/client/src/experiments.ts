@@ -2,16 +2,27 @@
 
 /**
  * A variant's `differences` (dotted target paths -> its values, see `VariantSummary`) as
- * `[path, value]` lines for people: the target's `name` is left out (shown on its own), `config.`
- * is dropped from paths, strings are shown as they are, other values as JSON, and a field the
- * variant lacks as `(none)`. `{ "config.params.temperature": 0.8 }` -> `[["params.temperature",
- * "0.8"]]`.
+ * `[path, shown, full]` lines for people: the target's `name` is left out (shown on its own),
+ * `config.` is dropped from paths; `full` is the value as text (a one-line string as it is,
+ * anything else, a string with line breaks or tabs too, as JSON; a field the variant lacks
+ * `(none)`), and `shown` is `full` cut to `maxChars` characters (an ellipsis `…` last), so a long
+ * prompt does not swamp a table. `{ "config.params.temperature": 0.8 }` ->
+ * `[["params.temperature", "0.8", "0.8"]]`.
  */
-export function differenceLines(differences: Record<string, unknown>): [string, string][] {
+export function differenceLines(
+  differences: Record<string, unknown>,
+  maxChars = 80,
+): [path: string, shown: string, full: string][] {
   return Object.entries(differences)
     .filter(([path]) => path !== 'name')
-    .map(([path, value]) => [
-      path.replace(/^config\./, ''),
-      value === null ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value),
-    ]);
+    .map(([path, value]) => {
+      const full =
+        value === null
+          ? '(none)'
+          : typeof value === 'string' && !/[\r\n\t]/.test(value)
+            ? value
+            : JSON.stringify(value);
+      const shown = full.length > maxChars ? `${full.slice(0, maxChars - 1)}…` : full;
+      return [path.replace(/^config\./, ''), shown, full];
+    });
 }

@@ -90,9 +90,9 @@ function variantColumns(e: ExperimentSummary): Column<Variant>[] {
         <>
           <strong>{v.name}</strong>
           <div className="muted small">{v.target.name}</div>
-          {differenceLines(v.differences).map(([path, value]) => (
-            <div key={path} className="muted small mono variant-difference">
-              {path} {value}
+          {differenceLines(v.differences).map(([path, shown, full]) => (
+            <div key={path} className="muted small mono variant-difference" title={full}>
+              {path} {shown}
             </div>
           ))}
         </>
