@@ -180,11 +180,22 @@ describe('POST /v1/runs with a JSON body', () => {
         scorers: [
           { name: 'regex', config: { pattern: '(' } },
           { name: 'numeric_close', config: { tolerance: -1 } },
+          { name: 'exact_match', config: { case_sensitive: false, trim: true } },
+          { name: 'json_equal', config: { strict: true } },
         ],
       },
       [
         { path: 'scorers.0.config.pattern', message: 'must be a valid regular expression' },
         { path: 'scorers.1.config.tolerance', message: 'Too small: expected number to be >=0' },
+        {
+          path: 'scorers.2.config.case_sensitive',
+          message:
+            'unknown config key "case_sensitive" for scorer "exact_match" (allowed: caseSensitive, trim)',
+        },
+        {
+          path: 'scorers.3.config.strict',
+          message: 'unknown config key "strict" for scorer "json_equal" (it takes none)',
+        },
       ],
     ],
   ])('%s', async (_name, over, errors) => {

@@ -200,7 +200,7 @@ describe('targetDifferences and differenceLines', () => {
     expect(differenceLines(differences[2]!)[0]).toEqual(['baseUrl', '(none)', '(none)']);
     // a prompt with line breaks reads as JSON on one line; a long one is cut to maxChars
     const prompt = `Answer briefly.\n${'x'.repeat(100)}`;
-    const [[path, shown, full]] = differenceLines({ 'config.system': prompt }, 20);
+    const [path, shown, full] = differenceLines({ 'config.system': prompt }, 20)[0]!;
     expect([path, shown, full]).toEqual([
       'system',
       `"Answer briefly.\\nx…`,

@@ -122,6 +122,19 @@ export const ScorerRefSchema = z
     const parsed = schema.safeParse(scorer.config ?? {});
     if (parsed.success) return;
     for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        // one error per unknown key, at its own path, naming the keys the scorer takes (as a
+        // target config's are reported)
+        const allowed = Object.keys(schema.shape);
+        for (const key of issue.keys) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown config key "${key}" for scorer "${scorer.name}" (${allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : 'it takes none'})`,
+            path: ['config', ...issue.path, key],
+          });
+        }
+        continue;
+      }
       ctx.addIssue({ code: 'custom', message: issue.message, path: ['config', ...issue.path] });
     }
   })
