@@ -14,7 +14,6 @@ import {
   type Execution,
   type Item,
   ItemJsonBatches,
-  ItemSchema,
   type Logger,
   type NewRun,
   NotFoundError,
@@ -37,8 +36,8 @@ import {
   toStoredItem,
   ValidationError,
 } from '@runledger/shared';
-import { checkLineBytes, LineTooLongError, readLineBatches } from './ndjson.js';
-import { fieldErrors, ProblemError } from './problem.js';
+import { readNdjsonItems } from './ndjson.js';
+import { ProblemError } from './problem.js';
 import { checkSubmission, type SubmissionChecks } from './submit-checks.js';
 
 /** Experiment links stored on a run (`POST /v1/experiments`); none for plain runs. */
@@ -544,52 +543,21 @@ export async function submitNdjsonRun(
   project: string = DEFAULT_PROJECT,
 ): Promise<Submitted> {
   const { config } = deps;
-  if (!body) throw emptyNdjsonBody();
-  let headerLine = 0;
-  const limitFor = (line: number) =>
-    headerLine === 0 || line === headerLine
-      ? config.RUNLEDGER_MAX_BODY_BYTES
-      : config.RUNLEDGER_MAX_ITEM_BYTES;
-  return submit(deps, runId, project, {}, async (stager) => {
-    let header: RunSpecHeader | null = null;
-    try {
-      for await (const lines of readLineBatches(body, limitFor)) {
-        for (const line of lines) {
-          checkLineBytes(line, limitFor(line.number));
-          if (line.text.trim() === '') continue;
-          if (!header) {
-            const where = `line ${line.number}`;
-            const parsed = parseLine(line.text, line.number);
-            headerLine = line.number;
-            const result = RunSpecHeaderSchema.safeParse(parsed);
-            if (!result.success) throw lineProblem(fieldErrors(result.error), where);
-            header = result.data;
-            await checkSubmission(deps, runChecks(header, ` (${where})`));
-            stager.usePrivacy(submitPrivacy(config, header.privacy));
-            continue;
-          }
-          // an item line: its place in messages (`line N`, `dataset.items.<i>`) only on an error
-          const parsed = parseLine(line.text, line.number, stager.total);
-          const result = ItemSchema.safeParse(parsed);
-          if (!result.success) {
-            const prefix = ['dataset', 'items', stager.total];
-            throw lineProblem(fieldErrors(result.error, prefix), `line ${line.number}`);
-          }
-          const staged = stager.add(result.data, line.number);
-          if (staged) await staged;
-        }
-      }
-    } catch (err) {
-      if (!(err instanceof LineTooLongError)) throw err;
-      if (!header || err.lineNumber === headerLine) {
-        throw new PayloadTooLargeError(`${err.message}: the run spec line is too large`);
-      }
-      const message = `item exceeds ${err.maxBytes} bytes (line ${err.lineNumber})`;
-      throw new PayloadTooLargeError(message, [{ path: `dataset.items.${stager.total}`, message }]);
-    }
-    if (!header) throw emptyNdjsonBody();
-    return header;
-  });
+  return submit(deps, runId, project, {}, (stager) =>
+    readNdjsonItems(body, {
+      header: RunSpecHeaderSchema,
+      headerName: 'the run spec',
+      itemsPath: 'dataset.items',
+      maxHeaderBytes: config.RUNLEDGER_MAX_BODY_BYTES,
+      maxItemBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
+      count: () => stager.total,
+      async onHeader(header, where) {
+        await checkSubmission(deps, runChecks(header, ` (${where})`));
+        stager.usePrivacy(submitPrivacy(config, header.privacy));
+      },
+      onItem: (item, line) => stager.add(item, line),
+    }),
+  );
 }
 
 /** `Retry-After` (seconds) of a submission refused for too many runs in flight. */
@@ -613,35 +581,5 @@ export async function checkRunsInFlight(deps: SubmitDeps, project: string): Prom
       kind: 'too_many_requests',
       headers: { 'Retry-After': String(RUNS_IN_FLIGHT_RETRY_AFTER_SECONDS) },
     },
-  );
-}
-
-/** 400 for an NDJSON body without a run spec line. */
-const emptyNdjsonBody = () =>
-  new ValidationError('empty body: the first line must be the run spec', [
-    { path: '', message: 'the first line must be the run spec' },
-  ]);
-
-/**
- * The JSON value of NDJSON line `lineNumber` (item `itemIndex` when given, else the run spec).
- * @throws ValidationError 400 (invalid JSON, at the line's item path).
- */
-function parseLine(text: string, lineNumber: number, itemIndex?: number): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    const path = itemIndex === undefined ? '' : `dataset.items.${itemIndex}`;
-    throw lineProblem(
-      [{ path, message: `invalid JSON: ${(err as Error).message}` }],
-      `line ${lineNumber}`,
-    );
-  }
-}
-
-function lineProblem(errors: { path: string; message: string }[], where: string): ValidationError {
-  const withLine = errors.map((e) => ({ path: e.path, message: `${where}: ${e.message}` }));
-  return new ValidationError(
-    `invalid NDJSON ${where}: ${errors.map((e) => `${e.path || '(line)'}: ${e.message}`).join('; ')}`,
-    withLine,
   );
 }
