@@ -12,7 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { useCliServices } from './helpers/cli.js';
 
 const { cli, file, tmp } = useCliServices('cli-ds', {
-  env: { WORKER_LOCK_MS: '2000', WORKER_SHUTDOWN_TIMEOUT_MS: '1000' },
+  // a JSON body is at most 8 KiB here: a bigger file must be streamed
+  env: {
+    WORKER_LOCK_MS: '2000',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '1000',
+    RUNLEDGER_MAX_BODY_BYTES: String(8 * 1024),
+  },
 });
 const dir = tmp.path;
 
@@ -59,6 +64,32 @@ describe('runledger datasets / export / rerun', () => {
     const both = await cli(['datasets', 'push', more, '--replace', '--append']);
     expect(both.code).toBe(1);
     expect(both.stderr).toBe('error: --replace and --append exclude each other\n');
+  });
+
+  it('streams a file larger than a JSON body may be, and names the file line of a bad item', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => ({
+      id: `q${i}`,
+      input: `question ${i}`,
+      expectedOutput: `answer ${i}`,
+    }));
+    const big = file('big.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
+    expect(readFileSync(big).length).toBeGreaterThan(8 * 1024 * 8);
+    const pushed = await cli(['datasets', 'push', big, '--json']);
+    expect(pushed.stderr).toBe('');
+    expect(pushed.code).toBe(0);
+    const dataset = JSON.parse(pushed.stdout) as { id: string; versions: { itemCount: number }[] };
+    expect(dataset.id).toBe('big');
+    expect(dataset.versions.map((v) => v.itemCount)).toEqual([2000]);
+    // a duplicate id on line 1502 of the file (the item at index 1501) is named by its line
+    const dup = [...rows.slice(0, 1501), { id: 'q7', input: 'again' }, ...rows.slice(1502)];
+    const bad = file('big.jsonl', ['', ...dup.map((r) => JSON.stringify(r))].join('\n'));
+    const refused = await cli(['datasets', 'push', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'error: Bad Request (400): items.1501.id (big.jsonl line 1503): duplicate item id "q7" (first at index 7 of the version)\n',
+    );
+    const get = await cli(['datasets', 'get', 'big', '--json']);
+    expect((JSON.parse(get.stdout) as { latestVersion: number }).latestVersion).toBe(1);
   });
 
   it('submits a run over a stored version and watches it', async () => {

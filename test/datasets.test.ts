@@ -388,6 +388,137 @@ describe('datasets', () => {
   });
 });
 
+describe('datasets as NDJSON (streamed)', () => {
+  /** POSTs `lines` (JSON values, or raw strings as they are) as an NDJSON body. */
+  const ndjson = async <T>(path: string, lines: unknown[], eol = '\n') => {
+    const res = await app.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ALPHA}`, 'content-type': 'application/x-ndjson' },
+      body: lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join(eol) + eol,
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+
+  it('creates and adds versions from a header line and one item a line, as JSON does', async () => {
+    const created = await ndjson<Dataset>(
+      '/v1/datasets',
+      [{ id: 'streamed', name: 'Streamed' }, ...V1, ''],
+      '\r\n',
+    );
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      id: 'streamed',
+      name: 'Streamed',
+      project: 'alpha',
+      latestVersion: 1,
+      // the same items sent as JSON hash the same
+      versions: [{ version: 1, itemCount: 2, contentHash: hashOf(V1_STORED) }],
+      created: true,
+    });
+    const appended = await ndjson<Dataset>('/v1/datasets/streamed/items', [
+      { mode: 'append', name: 'Streamed 2' },
+      { input: 'Peru' },
+    ]);
+    expect(appended.status).toBe(201);
+    expect(appended.body.name).toBe('Streamed 2');
+    const v2Stored = [...V1_STORED, { id: '2', input: 'Peru' }];
+    expect(appended.body.versions.map((v) => [v.version, v.itemCount, v.contentHash])).toEqual([
+      [1, 2, hashOf(V1_STORED)],
+      [2, 3, hashOf(v2Stored)],
+    ]);
+    const page = await call<{ items: object[] }>('GET', '/v1/datasets/streamed/versions/2/items');
+    expect(page.body.items).toEqual(v2Stored.map((it, index) => ({ index, ...it })));
+    // the same content again: no version added
+    const same = await ndjson<Dataset & { created: boolean }>('/v1/datasets/streamed/items', [
+      { mode: 'replace' },
+      ...v2Stored,
+    ]);
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ latestVersion: 2, created: false });
+  });
+
+  it('refuses a bad line with its line number and item path, and writes nothing', async () => {
+    const cases: [string, unknown[], number, Problem['errors']][] = [
+      [
+        '/v1/datasets',
+        [{ id: 'bad', name: 'Bad' }, { input: 1 }, { input: 2, answer: 2 }],
+        400,
+        [{ path: 'items.1.answer', message: 'line 3: unknown field "answer"' }],
+      ],
+      [
+        '/v1/datasets',
+        [{ id: 'bad', name: 'Bad', itmes: [] }, { input: 1 }],
+        400,
+        [{ path: 'itmes', message: 'line 1: unknown field "itmes"' }],
+      ],
+      [
+        '/v1/datasets',
+        [{ id: 'bad', name: 'Bad' }, { id: 'a', input: 1 }, '{"id":"a","input":2'],
+        400,
+        [{ path: 'items.1', message: expect.stringMatching(/^line 3: invalid JSON/) }],
+      ],
+      [
+        '/v1/datasets',
+        [
+          { id: 'bad', name: 'Bad' },
+          { id: 'a', input: 1 },
+          { id: 'a', input: 2 },
+        ],
+        400,
+        [
+          {
+            path: 'items.1.id',
+            message: 'duplicate item id "a" (first at index 0 of the version) (line 3)',
+          },
+        ],
+      ],
+      [
+        '/v1/datasets',
+        [{ id: 'bad', name: 'Bad' }],
+        400,
+        [{ path: 'items', message: 'at least one item is required' }],
+      ],
+      [
+        '/v1/datasets',
+        [{ id: 'bad', name: 'Bad' }, ...Array.from({ length: 7 }, (_, i) => ({ input: i }))],
+        413,
+        [{ path: 'items.6', message: 'a dataset version holds at most 6 items (line 8)' }],
+      ],
+      [
+        '/v1/datasets',
+        [{ id: 'bad', name: 'Bad' }, { input: 'x'.repeat(300) }],
+        413,
+        [{ path: 'items.0', message: 'item exceeds 200 bytes (line 2)' }],
+      ],
+      ['/v1/datasets/nope/items', [{ mode: 'append' }, { input: 1 }], 404, undefined],
+      [
+        '/v1/datasets/streamed/items',
+        [{ mode: 'add' }, { input: 1 }],
+        400,
+        [{ path: 'mode', message: expect.stringMatching(/^line 1: /) }],
+      ],
+    ];
+    const before = await redis.keys(`${prefix}:dataset:*`);
+    for (const [path, lines, status, errors] of cases) {
+      const res = await ndjson<Problem>(path, lines);
+      expect(res.status, JSON.stringify(lines)).toBe(status);
+      expect(res.body.errors, JSON.stringify(lines)).toEqual(errors);
+    }
+    const empty = await app.request('/v1/datasets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ALPHA}`, 'content-type': 'application/x-ndjson' },
+      body: '\n\n',
+    });
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as Problem).detail).toBe(
+      'empty body: the first line must be the dataset header (the body without items)',
+    );
+    expect((await call('GET', '/v1/datasets/bad')).status).toBe(404);
+    expect((await call<Dataset>('GET', '/v1/datasets/streamed')).body.latestVersion).toBe(2);
+    expect((await redis.keys(`${prefix}:dataset:*`)).sort()).toEqual(before.sort());
+  });
+});
+
 describe('ItemJsonBatches', () => {
   it('hashes every item in order and hands full batches over with one write in flight', async () => {
     const events: string[] = [];

@@ -13,6 +13,13 @@ import {
 } from '@runledger/shared';
 import { fieldErrors } from './problem.js';
 
+/** The media type of NDJSON request bodies. */
+export const NDJSON = 'application/x-ndjson';
+
+/** True when `contentType` (a `Content-Type` header) is `application/x-ndjson`, parameters aside. */
+export const isNdjson = (contentType: string | undefined): boolean =>
+  contentType?.split(';')[0]?.trim().toLowerCase() === NDJSON;
+
 /**
  * One line of the body: `number` is 1-based; `text` has no `\n` and no trailing `\r`; `bytes`
  * is its length in UTF-8 bytes (without the line ending).

@@ -23,6 +23,7 @@ import {
 export {
   type Compare,
   type Dataset,
+  type DatasetChange,
   differenceLines,
   type EffectiveSummary,
   type ExperimentReport,
@@ -108,6 +109,8 @@ export class ApiError extends RunledgerApiError {
       const plain = e.path ? `${e.path}: ${e.message}` : e.message;
       const shown = e.path && e.where ? `${e.path} (${e.where}): ${e.message}` : plain;
       if (body.includes(plain)) body = body.replace(plain, shown);
+      // a detail that is this error's message alone: said once, with its path
+      else if (e.path && body === e.message) body = shown;
       else if (!body.includes(shown)) extra.push(shown);
     }
     const text = [body, extra.join('; ')].filter(Boolean).join(': ');
@@ -160,4 +163,30 @@ export function createClient(options: ClientOptions & { baseUrl: string }): Runl
       }
     },
   });
+}
+
+/**
+ * `err` with the file line of each `dataset.items.N...` (a run) or `items.N...` (a dataset version)
+ * field error as its `where` (`qa.csv line 7`), so the user finds the bad item; `lines[N]` is the
+ * file line of item N.
+ */
+export function withFileLines(
+  err: RunledgerApiError,
+  file: string,
+  lines: number[],
+): RunledgerApiError {
+  if (err.errors.length === 0) return err;
+  let mapped = 0;
+  const errors = err.errors.map((e) => {
+    const match = /^dataset\.items\.(\d+)(\.|$)/.exec(e.path) ?? /^items\.(\d+)(\.|$)/.exec(e.path);
+    const line = match ? lines[Number(match[1])] : undefined;
+    if (line === undefined) return e;
+    mapped++;
+    // the line of the file, not the request body's line the API names (`line 3: `, ` (line 3)`)
+    const message = e.message.replace(/^line \d+: /, '').replace(/ \(line \d+\)$/, '');
+    return { ...e, message, where: `${file} line ${line}` };
+  });
+  // every error has its file line: the detail (the same errors, with body lines) says no more
+  const detail = mapped === errors.length ? null : err.detail;
+  return new ApiError(err.status, err.title, detail, errors);
 }

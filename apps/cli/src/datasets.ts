@@ -3,22 +3,24 @@
  * file) and `runledger rerun RUN --failed|--all [--watch]`.
  */
 import { createWriteStream } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import {
   type Dataset,
+  type DatasetChange,
   type DatasetItem,
   RunledgerApiError,
   type RunledgerClient,
+  withFileLines,
 } from './client.js';
 import {
   addColumnOptions,
   type ColumnOptions,
   datasetIdFromFile,
-  loadDatasetFile,
+  readDatasetFile,
   readOptionsOf,
 } from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
@@ -99,9 +101,16 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       if (opts.replace && opts.append) throw fail('--replace and --append exclude each other');
       const api = options.client();
       const id = opts.id ?? datasetIdFromFile(file);
-      const items: DatasetItem[] = (await loadDatasetFile(file, readOptionsOf(opts))).map(
-        (r) => r.item,
-      );
+      const readOptions = readOptionsOf(opts);
+      // the file is streamed as NDJSON (any size, never held in memory); an API error about
+      // item N names its line in the file
+      const lines: number[] = [];
+      async function* items(): AsyncGenerator<DatasetItem> {
+        for await (const record of readDatasetFile(file, readOptions)) {
+          lines.push(record.line);
+          yield record.item;
+        }
+      }
       let existing = true;
       try {
         await api.datasets.get(id);
@@ -109,13 +118,21 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
         if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
         existing = false;
       }
-      const dataset = existing
-        ? await api.datasets.addItems(id, {
-            items,
-            mode: opts.append ? 'append' : 'replace',
-            ...(opts.name ? { name: opts.name } : {}),
-          })
-        : await api.datasets.create({ id, name: opts.name ?? id, items });
+      let dataset: DatasetChange;
+      try {
+        dataset = existing
+          ? await api.datasets.addItemsStream(
+              id,
+              {
+                mode: opts.append ? 'append' : 'replace',
+                ...(opts.name ? { name: opts.name } : {}),
+              },
+              items(),
+            )
+          : await api.datasets.createStream({ id, name: opts.name ?? id }, items());
+      } catch (e) {
+        throw e instanceof RunledgerApiError ? withFileLines(e, basename(file), lines) : e;
+      }
       if (opts.json) {
         out(formatJson(dataset));
         return;

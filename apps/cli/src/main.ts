@@ -20,7 +20,6 @@ import {
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { addAuditCommand } from './audit.js';
 import {
-  ApiError,
   createClient,
   type DatasetItem,
   type EffectiveSummary,
@@ -30,6 +29,7 @@ import {
   RunledgerApiError,
   type RunledgerClient,
   type RunSpecHeaderInput,
+  withFileLines,
 } from './client.js';
 import {
   addColumnOptions,
@@ -638,17 +638,6 @@ async function serve(io: CliIo, name: string, options: ServeOptions): Promise<vo
       (services.note ? `; ${services.note}` : ''),
   );
   await closeOnSignals(services, logger);
-}
-
-/** Adds the file line of each `dataset.items.N...` field error, so the user finds the bad item. */
-function withFileLines(err: RunledgerApiError, file: string, lines: number[]): RunledgerApiError {
-  if (err.errors.length === 0) return err;
-  const errors = err.errors.map((e) => {
-    const match = /^dataset\.items\.(\d+)(\.|$)/.exec(e.path) ?? /^items\.(\d+)(\.|$)/.exec(e.path);
-    const line = match ? lines[Number(match[1])] : undefined;
-    return line === undefined ? e : { ...e, where: `${file} line ${line}` };
-  });
-  return new ApiError(err.status, err.title, err.detail, errors);
 }
 
 /** `ID` or `ID@VERSION` of `submit --dataset`. */

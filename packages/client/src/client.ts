@@ -10,6 +10,7 @@ import type { paths } from './generated/openapi.js';
 import { type RetryOptions, withRetries } from './retry.js';
 import type {
   AddDatasetItems,
+  AddDatasetItemsHeader,
   AggregateRunsQuery,
   ApiKeyList,
   AuditList,
@@ -20,6 +21,7 @@ import type {
   CompareQuery,
   CreateApiKey,
   CreateDataset,
+  CreateDatasetHeader,
   CreatedApiKey,
   Dataset,
   DatasetChange,
@@ -186,58 +188,13 @@ export class RunledgerClient {
       header: RunSpecHeader,
       items: AsyncIterable<Item> | Iterable<Item>,
       options: CreateRunOptions = {},
-    ): Promise<Run> => {
-      const encoder = new TextEncoder();
-      let sourceError: unknown = null;
-      async function* lines(): AsyncGenerator<Uint8Array> {
-        yield encoder.encode(`${JSON.stringify(header)}\n`);
-        let batch = '';
-        for await (const item of items) {
-          batch += `${JSON.stringify(item)}\n`;
-          if (batch.length >= 64 * 1024) {
-            yield encoder.encode(batch);
-            batch = '';
-          }
-        }
-        if (batch) yield encoder.encode(batch);
-      }
-      const iterator = lines();
-      const body = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const next = await iterator.next();
-            if (next.done) controller.close();
-            else controller.enqueue(next.value);
-          } catch (err) {
-            sourceError = err;
-            controller.error(err);
-          }
-        },
-        async cancel() {
-          await iterator.return(undefined);
-        },
-      });
-      const request = new Request(`${this.baseUrl}/v1/runs`, {
-        method: 'POST',
-        body,
-        duplex: 'half',
-        headers: {
-          ...this.headers,
-          accept: 'application/json',
-          'content-type': 'application/x-ndjson',
-          ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
-        },
+    ): Promise<Run> =>
+      this.postNdjson<Run>('/v1/runs', header, items, {
+        ...(options.idempotencyKey
+          ? { headers: { 'idempotency-key': options.idempotencyKey } }
+          : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-      } as RequestInit);
-      let response: Response;
-      try {
-        response = await this.baseFetch(request);
-      } catch (err) {
-        throw sourceError ?? err;
-      }
-      if (!response.ok) throw await RunledgerApiError.fromResponse(response);
-      return (await response.json()) as Run;
-    },
+      }),
 
     /** `GET /v1/runs/:id`. @throws RunledgerApiError (404: unknown or expired). */
     get: async (id: string): Promise<Run> =>
@@ -459,8 +416,18 @@ export class RunledgerClient {
   /** Datasets: stored, versioned item lists. */
   readonly datasets = {
     /** `POST /v1/datasets`: version 1. @throws RunledgerApiError (400, 409 id exists, 413). */
-    create: async (body: CreateDataset): Promise<Dataset> =>
+    create: async (body: CreateDataset): Promise<DatasetChange> =>
       unwrap(await this.raw.POST('/v1/datasets', { body })),
+    /**
+     * `POST /v1/datasets` as `application/x-ndjson` streamed from `items` (line 1 `header`, the
+     * body without items): a dataset of any size (up to the API's `RUNLEDGER_MAX_ITEMS`), never
+     * held in memory, sent once, never retried. Errors name the item (`items.N`) and its line.
+     * @throws RunledgerApiError (400, 409 id exists, 413), what `items` throws.
+     */
+    createStream: async (
+      header: CreateDatasetHeader,
+      items: AsyncIterable<Item> | Iterable<Item>,
+    ): Promise<DatasetChange> => this.postNdjson<DatasetChange>('/v1/datasets', header, items),
     /** `GET /v1/datasets/:id`: meta and versions. */
     get: async (id: string): Promise<Dataset> =>
       unwrap(await this.raw.GET('/v1/datasets/{id}', { params: { path: { id } } })),
@@ -477,6 +444,17 @@ export class RunledgerClient {
      */
     addItems: async (id: string, body: AddDatasetItems): Promise<DatasetChange> =>
       unwrap(await this.raw.POST('/v1/datasets/{id}/items', { params: { path: { id } }, body })),
+    /**
+     * `POST /v1/datasets/:id/items` as `application/x-ndjson` streamed from `items` (line 1
+     * `header`: `mode`, `name`, `privacy`), like `createStream`.
+     * @throws RunledgerApiError (404, 400 duplicate ids, 409 changed meanwhile, 413).
+     */
+    addItemsStream: async (
+      id: string,
+      header: AddDatasetItemsHeader,
+      items: AsyncIterable<Item> | Iterable<Item>,
+    ): Promise<DatasetChange> =>
+      this.postNdjson<DatasetChange>(`/v1/datasets/${encodeURIComponent(id)}/items`, header, items),
     /** `GET /v1/datasets/:id/versions/:version/items`: one page of a version's items. */
     items: async (
       id: string,
@@ -548,6 +526,71 @@ export class RunledgerClient {
       unwrap(await this.raw.DELETE('/v1/keys/{id}', { params: { path: { id } } }));
     },
   };
+
+  /**
+   * POSTs an `application/x-ndjson` body to `path` streamed from `items`: the first line is
+   * `header`, then one item a line, pulled only as the body is sent (about 64 KiB at a time), so
+   * a dataset of any size is never held in memory. Sent once (a stream cannot be replayed), never
+   * retried.
+   * @returns the JSON answer. @throws RunledgerApiError, what `items` throws, fetch's error.
+   */
+  private async postNdjson<T>(
+    path: string,
+    header: unknown,
+    items: AsyncIterable<unknown> | Iterable<unknown>,
+    options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const encoder = new TextEncoder();
+    let sourceError: unknown = null;
+    async function* lines(): AsyncGenerator<Uint8Array> {
+      yield encoder.encode(`${JSON.stringify(header)}\n`);
+      let batch = '';
+      for await (const item of items) {
+        batch += `${JSON.stringify(item)}\n`;
+        if (batch.length >= 64 * 1024) {
+          yield encoder.encode(batch);
+          batch = '';
+        }
+      }
+      if (batch) yield encoder.encode(batch);
+    }
+    const iterator = lines();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const next = await iterator.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        } catch (err) {
+          sourceError = err;
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        await iterator.return(undefined);
+      },
+    });
+    const request = new Request(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: {
+        ...this.headers,
+        accept: 'application/json',
+        'content-type': 'application/x-ndjson',
+        ...options.headers,
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    } as RequestInit);
+    let response: Response;
+    try {
+      response = await this.baseFetch(request);
+    } catch (err) {
+      throw sourceError ?? err;
+    }
+    if (!response.ok) throw await RunledgerApiError.fromResponse(response);
+    return (await response.json()) as T;
+  }
 
   private async *pages(id: string, options: ResultsOptions): AsyncGenerator<ResultList> {
     const { signal, ...query } = options;

@@ -53,6 +53,10 @@ export type Dataset = Schemas['Dataset'];
 export type CreateDataset = Schemas['CreateDataset'];
 /** `POST /v1/datasets/:id/items`'s body (`append` or `replace`). */
 export type AddDatasetItems = Schemas['AddDatasetItems'];
+/** Line 1 of an NDJSON `POST /v1/datasets`: the body without `items`. */
+export type CreateDatasetHeader = Schemas['CreateDatasetHeader'];
+/** Line 1 of an NDJSON `POST /v1/datasets/:id/items`: the body without `items`. */
+export type AddDatasetItemsHeader = Schemas['AddDatasetItemsHeader'];
 /** A dataset as changed by `POST /v1/datasets/:id/items` (`created`: a new version was made). */
 export type DatasetChange = Schemas['DatasetChange'];
 /** A page of datasets. */

@@ -10,7 +10,7 @@ import {
   ConflictError,
   DATASET_ID_PATTERN,
   type Dataset,
-  type DatasetStore,
+  type DatasetVersionWriter,
   type Item,
   ItemSchema,
   PayloadTooLargeError,
@@ -18,15 +18,19 @@ import {
   PrivacySchema,
   parseDatasetVersion,
   scrubberFor,
+  ValidationError,
 } from '@runledger/shared';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { ulid } from 'ulid';
-import { type AppDeps, createRouter, limitBody, projectOf } from '../context.js';
+import { type AppDeps, type AppEnv, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem, submitPrivacy } from '../create-run.js';
-import { notFound } from '../problem.js';
+import { isNdjson, NDJSON, readNdjsonItems } from '../ndjson.js';
+import { notFound, ProblemError } from '../problem.js';
 import {
   created,
-  jsonBody,
   jsonResponse,
+  ndjsonBodySchema,
   noContent,
   ok,
   pageQuery,
@@ -112,6 +116,11 @@ const AddItemsBody = z
   })
   .openapi('AddDatasetItems');
 
+/** Line 1 of an NDJSON `POST /v1/datasets`: the body without `items`. */
+const CreateDatasetHeader = CreateDatasetBody.omit({ items: true }).openapi('CreateDatasetHeader');
+/** Line 1 of an NDJSON `POST /v1/datasets/:id/items`: the body without `items`. */
+const AddItemsHeader = AddItemsBody.omit({ items: true }).openapi('AddDatasetItemsHeader');
+
 const IdParams = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'capitals' }),
 });
@@ -133,41 +142,87 @@ const datasetNotFound = (id: string, version?: string) =>
   notFound(version ? `dataset ${id} version ${version} not found` : `dataset ${id} not found`);
 
 /**
- * Validates and writes one version's items: ids unique across the whole version (400 at
- * `items.N.id`), at most `RUNLEDGER_MAX_ITEMS` items and `RUNLEDGER_MAX_ITEM_BYTES` per item
- * (413), as for runs; scrubbed by `privacy` (else `RUNLEDGER_SCRUB`) first, masks not counted.
+ * The writer of a version's new items: `add(item, line?)` encodes the next one (`encodeItem`:
+ * default id from its index in the version, duplicate ids against `ids`, which holds the ids
+ * written before, size), scrubs it by the request's privacy, and hands it to `writer` (a promise
+ * to await when it filled a batch). Errors name the item's index among the request's items
+ * (`items.<j>`) and, from an NDJSON body, its `line`.
+ * @throws PayloadTooLargeError 413 (more than `RUNLEDGER_MAX_ITEMS` items in the version, an item
+ *   over `RUNLEDGER_MAX_ITEM_BYTES`); ValidationError 400 (duplicate id).
  */
+function itemWriter(
+  deps: AppDeps,
+  writer: DatasetVersionWriter,
+  ids: Map<string, number>,
+  privacy: PrivacyOption | undefined,
+) {
+  const scrubber = scrubberFor(submitPrivacy(deps.config, privacy));
+  const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
+  let taken = 0;
+  return {
+    /** Items of the request taken so far. */
+    get taken(): number {
+      return taken;
+    },
+    add(item: Item, line?: number): Promise<void> | undefined {
+      const j = taken;
+      const suffix = line === undefined ? '' : ` (line ${line})`;
+      if (writer.count >= maxItems) {
+        const message = `a dataset version holds at most ${maxItems} items${suffix}`;
+        throw new PayloadTooLargeError(message, [{ path: `items.${j}`, message }]);
+      }
+      const { json } = encodeItem(
+        item,
+        writer.count,
+        ids,
+        maxBytes,
+        () => ({ path: `items.${j}`, firstOf: ' of the version', suffix }),
+        { scrubber, count: false },
+      );
+      taken++;
+      return writer.add(json);
+    },
+  };
+}
+
+/** The new items of a JSON body, all of them (the version's size is checked before any is written). */
 async function writeItems(
   deps: AppDeps,
-  writer: ReturnType<DatasetStore['writer']>,
+  writer: DatasetVersionWriter,
   items: Item[],
   ids: Map<string, number>,
   privacy: PrivacyOption | undefined,
 ): Promise<void> {
-  const scrubber = scrubberFor(submitPrivacy(deps.config, privacy));
-  const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
+  const maxItems = deps.config.RUNLEDGER_MAX_ITEMS;
   if (writer.count + items.length > maxItems) {
     const message = `a dataset version holds at most ${maxItems} items (it would hold ${writer.count + items.length})`;
     throw new PayloadTooLargeError(message, [{ path: 'items', message }]);
   }
-  for (const [j, item] of items.entries()) {
-    const { json } = encodeItem(
-      item,
-      writer.count,
-      ids,
-      maxBytes,
-      () => ({ path: `items.${j}`, firstOf: ' of the version' }),
-      { scrubber, count: false },
-    );
-    await writer.add(json);
+  const taker = itemWriter(deps, writer, ids, privacy);
+  for (const item of items) {
+    const written = taker.add(item);
+    if (written) await written;
   }
 }
+
+/** 400 for a dataset body without items. */
+const noItems = () =>
+  new ValidationError('a dataset version needs at least one item', [
+    { path: 'items', message: 'at least one item is required' },
+  ]);
 
 /** The `/v1/datasets` router. */
 export function createDatasetRoutes(deps: AppDeps) {
   const { config } = deps;
   const { datasets } = deps.store;
-  const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES);
+  const limitJson = limitBody(
+    config.RUNLEDGER_MAX_BODY_BYTES,
+    '; send large datasets as application/x-ndjson',
+  );
+  /** JSON bodies are limited to `RUNLEDGER_MAX_BODY_BYTES` (NDJSON is limited per item). */
+  const jsonBodyLimit = createMiddleware<AppEnv>(async (c, next) =>
+    isNdjson(c.req.header('content-type')) ? next() : limitJson(c, next),
+  );
 
   /** The dataset or a 404 (ids that cannot be dataset ids answer 404 without a Redis call). */
   const mustGet = async (project: string, id: string): Promise<Dataset> => {
@@ -177,17 +232,168 @@ export function createDatasetRoutes(deps: AppDeps) {
     return dataset;
   };
 
+  /**
+   * Creates a dataset of the request's project as version 1 and answers 201: `write` opens its
+   * writer with `open(id)` (a 409 when the id exists), fills it, and answers the header (name,
+   * the id chosen). Nothing is kept when anything throws.
+   * @throws ConflictError 409 (the id exists), what `write` throws.
+   */
+  const createDataset = async (
+    c: Context<AppEnv>,
+    write: (
+      open: (id: string) => Promise<DatasetVersionWriter>,
+    ) => Promise<{ id: string; name: string }>,
+  ) => {
+    const project = projectOf(c);
+    const opened: { writer?: DatasetVersionWriter } = {};
+    const open = async (id: string) => {
+      if (await datasets.getDataset(project, id)) {
+        throw new ConflictError(`dataset ${id} exists already`);
+      }
+      opened.writer = datasets.writer(project, id);
+      return opened.writer;
+    };
+    let header: { id: string; name: string };
+    try {
+      header = await write(open);
+      if (!opened.writer) throw noItems();
+      await opened.writer.commit({ mode: 'create', base: 0, name: header.name });
+    } catch (err) {
+      await opened.writer?.abort();
+      throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
+    }
+    c.get('logger').info({ datasetId: header.id, items: opened.writer.count }, 'dataset created');
+    return c.json({ ...(await mustGet(project, header.id)), created: true }, 201);
+  };
+
+  /** Writes the latest version's items (`base`) first, their ids into `ids` (an `append`). */
+  const copyVersion = async (
+    project: string,
+    id: string,
+    base: number,
+    writer: DatasetVersionWriter,
+    ids: Map<string, number>,
+  ) => {
+    for await (const page of datasets.iterateItemJson(project, id, base)) {
+      for (const json of page) {
+        ids.set((JSON.parse(json) as { id: string }).id, writer.count);
+        const written = writer.add(json);
+        if (written) await written;
+      }
+    }
+  };
+
+  /**
+   * Adds a version to dataset `id` from what `write` hands the writer (given the latest
+   * version `base` and the map of ids written), which answers the version's header (mode, new
+   * name); answers 201 with the new version, or 200 `created: false` when its content equals the
+   * latest version's. Nothing is kept when `write` throws.
+   * @throws NotFoundError 404 (unknown dataset), ConflictError 409 (a version added meanwhile).
+   */
+  const addVersion = async (
+    c: Context<AppEnv>,
+    id: string,
+    write: (
+      writer: DatasetVersionWriter,
+      base: number,
+      ids: Map<string, number>,
+    ) => Promise<z.infer<typeof AddItemsHeader>>,
+  ) => {
+    const project = projectOf(c);
+    const base = (await mustGet(project, id)).latestVersion;
+    const writer = datasets.writer(project, id);
+    let header: z.infer<typeof AddItemsHeader>;
+    let committed: Awaited<ReturnType<typeof writer.commit>>;
+    try {
+      header = await write(writer, base, new Map());
+      committed = await writer.commit({ mode: 'update', base, name: header.name });
+    } catch (err) {
+      await writer.abort();
+      throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
+    }
+    const answer = await mustGet(project, id);
+    const logged = { datasetId: id, mode: header.mode, version: committed.version };
+    if (!committed.created) {
+      c.get('logger').info(logged, 'dataset unchanged: no version added');
+      return c.json({ ...answer, created: false }, 200);
+    }
+    c.get('logger').info({ ...logged, items: writer.count }, 'dataset version added');
+    return c.json({ ...answer, created: true }, 201);
+  };
+
+  /** The NDJSON reading of both routes: line 1 `header`, then the items, into `take`. */
+  const readItems = <H>(
+    c: Context<AppEnv>,
+    header: z.ZodType<H>,
+    onHeader: (header: H) => Promise<ReturnType<typeof itemWriter>>,
+  ) => {
+    let taker: ReturnType<typeof itemWriter> | null = null;
+    return readNdjsonItems(c.req.raw.body, {
+      header,
+      headerName: 'the dataset header (the body without items)',
+      itemsPath: 'items',
+      maxHeaderBytes: config.RUNLEDGER_MAX_BODY_BYTES,
+      maxItemBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
+      count: () => taker?.taken ?? 0,
+      async onHeader(parsed) {
+        taker = await onHeader(parsed);
+      },
+      onItem: (item, line) => taker?.add(item, line),
+    }).then((parsed) => {
+      if (!taker || taker.taken === 0) throw noItems();
+      return parsed;
+    });
+  };
+
+  /** `POST /v1/datasets` with an NDJSON body, streamed (before the JSON validator would read it). */
+  const createNdjson = createMiddleware<AppEnv>(async (c, next) => {
+    if (!isNdjson(c.req.header('content-type'))) return next();
+    return createDataset(c, async (open) => {
+      let id = '';
+      const header = await readItems(c, CreateDatasetHeader, async (parsed) => {
+        id = parsed.id ?? ulid();
+        return itemWriter(deps, await open(id), new Map(), parsed.privacy);
+      });
+      return { ...header, id };
+    });
+  });
+
+  /** `POST /v1/datasets/:id/items` with an NDJSON body, streamed. */
+  const addNdjson = createMiddleware<AppEnv>(async (c, next) => {
+    if (!isNdjson(c.req.header('content-type'))) return next();
+    const id = c.req.param('id') ?? '';
+    return addVersion(c, id, (writer, base, ids) =>
+      readItems(c, AddItemsHeader, async (header) => {
+        if (header.mode === 'append') await copyVersion(projectOf(c), id, base, writer, ids);
+        return itemWriter(deps, writer, ids, header.privacy);
+      }),
+    );
+  });
+
   const createDatasetRoute = v1Route('datasets', 'post', '/', {
     operationId: 'createDataset',
     summary: 'Create a dataset (version 1)',
-    middleware: [limitJson] as const,
-    request: { body: jsonBody(CreateDatasetBody) },
+    description:
+      'JSON: the whole body. NDJSON (`application/x-ndjson`, streamed, for datasets of any ' +
+      'size up to `RUNLEDGER_MAX_ITEMS`): line 1 the body without `items` ' +
+      '(`CreateDatasetHeader`), then one `Item` per line.',
+    middleware: [createNdjson, jsonBodyLimit] as const,
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: CreateDatasetBody },
+          [NDJSON]: { schema: ndjsonBodySchema('CreateDatasetHeader', '{"id":"qa","name":"QA"}') },
+        },
+      },
+    },
     responses: created(
       'Created, with version 1 (`created: true`)',
       DatasetChangeSchema,
       400,
       409,
       413,
+      415,
     ),
   });
 
@@ -218,9 +424,19 @@ export function createDatasetRoutes(deps: AppDeps) {
       '`append`: the latest items followed by the given ones (ids must stay unique: 400 at ' +
       '`items.N.id`); `replace`: the given items only. When the new content hash equals the ' +
       "latest version's, no version is added: 200 with the dataset as it is and `created: false` " +
-      '(a `name` still renames). 409 when another version was added meanwhile.',
-    middleware: [limitJson] as const,
-    request: { body: jsonBody(AddItemsBody) },
+      '(a `name` still renames). 409 when another version was added meanwhile. NDJSON ' +
+      '(`application/x-ndjson`, streamed): line 1 the body without `items` ' +
+      '(`AddDatasetItemsHeader`), then one `Item` per line.',
+    middleware: [addNdjson, jsonBodyLimit] as const,
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: AddItemsBody },
+          [NDJSON]: { schema: ndjsonBodySchema('AddDatasetItemsHeader', '{"mode":"append"}') },
+        },
+      },
+    },
     responses: {
       ...created(
         'The dataset with its new version (`created: true`)',
@@ -242,24 +458,21 @@ export function createDatasetRoutes(deps: AppDeps) {
     responses: noContent('Deleted'),
   });
 
-  return createRouter()
+  const router = createRouter();
+  // schemas referenced only from the NDJSON bodies' raw schema objects
+  router.openAPIRegistry.register('CreateDatasetHeader', CreateDatasetHeader);
+  router.openAPIRegistry.register('AddDatasetItemsHeader', AddItemsHeader);
+  return router
     .openapi(createDatasetRoute, async (c) => {
       const body = c.req.valid('json');
-      const project = projectOf(c);
-      const id = body.id ?? ulid();
-      if (await datasets.getDataset(project, id)) {
-        throw new ConflictError(`dataset ${id} exists already`);
-      }
-      const writer = datasets.writer(project, id);
-      try {
-        await writeItems(deps, writer, body.items, new Map(), body.privacy);
-        await writer.commit({ mode: 'create', base: 0, name: body.name });
-      } catch (err) {
-        await writer.abort();
-        throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
-      }
-      c.get('logger').info({ datasetId: id, items: writer.count }, 'dataset created');
-      return c.json({ ...(await mustGet(project, id)), created: true }, 201);
+      // NDJSON never gets here (createNdjson answers it); the string type only documents it
+      if (typeof body === 'string') throw new ProblemError(415, 'unexpected body type');
+      const { items, ...header } = body;
+      return createDataset(c, async (open) => {
+        const id = header.id ?? ulid();
+        await writeItems(deps, await open(id), items, new Map(), header.privacy);
+        return { ...header, id };
+      });
     })
     .openapi(listDatasetsRoute, async (c) => {
       const q = c.req.valid('query');
@@ -295,40 +508,13 @@ export function createDatasetRoutes(deps: AppDeps) {
     .openapi(addItemsRoute, async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const project = projectOf(c);
-      const dataset = await mustGet(project, id);
-      const base = dataset.latestVersion;
-      const writer = datasets.writer(project, id);
-      let committed: Awaited<ReturnType<typeof writer.commit>>;
-      try {
-        const ids = new Map<string, number>();
-        if (body.mode === 'append') {
-          for await (const page of datasets.iterateItemJson(project, id, base)) {
-            for (const json of page) {
-              ids.set((JSON.parse(json) as { id: string }).id, writer.count);
-              await writer.add(json);
-            }
-          }
-        }
-        await writeItems(deps, writer, body.items, ids, body.privacy);
-        committed = await writer.commit({ mode: 'update', base, name: body.name });
-      } catch (err) {
-        await writer.abort();
-        throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
-      }
-      const answer = await mustGet(project, id);
-      if (!committed.created) {
-        c.get('logger').info(
-          { datasetId: id, mode: body.mode, version: committed.version },
-          'dataset unchanged: no version added',
-        );
-        return c.json({ ...answer, created: false }, 200);
-      }
-      c.get('logger').info(
-        { datasetId: id, mode: body.mode, version: committed.version, items: writer.count },
-        'dataset version added',
-      );
-      return c.json({ ...answer, created: true }, 201);
+      if (typeof body === 'string') throw new ProblemError(415, 'unexpected body type');
+      const { items, ...header } = body;
+      return addVersion(c, id, async (writer, base, ids) => {
+        if (header.mode === 'append') await copyVersion(projectOf(c), id, base, writer, ids);
+        await writeItems(deps, writer, items, ids, header.privacy);
+        return header;
+      });
     })
     .openapi(deleteDatasetRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -166,33 +166,36 @@ export const RUN_EVENT_STREAM_SCHEMA = {
 };
 
 /**
- * OpenAPI fields of the NDJSON body beyond what zod-to-openapi's metadata type names:
- * `contentSchema` (JSON Schema 2020-12) is passed through to the document as is.
+ * Schema of an `application/x-ndjson` request body (a zod string, so the route's JSON body type
+ * stays inferred): newline-delimited JSON, streamed, read as the sequence of its lines' JSON
+ * values: line 1 the registered schema `header` (the JSON body without its items), every further
+ * non-empty line an `Item` (JSON Schema 2020-12 `contentSchema` over that sequence:
+ * `prefixItems` + `items`; at least one item). `exampleHeader` is line 1 of the example.
  */
-const ndjsonBodyMetadata = {
-  description:
-    'Newline-delimited JSON (streamed, never buffered whole): line 1 the run spec without ' +
-    '`dataset.items` (`RunSpecHeader`), then one `Item` per line. Read as the array of its ' +
-    'lines\u2019 JSON values, the body matches `contentSchema`.',
-  contentMediaType: 'application/x-ndjson',
-  contentSchema: {
-    type: 'array',
-    minItems: 2,
-    prefixItems: [ref('RunSpecHeader')],
-    items: ref('Item'),
-  },
-  example:
-    '{"target":{"name":"echo"},"scorers":[{"name":"exact_match"}]}\n' +
-    '{"input":"hi","expectedOutput":"hi"}\n',
+export const ndjsonBodySchema = (header: string, exampleHeader: string) => {
+  // declared apart: `contentSchema` is passed through to the document, beyond the metadata type
+  const metadata = {
+    description:
+      `Newline-delimited JSON (streamed, never buffered whole): line 1 a \`${header}\`, then ` +
+      'one `Item` per line. Read as the array of its lines\u2019 JSON values, the body matches ' +
+      '`contentSchema`.',
+    contentMediaType: 'application/x-ndjson',
+    contentSchema: {
+      type: 'array',
+      minItems: 2,
+      prefixItems: [ref(header)],
+      items: ref('Item'),
+    },
+    example: `${exampleHeader}\n{"input":"hi","expectedOutput":"hi"}\n`,
+  };
+  return z.string().openapi(metadata);
 };
 
-/**
- * Schema of the `application/x-ndjson` body of `POST /v1/runs` (a zod string, so the route's
- * JSON body type stays inferred): newline-delimited JSON, read as the sequence of its lines'
- * JSON values: line 1 a `RunSpecHeader`, every further non-empty line an `Item` (JSON Schema
- * 2020-12 `contentSchema` over that sequence: `prefixItems` + `items`; at least one item).
- */
-export const RunNdjsonBodySchema = z.string().openapi(ndjsonBodyMetadata);
+/** The NDJSON body of `POST /v1/runs`: line 1 the run spec without `dataset.items`. */
+export const RunNdjsonBodySchema = ndjsonBodySchema(
+  'RunSpecHeader',
+  '{"target":{"name":"echo"},"scorers":[{"name":"exact_match"}]}',
+);
 
 /** The HTTP methods of the API's operations. */
 type RouteMethod = 'get' | 'post' | 'delete';

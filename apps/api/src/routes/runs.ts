@@ -32,6 +32,7 @@ import {
   shownRun,
 } from '../context.js';
 import { type Submitted, submitJsonRun, submitNdjsonRun } from '../create-run.js';
+import { isNdjson, NDJSON } from '../ndjson.js';
 import { ProblemError, validationHook } from '../problem.js';
 import { tailRunEvents } from '../services/event-stream.js';
 import { submitIdempotent } from '../services/idempotent-submit.js';
@@ -50,9 +51,6 @@ import {
   v1Route,
 } from './openapi.js';
 
-const NDJSON = 'application/x-ndjson';
-const isNdjson = (contentType: string | undefined) =>
-  contentType?.split(';')[0]?.trim().toLowerCase() === NDJSON;
 const isJson = (contentType: string | undefined) =>
   /^application\/([\w.-]+\+)?json$/i.test(contentType?.split(';')[0]?.trim() ?? '');
 

@@ -316,7 +316,10 @@ export interface paths {
     /** List the project's datasets, oldest first */
     get: operations['listDatasets'];
     put?: never;
-    /** Create a dataset (version 1) */
+    /**
+     * Create a dataset (version 1)
+     * @description JSON: the whole body. NDJSON (`application/x-ndjson`, streamed, for datasets of any size up to `RUNLEDGER_MAX_ITEMS`): line 1 the body without `items` (`CreateDatasetHeader`), then one `Item` per line.
+     */
     post: operations['createDataset'];
     delete?: never;
     options?: never;
@@ -370,7 +373,7 @@ export interface paths {
     put?: never;
     /**
      * Add a version: append items to the latest version, or replace them
-     * @description `append`: the latest items followed by the given ones (ids must stay unique: 400 at `items.N.id`); `replace`: the given items only. When the new content hash equals the latest version's, no version is added: 200 with the dataset as it is and `created: false` (a `name` still renames). 409 when another version was added meanwhile.
+     * @description `append`: the latest items followed by the given ones (ids must stay unique: 400 at `items.N.id`); `replace`: the given items only. When the new content hash equals the latest version's, no version is added: 200 with the dataset as it is and `created: false` (a `name` still renames). 409 when another version was added meanwhile. NDJSON (`application/x-ndjson`, streamed): line 1 the body without `items` (`AddDatasetItemsHeader`), then one `Item` per line.
      */
     post: operations['addDatasetVersion'];
     delete?: never;
@@ -735,6 +738,22 @@ export interface components {
       succeeded: number;
       failed: number;
       cancelled: number;
+    };
+    CreateDatasetHeader: {
+      /** @description Default: a new ULID */
+      id?: string;
+      name: string;
+      privacy?: components['schemas']['Privacy'] & unknown;
+    };
+    AddDatasetItemsHeader: {
+      /**
+       * @default append
+       * @enum {string}
+       */
+      mode?: 'append' | 'replace';
+      /** @description Rename the dataset */
+      name?: string;
+      privacy?: components['schemas']['Privacy'] & unknown;
     };
     /**
      * @example {
@@ -2972,6 +2991,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['CreateDataset'];
+        'application/x-ndjson': string;
       };
     };
     responses: {
@@ -3024,6 +3044,15 @@ export interface operations {
       };
       /** @description Request body too large */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported Content-Type */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3292,6 +3321,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['AddDatasetItems'];
+        'application/x-ndjson': string;
       };
     };
     responses: {
