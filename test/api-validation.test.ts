@@ -220,6 +220,22 @@ describe('POST /v1/runs with a JSON body', () => {
     expect(body.detail).toBe(
       'request body exceeds 2048 bytes; send large datasets as application/x-ndjson',
     );
+    // the same for a dataset; an experiment is told to store its dataset first
+    for (const [path, hint] of [
+      ['/v1/datasets', '; send large datasets as application/x-ndjson'],
+      [
+        '/v1/experiments',
+        ' (RUNLEDGER_MAX_BODY_BYTES); store a large dataset first (runledger datasets push FILE, or POST /v1/datasets as application/x-ndjson) and name it: dataset: { id }',
+      ],
+    ]) {
+      const res = await app().request(path!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'big', items: [{ input: 'x'.repeat(3000) }] }),
+      });
+      const problem = await expectProblem(res, 413, 'payload_too_large');
+      expect(problem.detail, path).toBe(`request body exceeds 2048 bytes${hint}`);
+    }
   });
 
   it('rejects more than RUNLEDGER_MAX_ITEMS items with 413', async () => {

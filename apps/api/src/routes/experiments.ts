@@ -117,7 +117,10 @@ export function createExperimentRoutes(deps: AppDeps) {
     return validationHook({ ...result, error: new ZodError([...result.error.issues, ...issues]) });
   };
 
-  const limitJson = limitBody(config.RUNLEDGER_MAX_BODY_BYTES, ' (RUNLEDGER_MAX_BODY_BYTES)');
+  const limitJson = limitBody(
+    config.RUNLEDGER_MAX_BODY_BYTES,
+    ' (RUNLEDGER_MAX_BODY_BYTES); store a large dataset first (runledger datasets push FILE, or POST /v1/datasets as application/x-ndjson) and name it: dataset: { id }',
+  );
 
   const createExperimentRoute = v1Route('experiments', 'post', '/', {
     operationId: 'createExperiment',
