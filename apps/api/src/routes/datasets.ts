@@ -321,7 +321,11 @@ export function createDatasetRoutes(deps: AppDeps) {
     return c.json({ ...answer, created: true }, 201);
   };
 
-  /** The NDJSON reading of both routes: line 1 `header`, then the items, into `take`. */
+  /**
+   * The NDJSON body of both routes, read as a stream: line 1 `header`, handed to `onHeader`,
+   * which answers the item writer every further line goes to.
+   * @throws ValidationError 400 (a bad line, no item), what `readNdjsonItems` and the writer throw.
+   */
   const readItems = <H>(
     c: Context<AppEnv>,
     header: z.ZodType<H>,
