@@ -5,13 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { EXPORT_CSV_COLUMNS } from '@runledger/api';
+import { runCli } from '@runledger/cli';
 import type { Run } from '@runledger/shared';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { SEND_BAR_MIN_BYTES, sendBar } from '../apps/cli/src/send-bar.js';
 import { useCliServices } from './helpers/cli.js';
 
-const { cli, file, tmp } = useCliServices('cli-ds', {
+const { cli, file, tmp, apiUrl } = useCliServices('cli-ds', {
   // a JSON body is at most 8 KiB here: a bigger file must be streamed
   env: {
     WORKER_LOCK_MS: '2000',
@@ -90,6 +93,35 @@ describe('runledger datasets / export / rerun', () => {
     );
     const get = await cli(['datasets', 'get', 'big', '--json']);
     expect((JSON.parse(get.stdout) as { latestVersion: number }).latestVersion).toBe(1);
+  });
+
+  it('draws a sending bar for a file of 4 MiB or more, ending at 100% with its item count', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ id: `p${i}`, input: `${'x'.repeat(200)} ${i}` }),
+    );
+    const path = file('padded.jsonl', `${rows.join('\n')}\n`);
+    const size = readFileSync(path).length;
+    expect(size).toBeGreaterThanOrEqual(SEND_BAR_MIN_BYTES);
+    let bar = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        bar += String(chunk);
+        done();
+      },
+    });
+    const stdout = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const code = await runCli(['datasets', 'push', path], {
+      env: { RUNLEDGER_URL: apiUrl() },
+      stdout,
+      stderr: sink,
+      progress: sink,
+    });
+    expect(code).toBe(0);
+    const mb = (size / 1024 / 1024).toFixed(1);
+    expect(bar).toContain(`sending padded.jsonl `);
+    expect(bar).toContain(`100% | ${mb}/${mb} MB | 20000 items`);
+    // a small file draws none
+    expect(sendBar(sink, path, SEND_BAR_MIN_BYTES - 1).onProgress).toBeUndefined();
   });
 
   it('submits a run over a stored version and watches it', async () => {

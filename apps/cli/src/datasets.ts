@@ -3,6 +3,7 @@
  * file) and `runledger rerun RUN --failed|--all [--watch]`.
  */
 import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +26,7 @@ import {
 } from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
 import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
+import { sendBar } from './send-bar.js';
 import { followRun } from './watch.js';
 
 /** What the dataset, export and rerun commands need from the program. */
@@ -101,7 +103,11 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       if (opts.replace && opts.append) throw fail('--replace and --append exclude each other');
       const api = options.client();
       const id = opts.id ?? datasetIdFromFile(file);
-      const readOptions = readOptionsOf(opts);
+      const bar = sendBar(options.progress, file, (await stat(file).catch(() => null))?.size ?? 0);
+      const readOptions = {
+        ...readOptionsOf(opts),
+        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+      };
       // the file is streamed as NDJSON (any size, never held in memory); an API error about
       // item N names its line in the file
       const lines: number[] = [];
@@ -130,7 +136,9 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
               items(),
             )
           : await api.datasets.createStream({ id, name: opts.name ?? id }, items());
+        bar.stop(true);
       } catch (e) {
+        bar.stop(false);
         throw e instanceof RunledgerApiError ? withFileLines(e, basename(file), lines) : e;
       }
       if (opts.json) {
