@@ -54,11 +54,12 @@ describe('runledger experiment / compare', () => {
     expect(lines[5]).toMatch(
       /^mod2 vs mod1: compare [0-9A-Z]{26} against [0-9A-Z]{26} by exact_match \(dataset sha256:[0-9a-f]{16}, 6 items\)$/,
     );
-    expect(lines[6]).toMatch(
+    expect(lines[6]).toBe('differs in    mod 1 -> 2');
+    expect(lines[7]).toMatch(
       /^pass rate {3}a 100\.0% {3}b 50\.0% {3}b - a -50\.0 pts \[95% CI -?\d+\.\d pts, -?\d+\.\d pts; paired bootstrap, \d+ resamples, seed \d+\]$/,
     );
-    expect(lines[7]).toBe('by pass/fail  improved 0, regressed 3, unchanged 3');
-    expect(lines.slice(9)).toEqual(['improved:  -', 'regressed: n1, n3, n5']);
+    expect(lines[8]).toBe('by pass/fail  improved 0, regressed 3, unchanged 3');
+    expect(lines.slice(10)).toEqual(['improved:  -', 'regressed: n1, n3, n5']);
 
     const id = /experiment ([0-9A-Z]{26})/.exec(run.stderr)![1]!;
     experimentId = id;

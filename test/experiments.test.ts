@@ -10,6 +10,7 @@ import type { createApp } from '@runledger/api';
 import { loadExperimentFile } from '@runledger/cli';
 import { differenceLines } from '@runledger/client';
 import {
+  type Compare,
   createLogger,
   defineTarget,
   type ExperimentRecord,
@@ -28,6 +29,7 @@ import {
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { differsLine } from '../apps/cli/src/experiment.js';
 import { irisItems } from '../examples/iris/dataset.js';
 import { IRIS_EXPERIMENT_FILE, runIrisExperiment } from '../examples/iris/experiment-demo.js';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
@@ -216,6 +218,17 @@ describe('targetDifferences and differenceLines', () => {
     expect(targetDifferences([withKey('a')])).toEqual([{}]);
     expect(targetDifferences([withKey('sk-1'), withKey('sk-2')])).toEqual([{}, {}]);
   });
+
+  it("make a comparison's differs-in line: a's value, then b's, the target first", () => {
+    const [a, b] = targetDifferences([
+      { name: 'http', config: { url: 'http://m/x' } },
+      { name: 'openai', config: { model: 'toy-1', params: { temperature: 0.8 } } },
+    ]);
+    expect(differsLine({ a: a!, b: b! })).toEqual([
+      'differs in    target http -> openai; url http://m/x -> (none); model (none) -> toy-1; params.temperature (none) -> 0.8',
+    ]);
+    expect(differsLine({ a: {}, b: {} })).toEqual([]);
+  });
 });
 
 describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
@@ -344,12 +357,19 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     expect(report.body.items[3]!.variants.mod3![0]!.passed.exact_match).toBe(true);
 
     // the two variants' runs compare (same dataset version)
-    const cmp = await api<{ byPass: { regressed: number; improved: number } }>(
-      'GET',
-      `/v1/runs/${mod1!.runIds[0]}/compare/${mod3!.runIds[0]}`,
-    );
+    const cmp = await api<Compare>('GET', `/v1/runs/${mod1!.runIds[0]}/compare/${mod3!.runIds[0]}`);
     expect(cmp.status).toBe(200);
     expect(cmp.body.byPass).toMatchObject({ improved: 0, regressed: 20 });
+    // and say in what their targets differ
+    expect(cmp.body.differences).toEqual({
+      a: { 'config.mod': 1, 'config.failOn': null },
+      b: { 'config.mod': 3, 'config.failOn': 4 },
+    });
+    const same = await api<Compare>(
+      'GET',
+      `/v1/runs/${mod1!.runIds[0]}/compare/${mod1!.runIds[0]}`,
+    );
+    expect(same.body.differences).toEqual({ a: {}, b: {} });
 
     // what the summary holds of each result: item, status, latency, scores, error type (no output,
     // no error message: a model's answers are not kept in memory to count passes)

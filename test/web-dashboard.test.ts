@@ -317,6 +317,10 @@ describe('dashboard pages', () => {
     await expect.poll(() => page.getByTestId('regressed').locator('.big').textContent()).toBe('2');
     expect(await page.getByTestId('improved').locator('.big').textContent()).toBe('0');
     expect(await page.getByTestId('diff-card').textContent()).toContain('100.0% → 90.0%');
+    // what sets b apart: its target's config
+    expect(await page.locator('ul[aria-label="differences"] li').allTextContents()).toEqual([
+      'wrong (none) → ["q3","q7"]',
+    ]);
     const rows = page.locator('table[aria-label="compared items"] tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.locator('td:first-child').allTextContents()).toEqual(['q3', 'q7']);

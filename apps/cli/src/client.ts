@@ -25,6 +25,7 @@ export {
   type Dataset,
   type DatasetChange,
   differenceLines,
+  differencePairs,
   type EffectiveSummary,
   type ExperimentReport,
   type ExperimentSummary,

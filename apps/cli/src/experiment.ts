@@ -14,6 +14,7 @@ import {
   type Compare,
   type DatasetItem,
   differenceLines,
+  differencePairs,
   type ExperimentDetails,
   type ExperimentSpecInput,
   type ExperimentSummary,
@@ -308,6 +309,7 @@ export function formatCompare(c: Compare): string {
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pts`;
   return [
     `compare ${c.b} against ${c.a} by ${c.scorer} (dataset ${c.datasetVersion ?? '-'}, ${c.items} items${c.unmatched ? `, ${c.unmatched} unmatched` : ''})`,
+    ...differsLine(c.differences),
     `pass rate   a ${percent(c.passRateA)}   b ${percent(c.passRateB)}   b - a ${c.diff === null ? '-' : signed(c.diff)}` +
       (c.ci95
         ? ` [95% CI ${signed(c.ci95[0])}, ${signed(c.ci95[1])}; paired bootstrap, ${c.bootstrap.resamples} resamples, seed ${c.bootstrap.seed}]`
@@ -318,6 +320,18 @@ export function formatCompare(c: Compare): string {
     `regressed: ${ids(c.byPass.regressedItems)}`,
     '',
   ].join('\n');
+}
+
+/**
+ * The `differs in` line of a comparison (none when the targets are the same): each target field
+ * that differs, a's value then b's (`params.temperature 0 -> 0.8`), the target name first when
+ * it differs (`target http -> openai`).
+ */
+export function differsLine(differences: Compare['differences']): string[] {
+  const parts = differencePairs(differences).map(
+    ([path, a, b]) => `${path} ${a.shown} -> ${b.shown}`,
+  );
+  return parts.length === 0 ? [] : [`differs in    ${parts.join('; ')}`];
 }
 
 /** One variant against the baseline: the compare of their trial-0 runs, or why there is none. */

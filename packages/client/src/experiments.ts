@@ -26,3 +26,35 @@ export function differenceLines(
       return [path.replace(/^config\./, ''), shown, full];
     });
 }
+
+/** One value of a difference, for people: `shown` cut to a length, `full` whole. */
+export interface DifferenceValue {
+  shown: string;
+  full: string;
+}
+
+/**
+ * A comparison's `differences` (`{ a, b }`: the target fields in which runs a and b differ) as
+ * `[path, a, b]` rows for people: the target name first when it differs (`target`), then each
+ * field as `differenceLines` shows it (`(none)` where a run lacks it). No rows when the targets
+ * are the same.
+ */
+export function differencePairs(
+  differences: { a: Record<string, unknown>; b: Record<string, unknown> },
+  maxChars = 80,
+): [path: string, a: DifferenceValue, b: DifferenceValue][] {
+  const none = { shown: '(none)', full: '(none)' };
+  const ofB = new Map(
+    differenceLines(differences.b, maxChars).map(([path, shown, full]) => [path, { shown, full }]),
+  );
+  const rows: [string, DifferenceValue, DifferenceValue][] = differenceLines(
+    differences.a,
+    maxChars,
+  ).map(([path, shown, full]) => [path, { shown, full }, ofB.get(path) ?? none]);
+  if ('name' in differences.a) {
+    const name = (v: unknown) =>
+      v === null || v === undefined ? none : { shown: String(v), full: String(v) };
+    rows.unshift(['target', name(differences.a.name), name(differences.b.name)]);
+  }
+  return rows;
+}

@@ -204,6 +204,16 @@ export const CompareSchema = z
      */
     ci95: z.tuple([z.number(), z.number()]).nullable(),
     bootstrap: z.object({ resamples: z.number().int(), seed: z.number().int() }),
+    differences: z
+      .object({ a: z.record(z.string(), z.unknown()), b: z.record(z.string(), z.unknown()) })
+      .openapi({
+        description:
+          "What sets the runs apart: the target fields (dotted paths) whose values differ, with a's and b's values (null where one has none), as an experiment's variants show them; `{}` each when both targets are the same. Secret fields compare redacted.",
+        example: {
+          a: { 'config.params.temperature': 0 },
+          b: { 'config.params.temperature': 0.8 },
+        },
+      }),
   })
   .openapi('Compare');
 export type Compare = z.infer<typeof CompareSchema>;

@@ -15,6 +15,8 @@ import {
   type Run,
   type ScoreSummary,
   summarizeResultScores,
+  type TargetRef,
+  targetDifferences,
   ValidationError,
 } from '@runledger/shared';
 import { type AppDeps, createRouter, loadOwnRun } from '../context.js';
@@ -47,12 +49,13 @@ function outcome(result: ComparedResult, scorer: string): { passed: boolean; sco
 }
 
 /**
- * One side of a comparison: the run's id and item count, and its `scores` as stored (the run's
- * counters, so the figures equal `GET /v1/runs/:id` exactly); without `scores` they are computed
- * from the results.
+ * One side of a comparison: the run's id, target (what `differences` compares) and item count,
+ * and its `scores` as stored (the run's counters, so the figures equal `GET /v1/runs/:id`
+ * exactly); without `scores` they are computed from the results.
  */
 export interface RunSide {
   id: string;
+  target: TargetRef;
   totalItems: number;
   scores?: Record<string, ScoreSummary>;
 }
@@ -62,7 +65,8 @@ export interface RunSide {
  * joined by `itemId`; items with a result in only one run are counted in `unmatched`. Each run's
  * pass rate is `summarizeScore`'s (passed / its totalItems); `diff` is `passRateB - passRateA`;
  * the bootstrap interval resamples the joined items (the same difference once both runs have a
- * result for every item). The bootstrap hands the event loop back as it goes
+ * result for every item); `differences` names the target fields in which the runs differ
+ * (`targetDifferences`). The bootstrap hands the event loop back as it goes
  * (`pairedBootstrapDiffYielding`): a large comparison does not hold the API's other requests.
  */
 export async function compareResults(
@@ -119,6 +123,7 @@ export async function compareResults(
   const scoreB = b.scores?.[scorer] ?? summarizeResultScores(resultsB, scorer, b.totalItems);
   const diff =
     scoreA.passRate === null || scoreB.passRate === null ? null : scoreB.passRate - scoreA.passRate;
+  const differences = targetDifferences([a.target, b.target]);
   return {
     a: a.id,
     b: b.id,
@@ -135,6 +140,7 @@ export async function compareResults(
     diff,
     ci95: boot ? boot.ci : null,
     bootstrap: { resamples, seed },
+    differences: { a: differences[0] ?? {}, b: differences[1] ?? {} },
   };
 }
 

@@ -5,6 +5,7 @@
  * items side by side (regressions first), each with both outputs and the expected one.
  * A 409 (different dataset versions) shows the API's reason.
  */
+import { differencePairs } from '@runledger/client';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useCallback, useMemo } from 'react';
@@ -172,6 +173,28 @@ function Summary({ compare, a, b }: { compare: Compare; a: Run; b: Run }) {
   );
 }
 
+/**
+ * What sets run b apart from run a (`Compare.differences`): one entry per target field that
+ * differs, a's value then b's (the full value as the title of a cut one); nothing when the
+ * targets are the same.
+ */
+function Differences({ d }: { d: Compare['differences'] }) {
+  const rows = differencePairs(d);
+  if (rows.length === 0) return null;
+  return (
+    <div className="differences muted small">
+      differs in
+      <ul aria-label="differences">
+        {rows.map(([path, a, b]) => (
+          <li key={path} className="mono">
+            {path} <span title={a.full}>{a.shown}</span> → <span title={b.full}>{b.shown}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** The compare page. */
 export function ComparePage() {
   useTitle('Compare');
@@ -265,6 +288,7 @@ export function ComparePage() {
           </Link>
         </div>
       </div>
+      {compare.isSuccess && <Differences d={compare.data.differences} />}
       {runA.data && runA.data.scorers.length > 1 && (
         <label>
           Scorer{' '}

@@ -1081,6 +1081,25 @@ export interface components {
         resamples: number;
         seed: number;
       };
+      /**
+       * @description What sets the runs apart: the target fields (dotted paths) whose values differ, with a's and b's values (null where one has none), as an experiment's variants show them; `{}` each when both targets are the same. Secret fields compare redacted.
+       * @example {
+       *       "a": {
+       *         "config.params.temperature": 0
+       *       },
+       *       "b": {
+       *         "config.params.temperature": 0.8
+       *       }
+       *     }
+       */
+      differences: {
+        a: {
+          [key: string]: unknown;
+        };
+        b: {
+          [key: string]: unknown;
+        };
+      };
     };
     Rerun: {
       /**
