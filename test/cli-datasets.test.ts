@@ -93,6 +93,12 @@ describe('runledger datasets / export / rerun', () => {
     );
     const get = await cli(['datasets', 'get', 'big', '--json']);
     expect((JSON.parse(get.stdout) as { latestVersion: number }).latestVersion).toBe(1);
+    // a line the file reader refuses mid-stream ends the push with its line; nothing is created
+    const broken = file('broken.jsonl', '{"input":1}\n{"input":\n');
+    const stopped = await cli(['datasets', 'push', broken]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/^error: broken\.jsonl line 2: invalid JSON: .+\n$/);
+    expect((await cli(['datasets', 'get', 'broken'])).code).toBe(1);
   });
 
   it('draws a sending bar for a file of 4 MiB or more, ending at 100% with its item count', async () => {

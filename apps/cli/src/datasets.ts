@@ -103,6 +103,13 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
       if (opts.replace && opts.append) throw fail('--replace and --append exclude each other');
       const api = options.client();
       const id = opts.id ?? datasetIdFromFile(file);
+      let existing = true;
+      try {
+        await api.datasets.get(id);
+      } catch (e) {
+        if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
+        existing = false;
+      }
       const bar = sendBar(options.progress, file, (await stat(file).catch(() => null))?.size ?? 0);
       const readOptions = {
         ...readOptionsOf(opts),
@@ -116,13 +123,6 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
           lines.push(record.line);
           yield record.item;
         }
-      }
-      let existing = true;
-      try {
-        await api.datasets.get(id);
-      } catch (e) {
-        if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
-        existing = false;
       }
       let dataset: DatasetChange;
       try {
