@@ -25,12 +25,12 @@ import { createMiddleware } from 'hono/factory';
 import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, limitBody, projectOf } from '../context.js';
 import { encodeItem, submitPrivacy } from '../create-run.js';
-import { isNdjson, NDJSON, readNdjsonItems } from '../ndjson.js';
+import { isNdjson, readNdjsonItems } from '../ndjson.js';
 import { notFound, ProblemError } from '../problem.js';
 import {
   created,
+  jsonOrNdjsonBody,
   jsonResponse,
-  ndjsonBodySchema,
   noContent,
   ok,
   pageQuery,
@@ -383,13 +383,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       '(`CreateDatasetHeader`), then one `Item` per line.',
     middleware: [createNdjson, jsonBodyLimit] as const,
     request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': { schema: CreateDatasetBody },
-          [NDJSON]: { schema: ndjsonBodySchema('CreateDatasetHeader', '{"id":"qa","name":"QA"}') },
-        },
-      },
+      body: jsonOrNdjsonBody(CreateDatasetBody, 'CreateDatasetHeader', '{"id":"qa","name":"QA"}'),
     },
     responses: created(
       'Created, with version 1 (`created: true`)',
@@ -433,13 +427,7 @@ export function createDatasetRoutes(deps: AppDeps) {
       '(`AddDatasetItemsHeader`), then one `Item` per line.',
     middleware: [addNdjson, jsonBodyLimit] as const,
     request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': { schema: AddItemsBody },
-          [NDJSON]: { schema: ndjsonBodySchema('AddDatasetItemsHeader', '{"mode":"append"}') },
-        },
-      },
+      body: jsonOrNdjsonBody(AddItemsBody, 'AddDatasetItemsHeader', '{"mode":"append"}'),
     },
     responses: {
       ...created(

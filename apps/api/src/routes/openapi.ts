@@ -191,11 +191,22 @@ export const ndjsonBodySchema = (header: string, exampleHeader: string) => {
   return z.string().openapi(metadata);
 };
 
-/** The NDJSON body of `POST /v1/runs`: line 1 the run spec without `dataset.items`. */
-export const RunNdjsonBodySchema = ndjsonBodySchema(
-  'RunSpecHeader',
-  '{"target":{"name":"echo"},"scorers":[{"name":"exact_match"}]}',
-);
+/**
+ * A required request body (a route's `request.body`) taking JSON `schema`, or the same as
+ * streamed NDJSON: line 1 the registered schema `header`, then one `Item` a line
+ * (`ndjsonBodySchema`; `exampleHeader` is line 1 of its example).
+ */
+export const jsonOrNdjsonBody = <S extends z.ZodType>(
+  schema: S,
+  header: string,
+  exampleHeader: string,
+) => ({
+  required: true as const,
+  content: {
+    'application/json': { schema },
+    'application/x-ndjson': { schema: ndjsonBodySchema(header, exampleHeader) },
+  },
+});
 
 /** The HTTP methods of the API's operations. */
 type RouteMethod = 'get' | 'post' | 'delete';

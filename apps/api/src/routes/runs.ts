@@ -32,20 +32,20 @@ import {
   shownRun,
 } from '../context.js';
 import { type Submitted, submitJsonRun, submitNdjsonRun } from '../create-run.js';
-import { isNdjson, NDJSON } from '../ndjson.js';
+import { isNdjson } from '../ndjson.js';
 import { ProblemError, validationHook } from '../problem.js';
 import { tailRunEvents } from '../services/event-stream.js';
 import { submitIdempotent } from '../services/idempotent-submit.js';
 import { cancelRun, deleteRunAfterLease } from '../services/run-control.js';
 import { createAggregateRoutes, ListRunsQuery, runFilterOf } from './aggregate.js';
 import {
+  jsonOrNdjsonBody,
   jsonResponse,
   noContent,
   ok,
   onRun,
   problems,
   RUN_EVENT_STREAM_SCHEMA,
-  RunNdjsonBodySchema,
   RunProgressEventDataSchema,
   RunStatusEventDataSchema,
   v1Route,
@@ -210,13 +210,11 @@ export function createRunRoutes(deps: AppDeps) {
     middleware: [ndjsonBranch, jsonBodyLimit] as const,
     request: {
       headers: IdempotencyHeaders,
-      body: {
-        required: true,
-        content: {
-          'application/json': { schema: runSpecSchema },
-          [NDJSON]: { schema: RunNdjsonBodySchema },
-        },
-      },
+      body: jsonOrNdjsonBody(
+        runSpecSchema,
+        'RunSpecHeader',
+        '{"target":{"name":"echo"},"scorers":[{"name":"exact_match"}]}',
+      ),
     },
     responses: {
       201: jsonResponse('Run created', RunSchema),
