@@ -278,6 +278,9 @@ describe('submit without --watch', () => {
       0,
       `run ${created.id} cancelled: 10 of 10 items cancelled (0 succeeded and 0 failed before)\n`,
     ]);
+    // the summary shows the target's config fields
+    const summary = summaryFields((await cli(['runs', 'get', created.id])).stdout);
+    expect([summary.target, summary.config]).toEqual(['echo', 'delayMs=60000']);
     const run = JSON.parse((await cli(['runs', 'get', created.id, '--json'])).stdout) as Run;
     expect(run).toMatchObject({
       status: 'cancelled',

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { createApp } from '@runledger/api';
 import { loadExperimentFile } from '@runledger/cli';
-import { differenceLines } from '@runledger/client';
+import { configLines, differenceLines } from '@runledger/client';
 import {
   type Compare,
   createLogger,
@@ -217,6 +217,29 @@ describe('targetDifferences and differenceLines', () => {
     expect(targetDifferences([withKey('a'), withKey('a')])).toEqual([{}, {}]);
     expect(targetDifferences([withKey('a')])).toEqual([{}]);
     expect(targetDifferences([withKey('sk-1'), withKey('sk-2')])).toEqual([{}, {}]);
+  });
+
+  it('configLines: one line per config field, redacted as the API answers it', () => {
+    expect(
+      configLines({
+        baseUrl: 'http://m/v1',
+        model: 'toy-1',
+        params: { temperature: 0, stop: ['\n'] },
+        headers: { authorization: '[redacted]' },
+        extra: {},
+        system: `Answer.\n${'x'.repeat(100)}`,
+      }),
+    ).toEqual([
+      ['baseUrl', 'http://m/v1', 'http://m/v1'],
+      ['model', 'toy-1', 'toy-1'],
+      ['params.temperature', '0', '0'],
+      ['params.stop', '["\\n"]', '["\\n"]'],
+      ['headers.authorization', '[redacted]', '[redacted]'],
+      ['extra', '{}', '{}'],
+      ['system', `"Answer.\\n${'x'.repeat(69)}…`, JSON.stringify(`Answer.\n${'x'.repeat(100)}`)],
+    ]);
+    expect(configLines(undefined)).toEqual([]);
+    expect(configLines({})).toEqual([]);
   });
 
   it("make a comparison's differs-in line: a's value, then b's, the target first", () => {

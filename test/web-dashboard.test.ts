@@ -325,6 +325,11 @@ describe('dashboard pages', () => {
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.locator('td:first-child').allTextContents()).toEqual(['q3', 'q7']);
     expect(await rows.first().textContent()).toContain('wrong');
+    // b's page shows its target's config under the target's name
+    await page.goto(`${api.url}/runs/${b.id}`);
+    await expect
+      .poll(() => page.locator('.target-config').allTextContents())
+      .toEqual(['wrong ["q3","q7"]']);
 
     // a run over other items: the API's 409 reason is shown
     const other = await submit([{ id: 'x', input: { answer: 'x' }, expectedOutput: 'x' }]);

@@ -22,6 +22,7 @@ import {
 
 export {
   type Compare,
+  configLines,
   type Dataset,
   type DatasetChange,
   differenceLines,

@@ -1,5 +1,6 @@
 /** Text renderings of runs and results for people: the run summary and plain aligned tables. */
 import {
+  configLines,
   type EffectiveSummary,
   type Result,
   type RunDetails,
@@ -26,7 +27,7 @@ export function formatScore(s: RunScoreSummary | undefined, totalItems: number):
 }
 
 /**
- * The summary of a run: status, counts, pass rate per scorer (`passRate`, with passed, failed
+ * The summary of a run: status, target and its config fields, counts, pass rate per scorer (`passRate`, with passed, failed
  * and errors), failed items by error type (count and first full message), latency p50/p90/p99
  * (ms), token usage and cost (USD), reruns, as aligned `label  value` lines; given the API's base
  * URL (`apiUrl`, which also serves the dashboard), a last line with the run's dashboard page.
@@ -37,6 +38,7 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
     ['run', run.name ? `${run.id} (${run.name})` : run.id],
     ['status', statusText(run)],
     ['target', run.target.name],
+    ...configRow(run),
     ['dataset', dataset(run)],
     [
       'items',
@@ -84,6 +86,14 @@ export function statusText(run: Pick<RunDetails, 'status' | 'ending'>): string {
   if (!run.ending || TERMINAL_STATUSES.includes(run.status)) return run.status;
   const as = run.ending === 'cancelled' ? 'cancelled' : 'failed';
   return `${run.status} (being ${as}: the remaining items are recorded as cancelled)`;
+}
+
+/** The `config` row of a run's summary: its target's config fields (redacted by the API), if any. */
+function configRow(run: RunDetails): Array<[string, string]> {
+  const lines = configLines(run.target.config);
+  return lines.length === 0
+    ? []
+    : [['config', lines.map(([path, shown]) => `${path}=${shown}`).join(' ')]];
 }
 
 function scorerNames(run: RunDetails): string[] {

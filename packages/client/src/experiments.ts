@@ -1,4 +1,4 @@
-/** Helpers for reading experiment answers, shared by the CLI and the dashboard. */
+/** Helpers for reading target configs and experiment answers, shared by the CLI and the dashboard. */
 
 /**
  * A variant's `differences` (dotted target paths -> its values, see `VariantSummary`) as
@@ -15,16 +15,45 @@ export function differenceLines(
 ): [path: string, shown: string, full: string][] {
   return Object.entries(differences)
     .filter(([path]) => path !== 'name')
-    .map(([path, value]) => {
-      const full =
-        value === null
-          ? '(none)'
-          : typeof value === 'string' && !/[\r\n\t]/.test(value)
-            ? value
-            : JSON.stringify(value);
-      const shown = full.length > maxChars ? `${full.slice(0, maxChars - 1)}…` : full;
-      return [path.replace(/^config\./, ''), shown, full];
-    });
+    .map(([path, value]) => [path.replace(/^config\./, ''), ...valueText(value, maxChars)]);
+}
+
+/**
+ * `value` as text for people, `[shown, full]`: a one-line string as it is, anything else (a
+ * string with line breaks or tabs too) as JSON, null as `(none)`; `shown` is `full` cut to
+ * `maxChars` characters, an ellipsis `…` last.
+ */
+function valueText(value: unknown, maxChars: number): [shown: string, full: string] {
+  const full =
+    value === null
+      ? '(none)'
+      : typeof value === 'string' && !/[\r\n\t]/.test(value)
+        ? value
+        : JSON.stringify(value);
+  return [full.length > maxChars ? `${full.slice(0, maxChars - 1)}…` : full, full];
+}
+
+/**
+ * A target's config (as the API answers it: secret fields `[redacted]`) as `[path, shown, full]`
+ * lines, one per leaf field in dotted form (`params.temperature`), values as
+ * `differenceLines` shows them; arrays and empty objects are leaves. None without a config.
+ * `{ model: "toy-1", params: { temperature: 0 } }` -> `[["model", "toy-1", "toy-1"],
+ * ["params.temperature", "0", "0"]]`.
+ */
+export function configLines(
+  config: Record<string, unknown> | undefined,
+  maxChars = 80,
+): [path: string, shown: string, full: string][] {
+  const lines: [string, string, string][] = [];
+  const walk = (value: unknown, path: string) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value);
+      if (entries.length === 0 && path !== '') lines.push([path, ...valueText(value, maxChars)]);
+      for (const [key, v] of entries) walk(v, path === '' ? key : `${path}.${key}`);
+    } else lines.push([path, ...valueText(value, maxChars)]);
+  };
+  if (config) walk(config, '');
+  return lines;
 }
 
 /** One value of a difference, for people: `shown` cut to a length, `full` whole. */

@@ -19,7 +19,12 @@ export {
   StreamEndedError,
   TERMINAL_STATUSES,
 } from './events.js';
-export { type DifferenceValue, differenceLines, differencePairs } from './experiments.js';
+export {
+  configLines,
+  type DifferenceValue,
+  differenceLines,
+  differencePairs,
+} from './experiments.js';
 export type { components, operations, paths } from './generated/openapi.js';
 export { isIdempotent, RETRY_STATUSES, type RetryEvent, type RetryOptions } from './retry.js';
 export type * from './types.js';

@@ -4,6 +4,7 @@
  * (cancel, rerun, export, delete) and the virtualised results table.
  */
 
+import { configLines } from '@runledger/client';
 import { wilsonInterval } from '@runledger/shared/stats';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
@@ -346,7 +347,17 @@ export function RunPage() {
       </div>
       <Facts
         items={[
-          ['Target', run.target.name],
+          [
+            'Target',
+            <span key="target">
+              {run.target.name}
+              {configLines(run.target.config).map(([path, shown, full]) => (
+                <span key={path} className="muted small mono target-config" title={full}>
+                  {path} {shown}
+                </span>
+              ))}
+            </span>,
+          ],
           [
             'Dataset',
             <DatasetLink key="dataset" id={run.datasetId} version={run.datasetVersion} />,
