@@ -1,8 +1,8 @@
 /**
- * NDJSON request bodies: `readNdjsonItems` reads a header line and then one item a line, as a
- * stream, with the line numbers in every error; below it a streaming line splitter: reads a byte stream chunk by chunk and
- * yields the lines each chunk completes, as one batch, never holding more than one chunk plus the
- * line it leaves incomplete in memory.
+ * NDJSON request bodies. `readNdjsonItems` reads a header line and then one item a line, as a
+ * stream, with the line numbers in every error. Under it, `readLineBatches` splits a byte stream
+ * chunk by chunk and yields the lines each chunk completes, as one batch, never holding more
+ * than one chunk plus the line it leaves incomplete in memory.
  */
 import {
   type Item,

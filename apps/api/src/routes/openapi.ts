@@ -5,6 +5,7 @@
  */
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import { RunStatusSchema } from '@runledger/shared';
+import { NDJSON } from '../ndjson.js';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../problem.js';
 
 /** Every `/v1` route takes `Authorization: Bearer <key>` once API keys are configured. */
@@ -204,7 +205,7 @@ export const jsonOrNdjsonBody = <S extends z.ZodType>(
   required: true as const,
   content: {
     'application/json': { schema },
-    'application/x-ndjson': { schema: ndjsonBodySchema(header, exampleHeader) },
+    [NDJSON]: { schema: ndjsonBodySchema(header, exampleHeader) },
   },
 });
 
