@@ -45,8 +45,18 @@ describe('ThroughputCounters', () => {
     ]);
     const key = t.store.keys.throughput('echo', t0 / THROUGHPUT_BUCKET_MS);
     expect(await t.redis.ttl(key)).toBeGreaterThan(3600);
-    // the current and previous minute: 3 items over the 90 s since the previous minute's start
-    expect(recentItemsPerSecond(buckets, t0 + 2 * THROUGHPUT_BUCKET_MS + 30_000)).toBe(0.033);
+    // the previous minute recorded nothing: 3 items over the 30 s of the current minute
+    expect(recentItemsPerSecond(buckets, t0 + 2 * THROUGHPUT_BUCKET_MS + 30_000)).toBe(0.1);
+    expect(recentItemsPerSecond(buckets.slice(0, 2), t0 + 30_000)).toBe(0.4);
+    // with items in both: 12 + 3 over the 90 s since the previous minute's start
+    const both = [
+      { start: t0, items: 12 },
+      { start: t0 + THROUGHPUT_BUCKET_MS, items: 3 },
+    ];
+    expect(recentItemsPerSecond(both, t0 + THROUGHPUT_BUCKET_MS + 30_000)).toBe(0.167);
+    // work that ended: the current minute empty, the previous one counted over 60-120 s
+    expect(recentItemsPerSecond([both[0]!, { ...both[1]!, items: 0 }], t0 + 90_000)).toBe(0.133);
+    expect(recentItemsPerSecond([], t0)).toBe(0);
   });
 
   it("the result writer counts a batch's newly recorded results once, per target", async () => {

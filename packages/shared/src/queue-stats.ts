@@ -87,10 +87,14 @@ export class ThroughputCounters {
 /**
  * Items per second over the current and the previous minute: their items divided by the time
  * from the previous minute's start to `now` (60..120 s), so the figure neither drops to 0 at the
- * turn of a minute nor waits for a minute to end. 0 without buckets. `buckets` oldest first.
+ * turn of a minute nor waits for a minute to end. When the previous minute recorded nothing
+ * (work that started this minute), over the current minute alone, from its start to `now` (at
+ * least 1 s): the idle minute before would show a run that started seconds ago at a tenth of
+ * its pace. 0 without buckets. `buckets` oldest first.
  */
 export function recentItemsPerSecond(buckets: ThroughputBucket[], now = Date.now()): number {
   const last = buckets.slice(-2);
+  if (last.length === 2 && last[0]!.items === 0) last.shift();
   if (last.length === 0) return 0;
   const items = last.reduce((s, b) => s + b.items, 0);
   const seconds = Math.max(1, (now - last[0]!.start) / 1000);
@@ -158,7 +162,8 @@ export const QueueStatsSchema = z
         itemsPerSecond: z.number().openapi({
           description:
             'Items recorded in the current and previous minute over the seconds since the ' +
-            "previous minute's start",
+            "previous minute's start; when the previous minute recorded none, the current " +
+            "minute's items over the seconds since its start",
           example: 23.5,
         }),
         buckets: z

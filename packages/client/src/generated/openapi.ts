@@ -1475,7 +1475,7 @@ export interface components {
       /** @description Items recorded by workers (succeeded, failed or cancelled in flight), counted in Redis per minute for the whole fleet; each item counts once */
       throughput: {
         /**
-         * @description Items recorded in the current and previous minute over the seconds since the previous minute's start
+         * @description Items recorded in the current and previous minute over the seconds since the previous minute's start; when the previous minute recorded none, the current minute's items over the seconds since its start
          * @example 23.5
          */
         itemsPerSecond: number;
