@@ -12,7 +12,6 @@ import type { Command } from 'commander';
 import {
   type Dataset,
   type DatasetChange,
-  type DatasetItem,
   RunledgerApiError,
   type RunledgerClient,
   withFileLines,
@@ -21,12 +20,11 @@ import {
   addColumnOptions,
   type ColumnOptions,
   datasetIdFromFile,
-  readDatasetFile,
   readOptionsOf,
 } from './dataset-file.js';
 import { formatJson, formatTable } from './format.js';
 import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
-import { sendBar } from './send-bar.js';
+import { sendDatasetFile } from './send-bar.js';
 import { followRun } from './watch.js';
 
 /** What the dataset, export and rerun commands need from the program. */
@@ -110,35 +108,31 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
         if (!(e instanceof RunledgerApiError) || e.status !== 404) throw e;
         existing = false;
       }
-      const bar = sendBar(options.progress, file, (await stat(file).catch(() => null))?.size ?? 0);
-      const readOptions = {
-        ...readOptionsOf(opts),
-        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
-      };
       // the file is streamed as NDJSON (any size, never held in memory); an API error about
       // item N names its line in the file
+      const size = (await stat(file).catch(() => null))?.size ?? 0;
       const lines: number[] = [];
-      async function* items(): AsyncGenerator<DatasetItem> {
-        for await (const record of readDatasetFile(file, readOptions)) {
-          lines.push(record.line);
-          yield record.item;
-        }
-      }
       let dataset: DatasetChange;
       try {
-        dataset = existing
-          ? await api.datasets.addItemsStream(
-              id,
-              {
-                mode: opts.append ? 'append' : 'replace',
-                ...(opts.name ? { name: opts.name } : {}),
-              },
-              items(),
-            )
-          : await api.datasets.createStream({ id, name: opts.name ?? id }, items());
-        bar.stop(true);
+        dataset = await sendDatasetFile(
+          options.progress,
+          file,
+          size,
+          readOptionsOf(opts),
+          lines,
+          (items) =>
+            existing
+              ? api.datasets.addItemsStream(
+                  id,
+                  {
+                    mode: opts.append ? 'append' : 'replace',
+                    ...(opts.name ? { name: opts.name } : {}),
+                  },
+                  items,
+                )
+              : api.datasets.createStream({ id, name: opts.name ?? id }, items),
+        );
       } catch (e) {
-        bar.stop(false);
         throw e instanceof RunledgerApiError ? withFileLines(e, basename(file), lines) : e;
       }
       if (opts.json) {

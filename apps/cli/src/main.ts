@@ -60,7 +60,7 @@ import {
 } from './gates.js';
 import { addKeysCommands } from './keys.js';
 import { addRunLifecycleCommands } from './lifecycle.js';
-import { sendBar } from './send-bar.js';
+import { sendDatasetFile } from './send-bar.js';
 import { closeOnSignals, startServices } from './start.js';
 import { followRun } from './watch.js';
 import { addWorkersCommand } from './workers.js';
@@ -336,23 +336,9 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         if (stored) {
           created = await api.runs.create({ ...header, dataset: stored }, requestOptions);
         } else if (opts.stream || size > STREAM_THRESHOLD_BYTES) {
-          const bar = sendBar(io.progress, file, size);
-          const streamOptions = bar.onProgress
-            ? { ...readOptions, onProgress: bar.onProgress }
-            : readOptions;
-          async function* items(): AsyncGenerator<DatasetItem> {
-            for await (const record of readDatasetFile(file, streamOptions)) {
-              lines.push(record.line);
-              yield record.item;
-            }
-          }
-          try {
-            created = await api.runs.createStream(header, items(), requestOptions);
-            bar.stop(true);
-          } catch (err) {
-            bar.stop(false);
-            throw err;
-          }
+          created = await sendDatasetFile(io.progress, file, size, readOptions, lines, (items) =>
+            api.runs.createStream(header, items, requestOptions),
+          );
         } else {
           const items: DatasetItem[] = [];
           for await (const record of readDatasetFile(file, readOptions)) {

@@ -1,10 +1,12 @@
 /**
- * The progress bar of sending a dataset file to the API (`submit` of a large file, `datasets
- * push`): the bytes of the file read and sent so far, of its size, and the items, drawn with
- * cli-progress on the CLI's progress stream (stderr; none in tests).
+ * Sending a dataset file to the API as a stream (`submit` of a large file, `datasets push`), with
+ * a progress bar: the bytes of the file read and sent so far, of its size, and the items, drawn
+ * with cli-progress on the CLI's progress stream (stderr; none in tests).
  */
 import { basename } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
+import type { DatasetItem } from './client.js';
+import { type ReadDatasetOptions, readDatasetFile } from './dataset-file.js';
 
 /** Files at least this large (bytes) get a bar: a smaller one is sent before a bar would show. */
 export const SEND_BAR_MIN_BYTES = 4 * 1024 * 1024;
@@ -48,4 +50,36 @@ export function sendBar(stream: NodeJS.WritableStream | null, file: string, size
       bar.stop();
     },
   };
+}
+
+/**
+ * Streams dataset `file` (`size` bytes) to the API: `send` gets its items as a generator read
+ * from the file as the request pulls them, with a `sendBar` on `progress` while they go; each
+ * item's file line is pushed to `lines` (index = item index, for `withFileLines`).
+ * @returns what `send` answers. @throws what `send` and the file reader throw (the bar ended).
+ */
+export async function sendDatasetFile<T>(
+  progress: NodeJS.WritableStream | null,
+  file: string,
+  size: number,
+  readOptions: ReadDatasetOptions,
+  lines: number[],
+  send: (items: AsyncGenerator<DatasetItem>) => Promise<T>,
+): Promise<T> {
+  const bar = sendBar(progress, file, size);
+  const options = bar.onProgress ? { ...readOptions, onProgress: bar.onProgress } : readOptions;
+  async function* items(): AsyncGenerator<DatasetItem> {
+    for await (const record of readDatasetFile(file, options)) {
+      lines.push(record.line);
+      yield record.item;
+    }
+  }
+  try {
+    const answer = await send(items());
+    bar.stop(true);
+    return answer;
+  } catch (err) {
+    bar.stop(false);
+    throw err;
+  }
 }

@@ -254,15 +254,18 @@ export function createDatasetRoutes(deps: AppDeps) {
       return opened.writer;
     };
     let header: { id: string; name: string };
+    let writer: DatasetVersionWriter;
     try {
       header = await write(open);
-      if (!opened.writer) throw noItems();
-      await opened.writer.commit({ mode: 'create', base: 0, name: header.name });
+      // `write` opens the writer before its first item (a body without items has thrown)
+      if (!opened.writer) throw new Error('createDataset: write returned without opening a writer');
+      writer = opened.writer;
+      await writer.commit({ mode: 'create', base: 0, name: header.name });
     } catch (err) {
       await opened.writer?.abort();
       throw err; // a DatasetCommitError answers 409 (exists, changed meanwhile) or 404 (deleted)
     }
-    c.get('logger').info({ datasetId: header.id, items: opened.writer.count }, 'dataset created');
+    c.get('logger').info({ datasetId: header.id, items: writer.count }, 'dataset created');
     return c.json({ ...(await mustGet(project, header.id)), created: true }, 201);
   };
 
