@@ -281,6 +281,7 @@ describe('POST /v1/runs', () => {
       latencyMs: { p50: null, p90: null, p99: null, mean: null, max: null },
       usage: { inputTokens: 0, outputTokens: 0 },
       costUsd: 0,
+      unpriced: { results: 0, model: null },
       scores: {
         exact_match: {
           mean: null,

@@ -1,6 +1,8 @@
 /** The CLI's run summary lines (apps/cli/src/format.ts). */
 import { describe, expect, it } from 'vitest';
-import { statusText } from '../apps/cli/src/format.js';
+import type { Run } from '../apps/cli/src/client.js';
+import { formatRunSummary, statusText } from '../apps/cli/src/format.js';
+import { summaryFields } from './helpers/cli.js';
 
 describe('statusText (runs get, submit --watch summary)', () => {
   it('says a run is being ended while its remaining items are recorded', () => {
@@ -17,5 +19,67 @@ describe('statusText (runs get, submit --watch summary)', () => {
     expect(statusText({ status: 'completed', ending: null })).toBe('completed');
     // a terminal run never shows an ending, whatever a stale read says
     expect(statusText({ status: 'cancelled', ending: 'cancelled' })).toBe('cancelled');
+  });
+});
+
+/** A completed run of 2 items with tokens, as the API answers it; `overrides` on top. */
+function usageRun(overrides: Partial<Run> = {}): Run {
+  return {
+    id: '01RUN',
+    project: 'default',
+    name: null,
+    status: 'completed',
+    target: { name: 'openai', config: { model: 'toy-1' } },
+    scorers: [],
+    execution: {
+      maxAttempts: 3,
+      backoff: { type: 'exponential', delayMs: 1000 },
+      timeoutMs: 60000,
+    },
+    datasetId: null,
+    datasetVersion: null,
+    datasetHash: null,
+    parentRunId: null,
+    totalItems: 2,
+    succeededCount: 2,
+    failedCount: 0,
+    cancelledCount: 0,
+    progress: 1,
+    latencyMs: { p50: null, p90: null, p99: null, mean: null, max: null },
+    usage: { inputTokens: 20, outputTokens: 2 },
+    costUsd: 0,
+    unpriced: { results: 0, model: null },
+    scores: {},
+    errorTypes: [],
+    reruns: [],
+    tags: [],
+    metadata: {},
+    retention: { ttlSeconds: 86400 },
+    createdAt: '2026-12-02T00:00:00.000Z',
+    startedAt: null,
+    completedAt: null,
+    expiresAt: null,
+    error: null,
+    ending: null,
+    traceId: null,
+    privacy: null,
+    ...overrides,
+  } as Run;
+}
+
+describe('the cost row of the run summary', () => {
+  const cost = (run: Run) => summaryFields(formatRunSummary(run)).cost;
+
+  it('is the cost alone when every result with tokens was priced', () => {
+    expect(cost(usageRun({ costUsd: 0.0125 }))).toBe('$0.0125');
+  });
+
+  it('says how many results have tokens and no price, and for which model', () => {
+    expect(cost(usageRun({ unpriced: { results: 2, model: 'toy-1' } }))).toBe(
+      '$0.0000; 2 results with token usage have no price (model "toy-1"): set RUNLEDGER_PRICES on the workers',
+    );
+    expect(cost(usageRun({ costUsd: 0.5, unpriced: { results: 1, model: null } }))).toBe(
+      '$0.5000; 1 result with token usage has no price and no model: set target.config.model or report usage.model',
+    );
   });
 });

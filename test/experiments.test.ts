@@ -29,7 +29,7 @@ import {
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { differsLine } from '../apps/cli/src/experiment.js';
+import { differsLine, formatExperimentTable } from '../apps/cli/src/experiment.js';
 import { irisItems } from '../examples/iris/dataset.js';
 import { IRIS_EXPERIMENT_FILE, runIrisExperiment } from '../examples/iris/experiment-demo.js';
 import { type AppHarness, createAppHarness } from './helpers/app.js';
@@ -361,6 +361,17 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
     expect(mod3!.errors).toEqual({ count: 1, byType: { bad_input: 1 } });
     expect(mod1!.errors).toEqual({ count: 0, byType: {} });
     expect(mod1!.usage).toEqual({ inputTokens: 90, outputTokens: 30 });
+    // modulo reports tokens and no model, and no price table is set: every succeeded result is
+    // unpriced, and the table says what COST USD leaves out
+    expect([mod1!.unpriced, mod3!.unpriced]).toEqual([
+      { results: 30, model: null },
+      { results: 29, model: null },
+    ]);
+    expect(formatExperimentTable(summary).split('\n').slice(-3)).toEqual([
+      'variant mod1: 30 results with token usage have no price and no model: set target.config.model or report usage.model',
+      'variant mod3: 29 results with token usage have no price and no model: set target.config.model or report usage.model',
+      '',
+    ]);
 
     // the report: one row per item, per variant one trial entry
     const report = await api<ExperimentReport>('GET', `/v1/experiments/${summary.id}/report`);

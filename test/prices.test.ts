@@ -118,6 +118,60 @@ describe('price table', () => {
     ]);
     expect(run.costUsd).toBe(1.5 + 0.25 + 4.5 + 7.5);
     expect(run.usage).toEqual({ inputTokens: 3_750_000, outputTokens: 1_875_000 });
+    // the one result its cost leaves out, and its model
+    expect(run.unpriced).toEqual({ results: 1, model: 'unpriced' });
+  });
+
+  it('counts results with tokens and no model as unpriced, model null', async () => {
+    await start();
+    const runId = await submit({
+      target: { name: 'usage-target' },
+      dataset: { items: [{ input: {} }, { input: { model: 'model-a' } }, { input: {} }] },
+    });
+    const run = await completed(runId);
+    expect(run.costUsd).toBe(3); // item 1 only: 500,000 in, 250,000 out at model-a
+    expect(run.unpriced).toEqual({ results: 2, model: null });
+  });
+
+  it('a run with maxCostUsd ends failed at its first unpriced result: its budget cannot be counted', async () => {
+    await start();
+    // item 0 unpriced, the others priced far below the budget
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      input: { model: i === 0 ? 'gpt-unlisted' : 'model-a' },
+    }));
+    const runId = await submit({
+      target: { name: 'usage-target' },
+      dataset: { items },
+      execution: { maxCostUsd: 1_000_000 },
+    });
+    const run = await waitForStatus(runId, 'failed');
+    expect(run.error).toBe(
+      'budget cannot be enforced: results have token usage and no price (model "gpt-unlisted": add it to RUNLEDGER_PRICES on the workers)',
+    );
+    expect(run.unpriced).toEqual({ results: 1, model: 'gpt-unlisted' });
+    expect(run.failedCount).toBe(0);
+    expect(run.succeededCount + run.cancelledCount).toBe(40);
+    const got = await results(runId);
+    expect(got[0]).toMatchObject({ status: 'succeeded', usage: { model: 'gpt-unlisted' } });
+    expect(got[0]!.costUsd).toBeNull();
+    for (const r of got.filter((r) => r.status === 'cancelled')) {
+      expect(r.error?.message).toBe(run.error);
+    }
+  });
+
+  it('without a model anywhere, the budget stop says where a model comes from', async () => {
+    await start();
+    const runId = await submit({
+      target: { name: 'usage-target' },
+      dataset: { items: [{ input: {} }] },
+      execution: { maxCostUsd: 5 },
+    });
+    const run = await waitForStatus(runId, 'failed');
+    expect(run.error).toBe(
+      'budget cannot be enforced: results have token usage and no price (no model: set target.config.model or report usage.model)',
+    );
+    expect(run.unpriced).toEqual({ results: 1, model: null });
+    expect(run.succeededCount).toBe(1);
   });
 
   it('the http target: model from the response body, priced per result and per run', async () => {

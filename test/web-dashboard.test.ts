@@ -212,6 +212,10 @@ describe('dashboard pages', () => {
     await page.goto(`${api.url}/runs/${run.id}`);
     const table = page.locator('table[aria-label="results"]');
     await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('40');
+    // web-echo reports tokens and no model: the cost says what it leaves out
+    expect(await page.getByTestId('unpriced').textContent()).toBe(
+      ' · 30 results with token usage have no price and no model: set target.config.model or report usage.model',
+    );
     // virtualised: only the rows on screen (and a few more) exist
     await expect.poll(() => resultRows().locator('.badge').count()).toBeGreaterThan(10);
     expect(await resultRows().count()).toBeLessThan(40);
@@ -588,6 +592,13 @@ describe('experiments and datasets pages', () => {
       'wrong ["q0","q1"]',
     ]);
     await expect.poll(() => variants.textContent(), { timeout: 15_000 }).toContain('completed');
+    // web-echo reports tokens and no model: each variant's cost says how many results it leaves out
+    await expect
+      .poll(() => variants.getByTestId('unpriced').allTextContents(), { timeout: 15_000 })
+      .toEqual([' · 12 unpriced', ' · 12 unpriced']);
+    expect(await variants.getByTestId('unpriced').first().getAttribute('title')).toBe(
+      '12 results with token usage have no price and no model: set target.config.model or report usage.model',
+    );
 
     await page.goto(`${api.url}/datasets`);
     await page.getByRole('link', { name: 'Web QA' }).click();

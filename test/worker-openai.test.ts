@@ -37,7 +37,8 @@ interface ChatRequest {
  *   when the sum is odd (deterministically wrong on odd sums);
  * - contains `[429 once]`: the first request with that exact content per temperature is
  *   answered 429 with `Retry-After: 0`;
- * - `hang`: never answers; `status <n>`: answers status n; `no choices`: 200 without choices.
+ * - `hang`: never answers; `status <n>`: answers status n; `no choices`: 200 without choices;
+ *   `cut off`: 200 with a body cut short (not JSON).
  * Usage: 500,000 prompt and 250,000 completion tokens, model `tiny-llm-2025` (not the requested
  * name, so pricing must use the response's model).
  */
@@ -75,6 +76,10 @@ beforeAll(async () => {
       const status = /^status (\d+)$/.exec(last);
       if (status) return send(Number(status[1]), { error: { message: `scripted ${status[1]}` } });
       if (last === 'no choices') return send(200, { choices: [] });
+      if (last === 'cut off') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{"choices": [');
+      }
       if (last.includes('[429 once]') && !limited.has(`${temperature}:${last}`)) {
         limited.add(`${temperature}:${last}`);
         return send(429, { error: { message: 'slow down' } }, { 'retry-after': '0' });
@@ -229,6 +234,12 @@ describe('openai target', () => {
     expect(empty.result).toMatchObject({
       type: 'invalid_output',
       message: 'response has no string choices[0].message.content: {"choices":[]}',
+    });
+    const cut = await call({ baseUrl, model: 'm' }, 'cut off');
+    expect(cut.result).toBeInstanceOf(NonRetryableError);
+    expect(cut.result).toMatchObject({
+      type: 'invalid_output',
+      message: 'response is not a JSON object: {"choices": [',
     });
   });
 

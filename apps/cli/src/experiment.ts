@@ -23,6 +23,7 @@ import {
   RunledgerApiError,
   type RunledgerClient,
   TERMINAL_STATUSES,
+  unpricedNote,
 } from './client.js';
 import {
   type DatasetColumns,
@@ -248,7 +249,9 @@ const ms = (value: number | null) => (value === null ? '-' : String(Math.round(v
 /**
  * The comparison table: one row per variant: pass rate [95% CI] per scorer (and pass@k / pass^k
  * with trials), latency p50/p90/p99 (ms), tokens, cost (USD), errors, and when the variants'
- * targets differ, what sets each apart (`DIFFERS IN`: `params.temperature=0.8`, `differenceLines`).
+ * targets differ, what sets each apart (`DIFFERS IN`: `params.temperature=0.8`, `differenceLines`);
+ * under it a line per variant whose cost leaves out results with tokens and no price
+ * (`unpricedNote`).
  */
 export function formatExperimentTable(summary: ExperimentSummary): string {
   const withK = summary.trials > 1;
@@ -291,10 +294,16 @@ export function formatExperimentTable(summary: ExperimentSummary): string {
           .join(', ')})`,
     ...(withDifferences ? [differences[i] || '-'] : []),
   ]);
+  // what COST USD leaves out, under the table
+  const unpriced = summary.variants.flatMap((v) => {
+    const note = unpricedNote(v);
+    return note ? [`variant ${v.name}: ${note}\n`] : [];
+  });
   return (
     `experiment ${summary.id} "${summary.name}": ${summary.status}, dataset ` +
     `${summary.datasetId ?? '-'}@${summary.datasetVersion ?? '-'}, ${summary.trials} trial(s)\n` +
-    formatTable(headers, rows)
+    formatTable(headers, rows) +
+    unpriced.join('')
   );
 }
 

@@ -6,6 +6,7 @@ import {
   type RunDetails,
   type RunScoreSummary,
   TERMINAL_STATUSES,
+  unpricedNote,
 } from './client.js';
 
 /** `value` as indented JSON and a newline (what `--json` prints). */
@@ -29,7 +30,7 @@ export function formatScore(s: RunScoreSummary | undefined, totalItems: number):
 /**
  * The summary of a run: status, target and its config fields, counts, pass rate per scorer (`passRate`, with passed, failed
  * and errors), failed items by error type (count and first full message), latency p50/p90/p99
- * (ms), token usage and cost (USD), reruns, as aligned `label  value` lines; given the API's base
+ * (ms), token usage and cost (USD, and what it leaves out: `unpricedNote`), reruns, as aligned `label  value` lines; given the API's base
  * URL (`apiUrl`, which also serves the dashboard), a last line with the run's dashboard page.
  */
 export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
@@ -65,7 +66,8 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
     'usage',
     `${run.usage.inputTokens} input tokens, ${run.usage.outputTokens} output tokens`,
   ]);
-  rows.push(['cost', `$${run.costUsd.toFixed(4)}`]);
+  const unpriced = unpricedNote(run);
+  rows.push(['cost', `$${run.costUsd.toFixed(4)}${unpriced ? `; ${unpriced}` : ''}`]);
   rows.push(['created', run.createdAt]);
   if (run.completedAt) {
     rows.push(['completed', `${run.completedAt} (${duration(run)})`]);

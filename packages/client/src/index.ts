@@ -11,6 +11,7 @@ export {
   RunledgerClient,
   type WaitOptions,
 } from './client.js';
+export { unpricedNote } from './cost.js';
 export { type ProblemDetails, parseRetryAfter, RunledgerApiError } from './errors.js';
 export {
   isTransientError,

@@ -9,6 +9,8 @@ type Schemas = components['schemas'];
 
 /** A run (`GET /v1/runs/:id`): counters, latency (ms), usage, cost (USD), scores, times (ISO-8601 UTC). */
 export type Run = Schemas['Run'];
+/** Results with token usage and no price (`Run.unpriced`, `VariantSummary.unpriced`): how many, and the first one's model. */
+export type Unpriced = Schemas['Unpriced'];
 /** A run's status: `queued -> running -> completed | failed | cancelled`. */
 export type RunStatus = Run['status'];
 /** The JSON body of `POST /v1/runs`: items inline, or `dataset.id` (+ `version`) of a stored dataset. */

@@ -10,6 +10,7 @@ import {
   ScorerRefSchema,
   ScoreSummarySchema,
   TargetRefSchema,
+  UnpricedSchema,
   UsageSchema,
 } from './schemas.js';
 import { PrivacySchema } from './scrub.js';
@@ -118,6 +119,8 @@ export const VariantSummarySchema = z
     latencyMs: LatencyPercentiles,
     usage: UsageSchema,
     costUsd: z.number(),
+    /** The variant's runs' unpriced results (summed) and the first one's model. */
+    unpriced: UnpricedSchema,
     errors: z.object({ count: z.number().int(), byType: z.record(z.string(), z.number().int()) }),
     cancelled: z.number().int(),
   })

@@ -347,6 +347,10 @@ export function summarizeExperiment(
         outputTokens: present.reduce((acc, r) => acc + r.usage.outputTokens, 0),
       },
       costUsd: present.reduce((acc, r) => acc + r.costUsd, 0),
+      unpriced: {
+        results: present.reduce((acc, r) => acc + r.unpriced.results, 0),
+        model: present.find((r) => r.unpriced.results > 0)?.unpriced.model ?? null,
+      },
       errors: { count: errors, byType },
       cancelled,
     };

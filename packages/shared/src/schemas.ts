@@ -153,7 +153,10 @@ export const ExecutionSchema = z
       .default({ type: 'exponential', delayMs: 1000 }),
     timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
     concurrency: z.number().int().min(1).max(10_000).optional(),
-    /** Budget: the run ends `failed` once its total `costUsd` reaches this (USD, > 0). */
+    /**
+     * Budget: the run ends `failed` once its total `costUsd` reaches this (USD, > 0), or at its
+     * first result with token usage and no price (`Run.unpriced`: the budget cannot be counted).
+     */
     maxCostUsd: z.number().positive().max(1_000_000).optional(),
     /** Budget: the run ends `failed` once this many items failed (>= 1). */
     maxFailures: z.number().int().min(1).optional(),
@@ -311,6 +314,24 @@ export const UsageSchema = z
   .openapi('Usage');
 export type Usage = z.infer<typeof UsageSchema>;
 
+/**
+ * Results recorded with token usage and no cost: no price for their model in the workers'
+ * `RUNLEDGER_PRICES`, and none reported by the target. `costUsd` leaves their tokens out.
+ */
+export const UnpricedSchema = z
+  .object({
+    /** How many results are unpriced. */
+    results: z.number().int(),
+    /** The model of the first unpriced result recorded; null when it had none (or none is unpriced). */
+    model: z.string().nullable(),
+  })
+  .openapi('Unpriced', {
+    description:
+      "Results recorded with token usage and no cost (no price for their model in the workers' `RUNLEDGER_PRICES`, none reported by the target): `costUsd` leaves their tokens out, and a run with `execution.maxCostUsd` ends `failed` at the first one (`budget cannot be enforced`). `model`: the first one's model, null when it had none.",
+    example: { results: 0, model: null },
+  });
+export type Unpriced = z.infer<typeof UnpricedSchema>;
+
 export const ScoreSummarySchema = z
   .object({
     /** Mean score over scored items; null when none was scored. */
@@ -370,6 +391,7 @@ export const RunSchema = z
     latencyMs: LatencySchema,
     usage: UsageSchema,
     costUsd: z.number(),
+    unpriced: UnpricedSchema,
     scores: z.record(z.string(), ScoreSummarySchema),
     /** Failed items grouped by `error.type`, by count (descending) then type. */
     errorTypes: z.array(ErrorTypeSchema),

@@ -3,11 +3,12 @@
  * states, loading text, the states of a query (`QueryView`), cursor-paged lists
  * (`useCursorList`, `LoadMore`) and the confirmation dialog. Everything renders text only.
  */
+import { type Unpriced, unpricedNote } from '@runledger/client';
 import { type InfiniteData, useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { type ReactNode, useEffect, useMemo } from 'react';
 import { ApiError, isNotFound } from '../api';
-import { fmtInt, fmtPct, fmtVersion } from '../format';
+import { fmtInt, fmtPct, fmtUsd, fmtVersion } from '../format';
 
 /** A run or result status as a coloured badge. */
 export function StatusBadge({ status }: { status: string }) {
@@ -260,4 +261,30 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = `${title} · runledger`;
   }, [title]);
+}
+
+/**
+ * A cost (USD) and, when results with tokens had no price, what it leaves out in the warning
+ * colour (`$0` alone would read as free): the whole `unpricedNote`, or with `compact` (tables)
+ * `N unpriced` with the note as its title.
+ */
+export function Cost({
+  of,
+  compact = false,
+}: {
+  of: { costUsd: number; unpriced: Unpriced };
+  compact?: boolean;
+}) {
+  const note = unpricedNote(of);
+  return (
+    <span>
+      {fmtUsd(of.costUsd)}
+      {note ? (
+        <span className="warn small" data-testid="unpriced" title={compact ? note : undefined}>
+          {' '}
+          · {compact ? `${fmtInt(of.unpriced.results)} unpriced` : note}
+        </span>
+      ) : null}
+    </span>
+  );
 }

@@ -12,10 +12,10 @@ import {
   getExperiment,
   listExperiments,
 } from '../api';
-import { Command, QueryView, StatusBadge, useTitle } from '../components/common';
+import { Command, Cost, QueryView, StatusBadge, useTitle } from '../components/common';
 import { type Column, DataTable } from '../components/data-table';
 import { ListPage } from '../components/list-page';
-import { fmtAgo, fmtInt, fmtMs, fmtPct, fmtUsd, fmtVersion } from '../format';
+import { fmtAgo, fmtInt, fmtMs, fmtPct, fmtVersion } from '../format';
 
 /** An experiment's dataset: `<id> <version>`, or `inline` (items given inline). */
 const datasetOf = (e: ExperimentListEntry | ExperimentSummary, inline: string) =>
@@ -144,7 +144,7 @@ function variantColumns(e: ExperimentSummary): Column<Variant>[] {
         </>
       ),
     },
-    { head: 'Cost', cell: (v) => fmtUsd(v.costUsd) },
+    { head: 'Cost', cell: (v) => <Cost of={v} compact /> },
     { head: 'Errors', cell: (v) => v.errors.count },
     {
       head: 'Runs (by trial)',

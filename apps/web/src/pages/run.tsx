@@ -23,6 +23,7 @@ import {
 } from '../api';
 import {
   ConfirmDialog,
+  Cost,
   DatasetLink,
   ErrorBox,
   Facts,
@@ -34,7 +35,7 @@ import {
 import { LatencyChart } from '../components/latency-chart';
 import { ResultsTable } from '../components/results-table';
 import { useDebounced } from '../components/search-box';
-import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtPrivacy, fmtTime, fmtUsd } from '../format';
+import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtPrivacy, fmtTime } from '../format';
 import type { RunSearch } from '../router';
 import { ItemPanel } from './item';
 
@@ -375,7 +376,7 @@ export function RunPage() {
             'Tokens in / out',
             `${fmtInt(run.usage.inputTokens)} / ${fmtInt(run.usage.outputTokens)}`,
           ],
-          ['Cost', fmtUsd(run.costUsd)],
+          ['Cost', <Cost key="cost" of={run} />],
           ['Expires', fmtTime(run.expiresAt)],
           [
             'Lineage',

@@ -53,7 +53,8 @@ export interface OpenAiTargetOptions {
  * The URL and redirects must pass `options.allow`, as for `http`.
  * @throws NonRetryableError `invalid_config` (invalid config, unset explicit `apiKeyEnv`),
  *   `invalid_input` (a placeholder has no value for the item), `target_not_allowed`,
- *   `http_error` (4xx), `invalid_output` (no string `choices[0].message.content`).
+ *   `http_error` (4xx), `invalid_output` (an empty body, one that is not a JSON object, or
+ *   no string `choices[0].message.content`).
  * @throws RetryableError `http_error` (with `status`) or `network_error`.
  * @throws Error when `options.allow` holds an invalid pattern.
  */
@@ -153,10 +154,15 @@ async function runOpenAi(
   };
   const content = Array.isArray(answer.choices) ? answer.choices[0]?.message?.content : undefined;
   if (typeof content !== 'string') {
-    throw new NonRetryableError(
-      `response has no string choices[0].message.content: ${text.slice(0, ERROR_BODY_CHARS)}`,
-      'invalid_output',
-    );
+    // requestJson answers a body that is not JSON as its text
+    const why =
+      body === null
+        ? 'response body is empty'
+        : typeof body === 'string'
+          ? 'response is not a JSON object'
+          : 'response has no string choices[0].message.content';
+    const quoted = text === '' ? '' : `: ${text.slice(0, ERROR_BODY_CHARS)}`;
+    throw new NonRetryableError(`${why}${quoted}`, 'invalid_output');
   }
   const result: TargetOutput = { output: content };
   const usage = toUsage(answer.usage, answer.model);

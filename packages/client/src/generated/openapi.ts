@@ -847,6 +847,7 @@ export interface components {
       latencyMs: components['schemas']['Latency'];
       usage: components['schemas']['Usage'];
       costUsd: number;
+      unpriced: components['schemas']['Unpriced'];
       scores: {
         [key: string]: components['schemas']['ScoreSummary'];
       };
@@ -888,6 +889,17 @@ export interface components {
       inputTokens: number;
       outputTokens: number;
       model?: string;
+    };
+    /**
+     * @description Results recorded with token usage and no cost (no price for their model in the workers' `RUNLEDGER_PRICES`, none reported by the target): `costUsd` leaves their tokens out, and a run with `execution.maxCostUsd` ends `failed` at the first one (`budget cannot be enforced`). `model`: the first one's model, null when it had none.
+     * @example {
+     *       "results": 0,
+     *       "model": null
+     *     }
+     */
+    Unpriced: {
+      results: number;
+      model: string | null;
     };
     /** @description One scorer over a run. `passRate = passed / totalItems` is THE pass rate (see `summarizeScore` in stats.ts); `passRateOfScored` is shown beside it. */
     ScoreSummary: {
@@ -1220,6 +1232,7 @@ export interface components {
       };
       usage: components['schemas']['Usage'];
       costUsd: number;
+      unpriced: components['schemas']['Unpriced'];
       errors: {
         count: number;
         byType: {

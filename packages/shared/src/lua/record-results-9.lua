@@ -17,7 +17,8 @@
   ARGV[3]   the metas: ONE JSON array, one meta per result, in the order of the results
             (one cjson.decode per call). A meta is an array by position (null or left out at
             the end: absent): [index, status, latencyMs, scores {{scorer, score, passed}},
-            inputTokens, outputTokens, costUsd, error type, error message (failed results only)]
+            inputTokens, outputTokens, costUsd, error type, error message (failed results only),
+            unpriced model (a result with token usage and no cost: its model, '' when none)]
   ARGV[4..] the results' stored values, one per meta
 
   Exactly once: an item whose index has a value in the results hash, or appears earlier in the
@@ -32,10 +33,15 @@
   none) and sets `m:<et>` to its full message when the type has none yet (the first recorded).
   Cancelled results are not failures. Like every counter here, only when the result is new.
 
+  Unpriced: a newly recorded result with an unpriced model (meta position 10) counts 1 in the
+  run hash field `unpricedCount`; `unpricedModel` keeps the first one's model ('' for none).
+
   Budget (run hash fields `maxFailures`, `maxCostUsd`, written at commit from the spec's
-  execution): when this call recorded results and the active run's failedCount >= maxFailures
-  or costUsd >= maxCostUsd, the run ends `failed` with error `maxFailures reached: N failed
-  items` or `budget exceeded: cost $X >= maxCostUsd $Y`, and every item without a result is
+  execution): when this call recorded results and the active run's failedCount >= maxFailures,
+  or costUsd >= maxCostUsd, or it has maxCostUsd and an unpriced result (its cost cannot be
+  counted, so the budget cannot hold), the run ends `failed` with error `maxFailures reached: N
+  failed items`, `budget exceeded: cost $X >= maxCostUsd $Y` or `budget cannot be enforced:
+  ...` (naming the model), and every item without a result is
   recorded `cancelled`: this call begins the ending (beginEnding, shared with finish-run-9: from
   here on nothing is claimed or recorded) and the worker fills the items with finish-run-9
   calls, a slice at a time (the reconciler when that worker died). The budget is checked before
@@ -80,6 +86,7 @@ local statusKey = {succeeded = succeededKey, failed = failedKey, cancelled = can
 -- per-call sums, written once per field after the loop (fewer Redis calls per item)
 local ints, floats, hist = {}, {}, {}
 local lmin, lmax = nil, nil
+local unpricedModel = nil
 local function add(t, field, by) t[field] = (t[field] or 0) + by end
 local NULL = cjson.null
 local metas = cjson.decode(ARGV[3])
@@ -123,6 +130,10 @@ for j = 1, #metas do
       if ot and ot ~= NULL then add(ints, 'outputTokens', ot) end
       if c and c ~= NULL then add(floats, 'costUsd', c) end
     end
+    if #m > 9 and m[10] ~= NULL then
+      add(ints, 'unpricedCount', 1)
+      if unpricedModel == nil then unpricedModel = m[10] end
+    end
     if status == 'failed' then
       local et, em = m[8], m[9]
       if not et or et == NULL then et = 'unknown' end
@@ -140,6 +151,7 @@ for et, e in pairs(errtypes) do
 end
 for zkey, ops in pairs(bits) do callSliced('BITFIELD', zkey, ops, 4) end
 for field, by in pairs(ints) do redis.call('HINCRBY', runKey, field, by) end
+if unpricedModel ~= nil then redis.call('HSETNX', runKey, 'unpricedModel', unpricedModel) end
 for b, n in pairs(hist) do redis.call('HINCRBY', latencyKey, b, n) end
 if lmin ~= nil then
   local mm = redis.call('HMGET', runKey, 'latencyMinMs', 'latencyMaxMs')
@@ -155,7 +167,7 @@ for field, by in pairs(floats) do
   redis.call('HINCRBYFLOAT', runKey, field, string.format('%.17g', by))
 end
 local h = redis.call('HMGET', runKey, 'succeededCount', 'failedCount', 'cancelledCount',
-  'totalItems', 'status', 'ttlSeconds', 'maxFailures', 'maxCostUsd', 'costUsd')
+  'totalItems', 'status', 'ttlSeconds', 'maxFailures', 'maxCostUsd', 'costUsd', 'unpricedCount')
 local succeeded, failed, cancelled = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
 local done, total = succeeded + failed + cancelled, tonumber(h[4])
 local finished, stopped = 0, 0
@@ -178,6 +190,15 @@ if recorded > 0 then
     reason = string.format('maxFailures reached: %d failed items', failed)
   elseif active and maxCost and cost >= maxCost then
     reason = string.format('budget exceeded: cost $%.6g >= maxCostUsd $%.6g', cost, maxCost)
+  elseif active and maxCost and (tonumber(h[10]) or 0) > 0 then
+    local model = redis.call('HGET', runKey, 'unpricedModel')
+    if model and model ~= '' then
+      reason = string.format('budget cannot be enforced: results have token usage and no price' ..
+        ' (model "%s": add it to RUNLEDGER_PRICES on the workers)', model)
+    else
+      reason = 'budget cannot be enforced: results have token usage and no price (no model:' ..
+        ' set target.config.model or report usage.model)'
+    end
   end
   if reason then
     -- exactly cancelledResult(reason, {completedAt = now}) of packages/shared/src/results.ts,

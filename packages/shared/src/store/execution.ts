@@ -38,7 +38,8 @@ export interface ResultRecord {
 /**
  * What record-results-9 needs of a result besides its stored value (see its header), by
  * position: index, status, latency, scores, input and output tokens, cost, error type and
- * message of a failed one; null where absent, trailing nulls left out. The metas of a call
+ * message of a failed one, and the model of a result with tokens and no cost (`''` when it has
+ * none: the result is unpriced); null where absent, trailing nulls left out. The metas of a call
  * travel as one JSON array.
  */
 function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): unknown[] {
@@ -60,6 +61,12 @@ function resultMeta({ index, result }: ResultRecord, codec: ValueCodec): unknown
     );
   }
   if (failed) meta.push(result.error!.type ?? null, codec.encodeText(result.error!.message));
+  const u = result.usage;
+  if (u && result.costUsd === undefined && u.inputTokens + u.outputTokens > 0) {
+    // unpriced: tokens were spent and nothing priced them
+    while (meta.length < 9) meta.push(null);
+    meta.push(u.model ?? '');
+  }
   while (meta.length > 2 && meta.at(-1) === null) meta.pop();
   return meta;
 }

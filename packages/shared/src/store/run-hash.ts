@@ -210,6 +210,10 @@ export function toRun(reply: RunReadReply): Run {
     },
     usage: { inputTokens: Number(h.inputTokens ?? 0), outputTokens: Number(h.outputTokens ?? 0) },
     costUsd: Number(h.costUsd ?? 0),
+    unpriced: {
+      results: Number(h.unpricedCount ?? 0),
+      model: h.unpricedModel ? h.unpricedModel : null,
+    },
     scores,
     errorTypes: toErrorTypes(reply.errtypes),
     reruns: reply.reruns,
