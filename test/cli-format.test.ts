@@ -1,7 +1,7 @@
 /** The CLI's run summary lines (apps/cli/src/format.ts). */
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../apps/cli/src/client.js';
-import { formatRunSummary, statusText } from '../apps/cli/src/format.js';
+import { formatRunSummary, formatRunsTable, statusText } from '../apps/cli/src/format.js';
 import { summaryFields } from './helpers/cli.js';
 
 describe('statusText (runs get, submit --watch summary)', () => {
@@ -81,5 +81,19 @@ describe('the cost row of the run summary', () => {
     expect(cost(usageRun({ costUsd: 0.5, unpriced: { results: 1, model: null } }))).toBe(
       '$0.5000; 1 result with token usage has no price and no model: set target.config.model or report usage.model',
     );
+  });
+});
+
+describe('runs list', () => {
+  it("names each run's target with its model", () => {
+    const rows = formatRunsTable([
+      usageRun({ id: 'A', name: 'with a model' }),
+      usageRun({ id: 'B', target: { name: 'echo' } }),
+    ]).split('\n');
+    expect(rows[0]).toMatch(/^ID +STATUS +TARGET +DONE/);
+    expect(rows[1]).toMatch(
+      /^A +completed +openai \(toy-1\) +2\/2 +0 +- +2026-12-02T00:00:00.000Z +with a model$/,
+    );
+    expect(rows[2]).toMatch(/^B +completed +echo +2\/2 /);
   });
 });

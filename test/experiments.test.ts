@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { createApp } from '@runledger/api';
 import { loadExperimentFile } from '@runledger/cli';
-import { configLines, differenceLines } from '@runledger/client';
+import { configLines, differenceLines, targetLabel } from '@runledger/client';
 import {
   type Compare,
   createLogger,
@@ -242,6 +242,15 @@ describe('targetDifferences and differenceLines', () => {
     expect(configLines({})).toEqual([]);
   });
 
+  it('targetLabel: the target name, with its config.model when it is a non-empty string', () => {
+    expect(targetLabel({ name: 'openai', config: { model: 'toy-1', params: {} } })).toBe(
+      'openai (toy-1)',
+    );
+    expect(targetLabel({ name: 'echo' })).toBe('echo');
+    expect(targetLabel({ name: 'http', config: { model: '' } })).toBe('http');
+    expect(targetLabel({ name: 'http', config: { model: { id: 'm' } } })).toBe('http');
+  });
+
   it("make a comparison's differs-in line: a's value, then b's, the target first", () => {
     const [a, b] = targetDifferences([
       { name: 'http', config: { url: 'http://m/x' } },
@@ -367,7 +376,11 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
       { results: 30, model: null },
       { results: 29, model: null },
     ]);
-    expect(formatExperimentTable(summary).split('\n').slice(-3)).toEqual([
+    expect(
+      formatExperimentTable(summary as unknown as Parameters<typeof formatExperimentTable>[0])
+        .split('\n')
+        .slice(-3),
+    ).toEqual([
       'variant mod1: 30 results with token usage have no price and no model: set target.config.model or report usage.model',
       'variant mod3: 29 results with token usage have no price and no model: set target.config.model or report usage.model',
       '',

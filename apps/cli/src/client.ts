@@ -36,6 +36,7 @@ export {
   type RunledgerClient,
   type RunStatus,
   TERMINAL_STATUSES,
+  targetLabel,
   unpricedNote,
 } from '@runledger/client';
 

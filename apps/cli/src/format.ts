@@ -6,6 +6,7 @@ import {
   type RunDetails,
   type RunScoreSummary,
   TERMINAL_STATUSES,
+  targetLabel,
   unpricedNote,
 } from './client.js';
 
@@ -158,14 +159,14 @@ export function formatTable(
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** The `runs list` table: id, status, target, done/total, pass rates, created, name. */
+/** The `runs list` table: id, status, target (and model: `targetLabel`), done/total, pass rates, created, name. */
 export function formatRunsTable(runs: RunDetails[]): string {
   return formatTable(
     ['ID', 'STATUS', 'TARGET', 'DONE', 'FAILED', 'SCORES', 'CREATED', 'NAME'],
     runs.map((run) => [
       run.id,
       run.status,
-      run.target.name,
+      targetLabel(run.target),
       `${run.succeededCount + run.failedCount + run.cancelledCount}/${run.totalItems}`,
       String(run.failedCount),
       Object.keys(run.scores)

@@ -87,3 +87,13 @@ export function differencePairs(
   }
   return rows;
 }
+
+/**
+ * A target as one short label for lists: its name, and its `config.model` in parentheses when
+ * that is a non-empty string (the field runs are grouped by in `GET /v1/runs/aggregate`):
+ * `{ name: "openai", config: { model: "toy-1" } }` -> `openai (toy-1)`; `{ name: "echo" }` -> `echo`.
+ */
+export function targetLabel(target: { name: string; config?: Record<string, unknown> }): string {
+  const model = target.config?.model;
+  return typeof model === 'string' && model !== '' ? `${target.name} (${model})` : target.name;
+}

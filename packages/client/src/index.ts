@@ -25,6 +25,7 @@ export {
   type DifferenceValue,
   differenceLines,
   differencePairs,
+  targetLabel,
 } from './experiments.js';
 export type { components, operations, paths } from './generated/openapi.js';
 export { isIdempotent, RETRY_STATUSES, type RetryEvent, type RetryOptions } from './retry.js';

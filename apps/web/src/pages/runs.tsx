@@ -4,6 +4,7 @@
  * the URL; totals over every matching run from the API (`GET /v1/runs/aggregate`); running runs
  * refresh themselves. Tick two runs to compare them.
  */
+import { targetLabel } from '@runledger/client';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { listRuns, type Run, type RunFilter, type RunStatus } from '../api';
@@ -84,7 +85,7 @@ const RUN_COLUMNS: Column<Run>[] = [
       </Link>
     ),
   },
-  { head: 'Target', cell: (run) => <span className="wrap-cell">{run.target.name}</span> },
+  { head: 'Target', cell: (run) => <span className="wrap-cell">{targetLabel(run.target)}</span> },
   {
     head: 'Dataset',
     cell: (run) => (
