@@ -10,6 +10,7 @@ import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react
 import { listRuns, type Run, type RunFilter, type RunStatus } from '../api';
 import {
   Command,
+  Cost,
   DatasetLink,
   Empty,
   ErrorBox,
@@ -22,7 +23,7 @@ import {
 import { type Column, DataTable } from '../components/data-table';
 import { RunTotals } from '../components/run-totals';
 import { useDebounced } from '../components/search-box';
-import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime, fmtUsd } from '../format';
+import { fmtAgo, fmtDuration, fmtInt, fmtMs, fmtPct, fmtTime } from '../format';
 import type { RunsSearch } from '../router';
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
@@ -112,7 +113,7 @@ const RUN_COLUMNS: Column<Run>[] = [
     cell: (run) => `${fmtMs(run.latencyMs.p50)} / ${fmtMs(run.latencyMs.p99)}`,
   },
   { head: 'Tokens', cell: (run) => fmtInt(run.usage.inputTokens + run.usage.outputTokens) },
-  { head: 'Cost', cell: (run) => fmtUsd(run.costUsd) },
+  { head: 'Cost', cell: (run) => <Cost of={run} compact /> },
   {
     head: 'Created',
     cell: (run) => <span title={fmtTime(run.createdAt)}>{fmtAgo(run.createdAt)}</span>,
