@@ -436,3 +436,41 @@ describe('a closed pipe', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('Ctrl-C during --watch', () => {
+  it('stops the watch, not the run: exit 130 and how to follow or cancel it', async () => {
+    const path = file('slow.jsonl', jsonl([{ input: 1 }, { input: 2 }]));
+    const created = await cli([
+      'submit',
+      path,
+      '--target',
+      'echo',
+      '--config',
+      '{"delayMs":60000}',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = (JSON.parse(created.stdout) as RunDetails).id;
+    const child = spawnCli(['runs', 'get', id, '--watch'], { RUNLEDGER_URL: apiUrl() });
+    let stderr = '';
+    // interrupted once the watch drew its bar (it is following the run's events)
+    const watching = new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('0/2 items')) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await watching;
+    child.kill('SIGINT');
+    expect(await closed).toBe(EXIT_CODES.interrupted);
+    expect(stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      `error: stopped watching run ${id}; it goes on: follow it with "runledger runs get ${id} --watch", stop it with "runledger runs cancel ${id}"`,
+    ]);
+    // the run was not touched (queued until the worker's first claim, then running)
+    const run = await getRun(id);
+    expect(['queued', 'running']).toContain(run.status);
+    expect(run.cancelledCount).toBe(0);
+    expect((await cli(['runs', 'cancel', id])).code).toBe(0);
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -43,7 +44,7 @@ import {
   type Gates,
   gatesOf,
 } from './gates.js';
-import { DEFAULT_RECONNECT_FOR_MS, isTransient } from './watch.js';
+import { DEFAULT_RECONNECT_FOR_MS, isTransient, stopWatchOnInterrupt } from './watch.js';
 
 /** An experiment file is unreadable or not an experiment. */
 export class ExperimentFileError extends Error {
@@ -149,6 +150,8 @@ export interface WatchExperimentOptions {
    * `ExitError` with exit code 2). @defaultValue DEFAULT_RECONNECT_FOR_MS (60 000)
    */
   reconnectForMs?: number | undefined;
+  /** Stops watching (the promise then rejects with the abort reason). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -199,6 +202,7 @@ export async function watchExperiment(
   };
   try {
     for (;;) {
+      options.signal?.throwIfAborted();
       let running = false;
       try {
         for (const [i, variant] of start.variants.entries()) {
@@ -222,6 +226,7 @@ export async function watchExperiment(
         }
         lostSince = null;
       } catch (err) {
+        options.signal?.throwIfAborted();
         if (!isTransient(err)) throw err;
         lostSince ??= Date.now();
         running = true;
@@ -234,7 +239,7 @@ export async function watchExperiment(
         }
       }
       if (!running) break;
-      await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+      await sleep(options.intervalMs ?? 500, undefined, { signal: options.signal });
     }
   } finally {
     multi?.stop();
@@ -645,10 +650,15 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
         return;
       }
       err(`created experiment ${created.id} (${created.variants.length} variants, ${runs} runs)\n`);
-      const summary = await watchExperiment(api, created.id, {
-        progress: options.progress,
-        reconnectForMs: options.reconnectForMs?.(),
-      });
+      const summary = await stopWatchOnInterrupt(
+        (signal) =>
+          watchExperiment(api, created.id, {
+            progress: options.progress,
+            reconnectForMs: options.reconnectForMs?.(),
+            signal,
+          }),
+        `stopped watching experiment ${created.id}; its runs go on: see them with "runledger experiment-status ${created.id}"`,
+      );
       await printSummary(api, summary, opts);
       const outcome = evaluateGates(variantSubjects(summary), gates);
       const failures = [...outcome.failures];

@@ -26,6 +26,8 @@ export const EXIT_CODES = {
   notCompleted: 2,
   failedItems: 3,
   gateFailed: 4,
+  /** Ctrl-C stopped a watch (128 + SIGINT, as a shell reports it); the runs go on. */
+  interrupted: 130,
 } as const;
 
 /** One of `EXIT_CODES`. */

@@ -59,6 +59,33 @@ export class WatchGaveUpError extends ExitError {
   }
 }
 
+/**
+ * Runs `watch` with a signal that aborts at the first SIGINT (Ctrl-C) while it runs; an
+ * interrupted watch ends in `ExitError` (exit code 130) with `message`, which says that the run
+ * goes on and how to follow or stop it: Ctrl-C stops the watching, not the run. Further SIGINTs
+ * (npm and tsx pass on a Ctrl-C the process already got from the terminal) are ignored until
+ * the process exits.
+ * @throws ExitError(130) when interrupted; what `watch` throws otherwise.
+ */
+export async function stopWatchOnInterrupt<T>(
+  watch: (signal: AbortSignal) => Promise<T>,
+  message: string,
+): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new Error('interrupted (SIGINT)'));
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await watch(controller.signal);
+  } catch (err) {
+    if (controller.signal.aborted) throw new ExitError(EXIT_CODES.interrupted, message);
+    throw err;
+  } finally {
+    // once interrupted, the listener stays: a repeated SIGINT must not kill the process before
+    // it has said how to follow the run
+    if (!controller.signal.aborted) process.off('SIGINT', onInterrupt);
+  }
+}
+
 interface ProgressData {
   done: number;
   total: number;
@@ -212,24 +239,30 @@ export interface FollowRunOptions {
  * `formatRunSummary`) with `out` and checks it against `gates`: what `submit --watch`,
  * `rerun --watch` and `runs get --watch` do.
  * @returns the finished run when every check held.
+ * Ctrl-C stops the watch (exit code 130, `stopWatchOnInterrupt`), not the run.
  * @throws ExitError with the exit code of the first failed check (see `EXIT_CODES`) and one line
- *   per failed check; WatchGaveUpError (exit code 2); what `watchRun` throws.
+ *   per failed check, or 130 when interrupted; WatchGaveUpError (exit code 2); what `watchRun` throws.
  */
 export async function followRun(
   client: RunledgerClient,
   runId: string,
   options: FollowRunOptions,
 ): Promise<RunDetails> {
-  const run = await watchRun(client, runId, {
-    progress: options.progress,
-    ...(options.reconnectForMs !== undefined ? { reconnectForMs: options.reconnectForMs } : {}),
-    onConnection: (event) =>
-      options.err?.(
-        event.state === 'lost'
-          ? `watch: lost the API at ${client.baseUrl} (${event.reason}); reconnecting\n`
-          : 'watch: reconnected\n',
-      ),
-  });
+  const run = await stopWatchOnInterrupt(
+    (signal) =>
+      watchRun(client, runId, {
+        progress: options.progress,
+        signal,
+        ...(options.reconnectForMs !== undefined ? { reconnectForMs: options.reconnectForMs } : {}),
+        onConnection: (event) =>
+          options.err?.(
+            event.state === 'lost'
+              ? `watch: lost the API at ${client.baseUrl} (${event.reason}); reconnecting\n`
+              : 'watch: reconnected\n',
+          ),
+      }),
+    `stopped watching run ${runId}; it goes on: follow it with "runledger runs get ${runId} --watch", stop it with "runledger runs cancel ${runId}"`,
+  );
   options.out(options.json ? formatJson(run) : formatRunSummary(run, client.baseUrl));
   const outcome = evaluateGates([runSubject(run)], options.gates ?? DEFAULT_GATES);
   if (outcome.code !== EXIT_CODES.ok)
