@@ -13,6 +13,7 @@ const run = (over: Partial<AggregatedRun> & Pick<AggregatedRun, 'target'>): Aggr
   cancelledCount: 0,
   usage: { inputTokens: 0, outputTokens: 0 },
   costUsd: 0,
+  unpriced: { results: 0, model: null },
   startedAt: null,
   completedAt: null,
   scores: {},
@@ -29,6 +30,7 @@ describe('aggregateRuns', () => {
         failedCount: 10,
         usage: { inputTokens: 5000, outputTokens: 1000 },
         costUsd: 0.1,
+        unpriced: { results: 7, model: 'gpt-a-2026' },
         startedAt: '2026-01-01T00:00:00.000Z',
         completedAt: '2026-01-01T00:00:10.000Z',
         scores: { exact_match: { passed: 900 } },
@@ -39,6 +41,7 @@ describe('aggregateRuns', () => {
         succeededCount: 5,
         cancelledCount: 5,
         costUsd: 0.2,
+        unpriced: { results: 5, model: null },
         startedAt: '2026-01-01T00:00:00.000Z',
         completedAt: '2026-01-01T00:00:30.000Z',
         scores: { exact_match: { passed: 0 }, contains: { passed: 5 } },
@@ -61,6 +64,7 @@ describe('aggregateRuns', () => {
       inputTokens: 5000,
       outputTokens: 1000,
       costUsd: 0.3, // not 0.30000000000000004
+      unpricedResults: 12,
       finishedRuns: 2,
       avgDurationMs: 20_000,
       passRate: (900 + 0 + 5 + 30) / (1000 + 10 + 10 + 90),
@@ -81,9 +85,9 @@ describe('aggregateRuns', () => {
       exact_match: { passed: 30, totalItems: 90, passRate: 1 / 3 },
     });
     // one run each: by key
-    expect(agg.byModel.map((g) => [g.key, g.runs, g.costUsd])).toEqual([
-      ['gpt-a', 1, 0.1],
-      ['gpt-b', 1, 0.2],
+    expect(agg.byModel.map((g) => [g.key, g.runs, g.costUsd, g.unpricedResults])).toEqual([
+      ['gpt-a', 1, 0.1, 7],
+      ['gpt-b', 1, 0.2, 5],
     ]);
     expect(agg.scanned).toBe(3);
     expect(agg.truncated).toBe(false);
@@ -100,6 +104,7 @@ describe('aggregateRuns', () => {
       inputTokens: 0,
       outputTokens: 0,
       costUsd: 0,
+      unpricedResults: 0,
       finishedRuns: 0,
       avgDurationMs: null,
       passRate: null,

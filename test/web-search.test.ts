@@ -140,6 +140,8 @@ describe('runs page: search and totals', () => {
     expect(await totals.locator('[data-total="Items"]').textContent()).toBe('Items 6');
     expect(await totals.locator('[data-total="Tokens"]').textContent()).toBe('Tokens 30');
     expect(await totals.locator('[data-total="Pass rate"]').textContent()).toBe('Pass rate 83.3%');
+    // search-echo reports tokens of models with no price: the cost says how many it leaves out
+    expect(await totals.locator('[data-total="Cost"]').textContent()).toBe('Cost $0 · 6 unpriced');
     await totals.click(); // unfold the groups
     const byTarget = page.locator('table[aria-label="runs by target"] tbody tr');
     await expect.poll(() => byTarget.count()).toBe(1);
@@ -149,7 +151,7 @@ describe('runs page: search and totals', () => {
     const byModel = page.locator('table[aria-label="runs by model"] tbody tr');
     expect(await byModel.locator('td:first-child').allTextContents()).toEqual(['m-a', 'm-b']);
     expect(await page.locator('tr[data-group="m-a"] td').allTextContents()).toEqual(
-      expect.arrayContaining(['1', '4', '100.0%']),
+      expect.arrayContaining(['1', '4', '$0 · 4 unpriced', '100.0%']),
     );
     expect(await page.locator('tr[data-group="m-b"] td').allTextContents()).toEqual(
       expect.arrayContaining(['1', '2', '50.0%']),

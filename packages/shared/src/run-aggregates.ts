@@ -7,6 +7,7 @@
  * - `items`: sum of `totalItems`; `succeededItems` / `failedItems` / `cancelledItems`: sums of
  *   the runs' counters (items still pending are in none of them);
  * - `inputTokens` / `outputTokens` / `costUsd` (USD): sums of the runs' usage and cost;
+ *   `unpricedResults`: of their results with tokens and no price (which `costUsd` leaves out);
  * - `avgDurationMs`: mean of `completedAt - startedAt` over `finishedRuns`, the runs that have
  *   both times (null when none has);
  * - per scorer, items-weighted: `passed` = sum of the runs' `passed`, `totalItems` = sum of the
@@ -43,6 +44,8 @@ export const RunFiguresSchema = z
     outputTokens: z.number().int(),
     /** USD. */
     costUsd: z.number(),
+    /** Sum of the runs' `unpriced.results`: results with tokens and no price, left out of `costUsd`. */
+    unpricedResults: z.number().int(),
     /** Runs with both `startedAt` and `completedAt`. */
     finishedRuns: z.number().int(),
     /** Mean `completedAt - startedAt` of the finished runs, ms; null when none finished. */
@@ -122,6 +125,7 @@ export type AggregatedRun = Pick<
   | 'cancelledCount'
   | 'usage'
   | 'costUsd'
+  | 'unpriced'
   | 'startedAt'
   | 'completedAt'
   | 'target'
@@ -136,6 +140,7 @@ function add(acc: Acc, run: AggregatedRun): void {
   acc.inputTokens += run.usage.inputTokens;
   acc.outputTokens += run.usage.outputTokens;
   acc.costUsd += run.costUsd;
+  acc.unpricedResults += run.unpriced.results;
   if (run.startedAt && run.completedAt) {
     const ms = Date.parse(run.completedAt) - Date.parse(run.startedAt);
     if (Number.isFinite(ms)) {

@@ -23,7 +23,19 @@ const cells = (f: Figures) => [
   fmtInt(f.runs),
   fmtInt(f.items),
   fmtInt(f.inputTokens + f.outputTokens),
-  fmtUsd(f.costUsd),
+  <>
+    {fmtUsd(f.costUsd)}
+    {f.unpricedResults > 0 ? (
+      <span
+        className="warn small"
+        data-testid="unpriced"
+        title="results with token usage and no price (no RUNLEDGER_PRICES entry for their model), left out of the cost"
+      >
+        {' '}
+        · {fmtInt(f.unpricedResults)} unpriced
+      </span>
+    ) : null}
+  </>,
   fmtMs(f.avgDurationMs),
   passRates(f),
 ];

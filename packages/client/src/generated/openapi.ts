@@ -987,6 +987,7 @@ export interface components {
       inputTokens: number;
       outputTokens: number;
       costUsd: number;
+      unpricedResults: number;
       finishedRuns: number;
       avgDurationMs: number | null;
       passRate: number | null;
