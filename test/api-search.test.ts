@@ -232,6 +232,7 @@ describe('GET /v1/runs/aggregate and GET /v1/runs?q=', () => {
       inputTokens: 47,
       outputTokens: 23,
       costUsd: 0.75,
+      unpricedResults: 0,
       finishedRuns: 2,
       avgDurationMs: 2000,
       // exact_match: (3 + 1 + 1) / (4 + 2 + 5); contains: 2 / 5; pooled: 7 / 16

@@ -91,6 +91,7 @@ describe('exit codes', () => {
       notCompleted: 2,
       failedItems: 3,
       gateFailed: 4,
+      interrupted: 130,
     });
   });
 

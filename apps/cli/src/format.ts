@@ -29,10 +29,11 @@ export function formatScore(s: RunScoreSummary | undefined, totalItems: number):
 }
 
 /**
- * The summary of a run: status, target and its config fields, counts, pass rate per scorer (`passRate`, with passed, failed
- * and errors), failed items by error type (count and first full message), latency p50/p90/p99
- * (ms), token usage and cost (USD, and what it leaves out: `unpricedNote`), reruns, as aligned `label  value` lines; given the API's base
- * URL (`apiUrl`, which also serves the dashboard), a last line with the run's dashboard page.
+ * The summary of a run: status, target and its config fields, counts, pass rate per scorer
+ * (`passRate`, with passed, failed and errors), failed items by error type (count and first full
+ * message), latency p50/p90/p99 (ms), token usage and cost (USD, and what it leaves out:
+ * `unpricedNote`), reruns, as aligned `label  value` lines; given the API's base URL (`apiUrl`,
+ * which also serves the dashboard), a last line with the run's dashboard page.
  */
 export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
@@ -159,7 +160,10 @@ export function formatTable(
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** The `runs list` table: id, status, target (and model: `targetLabel`), done/total, pass rates, created, name. */
+/**
+ * The `runs list` table: id, status, target (with its model: `targetLabel`), done/total, pass
+ * rates, created, name.
+ */
 export function formatRunsTable(runs: RunDetails[]): string {
   return formatTable(
     ['ID', 'STATUS', 'TARGET', 'DONE', 'FAILED', 'SCORES', 'CREATED', 'NAME'],

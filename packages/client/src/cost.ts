@@ -3,8 +3,9 @@ import type { Unpriced } from './types.js';
 
 /**
  * What the `costUsd` of a run (or an experiment variant) leaves out, for people: its results
- * with token usage and no price (`Run.unpriced`, `VariantSummary.unpriced`), e.g. `191 results with token usage have no price (model "toy-1"): set
- * RUNLEDGER_PRICES on the workers`; null when every result with tokens was priced.
+ * with token usage and no price (`Run.unpriced`, `VariantSummary.unpriced`), e.g. `191 results
+ * with token usage have no price (model "toy-1"): set RUNLEDGER_PRICES on the workers`; null
+ * when every result with tokens was priced.
  */
 export function unpricedNote(of: { unpriced: Unpriced }): string | null {
   const { results, model } = of.unpriced;
