@@ -166,6 +166,14 @@ describe('exit codes', () => {
     // the first run lists its reruns; --effective reads the latest result per item across them
     const original = runIdOf(first.stderr);
     const reruns = [runIdOf(rerun.stderr), runIdOf(allowed.stderr)];
+    // each rerun --failed --watch ends its output with the original's effective counters (printed
+    // before the failed-items error: the exit code still comes from the rerun's own items)
+    expect(rerun.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `effective over 2 runs (${original}, ${reruns[0]}): 2 items: 0 succeeded, 2 failed, 0 cancelled, 0 pending`,
+    );
+    expect(allowed.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `effective over 3 runs (${[original, ...reruns].join(', ')}): 2 items: 0 succeeded, 2 failed, 0 cancelled, 0 pending`,
+    );
     const shown = await cli(['runs', 'get', original]);
     expect(summaryFields(shown.stdout).reruns).toBe(reruns.join(', '));
     const effective = await cli(['runs', 'results', original, '--effective', '--format', 'jsonl']);

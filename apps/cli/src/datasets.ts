@@ -22,7 +22,7 @@ import {
   datasetIdFromFile,
   readOptionsOf,
 } from './dataset-file.js';
-import { formatJson, formatTable } from './format.js';
+import { formatEffective, formatJson, formatTable } from './format.js';
 import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
 import { sendDatasetFile } from './send-bar.js';
 import { followRun } from './watch.js';
@@ -264,6 +264,18 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
           err,
           gates: gatesOf(opts),
           reconnectForMs: options.reconnectForMs?.(),
+          // the run with its failures retried: per item, the latest result across it and its reruns
+          ...(opts.all || opts.json
+            ? {}
+            : {
+                afterSummary: async () => {
+                  const { effective } = await api.runs.resultsPage(runId, {
+                    effective: true,
+                    limit: 1,
+                  });
+                  if (effective) out(formatEffective(effective));
+                },
+              }),
         });
       },
     );

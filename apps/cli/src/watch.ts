@@ -232,6 +232,8 @@ export interface FollowRunOptions {
   gates?: Gates;
   /** See `WatchRunOptions.reconnectForMs`. */
   reconnectForMs?: number | undefined;
+  /** Runs after the summary is printed and before the gates are checked (e.g. more lines to print). */
+  afterSummary?: (run: RunDetails) => Promise<void>;
 }
 
 /**
@@ -264,6 +266,7 @@ export async function followRun(
     `stopped watching run ${runId}; it goes on: follow it with "runledger runs get ${runId} --watch", stop it with "runledger runs cancel ${runId}"`,
   );
   options.out(options.json ? formatJson(run) : formatRunSummary(run, client.baseUrl));
+  await options.afterSummary?.(run);
   const outcome = evaluateGates([runSubject(run)], options.gates ?? DEFAULT_GATES);
   if (outcome.code !== EXIT_CODES.ok)
     throw new ExitError(outcome.code, outcome.failures.join('\n'));
