@@ -49,7 +49,19 @@ describe('built-in scorers', () => {
       [' Paris\n', 'Paris', { trim: true }, true],
       [{ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }, {}, true],
       [{ a: [1, 2] }, { a: [2, 1] }, {}, false],
-      [1, '1', {}, false],
+      // a string and a number or boolean compare as text (a model's "104" against 104)
+      [1, '1', {}, true],
+      ['104', 104, {}, true],
+      [' 104\n', 104, {}, false],
+      [' 104\n', 104, { trim: true }, true],
+      ['104.0', 104, {}, false],
+      ['TRUE', true, {}, false],
+      ['TRUE', true, { caseSensitive: false }, true],
+      ['1', true, {}, false],
+      // other types still compare as JSON
+      [1, true, {}, false],
+      ['[1]', [1], {}, false],
+      [null, 'null', {}, false],
       [null, undefined, {}, true],
     ],
     contains: [
@@ -93,7 +105,7 @@ describe('built-in scorers', () => {
     return scorer;
   };
 
-  it('exact_match compares JSON values deeply and honours caseSensitive and trim', () => {
+  it('exact_match compares JSON values deeply, a string with a number or boolean as text, and honours caseSensitive and trim', () => {
     const scorer = expectCases('exact_match');
     expect(() => score(scorer, 'a', 'a', { bogus: true })).toThrow();
   });

@@ -17,6 +17,23 @@ import { parseConfig } from './targets.js';
 
 const bool = (passed: boolean): ScoreOutcome => ({ score: passed ? 1 : 0, passed });
 
+/**
+ * `value` as the text `exact_match` compares when it meets `other`: a string as it is; a number
+ * or boolean as `String(value)` when `other` is a string (a model answers "104" to an expected
+ * 104: text against a JSON scalar compares as text); null otherwise (the values compare as JSON).
+ */
+function asText(value: unknown, other: unknown): string | null {
+  if (typeof value === 'string') {
+    return typeof other === 'string' || typeof other === 'number' || typeof other === 'boolean'
+      ? value
+      : null;
+  }
+  if ((typeof value === 'number' || typeof value === 'boolean') && typeof other === 'string') {
+    return String(value);
+  }
+  return null;
+}
+
 /** `String(value)` for strings, JSON for everything else but undefined/null (which become ''). */
 function text(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -63,12 +80,14 @@ const NO_CONFIG: Record<string, unknown> = Object.freeze({});
 export const exactMatchScorer: ScorerDefinition = {
   name: 'exact_match',
   description:
-    'Output deep-equals expectedOutput (JSON values); strings honour caseSensitive (default true) and trim (default false).',
+    'Output deep-equals expectedOutput (JSON values); a string and a number or boolean compare as text ("104" matches 104); strings honour caseSensitive (default true) and trim (default false).',
   score({ output, expectedOutput, config }) {
     const c = builtinConfig(BUILTIN_SCORER_CONFIGS.exact_match, config);
-    if (typeof output === 'string' && typeof expectedOutput === 'string') {
-      let a = c.trim ? output.trim() : output;
-      let b = c.trim ? expectedOutput.trim() : expectedOutput;
+    const a0 = asText(output, expectedOutput);
+    const b0 = asText(expectedOutput, output);
+    if (a0 !== null && b0 !== null) {
+      let a = c.trim ? a0.trim() : a0;
+      let b = c.trim ? b0.trim() : b0;
       if (!c.caseSensitive) {
         a = a.toLowerCase();
         b = b.toLowerCase();
