@@ -97,3 +97,11 @@ describe('runs list', () => {
     expect(rows[2]).toMatch(/^B +completed +echo +2\/2 /);
   });
 });
+
+describe('the score rows of the run summary', () => {
+  it('say so when the run has no scorer', () => {
+    expect(summaryFields(formatRunSummary(usageRun())).score).toBe(
+      'none: the run has no scorer (submit with --scorer exact_match, or another)',
+    );
+  });
+});

@@ -48,8 +48,15 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
       `${run.totalItems} total, ${done} done: ${run.succeededCount} succeeded, ${run.failedCount} failed, ${run.cancelledCount} cancelled`,
     ],
   ];
-  for (const scorer of scorerNames(run)) {
+  const scorers = scorerNames(run);
+  for (const scorer of scorers) {
     rows.push([`score ${scorer}`, formatScore(run.scores[scorer], run.totalItems)]);
+  }
+  if (scorers.length === 0) {
+    rows.push([
+      'score',
+      'none: the run has no scorer (submit with --scorer exact_match, or another)',
+    ]);
   }
   for (const e of run.errorTypes) {
     rows.push([
