@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../apps/cli/src/client.js';
 import { formatRunSummary, formatRunsTable, statusText } from '../apps/cli/src/format.js';
+import { etaNote } from '../apps/cli/src/watch.js';
 import { summaryFields } from './helpers/cli.js';
 
 describe('statusText (runs get, submit --watch summary)', () => {
@@ -103,5 +104,22 @@ describe('the score rows of the run summary', () => {
     expect(summaryFields(formatRunSummary(usageRun())).score).toBe(
       'none: the run has no scorer (submit with --scorer exact_match, or another)',
     );
+  });
+});
+
+describe('the time left on the watch bar', () => {
+  const start = { atMs: 1_000_000, done: 100 };
+  it('is the items left at the pace seen since the watch began', () => {
+    // 50 items in 10 s: 5 items/s; 850 left -> 170 s
+    expect(etaNote(start, 150, 1000, 1_010_000)).toBe(' | eta 2m50s');
+    expect(etaNote(start, 150, 200, 1_010_000)).toBe(' | eta 10s');
+    // 1 item in 10 s, 9,000 left: 25 h
+    expect(etaNote(start, 101, 9101, 1_010_000)).toBe(' | eta 25h00m');
+  });
+
+  it('is empty before an item finished since the watch began, and when nothing is left', () => {
+    expect(etaNote(start, 100, 1000, 1_010_000)).toBe('');
+    expect(etaNote(start, 150, 1000, 1_000_000)).toBe('');
+    expect(etaNote(start, 1000, 1000, 1_010_000)).toBe('');
   });
 });

@@ -44,7 +44,7 @@ import {
   type Gates,
   gatesOf,
 } from './gates.js';
-import { DEFAULT_RECONNECT_FOR_MS, isTransient, stopWatchOnInterrupt } from './watch.js';
+import { DEFAULT_RECONNECT_FOR_MS, etaNote, isTransient, stopWatchOnInterrupt } from './watch.js';
 
 /** An experiment file is unreadable or not an experiment. */
 export class ExperimentFileError extends Error {
@@ -174,7 +174,7 @@ export async function watchExperiment(
     ? new MultiBar(
         {
           stream: options.progress,
-          format: '{variant} {bar} {percentage}% | {value}/{total} items | {status}',
+          format: '{variant} {bar} {percentage}% | {value}/{total} items | {status}{timeLeft}',
           hideCursor: true,
           noTTYOutput: true,
           notTTYSchedule: 2000,
@@ -187,8 +187,11 @@ export async function watchExperiment(
     multi?.create(v.totalItems, v.completedItems, {
       variant: v.name.padEnd(width),
       status: v.status,
+      timeLeft: '',
     }),
   );
+  /** Where each variant's watch began, for its time left (`etaNote`). */
+  const began = start.variants.map((v) => ({ atMs: Date.now(), done: v.completedItems }));
   const reconnectForMs = options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS;
   let lostSince: number | null = null;
   /** The run, or null when it no longer exists (404). */
@@ -222,6 +225,7 @@ export async function watchExperiment(
             status: open
               ? 'running'
               : (runs.find((r) => r.status !== 'completed')?.status ?? 'completed'),
+            timeLeft: open ? etaNote(began[i]!, done, total, Date.now()) : '',
           });
         }
         lostSince = null;

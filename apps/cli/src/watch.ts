@@ -86,6 +86,31 @@ export async function stopWatchOnInterrupt<T>(
   }
 }
 
+/**
+ * The bar's time-left note, e.g. ` | eta 4m05s`: the items left at the pace seen since the watch
+ * began (`(done - startDone) / (nowMs - startMs)`, items per ms); '' until an item finished
+ * after it began, or when nothing is left. Times in ms since epoch.
+ */
+export function etaNote(
+  start: { atMs: number; done: number },
+  done: number,
+  total: number,
+  nowMs: number,
+): string {
+  const finished = done - start.done;
+  const elapsedMs = nowMs - start.atMs;
+  if (finished <= 0 || elapsedMs <= 0 || done >= total) return '';
+  const seconds = Math.ceil(((total - done) * elapsedMs) / finished / 1000);
+  const m = Math.floor(seconds / 60);
+  const text =
+    seconds < 60
+      ? `${seconds}s`
+      : seconds < 3600
+        ? `${m}m${String(seconds % 60).padStart(2, '0')}s`
+        : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return ` | eta ${text}`;
+}
+
 interface ProgressData {
   done: number;
   total: number;
@@ -124,12 +149,18 @@ export async function watchRun(
   let run = await client.runs.get(runId);
   if (TERMINAL_STATUSES.includes(run.status)) return run;
   const bar = options.progress ? createBar(options.progress) : null;
-  const payload = (p: ProgressData, status: string) => ({
-    status,
-    succeeded: p.succeeded,
-    failed: p.failed,
-    cancelled: p.cancelled,
-  });
+  /** Where the watch began, for the time left (`etaNote`). */
+  let start: { atMs: number; done: number } | null = null;
+  const payload = (p: ProgressData, status: string) => {
+    start ??= { atMs: Date.now(), done: p.done };
+    return {
+      status,
+      succeeded: p.succeeded,
+      failed: p.failed,
+      cancelled: p.cancelled,
+      timeLeft: etaNote(start, p.done, p.total, Date.now()),
+    };
+  };
   let status: string = run.status;
   let progress: ProgressData = {
     done: run.succeededCount + run.failedCount + run.cancelledCount,
@@ -197,6 +228,7 @@ export async function watchRun(
         succeeded: run.succeededCount,
         failed: run.failedCount,
         cancelled: run.cancelledCount,
+        timeLeft: '',
       });
       bar.stop();
     }
@@ -209,7 +241,7 @@ function createBar(stream: NodeJS.WritableStream): SingleBar {
     {
       stream,
       format:
-        '{bar} {percentage}% | {value}/{total} items | {status} | ok {succeeded} failed {failed} cancelled {cancelled} | {duration_formatted}',
+        '{bar} {percentage}% | {value}/{total} items | {status} | ok {succeeded} failed {failed} cancelled {cancelled} | {duration_formatted}{timeLeft}',
       hideCursor: true,
       noTTYOutput: true,
       notTTYSchedule: 2000,
