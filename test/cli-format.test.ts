@@ -1,4 +1,6 @@
 /** The CLI's run summary lines (apps/cli/src/format.ts). */
+
+import { timeLeft } from '@runledger/client';
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../apps/cli/src/client.js';
 import { formatRunSummary, formatRunsTable, statusText } from '../apps/cli/src/format.js';
@@ -121,5 +123,14 @@ describe('the time left on the watch bar', () => {
     expect(etaNote(start, 100, 1000, 1_010_000)).toBe('');
     expect(etaNote(start, 150, 1000, 1_000_000)).toBe('');
     expect(etaNote(start, 1000, 1000, 1_010_000)).toBe('');
+  });
+});
+
+describe('timeLeft (the CLI bars and the run page)', () => {
+  it('is null without a pace or with nothing left', () => {
+    expect(timeLeft(0, 1000, 5)).toBeNull();
+    expect(timeLeft(5, 0, 5)).toBeNull();
+    expect(timeLeft(5, 1000, 0)).toBeNull();
+    expect(timeLeft(5, 1000, 1)).toBe('1s');
   });
 });

@@ -346,6 +346,10 @@ describe('dashboard pages', () => {
   it('cancels a running run from its page', async () => {
     const run = await submit(slowItems(200, 'slow', 300), { name: 'to cancel' });
     await page.goto(`${api.url}/runs/${run.id}`);
+    // while it runs, once items finished: the time left at its pace so far
+    await expect
+      .poll(() => page.getByTestId('counters').textContent(), { timeout: 15_000 })
+      .toMatch(/^\d+ \/ 200 items · .* · about (\d+s|\d+m\d\ds|\d+h\d\dm) left$/);
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await expect
       .poll(() => page.locator('h1 .badge').textContent(), { timeout: 15_000 })

@@ -6,7 +6,7 @@
  * with a `WatchGaveUpError` that says the run goes on and how to follow it.
  */
 
-import { isTransientError } from '@runledger/client';
+import { isTransientError, timeLeft } from '@runledger/client';
 import { Presets, SingleBar } from 'cli-progress';
 import { type RunDetails, type RunledgerClient, TERMINAL_STATUSES } from './client.js';
 import { formatJson, formatRunSummary } from './format.js';
@@ -88,8 +88,8 @@ export async function stopWatchOnInterrupt<T>(
 
 /**
  * The bar's time-left note, e.g. ` | eta 4m05s`: the items left at the pace seen since the watch
- * began (`(done - startDone) / (nowMs - startMs)`, items per ms); '' until an item finished
- * after it began, or when nothing is left. Times in ms since epoch.
+ * began (`timeLeft` of the items finished since `start`, over the ms since it); '' until an item
+ * finished after it began, or when nothing is left. Times in ms since epoch.
  */
 export function etaNote(
   start: { atMs: number; done: number },
@@ -97,18 +97,8 @@ export function etaNote(
   total: number,
   nowMs: number,
 ): string {
-  const finished = done - start.done;
-  const elapsedMs = nowMs - start.atMs;
-  if (finished <= 0 || elapsedMs <= 0 || done >= total) return '';
-  const seconds = Math.ceil(((total - done) * elapsedMs) / finished / 1000);
-  const m = Math.floor(seconds / 60);
-  const text =
-    seconds < 60
-      ? `${seconds}s`
-      : seconds < 3600
-        ? `${m}m${String(seconds % 60).padStart(2, '0')}s`
-        : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-  return ` | eta ${text}`;
+  const left = timeLeft(done - start.done, nowMs - start.atMs, total - done);
+  return left === null ? '' : ` | eta ${left}`;
 }
 
 interface ProgressData {

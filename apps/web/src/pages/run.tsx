@@ -4,7 +4,7 @@
  * (cancel, rerun, export, delete) and the virtualised results table.
  */
 
-import { configLines } from '@runledger/client';
+import { configLines, timeLeft } from '@runledger/client';
 import { wilsonInterval } from '@runledger/shared/stats';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
@@ -295,6 +295,11 @@ export function RunPage() {
   if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
 
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
+  // while it runs: the items left at its pace since it started (re-rendered by its events)
+  const left =
+    run.status === 'running' && run.startedAt && !run.ending
+      ? timeLeft(done, Date.now() - Date.parse(run.startedAt), run.totalItems - done)
+      : null;
   const privacy = fmtPrivacy(run.privacy);
   const setStatus = (status: ResultStatus | undefined) =>
     navigate({ search: (old) => ({ ...old, status }) });
@@ -344,6 +349,7 @@ export function RunPage() {
           <span className="ok">{fmtInt(run.succeededCount)} succeeded</span> ·{' '}
           <span className="bad">{fmtInt(run.failedCount)} failed</span> ·{' '}
           {fmtInt(run.cancelledCount)} cancelled
+          {left ? <span className="muted"> · about {left} left</span> : null}
         </span>
       </div>
       <Facts
