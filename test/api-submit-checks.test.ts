@@ -233,6 +233,21 @@ describe('target config', () => {
     );
   });
 
+  it("openai: a model parameter at the config's top level is refused with where it goes", async () => {
+    const { status, body } = await submit(h().app, {
+      name: 'openai',
+      config: { baseUrl: 'http://127.0.0.1:9/v1', model: 'm', temperature: 0 },
+    });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      {
+        path: 'target.config.temperature',
+        message:
+          'unknown config key "temperature" for target "openai" (allowed: baseUrl, model, params, system, prompt, messages, apiKeyEnv); a model parameter goes in params: {"params": {"temperature": ...}}',
+      },
+    ]);
+  });
+
   it('a wrong type is refused at its path', async () => {
     const { status, body } = await submit(h().app, { name: 'echo', config: { delayMs: 'slow' } });
     expect(status).toBe(400);

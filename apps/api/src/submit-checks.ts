@@ -211,9 +211,14 @@ function configErrors(
         at.length === 0 && schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
       const allowed = known.length > 0 ? ` (allowed: ${known.join(', ')})` : '';
       for (const key of issue.keys) {
+        // a target with `params` (openai) passes model parameters through it: a top-level
+        // `temperature` is most likely one of them
+        const hint = known.includes('params')
+          ? `; a model parameter goes in params: {"params": {"${key}": ...}}`
+          : '';
         errors.push({
           path: [configPath, ...at, key].join('.'),
-          message: `unknown config key "${key}" for target "${target}"${allowed}${where}`,
+          message: `unknown config key "${key}" for target "${target}"${allowed}${hint}${where}`,
         });
       }
       continue;
