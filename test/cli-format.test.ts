@@ -82,7 +82,7 @@ describe('the cost row of the run summary', () => {
       '$0.0000; 2 results with token usage have no price (model "toy-1"): set RUNLEDGER_PRICES on the workers',
     );
     expect(cost(usageRun({ costUsd: 0.5, unpriced: { results: 1, model: null } }))).toBe(
-      '$0.5000; 1 result with token usage has no price and no model: set target.config.model or report usage.model',
+      '$0.5000; 1 result with token usage has no price and no model to price by (the target reports none)',
     );
   });
 });

@@ -381,8 +381,8 @@ describe('POST /v1/experiments and GET /v1/experiments/:id', () => {
         .split('\n')
         .slice(-3),
     ).toEqual([
-      'variant mod1: 30 results with token usage have no price and no model: set target.config.model or report usage.model',
-      'variant mod3: 29 results with token usage have no price and no model: set target.config.model or report usage.model',
+      'variant mod1: 30 results with token usage have no price and no model to price by (the target reports none)',
+      'variant mod3: 29 results with token usage have no price and no model to price by (the target reports none)',
       '',
     ]);
 

@@ -168,7 +168,7 @@ describe('price table', () => {
     });
     const run = await waitForStatus(runId, 'failed');
     expect(run.error).toBe(
-      'budget cannot be enforced: results have token usage and no price (no model: set target.config.model or report usage.model)',
+      'budget cannot be enforced: results have token usage and no price (no model to price by: the target reports none)',
     );
     expect(run.unpriced).toEqual({ results: 1, model: null });
     expect(run.succeededCount).toBe(1);

@@ -214,7 +214,7 @@ describe('dashboard pages', () => {
     await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('40');
     // web-echo reports tokens and no model: the cost says what it leaves out
     expect(await page.getByTestId('unpriced').textContent()).toBe(
-      ' · 30 results with token usage have no price and no model: set target.config.model or report usage.model',
+      ' · 30 results with token usage have no price and no model to price by (the target reports none)',
     );
     // virtualised: only the rows on screen (and a few more) exist
     await expect.poll(() => resultRows().locator('.badge').count()).toBeGreaterThan(10);
@@ -601,7 +601,7 @@ describe('experiments and datasets pages', () => {
       .poll(() => variants.getByTestId('unpriced').allTextContents(), { timeout: 15_000 })
       .toEqual([' · 12 unpriced', ' · 12 unpriced']);
     expect(await variants.getByTestId('unpriced').first().getAttribute('title')).toBe(
-      '12 results with token usage have no price and no model: set target.config.model or report usage.model',
+      '12 results with token usage have no price and no model to price by (the target reports none)',
     );
 
     await page.goto(`${api.url}/datasets`);

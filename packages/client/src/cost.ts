@@ -12,6 +12,6 @@ export function unpricedNote(of: { unpriced: Unpriced }): string | null {
   if (results === 0) return null;
   const what = `${results} result${results === 1 ? '' : 's'} with token usage ${results === 1 ? 'has' : 'have'} no price`;
   return model === null
-    ? `${what} and no model: set target.config.model or report usage.model`
+    ? `${what} and no model to price by (the target reports none)`
     : `${what} (model "${model}"): set RUNLEDGER_PRICES on the workers`;
 }

@@ -196,8 +196,8 @@ if recorded > 0 then
       reason = string.format('budget cannot be enforced: results have token usage and no price' ..
         ' (model "%s": add it to RUNLEDGER_PRICES on the workers)', model)
     else
-      reason = 'budget cannot be enforced: results have token usage and no price (no model:' ..
-        ' set target.config.model or report usage.model)'
+      reason = 'budget cannot be enforced: results have token usage and no price (no model' ..
+        ' to price by: the target reports none)'
     end
   end
   if reason then
