@@ -159,7 +159,7 @@ describe('price table', () => {
     }
   });
 
-  it('without a model anywhere, the budget stop says where a model comes from', async () => {
+  it('without a model anywhere, the budget stop says the target reports none', async () => {
     await start();
     const runId = await submit({
       target: { name: 'usage-target' },
