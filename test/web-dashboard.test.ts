@@ -240,6 +240,8 @@ describe('dashboard pages', () => {
     const diff = panel.getByTestId('diff').locator('.diff-body');
     expect(await diff.locator('del').count()).toBe(0); // "answer 27" is all in the output
     expect((await diff.locator('ins').allTextContents()).join('')).toContain('the wrong');
+    // web-echo's tokens have no model: the item's cost says why there is none
+    expect(await panel.locator('dl.facts').textContent()).toContain('Cost– (no model to price by)');
     // the run's failures by type
     await page.goto(`${api.url}/runs/${run.id}`);
     await expect

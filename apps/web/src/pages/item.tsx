@@ -213,7 +213,13 @@ function ResultView({ r, heading }: { r: Result; heading: 'h1' | 'h2' }) {
                   ? `${fmtInt(r.usage.inputTokens)} / ${fmtInt(r.usage.outputTokens)}${r.usage.model ? ` (${r.usage.model})` : ''}`
                   : '–',
               ],
-              ['Cost', fmtUsd(r.costUsd)],
+              [
+                'Cost',
+                // tokens and no cost: say why (see Run.unpriced)
+                r.costUsd === null && r.usage && r.usage.inputTokens + r.usage.outputTokens > 0
+                  ? `– (${r.usage.model ? `no price for model "${r.usage.model}"` : 'no model to price by'})`
+                  : fmtUsd(r.costUsd),
+              ],
               ['Worker', r.workerId ?? '–'],
               ...(r.trialIndex !== undefined
                 ? ([['Trial', String(r.trialIndex)]] as [string, string][])
