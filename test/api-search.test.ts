@@ -267,6 +267,13 @@ describe('GET /v1/runs/aggregate and GET /v1/runs?q=', () => {
     const byTarget = await get<RunAggregate>('/v1/runs/aggregate?target=t2');
     expect(byTarget.body.totals.runs).toBe(1);
     expect(byTarget.body.byModel).toEqual([]);
+    // model: the run's target.config.model, exactly
+    const byModel = await get<RunAggregate>('/v1/runs/aggregate?model=m-small');
+    expect([byModel.body.totals.runs, byModel.body.totals.items]).toEqual([1, 2]);
+    expect(byModel.body.byModel.map((g) => g.key)).toEqual(['m-small']);
+    const list = await get<{ runs: { id: string }[] }>('/v1/runs?model=m-big');
+    expect(list.body.runs.map((r) => r.id)).toEqual([alpha]);
+    expect((await get<{ runs: unknown[] }>('/v1/runs?model=m')).body.runs).toEqual([]);
     const bad = await get<Problem>('/v1/runs/aggregate?since=yesterday');
     expect(bad.status).toBe(400);
   });

@@ -23,7 +23,8 @@ import { freePort } from './helpers/redis-server.js';
 const stringify = defineTarget({
   name: 'stringify',
   description: 'the input as text',
-  configSchema: z.object({}).strict(),
+  // `model` only names the run's model (runs list --model)
+  configSchema: z.object({ model: z.string().optional() }).strict(),
   async run(input) {
     return { output: typeof input === 'string' ? input : JSON.stringify(input) };
   },
@@ -443,6 +444,34 @@ describe('a closed pipe', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('runs list --model', () => {
+  it('lists the runs whose target.config.model is the one given, the model beside the target', async () => {
+    const path = file('models.jsonl', jsonl([{ input: 1 }]));
+    const ids: string[] = [];
+    for (const model of ['m-one', 'm-two']) {
+      const created = await cli([
+        'submit',
+        path,
+        '--target',
+        'stringify',
+        '--config',
+        JSON.stringify({ model }),
+        '--json',
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      ids.push((JSON.parse(created.stdout) as RunDetails).id);
+    }
+    const listed = await cli(['runs', 'list', '--model', 'm-two', '--json']);
+    expect((JSON.parse(listed.stdout) as { runs: RunDetails[] }).runs.map((r) => r.id)).toEqual([
+      ids[1],
+    ]);
+    const table = await cli(['runs', 'list', '--model', 'm-one']);
+    expect(table.stdout.split('\n')[1]).toMatch(
+      new RegExp(`^${ids[0]} +\\w+ +stringify \\(m-one\\) `),
+    );
   });
 });
 

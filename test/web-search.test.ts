@@ -156,6 +156,15 @@ describe('runs page: search and totals', () => {
     expect(await page.locator('tr[data-group="m-b"] td').allTextContents()).toEqual(
       expect.arrayContaining(['1', '2', '50.0%']),
     );
+    // a model's row filters the list by it, on top of the search
+    await page.locator('tr[data-group="m-b"] a').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('model')).toBe('m-b');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('NEEDLE');
+    await expect.poll(() => runRows().count()).toBe(1);
+    expect(await runRows().first().getAttribute('data-run-id')).toBe(needleB.id);
+    expect(await page.getByRole('textbox', { name: 'model' }).inputValue()).toBe('m-b');
+    await page.goBack();
+    await expect.poll(() => runRows().count()).toBe(2);
     // the search is a deep link
     await page.reload();
     await expect.poll(() => runRows().count()).toBe(2);

@@ -387,6 +387,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
     .description('list runs, newest first')
     .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
     .option('--target <name>', 'only runs of this target')
+    .option('--model <model>', 'only runs whose target.config.model is this (e.g. gpt-4o-mini)')
     .option('--tag <tag>', 'only runs with this tag')
     .option('--limit <n>', 'max runs', positiveInt, 20)
     .option('--cursor <cursor>', 'continue after a previous page')
@@ -395,6 +396,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
       async (opts: {
         status?: Run['status'];
         target?: string;
+        model?: string;
         tag?: string;
         limit: number;
         cursor?: string;
@@ -405,6 +407,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
           ...givenFields({
             status: opts.status,
             target: opts.target,
+            model: opts.model,
             tag: opts.tag,
             cursor: opts.cursor,
           }),

@@ -140,7 +140,7 @@ export async function checkApiKey(key: string): Promise<boolean> {
 
 /**
  * Filters of `listRuns` and `aggregateRuns`: the query of `GET /v1/runs/aggregate` (`status`,
- * `target`, `datasetId`, `tag`, `q`: case-insensitive substring of the run's name or id, `since` /
+ * `target`, `model` (`target.config.model`), `datasetId`, `tag`, `q`: case-insensitive substring of the run's name or id, `since` /
  * `until`: createdAt bounds, ISO-8601), each of them optional or undefined.
  */
 export type RunFilter = { [K in keyof AggregateRunsQuery]?: AggregateRunsQuery[K] | undefined };

@@ -109,6 +109,7 @@ const versionSearch = (s: RawSearch): { version?: number | undefined } => {
 const runsSearch = (s: RawSearch): RunsSearch => ({
   status: oneOf(s.status, RUN_STATUSES),
   target: str(s.target),
+  model: str(s.model),
   datasetId: str(s.datasetId),
   tag: str(s.tag),
   q: str(s.q),

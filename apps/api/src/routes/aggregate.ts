@@ -38,6 +38,10 @@ const timeParam = z
 const RunFilterQuery = z.strictObject({
   status: RunStatusSchema.optional(),
   target: z.string().min(1).max(64).optional(),
+  model: z.string().min(1).max(200).optional().openapi({
+    description: "The run's `target.config.model`, exactly (the models `byModel` groups by)",
+    example: 'gpt-4o-mini',
+  }),
   datasetId: z.string().min(1).max(200).optional(),
   tag: z.string().min(1).max(64).optional(),
   q: z.string().min(1).max(200).optional().openapi({
@@ -59,6 +63,7 @@ export function runFilterOf(q: z.infer<typeof RunFilterQuery>): RunFilter {
   return {
     status: q.status,
     target: q.target,
+    model: q.model,
     datasetId: q.datasetId,
     tag: q.tag,
     q: q.q,

@@ -5,6 +5,7 @@
  * (`target.config.model`), folded under the totals line.
  */
 import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { aggregateRuns, type RunAggregate, type RunFilter } from '../api';
 import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../format';
 import { ErrorBox } from './common';
@@ -47,14 +48,32 @@ type Group = RunAggregate['byTarget'][number];
 /** The figures of a group table after its key column, in `HEAD` order. */
 const FIGURE_COLUMNS: Column<Group>[] = HEAD.map((head, i) => ({ head, cell: (g) => cells(g)[i] }));
 
-/** The groups (by target or by model) as a table; its first column, `title`, is the group's key. */
-function GroupTable({ label, title, groups }: { label: string; title: string; groups: Group[] }) {
+/**
+ * The groups (by target or by model) as a table; its first column, `title`, is the group's key,
+ * a link that filters the runs page by it (`param`).
+ */
+function GroupTable({
+  label,
+  title,
+  groups,
+  param,
+}: {
+  label: string;
+  title: string;
+  groups: Group[];
+  param: 'target' | 'model';
+}) {
   if (groups.length === 0) return null;
+  const keyCell = (g: Group) => (
+    <Link from="/runs" to="/runs" search={(old) => ({ ...old, [param]: g.key })}>
+      {g.key}
+    </Link>
+  );
   return (
     <DataTable
       label={label}
       compact
-      columns={[{ head: title, cell: (g) => g.key }, ...FIGURE_COLUMNS]}
+      columns={[{ head: title, cell: keyCell }, ...FIGURE_COLUMNS]}
       rows={groups}
       rowKey={(g) => g.key}
       tr={(g) => ({ 'data-group': g.key })}
@@ -88,8 +107,8 @@ export function RunTotals({ filter }: { filter: RunFilter }) {
         </span>
       </summary>
       <div className="totals-groups">
-        <GroupTable label="runs by target" title="Target" groups={agg.byTarget} />
-        <GroupTable label="runs by model" title="Model" groups={agg.byModel} />
+        <GroupTable label="runs by target" title="Target" groups={agg.byTarget} param="target" />
+        <GroupTable label="runs by model" title="Model" groups={agg.byModel} param="model" />
       </div>
     </details>
   );

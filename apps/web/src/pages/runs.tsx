@@ -1,6 +1,6 @@
 /**
  * /runs: every run of the project, newest first, a page at a time from the server (cursor);
- * filters by status, target, dataset, tag, dates and a text search on name / id (debounced) in
+ * filters by status, target, model, dataset, tag, dates and a text search on name / id (debounced) in
  * the URL; totals over every matching run from the API (`GET /v1/runs/aggregate`); running runs
  * refresh themselves. Tick two runs to compare them.
  */
@@ -53,6 +53,7 @@ function toFilter(search: RunsSearch): RunFilter {
   return {
     status: search.status,
     target: search.target,
+    model: search.model,
     datasetId: search.datasetId,
     tag: search.tag,
     q: search.q,
@@ -64,6 +65,7 @@ function toFilter(search: RunsSearch): RunFilter {
 /** The text filters of the form: search param and label (placeholder). */
 const TEXT_FILTERS = [
   ['target', 'target'],
+  ['model', 'model'],
   ['datasetId', 'dataset'],
   ['tag', 'tag'],
 ] as const;
@@ -184,6 +186,7 @@ export function RunsPage() {
       search: {
         status: get('status') as RunStatus | undefined,
         target: get('target'),
+        model: get('model'),
         datasetId: get('datasetId'),
         tag: get('tag'),
         q: search.q,

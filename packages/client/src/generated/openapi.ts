@@ -1795,6 +1795,8 @@ export interface operations {
       query?: {
         status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
         target?: string;
+        /** @description The run's `target.config.model`, exactly (the models `byModel` groups by) */
+        model?: string;
         datasetId?: string;
         tag?: string;
         /** @description Case-insensitive substring of the run's name or id */
@@ -1992,6 +1994,8 @@ export interface operations {
       query?: {
         status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
         target?: string;
+        /** @description The run's `target.config.model`, exactly (the models `byModel` groups by) */
+        model?: string;
         datasetId?: string;
         tag?: string;
         /** @description Case-insensitive substring of the run's name or id */

@@ -5,6 +5,7 @@
  */
 import { InvalidCursorError, RunNotFoundError } from '../errors.js';
 import { readIndexPage } from '../index-page.js';
+import { runModel } from '../run-aggregates.js';
 import { stageIndexedValues } from '../redis.js';
 import { waitForReplicas } from '../redis-replication.js';
 import type { Run, RunStatus, StoredItem } from '../schemas.js';
@@ -18,6 +19,8 @@ import type { RunScripts } from './scripts.js';
 export interface RunFilter {
   status?: RunStatus | undefined;
   target?: string | undefined;
+  /** The run's `target.config.model` (exact; see `runModel`). */
+  model?: string | undefined;
   datasetId?: string | undefined;
   tag?: string | undefined;
   /** Case-insensitive substring of the run's name or id. */
@@ -39,6 +42,7 @@ const LIST_SCAN_BUDGET = 2000;
 function matches(run: Run, f: RunFilter): boolean {
   if (f.status && run.status !== f.status) return false;
   if (f.target && run.target.name !== f.target) return false;
+  if (f.model && runModel(run) !== f.model) return false;
   if (f.datasetId && run.datasetId !== f.datasetId) return false;
   if (f.tag && !run.tags.includes(f.tag)) return false;
   if (f.project && run.project !== f.project) return false;
