@@ -5,9 +5,9 @@
  */
 import { InvalidCursorError, RunNotFoundError } from '../errors.js';
 import { readIndexPage } from '../index-page.js';
-import { runModel } from '../run-aggregates.js';
 import { stageIndexedValues } from '../redis.js';
 import { waitForReplicas } from '../redis-replication.js';
+import { runModel } from '../run-aggregates.js';
 import type { Run, RunStatus, StoredItem } from '../schemas.js';
 import type { ActiveRuns } from './active-runs.js';
 import type { StoreResources } from './resources.js';
