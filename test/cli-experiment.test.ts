@@ -159,6 +159,26 @@ describe('experiments as users read them', () => {
       'error: gate failed: variant mod3 exact_match pass rate 33.3% < 50.0% (short by 16.7 pts)\n',
     );
     expect(gated.stderr).not.toContain('variant mod1');
+    // experiment-status --watch follows an existing experiment with the same gates and exit codes
+    const id = /created experiment (\S+) /.exec(gated.stderr)?.[1] ?? '';
+    const again = await cli(['experiment-status', id, '--watch', '--min-pass-rate', '0.5']);
+    expect([again.code, again.stderr]).toEqual([
+      4,
+      'error: gate failed: variant mod3 exact_match pass rate 33.3% < 50.0% (short by 16.7 pts)\n',
+    ]);
+    expect(again.stdout).toBe(
+      (await cli(['experiment-status', id])).stdout, // the same table and comparisons
+    );
+    const held = await cli(['experiment-status', id, '--watch', '--min-pass-rate', 'mod=0.1']);
+    expect([held.code, held.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^error: .*mod/),
+    ]);
+    const noWatch = await cli(['experiment-status', id, '--min-pass-rate', '0.5']);
+    expect([noWatch.code, noWatch.stderr]).toEqual([
+      1,
+      'error: --max-failed and --min-pass-rate need --watch\n',
+    ]);
   });
 
   it('experiments list|get|delete; a deleted run makes an experiment incomplete, with a warning', async () => {

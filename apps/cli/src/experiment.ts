@@ -617,6 +617,39 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
     );
   };
 
+  /**
+   * Watches experiment `id` to its end (a bar per variant; Ctrl-C stops the watching, exit 130),
+   * prints its summary and checks `gates` per variant: `experiment --watch` and
+   * `experiment-status --watch`.
+   * @throws ExitError: 2 when it is incomplete (a run deleted) or a run did not complete, 3 or 4
+   *   for a failed gate, 130 when interrupted.
+   */
+  const followExperiment = async (
+    api: RunledgerClient,
+    id: string,
+    opts: ReadoutOptions,
+    gates: Gates,
+  ) => {
+    const summary = await stopWatchOnInterrupt(
+      (signal) =>
+        watchExperiment(api, id, {
+          progress: options.progress,
+          reconnectForMs: options.reconnectForMs?.(),
+          signal,
+        }),
+      `stopped watching experiment ${id}; its runs go on: follow it with "runledger experiment-status ${id} --watch"`,
+    );
+    await printSummary(api, summary, opts);
+    const outcome = evaluateGates(variantSubjects(summary), gates);
+    const failures = [...outcome.failures];
+    let code = outcome.code;
+    if (summary.incomplete || summary.missingRunIds.length > 0) {
+      failures.unshift(`experiment ${summary.id} is incomplete`);
+      code = EXIT_CODES.notCompleted;
+    }
+    if (code !== EXIT_CODES.ok) throw new ExitError(code, failures.join('\n'));
+  };
+
   const experiment = program
     .command('experiment')
     .description(
@@ -654,31 +687,18 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
         return;
       }
       err(`created experiment ${created.id} (${created.variants.length} variants, ${runs} runs)\n`);
-      const summary = await stopWatchOnInterrupt(
-        (signal) =>
-          watchExperiment(api, created.id, {
-            progress: options.progress,
-            reconnectForMs: options.reconnectForMs?.(),
-            signal,
-          }),
-        `stopped watching experiment ${created.id}; its runs go on: see them with "runledger experiment-status ${created.id}"`,
-      );
-      await printSummary(api, summary, opts);
-      const outcome = evaluateGates(variantSubjects(summary), gates);
-      const failures = [...outcome.failures];
-      let code = outcome.code;
-      if (summary.incomplete || summary.missingRunIds.length > 0) {
-        failures.unshift(`experiment ${summary.id} is incomplete`);
-        code = EXIT_CODES.notCompleted;
-      }
-      if (code !== EXIT_CODES.ok) throw new ExitError(code, failures.join('\n'));
+      await followExperiment(api, created.id, opts, gates);
     });
 
-  summaryCommand(
+  const status = summaryCommand(
     program,
     'experiment-status',
     "an experiment's comparison table and each variant against the baseline (--report: per-item rows)",
-  )
+  ).option(
+    '--watch',
+    'a progress bar per variant until every run ended, then the table; exit codes and gates as experiment --watch',
+  );
+  addGateOptions(status)
     .option(
       '--report',
       "print one JSON line per item: input, expected output, and each variant's output, error and pass per trial",
@@ -688,10 +708,25 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
       "with --report: only items where the variants' outputs or pass differ",
     )
     .action(
-      async (id: string, opts: ReadoutOptions & { report?: boolean; disagreements?: boolean }) => {
+      async (
+        id: string,
+        opts: ReadoutOptions &
+          GateOptions & { report?: boolean; disagreements?: boolean; watch?: boolean },
+      ) => {
         const api = options.client();
-        const summary = await api.experiments.get(id);
+        const gates: Gates = gatesOf(opts);
+        if (!opts.watch && (opts.maxFailed !== undefined || opts.minPassRate.length > 0)) {
+          throw fail('--max-failed and --min-pass-rate need --watch');
+        }
         if (opts.disagreements && !opts.report) throw fail('--disagreements needs --report');
+        if (opts.watch) {
+          if (opts.report) throw fail('--watch and --report exclude each other');
+          const gateProblem = checkGateScorers(gates, (await api.experiments.get(id)).scorers);
+          if (gateProblem) throw fail(gateProblem);
+          await followExperiment(api, id, opts, gates);
+          return;
+        }
+        const summary = await api.experiments.get(id);
         if (opts.report) {
           const warning = incompleteWarning(summary);
           if (warning) err(`${warning}\n`);
