@@ -38,7 +38,9 @@ describe('submit --watch', () => {
         '--watch',
       ),
     );
-    expect(stderr).toMatch(/^created run [0-9A-Z]{26} \(4 items, target echo\)\n$/);
+    expect(stderr).toMatch(
+      /^created run ([0-9A-Z]{26}) \(4 items, target echo\), live at http:\/\/127\.0\.0\.1:\d+\/runs\/\1\n$/,
+    );
     expect(code).toBe(0);
     runId = /created run ([0-9A-Z]{26})/.exec(stderr)?.[1] ?? '';
     const summary = summaryFields(stdout);

@@ -40,7 +40,9 @@ describe('runledger experiment / compare', () => {
       ].join('\n'),
     );
     const run = await cli(['experiment', yaml, '--watch']);
-    expect(run.stderr).toMatch(/^created experiment [0-9A-Z]{26} \(2 variants, 2 runs\)\n$/);
+    expect(run.stderr).toMatch(
+      /^created experiment ([0-9A-Z]{26}) \(2 variants, 2 runs\), live at http:\/\/127\.0\.0\.1:\d+\/experiments\/\1\n$/,
+    );
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/"mod test": completed, dataset six@sha256:[0-9a-f]{16}, 1 trial/);

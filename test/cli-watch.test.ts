@@ -86,7 +86,9 @@ describe('submit --watch across an API restart', () => {
     expect(api.url).toBe(apiUrl);
     const outcome = await cli.done;
     const lines = outcome.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe(`created run ${runId} (12 items, target echo)`);
+    expect(lines[0]).toBe(
+      `created run ${runId} (12 items, target echo), live at ${apiUrl}/runs/${runId}`,
+    );
     expect(lines[1]).toMatch(
       new RegExp(`^watch: lost the API at ${apiUrl} \\(.+\\); reconnecting$`),
     );

@@ -22,7 +22,7 @@ import {
   datasetIdFromFile,
   readOptionsOf,
 } from './dataset-file.js';
-import { formatEffective, formatJson, formatTable } from './format.js';
+import { dashboardUrl, formatEffective, formatJson, formatTable } from './format.js';
 import { addGateOptions, type GateOptions, gatesOf } from './gates.js';
 import { sendDatasetFile } from './send-bar.js';
 import { followRun } from './watch.js';
@@ -256,7 +256,9 @@ export function addDatasetCommands(program: Command, options: DatasetCommandsOpt
           }
           return;
         }
-        err(`created run ${created.id} (rerun of ${runId}, ${created.totalItems} items)\n`);
+        err(
+          `created run ${created.id} (rerun of ${runId}, ${created.totalItems} items), live at ${dashboardUrl(api.baseUrl, `runs/${created.id}`)}\n`,
+        );
         await followRun(api, created.id, {
           progress: options.progress,
           json: opts.json,

@@ -32,7 +32,7 @@ import {
   datasetIdFromFile,
   loadDatasetFile,
 } from './dataset-file.js';
-import { formatJson, formatTable, percent } from './format.js';
+import { dashboardUrl, formatJson, formatTable, percent } from './format.js';
 import {
   addGateOptions,
   checkGateScorers,
@@ -686,7 +686,9 @@ export function addExperimentCommands(program: Command, options: ExperimentComma
         }
         return;
       }
-      err(`created experiment ${created.id} (${created.variants.length} variants, ${runs} runs)\n`);
+      err(
+        `created experiment ${created.id} (${created.variants.length} variants, ${runs} runs), live at ${dashboardUrl(api.baseUrl, `experiments/${created.id}`)}\n`,
+      );
       await followExperiment(api, created.id, opts, gates);
     });
 

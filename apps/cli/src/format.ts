@@ -84,9 +84,17 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
   if (run.parentRunId) rows.push(['rerun of', run.parentRunId]);
   if (run.reruns.length > 0) rows.push(['reruns', run.reruns.join(', ')]);
   if (run.error) rows.push(['error', run.error]);
-  if (apiUrl) rows.push(['dashboard', `${apiUrl.replace(/\/+$/, '')}/runs/${run.id}`]);
+  if (apiUrl) rows.push(['dashboard', dashboardUrl(apiUrl, `runs/${run.id}`)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   return `${rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+}
+
+/**
+ * A page of the dashboard the API at `apiUrl` serves: `dashboardUrl('http://h:3000/', 'runs/R')`
+ * -> `http://h:3000/runs/R`.
+ */
+export function dashboardUrl(apiUrl: string, path: string): string {
+  return `${apiUrl.replace(/\/+$/, '')}/${path}`;
 }
 
 /**

@@ -42,6 +42,7 @@ import {
 import { addDatasetCommands } from './datasets.js';
 import { addExperimentCommands } from './experiment.js';
 import {
+  dashboardUrl,
   formatEffective,
   formatJson,
   formatResultsTable,
@@ -364,7 +365,7 @@ export function createProgram(ioOptions: Partial<CliIo> = {}): Command {
         return;
       }
       err(
-        `created run ${created.id} (${created.totalItems} items, target ${created.target.name})\n`,
+        `created run ${created.id} (${created.totalItems} items, target ${created.target.name}), live at ${dashboardUrl(api.baseUrl, `runs/${created.id}`)}\n`,
       );
       await followRun(api, created.id, {
         progress: io.progress,
