@@ -134,3 +134,26 @@ describe('timeLeft (the CLI bars and the run page)', () => {
     expect(timeLeft(5, 1000, 1)).toBe('1s');
   });
 });
+
+describe('the left row of the run summary', () => {
+  const running = usageRun({
+    status: 'running',
+    totalItems: 1000,
+    succeededCount: 200,
+    startedAt: '2026-12-02T00:00:00.000Z',
+  });
+  const at = Date.parse('2026-12-02T00:00:10.000Z'); // 200 items in 10 s, 800 left
+
+  it('says the time left of a running run at its pace since it started', () => {
+    expect(summaryFields(formatRunSummary(running, undefined, at)).left).toBe(
+      'about 40s at its pace so far',
+    );
+  });
+
+  it('is absent before an item finished, while the run is ending, and once it ended', () => {
+    const rows = (run: Run) => summaryFields(formatRunSummary(run, undefined, at));
+    expect(rows({ ...running, succeededCount: 0 }).left).toBeUndefined();
+    expect(rows({ ...running, ending: 'cancelled' }).left).toBeUndefined();
+    expect(rows({ ...running, status: 'completed' }).left).toBeUndefined();
+  });
+});

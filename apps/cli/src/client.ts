@@ -37,6 +37,7 @@ export {
   type RunStatus,
   TERMINAL_STATUSES,
   targetLabel,
+  timeLeft,
   unpricedNote,
 } from '@runledger/client';
 

@@ -7,6 +7,7 @@ import {
   type RunScoreSummary,
   TERMINAL_STATUSES,
   targetLabel,
+  timeLeft,
   unpricedNote,
 } from './client.js';
 
@@ -33,9 +34,10 @@ export function formatScore(s: RunScoreSummary | undefined, totalItems: number):
  * (`passRate`, with passed, failed and errors), failed items by error type (count and first full
  * message), latency p50/p90/p99 (ms), token usage and cost (USD, and what it leaves out:
  * `unpricedNote`), reruns, as aligned `label  value` lines; given the API's base URL (`apiUrl`,
- * which also serves the dashboard), a last line with the run's dashboard page.
+ * which also serves the dashboard), a last line with the run's dashboard page. A running run
+ * gets a `left` row: the time left at its pace since it started (`timeLeft`, at `nowMs`).
  */
-export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
+export function formatRunSummary(run: RunDetails, apiUrl?: string, nowMs = Date.now()): string {
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
   const rows: Array<[string, string]> = [
     ['run', run.name ? `${run.id} (${run.name})` : run.id],
@@ -48,6 +50,12 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string): string {
       `${run.totalItems} total, ${done} done: ${run.succeededCount} succeeded, ${run.failedCount} failed, ${run.cancelledCount} cancelled`,
     ],
   ];
+  // a running run: the time left at its pace since it started
+  const left =
+    run.status === 'running' && run.startedAt && !run.ending
+      ? timeLeft(done, nowMs - Date.parse(run.startedAt), run.totalItems - done)
+      : null;
+  if (left) rows.push(['left', `about ${left} at its pace so far`]);
   const scorers = scorerNames(run);
   for (const scorer of scorers) {
     rows.push([`score ${scorer}`, formatScore(run.scores[scorer], run.totalItems)]);
