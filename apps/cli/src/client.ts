@@ -35,9 +35,9 @@ export {
   RunledgerApiError,
   type RunledgerClient,
   type RunStatus,
+  runTimeLeft,
   TERMINAL_STATUSES,
   targetLabel,
-  timeLeft,
   unpricedNote,
 } from '@runledger/client';
 

@@ -5,9 +5,9 @@ import {
   type Result,
   type RunDetails,
   type RunScoreSummary,
+  runTimeLeft,
   TERMINAL_STATUSES,
   targetLabel,
-  timeLeft,
   unpricedNote,
 } from './client.js';
 
@@ -35,7 +35,7 @@ export function formatScore(s: RunScoreSummary | undefined, totalItems: number):
  * message), latency p50/p90/p99 (ms), token usage and cost (USD, and what it leaves out:
  * `unpricedNote`), reruns, as aligned `label  value` lines; given the API's base URL (`apiUrl`,
  * which also serves the dashboard), a last line with the run's dashboard page. A running run
- * gets a `left` row: the time left at its pace since it started (`timeLeft`, at `nowMs`).
+ * gets a `left` row: the time left at its pace since it started (`runTimeLeft`, at `nowMs`).
  */
 export function formatRunSummary(run: RunDetails, apiUrl?: string, nowMs = Date.now()): string {
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
@@ -50,11 +50,7 @@ export function formatRunSummary(run: RunDetails, apiUrl?: string, nowMs = Date.
       `${run.totalItems} total, ${done} done: ${run.succeededCount} succeeded, ${run.failedCount} failed, ${run.cancelledCount} cancelled`,
     ],
   ];
-  // a running run: the time left at its pace since it started
-  const left =
-    run.status === 'running' && run.startedAt && !run.ending
-      ? timeLeft(done, nowMs - Date.parse(run.startedAt), run.totalItems - done)
-      : null;
+  const left = runTimeLeft(run, nowMs);
   if (left) rows.push(['left', `about ${left} at its pace so far`]);
   const scorers = scorerNames(run);
   for (const scorer of scorers) {

@@ -28,6 +28,6 @@ export {
   targetLabel,
 } from './experiments.js';
 export type { components, operations, paths } from './generated/openapi.js';
-export { timeLeft } from './progress.js';
+export { runTimeLeft, timeLeft } from './progress.js';
 export { isIdempotent, RETRY_STATUSES, type RetryEvent, type RetryOptions } from './retry.js';
 export type * from './types.js';

@@ -1,4 +1,5 @@
 /** Reading a run's progress, shared by the CLI and the dashboard. */
+import type { Run } from './types.js';
 
 /**
  * The time left for `left` items at the pace of `finished` items in `elapsedMs` (ms), for
@@ -12,4 +13,26 @@ export function timeLeft(finished: number, elapsedMs: number, left: number): str
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${m}m${String(seconds % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * The time left of a running run (`timeLeft`) at its pace since it started, at `nowMs` (ms since
+ * epoch); null unless it is `running` (not ending) with a `startedAt` and an item done.
+ */
+export function runTimeLeft(
+  run: Pick<
+    Run,
+    | 'status'
+    | 'startedAt'
+    | 'ending'
+    | 'totalItems'
+    | 'succeededCount'
+    | 'failedCount'
+    | 'cancelledCount'
+  >,
+  nowMs: number,
+): string | null {
+  if (run.status !== 'running' || !run.startedAt || run.ending) return null;
+  const done = run.succeededCount + run.failedCount + run.cancelledCount;
+  return timeLeft(done, nowMs - Date.parse(run.startedAt), run.totalItems - done);
 }

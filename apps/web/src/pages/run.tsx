@@ -4,7 +4,7 @@
  * (cancel, rerun, export, delete) and the virtualised results table.
  */
 
-import { configLines, timeLeft } from '@runledger/client';
+import { configLines, runTimeLeft } from '@runledger/client';
 import { wilsonInterval } from '@runledger/shared/stats';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
@@ -295,11 +295,8 @@ export function RunPage() {
   if (query.isError) return <ErrorBox error={query.error} what={`Run ${runId}`} />;
 
   const done = run.succeededCount + run.failedCount + run.cancelledCount;
-  // while it runs: the items left at its pace since it started (re-rendered by its events)
-  const left =
-    run.status === 'running' && run.startedAt && !run.ending
-      ? timeLeft(done, Date.now() - Date.parse(run.startedAt), run.totalItems - done)
-      : null;
+  // while it runs: the time left at its pace since it started (re-rendered by its events)
+  const left = runTimeLeft(run, Date.now());
   const privacy = fmtPrivacy(run.privacy);
   const setStatus = (status: ResultStatus | undefined) =>
     navigate({ search: (old) => ({ ...old, status }) });
