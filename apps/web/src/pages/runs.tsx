@@ -1,8 +1,8 @@
 /**
  * /runs: every run of the project, newest first, a page at a time from the server (cursor);
- * filters by status, target, model, dataset, tag, dates and a text search on name / id (debounced) in
- * the URL; totals over every matching run from the API (`GET /v1/runs/aggregate`); running runs
- * refresh themselves. Tick two runs to compare them.
+ * filters by status, target, model, dataset, tag, dates and a text search on name / id
+ * (debounced) in the URL; totals over every matching run from the API (`GET
+ * /v1/runs/aggregate`); running runs refresh themselves. Tick two runs to compare them.
  */
 import { targetLabel } from '@runledger/client';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
