@@ -986,6 +986,7 @@ describe('workers, health, metrics and docs', () => {
       '/v1/runs/{id}',
       '/v1/runs/{id}/cancel',
       '/v1/runs/{id}/events',
+      '/v1/runs/{id}/items/{index}/request',
       '/v1/runs/{id}/latency',
       '/v1/runs/{id}/replay',
       '/v1/runs/{id}/rerun',

@@ -70,6 +70,7 @@ const EXPECTED_OPERATION_IDS: Record<string, string> = {
   'POST /v1/runs/{id}/cancel': 'cancelRun',
   'GET /v1/runs/{id}/events': 'streamRunEvents',
   'GET /v1/runs/{id}/latency': 'getRunLatencyHistogram',
+  'GET /v1/runs/{id}/items/{index}/request': 'getItemRequest',
   'GET /v1/runs/aggregate': 'aggregateRuns',
   'GET /v1/runs/{a}/compare/{b}': 'compareRuns',
   'POST /v1/runs/{id}/rerun': 'rerunRun',

@@ -89,7 +89,12 @@ const slowItems = (n: number, prefix: string, delayMs: number) =>
 let stack: DashboardStack | undefined;
 
 beforeAll(async () => {
-  stack = await startDashboardStack('web', { WORKER_CONCURRENCY: '4' }, [echoTarget]);
+  stack = await startDashboardStack(
+    'web',
+    // the openai item below calls a closed loopback port
+    { WORKER_CONCURRENCY: '4', RUNLEDGER_HTTP_TARGET_ALLOW: '127.0.0.1' },
+    [echoTarget],
+  );
   ({ browser, config, api } = stack);
 });
 
@@ -550,6 +555,44 @@ describe('dashboard pages', () => {
     const rerunId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await page.goto(`${api.url}/runs/${run.id}`);
     await expect.poll(() => page.locator('dl.facts').textContent()).toContain(`reruns: ${rerunId}`);
+  });
+
+  it("an openai item's page shows the messages it sent the model", async () => {
+    const { status, body: run } = await http<Run>('POST', '/v1/runs', {
+      target: {
+        name: 'openai',
+        // nothing listens on port 9: the item fails, its request is still what was sent
+        config: {
+          baseUrl: 'http://127.0.0.1:9/v1',
+          model: 'toy-1',
+          system: 'Answer with the number only.',
+          params: { temperature: 0 },
+        },
+      },
+      dataset: { items: [{ id: 'sum', input: 'What is 2 + 2?', expectedOutput: '4' }] },
+      execution: { maxAttempts: 1 },
+    });
+    expect(status).toBe(201);
+    await waitForStatus(run.id, 'completed');
+    await page.goto(`${api.url}/runs/${run.id}/items/sum`);
+    const request = page.getByTestId('model-request');
+    await expect.poll(() => request.getByTestId('message').count()).toBe(2);
+    expect(await request.getByTestId('message').allTextContents()).toEqual([
+      'systemAnswer with the number only.',
+      'userWhat is 2 + 2?',
+    ]);
+    expect(await request.locator('p').textContent()).toBe(
+      'POST http://127.0.0.1:9/v1/chat/completions · model toy-1',
+    );
+    expect(await request.getByTestId('request-params').textContent()).toBe(
+      JSON.stringify({ temperature: 0 }, null, 2),
+    );
+    // web-echo runs have no such section
+    const echo = await submit([{ id: 'e', input: { answer: 'a' }, expectedOutput: 'a' }]);
+    await waitForStatus(echo.id, 'completed');
+    await page.goto(`${api.url}/runs/${echo.id}/items/e`);
+    await expect.poll(() => page.getByTestId('output').textContent()).toBe('a');
+    expect(await page.getByTestId('model-request').count()).toBe(0);
   });
 
   it('deletes a run after confirmation; its page then says not found', async () => {

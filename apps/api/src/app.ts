@@ -24,6 +24,7 @@ import { createAuditRoutes } from './routes/audit.js';
 import { createCompareRoutes } from './routes/compare.js';
 import { createDatasetRoutes } from './routes/datasets.js';
 import { createExperimentRoutes } from './routes/experiments.js';
+import { createItemRequestRoutes } from './routes/item-request.js';
 import { createKeyRoutes } from './routes/keys.js';
 import { createLatencyRoutes } from './routes/latency.js';
 import { createLifecycleRoutes } from './routes/lifecycle.js';
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps) {
     .route('/v1/runs', createCompareRoutes(deps))
     .route('/v1/runs', createRerunExportRoutes(deps))
     .route('/v1/runs', createLatencyRoutes(deps))
+    .route('/v1/runs', createItemRequestRoutes(deps))
     .route('/v1/datasets', createDatasetRoutes(deps))
     .route('/v1/experiments', createExperimentRoutes(deps))
     .route('/v1/audit', createAuditRoutes(deps, audit))

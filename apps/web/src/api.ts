@@ -19,6 +19,7 @@ import {
   type DatasetList,
   type ExperimentList,
   type ExperimentSummary,
+  type ItemRequest,
   type LatencyHistogram,
   type QueueList,
   type QueueStats,
@@ -40,6 +41,7 @@ export type {
   Dataset,
   DatasetItemList,
   ExperimentSummary,
+  ItemRequest,
   LatencyHistogram,
   QueueStats,
   Result,
@@ -158,6 +160,10 @@ export const aggregateRuns = (filter: RunFilter): Promise<RunAggregate> =>
 
 /** `GET /v1/runs/:id`. */
 export const getRun = (id: string): Promise<Run> => api().runs.get(id);
+
+/** `GET /v1/runs/:id/items/:index/request`: what item `index` of an openai run sends the model. */
+export const getItemRequest = (id: string, index: number): Promise<ItemRequest> =>
+  api().runs.itemRequest(id, index);
 
 /** A page of `GET /v1/runs/:id/results`, in item order. */
 export type ResultPage = ResultList;

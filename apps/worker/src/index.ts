@@ -2,6 +2,17 @@
  * @runledger/worker: executes run items from BullMQ with retries, timeouts and scoring.
  * `startWorker()` is the entry point; targets and scorers are exported for reuse and tests.
  */
+
+// the request templates live in @runledger/shared (the API renders an item's request too)
+export {
+  type CompiledTemplate,
+  compileTemplate,
+  lookupPath,
+  renderTemplate,
+  renderText,
+  scopeOf,
+  type TemplateScope,
+} from '@runledger/shared';
 export {
   CANCELLED_TTL_MS,
   type ChunkOutcome,
@@ -122,15 +133,6 @@ export {
   Registry,
   targetConfig,
 } from './targets.js';
-export {
-  type CompiledTemplate,
-  compileTemplate,
-  lookupPath,
-  renderTemplate,
-  renderText,
-  scopeOf,
-  type TemplateScope,
-} from './template.js';
 export {
   ShutdownError,
   type StartWorkerOptions,

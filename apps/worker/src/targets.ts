@@ -24,6 +24,7 @@ import { createOpenAiTarget } from './targets/openai.js';
 
 /** Re-exported for importers of the worker package (the schemas live in @runledger/shared). */
 export {
+  DEFAULT_PROMPT,
   type HttpTargetConfig,
   HttpTargetConfigSchema,
   type OpenAiTargetConfig,
@@ -41,7 +42,6 @@ export {
   buildOpenAiRequest,
   createOpenAiTarget,
   DEFAULT_API_KEY_ENV,
-  DEFAULT_PROMPT,
   type OpenAiTargetOptions,
 } from './targets/openai.js';
 export {

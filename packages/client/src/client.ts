@@ -32,6 +32,7 @@ import type {
   ExperimentSpec,
   ExperimentSummary,
   Item,
+  ItemRequest,
   LatencyHistogram,
   LatencyQuery,
   ListDatasetItemsQuery,
@@ -296,6 +297,19 @@ export class RunledgerClient {
     /** `GET /v1/runs/:id/latency`: counts of the run's items per latency bucket. @throws RunledgerApiError (404). */
     latency: async (id: string, query: LatencyQuery = {}): Promise<LatencyHistogram> =>
       unwrap(await this.raw.GET('/v1/runs/{id}/latency', { params: { path: { id }, query } })),
+
+    /**
+     * `GET /v1/runs/:id/items/:index/request`: what item `index` of an `openai` run sends the
+     * model (URL and JSON body as attempt 1 sends them; no headers).
+     * @throws RunledgerApiError (404: no such run or item, or the target is not `openai`; 409:
+     *   the item's templates cannot be rendered).
+     */
+    itemRequest: async (id: string, index: number): Promise<ItemRequest> =>
+      unwrap(
+        await this.raw.GET('/v1/runs/{id}/items/{index}/request', {
+          params: { path: { id, index } },
+        }),
+      ),
 
     /**
      * One page of `GET /v1/runs/:id/results` (`cursor` from the previous page, with the same

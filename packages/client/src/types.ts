@@ -85,6 +85,8 @@ export type QueueList = Schemas['QueueList'];
 export type QueueStats = Schemas['QueueStats'];
 /** Counts of a run's items per latency bucket (`GET /v1/runs/:id/latency`). */
 export type LatencyHistogram = Schemas['LatencyHistogram'];
+/** `GET /v1/runs/:id/items/:index/request`: what an `openai` item sends (URL and JSON body). */
+export type ItemRequest = Schemas['ItemRequest'];
 /** `POST /v1/runs/:id/rerun`'s body (`only`: `failed` (default) or `all`). */
 export type RerunSpec = Schemas['Rerun'];
 /**

@@ -49,6 +49,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/runs/:id/results': { role: 'read' },
   'GET /v1/runs/:id/events': { role: 'read' },
   'GET /v1/runs/:id/latency': { role: 'read' },
+  'GET /v1/runs/:id/items/:index/request': { role: 'read' },
   'GET /v1/runs/:id/results.jsonl': { role: 'read' },
   'GET /v1/runs/:id/results.csv': { role: 'read' },
   'GET /v1/runs/:a/compare/:b': { role: 'read' },

@@ -1,6 +1,7 @@
 /**
  * One item's result in full (`ItemView`): input, output and expected output side by side, the
- * diff of output against expected, scores, error, attempts, timings, usage, worker and metadata.
+ * diff of output against expected, scores, error, attempts, timings, usage, worker and metadata,
+ * and for an `openai` run the messages it sent the model (`ModelRequest`).
  * Long values are shown whole, in scrollable panes. Shown as the page /runs/:id/items/:itemId
  * (`ItemPage`, a deep link; Esc goes back to the run) and in the run page's side panel
  * (`ItemPanel`; Esc closes it).
@@ -8,8 +9,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useEffect } from 'react';
-import { findResult, type Result } from '../api';
-import { Facts, QueryView, StatusBadge, useTitle } from '../components/common';
+import { findResult, getItemRequest, getRun, type Result } from '../api';
+import { ErrorBox, Facts, QueryView, StatusBadge, useTitle } from '../components/common';
 import { type Column, DataTable } from '../components/data-table';
 import { DiffView } from '../components/diff-view';
 import { fmtInt, fmtMasked, fmtMs, fmtTime, fmtUsd, toText } from '../format';
@@ -228,6 +229,7 @@ function ResultView({ r, heading }: { r: Result; heading: 'h1' | 'h2' }) {
           />
         </div>
       </div>
+      <ModelRequest runId={r.runId} index={r.itemIndex} />
       <h2>Metadata</h2>
       {r.metadata && Object.keys(r.metadata).length > 0 ? (
         <pre className="value">{toText(r.metadata)}</pre>
@@ -235,5 +237,55 @@ function ResultView({ r, heading }: { r: Result; heading: 'h1' | 'h2' }) {
         <p className="muted">No metadata.</p>
       )}
     </div>
+  );
+}
+
+/**
+ * What item `index` of an `openai` run sent the model (`GET /v1/runs/:id/items/:index/request`):
+ * the URL and model, each message by role, and the other parameters; nothing for other targets.
+ */
+function ModelRequest({ runId, index }: { runId: string; index: number }) {
+  const run = useQuery({ queryKey: ['run', runId], queryFn: () => getRun(runId) });
+  const openai = run.data?.target.name === 'openai';
+  const request = useQuery({
+    queryKey: ['item-request', runId, index],
+    queryFn: () => getItemRequest(runId, index),
+    enabled: openai,
+  });
+  if (!openai) return null;
+  const body = request.data?.body;
+  const messages = Array.isArray(body?.messages)
+    ? (body.messages as { role?: unknown; content?: unknown }[])
+    : [];
+  const params = body
+    ? Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'messages' && k !== 'model'))
+    : {};
+  return (
+    <section data-testid="model-request">
+      <h2>Sent to the model</h2>
+      {request.isError ? (
+        <ErrorBox error={request.error} what="The request" />
+      ) : !request.data ? (
+        <p className="muted">Rendering the request…</p>
+      ) : (
+        <>
+          <p className="muted small mono">
+            {request.data.method} {request.data.url} · model {toText(body?.model)}
+          </p>
+          {messages.map((m, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: messages have no id; their order is fixed
+            <div key={i} className="pane" data-testid="message">
+              <h3>{toText(m.role)}</h3>
+              <pre className="value">{toText(m.content)}</pre>
+            </div>
+          ))}
+          {Object.keys(params).length > 0 ? (
+            <pre className="value small" data-testid="request-params">
+              {toText(params)}
+            </pre>
+          ) : null}
+        </>
+      )}
+    </section>
   );
 }

@@ -3,21 +3,19 @@
  * (`method`, `headers`, `query`, `body` templates), the JSON answer (or a path in it) as output.
  */
 import {
+  type CompiledTemplate,
+  compileTemplate,
   type HttpTargetConfig,
   HttpTargetConfigSchema,
   NonRetryableError,
+  renderTemplate,
+  renderText,
+  scopeOf,
   type TargetContext,
   type TargetDefinition,
   type TargetOutput,
 } from '@runledger/shared';
 import { HttpGuard } from '../http-guard.js';
-import {
-  type CompiledTemplate,
-  compileTemplate,
-  renderTemplate,
-  renderText,
-  scopeOf,
-} from '../template.js';
 import { invalidConfig, parseConfig } from './config.js';
 import { ERROR_BODY_CHARS, mergeHeaders, type OutgoingRequest, requestJson } from './send.js';
 

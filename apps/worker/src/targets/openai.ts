@@ -7,27 +7,19 @@ import {
   NonRetryableError,
   type OpenAiTargetConfig,
   OpenAiTargetConfigSchema,
+  openAiRequestBody,
+  scopeOf,
   type TargetContext,
   type TargetDefinition,
   type TargetOutput,
 } from '@runledger/shared';
 import { HttpGuard } from '../http-guard.js';
-import {
-  type CompiledTemplate,
-  compileTemplate,
-  renderTemplate,
-  renderText,
-  scopeOf,
-} from '../template.js';
 import { invalidConfig, parseConfig } from './config.js';
 import { toUsage } from './http.js';
 import { ERROR_BODY_CHARS, type OutgoingRequest, requestJson } from './send.js';
 
 /** The env variable holding the API key when `config.apiKeyEnv` is not set. */
 export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
-
-/** The user message template when `config.prompt` is not set. */
-export const DEFAULT_PROMPT = '{{input}}';
 
 /** Options of `createOpenAiTarget`. */
 export interface OpenAiTargetOptions {
@@ -70,31 +62,6 @@ export function createOpenAiTarget(options: OpenAiTargetOptions = {}): TargetDef
   };
 }
 
-/** The compiled messages of one config: a whole `messages` template or system + prompt. */
-type CompiledMessages =
-  | { kind: 'messages'; template: CompiledTemplate }
-  | { kind: 'prompt'; system: CompiledTemplate | undefined; prompt: CompiledTemplate };
-
-const compiledConfigs = new WeakMap<OpenAiTargetConfig, CompiledMessages>();
-
-function compileMessages(config: OpenAiTargetConfig): CompiledMessages {
-  let compiled = compiledConfigs.get(config);
-  if (!compiled) {
-    compiled = config.messages
-      ? { kind: 'messages', template: compileTemplate(config.messages, 'messages', { env: false }) }
-      : {
-          kind: 'prompt',
-          system:
-            config.system === undefined
-              ? undefined
-              : compileTemplate(config.system, 'system', { env: false }),
-          prompt: compileTemplate(config.prompt ?? DEFAULT_PROMPT, 'prompt', { env: false }),
-        };
-    compiledConfigs.set(config, compiled);
-  }
-  return compiled;
-}
-
 /**
  * The chat completions request of one attempt.
  * @throws NonRetryableError `invalid_input` / `invalid_config` as `createOpenAiTarget` describes.
@@ -105,17 +72,7 @@ export function buildOpenAiRequest(
   context: TargetContext<unknown>,
   env: Record<string, string | undefined> = process.env,
 ): OutgoingRequest {
-  const compiled = compileMessages(config);
-  const scope = scopeOf(input, context);
-  let messages: unknown;
-  if (compiled.kind === 'messages') {
-    messages = renderTemplate(compiled.template, scope);
-  } else {
-    const list: { role: string; content: string }[] = [];
-    if (compiled.system) list.push({ role: 'system', content: renderText(compiled.system, scope) });
-    list.push({ role: 'user', content: renderText(compiled.prompt, scope) });
-    messages = list;
-  }
+  const body = openAiRequestBody(config, scopeOf(input, context));
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json',
@@ -133,7 +90,7 @@ export function buildOpenAiRequest(
     url: new URL(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`),
     method: 'POST',
     headers,
-    body: JSON.stringify({ model: config.model, messages, ...config.params }),
+    body: JSON.stringify(body),
   };
 }
 

@@ -306,6 +306,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/runs/{id}/items/{index}/request': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What an openai target item sends the model
+     * @description The chat completions request of item `index` of an `openai` run: URL and JSON body as attempt 1 sends them (`{{attempt}}` reads 1). 404 when the run, or the item, does not exist, or the run's target is not `openai`; 409 when the item's templates cannot be rendered (the item fails `invalid_input` on the workers for the same reason).
+     */
+    get: operations['getItemRequest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datasets': {
     parameters: {
       query?: never;
@@ -1134,6 +1154,19 @@ export interface components {
         toMs: number;
         count: number;
       }[];
+    };
+    /** @description What an `openai` target item sends: the URL and JSON body (`model`, `messages`, params) as attempt 1 sends them, rendered from the run config and the item by the code the workers use; no headers (the API key is on the workers); secret fields `[redacted]`. */
+    ItemRequest: {
+      runId: string;
+      itemIndex: number;
+      itemId: string;
+      target: string;
+      /** @enum {string} */
+      method: 'POST';
+      url: string;
+      body: {
+        [key: string]: unknown;
+      };
     };
     DatasetChange: components['schemas']['Dataset'] & {
       created: boolean;
@@ -2935,6 +2968,80 @@ export interface operations {
       };
       /** @description Not found (a resource of another project answers 404 too) */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit or in-flight limit reached: retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getItemRequest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the run id */
+        id: string;
+        /** @description the item's index in the run */
+        index: number | null;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The item's request */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ItemRequest'];
+        };
+      };
+      /** @description Missing or unknown API key (sent once any key is configured) */
+      401: {
+        headers: {
+          /** @description The bearer challenge */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The API key's role does not allow this call: `detail` names the role it needs (read < write < admin) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found (a resource of another project answers 404 too) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
         headers: {
           [name: string]: unknown;
         };

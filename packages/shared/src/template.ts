@@ -15,13 +15,8 @@
  *
  * Templates are compiled once per run config (`compileTemplate`) and rendered per attempt.
  */
-import {
-  NonRetryableError,
-  parseTemplateString,
-  type TargetContext,
-  type TemplateOptions,
-  type TemplateRef,
-} from '@runledger/shared';
+import { NonRetryableError, type TargetContext } from './plugins.js';
+import { parseTemplateString, type TemplateOptions, type TemplateRef } from './target-configs.js';
 
 /** What placeholders are resolved against. */
 export interface TemplateScope {
