@@ -280,9 +280,12 @@ function ModelRequest({ runId, index }: { runId: string; index: number }) {
             </div>
           ))}
           {Object.keys(params).length > 0 ? (
-            <pre className="value small" data-testid="request-params">
-              {toText(params)}
-            </pre>
+            <div className="pane">
+              <h3>parameters</h3>
+              <pre className="value" data-testid="request-params">
+                {toText(params)}
+              </pre>
+            </div>
           ) : null}
         </>
       )}
