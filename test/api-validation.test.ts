@@ -386,6 +386,130 @@ describe('POST /v1/runs with an NDJSON body', () => {
     // afterEach proves the two staged batches of 1000 were deleted
   });
 
+  describe('over many encode batches (worker thread or event loop alike)', () => {
+    /** An app parsing item lines in `threads` worker threads (0: on the event loop). */
+    const appWith = (threads: string) =>
+      makeApp({
+        RUNLEDGER_MAX_ITEMS: '10000',
+        RUNLEDGER_MAX_BODY_BYTES: String(1 << 20),
+        RUNLEDGER_PARSE_THREADS: threads,
+      });
+    /** 3,000 item lines (`{"input": i}`), `edit` applied to them (by item index). */
+    const lines = (edit: (items: unknown[]) => void = () => {}) => {
+      const items: unknown[] = Array.from({ length: 3000 }, (_, i) => ({ input: i }));
+      edit(items);
+      return [header, ...items];
+    };
+    /** The problem answered to `text` by both apps, asserted equal; `status`, `kind` as expected. */
+    const sameProblem = async (text: string, status: number, kind: string) => {
+      const inThread = await expectProblem(await postNdjson(appWith('1'), text), status, kind);
+      const inline = await expectProblem(await postNdjson(appWith('0'), text), status, kind);
+      expect({ ...inThread, instance: '' }).toEqual({ ...inline, instance: '' });
+      return inThread;
+    };
+
+    it('answers the first bad line when a later batch has a bad one too', async () => {
+      // a duplicate id at lines 11-12 (taken on the event loop), invalid JSON at line 2,402
+      const text = ndjson(
+        lines((items) => {
+          items[9] = { id: 'x', input: 9 };
+          items[10] = { id: 'x', input: 10 };
+        }),
+      ).replace('{"input":2400}', '{"input":');
+      const body = await sameProblem(text, 400, 'validation');
+      expect(body.errors).toEqual([
+        {
+          path: 'dataset.items.10.id',
+          message: 'duplicate item id "x" (first at index 9) (line 12)',
+        },
+      ]);
+      // alone, the invalid JSON is answered with its own line and index
+      const json = await sameProblem(
+        ndjson(lines()).replace('{"input":2400}', '{"input":'),
+        400,
+        'validation',
+      );
+      expect(json.errors?.map((e) => e.path)).toEqual(['dataset.items.2400']);
+      expect(json.errors?.[0]?.message).toMatch(/^line 2402: invalid JSON: /);
+    });
+
+    it('answers a bad field before a later line that is too long, and that line alone', async () => {
+      const long = { input: 'p'.repeat(300) }; // over RUNLEDGER_MAX_ITEM_BYTES (200)
+      const both = await sameProblem(
+        ndjson(
+          lines((items) => {
+            items[1799] = { metadata: 1 };
+            items[2600] = long;
+          }),
+        ),
+        400,
+        'validation',
+      );
+      expect(both.errors?.map((e) => e.path)).toEqual([
+        'dataset.items.1799.input',
+        'dataset.items.1799.metadata',
+      ]);
+      const alone = await sameProblem(
+        ndjson(lines((items) => (items[2600] = long))),
+        413,
+        'payload_too_large',
+      );
+      expect(alone.errors).toEqual([
+        { path: 'dataset.items.2600', message: 'item exceeds 200 bytes (line 2602)' },
+      ]);
+    });
+
+    it('stores the same items as a JSON body: one content hash, scrubbed alike', async () => {
+      const items = Array.from({ length: 2500 }, (_, i) =>
+        i % 3 === 0
+          ? { input: { text: `write to user${i}@example.com` }, expectedOutput: i }
+          : { id: `item-${i}`, input: { n: i }, metadata: { k: 'v' } },
+      );
+      const privacy = { scrub: ['email'] };
+      type Created = { id: string; datasetVersion: string; totalItems: number };
+      const created: Created[] = [];
+      for (const threads of ['1', '0']) {
+        const res = await postNdjson(appWith(threads), ndjson([{ ...header, privacy }, ...items]));
+        expect(res.status).toBe(201);
+        created.push((await res.json()) as Created);
+      }
+      const viaJson = await appWith('0').request('/v1/runs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...header, privacy, dataset: { items } }),
+      });
+      expect(viaJson.status).toBe(201);
+      created.push((await viaJson.json()) as Created);
+      const stored = await store.results.readItems(created[0]!.id, [0, 1, 2499]);
+      // deleted before the checks: afterEach asserts no key is left
+      for (const run of created) {
+        expect(
+          (await appWith('0').request(`/v1/runs/${run.id}`, { method: 'DELETE' })).status,
+        ).toBe(204);
+      }
+      // the queues' and indexes' own keys too; the worker is advertised again for the next tests
+      await deletePrefix(redis, prefix);
+      await advertiseWorker(store, ['echo']);
+      expect(created.map((r) => r.totalItems)).toEqual([2500, 2500, 2500]);
+      expect(new Set(created.map((r) => r.datasetVersion)).size).toBe(1);
+      expect(stored).toEqual([
+        {
+          id: '0',
+          input: { text: 'write to [email]' },
+          expectedOutput: 0,
+          masked: { email: 1 },
+        },
+        { id: 'item-1', input: { n: 1 }, metadata: { k: 'v' } },
+        {
+          id: '2499',
+          input: { text: 'write to [email]' },
+          expectedOutput: 2499,
+          masked: { email: 1 },
+        },
+      ]);
+    });
+  });
+
   it('is not subject to the JSON body limit', async () => {
     const lines: unknown[] = [header];
     for (let i = 0; i < 5; i++) lines.push({ input: 'p'.repeat(300) });

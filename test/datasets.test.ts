@@ -15,7 +15,7 @@ import {
 } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppHarness, createAppHarness, requestJson } from './helpers/app.js';
+import { type AppHarness, createAppHarness, openApp, requestJson } from './helpers/app.js';
 import { storedResults, waitTerminal as waitTerminalRun } from './helpers/run-checks.js';
 
 const ALPHA = 'alpha-key-0123456789abcdef';
@@ -516,6 +516,56 @@ describe('datasets as NDJSON (streamed)', () => {
     expect((await call('GET', '/v1/datasets/bad')).status).toBe(404);
     expect((await call<Dataset>('GET', '/v1/datasets/streamed')).body.latestVersion).toBe(2);
     expect((await redis.keys(`${prefix}:dataset:*`)).sort()).toEqual(before.sort());
+  });
+});
+
+describe('large dataset NDJSON bodies (item lines encoded in a worker thread)', () => {
+  it('continues default ids over versions and checks ids against the version, in line order', async () => {
+    const opened = await openApp({ ...h.config, RUNLEDGER_MAX_ITEMS: 10_000 }, redis);
+    const post = async (path: string, lines: unknown[]) => {
+      const res = await opened.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ALPHA}`, 'content-type': 'application/x-ndjson' },
+        body: lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n'),
+      });
+      return { status: res.status, body: (await res.json()) as Dataset & Problem };
+    };
+    // even items have an id, odd ones take their index in the version
+    const items = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        (from + i) % 2 === 0 ? { id: `k-${from + i}`, input: from + i } : { input: from + i },
+      );
+    const stored = (list: { id?: string; input: number }[], from: number) =>
+      list.map((item, i) => ({ id: item.id ?? String(from + i), input: item.input }));
+    try {
+      const v1 = await post('/v1/datasets', [{ id: 'wide', name: 'Wide' }, ...items(0, 1200)]);
+      expect(v1.status).toBe(201);
+      const v2 = await post('/v1/datasets/wide/items', [{ mode: 'append' }, ...items(1200, 1300)]);
+      expect(v2.status).toBe(201);
+      expect(v2.body.versions.map((v) => [v.version, v.itemCount, v.contentHash])).toEqual([
+        [1, 1200, hashOf(stored(items(0, 1200), 0))],
+        [2, 2500, hashOf(stored(items(0, 2500), 0))],
+      ]);
+      // a duplicate of version 2's "k-4" at line 701, invalid JSON at line 1,101: the first wins
+      const lines: unknown[] = [{ mode: 'append' }, ...items(2500, 1500)];
+      lines[700] = { id: 'k-4', input: 0 };
+      lines[1100] = '{"input":';
+      const bad = await post('/v1/datasets/wide/items', lines);
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([
+        {
+          path: 'items.699.id',
+          message: 'duplicate item id "k-4" (first at index 4 of the version) (line 701)',
+        },
+      ]);
+      lines[700] = { input: 0 };
+      const json = await post('/v1/datasets/wide/items', lines);
+      expect(json.status).toBe(400);
+      expect(json.body.errors?.map((e) => e.path)).toEqual(['items.1099']);
+      expect((await call<Dataset>('GET', '/v1/datasets/wide')).body.latestVersion).toBe(2);
+    } finally {
+      await opened.close();
+    }
   });
 });
 

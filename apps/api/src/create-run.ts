@@ -33,9 +33,10 @@ import {
   type StoredItem,
   scrubberFor,
   type TargetRef,
-  toStoredItem,
   ValidationError,
 } from '@runledger/shared';
+import { itemLineEncoder } from './item-line-encoder.js';
+import { type ItemAt, type ItemLinesResult, prepareItem, takeItem } from './item-lines.js';
 import { readNdjsonItems } from './ndjson.js';
 import { ProblemError } from './problem.js';
 import { checkSubmission, type SubmissionChecks } from './submit-checks.js';
@@ -58,23 +59,6 @@ export function submitPrivacy(
   return resolvePrivacy(option, parseScrubKinds(config.RUNLEDGER_SCRUB));
 }
 
-/**
- * `item` (stored form) with its input, expectedOutput and metadata scrubbed by `scrubber`;
- * with `count`, the masks made are added to its `masked` (kept from an earlier scrub, e.g. the
- * item of a rerun). The same object when `scrubber` is null.
- */
-export function scrubItem(item: StoredItem, scrubber: Scrubber | null, count: boolean): StoredItem {
-  if (!scrubber) return item;
-  const counts: Record<string, number> = { ...(item.masked ?? {}) };
-  const out: StoredItem = { id: item.id, input: scrubber.value(item.input, counts) };
-  if (item.expectedOutput !== undefined) {
-    out.expectedOutput = scrubber.value(item.expectedOutput, counts);
-  }
-  if (item.metadata !== undefined) out.metadata = scrubber.value(item.metadata, counts);
-  if (count && Object.keys(counts).length > 0) out.masked = counts;
-  return out;
-}
-
 /** A submission's outcome: the run as committed (for the answer) and what was committed (to discard it). */
 export interface Submitted {
   /** The run as `GET /v1/runs/:id` shows it right after the commit (`queued`). */
@@ -94,20 +78,10 @@ export interface SubmitDeps {
 }
 
 /**
- * Where an item is, for `encodeItem`'s errors: `path` locates the item, `firstOf` follows the
- * index of the first item with the same id and `suffix` ends each message.
- */
-interface ItemAt {
-  path: string;
-  firstOf?: string;
-  suffix?: string;
-}
-
-/**
- * Item number `index` in stored form and as JSON, once its id is new in `ids` (then recorded
- * there) and its JSON holds at most `maxBytes`. `where` says where the item is (called only for an
- * error: no strings built per item). With `privacy`, the item is
- * scrubbed first (`scrubItem`; ids are not scrubbed), its masks counted on it when `privacy.count`.
+ * Item number `index` in stored form and as JSON (`prepareItem`), once its id is new in `ids`
+ * (then recorded there) and its JSON holds at most `maxBytes` (`takeItem`). `where` says where
+ * the item is (called only for an error). With `privacy`, the item is scrubbed first (ids are not
+ * scrubbed), its masks counted on it when `privacy.count`.
  * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
  */
 export function encodeItem(
@@ -118,24 +92,8 @@ export function encodeItem(
   where: () => ItemAt,
   privacy?: { scrubber: Scrubber | null; count: boolean },
 ): { stored: StoredItem; json: string } {
-  const plain = toStoredItem(item, index);
-  if (privacy && 'masked' in item && item.masked) plain.masked = item.masked;
-  const stored = privacy ? scrubItem(plain, privacy.scrubber, privacy.count) : plain;
-  const first = ids.get(stored.id);
-  if (first !== undefined) {
-    const at = where();
-    const message = `duplicate item id "${stored.id}" (first at index ${first}${at.firstOf ?? ''})${at.suffix ?? ''}`;
-    throw new ValidationError(message, [{ path: `${at.path}.id`, message }]);
-  }
-  const json = JSON.stringify(stored);
-  // a UTF-16 code unit is at most 3 UTF-8 bytes: short JSON needs no byte count
-  const bytes = json.length * 3 <= maxBytes ? 0 : Buffer.byteLength(json);
-  if (bytes > maxBytes) {
-    const at = where();
-    const message = `item is ${bytes} bytes, at most ${maxBytes}${at.suffix ?? ''}`;
-    throw new PayloadTooLargeError(message, [{ path: at.path, message }]);
-  }
-  ids.set(stored.id, index);
+  const { stored, json, bytes } = prepareItem(item, index, maxBytes, privacy);
+  takeItem(stored.id, bytes, index, ids, maxBytes, where);
   return { stored, json };
 }
 
@@ -180,36 +138,56 @@ class ItemStager {
   }
 
   /**
-   * Adds the next item, scrubbed by the run's policy. `line`: its NDJSON line number, named in
-   * error messages (`(line 7)`). When this item filled a batch, returns a promise (await it)
-   * that resolves once the previous batch is written and this one's write has started (`flush`
-   * waits for the last); else nothing (no promise per item).
+   * Adds the next item, scrubbed by the run's policy. When this item filled a batch, returns a
+   * promise (await it) that resolves once the previous batch is written and this one's write has
+   * started (`flush` waits for the last); else nothing (no promise per item).
    * @throws ValidationError 400 (duplicate id); PayloadTooLargeError 413 (too many items, item too large).
    */
-  add(item: Item | StoredItem, line?: number): Promise<void> | undefined {
-    const index = this.total;
-    const suffix = () => (line === undefined ? '' : ` (line ${line})`);
-    if (index >= this.deps.config.RUNLEDGER_MAX_ITEMS) {
-      throw new PayloadTooLargeError(
-        `too many items: at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} per run${suffix()}`,
-        [
-          {
-            path: 'dataset.items',
-            message: `at most ${this.deps.config.RUNLEDGER_MAX_ITEMS} items${suffix()}`,
-          },
-        ],
-      );
-    }
+  add(item: Item | StoredItem): Promise<void> | undefined {
+    const index = this.checkCount();
     if (item.expectedOutput !== undefined) this.withExpected++;
     const { json } = encodeItem(
       item,
       index,
       this.ids,
       this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
-      () => ({ path: `dataset.items.${index}`, suffix: suffix() }),
+      () => ({ path: `dataset.items.${index}` }),
       { scrubber: this.scrubber, count: true },
     );
     return this.items.add(json);
+  }
+
+  /**
+   * `add` for item `k` of an NDJSON batch already encoded (`encodeItemLines`, with the run's
+   * policy), read from line `line` (named in error messages: `(line 7)`).
+   * @throws as `add`.
+   */
+  addEncoded(batch: ItemLinesResult, k: number, line: number): Promise<void> | undefined {
+    const index = this.checkCount(line);
+    if (batch.expected[k]) this.withExpected++;
+    takeItem(
+      batch.ids[k] as string,
+      batch.bytes[k] as number,
+      index,
+      this.ids,
+      this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
+      () => ({ path: `dataset.items.${index}`, suffix: ` (line ${line})` }),
+    );
+    return this.items.add(batch.jsons[k] as string);
+  }
+
+  /**
+   * The next item's index, when the run may hold one more.
+   * @throws PayloadTooLargeError 413 (`RUNLEDGER_MAX_ITEMS` reached; `line`, when given, named).
+   */
+  private checkCount(line?: number): number {
+    const index = this.total;
+    const max = this.deps.config.RUNLEDGER_MAX_ITEMS;
+    if (index < max) return index;
+    const suffix = line === undefined ? '' : ` (line ${line})`;
+    throw new PayloadTooLargeError(`too many items: at most ${max} per run${suffix}`, [
+      { path: 'dataset.items', message: `at most ${max} items${suffix}` },
+    ]);
   }
 
   /** Stages every item added and waits until all of them are written. @throws a write's error */
@@ -550,12 +528,15 @@ export async function submitNdjsonRun(
       itemsPath: 'dataset.items',
       maxHeaderBytes: config.RUNLEDGER_MAX_BODY_BYTES,
       maxItemBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
-      count: () => stager.total,
+      maxStoredBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
+      encoder: itemLineEncoder(config.RUNLEDGER_PARSE_THREADS),
       async onHeader(header, where) {
         await checkSubmission(deps, runChecks(header, ` (${where})`));
-        stager.usePrivacy(submitPrivacy(config, header.privacy));
+        const policy = submitPrivacy(config, header.privacy);
+        stager.usePrivacy(policy);
+        return { policy, countMasks: true, idBase: 0 };
       },
-      onItem: (item, line) => stager.add(item, line),
+      onItem: (batch, k, line) => stager.addEncoded(batch, k, line),
     }),
   );
 }

@@ -4,13 +4,9 @@
  * chunk by chunk and yields the lines each chunk completes, as one batch, never holding more
  * than one chunk plus the line it leaves incomplete in memory.
  */
-import {
-  type Item,
-  ItemSchema,
-  PayloadTooLargeError,
-  ValidationError,
-  type z,
-} from '@runledger/shared';
+import { PayloadTooLargeError, type ScrubPolicy, ValidationError, type z } from '@runledger/shared';
+import type { ItemLineEncoder } from './item-line-encoder.js';
+import { type ItemLinesResult, lineError, lineProblem } from './item-lines.js';
 import { fieldErrors } from './problem.js';
 
 /** The media type of NDJSON request bodies. */
@@ -141,6 +137,16 @@ export function checkLineBytes(line: NdjsonLine, maxBytes: number): void {
   if (line.bytes > maxBytes) throw new LineTooLongError(line.number, maxBytes);
 }
 
+/** How the items of an NDJSON body are encoded, as its header decided (`onHeader`'s answer). */
+export interface ItemEncoding {
+  /** The privacy policy items are scrubbed by; null: none. */
+  policy: ScrubPolicy | null;
+  /** Count the masks made on each item (runs do, dataset versions do not). */
+  countMasks: boolean;
+  /** The default id of the body's first item (`String(idBase + i)` for item i without an id). */
+  idBase: number;
+}
+
 /** What `readNdjsonItems` reads an NDJSON request body with: its header line, where its items go. */
 export interface NdjsonItemsOptions<H> {
   /** Schema of the first non-empty line (strict: an unknown field is a 400 naming it). */
@@ -152,22 +158,37 @@ export interface NdjsonItemsOptions<H> {
   /** Max UTF-8 bytes of the header line and of an item line (without its line ending). */
   maxHeaderBytes: number;
   maxItemBytes: number;
-  /** Items taken so far (the next item's index in error paths). */
-  count(): number;
-  /** Called once with the header before any item (checks, privacy, the writer); may throw. */
-  onHeader(header: H, where: string): Promise<void>;
+  /** Max UTF-8 bytes of an item's stored JSON (`RUNLEDGER_MAX_ITEM_BYTES`), measured when it may be over. */
+  maxStoredBytes: number;
+  /** Where item lines are parsed and encoded (`itemLineEncoder`). */
+  encoder: ItemLineEncoder;
   /**
-   * Takes the next item, read from line `line` (1-based, for messages); when it filled a batch,
-   * a promise to await before reading on (back-pressure), else nothing (no promise per item).
+   * Called once with the header before any item (checks, privacy, the writer); answers how the
+   * items are encoded. May throw.
    */
-  onItem(item: Item, line: number): Promise<void> | undefined;
+  onHeader(header: H, where: string): Promise<ItemEncoding>;
+  /**
+   * Takes the next item: entry `k` of `batch` (its stored id, JSON, measured bytes, whether it
+   * has an expectedOutput), read from line `line` (1-based, for messages); when it filled a
+   * batch of writes, a promise to await before taking more (back-pressure), else nothing (no
+   * promise per item). May throw (duplicate id, too many items, too large).
+   */
+  onItem(batch: ItemLinesResult, k: number, line: number): Promise<void> | undefined;
 }
+
+/** Item lines per `ItemLineEncoder.encode` call. */
+export const ENCODE_BATCH_LINES = 1000;
+/** Batches encoding ahead of the item being taken (read ahead of the writes). */
+const ENCODE_AHEAD = 3;
 
 /**
  * Reads an `application/x-ndjson` request body as a stream: the first non-empty line is the
  * header (`options.header`), every other non-empty line one `Item`; returns the header once every
- * item was handed to `options.onItem`. Used by run submission (`POST /v1/runs`) and dataset
- * versions (`POST /v1/datasets`, `POST /v1/datasets/:id/items`).
+ * item was handed to `options.onItem`. Item lines are parsed, validated and encoded in batches of
+ * `ENCODE_BATCH_LINES` by `options.encoder` (a worker thread for large batches), up to
+ * `ENCODE_AHEAD` batches ahead of the item taken, and taken in line order: the error answered is
+ * always the first bad line's, whatever found it. Used by run submission (`POST /v1/runs`) and
+ * dataset versions (`POST /v1/datasets`, `POST /v1/datasets/:id/items`).
  * @throws ValidationError 400: an empty body, invalid JSON or a bad field on a line (path
  *   `<itemsPath>.<i>.<field>`, the line number in the message); PayloadTooLargeError 413: the
  *   header line over `maxHeaderBytes`, an item line over `maxItemBytes`; what the callbacks throw.
@@ -177,11 +198,52 @@ export async function readNdjsonItems<H>(
   options: NdjsonItemsOptions<H>,
 ): Promise<H> {
   if (!body) throw emptyNdjsonBody(options.headerName);
-  const prefix = options.itemsPath.split('.');
   let header: H | null = null;
   let headerLine = 0;
+  let encoding: ItemEncoding | null = null;
   const limitFor = (line: number) =>
     headerLine === 0 || line === headerLine ? options.maxHeaderBytes : options.maxItemBytes;
+  /** Item lines read and not yet handed to the encoder. */
+  let texts: string[] = [];
+  let numbers: number[] = [];
+  /** Item lines handed to the encoder so far. */
+  let sent = 0;
+  /** Batches being encoded, in line order, with their line numbers. */
+  const ahead: { result: Promise<ItemLinesResult>; lines: number[] }[] = [];
+  const send = () => {
+    if (texts.length === 0 || encoding === null) return;
+    const result = options.encoder.encode({
+      texts,
+      lines: numbers,
+      firstIndex: sent,
+      idBase: encoding.idBase + sent,
+      itemsPath: options.itemsPath,
+      maxItemBytes: options.maxStoredBytes,
+      policy: encoding.policy,
+      countMasks: encoding.countMasks,
+    });
+    // awaited in order by `takeNext`; an error left behind (a line before it failed) is not unhandled
+    result.catch(() => {});
+    ahead.push({ result, lines: numbers });
+    sent += texts.length;
+    texts = [];
+    numbers = [];
+  };
+  /** Hands the oldest batch's items to `onItem`; throws its bad line's error after them. */
+  const takeNext = async () => {
+    const next = ahead.shift() as (typeof ahead)[number];
+    const batch = await next.result;
+    for (let k = 0; k < batch.ids.length; k++) {
+      const taken = options.onItem(batch, k, next.lines[k] as number);
+      if (taken) await taken;
+    }
+    if (batch.error) throw lineError(batch.error);
+  };
+  /** Encodes and takes every item line read so far. */
+  const takeAll = async () => {
+    send();
+    while (ahead.length > 0) await takeNext();
+  };
   try {
     for await (const lines of readLineBatches(body, limitFor)) {
       for (const line of lines) {
@@ -190,32 +252,30 @@ export async function readNdjsonItems<H>(
         if (header === null) {
           const where = `line ${line.number}`;
           headerLine = line.number;
-          const result = options.header.safeParse(parseLine(line.text, line.number, ''));
-          if (!result.success) throw lineProblem(fieldErrors(result.error), where);
+          const result = options.header.safeParse(parseLine(line.text, line.number));
+          if (!result.success) throw lineError(lineProblem(fieldErrors(result.error), where));
           header = result.data;
-          await options.onHeader(header, where);
+          encoding = await options.onHeader(header, where);
           continue;
         }
-        // an item line: its place in messages (`line N`, `<itemsPath>.<i>`) only on an error
-        const index = options.count();
-        const parsed = parseLine(line.text, line.number, `${options.itemsPath}.${index}`);
-        const result = ItemSchema.safeParse(parsed);
-        if (!result.success) {
-          throw lineProblem(fieldErrors(result.error, [...prefix, index]), `line ${line.number}`);
+        texts.push(line.text);
+        numbers.push(line.number);
+        if (texts.length >= ENCODE_BATCH_LINES) {
+          send();
+          if (ahead.length > ENCODE_AHEAD) await takeNext();
         }
-        const taken = options.onItem(result.data, line.number);
-        if (taken) await taken;
       }
     }
+    await takeAll();
   } catch (err) {
     if (!(err instanceof LineTooLongError)) throw err;
     if (header === null || err.lineNumber === headerLine) {
       throw new PayloadTooLargeError(`${err.message}: ${options.headerName} line is too large`);
     }
+    // the lines before the long one come first: one of them may be bad
+    await takeAll();
     const message = `item exceeds ${err.maxBytes} bytes (line ${err.lineNumber})`;
-    throw new PayloadTooLargeError(message, [
-      { path: `${options.itemsPath}.${options.count()}`, message },
-    ]);
+    throw new PayloadTooLargeError(message, [{ path: `${options.itemsPath}.${sent}`, message }]);
   }
   if (header === null) throw emptyNdjsonBody(options.headerName);
   return header;
@@ -228,25 +288,18 @@ const emptyNdjsonBody = (headerName: string) =>
   ]);
 
 /**
- * The JSON value of NDJSON line `lineNumber` (`path`: where its value goes, `''` for a header).
- * @throws ValidationError 400 (invalid JSON, at `path`).
+ * The JSON value of the header line, line `lineNumber`.
+ * @throws ValidationError 400 (invalid JSON).
  */
-function parseLine(text: string, lineNumber: number, path: string): unknown {
+function parseLine(text: string, lineNumber: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw lineProblem(
-      [{ path, message: `invalid JSON: ${(err as Error).message}` }],
-      `line ${lineNumber}`,
+    throw lineError(
+      lineProblem(
+        [{ path: '', message: `invalid JSON: ${(err as Error).message}` }],
+        `line ${lineNumber}`,
+      ),
     );
   }
-}
-
-/** A 400 listing `errors` of one line, each message prefixed with `where` (`line 7`). */
-function lineProblem(errors: { path: string; message: string }[], where: string): ValidationError {
-  const withLine = errors.map((e) => ({ path: e.path, message: `${where}: ${e.message}` }));
-  return new ValidationError(
-    `invalid NDJSON ${where}: ${errors.map((e) => `${e.path || '(line)'}: ${e.message}`).join('; ')}`,
-    withLine,
-  );
 }

@@ -93,6 +93,11 @@ export const ConfigSchema = z.object({
   RUNLEDGER_MAX_ITEMS: int(1_000_000, 1),
   /** Max bytes of one item (JSON). */
   RUNLEDGER_MAX_ITEM_BYTES: int(1024 * 1024, 64),
+  /**
+   * Worker threads of the API that parse, validate and encode NDJSON item lines beside its event
+   * loop (batches of 200+ lines); 0 parses them on the event loop.
+   */
+  RUNLEDGER_PARSE_THREADS: int(1, 0),
   /** Max items per BullMQ job (chunk). */
   RUNLEDGER_CHUNK_SIZE: int(100, 1),
   /** Max entries kept in a run's event stream (approximate, XADD MAXLEN ~). */
