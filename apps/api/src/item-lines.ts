@@ -6,7 +6,9 @@
  * or inline, with the same answers. What depends on the items before a line (duplicate ids, the
  * item limit, where the JSON goes) stays with the caller, in line order (`takeItem`).
  */
+// the light entry: this module is all a worker thread loads (no Redis, BullMQ or tracing)
 import {
+  type FieldError,
   type Item,
   ItemSchema,
   PayloadTooLargeError,
@@ -16,8 +18,8 @@ import {
   scrubberFor,
   toStoredItem,
   ValidationError,
-} from '@runledger/shared';
-import { fieldErrors } from './problem.js';
+} from '@runledger/shared/items';
+import { fieldErrors } from './field-errors.js';
 
 /**
  * `item` (stored form) with its input, expectedOutput and metadata scrubbed by `scrubber`;
@@ -112,12 +114,6 @@ export interface ItemLinesTask {
   policy: ScrubPolicy | null;
   /** Count the masks made on each item (`masked`): runs do, dataset versions do not. */
   countMasks: boolean;
-}
-
-/** A field error as a problem answer lists it. */
-interface FieldError {
-  path: string;
-  message: string;
 }
 
 /**

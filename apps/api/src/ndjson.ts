@@ -5,9 +5,9 @@
  * than one chunk plus the line it leaves incomplete in memory.
  */
 import { PayloadTooLargeError, type ScrubPolicy, ValidationError, type z } from '@runledger/shared';
+import { fieldErrors } from './field-errors.js';
 import type { ItemLineEncoder } from './item-line-encoder.js';
 import { type ItemLinesResult, lineError, lineProblem } from './item-lines.js';
-import { fieldErrors } from './problem.js';
 
 /** The media type of NDJSON request bodies. */
 export const NDJSON = 'application/x-ndjson';

@@ -25,6 +25,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { dottedPath, fieldErrors } from './field-errors.js';
 import type { RedisErrorHooks } from './redis-guard.js';
 
 /** Media type of every error response. */
@@ -128,30 +129,6 @@ function sendProblem(c: Context, body: Problem): Response {
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
     'Content-Type': PROBLEM_CONTENT_TYPE,
   });
-}
-
-/** Dotted path of a zod issue path (`['dataset', 'items', 3, 'id']` -> `dataset.items.3.id`). */
-const dottedPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
-
-/**
- * Every issue of a zod error as a field error, `prefix` prepended to each path; a field a strict
- * request object does not know is `unknown <noun> "<key>"` at `<path>.<key>` (`field` in a
- * body, `query parameter` in a query).
- */
-export function fieldErrors(
-  error: ZodError,
-  prefix: readonly PropertyKey[] = [],
-  noun = 'field',
-): FieldError[] {
-  return error.issues.flatMap((issue) =>
-    // a field a strict request object does not know: one error at its own path
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          path: dottedPath([...prefix, ...issue.path, key]),
-          message: `unknown ${noun} "${key}"`,
-        }))
-      : [{ path: dottedPath([...prefix, ...issue.path]), message: issue.message }],
-  );
 }
 
 /**

@@ -9,7 +9,6 @@ import type { Result as RedisResult } from 'ioredis';
 import { openValue, sealValue, type ValueCipher } from './encryption.js';
 import { KeyLayout } from './keys.js';
 import { defineScripts, type RedisClient, stageIndexedValues } from './redis.js';
-import type { Item, StoredItem } from './schemas.js';
 import { ScriptCode, scriptError } from './script-codes.js';
 
 declare module 'ioredis' {
@@ -59,13 +58,7 @@ export class ContentHasher {
   }
 }
 
-/** The stored form of `item` at `index` (id defaults to the index); key order is fixed for hashing. */
-export function toStoredItem(item: Item | StoredItem, index: number): StoredItem {
-  const stored: StoredItem = { id: item.id ?? String(index), input: item.input };
-  if (item.expectedOutput !== undefined) stored.expectedOutput = item.expectedOutput;
-  if (item.metadata !== undefined) stored.metadata = item.metadata;
-  return stored;
-}
+export { toStoredItem } from './items.js';
 
 /**
  * What `DatasetVersionWriter.commit` answers: the version, and `created` false when the content
