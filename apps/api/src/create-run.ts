@@ -528,7 +528,6 @@ export async function submitNdjsonRun(
       itemsPath: 'dataset.items',
       maxHeaderBytes: config.RUNLEDGER_MAX_BODY_BYTES,
       maxItemBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
-      maxStoredBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
       encoder: itemLineEncoder(config.RUNLEDGER_PARSE_THREADS),
       async onHeader(header, where) {
         await checkSubmission(deps, runChecks(header, ` (${where})`));

@@ -155,11 +155,13 @@ export interface NdjsonItemsOptions<H> {
   headerName: string;
   /** The dotted path of the items in error paths: `dataset.items` (runs), `items` (datasets). */
   itemsPath: string;
-  /** Max UTF-8 bytes of the header line and of an item line (without its line ending). */
+  /** Max UTF-8 bytes of the header line (without its line ending). */
   maxHeaderBytes: number;
+  /**
+   * Max UTF-8 bytes of an item line (without its line ending) and of an item's stored JSON
+   * (`RUNLEDGER_MAX_ITEM_BYTES`; scrubbing and a default id change it).
+   */
   maxItemBytes: number;
-  /** Max UTF-8 bytes of an item's stored JSON (`RUNLEDGER_MAX_ITEM_BYTES`), measured when it may be over. */
-  maxStoredBytes: number;
   /** Where item lines are parsed and encoded (`itemLineEncoder`). */
   encoder: ItemLineEncoder;
   /**
@@ -218,7 +220,7 @@ export async function readNdjsonItems<H>(
       firstIndex: sent,
       idBase: encoding.idBase + sent,
       itemsPath: options.itemsPath,
-      maxItemBytes: options.maxStoredBytes,
+      maxItemBytes: options.maxItemBytes,
       policy: encoding.policy,
       countMasks: encoding.countMasks,
     });

@@ -357,7 +357,6 @@ export function createDatasetRoutes(deps: AppDeps) {
       itemsPath: 'items',
       maxHeaderBytes: config.RUNLEDGER_MAX_BODY_BYTES,
       maxItemBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
-      maxStoredBytes: config.RUNLEDGER_MAX_ITEM_BYTES,
       encoder: itemLineEncoder(config.RUNLEDGER_PARSE_THREADS),
       async onHeader(parsed) {
         taker = await onHeader(parsed);
