@@ -388,11 +388,12 @@ describe('POST /v1/runs with an NDJSON body', () => {
 
   describe('over many encode batches (worker thread or event loop alike)', () => {
     /** An app parsing item lines in `threads` worker threads (0: on the event loop). */
-    const appWith = (threads: string) =>
+    const appWith = (threads: string, overrides: Record<string, string> = {}) =>
       makeApp({
         RUNLEDGER_MAX_ITEMS: '10000',
         RUNLEDGER_MAX_BODY_BYTES: String(1 << 20),
         RUNLEDGER_PARSE_THREADS: threads,
+        ...overrides,
       });
     /** 3,000 item lines (`{"input": i}`), `edit` applied to them (by item index). */
     const lines = (edit: (items: unknown[]) => void = () => {}) => {
@@ -457,6 +458,32 @@ describe('POST /v1/runs with an NDJSON body', () => {
       expect(alone.errors).toEqual([
         { path: 'dataset.items.2600', message: 'item exceeds 200 bytes (line 2602)' },
       ]);
+    });
+
+    it('takes large items over byte-cut batches: a bad one named by its line, the rest stored whole', async () => {
+      // 600 items of ~4 KB: ~2.4 MB, batches of ~1 MiB (256 lines), not of 1,000 lines
+      const big = (i: number) => ({ id: `doc-${i}`, input: { text: `${i} ${'w'.repeat(4000)}` } });
+      const items: unknown[] = Array.from({ length: 600 }, (_, i) => big(i));
+      items[555] = { id: 'doc-555', input: { text: 'short' }, extra: true };
+      const app = appWith('1', { RUNLEDGER_MAX_ITEM_BYTES: '8192' });
+      const body = await expectProblem(
+        await postNdjson(app, ndjson([header, ...items])),
+        400,
+        'validation',
+      );
+      expect(body.errors).toEqual([
+        { path: 'dataset.items.555.extra', message: 'line 557: unknown field "extra"' },
+      ]);
+      items[555] = big(555);
+      const res = await postNdjson(app, ndjson([header, ...items]));
+      expect(res.status).toBe(201);
+      const run = (await res.json()) as { id: string; totalItems: number };
+      const stored = await store.results.readItems(run.id, [0, 300, 599]);
+      expect((await app.request(`/v1/runs/${run.id}`, { method: 'DELETE' })).status).toBe(204);
+      await deletePrefix(redis, prefix);
+      await advertiseWorker(store, ['echo']);
+      expect(run.totalItems).toBe(600);
+      expect(stored).toEqual([big(0), big(300), big(599)]);
     });
 
     it('stores the same items as a JSON body: one content hash, scrubbed alike', async () => {

@@ -114,6 +114,8 @@ export interface ItemLinesTask {
   policy: ScrubPolicy | null;
   /** Count the masks made on each item (`masked`): runs do, dataset versions do not. */
   countMasks: boolean;
+  /** UTF-8 bytes of `texts` in all (where the batch is encoded: `ItemLineEncoder`). */
+  bytes: number;
 }
 
 /**

@@ -178,8 +178,10 @@ export interface NdjsonItemsOptions<H> {
   onItem(batch: ItemLinesResult, k: number, line: number): Promise<void> | undefined;
 }
 
-/** Item lines per `ItemLineEncoder.encode` call. */
+/** Item lines per `ItemLineEncoder.encode` call, at most. */
 export const ENCODE_BATCH_LINES = 1000;
+/** UTF-8 bytes of the lines of one `ItemLineEncoder.encode` call, about (a batch ends at the line that reaches it). */
+export const ENCODE_BATCH_BYTES = 1 << 20;
 /** Batches encoding ahead of the item being taken (read ahead of the writes). */
 const ENCODE_AHEAD = 3;
 
@@ -187,7 +189,8 @@ const ENCODE_AHEAD = 3;
  * Reads an `application/x-ndjson` request body as a stream: the first non-empty line is the
  * header (`options.header`), every other non-empty line one `Item`; returns the header once every
  * item was handed to `options.onItem`. Item lines are parsed, validated and encoded in batches of
- * `ENCODE_BATCH_LINES` by `options.encoder` (a worker thread for large batches), up to
+ * `ENCODE_BATCH_LINES` lines or `ENCODE_BATCH_BYTES` by `options.encoder` (a worker thread for
+ * all but small batches), up to
  * `ENCODE_AHEAD` batches ahead of the item taken, and taken in line order: the error answered is
  * always the first bad line's, whatever found it. Used by run submission (`POST /v1/runs`) and
  * dataset versions (`POST /v1/datasets`, `POST /v1/datasets/:id/items`).
@@ -208,6 +211,7 @@ export async function readNdjsonItems<H>(
   /** Item lines read and not yet handed to the encoder. */
   let texts: string[] = [];
   let numbers: number[] = [];
+  let bytes = 0;
   /** Item lines handed to the encoder so far. */
   let sent = 0;
   /** Batches being encoded, in line order, with their line numbers. */
@@ -223,6 +227,7 @@ export async function readNdjsonItems<H>(
       maxItemBytes: options.maxItemBytes,
       policy: encoding.policy,
       countMasks: encoding.countMasks,
+      bytes,
     });
     // awaited in order by `takeNext`; an error left behind (a line before it failed) is not unhandled
     result.catch(() => {});
@@ -230,6 +235,7 @@ export async function readNdjsonItems<H>(
     sent += texts.length;
     texts = [];
     numbers = [];
+    bytes = 0;
   };
   /** Hands the oldest batch's items to `onItem`; throws its bad line's error after them. */
   const takeNext = async () => {
@@ -262,7 +268,8 @@ export async function readNdjsonItems<H>(
         }
         texts.push(line.text);
         numbers.push(line.number);
-        if (texts.length >= ENCODE_BATCH_LINES) {
+        bytes += line.bytes;
+        if (texts.length >= ENCODE_BATCH_LINES || bytes >= ENCODE_BATCH_BYTES) {
           send();
           if (ahead.length > ENCODE_AHEAD) await takeNext();
         }
