@@ -142,23 +142,22 @@ export function encodeItemLines(task: ItemLinesTask): ItemLinesResult {
   const scrubber = scrubberFor(task.policy);
   const privacy = { scrubber, count: task.countMasks };
   const out: ItemLinesResult = { ids: [], jsons: [], bytes: [], expected: [], error: null };
+  // a line's place in messages (`line N`, `<itemsPath>.<i>`) is built only on an error
+  const where = (k: number) => `line ${lines[k]}`;
   for (let k = 0; k < texts.length; k++) {
-    const where = `line ${lines[k]}`;
-    const path = `${task.itemsPath}.${task.firstIndex + k}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(texts[k] as string);
     } catch (err) {
-      out.error = lineProblem(
-        [{ path, message: `invalid JSON: ${(err as Error).message}` }],
-        where,
-      );
+      const path = `${task.itemsPath}.${task.firstIndex + k}`;
+      const message = `invalid JSON: ${(err as Error).message}`;
+      out.error = lineProblem([{ path, message }], where(k));
       return out;
     }
     const result = ItemSchema.safeParse(parsed);
     if (!result.success) {
       const prefix = [...task.itemsPath.split('.'), task.firstIndex + k];
-      out.error = lineProblem(fieldErrors(result.error, prefix), where);
+      out.error = lineProblem(fieldErrors(result.error, prefix), where(k));
       return out;
     }
     const { stored, json, bytes } = prepareItem(
