@@ -95,7 +95,7 @@ export const ConfigSchema = z.object({
   RUNLEDGER_MAX_ITEM_BYTES: int(1024 * 1024, 64),
   /**
    * Worker threads of the API that parse, validate and encode NDJSON item lines beside its event
-   * loop (batches of 200+ lines); 0 parses them on the event loop.
+   * loop (batches of 8 KiB and more); 0 parses them on the event loop.
    */
   RUNLEDGER_PARSE_THREADS: int(1, 0),
   /** Max items per BullMQ job (chunk). */
