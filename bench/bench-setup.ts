@@ -111,3 +111,7 @@ export function printCommand(): void {
     : `npx tsx ${relative(process.cwd(), process.argv[1] ?? '')}${args ? ` ${args}` : ''}`;
   console.log(`\ncommand: ${command} (${new Date().toISOString()})`);
 }
+
+/** The median of `xs` (the upper one of an even count); NaN for none. */
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;

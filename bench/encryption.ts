@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { startApi } from '@runledger/api';
 import { createLogger, ValueCipher } from '@runledger/shared';
 import { startWorker } from '@runledger/worker';
-import { benchFlags, benchRedis, printCommand } from './bench-setup.js';
+import { benchFlags, benchRedis, median, printCommand } from './bench-setup.js';
 import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const flags = benchFlags({ items: 20_000, rounds: 3, concurrency: 50 });
@@ -64,8 +64,6 @@ async function startSide(label: string, env: Record<string, string>) {
     },
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** µs per encrypt and per decrypt of one stored item's JSON (the cipher alone, 50,000 values). */
 function cipherAlone(): { encryptUs: number; decryptUs: number; bytes: number } {

@@ -32,7 +32,7 @@ import { createLogger, createRedis, type Run, startTracing } from '@runledger/sh
 import { startWorker } from '@runledger/worker';
 import { Queue, Worker } from 'bullmq';
 import { freePort, waitForRedis } from '../test/helpers/redis-server.js';
-import { benchFlags, benchRedis, printCommand } from './bench-setup.js';
+import { benchFlags, benchRedis, median, printCommand } from './bench-setup.js';
 import { benchConfig, timedEchoRun } from './echo-run.js';
 
 const flags = benchFlags({
@@ -227,8 +227,6 @@ async function startRunledger(env: Record<string, string> = {}): Promise<{
     },
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(
   `benchmark: ${flags.items} no-op items x ${flags.rounds} rounds, concurrency ${flags.concurrency}, ${flags.workers} runledger worker(s), redis ${redisUrl}`,

@@ -15,9 +15,10 @@ import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
 import { type ApiServer, startApi } from '@runledger/api';
 import { createLogger, type Run } from '@runledger/shared';
-import { benchFlags, benchRedis, printCommand, printTable } from './bench-setup.js';
+import { benchFlags, benchRedis, median, printCommand, printTable } from './bench-setup.js';
 import { benchConfig } from './echo-run.js';
 
 const flags = benchFlags({ items: 200_000, rounds: 3 });
@@ -81,33 +82,26 @@ async function round(api: ApiServer, readId: string): Promise<Round> {
   const posted = upload(`${api.url}/v1/runs`).finally(() => {
     done = true;
   });
-  const latencies: number[] = [];
+  // read latencies in microseconds (perf_hooks records integers)
+  const latencies = createHistogram();
   while (!done) {
     const t = performance.now();
     const res = await fetch(`${api.url}/v1/runs/${readId}`);
     await res.arrayBuffer();
-    latencies.push(performance.now() - t);
+    latencies.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
     await new Promise((r) => setTimeout(r, 5));
   }
   const status = await posted;
   if (status !== 201) throw new Error(`upload answered ${status}`);
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const ms = (us: number) => us / 1000;
   return {
-    seconds,
-    p50: at(0.5),
-    p99: at(0.99),
-    max: latencies.at(-1) ?? 0,
-    reads: latencies.length,
+    seconds: (performance.now() - started) / 1000,
+    p50: ms(latencies.percentile(50)),
+    p99: ms(latencies.percentile(99)),
+    max: ms(latencies.max),
+    reads: latencies.count,
   };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
 
 const settings = ['1', '0'] as const;
 const apis = new Map<string, ApiServer>();

@@ -36,7 +36,7 @@ import {
   ValidationError,
 } from '@runledger/shared';
 import { itemLineEncoder } from './item-line-encoder.js';
-import { type ItemAt, type ItemLinesResult, prepareItem, takeItem } from './item-lines.js';
+import { type ItemLinesResult, prepareItem, takeItem } from './item-lines.js';
 import { readNdjsonItems } from './ndjson.js';
 import { ProblemError } from './problem.js';
 import { checkSubmission, type SubmissionChecks } from './submit-checks.js';
@@ -75,26 +75,6 @@ export interface SubmitDeps {
   store: RunStore;
   queues: RunQueues;
   logger: Logger;
-}
-
-/**
- * Item number `index` in stored form and as JSON (`prepareItem`), once its id is new in `ids`
- * (then recorded there) and its JSON holds at most `maxBytes` (`takeItem`). `where` says where
- * the item is (called only for an error). With `privacy`, the item is scrubbed first (ids are not
- * scrubbed), its masks counted on it when `privacy.count`.
- * @throws ValidationError 400 (duplicate id, at `<path>.id`); PayloadTooLargeError 413 (too large, at `<path>`).
- */
-export function encodeItem(
-  item: Item | StoredItem,
-  index: number,
-  ids: Map<string, number>,
-  maxBytes: number,
-  where: () => ItemAt,
-  privacy?: { scrubber: Scrubber | null; count: boolean },
-): { stored: StoredItem; json: string } {
-  const { stored, json, bytes } = prepareItem(item, index, maxBytes, privacy);
-  takeItem(stored.id, bytes, index, ids, maxBytes, where);
-  return { stored, json };
 }
 
 /**
@@ -144,17 +124,9 @@ class ItemStager {
    * @throws ValidationError 400 (duplicate id); PayloadTooLargeError 413 (too many items, item too large).
    */
   add(item: Item | StoredItem): Promise<void> | undefined {
-    const index = this.checkCount();
-    if (item.expectedOutput !== undefined) this.withExpected++;
-    const { json } = encodeItem(
-      item,
-      index,
-      this.ids,
-      this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
-      () => ({ path: `dataset.items.${index}` }),
-      { scrubber: this.scrubber, count: true },
-    );
-    return this.items.add(json);
+    const privacy = { scrubber: this.scrubber, count: true };
+    const { stored, json, bytes } = prepareItem(item, this.total, this.maxBytes, privacy);
+    return this.take(stored.id, json, bytes, stored.expectedOutput !== undefined);
   }
 
   /**
@@ -163,31 +135,40 @@ class ItemStager {
    * @throws as `add`.
    */
   addEncoded(batch: ItemLinesResult, k: number, line: number): Promise<void> | undefined {
-    const index = this.checkCount(line);
-    if (batch.expected[k]) this.withExpected++;
-    takeItem(
-      batch.ids[k] as string,
-      batch.bytes[k] as number,
-      index,
-      this.ids,
-      this.deps.config.RUNLEDGER_MAX_ITEM_BYTES,
-      () => ({ path: `dataset.items.${index}`, suffix: ` (line ${line})` }),
-    );
-    return this.items.add(batch.jsons[k] as string);
+    const { ids, jsons, bytes, expected } = batch;
+    return this.take(ids[k] as string, jsons[k] as string, bytes[k] as number, expected[k], line);
+  }
+
+  private get maxBytes(): number {
+    return this.deps.config.RUNLEDGER_MAX_ITEM_BYTES;
   }
 
   /**
-   * The next item's index, when the run may hold one more.
-   * @throws PayloadTooLargeError 413 (`RUNLEDGER_MAX_ITEMS` reached; `line`, when given, named).
+   * Takes the next item, encoded (`prepareItem`): its id is new and its JSON not too large
+   * (`takeItem`), the run holds fewer than `RUNLEDGER_MAX_ITEMS`. `line` is named in messages.
+   * @throws as `add`.
    */
-  private checkCount(line?: number): number {
+  private take(
+    id: string,
+    json: string,
+    bytes: number,
+    expected: boolean | undefined,
+    line?: number,
+  ): Promise<void> | undefined {
     const index = this.total;
     const max = this.deps.config.RUNLEDGER_MAX_ITEMS;
-    if (index < max) return index;
     const suffix = line === undefined ? '' : ` (line ${line})`;
-    throw new PayloadTooLargeError(`too many items: at most ${max} per run${suffix}`, [
-      { path: 'dataset.items', message: `at most ${max} items${suffix}` },
-    ]);
+    if (index >= max) {
+      throw new PayloadTooLargeError(`too many items: at most ${max} per run${suffix}`, [
+        { path: 'dataset.items', message: `at most ${max} items${suffix}` },
+      ]);
+    }
+    if (expected) this.withExpected++;
+    takeItem(id, bytes, index, this.ids, this.maxBytes, () => ({
+      path: `dataset.items.${index}`,
+      suffix,
+    }));
+    return this.items.add(json);
   }
 
   /** Stages every item added and waits until all of them are written. @throws a write's error */
@@ -357,7 +338,7 @@ export async function discardRun(
  * checks (target served, its config, its URL, scorers: ./submit-checks.ts) run first unless
  * `options.checked` says the caller made them (experiments check every variant at once).
  * @throws ValidationError 400 (a check failed), NotFoundError 404 / PayloadTooLargeError 413 (see
- *   `submitStoredDatasetRun`, `encodeItem`).
+ *   `submitStoredDatasetRun`, `ItemStager.add`).
  */
 export async function submitJsonRun(
   deps: SubmitDeps,

@@ -149,9 +149,7 @@ export function encodeItemLines(task: ItemLinesTask): ItemLinesResult {
     try {
       parsed = JSON.parse(texts[k] as string);
     } catch (err) {
-      const path = `${task.itemsPath}.${task.firstIndex + k}`;
-      const message = `invalid JSON: ${(err as Error).message}`;
-      out.error = lineProblem([{ path, message }], where(k));
+      out.error = invalidJson(err, `${task.itemsPath}.${task.firstIndex + k}`, where(k));
       return out;
     }
     const result = ItemSchema.safeParse(parsed);
@@ -187,6 +185,10 @@ export function lineProblem(
     errors: errors.map((e) => ({ path: e.path, message: `${where}: ${e.message}` })),
   };
 }
+
+/** The `lineProblem` of a line `JSON.parse` refused with `err`; `path`: where its value goes. */
+export const invalidJson = (err: unknown, path: string, where: string) =>
+  lineProblem([{ path, message: `invalid JSON: ${(err as Error).message}` }], where);
 
 /** The ValidationError (400) of a `lineProblem`. */
 export const lineError = (problem: { message: string; errors: FieldError[] }): ValidationError =>

@@ -7,7 +7,7 @@
 import { PayloadTooLargeError, type ScrubPolicy, ValidationError, type z } from '@runledger/shared';
 import { fieldErrors } from './field-errors.js';
 import type { ItemLineEncoder } from './item-line-encoder.js';
-import { type ItemLinesResult, lineError, lineProblem } from './item-lines.js';
+import { type ItemLinesResult, invalidJson, lineError, lineProblem } from './item-lines.js';
 
 /** The media type of NDJSON request bodies. */
 export const NDJSON = 'application/x-ndjson';
@@ -304,11 +304,6 @@ function parseLine(text: string, lineNumber: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw lineError(
-      lineProblem(
-        [{ path: '', message: `invalid JSON: ${(err as Error).message}` }],
-        `line ${lineNumber}`,
-      ),
-    );
+    throw lineError(invalidJson(err, '', `line ${lineNumber}`));
   }
 }

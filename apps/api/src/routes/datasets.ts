@@ -24,9 +24,9 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, limitBody, projectOf } from '../context.js';
-import { encodeItem, submitPrivacy } from '../create-run.js';
+import { submitPrivacy } from '../create-run.js';
 import { itemLineEncoder } from '../item-line-encoder.js';
-import { type ItemLinesResult, takeItem } from '../item-lines.js';
+import { type ItemLinesResult, prepareItem, takeItem } from '../item-lines.js';
 import { type ItemEncoding, isNdjson, readNdjsonItems } from '../ndjson.js';
 import { notFound, ProblemError } from '../problem.js';
 import {
@@ -144,12 +144,13 @@ const datasetNotFound = (id: string, version?: string) =>
   notFound(version ? `dataset ${id} version ${version} not found` : `dataset ${id} not found`);
 
 /**
- * The writer of a version's new items: `add(item)` encodes the next one (`encodeItem`: default
- * id from its index in the version, duplicate ids against `ids`, which holds the ids written
- * before, size), scrubs it by the request's privacy, and hands it to `writer` (a promise to await
- * when it filled a batch); `addEncoded(batch, k, line)` takes an NDJSON line encoded already
- * (`encodeItemLines` with `encoding`'s policy and default ids). Errors name the item's index
- * among the request's items (`items.<j>`) and, from an NDJSON body, its `line`.
+ * The writer of a version's new items: `add(item)` encodes the next one (`prepareItem`: default
+ * id from its index in the version, scrubbed by the request's privacy), `addEncoded(batch, k,
+ * line)` takes an NDJSON line encoded already (`encodeItemLines` with `encoding`'s policy and
+ * default ids); both check duplicate ids against `ids` (which holds the ids written before) and
+ * the size (`takeItem`), and hand the JSON to `writer` (a promise to await when it filled a
+ * batch). Errors name the item's index among the request's items (`items.<j>`) and, from an
+ * NDJSON body, its `line`.
  * @throws PayloadTooLargeError 413 (more than `RUNLEDGER_MAX_ITEMS` items in the version, an item
  *   over `RUNLEDGER_MAX_ITEM_BYTES`); ValidationError 400 (duplicate id).
  */
@@ -163,17 +164,21 @@ function itemWriter(
   const scrubber = scrubberFor(policy);
   const { RUNLEDGER_MAX_ITEMS: maxItems, RUNLEDGER_MAX_ITEM_BYTES: maxBytes } = deps.config;
   let taken = 0;
-  /** Where request item `j` is, for messages (`line`: its NDJSON line). */
-  const at = (j: number, line?: number) => () => ({
-    path: `items.${j}`,
-    firstOf: ' of the version',
-    suffix: line === undefined ? '' : ` (line ${line})`,
-  });
-  /** @throws PayloadTooLargeError 413 when the version holds `RUNLEDGER_MAX_ITEMS` already. */
-  const checkCount = (j: number, line?: number) => {
-    if (writer.count < maxItems) return;
-    const message = `a dataset version holds at most ${maxItems} items${at(j, line)().suffix}`;
-    throw new PayloadTooLargeError(message, [{ path: `items.${j}`, message }]);
+  /** Takes the next item, encoded; `line`: its NDJSON line, named in messages. */
+  const take = (id: string, json: string, bytes: number, line?: number) => {
+    const j = taken;
+    const suffix = line === undefined ? '' : ` (line ${line})`;
+    if (writer.count >= maxItems) {
+      const message = `a dataset version holds at most ${maxItems} items${suffix}`;
+      throw new PayloadTooLargeError(message, [{ path: `items.${j}`, message }]);
+    }
+    takeItem(id, bytes, writer.count, ids, maxBytes, () => ({
+      path: `items.${j}`,
+      firstOf: ' of the version',
+      suffix,
+    }));
+    taken++;
+    return writer.add(json);
   };
   return {
     /** Items of the request taken so far. */
@@ -183,20 +188,12 @@ function itemWriter(
     /** How NDJSON item lines are encoded for this writer (`readNdjsonItems`). */
     encoding: { policy, countMasks: false, idBase: writer.count } satisfies ItemEncoding,
     add(item: Item): Promise<void> | undefined {
-      const j = taken;
-      checkCount(j);
-      const index = writer.count;
-      const { json } = encodeItem(item, index, ids, maxBytes, at(j), { scrubber, count: false });
-      taken++;
-      return writer.add(json);
+      const privacy = { scrubber, count: false };
+      const { stored, json, bytes } = prepareItem(item, writer.count, maxBytes, privacy);
+      return take(stored.id, json, bytes);
     },
     addEncoded(batch: ItemLinesResult, k: number, line: number): Promise<void> | undefined {
-      const j = taken;
-      checkCount(j, line);
-      const index = writer.count;
-      takeItem(batch.ids[k] as string, batch.bytes[k] as number, index, ids, maxBytes, at(j, line));
-      taken++;
-      return writer.add(batch.jsons[k] as string);
+      return take(batch.ids[k] as string, batch.jsons[k] as string, batch.bytes[k] as number, line);
     },
   };
 }
