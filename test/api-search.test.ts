@@ -36,7 +36,6 @@ let redis: Redis;
 beforeAll(async () => {
   h = await createAppHarness('search', {
     RUNLEDGER_API_KEYS: `default:${KEY}`,
-    RUNLEDGER_RATE_LIMIT_PER_SECOND: '0',
   });
   ({ app, store, redis } = h);
 });

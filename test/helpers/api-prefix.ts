@@ -7,7 +7,7 @@
 import { type Config, createRedis, loadConfig, RunQueues, RunStore } from '@runledger/shared';
 import type { Redis } from 'ioredis';
 import { type TestAppParts, testApp } from './app.js';
-import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
+import { deletePrefix, redisUrl, TEST_APP_ENV, uniquePrefix } from './context.js';
 
 /** What `prefixApps` hands out; `open()` first (in `beforeAll`), `close()` last. */
 export interface PrefixApps {
@@ -39,7 +39,13 @@ export function prefixApps(label: string, base: Record<string, string> = {}): Pr
   const blocking: Redis[] = [];
   let opened: { redis: Redis; store: RunStore } | null = null;
   const config = (env: Record<string, string> = {}) =>
-    loadConfig({ REDIS_URL: redisUrl(), RUNLEDGER_PREFIX: prefix, ...base, ...env });
+    loadConfig({
+      REDIS_URL: redisUrl(),
+      RUNLEDGER_PREFIX: prefix,
+      ...TEST_APP_ENV,
+      ...base,
+      ...env,
+    });
   return {
     prefix,
     open() {

@@ -15,7 +15,7 @@ import {
 import { type StartWorkerOptions, startWorker, type WorkerHandle } from '@runledger/worker';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
+import { deletePrefix, redisUrl, TEST_APP_ENV, uniquePrefix } from './context.js';
 
 /** What `createAppHarness` started; `close()` stops the worker and removes every key of the prefix. */
 export interface AppHarness {
@@ -86,6 +86,7 @@ export async function createAppHarness(
     REDIS_URL: redisUrl(),
     RUNLEDGER_PREFIX: prefix,
     LOG_LEVEL: 'silent',
+    ...TEST_APP_ENV,
     ...env,
   });
   const redis = createRedis(config.REDIS_URL);

@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { type RunningServices, runCli, startServices } from '@runledger/cli';
 import { createLogger, createRedis, loadConfig, type TargetDefinition } from '@runledger/shared';
 import { afterAll, beforeAll } from 'vitest';
-import { deletePrefix, redisUrl, uniquePrefix } from './context.js';
+import { deletePrefix, redisUrl, TEST_APP_ENV, uniquePrefix } from './context.js';
 
 /** What one CLI invocation returned and wrote. */
 export interface CliOutcome {
@@ -108,6 +108,7 @@ export function useCliServices(
       RUNLEDGER_PREFIX: prefix,
       PORT: '0',
       LOG_LEVEL: 'silent',
+      ...TEST_APP_ENV,
       ...options.env,
     });
     services = await startServices({

@@ -12,6 +12,16 @@ export function redisUrl(): string {
   return inject('redisUrl');
 }
 
+/**
+ * Env-style settings every test app's config starts from (the helpers put the test's own on
+ * top): no per-key rate limit. A test file sends bursts of requests with one key, and the
+ * default (`RUNLEDGER_RATE_LIMIT_PER_SECOND=50`) answered 429 to whichever request came after
+ * the 50th in a second (datasets.test.ts failed so in CI); the rate-limit tests set their own.
+ */
+export const TEST_APP_ENV: Readonly<Record<string, string>> = {
+  RUNLEDGER_RATE_LIMIT_PER_SECOND: '0',
+};
+
 /** A fresh prefix, so test files never see each other's keys. */
 export function uniquePrefix(label = 't'): string {
   return `rl-${label}-${ulid().toLowerCase()}`;
