@@ -36,7 +36,7 @@ import {
   ValidationError,
 } from '@runledger/shared';
 import { itemLineEncoder } from './item-line-encoder.js';
-import { type ItemLinesResult, prepareItem, takeItem } from './item-lines.js';
+import { type ItemLinesResult, lineSuffix, prepareItem, takeItem } from './item-lines.js';
 import { readNdjsonItems } from './ndjson.js';
 import { ProblemError } from './problem.js';
 import { checkSubmission, type SubmissionChecks } from './submit-checks.js';
@@ -157,8 +157,9 @@ class ItemStager {
   ): Promise<void> | undefined {
     const index = this.total;
     const max = this.deps.config.RUNLEDGER_MAX_ITEMS;
-    const suffix = line === undefined ? '' : ` (line ${line})`;
+    // messages are built only for an error: no string per item
     if (index >= max) {
+      const suffix = lineSuffix(line);
       throw new PayloadTooLargeError(`too many items: at most ${max} per run${suffix}`, [
         { path: 'dataset.items', message: `at most ${max} items${suffix}` },
       ]);
@@ -166,7 +167,7 @@ class ItemStager {
     if (expected) this.withExpected++;
     takeItem(id, bytes, index, this.ids, this.maxBytes, () => ({
       path: `dataset.items.${index}`,
-      suffix,
+      suffix: lineSuffix(line),
     }));
     return this.items.add(json);
   }

@@ -57,6 +57,10 @@ export function prepareItem(
   return { stored, json, bytes: json.length * 3 <= maxBytes ? 0 : Buffer.byteLength(json) };
 }
 
+/** The end of an item's error messages naming its NDJSON line (` (line 7)`), `''` without one. */
+export const lineSuffix = (line: number | undefined): string =>
+  line === undefined ? '' : ` (line ${line})`;
+
 /**
  * Where an item is, for `takeItem`'s errors: `path` locates the item, `firstOf` follows the
  * index of the first item with the same id and `suffix` ends each message (`(line 7)`).

@@ -7,7 +7,13 @@
 import { PayloadTooLargeError, type ScrubPolicy, ValidationError, type z } from '@runledger/shared';
 import { fieldErrors } from './field-errors.js';
 import type { ItemLineEncoder } from './item-line-encoder.js';
-import { type ItemLinesResult, invalidJson, lineError, lineProblem } from './item-lines.js';
+import {
+  type ItemLinesResult,
+  invalidJson,
+  lineError,
+  lineProblem,
+  lineSuffix,
+} from './item-lines.js';
 
 /** The media type of NDJSON request bodies. */
 export const NDJSON = 'application/x-ndjson';
@@ -283,7 +289,7 @@ export async function readNdjsonItems<H>(
     }
     // the lines before the long one come first: one of them may be bad
     await takeAll();
-    const message = `item exceeds ${err.maxBytes} bytes (line ${err.lineNumber})`;
+    const message = `item exceeds ${err.maxBytes} bytes${lineSuffix(err.lineNumber)}`;
     throw new PayloadTooLargeError(message, [{ path: `${options.itemsPath}.${sent}`, message }]);
   }
   if (header === null) throw emptyNdjsonBody(options.headerName);

@@ -26,7 +26,7 @@ import { ulid } from 'ulid';
 import { type AppDeps, type AppEnv, createRouter, limitBody, projectOf } from '../context.js';
 import { submitPrivacy } from '../create-run.js';
 import { itemLineEncoder } from '../item-line-encoder.js';
-import { type ItemLinesResult, prepareItem, takeItem } from '../item-lines.js';
+import { type ItemLinesResult, lineSuffix, prepareItem, takeItem } from '../item-lines.js';
 import { type ItemEncoding, isNdjson, readNdjsonItems } from '../ndjson.js';
 import { notFound, ProblemError } from '../problem.js';
 import {
@@ -167,15 +167,15 @@ function itemWriter(
   /** Takes the next item, encoded; `line`: its NDJSON line, named in messages. */
   const take = (id: string, json: string, bytes: number, line?: number) => {
     const j = taken;
-    const suffix = line === undefined ? '' : ` (line ${line})`;
+    // messages are built only for an error: no string per item
     if (writer.count >= maxItems) {
-      const message = `a dataset version holds at most ${maxItems} items${suffix}`;
+      const message = `a dataset version holds at most ${maxItems} items${lineSuffix(line)}`;
       throw new PayloadTooLargeError(message, [{ path: `items.${j}`, message }]);
     }
     takeItem(id, bytes, writer.count, ids, maxBytes, () => ({
       path: `items.${j}`,
       firstOf: ' of the version',
-      suffix,
+      suffix: lineSuffix(line),
     }));
     taken++;
     return writer.add(json);
